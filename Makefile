@@ -1,0 +1,43 @@
+# prefstack: the two commands a new user needs are `make run` and `make test`.
+# Both set everything up on a fresh machine (virtual environment, packages, and for the
+# tests a PostgreSQL server binary) before they do their job.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DB ?= sqlite:///var/prefstack.sqlite
+
+.PHONY: run test lint bench setup postgres clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# The main job on the embedded default store (SQLite).
+run: $(STAMP)
+	@mkdir -p var
+	$(BIN)/prefstack run --db $(DB)
+
+# PostgreSQL binaries for the tests (the suite starts its own server on 127.0.0.1).
+postgres:
+	@scripts/ensure-postgres.sh
+
+test: $(STAMP) postgres
+	$(BIN)/ruff check src tests
+	$(BIN)/mypy src
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests
+	$(BIN)/mypy src
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,133 @@
+"""Exact quantities and the one place where prefstack rounds.
+
+Every clause computes on :class:`fractions.Fraction`; nothing is rounded until a clause
+says so. :func:`round_to` is the single rounding entry point: it takes the number of
+places, the rounding mode and the citation of the clause that demands the rounding, so a
+reader of any figure can see why it was rounded and how.
+
+Floats are refused everywhere: a legal amount is never binary floating point.
+"""
+
+from __future__ import annotations
+
+import decimal
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import Enum
+from fractions import Fraction
+
+from prefstack.errors import InputError
+
+__all__ = [
+    "Rounded",
+    "Rounding",
+    "exact",
+    "floor_whole",
+    "round_to",
+    "to_decimal_string",
+]
+
+
+class Rounding(Enum):
+    """Rounding modes used by the certificates' clauses (named by what they do)."""
+
+    HALF_UP = decimal.ROUND_HALF_UP
+    """Nearest, ties away from zero: "to the nearest cent", F Sched. 1's two decimals."""
+    DOWN = decimal.ROUND_DOWN
+    """Towards zero: whole shares, the rest paid in cash (F §5(b))."""
+
+
+@dataclass(frozen=True)
+class Rounded:
+    """A rounded figure together with the exact value and the reason for rounding."""
+
+    value: Decimal
+    exact: Fraction
+    places: int
+    mode: Rounding
+    clause: str
+
+
+def exact(value: object, *, field: str, clause: str) -> Fraction:
+    """Parse ``value`` into an exact Fraction.
+
+    Accepts ``int``, ``Decimal``, ``Fraction`` and strings such as ``"1000.00"``,
+    ``"-3"`` or ``"2/3"``. Refuses floats, booleans and anything else with an
+    :class:`InputError` that names ``field`` and ``clause``.
+    """
+    if isinstance(value, (bool, float)):
+        raise InputError(field, clause, f"must be written as an exact number (a string), not {value!r}")
+    if isinstance(value, Fraction):
+        return value
+    if isinstance(value, int):
+        return Fraction(value)
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise InputError(field, clause, f"must be a finite number, not {value}")
+        return Fraction(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            raise InputError(field, clause, "is empty; an exact number is required")
+        try:
+            if "/" in text:
+                num, den = text.split("/", 1)
+                result = Fraction(int(num), int(den))
+            else:
+                dec = Decimal(text)
+                if not dec.is_finite():
+                    raise InputError(field, clause, f"must be a finite number, not {text!r}")
+                result = Fraction(dec)
+        except (ValueError, ZeroDivisionError, decimal.InvalidOperation) as exc:
+            raise InputError(field, clause, f"{text!r} is not an exact number") from exc
+        return result
+    raise InputError(field, clause, f"must be an exact number, not {type(value).__name__}")
+
+
+def round_to(value: Fraction, places: int, mode: Rounding, clause: str) -> Rounded:
+    """Round an exact value to ``places`` decimals with ``mode``, because ``clause`` says so.
+
+    Integer arithmetic on the exact value: no intermediate rounding can creep in.
+    """
+    if places < 0:
+        raise ValueError("places must be zero or more")
+    magnitude = abs(Fraction(value)) * (10**places)
+    whole = magnitude.numerator // magnitude.denominator
+    remainder = magnitude - whole
+    if mode is Rounding.HALF_UP and remainder >= Fraction(1, 2):
+        whole += 1
+    signed = -whole if value < 0 else whole
+    result = Decimal(signed).scaleb(-places)
+    return Rounded(value=result, exact=Fraction(value), places=places, mode=mode, clause=clause)
+
+
+def floor_whole(value: Fraction) -> tuple[int, Fraction]:
+    """Split a non-negative quantity into whole units and the remaining fraction."""
+    if value < 0:
+        raise ValueError("floor_whole takes a non-negative quantity")
+    whole = value.numerator // value.denominator
+    return whole, value - whole
+
+
+def to_decimal_string(value: Fraction) -> str:
+    """The exact value as a string: a terminating decimal when there is one, else ``p/q``.
+
+    This never rounds; it is how prefstack writes exact figures to JSON and the ledger.
+    """
+    den = value.denominator
+    twos = fives = 0
+    while den % 2 == 0:
+        den //= 2
+        twos += 1
+    while den % 5 == 0:
+        den //= 5
+        fives += 1
+    if den != 1:
+        return f"{value.numerator}/{value.denominator}"
+    places = max(twos, fives)
+    scaled = value * (10**places)
+    assert scaled.denominator == 1
+    text = str(Decimal(scaled.numerator).scaleb(-places))
+    if "E" in text or "e" in text:
+        text = format(Decimal(scaled.numerator).scaleb(-places), "f")
+    return text

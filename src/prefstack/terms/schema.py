@@ -1,0 +1,228 @@
+"""Schema of a series' terms file.
+
+Every leaf is a :class:`Term`: ``{value: ..., cite: "F §2(a)"}``. Numbers are written as
+strings (``"1000.00"``) and parsed to exact :class:`~fractions.Fraction`; a YAML number is
+refused because YAML would read it as a float. Extra keys are refused everywhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from fractions import Fraction
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, field_validator, model_validator
+
+from prefstack.citations import cite
+from prefstack.errors import CitationError, TermsError
+from prefstack.numeric import exact
+
+T = TypeVar("T")
+
+_BUNDLED = {"F": "series_f.yaml", "G": "series_g.yaml"}
+
+
+def _exact_text(value: object) -> Fraction:
+    if not isinstance(value, str):
+        raise ValueError(f"numbers are written as strings in a terms file (got {value!r}); quote it")
+    return exact(value, field="value", clause="terms file")
+
+
+def _date_value(value: object) -> dt.date:
+    if isinstance(value, dt.datetime):
+        raise ValueError(f"a date is required, not a date and time ({value!r})")
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        return dt.date.fromisoformat(value)
+    raise ValueError(f"a date (YYYY-MM-DD) is required, not {value!r}")
+
+
+Exact = Annotated[Fraction, BeforeValidator(_exact_text)]
+Date = Annotated[dt.date, BeforeValidator(_date_value)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+
+class Term(_Strict, Generic[T]):
+    """One term of a certificate and the section it comes from."""
+
+    value: T
+    cite: str
+
+    @field_validator("cite")
+    @classmethod
+    def _check_cite(cls, text: str) -> str:
+        try:
+            return str(cite(text))
+        except CitationError as exc:
+            raise ValueError(str(exc)) from exc
+
+
+class Ranking(_Strict):
+    senior: Term[tuple[str, ...]]
+    parity: Term[tuple[str, ...]]
+    junior: Term[tuple[str, ...]]
+
+
+class Dividends(_Strict):
+    annual_rate: Term[Exact]
+    """Annual dividend as a fraction of the Original Issue Price (F: $70 / $1,000 = 7%)."""
+    quarterly_rate: Term[Exact]
+    """The dividend of a full quarter as a fraction of the value held (F 1.75%, G 1.5%)."""
+    compounds_arrears: Term[bool]
+    """Whether accrued and unpaid dividends themselves bear dividends (G §2(a))."""
+    forms: Term[tuple[Literal["cash", "pik", "common"], ...]]
+    default_form: Term[Literal["cash", "pik", "common"]]
+    payment_months: Term[tuple[int, ...]]
+    payment_day: Term[int]
+    first_payment_date: Term[Date]
+    day_count_basis: Term[int]
+    common_price_trading_days: Term[int] | None = None
+    election_notice_days: Term[int] | None = None
+    wire_notice_business_days: Term[int] | None = None
+    accrues_without_funds: Term[bool]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Dividends:
+        if self.quarterly_rate.value * 4 != self.annual_rate.value:
+            raise ValueError(
+                f"quarterly_rate {self.quarterly_rate.value} is not annual_rate {self.annual_rate.value} / 4 "
+                f"({self.quarterly_rate.cite})"
+            )
+        if self.default_form.value not in self.forms.value:
+            raise ValueError(f"default_form {self.default_form.value!r} is not among forms ({self.default_form.cite})")
+        if "common" in self.forms.value and self.common_price_trading_days is None:
+            raise ValueError("forms include common but common_price_trading_days is missing")
+        months = self.payment_months.value
+        if not months or any(m < 1 or m > 12 for m in months) or list(months) != sorted(set(months)):
+            raise ValueError(f"payment_months must be distinct months 1-12 in order ({self.payment_months.cite})")
+        if not 1 <= self.payment_day.value <= 28:
+            raise ValueError(f"payment_day must be 1-28 ({self.payment_day.cite})")
+        return self
+
+
+class Conversion(_Strict):
+    initial_conversion_price: Term[Exact]
+    par_value_of_common: Term[Exact]
+    adjustment_rounding_places: Term[int]
+    minimum_reduction: Term[Exact]
+    fair_market_value_threshold: Term[Exact]
+    record_date_notice_days: Term[int]
+    reclassification_notice_days: Term[int]
+
+
+class FairMarketValue(_Strict):
+    averaging_days: Term[int]
+    days_before_closing: Term[int]
+
+
+class Redemption(_Strict):
+    anniversary_years: Term[int]
+    notice_min_days: Term[int]
+    notice_max_days: Term[int]
+    conversion_cutoff_days: Term[int]
+    unclaimed_return_years: Term[int]
+    depositary_min_capital: Term[Exact]
+    may_pay_in_common: Term[bool] | None = None
+    """F §6(d): the Company may pay the Redemption Price in Common Stock (absent for G)."""
+
+
+class ScheduleAssumption(_Strict):
+    closing_date: Term[Date]
+    shares: Term[Exact]
+    through: Term[Date]
+
+
+class SeriesTerms(_Strict):
+    """The terms of one series of preferred stock."""
+
+    series: Literal["F", "G"]
+    designation: Term[str]
+    par_value: Term[Exact]
+    authorized_shares: Term[Exact]
+    reserved_for_pik_dividends: Term[Exact]
+    original_issue_price: Term[Exact]
+    ranking: Ranking
+    dividends: Dividends
+    conversion: Conversion
+    fair_market_value: FairMarketValue
+    redemption: Redemption
+    schedule_assumption: ScheduleAssumption | None = None
+
+    @model_validator(mode="after")
+    def _citations_of_this_series(self) -> SeriesTerms:
+        for path, term in _walk_terms(self):
+            if not term.cite.startswith(self.series + " "):
+                raise ValueError(f"{path}: cites {term.cite!r}, a section of another certificate")
+        if self.reserved_for_pik_dividends.value > self.authorized_shares.value:
+            raise ValueError("reserved_for_pik_dividends exceeds authorized_shares")
+        return self
+
+    @property
+    def issue_price(self) -> Fraction:
+        return self.original_issue_price.value
+
+
+def _walk_terms(model: BaseModel, prefix: str = "") -> list[tuple[str, Term[Any]]]:
+    found: list[tuple[str, Term[Any]]] = []
+    for name in type(model).model_fields:
+        child = getattr(model, name)
+        path = f"{prefix}{name}"
+        if isinstance(child, Term):
+            found.append((path, child))
+        elif isinstance(child, BaseModel):
+            found.extend(_walk_terms(child, path + "."))
+    return found
+
+
+def term_paths(terms: SeriesTerms) -> list[str]:
+    """Dotted path of every term of a series (for the test that each term is read)."""
+    return [path for path, _ in _walk_terms(terms)]
+
+
+def _format_errors(source: str, exc: ValidationError) -> str:
+    lines = [f"{source}: the terms do not validate:"]
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"])
+        lines.append(f"  {loc}: {err['msg']}")
+    return "\n".join(lines)
+
+
+def parse_terms(data: object, source: str) -> SeriesTerms:
+    """Validate already-parsed YAML data as a series' terms."""
+    try:
+        return SeriesTerms.model_validate(data)
+    except ValidationError as exc:
+        raise TermsError(_format_errors(source, exc)) from exc
+
+
+def load_terms_file(path: Path) -> SeriesTerms:
+    """Load and validate a terms file from disk."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise TermsError(f"{path}: not valid YAML: {exc}") from exc
+    return parse_terms(data, str(path))
+
+
+@cache
+def load_terms(series: str) -> SeriesTerms:
+    """The bundled terms of ``series`` ("F" or "G")."""
+    if series not in _BUNDLED:
+        raise TermsError(f"no terms for series {series!r}; prefstack knows {sorted(_BUNDLED)}")
+    text = resources.files(__package__).joinpath(_BUNDLED[series]).read_text(encoding="utf-8")
+    terms = parse_terms(yaml.safe_load(text), _BUNDLED[series])
+    if terms.series != series:
+        raise TermsError(f"{_BUNDLED[series]}: declares series {terms.series!r}, expected {series!r}")
+    return terms
+
+
+def series_names() -> list[str]:
+    return sorted(_BUNDLED)
