@@ -19,14 +19,32 @@ Scalar = Fraction | Decimal | int | str | dt.date | bool | None
 
 
 def render(value: Scalar) -> str:
-    """How a value is written in an explanation (exact; no rounding)."""
+    """How a value is written in an explanation.
+
+    Terminating decimals are written exactly; any other fraction is written exactly as
+    ``p/q`` when that is short, else to 12 decimals followed by an ellipsis (display only:
+    the computation keeps the exact value).
+    """
     if isinstance(value, Fraction):
-        return to_decimal_string(value)
+        return display(value)
     if isinstance(value, dt.date):
         return value.isoformat()
     if value is None:
         return "none"
     return str(value)
+
+
+def display(value: Fraction, places: int = 12) -> str:
+    """An exact value for people: exact when short, else ``places`` decimals and an ellipsis."""
+    text = to_decimal_string(value)
+    if "/" not in text or len(text) <= 24:
+        return text
+    scaled = abs(value) * 10**places
+    digits = scaled.numerator // scaled.denominator
+    if scaled - digits >= Fraction(1, 2):
+        digits += 1
+    sign = "-" if value < 0 else ""
+    return f"{sign}{Decimal(digits).scaleb(-places)}…"
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,19 @@ from pathlib import Path
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    PlainSerializer,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from prefstack.citations import cite
 from prefstack.errors import CitationError, TermsError
-from prefstack.numeric import exact
+from prefstack.numeric import exact, to_decimal_string
 
 T = TypeVar("T")
 
@@ -42,7 +50,7 @@ def _date_value(value: object) -> dt.date:
     raise ValueError(f"a date (YYYY-MM-DD) is required, not {value!r}")
 
 
-Exact = Annotated[Fraction, BeforeValidator(_exact_text)]
+Exact = Annotated[Fraction, BeforeValidator(_exact_text), PlainSerializer(to_decimal_string, return_type=str)]
 Date = Annotated[dt.date, BeforeValidator(_date_value)]
 
 

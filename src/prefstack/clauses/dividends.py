@@ -1,0 +1,532 @@
+"""Dividends: F §2 and G §2, and the Series F Schedule 1.
+
+Series F (F §2): $70 per share per annum, cumulative, payable quarterly on the Payment
+Dates; each quarter the holder elects cash, PIK Preferred Shares, Common Stock or a
+combination (F §2(b)); a PIK dividend is 1.75% of the total value held including earlier
+PIK shares; Common Stock is priced at the average closing price of the 25 Nasdaq trading
+days ending on the last trading day before the Payment Date, and is refused unless the
+F §2(c) registration condition holds.
+
+Series G (G §2): 6% per annum on $1,000 plus all accrued and unpaid dividends, 1.5% a
+quarter, paid in additional shares of Series G, accruing whether or not declared or
+legally payable (G §2(b)).
+
+Everything is exact (``Fraction``); the only roundings are the cash cent (DIV-CASH-CENTS),
+whole shares of Common Stock (DIV-F-COMMON-FRACTIONS) and the display of Schedule 1.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+
+from prefstack.calendars import (
+    day_fraction,
+    is_full_quarter,
+    payment_dates,
+    trading_days_ending_before,
+)
+from prefstack.citations import for_series
+from prefstack.errors import AuthorizedSharesExceeded, InputError
+from prefstack.explain import Explained, display
+from prefstack.interpretations import reading
+from prefstack.numeric import Rounding, exact, floor_whole, round_to, to_decimal_string
+from prefstack.terms.schema import SeriesTerms
+
+FORMS = ("cash", "pik", "common")
+
+
+# --------------------------------------------------------------------------- rates
+
+
+def dividend_rate(terms: SeriesTerms, start: dt.date, end: dt.date) -> Explained:
+    """The dividend of the period ``start``-``end`` as a fraction of the value it accrues on.
+
+    A full quarter (one Payment Date to the next) is the quarterly rate (F §2(b) 1.75%,
+    G §2(a) 1.5%). A shorter period is the annual rate times actual days / 360
+    (DIV-DAYCOUNT), capped at the quarterly rate for a period inside one quarter
+    (DIV-INTRA-QUARTER-CAP).
+    """
+    div = terms.dividends
+    if end <= start:
+        raise InputError(
+            "period", div.annual_rate.cite, f"a dividend period must end after it starts ({start} to {end})"
+        )
+    if is_full_quarter(terms, start, end):
+        return Explained(
+            name="dividend_rate",
+            value=div.quarterly_rate.value,
+            clause=div.quarterly_rate.cite,
+            inputs={"period_start": start, "period_end": end, "full_quarter": True},
+            formula="quarterly rate of a full quarter",
+        )
+    fraction = day_fraction(start, end, div.day_count_basis.value)
+    uncapped = div.annual_rate.value * fraction
+    capped = min(uncapped, div.quarterly_rate.value)
+    return Explained(
+        name="dividend_rate",
+        value=capped,
+        clause=div.day_count_basis.cite,
+        inputs={
+            "period_start": start,
+            "period_end": end,
+            "days": (end - start).days,
+            "day_count_basis": div.day_count_basis.value,
+            "annual_rate": div.annual_rate.value,
+            "quarterly_rate_cap": div.quarterly_rate.value,
+        },
+        formula="min(annual_rate x days / day_count_basis, quarterly_rate)",
+        interpretations=[reading("DIV-DAYCOUNT"), reading("DIV-INTRA-QUARTER-CAP")],
+    )
+
+
+def accrual_base(terms: SeriesTerms, shares: Fraction, arrears: Fraction) -> Explained:
+    """The value on which dividends accrue: shares x Original Issue Price, plus for Series G
+    the accrued and unpaid dividends (G §2(a)); F arrears do not bear dividends (F §2(a))."""
+    price = terms.original_issue_price.value
+    compounds = terms.dividends.compounds_arrears.value
+    base = shares * price + (arrears if compounds else Fraction(0))
+    return Explained(
+        name="accrual_base",
+        value=base,
+        clause=terms.dividends.compounds_arrears.cite,
+        inputs={
+            "shares": shares,
+            "original_issue_price": price,
+            "accrued_unpaid": arrears,
+            "arrears_bear_dividends": compounds,
+        },
+        formula="shares x original_issue_price" + (" + accrued_unpaid" if compounds else ""),
+    )
+
+
+def period_dividend(
+    terms: SeriesTerms, shares: Fraction, start: dt.date, end: dt.date, arrears: Fraction = Fraction(0)
+) -> Explained:
+    """The dividend (in dollars) accruing on ``shares`` over ``start``-``end``."""
+    _non_negative(shares, "shares", terms.dividends.annual_rate.cite)
+    _non_negative(arrears, "accrued_unpaid", terms.dividends.annual_rate.cite)
+    rate = dividend_rate(terms, start, end)
+    base = accrual_base(terms, shares, arrears)
+    assert isinstance(rate.value, Fraction) and isinstance(base.value, Fraction)
+    return Explained(
+        name="dividend",
+        value=base.value * rate.value,
+        clause=terms.dividends.annual_rate.cite,
+        formula="accrual_base x dividend_rate",
+        parts=[base, rate],
+    )
+
+
+# --------------------------------------------------------------------------- forms of payment
+
+
+@dataclass(frozen=True)
+class Election:
+    """The holder's election of the form of a quarterly dividend (F §2(b), noticed under F §2(e)).
+
+    Portions of the dividend paid in each form; they are exact and sum to one.
+    """
+
+    cash: Fraction
+    pik: Fraction
+    common: Fraction
+
+    @classmethod
+    def only(cls, form: str) -> Election:
+        if form not in FORMS:
+            raise InputError("election", "F §2(b)", f"unknown form {form!r}; the forms are {', '.join(FORMS)}")
+        return cls(**{f: Fraction(1 if f == form else 0) for f in FORMS})
+
+    @classmethod
+    def parse(cls, data: Mapping[str, object], terms: SeriesTerms) -> Election:
+        """Parse ``{"cash": "0.5", "pik": "0.5"}`` (missing forms are zero) and check it."""
+        clause = terms.dividends.forms.cite
+        unknown = set(data) - set(FORMS)
+        if unknown:
+            raise InputError("election", clause, f"unknown forms {sorted(unknown)}; the forms are {', '.join(FORMS)}")
+        portions = {f: exact(data.get(f, "0"), field=f"election.{f}", clause=clause) for f in FORMS}
+        election = cls(**portions)
+        election.check(terms)
+        return election
+
+    def check(self, terms: SeriesTerms) -> None:
+        clause = terms.dividends.forms.cite
+        for form in FORMS:
+            portion = getattr(self, form)
+            if portion < 0 or portion > 1:
+                raise InputError(f"election.{form}", clause, f"a portion must be between 0 and 1, not {portion}")
+            if portion and form not in terms.dividends.forms.value:
+                raise InputError(
+                    f"election.{form}", clause, f"Series {terms.series} dividends cannot be paid in {form}"
+                )
+        total = self.cash + self.pik + self.common
+        if total != 1:
+            raise InputError("election", clause, f"the portions must add up to 1, not {to_decimal_string(total)}")
+
+    def to_dict(self) -> dict[str, str]:
+        return {f: to_decimal_string(getattr(self, f)) for f in FORMS}
+
+
+def pik_shares(terms: SeriesTerms, dividend_value: Fraction) -> Explained:
+    """PIK Preferred Shares paying ``dividend_value``: the value over the Original Issue Price
+    (F §2(b): 1.75% of the total value held; G §2(a): additional shares). Exact and
+    possibly fractional (DIV-FRACTIONAL-PIK)."""
+    price = terms.original_issue_price.value
+    clause = for_series(terms.series, "§2(b)" if terms.series == "F" else "§2(a)")
+    return Explained(
+        name="pik_shares",
+        value=dividend_value / price,
+        clause=clause,
+        inputs={"dividend_value": dividend_value, "original_issue_price": price},
+        formula="dividend_value / original_issue_price",
+        interpretations=[reading("DIV-FRACTIONAL-PIK")],
+    )
+
+
+def cash_payment(terms: SeriesTerms, dividend_value: Fraction) -> Explained:
+    """Cash paid for ``dividend_value``: rounded half-up to the cent once per holder
+    (DIV-CASH-CENTS)."""
+    clause = for_series(terms.series, "§2(b)")
+    rounded = round_to(dividend_value, 2, Rounding.HALF_UP, clause)
+    return Explained(
+        name="cash",
+        value=Fraction(rounded.value),
+        clause=clause,
+        inputs={"dividend_value": dividend_value, "rounding": "half-up to the cent"},
+        interpretations=[reading("DIV-CASH-CENTS")],
+    )
+
+
+def common_stock_price(
+    terms: SeriesTerms, payment_date: dt.date, closing_prices: Mapping[dt.date, Fraction]
+) -> Explained:
+    """Average closing price of the Common Stock over the 25 Nasdaq trading days ending on the
+    last trading day before the Payment Date (F §2(b); DIV-F-COMMON-PRICE-WINDOW)."""
+    div = terms.dividends
+    if div.common_price_trading_days is None:
+        raise InputError("form", div.forms.cite, f"Series {terms.series} dividends are not paid in Common Stock")
+    count = div.common_price_trading_days.value
+    clause = div.common_price_trading_days.cite
+    window = trading_days_ending_before(payment_date, count)
+    missing = [d for d in window if d not in closing_prices]
+    if missing:
+        listed = ", ".join(d.isoformat() for d in missing[:5]) + (" ..." if len(missing) > 5 else "")
+        raise InputError(
+            "closing_prices", clause, f"no closing price for {len(missing)} trading day(s) in the window: {listed}"
+        )
+    total = sum((closing_prices[d] for d in window), Fraction(0))
+    return Explained(
+        name="average_closing_price",
+        value=total / count,
+        clause=clause,
+        inputs={
+            "payment_date": payment_date,
+            "trading_days": count,
+            "first_trading_day": window[0],
+            "last_trading_day": window[-1],
+            "sum_of_closing_prices": total,
+        },
+        formula="sum of closing prices / trading days",
+        interpretations=[reading("DIV-F-COMMON-PRICE-WINDOW")],
+    )
+
+
+def common_stock_dividend(
+    terms: SeriesTerms, dividend_value: Fraction, price: Explained
+) -> tuple[Explained, Explained]:
+    """Whole shares of Common Stock for ``dividend_value`` at ``price``, and cash for the
+    fraction (DIV-F-COMMON-FRACTIONS)."""
+    assert isinstance(price.value, Fraction)
+    clause = for_series(terms.series, "§2(b)")
+    quantity = dividend_value / price.value
+    whole, fraction = floor_whole(quantity)
+    shares = Explained(
+        name="common_shares",
+        value=whole,
+        clause=clause,
+        inputs={"dividend_value": dividend_value, "exact_shares": quantity},
+        formula="floor(dividend_value / average_closing_price)",
+        parts=[price],
+        interpretations=[reading("DIV-F-COMMON-FRACTIONS")],
+    )
+    cash = Explained(
+        name="cash_for_fraction",
+        value=Fraction(round_to(fraction * price.value, 2, Rounding.HALF_UP, clause).value),
+        clause=clause,
+        inputs={"fraction_of_share": fraction, "average_closing_price": price.value},
+        formula="fraction x average_closing_price, half-up to the cent",
+        interpretations=[reading("DIV-F-COMMON-FRACTIONS")],
+    )
+    return shares, cash
+
+
+@dataclass(frozen=True)
+class DividendPayment:
+    """What one holder receives for one Payment Date."""
+
+    series: str
+    payment_date: dt.date
+    dividend: Explained
+    election: Election
+    pik_shares: Explained | None
+    cash: Explained | None
+    common_shares: Explained | None
+    cash_for_fraction: Explained | None
+
+    def figures(self) -> list[Explained]:
+        return [f for f in (self.pik_shares, self.cash, self.common_shares, self.cash_for_fraction) if f is not None]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "series": self.series,
+            "payment_date": self.payment_date.isoformat(),
+            "dividend_value": to_decimal_string(_fr(self.dividend)),
+            "election": self.election.to_dict(),
+            "pik_shares": to_decimal_string(_fr(self.pik_shares)) if self.pik_shares else "0",
+            "cash": to_decimal_string(_fr(self.cash)) if self.cash else "0",
+            "common_shares": str(self.common_shares.value) if self.common_shares else "0",
+            "cash_for_fraction": to_decimal_string(_fr(self.cash_for_fraction)) if self.cash_for_fraction else "0",
+            "explain": [self.dividend.to_dict(), *[f.to_dict() for f in self.figures()]],
+        }
+
+
+def pay_dividend(
+    terms: SeriesTerms,
+    *,
+    dividend: Explained,
+    payment_date: dt.date,
+    election: Election,
+    closing_prices: Mapping[dt.date, Fraction] | None = None,
+    registration_effective: bool | None = None,
+) -> DividendPayment:
+    """Split a holder's dividend into the forms elected (F §2(b)) and compute each part.
+
+    A Common Stock portion needs the closing prices and the F §2(c) registration condition:
+    unless every share of Common Stock previously issued as a dividend is covered by an
+    effective resale registration statement, the Common Stock portion is refused.
+    """
+    election.check(terms)
+    value = _fr(dividend)
+    pik = pik_shares(terms, value * election.pik) if election.pik else None
+    cash = cash_payment(terms, value * election.cash) if election.cash else None
+    common = fraction_cash = None
+    if election.common:
+        clause = for_series(terms.series, "§2(c)")
+        if registration_effective is None:
+            raise InputError("registration_effective", clause, "required when any part is paid in Common Stock")
+        if not registration_effective:
+            raise InputError(
+                "election.common",
+                clause,
+                "no dividend may be paid in Common Stock this quarter: Common Stock previously issued as dividends "
+                "is not all covered by an effective resale registration statement",
+            )
+        if closing_prices is None:
+            raise InputError("closing_prices", for_series(terms.series, "§2(b)"), "required to price Common Stock")
+        price = common_stock_price(terms, payment_date, closing_prices)
+        common, fraction_cash = common_stock_dividend(terms, value * election.common, price)
+    return DividendPayment(terms.series, payment_date, dividend, election, pik, cash, common, fraction_cash)
+
+
+# --------------------------------------------------------------------------- authorized shares
+
+
+def check_authorized(terms: SeriesTerms, issued_to_date: Fraction, new_shares: Fraction) -> None:
+    """Refuse an issue of shares of the series beyond its authorized number (F §1(a), G §1(a)).
+
+    ``issued_to_date`` counts every share ever issued, converted and redeemed shares included,
+    since those are retired and may not be reissued (F §5(c)(iv); DIV-AUTHORIZED-COUNT).
+    """
+    reading("DIV-AUTHORIZED-COUNT")
+    authorized = terms.authorized_shares.value
+    would_be = issued_to_date + new_shares
+    if would_be > authorized:
+        raise AuthorizedSharesExceeded(
+            terms.series,
+            terms.authorized_shares.cite,
+            to_decimal_string(authorized),
+            to_decimal_string(would_be),
+            to_decimal_string(would_be - authorized),
+        )
+
+
+# --------------------------------------------------------------------------- accrued but unpaid
+
+
+def accrued_unpaid(
+    terms: SeriesTerms, shares: Fraction, accrual_start: dt.date, as_of: dt.date, arrears: Fraction
+) -> Explained:
+    """Accrued but unpaid dividends on ``shares`` at ``as_of`` (DIV-ACCRUED-UNPAID).
+
+    ``arrears`` are the dividends of past Payment Dates that were not paid; to them is added
+    the dividend accrued since ``accrual_start`` (the last Payment Date, or the issue date).
+    """
+    clause = for_series(terms.series, "§3(a)")
+    parts: list[Explained] = [
+        Explained(
+            "arrears", arrears, terms.dividends.annual_rate.cite, formula="dividends of past Payment Dates not paid"
+        )
+    ]
+    current = Fraction(0)
+    if as_of > accrual_start:
+        period = period_dividend(terms, shares, accrual_start, as_of, arrears)
+        current = _fr(period)
+        parts.append(period)
+    return Explained(
+        name="accrued_unpaid_dividends",
+        value=arrears + current,
+        clause=clause,
+        inputs={"shares": shares, "accrual_start": accrual_start, "as_of": as_of},
+        formula="arrears + dividend accrued since accrual_start",
+        parts=parts,
+        interpretations=[reading("DIV-ACCRUED-UNPAID")],
+    )
+
+
+# --------------------------------------------------------------------------- Schedule 1
+
+
+SCHEDULE_DISPLAY_CLAUSE = "F Sched. 1"
+"""Every schedule is displayed in the form of F Sched. 1 (places and half-up rounding)."""
+
+
+def schedule_clause(terms: SeriesTerms) -> str:
+    """The clause a PIK schedule of the series rests on: F Sched. 1, or G §2(a) for G."""
+    return "F Sched. 1" if terms.series == "F" else for_series(terms.series, "§2(a)")
+
+
+@dataclass(frozen=True)
+class ScheduleRow:
+    """One row of a PIK schedule in the form of F Sched. 1."""
+
+    date: dt.date
+    incremental_shares: Explained
+    total_shares: Explained
+    conversion_ratio: Explained
+    equivalent_common: Explained
+
+    def rounded(self) -> dict[str, str]:
+        """The row as F Sched. 1 prints it: half-up to 2, 2, 5 and 2 places."""
+        clause = SCHEDULE_DISPLAY_CLAUSE
+        return {
+            "date": self.date.isoformat(),
+            "incremental_shares": str(round_to(_fr(self.incremental_shares), 2, Rounding.HALF_UP, clause).value),
+            "total_shares": str(round_to(_fr(self.total_shares), 2, Rounding.HALF_UP, clause).value),
+            "conversion_ratio": str(round_to(_fr(self.conversion_ratio), 5, Rounding.HALF_UP, clause).value),
+            "equivalent_common": str(round_to(_fr(self.equivalent_common), 2, Rounding.HALF_UP, clause).value),
+        }
+
+    def explain(self) -> Explained:
+        return Explained(
+            name=f"schedule row {self.date.isoformat()}",
+            value=self.date,
+            clause=self.total_shares.clause,
+            parts=[self.incremental_shares, self.total_shares, self.conversion_ratio, self.equivalent_common],
+        )
+
+
+@dataclass(frozen=True)
+class Schedule:
+    series: str
+    rows: tuple[ScheduleRow, ...]
+    warnings: tuple[str, ...]
+
+
+def pik_schedule(
+    terms: SeriesTerms,
+    *,
+    issue_date: dt.date,
+    shares: Fraction,
+    through: dt.date,
+    conversion_price: Fraction | None = None,
+) -> Schedule:
+    """The projection of F Sched. 1 for any series, issue date, holding and horizon: every
+    dividend paid in PIK shares, compounded exactly, with a last stub period to ``through``
+    when it is not a Payment Date (as the Schedule's 8/2/2005 row is)."""
+    clause_ratio = for_series(terms.series, "§5(a)")
+    if shares <= 0:
+        raise InputError("shares", terms.authorized_shares.cite, f"must be positive, not {to_decimal_string(shares)}")
+    if through < issue_date:
+        raise InputError("through", terms.dividends.first_payment_date.cite, f"{through} is before the issue date")
+    price = conversion_price if conversion_price is not None else terms.conversion.initial_conversion_price.value
+    if price <= 0:
+        raise InputError("conversion_price", clause_ratio, "must be positive")
+    ratio = Explained(
+        name="conversion_ratio",
+        value=terms.original_issue_price.value / price,
+        clause=clause_ratio,
+        inputs={"original_issue_price": terms.original_issue_price.value, "conversion_price": price},
+        formula="original_issue_price / conversion_price",
+    )
+    ends = list(payment_dates(terms, issue_date, through))
+    if (not ends or ends[-1] != through) and through > issue_date:
+        ends.append(through)
+    clause = schedule_clause(terms)
+    rows = [_row(issue_date, Fraction(0), shares, shares, ratio, clause)]
+    total = shares
+    start = issue_date
+    for end in ends:
+        dividend = period_dividend(terms, total, start, end)
+        pik = pik_shares(terms, _fr(dividend))
+        incremental = Explained(
+            name="incremental_shares",
+            value=_fr(pik),
+            clause=pik.clause,
+            inputs={"shares_held": total},
+            formula="shares_held x dividend_rate (PIK)",
+            parts=[dividend, pik],
+        )
+        previous = total
+        total = total + _fr(pik)
+        rows.append(_row(end, incremental, previous, total, ratio, clause))
+        start = end
+    warnings = []
+    authorized = terms.authorized_shares.value
+    if total > authorized:
+        warnings.append(
+            f"the schedule's total of {display(total)} shares exceeds the {display(authorized)} "
+            f"shares authorized by {terms.authorized_shares.cite} by {display(total - authorized)} "
+            f"(interpretation {reading('DIV-F-SCHEDULE-AUTHORIZED')}); an actual PIK issue this large is refused"
+        )
+    return Schedule(terms.series, tuple(rows), tuple(warnings))
+
+
+def _row(
+    day: dt.date, incremental: Explained | Fraction, previous: Fraction, total: Fraction, ratio: Explained, clause: str
+) -> ScheduleRow:
+    if isinstance(incremental, Fraction):
+        incremental = Explained("incremental_shares", incremental, clause, formula="none on the issue date")
+        total_x = Explained("total_shares", total, clause, inputs={"shares_issued": total})
+    else:
+        total_x = Explained(
+            "total_shares",
+            total,
+            clause,
+            inputs={"previous_total": previous},
+            formula="previous_total + incremental_shares",
+        )
+    equivalent = Explained(
+        name="equivalent_common",
+        value=total * _fr(ratio),
+        clause=ratio.clause,
+        formula="total_shares x conversion_ratio",
+        parts=[ratio],
+    )
+    return ScheduleRow(day, incremental, total_x, ratio, equivalent)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _fr(explained: Explained | None) -> Fraction:
+    if explained is None or not isinstance(explained.value, (Fraction, int)) or isinstance(explained.value, bool):
+        raise TypeError(f"expected an exact quantity, got {explained!r}")
+    return Fraction(explained.value)
+
+
+def _non_negative(value: Fraction, field: str, clause: str) -> None:
+    if value < 0:
+        raise InputError(field, clause, f"must not be negative ({to_decimal_string(value)})")

@@ -1,0 +1,106 @@
+"""Citations point to real sections; interpretations are complete and all in use."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from prefstack.citations import SECTIONS, cite
+from prefstack.errors import CitationError
+from prefstack.interpretations import reading, registry
+from prefstack.terms import load_terms
+from prefstack.terms.schema import term_paths
+
+SRC = Path(__file__).parents[1] / "src" / "prefstack"
+SPEC = Path(__file__).parents[2] / "shared" / "spec"
+
+
+@pytest.mark.parametrize(
+    "text", ["F §7", "G §2(e)", "G Sched. 1", "F §3(d)", "F §5(d)(i)(C)(13)", "G §6(k)", "H §1(a)", "§2(a)"]
+)
+def test_citations_to_no_section_are_refused(text: str) -> None:
+    with pytest.raises(CitationError):
+        cite(text)
+
+
+def test_citations_print_as_written() -> None:
+    assert str(cite("F §5(d)(iv)")) == "F §5(d)(iv)"
+    assert str(cite(" G §3(d) ")) == "G §3(d)"
+    assert str(cite("F Sched. 1")) == "F Sched. 1"
+
+
+@pytest.mark.skipif(not SPEC.exists(), reason="the certificates are not beside the checkout")
+@pytest.mark.parametrize("doc", ["F", "G"])
+def test_every_registered_section_exists_in_the_certificate(doc: str) -> None:
+    """Each top-level section has its heading, and each lettered label appears in the text."""
+    text = (SPEC / {"F": "series-f-certificate.txt", "G": "series-g-certificate.txt"}[doc]).read_text()
+    flat = " ".join(text.split())
+    for section in SECTIONS[doc]:
+        if section in ("Preamble",):
+            continue
+        if section == "Sched. 1":
+            assert "Schedule 1" in flat
+            continue
+        number = re.match(r"§(\d+)", section)
+        assert number is not None
+        assert f"Section {number.group(1)}." in flat, section
+        labels = re.findall(r"\(([A-Za-z0-9]+)\)", section)
+        if labels:
+            assert f"({labels[-1]})" in flat, section
+    # and the absent ones really are absent
+    if doc == "G":
+        assert "(e) The holders of Series" not in flat
+        assert "Schedule 1" not in flat
+
+
+def test_every_interpretation_is_complete() -> None:
+    entries = registry()
+    assert len(entries) >= 9
+    for entry in entries.values():
+        assert entry.question and entry.reading and entry.why and entry.alternatives
+        for clause in entry.clauses:
+            cite(clause)
+
+
+def _source_text() -> str:
+    return "\n".join(p.read_text() for p in SRC.rglob("*.py"))
+
+
+def test_every_interpretation_is_named_by_code_and_every_name_is_registered() -> None:
+    """No reading is settled silently, and none is recorded without being used."""
+    source = _source_text()
+    named = set(re.findall(r'reading\(\s*"([A-Z0-9-]+)"\s*\)', source)) | set(
+        re.findall(r"reading\(\s*'([A-Z0-9-]+)'\s*\)", source)
+    )
+    assert named, "no code names an interpretation"
+    for ident in named:
+        reading(ident)
+    unused = sorted(set(registry()) - named)
+    assert unused == [], f"interpretations recorded but named by no code: {unused}"
+
+
+def test_unknown_interpretation_is_an_error() -> None:
+    with pytest.raises(KeyError, match="NOPE"):
+        reading("NOPE")
+
+
+def test_the_required_interpretations_are_recorded() -> None:
+    """Issue acceptance: day count, fractional PIK, F §2(b) vs §2(d), accrued-but-unpaid, G first period."""
+    for ident in (
+        "DIV-DAYCOUNT",
+        "DIV-FRACTIONAL-PIK",
+        "DIV-F-ELECTION-VS-PIK",
+        "DIV-ACCRUED-UNPAID",
+        "DIV-G-FIRST-PERIOD",
+    ):
+        assert ident in registry()
+
+
+@pytest.mark.parametrize("series", ["F", "G"])
+def test_every_term_is_read_by_some_clause(series: str) -> None:
+    """Every term in a terms file is read by code outside the terms package."""
+    source = "\n".join(p.read_text() for p in SRC.rglob("*.py") if "terms" not in p.parts)
+    unread = [path for path in term_paths(load_terms(series)) if path.split(".")[-1] not in source]
+    assert unread == []
