@@ -15,9 +15,11 @@ from prefstack.interpretations import registry
 from prefstack.numeric import exact
 from prefstack.output import Format, console, table, to_csv, to_json
 from prefstack.terms import load_terms
+from prefstack.terms.schema import ScheduleAssumption
 
 app = typer.Typer(
     add_completion=False,
+    pretty_exceptions_enable=False,
     no_args_is_help=True,
     help="The certificates of designation of the CAIS Internet Series F and G preferred stock, as software.",
 )
@@ -92,16 +94,16 @@ def schedule(
         console().print(table(title, rows, SCHEDULE_COLUMNS, right=SCHEDULE_COLUMNS[1:]))
 
 
-def _assumed(assumption: object, name: str) -> dt.date:
-    value = getattr(getattr(assumption, name), "value")
+def _assumed(assumption: ScheduleAssumption | None, name: str) -> dt.date:
+    assert assumption is not None
+    value = getattr(assumption, name).value
     assert isinstance(value, dt.date)
     return value
 
 
-def _assumed_shares(assumption: object) -> Fraction:
-    value = getattr(getattr(assumption, "shares"), "value")
-    assert isinstance(value, Fraction)
-    return value
+def _assumed_shares(assumption: ScheduleAssumption | None) -> Fraction:
+    assert assumption is not None
+    return assumption.shares.value
 
 
 def _pick_row(rows: tuple[ScheduleRow, ...], wanted: str | None) -> ScheduleRow:
@@ -142,17 +144,9 @@ def terms(series: Annotated[str, typer.Argument(help="F or G")]) -> None:
 
 
 def main() -> None:
+    """Entry point: usage errors are Typer's; prefstack's own errors print one line, exit 2."""
     try:
-        app(standalone_mode=False)
+        app()
     except PrefstackError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)
-    except typer.Abort:
-        sys.exit(1)
-    except Exception as exc:  # click usage errors carry their own exit code
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise

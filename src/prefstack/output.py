@@ -6,13 +6,13 @@ import csv
 import io
 import json
 from collections.abc import Mapping, Sequence
-from enum import Enum
+from enum import StrEnum
 
 from rich.console import Console
 from rich.table import Table
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
