@@ -143,6 +143,212 @@ def terms(series: Annotated[str, typer.Argument(help="F or G")]) -> None:
     print(to_json(loaded.model_dump(mode="json")))
 
 
+# ----------------------------------------------------------------------------- ledger
+
+DEFAULT_DB = "sqlite:///var/prefstack.sqlite"
+DbOption = Annotated[str, typer.Option("--db", help="SQLAlchemy URL of the store", envvar="PREFSTACK_DB")]
+ledger_app = typer.Typer(no_args_is_help=True, help="The event ledger: import, add, export, verify.")
+schema_app = typer.Typer(no_args_is_help=True, help="JSON Schemas of prefstack's file formats.")
+app.add_typer(ledger_app, name="ledger")
+app.add_typer(schema_app, name="schema")
+
+
+def _ensure_sqlite_folder(db: str) -> None:
+    from pathlib import Path
+
+    prefix = "sqlite:///"
+    if db.startswith(prefix) and not db.startswith(prefix + "/") and db != prefix + ":memory:":
+        Path(db[len(prefix) :]).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _parse_known_at(text: str | None) -> dt.datetime | None:
+    from prefstack.ledger.files import parse_recorded_at
+
+    return parse_recorded_at(text, "--known-at") if text is not None else None
+
+
+@schema_app.command("ledger")
+def schema_ledger() -> None:
+    """The JSON Schema of a ledger file."""
+    from prefstack.ledger.events import ledger_json_schema
+
+    print(to_json(ledger_json_schema()))
+
+
+@ledger_app.command("import")
+def ledger_import(
+    file: Annotated[str, typer.Argument(help="A ledger file, YAML or JSON")],
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Validate every event of FILE against the stored ledger and append them all, or none."""
+    from pathlib import Path
+
+    from prefstack.ledger import service
+    from prefstack.ledger.files import read_ledger_file
+    from prefstack.ledger.store import EventStore
+
+    placed = read_ledger_file(Path(file))
+    _ensure_sqlite_folder(db)
+    with EventStore(db) as store:
+        stored = service.append(store, placed)
+        print(f"imported {len(stored)} events; the ledger now holds {store.version()}")
+
+
+@ledger_app.command("add")
+def ledger_add(
+    kind: Annotated[str, typer.Option(help="Event kind (see `prefstack schema ledger`)")],
+    date: Annotated[str, typer.Option(help="Effective date YYYY-MM-DD")],
+    field: Annotated[list[str] | None, typer.Option("--field", help="NAME=VALUE, repeatable")] = None,
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Validate one event and append it to the store."""
+    import yaml
+
+    from prefstack.ledger import service
+    from prefstack.ledger.events import parse_event
+    from prefstack.ledger.replay import Placed
+    from prefstack.ledger.store import EventStore
+
+    data: dict[str, object] = {"kind": kind, "date": date}
+    for item in field or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise InputError("--field", "ledger format", f"{item!r} is not NAME=VALUE")
+        # Lists and booleans are written in YAML (holders_consenting=[A, B], effective=true);
+        # everything else stays a string, so numbers are never read as floats.
+        data[name] = yaml.safe_load(value) if value[:1] in "[{" or value in ("true", "false") else value
+    event = parse_event(data, "--field")
+    _ensure_sqlite_folder(db)
+    with EventStore(db) as store:
+        stored = service.append(store, [Placed(event, "new event")])
+        print(f"added event #{stored[0].seq} ({kind} on {date})")
+
+
+@ledger_app.command("export")
+def ledger_export(
+    db: DbOption = DEFAULT_DB,
+    format: Annotated[str, typer.Option("--format", help="yaml or json")] = "yaml",
+    known_at: Annotated[str | None, typer.Option(help="Only events recorded by this time")] = None,
+) -> None:
+    """The stored ledger as a ledger file (recorded times included)."""
+    from prefstack.ledger import service
+    from prefstack.ledger.files import dump_ledger, ledger_document
+
+    if format not in ("yaml", "json"):
+        raise InputError("--format", "ledger format", "must be yaml or json")
+    placed = service.load(None, db, _parse_known_at(known_at))
+    sys.stdout.write(dump_ledger(ledger_document(placed), format))
+
+
+@ledger_app.command("verify")
+def ledger_verify(db: DbOption = DEFAULT_DB) -> None:
+    """Check the hash chain and that every event still applies; exit 1 on any problem."""
+    from prefstack.ledger import service
+    from prefstack.ledger.store import EventStore
+
+    with EventStore(db) as store:
+        report = store.verify()
+        if not report.ok:
+            for problem in report.problems:
+                print(f"{problem.kind}: event #{problem.seq}: {problem.message}")
+            raise typer.Exit(1)
+        service.validate(service.placed_from_store(store.read()))
+        print(f"ok: {report.events_checked} events, hash chain intact, every event applies")
+
+
+# ----------------------------------------------------------------------------- state
+
+
+@app.command()
+def state(
+    as_of: Annotated[str, typer.Option(help="The date, YYYY-MM-DD")],
+    db: DbOption = DEFAULT_DB,
+    ledger: Annotated[str | None, typer.Option(help="Read a ledger file instead of the store")] = None,
+    known_at: Annotated[str | None, typer.Option(help="What the ledger said at this time (ISO 8601, UTC offset)")] = None,
+    format: Annotated[Format, typer.Option("--format", help="table or json")] = Format.table,
+    explain: Annotated[bool, typer.Option(help="Include the explanation of every figure")] = False,
+) -> None:
+    """For each series and holder: shares, accrued and unpaid dividends, conversion price and
+    ratio, liquidation value and votes; common shares outstanding."""
+    from prefstack.ledger import service
+    from prefstack.ledger.replay import replay
+    from prefstack.report import state_report
+
+    day = parse_date(as_of, "--as-of", "F §3(a)")
+    placed = service.load(ledger, db, _parse_known_at(known_at))
+    report = state_report(replay(placed, day))
+    if not explain:
+        for series in report["series"]:
+            for holder in series["holders"]:
+                holder.pop("explain")
+    if format is Format.json:
+        print(to_json(report))
+        return
+    _print_state(report, explain)
+
+
+def _print_state(report: dict[str, object], explain: bool) -> None:
+    out = console()
+    common = report["common_stock"]
+    assert isinstance(common, dict)
+    out.print(f"[bold]State as of {report['as_of']}[/bold] ({report['events_applied']} events applied)")
+    out.print(f"Common Stock outstanding: {common['outstanding']}  authorized: {common['authorized']}")
+    columns = (
+        "holder",
+        "shares_outstanding",
+        "accrued_unpaid_dividends",
+        "conversion_price",
+        "conversion_ratio",
+        "liquidation_value",
+        "votes",
+    )
+    series_list = report["series"]
+    assert isinstance(series_list, list)
+    for series in series_list:
+        rows = [{c: str(h[c]) for c in columns} for h in series["holders"]]
+        title = (
+            f"Series {series['series']}: {series['shares_outstanding']} shares outstanding, "
+            f"Conversion Price ${series['conversion_price']} ({series['adjustments']} adjustments)"
+        )
+        out.print(table(title, rows, columns, right=columns[1:]))
+        if explain:
+            for holder in series["holders"]:
+                out.print_json(to_json(holder["explain"]))
+
+
+# ----------------------------------------------------------------------------- the main job
+
+
+@app.command()
+def run(
+    db: DbOption = DEFAULT_DB,
+    as_of: Annotated[str, typer.Option(help="Date of the state report")] = "2002-06-30",
+) -> None:
+    """The main job: load the example ledger into the store (if empty), verify it, print the
+    Series F Schedule 1, the Series G schedule and the state of both series."""
+    from importlib import resources
+    from pathlib import Path
+
+    from prefstack.ledger import service
+    from prefstack.ledger.files import read_ledger_file
+    from prefstack.ledger.store import EventStore
+
+    out = console()
+    _ensure_sqlite_folder(db)
+    example = Path(str(resources.files("prefstack.data").joinpath("example_ledger.yaml")))
+    with EventStore(db) as store:
+        if store.version() == 0:
+            stored = service.append(store, read_ledger_file(example))
+            out.print(f"Loaded the example ledger into {db}: {len(stored)} events")
+        report = store.verify()
+        if not report.ok:
+            raise InputError("--db", "ledger format", f"the stored ledger fails verification: {report.problems[0].message}")
+        out.print(f"Ledger verified: {report.events_checked} events, hash chain intact\n")
+    schedule("F", None, None, None, None, Format.table, False, None)
+    schedule("G", "2000-06-15", "20000", "2005-06-15", None, Format.table, False, None)
+    state(as_of=as_of, db=db, ledger=None, known_at=None, format=Format.table, explain=False)
+
+
 def main() -> None:
     """Entry point: usage errors are Typer's; prefstack's own errors print one line, exit 2."""
     try:

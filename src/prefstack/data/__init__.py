@@ -1,0 +1,1 @@
+"""Data bundled with prefstack: the example ledger."""

@@ -1,0 +1,1 @@
+"""The event ledger: every corporate action recorded once; state derived by replay."""

@@ -1,0 +1,281 @@
+"""The events of the ledger, named after the certificates.
+
+Each event is a frozen pydantic model with a ``kind``, an effective ``date`` and the facts
+the certificates need; numbers are written as strings and parsed exactly, unknown fields
+are refused. :data:`KIND_ORDER` fixes the order of events of different kinds on the same
+date, so that replay never depends on the order events were recorded in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from fractions import Fraction
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
+
+from prefstack.errors import InputError
+from prefstack.terms.schema import Date, Exact
+
+Series = Literal["F", "G"]
+DividendForm = Literal["cash", "pik", "common"]
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+    date: Date
+    """Effective date of the event."""
+    id: str | None = Field(default=None, description="An optional reference, unique in the ledger (for void).")
+    note: str | None = Field(default=None, description="Free text for people; never read by a clause.")
+
+    def payload(self) -> dict[str, Any]:
+        """The event as JSON data without ``kind`` and ``date`` (how the store keeps it)."""
+        data = self.model_dump(mode="json", exclude={"kind", "date"}, exclude_none=True)
+        return data
+
+
+def _positive(value: Fraction, field: str, clause: str) -> Fraction:
+    if value <= 0:
+        raise ValueError(f"{field} must be positive")
+    return value
+
+
+# ----------------------------------------------------------------- preferred stock
+
+
+class PreferredIssued(_Event):
+    """Shares of a series issued to a holder (F §1(a), G §1(a)); the first fixes the
+    Original Issuance Date (F §1(b))."""
+
+    kind: Literal["preferred_issued"] = "preferred_issued"
+    series: Series
+    holder: str
+    shares: Exact
+
+    @field_validator("shares")
+    @classmethod
+    def _shares(cls, v: Fraction) -> Fraction:
+        return _positive(v, "shares", "F §1(a)")
+
+
+class DividendElection(_Event):
+    """A holder's notice of the form of a quarterly dividend (F §2(b), given under F §2(e)).
+
+    ``date`` is the day the Company received the notice; ``payment_date`` the Payment Date it
+    is for. Portions are exact and add up to one.
+    """
+
+    kind: Literal["dividend_election"] = "dividend_election"
+    series: Series
+    holder: str
+    payment_date: Date
+    cash: Exact = Fraction(0)
+    pik: Exact = Fraction(0)
+    common: Exact = Fraction(0)
+
+
+class WireAccountNotice(_Event):
+    """The account for cash dividends, given by written notice (F §2(e))."""
+
+    kind: Literal["wire_account_notice"] = "wire_account_notice"
+    series: Series
+    holder: str
+    payment_date: Date
+
+
+class DividendPayment(_Event):
+    """The outcome of a Payment Date for a series (F §2(a), G §2(a), (b)).
+
+    ``paid``: each holder is paid in the form elected (or the default form, F §2(d)).
+    ``not_legally_available``: nothing is paid; the dividend accrues unpaid (G §2(b)).
+    ``date`` is the Payment Date.
+    """
+
+    kind: Literal["dividend_payment"] = "dividend_payment"
+    series: Series
+    outcome: Literal["paid", "not_legally_available"]
+
+
+class ArrearsPaid(_Event):
+    """Accrued and unpaid dividends declared and paid in additional shares of the series
+    (F §2(d): "when declared, be in the form of PIK Preferred Shares"; G §2(a))."""
+
+    kind: Literal["arrears_paid"] = "arrears_paid"
+    series: Series
+
+
+class Conversion(_Event):
+    """A holder converts shares (F/G §5(a)); ``date`` is the Conversion Date (§5(c)(i))."""
+
+    kind: Literal["conversion"] = "conversion"
+    series: Series
+    holder: str
+    shares: Exact
+    funds_legally_available: Exact | None = Field(
+        default=None, description="Cash legally available for the accrued dividends (§5(c)(iii)); none = all"
+    )
+    conditioned_on_offering_closing: Date | None = Field(
+        default=None, description="§5(c)(v): the underwritten offering's closing date, when conditioned on it"
+    )
+
+    @field_validator("shares")
+    @classmethod
+    def _shares(cls, v: Fraction) -> Fraction:
+        return _positive(v, "shares", "F §5(a)")
+
+
+# ----------------------------------------------------------------- common stock and market
+
+
+class ClosingPrice(_Event):
+    """The closing price of the Common Stock on the Nasdaq Stock Market on ``date``."""
+
+    kind: Literal["closing_price"] = "closing_price"
+    price: Exact
+
+    @field_validator("price")
+    @classmethod
+    def _price(cls, v: Fraction) -> Fraction:
+        return _positive(v, "price", "F §2(b)")
+
+
+class RegistrationStatement(_Event):
+    """Whether all Common Stock issued as Series F dividends is covered by an effective
+    resale registration statement, from ``date`` on (F §2(c))."""
+
+    kind: Literal["registration_statement"] = "registration_statement"
+    effective: bool
+
+
+class CommonOutstanding(_Event):
+    """The number of shares of Common Stock outstanding, as stated by the Company on ``date``
+    (an opening balance; later issues and conversions are added by their own events)."""
+
+    kind: Literal["common_outstanding"] = "common_outstanding"
+    shares: int = Field(ge=0)
+
+
+class CommonAuthorized(_Event):
+    """Shares of Common Stock authorized by the Certificate of Incorporation (for the
+    §5(c)(ii) reserve check)."""
+
+    kind: Literal["common_authorized"] = "common_authorized"
+    shares: int = Field(ge=0)
+
+
+class SeriesConsent(_Event):
+    """A vote or written consent of the holders of a series (F §5(d)(ii) waivers, §5(d)(i)(D)
+    additional Reserved Employee Shares, §6(b) votes on Mandatory Redemption Events)."""
+
+    kind: Literal["series_consent"] = "series_consent"
+    series: Series
+    matter: Literal["waive_adjustment", "reserved_employee_shares", "waive_redemption_event", "fair_market_value"]
+    holders_consenting: list[str]
+    reference: str | None = Field(default=None, description="what it covers: an issuance id, an event id")
+    shares: int | None = Field(default=None, description="for reserved_employee_shares: the additional shares")
+
+
+class EventVoided(_Event):
+    """A correction: the event with id ``voids`` is treated as never recorded from now on.
+    Nothing in the ledger is edited in place."""
+
+    kind: Literal["void"] = "void"
+    voids: str
+    reason: str
+
+
+LedgerEvent = Annotated[
+    PreferredIssued
+    | DividendElection
+    | WireAccountNotice
+    | DividendPayment
+    | ArrearsPaid
+    | Conversion
+    | ClosingPrice
+    | RegistrationStatement
+    | CommonOutstanding
+    | CommonAuthorized
+    | SeriesConsent
+    | EventVoided,
+    Field(discriminator="kind"),
+]
+
+KIND_ORDER: dict[str, int] = {
+    "void": 0,
+    "closing_price": 10,
+    "registration_statement": 11,
+    "common_authorized": 12,
+    "common_outstanding": 13,
+    "series_consent": 20,
+    "preferred_issued": 30,
+    "dividend_election": 40,
+    "wire_account_notice": 41,
+    "dividend_payment": 50,
+    "arrears_paid": 51,
+    "conversion": 90,
+}
+"""Order of kinds on one date: market facts, then consents (which must come "prior to"
+an issuance, §5(d)(ii)), issues, dividends on the Payment Date, and conversions last
+(deemed made at the close of business, §5(c)(i))."""
+
+_ADAPTER: TypeAdapter[LedgerEvent] = TypeAdapter(LedgerEvent)
+
+
+def parse_event(data: Mapping[str, Any], where: str) -> LedgerEvent:
+    """Validate one event; errors name the event, the field and the problem."""
+    try:
+        return _ADAPTER.validate_python(dict(data))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = ".".join(str(p) for p in first["loc"])
+        kind = data.get("kind", "?")
+        raise InputError(f"{where} ({kind}).{loc}", _clause_of(str(kind)), first["msg"]) from exc
+
+
+def _clause_of(kind: str) -> str:
+    return {
+        "preferred_issued": "F §1(a)",
+        "dividend_election": "F §2(b)",
+        "wire_account_notice": "F §2(e)",
+        "dividend_payment": "F §2(a)",
+        "arrears_paid": "F §2(d)",
+        "conversion": "F §5(c)",
+        "closing_price": "F §2(b)",
+        "registration_statement": "F §2(c)",
+        "common_outstanding": "F §5(d)(iv)",
+        "common_authorized": "F §5(c)(ii)",
+        "series_consent": "F §5(d)(ii)",
+        "void": "ledger format",
+    }.get(kind, "ledger format")
+
+
+def event_from_stored(kind: str, effective_date: dt.date, payload: Mapping[str, Any], where: str) -> LedgerEvent:
+    return parse_event({"kind": kind, "date": effective_date.isoformat(), **payload}, where)
+
+
+def ledger_json_schema() -> dict[str, Any]:
+    """The JSON Schema of a ledger file (``prefstack schema ledger``)."""
+    event_schema = _ADAPTER.json_schema(mode="validation")
+    defs = event_schema.pop("$defs", {})
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://prefstack.invalid/schema/ledger-1.json",
+        "title": "prefstack ledger",
+        "description": (
+            "A ledger of corporate actions for the Series F and Series G Convertible Preferred Stock. "
+            'Numbers are strings (exact decimals such as "1000.00" or fractions such as "2/3"); '
+            "dates are YYYY-MM-DD; recorded_at is an ISO 8601 time with its UTC offset."
+        ),
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["format", "events"],
+        "properties": {
+            "format": {"const": "prefstack-ledger/1"},
+            "company": {"type": "string"},
+            "description": {"type": "string"},
+            "events": {"type": "array", "items": {"$ref": "#/$defs/Event"}},
+        },
+        "$defs": {**defs, "Event": event_schema},
+    }

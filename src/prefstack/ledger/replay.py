@@ -1,0 +1,431 @@
+"""Replay: the state of both series on any date, derived from the ledger's events.
+
+``replay(events, as_of=...)`` folds the events in a fixed order — by effective date, then by
+:data:`~prefstack.ledger.events.KIND_ORDER`, then by content — so the result never depends on
+the order in which events were recorded. Nothing that can be derived is stored: shares,
+accrued and unpaid dividends, PIK issues and common outstanding all come from the events.
+
+An event that cannot apply (a holder that does not exist, more shares than held, a date
+before the Original Issuance Date, a PIK issue beyond the authorized shares, a Common
+Stock dividend that F §2(c) forbids) raises :class:`LedgerRuleError` naming the event,
+the field and the clause.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from prefstack.calendars import payment_dates
+from prefstack.clauses.dividends import (
+    DividendPayment as Payment,
+)
+from prefstack.clauses.dividends import (
+    Election,
+    accrued_unpaid,
+    check_authorized,
+    pay_dividend,
+    period_dividend,
+)
+from prefstack.errors import AuthorizedSharesExceeded, InputError, PrefstackError
+from prefstack.explain import Explained
+from prefstack.interpretations import reading
+from prefstack.ledger import events as ev
+from prefstack.terms import SeriesTerms, load_terms
+
+
+class LedgerRuleError(PrefstackError):
+    """An event that cannot apply to the state the ledger has reached."""
+
+    def __init__(self, event: Placed, field: str, clause: str, problem: str) -> None:
+        self.event = event
+        self.field = field
+        self.clause = clause
+        super().__init__(f"{event.label}: {field}: {problem} ({clause})")
+
+
+@dataclass(frozen=True)
+class Placed:
+    """An event with where it came from (its position or stored sequence number)."""
+
+    event: ev.LedgerEvent
+    source: str
+    recorded_at: dt.datetime | None = None
+
+    @property
+    def label(self) -> str:
+        ref = f" id {self.event.id}" if self.event.id else ""
+        return f"{self.source} ({self.event.kind} on {self.event.date}{ref})"
+
+    def sort_key(self) -> tuple[dt.date, int, str]:
+        content = json.dumps(self.event.model_dump(mode="json"), sort_keys=True)
+        return (self.event.date, ev.KIND_ORDER[self.event.kind], content)
+
+
+@dataclass
+class Holding:
+    """One holder's shares of one series and the dividends owed on them."""
+
+    series: str
+    holder: str
+    shares: Fraction = Fraction(0)
+    accrual_start: dt.date | None = None
+    arrears: Fraction = Fraction(0)
+    """Dividends of past Payment Dates not paid (DIV-ACCRUED-UNPAID)."""
+    unpaid_dates: list[dt.date] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PaidDividend:
+    holder: str
+    payment: Payment
+    form_reason: str
+    """Why the dividend took its form: the election and its notice, or the default."""
+
+
+@dataclass(frozen=True)
+class ConversionRecord:
+    series: str
+    holder: str
+    date: dt.date
+    shares: Fraction
+    accrued_unpaid: Explained
+
+
+@dataclass
+class SeriesState:
+    terms: SeriesTerms
+    original_issuance_date: dt.date | None = None
+    shares_ever_issued: Fraction = Fraction(0)
+    holdings: dict[str, Holding] = field(default_factory=dict)
+    payments: dict[dt.date, list[PaidDividend]] = field(default_factory=dict)
+    unpaid_payment_dates: list[dt.date] = field(default_factory=list)
+    conversions: list[ConversionRecord] = field(default_factory=list)
+
+    @property
+    def series(self) -> str:
+        return self.terms.series
+
+    @property
+    def shares_outstanding(self) -> Fraction:
+        return sum((h.shares for h in self.holdings.values()), Fraction(0))
+
+
+@dataclass
+class LedgerState:
+    """Everything the ledger says, as of one date."""
+
+    as_of: dt.date
+    series: dict[str, SeriesState]
+    common_outstanding: int | None = None
+    common_authorized: int | None = None
+    common_issued_as_dividends: int = 0
+    registration_effective: bool | None = None
+    closing_prices: dict[dt.date, Fraction] = field(default_factory=dict)
+    elections: dict[tuple[str, str, dt.date], ev.DividendElection] = field(default_factory=dict)
+    wire_notices: dict[tuple[str, str, dt.date], dt.date] = field(default_factory=dict)
+    consents: list[ev.SeriesConsent] = field(default_factory=list)
+    events_applied: int = 0
+
+    def holding(self, series: str, holder: str) -> Holding | None:
+        return self.series[series].holdings.get(holder)
+
+
+def place(events: Iterable[ev.LedgerEvent], source: str = "event") -> list[Placed]:
+    return [Placed(e, f"{source} {i}") for i, e in enumerate(events, 1)]
+
+
+def order(placed: Sequence[Placed]) -> list[Placed]:
+    """The replay order: voided events removed, the rest sorted by date, kind and content."""
+    ids: dict[str, Placed] = {}
+    for item in placed:
+        if item.event.id is not None:
+            if item.event.id in ids:
+                raise LedgerRuleError(item, "id", "ledger format", f"id {item.event.id!r} is used twice")
+            ids[item.event.id] = item
+    voided: set[str] = set()
+    for item in placed:
+        if isinstance(item.event, ev.EventVoided):
+            if item.event.voids not in ids:
+                raise LedgerRuleError(item, "voids", "ledger format", f"no event has id {item.event.voids!r}")
+            voided.add(item.event.voids)
+    kept = [p for p in placed if not isinstance(p.event, ev.EventVoided) and p.event.id not in voided]
+    return sorted(kept, key=Placed.sort_key)
+
+
+def replay(placed: Sequence[Placed], as_of: dt.date, known_at: dt.datetime | None = None) -> LedgerState:
+    """The state as of the end of ``as_of``, from the events known at ``known_at``."""
+    visible = [p for p in placed if known_at is None or p.recorded_at is None or p.recorded_at <= known_at]
+    state = LedgerState(as_of=as_of, series={s: SeriesState(load_terms(s)) for s in ("F", "G")})
+    for item in order(visible):
+        if item.event.date > as_of:
+            break
+        _apply(state, item)
+        state.events_applied += 1
+    for series_state in state.series.values():
+        for holding in series_state.holdings.values():
+            _roll(series_state, holding, as_of, inclusive=True)
+    return state
+
+
+# ----------------------------------------------------------------------------- appliers
+
+
+def _apply(state: LedgerState, item: Placed) -> None:
+    event = item.event
+    match event:
+        case ev.ClosingPrice():
+            state.closing_prices[event.date] = event.price
+        case ev.RegistrationStatement():
+            state.registration_effective = event.effective
+        case ev.CommonOutstanding():
+            state.common_outstanding = event.shares
+        case ev.CommonAuthorized():
+            state.common_authorized = event.shares
+        case ev.SeriesConsent():
+            _apply_consent(state, item, event)
+        case ev.PreferredIssued():
+            _apply_issue(state, item, event)
+        case ev.DividendElection():
+            _apply_election(state, item, event)
+        case ev.WireAccountNotice():
+            _require_holder(state, item, event.series, event.holder, "F §2(e)")
+            state.wire_notices[(event.series, event.holder, event.payment_date)] = event.date
+        case ev.DividendPayment():
+            _apply_payment(state, item, event)
+        case ev.ArrearsPaid():
+            _apply_arrears_paid(state, item, event)
+        case ev.Conversion():
+            _apply_conversion(state, item, event)
+        case ev.EventVoided():
+            raise AssertionError("void events are removed before replay")
+
+
+def _series_started(state: LedgerState, item: Placed, series: str, clause: str) -> SeriesState:
+    s = state.series[series]
+    if s.original_issuance_date is None:
+        raise LedgerRuleError(item, "date", clause, f"no Series {series} shares have been issued by {item.event.date}")
+    return s
+
+
+def _require_holder(state: LedgerState, item: Placed, series: str, holder: str, clause: str) -> Holding:
+    s = _series_started(state, item, series, clause)
+    found = s.holdings.get(holder)
+    if found is None:
+        known = ", ".join(sorted(s.holdings)) or "none"
+        raise LedgerRuleError(item, "holder", clause, f"{holder!r} holds no Series {series} shares (holders: {known})")
+    return found
+
+
+def _apply_issue(state: LedgerState, item: Placed, event: ev.PreferredIssued) -> None:
+    s = state.series[event.series]
+    clause = s.terms.authorized_shares.cite
+    try:
+        check_authorized(s.terms, s.shares_ever_issued, event.shares)
+    except AuthorizedSharesExceeded as exc:
+        raise LedgerRuleError(item, "shares", clause, str(exc)) from exc
+    if s.original_issuance_date is None:
+        s.original_issuance_date = event.date
+    holding = s.holdings.setdefault(event.holder, Holding(event.series, event.holder))
+    if holding.shares and holding.accrual_start is not None and holding.accrual_start != event.date:
+        # Shares added to an existing holding mid-period: dividends on them accrue from their
+        # own issue date, which the holding's single accrual start cannot express.
+        _roll(s, holding, event.date, inclusive=True)
+        if holding.accrual_start != event.date:
+            raise LedgerRuleError(
+                item,
+                "date",
+                s.terms.dividends.first_payment_date.cite,
+                "additional shares for an existing holder must be issued on a Payment Date "
+                f"(the holding accrues from {holding.accrual_start})",
+            )
+    holding.shares += event.shares
+    if holding.accrual_start is None:
+        holding.accrual_start = event.date
+    s.shares_ever_issued += event.shares
+
+
+def _apply_consent(state: LedgerState, item: Placed, event: ev.SeriesConsent) -> None:
+    s = _series_started(state, item, event.series, "F §5(d)(ii)")
+    for holder in event.holders_consenting:
+        if holder not in s.holdings or s.holdings[holder].shares == 0:
+            raise LedgerRuleError(
+                item,
+                "holders_consenting",
+                f"{event.series} §5(d)(ii)",
+                f"{holder!r} holds no Series {event.series} shares",
+            )
+    state.consents.append(event)
+
+
+def _apply_election(state: LedgerState, item: Placed, event: ev.DividendElection) -> None:
+    s = state.series[event.series]
+    clause = s.terms.dividends.forms.cite
+    _require_holder(state, item, event.series, event.holder, clause)
+    try:
+        Election(event.cash, event.pik, event.common).check(s.terms)
+    except InputError as exc:
+        raise LedgerRuleError(item, exc.field, exc.clause, exc.problem) from exc
+    if event.payment_date not in set(
+        payment_dates(s.terms, event.payment_date - dt.timedelta(days=1), event.payment_date)
+    ):
+        raise LedgerRuleError(
+            item, "payment_date", s.terms.dividends.payment_months.cite, f"{event.payment_date} is not a Payment Date"
+        )
+    if event.date > event.payment_date:
+        raise LedgerRuleError(item, "date", "F §2(e)", "an election received after its Payment Date cannot apply")
+    state.elections[(event.series, event.holder, event.payment_date)] = event
+
+
+def election_for(state: LedgerState, terms: SeriesTerms, holder: str, payment_date: dt.date) -> tuple[Election, str]:
+    """The form of a holder's dividend: the election noticed at least ten days before the
+    Payment Date (F §2(e)), else the default form (F §2(d); DIV-F-ELECTION-VS-PIK,
+    DIV-F-LATE-ELECTION)."""
+    default = Election.only(terms.dividends.default_form.value)
+    found = state.elections.get((terms.series, holder, payment_date))
+    if found is None:
+        return default, f"no election: {terms.dividends.default_form.cite} default ({reading('DIV-F-ELECTION-VS-PIK')})"
+    notice_days = terms.dividends.election_notice_days
+    if notice_days is not None and (payment_date - found.date).days < notice_days.value:
+        return default, (
+            f"election of {found.date} is less than {notice_days.value} days before the Payment Date "
+            f"({notice_days.cite}); default form ({reading('DIV-F-LATE-ELECTION')})"
+        )
+    return Election(
+        found.cash, found.pik, found.common
+    ), f"election received {found.date} ({notice_days.cite if notice_days else terms.dividends.forms.cite})"
+
+
+def _roll(s: SeriesState, holding: Holding, to: dt.date, *, inclusive: bool) -> None:
+    """Move a holding's accrual start past every Payment Date up to ``to`` for which no
+    payment was recorded: each such quarter's dividend becomes arrears (G §2(b))."""
+    if holding.accrual_start is None or holding.shares == 0:
+        return
+    last = to if inclusive else to - dt.timedelta(days=1)
+    for day in payment_dates(s.terms, holding.accrual_start, last):
+        quarter = period_dividend(s.terms, holding.shares, holding.accrual_start, day, holding.arrears)
+        assert isinstance(quarter.value, Fraction)
+        holding.arrears += quarter.value
+        holding.accrual_start = day
+        holding.unpaid_dates.append(day)
+        if day not in s.unpaid_payment_dates:
+            s.unpaid_payment_dates.append(day)
+
+
+def _apply_payment(state: LedgerState, item: Placed, event: ev.DividendPayment) -> None:
+    s = _series_started(state, item, event.series, "F §2(a)")
+    terms = s.terms
+    if event.date not in set(payment_dates(terms, event.date - dt.timedelta(days=1), event.date)):
+        raise LedgerRuleError(item, "date", terms.dividends.payment_months.cite, f"{event.date} is not a Payment Date")
+    paid: list[PaidDividend] = []
+    pik_total = Fraction(0)
+    for holder in sorted(s.holdings):
+        holding = s.holdings[holder]
+        if holding.shares == 0 or holding.accrual_start is None or holding.accrual_start >= event.date:
+            continue
+        _roll(s, holding, event.date, inclusive=False)
+        quarter = period_dividend(terms, holding.shares, holding.accrual_start, event.date, holding.arrears)
+        assert isinstance(quarter.value, Fraction)
+        holding.accrual_start = event.date
+        if event.outcome == "not_legally_available":
+            holding.arrears += quarter.value
+            holding.unpaid_dates.append(event.date)
+            continue
+        election, why = election_for(state, terms, holder, event.date)
+        registration_ok = state.common_issued_as_dividends == 0 or bool(state.registration_effective)
+        if election.common:
+            reading("DIV-F-REGISTRATION-VACUOUS")
+        try:
+            payment = pay_dividend(
+                terms,
+                dividend=quarter,
+                payment_date=event.date,
+                election=election,
+                closing_prices=state.closing_prices,
+                registration_effective=registration_ok,
+            )
+        except InputError as exc:
+            raise LedgerRuleError(item, f"{holder}: {exc.field}", exc.clause, exc.problem) from exc
+        paid.append(PaidDividend(holder, payment, why))
+        if payment.pik_shares is not None:
+            assert isinstance(payment.pik_shares.value, Fraction)
+            pik_total += payment.pik_shares.value
+    if event.outcome == "not_legally_available":
+        if event.date not in s.unpaid_payment_dates:
+            s.unpaid_payment_dates.append(event.date)
+        return
+    try:
+        check_authorized(terms, s.shares_ever_issued, pik_total)
+    except AuthorizedSharesExceeded as exc:
+        raise LedgerRuleError(item, "pik_shares", terms.authorized_shares.cite, str(exc)) from exc
+    for record in paid:
+        if record.payment.pik_shares is not None:
+            assert isinstance(record.payment.pik_shares.value, Fraction)
+            s.holdings[record.holder].shares += record.payment.pik_shares.value
+        if record.payment.common_shares is not None:
+            assert isinstance(record.payment.common_shares.value, int)
+            state.common_issued_as_dividends += record.payment.common_shares.value
+            if state.common_outstanding is not None:
+                state.common_outstanding += record.payment.common_shares.value
+    s.shares_ever_issued += pik_total
+    s.payments[event.date] = paid
+
+
+def _apply_arrears_paid(state: LedgerState, item: Placed, event: ev.ArrearsPaid) -> None:
+    s = _series_started(state, item, event.series, "F §2(d)")
+    total = Fraction(0)
+    for holding in s.holdings.values():
+        _roll(s, holding, event.date, inclusive=True)
+        total += holding.arrears / s.terms.original_issue_price.value
+    if total == 0:
+        raise LedgerRuleError(item, "series", "F §2(d)", f"Series {event.series} has no accrued and unpaid dividends")
+    try:
+        check_authorized(s.terms, s.shares_ever_issued, total)
+    except AuthorizedSharesExceeded as exc:
+        raise LedgerRuleError(item, "series", s.terms.authorized_shares.cite, str(exc)) from exc
+    for holding in s.holdings.values():
+        holding.shares += holding.arrears / s.terms.original_issue_price.value
+        holding.arrears = Fraction(0)
+        holding.unpaid_dates.clear()
+    s.shares_ever_issued += total
+
+
+def _apply_conversion(state: LedgerState, item: Placed, event: ev.Conversion) -> None:
+    s = state.series[event.series]
+    clause = f"{event.series} §5(a)"
+    holding = _require_holder(state, item, event.series, event.holder, clause)
+    if event.shares > holding.shares:
+        raise LedgerRuleError(
+            item, "shares", clause, f"converting {event.shares} shares but {event.holder} holds {holding.shares}"
+        )
+    accrued = holding_accrued_unpaid(s, holding, event.date)
+    assert isinstance(accrued.value, Fraction)
+    portion = event.shares / holding.shares
+    converted_accrued = accrued.value * portion
+    holding.arrears -= holding.arrears * portion
+    holding.shares -= event.shares
+    s.conversions.append(
+        ConversionRecord(
+            event.series,
+            event.holder,
+            event.date,
+            event.shares,
+            Explained(
+                "accrued_unpaid_on_converted_shares",
+                converted_accrued,
+                f"{event.series} §5(c)(iii)",
+                inputs={"shares_converted": event.shares, "holding_before": holding.shares + event.shares},
+                parts=[accrued],
+            ),
+        )
+    )
+
+
+def holding_accrued_unpaid(s: SeriesState, holding: Holding, as_of: dt.date) -> Explained:
+    """Accrued but unpaid dividends on a holding at ``as_of`` (DIV-ACCRUED-UNPAID)."""
+    _roll(s, holding, as_of, inclusive=True)
+    start = holding.accrual_start if holding.accrual_start is not None else as_of
+    return accrued_unpaid(s.terms, holding.shares, start, as_of, holding.arrears)

@@ -1,0 +1,83 @@
+"""The state report: what the ledger says each holder has, as of a date."""
+
+from __future__ import annotations
+
+import datetime as dt
+from fractions import Fraction
+from typing import Any
+
+from prefstack.clauses.conversion import conversion_ratio
+from prefstack.clauses.liquidation import liquidation_value_per_share
+from prefstack.clauses.voting import votes
+from prefstack.explain import Explained, display
+from prefstack.ledger.replay import LedgerState, SeriesState, holding_accrued_unpaid
+from prefstack.ledger.section5 import conversion_price_state
+from prefstack.numeric import Rounding, round_to, to_decimal_string
+
+
+def _fr(x: Explained) -> Fraction:
+    assert isinstance(x.value, (Fraction, int)) and not isinstance(x.value, bool)
+    return Fraction(x.value)
+
+
+def _money(x: Fraction, clause: str) -> str:
+    """Dollar figures in reports: half-up to the cent (display; the exact value is kept)."""
+    return str(round_to(x, 2, Rounding.HALF_UP, clause).value)
+
+
+def holder_figures(s: SeriesState, holder: str, as_of: dt.date, price: Explained) -> dict[str, Any]:
+    holding = s.holdings[holder]
+    accrued = holding_accrued_unpaid(s, holding, as_of)
+    per_share = _fr(accrued) / holding.shares if holding.shares else Fraction(0)
+    value = liquidation_value_per_share(s.terms, per_share, issue_price_adjustment=Fraction(1))
+    ratio = conversion_ratio(s.terms, price)
+    vote = votes(s.terms, holding.shares, _fr(price))
+    return {
+        "holder": holder,
+        "shares_outstanding": display(holding.shares),
+        "shares_outstanding_exact": to_decimal_string(holding.shares),
+        "accrued_unpaid_dividends": _money(_fr(accrued), accrued.clause),
+        "unpaid_payment_dates": [d.isoformat() for d in holding.unpaid_dates],
+        "conversion_price": to_decimal_string(_fr(price)),
+        "conversion_ratio": display(_fr(ratio)),
+        "liquidation_value": _money(_fr(value) * holding.shares, value.clause),
+        "votes": int(_fr(vote)),
+        "explain": {
+            "accrued_unpaid_dividends": accrued.to_dict(),
+            "liquidation_value_per_share": value.to_dict(),
+            "votes": vote.to_dict(),
+        },
+    }
+
+
+def state_report(state: LedgerState) -> dict[str, Any]:
+    series_out = []
+    for name in ("F", "G"):
+        s = state.series[name]
+        price_state = conversion_price_state(state, name)
+        price = price_state.conversion_price
+        holders = [holder_figures(s, h, state.as_of, price) for h in sorted(s.holdings) if s.holdings[h].shares]
+        series_out.append(
+            {
+                "series": name,
+                "designation": s.terms.designation.value,
+                "original_issuance_date": s.original_issuance_date.isoformat() if s.original_issuance_date else None,
+                "shares_outstanding": display(s.shares_outstanding),
+                "shares_ever_issued": display(s.shares_ever_issued),
+                "authorized_shares": to_decimal_string(s.terms.authorized_shares.value),
+                "conversion_price": to_decimal_string(_fr(price)),
+                "conversion_price_clause": price.clause,
+                "adjustments": len(price_state.adjustments),
+                "holders": holders,
+            }
+        )
+    return {
+        "as_of": state.as_of.isoformat(),
+        "events_applied": state.events_applied,
+        "common_stock": {
+            "outstanding": state.common_outstanding,
+            "authorized": state.common_authorized,
+            "issued_as_dividends": state.common_issued_as_dividends,
+        },
+        "series": series_out,
+    }
