@@ -237,7 +237,9 @@ def conversion_timing(
             "the shares are not converted",
         )
     if offering_closing_date < surrender_date:
-        raise InputError("offering_closing_date", clause, f"{offering_closing_date} is before the surrender on {surrender_date}")
+        raise InputError(
+            "offering_closing_date", clause, f"{offering_closing_date} is before the surrender on {surrender_date}"
+        )
     return ConversionTiming(
         date=offering_closing_date,
         moment=ConversionMoment.IMMEDIATELY_PRIOR_TO_OFFERING_CLOSING,
@@ -289,8 +291,13 @@ class ConversionResult:
         return a + b
 
     def explain(self) -> Sequence[Explained]:
-        return (self.common_shares, self.cash_for_fraction, self.dividends.cash, self.dividends.common_shares,
-                self.dividends.cash_for_fraction)
+        return (
+            self.common_shares,
+            self.cash_for_fraction,
+            self.dividends.cash,
+            self.dividends.common_shares,
+            self.dividends.cash_for_fraction,
+        )
 
 
 def _settle_dividends(
@@ -478,7 +485,9 @@ def check_reserve(requirements: Sequence[ReserveRequirement], *, authorized_unis
     for requirement in requirements:
         value = requirement.common_shares.value
         if not isinstance(value, int):
-            raise InputError("requirements", requirement.common_shares.clause, f"not a whole number of shares: {value!r}")
+            raise InputError(
+                "requirements", requirement.common_shares.clause, f"not a whole number of shares: {value!r}"
+            )
         total += value
     required = Explained(
         name="common_shares_required",

@@ -219,7 +219,9 @@ def restricted_security_value(terms: SeriesTerms, *, market_value: Explained, di
     """
     clause = for_series(terms.series, "§3(c)(ii)")
     if not isinstance(discount, Fraction) or not 0 <= discount < 1:
-        raise InputError("discount", clause, f"must be an exact Fraction from 0 up to (not including) 1, not {discount!r}")
+        raise InputError(
+            "discount", clause, f"must be an exact Fraction from 0 up to (not including) 1, not {discount!r}"
+        )
     base = market_value.value
     if not isinstance(base, Fraction):
         raise InputError("market_value", clause, f"must be an exact value, not {base!r}")
