@@ -509,7 +509,7 @@ def _issue(
         )
     per_share = consideration / shares
     excluded = Fraction(0)
-    facts: dict[str, Scalar] = {"shares": shares, "consideration": consideration, "purpose": purpose.value}
+    facts: dict[str, Scalar] = {"shares": shares, "consideration": consideration, "purpose": purpose.name}
     interps: list[str] = []
     if purpose is not IssuancePurpose.NONE:
         condition_met = True
