@@ -1110,9 +1110,10 @@ def conversion_price_history(
         previous = action.date
     selected = [a for a in actions if as_of is None or a.date <= as_of]
     work = _run(terms, initial_common_outstanding, selected, {}, replaying=False)
+    counted = set(work.usage) | set(_CAPS)
     usage = {
-        purpose: BasketUsage(purpose, used, work.cap(purpose))
-        for purpose, used in sorted(work.usage.items(), key=lambda item: item[0].value)
+        purpose: BasketUsage(purpose, work.usage.get(purpose, Fraction(0)), work.cap(purpose))
+        for purpose in sorted(counted, key=lambda p: p.value)
     }
     return ConversionPriceState(
         series=terms.series,
