@@ -695,7 +695,7 @@ def _issue_rights(work: _Work, action: OptionIssuance | ConvertibleSecurityIssua
                 Fraction(0),
                 work.cite("§5(d)(iii)(B)"),
                 inputs={"max_shares": Fraction(0)},
-                formula="expired unexercised in full: treated as never issued",
+                formula="no shares issuable on the basis in effect (expired in full or reduced to none): never issued",
                 interpretations=(reading("AD-EXPIRY-BASIS"),),
             ),
         )
@@ -730,6 +730,8 @@ def _readjust(
     basis = record.basis
     unexercised = basis.max_shares - record.exercised
     if isinstance(action, OptionExpiry):
+        if unexercised == 0:
+            raise InputError("shares", clause, f"no unexercised shares of {action.id!r} are left to expire")
         expired = unexercised if action.shares is None else _fraction(action.shares, "shares", clause, positive=True)
         if expired > unexercised:
             raise InputError("shares", clause, f"{expired} shares expire but only {unexercised} are unexercised")
@@ -741,7 +743,7 @@ def _readjust(
     else:
         new_unexercised = _fraction(action.new_max_shares, "new_max_shares", clause)
         new_min = _fraction(action.new_min_additional_consideration, "new_min_additional_consideration", clause)
-        exercised_share = record.exercised / basis.max_shares
+        exercised_share = record.exercised / basis.max_shares if basis.max_shares else Fraction(0)
         new_basis = _Basis(
             record.exercised + new_unexercised, basis.received, basis.min_additional * exercised_share + new_min
         )
