@@ -1063,7 +1063,7 @@ def _apply(work: _Work, actions: Sequence[Action], index: int, initial: Fraction
                 ),
             )
     else:  # pragma: no cover - the Action union is closed; anything else is a caller's error
-        raise InputError("actions", "F §5(d)", f"not an action the clauses judge: {type(action).__name__}")
+        raise InputError("actions", work.cite("§5(d)"), f"not an action the clauses judge: {type(action).__name__}")
 
 
 def _run(
