@@ -1,0 +1,1210 @@
+"""Adjustments of the Conversion Price: F §5(d)-(h) and (j), G §5(d)-(h) and (j).
+
+The corporate actions that the clauses judge are plain frozen dataclasses (an issue of Common
+Stock, of Options or Convertible Securities, their exercise, expiry or change, splits,
+combinations, dividends, other distributions, reclassifications, and the holders' waivers and
+approvals). :func:`conversion_price_history` folds a sequence of them, in order, into a
+:class:`ConversionPriceState`: the Conversion Price, the reduction carried forward under
+§5(d)(iv), every adjustment with its facts, the use of each exclusion basket of §5(d)(i)(C)-(D)
+and the other property a share converts into under §5(g)-(h).
+
+- §5(d)(i): which shares are Additional Shares of Common Stock (baskets and their caps).
+- §5(d)(ii): no adjustment unless the consideration per share is below the greater of 95% of
+  Fair Market Value and the Conversion Price, or if a series majority waived it beforehand.
+- §5(d)(iii): Options and Convertible Securities are deemed issued at their maximum shares;
+  no adjustment on exercise; on expiry or on a change of the share count the price is
+  recomputed as if the option had been issued only to that extent (a replay of the actions).
+- §5(d)(iv): the weighted-average formula, to the nearest cent, with the $.03 carry-forward.
+- §5(d)(v): the consideration received.
+- §5(e) splits and combinations, §5(f) dividends in Common Stock, §5(g) other distributions,
+  §5(h) reclassifications, §5(j) certificates of adjustment.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from fractions import Fraction
+
+from prefstack.citations import for_series
+from prefstack.errors import InputError
+from prefstack.explain import Explained, Scalar, render
+from prefstack.interpretations import reading
+from prefstack.numeric import Rounding, round_to
+from prefstack.terms.schema import SeriesTerms
+
+__all__ = [
+    "ATCOM_CAP",
+    "BUSINESS_ANYWHERE_CAP",
+    "BUSINESS_RELATIONSHIP_CAP",
+    "HIGH_YIELD_DEBT_CAP",
+    "RESERVED_EMPLOYEE_EXISTING_OPTIONS",
+    "RESERVED_EMPLOYEE_SHARES",
+    "Action",
+    "AdditionalReservedEmployeeShares",
+    "Adjustment",
+    "BasketUsage",
+    "CertificateOfAdjustment",
+    "Combination",
+    "CommonStockIssuance",
+    "ConversionPriceState",
+    "ConvertibleSecurityIssuance",
+    "Decision",
+    "Entitlement",
+    "IssuancePurpose",
+    "OptionExercise",
+    "OptionExpiry",
+    "OptionIssuance",
+    "OptionShareCountChange",
+    "OtherDistribution",
+    "Reclassification",
+    "SeriesWaiver",
+    "StockDividendOnCommon",
+    "StockSplit",
+    "certificate_of_adjustment",
+    "certificates_due",
+    "conversion_price_history",
+]
+
+# Caps of the exclusion baskets, in shares of Common Stock, as the certificates state them.
+BUSINESS_RELATIONSHIP_CAP = Fraction(1_000_000)
+"""F/G §5(d)(i)(C)(8), adjusted for stock dividends, combinations and splits."""
+HIGH_YIELD_DEBT_CAP = Fraction(2_000_000)
+"""F/G §5(d)(i)(C)(9), in the aggregate."""
+BUSINESS_ANYWHERE_CAP = Fraction(288_371)
+"""F/G §5(d)(i)(C)(10), in the aggregate."""
+ATCOM_CAP = Fraction(2_654_826)
+"""F/G §5(d)(i)(C)(12), in the aggregate."""
+RESERVED_EMPLOYEE_SHARES = Fraction(5_000_000)
+"""F/G §5(d)(i)(D)(i), adjusted for stock dividends, combinations and splits, plus approved additions."""
+RESERVED_EMPLOYEE_EXISTING_OPTIONS = Fraction(3_031_495)
+"""F/G §5(d)(i)(D)(ii): outstanding management Options reserved as of the date of the certificate."""
+
+
+class IssuancePurpose(Enum):
+    """Why Common Stock (or an Option or Convertible Security) is issued: the exclusions of
+    F/G §5(d)(i)(C)(1)-(12), the Reserved Employee Shares of §5(d)(i)(D), or none."""
+
+    DIVIDEND_ON_PREFERRED = "§5(d)(i)(C)(1)"
+    """A dividend or distribution on Series C, D, E, F or G preferred."""
+    CII_VENTURES_PREFERRED = "§5(d)(i)(C)(2)"
+    """Series D or E Shares issued under the CII Ventures agreement of 1999-12-20."""
+    OTHER_SERIES_PURCHASE = "§5(d)(i)(C)(3)"
+    """F: Series G Shares under the 3Com agreement; G: Series F Shares under the Microsoft agreement."""
+    DISTRIBUTION_ON_COMMON = "§5(d)(i)(C)(4)"
+    """A dividend, split or other distribution on Common Stock (use StockSplit / StockDividendOnCommon)."""
+    EXERCISE_OF_OPTIONS = "§5(d)(i)(C)(5)"
+    """Exercise of Options not tracked by an OptionIssuance (e.g. issued before the Original Issuance Date)."""
+    CONVERSION_OF_PREFERRED = "§5(d)(i)(C)(6)"
+    """Conversion of Series C, D, E, F or G preferred."""
+    LISTED_WARRANTS = "§5(d)(i)(C)(7)"
+    """The Qwest, ING, Series A, Hilton, Microsoft and Bass Hotels warrants."""
+    BUSINESS_RELATIONSHIP = "§5(d)(i)(C)(8)"
+    """To a partner, joint venture or business relation: cap 1,000,000 (adjusted), at least 95% of FMV."""
+    HIGH_YIELD_DEBT = "§5(d)(i)(C)(9)"
+    """High-yield debt financing: cap 2,000,000, at least 95% of FMV."""
+    BUSINESS_ANYWHERE_MERGER = "§5(d)(i)(C)(10)"
+    """Business Anywhere USA merger of 1999-09-07: cap 288,371."""
+    ACQUISITION = "§5(d)(i)(C)(11)"
+    """Acquisition of securities or assets of another entity, at least 95% of FMV."""
+    ATCOM_MERGER = "§5(d)(i)(C)(12)"
+    """Atcom merger of 1999-08-04: cap 2,654,826."""
+    RESERVED_EMPLOYEE = "§5(d)(i)(D)(i)"
+    """Employees, officers, directors, consultants, vendors: 5,000,000 (adjusted) plus approved additions."""
+    RESERVED_EMPLOYEE_EXISTING_OPTIONS = "§5(d)(i)(D)(ii)"
+    """Exercise of the 3,031,495 management Options outstanding at the date of the certificate."""
+    NONE = "§5(d)(i)(C)"
+    """No exclusion applies: the shares are Additional Shares of Common Stock."""
+
+    @property
+    def section(self) -> str:
+        """The section of the certificate that defines the basket ("§5(d)(i)(C)(8)")."""
+        return self.value
+
+
+_NINETY_FIVE_PERCENT_CONDITION = frozenset(
+    {IssuancePurpose.BUSINESS_RELATIONSHIP, IssuancePurpose.HIGH_YIELD_DEBT, IssuancePurpose.ACQUISITION}
+)
+_CAPS: dict[IssuancePurpose, Fraction] = {
+    IssuancePurpose.BUSINESS_RELATIONSHIP: BUSINESS_RELATIONSHIP_CAP,
+    IssuancePurpose.HIGH_YIELD_DEBT: HIGH_YIELD_DEBT_CAP,
+    IssuancePurpose.BUSINESS_ANYWHERE_MERGER: BUSINESS_ANYWHERE_CAP,
+    IssuancePurpose.ATCOM_MERGER: ATCOM_CAP,
+    IssuancePurpose.RESERVED_EMPLOYEE: RESERVED_EMPLOYEE_SHARES,
+    IssuancePurpose.RESERVED_EMPLOYEE_EXISTING_OPTIONS: RESERVED_EMPLOYEE_EXISTING_OPTIONS,
+}
+_CAPS_ADJUSTED_FOR_SPLITS = frozenset({IssuancePurpose.BUSINESS_RELATIONSHIP, IssuancePurpose.RESERVED_EMPLOYEE})
+
+
+# Actions ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CommonStockIssuance:
+    """An issue of shares of Common Stock (F/G §5(d)(i)(C), §5(d)(iv), §5(d)(v)(A)).
+
+    ``cash_consideration`` is the cash received in total, of which
+    ``accrued_interest_or_dividends_in_cash`` (paid for accrued interest or dividends) is
+    excluded (§5(d)(v)(A)(1)); ``property_consideration`` is the Board's good-faith Fair Market
+    Value of the property received (§5(d)(v)(A)(2)). When the shares are issued together with
+    other securities or assets for one consideration, ``allocated_portion`` is the proportion of
+    the consideration the Board allots to these shares (§5(d)(v)(A)(3)); None means the whole
+    consideration is for these shares. ``fair_market_value_per_share`` is the Fair Market Value
+    of a share of Common Stock on the date of the issue (§3(c)); needed whenever the 95% tests
+    or the adjustment test are applied.
+    """
+
+    id: str
+    date: dt.date
+    shares: Fraction
+    purpose: IssuancePurpose
+    cash_consideration: Fraction
+    property_consideration: Fraction
+    accrued_interest_or_dividends_in_cash: Fraction
+    fair_market_value_per_share: Fraction | None
+    allocated_portion: Fraction | None = None
+
+
+@dataclass(frozen=True)
+class OptionIssuance:
+    """An issue of Options or Rights to Acquire Common Stock (F/G §5(d)(i)(A), (E), §5(d)(iii)).
+
+    ``max_shares``: the maximum shares of Common Stock issuable on exercise, as the instrument
+    states it, without regard to later adjustment. ``consideration_received``: the Fair Market
+    Value of what the Company received or receives for issuing them (§5(d)(v)(A)).
+    ``min_additional_consideration``: the minimum aggregate amount payable on exercise of all of
+    them (§5(d)(v)(B)(1)).
+    """
+
+    id: str
+    date: dt.date
+    max_shares: Fraction
+    consideration_received: Fraction
+    min_additional_consideration: Fraction
+    purpose: IssuancePurpose
+    fair_market_value_per_share: Fraction | None
+
+
+@dataclass(frozen=True)
+class ConvertibleSecurityIssuance:
+    """An issue of Convertible Securities (F/G §5(d)(i)(B), §5(d)(iii)); fields as
+    :class:`OptionIssuance`, with conversion or exchange in place of exercise."""
+
+    id: str
+    date: dt.date
+    max_shares: Fraction
+    consideration_received: Fraction
+    min_additional_consideration: Fraction
+    purpose: IssuancePurpose
+    fair_market_value_per_share: Fraction | None
+
+
+@dataclass(frozen=True)
+class OptionExercise:
+    """Exercise (or conversion) of ``shares`` of an Option or Convertible Security issued by an
+    earlier action with this ``id``: Common Stock is issued, no adjustment (§5(d)(iii)(A))."""
+
+    id: str
+    date: dt.date
+    shares: Fraction
+
+
+@dataclass(frozen=True)
+class OptionExpiry:
+    """Expiry or termination of unexercised Options or Convertible Securities (§5(d)(iii)(B)).
+
+    ``shares``: how many of the shares still issuable expire; None means all of them.
+    """
+
+    id: str
+    date: dt.date
+    shares: Fraction | None
+
+
+@dataclass(frozen=True)
+class OptionShareCountChange:
+    """A change in the shares issuable under an Option or Convertible Security, e.g. by its own
+    anti-dilution provisions (§5(d)(iii)(C)). ``new_max_shares`` and
+    ``new_min_additional_consideration`` describe the part not yet exercised after the change."""
+
+    id: str
+    date: dt.date
+    new_max_shares: Fraction
+    new_min_additional_consideration: Fraction
+
+
+@dataclass(frozen=True)
+class StockSplit:
+    """A subdivision of the outstanding Common Stock (§5(e)), effective at the close of business
+    on ``date``: each share becomes ``new_shares_per_old_share`` shares (> 1)."""
+
+    date: dt.date
+    new_shares_per_old_share: Fraction
+
+
+@dataclass(frozen=True)
+class Combination:
+    """A combination of the outstanding Common Stock (§5(e)), effective at the close of business
+    on ``date``: ``old_shares_per_new_share`` shares (> 1) become one."""
+
+    date: dt.date
+    old_shares_per_new_share: Fraction
+
+
+@dataclass(frozen=True)
+class StockDividendOnCommon:
+    """A dividend or distribution on Common Stock payable in ``shares`` shares of Common Stock
+    in total (§5(f))."""
+
+    date: dt.date
+    shares: Fraction
+
+
+@dataclass(frozen=True)
+class OtherDistribution:
+    """A dividend or distribution payable in securities of the Company other than Common Stock
+    (§5(g)): ``amount_per_common_share`` of ``securities`` for each share of Common Stock."""
+
+    date: dt.date
+    securities: str
+    amount_per_common_share: Fraction
+
+
+@dataclass(frozen=True)
+class Reclassification:
+    """The Common Stock is changed into other stock, securities or property (§5(h)).
+
+    ``per_common_share`` lists what one share of Common Stock becomes: (description, amount).
+    ``deemed_liquidation_under_g_3d``: for Series G, a merger or sale that G §3(d) deems a
+    liquidation, which G §5(h) excepts.
+    """
+
+    date: dt.date
+    description: str
+    per_common_share: tuple[tuple[str, Fraction], ...]
+    deemed_liquidation_under_g_3d: bool
+
+
+@dataclass(frozen=True)
+class SeriesWaiver:
+    """Written notice from holders of the series agreeing that no adjustment be made for the
+    issuance ``issuance_id`` (§5(d)(ii)); effective when ``votes_for`` is a majority of
+    ``outstanding_voting_power`` and it is received before the issuance."""
+
+    date: dt.date
+    series: str
+    issuance_id: str
+    votes_for: Fraction
+    outstanding_voting_power: Fraction
+
+
+@dataclass(frozen=True)
+class AdditionalReservedEmployeeShares:
+    """Approval by a majority of the voting power of the series of ``shares`` more Reserved
+    Employee Shares (§5(d)(i)(D)(i))."""
+
+    date: dt.date
+    series: str
+    shares: Fraction
+    votes_for: Fraction
+    outstanding_voting_power: Fraction
+
+
+Action = (
+    CommonStockIssuance
+    | OptionIssuance
+    | ConvertibleSecurityIssuance
+    | OptionExercise
+    | OptionExpiry
+    | OptionShareCountChange
+    | StockSplit
+    | Combination
+    | StockDividendOnCommon
+    | OtherDistribution
+    | Reclassification
+    | SeriesWaiver
+    | AdditionalReservedEmployeeShares
+)
+
+
+# Results ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """One adjustment or readjustment of the Conversion Price (what a §5(j) certificate reports)."""
+
+    date: dt.date
+    clause: str
+    action: str
+    price_before: Fraction
+    price_after: Fraction
+    carried_forward_after: Fraction
+    facts: Mapping[str, Scalar]
+    explained: Explained
+    below_par_value: bool
+    """The new price is below the par value of the Common Stock (§5(c)(ii) action needed)."""
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What an action did (or did not do) to the Conversion Price, and why."""
+
+    date: dt.date
+    action: str
+    explained: Explained
+
+
+@dataclass(frozen=True)
+class Entitlement:
+    """Other securities or property receivable on conversion of each preferred share (§5(g)-(h))."""
+
+    date: dt.date
+    clause: str
+    description: str
+    amount_per_preferred_share: Fraction
+    explained: Explained
+
+
+@dataclass(frozen=True)
+class BasketUsage:
+    """Shares counted against one exclusion basket, and its cap in current shares (None: no cap)."""
+
+    purpose: IssuancePurpose
+    used: Fraction
+    cap: Fraction | None
+
+
+@dataclass(frozen=True)
+class ConversionPriceState:
+    """The result of :func:`conversion_price_history`."""
+
+    series: str
+    conversion_price: Fraction
+    carried_forward: Fraction
+    """Reductions under $.03 not yet made (§5(d)(iv))."""
+    common_outstanding: Fraction
+    adjustments: tuple[Adjustment, ...]
+    decisions: tuple[Decision, ...]
+    basket_usage: Mapping[IssuancePurpose, BasketUsage]
+    entitlements: tuple[Entitlement, ...]
+    below_par_value: bool
+
+    def conversion_price_explained(self) -> Explained:
+        clause = self.adjustments[-1].clause if self.adjustments else for_series(self.series, "§5(a)")
+        return Explained(
+            name="conversion_price",
+            value=self.conversion_price,
+            clause=clause,
+            inputs={"carried_forward": self.carried_forward},
+            parts=tuple(a.explained for a in self.adjustments),
+        )
+
+
+# The fold --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Basis:
+    """The terms on which an Option or Convertible Security counts as issued."""
+
+    max_shares: Fraction
+    received: Fraction
+    min_additional: Fraction
+
+
+@dataclass
+class _Option:
+    basis: _Basis
+    purpose: IssuancePurpose
+    exercised: Fraction
+    kind: str
+
+
+@dataclass
+class _Work:
+    terms: SeriesTerms
+    price: Fraction
+    carry: Fraction
+    outstanding: Fraction
+    scale: Fraction
+    additions: Fraction
+    usage: dict[IssuancePurpose, Fraction]
+    options: dict[str, _Option] = field(default_factory=dict)
+    issued_ids: set[str] = field(default_factory=set)
+    waivers: dict[str, SeriesWaiver] = field(default_factory=dict)
+    bases: dict[str, _Basis] = field(default_factory=dict)
+    adjustments: list[Adjustment] = field(default_factory=list)
+    decisions: list[Decision] = field(default_factory=list)
+    entitlements: list[Entitlement] = field(default_factory=list)
+
+    def cite(self, section: str) -> str:
+        return for_series(self.terms.series, section)
+
+    def cap(self, purpose: IssuancePurpose) -> Fraction | None:
+        base = _CAPS.get(purpose)
+        if base is None:
+            return None
+        if purpose is IssuancePurpose.RESERVED_EMPLOYEE:
+            return base * self.scale + self.additions
+        if purpose in _CAPS_ADJUSTED_FOR_SPLITS:
+            return base * self.scale
+        return base
+
+    def decide(self, date: dt.date, action: str, explained: Explained) -> None:
+        self.decisions.append(Decision(date, action, explained))
+
+
+def _fraction(value: object, field_name: str, clause: str, *, positive: bool = False) -> Fraction:
+    if not isinstance(value, Fraction):
+        raise InputError(field_name, clause, f"must be an exact Fraction, not {value!r}")
+    if value < 0 or (positive and value == 0):
+        raise InputError(field_name, clause, f"must be {'positive' if positive else 'non-negative'}, not {value}")
+    return value
+
+
+def _fmv(value: Fraction | None, field_name: str, clause: str) -> Fraction:
+    if value is None:
+        raise InputError(
+            field_name, clause, "the Fair Market Value per share of Common Stock on the date of the issue is needed"
+        )
+    return _fraction(value, field_name, clause, positive=True)
+
+
+def _majority(votes_for: Fraction, outstanding: Fraction, clause: str) -> bool:
+    _fraction(outstanding, "outstanding_voting_power", clause, positive=True)
+    _fraction(votes_for, "votes_for", clause)
+    if votes_for > outstanding:
+        raise InputError("votes_for", clause, f"{votes_for} exceeds the outstanding voting power {outstanding}")
+    return votes_for * 2 > outstanding
+
+
+def _issue(
+    work: _Work,
+    *,
+    action_id: str,
+    date: dt.date,
+    shares: Fraction,
+    consideration: Fraction,
+    purpose: IssuancePurpose,
+    fmv: Fraction | None,
+    deemed: bool,
+    exercise_price: Fraction | None,
+) -> None:
+    """Judge ``shares`` issued (or deemed issued) for ``consideration`` under §5(d)(i)-(iv)."""
+    label = f"{'deemed issue' if deemed else 'issue'} {action_id}"
+    basket_clause = work.cite(purpose.value)
+    if purpose is IssuancePurpose.DISTRIBUTION_ON_COMMON:
+        raise InputError(
+            "purpose",
+            basket_clause,
+            "record a dividend, split or distribution on Common Stock as StockSplit, "
+            "Combination or StockDividendOnCommon (§5(e)-(f))",
+        )
+    if purpose is IssuancePurpose.EXERCISE_OF_OPTIONS and deemed:
+        raise InputError(
+            "purpose", basket_clause, "an Option or Convertible Security is not issued upon exercise of Options"
+        )
+    per_share = consideration / shares
+    excluded = Fraction(0)
+    facts: dict[str, Scalar] = {"shares": shares, "consideration": consideration, "purpose": purpose.name}
+    interps: list[str] = []
+    if purpose is not IssuancePurpose.NONE:
+        condition_met = True
+        if purpose in _NINETY_FIVE_PERCENT_CONDITION:
+            value = _fmv(fmv, "fair_market_value_per_share", basket_clause)
+            tested = (
+                exercise_price
+                if (purpose is IssuancePurpose.HIGH_YIELD_DEBT and exercise_price is not None)
+                else per_share
+            )
+            condition_met = tested >= work.terms.conversion.fair_market_value_threshold.value * value
+            facts["ninety_five_percent_test_price"] = tested
+            facts["ninety_five_percent_condition_met"] = condition_met
+            interps.append(reading("AD-95-PERCENT-CONDITION"))
+        if condition_met:
+            cap = work.cap(purpose)
+            used = work.usage.get(purpose, Fraction(0))
+            if cap is None:
+                excluded = shares
+            else:
+                room = max(cap - used, Fraction(0))
+                excluded = min(shares, room)
+                facts["basket_cap"] = cap
+                facts["basket_room_before"] = room
+                interps.append(reading("AD-BASKET-EXCESS"))
+                if purpose in _CAPS_ADJUSTED_FOR_SPLITS:
+                    interps.append(reading("AD-CAP-ADJUSTMENT"))
+                if purpose in (IssuancePurpose.RESERVED_EMPLOYEE, IssuancePurpose.RESERVED_EMPLOYEE_EXISTING_OPTIONS):
+                    interps.append(reading("AD-RESERVED-EMPLOYEE"))
+            work.usage[purpose] = used + excluded
+    additional = shares - excluded
+    facts["excluded_shares"] = excluded
+    facts["additional_shares"] = additional
+    if additional == 0:
+        work.decide(
+            date,
+            label,
+            Explained(
+                "additional_shares_of_common_stock",
+                Fraction(0),
+                basket_clause,
+                inputs=facts,
+                formula="every share falls within the exclusion: no adjustment",
+                interpretations=tuple(interps),
+            ),
+        )
+        return
+    add_consideration = per_share * additional
+    main_clause = work.cite("§5(d)(iii)" if deemed else "§5(d)(iv)")
+    value = _fmv(fmv, "fair_market_value_per_share", main_clause)
+    ninety_five = work.terms.conversion.fair_market_value_threshold.value * value
+    threshold = max(ninety_five, work.price)
+    facts.update(
+        {
+            "consideration_per_share": per_share,
+            "fair_market_value_per_share": value,
+            "ninety_five_percent_of_fair_market_value": ninety_five,
+            "conversion_price_before": work.price,
+            "greater_of": threshold,
+        }
+    )
+    interps.append(reading("AD-GREATER-OF"))
+    if per_share >= threshold:
+        work.decide(
+            date,
+            label,
+            Explained(
+                "conversion_price",
+                work.price,
+                work.cite("§5(d)(ii)"),
+                inputs=facts,
+                formula="consideration_per_share >= greater_of: no adjustment"
+                + (" (and the shares are not deemed issued)" if deemed else ""),
+                interpretations=tuple(interps),
+            ),
+        )
+        return
+    waiver = work.waivers.get(action_id)
+    if waiver is not None:
+        facts["waiver_date"] = waiver.date
+        facts["waiver_votes_for"] = waiver.votes_for
+        work.decide(
+            date,
+            label,
+            Explained(
+                "conversion_price",
+                work.price,
+                work.cite("§5(d)(ii)"),
+                inputs=facts,
+                formula="a majority of the series agreed in writing before the issue that no adjustment be made",
+                interpretations=(*interps, reading("AD-WAIVER")),
+            ),
+        )
+        return
+    outstanding = work.outstanding
+    clause_iv = work.cite("§5(d)(iv)")
+    exact_new = work.price * (outstanding + add_consideration / threshold) / (outstanding + additional)
+    rounded = Fraction(
+        round_to(exact_new, work.terms.conversion.adjustment_rounding_places.value, Rounding.HALF_UP, clause_iv).value
+    )
+    reduction = work.price - rounded
+    carry_before = work.carry
+    total = reduction + carry_before
+    minimum = work.terms.conversion.minimum_reduction.value
+    facts.update(
+        {
+            "common_outstanding_before": outstanding,
+            "additional_consideration": add_consideration,
+            "exact_new_price": exact_new,
+            "new_price_to_the_cent": rounded,
+            "reduction": reduction,
+            "carried_forward_before": carry_before,
+        }
+    )
+    interps += [reading("AD-OUTSTANDING"), reading("AD-ROUND-CENT"), reading("AD-CARRY-FORWARD")]
+    formula = (
+        "conversion_price x (common_outstanding_before + additional_consideration / greater_of) / "
+        "(common_outstanding_before + additional_shares), to the nearest cent; made only when the "
+        "reduction plus reductions carried forward reaches $.03"
+    )
+    if total < minimum:
+        work.carry = total
+        facts["carried_forward_after"] = total
+        work.decide(
+            date,
+            label,
+            Explained(
+                "conversion_price", work.price, clause_iv, inputs=facts, formula=formula, interpretations=tuple(interps)
+            ),
+        )
+        return
+    before = work.price
+    work.price = before - total
+    work.carry = Fraction(0)
+    facts["carried_forward_after"] = Fraction(0)
+    explained = Explained(
+        "conversion_price", work.price, clause_iv, inputs=facts, formula=formula, interpretations=tuple(interps)
+    )
+    _record(work, date, clause_iv, label, before, facts, explained)
+
+
+def _record(
+    work: _Work,
+    date: dt.date,
+    clause: str,
+    label: str,
+    before: Fraction,
+    facts: Mapping[str, Scalar],
+    explained: Explained,
+) -> None:
+    par = work.terms.conversion.par_value_of_common.value
+    work.adjustments.append(
+        Adjustment(
+            date=date,
+            clause=clause,
+            action=label,
+            price_before=before,
+            price_after=work.price,
+            carried_forward_after=work.carry,
+            facts=dict(facts),
+            explained=explained,
+            below_par_value=work.price < par,
+        )
+    )
+    work.decide(date, label, explained)
+
+
+def _issue_rights(work: _Work, action: OptionIssuance | ConvertibleSecurityIssuance) -> None:
+    kind = "Option" if isinstance(action, OptionIssuance) else "Convertible Security"
+    clause = work.cite("§5(d)(iii)")
+    basis = work.bases.get(action.id) or _Basis(
+        _fraction(action.max_shares, "max_shares", clause, positive=True),
+        _fraction(action.consideration_received, "consideration_received", clause),
+        _fraction(action.min_additional_consideration, "min_additional_consideration", clause),
+    )
+    work.options[action.id] = _Option(basis, action.purpose, Fraction(0), kind)
+    if basis.max_shares == 0:
+        work.decide(
+            action.date,
+            f"deemed issue {action.id}",
+            Explained(
+                "additional_shares_of_common_stock",
+                Fraction(0),
+                work.cite("§5(d)(iii)(B)"),
+                inputs={"max_shares": Fraction(0)},
+                formula="no shares issuable on the basis in effect (expired in full or reduced to none): never issued",
+                interpretations=(reading("AD-EXPIRY-BASIS"),),
+            ),
+        )
+        return
+    _issue(
+        work,
+        action_id=action.id,
+        date=action.date,
+        shares=basis.max_shares,
+        consideration=basis.received + basis.min_additional,
+        purpose=action.purpose,
+        fmv=action.fair_market_value_per_share,
+        deemed=True,
+        exercise_price=basis.min_additional / basis.max_shares,
+    )
+
+
+def _readjust(
+    work: _Work,
+    actions: Sequence[Action],
+    index: int,
+    initial_outstanding: Fraction,
+    action: OptionExpiry | OptionShareCountChange,
+) -> None:
+    section = "§5(d)(iii)(B)" if isinstance(action, OptionExpiry) else "§5(d)(iii)(C)"
+    clause = work.cite(section)
+    record = work.options.get(action.id)
+    if record is None:
+        raise InputError(
+            "id", clause, f"no Option or Convertible Security {action.id!r} was issued before {action.date}"
+        )
+    basis = record.basis
+    unexercised = basis.max_shares - record.exercised
+    if isinstance(action, OptionExpiry):
+        if unexercised == 0:
+            raise InputError("shares", clause, f"no unexercised shares of {action.id!r} are left to expire")
+        expired = unexercised if action.shares is None else _fraction(action.shares, "shares", clause, positive=True)
+        if expired > unexercised:
+            raise InputError("shares", clause, f"{expired} shares expire but only {unexercised} are unexercised")
+        kept = basis.max_shares - expired
+        ratio = kept / basis.max_shares
+        new_basis = _Basis(kept, basis.received * ratio, basis.min_additional * ratio)
+        facts: dict[str, Scalar] = {"option": action.id, "shares_expired": expired, "max_shares_after": kept}
+        interp = reading("AD-EXPIRY-BASIS")
+    else:
+        new_unexercised = _fraction(action.new_max_shares, "new_max_shares", clause)
+        new_min = _fraction(action.new_min_additional_consideration, "new_min_additional_consideration", clause)
+        exercised_share = record.exercised / basis.max_shares if basis.max_shares else Fraction(0)
+        new_basis = _Basis(
+            record.exercised + new_unexercised, basis.received, basis.min_additional * exercised_share + new_min
+        )
+        facts = {
+            "option": action.id,
+            "new_max_shares_unexercised": new_unexercised,
+            "new_min_additional_consideration": new_min,
+            "max_shares_after": new_basis.max_shares,
+        }
+        interp = reading("AD-COUNT-CHANGE-BASIS")
+    work.bases[action.id] = new_basis
+    replay = _run(work.terms, initial_outstanding, actions[:index], dict(work.bases), replaying=True)
+    before = work.price
+    work.price = replay.price
+    work.carry = replay.carry
+    work.usage = dict(replay.usage)
+    record.basis = new_basis
+    facts.update({"conversion_price_before": before, "conversion_price_recomputed": replay.price})
+    explained = Explained(
+        "conversion_price",
+        work.price,
+        clause,
+        inputs=facts,
+        formula="the Conversion Price recomputed by replaying every earlier action, the Option issued on the new basis",
+        interpretations=(interp, reading("AD-CARRY-FORWARD")),
+    )
+    label = f"{'expiry' if isinstance(action, OptionExpiry) else 'share count change'} {action.id}"
+    if work.price != before:
+        _record(work, action.date, clause, label, before, facts, explained)
+    else:
+        work.decide(action.date, label, explained)
+
+
+def _scale(work: _Work, factor: Fraction) -> None:
+    """Rescale the baskets whose caps are adjusted for splits, combinations and stock dividends."""
+    work.scale *= factor
+    for purpose in _CAPS_ADJUSTED_FOR_SPLITS:
+        if purpose in work.usage:
+            work.usage[purpose] *= factor
+
+
+def _price_change(
+    work: _Work, date: dt.date, section: str, label: str, factor: Fraction, facts: dict[str, Scalar], formula: str
+) -> None:
+    clause = work.cite(section)
+    before = work.price
+    work.price = before * factor
+    work.carry = work.carry * factor
+    facts.update({"conversion_price_before": before, "factor": factor, "carried_forward_after": work.carry})
+    explained = Explained(
+        "conversion_price",
+        work.price,
+        clause,
+        inputs=facts,
+        formula=formula,
+        interpretations=(reading("AD-SPLIT-DIVIDEND-EXACT"), reading("AD-CARRY-FORWARD")),
+    )
+    _record(work, date, clause, label, before, facts, explained)
+
+
+def _entitle(work: _Work, date: dt.date, section: str, description: str, per_common: Fraction, interp: str) -> None:
+    clause = work.cite(section)
+    ratio = work.terms.original_issue_price.value / work.price
+    amount = ratio * per_common
+    explained = Explained(
+        "amount_per_preferred_share",
+        amount,
+        clause,
+        inputs={
+            "property": description,
+            "amount_per_common_share": per_common,
+            "original_issue_price": work.terms.original_issue_price.value,
+            "conversion_price": work.price,
+        },
+        formula="original_issue_price / conversion_price x amount_per_common_share",
+        interpretations=(interp,),
+    )
+    work.entitlements.append(Entitlement(date, clause, description, amount, explained))
+    work.decide(date, description, explained)
+
+
+def _apply(work: _Work, actions: Sequence[Action], index: int, initial: Fraction, replaying: bool) -> None:
+    action = actions[index]
+    if isinstance(action, CommonStockIssuance):
+        clause = work.cite("§5(d)(v)(A)")
+        if action.id in work.issued_ids:
+            raise InputError("id", clause, f"issuance id {action.id!r} is used twice")
+        work.issued_ids.add(action.id)
+        shares = _fraction(action.shares, "shares", clause, positive=True)
+        cash = _fraction(action.cash_consideration, "cash_consideration", clause)
+        accrued = _fraction(
+            action.accrued_interest_or_dividends_in_cash, "accrued_interest_or_dividends_in_cash", clause
+        )
+        prop = _fraction(action.property_consideration, "property_consideration", clause)
+        if accrued > cash:
+            raise InputError(
+                "accrued_interest_or_dividends_in_cash", clause, f"{accrued} exceeds the cash received {cash}"
+            )
+        consideration = cash - accrued + prop
+        if action.allocated_portion is not None:
+            portion = _fraction(
+                action.allocated_portion, "allocated_portion", work.cite("§5(d)(v)(A)(3)"), positive=True
+            )
+            if portion > 1:
+                raise InputError("allocated_portion", work.cite("§5(d)(v)(A)(3)"), f"{portion} is more than the whole")
+            consideration *= portion
+        _issue(
+            work,
+            action_id=action.id,
+            date=action.date,
+            shares=shares,
+            consideration=consideration,
+            purpose=action.purpose,
+            fmv=action.fair_market_value_per_share,
+            deemed=False,
+            exercise_price=None,
+        )
+        work.outstanding += shares
+    elif isinstance(action, (OptionIssuance, ConvertibleSecurityIssuance)):
+        if action.id in work.issued_ids:
+            raise InputError("id", work.cite("§5(d)(iii)"), f"issuance id {action.id!r} is used twice")
+        work.issued_ids.add(action.id)
+        _issue_rights(work, action)
+    elif isinstance(action, OptionExercise):
+        clause = work.cite("§5(d)(iii)(A)")
+        record = work.options.get(action.id)
+        if record is None:
+            raise InputError(
+                "id", clause, f"no Option or Convertible Security {action.id!r} was issued before {action.date}"
+            )
+        shares = _fraction(action.shares, "shares", clause, positive=True)
+        if record.exercised + shares > record.basis.max_shares:
+            raise InputError(
+                "shares", clause, f"{shares} exceed the {record.basis.max_shares - record.exercised} still issuable"
+            )
+        record.exercised += shares
+        work.outstanding += shares
+        work.decide(
+            action.date,
+            f"exercise {action.id}",
+            Explained(
+                "conversion_price", work.price, clause, inputs={"shares": shares}, formula="no adjustment on exercise"
+            ),
+        )
+    elif isinstance(action, (OptionExpiry, OptionShareCountChange)):
+        if replaying:
+            if action.id not in work.bases:
+                raise AssertionError(f"replay met {action.id!r} without its basis")
+            record = work.options.get(action.id)
+            if record is not None:
+                record.basis = work.bases[action.id]
+            return
+        _readjust(work, actions, index, initial, action)
+    elif isinstance(action, StockSplit):
+        ratio = _fraction(
+            action.new_shares_per_old_share, "new_shares_per_old_share", work.cite("§5(e)"), positive=True
+        )
+        if ratio <= 1:
+            raise InputError(
+                "new_shares_per_old_share",
+                work.cite("§5(e)"),
+                f"a subdivision gives more than one share per share, not {ratio}",
+            )
+        facts: dict[str, Scalar] = {"new_shares_per_old_share": ratio, "common_outstanding_before": work.outstanding}
+        work.outstanding *= ratio
+        _scale(work, ratio)
+        _price_change(
+            work,
+            action.date,
+            "§5(e)",
+            "stock split",
+            1 / ratio,
+            facts,
+            "conversion_price / new_shares_per_old_share, at the close of business on the effective date",
+        )
+    elif isinstance(action, Combination):
+        ratio = _fraction(
+            action.old_shares_per_new_share, "old_shares_per_new_share", work.cite("§5(e)"), positive=True
+        )
+        if ratio <= 1:
+            raise InputError(
+                "old_shares_per_new_share",
+                work.cite("§5(e)"),
+                f"a combination joins more than one share into one, not {ratio}",
+            )
+        facts = {"old_shares_per_new_share": ratio, "common_outstanding_before": work.outstanding}
+        work.outstanding /= ratio
+        _scale(work, 1 / ratio)
+        _price_change(
+            work,
+            action.date,
+            "§5(e)",
+            "combination",
+            ratio,
+            facts,
+            "conversion_price x old_shares_per_new_share, at the close of business on the effective date",
+        )
+    elif isinstance(action, StockDividendOnCommon):
+        shares = _fraction(action.shares, "shares", work.cite("§5(f)"), positive=True)
+        before = work.outstanding
+        if before <= 0:
+            raise InputError(
+                "common_outstanding", work.cite("§5(f)"), "no Common Stock is outstanding to receive a dividend"
+            )
+        factor = before / (before + shares)
+        facts = {"dividend_shares": shares, "common_outstanding_before": before}
+        work.outstanding += shares
+        _scale(work, 1 / factor)
+        _price_change(
+            work,
+            action.date,
+            "§5(f)",
+            "stock dividend",
+            factor,
+            facts,
+            "conversion_price x common_outstanding_before / (common_outstanding_before + dividend_shares)",
+        )
+    elif isinstance(action, OtherDistribution):
+        if replaying:
+            return
+        amount = _fraction(action.amount_per_common_share, "amount_per_common_share", work.cite("§5(g)"), positive=True)
+        _entitle(work, action.date, "§5(g)", action.securities, amount, reading("AD-OTHER-DISTRIBUTION"))
+    elif isinstance(action, Reclassification):
+        if replaying:
+            return
+        if work.terms.series == "G" and action.deemed_liquidation_under_g_3d:
+            work.decide(
+                action.date,
+                action.description,
+                Explained(
+                    "conversion_price",
+                    work.price,
+                    work.cite("§3(d)"),
+                    inputs={"reclassification": action.description},
+                    formula="G §5(h) applies 'except as provided in Section 3': a deemed liquidation under G §3(d)",
+                    interpretations=(reading("AD-RECLASSIFICATION"),),
+                ),
+            )
+            return
+        if not action.per_common_share:
+            raise InputError("per_common_share", work.cite("§5(h)"), "say what one share of Common Stock becomes")
+        for description, per_common in action.per_common_share:
+            amount = _fraction(per_common, "per_common_share", work.cite("§5(h)"))
+            _entitle(
+                work,
+                action.date,
+                "§5(h)",
+                f"{action.description}: {description}",
+                amount,
+                reading("AD-RECLASSIFICATION"),
+            )
+    elif isinstance(action, SeriesWaiver):
+        clause = work.cite("§5(d)(ii)")
+        if action.series != work.terms.series:
+            work.decide(
+                action.date,
+                f"waiver for {action.issuance_id}",
+                Explained(
+                    "waiver_effective",
+                    False,
+                    clause,
+                    inputs={"series": action.series},
+                    formula="a waiver by the holders of another series does not bind this series",
+                ),
+            )
+            return
+        effective = _majority(action.votes_for, action.outstanding_voting_power, clause)
+        late = action.issuance_id in work.issued_ids
+        ok = effective and not late
+        if ok:
+            work.waivers[action.issuance_id] = action
+        if not replaying:
+            work.decide(
+                action.date,
+                f"waiver for {action.issuance_id}",
+                Explained(
+                    "waiver_effective",
+                    ok,
+                    clause,
+                    inputs={
+                        "votes_for": action.votes_for,
+                        "outstanding_voting_power": action.outstanding_voting_power,
+                        "received_after_the_issuance": late,
+                    },
+                    formula="a majority of the voting power, received before the issuance",
+                    interpretations=(reading("AD-WAIVER"),),
+                ),
+            )
+    elif isinstance(action, AdditionalReservedEmployeeShares):
+        clause = work.cite("§5(d)(i)(D)(i)")
+        if action.series != work.terms.series:
+            work.decide(
+                action.date,
+                "additional Reserved Employee Shares",
+                Explained(
+                    "approval_effective",
+                    False,
+                    clause,
+                    inputs={"series": action.series},
+                    formula="an approval by the holders of another series does not bind this series",
+                ),
+            )
+            return
+        shares = _fraction(action.shares, "shares", clause, positive=True)
+        approved = _majority(action.votes_for, action.outstanding_voting_power, clause)
+        if approved:
+            work.additions += shares
+        if not replaying:
+            work.decide(
+                action.date,
+                "additional Reserved Employee Shares",
+                Explained(
+                    "reserved_employee_shares_cap",
+                    work.cap(IssuancePurpose.RESERVED_EMPLOYEE) or Fraction(0),
+                    clause,
+                    inputs={"shares": shares, "approved": approved},
+                ),
+            )
+    else:  # pragma: no cover - the Action union is closed; anything else is a caller's error
+        raise InputError("actions", work.cite("§5(d)"), f"not an action the clauses judge: {type(action).__name__}")
+
+
+def _run(
+    terms: SeriesTerms,
+    initial_outstanding: Fraction,
+    actions: Sequence[Action],
+    bases: dict[str, _Basis],
+    *,
+    replaying: bool,
+) -> _Work:
+    work = _Work(
+        terms=terms,
+        price=terms.conversion.initial_conversion_price.value,
+        carry=Fraction(0),
+        outstanding=initial_outstanding,
+        scale=Fraction(1),
+        additions=Fraction(0),
+        usage={},
+        bases=bases,
+    )
+    for index in range(len(actions)):
+        _apply(work, actions, index, initial_outstanding, replaying)
+    return work
+
+
+def conversion_price_history(
+    terms: SeriesTerms,
+    *,
+    initial_common_outstanding: Fraction,
+    actions: Sequence[Action],
+    as_of: dt.date | None = None,
+) -> ConversionPriceState:
+    """Fold ``actions`` (in order, dates not decreasing) into the Conversion Price of the series.
+
+    Starts at the initial Conversion Price (F $24.00, G $36.00, §5(a)) with
+    ``initial_common_outstanding`` shares of Common Stock outstanding on the Original Issuance
+    Date. ``as_of``: only actions dated on or before it count. Pure: the result depends on
+    the arguments alone.
+    """
+    clause = for_series(terms.series, "§5(d)")
+    _fraction(initial_common_outstanding, "initial_common_outstanding", clause)
+    previous: dt.date | None = None
+    for action in actions:
+        if previous is not None and action.date < previous:
+            raise InputError("actions", clause, f"actions must be in date order: {action.date} comes after {previous}")
+        previous = action.date
+    selected = [a for a in actions if as_of is None or a.date <= as_of]
+    work = _run(terms, initial_common_outstanding, selected, {}, replaying=False)
+    counted = set(work.usage) | set(_CAPS)
+    usage = {
+        purpose: BasketUsage(purpose, work.usage.get(purpose, Fraction(0)), work.cap(purpose))
+        for purpose in sorted(counted, key=lambda p: p.value)
+    }
+    return ConversionPriceState(
+        series=terms.series,
+        conversion_price=work.price,
+        carried_forward=work.carry,
+        common_outstanding=work.outstanding,
+        adjustments=tuple(work.adjustments),
+        decisions=tuple(work.decisions),
+        basket_usage=usage,
+        entitlements=tuple(work.entitlements),
+        below_par_value=work.price < terms.conversion.par_value_of_common.value,
+    )
+
+
+# §5(j): certificates of adjustment -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CertificateOfAdjustment:
+    """The certificate the Company furnishes on each adjustment or readjustment (F/G §5(j))."""
+
+    series: str
+    date: dt.date
+    clause: str
+    facts: Mapping[str, Scalar]
+    price_before: Fraction
+    price_after: Fraction
+    common_shares_per_preferred_share: Fraction
+    other_property_per_share: tuple[tuple[str, Fraction], ...]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "series": self.series,
+            "date": self.date.isoformat(),
+            "clause": self.clause,
+            "facts": {key: render(value) for key, value in self.facts.items()},
+            "conversion_price_before": render(self.price_before),
+            "conversion_price_after": render(self.price_after),
+            "common_shares_per_preferred_share": render(self.common_shares_per_preferred_share),
+            "other_property_per_share": [
+                {"property": description, "amount": render(amount)}
+                for description, amount in self.other_property_per_share
+            ],
+        }
+
+    def to_text(self) -> str:
+        lines = [
+            f"Certificate as to adjustment of the Conversion Price of the Series {self.series} Preferred Stock "
+            f"({self.series} §5(j))",
+            f"Date: {self.date.isoformat()}    Adjustment under {self.clause}",
+            f"Conversion Price before: {render(self.price_before)}",
+            f"Conversion Price after:  {render(self.price_after)}",
+            f"Shares of Common Stock receivable per preferred share: {render(self.common_shares_per_preferred_share)}",
+        ]
+        for description, amount in self.other_property_per_share:
+            lines.append(f"Other property per preferred share: {render(amount)} of {description}")
+        lines.append("Facts on which the adjustment is based:")
+        lines.extend(f"  {key}: {render(value)}" for key, value in self.facts.items())
+        return "\n".join(lines)
+
+
+def certificate_of_adjustment(
+    terms: SeriesTerms, adjustment: Adjustment, entitlements: Sequence[Entitlement]
+) -> CertificateOfAdjustment:
+    """The §5(j) certificate for one adjustment; ``entitlements`` are the §5(g)-(h) entitlements
+    of the state (those dated on or before the adjustment are shown)."""
+    return CertificateOfAdjustment(
+        series=terms.series,
+        date=adjustment.date,
+        clause=adjustment.clause,
+        facts=adjustment.facts,
+        price_before=adjustment.price_before,
+        price_after=adjustment.price_after,
+        common_shares_per_preferred_share=terms.original_issue_price.value / adjustment.price_after,
+        other_property_per_share=tuple(
+            (e.description, e.amount_per_preferred_share) for e in entitlements if e.date <= adjustment.date
+        ),
+    )
+
+
+def certificates_due(
+    terms: SeriesTerms, state: ConversionPriceState, *, as_of: dt.date, furnished_through: dt.date | None
+) -> list[CertificateOfAdjustment]:
+    """The §5(j) certificates due as of ``as_of``: one for each adjustment or readjustment dated
+    on or before ``as_of`` and after ``furnished_through`` (None: none furnished yet)."""
+    if state.series != terms.series:
+        raise InputError("state", for_series(terms.series, "§5(j)"), f"the state is of Series {state.series}")
+    return [
+        certificate_of_adjustment(terms, adjustment, state.entitlements)
+        for adjustment in state.adjustments
+        if adjustment.date <= as_of and (furnished_through is None or adjustment.date > furnished_through)
+    ]
