@@ -264,7 +264,9 @@ def state(
     as_of: Annotated[str, typer.Option(help="The date, YYYY-MM-DD")],
     db: DbOption = DEFAULT_DB,
     ledger: Annotated[str | None, typer.Option(help="Read a ledger file instead of the store")] = None,
-    known_at: Annotated[str | None, typer.Option(help="What the ledger said at this time (ISO 8601, UTC offset)")] = None,
+    known_at: Annotated[
+        str | None, typer.Option(help="What the ledger said at this time (ISO 8601, UTC offset)")
+    ] = None,
     format: Annotated[Format, typer.Option("--format", help="table or json")] = Format.table,
     explain: Annotated[bool, typer.Option(help="Include the explanation of every figure")] = False,
 ) -> None:
@@ -342,7 +344,9 @@ def run(
             out.print(f"Loaded the example ledger into {db}: {len(stored)} events")
         report = store.verify()
         if not report.ok:
-            raise InputError("--db", "ledger format", f"the stored ledger fails verification: {report.problems[0].message}")
+            raise InputError(
+                "--db", "ledger format", f"the stored ledger fails verification: {report.problems[0].message}"
+            )
         out.print(f"Ledger verified: {report.events_checked} events, hash chain intact\n")
     schedule("F", None, None, None, None, Format.table, False, None)
     schedule("G", "2000-06-15", "20000", "2005-06-15", None, Format.table, False, None)

@@ -55,7 +55,7 @@ def state_report(state: LedgerState) -> dict[str, Any]:
     for name in ("F", "G"):
         s = state.series[name]
         price_state = conversion_price_state(state, name)
-        price = price_state.conversion_price
+        price = price_state.conversion_price_explained()
         holders = [holder_figures(s, h, state.as_of, price) for h in sorted(s.holdings) if s.holdings[h].shares]
         series_out.append(
             {
@@ -71,11 +71,12 @@ def state_report(state: LedgerState) -> dict[str, Any]:
                 "holders": holders,
             }
         )
+    outstanding = conversion_price_state(state, "F").common_outstanding
     return {
         "as_of": state.as_of.isoformat(),
         "events_applied": state.events_applied,
         "common_stock": {
-            "outstanding": state.common_outstanding,
+            "outstanding": display(outstanding) if state.common_outstanding_opening is not None else None,
             "authorized": state.common_authorized,
             "issued_as_dividends": state.common_issued_as_dividends,
         },

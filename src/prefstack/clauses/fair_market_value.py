@@ -20,13 +20,12 @@ Reading of the averaging window: interpretation FMV-WINDOW.
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from enum import Enum
 from fractions import Fraction
-from functools import cache
 
+from prefstack.calendars import nasdaq_trading_days
 from prefstack.citations import for_series
 from prefstack.errors import InputError
 from prefstack.explain import Explained
@@ -48,34 +47,12 @@ __all__ = [
 TradingDays = Callable[[dt.date, dt.date], Sequence[dt.date]]
 """Gives the trading days from a first to a last date, both included, in order."""
 
-_CALENDAR_START = dt.date(2000, 1, 1)
-
 
 class OverTheCounterBasis(Enum):
     """Which over-the-counter price is "applicable" under F/G §3(c)(i)(B) (an input)."""
 
     CLOSING_BID = "closing bid"
     CLOSING_SALE = "closing sale"
-
-
-@cache
-def _nasdaq_sessions() -> tuple[dt.date, ...]:
-    import exchange_calendars as xcals
-
-    calendar = xcals.get_calendar("XNAS", start=_CALENDAR_START.isoformat())
-    return tuple(ts.date() for ts in calendar.sessions)
-
-
-def nasdaq_trading_days(start: dt.date, end: dt.date) -> Sequence[dt.date]:
-    """Nasdaq trading days from ``start`` to ``end`` inclusive (exchange calendar XNAS)."""
-    sessions = _nasdaq_sessions()
-    if start < _CALENDAR_START or end > sessions[-1]:
-        raise InputError(
-            "closing_date",
-            "F §3(c)(i)(A)",
-            f"the trading calendar covers {_CALENDAR_START} to {sessions[-1]}; {start} to {end} is outside it",
-        )
-    return sessions[bisect.bisect_left(sessions, start) : bisect.bisect_right(sessions, end)]
 
 
 def averaging_window(terms: SeriesTerms, closing_date: dt.date) -> tuple[dt.date, dt.date]:

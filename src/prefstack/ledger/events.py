@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from fractions import Fraction
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator, model_validator
 
 from prefstack.errors import InputError
 from prefstack.terms.schema import Date, Exact
@@ -177,6 +177,132 @@ class SeriesConsent(_Event):
     shares: int | None = Field(default=None, description="for reserved_employee_shares: the additional shares")
 
 
+# ----------------------------------------------------------------- section 5 corporate actions
+
+Purpose = Literal[
+    "dividend_on_preferred",
+    "cii_ventures_preferred",
+    "other_series_purchase",
+    "distribution_on_common",
+    "exercise_of_options",
+    "conversion_of_preferred",
+    "listed_warrants",
+    "business_relationship",
+    "high_yield_debt",
+    "business_anywhere_merger",
+    "acquisition",
+    "atcom_merger",
+    "reserved_employee",
+    "reserved_employee_existing_options",
+    "none",
+]
+"""Why Common Stock (or an Option) is issued: the exclusions of F/G §5(d)(i)(C)(1)-(12), the
+Reserved Employee Shares of §5(d)(i)(D)(i)/(ii), or none (Additional Shares of Common Stock)."""
+
+
+class CommonIssued(_Event):
+    """Shares of Common Stock issued, with their consideration and purpose (F/G §5(d)(i)(C),
+    §5(d)(iv), §5(d)(v)(A)). ``fair_market_value_per_share`` is the Board's figure; when it is
+    absent, prefstack computes F §3(c)(i)(A)'s 30-day average from the closing prices."""
+
+    kind: Literal["common_issued"] = "common_issued"
+    shares: Exact
+    purpose: Purpose
+    cash_consideration: Exact
+    property_consideration: Exact = Fraction(0)
+    accrued_interest_or_dividends_in_cash: Exact = Fraction(0)
+    allocated_portion: Exact | None = None
+    fair_market_value_per_share: Exact | None = None
+
+
+class OptionIssued(_Event):
+    """Options, Rights to Acquire Common Stock or Convertible Securities issued (F/G §5(d)(iii),
+    §5(d)(v)(B)); ``id`` is required so that exercise, expiry and changes can name them."""
+
+    kind: Literal["option_issued"] = "option_issued"
+    security: Literal["option", "convertible_security"]
+    max_shares: Exact
+    consideration_received: Exact
+    min_additional_consideration: Exact
+    purpose: Purpose
+    fair_market_value_per_share: Exact | None = None
+
+    @model_validator(mode="after")
+    def _id_required(self) -> OptionIssued:
+        if not self.id:
+            raise ValueError("an option_issued event needs an id, which exercise, expiry and change events name")
+        return self
+
+
+class OptionExercised(_Event):
+    """Exercise or conversion of ``shares`` of the Options named ``option`` (§5(d)(iii)(A))."""
+
+    kind: Literal["option_exercised"] = "option_exercised"
+    option: str
+    shares: Exact
+
+
+class OptionExpired(_Event):
+    """Expiry of unexercised Options named ``option``: ``shares`` of them, or all (§5(d)(iii)(B))."""
+
+    kind: Literal["option_expired"] = "option_expired"
+    option: str
+    shares: Exact | None = None
+
+
+class OptionChanged(_Event):
+    """A change in the shares issuable under Options named ``option`` (§5(d)(iii)(C))."""
+
+    kind: Literal["option_changed"] = "option_changed"
+    option: str
+    new_max_shares: Exact
+    new_min_additional_consideration: Exact
+
+
+class StockSplit(_Event):
+    """A subdivision of the outstanding Common Stock (§5(e)), effective at close of business."""
+
+    kind: Literal["stock_split"] = "stock_split"
+    new_shares_per_old_share: Exact
+
+
+class StockCombination(_Event):
+    """A combination of the outstanding Common Stock (§5(e)), effective at close of business."""
+
+    kind: Literal["stock_combination"] = "stock_combination"
+    old_shares_per_new_share: Exact
+
+
+class StockDividend(_Event):
+    """A dividend on Common Stock payable in ``shares`` shares of Common Stock in all (§5(f))."""
+
+    kind: Literal["stock_dividend"] = "stock_dividend"
+    shares: Exact
+
+
+class OtherDistribution(_Event):
+    """A distribution on Common Stock payable in other securities of the Company (§5(g))."""
+
+    kind: Literal["other_distribution"] = "other_distribution"
+    securities: str
+    amount_per_common_share: Exact
+
+
+class ReclassifiedInto(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+    description: str
+    amount: Exact
+
+
+class Reclassification(_Event):
+    """The Common Stock changed into other stock, securities or property (§5(h))."""
+
+    kind: Literal["reclassification"] = "reclassification"
+    description: str
+    per_common_share: list[ReclassifiedInto]
+    deemed_liquidation_under_g_3d: bool = False
+
+
 class EventVoided(_Event):
     """A correction: the event with id ``voids`` is treated as never recorded from now on.
     Nothing in the ledger is edited in place."""
@@ -198,6 +324,16 @@ LedgerEvent = Annotated[
     | CommonOutstanding
     | CommonAuthorized
     | SeriesConsent
+    | CommonIssued
+    | OptionIssued
+    | OptionExercised
+    | OptionExpired
+    | OptionChanged
+    | StockSplit
+    | StockCombination
+    | StockDividend
+    | OtherDistribution
+    | Reclassification
     | EventVoided,
     Field(discriminator="kind"),
 ]
@@ -214,11 +350,23 @@ KIND_ORDER: dict[str, int] = {
     "wire_account_notice": 41,
     "dividend_payment": 50,
     "arrears_paid": 51,
+    "common_issued": 60,
+    "option_issued": 61,
+    "option_changed": 62,
+    "option_exercised": 63,
+    "option_expired": 64,
+    "stock_dividend": 70,
+    "other_distribution": 71,
     "conversion": 90,
+    "stock_split": 95,
+    "stock_combination": 96,
+    "reclassification": 97,
 }
 """Order of kinds on one date: market facts, then consents (which must come "prior to"
 an issuance, §5(d)(ii)), issues, dividends on the Payment Date, and conversions last
-(deemed made at the close of business, §5(c)(i))."""
+(deemed made at the close of business, §5(c)(i)), then splits, combinations and
+reclassifications, which take effect at the close of business (§5(e)); interpretation
+LEDGER-SAME-DAY-ORDER."""
 
 _ADAPTER: TypeAdapter[LedgerEvent] = TypeAdapter(LedgerEvent)
 
@@ -247,6 +395,16 @@ def _clause_of(kind: str) -> str:
         "common_outstanding": "F §5(d)(iv)",
         "common_authorized": "F §5(c)(ii)",
         "series_consent": "F §5(d)(ii)",
+        "common_issued": "F §5(d)(i)(C)",
+        "option_issued": "F §5(d)(iii)",
+        "option_exercised": "F §5(d)(iii)(A)",
+        "option_expired": "F §5(d)(iii)(B)",
+        "option_changed": "F §5(d)(iii)(C)",
+        "stock_split": "F §5(e)",
+        "stock_combination": "F §5(e)",
+        "stock_dividend": "F §5(f)",
+        "other_distribution": "F §5(g)",
+        "reclassification": "F §5(h)",
         "void": "ledger format",
     }.get(kind, "ledger format")
 

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from prefstack.calendars import payment_dates
+from prefstack.clauses import antidilution as ad
+from prefstack.clauses.conversion import ConversionResult, convert
 from prefstack.clauses.dividends import (
     DividendPayment as Payment,
 )
@@ -34,6 +36,7 @@ from prefstack.errors import AuthorizedSharesExceeded, InputError, PrefstackErro
 from prefstack.explain import Explained
 from prefstack.interpretations import reading
 from prefstack.ledger import events as ev
+from prefstack.ledger import section5
 from prefstack.terms import SeriesTerms, load_terms
 
 
@@ -93,6 +96,7 @@ class ConversionRecord:
     date: dt.date
     shares: Fraction
     accrued_unpaid: Explained
+    result: ConversionResult
 
 
 @dataclass
@@ -120,7 +124,8 @@ class LedgerState:
 
     as_of: dt.date
     series: dict[str, SeriesState]
-    common_outstanding: int | None = None
+    common_outstanding_opening: int | None = None
+    """The opening balance of Common Stock outstanding (one ``common_outstanding`` event)."""
     common_authorized: int | None = None
     common_issued_as_dividends: int = 0
     registration_effective: bool | None = None
@@ -128,6 +133,8 @@ class LedgerState:
     elections: dict[tuple[str, str, dt.date], ev.DividendElection] = field(default_factory=dict)
     wire_notices: dict[tuple[str, str, dt.date], dt.date] = field(default_factory=dict)
     consents: list[ev.SeriesConsent] = field(default_factory=list)
+    section5_actions: list[ad.Action] = field(default_factory=list)
+    section5_cache: dict[tuple[str, dt.date, int], ad.ConversionPriceState] = field(default_factory=dict)
     events_applied: int = 0
 
     def holding(self, series: str, holder: str) -> Holding | None:
@@ -182,7 +189,15 @@ def _apply(state: LedgerState, item: Placed) -> None:
         case ev.RegistrationStatement():
             state.registration_effective = event.effective
         case ev.CommonOutstanding():
-            state.common_outstanding = event.shares
+            if state.common_outstanding_opening is not None or state.section5_actions:
+                raise LedgerRuleError(
+                    item,
+                    "shares",
+                    "F §5(d)(iv)",
+                    "the opening balance of Common Stock is given once, before any issue; record later "
+                    "issues as common_issued events",
+                )
+            state.common_outstanding_opening = event.shares
         case ev.CommonAuthorized():
             state.common_authorized = event.shares
         case ev.SeriesConsent():
@@ -200,6 +215,19 @@ def _apply(state: LedgerState, item: Placed) -> None:
             _apply_arrears_paid(state, item, event)
         case ev.Conversion():
             _apply_conversion(state, item, event)
+        case (
+            ev.CommonIssued()
+            | ev.OptionIssued()
+            | ev.OptionExercised()
+            | ev.OptionExpired()
+            | ev.OptionChanged()
+            | ev.StockSplit()
+            | ev.StockCombination()
+            | ev.StockDividend()
+            | ev.OtherDistribution()
+            | ev.Reclassification()
+        ):
+            _apply_section5(state, item)
         case ev.EventVoided():
             raise AssertionError("void events are removed before replay")
 
@@ -368,8 +396,14 @@ def _apply_payment(state: LedgerState, item: Placed, event: ev.DividendPayment) 
         if record.payment.common_shares is not None:
             assert isinstance(record.payment.common_shares.value, int)
             state.common_issued_as_dividends += record.payment.common_shares.value
-            if state.common_outstanding is not None:
-                state.common_outstanding += record.payment.common_shares.value
+            state.section5_actions.append(
+                section5.excluded_issue(
+                    f"{item.source} {record.holder}",
+                    event.date,
+                    record.payment.common_shares.value,
+                    ad.IssuancePurpose.DIVIDEND_ON_PREFERRED,
+                )
+            )
     s.shares_ever_issued += pik_total
     s.payments[event.date] = paid
 
@@ -405,8 +439,35 @@ def _apply_conversion(state: LedgerState, item: Placed, event: ev.Conversion) ->
     assert isinstance(accrued.value, Fraction)
     portion = event.shares / holding.shares
     converted_accrued = accrued.value * portion
+    price = section5.conversion_price_state(state, event.series, event.date).conversion_price_explained()
+    funds = event.funds_legally_available if event.funds_legally_available is not None else converted_accrued
+    fmv = section5.fair_market_value_on(state, event.date) if funds < converted_accrued else None
+    try:
+        result = convert(
+            s.terms,
+            shares=event.shares,
+            conversion_price=price,
+            conversion_date=event.date,
+            accrued_unpaid_dividends=converted_accrued,
+            funds_legally_available=funds,
+            common_fair_market_value=fmv,
+        )
+    except InputError as exc:
+        raise LedgerRuleError(item, exc.field, exc.clause, exc.problem) from exc
     holding.arrears -= holding.arrears * portion
     holding.shares -= event.shares
+    common = result.common_shares.value
+    dividend_common = result.dividends.common_shares.value
+    assert isinstance(common, int) and isinstance(dividend_common, int)
+    state.section5_actions.append(
+        section5.excluded_issue(item.source, event.date, common, ad.IssuancePurpose.CONVERSION_OF_PREFERRED)
+    )
+    if dividend_common:
+        state.section5_actions.append(
+            section5.excluded_issue(
+                f"{item.source} dividends", event.date, dividend_common, ad.IssuancePurpose.DIVIDEND_ON_PREFERRED
+            )
+        )
     s.conversions.append(
         ConversionRecord(
             event.series,
@@ -420,8 +481,15 @@ def _apply_conversion(state: LedgerState, item: Placed, event: ev.Conversion) ->
                 inputs={"shares_converted": event.shares, "holding_before": holding.shares + event.shares},
                 parts=[accrued],
             ),
+            result,
         )
     )
+
+
+def _apply_section5(state: LedgerState, item: Placed) -> None:
+    action = section5.action_for(state, item)
+    assert action is not None
+    state.section5_actions.append(action)
 
 
 def holding_accrued_unpaid(s: SeriesState, holding: Holding, as_of: dt.date) -> Explained:

@@ -20,7 +20,9 @@ from prefstack.ledger.store import EventStore, NewEvent, StoredEvent
 
 def placed_from_store(stored: Sequence[StoredEvent]) -> list[Placed]:
     return [
-        Placed(event_from_stored(s.kind, s.effective_date, s.payload, f"event #{s.seq}"), f"event #{s.seq}", s.recorded_at)
+        Placed(
+            event_from_stored(s.kind, s.effective_date, s.payload, f"event #{s.seq}"), f"event #{s.seq}", s.recorded_at
+        )
         for s in stored
     ]
 
@@ -43,7 +45,9 @@ def validate(placed: Sequence[Placed]) -> LedgerState | None:
 
 
 def to_new_event(p: Placed) -> NewEvent:
-    return NewEvent(kind=p.event.kind, effective_date=p.event.date, payload=p.event.payload(), recorded_at=p.recorded_at)
+    return NewEvent(
+        kind=p.event.kind, effective_date=p.event.date, payload=p.event.payload(), recorded_at=p.recorded_at
+    )
 
 
 def append(store: EventStore, new: Sequence[Placed]) -> list[StoredEvent]:

@@ -1,0 +1,146 @@
+"""From ledger events to the F/G §5 anti-dilution fold, and back to the ledger's state.
+
+The replay keeps one list of §5 actions for the Company (every issue of Common Stock,
+including conversions and Common Stock dividends, which the fold counts as excluded issues
+so that "shares outstanding immediately prior" is right; Options; splits; distributions;
+reclassifications; series waivers). The Conversion Price of a series on a date is
+:func:`prefstack.clauses.antidilution.conversion_price_history` over that list: a
+readjustment on expiry is a re-run without the expired Options, as F §5(d)(iii)(B) says.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from fractions import Fraction
+from typing import TYPE_CHECKING
+
+from prefstack.clauses import antidilution as ad
+from prefstack.clauses.fair_market_value import average_closing_price
+from prefstack.errors import InputError
+from prefstack.explain import Explained
+from prefstack.ledger import events as ev
+
+if TYPE_CHECKING:
+    from prefstack.ledger.replay import LedgerState, Placed
+
+
+def purpose(name: str) -> ad.IssuancePurpose:
+    return ad.IssuancePurpose[name.upper()]
+
+
+def fair_market_value_on(state: LedgerState, day: dt.date) -> Explained | None:
+    """F §3(c)(i)(A) Fair Market Value of the Common Stock for an issue on ``day`` from the
+    recorded closing prices, or None when they do not cover the window."""
+    terms = state.series["F"].terms
+    try:
+        return average_closing_price(state.closing_prices, day, terms)
+    except InputError:
+        return None
+
+
+def _fmv(state: LedgerState, given: Fraction | None, day: dt.date) -> Fraction | None:
+    if given is not None:
+        return given
+    found = fair_market_value_on(state, day)
+    if found is None:
+        return None
+    assert isinstance(found.value, Fraction)
+    return found.value
+
+
+def action_for(state: LedgerState, item: Placed) -> ad.Action | None:
+    """The §5 action an event stands for (None for events §5 does not judge)."""
+    e = item.event
+    ident = e.id or item.source
+    match e:
+        case ev.CommonIssued():
+            return ad.CommonStockIssuance(
+                id=ident,
+                date=e.date,
+                shares=e.shares,
+                purpose=purpose(e.purpose),
+                cash_consideration=e.cash_consideration,
+                property_consideration=e.property_consideration,
+                accrued_interest_or_dividends_in_cash=e.accrued_interest_or_dividends_in_cash,
+                fair_market_value_per_share=_fmv(state, e.fair_market_value_per_share, e.date),
+                allocated_portion=e.allocated_portion,
+            )
+        case ev.OptionIssued():
+            cls = ad.OptionIssuance if e.security == "option" else ad.ConvertibleSecurityIssuance
+            return cls(
+                id=ident,
+                date=e.date,
+                max_shares=e.max_shares,
+                consideration_received=e.consideration_received,
+                min_additional_consideration=e.min_additional_consideration,
+                purpose=purpose(e.purpose),
+                fair_market_value_per_share=_fmv(state, e.fair_market_value_per_share, e.date),
+            )
+        case ev.OptionExercised():
+            return ad.OptionExercise(id=e.option, date=e.date, shares=e.shares)
+        case ev.OptionExpired():
+            return ad.OptionExpiry(id=e.option, date=e.date, shares=e.shares)
+        case ev.OptionChanged():
+            return ad.OptionShareCountChange(
+                id=e.option,
+                date=e.date,
+                new_max_shares=e.new_max_shares,
+                new_min_additional_consideration=e.new_min_additional_consideration,
+            )
+        case ev.StockSplit():
+            return ad.StockSplit(date=e.date, new_shares_per_old_share=e.new_shares_per_old_share)
+        case ev.StockCombination():
+            return ad.Combination(date=e.date, old_shares_per_new_share=e.old_shares_per_new_share)
+        case ev.StockDividend():
+            return ad.StockDividendOnCommon(date=e.date, shares=e.shares)
+        case ev.OtherDistribution():
+            return ad.OtherDistribution(
+                date=e.date, securities=e.securities, amount_per_common_share=e.amount_per_common_share
+            )
+        case ev.Reclassification():
+            return ad.Reclassification(
+                date=e.date,
+                description=e.description,
+                per_common_share=tuple((p.description, p.amount) for p in e.per_common_share),
+                deemed_liquidation_under_g_3d=e.deemed_liquidation_under_g_3d,
+            )
+    return None
+
+
+def excluded_issue(ident: str, day: dt.date, shares: int, why: ad.IssuancePurpose) -> ad.CommonStockIssuance:
+    """Common Stock issued on conversion or as a dividend on preferred: counted in the shares
+    outstanding, excluded from Additional Shares (§5(d)(i)(C)(1), (6))."""
+    return ad.CommonStockIssuance(
+        id=ident,
+        date=day,
+        shares=Fraction(shares),
+        purpose=why,
+        cash_consideration=Fraction(0),
+        property_consideration=Fraction(0),
+        accrued_interest_or_dividends_in_cash=Fraction(0),
+        fair_market_value_per_share=None,
+    )
+
+
+def conversion_price_state(state: LedgerState, series: str, as_of: dt.date | None = None) -> ad.ConversionPriceState:
+    """The §5 state of ``series`` on ``as_of`` (default: the state's date)."""
+    day = as_of if as_of is not None else state.as_of
+    key = (series, day, len(state.section5_actions))
+    cached = state.section5_cache.get(key)
+    if cached is not None:
+        return cached
+    opening = state.common_outstanding_opening
+    if opening is None and state.section5_actions:
+        raise InputError(
+            "common_outstanding",
+            f"{series} §5(d)(iv)",
+            "the ledger records issues of Common Stock but no opening common_outstanding balance",
+        )
+    result = ad.conversion_price_history(
+        state.series[series].terms,
+        initial_common_outstanding=Fraction(opening or 0),
+        actions=[a for a in state.section5_actions if a.date <= day],
+        as_of=day,
+    )
+    state.section5_cache[key] = result
+    return result
