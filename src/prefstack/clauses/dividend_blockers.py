@@ -1,0 +1,195 @@
+"""Series G dividend blockers: G §2(c) (Parity Securities) and G §2(d) (Junior Securities).
+
+While full cumulative dividends on Series G for all past dividends are not paid or set
+apart, the Company may not pay dividends or make other distributions on Parity or Junior
+Securities, buy or redeem them, or fund a sinking fund for them, with the exceptions the
+clauses name; and dividends declared on Parity Securities are declared ratably with Series
+G. Series F has no such clauses (F §2(a) only ranks its dividends before Junior
+Securities); asking for them with Series F terms raises
+:class:`~prefstack.clauses.redemption.NoSuchClause`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import Enum
+from fractions import Fraction
+
+from prefstack.clauses.redemption import NoSuchClause
+from prefstack.errors import InputError
+from prefstack.explain import Explained
+from prefstack.interpretations import reading
+from prefstack.numeric import exact
+from prefstack.terms import SeriesTerms
+
+__all__ = ["ActionKind", "Consideration", "ProposedAction", "Rank", "judge_action", "ratable_parity_dividends"]
+
+
+class Rank(Enum):
+    """The securities an action is taken on, ranked against Series G (G §1(b))."""
+
+    PARITY = "Parity Securities"
+    JUNIOR = "Junior Securities"
+
+
+class ActionKind(Enum):
+    """The actions of G §2(c)(i)-(iv) and G §2(d)(i)-(iv), by their roman numeral."""
+
+    DIVIDEND = "i"
+    OTHER_DISTRIBUTION = "ii"
+    PURCHASE_OR_REDEMPTION = "iii"
+    SINKING_FUND = "iv"
+
+
+class Consideration(Enum):
+    """What holders of the Parity or Junior Securities receive."""
+
+    CASH_OR_OTHER_PROPERTY = "cash or other property (anything but Junior Securities alone)"
+    SOLELY_JUNIOR_SECURITIES = "solely Junior Securities (a dividend in them, or an exchange for them)"
+    CONVERSION_INTO_JUNIOR_SECURITIES = "conversion into Junior Securities"
+
+
+@dataclass(frozen=True)
+class ProposedAction:
+    """An action the Company (or a Subsidiary) proposes on a Parity or Junior Security."""
+
+    kind: ActionKind
+    rank: Rank
+    security: str
+    consideration: Consideration
+
+
+def _require_g(terms: SeriesTerms) -> None:
+    if terms.series != "G":
+        raise NoSuchClause(
+            terms.series,
+            f"{terms.series} §2",
+            "the certificate has no dividend blockers like G §2(c) and G §2(d) "
+            "(F §2(a) only gives Series F dividends preference over Junior Securities)",
+        )
+
+
+def judge_action(terms: SeriesTerms, g_arrears: Fraction, action: ProposedAction) -> Explained:
+    """Whether ``action`` is allowed while the Series G arrears are ``g_arrears``
+    (G §2(c), G §2(d); DB-ARREARS). The value is True when allowed."""
+    _require_g(terms)
+    if not isinstance(action.kind, ActionKind) or not isinstance(action.rank, Rank):
+        raise InputError("action", "G §2(c)", f"not an action of G §2(c) or (d): {action!r}")
+    if not isinstance(action.consideration, Consideration):
+        raise InputError("action.consideration", "G §2(c)", f"unknown consideration {action.consideration!r}")
+    paragraph = "§2(c)" if action.rank is Rank.PARITY else "§2(d)"
+    clause = f"G {paragraph}({action.kind.value})"
+    arrears = exact(g_arrears, field="g_arrears", clause=clause)
+    if arrears < 0:
+        raise InputError("g_arrears", clause, f"must not be negative, got {arrears}")
+    conversion = action.consideration is Consideration.CONVERSION_INTO_JUNIOR_SECURITIES
+    if conversion and action.kind is not ActionKind.PURCHASE_OR_REDEMPTION:
+        raise InputError(
+            "action.consideration", clause, "a conversion retires a security: it is a purchase or redemption"
+        )
+    readings = [reading("DB-ARREARS")]
+    if arrears == 0:
+        allowed, why = True, "full cumulative dividends on Series G are paid or set apart"
+    else:
+        excepted, why, extra = _exception(action)
+        allowed = excepted
+        readings += extra
+    return Explained(
+        name=f"{action.kind.name.lower().replace('_', ' ')} on {action.security} ({action.rank.value}) allowed",
+        value=allowed,
+        clause=clause,
+        inputs={
+            "Series G arrears": arrears,
+            "action": action.kind.name.lower().replace("_", " "),
+            "consideration": action.consideration.value,
+            "because": why,
+        },
+        formula="allowed if no Series G arrears, or if the clause's exception applies",
+        interpretations=readings,
+    )
+
+
+def _exception(action: ProposedAction) -> tuple[bool, str, list[str]]:
+    """Whether the clause excepts the action despite arrears, why, and the readings used."""
+    junior_only = action.consideration is Consideration.SOLELY_JUNIOR_SECURITIES
+    conversion = action.consideration is Consideration.CONVERSION_INTO_JUNIOR_SECURITIES
+    if action.rank is Rank.PARITY:
+        if action.kind is ActionKind.PURCHASE_OR_REDEMPTION:
+            if junior_only or conversion:
+                return True, "G §2(c)(iii) excepts conversion into or exchange for Junior Securities", []
+            return False, "G §2(c)(iii): no acquisition of Parity Securities for value while in arrears", []
+        if action.kind is ActionKind.DIVIDEND:
+            return (
+                False,
+                "G §2(c)(i): no dividend on Parity Securities while in arrears, in any form",
+                [reading("DB-PARITY-NO-JUNIOR-DIVIDEND-EXCEPTION")],
+            )
+        if action.kind is ActionKind.OTHER_DISTRIBUTION:
+            return False, "G §2(c)(ii): no other distribution on Parity Securities while in arrears", []
+        if action.kind is ActionKind.SINKING_FUND:
+            return False, "G §2(c)(iv): no sinking fund payment for Parity Securities while in arrears", []
+    if action.rank is Rank.JUNIOR:
+        if action.kind is ActionKind.DIVIDEND:
+            if junior_only:
+                return True, "G §2(d)(i) excepts a dividend payable solely in Junior Securities", []
+            return False, "G §2(d)(i): no dividend on Junior Securities while in arrears", []
+        if action.kind is ActionKind.PURCHASE_OR_REDEMPTION:
+            if junior_only:
+                return True, "G §2(d)(iii) excepts an exchange for other Junior Securities", []
+            if conversion:
+                return (
+                    True,
+                    "G §2(d)(iii): a conversion into other Junior Securities is an exchange for them",
+                    [reading("DB-JUNIOR-CONVERSION")],
+                )
+            return False, "G §2(d)(iii): no acquisition of Junior Securities for value while in arrears", []
+        if action.kind is ActionKind.OTHER_DISTRIBUTION:
+            return False, "G §2(d)(ii): no other distribution on Junior Securities while in arrears", []
+        if action.kind is ActionKind.SINKING_FUND:
+            return False, "G §2(d)(iv): no sinking fund payment for Junior Securities while in arrears", []
+    raise InputError("action", "G §2(c)", f"no rule of G §2(c) or (d) for {action!r}")
+
+
+def ratable_parity_dividends(
+    terms: SeriesTerms,
+    g_accrued_unpaid: Fraction,
+    parity_accrued_unpaid: Mapping[str, Fraction],
+    amount_declared: Fraction,
+) -> dict[str, Explained]:
+    """Split dividends declared on Series G and Parity Securities, while not paid in full,
+    in proportion to each one's accrued and unpaid dividends (G §2(c), last sentence;
+    DB-RATABLE). Keys: ``"Series G"`` and the names of the Parity Securities."""
+    _require_g(terms)
+    clause = "G §2(c)"
+    amounts: dict[str, Fraction] = {"Series G": exact(g_accrued_unpaid, field="g_accrued_unpaid", clause=clause)}
+    for name, value in parity_accrued_unpaid.items():
+        if name in amounts:
+            raise InputError("parity_accrued_unpaid", clause, f"{name!r} is listed twice")
+        amounts[name] = exact(value, field=f"parity_accrued_unpaid[{name}]", clause=clause)
+    if any(v < 0 for v in amounts.values()):
+        raise InputError("parity_accrued_unpaid", clause, "accrued and unpaid dividends must not be negative")
+    declared = exact(amount_declared, field="amount_declared", clause=clause)
+    total = sum(amounts.values(), Fraction(0))
+    if declared < 0:
+        raise InputError("amount_declared", clause, f"must not be negative, got {declared}")
+    if declared > total:
+        raise InputError(
+            "amount_declared",
+            clause,
+            f"{declared} exceeds the {total} accrued and unpaid: the ratable rule applies when dividends "
+            "are not paid in full",
+        )
+    if total == 0:
+        raise InputError("parity_accrued_unpaid", clause, "nothing is accrued and unpaid: nothing to share")
+    return {
+        name: Explained(
+            name=f"dividend declared on {name}",
+            value=declared * amount / total,
+            clause=clause,
+            inputs={"accrued and unpaid": amount, "all accrued and unpaid": total, "declared": declared},
+            formula="declared x accrued and unpaid / all accrued and unpaid",
+            interpretations=[reading("DB-RATABLE")],
+        )
+        for name, amount in amounts.items()
+    }

@@ -1,0 +1,874 @@
+"""Mandatory redemption: F §6 and G §6.
+
+The two sections are the same except that F §6(d) lets the Company pay the Redemption
+Price in Common Stock, which G lacks, so G's later letters are one less:
+
+=====================================  ========  ========
+clause                                 Series F  Series G
+=====================================  ========  ========
+redemption on the fifth anniversary    §6(a)     §6(a)
+Mandatory Redemption Events            §6(b)     §6(b)
+redemption on an event                 §6(c)     §6(c)
+payment in Common Stock                §6(d)     (none)
+Redemption Notice, 20 to 60 days       §6(e)     §6(d)
+deposit; unclaimed funds after a year  §6(f)     §6(e)
+surrender of certificates              §6(g)     §6(f)
+pro rata among holders                 §6(h)     §6(g)
+insufficient funds                     §6(i)     §6(h)
+end of Conversion Rights               §6(j)     §6(i)
+=====================================  ========  ========
+
+Accrued and unpaid dividends, the Fair Market Value of Common Stock and the funds legally
+available (after Senior and Parity obligations) are inputs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from fractions import Fraction
+
+from prefstack.citations import for_series
+from prefstack.clauses.liquidation import apportion_cents
+from prefstack.clauses.voting import ConsentPurpose
+from prefstack.errors import InputError, PrefstackError
+from prefstack.explain import Explained
+from prefstack.interpretations import reading
+from prefstack.numeric import Rounding, exact, floor_whole, round_to
+from prefstack.terms import SeriesTerms
+
+__all__ = [
+    "Acquisition",
+    "Agreement",
+    "AssetSale",
+    "BoardTurnover",
+    "CommonStockPayment",
+    "HolderRedemption",
+    "Insolvency",
+    "InsolvencyKind",
+    "MandatoryRedemptionEventKind",
+    "Merger",
+    "NoSuchClause",
+    "NoticeWindow",
+    "ObligationTranche",
+    "RedemptionHolding",
+    "RedemptionNoticeError",
+    "RedemptionObligation",
+    "RedemptionResult",
+    "apply_later_funds",
+    "check_redemption_notice",
+    "conversion_rights_end",
+    "deposit_deadline",
+    "depositary_qualifies",
+    "excluded_persons",
+    "fifth_anniversary_redemption_date",
+    "judge_mandatory_redemption_event",
+    "pay_redemption_price_in_common_stock",
+    "redeem",
+    "redemption_notice_window",
+    "redemption_price_per_share",
+    "unclaimed_funds_returnable_on",
+]
+
+
+class NoSuchClause(PrefstackError):
+    """The certificate of the series has no clause for what was asked."""
+
+    def __init__(self, series: str, clause: str, problem: str) -> None:
+        self.series = series
+        self.clause = clause
+        self.problem = problem
+        super().__init__(f"Series {series}: {problem} ({clause})")
+
+
+class RedemptionNoticeError(InputError):
+    """A Redemption Notice sent outside the window of F §6(e) / G §6(d)."""
+
+
+def _section(terms: SeriesTerms, f_section: str, g_section: str) -> str:
+    """The citation of a §6 clause in the series' own lettering."""
+    return for_series(terms.series, f_section if terms.series == "F" else g_section)
+
+
+def _add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # February 29 in a year without one (RED-ANNIVERSARY-FEB29)
+        return day.replace(year=day.year + years, day=28)
+
+
+# --------------------------------------------------------------------------------------
+# §6(a): the fifth anniversary; the Redemption Price
+
+
+def fifth_anniversary_redemption_date(terms: SeriesTerms, original_issuance_date: dt.date) -> Explained:
+    """The Redemption Date of §6(a): the fifth anniversary of the Original Issuance Date.
+
+    February 29 goes to February 28 (RED-ANNIVERSARY-FEB29); a weekend or holiday is not
+    moved (RED-DATE-NONBUSINESS).
+    """
+    clause = terms.redemption.anniversary_years.cite
+    if not isinstance(original_issuance_date, dt.date):
+        raise InputError("original_issuance_date", clause, "a date is required")
+    years = terms.redemption.anniversary_years.value
+    day = _add_years(original_issuance_date, years)
+    return Explained(
+        name=f"Redemption Date: {years}th anniversary of the Original Issuance Date",
+        value=day,
+        clause=clause,
+        inputs={"Original Issuance Date": original_issuance_date, "years": years, "weekday": day.strftime("%A")},
+        formula="Original Issuance Date + 5 years",
+        interpretations=[reading("RED-ANNIVERSARY-FEB29"), reading("RED-DATE-NONBUSINESS")],
+    )
+
+
+def redemption_price_per_share(
+    terms: SeriesTerms,
+    accrued_unpaid_per_share: Fraction,
+    *,
+    issue_price_adjustment: Fraction,
+) -> Explained:
+    """The Redemption Price of one share (F/G §6(a), §6(c)): the Original Issue Price (as
+    adjusted, LIQ-ISSUE-PRICE-ADJUSTMENT) plus accrued but unpaid dividends, declared or not."""
+    clause = for_series(terms.series, "§6(a)")
+    accrued = exact(accrued_unpaid_per_share, field="accrued_unpaid_per_share", clause=clause)
+    if accrued < 0:
+        raise InputError("accrued_unpaid_per_share", clause, f"must not be negative, got {accrued}")
+    factor = exact(issue_price_adjustment, field="issue_price_adjustment", clause=clause)
+    if factor <= 0:
+        raise InputError("issue_price_adjustment", clause, f"must be positive, got {factor}")
+    issue_price = terms.original_issue_price.value * factor
+    return Explained(
+        name=f"Series {terms.series} Redemption Price per share",
+        value=issue_price + accrued,
+        clause=clause,
+        inputs={"Original Issue Price": issue_price, "accrued but unpaid dividends": accrued},
+        formula="Original Issue Price + accrued but unpaid dividends (whether or not declared)",
+        interpretations=[reading("LIQ-ISSUE-PRICE-ADJUSTMENT")],
+    )
+
+
+# --------------------------------------------------------------------------------------
+# §6(b): Mandatory Redemption Events
+
+
+class MandatoryRedemptionEventKind(Enum):
+    """The events of §6(b)(i)-(vi)."""
+
+    MERGER = "§6(b)(i)"
+    ASSET_SALE = "§6(b)(ii)"
+    ACQUISITION_OF_CONTROL = "§6(b)(iii)"
+    BOARD_TURNOVER = "§6(b)(iv)"
+    INSOLVENCY = "§6(b)(v)"
+    AGREEMENT = "§6(b)(vi)"
+
+
+class InsolvencyKind(Enum):
+    """The insolvency events of §6(b)(v)(A)-(E)."""
+
+    ASSIGNMENT_FOR_CREDITORS = "A"
+    PETITION = "B"
+    RECEIVER_OR_TRUSTEE = "C"
+    ADMISSION_OF_INABILITY_TO_PAY = "D"
+    PLAN_OF_LIQUIDATION = "E"
+
+
+def excluded_persons() -> frozenset[str]:
+    """The four persons named in §6(b)(iii) whose acquisitions are not events."""
+    return frozenset(
+        {"Ulysses G. Auger, Sr.", "Ulysses G. Auger, II", "William M. Caldwell, IV", "Evans K. Anderson"}
+    )
+
+
+@dataclass(frozen=True)
+class Merger:
+    """§6(b)(i): a merger, consolidation, reorganization or other business combination.
+
+    ``prior_holders_voting_power``: the share of the voting power of the surviving entity's
+    voting stock that the Company's stockholders immediately before will beneficially own
+    immediately after (Rule 13d-3).
+    """
+
+    prior_holders_voting_power: Fraction
+    kind: MandatoryRedemptionEventKind = field(default=MandatoryRedemptionEventKind.MERGER, init=False)
+
+
+@dataclass(frozen=True)
+class AssetSale:
+    """§6(b)(ii): a sale of assets to another entity; the event needs all or substantially
+    all of the assets and the prior stockholders below 50% of the acquirer's voting power."""
+
+    all_or_substantially_all: bool
+    prior_holders_voting_power: Fraction
+    kind: MandatoryRedemptionEventKind = field(default=MandatoryRedemptionEventKind.ASSET_SALE, init=False)
+
+
+@dataclass(frozen=True)
+class Acquisition:
+    """§6(b)(iii): an acquisition of voting stock by a person or group (the names of the
+    person or of every member of the group) with its voting power immediately after."""
+
+    acquirers: tuple[str, ...]
+    voting_power_after: Fraction
+    kind: MandatoryRedemptionEventKind = field(default=MandatoryRedemptionEventKind.ACQUISITION_OF_CONTROL, init=False)
+
+
+@dataclass(frozen=True)
+class BoardTurnover:
+    """§6(b)(iv): the continuing directors (RED-BOARD-CONTINUING) at the end of a period of
+    three consecutive calendar years starting with ``period_start_year``."""
+
+    period_start_year: int
+    board_size: int
+    continuing_directors: int
+    kind: MandatoryRedemptionEventKind = field(default=MandatoryRedemptionEventKind.BOARD_TURNOVER, init=False)
+
+
+@dataclass(frozen=True)
+class Insolvency:
+    """§6(b)(v)(A)-(E). For (C), ``appointed_with_consent``, ``appointment_date`` and
+    ``vacated_or_stayed_on`` (None if it has not been) are required; ``as_of`` is the day
+    on which the facts are judged."""
+
+    insolvency: InsolvencyKind
+    as_of: dt.date
+    appointed_with_consent: bool | None = None
+    appointment_date: dt.date | None = None
+    vacated_or_stayed_on: dt.date | None = None
+    kind: MandatoryRedemptionEventKind = field(default=MandatoryRedemptionEventKind.INSOLVENCY, init=False)
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """§6(b)(vi): the Company executes or enters into an agreement to do ``to_do``."""
+
+    to_do: Merger | AssetSale | Acquisition | BoardTurnover | Insolvency
+    kind: MandatoryRedemptionEventKind = field(default=MandatoryRedemptionEventKind.AGREEMENT, init=False)
+
+
+EventFacts = Merger | AssetSale | Acquisition | BoardTurnover | Insolvency | Agreement
+
+
+def _share(value: object, name: str, clause: str) -> Fraction:
+    number = exact(value, field=name, clause=clause)
+    if not 0 <= number <= 1:
+        raise InputError(name, clause, f"must be a share between 0 and 1, got {number}")
+    return number
+
+
+def _judge_facts(terms: SeriesTerms, facts: EventFacts) -> Explained:
+    half = Fraction(1, 2)
+    series = terms.series
+    if isinstance(facts, Merger):
+        clause = for_series(series, "§6(b)(i)")
+        share = _share(facts.prior_holders_voting_power, "prior_holders_voting_power", clause)
+        return Explained(
+            "merger or business combination is an event",
+            share < half,
+            clause,
+            inputs={"prior stockholders' voting power of the survivor": share},
+            formula="prior stockholders' voting power < 50%",
+        )
+    if isinstance(facts, AssetSale):
+        clause = for_series(series, "§6(b)(ii)")
+        share = _share(facts.prior_holders_voting_power, "prior_holders_voting_power", clause)
+        return Explained(
+            "sale of assets is an event",
+            facts.all_or_substantially_all and share < half,
+            clause,
+            inputs={
+                "all or substantially all of the assets": facts.all_or_substantially_all,
+                "prior stockholders' voting power of the acquirer": share,
+            },
+            formula="all or substantially all assets and prior stockholders' voting power < 50%",
+        )
+    if isinstance(facts, Acquisition):
+        clause = for_series(series, "§6(b)(iii)")
+        share = _share(facts.voting_power_after, "voting_power_after", clause)
+        if not facts.acquirers or any(not isinstance(a, str) or not a.strip() for a in facts.acquirers):
+            raise InputError("acquirers", clause, "name the person or every member of the group")
+        excluded = all(a in excluded_persons() for a in facts.acquirers)
+        return Explained(
+            "acquisition of voting stock is an event",
+            share > half and not excluded,
+            clause,
+            inputs={
+                "acquirers": ", ".join(facts.acquirers),
+                "only named persons": excluded,
+                "combined voting power after": share,
+            },
+            formula="voting power after > 50% and the person or group is not made up of the named persons",
+            interpretations=[reading("RED-EXCLUDED-PERSONS")],
+        )
+    if isinstance(facts, BoardTurnover):
+        clause = for_series(series, "§6(b)(iv)")
+        for name, value in (("board_size", facts.board_size), ("continuing_directors", facts.continuing_directors)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise InputError(name, clause, f"must be a whole number, not {value!r}")
+        if facts.board_size == 0 or facts.continuing_directors > facts.board_size:
+            raise InputError(
+                "continuing_directors",
+                clause,
+                f"{facts.continuing_directors} continuing directors on a board of {facts.board_size}",
+            )
+        return Explained(
+            "board turnover is an event",
+            2 * facts.continuing_directors <= facts.board_size,
+            clause,
+            inputs={
+                "period": f"{facts.period_start_year}-{facts.period_start_year + 2}",
+                "directors in office": facts.board_size,
+                "continuing directors": facts.continuing_directors,
+            },
+            formula="continuing directors no longer more than half of the board",
+            interpretations=[reading("RED-BOARD-CONTINUING")],
+        )
+    if isinstance(facts, Insolvency):
+        return _judge_insolvency(terms, facts)
+    if isinstance(facts, Agreement):
+        clause = for_series(series, "§6(b)(vi)")
+        if isinstance(facts.to_do, Agreement):
+            raise InputError("to_do", clause, "an agreement to enter into an agreement: give the agreed transaction")
+        inner = _judge_facts(terms, facts.to_do)
+        return Explained(
+            "agreement to do an event is an event",
+            inner.value,
+            clause,
+            parts=[inner],
+            formula="the agreed transaction would be an event under §6(b)(i)-(v)",
+            interpretations=[reading("RED-AGREEMENT")],
+        )
+    raise InputError("facts", for_series(series, "§6(b)"), f"not the facts of a §6(b) event: {facts!r}")
+
+
+def _judge_insolvency(terms: SeriesTerms, facts: Insolvency) -> Explained:
+    if not isinstance(facts.insolvency, InsolvencyKind):
+        raise InputError("insolvency", for_series(terms.series, "§6(b)(v)"), f"unknown {facts.insolvency!r}")
+    clause = for_series(terms.series, f"§6(b)(v)({facts.insolvency.value})")
+    if facts.insolvency is not InsolvencyKind.RECEIVER_OR_TRUSTEE:
+        return Explained(
+            "insolvency event is an event",
+            True,
+            clause,
+            inputs={"event": facts.insolvency.name.lower().replace("_", " ")},
+        )
+    if facts.appointed_with_consent is None or facts.appointment_date is None:
+        raise InputError(
+            "appointed_with_consent", clause, "say whether the Company consented and give the appointment date"
+        )
+    if facts.appointed_with_consent:
+        return Explained(
+            "appointment of a receiver or trustee with the Company's consent is an event",
+            facts.as_of >= facts.appointment_date,
+            clause,
+            inputs={"appointment date": facts.appointment_date, "as of": facts.as_of},
+        )
+    deadline = facts.appointment_date + dt.timedelta(days=60)
+    lifted = facts.vacated_or_stayed_on is not None and facts.vacated_or_stayed_on <= deadline
+    occurs_on = deadline + dt.timedelta(days=1)
+    return Explained(
+        "appointment of a receiver or trustee without consent, not vacated or stayed in 60 days, is an event",
+        not lifted and facts.as_of >= occurs_on,
+        clause,
+        inputs={
+            "appointment date": facts.appointment_date,
+            "vacated or stayed on": facts.vacated_or_stayed_on,
+            "sixtieth day": deadline,
+            "event would occur on": occurs_on,
+            "as of": facts.as_of,
+        },
+        formula="not vacated or stayed by appointment + 60 days; event on the 61st day",
+        interpretations=[reading("RED-RECEIVER-60-DAYS")],
+    )
+
+
+def judge_mandatory_redemption_event(
+    terms: SeriesTerms,
+    facts: EventFacts,
+    series_vote_otherwise: Explained | None,
+) -> Explained:
+    """Whether ``facts`` are a Mandatory Redemption Event of the series (§6(b)).
+
+    ``series_vote_otherwise``: the result of :func:`prefstack.clauses.voting.series_majority`
+    for a vote of the holders that the event shall not be one (purpose §6(b)), or None when
+    there was no such vote. A majority voting otherwise overrides the event (RED-EVENT-VOTE).
+    """
+    clause = for_series(terms.series, "§6(b)")
+    judged = _judge_facts(terms, facts)
+    parts = [judged]
+    overridden = False
+    if series_vote_otherwise is not None:
+        expected = for_series(terms.series, ConsentPurpose.MANDATORY_REDEMPTION_VOTE.value)
+        if series_vote_otherwise.clause != expected or not isinstance(series_vote_otherwise.value, bool):
+            raise InputError(
+                "series_vote_otherwise", clause, f"must be a series-majority result under {expected}"
+            )
+        overridden = series_vote_otherwise.value
+        parts.append(series_vote_otherwise)
+    return Explained(
+        name=f"Mandatory Redemption Event for Series {terms.series}",
+        value=bool(judged.value) and not overridden,
+        clause=clause,
+        inputs={"listed event": facts.kind.value, "holders voted otherwise": overridden},
+        parts=parts,
+        formula="an event of §6(b)(i)-(vi) unless a series majority votes otherwise",
+        interpretations=[reading("RED-EVENT-VOTE")],
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Notice, deposit, conversion cut-off
+
+
+@dataclass(frozen=True)
+class NoticeWindow:
+    """The days on which the Redemption Notice may be sent (F §6(e), G §6(d))."""
+
+    earliest: Explained
+    latest: Explained
+
+
+def redemption_notice_window(terms: SeriesTerms, redemption_date: dt.date) -> NoticeWindow:
+    """At least 20 and not more than 60 days before the Redemption Date (RED-NOTICE-WINDOW)."""
+    clause = terms.redemption.notice_min_days.cite
+    low = terms.redemption.notice_min_days.value
+    high = terms.redemption.notice_max_days.value
+    return NoticeWindow(
+        earliest=Explained(
+            "earliest day to send the Redemption Notice",
+            redemption_date - dt.timedelta(days=high),
+            clause,
+            inputs={"Redemption Date": redemption_date, "days": high},
+            formula="Redemption Date - 60 days",
+            interpretations=[reading("RED-NOTICE-WINDOW")],
+        ),
+        latest=Explained(
+            "latest day to send the Redemption Notice",
+            redemption_date - dt.timedelta(days=low),
+            clause,
+            inputs={"Redemption Date": redemption_date, "days": low},
+            formula="Redemption Date - 20 days",
+            interpretations=[reading("RED-NOTICE-WINDOW")],
+        ),
+    )
+
+
+def check_redemption_notice(terms: SeriesTerms, notice_date: dt.date, redemption_date: dt.date) -> NoticeWindow:
+    """The notice window, or :class:`RedemptionNoticeError` naming F §6(e) / G §6(d) when
+    ``notice_date`` is outside it."""
+    window = redemption_notice_window(terms, redemption_date)
+    clause = terms.redemption.notice_min_days.cite
+    days = (redemption_date - notice_date).days
+    assert isinstance(window.earliest.value, dt.date) and isinstance(window.latest.value, dt.date)
+    if not window.earliest.value <= notice_date <= window.latest.value:
+        raise RedemptionNoticeError(
+            "notice_date",
+            clause,
+            f"a notice sent {notice_date.isoformat()} is {days} days before the Redemption Date "
+            f"{redemption_date.isoformat()}; it must be sent between {window.earliest.value.isoformat()} and "
+            f"{window.latest.value.isoformat()} (at least {terms.redemption.notice_min_days.value} and not more "
+            f"than {terms.redemption.notice_max_days.value} days before)",
+        )
+    return window
+
+
+def deposit_deadline(terms: SeriesTerms, redemption_date: dt.date) -> Explained:
+    """The Redemption Price is deposited on or before the Redemption Date (F §6(f), G §6(e))."""
+    return Explained(
+        "deposit of the Redemption Price due on or before",
+        redemption_date,
+        _section(terms, "§6(f)", "§6(e)"),
+        inputs={"weekday": redemption_date.strftime("%A")},
+        interpretations=[reading("RED-DEPOSIT"), reading("RED-DATE-NONBUSINESS")],
+    )
+
+
+def depositary_qualifies(terms: SeriesTerms, capital_and_surplus: Fraction) -> Explained:
+    """A bank or trust company qualifies if its capital and surplus exceed $50,000,000."""
+    clause = terms.redemption.depositary_min_capital.cite
+    amount = exact(capital_and_surplus, field="capital_and_surplus", clause=clause)
+    floor = terms.redemption.depositary_min_capital.value
+    return Explained(
+        "depositary qualifies",
+        amount > floor,
+        clause,
+        inputs={"capital and surplus": amount, "must exceed": floor},
+        interpretations=[reading("RED-DEPOSIT")],
+    )
+
+
+def unclaimed_funds_returnable_on(terms: SeriesTerms, redemption_date: dt.date) -> Explained:
+    """Unclaimed deposited funds are returnable on request one year after the Redemption Date."""
+    years = terms.redemption.unclaimed_return_years.value
+    return Explained(
+        "unclaimed funds returnable to the Company on request from",
+        _add_years(redemption_date, years),
+        terms.redemption.unclaimed_return_years.cite,
+        inputs={"Redemption Date": redemption_date, "years": years},
+        interpretations=[reading("RED-DEPOSIT"), reading("RED-ANNIVERSARY-FEB29")],
+    )
+
+
+def conversion_rights_end(terms: SeriesTerms, redemption_date: dt.date, *, payment_defaulted: bool) -> Explained:
+    """Conversion Rights of shares called for redemption end at the close of business on the
+    fifth day before the Redemption Date, unless the Redemption Price is not paid
+    (F §6(j), G §6(i)); the value is None when they do not end."""
+    clause = terms.redemption.conversion_cutoff_days.cite
+    days = terms.redemption.conversion_cutoff_days.value
+    return Explained(
+        "Conversion Rights end at the close of business on",
+        None if payment_defaulted else redemption_date - dt.timedelta(days=days),
+        clause,
+        inputs={"Redemption Date": redemption_date, "days before": days, "payment defaulted": payment_defaulted},
+        formula="Redemption Date - 5 days, unless default is made in payment",
+        interpretations=[reading("RED-CONVERSION-CUTOFF")],
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Redemption with insufficient funds; later funds
+
+
+@dataclass(frozen=True)
+class RedemptionHolding:
+    """A holder's shares to be redeemed and the accrued unpaid dividend per share on the date."""
+
+    holder: str
+    shares: Fraction
+    accrued_unpaid_per_share: Fraction
+
+
+@dataclass(frozen=True)
+class ObligationTranche:
+    """Shares the Company became obligated to redeem on ``redemption_date`` and has not."""
+
+    redemption_date: dt.date
+    shares: Mapping[str, Fraction]
+
+    @property
+    def total(self) -> Fraction:
+        return sum(self.shares.values(), Fraction(0))
+
+
+@dataclass(frozen=True)
+class RedemptionObligation:
+    """What remains to be redeemed, oldest Redemption Date first (RED-LATER-FUNDS)."""
+
+    series: str
+    tranches: tuple[ObligationTranche, ...]
+
+    @property
+    def total_shares(self) -> Fraction:
+        return sum((t.total for t in self.tranches), Fraction(0))
+
+    def shares_of(self, holder: str) -> Fraction:
+        return sum((t.shares.get(holder, Fraction(0)) for t in self.tranches), Fraction(0))
+
+
+@dataclass(frozen=True)
+class HolderRedemption:
+    """One holder's part of a redemption."""
+
+    holder: str
+    price_per_share: Explained
+    shares_redeemed: Explained
+    cash_paid: Explained
+    shares_remaining: Explained
+    """Shares still outstanding among those to be redeemed (and still owed a redemption)."""
+
+
+@dataclass(frozen=True)
+class RedemptionResult:
+    """The outcome of a redemption or of applying later funds."""
+
+    series: str
+    on: dt.date
+    holders: tuple[HolderRedemption, ...]
+    funds: Explained
+    total_paid: Explained
+    unused_funds: Explained
+    shortfall: bool
+    redeemable_on_demand: bool
+    obligation: RedemptionObligation
+
+    def holder(self, name: str) -> HolderRedemption:
+        for item in self.holders:
+            if item.holder == name:
+                return item
+        raise KeyError(name)
+
+
+def _funds_cents(terms: SeriesTerms, funds: Fraction, clause: str) -> int:
+    amount = exact(funds, field="funds", clause=clause)
+    if amount < 0:
+        raise InputError("funds", clause, f"must not be negative, got {amount}")
+    cents = amount * 100
+    if cents.denominator != 1:
+        raise InputError("funds", clause, f"funds are cash, in whole cents: {amount} is not")
+    return int(cents)
+
+
+def _pay_tranches(
+    terms: SeriesTerms,
+    tranches: Sequence[ObligationTranche],
+    prices: Mapping[str, Fraction],
+    funds_cents: int,
+) -> tuple[dict[str, Fraction], dict[str, int], list[ObligationTranche], int]:
+    """Pay tranches oldest first; pro rata within a tranche when short. Returns shares
+    redeemed and cents paid per holder, the tranches left, and the cents left."""
+    shortfall_clause = _section(terms, "§6(i)", "§6(h)")
+    redeemed: dict[str, Fraction] = {}
+    paid: dict[str, int] = {}
+    left: list[ObligationTranche] = []
+    for tranche in tranches:
+        holders = [h for h, s in tranche.shares.items() if s > 0]
+        due = {h: int(round_to(tranche.shares[h] * prices[h], 2, Rounding.HALF_UP, shortfall_clause).value.scaleb(2))
+               for h in holders}
+        total_due = sum(due.values())
+        if total_due <= funds_cents:
+            cents = due
+        elif funds_cents == 0:
+            cents = {h: 0 for h in holders}
+        else:
+            split = apportion_cents(funds_cents, [Fraction(due[h]) for h in holders])
+            cents = dict(zip(holders, split, strict=True))
+        remaining: dict[str, Fraction] = {}
+        for h in holders:
+            part = tranche.shares[h] if due[h] == 0 else tranche.shares[h] * Fraction(cents[h], due[h])
+            redeemed[h] = redeemed.get(h, Fraction(0)) + part
+            paid[h] = paid.get(h, 0) + cents[h]
+            funds_cents -= cents[h]
+            if tranche.shares[h] - part > 0:
+                remaining[h] = tranche.shares[h] - part
+        if remaining:
+            left.append(ObligationTranche(tranche.redemption_date, remaining))
+    return redeemed, paid, left, funds_cents
+
+
+def _result(
+    terms: SeriesTerms,
+    on: dt.date,
+    order: Sequence[str],
+    prices: Mapping[str, Explained],
+    redeemed: Mapping[str, Fraction],
+    paid: Mapping[str, int],
+    remaining_shares: Mapping[str, Fraction],
+    funds_cents: int,
+    unused: int,
+    left: list[ObligationTranche],
+) -> RedemptionResult:
+    pro_rata = _section(terms, "§6(h)", "§6(g)")
+    shortfall_clause = _section(terms, "§6(i)", "§6(h)")
+    readings = [reading("RED-SHORTFALL-FRACTIONAL"), reading("RED-CENTS")]
+    holders = tuple(
+        HolderRedemption(
+            holder=h,
+            price_per_share=prices[h],
+            shares_redeemed=Explained(
+                f"shares of {h} redeemed", redeemed.get(h, Fraction(0)), pro_rata, interpretations=readings
+            ),
+            cash_paid=Explained(
+                f"Redemption Price paid to {h}", Fraction(paid.get(h, 0), 100), pro_rata, interpretations=readings
+            ),
+            shares_remaining=Explained(
+                f"shares of {h} not redeemed, outstanding and redeemable on demand",
+                remaining_shares[h],
+                shortfall_clause,
+                interpretations=[reading("RED-LATER-FUNDS")],
+            ),
+        )
+        for h in order
+    )
+    total = sum(paid.values())
+    shortfall = bool(left)
+    return RedemptionResult(
+        series=terms.series,
+        on=on,
+        holders=holders,
+        funds=Explained(
+            "funds legally available for the redemption (after Senior and Parity obligations)",
+            Fraction(funds_cents, 100),
+            for_series(terms.series, "§6(c)"),
+            interpretations=[reading("RED-SENIOR-PARITY-FUNDS")],
+        ),
+        total_paid=Explained(
+            "total Redemption Price paid", Fraction(total, 100), pro_rata, interpretations=readings
+        ),
+        unused_funds=Explained("funds not needed", Fraction(unused, 100), shortfall_clause),
+        shortfall=shortfall,
+        redeemable_on_demand=shortfall,
+        obligation=RedemptionObligation(terms.series, tuple(left)),
+    )
+
+
+def _prices(
+    terms: SeriesTerms, accrued: Mapping[str, Fraction], issue_price_adjustment: Fraction
+) -> dict[str, Explained]:
+    return {
+        h: redemption_price_per_share(terms, a, issue_price_adjustment=issue_price_adjustment)
+        for h, a in accrued.items()
+    }
+
+
+def _price_values(prices: Mapping[str, Explained]) -> dict[str, Fraction]:
+    out: dict[str, Fraction] = {}
+    for h, p in prices.items():
+        assert isinstance(p.value, Fraction)
+        out[h] = p.value
+    return out
+
+
+def redeem(
+    terms: SeriesTerms,
+    holders: Sequence[RedemptionHolding],
+    funds: Fraction,
+    redemption_date: dt.date,
+    prior_unredeemed_obligation: RedemptionObligation | None,
+    *,
+    issue_price_adjustment: Fraction,
+) -> RedemptionResult:
+    """Redeem the holders' shares on a Redemption Date with the funds legally available
+    (F §6(a), (c), (h), (i); G §6(a), (c), (g), (h)).
+
+    ``funds``: cash in whole cents available after obligations to Senior and Parity
+    Securities (RED-SENIOR-PARITY-FUNDS). ``prior_unredeemed_obligation``: shares that the
+    Company was obligated to redeem on an earlier Redemption Date and did not (they are
+    among the holders' shares); they are redeemed first (RED-LATER-FUNDS). When the funds
+    fall short, they are paid pro rata to the amounts due, the shares redeemed are in
+    proportion (fractional, RED-SHORTFALL-FRACTIONAL), all shares become redeemable on
+    demand and the unredeemed shares are the obligation carried forward.
+    """
+    clause = for_series(terms.series, "§6(a)")
+    funds_cents = _funds_cents(terms, funds, clause)
+    names = [h.holder for h in holders]
+    if len(set(names)) != len(names):
+        raise InputError("holders", clause, "each holder must be listed once")
+    shares: dict[str, Fraction] = {}
+    accrued: dict[str, Fraction] = {}
+    for h in holders:
+        amount = exact(h.shares, field=f"holders[{h.holder}].shares", clause=clause)
+        if amount < 0:
+            raise InputError(f"holders[{h.holder}].shares", clause, f"must not be negative, got {amount}")
+        shares[h.holder] = amount
+        accrued[h.holder] = exact(
+            h.accrued_unpaid_per_share, field=f"holders[{h.holder}].accrued_unpaid_per_share", clause=clause
+        )
+    prior = prior_unredeemed_obligation.tranches if prior_unredeemed_obligation is not None else ()
+    if prior_unredeemed_obligation is not None and prior_unredeemed_obligation.series != terms.series:
+        raise InputError("prior_unredeemed_obligation", clause, "is an obligation of another series")
+    for tranche in prior:
+        if tranche.redemption_date >= redemption_date:
+            raise InputError(
+                "prior_unredeemed_obligation", clause, "its Redemption Dates must precede this Redemption Date"
+            )
+    new_shares: dict[str, Fraction] = {}
+    for name in names:
+        earlier = sum((t.shares.get(name, Fraction(0)) for t in prior), Fraction(0))
+        if earlier > shares[name]:
+            raise InputError(
+                f"holders[{name}].shares",
+                _section(terms, "§6(i)", "§6(h)"),
+                f"{name} holds {shares[name]} shares, fewer than the {earlier} still owed a redemption",
+            )
+        new_shares[name] = shares[name] - earlier
+    for tranche in prior:
+        for name in tranche.shares:
+            if name not in shares:
+                raise InputError("holders", clause, f"{name} has shares owed a redemption but is not listed")
+    prices = _prices(terms, accrued, issue_price_adjustment)
+    tranches = [*prior, ObligationTranche(redemption_date, new_shares)]
+    redeemed, paid, left, unused = _pay_tranches(terms, tranches, _price_values(prices), funds_cents)
+    remaining = {name: shares[name] - redeemed.get(name, Fraction(0)) for name in names}
+    return _result(terms, redemption_date, names, prices, redeemed, paid, remaining, funds_cents, unused, left)
+
+
+def apply_later_funds(
+    terms: SeriesTerms,
+    obligation: RedemptionObligation,
+    funds: Fraction,
+    on: dt.date,
+    accrued_unpaid_per_share: Mapping[str, Fraction],
+    *,
+    issue_price_adjustment: Fraction,
+) -> RedemptionResult:
+    """Use funds that became legally available after a shortfall to redeem the shares still
+    owed a redemption, oldest Redemption Date first, pro rata within a date, at the price
+    on ``on`` (Original Issue Price plus dividends accrued and unpaid to ``on``)
+    (F §6(i), G §6(h); RED-LATER-FUNDS)."""
+    clause = _section(terms, "§6(i)", "§6(h)")
+    if obligation.series != terms.series:
+        raise InputError("obligation", clause, "is an obligation of another series")
+    funds_cents = _funds_cents(terms, funds, clause)
+    order: list[str] = []
+    for tranche in obligation.tranches:
+        if tranche.redemption_date > on:
+            raise InputError("on", clause, f"precedes the Redemption Date {tranche.redemption_date.isoformat()}")
+        for name in tranche.shares:
+            if name not in order:
+                order.append(name)
+    missing = [name for name in order if name not in accrued_unpaid_per_share]
+    if missing:
+        raise InputError("accrued_unpaid_per_share", clause, f"missing for {', '.join(missing)}")
+    prices = _prices(terms, {name: accrued_unpaid_per_share[name] for name in order}, issue_price_adjustment)
+    redeemed, paid, left, unused = _pay_tranches(terms, obligation.tranches, _price_values(prices), funds_cents)
+    remaining = {name: sum((t.shares.get(name, Fraction(0)) for t in left), Fraction(0)) for name in order}
+    return _result(terms, on, order, prices, redeemed, paid, remaining, funds_cents, unused, left)
+
+
+# --------------------------------------------------------------------------------------
+# F §6(d): payment in Common Stock
+
+
+@dataclass(frozen=True)
+class CommonStockPayment:
+    """The Redemption Price of a holder paid in Common Stock (F §6(d); RED-F-COMMON)."""
+
+    shares_of_common: Explained
+    cash_for_fraction: Explained
+
+
+def pay_redemption_price_in_common_stock(
+    terms: SeriesTerms,
+    redemption_price: Fraction,
+    fair_market_value_per_common_share: Fraction,
+) -> CommonStockPayment:
+    """Shares of Common Stock with an aggregate Fair Market Value equal to a holder's
+    Redemption Price: whole shares, the fraction paid in cash (F §6(d)). Series G has no
+    such clause: asking raises :class:`NoSuchClause`."""
+    option = terms.redemption.may_pay_in_common
+    if option is None or not option.value:
+        raise NoSuchClause(
+            terms.series,
+            for_series(terms.series, "§6"),
+            "the certificate has no clause letting the Company pay the Redemption Price in Common Stock "
+            "(F §6(d) has no counterpart); the Redemption Price is paid in cash",
+        )
+    clause = option.cite
+    price = exact(redemption_price, field="redemption_price", clause=clause)
+    value = exact(fair_market_value_per_common_share, field="fair_market_value_per_common_share", clause=clause)
+    if price < 0:
+        raise InputError("redemption_price", clause, f"must not be negative, got {price}")
+    if value <= 0:
+        raise InputError("fair_market_value_per_common_share", clause, f"must be positive, got {value}")
+    whole, fraction = floor_whole(price / value)
+    cash = round_to(fraction * value, 2, Rounding.HALF_UP, clause)
+    return CommonStockPayment(
+        shares_of_common=Explained(
+            "shares of Common Stock issued for the Redemption Price",
+            whole,
+            clause,
+            inputs={"Redemption Price": price, "Fair Market Value per share": value, "exact shares": price / value},
+            formula="floor(Redemption Price / Fair Market Value per share)",
+            interpretations=[reading("RED-F-COMMON")],
+        ),
+        cash_for_fraction=Explained(
+            "cash paid for the fraction of a share",
+            Fraction(cash.value),
+            clause,
+            inputs={"fraction": fraction, "exact": fraction * value},
+            formula="fraction x Fair Market Value per share, rounded half-up to the cent",
+            interpretations=[reading("RED-F-COMMON")],
+        ),
+    )

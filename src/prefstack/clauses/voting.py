@@ -1,0 +1,140 @@
+"""Voting rights: F §4 and G §4, and the series-majority consents.
+
+* :func:`votes` — a holder's votes: the whole shares of Common Stock into which all of its
+  shares convert (§4, with §5(a)).
+* :func:`votes_by_holder`, :func:`series_voting_power` — the votes of every holder and of
+  the series.
+* :func:`series_majority` — "the holders of at least a majority of the voting power of all
+  then outstanding shares of Series X Preferred Stock, voting together as a single class",
+  required by §3(c)(i)(C) and §3(c)(ii) (Fair Market Value), §5(d)(i)(D) (more Reserved
+  Employee Shares), §5(d)(ii) (waiver of an adjustment) and §6(b) (voting that an event is
+  not a Mandatory Redemption Event).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import Enum
+from fractions import Fraction
+
+from prefstack.citations import for_series
+from prefstack.errors import InputError
+from prefstack.explain import Explained
+from prefstack.interpretations import reading
+from prefstack.numeric import exact, floor_whole
+from prefstack.terms import SeriesTerms
+
+__all__ = ["ConsentPurpose", "series_majority", "series_voting_power", "votes", "votes_by_holder"]
+
+
+def votes(
+    terms: SeriesTerms,
+    shares_held: Fraction,
+    conversion_price: Fraction,
+    *,
+    issue_price_adjustment: Fraction,
+) -> Explained:
+    """A holder's votes (F §4, G §4): whole shares of Common Stock into which all its shares
+    convert, ``floor(shares x Original Issue Price x adjustment / Conversion Price)``.
+
+    ``issue_price_adjustment`` is the factor for splits and the like of the preferred (1
+    when none; see LIQ-ISSUE-PRICE-ADJUSTMENT). The value is an ``int``.
+    """
+    clause = for_series(terms.series, "§4")
+    shares = exact(shares_held, field="shares_held", clause=clause)
+    if shares < 0:
+        raise InputError("shares_held", clause, f"must not be negative, got {shares}")
+    price = exact(conversion_price, field="conversion_price", clause=clause)
+    if price <= 0:
+        raise InputError("conversion_price", clause, f"must be positive, got {price}")
+    factor = exact(issue_price_adjustment, field="issue_price_adjustment", clause=clause)
+    if factor <= 0:
+        raise InputError("issue_price_adjustment", clause, f"must be positive, got {factor}")
+    issue_price = terms.original_issue_price.value * factor
+    convertible = shares * issue_price / price
+    whole, fraction = floor_whole(convertible)
+    return Explained(
+        name=f"votes of a holder of Series {terms.series} Preferred Stock",
+        value=whole,
+        clause=clause,
+        inputs={
+            "shares held": shares,
+            "Original Issue Price": issue_price,
+            "Conversion Price": price,
+            "shares of Common Stock as converted": convertible,
+            "fraction dropped": fraction,
+        },
+        formula="floor(shares held x Original Issue Price / Conversion Price)",
+        interpretations=[reading("VOTE-AS-CONVERTED")],
+    )
+
+
+def votes_by_holder(
+    terms: SeriesTerms,
+    holdings: Mapping[str, Fraction],
+    conversion_price: Fraction,
+    *,
+    issue_price_adjustment: Fraction,
+) -> dict[str, Explained]:
+    """The §4 votes of each holder, holder by holder (the fraction is dropped per holder)."""
+    return {
+        holder: votes(terms, shares, conversion_price, issue_price_adjustment=issue_price_adjustment)
+        for holder, shares in holdings.items()
+    }
+
+
+def series_voting_power(terms: SeriesTerms, holder_votes: Mapping[str, Explained]) -> Explained:
+    """The voting power of all outstanding shares of the series: the sum of holders' votes."""
+    clause = for_series(terms.series, "§4")
+    total = 0
+    for holder, vote in holder_votes.items():
+        if not isinstance(vote.value, int) or isinstance(vote.value, bool):
+            raise InputError(f"votes[{holder}]", clause, "must be a whole number of votes")
+        total += vote.value
+    return Explained(
+        name=f"voting power of all outstanding Series {terms.series} Preferred Stock",
+        value=total,
+        clause=clause,
+        parts=list(holder_votes.values()),
+        formula="sum of the holders' votes",
+        interpretations=[reading("VOTE-SERIES-MAJORITY")],
+    )
+
+
+class ConsentPurpose(Enum):
+    """The clauses that require a series majority, by section."""
+
+    FAIR_MARKET_VALUE_NO_MARKET = "§3(c)(i)(C)"
+    FAIR_MARKET_VALUE_RESTRICTED = "§3(c)(ii)"
+    RESERVED_EMPLOYEE_SHARES = "§5(d)(i)(D)"
+    WAIVER_OF_ADJUSTMENT = "§5(d)(ii)"
+    MANDATORY_REDEMPTION_VOTE = "§6(b)"
+
+
+def series_majority(
+    terms: SeriesTerms,
+    votes_for: int,
+    outstanding_voting_power: int,
+    purpose: ConsentPurpose,
+) -> Explained:
+    """Whether ``votes_for`` are "at least a majority of the voting power of all then
+    outstanding shares" of the series (VOTE-SERIES-MAJORITY): more than half of all
+    outstanding voting power, not of the votes cast."""
+    if not isinstance(purpose, ConsentPurpose):
+        raise InputError("purpose", for_series(terms.series, "§4"), f"unknown purpose {purpose!r}")
+    clause = for_series(terms.series, purpose.value)
+    for name, value in (("votes_for", votes_for), ("outstanding_voting_power", outstanding_voting_power)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise InputError(name, clause, f"must be a whole number of votes, not {value!r}")
+    if votes_for > outstanding_voting_power:
+        raise InputError(
+            "votes_for", clause, f"{votes_for} votes exceed the {outstanding_voting_power} votes of the series"
+        )
+    return Explained(
+        name=f"majority of the voting power of all outstanding Series {terms.series} Preferred Stock",
+        value=2 * votes_for > outstanding_voting_power,
+        clause=clause,
+        inputs={"votes for": votes_for, "voting power of all outstanding shares": outstanding_voting_power},
+        formula="votes for > 1/2 x voting power of all outstanding shares",
+        interpretations=[reading("VOTE-SERIES-MAJORITY")],
+    )
