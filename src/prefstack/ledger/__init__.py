@@ -1,0 +1,42 @@
+"""The event ledger: an append-only, hash-chained store of what happened and when it was known.
+
+:mod:`prefstack.ledger.store` keeps events generically on SQLite or PostgreSQL;
+:mod:`prefstack.ledger.hashing` defines the canonical JSON and the hash chain that make
+every change to stored events detectable (:meth:`EventStore.verify`).
+"""
+
+from prefstack.ledger.hashing import (
+    GENESIS,
+    JSON,
+    InvalidEvent,
+    LedgerError,
+    canonical_json,
+    event_hash,
+)
+from prefstack.ledger.store import (
+    ConcurrencyError,
+    EventStore,
+    IntegrityProblem,
+    NewEvent,
+    Problem,
+    StoredEvent,
+    StoreUnavailable,
+    VerifyReport,
+)
+
+__all__ = [
+    "GENESIS",
+    "JSON",
+    "ConcurrencyError",
+    "EventStore",
+    "IntegrityProblem",
+    "InvalidEvent",
+    "LedgerError",
+    "NewEvent",
+    "Problem",
+    "StoreUnavailable",
+    "StoredEvent",
+    "VerifyReport",
+    "canonical_json",
+    "event_hash",
+]
