@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime
 import sys
 
-from prefstack.ledger import ConcurrencyError, EventStore, NewEvent
+from prefstack.ledger import JSON, ConcurrencyError, EventStore, NewEvent
 
 MAX_ATTEMPTS = 1000
 
@@ -41,7 +41,7 @@ def stream(url: str) -> None:
         version = store.version()
         n = 0
         while True:
-            payload = {"n": n, "text": "x" * 200, "amount": f"{n}.25"}
+            payload: dict[str, JSON] = {"n": n, "text": "x" * 200, "amount": f"{n}.25"}
             (stored,) = store.append([NewEvent("note", datetime.date(2024, 1, 1), payload)], expected_version=version)
             version = stored.seq
             print(stored.seq, flush=True)

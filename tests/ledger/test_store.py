@@ -13,6 +13,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -20,12 +21,15 @@ import sqlalchemy as sa
 import prefstack
 from prefstack.ledger import (
     GENESIS,
+    JSON,
     ConcurrencyError,
     EventStore,
+    IntegrityProblem,
     InvalidEvent,
     LedgerError,
     NewEvent,
     StoredEvent,
+    StoreUnavailable,
     canonical_json,
     event_hash,
 )
@@ -57,10 +61,10 @@ def raw(store_url: str) -> Iterator[sa.Engine]:
         engine.dispose()
 
 
-def sql(engine: sa.Engine, statement: str, **params: object) -> list[sa.Row[tuple[object, ...]]]:
+def sql(engine: sa.Engine, statement: str, **params: object) -> list[tuple[Any, ...]]:
     with engine.begin() as conn:
         result = conn.execute(sa.text(statement), params)
-        return list(result) if result.returns_rows else []
+        return [tuple(row) for row in result] if result.returns_rows else []
 
 
 def writer_env() -> dict[str, str]:
@@ -74,7 +78,7 @@ def writer_env() -> dict[str, str]:
 def test_append_and_read_round_trip_keeps_payload_exact(store: EventStore, raw: sa.Engine) -> None:
     """Payload strings (decimal money, unicode), big ints, nesting come back exactly, in seq order,
     each event chained to the one before it; the row holds the canonical JSON text."""
-    payload = {
+    payload: dict[str, JSON] = {
         "amount": "1234.5600",
         "price": "1/3",
         "holder": "Zoë Ünal €",
@@ -255,11 +259,11 @@ def test_two_processes_appending_at_once_lose_and_duplicate_nothing(store: Event
 
 def test_floats_are_refused_naming_the_key(store: EventStore) -> None:
     with pytest.raises(InvalidEvent) as info:
-        NewEvent("issue", D, {"amount": 1.5})
+        NewEvent("issue", D, {"amount": 1.5})  # type: ignore[dict-item]
     assert info.value.field == "payload['amount']"
     assert "float" in str(info.value)
     with pytest.raises(InvalidEvent) as nested:
-        NewEvent("issue", D, {"legs": [{"price": "1"}, {"price": 0.1}]})
+        NewEvent("issue", D, {"legs": [{"price": "1"}, {"price": 0.1}]})  # type: ignore[dict-item]
     assert nested.value.field == "payload['legs'][1]['price']"
 
 
@@ -473,3 +477,36 @@ def test_an_unreadable_row_is_reported_not_returned(store: EventStore, raw: sa.E
         store.read()
     (problem,) = store.verify().problems
     assert (problem.seq, problem.kind) == (2, "edited")
+
+
+# --- schema and connection -------------------------------------------------------------
+
+
+def test_schema_guards_seq_and_event_id_and_orders_instants_bytewise(store: EventStore, raw: sa.Engine) -> None:
+    """UNIQUE seq and a unique index on event_id are what stop two writers from storing the
+    same position; instants are compared as text, so PostgreSQL must use the C collation."""
+    inspector = sa.inspect(raw)
+    uniques = {tuple(u["column_names"]) for u in inspector.get_unique_constraints("ledger_events")}
+    assert ("seq",) in uniques
+    indexes = {i["name"]: i for i in inspector.get_indexes("ledger_events")}
+    assert indexes["ix_ledger_events_event_id"]["unique"]
+    assert indexes["ix_ledger_events_event_id"]["column_names"] == ["event_id"]
+    columns = {c["name"]: c for c in inspector.get_columns("ledger_events")}
+    assert set(columns) == {"seq", "event_id", "kind", "effective_date", "recorded_at", "payload", "prev_hash", "hash"}
+    if raw.dialect.name == "postgresql":
+        assert columns["recorded_at"]["type"].collation == "C"
+
+
+def test_an_unreachable_database_is_reported_as_unavailable() -> None:
+    with pytest.raises(StoreUnavailable, match="unavailable"):
+        EventStore("postgresql+psycopg://nobody@127.0.0.1:1/ledger")
+
+
+def test_verify_report_raises_the_problem_on_request(
+    store: EventStore, raw: sa.Engine, five: list[StoredEvent]
+) -> None:
+    store.verify().raise_if_broken()  # intact: nothing raised
+    sql(raw, "UPDATE ledger_events SET kind = 'redeem' WHERE seq = 4")
+    with pytest.raises(IntegrityProblem, match="seq 4 edited") as info:
+        store.verify().raise_if_broken()
+    assert info.value.problems[0].event_id == five[3].event_id

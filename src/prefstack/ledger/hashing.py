@@ -44,6 +44,9 @@ class InvalidEvent(LedgerError, ValueError):
         super().__init__(f"{field}: {problem}")
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
 def _check_json(value: object, path: str) -> None:
     """Refuse anything in ``value`` that canonical JSON does not hold exactly."""
     if value is None or isinstance(value, str | bool | int):
@@ -74,7 +77,7 @@ def canonical_json(obj: object, *, field: str = "payload") -> str:
     if ``obj`` holds a float or anything else that is not a JSON value.
     """
     _check_json(obj, field)
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return _CANONICAL.encode(obj)
 
 
 def format_date(value: datetime.date, *, field: str = "effective_date") -> str:
@@ -125,7 +128,7 @@ def event_hash(
 
 
 def _string(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)
+    return _CANONICAL.encode(text)
 
 
 def hash_written_event(

@@ -94,9 +94,10 @@ class ConcurrencyError(LedgerError):
     def __init__(self, expected: int, actual: int) -> None:
         self.expected = expected
         self.actual = actual
+        why = "another writer appended first" if actual > expected else "it holds fewer events than expected"
         super().__init__(
             f"the ledger is at version {actual}, not at the expected version {expected}: "
-            "another writer appended first; nothing was appended (re-read and retry)"
+            f"{why}; nothing was appended (re-read and retry)"
         )
 
 
@@ -216,9 +217,20 @@ def _refuse_float(text: str) -> JSON:
     raise ValueError(f"float {text} in stored payload")
 
 
+_PAYLOAD_DECODER = json.JSONDecoder(parse_float=_refuse_float)
+
+
+def _load_payload(text: str) -> object:
+    """Read a stored payload, which is canonical JSON: no whitespace around it, no floats in it."""
+    value, end = _PAYLOAD_DECODER.raw_decode(text)
+    if end != len(text):
+        raise ValueError(f"stored payload has extra text after position {end}")
+    return value
+
+
 def _decode(row: _Written) -> StoredEvent:
     try:
-        payload = json.loads(row.payload, parse_float=_refuse_float)
+        payload = _load_payload(row.payload)
         effective_date = datetime.date.fromisoformat(row.effective_date)
         recorded_at = parse_instant(row.recorded_at)
     except ValueError as exc:
@@ -340,7 +352,7 @@ def _check_row(
     return _edited(row, "does not match its hash at its position in the chain")
 
 
-def check_chain(rows: Sequence[_Written], head_version: int, head_hash: str) -> VerifyReport:
+def _check_chain(rows: Sequence[_Written], head_version: int, head_hash: str) -> VerifyReport:
     """Recompute the hash chain of ``rows`` (in seq order) against the ledger head."""
     position_of: dict[str, int] = {}
     for position, row in enumerate(rows):
@@ -566,4 +578,4 @@ class EventStore:
                 sa.select(head_table.c.version, head_table.c.head_hash).where(head_table.c.id == 1)
             ).one()
             rows = [_Written(*row) for row in conn.execute(sa.select(*events_table.c).order_by(events_table.c.seq))]
-        return check_chain(rows, int(head.version), str(head.head_hash))
+        return _check_chain(rows, int(head.version), str(head.head_hash))
