@@ -554,7 +554,11 @@ class EventStore:
         self, *, known_at: datetime.datetime | None = None, kinds: Collection[str] | None = None
     ) -> list[StoredEvent]:
         """The events in seq order: those recorded at or before ``known_at`` (what the ledger
-        said then) if given, and only of the given ``kinds`` if given."""
+        said then) if given, and only of the given ``kinds`` if given.
+
+        Reading does not recompute hashes (:meth:`verify` does); a row that cannot be decoded
+        raises :class:`IntegrityProblem`.
+        """
         query = sa.select(*events_table.c).order_by(events_table.c.seq)
         if known_at is not None:
             query = query.where(events_table.c.recorded_at <= format_instant(known_at, field="known_at"))
