@@ -1,13 +1,74 @@
-"""Shared fixtures."""
+"""Shared fixtures: a PostgreSQL server for the session, and a fresh ledger database per test.
+
+``pg_url`` starts a real PostgreSQL server on 127.0.0.1 (see ``postgres_server.py``) and stops
+it when the session ends. Where no server can be started the PostgreSQL tests are skipped with
+the reason, except in CI (``CI=true``), where they fail: CI must run them.
+"""
 
 from __future__ import annotations
 
+import itertools
+import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
+
+from postgres_server import PostgresUnavailable, start_server
+
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+_database_names = itertools.count(1)
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"PostgreSQL is required when CI=true: {reason}")
+    pytest.skip(f"PostgreSQL tests skipped: {reason}")
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """The superuser URL of a PostgreSQL server started for this session."""
+    try:
+        server = start_server()
+    except PostgresUnavailable as exc:
+        _unavailable(str(exc))
+        raise AssertionError("unreachable") from exc
+    try:
+        yield server.admin_url
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_admin(pg_url: str) -> Iterator[sa.Engine]:
+    engine = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database URL for each test, on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+        return
+    admin: sa.Engine = request.getfixturevalue("pg_admin")
+    name = f"ledger_test_{os.getpid()}_{next(_database_names)}"
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield admin.url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @dataclass

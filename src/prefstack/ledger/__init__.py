@@ -1,1 +1,45 @@
-"""The event ledger: every corporate action recorded once; state derived by replay."""
+"""The event ledger: an append-only, hash-chained store of what happened and when it was known.
+
+:mod:`prefstack.ledger.events` names the events after the certificates and validates them;
+:mod:`prefstack.ledger.replay` folds them into the state as of any date;
+:mod:`prefstack.ledger.files` reads and writes ledger files (YAML, JSON);
+:mod:`prefstack.ledger.store` keeps events generically on SQLite or PostgreSQL;
+:mod:`prefstack.ledger.hashing` defines the canonical JSON and the hash chain that make
+every change to stored events detectable (:meth:`EventStore.verify`).
+"""
+
+from prefstack.ledger.hashing import (
+    GENESIS,
+    JSON,
+    InvalidEvent,
+    LedgerError,
+    canonical_json,
+    event_hash,
+)
+from prefstack.ledger.store import (
+    ConcurrencyError,
+    EventStore,
+    IntegrityProblem,
+    NewEvent,
+    Problem,
+    StoredEvent,
+    StoreUnavailable,
+    VerifyReport,
+)
+
+__all__ = [
+    "GENESIS",
+    "JSON",
+    "ConcurrencyError",
+    "EventStore",
+    "IntegrityProblem",
+    "InvalidEvent",
+    "LedgerError",
+    "NewEvent",
+    "Problem",
+    "StoreUnavailable",
+    "StoredEvent",
+    "VerifyReport",
+    "canonical_json",
+    "event_hash",
+]

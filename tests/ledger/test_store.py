@@ -1,0 +1,512 @@
+"""The event store (prefstack.ledger.store) on SQLite and PostgreSQL.
+
+Every test runs on both backends through the ``store_url`` fixture; tampering is done
+through raw SQL, the way someone with access to the database could.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+import prefstack
+from prefstack.ledger import (
+    GENESIS,
+    JSON,
+    ConcurrencyError,
+    EventStore,
+    IntegrityProblem,
+    InvalidEvent,
+    LedgerError,
+    NewEvent,
+    StoredEvent,
+    StoreUnavailable,
+    canonical_json,
+    event_hash,
+)
+from prefstack.ledger.hashing import hash_written_event
+
+UTC = datetime.UTC
+D = datetime.date(2024, 3, 15)
+T0 = datetime.datetime(2024, 3, 15, 9, 30, tzinfo=UTC)
+WRITER = Path(__file__).with_name("ledger_writer.py")
+
+
+def note(n: int, **extra: object) -> NewEvent:
+    return NewEvent("note", D, {"n": n, **extra})  # type: ignore[dict-item]
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[EventStore]:
+    with EventStore(store_url) as opened:
+        yield opened
+
+
+@pytest.fixture
+def raw(store_url: str) -> Iterator[sa.Engine]:
+    """A plain connection to the same database, for tampering and inspection."""
+    engine = sa.create_engine(store_url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def sql(engine: sa.Engine, statement: str, **params: object) -> list[tuple[Any, ...]]:
+    with engine.begin() as conn:
+        result = conn.execute(sa.text(statement), params)
+        return [tuple(row) for row in result] if result.returns_rows else []
+
+
+def writer_env() -> dict[str, str]:
+    src = str(Path(prefstack.__file__).resolve().parent.parent)
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])}
+
+
+# --- round trip ------------------------------------------------------------------------
+
+
+def test_append_and_read_round_trip_keeps_payload_exact(store: EventStore, raw: sa.Engine) -> None:
+    """Payload strings (decimal money, unicode), big ints, nesting come back exactly, in seq order,
+    each event chained to the one before it; the row holds the canonical JSON text."""
+    payload: dict[str, JSON] = {
+        "amount": "1234.5600",
+        "price": "1/3",
+        "holder": "Zoë Ünal €",
+        "shares": 2**80,
+        "flags": [True, False, None],
+        "nested": {"b": ["0.10", {"z": 1}], "a": ""},
+    }
+    paris = datetime.timezone(datetime.timedelta(hours=2))
+    events = [
+        NewEvent("issue", datetime.date(2023, 12, 31), payload, T0.astimezone(paris)),
+        NewEvent("convert", D, {"shares": "10"}, T0 + datetime.timedelta(microseconds=1)),
+    ]
+    stored = store.append(events, expected_version=0)
+    assert [e.seq for e in stored] == [1, 2]
+    assert store.version() == 2
+    back = store.read()
+    assert back == stored
+    first, second = back
+    assert first.payload == payload
+    assert first.payload["amount"] == "1234.5600"
+    assert first.payload["holder"] == "Zoë Ünal €"
+    assert first.kind == "issue"
+    assert first.effective_date == datetime.date(2023, 12, 31)
+    assert first.recorded_at == T0 and first.recorded_at.tzinfo == UTC
+    assert len(first.event_id) == 32 and first.event_id != second.event_id
+    assert first.prev_hash == GENESIS and second.prev_hash == first.hash
+    for e in back:
+        assert e.hash == event_hash(e.seq, e.event_id, e.kind, e.effective_date, e.recorded_at, e.payload, e.prev_hash)
+    rows = sql(raw, "SELECT seq, effective_date, recorded_at, payload FROM ledger_events ORDER BY seq")
+    assert rows[0] == (1, "2023-12-31", "2024-03-15T09:30:00.000000+00:00", canonical_json(payload))
+    assert rows[1][2] == "2024-03-15T09:30:00.000001+00:00"
+    assert '"amount":"1234.5600"' in rows[0][3]
+
+
+def test_recorded_at_defaults_to_the_append_instant_in_utc(store: EventStore) -> None:
+    before = datetime.datetime.now(UTC)
+    (stored,) = store.append([note(1)], expected_version=0)
+    after = datetime.datetime.now(UTC)
+    assert stored.recorded_at.tzinfo == UTC
+    assert before - datetime.timedelta(microseconds=1) <= stored.recorded_at <= after
+    assert store.read() == [stored]
+
+
+def test_reopening_keeps_events_and_appends_continue_the_chain(store_url: str) -> None:
+    with EventStore(store_url) as first:
+        first.append([note(1), note(2)], expected_version=0)
+    with EventStore(store_url) as again:
+        assert again.version() == 2
+        (third,) = again.append([note(3)], expected_version=2)
+        assert third.seq == 3
+        assert third.prev_hash == again.read()[1].hash
+        assert again.verify().ok
+
+
+def test_empty_store(store: EventStore) -> None:
+    assert store.version() == 0
+    assert store.read() == []
+    report = store.verify()
+    assert report.ok and report.events_checked == 0 and report.problems == []
+    assert store.append([], expected_version=0) == []
+    with pytest.raises(ConcurrencyError):
+        store.append([], expected_version=1)
+
+
+# --- optimistic concurrency ------------------------------------------------------------
+
+
+def test_stale_expected_version_is_refused_and_nothing_stored(store: EventStore) -> None:
+    stored = store.append([note(1), note(2)], expected_version=0)
+    with pytest.raises(ConcurrencyError) as info:
+        store.append([note(3)], expected_version=1)
+    assert info.value.expected == 1 and info.value.actual == 2
+    assert "version 2" in str(info.value) and "expected version 1" in str(info.value)
+    with pytest.raises(ConcurrencyError) as ahead:
+        store.append([note(3)], expected_version=5)
+    assert ahead.value.actual == 2
+    assert store.version() == 2
+    assert store.read() == stored
+
+
+def test_duplicate_seq_from_a_writer_that_bypassed_the_head_is_a_concurrency_error(
+    store: EventStore, raw: sa.Engine
+) -> None:
+    """The UNIQUE seq constraint is the last guard: a row already at the next seq makes the
+    append fail as a ConcurrencyError, and the transaction leaves everything as it was."""
+    stored = store.append([note(1)], expected_version=0)
+    sql(
+        raw,
+        "INSERT INTO ledger_events (seq, event_id, kind, effective_date, recorded_at, payload, prev_hash, hash) "
+        "VALUES (2, 'intruder', 'note', '2024-01-01', '2024-01-01T00:00:00.000000+00:00', '{}', :p, :p)",
+        p="f" * 64,
+    )
+    with pytest.raises(ConcurrencyError):
+        store.append([note(2)], expected_version=1)
+    assert store.version() == 1
+    assert [e.event_id for e in store.read()] == [stored[0].event_id, "intruder"]
+
+
+def _append_with_retry(store: EventStore, event: NewEvent, attempts: int = 1000) -> int:
+    conflicts = 0
+    for _ in range(attempts):
+        try:
+            store.append([event], expected_version=store.version())
+            return conflicts
+        except ConcurrencyError:
+            conflicts += 1
+    raise AssertionError(f"not appended after {attempts} attempts")
+
+
+def _assert_each_once(store: EventStore, writers: list[str], count: int) -> None:
+    events = store.read()
+    seen = [(e.payload["writer"], e.payload["n"]) for e in events]
+    assert sorted(seen) == sorted((w, n) for w in writers for n in range(count))
+    assert [e.seq for e in events] == list(range(1, len(writers) * count + 1))
+    for w in writers:  # each writer's events in the order it appended them
+        assert [n for (x, n) in seen if x == w] == list(range(count))
+    assert store.version() == len(writers) * count
+    report = store.verify()
+    assert report.ok, report.problems
+    assert report.events_checked == len(writers) * count
+
+
+def test_two_threads_appending_at_once_lose_and_duplicate_nothing(store: EventStore) -> None:
+    count = 25
+    barrier = threading.Barrier(2)
+    failures: list[BaseException] = []
+
+    def write(name: str) -> None:
+        try:
+            barrier.wait()
+            for n in range(count):
+                _append_with_retry(store, NewEvent("note", D, {"writer": name, "n": n}))
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=write, args=(name,)) for name in ("a", "b")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not failures
+    _assert_each_once(store, ["a", "b"], count)
+
+
+def test_two_processes_appending_at_once_lose_and_duplicate_nothing(store: EventStore, store_url: str) -> None:
+    count = 25
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(WRITER), "concurrent", store_url, name, str(count)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=writer_env(),
+        )
+        for name in ("p", "q")
+    ]
+    try:
+        for p in procs:
+            assert p.stdout is not None and p.stdout.readline().strip() == "ready"
+        for p in procs:  # start both together
+            assert p.stdin is not None
+            p.stdin.write("go\n")
+            p.stdin.flush()
+        for p in procs:
+            out, _ = p.communicate(timeout=120)
+            assert p.returncode == 0
+            assert out.startswith("done")
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+    _assert_each_once(store, ["p", "q"], count)
+
+
+# --- refused input ---------------------------------------------------------------------
+
+
+def test_floats_are_refused_naming_the_key(store: EventStore) -> None:
+    with pytest.raises(InvalidEvent) as info:
+        NewEvent("issue", D, {"amount": 1.5})  # type: ignore[dict-item]
+    assert info.value.field == "payload['amount']"
+    assert "float" in str(info.value)
+    with pytest.raises(InvalidEvent) as nested:
+        NewEvent("issue", D, {"legs": [{"price": "1"}, {"price": 0.1}]})  # type: ignore[dict-item]
+    assert nested.value.field == "payload['legs'][1]['price']"
+
+
+def test_a_payload_changed_to_hold_a_float_fails_the_whole_batch_and_stores_nothing(store: EventStore) -> None:
+    stored = store.append([note(1)], expected_version=0)
+    payload: dict[str, object] = {"amount": "2.00"}
+    bad = NewEvent("issue", D, payload)  # type: ignore[arg-type]
+    payload["fee"] = 0.25  # changed after the event was made
+    with pytest.raises(InvalidEvent) as info:
+        store.append([note(2), bad], expected_version=1)
+    assert info.value.field == "payload['fee']"
+    assert "event 1 of the batch" in str(info.value)
+    assert store.version() == 1
+    assert store.read() == stored
+    assert store.verify().ok
+
+
+def test_naive_datetimes_are_refused_naming_the_field(store: EventStore) -> None:
+    with pytest.raises(InvalidEvent) as info:
+        NewEvent("issue", D, {}, datetime.datetime(2024, 1, 1, 12, 0))
+    assert info.value.field == "recorded_at"
+    assert "naive" in str(info.value)
+    with pytest.raises(InvalidEvent) as known:
+        store.read(known_at=datetime.datetime(2024, 1, 1))
+    assert known.value.field == "known_at"
+    with pytest.raises(InvalidEvent) as as_date:
+        NewEvent("issue", datetime.datetime(2024, 1, 1, tzinfo=UTC), {})
+    assert as_date.value.field == "effective_date"
+    assert store.version() == 0 and store.read() == []
+
+
+def test_other_bad_input_is_refused(store: EventStore) -> None:
+    with pytest.raises(InvalidEvent, match="kind"):
+        NewEvent("", D, {})
+    with pytest.raises(InvalidEvent, match="payload"):
+        NewEvent("x", D, {"when": datetime.date(2024, 1, 1)})  # type: ignore[dict-item]
+    with pytest.raises(InvalidEvent, match="expected_version"):
+        store.append([note(1)], expected_version=-1)
+    with pytest.raises(InvalidEvent, match="kinds"):
+        store.read(kinds="note")
+    with pytest.raises(LedgerError):
+        EventStore("mysql://nobody@localhost/x")
+    assert store.version() == 0
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+def test_known_at_reads_what_the_ledger_said_then(store: EventStore) -> None:
+    """An event recorded later (even with an earlier effective date) is not known before it
+    was recorded; the bound is inclusive and works across time zones."""
+    t1, t2, t3 = T0, T0 + datetime.timedelta(days=1), T0 + datetime.timedelta(days=2)
+    store.append(
+        [
+            NewEvent("issue", datetime.date(2024, 1, 1), {"n": 1}, t1),
+            NewEvent("issue", datetime.date(2024, 1, 2), {"n": 2}, t2),
+            NewEvent("correction", datetime.date(2023, 6, 1), {"n": 3}, t3),
+        ],
+        expected_version=0,
+    )
+    assert [e.payload["n"] for e in store.read(known_at=t2)] == [1, 2]
+    assert [e.payload["n"] for e in store.read(known_at=t2 - datetime.timedelta(microseconds=1))] == [1]
+    assert store.read(known_at=t1 - datetime.timedelta(seconds=1)) == []
+    new_york = datetime.timezone(datetime.timedelta(hours=-5))
+    assert [e.payload["n"] for e in store.read(known_at=t3.astimezone(new_york))] == [1, 2, 3]
+    assert [e.payload["n"] for e in store.read()] == [1, 2, 3]
+
+
+def test_read_filters_kinds_in_seq_order(store: EventStore) -> None:
+    store.append(
+        [NewEvent(k, D, {"i": i}) for i, k in enumerate(["issue", "convert", "issue", "redeem"])],
+        expected_version=0,
+    )
+    assert [(e.seq, e.kind) for e in store.read(kinds={"issue", "redeem"})] == [
+        (1, "issue"),
+        (3, "issue"),
+        (4, "redeem"),
+    ]
+    assert store.read(kinds=[]) == []
+    assert store.read(kinds=["nothing"]) == []
+
+
+# --- tampering -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def five(store: EventStore) -> list[StoredEvent]:
+    stored = store.append([note(n, amount=f"{n}.00") for n in range(1, 6)], expected_version=0)
+    assert store.verify().ok
+    return stored
+
+
+def test_verify_names_an_edited_payload(store: EventStore, raw: sa.Engine, five: list[StoredEvent]) -> None:
+    sql(raw, "UPDATE ledger_events SET payload = :p WHERE seq = 3", p='{"amount":"300.00","n":3}')
+    report = store.verify()
+    assert not report.ok
+    assert report.events_checked == 2
+    (problem,) = report.problems
+    assert (problem.seq, problem.event_id, problem.kind) == (3, five[2].event_id, "edited")
+    assert five[2].event_id in problem.message
+
+
+def test_verify_names_an_event_edited_and_rehashed(store: EventStore, raw: sa.Engine, five: list[StoredEvent]) -> None:
+    """Someone who recomputes the edited event's hash still breaks the link from the next one."""
+    e = five[2]
+    forged = canonical_json({"amount": "300.00", "n": 3})
+    digest = hash_written_event(
+        3,
+        e.event_id,
+        e.kind,
+        e.effective_date.isoformat(),
+        e.recorded_at.isoformat(timespec="microseconds"),
+        forged,
+        e.prev_hash,
+    )
+    sql(raw, "UPDATE ledger_events SET payload = :p, hash = :h WHERE seq = 3", p=forged, h=digest)
+    (problem,) = store.verify().problems
+    assert (problem.seq, problem.event_id, problem.kind) == (3, e.event_id, "edited")
+
+
+@pytest.mark.parametrize("seq", [1, 3])
+def test_verify_names_a_deleted_row(store: EventStore, raw: sa.Engine, five: list[StoredEvent], seq: int) -> None:
+    sql(raw, "DELETE FROM ledger_events WHERE seq = :s", s=seq)
+    report = store.verify()
+    (problem,) = report.problems
+    assert (problem.seq, problem.event_id, problem.kind) == (seq, None, "removed")
+    assert f"seq {seq}" in problem.message
+    assert report.events_checked == seq - 1
+
+
+def test_verify_names_a_deleted_last_row(store: EventStore, raw: sa.Engine, five: list[StoredEvent]) -> None:
+    """The ledger head remembers how many events were appended, so cutting the tail shows."""
+    sql(raw, "DELETE FROM ledger_events WHERE seq = 5")
+    (problem,) = store.verify().problems
+    assert (problem.seq, problem.event_id, problem.kind) == (5, None, "removed")
+
+
+def test_verify_names_a_deleted_row_after_renumbering(
+    store: EventStore, raw: sa.Engine, five: list[StoredEvent]
+) -> None:
+    sql(raw, "DELETE FROM ledger_events WHERE seq = 2")
+    for seq in (3, 4, 5):
+        sql(raw, "UPDATE ledger_events SET seq = :new WHERE seq = :old", new=seq - 1, old=seq)
+    sql(raw, "UPDATE ledger_head SET version = 4")
+    (problem,) = store.verify().problems
+    assert (problem.seq, problem.event_id, problem.kind) == (2, None, "removed")
+    assert five[2].event_id in problem.message
+
+
+def _swap(raw: sa.Engine, a: int, b: int) -> None:
+    sql(raw, "UPDATE ledger_events SET seq = 1000000 WHERE seq = :a", a=a)
+    sql(raw, "UPDATE ledger_events SET seq = :a WHERE seq = :b", a=a, b=b)
+    sql(raw, "UPDATE ledger_events SET seq = :b WHERE seq = 1000000", b=b)
+
+
+@pytest.mark.parametrize(("a", "b"), [(3, 4), (1, 2), (2, 5)])
+def test_verify_names_swapped_rows(store: EventStore, raw: sa.Engine, five: list[StoredEvent], a: int, b: int) -> None:
+    _swap(raw, a, b)
+    report = store.verify()
+    (problem,) = report.problems
+    # The first broken place is seq a, which now holds the event appended as seq b.
+    assert (problem.seq, problem.event_id, problem.kind) == (a, five[b - 1].event_id, "reordered")
+    assert f"appended as seq {b}" in problem.message
+    assert report.events_checked == a - 1
+
+
+def test_verify_names_an_inserted_event(store: EventStore, raw: sa.Engine, five: list[StoredEvent]) -> None:
+    """A forged event, hashed like the ledger would and linked to its predecessor, slipped in at
+    seq 3 with the later events renumbered: the next event's link skips it."""
+    for seq in (5, 4, 3):
+        sql(raw, "UPDATE ledger_events SET seq = :new WHERE seq = :old", new=seq + 1, old=seq)
+    e2 = five[1]
+    forged_id = "f" * 32
+    recorded = "2024-03-15T10:00:00.000000+00:00"
+    digest = hash_written_event(3, forged_id, "note", "2024-03-15", recorded, '{"n":99}', e2.hash)
+    sql(
+        raw,
+        "INSERT INTO ledger_events (seq, event_id, kind, effective_date, recorded_at, payload, prev_hash, hash) "
+        "VALUES (3, :i, 'note', '2024-03-15', :r, :payload, :p, :h)",
+        payload='{"n":99}',
+        i=forged_id,
+        r=recorded,
+        p=e2.hash,
+        h=digest,
+    )
+    sql(raw, "UPDATE ledger_head SET version = 6")
+    (problem,) = store.verify().problems
+    assert (problem.seq, problem.event_id, problem.kind) == (3, forged_id, "inserted")
+
+
+def test_verify_names_an_event_appended_behind_the_ledger(
+    store: EventStore, raw: sa.Engine, five: list[StoredEvent]
+) -> None:
+    e5 = five[4]
+    digest = hash_written_event(6, "e" * 32, "note", "2024-03-15", "2024-03-15T10:00:00.000000+00:00", "{}", e5.hash)
+    sql(
+        raw,
+        "INSERT INTO ledger_events (seq, event_id, kind, effective_date, recorded_at, payload, prev_hash, hash) "
+        "VALUES (6, :i, 'note', '2024-03-15', '2024-03-15T10:00:00.000000+00:00', '{}', :p, :h)",
+        i="e" * 32,
+        p=e5.hash,
+        h=digest,
+    )
+    (problem,) = store.verify().problems
+    assert (problem.seq, problem.event_id, problem.kind) == (6, "e" * 32, "inserted")
+
+
+def test_an_unreadable_row_is_reported_not_returned(store: EventStore, raw: sa.Engine, five: list[StoredEvent]) -> None:
+    sql(raw, "UPDATE ledger_events SET payload = :p WHERE seq = 2", p='{"amount": 2.5}')
+    with pytest.raises(LedgerError, match="seq 2"):
+        store.read()
+    (problem,) = store.verify().problems
+    assert (problem.seq, problem.kind) == (2, "edited")
+
+
+# --- schema and connection -------------------------------------------------------------
+
+
+def test_schema_guards_seq_and_event_id_and_orders_instants_bytewise(store: EventStore, raw: sa.Engine) -> None:
+    """UNIQUE seq and a unique index on event_id are what stop two writers from storing the
+    same position; instants are compared as text, so PostgreSQL must use the C collation."""
+    inspector = sa.inspect(raw)
+    uniques = {tuple(u["column_names"]) for u in inspector.get_unique_constraints("ledger_events")}
+    assert ("seq",) in uniques
+    indexes = {i["name"]: i for i in inspector.get_indexes("ledger_events")}
+    assert indexes["ix_ledger_events_event_id"]["unique"]
+    assert indexes["ix_ledger_events_event_id"]["column_names"] == ["event_id"]
+    columns = {c["name"]: c for c in inspector.get_columns("ledger_events")}
+    assert set(columns) == {"seq", "event_id", "kind", "effective_date", "recorded_at", "payload", "prev_hash", "hash"}
+    if raw.dialect.name == "postgresql":
+        assert columns["recorded_at"]["type"].collation == "C"
+
+
+def test_an_unreachable_database_is_reported_as_unavailable() -> None:
+    with pytest.raises(StoreUnavailable, match="unavailable"):
+        EventStore("postgresql+psycopg://nobody@127.0.0.1:1/ledger")
+
+
+def test_verify_report_raises_the_problem_on_request(
+    store: EventStore, raw: sa.Engine, five: list[StoredEvent]
+) -> None:
+    store.verify().raise_if_broken()  # intact: nothing raised
+    sql(raw, "UPDATE ledger_events SET kind = 'redeem' WHERE seq = 4")
+    with pytest.raises(IntegrityProblem, match="seq 4 edited") as info:
+        store.verify().raise_if_broken()
+    assert info.value.problems[0].event_id == five[3].event_id
