@@ -25,13 +25,18 @@ def _money(x: Fraction, clause: str) -> str:
     return str(round_to(x, 2, Rounding.HALF_UP, clause).value)
 
 
+NO_PREFERRED_SPLIT = Fraction(1)
+"""The ledger has no event that splits or combines shares of the preferred itself, so the
+Original Issue Price is never adjusted (F/G §3(a); LIQ-ISSUE-PRICE-ADJUSTMENT)."""
+
+
 def holder_figures(s: SeriesState, holder: str, as_of: dt.date, price: Explained) -> dict[str, Any]:
     holding = s.holdings[holder]
     accrued = holding_accrued_unpaid(s, holding, as_of)
     per_share = _fr(accrued) / holding.shares if holding.shares else Fraction(0)
-    value = liquidation_value_per_share(s.terms, per_share, issue_price_adjustment=Fraction(1))
+    value = liquidation_value_per_share(s.terms, per_share, issue_price_adjustment=NO_PREFERRED_SPLIT)
     ratio = conversion_ratio(s.terms, price)
-    vote = votes(s.terms, holding.shares, _fr(price))
+    vote = votes(s.terms, holding.shares, _fr(price), issue_price_adjustment=NO_PREFERRED_SPLIT)
     return {
         "holder": holder,
         "shares_outstanding": display(holding.shares),
@@ -39,7 +44,8 @@ def holder_figures(s: SeriesState, holder: str, as_of: dt.date, price: Explained
         "accrued_unpaid_dividends": _money(_fr(accrued), accrued.clause),
         "unpaid_payment_dates": [d.isoformat() for d in holding.unpaid_dates],
         "conversion_price": to_decimal_string(_fr(price)),
-        "conversion_ratio": display(_fr(ratio)),
+        "conversion_ratio": str(round_to(_fr(ratio), 5, Rounding.HALF_UP, "F Sched. 1").value),
+        "conversion_ratio_exact": to_decimal_string(_fr(ratio)),
         "liquidation_value": _money(_fr(value) * holding.shares, value.clause),
         "votes": int(_fr(vote)),
         "explain": {
