@@ -181,8 +181,10 @@ def test_series_f_and_g_must_participate_g_3b() -> None:
 
 def test_assets_left_with_nobody_to_share_them_f_3b() -> None:
     """F §3(b): remaining assets need holders on an as-converted basis."""
-    parity = [ParityHolding("Series H", "H", Fraction(1), Fraction(10), Fraction(0), participates=False),
-              ParityHolding("F", "A", Fraction(1), Fraction(10), Fraction(0), participates=True)]
+    parity = [
+        ParityHolding("Series H", "H", Fraction(1), Fraction(10), Fraction(0), participates=False),
+        ParityHolding("F", "A", Fraction(1), Fraction(10), Fraction(0), participates=True),
+    ]
     with pytest.raises(InputError, match="as-converted"):
         waterfall(Fraction(100), [], [], parity, [], ON)
 
@@ -253,9 +255,7 @@ def cap_tables(draw: st.DrawFn) -> tuple[list[SeniorClass], list[ParityHolding],
     senior = []
     for i in range(draw(st.integers(0, 2))):
         participates = draw(st.booleans())
-        senior.append(
-            SeniorClass(f"S{i}", draw(money), participates, draw(shares) if participates else Fraction(0))
-        )
+        senior.append(SeniorClass(f"S{i}", draw(money), participates, draw(shares) if participates else Fraction(0)))
     parity = []
     for i in range(draw(st.integers(1, 3))):
         series = draw(st.sampled_from(["F", "G", "Series H"]))

@@ -147,7 +147,11 @@ def test_redemption_with_shortfall_then_later_funds_f_6h_f_6i() -> None:
 
     later = D1 + dt.timedelta(days=90)
     second = apply_later_funds(
-        F_TERMS, first.obligation, Fraction(600_000), later, {"A": Fraction(65), "B": Fraction(65)},
+        F_TERMS,
+        first.obligation,
+        Fraction(600_000),
+        later,
+        {"A": Fraction(65), "B": Fraction(65)},
         issue_price_adjustment=ONE,
     )
     assert second.holder("A").cash_paid.value == 319_500
@@ -162,8 +166,12 @@ def test_later_funds_short_again_pro_rata_g_6h() -> None:
     A 159,750 for 150 shares, B 106,500 for 100 shares."""
     obligation = RedemptionObligation("G", (ObligationTranche(D1, {"A": Fraction(300), "B": Fraction(200)}),))
     result = apply_later_funds(
-        G_TERMS, obligation, Fraction(266_250), D1 + dt.timedelta(days=90),
-        {"A": Fraction(65), "B": Fraction(65)}, issue_price_adjustment=ONE,
+        G_TERMS,
+        obligation,
+        Fraction(266_250),
+        D1 + dt.timedelta(days=90),
+        {"A": Fraction(65), "B": Fraction(65)},
+        issue_price_adjustment=ONE,
     )
     assert result.holder("A").cash_paid.value == 159_750
     assert result.holder("A").shares_redeemed.value == 150
@@ -285,8 +293,15 @@ def test_board_turnover_f_6b_iv() -> None:
     assert event(BoardTurnover(2001, 8, 4)) is True
 
 
-@pytest.mark.parametrize("kind", [InsolvencyKind.ASSIGNMENT_FOR_CREDITORS, InsolvencyKind.PETITION,
-                                  InsolvencyKind.ADMISSION_OF_INABILITY_TO_PAY, InsolvencyKind.PLAN_OF_LIQUIDATION])
+@pytest.mark.parametrize(
+    "kind",
+    [
+        InsolvencyKind.ASSIGNMENT_FOR_CREDITORS,
+        InsolvencyKind.PETITION,
+        InsolvencyKind.ADMISSION_OF_INABILITY_TO_PAY,
+        InsolvencyKind.PLAN_OF_LIQUIDATION,
+    ],
+)
 def test_insolvency_events_f_6b_v(kind: InsolvencyKind) -> None:
     """F §6(b)(v)(A), (B), (D), (E) are events when they happen."""
     result = judge_mandatory_redemption_event(F_TERMS, Insolvency(kind, D1), None)

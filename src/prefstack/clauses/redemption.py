@@ -177,9 +177,7 @@ class InsolvencyKind(Enum):
 
 def excluded_persons() -> frozenset[str]:
     """The four persons named in §6(b)(iii) whose acquisitions are not events."""
-    return frozenset(
-        {"Ulysses G. Auger, Sr.", "Ulysses G. Auger, II", "William M. Caldwell, IV", "Evans K. Anderson"}
-    )
+    return frozenset({"Ulysses G. Auger, Sr.", "Ulysses G. Auger, II", "William M. Caldwell, IV", "Evans K. Anderson"})
 
 
 @dataclass(frozen=True)
@@ -402,9 +400,7 @@ def judge_mandatory_redemption_event(
     if series_vote_otherwise is not None:
         expected = for_series(terms.series, ConsentPurpose.MANDATORY_REDEMPTION_VOTE.value)
         if series_vote_otherwise.clause != expected or not isinstance(series_vote_otherwise.value, bool):
-            raise InputError(
-                "series_vote_otherwise", clause, f"must be a series-majority result under {expected}"
-            )
+            raise InputError("series_vote_otherwise", clause, f"must be a series-majority result under {expected}")
         overridden = series_vote_otherwise.value
         parts.append(series_vote_otherwise)
     return Explained(
@@ -624,8 +620,10 @@ def _pay_tranches(
     left: list[ObligationTranche] = []
     for tranche in tranches:
         holders = [h for h, s in tranche.shares.items() if s > 0]
-        due = {h: int(round_to(tranche.shares[h] * prices[h], 2, Rounding.HALF_UP, shortfall_clause).value.scaleb(2))
-               for h in holders}
+        due = {
+            h: int(round_to(tranche.shares[h] * prices[h], 2, Rounding.HALF_UP, shortfall_clause).value.scaleb(2))
+            for h in holders
+        }
         total_due = sum(due.values())
         if total_due <= funds_cents:
             cents = due
@@ -693,9 +691,7 @@ def _result(
             for_series(terms.series, "§6(c)"),
             interpretations=[reading("RED-SENIOR-PARITY-FUNDS")],
         ),
-        total_paid=Explained(
-            "total Redemption Price paid", Fraction(total, 100), pro_rata, interpretations=readings
-        ),
+        total_paid=Explained("total Redemption Price paid", Fraction(total, 100), pro_rata, interpretations=readings),
         unused_funds=Explained("funds not needed", Fraction(unused, 100), shortfall_clause),
         shortfall=shortfall,
         redeemable_on_demand=shortfall,
