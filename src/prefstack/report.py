@@ -71,6 +71,7 @@ def state_report(state: LedgerState) -> dict[str, Any]:
                 "shares_outstanding": display(s.shares_outstanding),
                 "shares_ever_issued": display(s.shares_ever_issued),
                 "authorized_shares": to_decimal_string(s.terms.authorized_shares.value),
+                "pik_reserve_remaining": display(s.terms.reserved_for_pik_dividends.value - s.pik_shares_issued),
                 "conversion_price": to_decimal_string(_fr(price)),
                 "conversion_price_clause": price.clause,
                 "adjustments": len(price_state.adjustments),

@@ -73,9 +73,7 @@ def option(
     )
 
 
-def run(
-    actions: Sequence[Action], terms: SeriesTerms = F, outstanding: Fraction = OUTSTANDING
-) -> ConversionPriceState:
+def run(actions: Sequence[Action], terms: SeriesTerms = F, outstanding: Fraction = OUTSTANDING) -> ConversionPriceState:
     return conversion_price_history(terms, initial_common_outstanding=outstanding, actions=actions)
 
 

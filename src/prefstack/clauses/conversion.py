@@ -159,6 +159,7 @@ def ensure_conversion_allowed(
     Date on the cut-off day itself is in time (interpretation CONV-CUTOFF-SAME-DAY). Raises
     :class:`ConversionRightsTerminated` naming the clause.
     """
+    reading("CONV-CUTOFF-SAME-DAY")  # the comparisons below are strict: the cut-off day is in time
     if liquidation_payment_date is not None:
         end = conversion_rights_end_for_liquidation(terms, liquidation_payment_date)
         assert isinstance(end.value, dt.date)

@@ -54,6 +54,8 @@ def dividend_rate(terms: SeriesTerms, start: dt.date, end: dt.date) -> Explained
         raise InputError(
             "period", div.annual_rate.cite, f"a dividend period must end after it starts ({start} to {end})"
         )
+    first_period = end == div.first_payment_date.value
+    first = [reading("DIV-G-FIRST-PERIOD")] if first_period else []
     if is_full_quarter(terms, start, end):
         return Explained(
             name="dividend_rate",
@@ -61,6 +63,7 @@ def dividend_rate(terms: SeriesTerms, start: dt.date, end: dt.date) -> Explained
             clause=div.quarterly_rate.cite,
             inputs={"period_start": start, "period_end": end, "full_quarter": True},
             formula="quarterly rate of a full quarter",
+            interpretations=first,
         )
     fraction = day_fraction(start, end, div.day_count_basis.value)
     uncapped = div.annual_rate.value * fraction
@@ -78,7 +81,7 @@ def dividend_rate(terms: SeriesTerms, start: dt.date, end: dt.date) -> Explained
             "quarterly_rate_cap": div.quarterly_rate.value,
         },
         formula="min(annual_rate x days / day_count_basis, quarterly_rate)",
-        interpretations=[reading("DIV-DAYCOUNT"), reading("DIV-INTRA-QUARTER-CAP")],
+        interpretations=[reading("DIV-DAYCOUNT"), reading("DIV-INTRA-QUARTER-CAP"), *first],
     )
 
 
@@ -367,7 +370,10 @@ def accrued_unpaid(
     clause = for_series(terms.series, "§3(a)")
     parts: list[Explained] = [
         Explained(
-            "arrears", arrears, terms.dividends.annual_rate.cite, formula="dividends of past Payment Dates not paid"
+            "arrears",
+            arrears,
+            terms.dividends.accrues_without_funds.cite,
+            formula="dividends of past Payment Dates not paid (they accrue whether or not funds are legally available)",
         )
     ]
     current = Fraction(0)

@@ -104,6 +104,8 @@ class SeriesState:
     terms: SeriesTerms
     original_issuance_date: dt.date | None = None
     shares_ever_issued: Fraction = Fraction(0)
+    pik_shares_issued: Fraction = Fraction(0)
+    """Shares issued as dividends (PIK and arrears paid in shares), against the reserve of F/G §1(a)."""
     holdings: dict[str, Holding] = field(default_factory=dict)
     payments: dict[dt.date, list[PaidDividend]] = field(default_factory=dict)
     unpaid_payment_dates: list[dt.date] = field(default_factory=list)
@@ -405,6 +407,7 @@ def _apply_payment(state: LedgerState, item: Placed, event: ev.DividendPayment) 
                 )
             )
     s.shares_ever_issued += pik_total
+    s.pik_shares_issued += pik_total
     s.payments[event.date] = paid
 
 
@@ -425,6 +428,7 @@ def _apply_arrears_paid(state: LedgerState, item: Placed, event: ev.ArrearsPaid)
         holding.arrears = Fraction(0)
         holding.unpaid_dates.clear()
     s.shares_ever_issued += total
+    s.pik_shares_issued += total
 
 
 def _apply_conversion(state: LedgerState, item: Placed, event: ev.Conversion) -> None:

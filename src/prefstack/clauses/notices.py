@@ -1,0 +1,76 @@
+"""Notice deadlines the certificates set: F §2(e) and F/G §5(k).
+
+Each function returns the last day on which the notice is in time, as an Explained date
+with its clause. Redemption notices (F §6(e), G §6(d)) are in
+:mod:`prefstack.clauses.redemption`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from prefstack.calendars import business_days_before
+from prefstack.errors import InputError
+from prefstack.explain import Explained
+from prefstack.interpretations import reading
+from prefstack.terms.schema import SeriesTerms
+
+
+def dividend_form_notice_deadline(terms: SeriesTerms, payment_date: dt.date) -> Explained:
+    """F §2(e): the holder gives the Company ten days' notice before a Payment Date of the form
+    of the quarterly dividend; the last day in time is the Payment Date less ten days."""
+    days = terms.dividends.election_notice_days
+    if days is None:
+        raise InputError("series", terms.dividends.forms.cite, f"Series {terms.series} holders elect no form")
+    return Explained(
+        name="dividend_form_notice_deadline",
+        value=payment_date - dt.timedelta(days=days.value),
+        clause=days.cite,
+        inputs={"payment_date": payment_date, "days": days.value},
+        formula="payment_date - days (calendar days)",
+        interpretations=[reading("NOTICE-CALENDAR-DAYS")],
+    )
+
+
+def wire_account_notice_deadline(terms: SeriesTerms, payment_date: dt.date) -> Explained:
+    """F §2(e): the account for a cash dividend is given by written notice at least two
+    business days before the Payment Date (US banking days)."""
+    days = terms.dividends.wire_notice_business_days
+    if days is None:
+        raise InputError("series", terms.dividends.forms.cite, f"Series {terms.series} pays no cash dividends")
+    return Explained(
+        name="wire_account_notice_deadline",
+        value=business_days_before(payment_date, days.value),
+        clause=days.cite,
+        inputs={"payment_date": payment_date, "business_days": days.value},
+        formula="the business day that is `business_days` business days before payment_date",
+    )
+
+
+def record_date_notice_deadline(terms: SeriesTerms, record_date: dt.date) -> Explained:
+    """F/G §5(k)(A): notice of a dividend, distribution, subdivision or combination at least
+    ten days before its record date."""
+    days = terms.conversion.record_date_notice_days
+    return Explained(
+        name="record_date_notice_deadline",
+        value=record_date - dt.timedelta(days=days.value),
+        clause=days.cite,
+        inputs={"record_date": record_date, "days": days.value},
+        formula="record_date - days (calendar days)",
+        interpretations=[reading("NOTICE-CALENDAR-DAYS")],
+    )
+
+
+def effective_date_notice_deadline(terms: SeriesTerms, effective_date: dt.date) -> Explained:
+    """F/G §5(k)(B): notice of a reclassification, dissolution, liquidation or winding up (G:
+    also a merger or sale of substantially all assets) at least twenty days before the date it
+    is expected to become effective."""
+    days = terms.conversion.reclassification_notice_days
+    return Explained(
+        name="effective_date_notice_deadline",
+        value=effective_date - dt.timedelta(days=days.value),
+        clause=days.cite,
+        inputs={"effective_date": effective_date, "days": days.value},
+        formula="effective_date - days (calendar days)",
+        interpretations=[reading("NOTICE-CALENDAR-DAYS")],
+    )
