@@ -417,6 +417,15 @@ def ledger_json_schema() -> dict[str, Any]:
     """The JSON Schema of a ledger file (``prefstack schema ledger``)."""
     event_schema = _ADAPTER.json_schema(mode="validation")
     defs = event_schema.pop("$defs", {})
+    for definition in defs.values():
+        properties = definition.get("properties", {})
+        if "kind" in properties:
+            definition["required"] = ["kind", *definition.get("required", [])]
+            properties["recorded_at"] = {
+                "type": "string",
+                "format": "date-time",
+                "description": "When the event was entered (ISO 8601 with UTC offset); used by --known-at.",
+            }
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://prefstack.invalid/schema/ledger-1.json",

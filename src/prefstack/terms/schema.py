@@ -21,6 +21,7 @@ from pydantic import (
     ConfigDict,
     PlainSerializer,
     ValidationError,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -50,7 +51,19 @@ def _date_value(value: object) -> dt.date:
     raise ValueError(f"a date (YYYY-MM-DD) is required, not {value!r}")
 
 
-Exact = Annotated[Fraction, BeforeValidator(_exact_text), PlainSerializer(to_decimal_string, return_type=str)]
+EXACT_NUMBER_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$|^-?[0-9]+/[0-9]+$"
+Exact = Annotated[
+    Fraction,
+    BeforeValidator(_exact_text),
+    PlainSerializer(to_decimal_string, return_type=str),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": EXACT_NUMBER_PATTERN,
+            "description": 'An exact number written as a string: a decimal such as "1000.00" or a fraction "2/3".',
+        }
+    ),
+]
 Date = Annotated[dt.date, BeforeValidator(_date_value)]
 
 

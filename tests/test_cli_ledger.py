@@ -1,0 +1,83 @@
+"""The command line on the ledger: import, add, export, verify, state (store and file), schema."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+EXAMPLE = str(resources.files("prefstack.data").joinpath("example_ledger.yaml"))
+
+
+def test_schema_ledger_validates_the_example(cli) -> None:  # type: ignore[no-untyped-def]
+    """`prefstack schema ledger` is a JSON Schema that the bundled example satisfies."""
+    schema = json.loads(cli("schema", "ledger").stdout)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    document = yaml.safe_load(Path(EXAMPLE).read_text())
+    for event in document["events"]:
+        event["date"] = str(event["date"])
+    jsonschema.validate(document, schema)
+    bad = {
+        "format": "prefstack-ledger/1",
+        "events": [{"kind": "preferred_issued", "date": "2000-08-02", "series": "H"}],
+    }
+    assert not jsonschema.Draft202012Validator(schema).is_valid(bad)
+
+
+def test_import_add_export_verify_state(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    db = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    out = cli("ledger", "import", EXAMPLE, "--db", db).stdout
+    assert "imported 2" in out or "imported" in out
+    cli("ledger", "add", "--kind", "closing_price", "--date", "2002-07-01", "--field", "price=3.10", "--db", db)
+    refused = cli(
+        "ledger",
+        "add",
+        "--kind",
+        "conversion",
+        "--date",
+        "2002-07-02",
+        "--field",
+        "series=F",
+        "--field",
+        "holder=Nobody",
+        "--field",
+        "shares=1",
+        "--db",
+        db,
+        ok=False,
+    )
+    assert refused.returncode == 2
+    assert "holder: 'Nobody' holds no Series F shares" in refused.stderr and "(F §5(a))" in refused.stderr
+    assert "ok:" in cli("ledger", "verify", "--db", db).stdout
+    exported = yaml.safe_load(cli("ledger", "export", "--db", db).stdout)
+    # Numbers are stored in their shortest exact form: "3.10" is kept as "3.1", the same value.
+    assert exported["events"][-1] == {
+        "kind": "closing_price",
+        "date": "2002-07-01",
+        "price": "3.1",
+        "recorded_at": exported["events"][-1]["recorded_at"],
+    }
+    report = json.loads(cli("state", "--as-of", "2001-12-31", "--db", db, "--format", "json").stdout)
+    from_file = json.loads(cli("state", "--as-of", "2001-12-31", "--ledger", EXAMPLE, "--format", "json").stdout)
+    assert report == from_file
+    holder = report["series"][0]["holders"][0]
+    assert set(holder) >= {
+        "shares_outstanding",
+        "accrued_unpaid_dividends",
+        "conversion_price",
+        "conversion_ratio",
+        "liquidation_value",
+        "votes",
+    }
+    # Tamper with a stored payload: verify names the event and exits 1.
+    path = tmp_path / "store.sqlite"
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "UPDATE ledger_events SET payload = replace(payload, '40000', '40001') WHERE seq = (SELECT min(seq) FROM ledger_events WHERE payload LIKE '%40000%')"
+        )
+    broken = cli("ledger", "verify", "--db", db, ok=False)
+    assert broken.returncode == 1 and "edited" in broken.stdout
