@@ -72,8 +72,8 @@ def run() -> list[str]:
     base: tuple[float, float] | None = None
     for size in (25_000, 50_000, 100_000):
         placed = synthetic_ledger(size)
-        full = _time(lambda: state_report(replay(placed, END)))
-        middle = _time(lambda: state_report(replay(placed, dt.date(2003, 1, 1))))
+        full = _time(lambda placed=placed: state_report(replay(placed, END)))
+        middle = _time(lambda placed=placed: state_report(replay(placed, dt.date(2003, 1, 1))))
         if base is None:
             base = (full, middle)
         lines.append(

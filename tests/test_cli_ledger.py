@@ -77,7 +77,8 @@ def test_import_add_export_verify_state(cli, tmp_path: Path) -> None:  # type: i
     path = tmp_path / "store.sqlite"
     with sqlite3.connect(path) as conn:
         conn.execute(
-            "UPDATE ledger_events SET payload = replace(payload, '40000', '40001') WHERE seq = (SELECT min(seq) FROM ledger_events WHERE payload LIKE '%40000%')"
+            "UPDATE ledger_events SET payload = replace(payload, '40000', '40001') "
+            "WHERE seq = (SELECT min(seq) FROM ledger_events WHERE payload LIKE '%40000%')"
         )
     broken = cli("ledger", "verify", "--db", db, ok=False)
     assert broken.returncode == 1 and "edited" in broken.stdout

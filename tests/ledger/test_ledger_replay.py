@@ -138,7 +138,8 @@ BAD = [
     ),
     (
         {"kind": "preferred_issued", "date": "2000-09-15", "series": "F", "holder": "D", "shares": "56217"},
-        r"shares: Series F: issuing these shares would bring the series to .* more than the 56617 authorized \(F §1\(a\)\)",
+        r"shares: Series F: issuing these shares would bring the series to .*"
+        r" more than the 56617 authorized \(F §1\(a\)\)",
     ),
     (
         {"kind": "dividend_payment", "date": "2000-09-16", "series": "F", "outcome": "paid"},
