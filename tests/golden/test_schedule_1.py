@@ -122,3 +122,38 @@ def test_cli_schedule_explain_shows_inputs_and_clauses(cli) -> None:  # type: ig
     as_json = json.loads(cli("schedule", "F", "--explain", "--row", "2005-08-02", "--format", "json").stdout)
     assert as_json["name"] == "schedule row 2005-08-02"
     assert {p["name"] for p in as_json["parts"]} == set(COLUMNS[1:])
+
+
+def test_cli_schedule_g_acceptance_command(cli) -> None:  # type: ignore[no-untyped-def]
+    """`prefstack schedule G --issue-date 2000-06-15 --shares 20000 --through 2005-06-15 --format json`.
+
+    G §2(a), 1.5% a quarter in additional shares: 20,000 -> 20,300.00 -> 20,604.50 -> ...;
+    after 20 quarters 20,000 x 1.015^20 = 26,937.1001...; ratio 1,000 / 36 = 27.77778 (5 places);
+    equivalent common 26,937.1001... x 1,000 / 36 = 748,252.78 (rounded once, from exact values).
+    """
+    rows = json.loads(
+        cli(
+            "schedule",
+            "G",
+            "--issue-date",
+            "2000-06-15",
+            "--shares",
+            "20000",
+            "--through",
+            "2005-06-15",
+            "--format",
+            "json",
+        ).stdout
+    )
+    assert list(rows[0]) == list(COLUMNS)
+    assert len(rows) == 21
+    assert rows[1] == {
+        "date": "2000-09-15",
+        "incremental_shares": "300.00",
+        "total_shares": "20300.00",
+        "conversion_ratio": "27.77778",
+        "equivalent_common": "563888.89",
+    }
+    assert rows[2]["total_shares"] == "20604.50"
+    assert rows[-1]["date"] == "2005-06-15" and rows[-1]["total_shares"] == "26937.10"
+    assert rows[-1]["equivalent_common"] == "748252.78"
