@@ -278,7 +278,14 @@ def state(
 
     day = parse_date(as_of, "--as-of", "F §3(a)")
     placed = service.load(ledger, db, _parse_known_at(known_at))
-    report = state_report(replay(placed, day))
+    replayed = replay(placed, day)
+    report = state_report(replayed)
+    if explain:
+        from prefstack.ledger.section5 import conversion_price_state
+
+        for series in report["series"]:
+            price_state = conversion_price_state(replayed, series["series"])
+            series["adjustment_explanations"] = [a.explained.to_dict() for a in price_state.adjustments]
     if not explain:
         for series in report["series"]:
             for holder in series["holders"]:
@@ -314,8 +321,170 @@ def _print_state(report: dict[str, object], explain: bool) -> None:
         )
         out.print(table(title, rows, columns, right=columns[1:]))
         if explain:
+            for adjustment in series.get("adjustment_explanations", []):
+                out.print_json(to_json(adjustment))
             for holder in series["holders"]:
                 out.print_json(to_json(holder["explain"]))
+
+
+# ----------------------------------------------------------------------------- questions
+
+
+LedgerOption = Annotated[str | None, typer.Option("--ledger", help="Read a ledger file instead of the store")]
+
+
+def _state_on(day_text: str, field: str, clause: str, db: str, ledger: str | None) -> object:
+    from prefstack.ledger import service
+    from prefstack.ledger.replay import replay
+
+    day = parse_date(day_text, field, clause)
+    return replay(service.load(ledger, db), day)
+
+
+def _emit(data: object, format: Format, text: str) -> None:
+    if format is Format.json:
+        print(to_json(data))
+    else:
+        console().print(text)
+
+
+@app.command()
+def convert(
+    series: Annotated[str, typer.Option(help="F or G")],
+    holder: Annotated[str, typer.Option(help="The holder converting")],
+    shares: Annotated[str, typer.Option(help="Shares of preferred to convert")],
+    on: Annotated[str, typer.Option(help="Conversion Date (§5(c)(i))")],
+    funds: Annotated[str | None, typer.Option(help="Cash legally available for accrued dividends (§5(c)(iii))")] = None,
+    db: DbOption = DEFAULT_DB,
+    ledger: LedgerOption = None,
+    format: Annotated[Format, typer.Option("--format", help="table or json")] = Format.table,
+) -> None:
+    """F/G §5(a)-(c): common shares, cash for the fraction and the accrued dividend settlement."""
+    from prefstack.ledger.replay import LedgerState
+    from prefstack.queries import conversion_quote
+
+    state = _state_on(on, "--on", "F §5(c)(i)", db, ledger)
+    assert isinstance(state, LedgerState)
+    name = _series(series)
+    quote = conversion_quote(
+        state,
+        name,
+        holder,
+        parse_exact(shares, "--shares", f"{name} §5(a)"),
+        parse_exact(funds, "--funds", f"{name} §5(c)(iii)") if funds is not None else None,
+    )
+    _emit(
+        quote,
+        format,
+        f"{holder} converts {quote['shares_converted']} Series {name} shares on {quote['conversion_date']} at "
+        f"${quote['conversion_price']}: {quote['common_shares']} shares of Common Stock and "
+        f"${quote['cash_for_fraction']} for the fraction ({name} §5(a)-(b)); accrued dividends "
+        f"${quote['accrued_unpaid_dividends']} settled as ${quote['dividend_settlement']['cash']} cash and "
+        f"{quote['dividend_settlement']['common_shares']} shares ({name} §5(c)(iii))",
+    )
+
+
+@app.command(name="waterfall")
+def waterfall_command(
+    proceeds: Annotated[str, typer.Option(help="Cash available for distribution")],
+    on: Annotated[str, typer.Option(help="The date fixed for the liquidation payment")],
+    senior: Annotated[
+        list[str] | None, typer.Option(help="Senior class: NAME=AMOUNT[:participates:AS_CONVERTED], repeatable")
+    ] = None,
+    db: DbOption = DEFAULT_DB,
+    ledger: LedgerOption = None,
+    format: Annotated[Format, typer.Option("--format", help="table or json")] = Format.table,
+) -> None:
+    """F/G §3: each class and holder's amount, with the tier that paid it and the clause."""
+    from prefstack.ledger.replay import LedgerState
+    from prefstack.queries import liquidation, parse_senior
+
+    state = _state_on(on, "--on", "F §3(a)", db, ledger)
+    assert isinstance(state, LedgerState)
+    result = liquidation(state, parse_exact(proceeds, "--proceeds", "F §3(a)"), [parse_senior(x) for x in senior or []])
+    if format is Format.json:
+        print(to_json(result))
+        return
+    rows = [{k: str(p[k]) for k in ("tier", "security", "holder", "amount", "clause")} for p in result["payouts"]]
+    title = f"Liquidation on {result['on']}: proceeds ${result['proceeds']}, paid ${result['total_paid']}"
+    console().print(table(title, rows, ("tier", "security", "holder", "amount", "clause"), right=("amount",)))
+
+
+@app.command(name="redemption")
+def redemption_command(
+    on: Annotated[str, typer.Option(help="The Redemption Date")],
+    funds: Annotated[str, typer.Option(help="Funds legally available for the redemption")],
+    series: Annotated[str, typer.Option(help="F or G")] = "F",
+    db: DbOption = DEFAULT_DB,
+    ledger: LedgerOption = None,
+    format: Annotated[Format, typer.Option("--format", help="table or json")] = Format.table,
+) -> None:
+    """F §6 / G §6: shares redeemed pro rata, cash paid, and any shortfall."""
+    from prefstack.ledger.replay import LedgerState
+    from prefstack.queries import redemption
+
+    name = _series(series)
+    state = _state_on(on, "--on", f"{name} §6(a)", db, ledger)
+    assert isinstance(state, LedgerState)
+    result = redemption(state, name, parse_exact(funds, "--funds", f"{name} §6(a)"))
+    if format is Format.json:
+        print(to_json(result))
+        return
+    cols = ("holder", "price_per_share", "shares_redeemed", "cash_paid", "shares_remaining")
+    rows = [{k: str(h[k]) for k in cols} for h in result["holders"]]
+    title = (
+        f"Series {name} redemption on {result['redemption_date']}: funds ${result['funds']}, paid "
+        f"${result['total_paid']}{' (shortfall: the rest is redeemable on demand)' if result['shortfall'] else ''}"
+    )
+    console().print(table(title, rows, cols, right=cols[1:]))
+
+
+@app.command(name="votes")
+def votes_command(
+    as_of: Annotated[str, typer.Option(help="The date, YYYY-MM-DD")],
+    db: DbOption = DEFAULT_DB,
+    ledger: LedgerOption = None,
+    format: Annotated[Format, typer.Option("--format", help="table or json")] = Format.table,
+) -> None:
+    """F/G §4: votes of each holder and the voting power of each series."""
+    from prefstack.ledger.replay import LedgerState
+    from prefstack.queries import voting
+
+    state = _state_on(as_of, "--as-of", "F §4", db, ledger)
+    assert isinstance(state, LedgerState)
+    result = voting(state)
+    if format is Format.json:
+        print(to_json(result))
+        return
+    out = console()
+    for series in result["series"]:
+        rows = [{"holder": h["holder"], "votes": str(h["votes"])} for h in series["holders"]]
+        out.print(table(f"Series {series['series']}: voting power {series['voting_power']}", rows, ("holder", "votes")))
+    out.print(f"Common Stock votes: {result['common_stock_votes']}")
+
+
+certificate_app = typer.Typer(no_args_is_help=True, help="Documents the certificates require.")
+app.add_typer(certificate_app, name="certificate")
+
+
+@certificate_app.command("adjustment")
+def certificate_adjustment(
+    as_of: Annotated[str, typer.Option(help="Certificates for adjustments up to this date")],
+    db: DbOption = DEFAULT_DB,
+    ledger: LedgerOption = None,
+    format: Annotated[Format, typer.Option("--format", help="table (text) or json")] = Format.table,
+) -> None:
+    """F/G §5(j): a certificate for every adjustment or readjustment of the Conversion Price."""
+    from prefstack.ledger.replay import LedgerState
+    from prefstack.queries import certificate_texts, certificates_of_adjustment
+
+    state = _state_on(as_of, "--as-of", "F §5(j)", db, ledger)
+    assert isinstance(state, LedgerState)
+    if format is Format.json:
+        print(to_json(certificates_of_adjustment(state)))
+        return
+    texts = certificate_texts(state)
+    print("\n\n".join(texts) if texts else f"No adjustment of either Conversion Price up to {as_of} (F/G §5(j)).")
 
 
 # ----------------------------------------------------------------------------- the main job

@@ -35,16 +35,18 @@ def render(value: Scalar) -> str:
 
 
 def display(value: Fraction, places: int = 12) -> str:
-    """An exact value for people: exact when short, else ``places`` decimals and an ellipsis."""
+    """An exact value for people: a terminating decimal as it is; any other value to
+    ``places`` decimals with an ellipsis, followed by the exact fraction when that is short."""
     text = to_decimal_string(value)
-    if "/" not in text or len(text) <= 24:
+    if "/" not in text:
         return text
     scaled = abs(value) * 10**places
     digits = scaled.numerator // scaled.denominator
     if scaled - digits >= Fraction(1, 2):
         digits += 1
     sign = "-" if value < 0 else ""
-    return f"{sign}{Decimal(digits).scaleb(-places)}…"
+    approx = f"{sign}{Decimal(digits).scaleb(-places)}…"
+    return f"{approx} (={text})" if len(text) <= 24 else approx
 
 
 @dataclass(frozen=True)

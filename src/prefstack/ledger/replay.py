@@ -22,6 +22,7 @@ from fractions import Fraction
 from prefstack.calendars import payment_dates
 from prefstack.clauses import antidilution as ad
 from prefstack.clauses.conversion import ConversionResult, convert
+from prefstack.clauses.voting import votes
 from prefstack.clauses.dividends import (
     DividendPayment as Payment,
 )
@@ -289,6 +290,36 @@ def _apply_consent(state: LedgerState, item: Placed, event: ev.SeriesConsent) ->
                 f"{holder!r} holds no Series {event.series} shares",
             )
     state.consents.append(event)
+    if event.matter not in ("waive_adjustment", "reserved_employee_shares"):
+        return
+    section = "§5(d)(ii)" if event.matter == "waive_adjustment" else "§5(d)(i)(D)"
+    price = section5.conversion_price_state(state, event.series, event.date).conversion_price
+    power = {
+        holder: votes(s.terms, holding.shares, price, issue_price_adjustment=Fraction(1))
+        for holder, holding in s.holdings.items()
+        if holding.shares
+    }
+    total = sum((_whole(v) for v in power.values()), 0)
+    consenting = sum((_whole(power[h]) for h in set(event.holders_consenting)), 0)
+    if event.matter == "waive_adjustment":
+        if not event.reference:
+            raise LedgerRuleError(item, "reference", f"{event.series} {section}", "name the issuance the waiver covers")
+        state.section5_actions.append(
+            ad.SeriesWaiver(event.date, event.series, event.reference, Fraction(consenting), Fraction(total))
+        )
+    else:
+        if event.shares is None or event.shares <= 0:
+            raise LedgerRuleError(item, "shares", f"{event.series} {section}", "give the additional shares approved")
+        state.section5_actions.append(
+            ad.AdditionalReservedEmployeeShares(
+                event.date, event.series, Fraction(event.shares), Fraction(consenting), Fraction(total)
+            )
+        )
+
+
+def _whole(vote: Explained) -> int:
+    assert isinstance(vote.value, int)
+    return vote.value
 
 
 def _apply_election(state: LedgerState, item: Placed, event: ev.DividendElection) -> None:

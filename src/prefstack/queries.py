@@ -1,0 +1,236 @@
+"""Questions asked of the ledger's state on a date: convert, liquidate, redeem, vote, certify.
+
+Each function takes the replayed :class:`~prefstack.ledger.replay.LedgerState` and the
+question's own inputs, calls the clause functions, and returns JSON-ready data in which
+every figure keeps its clause and explanation. Nothing here is recorded in the ledger:
+these are "what would the certificates give" answers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from fractions import Fraction
+from typing import Any
+
+from prefstack.clauses import antidilution as ad
+from prefstack.clauses.conversion import convert
+from prefstack.clauses.liquidation import (
+    JuniorHolding,
+    ParityHolding,
+    SeniorClass,
+    liquidation_value_per_share,
+    waterfall,
+)
+from prefstack.clauses.redemption import RedemptionHolding, redeem
+from prefstack.clauses.voting import series_voting_power, votes
+from prefstack.errors import InputError
+from prefstack.explain import Explained, display
+from prefstack.ledger import section5
+from prefstack.ledger.replay import LedgerState, holding_accrued_unpaid
+from prefstack.numeric import to_decimal_string
+from prefstack.report import NO_PREFERRED_SPLIT
+
+
+def _fr(x: Explained) -> Fraction:
+    assert isinstance(x.value, (Fraction, int)) and not isinstance(x.value, bool)
+    return Fraction(x.value)
+
+
+def conversion_quote(
+    state: LedgerState, series: str, holder: str, shares: Fraction, funds_legally_available: Fraction | None
+) -> dict[str, Any]:
+    """F/G §5(a)-(c): what converting ``shares`` of ``holder`` on the state's date gives."""
+    s = state.series[series]
+    clause = f"{series} §5(a)"
+    holding = s.holdings.get(holder)
+    if holding is None or holding.shares == 0:
+        raise InputError("--holder", clause, f"{holder!r} holds no Series {series} shares on {state.as_of}")
+    if shares <= 0 or shares > holding.shares:
+        raise InputError("--shares", clause, f"must be above 0 and at most the {display(holding.shares)} held")
+    accrued = holding_accrued_unpaid(s, holding, state.as_of)
+    on_converted = _fr(accrued) * shares / holding.shares
+    price = section5.conversion_price_state(state, series).conversion_price_explained()
+    funds = funds_legally_available if funds_legally_available is not None else on_converted
+    fmv = section5.fair_market_value_on(state, state.as_of) if funds < on_converted else None
+    result = convert(
+        s.terms,
+        shares=shares,
+        conversion_price=price,
+        conversion_date=state.as_of,
+        accrued_unpaid_dividends=on_converted,
+        funds_legally_available=funds,
+        common_fair_market_value=fmv,
+    )
+    return {
+        "series": series,
+        "holder": holder,
+        "conversion_date": state.as_of.isoformat(),
+        "shares_converted": to_decimal_string(shares),
+        "conversion_price": to_decimal_string(_fr(price)),
+        "common_shares": result.common_shares.value,
+        "cash_for_fraction": to_decimal_string(_fr(result.cash_for_fraction)),
+        "accrued_unpaid_dividends": to_decimal_string(on_converted),
+        "dividend_settlement": {
+            "cash": to_decimal_string(_fr(result.dividends.cash)),
+            "common_shares": result.dividends.common_shares.value,
+            "cash_for_fraction": to_decimal_string(_fr(result.dividends.cash_for_fraction)),
+        },
+        "explain": [e.to_dict() for e in result.explain()] + [price.to_dict()],
+    }
+
+
+def parse_senior(text: str) -> SeniorClass:
+    """``NAME=AMOUNT`` (a preference that does not participate) or
+    ``NAME=AMOUNT:participates:AS_CONVERTED_COMMON`` (F/G §1(b), §3(b))."""
+    name, sep, rest = text.partition("=")
+    if not sep or not name:
+        raise InputError("--senior", "F §3(a)", f"{text!r} is not NAME=AMOUNT[:participates:AS_CONVERTED]")
+    parts = rest.split(":")
+    amount = _exact_or_error(parts[0], "--senior", "F §3(a)")
+    if len(parts) == 1:
+        return SeniorClass(name, amount, False, Fraction(0))
+    if len(parts) == 3 and parts[1] == "participates":
+        return SeniorClass(name, amount, True, _exact_or_error(parts[2], "--senior", "F §3(b)"))
+    raise InputError("--senior", "F §3(a)", f"{text!r} is not NAME=AMOUNT[:participates:AS_CONVERTED]")
+
+
+def _exact_or_error(text: str, field: str, clause: str) -> Fraction:
+    from prefstack.numeric import exact
+
+    return exact(text, field=field, clause=clause)
+
+
+def liquidation(state: LedgerState, proceeds: Fraction, senior: Sequence[SeniorClass]) -> dict[str, Any]:
+    """F/G §3: the waterfall of ``proceeds`` (cash) on the state's date, holders from the ledger."""
+    parity: list[ParityHolding] = []
+    for series in ("F", "G"):
+        s = state.series[series]
+        price = _fr(section5.conversion_price_state(state, series).conversion_price_explained())
+        for holder in sorted(s.holdings):
+            holding = s.holdings[holder]
+            if holding.shares == 0:
+                continue
+            accrued = _fr(holding_accrued_unpaid(s, holding, state.as_of))
+            per_share = liquidation_value_per_share(
+                s.terms, accrued / holding.shares, issue_price_adjustment=NO_PREFERRED_SPLIT
+            )
+            as_converted = holding.shares * s.terms.original_issue_price.value / price
+            parity.append(ParityHolding(series, holder, holding.shares, per_share, as_converted, True))
+    outstanding = section5.conversion_price_state(state, "F").common_outstanding
+    if state.common_outstanding_opening is None:
+        raise InputError("common_outstanding", "F §3(b)", "the ledger has no Common Stock outstanding balance")
+    junior = [JuniorHolding("Common Stock", "holders of Common Stock", outstanding)]
+    result = waterfall(proceeds, [], senior, parity, junior, state.as_of)
+    payouts = [
+        {
+            "tier": p.tier.value,
+            "security": p.security,
+            "holder": p.holder,
+            "amount": to_decimal_string(p.paid),
+            "exact_entitlement": display(p.exact),
+            "clause": p.amount.clause,
+            "explain": p.amount.to_dict(),
+        }
+        for p in result.payouts
+    ]
+    return {
+        "on": state.as_of.isoformat(),
+        "proceeds": to_decimal_string(proceeds),
+        "total_paid": to_decimal_string(_fr(result.total_paid)),
+        "payouts": payouts,
+    }
+
+
+def redemption(state: LedgerState, series: str, funds: Fraction) -> dict[str, Any]:
+    """F §6 / G §6: redeeming every outstanding share of ``series`` on the state's date with
+    ``funds`` legally available (pro rata and shortfall per F §6(h)-(i), G §6(g)-(h))."""
+    s = state.series[series]
+    holdings = []
+    for holder in sorted(s.holdings):
+        holding = s.holdings[holder]
+        if holding.shares == 0:
+            continue
+        accrued = _fr(holding_accrued_unpaid(s, holding, state.as_of))
+        holdings.append(RedemptionHolding(holder, holding.shares, accrued / holding.shares))
+    if not holdings:
+        raise InputError("--series", f"{series} §6(a)", f"no Series {series} shares are outstanding on {state.as_of}")
+    result = redeem(s.terms, holdings, funds, state.as_of, None, issue_price_adjustment=NO_PREFERRED_SPLIT)
+    return {
+        "series": series,
+        "redemption_date": state.as_of.isoformat(),
+        "funds": to_decimal_string(_fr(result.funds)),
+        "total_paid": to_decimal_string(_fr(result.total_paid)),
+        "unused_funds": to_decimal_string(_fr(result.unused_funds)),
+        "shortfall": result.shortfall,
+        "redeemable_on_demand": result.redeemable_on_demand,
+        "holders": [
+            {
+                "holder": h.holder,
+                "price_per_share": display(_fr(h.price_per_share)),
+                "shares_redeemed": display(_fr(h.shares_redeemed)),
+                "cash_paid": to_decimal_string(_fr(h.cash_paid)),
+                "shares_remaining": display(_fr(h.shares_remaining)),
+                "explain": [h.price_per_share.to_dict(), h.cash_paid.to_dict()],
+            }
+            for h in result.holders
+        ],
+    }
+
+
+def voting(state: LedgerState) -> dict[str, Any]:
+    """F/G §4: each holder's votes (whole shares of Common Stock on conversion) and each
+    series' voting power, beside the Common Stock's own votes."""
+    out = []
+    for series in ("F", "G"):
+        s = state.series[series]
+        price = _fr(section5.conversion_price_state(state, series).conversion_price_explained())
+        by_holder = {
+            h: votes(s.terms, s.holdings[h].shares, price, issue_price_adjustment=NO_PREFERRED_SPLIT)
+            for h in sorted(s.holdings)
+            if s.holdings[h].shares
+        }
+        power = series_voting_power(s.terms, by_holder)
+        out.append(
+            {
+                "series": series,
+                "conversion_price": to_decimal_string(price),
+                "voting_power": power.value,
+                "holders": [{"holder": h, "votes": v.value, "clause": v.clause} for h, v in by_holder.items()],
+            }
+        )
+    common = section5.conversion_price_state(state, "F").common_outstanding
+    return {
+        "as_of": state.as_of.isoformat(),
+        "series": out,
+        "common_stock_votes": display(common) if state.common_outstanding_opening is not None else None,
+    }
+
+
+def certificates_of_adjustment(state: LedgerState) -> list[dict[str, Any]]:
+    """F/G §5(j): a certificate for every adjustment or readjustment up to the state's date."""
+    found = []
+    for series in ("F", "G"):
+        result = section5.conversion_price_state(state, series)
+        terms = state.series[series].terms
+        for adjustment in result.adjustments:
+            certificate = ad.certificate_of_adjustment(terms, adjustment, result.entitlements)
+            found.append(certificate.to_dict())
+    return found
+
+
+def certificate_texts(state: LedgerState) -> list[str]:
+    texts = []
+    for series in ("F", "G"):
+        result = section5.conversion_price_state(state, series)
+        terms = state.series[series].terms
+        for adjustment in result.adjustments:
+            texts.append(ad.certificate_of_adjustment(terms, adjustment, result.entitlements).to_text())
+    return texts
+
+
+def as_of_date(text: str, field: str, clause: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise InputError(field, clause, f"{text!r} is not a date (YYYY-MM-DD)") from exc
