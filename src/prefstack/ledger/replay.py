@@ -22,7 +22,6 @@ from fractions import Fraction
 from prefstack.calendars import payment_dates
 from prefstack.clauses import antidilution as ad
 from prefstack.clauses.conversion import ConversionResult, convert
-from prefstack.clauses.voting import votes
 from prefstack.clauses.dividends import (
     DividendPayment as Payment,
 )
@@ -33,6 +32,7 @@ from prefstack.clauses.dividends import (
     pay_dividend,
     period_dividend,
 )
+from prefstack.clauses.voting import votes
 from prefstack.errors import AuthorizedSharesExceeded, InputError, PrefstackError
 from prefstack.explain import Explained
 from prefstack.interpretations import reading
