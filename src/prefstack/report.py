@@ -6,7 +6,7 @@ import datetime as dt
 from fractions import Fraction
 from typing import Any
 
-from prefstack.clauses.conversion import conversion_ratio
+from prefstack.clauses.conversion import check_reserve, common_shares_required, conversion_ratio
 from prefstack.clauses.liquidation import liquidation_value_per_share
 from prefstack.clauses.voting import votes
 from prefstack.explain import Explained, display
@@ -75,10 +75,29 @@ def state_report(state: LedgerState) -> dict[str, Any]:
                 "conversion_price": to_decimal_string(_fr(price)),
                 "conversion_price_clause": price.clause,
                 "adjustments": len(price_state.adjustments),
+                "below_par_value": price_state.below_par_value,
                 "holders": holders,
             }
         )
     outstanding = conversion_price_state(state, "F").common_outstanding
+    reserve: dict[str, Any] | None = None
+    if state.common_authorized is not None and state.common_outstanding_opening is not None:
+        requirements = [
+            common_shares_required(
+                state.series[n].terms,
+                outstanding_preferred_shares=state.series[n].shares_outstanding,
+                conversion_price=conversion_price_state(state, n).conversion_price_explained(),
+            )
+            for n in ("F", "G")
+        ]
+        check = check_reserve(requirements, authorized_unissued_common=state.common_authorized - outstanding)
+        reserve = {
+            "required": display(_fr(check.required)),
+            "authorized_unissued": display(check.available),
+            "sufficient": check.sufficient,
+            "shortfall": display(_fr(check.shortfall)),
+            "clause": check.required.clause,
+        }
     return {
         "as_of": state.as_of.isoformat(),
         "events_applied": state.events_applied,
@@ -86,6 +105,7 @@ def state_report(state: LedgerState) -> dict[str, Any]:
             "outstanding": display(outstanding) if state.common_outstanding_opening is not None else None,
             "authorized": state.common_authorized,
             "issued_as_dividends": state.common_issued_as_dividends,
+            "reserve_for_conversion": reserve,
         },
         "series": series_out,
     }

@@ -231,3 +231,32 @@ def test_common_stock_dividend_refused_without_registration_after_the_first() ->
     )
     with pytest.raises(LedgerRuleError, match=r"registration statement.*\(F §2\(c\)\)"):
         replay([*placed, *extra], D(2002, 1, 1))
+
+
+def test_conversion_conditioned_on_an_offering_takes_effect_at_the_closing() -> None:
+    """F §5(c)(v): surrendered 2000-10-02, conditioned on the underwritten offering closing 2000-11-01:
+    not converted until immediately prior to the closing; the shares still count on 2000-10-20."""
+    placed = [
+        *small(),
+        *parse_ledger(
+            {
+                "format": "prefstack-ledger/1",
+                "events": [
+                    {
+                        "kind": "conversion",
+                        "date": "2000-10-02",
+                        "series": "F",
+                        "holder": "B",
+                        "shares": "100",
+                        "conditioned_on_offering_closing": "2000-11-01",
+                    },
+                ],
+            },
+            "offering",
+        ),
+    ]
+    before = replay(placed, D(2000, 10, 20))
+    after = replay(placed, D(2000, 11, 1))
+    assert before.series["F"].holdings["B"].shares == 100 + Fr(100 * 7 * 44, 100 * 360)
+    assert after.series["F"].holdings["B"].shares == Fr(100 * 7 * 44, 100 * 360)
+    assert after.series["F"].conversions[0].date == D(2000, 11, 1)

@@ -21,7 +21,7 @@ from fractions import Fraction
 
 from prefstack.calendars import payment_dates
 from prefstack.clauses import antidilution as ad
-from prefstack.clauses.conversion import ConversionResult, convert
+from prefstack.clauses.conversion import ConversionResult, conversion_timing, convert
 from prefstack.clauses.dividends import (
     DividendPayment as Payment,
 )
@@ -64,9 +64,18 @@ class Placed:
         ref = f" id {self.event.id}" if self.event.id else ""
         return f"{self.source} ({self.event.kind} on {self.event.date}{ref})"
 
+    @property
+    def effective_date(self) -> dt.date:
+        """When the event takes effect: its date, except a conversion conditioned on an
+        underwritten offering, which is deemed made immediately prior to the closing (§5(c)(v))."""
+        event = self.event
+        if isinstance(event, ev.Conversion) and event.conditioned_on_offering_closing is not None:
+            return event.conditioned_on_offering_closing
+        return event.date
+
     def sort_key(self) -> tuple[dt.date, int, str]:
         content = json.dumps(self.event.model_dump(mode="json"), sort_keys=True)
-        return (self.event.date, ev.KIND_ORDER[self.event.kind], content)
+        return (self.effective_date, ev.KIND_ORDER[self.event.kind], content)
 
 
 @dataclass
@@ -171,7 +180,7 @@ def replay(placed: Sequence[Placed], as_of: dt.date, known_at: dt.datetime | Non
     visible = [p for p in placed if known_at is None or p.recorded_at is None or p.recorded_at <= known_at]
     state = LedgerState(as_of=as_of, series={s: SeriesState(load_terms(s)) for s in ("F", "G")})
     for item in order(visible):
-        if item.event.date > as_of:
+        if item.effective_date > as_of:
             break
         _apply(state, item)
         state.events_applied += 1
@@ -470,19 +479,26 @@ def _apply_conversion(state: LedgerState, item: Placed, event: ev.Conversion) ->
         raise LedgerRuleError(
             item, "shares", clause, f"converting {event.shares} shares but {event.holder} holds {holding.shares}"
         )
-    accrued = holding_accrued_unpaid(s, holding, event.date)
+    timing = conversion_timing(
+        s.terms,
+        surrender_date=event.date,
+        conditioned_on_underwritten_offering=event.conditioned_on_offering_closing is not None,
+        offering_closing_date=event.conditioned_on_offering_closing,
+    )
+    on = timing.date
+    accrued = holding_accrued_unpaid(s, holding, on)
     assert isinstance(accrued.value, Fraction)
     portion = event.shares / holding.shares
     converted_accrued = accrued.value * portion
-    price = section5.conversion_price_state(state, event.series, event.date).conversion_price_explained()
+    price = section5.conversion_price_state(state, event.series, on).conversion_price_explained()
     funds = event.funds_legally_available if event.funds_legally_available is not None else converted_accrued
-    fmv = section5.fair_market_value_on(state, event.date) if funds < converted_accrued else None
+    fmv = section5.fair_market_value_on(state, on) if funds < converted_accrued else None
     try:
         result = convert(
             s.terms,
             shares=event.shares,
             conversion_price=price,
-            conversion_date=event.date,
+            conversion_date=on,
             accrued_unpaid_dividends=converted_accrued,
             funds_legally_available=funds,
             common_fair_market_value=fmv,
@@ -495,19 +511,19 @@ def _apply_conversion(state: LedgerState, item: Placed, event: ev.Conversion) ->
     dividend_common = result.dividends.common_shares.value
     assert isinstance(common, int) and isinstance(dividend_common, int)
     state.section5_actions.append(
-        section5.excluded_issue(item.source, event.date, common, ad.IssuancePurpose.CONVERSION_OF_PREFERRED)
+        section5.excluded_issue(item.source, on, common, ad.IssuancePurpose.CONVERSION_OF_PREFERRED)
     )
     if dividend_common:
         state.section5_actions.append(
             section5.excluded_issue(
-                f"{item.source} dividends", event.date, dividend_common, ad.IssuancePurpose.DIVIDEND_ON_PREFERRED
+                f"{item.source} dividends", on, dividend_common, ad.IssuancePurpose.DIVIDEND_ON_PREFERRED
             )
         )
     s.conversions.append(
         ConversionRecord(
             event.series,
             event.holder,
-            event.date,
+            on,
             event.shares,
             Explained(
                 "accrued_unpaid_on_converted_shares",
