@@ -77,6 +77,29 @@ def state_report(state: LedgerState) -> dict[str, Any]:
                 "adjustments": len(price_state.adjustments),
                 "below_par_value": price_state.below_par_value,
                 "holders": holders,
+                "mandatory_redemption_events": [
+                    {
+                        "date": e.date.isoformat(),
+                        "id": e.id,
+                        "clause": f"{name} §6(b)({e.clause})",
+                        "description": e.description,
+                        "series_voted_otherwise": any(
+                            c.matter == "waive_redemption_event" and c.reference == e.id and bool(m.value)
+                            for c, m in s.consent_results
+                        ),
+                    }
+                    for e in s.redemption_events
+                ],
+                "consents": [
+                    {
+                        "date": c.date.isoformat(),
+                        "matter": c.matter,
+                        "reference": c.reference,
+                        "majority": bool(m.value),
+                        "clause": m.clause,
+                    }
+                    for c, m in s.consent_results
+                ],
             }
         )
     outstanding = conversion_price_state(state, "F").common_outstanding

@@ -303,6 +303,57 @@ class Reclassification(_Event):
     deemed_liquidation_under_g_3d: bool = False
 
 
+# ----------------------------------------------------------------- redemption and liquidation
+
+
+class MandatoryRedemptionEventOccurred(_Event):
+    """A Mandatory Redemption Event of F/G §6(b) (which of (i)-(vi), with what happened); the
+    series must then redeem under §6(c) unless a series majority voted otherwise, recorded as a
+    ``series_consent`` with matter ``waive_redemption_event`` naming this event's id."""
+
+    kind: Literal["mandatory_redemption_event"] = "mandatory_redemption_event"
+    series: Series
+    clause: Literal["i", "ii", "iii", "iv", "v", "vi"]
+    description: str
+
+
+class RedemptionNotice(_Event):
+    """The Redemption Notice sent on ``date`` for the Redemption Date ``redemption_date``
+    (F §6(e), G §6(d)): at least 20 and not more than 60 days before it."""
+
+    kind: Literal["redemption_notice"] = "redemption_notice"
+    series: Series
+    redemption_date: Date
+
+
+class Redemption(_Event):
+    """A redemption of the series on ``date`` (the Redemption Date, or a later date when funds
+    become legally available after a shortfall) with ``funds`` legally available for it
+    (F §6(a), (c), (h), (i); G §6(a), (c), (g), (h))."""
+
+    kind: Literal["redemption"] = "redemption"
+    series: Series
+    funds: Exact
+
+
+class SeniorClaim(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+    name: str
+    preference_amount: Exact
+    participates: bool = False
+    as_converted_common: Exact = Fraction(0)
+
+
+class Liquidation(_Event):
+    """The liquidation, dissolution or winding up of the Company paid on ``date`` (the date fixed
+    for the payment, F/G §3, §5(a)) with ``proceeds`` in cash; the Senior Securities' claims are
+    inputs, since their certificates are not part of these."""
+
+    kind: Literal["liquidation"] = "liquidation"
+    proceeds: Exact
+    senior: list[SeniorClaim] = Field(default_factory=list)
+
+
 class EventVoided(_Event):
     """A correction: the event with id ``voids`` is treated as never recorded from now on.
     Nothing in the ledger is edited in place."""
@@ -334,6 +385,10 @@ LedgerEvent = Annotated[
     | StockDividend
     | OtherDistribution
     | Reclassification
+    | MandatoryRedemptionEventOccurred
+    | RedemptionNotice
+    | Redemption
+    | Liquidation
     | EventVoided,
     Field(discriminator="kind"),
 ]
@@ -361,6 +416,10 @@ KIND_ORDER: dict[str, int] = {
     "stock_split": 95,
     "stock_combination": 96,
     "reclassification": 97,
+    "mandatory_redemption_event": 98,
+    "redemption_notice": 99,
+    "redemption": 100,
+    "liquidation": 110,
 }
 """Order of kinds on one date: market facts, then consents (which must come "prior to"
 an issuance, §5(d)(ii)), issues, dividends on the Payment Date, and conversions last
@@ -405,6 +464,10 @@ def _clause_of(kind: str) -> str:
         "stock_dividend": "F §5(f)",
         "other_distribution": "F §5(g)",
         "reclassification": "F §5(h)",
+        "mandatory_redemption_event": "F §6(b)",
+        "redemption_notice": "F §6(e)",
+        "redemption": "F §6(a)",
+        "liquidation": "F §3(a)",
         "void": "ledger format",
     }.get(kind, "ledger format")
 

@@ -21,7 +21,13 @@ from fractions import Fraction
 
 from prefstack.calendars import payment_dates
 from prefstack.clauses import antidilution as ad
-from prefstack.clauses.conversion import ConversionResult, conversion_timing, convert
+from prefstack.clauses.conversion import (
+    ConversionResult,
+    ConversionRightsTerminated,
+    conversion_timing,
+    convert,
+    ensure_conversion_allowed,
+)
 from prefstack.clauses.dividends import (
     DividendPayment as Payment,
 )
@@ -32,7 +38,24 @@ from prefstack.clauses.dividends import (
     pay_dividend,
     period_dividend,
 )
-from prefstack.clauses.voting import votes
+from prefstack.clauses.liquidation import (
+    JuniorHolding,
+    ParityHolding,
+    SeniorClass,
+    Waterfall,
+    liquidation_value_per_share,
+    waterfall,
+)
+from prefstack.clauses.redemption import (
+    RedemptionHolding,
+    RedemptionNoticeError,
+    RedemptionObligation,
+    RedemptionResult,
+    apply_later_funds,
+    check_redemption_notice,
+    redeem,
+)
+from prefstack.clauses.voting import ConsentPurpose, series_majority, votes
 from prefstack.errors import AuthorizedSharesExceeded, InputError, PrefstackError
 from prefstack.explain import Explained
 from prefstack.interpretations import reading
@@ -120,6 +143,14 @@ class SeriesState:
     payments: dict[dt.date, list[PaidDividend]] = field(default_factory=dict)
     unpaid_payment_dates: list[dt.date] = field(default_factory=list)
     conversions: list[ConversionRecord] = field(default_factory=list)
+    redemption_events: list[ev.MandatoryRedemptionEventOccurred] = field(default_factory=list)
+    consent_results: list[tuple[ev.SeriesConsent, Explained]] = field(default_factory=list)
+    """Each series vote or consent with whether it carried a majority of the voting power."""
+    called_for: dt.date | None = None
+    """The Redemption Date of the latest Redemption Notice (conversion cut-off, F §6(j))."""
+    obligation: RedemptionObligation | None = None
+    """Shares the Company became obligated to redeem and has not (F §6(i), G §6(h))."""
+    redemptions: list[RedemptionResult] = field(default_factory=list)
 
     @property
     def series(self) -> str:
@@ -147,6 +178,10 @@ class LedgerState:
     consents: list[ev.SeriesConsent] = field(default_factory=list)
     section5_actions: list[ad.Action] = field(default_factory=list)
     section5_cache: dict[tuple[str, dt.date, int], ad.ConversionPriceState] = field(default_factory=dict)
+    liquidation_fixed_for: dt.date | None = None
+    """The date fixed for the liquidation payment, once a liquidation event is recorded."""
+    liquidated_on: dt.date | None = None
+    liquidation: Waterfall | None = None
     events_applied: int = 0
 
     def holding(self, series: str, holder: str) -> Holding | None:
@@ -179,7 +214,15 @@ def replay(placed: Sequence[Placed], as_of: dt.date, known_at: dt.datetime | Non
     """The state as of the end of ``as_of``, from the events known at ``known_at``."""
     visible = [p for p in placed if known_at is None or p.recorded_at is None or p.recorded_at <= known_at]
     state = LedgerState(as_of=as_of, series={s: SeriesState(load_terms(s)) for s in ("F", "G")})
-    for item in order(visible):
+    ordered = order(visible)
+    # The date fixed for a liquidation payment ends the Conversion Rights the day before it
+    # (F/G §5(a)), so it must be known before the conversions around it are judged.
+    fixed = [p.event.date for p in ordered if isinstance(p.event, ev.Liquidation)]
+    if len(fixed) > 1:
+        later = next(p for p in ordered if isinstance(p.event, ev.Liquidation) and p.event.date == fixed[1])
+        raise LedgerRuleError(later, "date", "F §3(a)", f"the Company was already liquidated on {fixed[0]}")
+    state.liquidation_fixed_for = fixed[0] if fixed else None
+    for item in ordered:
         if item.effective_date > as_of:
             break
         _apply(state, item)
@@ -240,6 +283,15 @@ def _apply(state: LedgerState, item: Placed) -> None:
             | ev.Reclassification()
         ):
             _apply_section5(state, item)
+        case ev.MandatoryRedemptionEventOccurred():
+            _series_started(state, item, event.series, f"{event.series} §6(b)")
+            state.series[event.series].redemption_events.append(event)
+        case ev.RedemptionNotice():
+            _apply_redemption_notice(state, item, event)
+        case ev.Redemption():
+            _apply_redemption(state, item, event)
+        case ev.Liquidation():
+            _apply_liquidation(state, item, event)
         case ev.EventVoided():
             raise AssertionError("void events are removed before replay")
 
@@ -299,9 +351,12 @@ def _apply_consent(state: LedgerState, item: Placed, event: ev.SeriesConsent) ->
                 f"{holder!r} holds no Series {event.series} shares",
             )
     state.consents.append(event)
-    if event.matter not in ("waive_adjustment", "reserved_employee_shares"):
-        return
-    section = "§5(d)(ii)" if event.matter == "waive_adjustment" else "§5(d)(i)(D)"
+    section = {
+        "waive_adjustment": "§5(d)(ii)",
+        "reserved_employee_shares": "§5(d)(i)(D)",
+        "waive_redemption_event": "§6(b)",
+        "fair_market_value": "§3(c)(i)(C)",
+    }[event.matter]
     price = section5.conversion_price_state(state, event.series, event.date).conversion_price
     power = {
         holder: votes(s.terms, holding.shares, price, issue_price_adjustment=Fraction(1))
@@ -310,6 +365,26 @@ def _apply_consent(state: LedgerState, item: Placed, event: ev.SeriesConsent) ->
     }
     total = sum((_whole(v) for v in power.values()), 0)
     consenting = sum((_whole(power[h]) for h in set(event.holders_consenting)), 0)
+    purpose = {
+        "waive_adjustment": ConsentPurpose.WAIVER_OF_ADJUSTMENT,
+        "reserved_employee_shares": ConsentPurpose.RESERVED_EMPLOYEE_SHARES,
+        "waive_redemption_event": ConsentPurpose.MANDATORY_REDEMPTION_VOTE,
+        "fair_market_value": ConsentPurpose.FAIR_MARKET_VALUE_NO_MARKET,
+    }[event.matter]
+    majority = series_majority(s.terms, consenting, total, purpose)
+    s.consent_results.append((event, majority))
+    if event.matter == "waive_redemption_event":
+        known = {e.id for e in s.redemption_events if e.id}
+        if event.reference not in known:
+            raise LedgerRuleError(
+                item,
+                "reference",
+                f"{event.series} {section}",
+                f"name the id of a mandatory_redemption_event of Series {event.series} (known: {sorted(known)})",
+            )
+        return
+    if event.matter == "fair_market_value":
+        return
     if event.matter == "waive_adjustment":
         if not event.reference:
             raise LedgerRuleError(item, "reference", f"{event.series} {section}", "name the issuance the waiver covers")
@@ -479,6 +554,16 @@ def _apply_conversion(state: LedgerState, item: Placed, event: ev.Conversion) ->
         raise LedgerRuleError(
             item, "shares", clause, f"converting {event.shares} shares but {event.holder} holds {holding.shares}"
         )
+    try:
+        ensure_conversion_allowed(
+            s.terms,
+            conversion_date=event.date,
+            liquidation_payment_date=state.liquidation_fixed_for,
+            redemption_date=s.called_for,
+            redemption_payment_defaulted=False,
+        )
+    except ConversionRightsTerminated as exc:
+        raise LedgerRuleError(item, "date", exc.clause, str(exc)) from exc
     timing = conversion_timing(
         s.terms,
         surrender_date=event.date,
@@ -541,6 +626,94 @@ def _apply_section5(state: LedgerState, item: Placed) -> None:
     action = section5.action_for(state, item)
     assert action is not None
     state.section5_actions.append(action)
+
+
+def _apply_redemption_notice(state: LedgerState, item: Placed, event: ev.RedemptionNotice) -> None:
+    s = _series_started(state, item, event.series, f"{event.series} §6(a)")
+    try:
+        check_redemption_notice(s.terms, event.date, event.redemption_date)
+    except RedemptionNoticeError as exc:
+        raise LedgerRuleError(item, "redemption_date", exc.clause, exc.problem) from exc
+    s.called_for = event.redemption_date
+
+
+NO_PREFERRED_SPLIT = Fraction(1)
+"""No event splits or combines the preferred itself (LIQ-ISSUE-PRICE-ADJUSTMENT)."""
+
+
+def _apply_redemption(state: LedgerState, item: Placed, event: ev.Redemption) -> None:
+    s = _series_started(state, item, event.series, f"{event.series} §6(a)")
+    per_share: dict[str, Fraction] = {}
+    for holder, holding in s.holdings.items():
+        if holding.shares:
+            accrued = holding_accrued_unpaid(s, holding, event.date)
+            assert isinstance(accrued.value, Fraction)
+            per_share[holder] = accrued.value / holding.shares
+    try:
+        if s.obligation is not None and s.obligation.total_shares > 0:
+            result = apply_later_funds(
+                s.terms, s.obligation, event.funds, event.date, per_share, issue_price_adjustment=NO_PREFERRED_SPLIT
+            )
+        else:
+            if s.called_for != event.date:
+                raise LedgerRuleError(
+                    item,
+                    "date",
+                    f"{event.series} §6(a)",
+                    f"no Redemption Notice names {event.date} as the Redemption Date (latest: {s.called_for})",
+                )
+            holdings = [RedemptionHolding(h, s.holdings[h].shares, per_share[h]) for h in sorted(per_share)]
+            result = redeem(s.terms, holdings, event.funds, event.date, None, issue_price_adjustment=NO_PREFERRED_SPLIT)
+    except InputError as exc:
+        raise LedgerRuleError(item, exc.field, exc.clause, exc.problem) from exc
+    for part in result.holders:
+        holding = s.holdings[part.holder]
+        redeemed = part.shares_redeemed.value
+        assert isinstance(redeemed, Fraction)
+        if redeemed:
+            holding.arrears -= holding.arrears * redeemed / holding.shares
+            holding.shares -= redeemed
+    s.obligation = result.obligation
+    s.redemptions.append(result)
+
+
+def _apply_liquidation(state: LedgerState, item: Placed, event: ev.Liquidation) -> None:
+    """F/G §3: the waterfall paid on the date fixed for payment; the preferred is then retired."""
+    parity: list[ParityHolding] = []
+    for name in ("F", "G"):
+        s = state.series[name]
+        price = section5.conversion_price_state(state, name, event.date).conversion_price
+        for holder in sorted(s.holdings):
+            holding = s.holdings[holder]
+            if not holding.shares:
+                continue
+            accrued = holding_accrued_unpaid(s, holding, event.date)
+            assert isinstance(accrued.value, Fraction)
+            value = liquidation_value_per_share(
+                s.terms, accrued.value / holding.shares, issue_price_adjustment=NO_PREFERRED_SPLIT
+            )
+            as_converted = holding.shares * s.terms.original_issue_price.value / price
+            parity.append(ParityHolding(name, holder, holding.shares, value, as_converted, True))
+    if state.common_outstanding_opening is None:
+        raise LedgerRuleError(item, "common_outstanding", "F §3(b)", "the ledger has no Common Stock balance")
+    common = section5.conversion_price_state(state, "F", event.date).common_outstanding
+    senior = [SeniorClass(c.name, c.preference_amount, c.participates, c.as_converted_common) for c in event.senior]
+    try:
+        state.liquidation = waterfall(
+            event.proceeds,
+            [],
+            senior,
+            parity,
+            [JuniorHolding("Common Stock", "holders of Common Stock", common)],
+            event.date,
+        )
+    except InputError as exc:
+        raise LedgerRuleError(item, exc.field, exc.clause, exc.problem) from exc
+    state.liquidated_on = event.date
+    for name in ("F", "G"):
+        for holding in state.series[name].holdings.values():
+            holding.shares = Fraction(0)
+            holding.arrears = Fraction(0)
 
 
 def holding_accrued_unpaid(s: SeriesState, holding: Holding, as_of: dt.date) -> Explained:
