@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from fractions import Fraction
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -16,6 +16,9 @@ from prefstack.numeric import exact
 from prefstack.output import Format, console, table, to_csv, to_json
 from prefstack.terms import load_terms
 from prefstack.terms.schema import ScheduleAssumption
+
+if TYPE_CHECKING:
+    from prefstack.ledger.replay import LedgerState
 
 app = typer.Typer(
     add_completion=False,
@@ -333,7 +336,7 @@ def _print_state(report: dict[str, object], explain: bool) -> None:
 LedgerOption = Annotated[str | None, typer.Option("--ledger", help="Read a ledger file instead of the store")]
 
 
-def _state_on(day_text: str, field: str, clause: str, db: str, ledger: str | None) -> object:
+def _state_on(day_text: str, field: str, clause: str, db: str, ledger: str | None) -> LedgerState:
     from prefstack.ledger import service
     from prefstack.ledger.replay import replay
 
@@ -360,11 +363,9 @@ def convert(
     format: Annotated[Format, typer.Option("--format", help="table or json")] = Format.table,
 ) -> None:
     """F/G §5(a)-(c): common shares, cash for the fraction and the accrued dividend settlement."""
-    from prefstack.ledger.replay import LedgerState
     from prefstack.queries import conversion_quote
 
     state = _state_on(on, "--on", "F §5(c)(i)", db, ledger)
-    assert isinstance(state, LedgerState)
     name = _series(series)
     quote = conversion_quote(
         state,
@@ -396,11 +397,9 @@ def waterfall_command(
     format: Annotated[Format, typer.Option("--format", help="table or json")] = Format.table,
 ) -> None:
     """F/G §3: each class and holder's amount, with the tier that paid it and the clause."""
-    from prefstack.ledger.replay import LedgerState
     from prefstack.queries import liquidation, parse_senior
 
     state = _state_on(on, "--on", "F §3(a)", db, ledger)
-    assert isinstance(state, LedgerState)
     result = liquidation(state, parse_exact(proceeds, "--proceeds", "F §3(a)"), [parse_senior(x) for x in senior or []])
     if format is Format.json:
         print(to_json(result))
@@ -420,12 +419,10 @@ def redemption_command(
     format: Annotated[Format, typer.Option("--format", help="table or json")] = Format.table,
 ) -> None:
     """F §6 / G §6: shares redeemed pro rata, cash paid, and any shortfall."""
-    from prefstack.ledger.replay import LedgerState
     from prefstack.queries import redemption
 
     name = _series(series)
     state = _state_on(on, "--on", f"{name} §6(a)", db, ledger)
-    assert isinstance(state, LedgerState)
     result = redemption(state, name, parse_exact(funds, "--funds", f"{name} §6(a)"))
     if format is Format.json:
         print(to_json(result))
@@ -447,11 +444,9 @@ def votes_command(
     format: Annotated[Format, typer.Option("--format", help="table or json")] = Format.table,
 ) -> None:
     """F/G §4: votes of each holder and the voting power of each series."""
-    from prefstack.ledger.replay import LedgerState
     from prefstack.queries import voting
 
     state = _state_on(as_of, "--as-of", "F §4", db, ledger)
-    assert isinstance(state, LedgerState)
     result = voting(state)
     if format is Format.json:
         print(to_json(result))
@@ -475,11 +470,9 @@ def certificate_adjustment(
     format: Annotated[Format, typer.Option("--format", help="table (text) or json")] = Format.table,
 ) -> None:
     """F/G §5(j): a certificate for every adjustment or readjustment of the Conversion Price."""
-    from prefstack.ledger.replay import LedgerState
     from prefstack.queries import certificate_texts, certificates_of_adjustment
 
     state = _state_on(as_of, "--as-of", "F §5(j)", db, ledger)
-    assert isinstance(state, LedgerState)
     if format is Format.json:
         print(to_json(certificates_of_adjustment(state)))
         return

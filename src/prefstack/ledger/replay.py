@@ -312,13 +312,17 @@ def _require_holder(state: LedgerState, item: Placed, series: str, holder: str, 
     return found
 
 
+def _check_authorized(item: Placed, s: SeriesState, new_shares: Fraction, field: str) -> None:
+    """F/G §1(a) through :func:`check_authorized`, as a refusal of the event."""
+    try:
+        check_authorized(s.terms, s.shares_ever_issued, new_shares)
+    except AuthorizedSharesExceeded as exc:
+        raise LedgerRuleError(item, field, s.terms.authorized_shares.cite, str(exc)) from exc
+
+
 def _apply_issue(state: LedgerState, item: Placed, event: ev.PreferredIssued) -> None:
     s = state.series[event.series]
-    clause = s.terms.authorized_shares.cite
-    try:
-        check_authorized(s.terms, s.shares_ever_issued, event.shares)
-    except AuthorizedSharesExceeded as exc:
-        raise LedgerRuleError(item, "shares", clause, str(exc)) from exc
+    _check_authorized(item, s, event.shares, "shares")
     if s.original_issuance_date is None:
         s.original_issuance_date = event.date
     holding = s.holdings.setdefault(event.holder, Holding(event.series, event.holder))
@@ -502,10 +506,7 @@ def _apply_payment(state: LedgerState, item: Placed, event: ev.DividendPayment) 
         if event.date not in s.unpaid_payment_dates:
             s.unpaid_payment_dates.append(event.date)
         return
-    try:
-        check_authorized(terms, s.shares_ever_issued, pik_total)
-    except AuthorizedSharesExceeded as exc:
-        raise LedgerRuleError(item, "pik_shares", terms.authorized_shares.cite, str(exc)) from exc
+    _check_authorized(item, s, pik_total, "pik_shares")
     for record in paid:
         if record.payment.pik_shares is not None:
             assert isinstance(record.payment.pik_shares.value, Fraction)
@@ -534,10 +535,7 @@ def _apply_arrears_paid(state: LedgerState, item: Placed, event: ev.ArrearsPaid)
         total += holding.arrears / s.terms.original_issue_price.value
     if total == 0:
         raise LedgerRuleError(item, "series", "F §2(d)", f"Series {event.series} has no accrued and unpaid dividends")
-    try:
-        check_authorized(s.terms, s.shares_ever_issued, total)
-    except AuthorizedSharesExceeded as exc:
-        raise LedgerRuleError(item, "series", s.terms.authorized_shares.cite, str(exc)) from exc
+    _check_authorized(item, s, total, "series")
     for holding in s.holdings.values():
         holding.shares += holding.arrears / s.terms.original_issue_price.value
         holding.arrears = Fraction(0)
