@@ -2,7 +2,7 @@
 
 The preferred stock issues follow the certificates (40,000 Series F shares issued
 2000-08-02, as F Sched. 1 assumes; 20,000 Series G shares). The common stock figures,
-closing prices, elections, the unpaid Series G quarter and the conversion are
+closing prices, elections, the unpaid 2001-12-15 quarter and the conversion are
 ILLUSTRATIVE: invented to exercise every rule, not the Company's history.
 
 Run: python scripts/make_example_ledger.py
@@ -49,25 +49,38 @@ def build() -> dict[str, object]:
     add("preferred_issued", D(2000, 8, 2), series="F", holder="Microsoft Corporation", shares="40000", id="f-issue")
     add("registration_statement", D(2000, 10, 2), effective=True, note="illustrative resale registration")
     # Series F: PIK by default (F §2(d)); one quarter in cash, one in Common Stock (F §2(b)).
-    add("dividend_election", D(2001, 2, 20), series="F", holder="Microsoft Corporation", payment_date="2001-03-15", cash="1")
+    add(
+        "dividend_election",
+        D(2001, 2, 20),
+        series="F",
+        holder="Microsoft Corporation",
+        payment_date="2001-03-15",
+        cash="1",
+    )
     add("wire_account_notice", D(2001, 3, 9), series="F", holder="Microsoft Corporation", payment_date="2001-03-15")
     add(
-        "dividend_election", D(2001, 8, 31), series="F", holder="Microsoft Corporation",
-        payment_date="2001-09-15", pik="1/2", common="1/2",
+        "dividend_election",
+        D(2001, 8, 31),
+        series="F",
+        holder="Microsoft Corporation",
+        payment_date="2001-09-15",
+        pik="1/2",
+        common="1/2",
     )
-    for day in payment_dates(load_terms("F"), D(2000, 8, 2), THROUGH):
-        add("dividend_payment", day, series="F", outcome="paid")
-    for day in payment_dates(load_terms("G"), D(2000, 6, 15), THROUGH):
-        outcome = "not_legally_available" if day == D(2001, 12, 15) else "paid"
-        add("dividend_payment", day, series="G", outcome=outcome)
-    add("arrears_paid", D(2002, 3, 15), series="G", note="illustrative: the unpaid 2001-12-15 dividend declared")
+    # 2001-12-15: no funds legally available for either series (illustrative). While Series G is
+    # in arrears no parity dividend may be paid (G §2(c)); on 2002-03-15 both arrears are paid.
+    unpaid = D(2001, 12, 15)
+    for series, issued in (("F", D(2000, 8, 2)), ("G", D(2000, 6, 15))):
+        for day in payment_dates(load_terms(series), issued, THROUGH):
+            add("dividend_payment", day, series=series, outcome="not_legally_available" if day == unpaid else "paid")
+        add("arrears_paid", D(2002, 3, 15), series=series, note="illustrative: the unpaid 2001-12-15 dividend declared")
     add("conversion", D(2002, 1, 10), series="F", holder="Microsoft Corporation", shares="1000", note="illustrative")
     return {
         "format": FORMAT,
         "company": "CAIS Internet, Inc.",
         "description": (
             "Example ledger. The Series F and G issues follow the certificates; common stock outstanding, "
-            "closing prices, elections, the unpaid Series G quarter and the conversion are illustrative."
+            "closing prices, elections, the unpaid 2001-12-15 quarter and the conversion are illustrative."
         ),
         "events": events,
     }

@@ -62,7 +62,8 @@ def test_state_of_a_small_ledger_by_hand() -> None:
 def test_unpaid_quarter_accrues_and_compounds_for_g() -> None:
     """G §2(a)-(b): with no payment recorded for 2000-09-15, C's 200 shares owe 200 x $15 = $3,000
     of arrears; on 2000-10-15 the accrual runs on $200,000 + $3,000 at 6% x 30/360 = $1,015."""
-    placed = [p for p in small() if not (p.event.kind == "dividend_payment" and getattr(p.event, "series", "") == "G")]
+    # Neither series is paid on 2000-09-15 (paying F alone would be refused by G §2(c)).
+    placed = [p for p in small() if p.event.kind != "dividend_payment"]
     state = replay(placed, D(2000, 10, 15))
     g = state.series["G"]
     assert g.holdings["C"].shares == 200
@@ -219,10 +220,10 @@ def test_common_stock_dividend_refused_without_registration_after_the_first() ->
             "events": [
                 {
                     "kind": "dividend_election",
-                    "date": "2001-11-20",
+                    "date": "2002-05-20",
                     "series": "F",
                     "holder": "Microsoft Corporation",
-                    "payment_date": "2001-12-15",
+                    "payment_date": "2002-06-15",
                     "common": "1",
                 },
             ],
@@ -230,7 +231,7 @@ def test_common_stock_dividend_refused_without_registration_after_the_first() ->
         "extra",
     )
     with pytest.raises(LedgerRuleError, match=r"registration statement.*\(F §2\(c\)\)"):
-        replay([*placed, *extra], D(2002, 1, 1))
+        replay([*placed, *extra], D(2002, 6, 30))
 
 
 def test_conversion_conditioned_on_an_offering_takes_effect_at_the_closing() -> None:

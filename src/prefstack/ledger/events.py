@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator, model_validator
 
 from prefstack.errors import InputError
+from prefstack.interpretations import reading
 from prefstack.terms.schema import Date, Exact
 
 Series = Literal["F", "G"]
@@ -426,6 +427,19 @@ an issuance, §5(d)(ii)), issues, dividends on the Payment Date, and conversions
 (deemed made at the close of business, §5(c)(i)), then splits, combinations and
 reclassifications, which take effect at the close of business (§5(e)); interpretation
 LEDGER-SAME-DAY-ORDER."""
+
+SERIES_G_FIRST = {"dividend_payment": 48, "arrears_paid": 49}
+"""On one date, Series G's dividends come before any Parity Security's, so that a parity
+dividend sees whether G's were "contemporaneously ... declared and paid" (G §2(c))."""
+
+
+def kind_rank(event: LedgerEvent) -> int:
+    """The place of an event among the events of its date (interpretation LEDGER-SAME-DAY-ORDER)."""
+    reading("LEDGER-SAME-DAY-ORDER")
+    if getattr(event, "series", None) == "G" and event.kind in SERIES_G_FIRST:
+        return SERIES_G_FIRST[event.kind]
+    return KIND_ORDER[event.kind]
+
 
 _ADAPTER: TypeAdapter[LedgerEvent] = TypeAdapter(LedgerEvent)
 

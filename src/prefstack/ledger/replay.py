@@ -28,6 +28,7 @@ from prefstack.clauses.conversion import (
     convert,
     ensure_conversion_allowed,
 )
+from prefstack.clauses.dividend_blockers import ActionKind, Consideration, ProposedAction, Rank, judge_action
 from prefstack.clauses.dividends import (
     DividendPayment as Payment,
 )
@@ -57,7 +58,7 @@ from prefstack.clauses.redemption import (
 )
 from prefstack.clauses.voting import ConsentPurpose, series_majority, votes
 from prefstack.errors import AuthorizedSharesExceeded, InputError, PrefstackError
-from prefstack.explain import Explained
+from prefstack.explain import Explained, display
 from prefstack.interpretations import reading
 from prefstack.ledger import events as ev
 from prefstack.ledger import section5
@@ -98,7 +99,7 @@ class Placed:
 
     def sort_key(self) -> tuple[dt.date, int, str]:
         content = json.dumps(self.event.model_dump(mode="json"), sort_keys=True)
-        return (self.effective_date, ev.KIND_ORDER[self.event.kind], content)
+        return (self.effective_date, ev.kind_rank(self.event), content)
 
 
 @dataclass
@@ -469,6 +470,8 @@ def _apply_payment(state: LedgerState, item: Placed, event: ev.DividendPayment) 
     terms = s.terms
     if event.date not in set(payment_dates(terms, event.date - dt.timedelta(days=1), event.date)):
         raise LedgerRuleError(item, "date", terms.dividends.payment_months.cite, f"{event.date} is not a Payment Date")
+    if terms.series != "G" and event.outcome == "paid":
+        _series_g_blocker(state, item, ActionKind.DIVIDEND, f"Series {terms.series}")
     paid: list[PaidDividend] = []
     pik_total = Fraction(0)
     for holder in sorted(s.holdings):
@@ -529,6 +532,8 @@ def _apply_payment(state: LedgerState, item: Placed, event: ev.DividendPayment) 
 
 def _apply_arrears_paid(state: LedgerState, item: Placed, event: ev.ArrearsPaid) -> None:
     s = _series_started(state, item, event.series, "F §2(d)")
+    if event.series != "G":
+        _series_g_blocker(state, item, ActionKind.DIVIDEND, f"Series {event.series}")
     total = Fraction(0)
     for holding in s.holdings.values():
         _roll(s, holding, event.date, inclusive=True)
@@ -621,6 +626,8 @@ def _apply_conversion(state: LedgerState, item: Placed, event: ev.Conversion) ->
 
 
 def _apply_section5(state: LedgerState, item: Placed) -> None:
+    if isinstance(item.event, ev.OtherDistribution):
+        _series_g_blocker(state, item, ActionKind.OTHER_DISTRIBUTION, "Common Stock", junior=True)
     action = section5.action_for(state, item)
     assert action is not None
     state.section5_actions.append(action)
@@ -639,8 +646,38 @@ NO_PREFERRED_SPLIT = Fraction(1)
 """No event splits or combines the preferred itself (LIQ-ISSUE-PRICE-ADJUSTMENT)."""
 
 
+def _series_g_blocker(
+    state: LedgerState, item: Placed, kind: ActionKind, security: str, *, junior: bool = False
+) -> None:
+    """G §2(c)-(d): while Series G dividends are in arrears, refuse dividends, distributions and
+    redemptions on Parity (and Junior) Securities (DB-ARREARS)."""
+    g = state.series["G"]
+    arrears = Fraction(0)
+    for holding in g.holdings.values():
+        _roll(g, holding, item.effective_date, inclusive=True)
+        arrears += holding.arrears
+    if arrears == 0:
+        return
+    action = ProposedAction(
+        kind=kind,
+        rank=Rank.JUNIOR if junior else Rank.PARITY,
+        security=security,
+        consideration=Consideration.CASH_OR_OTHER_PROPERTY,
+    )
+    verdict = judge_action(g.terms, arrears, action)
+    if not verdict.value:
+        raise LedgerRuleError(
+            item,
+            "series" if not junior else "kind",
+            verdict.clause,
+            f"refused while Series G dividends of {display(arrears)} are in arrears (pay them first: arrears_paid)",
+        )
+
+
 def _apply_redemption(state: LedgerState, item: Placed, event: ev.Redemption) -> None:
     s = _series_started(state, item, event.series, f"{event.series} §6(a)")
+    if event.series != "G":
+        _series_g_blocker(state, item, ActionKind.PURCHASE_OR_REDEMPTION, f"Series {event.series}")
     per_share: dict[str, Fraction] = {}
     for holder, holding in s.holdings.items():
         if holding.shares:
