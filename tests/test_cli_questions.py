@@ -167,3 +167,39 @@ def test_redemption_with_a_shortfall(cli, ledger) -> None:  # type: ignore[no-un
     assert result["total_paid"] == "20000000"
     holder = result["holders"][0]
     assert holder["cash_paid"] == "20000000"
+
+
+def test_waterfall_with_non_cash_proceeds(cli, ledger) -> None:  # type: ignore[no-untyped-def]
+    """F/G §3(c)(i)(A): $20,000,000 cash and acquirer shares valued at $30,000,000 (their 30-day average
+    closing price ending three days before the closing, an input) are distributed as $50,000,000; the
+    tiers pay exactly that, and the valuation clause is reported."""
+    result = json.loads(
+        cli(
+            "waterfall",
+            "--proceeds",
+            "20000000",
+            "--non-cash",
+            "Acquirer shares=30000000@F §3(c)(i)(A)",
+            "--on",
+            "2001-02-01",
+            "--ledger",
+            ledger(SALE),
+            "--format",
+            "json",
+        ).stdout
+    )
+    assert result["total_distributed"] == "50000000" and result["total_paid"] == "50000000"
+    assert result["non_cash"][0]["clause"] == "F §3(c)(i)(A)"
+    bad = cli(
+        "waterfall",
+        "--proceeds",
+        "1",
+        "--non-cash",
+        "x=5@somewhere",
+        "--on",
+        "2001-02-01",
+        "--ledger",
+        ledger(SALE),
+        ok=False,
+    )
+    assert bad.returncode == 2 and "--non-cash" in bad.stderr and "(F §3(c))" in bad.stderr

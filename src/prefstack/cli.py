@@ -387,25 +387,36 @@ def convert(
 
 @app.command(name="waterfall")
 def waterfall_command(
-    proceeds: Annotated[str, typer.Option(help="Cash available for distribution")],
+    proceeds: Annotated[str, typer.Option(help="Cash available for distribution (add property with --non-cash)")],
     on: Annotated[str, typer.Option(help="The date fixed for the liquidation payment")],
     senior: Annotated[
         list[str] | None, typer.Option(help="Senior class: NAME=AMOUNT[:participates:AS_CONVERTED], repeatable")
+    ] = None,
+    non_cash: Annotated[
+        list[str] | None, typer.Option(help="Property other than cash: DESCRIPTION=VALUE@F §3(c)(i)(A), repeatable")
     ] = None,
     db: DbOption = DEFAULT_DB,
     ledger: LedgerOption = None,
     format: Annotated[Format, typer.Option("--format", help="table or json")] = Format.table,
 ) -> None:
     """F/G §3: each class and holder's amount, with the tier that paid it and the clause."""
-    from prefstack.queries import liquidation, parse_senior
+    from prefstack.queries import liquidation, parse_non_cash, parse_senior
 
     state = _state_on(on, "--on", "F §3(a)", db, ledger)
-    result = liquidation(state, parse_exact(proceeds, "--proceeds", "F §3(a)"), [parse_senior(x) for x in senior or []])
+    result = liquidation(
+        state,
+        parse_exact(proceeds, "--proceeds", "F §3(a)"),
+        [parse_senior(x) for x in senior or []],
+        [parse_non_cash(x) for x in non_cash or []],
+    )
     if format is Format.json:
         print(to_json(result))
         return
     rows = [{k: str(p[k]) for k in ("tier", "security", "holder", "amount", "clause")} for p in result["payouts"]]
-    title = f"Liquidation on {result['on']}: proceeds ${result['proceeds']}, paid ${result['total_paid']}"
+    title = (
+        f"Liquidation on {result['on']}: cash ${result['proceeds']}, in all ${result['total_distributed']}, "
+        f"paid ${result['total_paid']}"
+    )
     console().print(table(title, rows, ("tier", "security", "holder", "amount", "clause"), right=("amount",)))
 
 

@@ -16,20 +16,22 @@ from typing import Any
 from prefstack.clauses import antidilution as ad
 from prefstack.clauses.conversion import convert
 from prefstack.clauses.liquidation import (
+    NON_CASH_METHODS,
     JuniorHolding,
+    NonCashProceeds,
     ParityHolding,
     SeniorClass,
     liquidation_value_per_share,
+    valuation_method,
     waterfall,
 )
 from prefstack.clauses.redemption import RedemptionHolding, redeem
 from prefstack.clauses.voting import series_voting_power, votes
-from prefstack.errors import InputError
+from prefstack.errors import CitationError, InputError
 from prefstack.explain import Explained, display
 from prefstack.ledger import section5
-from prefstack.ledger.replay import LedgerState, holding_accrued_unpaid
+from prefstack.ledger.replay import NO_PREFERRED_SPLIT, LedgerState, holding_accrued_unpaid
 from prefstack.numeric import to_decimal_string
-from prefstack.report import NO_PREFERRED_SPLIT
 
 
 def _fr(x: Explained) -> Fraction:
@@ -101,7 +103,24 @@ def _exact_or_error(text: str, field: str, clause: str) -> Fraction:
     return exact(text, field=field, clause=clause)
 
 
-def liquidation(state: LedgerState, proceeds: Fraction, senior: Sequence[SeniorClass]) -> dict[str, Any]:
+def parse_non_cash(text: str) -> NonCashProceeds:
+    """``DESCRIPTION=VALUE@CLAUSE``: property other than cash at its Fair Market Value under the
+    §3(c) clause named (e.g. ``Acquirer shares=30000000@F §3(c)(i)(A)``)."""
+    description, sep, rest = text.partition("=")
+    value_text, at, clause = rest.partition("@")
+    sections = ", ".join(f"F {section}" for section in NON_CASH_METHODS)
+    if not sep or not at or not description:
+        raise InputError("--non-cash", "F §3(c)", f"{text!r} is not DESCRIPTION=VALUE@CLAUSE (CLAUSE: {sections})")
+    try:
+        method = valuation_method(clause)
+    except (InputError, CitationError) as exc:
+        raise InputError("--non-cash", "F §3(c)", f"{clause!r}: {exc} (CLAUSE: {sections})") from exc
+    return NonCashProceeds(description, _exact_or_error(value_text, "--non-cash", clause), clause, method)
+
+
+def liquidation(
+    state: LedgerState, proceeds: Fraction, senior: Sequence[SeniorClass], non_cash: Sequence[NonCashProceeds] = ()
+) -> dict[str, Any]:
     """F/G §3: the waterfall of ``proceeds`` (cash) on the state's date, holders from the ledger."""
     parity: list[ParityHolding] = []
     for series in ("F", "G"):
@@ -121,7 +140,7 @@ def liquidation(state: LedgerState, proceeds: Fraction, senior: Sequence[SeniorC
     if state.common_outstanding_opening is None:
         raise InputError("common_outstanding", "F §3(b)", "the ledger has no Common Stock outstanding balance")
     junior = [JuniorHolding("Common Stock", "holders of Common Stock", outstanding)]
-    result = waterfall(proceeds, [], senior, parity, junior, state.as_of)
+    result = waterfall(proceeds, non_cash, senior, parity, junior, state.as_of)
     payouts = [
         {
             "tier": p.tier.value,
@@ -137,6 +156,16 @@ def liquidation(state: LedgerState, proceeds: Fraction, senior: Sequence[SeniorC
     return {
         "on": state.as_of.isoformat(),
         "proceeds": to_decimal_string(proceeds),
+        "non_cash": [
+            {
+                "description": n.description,
+                "value": to_decimal_string(n.value),
+                "clause": n.valuation_clause,
+                "method": n.method,
+            }
+            for n in non_cash
+        ],
+        "total_distributed": to_decimal_string(_fr(result.proceeds)),
         "total_paid": to_decimal_string(_fr(result.total_paid)),
         "payouts": payouts,
     }

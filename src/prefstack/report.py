@@ -10,7 +10,7 @@ from prefstack.clauses.conversion import check_reserve, common_shares_required, 
 from prefstack.clauses.liquidation import liquidation_value_per_share
 from prefstack.clauses.voting import votes
 from prefstack.explain import Explained, display
-from prefstack.ledger.replay import LedgerState, SeriesState, holding_accrued_unpaid
+from prefstack.ledger.replay import NO_PREFERRED_SPLIT, LedgerState, SeriesState, holding_accrued_unpaid
 from prefstack.ledger.section5 import conversion_price_state
 from prefstack.numeric import Rounding, round_to, to_decimal_string
 
@@ -23,11 +23,6 @@ def _fr(x: Explained) -> Fraction:
 def _money(x: Fraction, clause: str) -> str:
     """Dollar figures in reports: half-up to the cent (display; the exact value is kept)."""
     return str(round_to(x, 2, Rounding.HALF_UP, clause).value)
-
-
-NO_PREFERRED_SPLIT = Fraction(1)
-"""The ledger has no event that splits or combines shares of the preferred itself, so the
-Original Issue Price is never adjusted (F/G §3(a); LIQ-ISSUE-PRICE-ADJUSTMENT)."""
 
 
 def holder_figures(s: SeriesState, holder: str, as_of: dt.date, price: Explained) -> dict[str, Any]:

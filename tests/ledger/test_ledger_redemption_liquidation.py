@@ -124,3 +124,21 @@ def test_mandatory_redemption_event_and_the_series_vote_otherwise() -> None:
     bad = {**vote_a, "reference": "nothing"}
     with pytest.raises(LedgerRuleError, match=r"reference: name the id of a mandatory_redemption_event"):
         replay(ledger(event, bad), D(2001, 3, 10))
+
+
+def test_liquidation_with_non_cash_proceeds_and_a_bad_valuation_clause() -> None:
+    """F/G §3(c): property valued under G §3(c)(i)(A) is distributed with the cash; a clause outside
+    §3(c) is refused when the event is read, naming the field."""
+    from prefstack.errors import InputError
+
+    liquidation = {
+        "kind": "liquidation",
+        "date": "2001-02-01",
+        "proceeds": "1000000",
+        "non_cash": [{"description": "Acquirer shares", "value": "2000000", "clause": "G §3(c)(i)(A)"}],
+    }
+    state = replay(ledger(liquidation), D(2001, 2, 1))
+    assert state.liquidation is not None and state.liquidation.total_paid.value == 3_000_000
+    bad = {**liquidation, "non_cash": [{"description": "x", "value": "1", "clause": "F §5(a)"}]}
+    with pytest.raises(InputError, match=r"non_cash.0.clause.*not one of the valuation clauses"):
+        ledger(bad)

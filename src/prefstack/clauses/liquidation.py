@@ -115,6 +115,24 @@ def liquidation_value_per_share(
 # Inputs of the waterfall
 
 
+# How a value under each section of §3(c) is determined (the words shown with a non-cash item).
+NON_CASH_METHODS = {
+    "§3(c)(i)(A)": "average closing price over the 30-day period ending three days prior to the closing",
+    "§3(c)(i)(B)": "average closing bid or sale price over the 30-day period ending three days prior",
+    "§3(c)(i)(C)": "fair market value determined by the Board and a majority of the series",
+    "§3(c)(ii)": "market value less the discount for restrictions on free marketability",
+    "§3(c)": "fair market value determined in good faith by the Board",
+}
+
+
+def valuation_method(clause: str) -> str:
+    """The words for a §3(c) valuation clause of either certificate; an error for any other."""
+    section = cite(clause).section
+    if section not in NON_CASH_METHODS:
+        raise InputError("non_cash.clause", "F §3(c)", f"{clause!r} is not one of the valuation clauses of §3(c)")
+    return NON_CASH_METHODS[section]
+
+
 @dataclass(frozen=True)
 class NonCashProceeds:
     """Property other than cash distributed on liquidation, at its §3(c) Fair Market Value.

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator, model_validator
 
-from prefstack.errors import InputError
+from prefstack.errors import InputError, PrefstackError
 from prefstack.interpretations import reading
 from prefstack.terms.schema import Date, Exact
 
@@ -345,6 +345,24 @@ class SeniorClaim(BaseModel):
     as_converted_common: Exact = Fraction(0)
 
 
+class NonCashItem(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+    description: str
+    value: Exact
+    clause: str = Field(description="The §3(c) clause under which the value was determined, e.g. 'F §3(c)(i)(A)'")
+
+    @field_validator("clause")
+    @classmethod
+    def _valuation_clause(cls, v: str) -> str:
+        from prefstack.clauses.liquidation import valuation_method
+
+        try:
+            valuation_method(v)
+        except PrefstackError as exc:
+            raise ValueError(str(exc)) from exc
+        return v
+
+
 class Liquidation(_Event):
     """The liquidation, dissolution or winding up of the Company paid on ``date`` (the date fixed
     for the payment, F/G §3, §5(a)) with ``proceeds`` in cash; the Senior Securities' claims are
@@ -352,6 +370,7 @@ class Liquidation(_Event):
 
     kind: Literal["liquidation"] = "liquidation"
     proceeds: Exact
+    non_cash: list[NonCashItem] = Field(default_factory=list)
     senior: list[SeniorClaim] = Field(default_factory=list)
 
 

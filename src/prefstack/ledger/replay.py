@@ -41,10 +41,12 @@ from prefstack.clauses.dividends import (
 )
 from prefstack.clauses.liquidation import (
     JuniorHolding,
+    NonCashProceeds,
     ParityHolding,
     SeniorClass,
     Waterfall,
     liquidation_value_per_share,
+    valuation_method,
     waterfall,
 )
 from prefstack.clauses.redemption import (
@@ -364,7 +366,7 @@ def _apply_consent(state: LedgerState, item: Placed, event: ev.SeriesConsent) ->
     }[event.matter]
     price = section5.conversion_price_state(state, event.series, event.date).conversion_price
     power = {
-        holder: votes(s.terms, holding.shares, price, issue_price_adjustment=Fraction(1))
+        holder: votes(s.terms, holding.shares, price, issue_price_adjustment=NO_PREFERRED_SPLIT)
         for holder, holding in s.holdings.items()
         if holding.shares
     }
@@ -643,7 +645,8 @@ def _apply_redemption_notice(state: LedgerState, item: Placed, event: ev.Redempt
 
 
 NO_PREFERRED_SPLIT = Fraction(1)
-"""No event splits or combines the preferred itself (LIQ-ISSUE-PRICE-ADJUSTMENT)."""
+"""The ledger has no event that splits or combines shares of the preferred itself, so the
+Original Issue Price is never adjusted (F/G §3(a); LIQ-ISSUE-PRICE-ADJUSTMENT)."""
 
 
 def _series_g_blocker(
@@ -734,9 +737,12 @@ def _apply_liquidation(state: LedgerState, item: Placed, event: ev.Liquidation) 
     common = section5.conversion_price_state(state, "F", event.date).common_outstanding
     senior = [SeniorClass(c.name, c.preference_amount, c.participates, c.as_converted_common) for c in event.senior]
     try:
+        non_cash = [
+            NonCashProceeds(n.description, n.value, n.clause, valuation_method(n.clause)) for n in event.non_cash
+        ]
         state.liquidation = waterfall(
             event.proceeds,
-            [],
+            non_cash,
             senior,
             parity,
             [JuniorHolding("Common Stock", "holders of Common Stock", common)],
