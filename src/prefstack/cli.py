@@ -469,6 +469,39 @@ def votes_command(
     out.print(f"Common Stock votes: {result['common_stock_votes']}")
 
 
+@app.command(name="calendar")
+def calendar_command(
+    start: Annotated[str, typer.Option("--from", help="First date, YYYY-MM-DD")],
+    end: Annotated[str, typer.Option("--to", help="Last date, YYYY-MM-DD")],
+    as_of: Annotated[str | None, typer.Option(help="Judge met/missed/pending as of this date (default: --to)")] = None,
+    db: DbOption = DEFAULT_DB,
+    ledger: LedgerOption = None,
+    format: Annotated[str, typer.Option("--format", help="table, json or ics")] = "table",
+) -> None:
+    """Every deadline the certificates set, with its party, clause and whether it was met."""
+    from prefstack.compliance import calendar, to_ics
+    from prefstack.ledger import service
+    from prefstack.ledger.replay import replay
+
+    first = parse_date(start, "--from", "F §2(e)")
+    last = parse_date(end, "--to", "F §2(e)")
+    judged = parse_date(as_of, "--as-of", "F §2(e)") if as_of is not None else last
+    if format not in ("table", "json", "ics"):
+        raise InputError("--format", "F §2(e)", "must be table, json or ics")
+    placed = service.load(ledger, db)
+    state = replay(placed, max(last, judged))
+    visible = [p for p in placed if p.effective_date <= max(last, judged)]
+    deadlines = calendar(state, visible, first, last, judged)
+    if format == "json":
+        print(to_json([d.to_dict() for d in deadlines]))
+    elif format == "ics":
+        sys.stdout.write(to_ics(deadlines, dt.datetime.now(dt.UTC)))
+    else:
+        cols = ("date", "status", "party", "what", "clause")
+        rows = [{k: str(d.to_dict()[k]) for k in cols} for d in deadlines]
+        console().print(table(f"Deadlines {first} to {last} (judged as of {judged})", rows, cols))
+
+
 certificate_app = typer.Typer(no_args_is_help=True, help="Documents the certificates require.")
 app.add_typer(certificate_app, name="certificate")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from prefstack.calendars import business_days_before
+from prefstack.citations import for_series
 from prefstack.errors import InputError
 from prefstack.explain import Explained
 from prefstack.interpretations import reading
@@ -74,3 +75,21 @@ def effective_date_notice_deadline(terms: SeriesTerms, effective_date: dt.date) 
         formula="effective_date - days (calendar days)",
         interpretations=[reading("NOTICE-CALENDAR-DAYS")],
     )
+
+
+def certificate_of_adjustment_deadline(terms: SeriesTerms, adjustment_date: dt.date) -> Explained:
+    """F/G §5(j): the Company "shall promptly compute such adjustment ... and furnish to each
+    holder ... a certificate"; "promptly" is read as within ten days (NOTICE-PROMPTLY)."""
+    clause = for_series(terms.series, "§5(j)")
+    return Explained(
+        name="certificate_of_adjustment_deadline",
+        value=adjustment_date + dt.timedelta(days=PROMPTLY_DAYS),
+        clause=clause,
+        inputs={"adjustment_date": adjustment_date, "days": PROMPTLY_DAYS},
+        formula="adjustment_date + days",
+        interpretations=[reading("NOTICE-PROMPTLY")],
+    )
+
+
+PROMPTLY_DAYS = 10
+"""The days within which a certificate of adjustment is "promptly" furnished (NOTICE-PROMPTLY)."""

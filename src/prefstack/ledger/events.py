@@ -374,6 +374,30 @@ class Liquidation(_Event):
     senior: list[SeniorClaim] = Field(default_factory=list)
 
 
+class NoticeSent(_Event):
+    """A notice the Company sent to the holders of a series on ``date``: of a record date
+    (F/G §5(k)(A)), of an effective date (§5(k)(B)) or a certificate of adjustment (§5(j)).
+    ``reference`` names what it is about: the id of the event, or for a certificate the date of
+    the adjustment (YYYY-MM-DD)."""
+
+    kind: Literal["notice_sent"] = "notice_sent"
+    series: Series
+    notice: Literal["record_date", "effective_date", "certificate_of_adjustment"]
+    reference: str
+
+
+class RedemptionDeposit(_Event):
+    """The Redemption Price deposited on ``date`` with a bank or trust company, in trust for the
+    Redemption Date ``redemption_date`` (F §6(f), G §6(e))."""
+
+    kind: Literal["redemption_deposit"] = "redemption_deposit"
+    series: Series
+    redemption_date: Date
+    amount: Exact
+    depositary: str
+    depositary_capital_and_surplus: Exact
+
+
 class EventVoided(_Event):
     """A correction: the event with id ``voids`` is treated as never recorded from now on.
     Nothing in the ledger is edited in place."""
@@ -409,6 +433,8 @@ LedgerEvent = Annotated[
     | RedemptionNotice
     | Redemption
     | Liquidation
+    | NoticeSent
+    | RedemptionDeposit
     | EventVoided,
     Field(discriminator="kind"),
 ]
@@ -440,6 +466,8 @@ KIND_ORDER: dict[str, int] = {
     "redemption_notice": 99,
     "redemption": 100,
     "liquidation": 110,
+    "notice_sent": 120,
+    "redemption_deposit": 121,
 }
 """Order of kinds on one date: market facts, then consents (which must come "prior to"
 an issuance, §5(d)(ii)), issues, dividends on the Payment Date, and conversions last
@@ -501,6 +529,8 @@ def _clause_of(kind: str) -> str:
         "redemption_notice": "F §6(e)",
         "redemption": "F §6(a)",
         "liquidation": "F §3(a)",
+        "notice_sent": "F §5(k)",
+        "redemption_deposit": "F §6(f)",
         "void": "ledger format",
     }.get(kind, "ledger format")
 

@@ -56,6 +56,7 @@ from prefstack.clauses.redemption import (
     RedemptionResult,
     apply_later_funds,
     check_redemption_notice,
+    depositary_qualifies,
     redeem,
 )
 from prefstack.clauses.voting import ConsentPurpose, series_majority, votes
@@ -181,6 +182,8 @@ class LedgerState:
     consents: list[ev.SeriesConsent] = field(default_factory=list)
     section5_actions: list[ad.Action] = field(default_factory=list)
     section5_cache: dict[tuple[str, dt.date, int], ad.ConversionPriceState] = field(default_factory=dict)
+    notices: list[ev.NoticeSent] = field(default_factory=list)
+    deposits: list[ev.RedemptionDeposit] = field(default_factory=list)
     liquidation_fixed_for: dt.date | None = None
     """The date fixed for the liquidation payment, once a liquidation event is recorded."""
     liquidated_on: dt.date | None = None
@@ -295,6 +298,11 @@ def _apply(state: LedgerState, item: Placed) -> None:
             _apply_redemption(state, item, event)
         case ev.Liquidation():
             _apply_liquidation(state, item, event)
+        case ev.NoticeSent():
+            _series_started(state, item, event.series, f"{event.series} §5(k)")
+            state.notices.append(event)
+        case ev.RedemptionDeposit():
+            _apply_deposit(state, item, event)
         case ev.EventVoided():
             raise AssertionError("void events are removed before replay")
 
@@ -633,6 +641,21 @@ def _apply_section5(state: LedgerState, item: Placed) -> None:
     action = section5.action_for(state, item)
     assert action is not None
     state.section5_actions.append(action)
+
+
+def _apply_deposit(state: LedgerState, item: Placed, event: ev.RedemptionDeposit) -> None:
+    """F §6(f), G §6(e): the depositary must have capital and surplus above $50,000,000."""
+    s = _series_started(state, item, event.series, f"{event.series} §6(a)")
+    verdict = depositary_qualifies(s.terms, event.depositary_capital_and_surplus)
+    if not verdict.value:
+        raise LedgerRuleError(
+            item,
+            "depositary_capital_and_surplus",
+            verdict.clause,
+            f"{event.depositary} does not have capital and surplus above "
+            f"${display(s.terms.redemption.depositary_min_capital.value)}",
+        )
+    state.deposits.append(event)
 
 
 def _apply_redemption_notice(state: LedgerState, item: Placed, event: ev.RedemptionNotice) -> None:
