@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DB ?= sqlite:///var/prefstack.sqlite
 
-.PHONY: run test lint bench setup postgres clean
+.PHONY: run test lint bench setup postgres system-libs clean
 
 setup: $(STAMP)
 
@@ -27,7 +27,11 @@ run: $(STAMP)
 postgres:
 	@scripts/ensure-postgres.sh
 
-test: $(STAMP) postgres
+# Pango for PDF documents (WeasyPrint).
+system-libs:
+	@scripts/ensure-system-libs.sh
+
+test: $(STAMP) postgres system-libs
 	$(BIN)/ruff check src tests
 	$(BIN)/mypy src
 	$(BIN)/pytest

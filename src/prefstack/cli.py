@@ -502,6 +502,137 @@ def calendar_command(
         console().print(table(f"Deadlines {first} to {last} (judged as of {judged})", rows, cols))
 
 
+document_app = typer.Typer(no_args_is_help=True, help="Documents rendered to HTML or PDF (--out FILE.pdf).")
+app.add_typer(document_app, name="document")
+OutOption = Annotated[str, typer.Option("--out", help="FILE.pdf or FILE.html")]
+
+
+def _write_document(doc: object, out: str) -> None:
+    from pathlib import Path
+
+    from prefstack.documents import Document, write
+
+    assert isinstance(doc, Document)
+    written = write(doc, Path(out))
+    print(f"wrote {written}")
+
+
+@document_app.command("dividend-statement")
+def document_dividend_statement(
+    holder: Annotated[str, typer.Option(help="The holder")],
+    payment_date: Annotated[str, typer.Option(help="The Payment Date")],
+    out: OutOption,
+    series: Annotated[str, typer.Option(help="F")] = "F",
+    db: DbOption = DEFAULT_DB,
+    ledger: LedgerOption = None,
+) -> None:
+    """F §2: the form, shares, cash and Common Stock (priced over 25 trading days) of a dividend."""
+    from prefstack.documents.kinds import dividend_statement
+
+    day = parse_date(payment_date, "--payment-date", "F §2(a)")
+    state = _state_on(payment_date, "--payment-date", "F §2(a)", db, ledger)
+    _write_document(dividend_statement(state, _series(series), holder, day), out)
+
+
+@document_app.command("certificate-of-adjustment")
+def document_certificate_of_adjustment(
+    series: Annotated[str, typer.Option(help="F or G")],
+    as_of: Annotated[str, typer.Option(help="The latest adjustment up to this date")],
+    out: OutOption,
+    date: Annotated[str | None, typer.Option(help="A specific adjustment's date")] = None,
+    db: DbOption = DEFAULT_DB,
+    ledger: LedgerOption = None,
+) -> None:
+    """F/G §5(j): the adjustment, the facts it rests on, and what a conversion now gives."""
+    from prefstack.documents.kinds import certificate_of_adjustment
+
+    state = _state_on(as_of, "--as-of", "F §5(j)", db, ledger)
+    chosen = parse_date(date, "--date", "F §5(j)") if date else None
+    _write_document(certificate_of_adjustment(state, _series(series), chosen), out)
+
+
+@document_app.command("conversion-statement")
+def document_conversion_statement(
+    series: Annotated[str, typer.Option(help="F or G")],
+    holder: Annotated[str, typer.Option(help="The holder converting")],
+    shares: Annotated[str, typer.Option(help="Preferred shares converted")],
+    on: Annotated[str, typer.Option(help="Conversion Date")],
+    out: OutOption,
+    funds: Annotated[str | None, typer.Option(help="Cash legally available for the accrued dividends")] = None,
+    db: DbOption = DEFAULT_DB,
+    ledger: LedgerOption = None,
+) -> None:
+    """F/G §5(a)-(c): common shares, cash for the fraction and the dividend settlement."""
+    from prefstack.documents.kinds import conversion_statement
+
+    name = _series(series)
+    state = _state_on(on, "--on", f"{name} §5(c)(i)", db, ledger)
+    amount = parse_exact(funds, "--funds", f"{name} §5(c)(iii)") if funds is not None else None
+    _write_document(
+        conversion_statement(state, name, holder, parse_exact(shares, "--shares", f"{name} §5(a)"), amount), out
+    )
+
+
+@document_app.command("redemption-notice")
+def document_redemption_notice(
+    series: Annotated[str, typer.Option(help="F or G")],
+    redemption_date: Annotated[str, typer.Option(help="The Redemption Date")],
+    place: Annotated[str, typer.Option(help="Where payment may be obtained (§6(e))")],
+    out: OutOption,
+    db: DbOption = DEFAULT_DB,
+    ledger: LedgerOption = None,
+) -> None:
+    """F §6(e) / G §6(d): shares to be redeemed from each holder, date, price and place."""
+    from prefstack.documents.kinds import redemption_notice
+
+    name = _series(series)
+    day = parse_date(redemption_date, "--redemption-date", f"{name} §6(a)")
+    state = _state_on(redemption_date, "--redemption-date", f"{name} §6(a)", db, ledger)
+    _write_document(redemption_notice(state, name, day, place), out)
+
+
+@document_app.command("record-date-notice")
+def document_record_date_notice(
+    event: Annotated[str, typer.Option(help="The id of the split, dividend, distribution, reclassification...")],
+    out: OutOption,
+    db: DbOption = DEFAULT_DB,
+    ledger: LedgerOption = None,
+) -> None:
+    """F/G §5(k): notice of a record date or of an effective date."""
+    from prefstack.documents.kinds import record_date_notice
+    from prefstack.ledger import service
+    from prefstack.ledger.replay import replay
+
+    placed = service.load(ledger, db)
+    last = max(p.effective_date for p in placed)
+    _write_document(record_date_notice(replay(placed, last), placed, event), out)
+
+
+@document_app.command("history")
+def document_history(
+    series: Annotated[str, typer.Option(help="F or G")],
+    start: Annotated[str, typer.Option("--from", help="First date")],
+    end: Annotated[str, typer.Option("--to", help="Last date")],
+    out: Annotated[str, typer.Option("--out", help="FILE.png, FILE.pdf or FILE.html")],
+    db: DbOption = DEFAULT_DB,
+    ledger: LedgerOption = None,
+) -> None:
+    """Charts: PIK share count, liquidation value and Conversion Price over time."""
+    from pathlib import Path
+
+    from prefstack.documents.kinds import history_document
+    from prefstack.ledger import service
+
+    first = parse_date(start, "--from", "F §2(b)")
+    last = parse_date(end, "--to", "F §2(b)")
+    doc, png = history_document(service.load(ledger, db), _series(series), first, last)
+    if out.endswith(".png"):
+        Path(out).write_bytes(png)
+        print(f"wrote {out}")
+    else:
+        _write_document(doc, out)
+
+
 certificate_app = typer.Typer(no_args_is_help=True, help="Documents the certificates require.")
 app.add_typer(certificate_app, name="certificate")
 
