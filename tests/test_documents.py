@@ -155,37 +155,23 @@ def test_redemption_notice_and_record_date_notice_pdfs(cli, tmp_path: Path) -> N
 def test_history_chart_png_and_html(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """The PIK share count, liquidation value and Conversion Price over time: a PNG, and the same
     chart embedded in HTML with no network (a data: URI)."""
-    png = tmp_path / "history.png"
-    cli(
-        "document",
-        "history",
-        "--series",
-        "F",
-        "--from",
-        "2000-08-02",
-        "--to",
-        "2001-06-30",
-        "--ledger",
-        EXAMPLE,
-        "--out",
-        str(png),
-    )
+    png, html = tmp_path / "history.png", tmp_path / "history.html"
+    for out in (png, html):
+        cli(
+            "document",
+            "history",
+            "--series",
+            "F",
+            "--from",
+            "2000-08-02",
+            "--to",
+            "2001-06-30",
+            "--ledger",
+            EXAMPLE,
+            "--out",
+            str(out),
+        )
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    html = tmp_path / "history.html"
-    cli(
-        "document",
-        "history",
-        "--series",
-        "F",
-        "--from",
-        "2000-08-02",
-        "--to",
-        "2001-06-30",
-        "--ledger",
-        EXAMPLE,
-        "--out",
-        str(html),
-    )
     page = html.read_text()
     assert "data:image/png;base64," in page and "http" not in page.split("<body>")[1]
 

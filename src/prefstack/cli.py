@@ -645,13 +645,13 @@ def certificate_adjustment(
     format: Annotated[Format, typer.Option("--format", help="table (text) or json")] = Format.table,
 ) -> None:
     """F/G §5(j): a certificate for every adjustment or readjustment of the Conversion Price."""
-    from prefstack.queries import certificate_texts, certificates_of_adjustment
+    from prefstack.queries import certificates_of_adjustment
 
     state = _state_on(as_of, "--as-of", "F §5(j)", db, ledger)
     if format is Format.json:
-        print(to_json(certificates_of_adjustment(state)))
+        print(to_json([c.to_dict() for c in certificates_of_adjustment(state)]))
         return
-    texts = certificate_texts(state)
+    texts = [c.to_text() for c in certificates_of_adjustment(state)]
     print("\n\n".join(texts) if texts else f"No adjustment of either Conversion Price up to {as_of} (F/G §5(j)).")
 
 

@@ -8,7 +8,6 @@ these are "what would the certificates give" answers.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
@@ -236,30 +235,11 @@ def voting(state: LedgerState) -> dict[str, Any]:
     }
 
 
-def certificates_of_adjustment(state: LedgerState) -> list[dict[str, Any]]:
+def certificates_of_adjustment(state: LedgerState) -> list[ad.CertificateOfAdjustment]:
     """F/G §5(j): a certificate for every adjustment or readjustment up to the state's date."""
     found = []
     for series in ("F", "G"):
         result = section5.conversion_price_state(state, series)
         terms = state.series[series].terms
-        for adjustment in result.adjustments:
-            certificate = ad.certificate_of_adjustment(terms, adjustment, result.entitlements)
-            found.append(certificate.to_dict())
+        found += [ad.certificate_of_adjustment(terms, a, result.entitlements) for a in result.adjustments]
     return found
-
-
-def certificate_texts(state: LedgerState) -> list[str]:
-    texts = []
-    for series in ("F", "G"):
-        result = section5.conversion_price_state(state, series)
-        terms = state.series[series].terms
-        for adjustment in result.adjustments:
-            texts.append(ad.certificate_of_adjustment(terms, adjustment, result.entitlements).to_text())
-    return texts
-
-
-def as_of_date(text: str, field: str, clause: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError as exc:
-        raise InputError(field, clause, f"{text!r} is not a date (YYYY-MM-DD)") from exc

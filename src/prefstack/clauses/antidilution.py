@@ -168,15 +168,8 @@ class CommonStockIssuance:
 
 
 @dataclass(frozen=True)
-class OptionIssuance:
-    """An issue of Options or Rights to Acquire Common Stock (F/G §5(d)(i)(A), (E), §5(d)(iii)).
-
-    ``max_shares``: the maximum shares of Common Stock issuable on exercise, as the instrument
-    states it, without regard to later adjustment. ``consideration_received``: the Fair Market
-    Value of what the Company received or receives for issuing them (§5(d)(v)(A)).
-    ``min_additional_consideration``: the minimum aggregate amount payable on exercise of all of
-    them (§5(d)(v)(B)(1)).
-    """
+class _RightsIssuance:
+    """The terms common to an issue of Options, Rights or Convertible Securities (§5(d)(iii), (v)(B))."""
 
     id: str
     date: dt.date
@@ -188,17 +181,21 @@ class OptionIssuance:
 
 
 @dataclass(frozen=True)
-class ConvertibleSecurityIssuance:
+class OptionIssuance(_RightsIssuance):
+    """An issue of Options or Rights to Acquire Common Stock (F/G §5(d)(i)(A), (E), §5(d)(iii)).
+
+    ``max_shares``: the maximum shares of Common Stock issuable on exercise, as the instrument
+    states it, without regard to later adjustment. ``consideration_received``: the Fair Market
+    Value of what the Company received or receives for issuing them (§5(d)(v)(A)).
+    ``min_additional_consideration``: the minimum aggregate amount payable on exercise of all of
+    them (§5(d)(v)(B)(1)).
+    """
+
+
+@dataclass(frozen=True)
+class ConvertibleSecurityIssuance(_RightsIssuance):
     """An issue of Convertible Securities (F/G §5(d)(i)(B), §5(d)(iii)); fields as
     :class:`OptionIssuance`, with conversion or exchange in place of exercise."""
-
-    id: str
-    date: dt.date
-    max_shares: Fraction
-    consideration_received: Fraction
-    min_additional_consideration: Fraction
-    purpose: IssuancePurpose
-    fair_market_value_per_share: Fraction | None
 
 
 @dataclass(frozen=True)
