@@ -68,7 +68,7 @@ def test_unpaid_quarter_accrues_and_compounds_for_g() -> None:
     g = state.series["G"]
     assert g.holdings["C"].shares == 200
     assert holding_accrued_unpaid(g, g.holdings["C"], D(2000, 10, 15)).value == 3000 + 1015
-    assert g.holdings["C"].unpaid_dates == [D(2000, 9, 15)]
+    assert g.holdings["C"].unpaid_dates == (D(2000, 9, 15),)
 
 
 def test_example_ledger_replays_and_reports() -> None:

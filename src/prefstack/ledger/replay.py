@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 from prefstack.calendars import payment_dates
@@ -105,9 +105,10 @@ class Placed:
         return (self.effective_date, ev.kind_rank(self.event), content)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Holding:
-    """One holder's shares of one series and the dividends owed on them."""
+    """One holder's shares of one series and the dividends owed on them. Frozen: replay
+    replaces a holding with a new one (``dataclasses.replace``); readers cannot change it."""
 
     series: str
     holder: str
@@ -115,7 +116,7 @@ class Holding:
     accrual_start: dt.date | None = None
     arrears: Fraction = Fraction(0)
     """Dividends of past Payment Dates not paid (DIV-ACCRUED-UNPAID)."""
-    unpaid_dates: list[dt.date] = field(default_factory=list)
+    unpaid_dates: tuple[dt.date, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -234,8 +235,8 @@ def replay(placed: Sequence[Placed], as_of: dt.date, known_at: dt.datetime | Non
         _apply(state, item)
         state.events_applied += 1
     for series_state in state.series.values():
-        for holding in series_state.holdings.values():
-            _roll(series_state, holding, as_of, inclusive=True)
+        for holder in list(series_state.holdings):
+            _roll(series_state, holder, as_of, inclusive=True)
     return state
 
 
@@ -340,7 +341,7 @@ def _apply_issue(state: LedgerState, item: Placed, event: ev.PreferredIssued) ->
     if holding.shares and holding.accrual_start is not None and holding.accrual_start != event.date:
         # Shares added to an existing holding mid-period: dividends on them accrue from their
         # own issue date, which the holding's single accrual start cannot express.
-        _roll(s, holding, event.date, inclusive=True)
+        holding = _roll(s, event.holder, event.date, inclusive=True)
         if holding.accrual_start != event.date:
             raise LedgerRuleError(
                 item,
@@ -349,9 +350,11 @@ def _apply_issue(state: LedgerState, item: Placed, event: ev.PreferredIssued) ->
                 "additional shares for an existing holder must be issued on a Payment Date "
                 f"(the holding accrues from {holding.accrual_start})",
             )
-    holding.shares += event.shares
-    if holding.accrual_start is None:
-        holding.accrual_start = event.date
+    s.holdings[event.holder] = replace(
+        holding,
+        shares=holding.shares + event.shares,
+        accrual_start=holding.accrual_start if holding.accrual_start is not None else event.date,
+    )
     s.shares_ever_issued += event.shares
 
 
@@ -459,20 +462,35 @@ def election_for(state: LedgerState, terms: SeriesTerms, holder: str, payment_da
     ), f"election received {found.date} ({notice_days.cite if notice_days else terms.dividends.forms.cite})"
 
 
-def _roll(s: SeriesState, holding: Holding, to: dt.date, *, inclusive: bool) -> None:
-    """Move a holding's accrual start past every Payment Date up to ``to`` for which no
-    payment was recorded: each such quarter's dividend becomes arrears (G §2(b))."""
+def rolled(s: SeriesState, holding: Holding, to: dt.date, *, inclusive: bool) -> Holding:
+    """The holding moved past every Payment Date up to ``to`` for which no payment was
+    recorded: each such quarter's dividend becomes arrears (G §2(b)). Pure: ``s`` and
+    ``holding`` are not changed."""
     if holding.accrual_start is None or holding.shares == 0:
-        return
+        return holding
     last = to if inclusive else to - dt.timedelta(days=1)
-    for day in payment_dates(s.terms, holding.accrual_start, last):
-        quarter = period_dividend(s.terms, holding.shares, holding.accrual_start, day, holding.arrears)
+    start, arrears, unpaid = holding.accrual_start, holding.arrears, list(holding.unpaid_dates)
+    for day in payment_dates(s.terms, start, last):
+        quarter = period_dividend(s.terms, holding.shares, start, day, arrears)
         assert isinstance(quarter.value, Fraction)
-        holding.arrears += quarter.value
-        holding.accrual_start = day
-        holding.unpaid_dates.append(day)
-        if day not in s.unpaid_payment_dates:
-            s.unpaid_payment_dates.append(day)
+        arrears += quarter.value
+        start = day
+        unpaid.append(day)
+    if start == holding.accrual_start:
+        return holding
+    return replace(holding, accrual_start=start, arrears=arrears, unpaid_dates=tuple(unpaid))
+
+
+def _roll(s: SeriesState, holder: str, to: dt.date, *, inclusive: bool) -> Holding:
+    """Replay only: store :func:`rolled` for ``holder`` and note the unpaid Payment Dates."""
+    before = s.holdings[holder]
+    after = rolled(s, before, to, inclusive=inclusive)
+    if after is not before:
+        s.holdings[holder] = after
+        for day in after.unpaid_dates[len(before.unpaid_dates) :]:
+            if day not in s.unpaid_payment_dates:
+                s.unpaid_payment_dates.append(day)
+    return after
 
 
 def _apply_payment(state: LedgerState, item: Placed, event: ev.DividendPayment) -> None:
@@ -488,14 +506,19 @@ def _apply_payment(state: LedgerState, item: Placed, event: ev.DividendPayment) 
         holding = s.holdings[holder]
         if holding.shares == 0 or holding.accrual_start is None or holding.accrual_start >= event.date:
             continue
-        _roll(s, holding, event.date, inclusive=False)
+        holding = _roll(s, holder, event.date, inclusive=False)
+        assert holding.accrual_start is not None
         quarter = period_dividend(terms, holding.shares, holding.accrual_start, event.date, holding.arrears)
         assert isinstance(quarter.value, Fraction)
-        holding.accrual_start = event.date
         if event.outcome == "not_legally_available":
-            holding.arrears += quarter.value
-            holding.unpaid_dates.append(event.date)
+            s.holdings[holder] = replace(
+                holding,
+                accrual_start=event.date,
+                arrears=holding.arrears + quarter.value,
+                unpaid_dates=(*holding.unpaid_dates, event.date),
+            )
             continue
+        s.holdings[holder] = replace(holding, accrual_start=event.date)
         election, why = election_for(state, terms, holder, event.date)
         registration_ok = state.common_issued_as_dividends == 0 or bool(state.registration_effective)
         if election.common:
@@ -523,7 +546,8 @@ def _apply_payment(state: LedgerState, item: Placed, event: ev.DividendPayment) 
     for record in paid:
         if record.payment.pik_shares is not None:
             assert isinstance(record.payment.pik_shares.value, Fraction)
-            s.holdings[record.holder].shares += record.payment.pik_shares.value
+            h = s.holdings[record.holder]
+            s.holdings[record.holder] = replace(h, shares=h.shares + record.payment.pik_shares.value)
         if record.payment.common_shares is not None:
             assert isinstance(record.payment.common_shares.value, int)
             state.common_issued_as_dividends += record.payment.common_shares.value
@@ -545,16 +569,18 @@ def _apply_arrears_paid(state: LedgerState, item: Placed, event: ev.ArrearsPaid)
     if event.series != "G":
         _series_g_blocker(state, item, ActionKind.DIVIDEND, f"Series {event.series}")
     total = Fraction(0)
-    for holding in s.holdings.values():
-        _roll(s, holding, event.date, inclusive=True)
-        total += holding.arrears / s.terms.original_issue_price.value
+    for holder in list(s.holdings):
+        total += _roll(s, holder, event.date, inclusive=True).arrears / s.terms.original_issue_price.value
     if total == 0:
         raise LedgerRuleError(item, "series", "F §2(d)", f"Series {event.series} has no accrued and unpaid dividends")
     _check_authorized(item, s, total, "series")
-    for holding in s.holdings.values():
-        holding.shares += holding.arrears / s.terms.original_issue_price.value
-        holding.arrears = Fraction(0)
-        holding.unpaid_dates.clear()
+    for holder, holding in list(s.holdings.items()):
+        s.holdings[holder] = replace(
+            holding,
+            shares=holding.shares + holding.arrears / s.terms.original_issue_price.value,
+            arrears=Fraction(0),
+            unpaid_dates=(),
+        )
     s.shares_ever_issued += total
     s.pik_shares_issued += total
 
@@ -603,8 +629,9 @@ def _apply_conversion(state: LedgerState, item: Placed, event: ev.Conversion) ->
         )
     except InputError as exc:
         raise LedgerRuleError(item, exc.field, exc.clause, exc.problem) from exc
-    holding.arrears -= holding.arrears * portion
-    holding.shares -= event.shares
+    s.holdings[event.holder] = replace(
+        holding, arrears=holding.arrears - holding.arrears * portion, shares=holding.shares - event.shares
+    )
     common = result.common_shares.value
     dividend_common = result.dividends.common_shares.value
     assert isinstance(common, int) and isinstance(dividend_common, int)
@@ -679,9 +706,8 @@ def _series_g_blocker(
     redemptions on Parity (and Junior) Securities (DB-ARREARS)."""
     g = state.series["G"]
     arrears = Fraction(0)
-    for holding in g.holdings.values():
-        _roll(g, holding, item.effective_date, inclusive=True)
-        arrears += holding.arrears
+    for holder in list(g.holdings):
+        arrears += _roll(g, holder, item.effective_date, inclusive=True).arrears
     if arrears == 0:
         return
     action = ProposedAction(
@@ -732,8 +758,11 @@ def _apply_redemption(state: LedgerState, item: Placed, event: ev.Redemption) ->
         redeemed = part.shares_redeemed.value
         assert isinstance(redeemed, Fraction)
         if redeemed:
-            holding.arrears -= holding.arrears * redeemed / holding.shares
-            holding.shares -= redeemed
+            s.holdings[part.holder] = replace(
+                holding,
+                arrears=holding.arrears - holding.arrears * redeemed / holding.shares,
+                shares=holding.shares - redeemed,
+            )
     s.obligation = result.obligation
     s.redemptions.append(result)
 
@@ -775,13 +804,14 @@ def _apply_liquidation(state: LedgerState, item: Placed, event: ev.Liquidation) 
         raise LedgerRuleError(item, exc.field, exc.clause, exc.problem) from exc
     state.liquidated_on = event.date
     for name in ("F", "G"):
-        for holding in state.series[name].holdings.values():
-            holding.shares = Fraction(0)
-            holding.arrears = Fraction(0)
+        holdings = state.series[name].holdings
+        for holder, holding in list(holdings.items()):
+            holdings[holder] = replace(holding, shares=Fraction(0), arrears=Fraction(0))
 
 
 def holding_accrued_unpaid(s: SeriesState, holding: Holding, as_of: dt.date) -> Explained:
-    """Accrued but unpaid dividends on a holding at ``as_of`` (DIV-ACCRUED-UNPAID)."""
-    _roll(s, holding, as_of, inclusive=True)
+    """Accrued but unpaid dividends on a holding at ``as_of`` (DIV-ACCRUED-UNPAID). Pure:
+    neither ``s`` nor ``holding`` is changed, whatever the date asked."""
+    holding = rolled(s, holding, as_of, inclusive=True)
     start = holding.accrual_start if holding.accrual_start is not None else as_of
     return accrued_unpaid(s.terms, holding.shares, start, as_of, holding.arrears)
