@@ -44,6 +44,10 @@ def day(n: int) -> dt.date:
     return dt.date(2001, 1, 1) + dt.timedelta(days=n)
 
 
+ISSUED = dt.date(2000, 8, 2)
+"""The Original Issuance Date the fold counts from in these tests (F §1(b)): before every day(n)."""
+
+
 def issue(
     ident: str, n: int, shares: int, per_share: str, fmv: str, purpose: IssuancePurpose = P.NONE
 ) -> CommonStockIssuance:
@@ -74,7 +78,9 @@ def option(
 
 
 def run(actions: Sequence[Action], terms: SeriesTerms = F, outstanding: Fraction = OUTSTANDING) -> ConversionPriceState:
-    return conversion_price_history(terms, initial_common_outstanding=outstanding, actions=actions)
+    return conversion_price_history(
+        terms, original_issuance_date=ISSUED, initial_common_outstanding=outstanding, actions=actions
+    )
 
 
 # §5(d)(iv): the formula ----------------------------------------------------------------
@@ -396,7 +402,7 @@ def test_as_of_ignores_later_actions_f_5_d() -> None:
     """F §5(d): as of day 1 only the first issue counts."""
     actions = [issue("a", 1, 1_000_000, "25", "30"), StockSplit(day(2), Fraction(2))]
     assert conversion_price_history(
-        F, initial_common_outstanding=OUTSTANDING, actions=actions, as_of=day(1)
+        F, original_issuance_date=ISSUED, initial_common_outstanding=OUTSTANDING, actions=actions, as_of=day(1)
     ).conversion_price == Fraction("23.86")
 
 

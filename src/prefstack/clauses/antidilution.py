@@ -418,11 +418,14 @@ class _Option:
     purpose: IssuancePurpose
     exercised: Fraction
     kind: str
+    before_issuance: bool = False
+    """Issued on or before the series' Original Issuance Date: never deemed issued (§5(d)(iii))."""
 
 
 @dataclass
 class _Work:
     terms: SeriesTerms
+    original_issuance_date: dt.date
     price: Fraction
     carry: Fraction
     outstanding: Fraction
@@ -726,6 +729,20 @@ def _readjust(
         )
     basis = record.basis
     unexercised = basis.max_shares - record.exercised
+    if record.before_issuance:
+        work.decide(
+            action.date,
+            f"{'expiry' if isinstance(action, OptionExpiry) else 'share count change'} {action.id}",
+            Explained(
+                "conversion_price",
+                work.price,
+                clause,
+                inputs={"option": action.id, "original_issuance_date": work.original_issuance_date},
+                formula="issued on or before the Original Issuance Date, never deemed issued: nothing to readjust",
+                interpretations=(reading("AD-ORIGINAL-ISSUANCE-DATE"),),
+            ),
+        )
+        return
     if isinstance(action, OptionExpiry):
         if unexercised == 0:
             raise InputError("shares", clause, f"no unexercised shares of {action.id!r} are left to expire")
@@ -752,7 +769,9 @@ def _readjust(
         }
         interp = reading("AD-COUNT-CHANGE-BASIS")
     work.bases[action.id] = new_basis
-    replay = _run(work.terms, initial_outstanding, actions[:index], dict(work.bases), replaying=True)
+    replay = _run(
+        work.terms, work.original_issuance_date, initial_outstanding, actions[:index], dict(work.bases), replaying=True
+    )
     before = work.price
     work.price = replay.price
     work.carry = replay.carry
@@ -822,8 +841,90 @@ def _entitle(work: _Work, date: dt.date, section: str, description: str, per_com
     work.decide(date, description, explained)
 
 
+def _before_issuance(work: _Work, action: Action, replaying: bool) -> bool:
+    """Actions dated on or before the series' Original Issuance Date (F §1(b)): §5(d)-(h) apply
+    only to what the Company does "after the Original Issuance Date", so they change the Common
+    Stock outstanding and nothing else — no adjustment, no basket count, no deemed issue, no
+    entitlement (interpretation AD-ORIGINAL-ISSUANCE-DATE). Returns whether it handled ``action``."""
+    if action.date > work.original_issuance_date or isinstance(
+        action, (SeriesWaiver, AdditionalReservedEmployeeShares)
+    ):
+        return False
+    note = f"on or before the Original Issuance Date {work.original_issuance_date}: {work.cite('§5(d)')} does not apply"
+    if isinstance(action, CommonStockIssuance):
+        clause = work.cite("§5(d)(i)(C)")
+        if action.id in work.issued_ids:
+            raise InputError("id", clause, f"issuance id {action.id!r} is used twice")
+        work.issued_ids.add(action.id)
+        work.outstanding += _fraction(action.shares, "shares", clause, positive=True)
+        label = f"issue {action.id}"
+    elif isinstance(action, (OptionIssuance, ConvertibleSecurityIssuance)):
+        clause = work.cite("§5(d)(iii)")
+        if action.id in work.issued_ids:
+            raise InputError("id", clause, f"issuance id {action.id!r} is used twice")
+        work.issued_ids.add(action.id)
+        basis = work.bases.get(action.id) or _Basis(
+            _fraction(action.max_shares, "max_shares", clause, positive=True),
+            _fraction(action.consideration_received, "consideration_received", clause),
+            _fraction(action.min_additional_consideration, "min_additional_consideration", clause),
+        )
+        kind = "Option" if isinstance(action, OptionIssuance) else "Convertible Security"
+        work.options[action.id] = _Option(basis, action.purpose, Fraction(0), kind, before_issuance=True)
+        label = f"issue of rights {action.id}"
+    elif isinstance(action, OptionExercise):
+        return False
+    elif isinstance(action, (OptionExpiry, OptionShareCountChange)):
+        clause = work.cite("§5(d)(iii)(B)" if isinstance(action, OptionExpiry) else "§5(d)(iii)(C)")
+        if action.id not in work.options:
+            raise InputError(
+                "id", clause, f"no Option or Convertible Security {action.id!r} was issued before {action.date}"
+            )
+        label = f"{'expiry' if isinstance(action, OptionExpiry) else 'share count change'} {action.id}"
+    elif isinstance(action, StockSplit):
+        clause = work.cite("§5(e)")
+        work.outstanding *= _fraction(
+            action.new_shares_per_old_share, "new_shares_per_old_share", clause, positive=True
+        )
+        label = "stock split"
+    elif isinstance(action, Combination):
+        clause = work.cite("§5(e)")
+        work.outstanding /= _fraction(
+            action.old_shares_per_new_share, "old_shares_per_new_share", clause, positive=True
+        )
+        label = "combination"
+    elif isinstance(action, StockDividendOnCommon):
+        clause = work.cite("§5(f)")
+        work.outstanding += _fraction(action.shares, "shares", clause, positive=True)
+        label = "stock dividend"
+    elif isinstance(action, OtherDistribution):
+        clause, label = work.cite("§5(g)"), action.securities
+    elif isinstance(action, Reclassification):
+        clause, label = work.cite("§5(h)"), action.description
+    else:  # pragma: no cover - the Action union is closed
+        raise InputError("actions", work.cite("§5(d)"), f"not an action the clauses judge: {type(action).__name__}")
+    if not replaying:
+        work.decide(
+            action.date,
+            label,
+            Explained(
+                "conversion_price",
+                work.price,
+                clause,
+                inputs={
+                    "original_issuance_date": work.original_issuance_date,
+                    "common_outstanding_after": work.outstanding,
+                },
+                formula=note,
+                interpretations=(reading("AD-ORIGINAL-ISSUANCE-DATE"),),
+            ),
+        )
+    return True
+
+
 def _apply(work: _Work, actions: Sequence[Action], index: int, initial: Fraction, replaying: bool) -> None:
     action = actions[index]
+    if _before_issuance(work, action, replaying):
+        return
     if isinstance(action, CommonStockIssuance):
         clause = work.cite("§5(d)(v)(A)")
         if action.id in work.issued_ids:
@@ -1065,6 +1166,7 @@ def _apply(work: _Work, actions: Sequence[Action], index: int, initial: Fraction
 
 def _run(
     terms: SeriesTerms,
+    original_issuance_date: dt.date,
     initial_outstanding: Fraction,
     actions: Sequence[Action],
     bases: dict[str, _Basis],
@@ -1073,6 +1175,7 @@ def _run(
 ) -> _Work:
     work = _Work(
         terms=terms,
+        original_issuance_date=original_issuance_date,
         price=terms.conversion.initial_conversion_price.value,
         carry=Fraction(0),
         outstanding=initial_outstanding,
@@ -1089,6 +1192,7 @@ def _run(
 def conversion_price_history(
     terms: SeriesTerms,
     *,
+    original_issuance_date: dt.date,
     initial_common_outstanding: Fraction,
     actions: Sequence[Action],
     as_of: dt.date | None = None,
@@ -1096,9 +1200,11 @@ def conversion_price_history(
     """Fold ``actions`` (in order, dates not decreasing) into the Conversion Price of the series.
 
     Starts at the initial Conversion Price (F $24.00, G $36.00, §5(a)) with
-    ``initial_common_outstanding`` shares of Common Stock outstanding on the Original Issuance
-    Date. ``as_of``: only actions dated on or before it count. Pure: the result depends on
-    the arguments alone.
+    ``initial_common_outstanding`` shares of Common Stock outstanding at the start of
+    ``actions``. Actions dated on or before the series' own ``original_issuance_date`` (F §1(b))
+    only change the Common Stock outstanding (AD-ORIGINAL-ISSUANCE-DATE); each series counts its
+    baskets from its own date. ``as_of``: only actions dated on or before it count. Pure: the
+    result depends on the arguments alone.
     """
     clause = for_series(terms.series, "§5(d)")
     _fraction(initial_common_outstanding, "initial_common_outstanding", clause)
@@ -1108,7 +1214,7 @@ def conversion_price_history(
             raise InputError("actions", clause, f"actions must be in date order: {action.date} comes after {previous}")
         previous = action.date
     selected = [a for a in actions if as_of is None or a.date <= as_of]
-    work = _run(terms, initial_common_outstanding, selected, {}, replaying=False)
+    work = _run(terms, original_issuance_date, initial_common_outstanding, selected, {}, replaying=False)
     counted = set(work.usage) | set(_CAPS)
     usage = {
         purpose: BasketUsage(purpose, work.usage.get(purpose, Fraction(0)), work.cap(purpose))

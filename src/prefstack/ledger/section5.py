@@ -136,8 +136,13 @@ def conversion_price_state(state: LedgerState, series: str, as_of: dt.date | Non
             f"{series} §5(d)(iv)",
             "the ledger records issues of Common Stock but no opening common_outstanding balance",
         )
+    s = state.series[series]
+    # A series not yet issued by ``day``: every action so far precedes its Original Issuance
+    # Date, so its price is the initial one (AD-ORIGINAL-ISSUANCE-DATE).
+    issued_on = s.original_issuance_date if s.original_issuance_date is not None else day
     result = ad.conversion_price_history(
-        state.series[series].terms,
+        s.terms,
+        original_issuance_date=issued_on,
         initial_common_outstanding=Fraction(opening or 0),
         actions=[a for a in state.section5_actions if a.date <= day],
         as_of=day,
