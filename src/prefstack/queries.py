@@ -13,7 +13,6 @@ from fractions import Fraction
 from typing import Any
 
 from prefstack.clauses import antidilution as ad
-from prefstack.clauses.conversion import convert
 from prefstack.clauses.liquidation import (
     NON_CASH_METHODS,
     JuniorHolding,
@@ -29,7 +28,7 @@ from prefstack.clauses.voting import series_voting_power, votes
 from prefstack.errors import CitationError, InputError
 from prefstack.explain import Explained, display
 from prefstack.ledger import section5
-from prefstack.ledger.replay import NO_PREFERRED_SPLIT, LedgerState, holding_accrued_unpaid
+from prefstack.ledger.replay import NO_PREFERRED_SPLIT, LedgerState, conversion_decision, holding_accrued_unpaid
 from prefstack.numeric import to_decimal_string
 
 
@@ -41,28 +40,16 @@ def _fr(x: Explained) -> Fraction:
 def conversion_quote(
     state: LedgerState, series: str, holder: str, shares: Fraction, funds_legally_available: Fraction | None
 ) -> dict[str, Any]:
-    """F/G §5(a)-(c): what converting ``shares`` of ``holder`` on the state's date gives."""
-    s = state.series[series]
-    clause = f"{series} §5(a)"
-    holding = s.holdings.get(holder)
-    if holding is None or holding.shares == 0:
-        raise InputError("--holder", clause, f"{holder!r} holds no Series {series} shares on {state.as_of}")
-    if shares <= 0 or shares > holding.shares:
-        raise InputError("--shares", clause, f"must be above 0 and at most the {display(holding.shares)} held")
-    accrued = holding_accrued_unpaid(s, holding, state.as_of)
-    on_converted = _fr(accrued) * shares / holding.shares
-    price = section5.conversion_price_state(state, series).conversion_price_explained()
-    funds = funds_legally_available if funds_legally_available is not None else on_converted
-    fmv = section5.fair_market_value_on(state, state.as_of) if funds < on_converted else None
-    result = convert(
-        s.terms,
-        shares=shares,
-        conversion_price=price,
-        conversion_date=state.as_of,
-        accrued_unpaid_dividends=on_converted,
-        funds_legally_available=funds,
-        common_fair_market_value=fmv,
-    )
+    """F/G §5(a)-(c): what converting ``shares`` of ``holder`` on the state's date gives — the
+    same rule (:func:`~prefstack.ledger.replay.conversion_decision`) as the ``conversion`` event,
+    cut-offs included."""
+    try:
+        decision = conversion_decision(
+            state, series, holder, shares, state.as_of, funds_legally_available=funds_legally_available
+        )
+    except InputError as exc:
+        raise InputError(f"--{exc.field}", exc.clause, exc.problem) from exc
+    result, price, on_converted = decision.result, decision.conversion_price, _fr(decision.accrued_unpaid)
     return {
         "series": series,
         "holder": holder,

@@ -585,59 +585,119 @@ def _apply_arrears_paid(state: LedgerState, item: Placed, event: ev.ArrearsPaid)
     s.pik_shares_issued += total
 
 
-def _apply_conversion(state: LedgerState, item: Placed, event: ev.Conversion) -> None:
-    s = state.series[event.series]
-    clause = f"{event.series} §5(a)"
-    holding = _require_holder(state, item, event.series, event.holder, clause)
-    if event.shares > holding.shares:
-        raise LedgerRuleError(
-            item, "shares", clause, f"converting {event.shares} shares but {event.holder} holds {holding.shares}"
+@dataclass(frozen=True)
+class ConversionDecision:
+    """What converting ``shares`` of a holding on a date gives (F/G §5(a)-(c)): the one rule behind
+    both the ``conversion`` event and the ``convert`` question."""
+
+    series: str
+    holder: str
+    shares: Fraction
+    holding: Holding
+    conversion_date: dt.date
+    accrued_unpaid: Explained
+    """On the converted shares (§5(c)(iii))."""
+    conversion_price: Explained
+    result: ConversionResult
+
+
+def conversion_decision(
+    state: LedgerState,
+    series: str,
+    holder: str,
+    shares: Fraction,
+    surrender_date: dt.date,
+    *,
+    funds_legally_available: Fraction | None,
+    conditioned_on_offering_closing: dt.date | None = None,
+) -> ConversionDecision:
+    """F/G §5(a)-(c) on the state reached: who may convert what and when (the liquidation and
+    §6(j) / G §6(i) redemption cut-offs), the Conversion Price in effect, the Common Stock and cash
+    for the fraction, and the accrued dividends settled. Raises :class:`InputError` naming the
+    field and clause, or :class:`ConversionRightsTerminated`. Pure: the state is not changed."""
+    s = state.series[series]
+    clause = f"{series} §5(a)"
+    if s.original_issuance_date is None:
+        raise InputError("series", clause, f"no Series {series} shares have been issued by {surrender_date}")
+    holding = s.holdings.get(holder)
+    if holding is None or holding.shares == 0:
+        known = ", ".join(sorted(h for h, v in s.holdings.items() if v.shares)) or "none"
+        raise InputError("holder", clause, f"{holder!r} holds no Series {series} shares (holders: {known})")
+    if shares <= 0 or shares > holding.shares:
+        raise InputError(
+            "shares", clause, f"converting {display(shares)} shares but {holder} holds {display(holding.shares)}"
         )
-    try:
-        ensure_conversion_allowed(
-            s.terms,
-            conversion_date=event.date,
-            liquidation_payment_date=state.liquidation_fixed_for,
-            redemption_date=s.called_for,
-            redemption_payment_defaulted=False,
-        )
-    except ConversionRightsTerminated as exc:
-        raise LedgerRuleError(item, "date", exc.clause, str(exc)) from exc
+    ensure_conversion_allowed(
+        s.terms,
+        conversion_date=surrender_date,
+        liquidation_payment_date=state.liquidation_fixed_for,
+        redemption_date=s.called_for,
+        redemption_payment_defaulted=False,
+    )
     timing = conversion_timing(
         s.terms,
-        surrender_date=event.date,
-        conditioned_on_underwritten_offering=event.conditioned_on_offering_closing is not None,
-        offering_closing_date=event.conditioned_on_offering_closing,
+        surrender_date=surrender_date,
+        conditioned_on_underwritten_offering=conditioned_on_offering_closing is not None,
+        offering_closing_date=conditioned_on_offering_closing,
     )
     on = timing.date
     accrued = holding_accrued_unpaid(s, holding, on)
     assert isinstance(accrued.value, Fraction)
-    portion = event.shares / holding.shares
-    converted_accrued = accrued.value * portion
-    price = section5.conversion_price_state(state, event.series, on).conversion_price_explained()
-    funds = event.funds_legally_available if event.funds_legally_available is not None else converted_accrued
+    converted_accrued = accrued.value * shares / holding.shares
+    price = section5.conversion_price_state(state, series, on).conversion_price_explained()
+    funds = funds_legally_available if funds_legally_available is not None else converted_accrued
     fmv = section5.fair_market_value_on(state, on) if funds < converted_accrued else None
+    result = convert(
+        s.terms,
+        shares=shares,
+        conversion_price=price,
+        conversion_date=on,
+        accrued_unpaid_dividends=converted_accrued,
+        funds_legally_available=funds,
+        common_fair_market_value=fmv,
+    )
+    on_converted = Explained(
+        "accrued_unpaid_on_converted_shares",
+        converted_accrued,
+        f"{series} §5(c)(iii)",
+        inputs={"shares_converted": shares, "holding_before": holding.shares},
+        formula="accrued_unpaid x shares_converted / holding_before",
+        parts=(accrued,),
+    )
+    return ConversionDecision(series, holder, shares, holding, on, on_converted, price, result)
+
+
+def _apply_conversion(state: LedgerState, item: Placed, event: ev.Conversion) -> None:
+    s = state.series[event.series]
+    _require_holder(state, item, event.series, event.holder, f"{event.series} §5(a)")
     try:
-        result = convert(
-            s.terms,
-            shares=event.shares,
-            conversion_price=price,
-            conversion_date=on,
-            accrued_unpaid_dividends=converted_accrued,
-            funds_legally_available=funds,
-            common_fair_market_value=fmv,
+        decision = conversion_decision(
+            state,
+            event.series,
+            event.holder,
+            event.shares,
+            event.date,
+            funds_legally_available=event.funds_legally_available,
+            conditioned_on_offering_closing=event.conditioned_on_offering_closing,
         )
+    except ConversionRightsTerminated as exc:
+        raise LedgerRuleError(item, "date", exc.clause, str(exc)) from exc
     except InputError as exc:
         raise LedgerRuleError(item, exc.field, exc.clause, exc.problem) from exc
+    holding, on, result = decision.holding, decision.conversion_date, decision.result
+    portion = event.shares / holding.shares
     s.holdings[event.holder] = replace(
         holding, arrears=holding.arrears - holding.arrears * portion, shares=holding.shares - event.shares
     )
     common = result.common_shares.value
     dividend_common = result.dividends.common_shares.value
     assert isinstance(common, int) and isinstance(dividend_common, int)
-    state.section5_actions.append(
-        section5.excluded_issue(item.source, on, common, ad.IssuancePurpose.CONVERSION_OF_PREFERRED)
-    )
+    # A conversion of less than one share's worth of Common Stock issues none (cash for the
+    # fraction only, §5(b)): nothing is added to the Common Stock outstanding.
+    if common:
+        state.section5_actions.append(
+            section5.excluded_issue(item.source, on, common, ad.IssuancePurpose.CONVERSION_OF_PREFERRED)
+        )
     if dividend_common:
         state.section5_actions.append(
             section5.excluded_issue(
@@ -645,20 +705,7 @@ def _apply_conversion(state: LedgerState, item: Placed, event: ev.Conversion) ->
             )
         )
     s.conversions.append(
-        ConversionRecord(
-            event.series,
-            event.holder,
-            on,
-            event.shares,
-            Explained(
-                "accrued_unpaid_on_converted_shares",
-                converted_accrued,
-                f"{event.series} §5(c)(iii)",
-                inputs={"shares_converted": event.shares, "holding_before": holding.shares + event.shares},
-                parts=[accrued],
-            ),
-            result,
-        )
+        ConversionRecord(event.series, event.holder, on, event.shares, decision.accrued_unpaid, result)
     )
 
 
