@@ -18,6 +18,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
+from typing import assert_never
 
 from prefstack.calendars import payment_dates
 from prefstack.clauses import antidilution as ad
@@ -137,8 +138,68 @@ class ConversionRecord:
     result: ConversionResult
 
 
+class StateIsReadOnly(PrefstackError):
+    """A reader tried to change a replayed state (only replay's appliers may, before it is sealed)."""
+
+
+class _ReadOnlyDict(dict):  # type: ignore[type-arg]
+    """A dict whose contents can no longer change (a sealed state's mappings)."""
+
+    def _refuse(self, *_args: object, **_kwargs: object) -> None:
+        raise StateIsReadOnly("a replayed state is read-only: readers never change it")
+
+    __setitem__ = __delitem__ = __ior__ = clear = pop = popitem = setdefault = update = _refuse  # type: ignore[assignment]
+
+
+class _ReadOnlyList(list):  # type: ignore[type-arg]
+    """A list whose contents can no longer change (a sealed state's sequences)."""
+
+    def _refuse(self, *_args: object, **_kwargs: object) -> None:
+        raise StateIsReadOnly("a replayed state is read-only: readers never change it")
+
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _refuse  # type: ignore[assignment]
+    append = extend = insert = remove = pop = clear = sort = reverse = _refuse
+
+
+def _sealed(value: object) -> object:
+    if isinstance(value, dict):
+        return _ReadOnlyDict({k: _sealed(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return _ReadOnlyList(_sealed(v) for v in value)
+    if isinstance(value, set):
+        return frozenset(value)
+    if isinstance(value, _Sealable):
+        value.seal()
+    return value
+
+
+class _Sealable:
+    """State that replay builds step by step and then seals: after :meth:`seal` no attribute,
+    mapping or list of it can change (:class:`StateIsReadOnly`). Caches that only memoize a pure
+    function of the state are named in ``_CACHES`` and stay writable."""
+
+    _CACHES: frozenset[str] = frozenset()
+    _is_sealed: bool = False
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if self._is_sealed:
+            raise StateIsReadOnly(f"a replayed state is read-only: cannot set {type(self).__name__}.{name}")
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        raise StateIsReadOnly(f"a replayed state is read-only: cannot delete {type(self).__name__}.{name}")
+
+    def seal(self) -> None:
+        if self._is_sealed:
+            return
+        for name, value in vars(self).items():
+            if name not in self._CACHES:
+                object.__setattr__(self, name, _sealed(value))
+        object.__setattr__(self, "_is_sealed", True)
+
+
 @dataclass
-class SeriesState:
+class SeriesState(_Sealable):
     terms: SeriesTerms
     original_issuance_date: dt.date | None = None
     shares_ever_issued: Fraction = Fraction(0)
@@ -167,8 +228,10 @@ class SeriesState:
 
 
 @dataclass
-class LedgerState:
-    """Everything the ledger says, as of one date."""
+class LedgerState(_Sealable):
+    """Everything the ledger says, as of one date. Sealed by :func:`replay`: read-only from then on."""
+
+    _CACHES = frozenset({"section5_cache"})
 
     as_of: dt.date
     series: dict[str, SeriesState]
@@ -237,6 +300,7 @@ def replay(placed: Sequence[Placed], as_of: dt.date, known_at: dt.datetime | Non
     for series_state in state.series.values():
         for holder in list(series_state.holdings):
             _roll(series_state, holder, as_of, inclusive=True)
+    state.seal()
     return state
 
 
@@ -306,6 +370,10 @@ def _apply(state: LedgerState, item: Placed) -> None:
             _apply_deposit(state, item, event)
         case ev.EventVoided():
             raise AssertionError("void events are removed before replay")
+        case _:
+            # Exhaustive: a kind of the LedgerEvent union without a handler above fails the type
+            # check (mypy --strict) and, should it ever run, replay itself.
+            assert_never(event)
 
 
 def _series_started(state: LedgerState, item: Placed, series: str, clause: str) -> SeriesState:
