@@ -642,6 +642,7 @@ def _apply_arrears_paid(state: LedgerState, item: Placed, event: ev.ArrearsPaid)
     if total == 0:
         raise LedgerRuleError(item, "series", "F §2(d)", f"Series {event.series} has no accrued and unpaid dividends")
     _check_authorized(item, s, total, "series")
+    reading("DIV-ARREARS-PIK-ACCRUAL")  # the new shares join the holding's accrual from its last Payment Date
     for holder, holding in list(s.holdings.items()):
         s.holdings[holder] = replace(
             holding,
