@@ -383,6 +383,9 @@ class _Claim:
     clause: str
     basis: str
     parts: tuple[Explained, ...] = ()
+    full_cents: int | None = None
+    """A claim of a fixed amount (a preference, a Liquidation Value): that amount rounded half-up
+    to the cent once, what the holding is paid when its tier is paid in full (LIQ-CENTS)."""
 
 
 def _reference_series(parity: Sequence[ParityHolding]) -> str:
@@ -416,7 +419,9 @@ def _pay_tier(
             for c in claims
         ]
     weights = [c.weight for c in claims]
-    split = apportion_cents(cents, weights)
+    # Claims of fixed amounts share the tier's cents in proportion to their amounts in cents, so
+    # a tier paid in full pays each its own amount to the cent (LIQ-CENTS).
+    split = apportion_cents(cents, [Fraction(c.full_cents) if c.full_cents is not None else c.weight for c in claims])
     whole = sum(weights, Fraction(0))
     out: list[Payout] = []
     for claim, paid in zip(claims, split, strict=True):
@@ -438,7 +443,10 @@ def _pay_tier(
                         "exact entitlement": entitled,
                     },
                     parts=claim.parts,
-                    formula="tier cents x weight / total weights, apportioned to whole cents (Sainte-Lague)",
+                    formula=(
+                        "tier cents x weight / total weights, apportioned to whole cents (Sainte-Lague); "
+                        "a fixed amount's weight is that amount to the cent"
+                    ),
                     interpretations=list(interpretations),
                 ),
                 exact=entitled,
@@ -501,7 +509,15 @@ def waterfall(
     )
 
     senior_claims = [
-        _Claim(Tier.SENIOR, s.name, s.name, s.preference_amount, for_series(ref, "§1(b)"), "preference amount")
+        _Claim(
+            Tier.SENIOR,
+            s.name,
+            s.name,
+            s.preference_amount,
+            for_series(ref, "§1(b)"),
+            "preference amount",
+            full_cents=_cents(s.preference_amount, for_series(ref, "§1(b)")),
+        )
         for s in senior
     ]
     parity_claims = [
@@ -513,6 +529,7 @@ def waterfall(
             p.clause("§3(a)"),
             "full amount (shares x liquidation value per share)",
             parts=(p.liquidation_value_per_share,) if isinstance(p.liquidation_value_per_share, Explained) else (),
+            full_cents=_cents(p.full_amount, p.clause("§3(a)")),
         )
         for p in parity
     ]
@@ -533,8 +550,8 @@ def waterfall(
 
     senior_full = sum((c.weight for c in senior_claims), Fraction(0))
     parity_full = sum((c.weight for c in parity_claims), Fraction(0))
-    senior_cents = min(total_cents, _cents(senior_full, for_series(ref, "§1(b)")))
-    parity_cents = min(total_cents - senior_cents, _cents(parity_full, for_series(ref, "§3(a)")))
+    senior_cents = min(total_cents, sum(c.full_cents or 0 for c in senior_claims))
+    parity_cents = min(total_cents - senior_cents, sum(c.full_cents or 0 for c in parity_claims))
     rest_cents = total_cents - senior_cents - parity_cents
 
     senior_exact = min(total_exact, senior_full)
