@@ -291,6 +291,7 @@ def state(
             series["adjustment_explanations"] = [a.explained.to_dict() for a in price_state.adjustments]
     if not explain:
         for series in report["series"]:
+            series["carried_forward"].pop("explain")
             for holder in series["holders"]:
                 holder.pop("explain")
     if format is Format.json:
@@ -318,14 +319,19 @@ def _print_state(report: dict[str, object], explain: bool) -> None:
     assert isinstance(series_list, list)
     for series in series_list:
         rows = [{c: str(h[c]) for c in columns} for h in series["holders"]]
+        carried = series["carried_forward"]
         title = (
             f"Series {series['series']}: {series['shares_outstanding']} shares outstanding, "
             f"Conversion Price ${series['conversion_price']} ({series['adjustments']} adjustments)"
         )
+        if Fraction(carried["amount"]):
+            title += f", ${carried['amount']} of reductions carried forward ({carried['clause']})"
         out.print(table(title, rows, columns, right=columns[1:]))
         if explain:
             for adjustment in series.get("adjustment_explanations", []):
                 out.print_json(to_json(adjustment))
+            for decision in carried["explain"]:
+                out.print_json(to_json(decision))
             for holder in series["holders"]:
                 out.print_json(to_json(holder["explain"]))
 

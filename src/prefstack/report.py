@@ -6,6 +6,8 @@ import datetime as dt
 from fractions import Fraction
 from typing import Any
 
+from prefstack.citations import for_series
+from prefstack.clauses.antidilution import ConversionPriceState
 from prefstack.clauses.conversion import check_reserve, common_shares_required, conversion_ratio
 from prefstack.clauses.liquidation import liquidation_value_per_share
 from prefstack.clauses.voting import votes
@@ -51,6 +53,23 @@ def holder_figures(s: SeriesState, holder: str, as_of: dt.date, price: Explained
     }
 
 
+def _carried_forward(s: SeriesState, price_state: ConversionPriceState) -> dict[str, Any]:
+    """§5(d)(iv): reductions of the Conversion Price under $.03 not yet made, carried forward to
+    the next adjustment, with the decisions that carried them (AD-CARRY-FORWARD)."""
+    clause = for_series(s.terms.series, "§5(d)(iv)")
+    carried = [
+        d
+        for d in price_state.decisions
+        if d.explained.clause == clause and d.explained.inputs.get("carried_forward_after", 0) != 0
+    ]
+    return {
+        "amount": to_decimal_string(price_state.carried_forward),
+        "clause": clause,
+        "minimum_reduction": to_decimal_string(s.terms.conversion.minimum_reduction.value),
+        "explain": [d.explained.to_dict() for d in carried if price_state.carried_forward],
+    }
+
+
 def state_report(state: LedgerState) -> dict[str, Any]:
     series_out = []
     for name in ("F", "G"):
@@ -69,6 +88,7 @@ def state_report(state: LedgerState) -> dict[str, Any]:
                 "pik_reserve_remaining": display(s.terms.reserved_for_pik_dividends.value - s.pik_shares_issued),
                 "conversion_price": to_decimal_string(_fr(price)),
                 "conversion_price_clause": price.clause,
+                "carried_forward": _carried_forward(s, price_state),
                 "adjustments": len(price_state.adjustments),
                 "below_par_value": price_state.below_par_value,
                 "holders": holders,

@@ -139,3 +139,25 @@ def test_cli_state_shows_prices_per_series(cli, tmp_path: Path) -> None:  # type
     report = json.loads(cli("state", "--ledger", str(path), "--as-of", "2000-12-31", "--format", "json").stdout)
     prices = {s["series"]: s["conversion_price"] for s in report["series"]}
     assert prices == {"F": "24", "G": "18"}
+
+
+def test_reductions_under_three_cents_are_carried_forward_in_state(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """F §5(d)(iv): 50,000 shares for $1,000,000 ($20 a share) on 2001-01-10, FMV $30 (95% = $28.50):
+    24 x (20,000,000 + 1,000,000 / 28.50) / 20,050,000 = 23.98215... -> $23.98, a reduction of
+    $0.02 < $.03: not made, carried forward. `state` shows $24.00 and $0.02 carried forward (F §5(d)(iv))
+    in JSON and text; --explain shows the decision with the exact new price."""
+    exact = Fr(24) * (20_000_000 + Fr(1_000_000) / Fr("28.50")) / 20_050_000
+    assert round(exact, 2) == Fr("23.98")
+    path = tmp_path / "c.yaml"
+    events = [*BASE, _sale(AFTER_BOTH, "small", "50000", "1000000")]
+    path.write_text(yaml.safe_dump({"format": "prefstack-ledger/1", "events": events}))
+    args = ("state", "--ledger", str(path), "--as-of", "2001-02-01")
+    report = json.loads(cli(*args, "--format", "json").stdout)
+    f = report["series"][0]
+    assert f["conversion_price"] == "24" and f["adjustments"] == 0
+    assert f["carried_forward"] == {"amount": "0.02", "clause": "F §5(d)(iv)", "minimum_reduction": "0.03"}
+    explained = json.loads(cli(*args, "--format", "json", "--explain").stdout)["series"][0]["carried_forward"]
+    assert len(explained["explain"]) == 1
+    shown = explained["explain"][0]["inputs"]["exact_new_price"]  # "23.982149888437… (=182720/7619)"
+    assert Fr(shown.split("(=")[1].rstrip(")")) == exact
+    assert "$0.02 of reductions carried forward (F §5(d)(iv))" in cli(*args).stdout
