@@ -108,7 +108,7 @@ def test_series_majority_waiver_prevents_the_adjustment(cli, ledger) -> None:  #
     report = json.loads(
         cli("state", "--as-of", "2001-02-01", "--ledger", ledger(waiver, SALE), "--format", "json").stdout
     )
-    assert [s["conversion_price"] for s in report["series"]] == ["24", "35.48"]
+    assert [s["conversion_price"] for s in report["series"]] == ["24.00", "35.48"]
 
 
 def test_votes_are_whole_shares_on_conversion(cli, ledger) -> None:  # type: ignore[no-untyped-def]

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from collections.abc import Mapping
 from fractions import Fraction
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from prefstack.clauses.dividends import ScheduleRow, pik_schedule
 from prefstack.errors import InputError, PrefstackError
+from prefstack.explain import display
+from prefstack.figures import RATIO, count_text, money_text, quantity_text
 from prefstack.interpretations import registry
 from prefstack.numeric import exact
-from prefstack.output import Format, console, table, to_csv, to_json
+from prefstack.output import Format, console, explanation_text, table, to_csv, to_json
 from prefstack.terms import load_terms
 from prefstack.terms.schema import ScheduleAssumption
 
@@ -272,6 +275,9 @@ def state(
     ] = None,
     format: Annotated[Format, typer.Option("--format", help="table or json")] = Format.table,
     explain: Annotated[bool, typer.Option(help="Include the explanation of every figure")] = False,
+    show_exact: Annotated[
+        bool, typer.Option("--exact", help="Show the exact value beside every rounded figure")
+    ] = False,
 ) -> None:
     """For each series and holder: shares, accrued and unpaid dividends, conversion price and
     ratio, liquidation value and votes; common shares outstanding."""
@@ -297,43 +303,87 @@ def state(
     if format is Format.json:
         print(to_json(report))
         return
-    _print_state(report, explain)
+    _print_state(report, explain, show_exact)
 
 
-def _print_state(report: dict[str, object], explain: bool) -> None:
+def _exact_of(row: Mapping[str, Any], name: str) -> Fraction:
+    """The exact value of a JSON figure (its ``_exact`` sibling when the string was rounded)."""
+    return Fraction(str(row.get(f"{name}_exact", row[name])))
+
+
+def _shown(row: Mapping[str, Any], name: str, kind: str, exact: bool) -> str:
+    """A figure of a report for people: money ``$1,234.56``, shares ``1,234.57``, prices ``$24.00``,
+    ratios to five places; with ``exact`` the exact value beside the rounded one where they differ."""
+    value = _exact_of(row, name)
+    if kind == "money":
+        text = money_text(value)
+    elif kind == "shares":
+        text = quantity_text(value)
+    elif kind == "price":
+        text = money_text(value)
+    elif kind == "ratio":
+        text = quantity_text(value, RATIO)
+    elif kind == "count":
+        text = count_text(int(value))
+    elif kind == "common":
+        text = count_text(int(value)) if value.denominator == 1 else quantity_text(value)
+    else:
+        raise ValueError(f"no display kind {kind!r}")
+    if exact and f"{name}_exact" in row:
+        text += f" (exact {display(value)})"
+    return text
+
+
+_STATE_COLUMNS = (
+    ("holder", "holder", "text"),
+    ("shares", "shares_outstanding", "shares"),
+    ("accrued dividends", "accrued_unpaid_dividends", "money"),
+    ("Conversion Price", "conversion_price", "price"),
+    ("conversion ratio", "conversion_ratio", "ratio"),
+    ("Liquidation Value", "liquidation_value", "money"),
+    ("votes", "votes", "count"),
+)
+
+
+def _print_state(report: dict[str, Any], explain: bool, exact: bool) -> None:
     out = console()
     common = report["common_stock"]
-    assert isinstance(common, dict)
     out.print(f"[bold]State as of {report['as_of']}[/bold] ({report['events_applied']} events applied)")
-    out.print(f"Common Stock outstanding: {common['outstanding']}  authorized: {common['authorized']}")
-    columns = (
-        "holder",
-        "shares_outstanding",
-        "accrued_unpaid_dividends",
-        "conversion_price",
-        "conversion_ratio",
-        "liquidation_value",
-        "votes",
+    outstanding = (
+        _shown(common, "outstanding", "common", exact) if common["outstanding"] is not None else "not recorded"
     )
-    series_list = report["series"]
-    assert isinstance(series_list, list)
-    for series in series_list:
-        rows = [{c: str(h[c]) for c in columns} for h in series["holders"]]
+    authorized = count_text(common["authorized"]) if common["authorized"] is not None else "not recorded"
+    out.print(f"Common Stock outstanding: {outstanding}   authorized: {authorized}")
+    headers = [c[0] for c in _STATE_COLUMNS]
+    for series in report["series"]:
+        rows = [
+            {
+                header: str(h[name]) if kind == "text" else _shown(h, name, kind, exact)
+                for header, name, kind in _STATE_COLUMNS
+            }
+            for h in series["holders"]
+        ]
         carried = series["carried_forward"]
         title = (
-            f"Series {series['series']}: {series['shares_outstanding']} shares outstanding, "
-            f"Conversion Price ${series['conversion_price']} ({series['adjustments']} adjustments)"
+            f"Series {series['series']}: {_shown(series, 'shares_outstanding', 'shares', exact)} shares outstanding, "
+            f"Conversion Price {_shown(series, 'conversion_price', 'price', exact)} "
+            f"({series['conversion_price_clause']}; {series['adjustments']} adjustments)"
         )
-        if Fraction(carried["amount"]):
-            title += f", ${carried['amount']} of reductions carried forward ({carried['clause']})"
-        out.print(table(title, rows, columns, right=columns[1:]))
+        if _exact_of(carried, "amount"):
+            title += (
+                f", {_shown(carried, 'amount', 'money', exact)} of reductions carried forward ({carried['clause']})"
+            )
+        out.print(title)
+        out.print(table("", rows, headers, right=headers[1:]))
         if explain:
             for adjustment in series.get("adjustment_explanations", []):
-                out.print_json(to_json(adjustment))
+                out.print(explanation_text(adjustment, indent=1))
             for decision in carried["explain"]:
-                out.print_json(to_json(decision))
+                out.print(explanation_text(decision, indent=1))
             for holder in series["holders"]:
-                out.print_json(to_json(holder["explain"]))
+                out.print(f"  {holder['holder']}:")
+                for item in holder["explain"].values():
+                    out.print(explanation_text(item, indent=2))
 
 
 # ----------------------------------------------------------------------------- questions

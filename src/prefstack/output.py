@@ -40,5 +40,24 @@ def table(title: str, rows: Sequence[Mapping[str, str]], columns: Sequence[str],
     return out
 
 
+def explanation_text(item: Mapping[str, object], indent: int = 0) -> str:
+    """An explanation (``Explained.to_dict()``) as indented lines: name = value [clause], then its
+    formula, inputs, interpretations and parts."""
+    pad = "  " * indent
+    lines = [f"{pad}{item['name']} = {item['value']}    [{item['clause']}]"]
+    if "formula" in item:
+        lines.append(f"{pad}  formula: {item['formula']}")
+    inputs = item.get("inputs", {})
+    assert isinstance(inputs, Mapping)
+    lines += [f"{pad}  input {key} = {value}" for key, value in inputs.items()]
+    interpretations = item.get("interpretations", [])
+    assert isinstance(interpretations, list)
+    lines += [f"{pad}  interpretation {ident}" for ident in interpretations]
+    parts = item.get("parts", [])
+    assert isinstance(parts, list)
+    lines += [explanation_text(part, indent + 1) for part in parts]
+    return "\n".join(lines)
+
+
 def console() -> Console:
     return Console(width=160, highlight=False, soft_wrap=False)

@@ -11,20 +11,15 @@ from prefstack.clauses.antidilution import ConversionPriceState
 from prefstack.clauses.conversion import check_reserve, common_shares_required, conversion_ratio
 from prefstack.clauses.liquidation import liquidation_value_per_share
 from prefstack.clauses.voting import votes
-from prefstack.explain import Explained, display
+from prefstack.explain import Explained
+from prefstack.figures import COMMON, MONEY, PRICE, RATIO, SHARES, json_figure
 from prefstack.ledger.replay import NO_PREFERRED_SPLIT, LedgerState, SeriesState, holding_accrued_unpaid
 from prefstack.ledger.section5 import conversion_price_state
-from prefstack.numeric import Rounding, round_to, to_decimal_string
 
 
 def _fr(x: Explained) -> Fraction:
     assert isinstance(x.value, (Fraction, int)) and not isinstance(x.value, bool)
     return Fraction(x.value)
-
-
-def _money(x: Fraction, clause: str) -> str:
-    """Dollar figures in reports: half-up to the cent (display; the exact value is kept)."""
-    return str(round_to(x, 2, Rounding.HALF_UP, clause).value)
 
 
 def holder_figures(s: SeriesState, holder: str, as_of: dt.date, price: Explained) -> dict[str, Any]:
@@ -36,14 +31,12 @@ def holder_figures(s: SeriesState, holder: str, as_of: dt.date, price: Explained
     vote = votes(s.terms, holding.shares, _fr(price), issue_price_adjustment=NO_PREFERRED_SPLIT)
     return {
         "holder": holder,
-        "shares_outstanding": display(holding.shares),
-        "shares_outstanding_exact": to_decimal_string(holding.shares),
-        "accrued_unpaid_dividends": _money(_fr(accrued), accrued.clause),
+        **json_figure("shares_outstanding", holding.shares, SHARES),
+        **json_figure("accrued_unpaid_dividends", _fr(accrued), MONEY),
         "unpaid_payment_dates": [d.isoformat() for d in holding.unpaid_dates],
-        "conversion_price": to_decimal_string(_fr(price)),
-        "conversion_ratio": str(round_to(_fr(ratio), 5, Rounding.HALF_UP, "F Sched. 1").value),
-        "conversion_ratio_exact": to_decimal_string(_fr(ratio)),
-        "liquidation_value": _money(_fr(value) * holding.shares, value.clause),
+        **json_figure("conversion_price", _fr(price), PRICE),
+        **json_figure("conversion_ratio", _fr(ratio), RATIO),
+        **json_figure("liquidation_value", _fr(value) * holding.shares, MONEY),
         "votes": int(_fr(vote)),
         "explain": {
             "accrued_unpaid_dividends": accrued.to_dict(),
@@ -63,9 +56,9 @@ def _carried_forward(s: SeriesState, price_state: ConversionPriceState) -> dict[
         if d.explained.clause == clause and d.explained.inputs.get("carried_forward_after", 0) != 0
     ]
     return {
-        "amount": to_decimal_string(price_state.carried_forward),
+        **json_figure("amount", price_state.carried_forward, MONEY),
         "clause": clause,
-        "minimum_reduction": to_decimal_string(s.terms.conversion.minimum_reduction.value),
+        **json_figure("minimum_reduction", s.terms.conversion.minimum_reduction.value, MONEY),
         "explain": [d.explained.to_dict() for d in carried if price_state.carried_forward],
     }
 
@@ -82,11 +75,13 @@ def state_report(state: LedgerState) -> dict[str, Any]:
                 "series": name,
                 "designation": s.terms.designation.value,
                 "original_issuance_date": s.original_issuance_date.isoformat() if s.original_issuance_date else None,
-                "shares_outstanding": display(s.shares_outstanding),
-                "shares_ever_issued": display(s.shares_ever_issued),
-                "authorized_shares": to_decimal_string(s.terms.authorized_shares.value),
-                "pik_reserve_remaining": display(s.terms.reserved_for_pik_dividends.value - s.pik_shares_issued),
-                "conversion_price": to_decimal_string(_fr(price)),
+                **json_figure("shares_outstanding", s.shares_outstanding, SHARES),
+                **json_figure("shares_ever_issued", s.shares_ever_issued, SHARES),
+                **json_figure("authorized_shares", s.terms.authorized_shares.value, SHARES),
+                **json_figure(
+                    "pik_reserve_remaining", s.terms.reserved_for_pik_dividends.value - s.pik_shares_issued, SHARES
+                ),
+                **json_figure("conversion_price", _fr(price), PRICE),
                 "conversion_price_clause": price.clause,
                 "carried_forward": _carried_forward(s, price_state),
                 "adjustments": len(price_state.adjustments),
@@ -130,17 +125,21 @@ def state_report(state: LedgerState) -> dict[str, Any]:
         ]
         check = check_reserve(requirements, authorized_unissued_common=state.common_authorized - outstanding)
         reserve = {
-            "required": display(_fr(check.required)),
-            "authorized_unissued": display(check.available),
+            **json_figure("required", _fr(check.required), SHARES),
+            **json_figure("authorized_unissued", check.available, SHARES),
             "sufficient": check.sufficient,
-            "shortfall": display(_fr(check.shortfall)),
+            **json_figure("shortfall", _fr(check.shortfall), SHARES),
             "clause": check.required.clause,
         }
     return {
         "as_of": state.as_of.isoformat(),
         "events_applied": state.events_applied,
         "common_stock": {
-            "outstanding": display(outstanding) if state.common_outstanding_opening is not None else None,
+            **(
+                json_figure("outstanding", outstanding, COMMON)
+                if state.common_outstanding_opening is not None
+                else {"outstanding": None}
+            ),
             "authorized": state.common_authorized,
             "issued_as_dividends": state.common_issued_as_dividends,
             "reserve_for_conversion": reserve,

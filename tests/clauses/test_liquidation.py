@@ -24,6 +24,7 @@ from prefstack.clauses.liquidation import (
     waterfall,
 )
 from prefstack.errors import InputError
+from prefstack.numeric import Rounding, round_to
 from prefstack.terms import load_terms
 
 F_TERMS = load_terms("F")
@@ -300,7 +301,9 @@ def test_no_holder_gets_less_when_proceeds_rise(table: tuple, cents: int, more: 
 def test_parity_shortfall_shared_in_proportion_to_full_amounts(table: tuple, where: Fraction) -> None:  # type: ignore[type-arg]
     """F §3(a), G §3(a): proceeds between the senior amount and senior + parity: each
     parity holding gets the tier's cents x its full amount / all full amounts, within a
-    cent (LIQ-CENTS, up to three holdings), and nothing goes to the as-converted tier."""
+    cent (LIQ-CENTS, up to three holdings), and nothing goes to the as-converted tier. The
+    full amounts are those "otherwise payable", each to the cent (LIQ-CENTS), so a fully funded
+    holding is paid its own Liquidation Value to the cent."""
     senior, parity, junior = table
     senior_full = sum((s.preference_amount for s in senior), Fraction(0))
     parity_full = sum((p.full_amount for p in parity), Fraction(0))
@@ -310,8 +313,9 @@ def test_parity_shortfall_shared_in_proportion_to_full_amounts(table: tuple, whe
     tier = result.tier_totals[Tier.PARITY].value
     assert isinstance(tier, Fraction)
     paid = [p for p in result.payouts if p.tier is Tier.PARITY]
-    for holding, payout in zip(parity, paid, strict=True):
-        share = tier * holding.full_amount / parity_full
+    to_the_cent = [Fraction(round_to(p.full_amount, 2, Rounding.HALF_UP, "F §3(a)").value) for p in parity]
+    for payable, payout in zip(to_the_cent, paid, strict=True):
+        share = tier * payable / sum(to_the_cent, Fraction(0))
         assert abs(payout.paid - share) < Fraction(1, 100)
     assert result.tier_totals[Tier.AS_CONVERTED].value == 0
 

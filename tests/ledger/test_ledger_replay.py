@@ -77,7 +77,7 @@ def test_example_ledger_replays_and_reports() -> None:
     assert [s["series"] for s in report["series"]] == ["F", "G"]
     f, g = report["series"]
     assert f["original_issuance_date"] == "2000-08-02"
-    assert f["conversion_price"] == "24" and g["conversion_price"] == "36"
+    assert f["conversion_price"] == "24.00" and g["conversion_price"] == "36.00"
     # 22,000,000 opening + 26,329 common dividend + 41,666 on converting 1,000 F (1,000 x 1,000 / 24 = 41,666.67)
     assert report["common_stock"]["outstanding"] == "22067995"
     assert f["holders"][0]["votes"] == int(Fr(f["holders"][0]["shares_outstanding_exact"]) * 1000 / 24)

@@ -138,7 +138,7 @@ def test_cli_state_shows_prices_per_series(cli, tmp_path: Path) -> None:  # type
     path.write_text(yaml.safe_dump({"format": "prefstack-ledger/1", "events": [*BASE, _split(BETWEEN)]}))
     report = json.loads(cli("state", "--ledger", str(path), "--as-of", "2000-12-31", "--format", "json").stdout)
     prices = {s["series"]: s["conversion_price"] for s in report["series"]}
-    assert prices == {"F": "24", "G": "18"}
+    assert prices == {"F": "24.00", "G": "18.00"}
 
 
 def test_reductions_under_three_cents_are_carried_forward_in_state(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -154,7 +154,7 @@ def test_reductions_under_three_cents_are_carried_forward_in_state(cli, tmp_path
     args = ("state", "--ledger", str(path), "--as-of", "2001-02-01")
     report = json.loads(cli(*args, "--format", "json").stdout)
     f = report["series"][0]
-    assert f["conversion_price"] == "24" and f["adjustments"] == 0
+    assert f["conversion_price"] == "24.00" and f["adjustments"] == 0
     assert f["carried_forward"] == {"amount": "0.02", "clause": "F §5(d)(iv)", "minimum_reduction": "0.03"}
     explained = json.loads(cli(*args, "--format", "json", "--explain").stdout)["series"][0]["carried_forward"]
     assert len(explained["explain"]) == 1

@@ -1,0 +1,78 @@
+"""How prefstack writes figures for people and for programs: one convention everywhere.
+
+Clauses compute on exact fractions; this module only *shows* them. Showing rounds half-up
+(ties away from zero), and never feeds back into a computation.
+
+JSON (documented in the README, section "Numbers in JSON", and in each output schema):
+
+- money: a decimal string with exactly two places (``"43442976.34"``);
+- shares of preferred stock: a decimal string with two places, as F Sched. 1 prints them;
+- a Conversion Price or other price per share: two places;
+- a conversion ratio: five places, as F Sched. 1 prints it;
+- shares of Common Stock outstanding: a whole-number string (``"22067995"``), with ``_exact``
+  beside it if a split ever leaves a fraction;
+- quantities a clause makes whole (votes, shares of Common Stock issued on a conversion or as a
+  dividend): JSON integers;
+- wherever the string is not the exact value, a sibling ``<name>_exact`` holds it exactly: a
+  terminating decimal (``"43316.63615595769921875"``) or a fraction ``"p/q"`` (``"240/11"``).
+
+Text: money as ``$43,442,976.34``, shares as ``43,316.64``, counts as ``22,067,995``.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from prefstack.numeric import Rounding, round_to, to_decimal_string
+
+__all__ = [
+    "COMMON",
+    "MONEY",
+    "PRICE",
+    "RATIO",
+    "SHARES",
+    "count_text",
+    "fixed",
+    "json_figure",
+    "money_text",
+    "quantity_text",
+]
+
+MONEY = 2
+SHARES = 2
+COMMON = 0
+PRICE = 2
+RATIO = 5
+
+_SHOWN = "display (half-up; the exact value is kept)"
+
+
+def fixed(value: Fraction | int, places: int) -> str:
+    """``value`` half-up to ``places`` decimals, without separators (JSON)."""
+    return str(round_to(Fraction(value), places, Rounding.HALF_UP, _SHOWN).value)
+
+
+def json_figure(name: str, value: Fraction | int, places: int) -> dict[str, str]:
+    """``{name: fixed(value)}``, plus ``{name_exact: exact}`` when the fixed string is not exact."""
+    shown = fixed(value, places)
+    out = {name: shown}
+    if Fraction(shown) != value:
+        out[f"{name}_exact"] = to_decimal_string(Fraction(value))
+    return out
+
+
+def quantity_text(value: Fraction | int, places: int = SHARES) -> str:
+    """``43,316.64``: thousands separators, ``places`` decimals (half-up)."""
+    shown = round_to(Fraction(value), places, Rounding.HALF_UP, _SHOWN).value
+    return f"{shown:,.{places}f}"
+
+
+def money_text(value: Fraction | int) -> str:
+    """``$43,442,976.34`` (``-$1.50`` when negative)."""
+    text = quantity_text(abs(Fraction(value)), MONEY)
+    return f"-${text}" if value < 0 else f"${text}"
+
+
+def count_text(value: int) -> str:
+    """``22,067,995``."""
+    return f"{value:,}"
