@@ -127,7 +127,10 @@ def to_decimal_string(value: Fraction) -> str:
     places = max(twos, fives)
     scaled = value * (10**places)
     assert scaled.denominator == 1
-    text = str(Decimal(scaled.numerator).scaleb(-places))
-    if "E" in text or "e" in text:
-        text = format(Decimal(scaled.numerator).scaleb(-places), "f")
-    return text
+    # Integer digits and string slicing only: Decimal arithmetic would round to its context's
+    # 28 significant digits, and an exact figure must keep every digit.
+    digits = str(abs(scaled.numerator)).rjust(places + 1, "0")
+    sign = "-" if scaled.numerator < 0 else ""
+    if places == 0:
+        return f"{sign}{digits}"
+    return f"{sign}{digits[:-places]}.{digits[-places:]}"

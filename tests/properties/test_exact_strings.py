@@ -1,0 +1,39 @@
+"""Exact figures written as strings (JSON, CSV, ledger export) keep every digit: reading the string
+back gives the same Fraction, however many digits it has."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from prefstack.numeric import to_decimal_string
+
+
+def test_a_thirty_digit_figure_is_not_cut_to_twenty_eight() -> None:
+    """G §2(a): 20,000 shares compounded at 1.5% for 20 quarters = 20,000 x (203/200)^20, a terminating
+    decimal of 64 significant digits. It used to be written with Decimal's 28 (26937.10013100112075201186036)."""
+    value = 20_000 * Fraction(203, 200) ** 20
+    text = to_decimal_string(value)
+    assert Fraction(text) == value
+    assert text == "26937.1001310011207520118603552482022987538383502960205078125"
+
+
+@settings(max_examples=300, derandomize=True)
+@given(
+    st.integers(min_value=-(10**60), max_value=10**60),
+    st.integers(min_value=0, max_value=80),
+    st.integers(min_value=0, max_value=80),
+)
+def test_terminating_fractions_round_trip(numerator: int, twos: int, fives: int) -> None:
+    value = Fraction(numerator, 2**twos * 5**fives)
+    text = to_decimal_string(value)
+    assert "/" not in text and "e" not in text.lower()
+    assert Fraction(text) == value
+
+
+@settings(max_examples=200, derandomize=True)
+@given(st.fractions(max_denominator=10**12))
+def test_every_fraction_round_trips(value: Fraction) -> None:
+    assert Fraction(to_decimal_string(value)) == value
