@@ -67,7 +67,7 @@ def test_convert_worked_example_of_the_issue(cli, ledger) -> None:  # type: igno
     assert quote["cash_for_fraction"] == "18.78"
     # Arrears of the two unpaid Payment Dates plus 26 days (2000-12-15 to 2001-01-10), on 250 shares:
     expected = 250 * (1000 * Fr(7, 100) * Fr(44, 360) + Fr("17.50") + 1000 * Fr(7, 100) * Fr(26, 360))
-    assert Fr(quote["accrued_unpaid_dividends"]) == expected
+    assert Fr(quote["accrued_unpaid_dividends_exact"]) == expected
     assert quote["dividend_settlement"]["common_shares"] == 0
 
 
@@ -140,7 +140,7 @@ def test_waterfall_pays_exactly_the_proceeds(cli, ledger) -> None:  # type: igno
         ).stdout
     )
     paid = sum(Fr(p["amount"]) for p in result["payouts"])
-    assert paid == 50_000_000 and result["total_paid"] == "50000000"
+    assert paid == 50_000_000 and result["total_paid"] == "50000000.00"
     senior = [p for p in result["payouts"] if p["security"] == "Series C"]
     assert Fr(senior[0]["amount"]) == 10_000_000
 
@@ -188,7 +188,7 @@ def test_waterfall_with_non_cash_proceeds(cli, ledger) -> None:  # type: ignore[
             "json",
         ).stdout
     )
-    assert result["total_distributed"] == "50000000" and result["total_paid"] == "50000000"
+    assert result["total_distributed"] == "50000000.00" and result["total_paid"] == "50000000.00"
     assert result["non_cash"][0]["clause"] == "F §3(c)(i)(A)"
     bad = cli(
         "waterfall",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections.abc import Mapping
 from fractions import Fraction
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -12,11 +11,10 @@ import typer
 
 from prefstack.clauses.dividends import ScheduleRow, pik_schedule
 from prefstack.errors import InputError, PrefstackError
-from prefstack.explain import display
-from prefstack.figures import RATIO, count_text, money_text, quantity_text
+from prefstack.figures import RATIO, SHARES, count_text, exact_of, figure_text, json_figure
 from prefstack.interpretations import registry
 from prefstack.numeric import exact
-from prefstack.output import Format, console, explanation_text, table, to_csv, to_json
+from prefstack.output import Column, Format, console, emit, explanation_text, table, to_json
 from prefstack.terms import load_terms
 from prefstack.terms.schema import ScheduleAssumption
 
@@ -29,8 +27,6 @@ app = typer.Typer(
     no_args_is_help=True,
     help="The certificates of designation of the CAIS Internet Series F and G preferred stock, as software.",
 )
-
-SCHEDULE_COLUMNS = ("date", "incremental_shares", "total_shares", "conversion_ratio", "equivalent_common")
 
 
 def parse_date(text: str, field: str, clause: str) -> dt.date:
@@ -60,7 +56,8 @@ def schedule(
     shares: Annotated[str | None, typer.Option(help="Shares issued (F default: F Sched. 1's 40,000)")] = None,
     through: Annotated[str | None, typer.Option(help="Last date of the schedule (F default: 2005-08-02)")] = None,
     conversion_price: Annotated[str | None, typer.Option(help="Conversion Price (default: the initial one)")] = None,
-    format: Annotated[Format, typer.Option("--format", help="table, json or csv")] = Format.table,
+    format: Annotated[Format, typer.Option("--format", help="table, json, csv or xlsx")] = Format.table,
+    out: Annotated[str | None, typer.Option("--out", help="With --format xlsx: the workbook (FILE.xlsx)")] = None,
     explain: Annotated[bool, typer.Option(help="Show every input and clause behind one row")] = False,
     row: Annotated[
         str | None, typer.Option(help="With --explain: the row's date (default: the first dividend)")
@@ -83,21 +80,43 @@ def schedule(
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     if explain:
-        chosen = _pick_row(result.rows, row)
-        out = chosen.explain()
+        explained = _pick_row(result.rows, row).explain()
         if format is Format.json:
-            print(to_json(out.to_dict()))
+            print(to_json(explained.to_dict()))
         else:
-            print(out.to_text())
+            print(explained.to_text())
         return
-    rows = [r.rounded() for r in result.rows]
-    if format is Format.json:
-        print(to_json(rows))
-    elif format is Format.csv:
-        sys.stdout.write(to_csv(rows, SCHEDULE_COLUMNS))
-    else:
-        title = f"Series {terms.series}: PIK dividend schedule ({'F Sched. 1' if terms.series == 'F' else 'G §2(a)'})"
-        console().print(table(title, rows, SCHEDULE_COLUMNS, right=SCHEDULE_COLUMNS[1:]))
+    records = [_schedule_record(r) for r in result.rows]
+    source = "F Sched. 1" if terms.schedule_assumption is not None else terms.dividends.quarterly_rate.cite
+    title = f"Series {terms.series}: PIK dividend schedule ({source})"
+    emit(records, records, SCHEDULE_COLUMNS, title, format, out=out)
+
+
+SCHEDULE_COLUMNS = (
+    Column("date", "date", "date"),
+    Column("incremental shares", "incremental_shares", "shares"),
+    Column("total shares", "total_shares", "shares"),
+    Column("conversion ratio", "conversion_ratio", "ratio"),
+    Column("equivalent common", "equivalent_common", "shares"),
+)
+
+
+def _schedule_record(row: ScheduleRow) -> dict[str, str]:
+    """A schedule row as F Sched. 1 prints it (2, 2, 5 and 2 places), with the exact values beside."""
+    shown = row.rounded()
+    out = {"date": shown["date"]}
+    for name, places in (
+        ("incremental_shares", SHARES),
+        ("total_shares", SHARES),
+        ("conversion_ratio", RATIO),
+        ("equivalent_common", SHARES),
+    ):
+        value = getattr(row, name).value
+        assert isinstance(value, Fraction)
+        figure = json_figure(name, value, places)
+        assert figure[name] == shown[name]  # the certificate's own rounding, half-up
+        out.update(figure)
+    return out
 
 
 def _assumed(assumption: ScheduleAssumption | None, name: str) -> dt.date:
@@ -273,7 +292,8 @@ def state(
     known_at: Annotated[
         str | None, typer.Option(help="What the ledger said at this time (ISO 8601, UTC offset)")
     ] = None,
-    format: Annotated[Format, typer.Option("--format", help="table or json")] = Format.table,
+    format: Annotated[Format, typer.Option("--format", help="table, json, csv or xlsx")] = Format.table,
+    out: Annotated[str | None, typer.Option("--out", help="With --format xlsx: the workbook (FILE.xlsx)")] = None,
     explain: Annotated[bool, typer.Option(help="Include the explanation of every figure")] = False,
     show_exact: Annotated[
         bool, typer.Option("--exact", help="Show the exact value beside every rounded figure")
@@ -300,49 +320,26 @@ def state(
             series["carried_forward"].pop("explain")
             for holder in series["holders"]:
                 holder.pop("explain")
-    if format is Format.json:
-        print(to_json(report))
+    if format is Format.table:
+        _print_state(report, explain, show_exact)
         return
-    _print_state(report, explain, show_exact)
+    emit(report, _state_records(report), STATE_COLUMNS, f"State as of {report['as_of']}", format, out=out)
 
 
-def _exact_of(row: Mapping[str, Any], name: str) -> Fraction:
-    """The exact value of a JSON figure (its ``_exact`` sibling when the string was rounded)."""
-    return Fraction(str(row.get(f"{name}_exact", row[name])))
-
-
-def _shown(row: Mapping[str, Any], name: str, kind: str, exact: bool) -> str:
-    """A figure of a report for people: money ``$1,234.56``, shares ``1,234.57``, prices ``$24.00``,
-    ratios to five places; with ``exact`` the exact value beside the rounded one where they differ."""
-    value = _exact_of(row, name)
-    if kind == "money":
-        text = money_text(value)
-    elif kind == "shares":
-        text = quantity_text(value)
-    elif kind == "price":
-        text = money_text(value)
-    elif kind == "ratio":
-        text = quantity_text(value, RATIO)
-    elif kind == "count":
-        text = count_text(int(value))
-    elif kind == "common":
-        text = count_text(int(value)) if value.denominator == 1 else quantity_text(value)
-    else:
-        raise ValueError(f"no display kind {kind!r}")
-    if exact and f"{name}_exact" in row:
-        text += f" (exact {display(value)})"
-    return text
-
-
-_STATE_COLUMNS = (
-    ("holder", "holder", "text"),
-    ("shares", "shares_outstanding", "shares"),
-    ("accrued dividends", "accrued_unpaid_dividends", "money"),
-    ("Conversion Price", "conversion_price", "price"),
-    ("conversion ratio", "conversion_ratio", "ratio"),
-    ("Liquidation Value", "liquidation_value", "money"),
-    ("votes", "votes", "count"),
+STATE_COLUMNS = (
+    Column("series", "series"),
+    Column("holder", "holder"),
+    Column("shares", "shares_outstanding", "shares"),
+    Column("accrued dividends", "accrued_unpaid_dividends", "money"),
+    Column("Conversion Price", "conversion_price", "price"),
+    Column("conversion ratio", "conversion_ratio", "ratio"),
+    Column("Liquidation Value", "liquidation_value", "money"),
+    Column("votes", "votes", "count"),
 )
+
+
+def _state_records(report: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{"series": s["series"], **h} for s in report["series"] for h in s["holders"]]
 
 
 def _print_state(report: dict[str, Any], explain: bool, exact: bool) -> None:
@@ -350,29 +347,24 @@ def _print_state(report: dict[str, Any], explain: bool, exact: bool) -> None:
     common = report["common_stock"]
     out.print(f"[bold]State as of {report['as_of']}[/bold] ({report['events_applied']} events applied)")
     outstanding = (
-        _shown(common, "outstanding", "common", exact) if common["outstanding"] is not None else "not recorded"
+        "not recorded" if common["outstanding"] is None else figure_text(common, "outstanding", "common", exact)
     )
     authorized = count_text(common["authorized"]) if common["authorized"] is not None else "not recorded"
     out.print(f"Common Stock outstanding: {outstanding}   authorized: {authorized}")
-    headers = [c[0] for c in _STATE_COLUMNS]
+    columns = STATE_COLUMNS[1:]
+    headers = [c.header for c in columns]
     for series in report["series"]:
-        rows = [
-            {
-                header: str(h[name]) if kind == "text" else _shown(h, name, kind, exact)
-                for header, name, kind in _STATE_COLUMNS
-            }
-            for h in series["holders"]
-        ]
-        carried = series["carried_forward"]
+        rows = [{c.header: figure_text(h, c.key, c.kind, exact) for c in columns} for h in series["holders"]]
+        shares = figure_text(series, "shares_outstanding", "shares", exact)
+        price = figure_text(series, "conversion_price", "price", exact)
         title = (
-            f"Series {series['series']}: {_shown(series, 'shares_outstanding', 'shares', exact)} shares outstanding, "
-            f"Conversion Price {_shown(series, 'conversion_price', 'price', exact)} "
+            f"Series {series['series']}: {shares} shares outstanding, Conversion Price {price} "
             f"({series['conversion_price_clause']}; {series['adjustments']} adjustments)"
         )
-        if _exact_of(carried, "amount"):
-            title += (
-                f", {_shown(carried, 'amount', 'money', exact)} of reductions carried forward ({carried['clause']})"
-            )
+        carried = series["carried_forward"]
+        if exact_of(carried, "amount"):
+            amount = figure_text(carried, "amount", "money", exact)
+            title += f", {amount} of reductions carried forward ({carried['clause']})"
         out.print(title)
         out.print(table("", rows, headers, right=headers[1:]))
         if explain:
@@ -390,6 +382,7 @@ def _print_state(report: dict[str, Any], explain: bool, exact: bool) -> None:
 
 
 LedgerOption = Annotated[str | None, typer.Option("--ledger", help="Read a ledger file instead of the store")]
+XlsxOption = Annotated[str | None, typer.Option("--out", help="With --format xlsx: the workbook to write (FILE.xlsx)")]
 
 
 def _state_on(day_text: str, field: str, clause: str, db: str, ledger: str | None) -> LedgerState:
@@ -416,7 +409,8 @@ def convert(
     funds: Annotated[str | None, typer.Option(help="Cash legally available for accrued dividends (§5(c)(iii))")] = None,
     db: DbOption = DEFAULT_DB,
     ledger: LedgerOption = None,
-    format: Annotated[Format, typer.Option("--format", help="table or json")] = Format.table,
+    format: Annotated[Format, typer.Option("--format", help="table, json, csv or xlsx")] = Format.table,
+    out: XlsxOption = None,
 ) -> None:
     """F/G §5(a)-(c): common shares, cash for the fraction and the accrued dividend settlement."""
     from prefstack.queries import conversion_quote
@@ -430,15 +424,71 @@ def convert(
         parse_exact(shares, "--shares", f"{name} §5(a)"),
         parse_exact(funds, "--funds", f"{name} §5(c)(iii)") if funds is not None else None,
     )
-    _emit(
-        quote,
-        format,
-        f"{holder} converts {quote['shares_converted']} Series {name} shares on {quote['conversion_date']} at "
-        f"${quote['conversion_price']}: {quote['common_shares']} shares of Common Stock and "
-        f"${quote['cash_for_fraction']} for the fraction ({name} §5(a)-(b)); accrued dividends "
-        f"${quote['accrued_unpaid_dividends']} settled as ${quote['dividend_settlement']['cash']} cash and "
-        f"{quote['dividend_settlement']['common_shares']} shares ({name} §5(c)(iii))",
+    dividends = quote["dividend_settlement"]
+    clauses = quote["clauses"]
+    record = {
+        **{k: v for k, v in quote.items() if k not in ("dividend_settlement", "clauses", "explain")},
+        **{f"dividends_{k}": v for k, v in dividends.items()},
+    }
+    if format is not Format.table:
+        emit(quote, [record], CONVERT_COLUMNS, f"Conversion of Series {name}", format, out=out)
+        return
+    lines = [
+        ("Shares converted", figure_text(quote, "shares_converted", "shares"), f"{name} §5(a)"),
+        ("Conversion Price", figure_text(quote, "conversion_price", "price"), clauses["conversion_price"]),
+        ("Shares of Common Stock", figure_text(quote, "common_shares", "count"), clauses["common_shares"]),
+        ("Cash for the fraction", figure_text(quote, "cash_for_fraction", "money"), clauses["cash_for_fraction"]),
+        (
+            "Accrued dividends on the shares",
+            figure_text(quote, "accrued_unpaid_dividends", "money"),
+            clauses["accrued_unpaid_dividends"],
+        ),
+        ("  settled in cash", figure_text(dividends, "cash", "money"), clauses["dividend_settlement"]),
+        ("  settled in Common Stock", figure_text(dividends, "common_shares", "count"), clauses["dividend_settlement"]),
+        (
+            "  cash for that fraction",
+            figure_text(dividends, "cash_for_fraction", "money"),
+            clauses["dividend_settlement"],
+        ),
+    ]
+    shown = console()
+    shown.print(f"{holder} converts Series {name} shares on {quote['conversion_date']}")
+    shown.print(
+        table(
+            "",
+            [{"figure": a, "amount": b, "clause": c} for a, b, c in lines],
+            ("figure", "amount", "clause"),
+            right=("amount",),
+        )
     )
+
+
+CONVERT_COLUMNS = (
+    Column("series", "series"),
+    Column("holder", "holder"),
+    Column("conversion date", "conversion_date", "date"),
+    Column("shares converted", "shares_converted", "shares"),
+    Column("Conversion Price", "conversion_price", "price"),
+    Column("shares of Common Stock", "common_shares", "count"),
+    Column("cash for the fraction", "cash_for_fraction", "money"),
+    Column("accrued dividends", "accrued_unpaid_dividends", "money"),
+    Column("dividends in cash", "dividends_cash", "money"),
+    Column("dividends in Common Stock", "dividends_common_shares", "count"),
+    Column("dividends' cash for the fraction", "dividends_cash_for_fraction", "money"),
+)
+WATERFALL_COLUMNS = (
+    Column("tier", "tier"),
+    Column("security", "security"),
+    Column("holder", "holder"),
+    Column("amount", "amount", "money"),
+    Column("clause", "clause"),
+)
+VOTES_COLUMNS = (
+    Column("series", "series"),
+    Column("holder", "holder"),
+    Column("votes", "votes", "count"),
+    Column("clause", "clause"),
+)
 
 
 @app.command(name="waterfall")
@@ -453,7 +503,8 @@ def waterfall_command(
     ] = None,
     db: DbOption = DEFAULT_DB,
     ledger: LedgerOption = None,
-    format: Annotated[Format, typer.Option("--format", help="table or json")] = Format.table,
+    format: Annotated[Format, typer.Option("--format", help="table, json, csv or xlsx")] = Format.table,
+    out: XlsxOption = None,
 ) -> None:
     """F/G §3: each class and holder's amount, with the tier that paid it and the clause."""
     from prefstack.queries import liquidation, parse_non_cash, parse_senior
@@ -465,15 +516,11 @@ def waterfall_command(
         [parse_senior(x) for x in senior or []],
         [parse_non_cash(x) for x in non_cash or []],
     )
-    if format is Format.json:
-        print(to_json(result))
-        return
-    rows = [{k: str(p[k]) for k in ("tier", "security", "holder", "amount", "clause")} for p in result["payouts"]]
     title = (
-        f"Liquidation on {result['on']}: cash ${result['proceeds']}, in all ${result['total_distributed']}, "
-        f"paid ${result['total_paid']}"
+        f"Liquidation on {result['on']}: cash {figure_text(result, 'proceeds', 'money')}, in all "
+        f"{figure_text(result, 'total_distributed', 'money')}, paid {figure_text(result, 'total_paid', 'money')}"
     )
-    console().print(table(title, rows, ("tier", "security", "holder", "amount", "clause"), right=("amount",)))
+    emit(result, result["payouts"], WATERFALL_COLUMNS, title, format, out=out)
 
 
 @app.command(name="redemption")
@@ -508,21 +555,21 @@ def votes_command(
     as_of: Annotated[str, typer.Option(help="The date, YYYY-MM-DD")],
     db: DbOption = DEFAULT_DB,
     ledger: LedgerOption = None,
-    format: Annotated[Format, typer.Option("--format", help="table or json")] = Format.table,
+    format: Annotated[Format, typer.Option("--format", help="table, json, csv or xlsx")] = Format.table,
+    out: XlsxOption = None,
 ) -> None:
     """F/G §4: votes of each holder and the voting power of each series."""
     from prefstack.queries import voting
 
     state = _state_on(as_of, "--as-of", "F §4", db, ledger)
     result = voting(state)
-    if format is Format.json:
-        print(to_json(result))
-        return
-    out = console()
-    for series in result["series"]:
-        rows = [{"holder": h["holder"], "votes": str(h["votes"])} for h in series["holders"]]
-        out.print(table(f"Series {series['series']}: voting power {series['voting_power']}", rows, ("holder", "votes")))
-    out.print(f"Common Stock votes: {result['common_stock_votes']}")
+    powers = "; ".join(
+        f"Series {s['series']} voting power {count_text(s['voting_power'])} ({s['voting_power_clause']})"
+        for s in result["series"]
+    )
+    common = figure_text(result, "common_stock_votes", "common")
+    title = f"Votes as of {result['as_of']}: {powers}; Common Stock {common}"
+    emit(result, [h for s in result["series"] for h in s["holders"]], VOTES_COLUMNS, title, format, out=out)
 
 
 @app.command(name="calendar")
@@ -741,9 +788,11 @@ def run(
                 "--db", "ledger format", f"the stored ledger fails verification: {report.problems[0].message}"
             )
         out.print(f"Ledger verified: {report.events_checked} events, hash chain intact\n")
-    schedule("F", None, None, None, None, Format.table, False, None)
-    schedule("G", "2000-06-15", "20000", "2005-06-15", None, Format.table, False, None)
-    state(as_of=as_of, db=db, ledger=None, known_at=None, format=Format.table, explain=False)
+    schedule("F", None, None, None, None, format=Format.table, out=None, explain=False, row=None)
+    schedule("G", "2000-06-15", "20000", "2005-06-15", None, format=Format.table, out=None, explain=False, row=None)
+    state(
+        as_of=as_of, db=db, ledger=None, known_at=None, format=Format.table, out=None, explain=False, show_exact=False
+    )
 
 
 def main() -> None:

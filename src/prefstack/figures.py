@@ -21,17 +21,23 @@ Text: money as ``$43,442,976.34``, shares as ``43,316.64``, counts as ``22,067,9
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from fractions import Fraction
+from typing import Any
 
+from prefstack.explain import display
 from prefstack.numeric import Rounding, round_to, to_decimal_string
 
 __all__ = [
     "COMMON",
+    "KINDS",
     "MONEY",
     "PRICE",
     "RATIO",
     "SHARES",
     "count_text",
+    "exact_of",
+    "figure_text",
     "fixed",
     "json_figure",
     "money_text",
@@ -76,3 +82,37 @@ def money_text(value: Fraction | int) -> str:
 def count_text(value: int) -> str:
     """``22,067,995``."""
     return f"{value:,}"
+
+
+KINDS = ("text", "date", "money", "price", "shares", "common", "ratio", "count")
+"""How a column of a table is shown: its JSON figure convention and its text form."""
+
+
+def exact_of(row: Mapping[str, Any], name: str) -> Fraction:
+    """The exact value of a JSON figure (its ``_exact`` sibling when the string was rounded)."""
+    return Fraction(str(row.get(f"{name}_exact", row[name])))
+
+
+def figure_text(row: Mapping[str, Any], name: str, kind: str, exact: bool = False) -> str:
+    """A figure of a JSON result for people: money and prices ``$1,234.56``, shares ``1,234.57``,
+    ratios to five places, counts ``1,234``; with ``exact``, the exact value beside a rounded one."""
+    if kind in ("text", "date"):
+        return "" if row[name] is None else str(row[name])
+    if row[name] is None:
+        return "none"
+    value = exact_of(row, name)
+    if kind in ("money", "price"):
+        text = money_text(value)
+    elif kind == "shares":
+        text = quantity_text(value)
+    elif kind == "ratio":
+        text = quantity_text(value, RATIO)
+    elif kind == "count":
+        text = count_text(int(value))
+    elif kind == "common":
+        text = count_text(int(value)) if value.denominator == 1 else quantity_text(value)
+    else:
+        raise ValueError(f"no display kind {kind!r} (kinds: {', '.join(KINDS)})")
+    if exact and f"{name}_exact" in row:
+        text += f" (exact {display(value)})"
+    return text

@@ -5,17 +5,133 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sys
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+
+from prefstack.errors import InputError
 
 
 class Format(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
+    xlsx = "xlsx"
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a tabular result: its header for people, its key in the JSON records and how
+    its figures are shown (:data:`prefstack.figures.KINDS`)."""
+
+    header: str
+    key: str
+    kind: str = "text"
+
+
+def _exact_keys(records: Sequence[Mapping[str, Any]], columns: Sequence[Column]) -> set[str]:
+    return {c.key for c in columns for r in records if f"{c.key}_exact" in r}
+
+
+def records_csv(records: Sequence[Mapping[str, Any]], columns: Sequence[Column]) -> str:
+    """CSV of JSON records: each column's JSON figure (to its places), and ``<key>_exact`` beside
+    every column where some figure was rounded."""
+    exact = _exact_keys(records, columns)
+    names = [name for c in columns for name in ([c.key, f"{c.key}_exact"] if c.key in exact else [c.key])]
+    rows = []
+    for r in records:
+        row = {c.key: "" if r[c.key] is None else str(r[c.key]) for c in columns}
+        row.update({f"{k}_exact": str(r.get(f"{k}_exact", r[k])) for k in exact})
+        rows.append(row)
+    return to_csv(rows, names)
+
+
+_XLSX_FORMATS = {
+    "money": '"$"#,##0.00',
+    "price": '"$"#,##0.00',
+    "shares": "#,##0.00",
+    "common": "#,##0",
+    "ratio": "0.00000",
+    "count": "#,##0",
+}
+
+
+def write_xlsx(path: str, sheets: Sequence[tuple[str, Sequence[Mapping[str, Any]], Sequence[Column]]]) -> None:
+    """A workbook with one sheet per ``(title, records, columns)``: numbers as numbers (rounded as
+    in JSON, formatted with separators) and an "(exact)" text column beside every rounded one."""
+    from decimal import Decimal
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    book.remove(book.active)
+    for title, records, columns in sheets:
+        sheet = book.create_sheet(title[:31])
+        exact = _exact_keys(records, columns)
+        headers: list[tuple[str, Column, bool]] = []
+        for c in columns:
+            headers.append((c.header, c, False))
+            if c.key in exact:
+                headers.append((f"{c.header} (exact)", c, True))
+        sheet.append([h for h, _, _ in headers])
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for r in records:
+            values: list[object] = []
+            for _, c, is_exact in headers:
+                raw = r.get(c.key)
+                if is_exact:
+                    values.append(str(r.get(f"{c.key}_exact", raw)))
+                elif raw is None or c.kind in ("text", "date"):
+                    values.append(raw)
+                else:
+                    values.append(Decimal(str(raw)) if not isinstance(raw, int) else raw)
+            sheet.append(values)
+        for index, (_, c, is_exact) in enumerate(headers, 1):
+            number_format = _XLSX_FORMATS.get(c.kind)
+            width = 14
+            for row in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+                for cell in row:
+                    if number_format and not is_exact:
+                        cell.number_format = number_format
+                    width = max(width, len(str(cell.value or "")) + 2)
+            sheet.column_dimensions[sheet.cell(1, index).column_letter].width = min(width, 60)
+    book.save(path)
+
+
+def emit(
+    result: object,
+    records: Sequence[Mapping[str, Any]],
+    columns: Sequence[Column],
+    title: str,
+    format: Format,
+    *,
+    out: str | None = None,
+    exact: bool = False,
+) -> None:
+    """Write a tabular result as a table for people, JSON, CSV (standard output) or XLSX (``out``)."""
+    from prefstack.figures import figure_text
+
+    if format is Format.json:
+        print(to_json(result))
+    elif format is Format.csv:
+        sys.stdout.write(records_csv(records, columns))
+    elif format is Format.xlsx:
+        if out is None or not out.endswith(".xlsx"):
+            raise InputError("--out", "output format", "--format xlsx writes a workbook: give --out FILE.xlsx")
+        write_xlsx(out, [(title, records, columns)])
+    else:
+        headers = [c.header for c in columns]
+        rows = [{c.header: figure_text(r, c.key, c.kind, exact) for c in columns} for r in records]
+        shown = console()
+        shown.print(title)
+        shown.print(table("", rows, headers, right=[c.header for c in columns if c.kind not in ("text", "date")]))
 
 
 def to_json(data: object) -> str:

@@ -27,6 +27,7 @@ from prefstack.clauses.redemption import RedemptionHolding, redeem
 from prefstack.clauses.voting import series_voting_power, votes
 from prefstack.errors import CitationError, InputError
 from prefstack.explain import Explained, display
+from prefstack.figures import COMMON, MONEY, PRICE, SHARES, json_figure
 from prefstack.ledger import section5
 from prefstack.ledger.replay import NO_PREFERRED_SPLIT, LedgerState, conversion_decision, holding_accrued_unpaid
 from prefstack.numeric import to_decimal_string
@@ -50,19 +51,27 @@ def conversion_quote(
     except InputError as exc:
         raise InputError(f"--{exc.field}", exc.clause, exc.problem) from exc
     result, price, on_converted = decision.result, decision.conversion_price, _fr(decision.accrued_unpaid)
+    settlement = result.dividends
     return {
         "series": series,
         "holder": holder,
         "conversion_date": state.as_of.isoformat(),
-        "shares_converted": to_decimal_string(shares),
-        "conversion_price": to_decimal_string(_fr(price)),
+        **json_figure("shares_converted", shares, SHARES),
+        **json_figure("conversion_price", _fr(price), PRICE),
         "common_shares": result.common_shares.value,
-        "cash_for_fraction": to_decimal_string(_fr(result.cash_for_fraction)),
-        "accrued_unpaid_dividends": to_decimal_string(on_converted),
+        **json_figure("cash_for_fraction", _fr(result.cash_for_fraction), MONEY),
+        **json_figure("accrued_unpaid_dividends", on_converted, MONEY),
         "dividend_settlement": {
-            "cash": to_decimal_string(_fr(result.dividends.cash)),
-            "common_shares": result.dividends.common_shares.value,
-            "cash_for_fraction": to_decimal_string(_fr(result.dividends.cash_for_fraction)),
+            **json_figure("cash", _fr(settlement.cash), MONEY),
+            "common_shares": settlement.common_shares.value,
+            **json_figure("cash_for_fraction", _fr(settlement.cash_for_fraction), MONEY),
+        },
+        "clauses": {
+            "conversion_price": price.clause,
+            "common_shares": result.common_shares.clause,
+            "cash_for_fraction": result.cash_for_fraction.clause,
+            "accrued_unpaid_dividends": decision.accrued_unpaid.clause,
+            "dividend_settlement": settlement.cash.clause,
         },
         "explain": [e.to_dict() for e in result.explain()] + [price.to_dict()],
     }
@@ -132,8 +141,8 @@ def liquidation(
             "tier": p.tier.value,
             "security": p.security,
             "holder": p.holder,
-            "amount": to_decimal_string(p.paid),
-            "exact_entitlement": display(p.exact),
+            **json_figure("amount", p.paid, MONEY),
+            "exact_entitlement": to_decimal_string(p.exact),
             "clause": p.amount.clause,
             "explain": p.amount.to_dict(),
         }
@@ -141,18 +150,18 @@ def liquidation(
     ]
     return {
         "on": state.as_of.isoformat(),
-        "proceeds": to_decimal_string(proceeds),
+        **json_figure("proceeds", proceeds, MONEY),
         "non_cash": [
             {
                 "description": n.description,
-                "value": to_decimal_string(n.value),
+                **json_figure("value", n.value, MONEY),
                 "clause": n.valuation_clause,
                 "method": n.method,
             }
             for n in non_cash
         ],
-        "total_distributed": to_decimal_string(_fr(result.proceeds)),
-        "total_paid": to_decimal_string(_fr(result.total_paid)),
+        **json_figure("total_distributed", _fr(result.proceeds), MONEY),
+        **json_figure("total_paid", _fr(result.total_paid), MONEY),
         "payouts": payouts,
     }
 
@@ -209,16 +218,23 @@ def voting(state: LedgerState) -> dict[str, Any]:
         out.append(
             {
                 "series": series,
-                "conversion_price": to_decimal_string(price),
+                **json_figure("conversion_price", price, PRICE),
                 "voting_power": power.value,
-                "holders": [{"holder": h, "votes": v.value, "clause": v.clause} for h, v in by_holder.items()],
+                "voting_power_clause": power.clause,
+                "holders": [
+                    {"series": series, "holder": h, "votes": v.value, "clause": v.clause} for h, v in by_holder.items()
+                ],
             }
         )
     common = section5.conversion_price_state(state, "F").common_outstanding
     return {
         "as_of": state.as_of.isoformat(),
         "series": out,
-        "common_stock_votes": display(common) if state.common_outstanding_opening is not None else None,
+        **(
+            json_figure("common_stock_votes", common, COMMON)
+            if state.common_outstanding_opening is not None
+            else {"common_stock_votes": None}
+        ),
     }
 
 

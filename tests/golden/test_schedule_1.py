@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 import re
+from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -84,17 +88,26 @@ def test_cli_schedule_f_json_csv_table_agree(cli) -> None:  # type: ignore[no-un
     as_json = json.loads(cli("schedule", "F", "--format", "json").stdout)
     golden = golden_rows()
     assert [r["date"] for r in as_json] == [r["date"] for r in golden]
-    assert as_json[1:] == golden[1:]
-    assert list(as_json[0]) == list(COLUMNS)
-    csv_lines = cli("schedule", "F", "--format", "csv").stdout.splitlines()
-    assert csv_lines[0] == ",".join(COLUMNS)
-    assert csv_lines[2] == "2000-09-15,342.22,40342.22,41.66667,1680925.93"
-    assert csv_lines[-1] == "2005-08-02,523.54,56617.20,41.66667,2359049.92"
+    assert [{c: r[c] for c in COLUMNS} for r in as_json[1:]] == golden[1:]
+    assert [c for c in as_json[0] if not c.endswith("_exact")] == list(COLUMNS)
+    # Each rounded figure keeps its exact value beside it: 40,000 x 7% x 44/360 = 342.2222... shares.
+    assert Fraction(as_json[1]["incremental_shares_exact"]) == Fraction(40_000 * 7 * 44, 100 * 360)
+    csv_rows = list(csv.DictReader(io.StringIO(cli("schedule", "F", "--format", "csv").stdout)))
+    assert [r["date"] for r in csv_rows] == [r["date"] for r in golden]
+    assert {c: csv_rows[1][c] for c in COLUMNS} == {
+        "date": "2000-09-15",
+        "incremental_shares": "342.22",
+        "total_shares": "40342.22",
+        "conversion_ratio": "41.66667",
+        "equivalent_common": "1680925.93",
+    }
+    assert [csv_rows[-1][c] for c in COLUMNS] == ["2005-08-02", "523.54", "56617.20", "41.66667", "2359049.92"]
     shown = cli("schedule", "F", "--format", "table")
     for want in golden[1:]:
         line = next(x for x in shown.stdout.splitlines() if want["date"] in x)
         for column in COLUMNS[1:]:
-            assert want[column] in line
+            # The table prints thousands separators, as F Sched. 1 does.
+            assert f"{Decimal(want[column]):,}" in line
 
 
 def test_cli_schedule_f_warns_of_the_excess_over_authorized(cli) -> None:  # type: ignore[no-untyped-def]
@@ -145,9 +158,10 @@ def test_cli_schedule_g_acceptance_command(cli) -> None:  # type: ignore[no-unty
             "json",
         ).stdout
     )
-    assert list(rows[0]) == list(COLUMNS)
+    assert [c for c in rows[0] if not c.endswith("_exact")] == list(COLUMNS)
     assert len(rows) == 21
-    assert rows[1] == {
+    assert Fraction(rows[-1]["total_shares_exact"]) == 20_000 * Fraction(1015, 1000) ** 20
+    assert {c: rows[1][c] for c in COLUMNS} == {
         "date": "2000-09-15",
         "incremental_shares": "300.00",
         "total_shares": "20300.00",
