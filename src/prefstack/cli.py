@@ -530,7 +530,8 @@ def redemption_command(
     series: Annotated[str, typer.Option(help="F or G")] = "F",
     db: DbOption = DEFAULT_DB,
     ledger: LedgerOption = None,
-    format: Annotated[Format, typer.Option("--format", help="table or json")] = Format.table,
+    format: Annotated[Format, typer.Option("--format", help="table, json, csv or xlsx")] = Format.table,
+    out: XlsxOption = None,
 ) -> None:
     """F §6 / G §6: shares redeemed pro rata, cash paid, and any shortfall."""
     from prefstack.queries import redemption
@@ -538,16 +539,22 @@ def redemption_command(
     name = _series(series)
     state = _state_on(on, "--on", f"{name} §6(a)", db, ledger)
     result = redemption(state, name, parse_exact(funds, "--funds", f"{name} §6(a)"))
-    if format is Format.json:
-        print(to_json(result))
-        return
-    cols = ("holder", "price_per_share", "shares_redeemed", "cash_paid", "shares_remaining")
-    rows = [{k: str(h[k]) for k in cols} for h in result["holders"]]
     title = (
-        f"Series {name} redemption on {result['redemption_date']}: funds ${result['funds']}, paid "
-        f"${result['total_paid']}{' (shortfall: the rest is redeemable on demand)' if result['shortfall'] else ''}"
+        f"Series {name} redemption on {result['redemption_date']}: funds {figure_text(result, 'funds', 'money')}, "
+        f"paid {figure_text(result, 'total_paid', 'money')}"
+        f"{' (shortfall: the rest is redeemable on demand)' if result['shortfall'] else ''}"
     )
-    console().print(table(title, rows, cols, right=cols[1:]))
+    emit(result, result["holders"], REDEMPTION_COLUMNS, title, format, out=out)
+
+
+REDEMPTION_COLUMNS = (
+    Column("holder", "holder"),
+    Column("Redemption Price per share", "price_per_share", "price"),
+    Column("shares redeemed", "shares_redeemed", "shares"),
+    Column("cash paid", "cash_paid", "money"),
+    Column("shares remaining", "shares_remaining", "shares"),
+    Column("clause", "clause"),
+)
 
 
 @app.command(name="votes")

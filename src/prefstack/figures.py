@@ -113,6 +113,7 @@ def figure_text(row: Mapping[str, Any], name: str, kind: str, exact: bool = Fals
         text = count_text(int(value)) if value.denominator == 1 else quantity_text(value)
     else:
         raise ValueError(f"no display kind {kind!r} (kinds: {', '.join(KINDS)})")
-    if exact and f"{name}_exact" in row:
+    # A price per share that is not a whole number of cents always shows its exact value beside it.
+    if (exact or kind == "price") and f"{name}_exact" in row:
         text += f" (exact {display(value)})"
     return text

@@ -26,7 +26,7 @@ from prefstack.clauses.liquidation import (
 from prefstack.clauses.redemption import RedemptionHolding, redeem
 from prefstack.clauses.voting import series_voting_power, votes
 from prefstack.errors import CitationError, InputError
-from prefstack.explain import Explained, display
+from prefstack.explain import Explained
 from prefstack.figures import COMMON, MONEY, PRICE, SHARES, json_figure
 from prefstack.ledger import section5
 from prefstack.ledger.replay import NO_PREFERRED_SPLIT, LedgerState, conversion_decision, holding_accrued_unpaid
@@ -183,18 +183,19 @@ def redemption(state: LedgerState, series: str, funds: Fraction) -> dict[str, An
     return {
         "series": series,
         "redemption_date": state.as_of.isoformat(),
-        "funds": to_decimal_string(_fr(result.funds)),
-        "total_paid": to_decimal_string(_fr(result.total_paid)),
-        "unused_funds": to_decimal_string(_fr(result.unused_funds)),
+        **json_figure("funds", _fr(result.funds), MONEY),
+        **json_figure("total_paid", _fr(result.total_paid), MONEY),
+        **json_figure("unused_funds", _fr(result.unused_funds), MONEY),
         "shortfall": result.shortfall,
         "redeemable_on_demand": result.redeemable_on_demand,
         "holders": [
             {
                 "holder": h.holder,
-                "price_per_share": display(_fr(h.price_per_share)),
-                "shares_redeemed": display(_fr(h.shares_redeemed)),
-                "cash_paid": to_decimal_string(_fr(h.cash_paid)),
-                "shares_remaining": display(_fr(h.shares_remaining)),
+                **json_figure("price_per_share", _fr(h.price_per_share), PRICE),
+                **json_figure("shares_redeemed", _fr(h.shares_redeemed), SHARES),
+                **json_figure("cash_paid", _fr(h.cash_paid), MONEY),
+                **json_figure("shares_remaining", _fr(h.shares_remaining), SHARES),
+                "clause": h.cash_paid.clause,
                 "explain": [h.price_per_share.to_dict(), h.cash_paid.to_dict()],
             }
             for h in result.holders
