@@ -82,7 +82,7 @@ def test_certificate_of_adjustment_and_g_price(cli, ledger) -> None:  # type: ig
     assert "23.86" in text and "35.48" in text
     assert len(certificates) == 2
     shown = cli("certificate", "adjustment", "--as-of", "2001-02-01", "--ledger", path).stdout
-    assert "Conversion Price after:  23.86" in shown and "(F §5(j))" in shown
+    assert "Conversion Price after:  $23.86" in shown and "(F §5(j))" in shown
 
 
 def test_state_explain_lists_each_adjustment(cli, ledger) -> None:  # type: ignore[no-untyped-def]

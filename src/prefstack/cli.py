@@ -192,6 +192,18 @@ def _parse_known_at(text: str | None) -> dt.datetime | None:
     return parse_recorded_at(text, "--known-at") if text is not None else None
 
 
+@schema_app.command("output")
+def schema_output(
+    name: Annotated[str, typer.Argument(help="The command: state, convert, waterfall, redemption, votes, ...")],
+) -> None:
+    """The JSON Schema of a command's --format json output (the figure convention included)."""
+    from prefstack.output_schemas import OUTPUTS, output_schema
+
+    if name not in OUTPUTS:
+        raise InputError("name", "output format", f"no output schema named {name!r} (known: {', '.join(OUTPUTS)})")
+    print(to_json(output_schema(name)))
+
+
 @schema_app.command("ledger")
 def schema_ledger() -> None:
     """The JSON Schema of a ledger file."""

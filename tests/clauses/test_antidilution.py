@@ -366,7 +366,7 @@ def test_other_distribution_entitlement_and_certificate_f_5_g_j() -> None:
     [cert] = certificates_due(F, state, as_of=day(2), furnished_through=day(1))
     assert cert.common_shares_per_preferred_share == Fraction(250, 3)
     assert cert.other_property_per_share == (("warrants", Fraction(125, 6)),)
-    assert cert.to_dict()["conversion_price_after"] == "12"
+    assert cert.to_dict()["conversion_price_after"] == "12.00"
     assert "F §5(e)" in cert.to_text()
     assert certificates_due(F, state, as_of=day(2), furnished_through=day(2)) == []
 

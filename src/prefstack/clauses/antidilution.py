@@ -31,6 +31,7 @@ from fractions import Fraction
 from prefstack.citations import for_series
 from prefstack.errors import InputError
 from prefstack.explain import Explained, Scalar, render
+from prefstack.figures import MONEY, PRICE, RATIO, json_figure, money_text, quantity_text
 from prefstack.interpretations import reading
 from prefstack.numeric import Rounding, round_to
 from prefstack.terms.schema import SeriesTerms
@@ -1255,11 +1256,11 @@ class CertificateOfAdjustment:
             "date": self.date.isoformat(),
             "clause": self.clause,
             "facts": {key: render(value) for key, value in self.facts.items()},
-            "conversion_price_before": render(self.price_before),
-            "conversion_price_after": render(self.price_after),
-            "common_shares_per_preferred_share": render(self.common_shares_per_preferred_share),
+            **json_figure("conversion_price_before", self.price_before, PRICE),
+            **json_figure("conversion_price_after", self.price_after, PRICE),
+            **json_figure("common_shares_per_preferred_share", self.common_shares_per_preferred_share, RATIO),
             "other_property_per_share": [
-                {"property": description, "amount": render(amount)}
+                {"property": description, **json_figure("amount", amount, MONEY)}
                 for description, amount in self.other_property_per_share
             ],
         }
@@ -1269,9 +1270,10 @@ class CertificateOfAdjustment:
             f"Certificate as to adjustment of the Conversion Price of the Series {self.series} Preferred Stock "
             f"({self.series} §5(j))",
             f"Date: {self.date.isoformat()}    Adjustment under {self.clause}",
-            f"Conversion Price before: {render(self.price_before)}",
-            f"Conversion Price after:  {render(self.price_after)}",
-            f"Shares of Common Stock receivable per preferred share: {render(self.common_shares_per_preferred_share)}",
+            f"Conversion Price before: {money_text(self.price_before)}",
+            f"Conversion Price after:  {money_text(self.price_after)}",
+            "Shares of Common Stock receivable per preferred share: "
+            f"{quantity_text(self.common_shares_per_preferred_share, RATIO)}",
         ]
         for description, amount in self.other_property_per_share:
             lines.append(f"Other property per preferred share: {render(amount)} of {description}")

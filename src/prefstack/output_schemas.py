@@ -1,0 +1,285 @@
+"""JSON Schemas of what each command prints with ``--format json`` (``prefstack schema output NAME``).
+
+Every figure follows one convention (:mod:`prefstack.figures`): money and prices as decimal strings
+with two places, shares of preferred with two, conversion ratios with five, shares of Common Stock
+outstanding as a whole-number string, each with an optional ``<name>_exact`` sibling holding the
+exact value (a terminating decimal or ``p/q``) where the string was rounded; quantities a clause
+makes whole (votes, shares of Common Stock issued) are integers. ``explain`` blocks are for people:
+their values are exact strings as :func:`prefstack.explain.render` writes them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+SCHEMA_ID = "https://prefstack.invalid/schema/output"
+
+PATTERNS = {
+    "money": r"^-?[0-9]+\.[0-9]{2}$",
+    "price": r"^-?[0-9]+\.[0-9]{2}$",
+    "shares": r"^-?[0-9]+\.[0-9]{2}$",
+    "ratio": r"^-?[0-9]+\.[0-9]{5}$",
+    "common": r"^-?[0-9]+$",
+    "exact": r"^-?[0-9]+(\.[0-9]+)?$|^-?[0-9]+/[0-9]+$",
+}
+DATE = {"type": "string", "format": "date", "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
+TEXT = {"type": "string"}
+BOOL = {"type": "boolean"}
+INT = {"type": "integer"}
+CLAUSE = {"type": "string", "pattern": r"^[A-Z] (§|Sched\.)"}
+EXPLAIN: dict[str, Any] = {"$ref": "#/$defs/explained"}
+
+Fields = dict[str, Any]
+
+
+def figures(**kinds: str) -> Fields:
+    """Properties for figures ``name=kind``: the rounded string and its optional ``_exact``."""
+    out: Fields = {}
+    for name, kind in kinds.items():
+        out[name] = {"type": "string", "pattern": PATTERNS[kind], "description": f"{kind} (see the figure convention)"}
+        out[f"{name}_exact"] = {"type": "string", "pattern": PATTERNS["exact"]}
+    return out
+
+
+def nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def obj(properties: Fields, *, optional: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A closed object: every non-``_exact`` property is required unless named in ``optional``."""
+    required = [k for k in properties if not k.endswith("_exact") and k not in optional]
+    return {"type": "object", "additionalProperties": False, "required": required, "properties": properties}
+
+
+def array(items: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "array", "items": items}
+
+
+_EXPLAINED: dict[str, Any] = {
+    "type": "object",
+    "required": ["name", "value", "clause"],
+    "properties": {
+        "name": TEXT,
+        "value": TEXT,
+        "clause": TEXT,
+        "formula": TEXT,
+        "inputs": {"type": "object", "additionalProperties": TEXT},
+        "interpretations": array(TEXT),
+        "parts": array({"$ref": "#/$defs/explained"}),
+    },
+    "additionalProperties": False,
+}
+
+_HOLDER = obj(
+    {
+        "holder": TEXT,
+        **figures(
+            shares_outstanding="shares",
+            accrued_unpaid_dividends="money",
+            conversion_price="price",
+            conversion_ratio="ratio",
+            liquidation_value="money",
+        ),
+        "unpaid_payment_dates": array(DATE),
+        "votes": INT,
+        "explain": {"type": "object", "additionalProperties": EXPLAIN},
+    },
+    optional=("explain",),
+)
+
+_SERIES = obj(
+    {
+        "series": TEXT,
+        "designation": TEXT,
+        "original_issuance_date": nullable(DATE),
+        **figures(
+            shares_outstanding="shares",
+            shares_ever_issued="shares",
+            authorized_shares="shares",
+            pik_reserve_remaining="shares",
+            conversion_price="price",
+        ),
+        "conversion_price_clause": CLAUSE,
+        "carried_forward": obj(
+            {**figures(amount="money", minimum_reduction="money"), "clause": CLAUSE, "explain": array(EXPLAIN)},
+            optional=("explain",),
+        ),
+        "adjustments": INT,
+        "adjustment_explanations": array(EXPLAIN),
+        "below_par_value": BOOL,
+        "holders": array(_HOLDER),
+        "mandatory_redemption_events": array({"type": "object"}),
+        "consents": array({"type": "object"}),
+    },
+    optional=("adjustment_explanations",),
+)
+
+STATE = obj(
+    {
+        "as_of": DATE,
+        "events_applied": INT,
+        "common_stock": obj(
+            {
+                "outstanding": nullable({"type": "string", "pattern": PATTERNS["common"]}),
+                "outstanding_exact": {"type": "string", "pattern": PATTERNS["exact"]},
+                "authorized": nullable(INT),
+                "issued_as_dividends": INT,
+                "reserve_for_conversion": nullable(
+                    obj(
+                        {
+                            **figures(required="shares", authorized_unissued="shares", shortfall="shares"),
+                            "sufficient": BOOL,
+                            "clause": CLAUSE,
+                        }
+                    )
+                ),
+            }
+        ),
+        "series": array(_SERIES),
+    }
+)
+
+CONVERT = obj(
+    {
+        "series": TEXT,
+        "holder": TEXT,
+        "conversion_date": DATE,
+        **figures(
+            shares_converted="shares",
+            conversion_price="price",
+            cash_for_fraction="money",
+            accrued_unpaid_dividends="money",
+        ),
+        "common_shares": INT,
+        "dividend_settlement": obj({**figures(cash="money", cash_for_fraction="money"), "common_shares": INT}),
+        "clauses": {"type": "object", "additionalProperties": CLAUSE},
+        "explain": array(EXPLAIN),
+    }
+)
+
+WATERFALL = obj(
+    {
+        "on": DATE,
+        **figures(proceeds="money", total_distributed="money", total_paid="money"),
+        "non_cash": array(obj({"description": TEXT, **figures(value="money"), "clause": CLAUSE, "method": TEXT})),
+        "payouts": array(
+            obj(
+                {
+                    "tier": TEXT,
+                    "security": TEXT,
+                    "holder": TEXT,
+                    **figures(amount="money"),
+                    "exact_entitlement": {"type": "string", "pattern": PATTERNS["exact"]},
+                    "clause": CLAUSE,
+                    "explain": EXPLAIN,
+                }
+            )
+        ),
+    }
+)
+
+REDEMPTION = obj(
+    {
+        "series": TEXT,
+        "redemption_date": DATE,
+        **figures(funds="money", total_paid="money", unused_funds="money"),
+        "shortfall": BOOL,
+        "redeemable_on_demand": BOOL,
+        "holders": array(
+            obj(
+                {
+                    "holder": TEXT,
+                    **figures(
+                        price_per_share="price", shares_redeemed="shares", cash_paid="money", shares_remaining="shares"
+                    ),
+                    "clause": CLAUSE,
+                    "explain": array(EXPLAIN),
+                }
+            )
+        ),
+    }
+)
+
+VOTES = obj(
+    {
+        "as_of": DATE,
+        "series": array(
+            obj(
+                {
+                    "series": TEXT,
+                    **figures(conversion_price="price"),
+                    "voting_power": INT,
+                    "voting_power_clause": CLAUSE,
+                    "holders": array(obj({"series": TEXT, "holder": TEXT, "votes": INT, "clause": CLAUSE})),
+                }
+            )
+        ),
+        "common_stock_votes": nullable({"type": "string", "pattern": PATTERNS["common"]}),
+        "common_stock_votes_exact": {"type": "string", "pattern": PATTERNS["exact"]},
+    }
+)
+
+SCHEDULE = array(
+    obj(
+        {
+            "date": DATE,
+            **figures(
+                incremental_shares="shares", total_shares="shares", conversion_ratio="ratio", equivalent_common="shares"
+            ),
+        }
+    )
+)
+
+CERTIFICATES = array(
+    obj(
+        {
+            "series": TEXT,
+            "date": DATE,
+            "clause": CLAUSE,
+            "facts": {"type": "object", "additionalProperties": TEXT},
+            **figures(
+                conversion_price_before="price",
+                conversion_price_after="price",
+                common_shares_per_preferred_share="ratio",
+            ),
+            "other_property_per_share": array(obj({"property": TEXT, **figures(amount="money")})),
+        }
+    )
+)
+
+CALENDAR = array(
+    obj(
+        {
+            "date": DATE,
+            "party": TEXT,
+            "what": TEXT,
+            "clause": CLAUSE,
+            "status": {"enum": ["met", "missed", "pending", "passed", "upcoming"]},
+            "evidence": TEXT,
+        }
+    )
+)
+
+OUTPUTS: dict[str, dict[str, Any]] = {
+    "state": STATE,
+    "convert": CONVERT,
+    "waterfall": WATERFALL,
+    "redemption": REDEMPTION,
+    "votes": VOTES,
+    "schedule": SCHEDULE,
+    "certificate-adjustment": CERTIFICATES,
+    "calendar": CALENDAR,
+}
+"""The commands whose JSON output has a schema, by name."""
+
+
+def output_schema(name: str) -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of ``prefstack NAME --format json``."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"{SCHEMA_ID}/{name}.json",
+        "title": f"prefstack {name} --format json",
+        "description": __doc__,
+        **OUTPUTS[name],
+        "$defs": {"explained": _EXPLAINED},
+    }

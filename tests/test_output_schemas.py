@@ -1,0 +1,126 @@
+"""Every command's JSON validates against its published schema (`prefstack schema output NAME`), so
+every figure follows the one convention: money and prices to the cent, shares to two places,
+ratios to five, an `_exact` beside any rounded figure; clause-whole quantities as integers."""
+
+from __future__ import annotations
+
+import json
+from fractions import Fraction
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+
+from prefstack.output_schemas import OUTPUTS
+
+EXAMPLE = str(resources.files("prefstack.data").joinpath("example_ledger.yaml"))
+
+COMMANDS: dict[str, list[str]] = {
+    "state": ["state", "--as-of", "2002-06-30", "--explain"],
+    "convert": [
+        "convert",
+        "--series",
+        "F",
+        "--holder",
+        "Microsoft Corporation",
+        "--shares",
+        "250",
+        "--on",
+        "2002-01-10",
+    ],
+    "waterfall": ["waterfall", "--proceeds", "90000000", "--on", "2002-06-30", "--senior", "Series C=10000000"],
+    "redemption": ["redemption", "--series", "F", "--on", "2005-08-02", "--funds", "20000000"],
+    "votes": ["votes", "--as-of", "2002-06-30"],
+    "certificate-adjustment": ["certificate", "adjustment", "--as-of", "2003-06-30"],
+    "calendar": ["calendar", "--from", "2001-01-01", "--to", "2001-12-31"],
+}
+LEDGERLESS: dict[str, list[str]] = {
+    "schedule": ["schedule", "F"],
+}
+
+
+def _exact_pairs(value: Any) -> None:
+    """Each `X_exact` sits beside `X`, differs from it, and `X` is `X_exact` rounded half-up."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key.endswith("_exact") and isinstance(item, str):
+                base = key[: -len("_exact")]
+                assert base in value, key
+                shown, exact = Fraction(value[base]), Fraction(item)
+                assert shown != exact, key
+                places = len(value[base].split(".")[1]) if "." in value[base] else 0
+                assert abs(shown - exact) <= Fraction(1, 2 * 10**places), key
+            _exact_pairs(item)
+    elif isinstance(value, list):
+        for item in value:
+            _exact_pairs(item)
+
+
+def test_every_schema_is_valid_and_every_command_has_one() -> None:
+    for name in OUTPUTS:
+        from prefstack.output_schemas import output_schema
+
+        jsonschema.Draft202012Validator.check_schema(output_schema(name))
+    assert set(OUTPUTS) == set(COMMANDS) | set(LEDGERLESS)
+
+
+ADJUSTING_SALE = {
+    "kind": "common_issued",
+    "date": "2003-01-10",
+    "id": "big-sale",
+    "shares": "1000000",
+    "purpose": "none",
+    "cash_consideration": "25000000",
+    "fair_market_value_per_share": "30.00",
+}
+
+
+@pytest.fixture(scope="module")
+def adjusted_example(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The example ledger plus an issue of Additional Shares that adjusts both Conversion Prices."""
+    doc = yaml.safe_load(Path(EXAMPLE).read_text())
+    doc["events"].append(ADJUSTING_SALE)
+    path = tmp_path_factory.mktemp("ledger") / "adjusted.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    return str(path)
+
+
+@pytest.mark.parametrize("name", sorted({**COMMANDS, **LEDGERLESS}))
+def test_command_json_validates_against_its_schema(cli, adjusted_example: str, name: str) -> None:  # type: ignore[no-untyped-def]
+    args = [*COMMANDS[name], "--ledger", adjusted_example] if name in COMMANDS else LEDGERLESS[name]
+    data = json.loads(cli(*args, "--format", "json").stdout)
+    schema = json.loads(cli("schema", "output", name).stdout)
+    jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker()).validate(data)
+    _exact_pairs(data)
+    if name == "certificate-adjustment":
+        assert [c["series"] for c in data] == ["F", "G"]  # the sale adjusted both, so both are checked
+
+
+def test_a_rounded_figure_breaks_the_schema_when_written_otherwise() -> None:
+    """The schema is not vacuous: a money figure without its two places, or a share count written
+    as a float-like long decimal, is refused."""
+    from prefstack.output_schemas import output_schema
+
+    validator = jsonschema.Draft202012Validator(output_schema("redemption"))
+    good = {
+        "series": "F",
+        "redemption_date": "2005-08-02",
+        "funds": "20000000.00",
+        "total_paid": "20000000.00",
+        "unused_funds": "0.00",
+        "shortfall": True,
+        "redeemable_on_demand": True,
+        "holders": [],
+    }
+    validator.validate(good)
+    assert not validator.is_valid({**good, "funds": "20000000"})
+    assert not validator.is_valid({**good, "funds_exact": "1219.333333333333… (=3658/3)"})
+    assert not validator.is_valid({**good, "extra": 1})
+
+
+def test_unknown_output_schema_is_a_clear_error(cli) -> None:  # type: ignore[no-untyped-def]
+    result = cli("schema", "output", "nonsense", ok=False)
+    assert result.returncode == 2 and "no output schema named 'nonsense'" in result.stderr
