@@ -11,6 +11,7 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -261,3 +262,19 @@ def test_conversion_conditioned_on_an_offering_takes_effect_at_the_closing() -> 
     assert before.series["F"].holdings["B"].shares == 100 + Fr(100 * 7 * 44, 100 * 360)
     assert after.series["F"].holdings["B"].shares == Fr(100 * 7 * 44, 100 * 360)
     assert after.series["F"].conversions[0].date == D(2000, 11, 1)
+
+
+def test_a_second_outcome_for_one_payment_date_is_refused(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """F §2(a): one outcome per series and Payment Date. A second `dividend_payment` for F on
+    2000-09-15 (paid, then paid again, or not legally available) is refused naming the event, the
+    field and the clause, by replay and by `ledger import`, which then stores nothing."""
+    twice = [p.event.model_dump(mode="json") for p in small()]
+    twice.append({"kind": "dividend_payment", "date": "2000-09-15", "series": "F", "outcome": "not_legally_available"})
+    with pytest.raises(LedgerRuleError, match=r"already has its outcome .*F §2\(a\)"):
+        replay(parse_ledger({"format": "prefstack-ledger/1", "events": twice}, "twice"), D(2000, 10, 1))
+    path = tmp_path / "twice.yaml"
+    path.write_text(yaml.safe_dump({"format": "prefstack-ledger/1", "events": twice}))
+    db = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    refused = cli("ledger", "import", str(path), "--db", db, ok=False)
+    assert refused.returncode == 2 and "already has its outcome" in refused.stderr
+    assert "Traceback" not in refused.stderr

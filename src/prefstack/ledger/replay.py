@@ -208,6 +208,8 @@ class SeriesState(_Sealable):
     holdings: dict[str, Holding] = field(default_factory=dict)
     payments: dict[dt.date, list[PaidDividend]] = field(default_factory=dict)
     unpaid_payment_dates: list[dt.date] = field(default_factory=list)
+    payment_outcomes: dict[dt.date, str] = field(default_factory=dict)
+    """The outcome recorded for each Payment Date (one ``dividend_payment`` per series and date)."""
     conversions: list[ConversionRecord] = field(default_factory=list)
     redemption_events: list[ev.MandatoryRedemptionEventOccurred] = field(default_factory=list)
     consent_results: list[tuple[ev.SeriesConsent, Explained]] = field(default_factory=list)
@@ -566,6 +568,16 @@ def _apply_payment(state: LedgerState, item: Placed, event: ev.DividendPayment) 
     terms = s.terms
     if event.date not in set(payment_dates(terms, event.date - dt.timedelta(days=1), event.date)):
         raise LedgerRuleError(item, "date", terms.dividends.payment_months.cite, f"{event.date} is not a Payment Date")
+    recorded = s.payment_outcomes.get(event.date)
+    if recorded is not None:
+        raise LedgerRuleError(
+            item,
+            "date",
+            terms.dividends.payment_months.cite,
+            f"the {event.date} Payment Date of Series {event.series} already has its outcome ({recorded}); "
+            "correct it with a void of that event, not a second one",
+        )
+    s.payment_outcomes[event.date] = event.outcome
     if terms.series != "G" and event.outcome == "paid":
         _series_g_blocker(state, item, ActionKind.DIVIDEND, f"Series {terms.series}")
     paid: list[PaidDividend] = []
