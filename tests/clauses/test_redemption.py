@@ -161,6 +161,23 @@ def test_redemption_with_shortfall_then_later_funds_f_6h_f_6i() -> None:
     assert second.holder("A").shares_remaining.value == 0
 
 
+def test_shortfall_shares_are_funds_applied_over_the_price_f_6h() -> None:
+    """F §6(h)-(i): with a price that is not a whole number of cents the shares redeemed are the cash
+    applied to the holder / the Redemption Price per share. One holder of 40,000 shares with accrued
+    dividends of $350.38888... a share: price 24,307/18 = $1,350.3888...; due 40,000 x 24,307/18 =
+    $54,014,444.44 (to the cent). Funds of $20,000,000 are all applied to it, so it redeems
+    20,000,000 / (24,307/18) = 360,000,000/24,307 = 14,810.547... shares, and 40,000 - that remain.
+    (Scaling the holding by cents paid / cents due, 40,000 x 2,000,000,000 / 5,401,444,444, gave
+    1.7e-6 shares too many.)"""
+    holder = RedemptionHolding("A", Fraction(40_000), Fraction(24_307, 18) - 1000)
+    result = redeem(F_TERMS, [holder], Fraction(20_000_000), D1, None, issue_price_adjustment=ONE)
+    redeemed = result.holder("A").shares_redeemed.value
+    assert redeemed == Fraction(360_000_000, 24_307)
+    assert redeemed != Fraction(40_000 * 2_000_000_000, 5_401_444_444)
+    assert result.holder("A").shares_remaining.value == 40_000 - redeemed
+    assert result.holder("A").cash_paid.value == 20_000_000
+
+
 def test_later_funds_short_again_pro_rata_g_6h() -> None:
     """G §6(h): later funds of 266,250 against 319,500 + 213,000 = 532,500 due pay half:
     A 159,750 for 150 shares, B 106,500 for 100 shares."""

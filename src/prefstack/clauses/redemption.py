@@ -634,7 +634,14 @@ def _pay_tranches(
             cents = dict(zip(holders, split, strict=True))
         remaining: dict[str, Fraction] = {}
         for h in holders:
-            part = tranche.shares[h] if due[h] == 0 else tranche.shares[h] * Fraction(cents[h], due[h])
+            # Paid in full (to the cent): every share of the tranche. Short: the funds applied to the
+            # holder divided by the Redemption Price per share (F §6(h)-(i), G §6(g)-(h)), not the
+            # holding scaled by cents paid over cents due, which the cent rounding of the amount
+            # due would distort.
+            if cents[h] >= due[h]:
+                part = tranche.shares[h]
+            else:
+                part = min(tranche.shares[h], Fraction(cents[h], 100) / prices[h])
             redeemed[h] = redeemed.get(h, Fraction(0)) + part
             paid[h] = paid.get(h, 0) + cents[h]
             funds_cents -= cents[h]
@@ -665,7 +672,11 @@ def _result(
             holder=h,
             price_per_share=prices[h],
             shares_redeemed=Explained(
-                f"shares of {h} redeemed", redeemed.get(h, Fraction(0)), pro_rata, interpretations=readings
+                f"shares of {h} redeemed",
+                redeemed.get(h, Fraction(0)),
+                pro_rata,
+                formula="all the shares when paid in full; else cash paid / Redemption Price per share",
+                interpretations=readings,
             ),
             cash_paid=Explained(
                 f"Redemption Price paid to {h}", Fraction(paid.get(h, 0), 100), pro_rata, interpretations=readings
