@@ -2,8 +2,8 @@
 
 The preferred stock issues follow the certificates (40,000 Series F shares issued
 2000-08-02, as F Sched. 1 assumes; 20,000 Series G shares). The common stock figures,
-closing prices, elections, the unpaid 2001-12-15 quarter and the conversion are
-ILLUSTRATIVE: invented to exercise every rule, not the Company's history.
+closing prices, elections, the unpaid 2001-12-15 quarter, the conversion, the 2002 private
+placement and split are ILLUSTRATIVE: invented to exercise every rule, not the Company's history.
 
 Run: python scripts/make_example_ledger.py
 """
@@ -75,12 +75,29 @@ def build() -> dict[str, object]:
             add("dividend_payment", day, series=series, outcome="not_legally_available" if day == unpaid else "paid")
         add("arrears_paid", D(2002, 3, 15), series=series, note="illustrative: the unpaid 2001-12-15 dividend declared")
     add("conversion", D(2002, 1, 10), series="F", holder="Microsoft Corporation", shares="1000", note="illustrative")
+    # After the ledger's price history: an issue of Additional Shares of Common Stock below the
+    # Conversion Price (F/G §5(d)(iv): F $24.00 -> $23.07, G $36.00 -> $34.55), then a 2-for-1 split
+    # with its notices of the record date (F/G §5(e), §5(k)). Illustrative.
+    add(
+        "common_issued",
+        D(2002, 7, 15),
+        id="private-placement-2002",
+        shares="1000000",
+        purpose="none",
+        cash_consideration="2500000",
+        fair_market_value_per_share="3.00",
+        note="illustrative private placement at $2.50 a share",
+    )
+    for series in ("F", "G"):
+        add("notice_sent", D(2002, 7, 18), series=series, notice="record_date", reference="split-2002")
+    add("stock_split", D(2002, 8, 1), id="split-2002", new_shares_per_old_share="2", note="illustrative 2-for-1 split")
     return {
         "format": FORMAT,
         "company": "CAIS Internet, Inc.",
         "description": (
             "Example ledger. The Series F and G issues follow the certificates; common stock outstanding, "
-            "closing prices, elections, the unpaid 2001-12-15 quarter and the conversion are illustrative."
+            "closing prices, elections, the unpaid 2001-12-15 quarter, the conversion, the 2002 private placement "
+            "and split are illustrative."
         ),
         "events": events,
     }

@@ -115,7 +115,7 @@ def test_certificate_and_conversion_statement_pdfs(cli, tmp_path: Path) -> None:
 
 def test_redemption_notice_and_record_date_notice_pdfs(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """F §6(e): window 2005-06-03 to 2005-07-13 for 2005-08-02, cut-off 2005-07-28 (F §6(j)).
-    F/G §5(k): a split with record date 2002-07-01: notice due by 2002-06-21."""
+    F/G §5(k): a split with record date 2002-08-01: notice due by 2002-07-22."""
     out = tmp_path / "redemption.pdf"
     cli(
         "document",
@@ -140,16 +140,11 @@ def test_redemption_notice_and_record_date_notice_pdfs(cli, tmp_path: Path) -> N
         "Microsoft Corporation",
     ):
         assert needle in text
-    ledger = tmp_path / "split.yaml"
-    document = yaml.safe_load(Path(EXAMPLE).read_text())
-    document["events"].append(
-        {"kind": "stock_split", "date": "2002-07-01", "id": "split-2002", "new_shares_per_old_share": "2"}
-    )
-    ledger.write_text(yaml.safe_dump(document))
     notice = tmp_path / "record.pdf"
-    cli("document", "record-date-notice", "--event", "split-2002", "--ledger", str(ledger), "--out", str(notice))
+    # The example's 2-for-1 split of 2002-08-01 (id split-2002): notice due 10 days before, 2002-07-22.
+    cli("document", "record-date-notice", "--event", "split-2002", "--ledger", EXAMPLE, "--out", str(notice))
     text = pdf_text(notice)
-    assert "record date 2002-07-01" in text and "2002-06-21" in text and "G §5(k)" in text
+    assert "record date 2002-08-01" in text and "2002-07-22" in text and "G §5(k)" in text
 
 
 def test_history_chart_png_and_html(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
