@@ -34,6 +34,7 @@ COMMANDS: dict[str, list[str]] = {
     "waterfall": ["waterfall", "--proceeds", "90000000", "--on", "2002-06-30", "--senior", "Series C=10000000"],
     "redemption": ["redemption", "--series", "F", "--on", "2005-08-02", "--funds", "20000000"],
     "votes": ["votes", "--as-of", "2002-06-30"],
+    "dividends": ["dividends", "--payment-date", "2001-09-15"],
     "certificate-adjustment": ["certificate", "adjustment", "--as-of", "2003-06-30"],
     "calendar": ["calendar", "--from", "2001-01-01", "--to", "2001-12-31"],
 }

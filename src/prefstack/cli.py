@@ -535,6 +535,42 @@ def waterfall_command(
     emit(result, result["payouts"], WATERFALL_COLUMNS, title, format, out=out)
 
 
+@app.command(name="dividends")
+def dividends_command(
+    payment_date: Annotated[str, typer.Option(help="The Payment Date, YYYY-MM-DD")],
+    series: Annotated[str | None, typer.Option(help="F or G (default: every series)")] = None,
+    db: DbOption = DEFAULT_DB,
+    ledger: LedgerOption = None,
+    format: Annotated[Format, typer.Option("--format", help="table, json, csv or xlsx")] = Format.table,
+    out: XlsxOption = None,
+) -> None:
+    """F §2 / G §2: each holder's dividend for a Payment Date: its form and why, PIK shares, cash,
+    Common Stock at the 25-trading-day price, cash for the fraction; or that it went unpaid."""
+    from prefstack.queries import dividends
+
+    state = _state_on(payment_date, "--payment-date", "F §2(a)", db, ledger)
+    result = dividends(state, state.as_of, _series(series) if series is not None else None)
+    outcomes = "; ".join(f"Series {s['series']}: {s['outcome']}" for s in result["series"])
+    title = f"Dividends of the Payment Date {result['payment_date']} ({outcomes})"
+    records = [h for s in result["series"] for h in s["holders"]]
+    emit(result, records, DIVIDEND_COLUMNS, title, format, out=out)
+
+
+DIVIDEND_COLUMNS = (
+    Column("series", "series"),
+    Column("holder", "holder"),
+    Column("status", "status"),
+    Column("dividend", "dividend", "money"),
+    Column("PIK shares", "pik_shares", "shares"),
+    Column("cash", "cash", "money"),
+    Column("Common Stock", "common_shares", "count"),
+    Column("price (25 trading days)", "common_price", "price"),
+    Column("cash for the fraction", "cash_for_fraction", "money"),
+    Column("form", "form_summary"),
+    Column("clause", "clause"),
+)
+
+
 @app.command(name="redemption")
 def redemption_command(
     on: Annotated[str, typer.Option(help="The Redemption Date")],

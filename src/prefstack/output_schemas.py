@@ -260,7 +260,49 @@ CALENDAR = array(
     )
 )
 
+_DIVIDEND = obj(
+    {
+        "series": TEXT,
+        "holder": TEXT,
+        "status": {"enum": ["paid", "unpaid"]},
+        **figures(dividend="money"),
+        "form": nullable(obj({"cash": {"type": "string"}, "pik": {"type": "string"}, "common": {"type": "string"}})),
+        "form_reason": TEXT,
+        "form_summary": TEXT,
+        "clause": CLAUSE,
+        "pik_shares": nullable({"type": "string", "pattern": PATTERNS["shares"]}),
+        "pik_shares_exact": {"type": "string", "pattern": PATTERNS["exact"]},
+        "cash": nullable({"type": "string", "pattern": PATTERNS["money"]}),
+        "cash_exact": {"type": "string", "pattern": PATTERNS["exact"]},
+        "common_shares": nullable(INT),
+        "cash_for_fraction": nullable({"type": "string", "pattern": PATTERNS["money"]}),
+        "cash_for_fraction_exact": {"type": "string", "pattern": PATTERNS["exact"]},
+        "common_price": nullable({"type": "string", "pattern": PATTERNS["price"]}),
+        "common_price_exact": {"type": "string", "pattern": PATTERNS["exact"]},
+        "common_price_window": nullable(
+            obj({"first_trading_day": DATE, "last_trading_day": DATE, "trading_days": INT, "clause": CLAUSE})
+        ),
+        "explain": array(EXPLAIN),
+    }
+)
+
+DIVIDENDS = obj(
+    {
+        "payment_date": DATE,
+        "series": array(
+            obj(
+                {
+                    "series": TEXT,
+                    "outcome": {"enum": ["paid", "not_legally_available", "not recorded", "not yet due"]},
+                    "holders": array(_DIVIDEND),
+                }
+            )
+        ),
+    }
+)
+
 OUTPUTS: dict[str, dict[str, Any]] = {
+    "dividends": DIVIDENDS,
     "state": STATE,
     "convert": CONVERT,
     "waterfall": WATERFALL,

@@ -8,11 +8,14 @@ these are "what would the certificates give" answers.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
 
+from prefstack.calendars import payment_dates
 from prefstack.clauses import antidilution as ad
+from prefstack.clauses.dividends import DividendPayment
 from prefstack.clauses.liquidation import (
     NON_CASH_METHODS,
     JuniorHolding,
@@ -247,3 +250,94 @@ def certificates_of_adjustment(state: LedgerState) -> list[ad.CertificateOfAdjus
         terms = state.series[series].terms
         found += [ad.certificate_of_adjustment(terms, a, result.entitlements) for a in result.adjustments]
     return found
+
+
+def dividends(state: LedgerState, payment_date: dt.date, series: str | None = None) -> dict[str, Any]:
+    """F §2, G §2: what each holder received for ``payment_date`` (the dividend, its form and why,
+    PIK shares, cash, Common Stock with the 25-trading-day price, cash for the fraction), or that
+    the dividend went unpaid and accrues, with the clause of every figure."""
+    names = [series] if series is not None else list(state.series)
+    out = []
+    for name in names:
+        if name not in state.series:
+            raise InputError("--series", "F §2(a)", f"no series {name!r} (series: {', '.join(state.series)})")
+        s = state.series[name]
+        dates = payment_dates(s.terms, payment_date - dt.timedelta(days=1), payment_date)
+        if payment_date not in set(dates):
+            cite = s.terms.dividends.payment_months.cite
+            raise InputError("--payment-date", cite, f"{payment_date} is not a Payment Date of Series {name}")
+        outcome = s.payment_outcomes.get(payment_date)
+        holders: list[dict[str, Any]] = []
+        for record in s.payments.get(payment_date, []):
+            holders.append(_paid_dividend(name, record.holder, record.payment, record.form_reason))
+        for holder, amount in s.unpaid_dividends.get(payment_date, []):
+            holders.append(
+                {
+                    "series": name,
+                    "holder": holder,
+                    "status": "unpaid",
+                    **json_figure("dividend", _fr(amount), MONEY),
+                    "form": None,
+                    "form_reason": "no funds legally available: the dividend accrues unpaid",
+                    "form_summary": "unpaid, accrues",
+                    "clause": s.terms.dividends.accrues_without_funds.cite,
+                    **dict.fromkeys(
+                        (
+                            "pik_shares",
+                            "cash",
+                            "common_shares",
+                            "cash_for_fraction",
+                            "common_price",
+                            "common_price_window",
+                        )
+                    ),
+                    "explain": [amount.to_dict()],
+                }
+            )
+        status = outcome or ("not recorded" if payment_date <= state.as_of else "not yet due")
+        out.append({"series": name, "outcome": status, "holders": holders})
+    return {"payment_date": payment_date.isoformat(), "series": out}
+
+
+def _paid_dividend(series: str, holder: str, payment: DividendPayment, reason: str) -> dict[str, Any]:
+    form = payment.election
+    price = (
+        payment.common_shares.parts[0] if payment.common_shares is not None and payment.common_shares.parts else None
+    )
+    row: dict[str, Any] = {
+        "series": series,
+        "holder": holder,
+        "status": "paid",
+        **json_figure("dividend", _fr(payment.dividend), MONEY),
+        "form": {
+            "cash": to_decimal_string(form.cash),
+            "pik": to_decimal_string(form.pik),
+            "common": to_decimal_string(form.common),
+        },
+        "form_reason": reason,
+        "form_summary": ", ".join(
+            f"{label} {to_decimal_string(part) if part != 1 else 'all'}"
+            for label, part in (("cash", form.cash), ("PIK", form.pik), ("Common Stock", form.common))
+            if part
+        )
+        + (" (default)" if reason.startswith("no election") else " (elected)"),
+        "clause": payment.dividend.clause,
+        **json_figure("pik_shares", _fr(payment.pik_shares) if payment.pik_shares else Fraction(0), SHARES),
+        **json_figure("cash", _fr(payment.cash) if payment.cash else Fraction(0), MONEY),
+        "common_shares": int(_fr(payment.common_shares)) if payment.common_shares else 0,
+        **json_figure(
+            "cash_for_fraction", _fr(payment.cash_for_fraction) if payment.cash_for_fraction else Fraction(0), MONEY
+        ),
+        "explain": [payment.dividend.to_dict(), *[f.to_dict() for f in payment.figures()]],
+    }
+    row.update({"common_price": None, "common_price_window": None})
+    if price is not None:
+        assert isinstance(price.value, Fraction)
+        row.update(json_figure("common_price", price.value, PRICE))
+        row["common_price_window"] = {
+            "first_trading_day": str(price.inputs["first_trading_day"]),
+            "last_trading_day": str(price.inputs["last_trading_day"]),
+            "trading_days": int(str(price.inputs["trading_days"])),
+            "clause": price.clause,
+        }
+    return row

@@ -207,6 +207,8 @@ class SeriesState(_Sealable):
     """Shares issued as dividends (PIK and arrears paid in shares), against the reserve of F/G §1(a)."""
     holdings: dict[str, Holding] = field(default_factory=dict)
     payments: dict[dt.date, list[PaidDividend]] = field(default_factory=dict)
+    unpaid_dividends: dict[dt.date, list[tuple[str, Explained]]] = field(default_factory=dict)
+    """Each holder's dividend of a Payment Date recorded as not legally available (it accrues, G §2(b))."""
     unpaid_payment_dates: list[dt.date] = field(default_factory=list)
     payment_outcomes: dict[dt.date, str] = field(default_factory=dict)
     """The outcome recorded for each Payment Date (one ``dividend_payment`` per series and date)."""
@@ -597,6 +599,7 @@ def _apply_payment(state: LedgerState, item: Placed, event: ev.DividendPayment) 
                 arrears=holding.arrears + quarter.value,
                 unpaid_dates=(*holding.unpaid_dates, event.date),
             )
+            s.unpaid_dividends.setdefault(event.date, []).append((holder, quarter))
             continue
         s.holdings[holder] = replace(holding, accrual_start=event.date)
         election, why = election_for(state, terms, holder, event.date)
