@@ -574,18 +574,32 @@ DIVIDEND_COLUMNS = (
 @app.command(name="redemption")
 def redemption_command(
     on: Annotated[str, typer.Option(help="The Redemption Date")],
-    funds: Annotated[str, typer.Option(help="Funds legally available for the redemption")],
+    funds: Annotated[str | None, typer.Option(help="Funds legally available for the redemption")] = None,
     series: Annotated[str, typer.Option(help="F or G")] = "F",
+    in_common: Annotated[
+        bool, typer.Option("--in-common", help="Pay the Redemption Price in Common Stock (F §6(d))")
+    ] = False,
     db: DbOption = DEFAULT_DB,
     ledger: LedgerOption = None,
     format: Annotated[Format, typer.Option("--format", help="table, json, csv or xlsx")] = Format.table,
     out: XlsxOption = None,
 ) -> None:
-    """F §6 / G §6: shares redeemed pro rata, cash paid, and any shortfall."""
-    from prefstack.queries import redemption
+    """F §6 / G §6: shares redeemed pro rata, cash paid, and any shortfall; with --in-common, the
+    Redemption Price paid in Common Stock at its Fair Market Value (F §6(d))."""
+    from prefstack.queries import redemption, redemption_in_common
 
     name = _series(series)
     state = _state_on(on, "--on", f"{name} §6(a)", db, ledger)
+    if in_common:
+        paid = redemption_in_common(state, name)
+        title = (
+            f"Series {name} redemption on {paid['redemption_date']} in Common Stock at its Fair Market Value "
+            f"{figure_text(paid, 'fair_market_value', 'price')} ({paid['fair_market_value_clause']})"
+        )
+        emit(paid, paid["holders"], REDEMPTION_IN_COMMON_COLUMNS, title, format, out=out)
+        return
+    if funds is None:
+        raise InputError("--funds", f"{name} §6(a)", "give the funds legally available (or --in-common)")
     result = redemption(state, name, parse_exact(funds, "--funds", f"{name} §6(a)"))
     title = (
         f"Series {name} redemption on {result['redemption_date']}: funds {figure_text(result, 'funds', 'money')}, "
@@ -595,6 +609,14 @@ def redemption_command(
     emit(result, result["holders"], REDEMPTION_COLUMNS, title, format, out=out)
 
 
+REDEMPTION_IN_COMMON_COLUMNS = (
+    Column("holder", "holder"),
+    Column("shares redeemed", "shares_redeemed", "shares"),
+    Column("Redemption Price", "redemption_price", "money"),
+    Column("Common Stock", "common_shares", "count"),
+    Column("cash for the fraction", "cash_for_fraction", "money"),
+    Column("clause", "clause"),
+)
 REDEMPTION_COLUMNS = (
     Column("holder", "holder"),
     Column("Redemption Price per share", "price_per_share", "price"),

@@ -110,6 +110,17 @@ _SERIES = obj(
         "holders": array(_HOLDER),
         "mandatory_redemption_events": array({"type": "object"}),
         "consents": array({"type": "object"}),
+        "redeemed_in_common": array(
+            obj(
+                {
+                    "date": DATE,
+                    "holder": TEXT,
+                    **figures(shares_redeemed="shares", cash_for_fraction="money"),
+                    "common_shares": INT,
+                    "clause": CLAUSE,
+                }
+            )
+        ),
     },
     optional=("adjustment_explanations",),
 )
@@ -192,6 +203,27 @@ REDEMPTION = obj(
                     **figures(
                         price_per_share="price", shares_redeemed="shares", cash_paid="money", shares_remaining="shares"
                     ),
+                    "clause": CLAUSE,
+                    "explain": array(EXPLAIN),
+                }
+            )
+        ),
+    }
+)
+
+REDEMPTION_IN_COMMON = obj(
+    {
+        "series": TEXT,
+        "redemption_date": DATE,
+        "in_common": {"const": True},
+        **figures(fair_market_value="price"),
+        "fair_market_value_clause": CLAUSE,
+        "holders": array(
+            obj(
+                {
+                    "holder": TEXT,
+                    **figures(shares_redeemed="shares", redemption_price="money", cash_for_fraction="money"),
+                    "common_shares": INT,
                     "clause": CLAUSE,
                     "explain": array(EXPLAIN),
                 }
@@ -306,7 +338,7 @@ OUTPUTS: dict[str, dict[str, Any]] = {
     "state": STATE,
     "convert": CONVERT,
     "waterfall": WATERFALL,
-    "redemption": REDEMPTION,
+    "redemption": {"anyOf": [REDEMPTION, REDEMPTION_IN_COMMON]},
     "votes": VOTES,
     "schedule": SCHEDULE,
     "certificate-adjustment": CERTIFICATES,

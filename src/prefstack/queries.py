@@ -26,13 +26,19 @@ from prefstack.clauses.liquidation import (
     valuation_method,
     waterfall,
 )
-from prefstack.clauses.redemption import RedemptionHolding, redeem
+from prefstack.clauses.redemption import NoSuchClause, RedemptionHolding, redeem
 from prefstack.clauses.voting import series_voting_power, votes
 from prefstack.errors import CitationError, InputError
 from prefstack.explain import Explained
 from prefstack.figures import COMMON, MONEY, PRICE, SHARES, json_figure
 from prefstack.ledger import section5
-from prefstack.ledger.replay import NO_PREFERRED_SPLIT, LedgerState, conversion_decision, holding_accrued_unpaid
+from prefstack.ledger.replay import (
+    NO_PREFERRED_SPLIT,
+    LedgerState,
+    common_stock_redemption,
+    conversion_decision,
+    holding_accrued_unpaid,
+)
 from prefstack.numeric import to_decimal_string
 
 
@@ -341,3 +347,38 @@ def _paid_dividend(series: str, holder: str, payment: DividendPayment, reason: s
             "clause": price.clause,
         }
     return row
+
+
+def redemption_in_common(state: LedgerState, series: str) -> dict[str, Any]:
+    """F §6(d): the Redemption Price of every outstanding share of ``series`` paid on the state's date in
+    Common Stock at its Fair Market Value, whole shares and cash for the fraction — the same rule
+    (:func:`~prefstack.ledger.replay.common_stock_redemption`) as the ``redemption`` event with
+    ``in_common``."""
+    try:
+        parts = common_stock_redemption(state, series, state.as_of)
+    except NoSuchClause as exc:
+        raise InputError("--in-common", exc.clause, exc.problem) from exc
+    fmv = parts[0].fair_market_value
+    return {
+        "series": series,
+        "redemption_date": state.as_of.isoformat(),
+        "in_common": True,
+        **json_figure("fair_market_value", _fr(fmv), PRICE),
+        "fair_market_value_clause": fmv.clause,
+        "holders": [
+            {
+                "holder": p.holder,
+                **json_figure("shares_redeemed", p.shares_redeemed, SHARES),
+                **json_figure("redemption_price", _fr(p.redemption_price), MONEY),
+                "common_shares": int(_fr(p.payment.shares_of_common)),
+                **json_figure("cash_for_fraction", _fr(p.payment.cash_for_fraction), MONEY),
+                "clause": p.payment.shares_of_common.clause,
+                "explain": [
+                    p.redemption_price.to_dict(),
+                    p.payment.shares_of_common.to_dict(),
+                    p.payment.cash_for_fraction.to_dict(),
+                ],
+            }
+            for p in parts
+        ],
+    }

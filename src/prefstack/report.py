@@ -100,6 +100,17 @@ def state_report(state: LedgerState) -> dict[str, Any]:
                     }
                     for e in s.redemption_events
                 ],
+                "redeemed_in_common": [
+                    {
+                        "date": r.date.isoformat(),
+                        "holder": r.holder,
+                        **json_figure("shares_redeemed", r.shares_redeemed, SHARES),
+                        "common_shares": int(_fr(r.payment.shares_of_common)),
+                        **json_figure("cash_for_fraction", _fr(r.payment.cash_for_fraction), MONEY),
+                        "clause": r.payment.shares_of_common.clause,
+                    }
+                    for r in s.common_stock_redemptions
+                ],
                 "consents": [
                     {
                         "date": c.date.isoformat(),

@@ -335,6 +335,13 @@ class Redemption(_Event):
     kind: Literal["redemption"] = "redemption"
     series: Series
     funds: Exact
+    in_common: bool = Field(
+        default=False,
+        description=(
+            "F §6(d): the Company pays the Redemption Price in Common Stock at its Fair Market Value; "
+            "funds are then the cash for the fractions of a share"
+        ),
+    )
 
 
 class SeniorClaim(BaseModel):

@@ -51,6 +51,8 @@ from prefstack.clauses.liquidation import (
     waterfall,
 )
 from prefstack.clauses.redemption import (
+    CommonStockPayment,
+    NoSuchClause,
     RedemptionHolding,
     RedemptionNoticeError,
     RedemptionObligation,
@@ -58,7 +60,9 @@ from prefstack.clauses.redemption import (
     apply_later_funds,
     check_redemption_notice,
     depositary_qualifies,
+    pay_redemption_price_in_common_stock,
     redeem,
+    redemption_price_per_share,
 )
 from prefstack.clauses.voting import ConsentPurpose, series_majority, votes
 from prefstack.errors import AuthorizedSharesExceeded, InputError, PrefstackError
@@ -221,6 +225,8 @@ class SeriesState(_Sealable):
     obligation: RedemptionObligation | None = None
     """Shares the Company became obligated to redeem and has not (F §6(i), G §6(h))."""
     redemptions: list[RedemptionResult] = field(default_factory=list)
+    common_stock_redemptions: list[CommonStockRedemption] = field(default_factory=list)
+    """Shares redeemed for Common Stock under F §6(d)."""
 
     @property
     def series(self) -> str:
@@ -857,10 +863,124 @@ def _series_g_blocker(
         )
 
 
+@dataclass(frozen=True)
+class CommonStockRedemption:
+    """One holder's shares redeemed for Common Stock at its Fair Market Value (F §6(d))."""
+
+    series: str
+    holder: str
+    date: dt.date
+    shares_redeemed: Fraction
+    redemption_price: Explained
+    """For all the holder's shares: shares x (Original Issue Price + accrued but unpaid dividends)."""
+    fair_market_value: Explained
+    payment: CommonStockPayment
+
+
+def common_stock_redemption(state: LedgerState, series: str, on: dt.date) -> list[CommonStockRedemption]:
+    """F §6(d): every outstanding share of ``series`` redeemed on ``on`` with Common Stock having an
+    aggregate Fair Market Value (F §3(c)(i)(A), the closing prices) equal to each holder's
+    Redemption Price; whole shares, the fraction in cash. The one rule behind the ``redemption``
+    event with ``in_common`` and ``prefstack redemption --in-common``. Raises :class:`NoSuchClause`
+    for a series without the option and :class:`InputError` when the Fair Market Value cannot be
+    determined. Pure."""
+    s = state.series[series]
+    option = s.terms.redemption.may_pay_in_common
+    if option is None or not option.value:
+        raise NoSuchClause(
+            series,
+            f"{series} §6",
+            "the certificate has no clause letting the Company pay the Redemption Price in Common Stock "
+            "(F §6(d) has no counterpart); the Redemption Price is paid in cash",
+        )
+    fmv = section5.fair_market_value_on(state, on)
+    if fmv is None:
+        raise InputError(
+            "in_common",
+            option.cite,
+            f"the Fair Market Value of the Common Stock on {on} needs the closing prices of its window "
+            "(F §3(c)(i)(A)); record them as closing_price events",
+        )
+    assert isinstance(fmv.value, Fraction)
+    out = []
+    for holder in sorted(s.holdings):
+        holding = s.holdings[holder]
+        if not holding.shares:
+            continue
+        accrued = holding_accrued_unpaid(s, holding, on)
+        assert isinstance(accrued.value, Fraction)
+        per_share = redemption_price_per_share(
+            s.terms, accrued.value / holding.shares, issue_price_adjustment=NO_PREFERRED_SPLIT
+        )
+        assert isinstance(per_share.value, Fraction)
+        total = Explained(
+            f"Redemption Price of {holder}'s shares",
+            per_share.value * holding.shares,
+            per_share.clause,
+            inputs={"shares": holding.shares},
+            formula="shares x Redemption Price per share",
+            parts=(per_share,),
+        )
+        payment = pay_redemption_price_in_common_stock(s.terms, per_share.value * holding.shares, fmv.value)
+        out.append(CommonStockRedemption(series, holder, on, holding.shares, total, fmv, payment))
+    if not out:
+        raise InputError("series", f"{series} §6(a)", f"no Series {series} shares are outstanding on {on}")
+    return out
+
+
+def _apply_redemption_in_common(state: LedgerState, item: Placed, event: ev.Redemption) -> None:
+    """F §6(d): the whole series redeemed on its Redemption Date for Common Stock; the Common Stock
+    issued is a distribution on the preferred, excluded from Additional Shares (RED-F-COMMON-EXCLUDED)."""
+    s = state.series[event.series]
+    if s.called_for != event.date:
+        raise LedgerRuleError(
+            item,
+            "date",
+            f"{event.series} §6(a)",
+            f"no Redemption Notice names {event.date} as the Redemption Date (latest: {s.called_for})",
+        )
+    try:
+        parts = common_stock_redemption(state, event.series, event.date)
+    except NoSuchClause as exc:
+        raise LedgerRuleError(item, "in_common", exc.clause, exc.problem) from exc
+    except InputError as exc:
+        raise LedgerRuleError(item, exc.field, exc.clause, exc.problem) from exc
+    cash_needed = sum((_fraction_of(p.payment.cash_for_fraction) for p in parts), Fraction(0))
+    if event.funds < cash_needed:
+        raise LedgerRuleError(
+            item,
+            "funds",
+            parts[0].payment.cash_for_fraction.clause,
+            f"the cash for the fractions of a share is ${display(cash_needed)}; "
+            f"funds of ${display(event.funds)} fall short",
+        )
+    reading("RED-F-COMMON-EXCLUDED")
+    for part in parts:
+        holding = s.holdings[part.holder]
+        s.holdings[part.holder] = replace(holding, shares=Fraction(0), arrears=Fraction(0))
+        whole = part.payment.shares_of_common.value
+        assert isinstance(whole, int)
+        if whole:
+            state.section5_actions.append(
+                section5.excluded_issue(
+                    f"{item.source} {part.holder}", event.date, whole, ad.IssuancePurpose.DIVIDEND_ON_PREFERRED
+                )
+            )
+    s.common_stock_redemptions.extend(parts)
+
+
+def _fraction_of(figure: Explained) -> Fraction:
+    assert isinstance(figure.value, Fraction)
+    return figure.value
+
+
 def _apply_redemption(state: LedgerState, item: Placed, event: ev.Redemption) -> None:
     s = _series_started(state, item, event.series, f"{event.series} §6(a)")
     if event.series != "G":
         _series_g_blocker(state, item, ActionKind.PURCHASE_OR_REDEMPTION, f"Series {event.series}")
+    if event.in_common:
+        _apply_redemption_in_common(state, item, event)
+        return
     per_share: dict[str, Fraction] = {}
     for holder, holding in s.holdings.items():
         if holding.shares:
