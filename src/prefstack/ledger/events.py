@@ -107,6 +107,29 @@ class ArrearsPaid(_Event):
     series: Series
 
 
+class Transfer(_Event):
+    """Shares of a series transferred on the stock register from one holder to another on ``date``.
+    Accrued and unpaid dividends go with the shares (TRANSFER-ACCRUED); each holder's dividend
+    elections stay its own (TRANSFER-ELECTION)."""
+
+    kind: Literal["transfer"] = "transfer"
+    series: Series
+    from_holder: str
+    to_holder: str
+    shares: Exact
+
+    @field_validator("shares")
+    @classmethod
+    def _shares(cls, v: Fraction) -> Fraction:
+        return _positive(v, "shares", "stock register")
+
+    @model_validator(mode="after")
+    def _two_holders(self) -> Transfer:
+        if self.from_holder == self.to_holder:
+            raise ValueError("from_holder and to_holder are the same holder")
+        return self
+
+
 class Conversion(_Event):
     """A holder converts shares (F/G §5(a)); ``date`` is the Conversion Date (§5(c)(i))."""
 
@@ -420,6 +443,7 @@ LedgerEvent = Annotated[
     | WireAccountNotice
     | DividendPayment
     | ArrearsPaid
+    | Transfer
     | Conversion
     | ClosingPrice
     | RegistrationStatement
@@ -465,6 +489,7 @@ KIND_ORDER: dict[str, int] = {
     "option_expired": 64,
     "stock_dividend": 70,
     "other_distribution": 71,
+    "transfer": 80,
     "conversion": 90,
     "stock_split": 95,
     "stock_combination": 96,
@@ -516,6 +541,7 @@ def _clause_of(kind: str) -> str:
         "wire_account_notice": "F §2(e)",
         "dividend_payment": "F §2(a)",
         "arrears_paid": "F §2(d)",
+        "transfer": "stock register",
         "conversion": "F §5(c)",
         "closing_price": "F §2(b)",
         "registration_statement": "F §2(c)",

@@ -226,6 +226,7 @@ class SeriesState(_Sealable):
     """Shares the Company became obligated to redeem and has not (F §6(i), G §6(h))."""
     redemptions: list[RedemptionResult] = field(default_factory=list)
     common_stock_redemptions: list[CommonStockRedemption] = field(default_factory=list)
+    transfers: list[ev.Transfer] = field(default_factory=list)
     """Shares redeemed for Common Stock under F §6(d)."""
 
     @property
@@ -349,6 +350,8 @@ def _apply(state: LedgerState, item: Placed) -> None:
             _apply_payment(state, item, event)
         case ev.ArrearsPaid():
             _apply_arrears_paid(state, item, event)
+        case ev.Transfer():
+            _apply_transfer(state, item, event)
         case ev.Conversion():
             _apply_conversion(state, item, event)
         case (
@@ -673,6 +676,70 @@ def _apply_arrears_paid(state: LedgerState, item: Placed, event: ev.ArrearsPaid)
         )
     s.shares_ever_issued += total
     s.pik_shares_issued += total
+
+
+REGISTER = "stock register"
+"""What refuses a transfer that the register cannot make (no clause of the certificates governs it)."""
+
+
+def _apply_transfer(state: LedgerState, item: Placed, event: ev.Transfer) -> None:
+    """Shares move on the register with what attaches to them: the accrued and unpaid dividends
+    (arrears and the accrual since the last Payment Date, TRANSFER-ACCRUED), so the holder of record
+    on the next Payment Date receives the whole quarter; votes and Conversion Rights follow the
+    shares; elections stay with each holder (TRANSFER-ELECTION)."""
+    s = _series_started(state, item, event.series, REGISTER)
+    source = s.holdings.get(event.from_holder)
+    if source is None or source.shares == 0:
+        known = ", ".join(sorted(h for h, v in s.holdings.items() if v.shares)) or "none"
+        raise LedgerRuleError(
+            item,
+            "from_holder",
+            REGISTER,
+            f"{event.from_holder!r} holds no Series {event.series} shares on {event.date} (holders: {known})",
+        )
+    if event.shares > source.shares:
+        raise LedgerRuleError(
+            item,
+            "shares",
+            REGISTER,
+            f"transferring {display(event.shares)} shares but {event.from_holder} holds {display(source.shares)}",
+        )
+    source = _roll(s, event.from_holder, event.date, inclusive=True)
+    reading("TRANSFER-ACCRUED")
+    reading("TRANSFER-ELECTION")
+    portion = event.shares / source.shares
+    moved_arrears = source.arrears * portion
+    target = s.holdings.get(event.to_holder)
+    if target is not None and target.shares:
+        target = _roll(s, event.to_holder, event.date, inclusive=True)
+        if target.accrual_start != source.accrual_start:
+            raise LedgerRuleError(
+                item,
+                "date",
+                s.terms.dividends.first_payment_date.cite,
+                f"{event.to_holder}'s shares accrue from {target.accrual_start} and the transferred shares from "
+                f"{source.accrual_start}: a holding has one accrual start, so record the transfer on or after "
+                "the next Payment Date",
+            )
+        s.holdings[event.to_holder] = replace(
+            target,
+            shares=target.shares + event.shares,
+            arrears=target.arrears + moved_arrears,
+            unpaid_dates=tuple(sorted(set(target.unpaid_dates) | set(source.unpaid_dates))),
+        )
+    else:
+        s.holdings[event.to_holder] = Holding(
+            event.series,
+            event.to_holder,
+            shares=event.shares,
+            accrual_start=source.accrual_start,
+            arrears=moved_arrears,
+            unpaid_dates=source.unpaid_dates if moved_arrears else (),
+        )
+    s.holdings[event.from_holder] = replace(
+        source, shares=source.shares - event.shares, arrears=source.arrears - moved_arrears
+    )
+    s.transfers.append(event)
 
 
 @dataclass(frozen=True)
