@@ -571,6 +571,82 @@ DIVIDEND_COLUMNS = (
 )
 
 
+@app.command(name="transaction")
+def transaction_command(
+    kind: Annotated[
+        str,
+        typer.Option(
+            help="merger, consolidation, asset_sale, subsidiary_stock_sale, control_acquisition, board_turnover "
+            "or insolvency"
+        ),
+    ],
+    on: Annotated[str, typer.Option(help="The date it takes effect")],
+    prior_stockholders_share: Annotated[
+        str | None, typer.Option(help="Merger or sale: share (0-1) of the survivor held by the prior stockholders")
+    ] = None,
+    all_or_substantially_all: Annotated[
+        bool | None, typer.Option("--all-or-substantially-all/--part-of-the-assets", help="Sale: its scope")
+    ] = None,
+    consideration: Annotated[str | None, typer.Option(help="Cash available to the stockholders")] = None,
+    acquirer: Annotated[list[str] | None, typer.Option(help="Control acquisition: a member of the group")] = None,
+    voting_power_after: Annotated[str | None, typer.Option(help="Control acquisition: share after (0-1)")] = None,
+    agreement_only: Annotated[bool, typer.Option(help="Only an agreement to do it (§6(b)(vi))")] = False,
+    db: DbOption = DEFAULT_DB,
+    ledger: LedgerOption = None,
+    format: Annotated[Format, typer.Option("--format", help="table, json, csv or xlsx")] = Format.table,
+    out: XlsxOption = None,
+) -> None:
+    """F/G §6(b) and G §3(d): would this transaction be a Mandatory Redemption Event of each series,
+    and a deemed liquidation of Series G (with G's payout)? Nothing is recorded."""
+    from prefstack.ledger import service
+    from prefstack.ledger.events import parse_event
+    from prefstack.queries import proposed_transaction
+
+    fields: dict[str, object] = {"date": on, "description": f"proposed {kind}"}
+    if kind in ("merger", "consolidation", "asset_sale", "subsidiary_stock_sale"):
+        fields.update(
+            kind="merger_or_sale",
+            transaction=kind,
+            prior_stockholders_voting_share=prior_stockholders_share,
+            agreement_only=agreement_only,
+        )
+        if all_or_substantially_all is not None:
+            fields["all_or_substantially_all"] = all_or_substantially_all
+        if consideration is not None:
+            fields["consideration"] = consideration
+    elif kind == "control_acquisition":
+        fields.update(
+            kind=kind, acquirers=acquirer or [], voting_power_after=voting_power_after, agreement_only=agreement_only
+        )
+    else:
+        raise InputError(
+            "--kind",
+            "F §6(b)",
+            f"{kind!r}: ask about merger, consolidation, asset_sale, subsidiary_stock_sale or control_acquisition "
+            "(record board_turnover and insolvency facts as ledger events)",
+        )
+    event = parse_event({k: v for k, v in fields.items() if v is not None}, "--kind")
+    result = proposed_transaction(service.load(ledger, db), event)
+    title = f"A {kind} on {result['on']} (nothing recorded)"
+    emit(result, result["series"], TRANSACTION_COLUMNS, title, format, out=out)
+    if format is Format.table:
+        for row in result["series"]:
+            for payout in row["payouts"]:
+                console().print(
+                    f"  Series {row['series']} paid in the deemed liquidation: {payout['holder']} "
+                    f"{figure_text(payout, 'amount', 'money')} ({payout['tier']}, {row['deemed_liquidation_clause']})"
+                )
+
+
+TRANSACTION_COLUMNS = (
+    Column("series", "series"),
+    Column("Mandatory Redemption Event", "mandatory_redemption_event"),
+    Column("under", "clause"),
+    Column("deemed liquidation", "deemed_liquidation"),
+    Column("under ", "deemed_liquidation_clause"),
+)
+
+
 @app.command(name="redemption")
 def redemption_command(
     on: Annotated[str, typer.Option(help="The Redemption Date")],

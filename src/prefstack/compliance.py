@@ -24,6 +24,7 @@ from prefstack.clauses.notices import (
     certificate_of_adjustment_deadline,
     dividend_form_notice_deadline,
     effective_date_notice_deadline,
+    merger_notice_deadline,
     record_date_notice_deadline,
     wire_account_notice_deadline,
 )
@@ -128,7 +129,7 @@ RECORD_DATE_KINDS = (ev.StockSplit, ev.StockCombination, ev.StockDividend, ev.Ot
 
 def _section5k_deadlines(state: LedgerState, placed: Sequence[Placed], as_of: dt.date) -> list[Deadline]:
     found = []
-    rule: Callable[[SeriesTerms, dt.date], Explained]
+    rule: Callable[[SeriesTerms, dt.date], Explained | None]
     for item in placed:
         e = item.event
         if isinstance(e, RECORD_DATE_KINDS):
@@ -139,14 +140,18 @@ def _section5k_deadlines(state: LedgerState, placed: Sequence[Placed], as_of: dt
             )
         elif isinstance(e, (ev.Reclassification, ev.Liquidation)):
             rule, notice_kind, what = effective_date_notice_deadline, "effective_date", f"notice of the {e.kind}"
+        elif isinstance(e, ev.MergerOrSale) and not e.agreement_only:
+            # G §5(k)(iv): a merger or sale; F §5(k)(iv) names dissolution only (no notice for F).
+            rule, notice_kind, what = merger_notice_deadline, "effective_date", f"notice of the {e.transaction}"
         else:
             continue
         reference = e.id or e.date.isoformat()
-        for series in ("F", "G"):
-            s = state.series[series]
+        for series, s in state.series.items():
             if s.original_issuance_date is None or s.original_issuance_date > e.date:
                 continue
             deadline = rule(s.terms, e.date)
+            if deadline is None:
+                continue
             given = _notice_given(state, series, notice_kind, reference)
             found.append(
                 Deadline(

@@ -110,6 +110,32 @@ _SERIES = obj(
         "holders": array(_HOLDER),
         "mandatory_redemption_events": array({"type": "object"}),
         "consents": array({"type": "object"}),
+        "transactions_judged": array(
+            obj(
+                {
+                    "date": DATE,
+                    "id": TEXT,
+                    "kind": TEXT,
+                    "description": TEXT,
+                    "mandatory_redemption_event": BOOL,
+                    "clause": CLAUSE,
+                    "deemed_liquidation": nullable(BOOL),
+                    "deemed_liquidation_clause": nullable(CLAUSE),
+                    "series_voted_otherwise": BOOL,
+                    "explain": array(EXPLAIN),
+                }
+            )
+        ),
+        "deemed_liquidation": nullable(
+            obj(
+                {
+                    "date": DATE,
+                    "id": TEXT,
+                    "clause": CLAUSE,
+                    "payouts": array(obj({"tier": TEXT, "holder": TEXT, **figures(amount="money"), "clause": CLAUSE})),
+                }
+            )
+        ),
         "redeemed_in_common": array(
             obj(
                 {

@@ -32,12 +32,15 @@ from prefstack.errors import CitationError, InputError
 from prefstack.explain import Explained
 from prefstack.figures import COMMON, MONEY, PRICE, SHARES, json_figure
 from prefstack.ledger import section5
+from prefstack.ledger.events import LedgerEvent
 from prefstack.ledger.replay import (
     NO_PREFERRED_SPLIT,
     LedgerState,
+    Placed,
     common_stock_redemption,
     conversion_decision,
     holding_accrued_unpaid,
+    replay,
 )
 from prefstack.numeric import to_decimal_string
 
@@ -382,3 +385,36 @@ def redemption_in_common(state: LedgerState, series: str) -> dict[str, Any]:
             for p in parts
         ],
     }
+
+
+def proposed_transaction(placed: Sequence[Placed], event: LedgerEvent) -> dict[str, Any]:
+    """F/G §6(b) and G §3(d) for a transaction not (yet) in the ledger: the ledger replayed with
+    ``event`` added, by the same rules as a recorded one; nothing is stored."""
+    candidate = Placed(event, "proposed transaction")
+    state = replay([*placed, candidate], event.date)
+    judged = []
+    for name, s in state.series.items():
+        for j in s.judged_events:
+            if j.ident != (event.id or candidate.source):
+                continue
+            row: dict[str, Any] = {
+                "series": name,
+                "mandatory_redemption_event": bool(j.mandatory_redemption_event.value),
+                "clause": j.mandatory_redemption_event.parts[0].clause,
+                "deemed_liquidation": None if j.deemed_liquidation is None else bool(j.deemed_liquidation.value),
+                "deemed_liquidation_clause": None if j.deemed_liquidation is None else j.deemed_liquidation.clause,
+                "payouts": [],
+                "explain": [
+                    j.mandatory_redemption_event.to_dict(),
+                    *([j.deemed_liquidation.to_dict()] if j.deemed_liquidation is not None else []),
+                ],
+            }
+            deemed = s.deemed_liquidation
+            if deemed is not None and deemed.ident == j.ident:
+                row["payouts"] = [
+                    {"tier": p.tier.value, "holder": p.holder, **json_figure("amount", p.paid, MONEY)}
+                    for p in deemed.waterfall.payouts
+                    if p.security == name
+                ]
+            judged.append(row)
+    return {"on": event.date.isoformat(), "kind": event.kind, "series": judged}

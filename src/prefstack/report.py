@@ -100,6 +100,48 @@ def state_report(state: LedgerState) -> dict[str, Any]:
                     }
                     for e in s.redemption_events
                 ],
+                "transactions_judged": [
+                    {
+                        "date": j.date.isoformat(),
+                        "id": j.ident,
+                        "kind": j.kind,
+                        "description": j.description,
+                        "mandatory_redemption_event": bool(j.mandatory_redemption_event.value),
+                        "clause": j.mandatory_redemption_event.parts[0].clause,
+                        "deemed_liquidation": None
+                        if j.deemed_liquidation is None
+                        else bool(j.deemed_liquidation.value),
+                        "deemed_liquidation_clause": None
+                        if j.deemed_liquidation is None
+                        else j.deemed_liquidation.clause,
+                        "series_voted_otherwise": any(
+                            c.matter == "waive_redemption_event" and c.reference == j.ident and bool(m.value)
+                            for c, m in s.consent_results
+                        ),
+                        "explain": [
+                            j.mandatory_redemption_event.to_dict(),
+                            *([j.deemed_liquidation.to_dict()] if j.deemed_liquidation is not None else []),
+                        ],
+                    }
+                    for j in s.judged_events
+                ],
+                "deemed_liquidation": None
+                if s.deemed_liquidation is None
+                else {
+                    "date": s.deemed_liquidation.date.isoformat(),
+                    "id": s.deemed_liquidation.ident,
+                    "clause": s.deemed_liquidation.judged.clause,
+                    "payouts": [
+                        {
+                            "tier": p.tier.value,
+                            "holder": p.holder,
+                            **json_figure("amount", p.paid, MONEY),
+                            "clause": p.amount.clause,
+                        }
+                        for p in s.deemed_liquidation.waterfall.payouts
+                        if p.security == name
+                    ],
+                },
                 "redeemed_in_common": [
                     {
                         "date": r.date.isoformat(),

@@ -665,22 +665,25 @@ def is_deemed_liquidation(
     share = _nonnegative(prior_stockholders_share, "prior_stockholders_share", for_series(terms.series, "§3"))
     if share > 1:
         raise InputError("prior_stockholders_share", for_series(terms.series, "§3"), f"must be at most 1, got {share}")
-    if terms.series == "F":
+    threshold = terms.liquidation.deemed_liquidation_below
+    if threshold is None:
         return Explained(
-            name="deemed liquidation for Series F",
+            name=f"deemed liquidation for Series {terms.series}",
             value=False,
-            clause="F §3",
+            clause=for_series(terms.series, "§3"),
             inputs={"transaction": kind.value, "prior stockholders' share": share},
-            formula="F §3 has no deemed-liquidation clause; see F §6(b)(i)-(ii) (Mandatory Redemption Event)",
+            formula=(
+                "the certificate has no deemed-liquidation clause; see "
+                f"{for_series(terms.series, '§6(b)')}(i)-(ii) (Mandatory Redemption Event)"
+            ),
             interpretations=[reading("LIQ-F-NO-DEEMED")],
         )
-    half = Fraction(1, 2)
     return Explained(
-        name="deemed liquidation for Series G",
-        value=share < half,
-        clause="G §3(d)",
-        inputs={"transaction": kind.value, "prior stockholders' share": share, "threshold": half},
-        formula="deemed unless prior stockholders hold >= 50% of the survivor's outstanding voting securities",
+        name=f"deemed liquidation for Series {terms.series}",
+        value=share < threshold.value,
+        clause=threshold.cite,
+        inputs={"transaction": kind.value, "prior stockholders' share": share, "threshold": threshold.value},
+        formula="deemed unless prior stockholders hold >= threshold of the survivor's outstanding voting securities",
         interpretations=[reading("LIQ-G-DEEMED-THRESHOLD")],
     )
 

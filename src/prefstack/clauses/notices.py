@@ -77,6 +77,23 @@ def effective_date_notice_deadline(terms: SeriesTerms, effective_date: dt.date) 
     )
 
 
+def merger_notice_deadline(terms: SeriesTerms, effective_date: dt.date) -> Explained | None:
+    """G §5(k)(iv)(B): notice of a merger or consolidation, or a sale of all or substantially all
+    of the assets, at least twenty days before it is expected to become effective. None for a
+    series whose certificate asks for no such notice (F §5(k)(iv) names dissolution only)."""
+    days = terms.conversion.merger_notice_days
+    if days is None:
+        return None
+    return Explained(
+        name="merger_notice_deadline",
+        value=effective_date - dt.timedelta(days=days.value),
+        clause=days.cite,
+        inputs={"effective_date": effective_date, "days": days.value},
+        formula="effective_date - days (calendar days)",
+        interpretations=[reading("NOTICE-CALENDAR-DAYS")],
+    )
+
+
 def certificate_of_adjustment_deadline(terms: SeriesTerms, adjustment_date: dt.date) -> Explained:
     """F/G §5(j): the Company "shall promptly compute such adjustment ... and furnish to each
     holder ... a certificate"; "promptly" is read as within ten days (NOTICE-PROMPTLY)."""

@@ -341,6 +341,94 @@ class MandatoryRedemptionEventOccurred(_Event):
     description: str
 
 
+class MergerOrSale(_Event):
+    """A merger or consolidation of the Company, or a sale (lease, transfer or other disposition) of
+    its assets or of the stock of its Subsidiaries, effective on ``date`` (F/G §6(b)(i)-(ii),
+    G §3(d), G §5(k)(iv)). prefstack judges from these facts whether it is a Mandatory Redemption
+    Event of each series and a deemed liquidation of Series G; with ``agreement_only`` the
+    Company has only agreed to it (§6(b)(vi))."""
+
+    kind: Literal["merger_or_sale"] = "merger_or_sale"
+    transaction: Literal["merger", "consolidation", "asset_sale", "subsidiary_stock_sale"]
+    description: str
+    prior_stockholders_voting_share: Exact = Field(
+        description="The share (0 to 1) of the voting securities of the surviving, resulting or acquiring entity "
+        "held right after by the Company's stockholders of right before (Rule 13d-3)"
+    )
+    all_or_substantially_all: bool | None = Field(
+        default=None,
+        description="For a sale (required there, absent for a merger): whether it is of all or substantially all "
+        "of the assets (or of the Subsidiaries' stock)",
+    )
+    agreement_only: bool = Field(
+        default=False, description="Only an agreement to do it was executed or entered into (§6(b)(vi))"
+    )
+    consideration: Exact | None = Field(
+        default=None,
+        description="Cash available for distribution to the stockholders; needed when it is a deemed "
+        "liquidation of Series G (G §3(d))",
+    )
+    non_cash: list[NonCashItem] = Field(default_factory=list)
+    senior: list[SeniorClaim] = Field(default_factory=list)
+
+    @field_validator("prior_stockholders_voting_share")
+    @classmethod
+    def _share(cls, v: Fraction) -> Fraction:
+        if not 0 <= v <= 1:
+            raise ValueError("must be a share between 0 and 1")
+        return v
+
+    @model_validator(mode="after")
+    def _sale_scope(self) -> MergerOrSale:
+        is_sale = self.transaction in ("asset_sale", "subsidiary_stock_sale")
+        if is_sale and self.all_or_substantially_all is None:
+            raise ValueError("a sale needs all_or_substantially_all (true or false)")
+        if not is_sale and self.all_or_substantially_all is not None:
+            raise ValueError("all_or_substantially_all is for a sale, not a merger or consolidation")
+        return self
+
+
+class ControlAcquisition(_Event):
+    """A person or group acquires beneficial ownership of voting stock (F/G §6(b)(iii)): the names of
+    the person or of every member of the group and their combined voting power right after."""
+
+    kind: Literal["control_acquisition"] = "control_acquisition"
+    acquirers: list[str] = Field(min_length=1)
+    voting_power_after: Exact
+    description: str
+    agreement_only: bool = Field(default=False, description="Only an agreement to do it (§6(b)(vi))")
+
+    @field_validator("voting_power_after")
+    @classmethod
+    def _share(cls, v: Fraction) -> Fraction:
+        if not 0 <= v <= 1:
+            raise ValueError("must be a share between 0 and 1")
+        return v
+
+
+class BoardTurnover(_Event):
+    """The Board at the end of a period of three consecutive calendar years (F/G §6(b)(iv)): its size
+    and how many of its members are continuing directors (in office at the period's start, on the
+    Board on the Original Issuance Date, or elected or nominated with their approval)."""
+
+    kind: Literal["board_turnover"] = "board_turnover"
+    period_start_year: int = Field(ge=1900, le=2199)
+    board_size: int = Field(ge=1)
+    continuing_directors: int = Field(ge=0)
+    description: str
+
+
+class InsolvencyEvent(_Event):
+    """An insolvency event of F/G §6(b)(v)(A)-(E) on ``date``; for (C), a receiver or trustee, whether
+    the Company consented and when (if ever) the appointment was vacated or stayed."""
+
+    kind: Literal["insolvency"] = "insolvency"
+    insolvency: Literal["A", "B", "C", "D", "E"]
+    description: str
+    appointed_with_consent: bool | None = None
+    vacated_or_stayed_on: Date | None = None
+
+
 class RedemptionNotice(_Event):
     """The Redemption Notice sent on ``date`` for the Redemption Date ``redemption_date``
     (F §6(e), G §6(d)): at least 20 and not more than 60 days before it."""
@@ -461,6 +549,10 @@ LedgerEvent = Annotated[
     | OtherDistribution
     | Reclassification
     | MandatoryRedemptionEventOccurred
+    | MergerOrSale
+    | ControlAcquisition
+    | BoardTurnover
+    | InsolvencyEvent
     | RedemptionNotice
     | Redemption
     | Liquidation
@@ -495,6 +587,10 @@ KIND_ORDER: dict[str, int] = {
     "stock_combination": 96,
     "reclassification": 97,
     "mandatory_redemption_event": 98,
+    "merger_or_sale": 98,
+    "control_acquisition": 98,
+    "board_turnover": 98,
+    "insolvency": 98,
     "redemption_notice": 99,
     "redemption": 100,
     "liquidation": 110,
@@ -559,6 +655,10 @@ def _clause_of(kind: str) -> str:
         "other_distribution": "F §5(g)",
         "reclassification": "F §5(h)",
         "mandatory_redemption_event": "F §6(b)",
+        "merger_or_sale": "F §6(b)(i)",
+        "control_acquisition": "F §6(b)(iii)",
+        "board_turnover": "F §6(b)(iv)",
+        "insolvency": "F §6(b)(v)",
         "redemption_notice": "F §6(e)",
         "redemption": "F §6(a)",
         "liquidation": "F §3(a)",

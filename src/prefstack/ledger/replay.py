@@ -45,13 +45,22 @@ from prefstack.clauses.liquidation import (
     NonCashProceeds,
     ParityHolding,
     SeniorClass,
+    TransactionKind,
     Waterfall,
+    is_deemed_liquidation,
     liquidation_value_per_share,
     valuation_method,
     waterfall,
 )
 from prefstack.clauses.redemption import (
+    Acquisition,
+    Agreement,
+    AssetSale,
     CommonStockPayment,
+    EventFacts,
+    Insolvency,
+    InsolvencyKind,
+    Merger,
     NoSuchClause,
     RedemptionHolding,
     RedemptionNoticeError,
@@ -60,10 +69,12 @@ from prefstack.clauses.redemption import (
     apply_later_funds,
     check_redemption_notice,
     depositary_qualifies,
+    judge_mandatory_redemption_event,
     pay_redemption_price_in_common_stock,
     redeem,
     redemption_price_per_share,
 )
+from prefstack.clauses.redemption import BoardTurnover as RedemptionBoardTurnover
 from prefstack.clauses.voting import ConsentPurpose, series_majority, votes
 from prefstack.errors import AuthorizedSharesExceeded, InputError, PrefstackError
 from prefstack.explain import Explained, display
@@ -218,6 +229,10 @@ class SeriesState(_Sealable):
     """The outcome recorded for each Payment Date (one ``dividend_payment`` per series and date)."""
     conversions: list[ConversionRecord] = field(default_factory=list)
     redemption_events: list[ev.MandatoryRedemptionEventOccurred] = field(default_factory=list)
+    """Mandatory Redemption Events recorded as such (without their facts)."""
+    judged_events: list[JudgedEvent] = field(default_factory=list)
+    """Every recorded transaction judged under §6(b) (and §3(d)), event or not, with why."""
+    deemed_liquidation: DeemedLiquidation | None = None
     consent_results: list[tuple[ev.SeriesConsent, Explained]] = field(default_factory=list)
     """Each series vote or consent with whether it carried a majority of the voting power."""
     called_for: dt.date | None = None
@@ -367,6 +382,24 @@ def _apply(state: LedgerState, item: Placed) -> None:
             | ev.Reclassification()
         ):
             _apply_section5(state, item)
+        case ev.MergerOrSale():
+            _apply_merger_or_sale(state, item, event)
+        case ev.ControlAcquisition():
+            acquisition = Acquisition(tuple(event.acquirers), event.voting_power_after)
+            acquired: EventFacts = Agreement(acquisition) if event.agreement_only else acquisition
+            _judge_redemption_event(state, item, acquired, event.description)
+        case ev.BoardTurnover():
+            turnover = RedemptionBoardTurnover(event.period_start_year, event.board_size, event.continuing_directors)
+            _judge_redemption_event(state, item, turnover, event.description)
+        case ev.InsolvencyEvent():
+            insolvency = Insolvency(
+                InsolvencyKind(event.insolvency),
+                as_of=state.as_of,
+                appointed_with_consent=event.appointed_with_consent,
+                appointment_date=event.date,
+                vacated_or_stayed_on=event.vacated_or_stayed_on,
+            )
+            _judge_redemption_event(state, item, insolvency, event.description)
         case ev.MandatoryRedemptionEventOccurred():
             _series_started(state, item, event.series, f"{event.series} §6(b)")
             state.series[event.series].redemption_events.append(event)
@@ -473,7 +506,9 @@ def _apply_consent(state: LedgerState, item: Placed, event: ev.SeriesConsent) ->
     majority = series_majority(s.terms, consenting, total, purpose)
     s.consent_results.append((event, majority))
     if event.matter == "waive_redemption_event":
-        known = {e.id for e in s.redemption_events if e.id}
+        known = {e.id for e in s.redemption_events if e.id} | {
+            e.ident for e in s.judged_events if e.mandatory_redemption_event.value
+        }
         if event.reference not in known:
             raise LedgerRuleError(
                 item,
@@ -889,6 +924,96 @@ def _apply_deposit(state: LedgerState, item: Placed, event: ev.RedemptionDeposit
     state.deposits.append(event)
 
 
+@dataclass(frozen=True)
+class JudgedEvent:
+    """A recorded transaction judged for one series: whether it is a Mandatory Redemption Event
+    (§6(b)) and, for a merger or sale, whether it is a deemed liquidation (G §3(d))."""
+
+    date: dt.date
+    ident: str
+    """The event's id (what a series vote otherwise names), else its place in the ledger."""
+    kind: str
+    description: str
+    mandatory_redemption_event: Explained
+    deemed_liquidation: Explained | None = None
+
+
+@dataclass(frozen=True)
+class DeemedLiquidation:
+    """A series paid and retired in a deemed liquidation (G §3(d)) while the others go on."""
+
+    date: dt.date
+    ident: str
+    judged: Explained
+    waterfall: Waterfall
+    """The liquidation of the whole Company the series is paid as if (LIQ-G-DEEMED-PAYOUT)."""
+
+
+def _judge_redemption_event(
+    state: LedgerState, item: Placed, facts: EventFacts, description: str
+) -> dict[str, Explained]:
+    """§6(b): judge ``facts`` for every series with shares outstanding; record the judgment."""
+    out: dict[str, Explained] = {}
+    for name, s in state.series.items():
+        if s.original_issuance_date is None or not s.shares_outstanding:
+            continue
+        try:
+            judged = judge_mandatory_redemption_event(s.terms, facts, None)
+        except InputError as exc:
+            raise LedgerRuleError(item, exc.field, exc.clause, exc.problem) from exc
+        out[name] = judged
+        s.judged_events.append(
+            JudgedEvent(item.event.date, item.event.id or item.source, item.event.kind, description, judged)
+        )
+    return out
+
+
+_TRANSACTION_KINDS = {
+    "merger": TransactionKind.MERGER,
+    "consolidation": TransactionKind.CONSOLIDATION,
+    "asset_sale": TransactionKind.ASSET_DISPOSITION,
+    "subsidiary_stock_sale": TransactionKind.SUBSIDIARY_STOCK_DISPOSITION,
+}
+
+
+def _apply_merger_or_sale(state: LedgerState, item: Placed, event: ev.MergerOrSale) -> None:
+    """§6(b)(i)-(ii), (vi) for every series, and G §3(d): a completed merger or sale after which the
+    prior stockholders hold less than half of the survivor is a deemed liquidation of a series with
+    that clause; the series is paid what a liquidation of the Company with ``consideration`` would
+    give it, and retired; the others are not (LIQ-F-NO-DEEMED, LIQ-G-DEEMED-PAYOUT)."""
+    share = event.prior_stockholders_voting_share
+    facts: EventFacts
+    if event.transaction in ("merger", "consolidation"):
+        facts = Merger(share)
+    else:
+        assert event.all_or_substantially_all is not None
+        facts = AssetSale(event.all_or_substantially_all, share)
+    judged = _judge_redemption_event(
+        state, item, Agreement(facts) if event.agreement_only else facts, event.description
+    )
+    for name in judged:
+        s = state.series[name]
+        deemed = is_deemed_liquidation(s.terms, _TRANSACTION_KINDS[event.transaction], share)
+        if event.transaction in ("asset_sale", "subsidiary_stock_sale") and not event.all_or_substantially_all:
+            deemed = replace(deemed, value=False, formula=deemed.formula + "; not all or substantially all")
+        record = s.judged_events[-1]
+        s.judged_events[-1] = replace(record, deemed_liquidation=deemed)
+        if not deemed.value or event.agreement_only:
+            continue
+        if event.consideration is None:
+            raise LedgerRuleError(
+                item,
+                "consideration",
+                deemed.clause,
+                f"a deemed liquidation of Series {name}: give the consideration available to the stockholders",
+            )
+        reading("LIQ-G-DEEMED-PAYOUT")
+        paid = _liquidation_waterfall(state, item, event.date, event.consideration, event.non_cash, event.senior)
+        s.deemed_liquidation = DeemedLiquidation(event.date, event.id or item.source, deemed, paid)
+        for holder, holding in list(s.holdings.items()):
+            s.holdings[holder] = replace(holding, shares=Fraction(0), arrears=Fraction(0))
+
+
 def _apply_redemption_notice(state: LedgerState, item: Placed, event: ev.RedemptionNotice) -> None:
     s = _series_started(state, item, event.series, f"{event.series} §6(a)")
     try:
@@ -1085,17 +1210,26 @@ def _apply_redemption(state: LedgerState, item: Placed, event: ev.Redemption) ->
     s.redemptions.append(result)
 
 
-def _apply_liquidation(state: LedgerState, item: Placed, event: ev.Liquidation) -> None:
-    """F/G §3: the waterfall paid on the date fixed for payment; the preferred is then retired."""
+def _liquidation_waterfall(
+    state: LedgerState,
+    item: Placed,
+    on: dt.date,
+    proceeds: Fraction,
+    non_cash_items: Sequence[ev.NonCashItem],
+    senior_claims: Sequence[ev.SeniorClaim],
+) -> Waterfall:
+    """F/G §3: the waterfall of a liquidation of the Company on ``on``, every series' holdings from
+    the ledger, the Senior Securities' claims as recorded."""
     parity: list[ParityHolding] = []
-    for name in ("F", "G"):
-        s = state.series[name]
-        price = section5.conversion_price_state(state, name, event.date).conversion_price
+    for name, s in state.series.items():
+        if not s.shares_outstanding:
+            continue
+        price = section5.conversion_price_state(state, name, on).conversion_price
         for holder in sorted(s.holdings):
             holding = s.holdings[holder]
             if not holding.shares:
                 continue
-            accrued = holding_accrued_unpaid(s, holding, event.date)
+            accrued = holding_accrued_unpaid(s, holding, on)
             assert isinstance(accrued.value, Fraction)
             value = liquidation_value_per_share(
                 s.terms, accrued.value / holding.shares, issue_price_adjustment=NO_PREFERRED_SPLIT
@@ -1104,27 +1238,31 @@ def _apply_liquidation(state: LedgerState, item: Placed, event: ev.Liquidation) 
             parity.append(ParityHolding(name, holder, holding.shares, value, as_converted, True))
     if state.common_outstanding_opening is None:
         raise LedgerRuleError(item, "common_outstanding", "F §3(b)", "the ledger has no Common Stock balance")
-    common = section5.conversion_price_state(state, "F", event.date).common_outstanding
-    senior = [SeniorClass(c.name, c.preference_amount, c.participates, c.as_converted_common) for c in event.senior]
+    common = section5.conversion_price_state(state, next(iter(state.series)), on).common_outstanding
+    senior = [SeniorClass(c.name, c.preference_amount, c.participates, c.as_converted_common) for c in senior_claims]
     try:
         non_cash = [
-            NonCashProceeds(n.description, n.value, n.clause, valuation_method(n.clause)) for n in event.non_cash
+            NonCashProceeds(n.description, n.value, n.clause, valuation_method(n.clause)) for n in non_cash_items
         ]
-        state.liquidation = waterfall(
-            event.proceeds,
+        return waterfall(
+            proceeds,
             non_cash,
             senior,
             parity,
             [JuniorHolding("Common Stock", "holders of Common Stock", common)],
-            event.date,
+            on,
         )
     except InputError as exc:
         raise LedgerRuleError(item, exc.field, exc.clause, exc.problem) from exc
+
+
+def _apply_liquidation(state: LedgerState, item: Placed, event: ev.Liquidation) -> None:
+    """F/G §3: the waterfall paid on the date fixed for payment; the preferred is then retired."""
+    state.liquidation = _liquidation_waterfall(state, item, event.date, event.proceeds, event.non_cash, event.senior)
     state.liquidated_on = event.date
-    for name in ("F", "G"):
-        holdings = state.series[name].holdings
-        for holder, holding in list(holdings.items()):
-            holdings[holder] = replace(holding, shares=Fraction(0), arrears=Fraction(0))
+    for s in state.series.values():
+        for holder, holding in list(s.holdings.items()):
+            s.holdings[holder] = replace(holding, shares=Fraction(0), arrears=Fraction(0))
 
 
 def holding_accrued_unpaid(s: SeriesState, holding: Holding, as_of: dt.date) -> Explained:

@@ -137,6 +137,14 @@ class Conversion(_Strict):
     fair_market_value_threshold: Term[Exact]
     record_date_notice_days: Term[int]
     reclassification_notice_days: Term[int]
+    merger_notice_days: Term[int] | None = None
+    """G §5(k)(iv): notice of a merger or sale of substantially all assets (absent: no such notice)."""
+
+
+class Liquidation(_Strict):
+    deemed_liquidation_below: Term[Exact] | None = None
+    """G §3(d): a merger or sale is deemed a liquidation of the series unless the prior stockholders
+    hold at least this share of the survivor's voting securities (absent: no deemed liquidation)."""
 
 
 class FairMarketValue(_Strict):
@@ -175,6 +183,7 @@ class SeriesTerms(_Strict):
     conversion: Conversion
     fair_market_value: FairMarketValue
     redemption: Redemption
+    liquidation: Liquidation = Liquidation()
     schedule_assumption: ScheduleAssumption | None = None
 
     @model_validator(mode="after")
