@@ -242,6 +242,10 @@ class SeriesState(_Sealable):
     redemptions: list[RedemptionResult] = field(default_factory=list)
     common_stock_redemptions: list[CommonStockRedemption] = field(default_factory=list)
     transfers: list[ev.Transfer] = field(default_factory=list)
+    pending_deposits: list[Placed] = field(default_factory=list)
+    """Deposits (F §6(f), G §6(e)) whose Redemption Date has not come yet."""
+    redeemed_by_deposit: list[dt.date] = field(default_factory=list)
+    """Redemption Dates on which a deposit redeemed the shares called."""
     """Shares redeemed for Common Stock under F §6(d)."""
 
     @property
@@ -321,8 +325,10 @@ def replay(placed: Sequence[Placed], as_of: dt.date, known_at: dt.datetime | Non
     for item in ordered:
         if item.effective_date > as_of:
             break
+        _settle_deposits(state, item.effective_date, including_the_day=ev.kind_rank(item.event) >= REDEMPTION_RANK)
         _apply(state, item)
         state.events_applied += 1
+    _settle_deposits(state, as_of, including_the_day=True)
     for series_state in state.series.values():
         for holder in list(series_state.holdings):
             _roll(series_state, holder, as_of, inclusive=True)
@@ -910,8 +916,14 @@ def _apply_section5(state: LedgerState, item: Placed) -> None:
 
 
 def _apply_deposit(state: LedgerState, item: Placed, event: ev.RedemptionDeposit) -> None:
-    """F §6(f), G §6(e): the depositary must have capital and surplus above $50,000,000."""
+    """F §6(f), G §6(e): the Redemption Price deposited in trust, on or before the Redemption Date of
+    a Redemption Notice, with a bank or trust company of capital and surplus above $50,000,000. On
+    the Redemption Date the deposit redeems the shares then called (F §6(g), G §6(f): their rights
+    cease but for the Redemption Price); money for shares converted before the cut-off, and any
+    excess, is returned to the Company; a short deposit redeems pro rata and leaves the rest
+    outstanding and redeemable on demand (F §6(h)-(i); RED-DEPOSIT-REDEEMS)."""
     s = _series_started(state, item, event.series, f"{event.series} §6(a)")
+    clause = s.terms.redemption.depositary_min_capital.cite
     verdict = depositary_qualifies(s.terms, event.depositary_capital_and_surplus)
     if not verdict.value:
         raise LedgerRuleError(
@@ -921,7 +933,52 @@ def _apply_deposit(state: LedgerState, item: Placed, event: ev.RedemptionDeposit
             f"{event.depositary} does not have capital and surplus above "
             f"${display(s.terms.redemption.depositary_min_capital.value)}",
         )
+    if event.date > event.redemption_date:
+        raise LedgerRuleError(
+            item,
+            "date",
+            clause,
+            f"the deposit is due on or before the Redemption Date {event.redemption_date}; record money paid "
+            "later as a redemption (funds legally available later, §6(i))",
+        )
+    if s.called_for != event.redemption_date:
+        raise LedgerRuleError(
+            item,
+            "redemption_date",
+            clause,
+            f"no Redemption Notice names {event.redemption_date} as the Redemption Date (latest: {s.called_for})",
+        )
     state.deposits.append(event)
+    s.pending_deposits.append(item)
+
+
+REDEMPTION_RANK = ev.KIND_ORDER["redemption"]
+"""A deposit redeems on its Redemption Date before any redemption event of that date is applied."""
+
+
+def _settle_deposits(state: LedgerState, day: dt.date, *, including_the_day: bool) -> None:
+    """Redeem with each deposit whose Redemption Date has come (before ``day``, or on it when
+    ``including_the_day``): the funds are the deposits for that date."""
+    for s in state.series.values():
+        due = sorted(
+            {
+                p.event.redemption_date
+                for p in s.pending_deposits
+                if isinstance(p.event, ev.RedemptionDeposit)
+                and (p.event.redemption_date < day or (including_the_day and p.event.redemption_date == day))
+            }
+        )
+        for redemption_date in due:
+            items = [
+                p
+                for p in s.pending_deposits
+                if isinstance(p.event, ev.RedemptionDeposit) and p.event.redemption_date == redemption_date
+            ]
+            s.pending_deposits = [p for p in s.pending_deposits if p not in items]
+            amount = sum((p.event.amount for p in items if isinstance(p.event, ev.RedemptionDeposit)), Fraction(0))
+            reading("RED-DEPOSIT-REDEEMS")
+            _redeem(state, items[-1], s, redemption_date, amount)
+            s.redeemed_by_deposit.append(redemption_date)
 
 
 @dataclass(frozen=True)
@@ -1168,32 +1225,47 @@ def _fraction_of(figure: Explained) -> Fraction:
 
 def _apply_redemption(state: LedgerState, item: Placed, event: ev.Redemption) -> None:
     s = _series_started(state, item, event.series, f"{event.series} §6(a)")
-    if event.series != "G":
-        _series_g_blocker(state, item, ActionKind.PURCHASE_OR_REDEMPTION, f"Series {event.series}")
     if event.in_common:
+        if event.series != "G":
+            _series_g_blocker(state, item, ActionKind.PURCHASE_OR_REDEMPTION, f"Series {event.series}")
         _apply_redemption_in_common(state, item, event)
         return
+    if event.date in s.redeemed_by_deposit and (s.obligation is None or s.obligation.total_shares == 0):
+        raise LedgerRuleError(
+            item,
+            "date",
+            f"{event.series} §6(a)",
+            f"the deposit for {event.date} already redeemed the shares called for that Redemption Date",
+        )
+    _redeem(state, item, s, event.date, event.funds)
+
+
+def _redeem(state: LedgerState, item: Placed, s: SeriesState, on: dt.date, funds: Fraction) -> None:
+    """F/G §6(a), (h), (i): redeem on ``on`` with ``funds`` — later funds go first to shares the
+    Company was obliged to redeem and has not; else the shares called for ``on``, pro rata."""
+    if s.series != "G":
+        _series_g_blocker(state, item, ActionKind.PURCHASE_OR_REDEMPTION, f"Series {s.series}")
     per_share: dict[str, Fraction] = {}
     for holder, holding in s.holdings.items():
         if holding.shares:
-            accrued = holding_accrued_unpaid(s, holding, event.date)
+            accrued = holding_accrued_unpaid(s, holding, on)
             assert isinstance(accrued.value, Fraction)
             per_share[holder] = accrued.value / holding.shares
     try:
         if s.obligation is not None and s.obligation.total_shares > 0:
             result = apply_later_funds(
-                s.terms, s.obligation, event.funds, event.date, per_share, issue_price_adjustment=NO_PREFERRED_SPLIT
+                s.terms, s.obligation, funds, on, per_share, issue_price_adjustment=NO_PREFERRED_SPLIT
             )
         else:
-            if s.called_for != event.date:
+            if s.called_for != on:
                 raise LedgerRuleError(
                     item,
                     "date",
-                    f"{event.series} §6(a)",
-                    f"no Redemption Notice names {event.date} as the Redemption Date (latest: {s.called_for})",
+                    f"{s.series} §6(a)",
+                    f"no Redemption Notice names {on} as the Redemption Date (latest: {s.called_for})",
                 )
             holdings = [RedemptionHolding(h, s.holdings[h].shares, per_share[h]) for h in sorted(per_share)]
-            result = redeem(s.terms, holdings, event.funds, event.date, None, issue_price_adjustment=NO_PREFERRED_SPLIT)
+            result = redeem(s.terms, holdings, funds, on, None, issue_price_adjustment=NO_PREFERRED_SPLIT)
     except InputError as exc:
         raise LedgerRuleError(item, exc.field, exc.clause, exc.problem) from exc
     for part in result.holders:
