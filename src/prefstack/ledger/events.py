@@ -107,6 +107,21 @@ class ArrearsPaid(_Event):
     series: Series
 
 
+class RatableDividends(_Event):
+    """Dividends declared and paid on ``date`` on Series G and the Parity Securities together while
+    Series G's are not paid in full: ``amount_declared`` in all, shared in proportion to each one's
+    accrued and unpaid dividends (G §2(c), DB-RATABLE), each paid in its series' shares (F §2(d),
+    G §2(a)) and applied to its holders' arrears."""
+
+    kind: Literal["ratable_dividends"] = "ratable_dividends"
+    amount_declared: Exact
+
+    @field_validator("amount_declared")
+    @classmethod
+    def _amount(cls, v: Fraction) -> Fraction:
+        return _positive(v, "amount_declared", "G §2(c)")
+
+
 class Transfer(_Event):
     """Shares of a series transferred on the stock register from one holder to another on ``date``.
     Accrued and unpaid dividends go with the shares (TRANSFER-ACCRUED); each holder's dividend
@@ -531,6 +546,7 @@ LedgerEvent = Annotated[
     | WireAccountNotice
     | DividendPayment
     | ArrearsPaid
+    | RatableDividends
     | Transfer
     | Conversion
     | ClosingPrice
@@ -574,6 +590,7 @@ KIND_ORDER: dict[str, int] = {
     "wire_account_notice": 41,
     "dividend_payment": 50,
     "arrears_paid": 51,
+    "ratable_dividends": 52,
     "common_issued": 60,
     "option_issued": 61,
     "option_changed": 62,
@@ -637,6 +654,7 @@ def _clause_of(kind: str) -> str:
         "wire_account_notice": "F §2(e)",
         "dividend_payment": "F §2(a)",
         "arrears_paid": "F §2(d)",
+        "ratable_dividends": "G §2(c)",
         "transfer": "stock register",
         "conversion": "F §5(c)",
         "closing_price": "F §2(b)",

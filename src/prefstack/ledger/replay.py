@@ -29,7 +29,14 @@ from prefstack.clauses.conversion import (
     convert,
     ensure_conversion_allowed,
 )
-from prefstack.clauses.dividend_blockers import ActionKind, Consideration, ProposedAction, Rank, judge_action
+from prefstack.clauses.dividend_blockers import (
+    ActionKind,
+    Consideration,
+    ProposedAction,
+    Rank,
+    judge_action,
+    ratable_parity_dividends,
+)
 from prefstack.clauses.dividends import (
     DividendPayment as Payment,
 )
@@ -242,6 +249,8 @@ class SeriesState(_Sealable):
     redemptions: list[RedemptionResult] = field(default_factory=list)
     common_stock_redemptions: list[CommonStockRedemption] = field(default_factory=list)
     transfers: list[ev.Transfer] = field(default_factory=list)
+    ratable_dividends: list[tuple[dt.date, Explained]] = field(default_factory=list)
+    """This series' part of dividends declared ratably with Series G (G §2(c))."""
     pending_deposits: list[Placed] = field(default_factory=list)
     """Deposits (F §6(f), G §6(e)) whose Redemption Date has not come yet."""
     redeemed_by_deposit: list[dt.date] = field(default_factory=list)
@@ -371,6 +380,8 @@ def _apply(state: LedgerState, item: Placed) -> None:
             _apply_payment(state, item, event)
         case ev.ArrearsPaid():
             _apply_arrears_paid(state, item, event)
+        case ev.RatableDividends():
+            _apply_ratable_dividends(state, item, event)
         case ev.Transfer():
             _apply_transfer(state, item, event)
         case ev.Conversion():
@@ -717,6 +728,49 @@ def _apply_arrears_paid(state: LedgerState, item: Placed, event: ev.ArrearsPaid)
         )
     s.shares_ever_issued += total
     s.pik_shares_issued += total
+
+
+def _apply_ratable_dividends(state: LedgerState, item: Placed, event: ev.RatableDividends) -> None:
+    """G §2(c): a partial declaration on Series G and its Parity Securities while G's dividends are
+    not paid in full, shared in proportion to each one's arrears (the dividends of past Payment Dates
+    not paid, DB-RATABLE-ARREARS); within a series, in proportion to each holder's arrears; paid in
+    shares of the series at the Original Issue Price (F §2(d), G §2(a)) and applied to the arrears."""
+    g = state.series["G"]
+    arrears: dict[str, Fraction] = {}
+    for name, s in state.series.items():
+        arrears[name] = sum((_roll(s, h, event.date, inclusive=True).arrears for h in list(s.holdings)), Fraction(0))
+    reading("DB-RATABLE-ARREARS")
+    parity = {f"Series {name}": amount for name, amount in arrears.items() if name != "G" and amount}
+    try:
+        shares_of = ratable_parity_dividends(g.terms, arrears["G"], parity, event.amount_declared)
+    except InputError as exc:
+        raise LedgerRuleError(item, "amount_declared", exc.clause, exc.problem) from exc
+    if event.amount_declared == sum(arrears.values(), Fraction(0)):
+        raise LedgerRuleError(
+            item,
+            "amount_declared",
+            "G §2(c)",
+            "that pays every arrear in full: record arrears_paid for each series instead",
+        )
+    for name, s in state.series.items():
+        declared = shares_of.get("Series G" if name == "G" else f"Series {name}")
+        if declared is None or not arrears[name]:
+            continue
+        assert isinstance(declared.value, Fraction)
+        new_shares = declared.value / s.terms.original_issue_price.value
+        _check_authorized(item, s, new_shares, "amount_declared")
+        for holder, holding in list(s.holdings.items()):
+            if not holding.arrears:
+                continue
+            part = declared.value * holding.arrears / arrears[name]
+            s.holdings[holder] = replace(
+                holding,
+                shares=holding.shares + part / s.terms.original_issue_price.value,
+                arrears=holding.arrears - part,
+            )
+        s.shares_ever_issued += new_shares
+        s.pik_shares_issued += new_shares
+        s.ratable_dividends.append((event.date, declared))
 
 
 REGISTER = "stock register"
