@@ -67,3 +67,18 @@ def test_a_declaration_of_everything_or_more_is_refused() -> None:
         _state(declare(str(total)))
     with pytest.raises(LedgerRuleError, match=r"amount_declared: .*exceeds"):
         _state(declare(str(total + 1)))
+
+
+def test_cli_state_after_a_ratable_declaration(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Through `prefstack state --ledger`: C's G shares rise by its part / $1,000."""
+    import json
+
+    import yaml
+
+    declared = Fr("505244.44")
+    path = tmp_path / "ratable.yaml"
+    path.write_text(yaml.safe_dump({"format": "prefstack-ledger/1", "events": [*BASE, declare(str(declared))]}))
+    report = json.loads(cli("state", "--ledger", str(path), "--as-of", DAY.isoformat(), "--format", "json").stdout)
+    g = next(s for s in report["series"] if s["series"] == "G")
+    g_part = declared * G_ARREARS / (G_ARREARS + F_ARREARS)
+    assert Fr(g["holders"][0]["shares_outstanding_exact"]) == 20_300 + g_part / 1000

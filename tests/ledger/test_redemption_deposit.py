@@ -97,3 +97,17 @@ def test_a_deposit_must_be_on_time_and_for_a_called_date() -> None:
         _state(deposit(FULL, day="2000-12-09"), as_of=dt.date(2000, 12, 31))
     with pytest.raises(LedgerRuleError, match=r"redemption_date: no Redemption Notice names 2000-12-22"):
         _state(deposit(FULL, redemption_date="2000-12-22"), as_of=dt.date(2000, 12, 31))
+
+
+def test_cli_state_after_a_deposit(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Through `prefstack state --ledger`: no Series F share is outstanding on the Redemption Date."""
+    import json
+
+    import yaml
+
+    path = tmp_path / "deposit.yaml"
+    path.write_text(yaml.safe_dump({"format": "prefstack-ledger/1", "events": [*BASE, deposit(FULL)]}))
+    before = json.loads(cli("state", "--ledger", str(path), "--as-of", "2000-12-07", "--format", "json").stdout)
+    after = json.loads(cli("state", "--ledger", str(path), "--as-of", "2000-12-08", "--format", "json").stdout)
+    assert before["series"][0]["shares_outstanding"] == "40342.22"
+    assert after["series"][0]["shares_outstanding"] == "0.00" and after["series"][0]["holders"] == []
