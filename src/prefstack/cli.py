@@ -29,11 +29,30 @@ app = typer.Typer(
 )
 
 
+@app.callback()
+def _everywhere(
+    allow_unverified: Annotated[
+        bool,
+        typer.Option(
+            "--allow-unverified",
+            help="Answer even from a store whose hash chain does not verify (forensics only)",
+        ),
+    ] = False,
+) -> None:
+    """Options for every command (before the command's name)."""
+    from prefstack.ledger import service
+
+    service.ALLOW_UNVERIFIED = allow_unverified
+
+
 def parse_date(text: str, field: str, clause: str) -> dt.date:
+    from prefstack.terms.schema import checked_date
+
     try:
-        return dt.date.fromisoformat(text)
+        return checked_date(dt.date.fromisoformat(text))
     except ValueError as exc:
-        raise InputError(field, clause, f"{text!r} is not a date (YYYY-MM-DD)") from exc
+        problem = str(exc) if "outside" in str(exc) else f"{text!r} is not a date (YYYY-MM-DD)"
+        raise InputError(field, "option", problem) from exc
 
 
 def parse_exact(text: str, field: str, clause: str) -> Fraction:
@@ -225,6 +244,10 @@ def ledger_import(
     from prefstack.ledger.store import EventStore
 
     placed = read_ledger_file(Path(file))
+    try:
+        service.require_store(db)
+    except InputError:
+        service.validate(placed)  # a new store is created only for a ledger that replays
     _ensure_sqlite_folder(db)
     with EventStore(db) as store:
         stored = service.append(store, placed)
@@ -239,10 +262,9 @@ def ledger_add(
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """Validate one event and append it to the store."""
-    import yaml
-
     from prefstack.ledger import service
     from prefstack.ledger.events import parse_event
+    from prefstack.ledger.files import load_text
     from prefstack.ledger.replay import Placed
     from prefstack.ledger.store import EventStore
 
@@ -253,9 +275,13 @@ def ledger_add(
             raise InputError("--field", "ledger format", f"{item!r} is not NAME=VALUE")
         # Lists and booleans are written in YAML (holders_consenting=[A, B], effective=true);
         # everything else stays a string, so numbers are never read as floats.
-        data[name] = yaml.safe_load(value) if value[:1] in "[{" or value in ("true", "false") else value
+        if name in data:
+            raise InputError("--field", "ledger format", f"{name!r} is given twice")
+        data[name] = (
+            load_text(value, ".yaml", f"--field {name}") if value[:1] in "[{" or value in ("true", "false") else value
+        )
     event = parse_event(data, "--field")
-    _ensure_sqlite_folder(db)
+    service.require_store(db)
     with EventStore(db) as store:
         stored = service.append(store, [Placed(event, "new event")])
         print(f"added event #{stored[0].seq} ({kind} on {date})")

@@ -48,6 +48,12 @@ class Rounded:
     clause: str
 
 
+MAX_NUMBER_CHARACTERS = 100
+"""The longest number prefstack reads (a ledger or terms file, an option): beyond it, a refusal."""
+MAX_EXPONENT = 40
+"""At most this many digits before or after the decimal point (``1e999999999`` would take hours)."""
+
+
 def exact(value: object, *, field: str, clause: str) -> Fraction:
     """Parse ``value`` into an exact Fraction.
 
@@ -69,18 +75,28 @@ def exact(value: object, *, field: str, clause: str) -> Fraction:
         text = value.strip()
         if not text:
             raise InputError(field, clause, "is empty; an exact number is required")
+        if len(text) > MAX_NUMBER_CHARACTERS:
+            raise InputError(
+                field, clause, f"has {len(text)} characters; numbers are at most {MAX_NUMBER_CHARACTERS} long"
+            )
         try:
             if "/" in text:
                 num, den = text.split("/", 1)
-                result = Fraction(int(num), int(den))
-            else:
-                dec = Decimal(text)
-                if not dec.is_finite():
-                    raise InputError(field, clause, f"must be a finite number, not {text!r}")
-                result = Fraction(dec)
+                return Fraction(int(num), int(den))
+            dec = Decimal(text)
         except (ValueError, ZeroDivisionError, decimal.InvalidOperation) as exc:
             raise InputError(field, clause, f"{text!r} is not an exact number") from exc
-        return result
+        if not dec.is_finite():
+            raise InputError(field, clause, f"must be a finite number, not {text!r}")
+        exponent = dec.as_tuple().exponent
+        assert isinstance(exponent, int)
+        if abs(exponent) > MAX_EXPONENT or dec.adjusted() > MAX_EXPONENT:
+            raise InputError(
+                field,
+                clause,
+                f"{text!r} is out of range: at most {MAX_EXPONENT} digits before or after the decimal point",
+            )
+        return Fraction(dec)
     raise InputError(field, clause, f"must be an exact number, not {type(value).__name__}")
 
 

@@ -253,6 +253,18 @@ class CommonIssued(_Event):
     allocated_portion: Exact | None = None
     fair_market_value_per_share: Exact | None = None
 
+    @field_validator("shares")
+    @classmethod
+    def _shares(cls, v: Fraction) -> Fraction:
+        return _positive(v, "shares", "F §5(d)(v)(A)")
+
+    @field_validator("cash_consideration", "property_consideration", "accrued_interest_or_dividends_in_cash")
+    @classmethod
+    def _not_negative(cls, v: Fraction) -> Fraction:
+        if v < 0:
+            raise ValueError("must not be negative")
+        return v
+
 
 class OptionIssued(_Event):
     """Options, Rights to Acquire Common Stock or Convertible Securities issued (F/G §5(d)(iii),
@@ -265,6 +277,18 @@ class OptionIssued(_Event):
     min_additional_consideration: Exact
     purpose: Purpose
     fair_market_value_per_share: Exact | None = None
+
+    @field_validator("max_shares")
+    @classmethod
+    def _max_shares(cls, v: Fraction) -> Fraction:
+        return _positive(v, "max_shares", "F §5(d)(iii)")
+
+    @field_validator("consideration_received", "min_additional_consideration")
+    @classmethod
+    def _not_negative(cls, v: Fraction) -> Fraction:
+        if v < 0:
+            raise ValueError("must not be negative")
+        return v
 
     @model_validator(mode="after")
     def _id_required(self) -> OptionIssued:
@@ -279,6 +303,11 @@ class OptionExercised(_Event):
     kind: Literal["option_exercised"] = "option_exercised"
     option: str
     shares: Exact
+
+    @field_validator("shares")
+    @classmethod
+    def _shares(cls, v: Fraction) -> Fraction:
+        return _positive(v, "shares", "F §5(d)(iii)(A)")
 
 
 class OptionExpired(_Event):
@@ -304,6 +333,13 @@ class StockSplit(_Event):
     kind: Literal["stock_split"] = "stock_split"
     new_shares_per_old_share: Exact
 
+    @field_validator("new_shares_per_old_share")
+    @classmethod
+    def _ratio(cls, v: Fraction) -> Fraction:
+        if v <= 1:
+            raise ValueError("a subdivision gives more than one new share per old share")
+        return v
+
 
 class StockCombination(_Event):
     """A combination of the outstanding Common Stock (§5(e)), effective at close of business."""
@@ -311,12 +347,24 @@ class StockCombination(_Event):
     kind: Literal["stock_combination"] = "stock_combination"
     old_shares_per_new_share: Exact
 
+    @field_validator("old_shares_per_new_share")
+    @classmethod
+    def _ratio(cls, v: Fraction) -> Fraction:
+        if v <= 1:
+            raise ValueError("a combination joins more than one old share into one new share")
+        return v
+
 
 class StockDividend(_Event):
     """A dividend on Common Stock payable in ``shares`` shares of Common Stock in all (§5(f))."""
 
     kind: Literal["stock_dividend"] = "stock_dividend"
     shares: Exact
+
+    @field_validator("shares")
+    @classmethod
+    def _shares(cls, v: Fraction) -> Fraction:
+        return _positive(v, "shares", "F §5(f)")
 
 
 class OtherDistribution(_Event):

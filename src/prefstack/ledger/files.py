@@ -65,18 +65,73 @@ def parse_ledger(data: object, source: str) -> list[Placed]:
     return placed
 
 
+MAX_LEDGER_FILE_BYTES = 64 * 1024 * 1024
+"""The largest ledger file read (about 800,000 events): a larger one is refused before it is read."""
+
+
+class StrictLoader(yaml.SafeLoader):
+    """YAML as a ledger needs it: no aliases (a few hundred bytes of nested aliases can expand to
+    gigabytes) and no key given twice in one mapping (the last would silently win)."""
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            raise yaml.constructor.ConstructorError(
+                None, None, "aliases (*name) are not accepted in a ledger file: write the value out", event.start_mark
+            )
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[object, object]:
+        seen: set[object] = set()
+        for key_node, _value in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the key {key!r} is given twice in one mapping", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"the key {key!r} is given twice in one object")
+        out[key] = value
+    return out
+
+
+def load_text(text: str, suffix: str, source: str) -> object:
+    """Parse ledger text as JSON (``.json``) or strict YAML; every problem is an :class:`InputError`."""
+    kind = "JSON" if suffix == ".json" else "YAML"
+    try:
+        if suffix == ".json":
+            return json.loads(text, object_pairs_hook=_no_duplicate_keys)
+        return yaml.load(text, Loader=StrictLoader)  # a SafeLoader: no arbitrary objects
+    except RecursionError as exc:
+        raise InputError(source, "ledger format", f"not a ledger: the {kind} is nested too deeply") from exc
+    except (ValueError, yaml.YAMLError) as exc:
+        raise InputError(source, "ledger format", f"not valid {kind}: {exc}") from exc
+
+
 def read_ledger_file(path: Path) -> list[Placed]:
     try:
-        text = path.read_text(encoding="utf-8")
+        if not path.is_file():
+            raise InputError(str(path), "ledger format", "is not a file (a ledger file is YAML or JSON)")
+        size = path.stat().st_size
+        if size > MAX_LEDGER_FILE_BYTES:
+            raise InputError(
+                str(path), "ledger format", f"has {size:,} bytes; ledger files are at most {MAX_LEDGER_FILE_BYTES:,}"
+            )
+        raw = path.read_bytes()
     except OSError as exc:
         raise InputError(str(path), "ledger format", f"cannot be read: {exc.strerror}") from exc
     try:
-        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise InputError(
-            str(path), "ledger format", f"not valid {'JSON' if path.suffix == '.json' else 'YAML'}: {exc}"
-        ) from exc
-    return parse_ledger(data, str(path))
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(str(path), "ledger format", f"is not UTF-8 text (byte {exc.start})") from exc
+    return parse_ledger(load_text(text, path.suffix, str(path)), str(path))
 
 
 def event_document(event: LedgerEvent, recorded_at: dt.datetime | None) -> dict[str, Any]:

@@ -12,6 +12,8 @@ import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 
+from prefstack.errors import InputError
+from prefstack.ledger import section5
 from prefstack.ledger.events import LedgerEvent, event_from_stored
 from prefstack.ledger.files import read_ledger_file
 from prefstack.ledger.replay import LedgerState, Placed, replay
@@ -27,21 +29,57 @@ def placed_from_store(stored: Sequence[StoredEvent]) -> list[Placed]:
     ]
 
 
+ALLOW_UNVERIFIED = False
+"""Set by ``prefstack --allow-unverified``: answer from a store whose hash chain does not verify
+(forensics only); every other read refuses such a store."""
+
+
+def require_store(db: str) -> None:
+    """Only the commands that create a store (``ledger import``, ``run``) may create one: a ``--db``
+    naming a SQLite file that does not exist is refused, so a typo never answers from an empty ledger."""
+    prefix = "sqlite:///"
+    if db.startswith(prefix) and db != prefix + ":memory:" and not Path(db[len(prefix) :]).is_file():
+        raise InputError(
+            "--db",
+            "store",
+            f"no store at {db[len(prefix) :]}: create one with `prefstack ledger import FILE` or `prefstack run`",
+        )
+
+
 def load(source: str | None, db: str, known_at: dt.datetime | None = None) -> list[Placed]:
-    """Events from a ledger file (``source``) or else from the store at ``db``."""
+    """Events from a ledger file (``source``) or else from the store at ``db``, whose hash chain is
+    verified first (a store that does not verify is refused unless ``ALLOW_UNVERIFIED``)."""
     if source is not None:
         placed = read_ledger_file(Path(source))
         return [p for p in placed if known_at is None or p.recorded_at is None or p.recorded_at <= known_at]
+    require_store(db)
     with EventStore(db) as store:
+        report = store.verify()
+        if not report.ok and not ALLOW_UNVERIFIED:
+            first = report.problems[0]
+            raise InputError(
+                "--db",
+                "store",
+                f"the ledger's hash chain does not verify ({len(report.problems)} problem(s); first: {first.message}); "
+                "run `prefstack ledger verify`, or pass --allow-unverified to read it anyway",
+            )
         return placed_from_store(store.read(known_at=known_at))
 
 
 def validate(placed: Sequence[Placed]) -> LedgerState | None:
-    """Replay everything to the last effective date: raises on the first event that cannot apply."""
+    """Replay everything to the last effective date and fold every series' §5 actions (which replay
+    leaves to the readers): raises on the first event that cannot apply, so that every stored
+    ledger also answers every question."""
     if not placed:
         return None
-    last = max(p.event.date for p in placed)
-    return replay(placed, last)
+    last = max(p.effective_date for p in placed)
+    state = replay(placed, last)
+    for series in state.series:
+        try:
+            section5.conversion_price_state(state, series, last)
+        except InputError as exc:
+            raise InputError(exc.field, exc.clause, f"{exc.problem} (the Conversion Price of Series {series})") from exc
+    return state
 
 
 def to_new_event(p: Placed) -> NewEvent:

@@ -27,7 +27,7 @@ from pydantic import (
 )
 
 from prefstack.citations import cite
-from prefstack.errors import CitationError, TermsError
+from prefstack.errors import CitationError, InputError, TermsError
 from prefstack.numeric import exact, to_decimal_string
 
 T = TypeVar("T")
@@ -37,17 +37,35 @@ _BUNDLED = {"F": "series_f.yaml", "G": "series_g.yaml"}
 
 def _exact_text(value: object) -> Fraction:
     if not isinstance(value, str):
-        raise ValueError(f"numbers are written as strings in a terms file (got {value!r}); quote it")
-    return exact(value, field="value", clause="terms file")
+        raise ValueError(f"numbers are written as strings (got {value!r}); quote it")
+    try:
+        return exact(value, field="number", clause="number format")
+    except InputError as exc:
+        raise ValueError(exc.problem) from exc
+
+
+EARLIEST_DATE = dt.date(1900, 1, 1)
+LATEST_DATE = dt.date(2199, 12, 31)
+"""Dates prefstack accepts anywhere (files, options): a wider range is refused, not rolled to."""
+
+
+def checked_date(day: dt.date) -> dt.date:
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise ValueError(f"{day.isoformat()} is outside the dates prefstack accepts ({EARLIEST_DATE} to {LATEST_DATE})")
+    return day
 
 
 def _date_value(value: object) -> dt.date:
     if isinstance(value, dt.datetime):
         raise ValueError(f"a date is required, not a date and time ({value!r})")
     if isinstance(value, dt.date):
-        return value
+        return checked_date(value)
     if isinstance(value, str):
-        return dt.date.fromisoformat(value)
+        try:
+            day = dt.date.fromisoformat(value)
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not a date (YYYY-MM-DD): {exc}") from exc
+        return checked_date(day)
     raise ValueError(f"a date (YYYY-MM-DD) is required, not {value!r}")
 
 
@@ -60,11 +78,17 @@ Exact = Annotated[
         {
             "type": "string",
             "pattern": EXACT_NUMBER_PATTERN,
-            "description": 'An exact number written as a string: a decimal such as "1000.00" or a fraction "2/3".',
+            "maxLength": 100,
+            "description": 'An exact number written as a string: a decimal such as "1000.00" or a fraction "2/3"; '
+            "at most 100 characters and 40 digits before or after the decimal point.",
         }
     ),
 ]
-Date = Annotated[dt.date, BeforeValidator(_date_value)]
+Date = Annotated[
+    dt.date,
+    BeforeValidator(_date_value),
+    WithJsonSchema({"type": "string", "format": "date", "description": "YYYY-MM-DD, 1900-01-01 to 2199-12-31"}),
+]
 
 
 class _Strict(BaseModel):
