@@ -82,3 +82,18 @@ def test_import_add_export_verify_state(cli, tmp_path: Path) -> None:  # type: i
         )
     broken = cli("ledger", "verify", "--db", db, ok=False)
     assert broken.returncode == 1 and "edited" in broken.stdout
+
+
+def test_ledger_add_without_fields_lists_the_kind_fields(cli) -> None:  # type: ignore[no-untyped-def]
+    """`ledger add --kind K` with no --field prints what the kind takes, with types and its clause."""
+    shown = cli("ledger", "add", "--kind", "conversion").stdout
+    assert "Fields of a conversion event (F §5(c))" in shown
+    assert "funds_legally_available" in shown and "exact number" in shown and "one of F, G" in shown
+    refused = cli("ledger", "add", "--kind", "nonsense", ok=False)
+    assert refused.returncode == 2 and "no event kind 'nonsense'" in refused.stderr
+
+
+def test_schedule_warning_only_with_explain(cli) -> None:  # type: ignore[no-untyped-def]
+    """DIV-F-SCHEDULE-AUTHORIZED: the excess over the authorized shares is explained, not printed on every run."""
+    assert "warning" not in cli("schedule", "F").stderr
+    assert "exceeds the 56617 shares authorized" in cli("schedule", "F", "--explain").stderr

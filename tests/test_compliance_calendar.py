@@ -140,11 +140,43 @@ def test_calendar_command_json_and_ics(cli, tmp_path: Path) -> None:  # type: ig
     rows = json.loads(
         cli("calendar", "--from", "2001-01-01", "--to", "2001-12-31", "--ledger", str(path), "--format", "json").stdout
     )
-    assert [r["date"] for r in rows] == ["2001-03-05", "2001-06-05", "2001-09-05", "2001-12-05"]
-    assert {r["status"] for r in rows} == {"missed"}
+    holders = [r for r in rows if r["party"] != "the Company"]
+    assert [r["date"] for r in holders] == ["2001-03-05", "2001-06-05", "2001-09-05", "2001-12-05"]
+    # F §2(b), (e): the election is the holder's option; none made is not a breach: the default applies.
+    assert {r["status"] for r in holders} == {"not made, default applies"}
+    # F/G §2(a): no dividend_payment recorded for the four 2001 Payment Dates of each series: missed by the Company.
+    company = [r for r in rows if r["party"] == "the Company"]
+    assert [(r["date"], r["clause"], r["status"]) for r in company] == [
+        (day, clause, "missed")
+        for day in ("2001-03-15", "2001-06-15", "2001-09-15", "2001-12-15")
+        for clause in ("F §2(a)", "G §2(a)")
+    ]
     ics = cli("calendar", "--from", "2001-01-01", "--to", "2001-12-31", "--ledger", str(path), "--format", "ics").stdout
     parsed = icalendar.Calendar.from_ical(ics)
     events = [c for c in parsed.walk("VEVENT")]
-    assert len(events) == 4
+    assert len(events) == 12
     assert events[0].decoded("DTSTART") == D(2001, 3, 5)
     assert "F §2(e)" in str(events[0].get("DESCRIPTION"))
+
+
+def test_company_payment_date_obligations_f_2a_g_2a() -> None:
+    """F/G §2(a): each Payment Date is the Company's obligation: paid (met), not legally available or
+    unrecorded once passed (missed by the Company), or still to come (pending)."""
+    events = [
+        {"kind": "dividend_payment", "date": "2000-09-15", "series": "G", "outcome": "paid"},
+        {"kind": "dividend_payment", "date": "2000-09-15", "series": "F", "outcome": "paid"},
+        {"kind": "dividend_payment", "date": "2000-12-15", "series": "G", "outcome": "not_legally_available"},
+        {"kind": "dividend_payment", "date": "2000-12-15", "series": "F", "outcome": "not_legally_available"},
+    ]
+    found = deadlines(events, D(2000, 9, 1), D(2001, 6, 30), D(2001, 4, 1))
+    company = {(d.date, d.clause): d.status for d in found if d.party == "the Company"}
+    assert company == {
+        (D(2000, 9, 15), "F §2(a)"): "met",
+        (D(2000, 9, 15), "G §2(a)"): "met",
+        (D(2000, 12, 15), "F §2(a)"): "missed",
+        (D(2000, 12, 15), "G §2(a)"): "missed",
+        (D(2001, 3, 15), "F §2(a)"): "missed",
+        (D(2001, 3, 15), "G §2(a)"): "missed",
+        (D(2001, 6, 15), "F §2(a)"): "pending",
+        (D(2001, 6, 15), "G §2(a)"): "pending",
+    }

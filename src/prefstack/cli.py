@@ -96,9 +96,9 @@ def schedule(
     held = parse_exact(shares, "--shares", "F Sched. 1") if shares else _assumed_shares(assumption)
     price = parse_exact(conversion_price, "--conversion-price", "F §5(a)") if conversion_price else None
     result = pik_schedule(terms, issue_date=start, shares=held, through=end, conversion_price=price)
-    for warning in result.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
     if explain:
+        for warning in result.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
         explained = _pick_row(result.rows, row).explain()
         if format is Format.json:
             print(to_json(explained.to_dict()))
@@ -257,8 +257,10 @@ def ledger_import(
 @ledger_app.command("add")
 def ledger_add(
     kind: Annotated[str, typer.Option(help="Event kind (see `prefstack schema ledger`)")],
-    date: Annotated[str, typer.Option(help="Effective date YYYY-MM-DD")],
-    field: Annotated[list[str] | None, typer.Option("--field", help="NAME=VALUE, repeatable")] = None,
+    date: Annotated[str | None, typer.Option(help="Effective date YYYY-MM-DD")] = None,
+    field: Annotated[
+        list[str] | None, typer.Option("--field", help="NAME=VALUE, repeatable (none: list the kind's fields)")
+    ] = None,
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """Validate one event and append it to the store."""
@@ -268,8 +270,13 @@ def ledger_add(
     from prefstack.ledger.replay import Placed
     from prefstack.ledger.store import EventStore
 
+    if not field:
+        _print_fields_of(kind)
+        return
+    if date is None:
+        raise InputError("--date", "ledger format", "give the event's effective date (YYYY-MM-DD)")
     data: dict[str, object] = {"kind": kind, "date": date}
-    for item in field or []:
+    for item in field:
         name, sep, value = item.partition("=")
         if not sep or not name:
             raise InputError("--field", "ledger format", f"{item!r} is not NAME=VALUE")
@@ -285,6 +292,55 @@ def ledger_add(
     with EventStore(db) as store:
         stored = service.append(store, [Placed(event, "new event")])
         print(f"added event #{stored[0].seq} ({kind} on {date})")
+
+
+def _print_fields_of(kind: str) -> None:
+    """The fields an event kind takes, with their types and the clause it rests on."""
+    from prefstack.ledger.events import KIND_ORDER, clause_of, ledger_json_schema
+
+    if kind not in KIND_ORDER:
+        raise InputError("--kind", "ledger format", f"no event kind {kind!r} (kinds: {', '.join(sorted(KIND_ORDER))})")
+    schema = ledger_json_schema()
+    definition = next(
+        d for d in schema["$defs"].values() if d.get("properties", {}).get("kind", {}).get("const") == kind
+    )
+    required = set(definition.get("required", []))
+    rows = []
+    for name, prop in definition["properties"].items():
+        if name in ("kind", "date", "recorded_at"):
+            continue
+        rows.append(
+            {
+                "field": name,
+                "type": _type_name(prop),
+                "required": "yes" if name in required else "no",
+                "meaning": "" if "pattern" in prop else str(prop.get("description", "")),
+            }
+        )
+    out = console()
+    out.print(f"Fields of a {kind} event ({clause_of(kind)}); give each as --field NAME=VALUE, with --date:")
+    out.print(table("", rows, ("field", "type", "required", "meaning")))
+
+
+def _type_name(prop: dict[str, Any]) -> str:
+    """A JSON Schema property as a plain type name: text, exact number, date, yes/no, list of text..."""
+    if "anyOf" in prop:
+        names = [_type_name(p) for p in prop["anyOf"] if p.get("type") != "null"]
+        return " or ".join(names)
+    if "enum" in prop:
+        return "one of " + ", ".join(str(v) for v in prop["enum"])
+    if "const" in prop:
+        return str(prop["const"])
+    if prop.get("format") == "date":
+        return "date (YYYY-MM-DD)"
+    if "pattern" in prop:
+        return 'exact number ("1000.00", "2/3")'
+    kind = prop.get("type")
+    if kind == "array":
+        return "list of " + _type_name(prop.get("items", {}))
+    if "$ref" in prop:
+        return str(prop["$ref"]).rsplit("/", 1)[-1]
+    return {"string": "text", "boolean": "yes/no (true or false)", "integer": "whole number"}.get(str(kind), str(kind))
 
 
 @ledger_app.command("export")

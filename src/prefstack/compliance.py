@@ -40,7 +40,7 @@ from prefstack.ledger.replay import LedgerState, Placed
 from prefstack.ledger.section5 import conversion_price_state
 from prefstack.terms.schema import SeriesTerms
 
-Status = Literal["met", "missed", "pending", "passed", "upcoming"]
+Status = Literal["met", "missed", "pending", "passed", "upcoming", "not made, default applies"]
 
 
 @dataclass(frozen=True)
@@ -90,6 +90,9 @@ def _dividend_deadlines(state: LedgerState, start: dt.date, end: dt.date, as_of:
             election = state.elections.get(("F", holder, payment))
             done = election.date if election else None
             status = _status(_date_of(notice), done, as_of)
+            if status == "missed" and done is None:
+                # An election is the holder's option, not an obligation: none made means the default form.
+                status = "not made, default applies"
             evidence = f"election received {done}" if done else "no election recorded (default form, F §2(d))"
             found.append(
                 Deadline(
@@ -116,6 +119,44 @@ def _dividend_deadlines(state: LedgerState, start: dt.date, end: dt.date, as_of:
                         wire,
                     )
                 )
+    return found
+
+
+def _payment_date_obligations(state: LedgerState, start: dt.date, end: dt.date, as_of: dt.date) -> list[Deadline]:
+    """F §2(a), G §2(a): the Company's own obligation on each Payment Date: the dividend declared and
+    paid (met), recorded as not legally available or not recorded at all once the date has passed
+    (missed by the Company; it accrues unpaid), or still to come (pending)."""
+    found = []
+    for name, s in state.series.items():
+        if s.original_issuance_date is None:
+            continue
+        first = max(start, s.original_issuance_date) - dt.timedelta(days=1)
+        for payment in payment_dates(s.terms, first, end):
+            outcome = s.payment_outcomes.get(payment)
+            if outcome == "paid":
+                status: Status = "met"
+                evidence = "dividend_payment recorded: paid"
+            elif outcome == "not_legally_available":
+                status, evidence = "missed", "not paid: no funds legally available (the dividend accrues unpaid)"
+            elif payment <= as_of:
+                status, evidence = "missed", "no dividend_payment recorded (the dividend accrues unpaid)"
+            else:
+                status, evidence = "pending", "not yet due"
+            clause = s.terms.dividends.payment_months.cite
+            explained = Explained(
+                "payment_date", payment, clause, inputs={"series": name}, formula="the quarterly Payment Date"
+            )
+            found.append(
+                Deadline(
+                    payment,
+                    "the Company",
+                    f"Series {name} dividend of the Payment Date {payment}",
+                    clause,
+                    status,
+                    evidence,
+                    explained,
+                )
+            )
     return found
 
 
@@ -238,6 +279,7 @@ def calendar(
     """Every deadline dated from ``start`` to ``end``, judged as of ``as_of``."""
     every = [
         *_dividend_deadlines(state, start, end, as_of),
+        *_payment_date_obligations(state, start, end, as_of),
         *_section5k_deadlines(state, placed, as_of),
         *_certificate_deadlines(state, as_of),
         *_redemption_deadlines(state, placed, as_of),

@@ -312,7 +312,7 @@ CALENDAR = array(
             "party": TEXT,
             "what": TEXT,
             "clause": CLAUSE,
-            "status": {"enum": ["met", "missed", "pending", "passed", "upcoming"]},
+            "status": {"enum": ["met", "missed", "pending", "passed", "upcoming", "not made, default applies"]},
             "evidence": TEXT,
         }
     )

@@ -695,6 +695,11 @@ def parse_event(data: Mapping[str, Any], where: str) -> LedgerEvent:
         raise InputError(f"{where} ({kind}).{loc}", _clause_of(str(kind)), first["msg"]) from exc
 
 
+def clause_of(kind: str) -> str:
+    """The clause an event kind rests on (for messages and help)."""
+    return _clause_of(kind)
+
+
 def _clause_of(kind: str) -> str:
     return {
         "preferred_issued": "F §1(a)",
