@@ -149,3 +149,29 @@ def test_a_tampered_store_is_refused_unless_asked_for_forensics(cli, tmp_path: P
     _refused(cli("state", "--db", db, "--as-of", "2001-12-31", ok=False), "does not verify")
     forensic = cli("--allow-unverified", "state", "--db", db, "--as-of", "2001-12-31", "--format", "json")
     assert json.loads(forensic.stdout)["series"][0]["shares_outstanding"] == "30000.00"
+
+
+@pytest.mark.parametrize(
+    ("holder", "needle"),
+    [("", "must not be empty"), ("x" * 201, "at most 200 characters"), ("\x1b[2Jevil", "control characters")],
+)
+def test_holder_names_are_checked(cli, tmp_path: Path, holder: str, needle: str) -> None:  # type: ignore[no-untyped-def]
+    """A name empty, over 200 characters or with control characters (an ANSI escape would rewrite the
+    terminal that prints it) is refused before anything is stored."""
+    issue = {"kind": "preferred_issued", "date": "2000-08-02", "series": "F", "holder": holder, "shares": "1"}
+    result = cli("state", "--ledger", _ledger(tmp_path, issue), "--as-of", "2001-12-31", ok=False)
+    _refused(result, needle)
+    assert "\x1b" not in result.stderr.replace("'\\x1b", "")
+
+
+def test_format_errors_cite_the_format_and_clause_errors_the_series_own_clause(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    unknown = {"kind": "closing_price", "date": "2001-01-02", "price": "3", "colour": "red"}
+    _refused(cli("state", "--ledger", _ledger(tmp_path, unknown), "--as-of", "2001-12-31", ok=False), "(ledger format)")
+    negative = {"kind": "conversion", "date": "2001-01-02", "series": "G", "holder": "C", "shares": "-1"}
+    _refused(cli("state", "--ledger", _ledger(tmp_path, negative), "--as-of", "2001-12-31", ok=False), "(G §5(c))")
+
+
+def test_a_db_file_that_is_not_sqlite_is_a_clear_error(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "notes.sqlite"
+    path.write_text("these are my notes, not a database\n" * 100)
+    _refused(cli("state", "--db", f"sqlite:///{path}", "--as-of", "2001-12-31", ok=False), "not a database")

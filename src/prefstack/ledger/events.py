@@ -9,15 +9,47 @@ date, so that replay never depends on the order events were recorded in.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Mapping
 from fractions import Fraction
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from prefstack.errors import InputError, PrefstackError
 from prefstack.interpretations import reading
 from prefstack.terms.schema import Date, Exact
+
+MAX_NAME_LENGTH = 200
+"""The longest holder or person name accepted (a longer one is refused, not cut)."""
+
+
+def _name(value: object) -> str:
+    """A holder's (or person's) name: non-empty, at most 200 characters, no control characters
+    (ANSI escape sequences among them would rewrite a terminal that prints it)."""
+    if not isinstance(value, str):
+        raise ValueError(f"a name is text, not {value!r}")
+    if not value.strip():
+        raise ValueError("a name must not be empty")
+    if len(value) > MAX_NAME_LENGTH:
+        raise ValueError(f"a name has at most {MAX_NAME_LENGTH} characters, not {len(value):,}")
+    bad = next((c for c in value if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")), None)
+    if bad is not None:
+        raise ValueError(f"a name must not contain control characters ({bad!r})")
+    return value
+
+
+Name = Annotated[str, BeforeValidator(_name), WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 200})]
 
 Series = Literal["F", "G"]
 DividendForm = Literal["cash", "pik", "common"]
@@ -52,7 +84,7 @@ class PreferredIssued(_Event):
 
     kind: Literal["preferred_issued"] = "preferred_issued"
     series: Series
-    holder: str
+    holder: Name
     shares: Exact
 
     @field_validator("shares")
@@ -70,7 +102,7 @@ class DividendElection(_Event):
 
     kind: Literal["dividend_election"] = "dividend_election"
     series: Series
-    holder: str
+    holder: Name
     payment_date: Date
     cash: Exact = Fraction(0)
     pik: Exact = Fraction(0)
@@ -82,7 +114,7 @@ class WireAccountNotice(_Event):
 
     kind: Literal["wire_account_notice"] = "wire_account_notice"
     series: Series
-    holder: str
+    holder: Name
     payment_date: Date
 
 
@@ -129,8 +161,8 @@ class Transfer(_Event):
 
     kind: Literal["transfer"] = "transfer"
     series: Series
-    from_holder: str
-    to_holder: str
+    from_holder: Name
+    to_holder: Name
     shares: Exact
 
     @field_validator("shares")
@@ -150,7 +182,7 @@ class Conversion(_Event):
 
     kind: Literal["conversion"] = "conversion"
     series: Series
-    holder: str
+    holder: Name
     shares: Exact
     funds_legally_available: Exact | None = Field(
         default=None, description="Cash legally available for the accrued dividends (§5(c)(iii)); none = all"
@@ -211,7 +243,7 @@ class SeriesConsent(_Event):
     kind: Literal["series_consent"] = "series_consent"
     series: Series
     matter: Literal["waive_adjustment", "reserved_employee_shares", "waive_redemption_event", "fair_market_value"]
-    holders_consenting: list[str]
+    holders_consenting: list[Name]
     reference: str | None = Field(default=None, description="what it covers: an issuance id, an event id")
     shares: int | None = Field(default=None, description="for reserved_employee_shares: the additional shares")
 
@@ -456,7 +488,7 @@ class ControlAcquisition(_Event):
     the person or of every member of the group and their combined voting power right after."""
 
     kind: Literal["control_acquisition"] = "control_acquisition"
-    acquirers: list[str] = Field(min_length=1)
+    acquirers: list[Name] = Field(min_length=1)
     voting_power_after: Exact
     description: str
     agreement_only: bool = Field(default=False, description="Only an agreement to do it (§6(b)(vi))")
@@ -692,7 +724,27 @@ def parse_event(data: Mapping[str, Any], where: str) -> LedgerEvent:
         first = exc.errors()[0]
         loc = ".".join(str(p) for p in first["loc"])
         kind = data.get("kind", "?")
-        raise InputError(f"{where} ({kind}).{loc}", _clause_of(str(kind)), first["msg"]) from exc
+        raise InputError(
+            f"{where} ({kind}).{loc}", _error_clause(first["type"], str(kind), data), first["msg"]
+        ) from exc
+
+
+def _error_clause(error_type: str, kind: str, data: Mapping[str, Any]) -> str:
+    """A malformed field (missing, unknown, of the wrong type) is a fault of the ledger format; a
+    value a clause rules out cites that clause, in the certificate of the event's own series."""
+    if error_type != "value_error":
+        return "ledger format"
+    clause = _clause_of(kind)
+    series = data.get("series")
+    section = clause.split(" ", 1)[1] if " §" in clause else None
+    if isinstance(series, str) and section is not None and clause.startswith("F §") and series != "F":
+        from prefstack.citations import cite
+
+        try:
+            return str(cite(f"{series} {section}"))
+        except PrefstackError:
+            return clause
+    return clause
 
 
 def clause_of(kind: str) -> str:

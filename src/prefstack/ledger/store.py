@@ -472,7 +472,11 @@ class EventStore:
                     conn.execution_options(isolation_level="REPEATABLE READ")
                 with conn.begin():
                     yield conn
-        except sa_exc.OperationalError as exc:
+        except sa_exc.DatabaseError as exc:
+            # Unreachable or locked (OperationalError), or not a database at all (a plain
+            # DatabaseError: "file is not a database"); integrity errors keep their own type.
+            if type(exc) not in (sa_exc.OperationalError, sa_exc.DatabaseError):
+                raise
             raise StoreUnavailable(f"the ledger database is unavailable: {exc.orig}") from exc
 
     def _create(self) -> None:
