@@ -1210,10 +1210,8 @@ def common_stock_redemption(state: LedgerState, series: str, on: dt.date) -> lis
         holding = s.holdings[holder]
         if not holding.shares:
             continue
-        accrued = holding_accrued_unpaid(s, holding, on)
-        assert isinstance(accrued.value, Fraction)
         per_share = redemption_price_per_share(
-            s.terms, accrued.value / holding.shares, issue_price_adjustment=NO_PREFERRED_SPLIT
+            s.terms, accrued_per_share(s, holding, on), issue_price_adjustment=NO_PREFERRED_SPLIT
         )
         assert isinstance(per_share.value, Fraction)
         total = Explained(
@@ -1302,9 +1300,7 @@ def _redeem(state: LedgerState, item: Placed, s: SeriesState, on: dt.date, funds
     per_share: dict[str, Fraction] = {}
     for holder, holding in s.holdings.items():
         if holding.shares:
-            accrued = holding_accrued_unpaid(s, holding, on)
-            assert isinstance(accrued.value, Fraction)
-            per_share[holder] = accrued.value / holding.shares
+            per_share[holder] = accrued_per_share(s, holding, on)
     try:
         if s.obligation is not None and s.obligation.total_shares > 0:
             result = apply_later_funds(
@@ -1355,10 +1351,8 @@ def _liquidation_waterfall(
             holding = s.holdings[holder]
             if not holding.shares:
                 continue
-            accrued = holding_accrued_unpaid(s, holding, on)
-            assert isinstance(accrued.value, Fraction)
             value = liquidation_value_per_share(
-                s.terms, accrued.value / holding.shares, issue_price_adjustment=NO_PREFERRED_SPLIT
+                s.terms, accrued_per_share(s, holding, on), issue_price_adjustment=NO_PREFERRED_SPLIT
             )
             as_converted = holding.shares * s.terms.original_issue_price.value / price
             parity.append(ParityHolding(name, holder, holding.shares, value, as_converted, True))
@@ -1389,6 +1383,13 @@ def _apply_liquidation(state: LedgerState, item: Placed, event: ev.Liquidation) 
     for s in state.series.values():
         for holder, holding in list(s.holdings.items()):
             s.holdings[holder] = replace(holding, shares=Fraction(0), arrears=Fraction(0))
+
+
+def accrued_per_share(s: SeriesState, holding: Holding, as_of: dt.date) -> Fraction:
+    """Accrued but unpaid dividends per share of a holding with shares (DIV-ACCRUED-UNPAID)."""
+    accrued = holding_accrued_unpaid(s, holding, as_of)
+    assert isinstance(accrued.value, Fraction)
+    return accrued.value / holding.shares
 
 
 def holding_accrued_unpaid(s: SeriesState, holding: Holding, as_of: dt.date) -> Explained:
