@@ -97,3 +97,12 @@ def test_schedule_warning_only_with_explain(cli) -> None:  # type: ignore[no-unt
     """DIV-F-SCHEDULE-AUTHORIZED: the excess over the authorized shares is explained, not printed on every run."""
     assert "warning" not in cli("schedule", "F").stderr
     assert "exceeds the 56617 shares authorized" in cli("schedule", "F", "--explain").stderr
+
+
+def test_help_shows_plain_type_names(cli) -> None:  # type: ignore[no-untyped-def]
+    """--help says TEXT, TEXT ... (repeatable) and nothing for a flag, not <str>, <list[str]>, <bool>."""
+    for command in (["ledger", "add"], ["state"], ["waterfall"]):
+        shown = cli(*command, "--help").stdout
+        assert "<str>" not in shown and "<bool>" not in shown and "<list[str]>" not in shown, command
+        assert "TEXT" in shown
+    assert "TEXT ..." in cli("ledger", "add", "--help").stdout

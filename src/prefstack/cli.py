@@ -21,6 +21,31 @@ from prefstack.terms.schema import ScheduleAssumption
 if TYPE_CHECKING:
     from prefstack.ledger.replay import LedgerState
 
+
+def _plain_type_names() -> None:
+    """Help shows plain type names (TEXT, INTEGER, TEXT ... for a repeatable option, nothing for a
+    flag) rather than Python's (``<str>``, ``<list[str]>``, ``<bool>``)."""
+    from typer import core
+
+    for cls in (getattr(core, "TyperOption", None), getattr(core, "TyperArgument", None)):
+        original = getattr(cls, "display_type", None)
+        if cls is None or original is None:
+            continue
+
+        def display_type(self: Any, ctx: Any, _original: Any = original) -> str:
+            shown = str(_original(self, ctx))
+            inner = shown[1:-1] if shown.startswith("<") and shown.endswith(">") else shown
+            repeat = inner.startswith("list[") and inner.endswith("]")
+            if repeat:
+                inner = inner[5:-1]
+            plain = {"str": "TEXT", "int": "INTEGER", "float": "NUMBER", "bool": "", "Path": "PATH"}.get(inner, inner)
+            return f"{plain} ..." if repeat and plain else plain
+
+        cls.display_type = display_type
+
+
+_plain_type_names()
+
 app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
