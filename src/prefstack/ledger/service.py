@@ -9,6 +9,8 @@ rather than store events validated against a state that no longer exists.
 from __future__ import annotations
 
 import datetime as dt
+import random
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -17,7 +19,7 @@ from prefstack.ledger import section5
 from prefstack.ledger.events import LedgerEvent, event_from_stored
 from prefstack.ledger.files import read_ledger_file
 from prefstack.ledger.replay import LedgerState, Placed, replay
-from prefstack.ledger.store import EventStore, NewEvent, StoredEvent
+from prefstack.ledger.store import ConcurrencyError, EventStore, NewEvent, StoredEvent
 
 
 def placed_from_store(stored: Sequence[StoredEvent]) -> list[Placed]:
@@ -88,12 +90,25 @@ def to_new_event(p: Placed) -> NewEvent:
     )
 
 
-def append(store: EventStore, new: Sequence[Placed]) -> list[StoredEvent]:
-    """Validate ``new`` against the stored ledger and append it atomically."""
-    version = store.version()
-    existing = placed_from_store(store.read())
-    validate([*existing, *new])
-    return store.append([to_new_event(p) for p in new], expected_version=version)
+APPEND_ATTEMPTS = 20
+"""How many times an append is validated again against a ledger that another writer moved on."""
+
+
+def append(store: EventStore, new: Sequence[Placed], *, attempts: int = APPEND_ATTEMPTS) -> list[StoredEvent]:
+    """Validate ``new`` against the stored ledger and append it atomically. When another writer
+    appended first (:class:`ConcurrencyError`), read the new head, validate again and retry, up to
+    ``attempts`` times; only then is the conflict reported."""
+    for attempt in range(1, attempts + 1):
+        version = store.version()
+        existing = placed_from_store(store.read())
+        validate([*existing, *new])
+        try:
+            return store.append([to_new_event(p) for p in new], expected_version=version)
+        except ConcurrencyError:
+            if attempt == attempts:
+                raise
+            time.sleep(random.uniform(0, 0.01 * attempt))  # back off a little, differently per writer
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 def events_of(placed: Sequence[Placed]) -> list[LedgerEvent]:
