@@ -37,6 +37,17 @@ COMMANDS: dict[str, list[str]] = {
     "dividends": ["dividends", "--payment-date", "2001-09-15"],
     "certificate-adjustment": ["certificate", "adjustment", "--as-of", "2003-06-30"],
     "calendar": ["calendar", "--from", "2001-01-01", "--to", "2001-12-31"],
+    "transaction": [
+        "transaction",
+        "--kind",
+        "merger",
+        "--prior-stockholders-share",
+        "0.499",
+        "--on",
+        "2002-06-30",
+        "--consideration",
+        "100000000",
+    ],
 }
 LEDGERLESS: dict[str, list[str]] = {
     "schedule": ["schedule", "F"],

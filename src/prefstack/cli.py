@@ -321,8 +321,9 @@ def ledger_add(
 
 def _print_fields_of(kind: str) -> None:
     """The fields an event kind takes, with their types and the clause it rests on."""
-    from prefstack.ledger.events import KIND_ORDER, clause_of, ledger_json_schema
+    from prefstack.ledger.events import KIND_ORDER, clause_of, ledger_json_schema, refuse_retired
 
+    refuse_retired({"kind": kind}, "--kind")
     if kind not in KIND_ORDER:
         raise InputError("--kind", "ledger format", f"no event kind {kind!r} (kinds: {', '.join(sorted(KIND_ORDER))})")
     schema = ledger_json_schema()

@@ -122,6 +122,9 @@ _SERIES = obj(
                     "deemed_liquidation": nullable(BOOL),
                     "deemed_liquidation_clause": nullable(CLAUSE),
                     "series_voted_otherwise": BOOL,
+                    "facts": {"type": "object", "additionalProperties": TEXT},
+                    "why": TEXT,
+                    "deemed_liquidation_why": nullable(TEXT),
                     "explain": array(EXPLAIN),
                 }
             )
@@ -359,6 +362,29 @@ DIVIDENDS = obj(
     }
 )
 
+TRANSACTION = obj(
+    {
+        "on": DATE,
+        "kind": TEXT,
+        "series": array(
+            obj(
+                {
+                    "series": TEXT,
+                    "mandatory_redemption_event": BOOL,
+                    "clause": CLAUSE,
+                    "deemed_liquidation": nullable(BOOL),
+                    "deemed_liquidation_clause": nullable(CLAUSE),
+                    "payouts": array(obj({"tier": TEXT, "holder": TEXT, **figures(amount="money")})),
+                    "facts": {"type": "object", "additionalProperties": TEXT},
+                    "why": TEXT,
+                    "deemed_liquidation_why": nullable(TEXT),
+                    "explain": array(EXPLAIN),
+                }
+            )
+        ),
+    }
+)
+
 OUTPUTS: dict[str, dict[str, Any]] = {
     "dividends": DIVIDENDS,
     "state": STATE,
@@ -369,6 +395,7 @@ OUTPUTS: dict[str, dict[str, Any]] = {
     "schedule": SCHEDULE,
     "certificate-adjustment": CERTIFICATES,
     "calendar": CALENDAR,
+    "transaction": TRANSACTION,
 }
 """The commands whose JSON output has a schema, by name."""
 

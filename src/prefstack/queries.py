@@ -390,6 +390,8 @@ def redemption_in_common(state: LedgerState, series: str) -> dict[str, Any]:
 def proposed_transaction(placed: Sequence[Placed], event: LedgerEvent) -> dict[str, Any]:
     """F/G §6(b) and G §3(d) for a transaction not (yet) in the ledger: the ledger replayed with
     ``event`` added, by the same rules as a recorded one; nothing is stored."""
+    from prefstack.report import facts_and_why
+
     candidate = Placed(event, "proposed transaction")
     state = replay([*placed, candidate], event.date)
     judged = []
@@ -404,6 +406,10 @@ def proposed_transaction(placed: Sequence[Placed], event: LedgerEvent) -> dict[s
                 "deemed_liquidation": None if j.deemed_liquidation is None else bool(j.deemed_liquidation.value),
                 "deemed_liquidation_clause": None if j.deemed_liquidation is None else j.deemed_liquidation.clause,
                 "payouts": [],
+                **facts_and_why(j.mandatory_redemption_event.parts[0]),
+                "deemed_liquidation_why": None
+                if j.deemed_liquidation is None
+                else facts_and_why(j.deemed_liquidation)["why"],
                 "explain": [
                     j.mandatory_redemption_event.to_dict(),
                     *([j.deemed_liquidation.to_dict()] if j.deemed_liquidation is not None else []),

@@ -11,7 +11,7 @@ from prefstack.clauses.antidilution import ConversionPriceState
 from prefstack.clauses.conversion import check_reserve, common_shares_required, conversion_ratio
 from prefstack.clauses.liquidation import liquidation_value_per_share
 from prefstack.clauses.voting import votes
-from prefstack.explain import Explained
+from prefstack.explain import Explained, render
 from prefstack.figures import COMMON, MONEY, PRICE, RATIO, SHARES, json_figure
 from prefstack.ledger.replay import NO_PREFERRED_SPLIT, LedgerState, SeriesState, holding_accrued_unpaid
 from prefstack.ledger.section5 import conversion_price_state
@@ -63,6 +63,16 @@ def _carried_forward(s: SeriesState, price_state: ConversionPriceState) -> dict[
     }
 
 
+def facts_and_why(judged: Explained) -> dict[str, Any]:
+    """The recorded facts a §6(b) or §3(d) judgment rests on and the test applied to them: the
+    inputs and formula of the innermost judgment that has inputs (an agreement, §6(b)(vi), is judged
+    by the transaction agreed)."""
+    found = judged
+    while not found.inputs and found.parts:
+        found = found.parts[0]
+    return {"facts": {k: render(v) for k, v in found.inputs.items()}, "why": found.formula}
+
+
 def state_report(state: LedgerState) -> dict[str, Any]:
     series_out = []
     for name in ("F", "G"):
@@ -89,16 +99,18 @@ def state_report(state: LedgerState) -> dict[str, Any]:
                 "holders": holders,
                 "mandatory_redemption_events": [
                     {
-                        "date": e.date.isoformat(),
-                        "id": e.id,
-                        "clause": f"{name} §6(b)({e.clause})",
-                        "description": e.description,
+                        "date": j.date.isoformat(),
+                        "id": j.ident,
+                        "kind": j.kind,
+                        "clause": j.mandatory_redemption_event.parts[0].clause,
+                        "description": j.description,
                         "series_voted_otherwise": any(
-                            c.matter == "waive_redemption_event" and c.reference == e.id and bool(m.value)
+                            c.matter == "waive_redemption_event" and c.reference == j.ident and bool(m.value)
                             for c, m in s.consent_results
                         ),
                     }
-                    for e in s.redemption_events
+                    for j in s.judged_events
+                    if j.mandatory_redemption_event.value
                 ],
                 "transactions_judged": [
                     {
@@ -118,6 +130,10 @@ def state_report(state: LedgerState) -> dict[str, Any]:
                             c.matter == "waive_redemption_event" and c.reference == j.ident and bool(m.value)
                             for c, m in s.consent_results
                         ),
+                        **facts_and_why(j.mandatory_redemption_event.parts[0]),
+                        "deemed_liquidation_why": None
+                        if j.deemed_liquidation is None
+                        else facts_and_why(j.deemed_liquidation)["why"],
                         "explain": [
                             j.mandatory_redemption_event.to_dict(),
                             *([j.deemed_liquidation.to_dict()] if j.deemed_liquidation is not None else []),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import replace
 from fractions import Fraction
 
 import pytest
@@ -24,6 +25,7 @@ from prefstack.clauses.antidilution import (
     OptionIssuance,
     OptionShareCountChange,
     OtherDistribution,
+    PartOfTransaction,
     Reclassification,
     SeriesWaiver,
     StockDividendOnCommon,
@@ -31,6 +33,7 @@ from prefstack.clauses.antidilution import (
     certificates_due,
     conversion_price_history,
 )
+from prefstack.clauses.liquidation import TransactionKind
 from prefstack.errors import InputError
 from prefstack.terms import SeriesTerms, load_terms
 
@@ -373,16 +376,32 @@ def test_other_distribution_entitlement_and_certificate_f_5_g_j() -> None:
 
 def test_reclassification_f_5_h_and_g_3_d_exception() -> None:
     """F §5(h): each share of Common Stock becomes 2 new shares: 1,000 / 24 x 2 = 250/3 per
-    preferred share. G §5(h) "except as provided in Section 3": a deemed liquidation under
-    G §3(d) creates no entitlement."""
-    change = Reclassification(day(1), "recapitalization", (("Class A Common", Fraction(2)),), False)
+    preferred share. G §5(h) "except as provided in Section 3": a merger after which the prior
+    stockholders hold 49.9% (< 50%) is deemed a liquidation under G §3(d), judged from those facts
+    by G's terms, and creates no entitlement; Series F has no such clause, so its holders get
+    1,000 / 24 x 1 = 125/3 Acquirer shares per preferred share. At 50% G §3(d) does not apply and
+    G gets 1,000 / 36 x 1 = 250/9."""
+    change = Reclassification(day(1), "recapitalization", (("Class A Common", Fraction(2)),))
     state = run([change])
     assert state.entitlements[0].amount_per_preferred_share == Fraction(250, 3)
-    merger = Reclassification(day(1), "merger", (("Acquirer stock", Fraction(1)),), True)
+    facts = PartOfTransaction("merger-1", TransactionKind.MERGER, Fraction("0.499"))
+    merger = Reclassification(day(1), "merger", (("Acquirer stock", Fraction(1)),), facts)
     g_state = run([merger], terms=G)
     assert g_state.entitlements == ()
     assert g_state.decisions[0].explained.clause == "G §3(d)"
+    assert g_state.decisions[0].explained.inputs["transaction"] == "merger-1"
     assert run([merger]).entitlements[0].amount_per_preferred_share == Fraction(125, 3)
+    at_half = Reclassification(
+        day(1), "merger", (("Acquirer stock", Fraction(1)),), replace(facts, prior_stockholders_share=Fraction(1, 2))
+    )
+    assert run([at_half], terms=G).entitlements[0].amount_per_preferred_share == Fraction(250, 9)
+    partial = Reclassification(
+        day(1),
+        "sale of a division",
+        (("Acquirer stock", Fraction(1)),),
+        PartOfTransaction("sale-1", TransactionKind.ASSET_DISPOSITION, Fraction("0.1"), all_or_substantially_all=False),
+    )
+    assert run([partial], terms=G).entitlements[0].amount_per_preferred_share == Fraction(250, 9)
 
 
 def test_par_value_flag_f_5_c_ii() -> None:

@@ -100,12 +100,12 @@ def test_mandatory_redemption_event_and_the_series_vote_otherwise() -> None:
     from prefstack.report import state_report
 
     event = {
-        "kind": "mandatory_redemption_event",
+        "kind": "merger_or_sale",
         "date": "2001-03-01",
-        "series": "F",
-        "clause": "i",
+        "transaction": "merger",
         "id": "merger",
         "description": "merger; prior stockholders keep 40%",
+        "prior_stockholders_voting_share": "0.4",
     }
     vote_b = {
         "kind": "series_consent",
@@ -116,14 +116,31 @@ def test_mandatory_redemption_event_and_the_series_vote_otherwise() -> None:
         "reference": "merger",
     }
     report = state_report(replay(ledger(event, vote_b), D(2001, 3, 10)))
-    assert report["series"][0]["mandatory_redemption_events"][0]["series_voted_otherwise"] is False
+    (recorded,) = report["series"][0]["mandatory_redemption_events"]
+    assert (recorded["id"], recorded["clause"], recorded["kind"]) == ("merger", "F §6(b)(i)", "merger_or_sale")
+    assert recorded["series_voted_otherwise"] is False
     vote_a = {**vote_b, "holders_consenting": ["A"]}
     report = state_report(replay(ledger(event, vote_a), D(2001, 3, 10)))
     assert report["series"][0]["mandatory_redemption_events"][0]["series_voted_otherwise"] is True
     assert report["series"][0]["consents"][0]["clause"] == "F §6(b)"
     bad = {**vote_a, "reference": "nothing"}
-    with pytest.raises(LedgerRuleError, match=r"reference: name the id of a mandatory_redemption_event"):
+    with pytest.raises(LedgerRuleError, match=r"reference: name the id of a recorded transaction .*\(F §6\(b\)\)"):
         replay(ledger(event, bad), D(2001, 3, 10))
+    at_half = {**event, "prior_stockholders_voting_share": "0.5"}
+    with pytest.raises(LedgerRuleError, match=r"reference: .*Mandatory Redemption Event of Series F \(known: \[\]\)"):
+        replay(ledger(at_half, vote_a), D(2001, 3, 10))
+
+
+def test_a_mandatory_redemption_event_typed_as_a_verdict_is_refused() -> None:
+    """F §6(b): the user no longer says which of (i)-(vi) happened; the kind is refused when read,
+    naming the fact events to record instead (nothing is replayed)."""
+    from prefstack.errors import InputError
+
+    flag = {"kind": "mandatory_redemption_event", "date": "2001-03-01", "series": "F", "clause": "i",
+            "description": "merger"}  # fmt: skip
+    with pytest.raises(InputError, match=r"\(mandatory_redemption_event\)\.kind: .*merger_or_sale, "
+                       r"control_acquisition, board_turnover or insolvency.*\(F §6\(b\)\)"):  # fmt: skip
+        ledger(flag)
 
 
 def test_liquidation_with_non_cash_proceeds_and_a_bad_valuation_clause() -> None:

@@ -24,11 +24,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from fractions import Fraction
 
 from prefstack.citations import for_series
+from prefstack.clauses.liquidation import TransactionKind, is_deemed_liquidation
 from prefstack.errors import InputError
 from prefstack.explain import Explained, Scalar, render
 from prefstack.figures import MONEY, PRICE, RATIO, json_figure, money_text, quantity_text
@@ -275,14 +276,34 @@ class Reclassification:
     """The Common Stock is changed into other stock, securities or property (§5(h)).
 
     ``per_common_share`` lists what one share of Common Stock becomes: (description, amount).
-    ``deemed_liquidation_under_g_3d``: for Series G, a merger or sale that G §3(d) deems a
-    liquidation, which G §5(h) excepts.
+    ``transaction``: the merger or sale the change is part of, if any; a series whose certificate
+    deems it a liquidation (G §3(d)) is excepted from §5(h) ("Except as provided in Section 3").
     """
 
     date: dt.date
     description: str
     per_common_share: tuple[tuple[str, Fraction], ...]
-    deemed_liquidation_under_g_3d: bool
+    transaction: PartOfTransaction | None = None
+
+
+@dataclass(frozen=True)
+class PartOfTransaction:
+    """The facts of the merger or sale a reclassification is part of, as recorded: what G §3(d)
+    judges for a series whose terms have the deemed-liquidation clause."""
+
+    id: str
+    kind: TransactionKind
+    prior_stockholders_share: Fraction
+    all_or_substantially_all: bool | None = None
+    """For a sale: whether of all or substantially all (None for a merger or consolidation)."""
+
+    def deemed_liquidation(self, terms: SeriesTerms) -> Explained:
+        """G §3(d) for ``terms`` (never for a series without the clause, LIQ-F-NO-DEEMED); a sale of
+        less than all or substantially all is not one of the transactions §3(d) names."""
+        deemed = is_deemed_liquidation(terms, self.kind, self.prior_stockholders_share)
+        if self.all_or_substantially_all is False:
+            return replace(deemed, value=False, formula=deemed.formula + "; not all or substantially all")
+        return deemed
 
 
 @dataclass(frozen=True)
@@ -1068,16 +1089,20 @@ def _apply(work: _Work, actions: Sequence[Action], index: int, initial: Fraction
     elif isinstance(action, Reclassification):
         if replaying:
             return
-        if work.terms.series == "G" and action.deemed_liquidation_under_g_3d:
+        deemed = None if action.transaction is None else action.transaction.deemed_liquidation(work.terms)
+        if deemed is not None and deemed.value:
+            assert action.transaction is not None
             work.decide(
                 action.date,
                 action.description,
                 Explained(
                     "conversion_price",
                     work.price,
-                    work.cite("§3(d)"),
-                    inputs={"reclassification": action.description},
-                    formula="G §5(h) applies 'except as provided in Section 3': a deemed liquidation under G §3(d)",
+                    deemed.clause,
+                    inputs={"reclassification": action.description, "transaction": action.transaction.id},
+                    parts=[deemed],
+                    formula="§5(h) applies 'except as provided in Section 3': the transaction it is part of is a "
+                    "deemed liquidation",
                     interpretations=(reading("AD-RECLASSIFICATION"),),
                 ),
             )

@@ -414,26 +414,22 @@ class ReclassifiedInto(BaseModel):
 
 
 class Reclassification(_Event):
-    """The Common Stock changed into other stock, securities or property (§5(h))."""
+    """The Common Stock changed into other stock, securities or property (§5(h)). When the change is
+    part of a merger or sale, ``transaction`` names that ``merger_or_sale`` event: prefstack then
+    judges from its facts whether a series' certificate deems it a liquidation (G §3(d)), which
+    G §5(h) excepts ("Except as provided in Section 3")."""
 
     kind: Literal["reclassification"] = "reclassification"
     description: str
     per_common_share: list[ReclassifiedInto]
-    deemed_liquidation_under_g_3d: bool = False
+    transaction: str | None = Field(
+        default=None,
+        description="The id of the merger_or_sale event this change of the Common Stock is part of "
+        "(G §3(d), G §5(h)); the same effective date",
+    )
 
 
 # ----------------------------------------------------------------- redemption and liquidation
-
-
-class MandatoryRedemptionEventOccurred(_Event):
-    """A Mandatory Redemption Event of F/G §6(b) (which of (i)-(vi), with what happened); the
-    series must then redeem under §6(c) unless a series majority voted otherwise, recorded as a
-    ``series_consent`` with matter ``waive_redemption_event`` naming this event's id."""
-
-    kind: Literal["mandatory_redemption_event"] = "mandatory_redemption_event"
-    series: Series
-    clause: Literal["i", "ii", "iii", "iv", "v", "vi"]
-    description: str
 
 
 class MergerOrSale(_Event):
@@ -644,7 +640,6 @@ LedgerEvent = Annotated[
     | StockDividend
     | OtherDistribution
     | Reclassification
-    | MandatoryRedemptionEventOccurred
     | MergerOrSale
     | ControlAcquisition
     | BoardTurnover
@@ -683,7 +678,6 @@ KIND_ORDER: dict[str, int] = {
     "stock_split": 95,
     "stock_combination": 96,
     "reclassification": 97,
-    "mandatory_redemption_event": 98,
     "merger_or_sale": 98,
     "control_acquisition": 98,
     "board_turnover": 98,
@@ -716,8 +710,46 @@ def kind_rank(event: LedgerEvent) -> int:
 _ADAPTER: TypeAdapter[LedgerEvent] = TypeAdapter(LedgerEvent)
 
 
+RETIRED_KINDS: dict[str, tuple[str, str]] = {
+    "mandatory_redemption_event": (
+        "§6(b)",
+        "a Mandatory Redemption Event is judged by prefstack from recorded facts, not typed as a verdict: "
+        "record the facts as merger_or_sale, control_acquisition, board_turnover or insolvency (agreement_only "
+        "for an agreement, §6(b)(vi)); a vote otherwise is a series_consent (matter waive_redemption_event) "
+        "naming that event's id",
+    ),
+}
+"""Kinds that prefstack no longer accepts: each with its section and where the facts go instead."""
+
+RETIRED_FIELDS: dict[tuple[str, str], tuple[str, str]] = {
+    ("reclassification", "deemed_liquidation_under_g_3d"): (
+        "G §3(d)",
+        "a deemed liquidation is judged by prefstack from the facts of the merger or sale: record them as a "
+        "merger_or_sale event and name its id in the reclassification's transaction field",
+    ),
+}
+"""Fields that prefstack no longer accepts, by (kind, field): the clause and what to record instead."""
+
+
+def refuse_retired(data: Mapping[str, Any], where: str) -> None:
+    """Refuse a retired kind or field with a message naming the clause and the fact events to record
+    instead (a verdict typed by hand is never accepted)."""
+    kind = data.get("kind")
+    if not isinstance(kind, str):
+        return
+    if kind in RETIRED_KINDS:
+        section, problem = RETIRED_KINDS[kind]
+        series = data.get("series")
+        clause = f"{series if series in ('F', 'G') else 'F'} {section}"
+        raise InputError(f"{where} ({kind}).kind", clause, problem)
+    for (retired_kind, field), (clause, problem) in RETIRED_FIELDS.items():
+        if kind == retired_kind and field in data:
+            raise InputError(f"{where} ({kind}).{field}", clause, problem)
+
+
 def parse_event(data: Mapping[str, Any], where: str) -> LedgerEvent:
     """Validate one event; errors name the event, the field and the problem."""
+    refuse_retired(data, where)
     try:
         return _ADAPTER.validate_python(dict(data))
     except ValidationError as exc:
@@ -777,7 +809,6 @@ def _clause_of(kind: str) -> str:
         "stock_dividend": "F §5(f)",
         "other_distribution": "F §5(g)",
         "reclassification": "F §5(h)",
-        "mandatory_redemption_event": "F §6(b)",
         "merger_or_sale": "F §6(b)(i)",
         "control_acquisition": "F §6(b)(iii)",
         "board_turnover": "F §6(b)(iv)",

@@ -235,8 +235,6 @@ class SeriesState(_Sealable):
     payment_outcomes: dict[dt.date, str] = field(default_factory=dict)
     """The outcome recorded for each Payment Date (one ``dividend_payment`` per series and date)."""
     conversions: list[ConversionRecord] = field(default_factory=list)
-    redemption_events: list[ev.MandatoryRedemptionEventOccurred] = field(default_factory=list)
-    """Mandatory Redemption Events recorded as such (without their facts)."""
     judged_events: list[JudgedEvent] = field(default_factory=list)
     """Every recorded transaction judged under §6(b) (and §3(d)), event or not, with why."""
     deemed_liquidation: DeemedLiquidation | None = None
@@ -291,6 +289,9 @@ class LedgerState(_Sealable):
     """The date fixed for the liquidation payment, once a liquidation event is recorded."""
     liquidated_on: dt.date | None = None
     liquidation: Waterfall | None = None
+    transactions: dict[str, Placed] = field(default_factory=dict)
+    """The ledger's merger_or_sale events by id, known before replay (a reclassification names the
+    transaction it is part of, G §5(h), and may come first on their common date)."""
     events_applied: int = 0
 
     def holding(self, series: str, holder: str) -> Holding | None:
@@ -331,6 +332,7 @@ def replay(placed: Sequence[Placed], as_of: dt.date, known_at: dt.datetime | Non
         later = next(p for p in ordered if isinstance(p.event, ev.Liquidation) and p.event.date == fixed[1])
         raise LedgerRuleError(later, "date", "F §3(a)", f"the Company was already liquidated on {fixed[0]}")
     state.liquidation_fixed_for = fixed[0] if fixed else None
+    state.transactions = {p.event.id: p for p in ordered if isinstance(p.event, ev.MergerOrSale) and p.event.id}
     for item in ordered:
         if item.effective_date > as_of:
             break
@@ -417,9 +419,6 @@ def _apply(state: LedgerState, item: Placed) -> None:
                 vacated_or_stayed_on=event.vacated_or_stayed_on,
             )
             _judge_redemption_event(state, item, insolvency, event.description)
-        case ev.MandatoryRedemptionEventOccurred():
-            _series_started(state, item, event.series, f"{event.series} §6(b)")
-            state.series[event.series].redemption_events.append(event)
         case ev.RedemptionNotice():
             _apply_redemption_notice(state, item, event)
         case ev.Redemption():
@@ -523,15 +522,14 @@ def _apply_consent(state: LedgerState, item: Placed, event: ev.SeriesConsent) ->
     majority = series_majority(s.terms, consenting, total, purpose)
     s.consent_results.append((event, majority))
     if event.matter == "waive_redemption_event":
-        known = {e.id for e in s.redemption_events if e.id} | {
-            e.ident for e in s.judged_events if e.mandatory_redemption_event.value
-        }
+        known = {e.ident for e in s.judged_events if e.mandatory_redemption_event.value}
         if event.reference not in known:
             raise LedgerRuleError(
                 item,
                 "reference",
                 f"{event.series} {section}",
-                f"name the id of a mandatory_redemption_event of Series {event.series} (known: {sorted(known)})",
+                f"name the id of a recorded transaction (merger_or_sale, control_acquisition, board_turnover, "
+                f"insolvency) that is a Mandatory Redemption Event of Series {event.series} (known: {sorted(known)})",
             )
         return
     if event.matter == "fair_market_value":
@@ -964,7 +962,10 @@ def _apply_conversion(state: LedgerState, item: Placed, event: ev.Conversion) ->
 def _apply_section5(state: LedgerState, item: Placed) -> None:
     if isinstance(item.event, ev.OtherDistribution):
         _series_g_blocker(state, item, ActionKind.OTHER_DISTRIBUTION, "Common Stock", junior=True)
-    action = section5.action_for(state, item)
+    try:
+        action = section5.action_for(state, item)
+    except InputError as exc:
+        raise LedgerRuleError(item, exc.field, exc.clause, exc.problem) from exc
     assert action is not None
     state.section5_actions.append(action)
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from prefstack.clauses import antidilution as ad
 from prefstack.clauses.fair_market_value import average_closing_price
+from prefstack.clauses.liquidation import TransactionKind
 from prefstack.errors import InputError
 from prefstack.explain import Explained
 from prefstack.ledger import events as ev
@@ -102,9 +103,53 @@ def action_for(state: LedgerState, item: Placed) -> ad.Action | None:
                 date=e.date,
                 description=e.description,
                 per_common_share=tuple((p.description, p.amount) for p in e.per_common_share),
-                deemed_liquidation_under_g_3d=e.deemed_liquidation_under_g_3d,
+                transaction=part_of_transaction(state, e),
             )
     return None
+
+
+_TRANSACTION_KINDS = {
+    "merger": TransactionKind.MERGER,
+    "consolidation": TransactionKind.CONSOLIDATION,
+    "asset_sale": TransactionKind.ASSET_DISPOSITION,
+    "subsidiary_stock_sale": TransactionKind.SUBSIDIARY_STOCK_DISPOSITION,
+}
+
+
+def part_of_transaction(state: LedgerState, e: ev.Reclassification) -> ad.PartOfTransaction | None:
+    """The recorded merger or sale a reclassification names (G §3(d), G §5(h)): it must be a
+    ``merger_or_sale`` event in the ledger, completed (not only agreed) and effective the same day."""
+    if e.transaction is None:
+        return None
+    clause = "G §3(d)"
+    found = state.transactions.get(e.transaction)
+    if found is None:
+        raise InputError(
+            "transaction",
+            clause,
+            f"no merger_or_sale event has id {e.transaction!r} (known: {sorted(state.transactions)})",
+        )
+    merger = found.event
+    assert isinstance(merger, ev.MergerOrSale)
+    if merger.agreement_only:
+        raise InputError(
+            "transaction",
+            clause,
+            f"{e.transaction!r} is only an agreement (§6(b)(vi)); the Common Stock changes when the transaction "
+            "itself is recorded",
+        )
+    if merger.date != e.date:
+        raise InputError(
+            "transaction",
+            clause,
+            f"{e.transaction!r} takes effect on {merger.date}, not on the reclassification's date {e.date}",
+        )
+    return ad.PartOfTransaction(
+        id=e.transaction,
+        kind=_TRANSACTION_KINDS[merger.transaction],
+        prior_stockholders_share=merger.prior_stockholders_voting_share,
+        all_or_substantially_all=merger.all_or_substantially_all,
+    )
 
 
 def excluded_issue(ident: str, day: dt.date, shares: int, why: ad.IssuancePurpose) -> ad.CommonStockIssuance:
