@@ -487,6 +487,7 @@ def _print_state(report: dict[str, Any], explain: bool, exact: bool) -> None:
             title += f", {amount} of reductions carried forward ({carried['clause']})"
         out.print(title)
         out.print(table("", rows, headers, right=headers[1:]))
+        _print_transactions_judged(series)
         if explain:
             for adjustment in series.get("adjustment_explanations", []):
                 out.print(explanation_text(adjustment, indent=1))
@@ -496,6 +497,39 @@ def _print_state(report: dict[str, Any], explain: bool, exact: bool) -> None:
                 out.print(f"  {holder['holder']}:")
                 for item in holder["explain"].values():
                     out.print(explanation_text(item, indent=2))
+
+
+def _print_transactions_judged(series: dict[str, Any]) -> None:
+    """Each recorded transaction judged for the series (F/G §6(b), G §3(d)): the clause, the verdict,
+    the facts and the test; then what a deemed liquidation paid."""
+    out = console()
+    for row in series["transactions_judged"]:
+        verdict = ("a" if row["mandatory_redemption_event"] else "not a") + " Mandatory Redemption Event"
+        voted = "; the series voted otherwise" if row["series_voted_otherwise"] else ""
+        out.print(
+            f"  {row['date']} {row['kind']} {row['id']!r} ({row['description']}): {verdict} under {row['clause']}"
+            f"{voted}",
+            markup=False,
+        )
+        out.print(f"      facts: {_facts_text(row['facts'])}", markup=False)
+        out.print(f"      test: {row['why']}", markup=False)
+        if row["deemed_liquidation"] is not None:
+            deemed = "deemed a liquidation" if row["deemed_liquidation"] else "not deemed a liquidation"
+            out.print(f"    {deemed} under {row['deemed_liquidation_clause']}", markup=False)
+            out.print(f"      facts: {_facts_text(row['explain'][-1].get('inputs', {}))}", markup=False)
+            out.print(f"      test: {row['deemed_liquidation_why']}", markup=False)
+    deemed_liquidation = series["deemed_liquidation"]
+    if deemed_liquidation is not None:
+        for payout in deemed_liquidation["payouts"]:
+            out.print(
+                f"  paid in the deemed liquidation of {deemed_liquidation['date']} ({deemed_liquidation['clause']}): "
+                f"{payout['holder']} {figure_text(payout, 'amount', 'money')} ({payout['tier']}, {payout['clause']})",
+                markup=False,
+            )
+
+
+def _facts_text(facts: dict[str, str]) -> str:
+    return "; ".join(f"{k} = {v}" for k, v in facts.items())
 
 
 # ----------------------------------------------------------------------------- questions
@@ -699,6 +733,24 @@ def transaction_command(
     acquirer: Annotated[list[str] | None, typer.Option(help="Control acquisition: a member of the group")] = None,
     voting_power_after: Annotated[str | None, typer.Option(help="Control acquisition: share after (0-1)")] = None,
     agreement_only: Annotated[bool, typer.Option(help="Only an agreement to do it (§6(b)(vi))")] = False,
+    period_start_year: Annotated[
+        int | None, typer.Option(help="Board turnover: first of the three consecutive calendar years")
+    ] = None,
+    board_size: Annotated[int | None, typer.Option(help="Board turnover: directors in office at the end")] = None,
+    continuing_directors: Annotated[
+        int | None, typer.Option(help="Board turnover: continuing directors among them (§6(b)(iv))")
+    ] = None,
+    insolvency: Annotated[str | None, typer.Option(help="Insolvency: A, B, C, D or E of §6(b)(v)")] = None,
+    appointed_with_consent: Annotated[
+        bool | None,
+        typer.Option("--with-consent/--without-consent", help="Insolvency C: whether the Company consented"),
+    ] = None,
+    vacated_or_stayed_on: Annotated[
+        str | None, typer.Option(help="Insolvency C: when the appointment was vacated or stayed")
+    ] = None,
+    as_of: Annotated[
+        str | None, typer.Option(help="Judge the facts as of this date (default --on; the 60-day rule of (v)(C))")
+    ] = None,
     db: DbOption = DEFAULT_DB,
     ledger: LedgerOption = None,
     format: Annotated[Format, typer.Option("--format", help="table, json, csv or xlsx")] = Format.table,
@@ -726,19 +778,41 @@ def transaction_command(
         fields.update(
             kind=kind, acquirers=acquirer or [], voting_power_after=voting_power_after, agreement_only=agreement_only
         )
+    elif kind == "board_turnover":
+        fields.update(
+            kind=kind,
+            period_start_year=period_start_year,
+            board_size=board_size,
+            continuing_directors=continuing_directors,
+            agreement_only=agreement_only,
+        )
+    elif kind == "insolvency":
+        fields.update(
+            kind=kind,
+            insolvency=insolvency,
+            appointed_with_consent=appointed_with_consent,
+            vacated_or_stayed_on=vacated_or_stayed_on,
+            agreement_only=agreement_only,
+        )
     else:
         raise InputError(
             "--kind",
             "F §6(b)",
-            f"{kind!r}: ask about merger, consolidation, asset_sale, subsidiary_stock_sale or control_acquisition "
-            "(record board_turnover and insolvency facts as ledger events)",
+            f"{kind!r}: ask about merger, consolidation, asset_sale, subsidiary_stock_sale, control_acquisition, "
+            "board_turnover or insolvency",
         )
     event = parse_event({k: v for k, v in fields.items() if v is not None}, "--kind")
-    result = proposed_transaction(service.load(ledger, db), event)
+    judge_on = None if as_of is None else parse_date(as_of, "--as-of", "F §6(b)")
+    if judge_on is not None and judge_on < event.date:
+        raise InputError("--as-of", "F §6(b)", f"judge the facts on or after the transaction's date {event.date}")
+    result = proposed_transaction(service.load(ledger, db), event, judge_on)
     title = f"A {kind} on {result['on']} (nothing recorded)"
     emit(result, result["series"], TRANSACTION_COLUMNS, title, format, out=out)
     if format is Format.table:
         for row in result["series"]:
+            console().print(
+                f"  Series {row['series']}: facts: {_facts_text(row['facts'])}; test: {row['why']}", markup=False
+            )
             for payout in row["payouts"]:
                 console().print(
                     f"  Series {row['series']} paid in the deemed liquidation: {payout['holder']} "

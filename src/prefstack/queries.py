@@ -387,13 +387,16 @@ def redemption_in_common(state: LedgerState, series: str) -> dict[str, Any]:
     }
 
 
-def proposed_transaction(placed: Sequence[Placed], event: LedgerEvent) -> dict[str, Any]:
+def proposed_transaction(
+    placed: Sequence[Placed], event: LedgerEvent, as_of: dt.date | None = None
+) -> dict[str, Any]:
     """F/G §6(b) and G §3(d) for a transaction not (yet) in the ledger: the ledger replayed with
-    ``event`` added, by the same rules as a recorded one; nothing is stored."""
+    ``event`` added, by the same rules as a recorded one, as of ``as_of`` (default: its date; a
+    later day for the 60-day rule of §6(b)(v)(C)); nothing is stored."""
     from prefstack.report import facts_and_why
 
     candidate = Placed(event, "proposed transaction")
-    state = replay([*placed, candidate], event.date)
+    state = replay([*placed, candidate], event.date if as_of is None else as_of)
     judged = []
     for name, s in state.series.items():
         for j in s.judged_events:

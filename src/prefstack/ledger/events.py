@@ -507,6 +507,19 @@ class BoardTurnover(_Event):
     board_size: int = Field(ge=1)
     continuing_directors: int = Field(ge=0)
     description: str
+    agreement_only: bool = Field(default=False, description="Only an agreement to do it (§6(b)(vi))")
+
+    @model_validator(mode="after")
+    def _within_the_period(self) -> BoardTurnover:
+        last = self.period_start_year + 2
+        if not self.period_start_year <= self.date.year <= last:
+            raise ValueError(
+                f"the board's composition on {self.date} is outside the period {self.period_start_year}-{last} "
+                "of three consecutive calendar years it is judged for"
+            )
+        if self.continuing_directors > self.board_size:
+            raise ValueError(f"{self.continuing_directors} continuing directors on a board of {self.board_size}")
+        return self
 
 
 class InsolvencyEvent(_Event):
@@ -518,6 +531,15 @@ class InsolvencyEvent(_Event):
     description: str
     appointed_with_consent: bool | None = None
     vacated_or_stayed_on: Date | None = None
+    agreement_only: bool = Field(default=False, description="Only an agreement to do it (§6(b)(vi))")
+
+    @model_validator(mode="after")
+    def _receiver_facts(self) -> InsolvencyEvent:
+        if self.insolvency != "C" and (self.appointed_with_consent is not None or self.vacated_or_stayed_on):
+            raise ValueError("appointed_with_consent and vacated_or_stayed_on are facts of a receiver or trustee (C)")
+        if self.vacated_or_stayed_on is not None and self.vacated_or_stayed_on < self.date:
+            raise ValueError(f"vacated or stayed on {self.vacated_or_stayed_on}, before the appointment on {self.date}")
+        return self
 
 
 class RedemptionNotice(_Event):

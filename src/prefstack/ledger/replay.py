@@ -409,7 +409,9 @@ def _apply(state: LedgerState, item: Placed) -> None:
             _judge_redemption_event(state, item, acquired, event.description)
         case ev.BoardTurnover():
             turnover = RedemptionBoardTurnover(event.period_start_year, event.board_size, event.continuing_directors)
-            _judge_redemption_event(state, item, turnover, event.description)
+            _judge_redemption_event(
+                state, item, Agreement(turnover) if event.agreement_only else turnover, event.description
+            )
         case ev.InsolvencyEvent():
             insolvency = Insolvency(
                 InsolvencyKind(event.insolvency),
@@ -418,7 +420,9 @@ def _apply(state: LedgerState, item: Placed) -> None:
                 appointment_date=event.date,
                 vacated_or_stayed_on=event.vacated_or_stayed_on,
             )
-            _judge_redemption_event(state, item, insolvency, event.description)
+            _judge_redemption_event(
+                state, item, Agreement(insolvency) if event.agreement_only else insolvency, event.description
+            )
         case ev.RedemptionNotice():
             _apply_redemption_notice(state, item, event)
         case ev.Redemption():
