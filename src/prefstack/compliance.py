@@ -35,6 +35,7 @@ from prefstack.clauses.redemption import (
     unclaimed_funds_returnable_on,
 )
 from prefstack.explain import Explained
+from prefstack.interpretations import reading
 from prefstack.ledger import events as ev
 from prefstack.ledger.replay import LedgerState, Placed
 from prefstack.ledger.section5 import conversion_price_state
@@ -168,6 +169,16 @@ def _notice_given(state: LedgerState, series: str, notice: str, reference: str) 
 RECORD_DATE_KINDS = (ev.StockSplit, ev.StockCombination, ev.StockDividend, ev.OtherDistribution)
 
 
+def _merger_notice_event(e: ev.MergerOrSale) -> bool:
+    """G §5(k)(iv) names a merger or consolidation and a disposition of "all or substantially all of the
+    Company's assets, property or business": a sale of less is no occasion for the notice; a sale of
+    all or substantially all of the Subsidiaries' stock is one of the business (NOTICE-MERGER-SCOPE)."""
+    if e.transaction in ("merger", "consolidation"):
+        return True
+    reading("NOTICE-MERGER-SCOPE")
+    return bool(e.all_or_substantially_all)
+
+
 def _section5k_deadlines(state: LedgerState, placed: Sequence[Placed], as_of: dt.date) -> list[Deadline]:
     found = []
     rule: Callable[[SeriesTerms, dt.date], Explained | None]
@@ -181,7 +192,7 @@ def _section5k_deadlines(state: LedgerState, placed: Sequence[Placed], as_of: dt
             )
         elif isinstance(e, (ev.Reclassification, ev.Liquidation)):
             rule, notice_kind, what = effective_date_notice_deadline, "effective_date", f"notice of the {e.kind}"
-        elif isinstance(e, ev.MergerOrSale) and not e.agreement_only:
+        elif isinstance(e, ev.MergerOrSale) and not e.agreement_only and _merger_notice_event(e):
             # G §5(k)(iv): a merger or sale; F §5(k)(iv) names dissolution only (no notice for F).
             rule, notice_kind, what = merger_notice_deadline, "effective_date", f"notice of the {e.transaction}"
         else:

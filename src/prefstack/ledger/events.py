@@ -21,6 +21,7 @@ from pydantic import (
     Field,
     TypeAdapter,
     ValidationError,
+    ValidationInfo,
     WithJsonSchema,
     field_validator,
     model_validator,
@@ -509,17 +510,24 @@ class BoardTurnover(_Event):
     description: str
     agreement_only: bool = Field(default=False, description="Only an agreement to do it (§6(b)(vi))")
 
-    @model_validator(mode="after")
-    def _within_the_period(self) -> BoardTurnover:
-        last = self.period_start_year + 2
-        if not self.period_start_year <= self.date.year <= last:
+    @field_validator("period_start_year")
+    @classmethod
+    def _within_the_period(cls, v: int, info: ValidationInfo) -> int:
+        day = info.data.get("date")
+        if isinstance(day, dt.date) and not v <= day.year <= v + 2:
             raise ValueError(
-                f"the board's composition on {self.date} is outside the period {self.period_start_year}-{last} "
-                "of three consecutive calendar years it is judged for"
+                f"the board's composition on {day} is outside the period {v}-{v + 2} of three consecutive "
+                "calendar years it is judged for"
             )
-        if self.continuing_directors > self.board_size:
-            raise ValueError(f"{self.continuing_directors} continuing directors on a board of {self.board_size}")
-        return self
+        return v
+
+    @field_validator("continuing_directors")
+    @classmethod
+    def _at_most_the_board(cls, v: int, info: ValidationInfo) -> int:
+        size = info.data.get("board_size")
+        if isinstance(size, int) and v > size:
+            raise ValueError(f"{v} continuing directors on a board of {size}")
+        return v
 
 
 class InsolvencyEvent(_Event):
@@ -533,13 +541,15 @@ class InsolvencyEvent(_Event):
     vacated_or_stayed_on: Date | None = None
     agreement_only: bool = Field(default=False, description="Only an agreement to do it (§6(b)(vi))")
 
-    @model_validator(mode="after")
-    def _receiver_facts(self) -> InsolvencyEvent:
-        if self.insolvency != "C" and (self.appointed_with_consent is not None or self.vacated_or_stayed_on):
-            raise ValueError("appointed_with_consent and vacated_or_stayed_on are facts of a receiver or trustee (C)")
-        if self.vacated_or_stayed_on is not None and self.vacated_or_stayed_on < self.date:
-            raise ValueError(f"vacated or stayed on {self.vacated_or_stayed_on}, before the appointment on {self.date}")
-        return self
+    @field_validator("appointed_with_consent", "vacated_or_stayed_on")
+    @classmethod
+    def _receiver_facts(cls, v: object, info: ValidationInfo) -> object:
+        if v is not None and info.data.get("insolvency") != "C":
+            raise ValueError(f"{info.field_name} is a fact of a receiver or trustee (C)")
+        day = info.data.get("date")
+        if isinstance(v, dt.date) and isinstance(day, dt.date) and v < day:
+            raise ValueError(f"vacated or stayed on {v}, before the appointment on {day}")
+        return v
 
 
 class RedemptionNotice(_Event):
