@@ -32,7 +32,21 @@ def test_import_add_export_verify_state(cli, tmp_path: Path) -> None:  # type: i
     db = f"sqlite:///{tmp_path / 'store.sqlite'}"
     out = cli("ledger", "import", EXAMPLE, "--db", db).stdout
     assert "imported 2" in out or "imported" in out
-    cli("ledger", "add", "--kind", "closing_price", "--date", "2002-07-01", "--field", "price=3.10", "--db", db)
+    added = cli(
+        "ledger",
+        "add",
+        "--kind",
+        "closing_price",
+        "--date",
+        "2002-07-01",
+        "--field",
+        "price=3.10",
+        "--db",
+        db,
+        "--by",
+        "Registrar Desk",
+    ).stdout
+    assert "recorded by Registrar Desk" in added
     refused = cli(
         "ledger",
         "add",
@@ -60,7 +74,14 @@ def test_import_add_export_verify_state(cli, tmp_path: Path) -> None:  # type: i
         "date": "2002-07-01",
         "price": "3.1",
         "recorded_at": exported["events"][-1]["recorded_at"],
+        "recorded_by": "Registrar Desk",
     }
+    # The company named by the imported file is kept by the store and written back.
+    assert exported["company"] == yaml.safe_load(Path(EXAMPLE).read_text())["company"]
+    # Events imported without --by are recorded by the operating-system user.
+    import getpass
+
+    assert {e["recorded_by"] for e in exported["events"][:-1]} == {getpass.getuser()}
     report = json.loads(cli("state", "--as-of", "2001-12-31", "--db", db, "--format", "json").stdout)
     from_file = json.loads(cli("state", "--as-of", "2001-12-31", "--ledger", EXAMPLE, "--format", "json").stdout)
     assert report == from_file

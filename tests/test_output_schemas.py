@@ -51,6 +51,10 @@ COMMANDS: dict[str, list[str]] = {
 }
 LEDGERLESS: dict[str, list[str]] = {
     "schedule": ["schedule", "F"],
+    "interpretations": ["interpretations"],
+}
+STORE_ONLY: dict[str, list[str]] = {
+    "ledger-log": ["ledger", "log"],
 }
 
 
@@ -76,7 +80,7 @@ def test_every_schema_is_valid_and_every_command_has_one() -> None:
         from prefstack.output_schemas import output_schema
 
         jsonschema.Draft202012Validator.check_schema(output_schema(name))
-    assert set(OUTPUTS) == set(COMMANDS) | set(LEDGERLESS)
+    assert set(OUTPUTS) == set(COMMANDS) | set(LEDGERLESS) | set(STORE_ONLY)
 
 
 ADJUSTING_SALE = {
@@ -111,6 +115,17 @@ def test_command_json_validates_against_its_schema(cli, adjusted_example: str, n
         assert {c["series"] for c in data} == {"F", "G"}  # adjustments of both series are checked
 
 
+@pytest.mark.parametrize("name", sorted(STORE_ONLY))
+def test_store_command_json_validates_against_its_schema(cli, adjusted_example: str, tmp_path: Path, name: str) -> None:  # type: ignore[no-untyped-def]
+    db = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    cli("ledger", "import", adjusted_example, "--db", db)
+    cli("ledger", "void", "big-sale", "--reason", "schema check", "--db", db)
+    data = json.loads(cli(*STORE_ONLY[name], "--db", db, "--format", "json").stdout)
+    schema = json.loads(cli("schema", "output", name).stdout)
+    jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker()).validate(data)
+    assert data["events"][-1]["kind"] == "void"
+
+
 def test_a_rounded_figure_breaks_the_schema_when_written_otherwise() -> None:
     """The schema is not vacuous: a money figure without its two places, or a share count written
     as a float-like long decimal, is refused."""
@@ -136,3 +151,17 @@ def test_a_rounded_figure_breaks_the_schema_when_written_otherwise() -> None:
 def test_unknown_output_schema_is_a_clear_error(cli) -> None:  # type: ignore[no-untyped-def]
     result = cli("schema", "output", "nonsense", ok=False)
     assert result.returncode == 2 and "no output schema named 'nonsense'" in result.stderr
+
+
+@pytest.mark.parametrize("series", ["F", "G"])
+def test_the_terms_of_each_series_validate_against_the_terms_schema(cli, series: str) -> None:  # type: ignore[no-untyped-def]
+    schema = json.loads(cli("schema", "terms").stdout)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    data = json.loads(cli("terms", series).stdout)
+    validator.validate(data)
+    # Not vacuous: a term without its citation, or an unknown section, breaks it.
+    broken = json.loads(json.dumps(data))
+    del broken["dividends"]["annual_rate"]["cite"]
+    assert not validator.is_valid(broken)
+    assert not validator.is_valid({**data, "surprise": 1})

@@ -256,26 +256,59 @@ def schema_ledger() -> None:
     print(to_json(ledger_json_schema()))
 
 
+ByOption = Annotated[
+    str | None,
+    typer.Option(
+        "--by",
+        help="Who enters the events (recorded with each; default: the operating-system user)",
+        show_default=False,
+    ),
+]
+
+
+def _recorded_by(by: str | None) -> str | None:
+    """``--by`` checked under the names policy (None: the store records the operating-system user)."""
+    from prefstack.ledger.hashing import InvalidEvent
+    from prefstack.ledger.store import check_recorded_by
+
+    if by is None:
+        return None
+    try:
+        return check_recorded_by(by)
+    except InvalidEvent as exc:
+        raise InputError("--by", "ledger format", exc.problem) from exc
+
+
+@schema_app.command("terms")
+def schema_terms() -> None:
+    """The JSON Schema of a series' terms file (what `prefstack terms F` prints validates against it)."""
+    from prefstack.terms.schema import terms_json_schema
+
+    print(to_json(terms_json_schema()))
+
+
 @ledger_app.command("import")
 def ledger_import(
     file: Annotated[str, typer.Argument(help="A ledger file, YAML or JSON")],
     db: DbOption = DEFAULT_DB,
+    by: ByOption = None,
 ) -> None:
     """Validate every event of FILE against the stored ledger and append them all, or none."""
     from pathlib import Path
 
     from prefstack.ledger import service
-    from prefstack.ledger.files import read_ledger_file
+    from prefstack.ledger.files import read_ledger
     from prefstack.ledger.store import EventStore
 
-    placed = read_ledger_file(Path(file))
+    recorded_by = _recorded_by(by)
+    read = read_ledger(Path(file))
     try:
         service.require_store(db)
     except InputError:
-        service.validate(placed)  # a new store is created only for a ledger that replays
+        service.validate(read.events)  # a new store is created only for a ledger that replays
     _ensure_sqlite_folder(db)
     with EventStore(db) as store:
-        stored = service.append(store, placed)
+        stored = service.append(store, read.events, recorded_by=recorded_by, company=read.company)
         print(f"imported {len(stored)} events; the ledger now holds {store.version()}")
 
 
@@ -287,6 +320,7 @@ def ledger_add(
         list[str] | None, typer.Option("--field", help="NAME=VALUE, repeatable (none: list the kind's fields)")
     ] = None,
     db: DbOption = DEFAULT_DB,
+    by: ByOption = None,
 ) -> None:
     """Validate one event and append it to the store."""
     from prefstack.ledger import service
@@ -313,10 +347,76 @@ def ledger_add(
             load_text(value, ".yaml", f"--field {name}") if value[:1] in "[{" or value in ("true", "false") else value
         )
     event = parse_event(data, "--field")
+    recorded_by = _recorded_by(by)
     service.require_store(db)
     with EventStore(db) as store:
-        stored = service.append(store, [Placed(event, "new event")])
-        print(f"added event #{stored[0].seq} ({kind} on {date})")
+        stored = service.append(store, [Placed(event, "new event")], recorded_by=recorded_by)
+        print(f"added event #{stored[0].seq} ({kind} on {date}), recorded by {stored[0].recorded_by}")
+
+
+@ledger_app.command("void")
+def ledger_void(
+    event_id: Annotated[str | None, typer.Argument(help="The id of the event to void")] = None,
+    seq: Annotated[
+        int | None, typer.Option("--seq", help="Or its sequence number (see `prefstack ledger log`)")
+    ] = None,
+    reason: Annotated[str | None, typer.Option(help="Why it is voided (recorded with the void)")] = None,
+    date: Annotated[str | None, typer.Option(help="The void's date (default: today)")] = None,
+    db: DbOption = DEFAULT_DB,
+    by: ByOption = None,
+) -> None:
+    """Void a stored event, named by its id or its sequence number: it is treated as never recorded
+    from now on; nothing is edited in place, and the void records who made it and why."""
+    from prefstack.ledger import service
+    from prefstack.ledger.events import parse_event
+    from prefstack.ledger.replay import Placed
+    from prefstack.ledger.store import EventStore
+
+    if (event_id is None) == (seq is None):
+        raise InputError("--seq", "ledger format", "name the event to void by its id or by --seq N, not both")
+    if reason is None:
+        raise InputError("--reason", "ledger format", "say why the event is voided")
+    data: dict[str, object] = {
+        "kind": "void",
+        "date": date if date is not None else dt.date.today().isoformat(),
+        "reason": reason,
+        **({"voids": event_id} if event_id is not None else {"voids_seq": seq}),
+    }
+    event = parse_event(data, "void")
+    recorded_by = _recorded_by(by)
+    service.require_store(db)
+    with EventStore(db) as store:
+        stored = service.append(store, [Placed(event, "new void")], recorded_by=recorded_by)
+        target = event_id if event_id is not None else f"#{seq}"
+        print(f"voided event {target} with event #{stored[0].seq}, recorded by {stored[0].recorded_by}")
+
+
+LOG_COLUMNS = (
+    Column("seq", "seq", "count"),
+    Column("recorded at (UTC)", "recorded_at"),
+    Column("by", "recorded_by"),
+    Column("kind", "kind"),
+    Column("effective", "effective_date", "date"),
+    Column("id", "id"),
+    Column("clause", "clause"),
+    Column("status", "status"),
+)
+
+
+@ledger_app.command("log")
+def ledger_log(
+    db: DbOption = DEFAULT_DB,
+    format: Annotated[Format, typer.Option("--format", help="table, json, csv or xlsx")] = Format.table,
+    out: XlsxOption = None,
+) -> None:
+    """The audit trail: every stored event in the order it was recorded, who recorded it, its
+    effective date and clause, and whether a later void took it back (and why)."""
+    from prefstack.queries import ledger_log as audit_trail
+
+    result = audit_trail(db)
+    emit(
+        result, result["events"], LOG_COLUMNS, f"Ledger of {result['company'] or 'an unnamed company'}", format, out=out
+    )
 
 
 def _print_fields_of(kind: str) -> None:
@@ -382,7 +482,7 @@ def ledger_export(
     if format not in ("yaml", "json"):
         raise InputError("--format", "ledger format", "must be yaml or json")
     placed = service.load(None, db, _parse_known_at(known_at))
-    sys.stdout.write(dump_ledger(ledger_document(placed), format))
+    sys.stdout.write(dump_ledger(ledger_document(placed, service.company_of(db)), format))
 
 
 @ledger_app.command("verify")
@@ -914,7 +1014,8 @@ def calendar_command(
     as_of: Annotated[str | None, typer.Option(help="Judge met/missed/pending as of this date (default: --to)")] = None,
     db: DbOption = DEFAULT_DB,
     ledger: LedgerOption = None,
-    format: Annotated[str, typer.Option("--format", help="table, json or ics")] = "table",
+    format: Annotated[str, typer.Option("--format", help="table, json, csv, xlsx or ics")] = "table",
+    out: XlsxOption = None,
 ) -> None:
     """Every deadline the certificates set, with its party, clause and whether it was met."""
     from prefstack.compliance import calendar, to_ics
@@ -924,20 +1025,27 @@ def calendar_command(
     first = parse_date(start, "--from", "F §2(e)")
     last = parse_date(end, "--to", "F §2(e)")
     judged = parse_date(as_of, "--as-of", "F §2(e)") if as_of is not None else last
-    if format not in ("table", "json", "ics"):
-        raise InputError("--format", "F §2(e)", "must be table, json or ics")
+    if format not in ("table", "json", "csv", "xlsx", "ics"):
+        raise InputError("--format", "output format", "must be table, json, csv, xlsx or ics")
     placed = service.load(ledger, db)
     state = replay(placed, max(last, judged))
     visible = [p for p in placed if p.effective_date <= max(last, judged)]
     deadlines = calendar(state, visible, first, last, judged)
-    if format == "json":
-        print(to_json([d.to_dict() for d in deadlines]))
-    elif format == "ics":
+    if format == "ics":
         sys.stdout.write(to_ics(deadlines, dt.datetime.now(dt.UTC)))
-    else:
-        cols = ("date", "status", "party", "what", "clause")
-        rows = [{k: str(d.to_dict()[k]) for k in cols} for d in deadlines]
-        console().print(table(f"Deadlines {first} to {last} (judged as of {judged})", rows, cols))
+        return
+    records = [d.to_dict() for d in deadlines]
+    title = f"Deadlines {first} to {last} (judged as of {judged})"
+    emit(records, records, CALENDAR_COLUMNS, title, Format(format), out=out)
+
+
+CALENDAR_COLUMNS = (
+    Column("date", "date", "date"),
+    Column("status", "status"),
+    Column("party", "party"),
+    Column("what", "what"),
+    Column("clause", "clause"),
+)
 
 
 document_app = typer.Typer(no_args_is_help=True, help="Documents rendered to HTML or PDF (--out FILE.pdf).")

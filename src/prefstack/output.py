@@ -61,6 +61,13 @@ _XLSX_FORMATS = {
 }
 
 
+def sheet_name(title: str) -> str:
+    """A worksheet name from a title: the characters Excel refuses in a name (``[]:*?/\\``) become
+    ``-``, and it is cut to Excel's 31 characters (the whole title is the workbook's title)."""
+    cleaned = "".join("-" if c in "[]:*?/\\" else c for c in title).strip("' ")
+    return cleaned[:31].rstrip() or "prefstack"
+
+
 def write_xlsx(path: str, sheets: Sequence[tuple[str, Sequence[Mapping[str, Any]], Sequence[Column]]]) -> None:
     """A workbook with one sheet per ``(title, records, columns)``: numbers as numbers (rounded as
     in JSON, formatted with separators) and an "(exact)" text column beside every rounded one."""
@@ -72,7 +79,7 @@ def write_xlsx(path: str, sheets: Sequence[tuple[str, Sequence[Mapping[str, Any]
     book = Workbook()
     book.remove(book.active)
     for title, records, columns in sheets:
-        sheet = book.create_sheet(title[:31])
+        sheet = book.create_sheet(sheet_name(title))
         exact = _exact_keys(records, columns)
         headers: list[tuple[str, Column, bool]] = []
         for c in columns:
@@ -102,6 +109,7 @@ def write_xlsx(path: str, sheets: Sequence[tuple[str, Sequence[Mapping[str, Any]
                         cell.number_format = number_format
                     width = max(width, len(str(cell.value or "")) + 2)
             sheet.column_dimensions[sheet.cell(1, index).column_letter].width = min(width, 60)
+    book.properties.title = " / ".join(title for title, _, _ in sheets)[:255]
     book.save(path)
 
 

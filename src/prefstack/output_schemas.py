@@ -385,6 +385,41 @@ TRANSACTION = obj(
     }
 )
 
+LEDGER_LOG = obj(
+    {
+        "company": nullable(TEXT),
+        "events": array(
+            obj(
+                {
+                    "seq": {"type": "integer", "minimum": 1},
+                    "recorded_at": {"type": "string", "format": "date-time"},
+                    "recorded_by": {"type": "string", "minLength": 1, "maxLength": 200},
+                    "kind": TEXT,
+                    "effective_date": DATE,
+                    "id": nullable(TEXT),
+                    "clause": {"type": "string", "pattern": r"^([A-Z] (§|Sched\.)|ledger format$|stock register$)"},
+                    "voided": BOOL,
+                    "voided_by": nullable({"type": "integer", "minimum": 2}),
+                    "status": TEXT,
+                }
+            )
+        ),
+    }
+)
+
+INTERPRETATIONS = array(
+    obj(
+        {
+            "id": {"type": "string", "pattern": r"^[A-Z0-9]+(-[A-Z0-9]+)*$"},
+            "clauses": {"type": "array", "minItems": 1, "items": CLAUSE},
+            "question": TEXT,
+            "reading": TEXT,
+            "alternatives": array(TEXT),
+            "why": TEXT,
+        }
+    )
+)
+
 OUTPUTS: dict[str, dict[str, Any]] = {
     "dividends": DIVIDENDS,
     "state": STATE,
@@ -396,6 +431,8 @@ OUTPUTS: dict[str, dict[str, Any]] = {
     "certificate-adjustment": CERTIFICATES,
     "calendar": CALENDAR,
     "transaction": TRANSACTION,
+    "ledger-log": LEDGER_LOG,
+    "interpretations": INTERPRETATIONS,
 }
 """The commands whose JSON output has a schema, by name."""
 

@@ -31,6 +31,7 @@ from prefstack.clauses.voting import series_voting_power, votes
 from prefstack.errors import CitationError, InputError
 from prefstack.explain import Explained
 from prefstack.figures import COMMON, MONEY, PRICE, SHARES, json_figure
+from prefstack.ledger import events as ev
 from prefstack.ledger import section5
 from prefstack.ledger.events import LedgerEvent
 from prefstack.ledger.replay import (
@@ -387,9 +388,7 @@ def redemption_in_common(state: LedgerState, series: str) -> dict[str, Any]:
     }
 
 
-def proposed_transaction(
-    placed: Sequence[Placed], event: LedgerEvent, as_of: dt.date | None = None
-) -> dict[str, Any]:
+def proposed_transaction(placed: Sequence[Placed], event: LedgerEvent, as_of: dt.date | None = None) -> dict[str, Any]:
     """F/G §6(b) and G §3(d) for a transaction not (yet) in the ledger: the ledger replayed with
     ``event`` added, by the same rules as a recorded one, as of ``as_of`` (default: its date; a
     later day for the 60-day rule of §6(b)(v)(C)); nothing is stored."""
@@ -427,3 +426,41 @@ def proposed_transaction(
                 ]
             judged.append(row)
     return {"on": event.date.isoformat(), "kind": event.kind, "series": judged}
+
+
+def ledger_log(db: str) -> dict[str, Any]:
+    """The audit trail of the store at ``db`` (verified first): every event in the order it was
+    recorded, who recorded it, its effective date and clause, and the void that took it back."""
+    from prefstack.ledger import service
+    from prefstack.ledger.events import event_clause
+    from prefstack.ledger.replay import voids
+
+    placed = service.load(None, db)
+    voided_by = {id(target): void for void, target in voids(placed)}
+    rows = []
+    for p in placed:
+        void = voided_by.get(id(p))
+        if isinstance(p.event, ev.EventVoided):
+            named = p.event.voids if p.event.voids is not None else f"#{p.event.voids_seq}"
+            status = f"voids {named}: {p.event.reason}"
+        elif void is not None:
+            assert isinstance(void.event, ev.EventVoided)
+            status = f"voided by #{void.seq} ({void.recorded_by}): {void.event.reason}"
+        else:
+            status = "in force"
+        assert p.seq is not None and p.recorded_at is not None and p.recorded_by is not None  # stored events
+        rows.append(
+            {
+                "seq": p.seq,
+                "recorded_at": p.recorded_at.isoformat(timespec="seconds").replace("+00:00", "Z"),
+                "recorded_by": p.recorded_by,
+                "kind": p.event.kind,
+                "effective_date": p.event.date.isoformat(),
+                "id": p.event.id,
+                "clause": event_clause(p.event),
+                "voided": void is not None,
+                "voided_by": None if void is None else void.seq,
+                "status": status,
+            }
+        )
+    return {"company": service.company_of(db), "events": rows}

@@ -58,29 +58,29 @@ def test_event_hash_is_sha256_of_the_canonical_event_document(
         "kind": kind,
         "effective_date": effective.isoformat(),
         "recorded_at": "2024-03-15T09:30:00.000123+00:00",
+        "recorded_by": "transfer.agent",
         "payload": payload,
         "prev_hash": GENESIS,
     }
     expected = hashlib.sha256(canonical_json(document).encode("utf-8")).hexdigest()
-    assert event_hash(seq, "a" * 32, kind, effective, recorded, payload, GENESIS) == expected
+    assert (
+        event_hash(seq, "a" * 32, kind, effective, recorded, payload, GENESIS, recorded_by="transfer.agent") == expected
+    )
 
 
 def test_event_hash_changes_with_every_field() -> None:
     base = (3, "a" * 32, "issue", datetime.date(2024, 1, 2), datetime.datetime(2024, 1, 2, tzinfo=datetime.UTC))
-    h = event_hash(*base, {"amount": "1.00"}, GENESIS)
+    by = "clerk"
+    h = event_hash(*base, {"amount": "1.00"}, GENESIS, recorded_by=by)
     assert len(h) == 64 and int(h, 16) >= 0
-    assert event_hash(4, *base[1:], {"amount": "1.00"}, GENESIS) != h
-    assert event_hash(*base, {"amount": "1.0"}, GENESIS) != h
-    assert event_hash(*base, {"amount": "1.00"}, "1" * 64) != h
-    assert (
-        hash_written_event(3, "a" * 32, "issue", "2024-01-02", format_instant(base[4]), '{"amount":"1.00"}', GENESIS)
-        == h
-    )
+    assert event_hash(4, *base[1:], {"amount": "1.00"}, GENESIS, recorded_by=by) != h
+    assert event_hash(*base, {"amount": "1.0"}, GENESIS, recorded_by=by) != h
+    assert event_hash(*base, {"amount": "1.00"}, "1" * 64, recorded_by=by) != h
+    assert event_hash(*base, {"amount": "1.00"}, GENESIS, recorded_by="another clerk") != h  # who is hashed too
+    written = (3, "a" * 32, "issue", "2024-01-02", format_instant(base[4]))
+    assert hash_written_event(*written, '{"amount":"1.00"}', GENESIS, recorded_by=by) == h
     # The stored text is hashed byte for byte: non-canonical whitespace is a different event.
-    assert (
-        hash_written_event(3, "a" * 32, "issue", "2024-01-02", format_instant(base[4]), '{"amount": "1.00"}', GENESIS)
-        != h
-    )
+    assert hash_written_event(*written, '{"amount": "1.00"}', GENESIS, recorded_by=by) != h
 
 
 @pytest.mark.parametrize(

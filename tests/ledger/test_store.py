@@ -106,7 +106,16 @@ def test_append_and_read_round_trip_keeps_payload_exact(store: EventStore, raw: 
     assert len(first.event_id) == 32 and first.event_id != second.event_id
     assert first.prev_hash == GENESIS and second.prev_hash == first.hash
     for e in back:
-        assert e.hash == event_hash(e.seq, e.event_id, e.kind, e.effective_date, e.recorded_at, e.payload, e.prev_hash)
+        assert e.hash == event_hash(
+            e.seq,
+            e.event_id,
+            e.kind,
+            e.effective_date,
+            e.recorded_at,
+            e.payload,
+            e.prev_hash,
+            recorded_by=e.recorded_by,
+        )
     rows = sql(raw, "SELECT seq, effective_date, recorded_at, payload FROM ledger_events ORDER BY seq")
     assert rows[0] == (1, "2023-12-31", "2024-03-15T09:30:00.000000+00:00", canonical_json(payload))
     assert rows[1][2] == "2024-03-15T09:30:00.000001+00:00"
@@ -167,8 +176,9 @@ def test_duplicate_seq_from_a_writer_that_bypassed_the_head_is_a_concurrency_err
     stored = store.append([note(1)], expected_version=0)
     sql(
         raw,
-        "INSERT INTO ledger_events (seq, event_id, kind, effective_date, recorded_at, payload, prev_hash, hash) "
-        "VALUES (2, 'intruder', 'note', '2024-01-01', '2024-01-01T00:00:00.000000+00:00', '{}', :p, :p)",
+        "INSERT INTO ledger_events (seq, event_id, kind, effective_date, recorded_at, payload, prev_hash, hash, "
+        "recorded_by) VALUES (2, 'intruder', 'note', '2024-01-01', '2024-01-01T00:00:00.000000+00:00', '{}', :p, :p, "
+        "'x')",
         p="f" * 64,
     )
     with pytest.raises(ConcurrencyError):
@@ -378,6 +388,7 @@ def test_verify_names_an_event_edited_and_rehashed(store: EventStore, raw: sa.En
         e.recorded_at.isoformat(timespec="microseconds"),
         forged,
         e.prev_hash,
+        recorded_by=e.recorded_by,
     )
     sql(raw, "UPDATE ledger_events SET payload = :p, hash = :h WHERE seq = 3", p=forged, h=digest)
     (problem,) = store.verify().problems
@@ -438,11 +449,11 @@ def test_verify_names_an_inserted_event(store: EventStore, raw: sa.Engine, five:
     e2 = five[1]
     forged_id = "f" * 32
     recorded = "2024-03-15T10:00:00.000000+00:00"
-    digest = hash_written_event(3, forged_id, "note", "2024-03-15", recorded, '{"n":99}', e2.hash)
+    digest = hash_written_event(3, forged_id, "note", "2024-03-15", recorded, '{"n":99}', e2.hash, recorded_by="x")
     sql(
         raw,
-        "INSERT INTO ledger_events (seq, event_id, kind, effective_date, recorded_at, payload, prev_hash, hash) "
-        "VALUES (3, :i, 'note', '2024-03-15', :r, :payload, :p, :h)",
+        "INSERT INTO ledger_events (seq, event_id, kind, effective_date, recorded_at, payload, prev_hash, hash, "
+        "recorded_by) VALUES (3, :i, 'note', '2024-03-15', :r, :payload, :p, :h, 'x')",
         payload='{"n":99}',
         i=forged_id,
         r=recorded,
@@ -458,11 +469,13 @@ def test_verify_names_an_event_appended_behind_the_ledger(
     store: EventStore, raw: sa.Engine, five: list[StoredEvent]
 ) -> None:
     e5 = five[4]
-    digest = hash_written_event(6, "e" * 32, "note", "2024-03-15", "2024-03-15T10:00:00.000000+00:00", "{}", e5.hash)
+    digest = hash_written_event(
+        6, "e" * 32, "note", "2024-03-15", "2024-03-15T10:00:00.000000+00:00", "{}", e5.hash, recorded_by="x"
+    )
     sql(
         raw,
-        "INSERT INTO ledger_events (seq, event_id, kind, effective_date, recorded_at, payload, prev_hash, hash) "
-        "VALUES (6, :i, 'note', '2024-03-15', '2024-03-15T10:00:00.000000+00:00', '{}', :p, :h)",
+        "INSERT INTO ledger_events (seq, event_id, kind, effective_date, recorded_at, payload, prev_hash, hash, "
+        "recorded_by) VALUES (6, :i, 'note', '2024-03-15', '2024-03-15T10:00:00.000000+00:00', '{}', :p, :h, 'x')",
         i="e" * 32,
         p=e5.hash,
         h=digest,
@@ -492,7 +505,17 @@ def test_schema_guards_seq_and_event_id_and_orders_instants_bytewise(store: Even
     assert indexes["ix_ledger_events_event_id"]["unique"]
     assert indexes["ix_ledger_events_event_id"]["column_names"] == ["event_id"]
     columns = {c["name"]: c for c in inspector.get_columns("ledger_events")}
-    assert set(columns) == {"seq", "event_id", "kind", "effective_date", "recorded_at", "payload", "prev_hash", "hash"}
+    assert set(columns) == {
+        "seq",
+        "event_id",
+        "kind",
+        "effective_date",
+        "recorded_at",
+        "payload",
+        "prev_hash",
+        "hash",
+        "recorded_by",
+    }
     if raw.dialect.name == "postgresql":
         assert columns["recorded_at"]["type"].collation == "C"
 

@@ -187,7 +187,7 @@ def test_receiver_without_consent_the_60_day_rule_to_the_day() -> None:
 
 def test_facts_that_cannot_be_judged_are_refused() -> None:
     """§6(b)(iv) judges the board within its three-year period; §6(b)(v)(C) needs the consent fact."""
-    outside = r"\(board_turnover\)\.board_turnover\.period_start_year: .*composition on 2004-01-01.*\(F §6\(b\)\(iv\)\)"
+    outside = r"\(board_turnover\)\.period_start_year: .*composition on 2004-01-01.*\(F §6\(b\)\(iv\)\)"
     with pytest.raises(InputError, match=outside):
         _example(_fact("board_turnover", "2004-01-01", period_start_year=2001, board_size=7, continuing_directors=3))
     consent = r"appointed_with_consent: say whether the Company consented.*\(F §6\(b\)\(v\)\(C\)\)"

@@ -19,6 +19,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainSerializer,
     TypeAdapter,
     ValidationError,
     ValidationInfo,
@@ -29,7 +30,7 @@ from pydantic import (
 
 from prefstack.errors import InputError, PrefstackError
 from prefstack.interpretations import reading
-from prefstack.terms.schema import Date, Exact
+from prefstack.terms.schema import Date, Exact, format_rule
 
 MAX_NAME_LENGTH = 200
 """The longest holder or person name accepted (a longer one is refused, not cut)."""
@@ -50,7 +51,67 @@ def _name(value: object) -> str:
     return value
 
 
-Name = Annotated[str, BeforeValidator(_name), WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 200})]
+Name = Annotated[
+    str, BeforeValidator(format_rule(_name)), WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 200})
+]
+
+MAX_TEXT_LENGTH = 2000
+"""The longest free text accepted (a reason, a note)."""
+
+
+def _text(value: object) -> str:
+    """Free text such as a void's reason: non-empty, at most 2,000 characters, one line, no
+    control characters."""
+    if not isinstance(value, str):
+        raise ValueError(f"text, not {value!r}")
+    if not value.strip():
+        raise ValueError("must not be empty")
+    if len(value) > MAX_TEXT_LENGTH:
+        raise ValueError(f"has at most {MAX_TEXT_LENGTH:,} characters, not {len(value):,}")
+    bad = next((c for c in value if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")), None)
+    if bad is not None:
+        raise ValueError(f"must not contain control characters ({bad!r})")
+    return value
+
+
+Text = Annotated[
+    str, BeforeValidator(format_rule(_text)), WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 2000})
+]
+
+MAX_WHOLE_SHARES = 10**15
+"""The largest whole share count accepted (a quadrillion shares)."""
+
+
+def _whole_shares(value: object) -> int:
+    """A whole number of shares, written as a string of digits ("200000000", as every number in
+    a ledger) or, as older files did, a bare integer."""
+    if isinstance(value, bool):
+        raise ValueError(f"a whole number of shares, not {value!r}")
+    if isinstance(value, str):
+        if not value.isascii() or not value.isdigit() or len(value) > 16:
+            raise ValueError(f'a whole number of shares written with digits only, such as "200000000", not {value!r}')
+        value = int(value)
+    if not isinstance(value, int):
+        raise ValueError(f"a whole number of shares, not {value!r}")
+    if not 0 <= value <= MAX_WHOLE_SHARES:
+        raise ValueError(f"a whole number of shares from 0 to {MAX_WHOLE_SHARES:,}, not {value:,}")
+    return value
+
+
+WholeShares = Annotated[
+    int,
+    BeforeValidator(format_rule(_whole_shares)),
+    PlainSerializer(str, return_type=str, when_used="json"),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": "^[0-9]{1,16}$"},
+                {"type": "integer", "minimum": 0, "maximum": MAX_WHOLE_SHARES},
+            ],
+            "description": 'A whole number of shares, written as a string of digits ("200000000").',
+        }
+    ),
+]
 
 Series = Literal["F", "G"]
 DividendForm = Literal["cash", "pik", "common"]
@@ -226,7 +287,7 @@ class CommonOutstanding(_Event):
     (an opening balance; later issues and conversions are added by their own events)."""
 
     kind: Literal["common_outstanding"] = "common_outstanding"
-    shares: int = Field(ge=0)
+    shares: WholeShares
 
 
 class CommonAuthorized(_Event):
@@ -234,7 +295,7 @@ class CommonAuthorized(_Event):
     §5(c)(ii) reserve check)."""
 
     kind: Literal["common_authorized"] = "common_authorized"
-    shares: int = Field(ge=0)
+    shares: WholeShares
 
 
 class SeriesConsent(_Event):
@@ -640,12 +701,22 @@ class RedemptionDeposit(_Event):
 
 
 class EventVoided(_Event):
-    """A correction: the event with id ``voids`` is treated as never recorded from now on.
-    Nothing in the ledger is edited in place."""
+    """A correction: the event with id ``voids``, or the event at sequence number ``voids_seq``
+    (its position in the ledger: the store's ``seq``, or the 1-based position in a ledger file),
+    is treated as never recorded from now on. Exactly one of the two names it. Nothing in the
+    ledger is edited in place; who made the void is recorded with it (``recorded_by``) and
+    ``reason`` says why."""
 
     kind: Literal["void"] = "void"
-    voids: str
-    reason: str
+    voids: str | None = None
+    voids_seq: Annotated[int, Field(ge=1, le=1_000_000_000)] | None = None
+    reason: Text
+
+    @model_validator(mode="after")
+    def _names_one_event(self) -> EventVoided:
+        if (self.voids is None) == (self.voids_seq is None):
+            raise ValueError("a void names the event it voids by voids (its id) or voids_seq (its sequence number)")
+        return self
 
 
 LedgerEvent = Annotated[
@@ -786,10 +857,16 @@ def parse_event(data: Mapping[str, Any], where: str) -> LedgerEvent:
         return _ADAPTER.validate_python(dict(data))
     except ValidationError as exc:
         first = exc.errors()[0]
-        loc = ".".join(str(p) for p in first["loc"])
         kind = data.get("kind", "?")
+        path = list(first["loc"])
+        if path and path[0] == kind:  # the union's tag, which the event already names
+            path = path[1:]
+        loc = ".".join(str(p) for p in path)
+        message = first["msg"].removeprefix("Value error, ")
         raise InputError(
-            f"{where} ({kind}).{loc}", _error_clause(first["type"], str(kind), data), first["msg"]
+            f"{where} ({kind}).{loc}" if loc else f"{where} ({kind})",
+            _error_clause(first["type"], str(kind), data),
+            message,
         ) from exc
 
 
@@ -854,6 +931,33 @@ def _clause_of(kind: str) -> str:
     }.get(kind, "ledger format")
 
 
+_SERIES_G_CLAUSES = {
+    "preferred_issued": "G §1(a)",
+    "dividend_payment": "G §2(a)",
+    "ratable_dividends": "G §2(c)",
+    "conversion": "G §5(c)",
+    "notice_sent": "G §5(k)",
+    "redemption": "G §6(a)",
+    "redemption_notice": "G §6(d)",
+    "redemption_deposit": "G §6(e)",
+}
+"""Where a Series G event rests on a clause of the Series G certificate (its own numbering)."""
+
+
+def event_clause(event: LedgerEvent) -> str:
+    """The clause one event rests on: the Series G certificate's clause for a Series G event where
+    it has one, else the clause of its kind (:func:`clause_of`)."""
+    series = getattr(event, "series", None)
+    if series == "G" and event.kind in _SERIES_G_CLAUSES:
+        return _SERIES_G_CLAUSES[event.kind]
+    return clause_of(event.kind)
+
+
+def check_name(value: object) -> str:
+    """A name (holder, person, company) under the names policy; ValueError says what is wrong."""
+    return _name(value)
+
+
 def event_from_stored(kind: str, effective_date: dt.date, payload: Mapping[str, Any], where: str) -> LedgerEvent:
     return parse_event({"kind": kind, "date": effective_date.isoformat(), **payload}, where)
 
@@ -871,6 +975,12 @@ def ledger_json_schema() -> dict[str, Any]:
                 "format": "date-time",
                 "description": "When the event was entered (ISO 8601 with UTC offset); used by --known-at.",
             }
+            properties["recorded_by"] = {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 200,
+                "description": "Who entered the event (an export carries it; on import it defaults to --by).",
+            }
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://prefstack.invalid/schema/ledger-1.json",
@@ -885,8 +995,13 @@ def ledger_json_schema() -> dict[str, Any]:
         "required": ["format", "events"],
         "properties": {
             "format": {"const": "prefstack-ledger/1"},
-            "company": {"type": "string"},
-            "description": {"type": "string"},
+            "company": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 200,
+                "description": "The issuer; a store keeps the company of the first file imported into it.",
+            },
+            "description": {"type": "string", "maxLength": 2000},
             "events": {"type": "array", "items": {"$ref": "#/$defs/Event"}},
         },
         "$defs": {**defs, "Event": event_schema},

@@ -11,14 +11,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from prefstack.errors import InputError
-from prefstack.ledger.events import LedgerEvent, parse_event
+from prefstack.ledger.events import LedgerEvent, check_name, parse_event
+from prefstack.ledger.hashing import InvalidEvent
 from prefstack.ledger.replay import Placed
+from prefstack.ledger.store import check_recorded_by
 
 FORMAT = "prefstack-ledger/1"
 _TOP = {"format", "company", "description", "events"}
@@ -39,8 +42,21 @@ def parse_recorded_at(value: object, where: str) -> dt.datetime:
     return moment.astimezone(dt.UTC)
 
 
+@dataclass(frozen=True)
+class LedgerFile:
+    """A ledger file read and validated: the company it names (if any) and its events."""
+
+    company: str | None
+    events: list[Placed]
+
+
 def parse_ledger(data: object, source: str) -> list[Placed]:
     """Validate a parsed ledger document; errors name the event and field."""
+    return parse_ledger_file(data, source).events
+
+
+def parse_ledger_file(data: object, source: str) -> LedgerFile:
+    """Validate a parsed ledger document, its company included; errors name the event and field."""
     if not isinstance(data, dict):
         raise InputError(source, "ledger format", "a ledger is a mapping with 'format' and 'events'")
     unknown = set(data) - _TOP
@@ -58,11 +74,21 @@ def parse_ledger(data: object, source: str) -> list[Placed]:
             raise InputError(where, "ledger format", "an event is a mapping")
         entry = dict(entry)
         recorded = entry.pop("recorded_at", None)
+        by = entry.pop("recorded_by", None)
         if isinstance(entry.get("date"), dt.date):
             entry["date"] = entry["date"].isoformat()
         moment = parse_recorded_at(recorded, where) if recorded is not None else None
-        placed.append(Placed(parse_event(entry, where), where, moment))
-    return placed
+        placed.append(Placed(parse_event(entry, where), where, moment, seq=i, recorded_by=_recorded_by(by, where)))
+    company = data.get("company")
+    if company is not None:
+        try:
+            company = check_name(company)
+        except ValueError as exc:
+            raise InputError(f"{source}.company", "ledger format", str(exc)) from exc
+    description = data.get("description")
+    if description is not None and (not isinstance(description, str) or len(description) > 2000):
+        raise InputError(f"{source}.description", "ledger format", "is text of at most 2,000 characters")
+    return LedgerFile(company, placed)
 
 
 MAX_LEDGER_FILE_BYTES = 64 * 1024 * 1024
@@ -116,6 +142,12 @@ def load_text(text: str, suffix: str, source: str) -> object:
 
 
 def read_ledger_file(path: Path) -> list[Placed]:
+    """The events of the ledger file at ``path`` (see :func:`read_ledger`)."""
+    return read_ledger(path).events
+
+
+def read_ledger(path: Path) -> LedgerFile:
+    """Read and validate the ledger file at ``path``; every problem is an :class:`InputError`."""
     try:
         if not path.is_file():
             raise InputError(str(path), "ledger format", "is not a file (a ledger file is YAML or JSON)")
@@ -131,13 +163,26 @@ def read_ledger_file(path: Path) -> list[Placed]:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(str(path), "ledger format", f"is not UTF-8 text (byte {exc.start})") from exc
-    return parse_ledger(load_text(text, path.suffix, str(path)), str(path))
+    return parse_ledger_file(load_text(text, path.suffix, str(path)), str(path))
 
 
-def event_document(event: LedgerEvent, recorded_at: dt.datetime | None) -> dict[str, Any]:
+def _recorded_by(value: object, where: str) -> str | None:
+    if value is None:
+        return None
+    try:
+        return check_recorded_by(value)
+    except InvalidEvent as exc:
+        raise InputError(f"{where}.recorded_by", "ledger format", exc.problem) from exc
+
+
+def event_document(
+    event: LedgerEvent, recorded_at: dt.datetime | None, recorded_by: str | None = None
+) -> dict[str, Any]:
     doc: dict[str, Any] = {"kind": event.kind, "date": event.date.isoformat(), **event.payload()}
     if recorded_at is not None:
         doc["recorded_at"] = recorded_at.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+    if recorded_by is not None:
+        doc["recorded_by"] = recorded_by
     return doc
 
 
@@ -145,7 +190,7 @@ def ledger_document(placed: Sequence[Placed], company: str | None = None) -> dic
     doc: dict[str, Any] = {"format": FORMAT}
     if company:
         doc["company"] = company
-    doc["events"] = [event_document(p.event, p.recorded_at) for p in placed]
+    doc["events"] = [event_document(p.event, p.recorded_at, p.recorded_by) for p in placed]
     return doc
 
 

@@ -1,7 +1,8 @@
 """Canonical JSON and the hash chain of the event ledger.
 
 Every stored event carries the SHA-256 of a canonical JSON document made of its append
-position (``seq``), its id, kind, effective date, recording instant, payload and the hash of
+position (``seq``), its id, kind, effective date, recording instant, who recorded it, its payload
+and the hash of
 the event before it (``prev_hash``; the first event points to :data:`GENESIS`). Changing,
 removing, inserting or reordering any stored event therefore breaks the chain at that event.
 
@@ -109,12 +110,14 @@ def event_hash(
     recorded_at: datetime.datetime,
     payload: Mapping[str, JSON],
     prev_hash: str,
+    *,
+    recorded_by: str,
 ) -> str:
     """SHA-256 (hex) of the canonical JSON of one event and the hash of the event before it.
 
     The hashed document is ``canonical_json({"seq": ..., "event_id": ..., "kind": ...,
-    "effective_date": "YYYY-MM-DD", "recorded_at": <UTC instant>, "payload": {...},
-    "prev_hash": ...})``.
+    "effective_date": "YYYY-MM-DD", "recorded_at": <UTC instant>, "recorded_by": ...,
+    "payload": {...}, "prev_hash": ...})``.
     """
     return hash_written_event(
         seq,
@@ -124,6 +127,7 @@ def event_hash(
         format_instant(recorded_at),
         canonical_json(dict(payload)),
         prev_hash,
+        recorded_by=recorded_by,
     )
 
 
@@ -139,6 +143,8 @@ def hash_written_event(
     recorded_at: str,
     payload_json: str,
     prev_hash: str,
+    *,
+    recorded_by: str,
 ) -> str:
     """:func:`event_hash` of an event already written as text (the form the store keeps).
 
@@ -151,6 +157,6 @@ def hash_written_event(
     document = (
         f'{{"effective_date":{_string(effective_date)},"event_id":{_string(event_id)},'
         f'"kind":{_string(kind)},"payload":{payload_json},"prev_hash":{_string(prev_hash)},'
-        f'"recorded_at":{_string(recorded_at)},"seq":{seq}}}'
+        f'"recorded_at":{_string(recorded_at)},"recorded_by":{_string(recorded_by)},"seq":{seq}}}'
     )
     return hashlib.sha256(document.encode("utf-8")).hexdigest()

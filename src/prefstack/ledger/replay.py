@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import assert_never
@@ -88,6 +88,7 @@ from prefstack.explain import Explained, display
 from prefstack.interpretations import reading
 from prefstack.ledger import events as ev
 from prefstack.ledger import section5
+from prefstack.numeric import to_decimal_string
 from prefstack.terms import SeriesTerms, load_terms
 
 
@@ -108,6 +109,11 @@ class Placed:
     event: ev.LedgerEvent
     source: str
     recorded_at: dt.datetime | None = None
+    seq: int | None = None
+    """The event's sequence number: its position in the ledger (the store's ``seq``, or the
+    1-based position in a ledger file); None for an event not in a ledger (a proposal)."""
+    recorded_by: str | None = None
+    """Who entered the event, where the ledger records it."""
 
     @property
     def label(self) -> str:
@@ -299,7 +305,7 @@ class LedgerState(_Sealable):
 
 
 def place(events: Iterable[ev.LedgerEvent], source: str = "event") -> list[Placed]:
-    return [Placed(e, f"{source} {i}") for i, e in enumerate(events, 1)]
+    return [Placed(e, f"{source} {i}", seq=i) for i, e in enumerate(events, 1)]
 
 
 def order(placed: Sequence[Placed]) -> list[Placed]:
@@ -310,14 +316,51 @@ def order(placed: Sequence[Placed]) -> list[Placed]:
             if item.event.id in ids:
                 raise LedgerRuleError(item, "id", "ledger format", f"id {item.event.id!r} is used twice")
             ids[item.event.id] = item
-    voided: set[str] = set()
+    voided = {id(target) for _void, target in voids(placed, ids)}
+    kept = [p for p in placed if not isinstance(p.event, ev.EventVoided) and id(p) not in voided]
+    return sorted(kept, key=Placed.sort_key)
+
+
+def voids(placed: Sequence[Placed], ids: Mapping[str, Placed] | None = None) -> list[tuple[Placed, Placed]]:
+    """Each void of the ledger with the event it voids (by id or by sequence number), in ledger
+    order; a void naming no event, a later event or another void is refused."""
+    if ids is None:
+        ids = {p.event.id: p for p in placed if p.event.id is not None}
+    at_seq = {item.seq: item for item in placed if item.seq is not None}
+    found: list[tuple[Placed, Placed]] = []
     for item in placed:
         if isinstance(item.event, ev.EventVoided):
-            if item.event.voids not in ids:
-                raise LedgerRuleError(item, "voids", "ledger format", f"no event has id {item.event.voids!r}")
-            voided.add(item.event.voids)
-    kept = [p for p in placed if not isinstance(p.event, ev.EventVoided) and p.event.id not in voided]
-    return sorted(kept, key=Placed.sort_key)
+            target = _void_target(item, item.event, ids, at_seq)
+            if isinstance(target.event, ev.EventVoided):
+                raise LedgerRuleError(
+                    item,
+                    "voids" if item.event.voids is not None else "voids_seq",
+                    "ledger format",
+                    f"{target.label} is itself a void: a void cannot be undone; record the voided event again",
+                )
+            found.append((item, target))
+    return found
+
+
+def _void_target(item: Placed, void: ev.EventVoided, ids: Mapping[str, Placed], at_seq: Mapping[int, Placed]) -> Placed:
+    """The event a void names, by id or by sequence number."""
+    if void.voids is not None:
+        if void.voids not in ids:
+            raise LedgerRuleError(item, "voids", "ledger format", f"no event has id {void.voids!r}")
+        return ids[void.voids]
+    assert void.voids_seq is not None  # the model requires one of the two
+    if item.seq is None:
+        raise LedgerRuleError(item, "voids_seq", "ledger format", "a void by sequence number must be in a ledger")
+    if void.voids_seq >= item.seq:
+        raise LedgerRuleError(
+            item,
+            "voids_seq",
+            "ledger format",
+            f"names seq {void.voids_seq}, but a void names only an event recorded before it (this is seq {item.seq})",
+        )
+    if void.voids_seq not in at_seq:
+        raise LedgerRuleError(item, "voids_seq", "ledger format", f"no event has seq {void.voids_seq}")
+    return at_seq[void.voids_seq]
 
 
 def replay(placed: Sequence[Placed], as_of: dt.date, known_at: dt.datetime | None = None) -> LedgerState:
@@ -354,6 +397,15 @@ def _apply(state: LedgerState, item: Placed) -> None:
     event = item.event
     match event:
         case ev.ClosingPrice():
+            if event.date in state.closing_prices:
+                raise LedgerRuleError(
+                    item,
+                    "date",
+                    "ledger format",
+                    f"the closing price of {event.date} is already recorded "
+                    f"({to_decimal_string(state.closing_prices[event.date])}); correct it with a void of that "
+                    "event, not a second one",
+                )
             state.closing_prices[event.date] = event.price
         case ev.RegistrationStatement():
             state.registration_effective = event.effective

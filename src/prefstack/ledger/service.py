@@ -8,6 +8,7 @@ rather than store events validated against a state that no longer exists.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import random
 import time
@@ -25,7 +26,11 @@ from prefstack.ledger.store import ConcurrencyError, EventStore, NewEvent, Store
 def placed_from_store(stored: Sequence[StoredEvent]) -> list[Placed]:
     return [
         Placed(
-            event_from_stored(s.kind, s.effective_date, s.payload, f"event #{s.seq}"), f"event #{s.seq}", s.recorded_at
+            event_from_stored(s.kind, s.effective_date, s.payload, f"event #{s.seq}"),
+            f"event #{s.seq}",
+            s.recorded_at,
+            seq=s.seq,
+            recorded_by=s.recorded_by,
         )
         for s in stored
     ]
@@ -68,6 +73,13 @@ def load(source: str | None, db: str, known_at: dt.datetime | None = None) -> li
         return placed_from_store(store.read(known_at=known_at))
 
 
+def company_of(db: str) -> str | None:
+    """The company the store at ``db`` names (see :meth:`EventStore.company`)."""
+    require_store(db)
+    with EventStore(db) as store:
+        return store.company()
+
+
 def validate(placed: Sequence[Placed]) -> LedgerState | None:
     """Replay everything to the last effective date and fold every series' §5 actions (which replay
     leaves to the readers): raises on the first event that cannot apply, so that every stored
@@ -84,26 +96,49 @@ def validate(placed: Sequence[Placed]) -> LedgerState | None:
     return state
 
 
-def to_new_event(p: Placed) -> NewEvent:
+def to_new_event(p: Placed, recorded_by: str | None = None) -> NewEvent:
+    """The event to store: who recorded it is the ledger file's ``recorded_by`` where it names one
+    (an export carries it), else ``recorded_by`` (``--by``; None: the operating-system user)."""
     return NewEvent(
-        kind=p.event.kind, effective_date=p.event.date, payload=p.event.payload(), recorded_at=p.recorded_at
+        kind=p.event.kind,
+        effective_date=p.event.date,
+        payload=p.event.payload(),
+        recorded_at=p.recorded_at,
+        recorded_by=p.recorded_by if p.recorded_by is not None else recorded_by,
     )
+
+
+def renumbered(new: Sequence[Placed], version: int) -> list[Placed]:
+    """``new`` as it will be stored after ``version`` events: each at its sequence number, so that a
+    void by ``voids_seq`` names the same event before and after the append."""
+    return [dataclasses.replace(p, seq=version + i) for i, p in enumerate(new, 1)]
 
 
 APPEND_ATTEMPTS = 20
 """How many times an append is validated again against a ledger that another writer moved on."""
 
 
-def append(store: EventStore, new: Sequence[Placed], *, attempts: int = APPEND_ATTEMPTS) -> list[StoredEvent]:
-    """Validate ``new`` against the stored ledger and append it atomically. When another writer
-    appended first (:class:`ConcurrencyError`), read the new head, validate again and retry, up to
-    ``attempts`` times; only then is the conflict reported."""
+def append(
+    store: EventStore,
+    new: Sequence[Placed],
+    *,
+    recorded_by: str | None = None,
+    company: str | None = None,
+    attempts: int = APPEND_ATTEMPTS,
+) -> list[StoredEvent]:
+    """Validate ``new`` against the stored ledger and append it atomically, recorded by
+    ``recorded_by`` (None: the operating-system user) except where an event names its own. When
+    another writer appended first (:class:`ConcurrencyError`), read the new head, validate again
+    and retry, up to ``attempts`` times; only then is the conflict reported.
+
+    A void by sequence number in ``new`` names the stored event at that seq (``new`` itself is
+    numbered from the head onwards)."""
     for attempt in range(1, attempts + 1):
         version = store.version()
         existing = placed_from_store(store.read())
-        validate([*existing, *new])
+        validate([*existing, *renumbered(new, version)])
         try:
-            return store.append([to_new_event(p) for p in new], expected_version=version)
+            return store.append([to_new_event(p, recorded_by) for p in new], expected_version=version, company=company)
         except ConcurrencyError:
             if attempt == attempts:
                 raise

@@ -25,7 +25,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import getpass
 import json
+import unicodedata
 import uuid
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -70,6 +72,7 @@ events_table = sa.Table(
     sa.Column("payload", sa.Text, nullable=False),
     sa.Column("prev_hash", sa.String(64), nullable=False),
     sa.Column("hash", sa.String(64), nullable=False),
+    sa.Column("recorded_by", sa.Text, nullable=False),
     sa.UniqueConstraint("seq", name="uq_ledger_events_seq"),
     sa.CheckConstraint("seq >= 1", name="ck_ledger_events_seq_positive"),
     sa.Index("ix_ledger_events_event_id", "event_id", unique=True),
@@ -83,6 +86,15 @@ head_table = sa.Table(
     sa.Column("head_hash", sa.String(64), nullable=False),
     sa.CheckConstraint("id = 1", name="ck_ledger_head_single_row"),
 )
+
+meta_table = sa.Table(
+    "ledger_meta",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+"""Facts about the ledger as a whole, outside the hash chain: ``company``, the issuer named by
+the first ledger file imported (``ledger export`` writes it back)."""
 
 
 class ConcurrencyError(LedgerError):
@@ -126,6 +138,8 @@ class NewEvent:
     effective_date: datetime.date
     payload: Mapping[str, JSON]
     recorded_at: datetime.datetime | None = None
+    recorded_by: str | None = None
+    """Who entered the event; None means the operating-system user of the appending process."""
 
     def __post_init__(self) -> None:
         _prepare(self)
@@ -143,6 +157,7 @@ class StoredEvent:
     payload: dict[str, JSON]
     prev_hash: str
     hash: str
+    recorded_by: str
 
 
 ProblemKind = Literal["edited", "removed", "reordered", "inserted"]
@@ -187,6 +202,7 @@ class _Written(NamedTuple):
     payload: str
     prev_hash: str
     hash: str
+    recorded_by: str
 
 
 class _Prepared(NamedTuple):
@@ -194,6 +210,7 @@ class _Prepared(NamedTuple):
     effective_date: str
     payload: str
     recorded_at: str | None
+    recorded_by: str
 
 
 def _prepare(event: NewEvent) -> _Prepared:
@@ -210,7 +227,34 @@ def _prepare(event: NewEvent) -> _Prepared:
         effective_date=format_date(event.effective_date, field="effective_date"),
         payload=canonical_json(event.payload, field="payload"),
         recorded_at=recorded_at,
+        recorded_by=check_recorded_by(operating_system_user() if event.recorded_by is None else event.recorded_by),
     )
+
+
+MAX_RECORDED_BY = 200
+"""The longest name accepted for who recorded an event."""
+
+
+def operating_system_user() -> str:
+    """The login name of the process's user: who recorded an event when nobody is named."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError) as exc:  # no passwd entry and no LOGNAME/USER variable
+        raise InvalidEvent("recorded_by", "the operating-system user is unknown: name who records the event") from exc
+
+
+def check_recorded_by(value: object) -> str:
+    """Who recorded an event: non-empty text of at most 200 characters, no control characters."""
+    if not isinstance(value, str):
+        raise InvalidEvent("recorded_by", f"must be text, not {type(value).__name__}")
+    if not value.strip():
+        raise InvalidEvent("recorded_by", "must not be empty")
+    if len(value) > MAX_RECORDED_BY:
+        raise InvalidEvent("recorded_by", f"has at most {MAX_RECORDED_BY} characters, not {len(value):,}")
+    bad = next((c for c in value if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")), None)
+    if bad is not None:
+        raise InvalidEvent("recorded_by", f"must not contain control characters ({bad!r})")
+    return value
 
 
 def _refuse_float(text: str) -> JSON:
@@ -250,13 +294,21 @@ def _decode(row: _Written) -> StoredEvent:
         payload=payload,
         prev_hash=row.prev_hash,
         hash=row.hash,
+        recorded_by=row.recorded_by,
     )
 
 
 def _intact_at(row: _Written, seq: int) -> bool:
     """Whether the stored hash of ``row`` is the hash of its content written at position ``seq``."""
     recomputed = hash_written_event(
-        seq, row.event_id, row.kind, row.effective_date, row.recorded_at, row.payload, row.prev_hash
+        seq,
+        row.event_id,
+        row.kind,
+        row.effective_date,
+        row.recorded_at,
+        row.payload,
+        row.prev_hash,
+        recorded_by=row.recorded_by,
     )
     return recomputed == row.hash
 
@@ -484,6 +536,12 @@ class EventStore:
             if self._postgres:
                 conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_PG_CREATE_LOCK)))
             metadata.create_all(conn)
+            columns = {c["name"] for c in sa.inspect(conn).get_columns(events_table.name)}
+            if "recorded_by" not in columns:
+                raise StoreUnavailable(
+                    "the ledger was written by an earlier prefstack that did not record who entered each event: "
+                    "export it with that version (`prefstack ledger export`) and import the file into a new store"
+                )
             if conn.execute(sa.select(head_table.c.id)).first() is not None:
                 return
             last = conn.execute(
@@ -497,8 +555,19 @@ class EventStore:
         with self._transaction(write=False) as conn:
             return int(conn.execute(sa.select(head_table.c.version).where(head_table.c.id == 1)).scalar_one())
 
-    def append(self, events: Sequence[NewEvent], *, expected_version: int) -> list[StoredEvent]:
+    def company(self) -> str | None:
+        """The company this ledger is of, if a ledger file named it."""
+        with self._transaction(write=False) as conn:
+            value = conn.execute(sa.select(meta_table.c.value).where(meta_table.c.key == "company")).scalar()
+        return None if value is None else str(value)
+
+    def append(
+        self, events: Sequence[NewEvent], *, expected_version: int, company: str | None = None
+    ) -> list[StoredEvent]:
         """Append ``events`` in one transaction, if the ledger is at ``expected_version``.
+
+        ``company``, where given, must be the company the store already names (or it becomes the
+        store's company when it names none): one store holds the ledger of one company.
 
         Raises :class:`ConcurrencyError` if it is not (another writer appended first),
         :class:`InvalidEvent` if an event cannot be stored exactly; either way nothing is stored.
@@ -517,9 +586,24 @@ class EventStore:
                 ) from exc
         try:
             with self._transaction(write=True) as conn:
-                return self._append_in(conn, prepared, expected_version)
+                stored = self._append_in(conn, prepared, expected_version)
+                if company is not None:
+                    self._claim_company(conn, company)
+                return stored
         except sa_exc.IntegrityError as exc:
             raise ConcurrencyError(expected_version, self.version()) from exc
+
+    @staticmethod
+    def _claim_company(conn: Connection, company: str) -> None:
+        held = conn.execute(sa.select(meta_table.c.value).where(meta_table.c.key == "company")).scalar()
+        if held is None:
+            conn.execute(meta_table.insert().values(key="company", value=company))
+        elif held != company:
+            raise InvalidEvent(
+                "company",
+                f"this store holds the ledger of {held!r}, not {company!r}: one store holds one company's ledger "
+                "(nothing was appended)",
+            )
 
     def _append_in(self, conn: Connection, prepared: Sequence[_Prepared], expected_version: int) -> list[StoredEvent]:
         head = conn.execute(
@@ -537,10 +621,27 @@ class EventStore:
             event_id = uuid.uuid4().hex
             recorded_at = now if event.recorded_at is None else event.recorded_at
             digest = hash_written_event(
-                seq, event_id, event.kind, event.effective_date, recorded_at, event.payload, prev_hash
+                seq,
+                event_id,
+                event.kind,
+                event.effective_date,
+                recorded_at,
+                event.payload,
+                prev_hash,
+                recorded_by=event.recorded_by,
             )
             written.append(
-                _Written(seq, event_id, event.kind, event.effective_date, recorded_at, event.payload, prev_hash, digest)
+                _Written(
+                    seq,
+                    event_id,
+                    event.kind,
+                    event.effective_date,
+                    recorded_at,
+                    event.payload,
+                    prev_hash,
+                    digest,
+                    event.recorded_by,
+                )
             )
             prev_hash = digest
         conn.execute(events_table.insert(), [row._asdict() for row in written])

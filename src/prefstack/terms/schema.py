@@ -8,6 +8,7 @@ refused because YAML would read it as a float. Extra keys are refused everywhere
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from fractions import Fraction
 from functools import cache
 from importlib import resources
@@ -25,6 +26,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from prefstack.citations import cite
 from prefstack.errors import CitationError, InputError, TermsError
@@ -33,6 +35,19 @@ from prefstack.numeric import exact, to_decimal_string
 T = TypeVar("T")
 
 _BUNDLED = {"F": "series_f.yaml", "G": "series_g.yaml"}
+
+
+def format_rule(check: Callable[[object], T]) -> Callable[[object], T]:
+    """``check`` as a validator whose refusals are format errors (pydantic error type ``format``):
+    a value written wrongly is a fault of the file format, never of a clause of a certificate."""
+
+    def run(value: object) -> T:
+        try:
+            return check(value)
+        except ValueError as exc:
+            raise PydanticCustomError("format", "{problem}", {"problem": str(exc)}) from exc
+
+    return run
 
 
 def _exact_text(value: object) -> Fraction:
@@ -72,7 +87,7 @@ def _date_value(value: object) -> dt.date:
 EXACT_NUMBER_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$|^-?[0-9]+/[0-9]+$"
 Exact = Annotated[
     Fraction,
-    BeforeValidator(_exact_text),
+    BeforeValidator(format_rule(_exact_text)),
     PlainSerializer(to_decimal_string, return_type=str),
     WithJsonSchema(
         {
@@ -86,7 +101,7 @@ Exact = Annotated[
 ]
 Date = Annotated[
     dt.date,
-    BeforeValidator(_date_value),
+    BeforeValidator(format_rule(_date_value)),
     WithJsonSchema({"type": "string", "format": "date", "description": "YYYY-MM-DD, 1900-01-01 to 2199-12-31"}),
 ]
 
@@ -280,3 +295,14 @@ def load_terms(series: str) -> SeriesTerms:
 
 def series_names() -> list[str]:
     return sorted(_BUNDLED)
+
+
+def terms_json_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of a series' terms file (``prefstack schema terms``)."""
+    schema = SeriesTerms.model_json_schema(mode="validation")
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://prefstack.invalid/schema/terms-1.json",
+        **schema,
+        "title": "prefstack series terms",
+    }
