@@ -302,13 +302,17 @@ def ledger_import(
 
     recorded_by = _recorded_by(by)
     read = read_ledger(Path(file))
+    validated = False
     try:
         service.require_store(db)
     except InputError:
         service.validate(read.events)  # a new store is created only for a ledger that replays
+        validated = True
     _ensure_sqlite_folder(db)
     with EventStore(db) as store:
-        stored = service.append(store, read.events, recorded_by=recorded_by, company=read.company)
+        stored = service.append(
+            store, read.events, recorded_by=recorded_by, company=read.company, validated_alone=validated
+        )
         print(f"imported {len(stored)} events; the ledger now holds {store.version()}")
 
 

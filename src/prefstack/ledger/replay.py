@@ -14,6 +14,7 @@ the field and the clause.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -129,9 +130,14 @@ class Placed:
             return event.conditioned_on_offering_closing
         return event.date
 
-    def sort_key(self) -> tuple[dt.date, int, str]:
+    @functools.cached_property
+    def _sort_key(self) -> tuple[dt.date, int, str]:
         content = json.dumps(self.event.model_dump(mode="json"), sort_keys=True)
         return (self.effective_date, ev.kind_rank(self.event), content)
+
+    def sort_key(self) -> tuple[dt.date, int, str]:
+        """Replay order: effective date, the rank of the kind, then the content (computed once)."""
+        return self._sort_key
 
 
 @dataclass(frozen=True)

@@ -124,6 +124,7 @@ def append(
     *,
     recorded_by: str | None = None,
     company: str | None = None,
+    validated_alone: bool = False,
     attempts: int = APPEND_ATTEMPTS,
 ) -> list[StoredEvent]:
     """Validate ``new`` against the stored ledger and append it atomically, recorded by
@@ -132,11 +133,16 @@ def append(
     and retry, up to ``attempts`` times; only then is the conflict reported.
 
     A void by sequence number in ``new`` names the stored event at that seq (``new`` itself is
-    numbered from the head onwards)."""
+    numbered from the head onwards).
+
+    ``validated_alone``: the caller has already validated ``new`` by itself (:func:`validate`), so
+    an append to an empty ledger need not replay it again; the version check still guarantees
+    that the ledger was empty when the events are written."""
     for attempt in range(1, attempts + 1):
         version = store.version()
-        existing = placed_from_store(store.read())
-        validate([*existing, *renumbered(new, version)])
+        if not (validated_alone and version == 0):
+            existing = placed_from_store(store.read())
+            validate([*existing, *renumbered(new, version)])
         try:
             return store.append([to_new_event(p, recorded_by) for p in new], expected_version=version, company=company)
         except ConcurrencyError:
