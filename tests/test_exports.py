@@ -23,6 +23,21 @@ TABULAR: dict[str, list[str]] = {
     "waterfall": ["waterfall", "--proceeds", "90000000", "--on", "2002-06-30", "--ledger", EXAMPLE],
     "calendar": ["calendar", "--from", "2001-01-01", "--to", "2001-12-31", "--ledger", EXAMPLE],
     "votes": ["votes", "--as-of", "2002-06-30", "--ledger", EXAMPLE],
+    "certificate-adjustment": ["certificate", "adjustment", "--as-of", "2002-12-31", "--ledger", EXAMPLE],
+    "convert": [
+        "convert",
+        "--series",
+        "F",
+        "--holder",
+        "Microsoft Corporation",
+        "--shares",
+        "250",
+        "--on",
+        "2002-01-10",
+        "--ledger",
+        EXAMPLE,
+    ],
+    "redemption": ["redemption", "--series", "F", "--on", "2005-08-02", "--funds", "20000000", "--ledger", EXAMPLE],
 }
 
 MONEY_FORMAT = '"$"#,##0.00'

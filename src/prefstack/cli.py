@@ -1192,17 +1192,38 @@ def certificate_adjustment(
     as_of: Annotated[str, typer.Option(help="Certificates for adjustments up to this date")],
     db: DbOption = DEFAULT_DB,
     ledger: LedgerOption = None,
-    format: Annotated[Format, typer.Option("--format", help="table (text) or json")] = Format.table,
+    format: Annotated[
+        Format, typer.Option("--format", help="table (the certificates' text), json, csv or xlsx (one row each)")
+    ] = Format.table,
+    out: XlsxOption = None,
 ) -> None:
     """F/G §5(j): a certificate for every adjustment or readjustment of the Conversion Price."""
+    from prefstack.explain import render
     from prefstack.queries import certificates_of_adjustment
 
     state = _state_on(as_of, "--as-of", "F §5(j)", db, ledger)
-    if format is Format.json:
-        print(to_json([c.to_dict() for c in certificates_of_adjustment(state)]))
+    certificates = certificates_of_adjustment(state)
+    if format is not Format.table:
+        result = [c.to_dict() for c in certificates]
+        records = [
+            {**c.to_dict(), "facts": "; ".join(f"{k}: {render(v)}" for k, v in c.facts.items())} for c in certificates
+        ]
+        title = f"Certificates of adjustment up to {as_of} (F/G §5(j))"
+        emit(result, records, ADJUSTMENT_COLUMNS, title, format, out=out)
         return
-    texts = [c.to_text() for c in certificates_of_adjustment(state)]
+    texts = [c.to_text() for c in certificates]
     print("\n\n".join(texts) if texts else f"No adjustment of either Conversion Price up to {as_of} (F/G §5(j)).")
+
+
+ADJUSTMENT_COLUMNS = (
+    Column("series", "series"),
+    Column("date", "date", "date"),
+    Column("clause", "clause"),
+    Column("Conversion Price before", "conversion_price_before", "price"),
+    Column("Conversion Price after", "conversion_price_after", "price"),
+    Column("Common per preferred share", "common_shares_per_preferred_share", "ratio"),
+    Column("facts", "facts"),
+)
 
 
 # ----------------------------------------------------------------------------- the main job
