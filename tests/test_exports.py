@@ -23,6 +23,7 @@ TABULAR: dict[str, list[str]] = {
     "waterfall": ["waterfall", "--proceeds", "90000000", "--on", "2002-06-30", "--ledger", EXAMPLE],
     "calendar": ["calendar", "--from", "2001-01-01", "--to", "2001-12-31", "--ledger", EXAMPLE],
     "votes": ["votes", "--as-of", "2002-06-30", "--ledger", EXAMPLE],
+    "interpretations": ["interpretations"],
     "certificate-adjustment": ["certificate", "adjustment", "--as-of", "2002-12-31", "--ledger", EXAMPLE],
     "convert": [
         "convert",
@@ -104,3 +105,8 @@ def test_sheet_names_drop_the_characters_excel_refuses() -> None:
     assert sheet_name("a[b]c*d?e/f\\g") == "a-b-c-d-e-f-g"
     assert sheet_name("'' ") == "prefstack"
     assert len(sheet_name("x" * 100)) == 31
+
+
+def test_schedule_explain_refuses_a_tabular_format(cli: Any) -> None:
+    result = cli("schedule", "F", "--explain", "--format", "csv", ok=False)
+    assert result.returncode == 2 and "--explain writes a tree: give --format table or json" in result.stderr

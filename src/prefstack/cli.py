@@ -125,6 +125,8 @@ def schedule(
         for warning in result.warnings:
             print(f"warning: {warning}", file=sys.stderr)
         explained = _pick_row(result.rows, row).explain()
+        if format in (Format.csv, Format.xlsx):
+            raise InputError("--format", "output format", "--explain writes a tree: give --format table or json")
         if format is Format.json:
             print(to_json(explained.to_dict()))
         else:
@@ -188,21 +190,37 @@ def _pick_row(rows: tuple[ScheduleRow, ...], wanted: str | None) -> ScheduleRow:
 
 @app.command()
 def interpretations(
-    format: Annotated[Format, typer.Option("--format", help="table or json")] = Format.table,
+    format: Annotated[Format, typer.Option("--format", help="table, json, csv or xlsx")] = Format.table,
+    out: Annotated[str | None, typer.Option("--out", help="With --format xlsx: the workbook (FILE.xlsx)")] = None,
 ) -> None:
     """Every point the certificates leave open, with the reading prefstack takes."""
     entries = sorted(registry().values(), key=lambda i: i.id)
-    if format is Format.json:
-        print(to_json([i.to_dict() for i in entries]))
+    if format is not Format.table:
+        result = [i.to_dict() for i in entries]
+        records = [
+            {**i.to_dict(), "clauses": ", ".join(i.clauses), "alternatives": " | ".join(i.alternatives)}
+            for i in entries
+        ]
+        emit(result, records, INTERPRETATION_COLUMNS, "Interpretations of the certificates", format, out=out)
         return
-    out = console()
+    shown = console()
     for entry in entries:
-        out.print(f"[bold]{entry.id}[/bold]  ({', '.join(entry.clauses)})")
-        out.print(f"  question: {entry.question}")
-        out.print(f"  reading:  {entry.reading}")
+        shown.print(f"[bold]{entry.id}[/bold]  ({', '.join(entry.clauses)})")
+        shown.print(f"  question: {entry.question}")
+        shown.print(f"  reading:  {entry.reading}")
         for alternative in entry.alternatives:
-            out.print(f"  not:      {alternative}")
-        out.print(f"  why:      {entry.why}\n")
+            shown.print(f"  not:      {alternative}")
+        shown.print(f"  why:      {entry.why}\n")
+
+
+INTERPRETATION_COLUMNS = (
+    Column("id", "id"),
+    Column("clauses", "clauses"),
+    Column("question", "question"),
+    Column("reading", "reading"),
+    Column("alternatives", "alternatives"),
+    Column("why", "why"),
+)
 
 
 @app.command()
@@ -649,13 +667,6 @@ def _state_on(day_text: str, field: str, clause: str, db: str, ledger: str | Non
 
     day = parse_date(day_text, field, clause)
     return replay(service.load(ledger, db), day)
-
-
-def _emit(data: object, format: Format, text: str) -> None:
-    if format is Format.json:
-        print(to_json(data))
-    else:
-        console().print(text)
 
 
 @app.command()
