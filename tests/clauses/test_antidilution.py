@@ -548,3 +548,41 @@ def test_result_depends_only_on_the_inputs_f_5_d(actions: list[Action]) -> None:
     """F §5(d): the fold is deterministic: the same inputs give an equal state, for F and G."""
     assert run(actions) == run(list(actions))
     assert run(actions, terms=G) == run(tuple(actions), terms=G)
+
+
+@settings(max_examples=100, deadline=None)
+@given(_histories(), st.lists(st.integers(min_value=0, max_value=12), min_size=1, max_size=8))
+def test_the_incremental_fold_equals_the_whole_fold_on_every_prefix_f_5_d(
+    actions: list[Action], steps: list[int]
+) -> None:
+    """The fold a replay continues as actions are appended (IncrementalFold) gives exactly the state
+    of folding the same actions from the start: for growing prefixes (one action or several at a
+    time), for a shorter prefix asked for afterwards, and for F and G."""
+    from prefstack.clauses.antidilution import IncrementalFold
+
+    for terms in (F, G):
+        fold = IncrementalFold(terms, original_issuance_date=ISSUED, initial_common_outstanding=OUTSTANDING)
+        seen = 0
+        lengths = [*sorted({min(len(actions), sum(steps[: i + 1])) for i in range(len(steps))}), len(actions)]
+        for length in lengths:
+            prefix = actions[:length]
+            assert fold.state_after(prefix) == run(prefix, terms=terms), (terms.series, length)
+            seen = length
+        for length in (seen // 2, 0):
+            assert fold.state_after(actions[:length]) == run(actions[:length], terms=terms)
+        # After answering shorter prefixes it still continues (or restarts) correctly.
+        assert fold.state_after(actions) == run(actions, terms=terms)
+
+
+def test_the_incremental_fold_keeps_nothing_from_a_refused_action_f_5_d() -> None:
+    """A refused action (an Option exercised beyond its shares) leaves the fold as it was: the next
+    question is answered as if the refused list had never been asked about."""
+    from prefstack.clauses.antidilution import IncrementalFold
+
+    fold = IncrementalFold(F, original_issuance_date=ISSUED, initial_common_outstanding=OUTSTANDING)
+    good = [OPT]
+    assert fold.state_after(good) == run(good)
+    with pytest.raises(InputError):
+        fold.state_after([*good, OptionExercise("w", day(2), Fraction(1_000_001))])
+    later = [*good, OptionExercise("w", day(2), Fraction(400_000))]
+    assert fold.state_after(later) == run(later)

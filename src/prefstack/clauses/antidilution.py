@@ -1241,6 +1241,68 @@ def conversion_price_history(
         previous = action.date
     selected = [a for a in actions if as_of is None or a.date <= as_of]
     work = _run(terms, original_issuance_date, initial_common_outstanding, selected, {}, replaying=False)
+    return _state_of(work)
+
+
+class IncrementalFold:
+    """:func:`conversion_price_history` over a list of actions that only grows at its end, folding
+    each action once: the fold is causal (the result after the first ``k`` actions never depends on
+    later ones; a §5(d)(iii)(B) readjustment re-runs only the actions before it), so the work done
+    for a prefix is kept and continued. A ledger replay asks for the Conversion Price after every
+    conversion; re-folding from the start each time made replay quadratic in the number of actions.
+
+    :meth:`state_after` gives exactly what :func:`conversion_price_history` gives for the same
+    arguments (a test checks it on every prefix); asked for a shorter prefix than it has folded, it
+    folds that prefix from the start.
+    """
+
+    def __init__(
+        self, terms: SeriesTerms, *, original_issuance_date: dt.date, initial_common_outstanding: Fraction
+    ) -> None:
+        _fraction(initial_common_outstanding, "initial_common_outstanding", for_series(terms.series, "§5(d)"))
+        self._terms = terms
+        self._original_issuance_date = original_issuance_date
+        self._initial = initial_common_outstanding
+        self._work: _Work | None = None
+        self._count = 0
+        self._last: Action | None = None
+        """The last action folded: a list that extends the folded one holds it at ``_count - 1``."""
+
+    def state_after(self, actions: Sequence[Action]) -> ConversionPriceState:
+        """The §5 state after ``actions`` (in date order). A list holding the last action folded at
+        the same position is taken to extend the folded list (the caller's list only grows at its
+        end) and only its new actions are folded; any other list is folded apart or from the start."""
+        work, count = self._work, self._count
+        extends = work is not None and len(actions) >= count and (count == 0 or actions[count - 1] is self._last)
+        if not extends:
+            if work is not None and len(actions) < count:  # an earlier prefix: keep the longer fold
+                return conversion_price_history(
+                    self._terms,
+                    original_issuance_date=self._original_issuance_date,
+                    initial_common_outstanding=self._initial,
+                    actions=actions,
+                )
+            work, count = None, 0
+        clause = for_series(self._terms.series, "§5(d)")
+        previous = self._last.date if count and self._last is not None else None
+        for action in actions[count:]:
+            if previous is not None and action.date < previous:
+                raise InputError(
+                    "actions", clause, f"actions must be in date order: {action.date} comes after {previous}"
+                )
+            previous = action.date
+        if work is None:
+            work = _run(self._terms, self._original_issuance_date, self._initial, [], {}, replaying=False)
+        self._work, self._count, self._last = None, 0, None  # a fold that fails part-way is not kept
+        for index in range(count, len(actions)):
+            _apply(work, actions, index, self._initial, False)
+        self._work, self._count = work, len(actions)
+        self._last = actions[-1] if actions else None
+        return _state_of(work)
+
+
+def _state_of(work: _Work) -> ConversionPriceState:
+    terms = work.terms
     counted = set(work.usage) | set(_CAPS)
     usage = {
         purpose: BasketUsage(purpose, work.usage.get(purpose, Fraction(0)), work.cap(purpose))

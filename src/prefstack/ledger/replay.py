@@ -280,7 +280,7 @@ class SeriesState(_Sealable):
 class LedgerState(_Sealable):
     """Everything the ledger says, as of one date. Sealed by :func:`replay`: read-only from then on."""
 
-    _CACHES = frozenset({"section5_cache"})
+    _CACHES = frozenset({"section5_cache", "section5_folds"})
 
     as_of: dt.date
     series: dict[str, SeriesState]
@@ -295,6 +295,8 @@ class LedgerState(_Sealable):
     consents: list[ev.SeriesConsent] = field(default_factory=list)
     section5_actions: list[ad.Action] = field(default_factory=list)
     section5_cache: dict[tuple[str, dt.date, int], ad.ConversionPriceState] = field(default_factory=dict)
+    section5_folds: dict[tuple[str, dt.date, int], ad.IncrementalFold] = field(default_factory=dict)
+    """The §5 fold of each series, continued as actions are appended (see :class:`IncrementalFold`)."""
     notices: list[ev.NoticeSent] = field(default_factory=list)
     deposits: list[ev.RedemptionDeposit] = field(default_factory=list)
     liquidation_fixed_for: dt.date | None = None

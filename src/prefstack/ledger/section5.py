@@ -185,12 +185,17 @@ def conversion_price_state(state: LedgerState, series: str, as_of: dt.date | Non
     # A series not yet issued by ``day``: every action so far precedes its Original Issuance
     # Date, so its price is the initial one (AD-ORIGINAL-ISSUANCE-DATE).
     issued_on = s.original_issuance_date if s.original_issuance_date is not None else day
-    result = ad.conversion_price_history(
-        s.terms,
-        original_issuance_date=issued_on,
-        initial_common_outstanding=Fraction(opening or 0),
-        actions=[a for a in state.section5_actions if a.date <= day],
-        as_of=day,
-    )
+    fold_key = (series, issued_on, opening or 0)
+    fold = state.section5_folds.get(fold_key)
+    if fold is None:
+        fold = ad.IncrementalFold(
+            s.terms, original_issuance_date=issued_on, initial_common_outstanding=Fraction(opening or 0)
+        )
+        state.section5_folds[fold_key] = fold
+    # The actions are in date order, so those on or before ``day`` are a prefix of the list.
+    count = len(state.section5_actions)
+    while count and state.section5_actions[count - 1].date > day:
+        count -= 1
+    result = fold.state_after(state.section5_actions[:count])
     state.section5_cache[key] = result
     return result
