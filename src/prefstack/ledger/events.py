@@ -50,6 +50,11 @@ def _name(value: object) -> str:
     return value
 
 
+def checked_name(value: object) -> str:
+    """``value`` if it is a valid name (of a holder, a person or a company); raises ValueError saying why not."""
+    return _name(value)
+
+
 Name = Annotated[str, BeforeValidator(_name), WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 200})]
 
 Series = Literal["F", "G"]
@@ -885,7 +890,7 @@ def ledger_json_schema() -> dict[str, Any]:
         "required": ["format", "events"],
         "properties": {
             "format": {"const": "prefstack-ledger/1"},
-            "company": {"type": "string"},
+            "company": {"type": "string", "minLength": 1, "maxLength": MAX_NAME_LENGTH},
             "description": {"type": "string"},
             "events": {"type": "array", "items": {"$ref": "#/$defs/Event"}},
         },

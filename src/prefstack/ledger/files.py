@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from prefstack.errors import InputError
-from prefstack.ledger.events import LedgerEvent, parse_event
+from prefstack.ledger.events import LedgerEvent, checked_name, parse_event
 from prefstack.ledger.replay import Placed
 
 FORMAT = "prefstack-ledger/1"
@@ -116,6 +116,12 @@ def load_text(text: str, suffix: str, source: str) -> object:
 
 
 def read_ledger_file(path: Path) -> list[Placed]:
+    """The events of the ledger file at ``path``, validated."""
+    return read_ledger_document(path)[0]
+
+
+def read_ledger_document(path: Path) -> tuple[list[Placed], str | None]:
+    """The events of the ledger file at ``path``, validated, and its ``company`` (None if it names none)."""
     try:
         if not path.is_file():
             raise InputError(str(path), "ledger format", "is not a file (a ledger file is YAML or JSON)")
@@ -131,7 +137,15 @@ def read_ledger_file(path: Path) -> list[Placed]:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(str(path), "ledger format", f"is not UTF-8 text (byte {exc.start})") from exc
-    return parse_ledger(load_text(text, path.suffix, str(path)), str(path))
+    data = load_text(text, path.suffix, str(path))
+    placed = parse_ledger(data, str(path))
+    company = data.get("company") if isinstance(data, dict) else None
+    if company is not None:
+        try:
+            company = checked_name(company)
+        except ValueError as exc:
+            raise InputError(f"{path}.company", "ledger format", str(exc)) from exc
+    return placed, company
 
 
 def event_document(event: LedgerEvent, recorded_at: dt.datetime | None) -> dict[str, Any]:

@@ -62,7 +62,8 @@ def load(source: str | None, db: str, known_at: dt.datetime | None = None) -> li
             raise InputError(
                 "--db",
                 "store",
-                f"the ledger's hash chain does not verify ({len(report.problems)} problem(s); first: {first.message}); "
+                f"the ledger's hash chain does not verify ({len(report.problems)} problem(s); "
+                f"first: seq {first.seq} {first.kind}: {first.message}); "
                 "run `prefstack ledger verify`, or pass --allow-unverified to read it anyway",
             )
         return placed_from_store(store.read(known_at=known_at))

@@ -176,6 +176,13 @@ class VerifyReport:
             raise IntegrityProblem(self.problems)
 
 
+class Head(NamedTuple):
+    """The ledger head: how many events were appended, and the hash of the last one."""
+
+    version: int
+    head_hash: str
+
+
 class _Written(NamedTuple):
     """One event as text, the form in which it is stored and hashed."""
 
@@ -496,6 +503,26 @@ class EventStore:
         """The number of events in the ledger."""
         with self._transaction(write=False) as conn:
             return int(conn.execute(sa.select(head_table.c.version).where(head_table.c.id == 1)).scalar_one())
+
+    def head(self) -> Head:
+        """The ledger head: the number of events appended and the hash of the last one
+        (:data:`GENESIS` for an empty ledger)."""
+        with self._transaction(write=False) as conn:
+            row = conn.execute(
+                sa.select(head_table.c.version, head_table.c.head_hash).where(head_table.c.id == 1)
+            ).one()
+        return Head(int(row.version), str(row.head_hash))
+
+    def hash_at(self, seq: int) -> str | None:
+        """The stored hash of the event at ``seq``, or None where no event is stored there.
+
+        The hash is read as stored, not recomputed: compare it with a receipt only after
+        :meth:`verify` found the chain intact."""
+        if isinstance(seq, bool) or not isinstance(seq, int):
+            raise InvalidEvent("seq", f"must be an int, not {type(seq).__name__}")
+        with self._transaction(write=False) as conn:
+            found = conn.execute(sa.select(events_table.c.hash).where(events_table.c.seq == seq)).scalar_one_or_none()
+        return None if found is None else str(found)
 
     def append(self, events: Sequence[NewEvent], *, expected_version: int) -> list[StoredEvent]:
         """Append ``events`` in one transaction, if the ledger is at ``expected_version``.
