@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import decimal
 import hashlib
 import json
 import os
@@ -150,10 +151,6 @@ def _refuse_constant(text: str) -> object:
     raise ValueError(f"{text} is not a JSON number")
 
 
-def _refuse_float(text: str) -> object:
-    raise ValueError(f"{text} is not a whole number")
-
-
 def _no_duplicate_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
     out: dict[str, object] = {}
     for key, value in pairs:
@@ -180,8 +177,8 @@ def _hex(data: dict[str, object], name: str, source: str, digits: int) -> str:
 def _type_name(value: object) -> str:
     return {
         bool: "true/false",
-        int: "a number",
-        float: "a number",
+        int: "a whole number",
+        decimal.Decimal: "a decimal number",
         str: "a string",
         list: "a list",
         dict: "an object",
@@ -255,18 +252,21 @@ def _parse_signature(data: object, source: str) -> Signature:
 
 
 def _read_small(path: Path, limit: int, field: str, clause: str, what: str) -> bytes:
+    """The bytes of a small file, refused (naming ``field``) if it is not a file or over ``limit``
+    bytes; the problem names the file where ``field`` does not."""
+    name = "" if field == str(path) else f"{path} "
     try:
         if not path.is_file():
-            raise InputError(field, clause, f"{path} is not a file ({what})")
+            raise InputError(field, clause, f"{name}is not a file ({what})")
         size = path.stat().st_size
         if size > limit:
-            raise InputError(field, clause, f"{path} has {size:,} bytes; {what} is at most {limit:,}")
+            raise InputError(field, clause, f"{name}has {size:,} bytes; {what} is at most {limit:,}")
         with path.open("rb") as handle:
             raw = handle.read(limit + 1)
     except OSError as exc:
-        raise InputError(field, clause, f"{path} cannot be read: {exc.strerror}") from exc
+        raise InputError(field, clause, f"{name}cannot be read: {exc.strerror}") from exc
     if len(raw) > limit:
-        raise InputError(field, clause, f"{path} has more than {limit:,} bytes; {what} is at most {limit:,}")
+        raise InputError(field, clause, f"{name}has more than {limit:,} bytes; {what} is at most {limit:,}")
     return raw
 
 
@@ -280,7 +280,7 @@ def read_receipt(path: Path) -> Receipt:
         raise InputError(source, CLAUSE, f"is not UTF-8 text (byte {exc.start})") from exc
     try:
         data = json.loads(
-            text, object_pairs_hook=_no_duplicate_keys, parse_float=_refuse_float, parse_constant=_refuse_constant
+            text, object_pairs_hook=_no_duplicate_keys, parse_float=decimal.Decimal, parse_constant=_refuse_constant
         )
     except RecursionError as exc:
         raise InputError(source, CLAUSE, "not a receipt: the JSON is nested too deeply") from exc
