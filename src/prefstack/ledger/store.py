@@ -8,7 +8,9 @@ UNIQUE; ``event_id`` a uuid4 hex, unique index), every value kept exactly as tex
 ``YYYY-MM-DD``, instants in UTC with microseconds, the payload as canonical JSON. A single
 row in ``ledger_head`` holds the number of events and the hash of the last one; every append
 moves it in the same transaction, so that removing events from the end of the ledger is
-detected too.
+detected too. Removing them and setting the head back as well leaves a chain that verifies:
+that is caught only by a receipt kept outside the database (:mod:`prefstack.ledger.receipts`,
+checked with :meth:`EventStore.head` and :meth:`EventStore.hash_at`).
 
 Writers. :meth:`EventStore.append` is optimistic: the caller states the version (number of
 events) it based its decision on, and the append fails with :class:`ConcurrencyError`, storing
