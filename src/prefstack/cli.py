@@ -19,7 +19,10 @@ from prefstack.terms import load_terms
 from prefstack.terms.schema import ScheduleAssumption
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from prefstack.ledger.replay import LedgerState
+    from prefstack.ledger.store import EventStore, StoredEvent
 
 
 def _plain_type_names() -> None:
@@ -305,13 +308,50 @@ def schema_terms() -> None:
     print(to_json(terms_json_schema()))
 
 
+ReceiptOption = Annotated[
+    str | None, typer.Option("--receipt", help="Also write the receipt of the append to FILE (JSON)")
+]
+SignKeyOption = Annotated[
+    str | None,
+    typer.Option("--sign-key", help="Sign the receipt with this Ed25519 private key (PEM, from `ledger keygen`)"),
+]
+
+
+class _ReceiptPlan:
+    """What an appending command does with its receipt, checked before anything is appended:
+    where to write it (``--receipt``) and the key that signs it (``--sign-key``)."""
+
+    def __init__(self, receipt: str | None, sign_key: str | None) -> None:
+        from pathlib import Path
+
+        from prefstack.ledger import receipts
+
+        self.path = None if receipt is None else Path(receipt)
+        if self.path is not None:
+            receipts.check_writable(self.path, "--receipt")
+        self.key = None if sign_key is None else receipts.load_private_key(Path(sign_key), "--sign-key")
+
+    def issue(self, store: EventStore, stored: Sequence[StoredEvent], company: str | None) -> None:
+        """Print the receipt of the append that stored ``stored`` (and write it, if asked)."""
+        from prefstack.ledger import receipts
+
+        seq, head_hash = (stored[-1].seq, stored[-1].hash) if stored else store.head()
+        receipt = receipts.issue(seq, head_hash, company=company, sign_key=self.key)
+        print(receipt.line())
+        if self.path is not None:
+            receipts.write_receipt(receipt, self.path, "--receipt")
+
+
 @ledger_app.command("import")
 def ledger_import(
     file: Annotated[str, typer.Argument(help="A ledger file, YAML or JSON")],
     db: DbOption = DEFAULT_DB,
     by: ByOption = None,
+    receipt: ReceiptOption = None,
+    sign_key: SignKeyOption = None,
 ) -> None:
-    """Validate every event of FILE against the stored ledger and append them all, or none."""
+    """Validate every event of FILE against the stored ledger and append them all, or none;
+    print the receipt of the append."""
     from pathlib import Path
 
     from prefstack.ledger import service
@@ -321,6 +361,7 @@ def ledger_import(
     recorded_by = _recorded_by(by)
     read = read_ledger(Path(file))
     validated = False
+    plan = _ReceiptPlan(receipt, sign_key)
     try:
         service.require_store(db)
     except InputError:
@@ -332,6 +373,7 @@ def ledger_import(
             store, read.events, recorded_by=recorded_by, company=read.company, validated_alone=validated
         )
         print(f"imported {len(stored)} events; the ledger now holds {store.version()}")
+        plan.issue(store, stored, store.company())
 
 
 @ledger_app.command("add")
@@ -343,8 +385,10 @@ def ledger_add(
     ] = None,
     db: DbOption = DEFAULT_DB,
     by: ByOption = None,
+    receipt: ReceiptOption = None,
+    sign_key: SignKeyOption = None,
 ) -> None:
-    """Validate one event and append it to the store."""
+    """Validate one event and append it to the store; print the receipt of the append."""
     from prefstack.ledger import service
     from prefstack.ledger.events import parse_event
     from prefstack.ledger.files import load_text
@@ -370,10 +414,12 @@ def ledger_add(
         )
     event = parse_event(data, "--field")
     recorded_by = _recorded_by(by)
+    plan = _ReceiptPlan(receipt, sign_key)
     service.require_store(db)
     with EventStore(db) as store:
         stored = service.append(store, [Placed(event, "new event")], recorded_by=recorded_by)
         print(f"added event #{stored[0].seq} ({kind} on {date}), recorded by {stored[0].recorded_by}")
+        plan.issue(store, stored, store.company())
 
 
 @ledger_app.command("void")
@@ -386,6 +432,8 @@ def ledger_void(
     date: Annotated[str | None, typer.Option(help="The void's date (default: today)")] = None,
     db: DbOption = DEFAULT_DB,
     by: ByOption = None,
+    receipt: ReceiptOption = None,
+    sign_key: SignKeyOption = None,
 ) -> None:
     """Void a stored event, named by its id or its sequence number: it is treated as never recorded
     from now on; nothing is edited in place, and the void records who made it and why."""
@@ -406,11 +454,13 @@ def ledger_void(
     }
     event = parse_event(data, "void")
     recorded_by = _recorded_by(by)
+    plan = _ReceiptPlan(receipt, sign_key)
     service.require_store(db)
     with EventStore(db) as store:
         stored = service.append(store, [Placed(event, "new void")], recorded_by=recorded_by)
         target = event_id if event_id is not None else f"#{seq}"
         print(f"voided event {target} with event #{stored[0].seq}, recorded by {stored[0].recorded_by}")
+        plan.issue(store, stored, store.company())
 
 
 LOG_COLUMNS = (
@@ -508,19 +558,68 @@ def ledger_export(
 
 
 @ledger_app.command("verify")
-def ledger_verify(db: DbOption = DEFAULT_DB) -> None:
-    """Check the hash chain and that every event still applies; exit 1 on any problem."""
-    from prefstack.ledger import service
+def ledger_verify(
+    db: DbOption = DEFAULT_DB,
+    receipt: Annotated[
+        list[str] | None,
+        typer.Option("--receipt", help="A receipt FILE the ledger must still extend, repeatable"),
+    ] = None,
+    public_key: Annotated[
+        str | None,
+        typer.Option("--public-key", help="Each --receipt must be signed by this Ed25519 public key (PEM)"),
+    ] = None,
+) -> None:
+    """Check the hash chain, that every event still applies and that the ledger still extends
+    every --receipt (and, with --public-key, that each is signed by that key); exit 1 on any problem."""
+    from pathlib import Path
+
+    from prefstack.ledger import receipts, service
     from prefstack.ledger.store import EventStore
 
+    given = [(name, receipts.read_receipt(Path(name))) for name in receipt or []]
+    key = None if public_key is None else receipts.load_public_key(Path(public_key), "--public-key")
+    if key is not None and not given:
+        raise InputError("--public-key", receipts.CLAUSE, "checks the signatures of receipts: give --receipt FILE too")
+    service.require_store(db)
     with EventStore(db) as store:
         report = store.verify()
-        if not report.ok:
-            for problem in report.problems:
-                print(f"{problem.kind}: event #{problem.seq}: {problem.message}")
+        for problem in report.problems:
+            print(f"{problem.kind}: event #{problem.seq}: {problem.message}")
+        broken = not report.ok
+        head = store.head()
+        for name, held in given:
+            stored_hash = store.hash_at(held.seq) if held.seq <= head.version else None
+            found = [receipts.extension_problem(held, head.version, stored_hash)]
+            if key is not None:
+                found.insert(0, receipts.signature_problem(held, key, str(public_key)))
+            problems = [p for p in found if p is not None]
+            for p in problems:
+                print(f"receipt {name}: {p}")
+            if not problems:
+                signed = "" if key is None else f", signed by {public_key}"
+                print(f"receipt {name}: the event at seq {held.seq} has the hash the receipt records{signed}")
+            broken = broken or bool(problems)
+        if broken:
             raise typer.Exit(1)
         service.validate(service.placed_from_store(store.read()))
-        print(f"ok: {report.events_checked} events, hash chain intact, every event applies")
+        extended = f", the ledger extends {len(given)} receipt(s)" if given else ""
+        print(f"ok: {report.events_checked} events, hash chain intact, every event applies{extended}")
+
+
+@ledger_app.command("keygen")
+def ledger_keygen(
+    private: Annotated[str, typer.Option("--private", help="Where to write the private key (PEM, mode 0600)")],
+    public: Annotated[str, typer.Option("--public", help="Where to write the public key (PEM)")],
+) -> None:
+    """Make an Ed25519 key pair for signing receipts (--sign-key) and checking them (verify --public-key)."""
+    from pathlib import Path
+
+    from prefstack.ledger import receipts
+
+    key = receipts.generate_keys(Path(private), Path(public))
+    print(f"wrote the private key to {private} (mode 0600: keep it away from the database)")
+    print(f"wrote the public key to {public}")
+    print(f"public key: {receipts.public_key_hex(key)}")
 
 
 # ----------------------------------------------------------------------------- state
@@ -1244,23 +1343,31 @@ ADJUSTMENT_COLUMNS = (
 def run(
     db: DbOption = DEFAULT_DB,
     as_of: Annotated[str, typer.Option(help="Date of the state report")] = "2002-06-30",
+    receipt: ReceiptOption = None,
+    sign_key: SignKeyOption = None,
 ) -> None:
-    """The main job: load the example ledger into the store (if empty), verify it, print the
-    Series F Schedule 1, the Series G schedule and the state of both series."""
+    """The main job: load the example ledger into the store (if empty; the receipt of that append
+    is printed), verify it, print the Series F Schedule 1, the Series G schedule and the state of
+    both series."""
     from importlib import resources
     from pathlib import Path
 
     from prefstack.ledger import service
-    from prefstack.ledger.files import read_ledger_file
+    from prefstack.ledger.files import read_ledger
     from prefstack.ledger.store import EventStore
 
     out = console()
+    plan = _ReceiptPlan(receipt, sign_key)
     _ensure_sqlite_folder(db)
     example = Path(str(resources.files("prefstack.data").joinpath("example_ledger.yaml")))
     with EventStore(db) as store:
         if store.version() == 0:
-            stored = service.append(store, read_ledger_file(example))
+            read = read_ledger(example)
+            stored = service.append(store, read.events, company=read.company)
             out.print(f"Loaded the example ledger into {db}: {len(stored)} events")
+            plan.issue(store, stored, read.company)
+        elif receipt is not None or sign_key is not None:
+            out.print("The store already holds events: nothing was appended, so no receipt was issued")
         report = store.verify()
         if not report.ok:
             raise InputError(

@@ -533,3 +533,20 @@ def test_verify_report_raises_the_problem_on_request(
     with pytest.raises(IntegrityProblem, match="seq 4 edited") as info:
         store.verify().raise_if_broken()
     assert info.value.problems[0].event_id == five[3].event_id
+
+
+def test_head_and_hash_at_read_what_is_stored(store: EventStore, raw: sa.Engine, five: list[StoredEvent]) -> None:
+    """What a receipt is checked against: the head, and the stored hash at a seq (read, not recomputed)."""
+    assert store.head() == (5, five[4].hash)
+    assert [store.hash_at(seq) for seq in (1, 3, 5)] == [five[0].hash, five[2].hash, five[4].hash]
+    assert store.hash_at(6) is None and store.hash_at(0) is None
+    sql(raw, "DELETE FROM ledger_events WHERE seq = 5")
+    sql(raw, "UPDATE ledger_head SET version = 4, head_hash = :h", h=five[3].hash)
+    assert store.verify().ok  # the chain alone cannot tell
+    assert store.head() == (4, five[3].hash) and store.hash_at(5) is None
+    with pytest.raises(InvalidEvent, match="seq"):
+        store.hash_at("5")  # type: ignore[arg-type]
+
+
+def test_an_empty_store_has_the_genesis_head(store: EventStore) -> None:
+    assert store.head() == (0, GENESIS)

@@ -5,7 +5,9 @@
 :mod:`prefstack.ledger.files` reads and writes ledger files (YAML, JSON);
 :mod:`prefstack.ledger.store` keeps events generically on SQLite or PostgreSQL;
 :mod:`prefstack.ledger.hashing` defines the canonical JSON and the hash chain that make
-every change to stored events detectable (:meth:`EventStore.verify`).
+every change to stored events detectable (:meth:`EventStore.verify`);
+:mod:`prefstack.ledger.receipts` anchors the ledger outside the database (receipts of appends,
+optionally signed with Ed25519), for what the chain alone cannot show.
 """
 
 from prefstack.ledger.hashing import (

@@ -61,16 +61,22 @@ def load(source: str | None, db: str, known_at: dt.datetime | None = None) -> li
         return [p for p in placed if known_at is None or p.recorded_at is None or p.recorded_at <= known_at]
     require_store(db)
     with EventStore(db) as store:
-        report = store.verify()
-        if not report.ok and not ALLOW_UNVERIFIED:
-            first = report.problems[0]
-            raise InputError(
-                "--db",
-                "store",
-                f"the ledger's hash chain does not verify ({len(report.problems)} problem(s); first: {first.message}); "
-                "run `prefstack ledger verify`, or pass --allow-unverified to read it anyway",
-            )
+        require_verified(store, allow=ALLOW_UNVERIFIED)
         return placed_from_store(store.read(known_at=known_at))
+
+
+def require_verified(store: EventStore, *, allow: bool) -> None:
+    """Refuse a store whose hash chain does not verify (``allow``: read it anyway, for forensics)."""
+    report = store.verify()
+    if not report.ok and not allow:
+        first = report.problems[0]
+        raise InputError(
+            "--db",
+            "store",
+            f"the ledger's hash chain does not verify ({len(report.problems)} problem(s); "
+            f"first: seq {first.seq} {first.kind}: {first.message}); "
+            "run `prefstack ledger verify`, or pass --allow-unverified to read it anyway",
+        )
 
 
 def company_of(db: str) -> str | None:
@@ -133,11 +139,13 @@ def append(
     and retry, up to ``attempts`` times; only then is the conflict reported.
 
     A void by sequence number in ``new`` names the stored event at that seq (``new`` itself is
-    numbered from the head onwards).
+    numbered from the head onwards). A store whose hash chain does not verify is refused, even
+    with ``--allow-unverified`` (which is for reading only).
 
     ``validated_alone``: the caller has already validated ``new`` by itself (:func:`validate`), so
     an append to an empty ledger need not replay it again; the version check still guarantees
     that the ledger was empty when the events are written."""
+    require_verified(store, allow=False)  # nothing is ever appended to a chain that does not verify
     for attempt in range(1, attempts + 1):
         version = store.version()
         if not (validated_alone and version == 0):

@@ -8,7 +8,9 @@ UNIQUE; ``event_id`` a uuid4 hex, unique index), every value kept exactly as tex
 ``YYYY-MM-DD``, instants in UTC with microseconds, the payload as canonical JSON. A single
 row in ``ledger_head`` holds the number of events and the hash of the last one; every append
 moves it in the same transaction, so that removing events from the end of the ledger is
-detected too.
+detected too. Removing them and setting the head back as well leaves a chain that verifies:
+that is caught only by a receipt kept outside the database (:mod:`prefstack.ledger.receipts`,
+checked with :meth:`EventStore.head` and :meth:`EventStore.hash_at`).
 
 Writers. :meth:`EventStore.append` is optimistic: the caller states the version (number of
 events) it based its decision on, and the append fails with :class:`ConcurrencyError`, storing
@@ -189,6 +191,13 @@ class VerifyReport:
         """Raise :class:`IntegrityProblem` naming the problems, if there are any."""
         if self.problems:
             raise IntegrityProblem(self.problems)
+
+
+class Head(NamedTuple):
+    """The ledger head: how many events were appended, and the hash of the last one."""
+
+    version: int
+    head_hash: str
 
 
 class _Written(NamedTuple):
@@ -560,6 +569,26 @@ class EventStore:
         with self._transaction(write=False) as conn:
             value = conn.execute(sa.select(meta_table.c.value).where(meta_table.c.key == "company")).scalar()
         return None if value is None else str(value)
+
+    def head(self) -> Head:
+        """The ledger head: the number of events appended and the hash of the last one
+        (:data:`GENESIS` for an empty ledger)."""
+        with self._transaction(write=False) as conn:
+            row = conn.execute(
+                sa.select(head_table.c.version, head_table.c.head_hash).where(head_table.c.id == 1)
+            ).one()
+        return Head(int(row.version), str(row.head_hash))
+
+    def hash_at(self, seq: int) -> str | None:
+        """The stored hash of the event at ``seq``, or None where no event is stored there.
+
+        The hash is read as stored, not recomputed: compare it with a receipt only after
+        :meth:`verify` found the chain intact."""
+        if isinstance(seq, bool) or not isinstance(seq, int):
+            raise InvalidEvent("seq", f"must be an int, not {type(seq).__name__}")
+        with self._transaction(write=False) as conn:
+            found = conn.execute(sa.select(events_table.c.hash).where(events_table.c.seq == seq)).scalar_one_or_none()
+        return None if found is None else str(found)
 
     def append(
         self, events: Sequence[NewEvent], *, expected_version: int, company: str | None = None
