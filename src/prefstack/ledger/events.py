@@ -52,6 +52,30 @@ def _name(value: object) -> str:
 
 Name = Annotated[str, BeforeValidator(_name), WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 200})]
 
+MAX_ADDRESS_LINES = 6
+"""The most lines an address may have (a longer one is refused, not cut)."""
+
+
+def _address_line(value: object) -> str:
+    """One line of a postal address: the rules of a name (non-empty, at most 200 characters, no
+    control characters), since it is printed on notices and terminals alike."""
+    if not isinstance(value, str):
+        raise ValueError(f"an address line is text, not {value!r}")
+    if not value.strip():
+        raise ValueError("an address line must not be empty")
+    if len(value) > MAX_NAME_LENGTH:
+        raise ValueError(f"an address line has at most {MAX_NAME_LENGTH} characters, not {len(value):,}")
+    bad = next((c for c in value if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")), None)
+    if bad is not None:
+        raise ValueError(f"an address line must not contain control characters ({bad!r})")
+    return value
+
+
+AddressLine = Annotated[
+    str, BeforeValidator(_address_line), WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 200})
+]
+Address = Annotated[list[AddressLine], Field(min_length=1, max_length=MAX_ADDRESS_LINES)]
+
 Series = Literal["F", "G"]
 DividendForm = Literal["cash", "pik", "common"]
 
@@ -639,6 +663,33 @@ class RedemptionDeposit(_Event):
     depositary_capital_and_surplus: Exact
 
 
+# ----------------------------------------------------------------- the Company's records for notices
+
+
+class CompanyDetails(_Event):
+    """The Company's name and principal office, and the officer who signs its notices, from
+    ``date`` on; a later one replaces it. The certificates have notices given by "the Company"
+    and filed "at its principal office" (F/G §5(k)) but name no officer for them
+    (interpretation NOTICE-SIGNATORY)."""
+
+    kind: Literal["company_details"] = "company_details"
+    name: Name
+    address: Address
+    officer_name: Name
+    officer_title: Name
+
+
+class HolderAddress(_Event):
+    """A holder's address on the records of the Company, from ``date`` on; a later one replaces it.
+    Notices go to holders "at their last addresses as shown on the records of the Company"
+    (F/G §5(k); interpretation NOTICE-ADDRESS). The holder must hold or have held shares of
+    either series by ``date``."""
+
+    kind: Literal["holder_address"] = "holder_address"
+    holder: Name
+    address: Address
+
+
 class EventVoided(_Event):
     """A correction: the event with id ``voids`` is treated as never recorded from now on.
     Nothing in the ledger is edited in place."""
@@ -681,18 +732,22 @@ LedgerEvent = Annotated[
     | Liquidation
     | NoticeSent
     | RedemptionDeposit
+    | CompanyDetails
+    | HolderAddress
     | EventVoided,
     Field(discriminator="kind"),
 ]
 
 KIND_ORDER: dict[str, int] = {
     "void": 0,
+    "company_details": 5,
     "closing_price": 10,
     "registration_statement": 11,
     "common_authorized": 12,
     "common_outstanding": 13,
     "series_consent": 20,
     "preferred_issued": 30,
+    "holder_address": 31,
     "dividend_election": 40,
     "wire_account_notice": 41,
     "dividend_payment": 50,
@@ -850,6 +905,8 @@ def _clause_of(kind: str) -> str:
         "liquidation": "F §3(a)",
         "notice_sent": "F §5(k)",
         "redemption_deposit": "F §6(f)",
+        "company_details": "F §5(k)",
+        "holder_address": "F §5(k)",
         "void": "ledger format",
     }.get(kind, "ledger format")
 
