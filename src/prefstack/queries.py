@@ -387,9 +387,7 @@ def redemption_in_common(state: LedgerState, series: str) -> dict[str, Any]:
     }
 
 
-def proposed_transaction(
-    placed: Sequence[Placed], event: LedgerEvent, as_of: dt.date | None = None
-) -> dict[str, Any]:
+def proposed_transaction(placed: Sequence[Placed], event: LedgerEvent, as_of: dt.date | None = None) -> dict[str, Any]:
     """F/G §6(b) and G §3(d) for a transaction not (yet) in the ledger: the ledger replayed with
     ``event`` added, by the same rules as a recorded one, as of ``as_of`` (default: its date; a
     later day for the 60-day rule of §6(b)(v)(C)); nothing is stored."""
