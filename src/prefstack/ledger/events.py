@@ -747,7 +747,6 @@ KIND_ORDER: dict[str, int] = {
     "common_outstanding": 13,
     "series_consent": 20,
     "preferred_issued": 30,
-    "holder_address": 31,
     "dividend_election": 40,
     "wire_account_notice": 41,
     "dividend_payment": 50,
@@ -774,12 +773,14 @@ KIND_ORDER: dict[str, int] = {
     "liquidation": 110,
     "notice_sent": 120,
     "redemption_deposit": 121,
+    "holder_address": 130,
 }
 """Order of kinds on one date: market facts, then consents (which must come "prior to"
 an issuance, §5(d)(ii)), issues, dividends on the Payment Date, and conversions last
 (deemed made at the close of business, §5(c)(i)), then splits, combinations and
-reclassifications, which take effect at the close of business (§5(e)); interpretation
-LEDGER-SAME-DAY-ORDER."""
+reclassifications, which take effect at the close of business (§5(e)); a holder's address last,
+so that a holder who acquires its shares that day (an issue, a transfer) may be given one;
+interpretation LEDGER-SAME-DAY-ORDER."""
 
 SERIES_G_FIRST = {"dividend_payment": 48, "arrears_paid": 49}
 """On one date, Series G's dividends come before any Parity Security's, so that a parity
