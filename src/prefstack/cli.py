@@ -975,7 +975,8 @@ def _write_batch(docs: list[tuple[str, Any]], out: str) -> None:
     written = write_batch(docs, Path(out))
     for path in written:
         print(f"wrote {path}")
-    print(f"{len(docs)} holders, {len(written)} files")
+    files = "1 merged PDF" if out.endswith(".pdf") else f"{len(written)} PDFs"
+    print(f"{len(docs)} holders: {files}")
 
 
 def _one_or_all(holder: str | None, all_holders: bool, clause: str) -> None:

@@ -133,7 +133,9 @@ def _shares(value: float, _position: object) -> str:
     return f"{value:,.0f}"
 
 
-def history_png(data: ChartData) -> bytes:
+def history_png(data: ChartData, caption: bool = True) -> bytes:
+    """The chart as PNG, with its caption under it (``caption=False`` where the page that embeds
+    it prints the caption itself)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -144,7 +146,7 @@ def history_png(data: ChartData) -> bytes:
         return [d for d, _ in points], [v.numerator / v.denominator for _, v in points]  # drawing only
 
     who = data.holder or "all holders"
-    fig, axes = plt.subplots(3, 1, figsize=(7.5, 8.4), sharex=True)
+    fig, axes = plt.subplots(3, 1, figsize=(7.5, 8.4 if caption else 7.8), sharex=True)
     panels = (
         (data.shares, f"Series {data.series} shares held by {who} (PIK included)", "shares", _shares, True),
         (data.value, f"Series {data.series} liquidation value ($1,000 + accrued and unpaid)", "US$", _dollars, False),
@@ -162,8 +164,9 @@ def history_png(data: ChartData) -> bytes:
         ax.tick_params(labelsize=8)
         ax.grid(alpha=0.3)
     fig.autofmt_xdate()
-    fig.tight_layout(rect=(0, 0.07, 1, 1))
-    fig.text(0.02, 0.01, textwrap.fill(data.caption, 120), fontsize=7.5, va="bottom", ha="left", style="italic")
+    fig.tight_layout(rect=(0, 0.07 if caption else 0, 1, 1))
+    if caption:
+        fig.text(0.02, 0.01, textwrap.fill(data.caption, 120), fontsize=7.5, va="bottom", ha="left", style="italic")
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=110)
     plt.close(fig)

@@ -291,7 +291,8 @@ def redemption_notice(
             continue
         accrued = _fr(holding_accrued_unpaid(s, h, redemption_date))
         price = s.terms.original_issue_price.value + accrued / h.shares
-        exact.append(f"{name}: {display(h.shares)} shares (exact)")
+        if h.shares.denominator != 1:
+            exact.append(f"{name}: {display(h.shares)} shares (exact)")
         rows.append(
             (
                 name,
@@ -407,6 +408,7 @@ def history_document(
         )
     data = chart_data(placed, series, start, end, holder)
     png = history_png(data)
+    embedded = history_png(data, caption=False)
     doc = Document(
         title=f"Series {series}: shares, liquidation value and Conversion Price",
         subtitle=f"{start} to {end}",
@@ -418,7 +420,7 @@ def history_document(
             "Shares and the Conversion Price change only on the dates of ledger events and are drawn as steps "
             "on those dates."
         ],
-        images=[Image(f"Series {series} history", as_base64(png))],
+        images=[Image(f"Series {series} history", as_base64(embedded))],
         caption=data.caption,
         basis=[f"{data.events} ledger events up to {end}"],
         interpretations=list(_ALWAYS),
