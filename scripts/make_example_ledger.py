@@ -47,6 +47,30 @@ def build() -> dict[str, object]:
         add("closing_price", day, price=f"{cents // 100}.{cents % 100:02d}", note="illustrative")
     add("preferred_issued", D(2000, 6, 15), series="G", holder="3Com Corporation", shares="20000", id="g-issue")
     add("preferred_issued", D(2000, 8, 2), series="F", holder="Microsoft Corporation", shares="40000", id="f-issue")
+    # The Company's details and the holders' addresses that documents print (F/G §5(k)). Illustrative.
+    add(
+        "company_details",
+        D(2000, 6, 1),
+        name="CAIS Internet, Inc.",
+        address=["1255 22nd Street, N.W., Fourth Floor", "Washington, D.C. 20037"],
+        officer_name="Michael G. Plantamura",
+        officer_title="Secretary",
+        note="illustrative: the principal office in 2000; the Secretary, who attests the certificates, signs notices",
+    )
+    add(
+        "holder_address",
+        D(2000, 6, 15),
+        holder="3Com Corporation",
+        address=["5400 Bayfront Plaza", "Santa Clara, California 95052"],
+        note="illustrative",
+    )
+    add(
+        "holder_address",
+        D(2000, 8, 2),
+        holder="Microsoft Corporation",
+        address=["One Microsoft Way", "Redmond, Washington 98052-6399"],
+        note="illustrative",
+    )
     add("registration_statement", D(2000, 10, 2), effective=True, note="illustrative resale registration")
     # Series F: PIK by default (F §2(d)); one quarter in cash, one in Common Stock (F §2(b)).
     add(
@@ -97,7 +121,7 @@ def build() -> dict[str, object]:
         "description": (
             "Example ledger. The Series F and G issues follow the certificates; common stock outstanding, "
             "closing prices, elections, the unpaid 2001-12-15 quarter, the conversion, the 2002 private placement "
-            "and split are illustrative."
+            "and split, the Company's office and signing officer and the holders' addresses are illustrative."
         ),
         "events": events,
     }

@@ -57,5 +57,16 @@ def test_every_tour_command_runs_as_written(tmp_path: Path) -> None:
         if done.returncode != 0 or "Traceback" in done.stderr:
             failures.append(f"{line}\n  exit {done.returncode}: {done.stderr.strip()[-500:]}")
     assert not failures, "README tour lines that fail:\n" + "\n".join(failures)
-    for written in ("state.xlsx", "deadlines.ics", "d.pdf", "adjustment.pdf", "conversion.pdf", "r.pdf", "n.pdf"):
+    for written in (
+        "state.xlsx",
+        "deadlines.ics",
+        "d.pdf",
+        "adjustment.pdf",
+        "adjustments.pdf",
+        "conversion.pdf",
+        "r.pdf",
+        "r.png",
+        "n.pdf",
+    ):
         assert (tmp_path / written).stat().st_size > 0, written
+    assert [p.name for p in (tmp_path / "statements").iterdir()] == ["microsoft-corporation.pdf"]

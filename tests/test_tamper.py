@@ -1,10 +1,10 @@
 """Tampering done directly in the database with SQL, on SQLite and PostgreSQL, against the command line.
 
-The store holds the bundled example (551 events, imported with a signed receipt of seq 551) and
-one closing price added after it (seq 552, with a signed receipt). Each tamper is caught:
+The store holds the bundled example (554 events, imported with a signed receipt of seq 554) and
+one closing price added after it (seq 555, with a signed receipt). Each tamper is caught:
 ``ledger verify`` exits 1 naming the problem and the seq, every command that reads the store
 refuses with exit 2, ``--allow-unverified`` answers anyway; cutting the last event and rewinding
-the head, which leaves a chain that verifies, is caught by the receipt of seq 552; a chain
+the head, which leaves a chain that verifies, is caught by the receipt of seq 555; a chain
 re-hashed after an edit is caught by a receipt, and a receipt forged to match it by its signature.
 
 The commands run in this process (``prefstack.cli.main`` with its arguments), which is what the
@@ -34,7 +34,7 @@ EXAMPLE = str(resources.files("prefstack.data").joinpath("example_ledger.yaml"))
 COMPANY = "CAIS Internet, Inc."
 REFUSED = "the ledger's hash chain does not verify"
 F_ISSUE = 524  # the seq of the Series F issue of 40,000 shares in the example
-CONVERSION = 547  # the seq of the 2002-01-10 conversion
+CONVERSION = 550  # the seq of the 2002-01-10 conversion
 
 
 @dataclass
@@ -135,8 +135,8 @@ def change_effective_date(store: Store) -> None:
 
 
 def cut_last_row_and_rewind_head(store: Store) -> None:
-    store.sql("DELETE FROM ledger_events WHERE seq = 552")
-    store.sql("UPDATE ledger_head SET version = 551, head_hash = :h WHERE id = 1", h=store.hash_at(551))
+    store.sql("DELETE FROM ledger_events WHERE seq = 555")
+    store.sql("UPDATE ledger_head SET version = 554, head_hash = :h WHERE id = 1", h=store.hash_at(554))
 
 
 def event_id(store: Store, seq: int) -> str:
@@ -171,7 +171,7 @@ CASES = {
         change_effective_date,
         "edited",
         CONVERSION,
-        lambda ids: f"event {ids[CONVERSION]} (seq 547) does not match its hash: its stored values were changed",
+        lambda ids: f"event {ids[CONVERSION]} (seq 550) does not match its hash: its stored values were changed",
     ),
 }
 
@@ -204,25 +204,25 @@ def test_verify_names_each_tamper_and_reading_commands_refuse(store: Store, pref
 def test_cutting_the_last_event_and_rewinding_the_head_is_caught_by_a_receipt(
     store: Store, prefstack: Prefstack
 ) -> None:
-    """The chain alone cannot tell: 551 intact events with a head that says 551. The receipt of
-    the append of seq 552 can."""
+    """The chain alone cannot tell: 554 intact events with a head that says 554. The receipt of
+    the append of seq 555 can."""
     cut_last_row_and_rewind_head(store)
     plain = prefstack("ledger", "verify", "--db", store.url)
-    assert plain.code == 0 and plain.out == "ok: 551 events, hash chain intact, every event applies\n"
+    assert plain.code == 0 and plain.out == "ok: 554 events, hash chain intact, every event applies\n"
 
     r551, r552 = store.path("r551.json"), store.path("r552.json")
     caught = prefstack("ledger", "verify", "--db", store.url, "--receipt", r551, "--receipt", r552)
     assert caught.code == 1
     assert caught.out.splitlines() == [
-        f"receipt {r551}: the event at seq 551 has the hash the receipt records",
-        f"receipt {r552}: the ledger holds 551 events, the receipt of seq 552 was given: "
+        f"receipt {r551}: the event at seq 554 has the hash the receipt records",
+        f"receipt {r552}: the ledger holds 554 events, the receipt of seq 555 was given: "
         "events were removed and the head rewound",
     ]
     older = prefstack("ledger", "verify", "--db", store.url, "--receipt", r551, "--public-key", store.path("key.pub"))
     assert older.code == 0
     assert older.out.splitlines() == [
-        f"receipt {r551}: the event at seq 551 has the hash the receipt records, signed by {store.path('key.pub')}",
-        "ok: 551 events, hash chain intact, every event applies, the ledger extends 1 receipt(s)",
+        f"receipt {r551}: the event at seq 554 has the hash the receipt records, signed by {store.path('key.pub')}",
+        "ok: 554 events, hash chain intact, every event applies, the ledger extends 1 receipt(s)",
     ]
 
 
@@ -244,22 +244,22 @@ def _rehash_from(store: Store, first: int) -> None:
 
 def test_a_chain_rehashed_after_an_edit_is_caught_by_the_signed_receipt(store: Store, prefstack: Prefstack) -> None:
     r551, public = store.path("r551.json"), store.path("key.pub")
-    old_551 = store.hash_at(551)
+    old_551 = store.hash_at(554)
     edit_share_count(store)
     _rehash_from(store, F_ISSUE)
-    new_551 = store.hash_at(551)
+    new_551 = store.hash_at(554)
     assert new_551 != old_551
 
     plain = prefstack("ledger", "verify", "--db", store.url)
-    assert plain.code == 0 and plain.out == "ok: 552 events, hash chain intact, every event applies\n"
+    assert plain.code == 0 and plain.out == "ok: 555 events, hash chain intact, every event applies\n"
     answers = prefstack("state", "--as-of", "2000-08-02", "--db", store.url, "--format", "json")
     assert answers.code == 0  # the chain verifies: only a receipt tells
 
     caught = prefstack("ledger", "verify", "--db", store.url, "--receipt", r551, "--public-key", public)
     assert caught.code == 1
     assert caught.out.splitlines() == [
-        f"receipt {r551}: the event at seq 551 has the hash {new_551}, the receipt records {old_551}: "
-        "the ledger was rewritten (events changed and re-hashed) at or before seq 551"
+        f"receipt {r551}: the event at seq 554 has the hash {new_551}, the receipt records {old_551}: "
+        "the ledger was rewritten (events changed and re-hashed) at or before seq 554"
     ]
 
     # The receipt file rewritten to match the forged chain: its signature no longer verifies.
@@ -395,10 +395,10 @@ def test_appends_print_and_write_their_receipts(store: Store, prefstack: Prefsta
     public = Path(store.path("key.pub"))
     assert list(r551) == ["format", "company", "seq", "head_hash", "recorded_at", "signature"]
     assert r551["format"] == "prefstack-receipt/1"
-    assert (r551["company"], r551["seq"], r551["head_hash"]) == (COMPANY, 551, store.hash_at(551))
+    assert (r551["company"], r551["seq"], r551["head_hash"]) == (COMPANY, 554, store.hash_at(554))
     assert r552["company"] == COMPANY  # the store keeps the company of the file it was loaded from
-    assert (r552["seq"], r552["head_hash"]) == (552, store.hash_at(552))
-    assert store.sql("SELECT version, head_hash FROM ledger_head") == [(552, store.hash_at(552))]
+    assert (r552["seq"], r552["head_hash"]) == (555, store.hash_at(555))
+    assert store.sql("SELECT version, head_hash FROM ledger_head") == [(555, store.hash_at(555))]
     for receipt in (r551, r552):
         moment = dt.datetime.fromisoformat(receipt["recorded_at"])
         assert moment.utcoffset() == dt.timedelta(0)
@@ -415,8 +415,8 @@ def test_appends_print_and_write_their_receipts(store: Store, prefstack: Prefsta
     )  # fmt: skip
     r553 = json.loads(Path(store.path("r553.json")).read_text())
     assert added.out.splitlines() == [
-        "added event #553 (closing_price on 2002-07-02), recorded by Transfer Desk",
-        f'receipt: company="{COMPANY}" seq=553 head_hash={store.hash_at(553)} recorded_at={r553["recorded_at"]} '
+        "added event #556 (closing_price on 2002-07-02), recorded by Transfer Desk",
+        f'receipt: company="{COMPANY}" seq=556 head_hash={store.hash_at(556)} recorded_at={r553["recorded_at"]} '
         f"signed=ed25519:{public_hex}",
     ]
     assert r553["signature"]["public_key"] == public_hex
@@ -434,7 +434,7 @@ def test_appends_print_and_write_their_receipts(store: Store, prefstack: Prefsta
     )  # fmt: skip
     assert both.code == 0
     assert both.out.splitlines()[-1] == (
-        "ok: 553 events, hash chain intact, every event applies, the ledger extends 2 receipt(s)"
+        "ok: 556 events, hash chain intact, every event applies, the ledger extends 2 receipt(s)"
     )
 
 
@@ -443,10 +443,10 @@ def test_import_prints_the_company_and_run_issues_a_receipt_once(tmp_path: Path,
     first = prefstack("run", "--db", db, "--receipt", str(tmp_path / "run.json"))
     assert first.code == 0, first.err
     receipt = json.loads((tmp_path / "run.json").read_text())
-    assert (receipt["company"], receipt["seq"]) == (COMPANY, 551)
+    assert (receipt["company"], receipt["seq"]) == (COMPANY, 554)
     line = next(x for x in first.out.splitlines() if x.startswith("receipt: "))
     assert line == (
-        f'receipt: company="{COMPANY}" seq=551 head_hash={receipt["head_hash"]} recorded_at={receipt["recorded_at"]}'
+        f'receipt: company="{COMPANY}" seq=554 head_hash={receipt["head_hash"]} recorded_at={receipt["recorded_at"]}'
     )
     again = prefstack("run", "--db", db, "--receipt", str(tmp_path / "again.json"))
     assert again.code == 0

@@ -1162,9 +1162,21 @@ CALENDAR_COLUMNS = (
 )
 
 
-document_app = typer.Typer(no_args_is_help=True, help="Documents rendered to HTML or PDF (--out FILE.pdf).")
+document_app = typer.Typer(
+    no_args_is_help=True,
+    help="Documents rendered to HTML, PDF or PNG (--out FILE.pdf); --all-holders: one per holder.",
+)
 app.add_typer(document_app, name="document")
-OutOption = Annotated[str, typer.Option("--out", help="FILE.pdf or FILE.html")]
+OutOption = Annotated[
+    str,
+    typer.Option(
+        "--out",
+        help="FILE.pdf, FILE.html or FILE.png; with --all-holders a folder (one PDF per holder) or FILE.pdf (merged)",
+    ),
+]
+AllHoldersOption = Annotated[
+    bool, typer.Option("--all-holders", help="One document per holder of the series (see --out)")
+]
 
 
 def _write_document(doc: object, out: str) -> None:
@@ -1177,11 +1189,29 @@ def _write_document(doc: object, out: str) -> None:
     print(f"wrote {written}")
 
 
+def _write_batch(docs: list[tuple[str, Any]], out: str) -> None:
+    from pathlib import Path
+
+    from prefstack.documents import write_batch
+
+    written = write_batch(docs, Path(out))
+    for path in written:
+        print(f"wrote {path}")
+    files = "1 merged PDF" if out.endswith(".pdf") else f"{len(written)} PDFs"
+    print(f"{len(docs)} holders: {files}")
+
+
+def _one_or_all(holder: str | None, all_holders: bool, clause: str) -> None:
+    if all_holders and holder is not None:
+        raise InputError("--all-holders", clause, "give --holder or --all-holders, not both")
+
+
 @document_app.command("dividend-statement")
 def document_dividend_statement(
-    holder: Annotated[str, typer.Option(help="The holder")],
     payment_date: Annotated[str, typer.Option(help="The Payment Date")],
     out: OutOption,
+    holder: Annotated[str | None, typer.Option(help="The holder (or --all-holders)")] = None,
+    all_holders: AllHoldersOption = False,
     series: Annotated[str, typer.Option(help="F")] = "F",
     db: DbOption = DEFAULT_DB,
     ledger: LedgerOption = None,
@@ -1189,26 +1219,44 @@ def document_dividend_statement(
     """F §2: the form, shares, cash and Common Stock (priced over 25 trading days) of a dividend."""
     from prefstack.documents.kinds import dividend_statement
 
+    name = _series(series)
+    _one_or_all(holder, all_holders, f"{name} §2(a)")
     day = parse_date(payment_date, "--payment-date", "F §2(a)")
     state = _state_on(payment_date, "--payment-date", "F §2(a)", db, ledger)
-    _write_document(dividend_statement(state, _series(series), holder, day), out)
+    if all_holders:
+        paid = sorted({r.holder for r in state.series[name].payments.get(day, [])})
+        if not paid:
+            raise InputError("--payment-date", f"{name} §2(a)", f"no Series {name} dividend was paid on {day}")
+        _write_batch([(h, dividend_statement(state, name, h, day)) for h in paid], out)
+        return
+    if holder is None:
+        raise InputError("--holder", f"{name} §2(a)", "give --holder or --all-holders")
+    _write_document(dividend_statement(state, name, holder, day), out)
 
 
 @document_app.command("certificate-of-adjustment")
 def document_certificate_of_adjustment(
     series: Annotated[str, typer.Option(help="F or G")],
-    as_of: Annotated[str, typer.Option(help="The latest adjustment up to this date")],
+    as_of: Annotated[str, typer.Option(help="The latest adjustment up to this date (the date of the certificate)")],
     out: OutOption,
     date: Annotated[str | None, typer.Option(help="A specific adjustment's date")] = None,
+    holder: Annotated[str | None, typer.Option(help="A holder's copy (default: to all the holders)")] = None,
+    all_holders: AllHoldersOption = False,
     db: DbOption = DEFAULT_DB,
     ledger: LedgerOption = None,
 ) -> None:
     """F/G §5(j): the adjustment, the facts it rests on, and what a conversion now gives."""
-    from prefstack.documents.kinds import certificate_of_adjustment
+    from prefstack.documents.kinds import certificate_of_adjustment, holders_of
 
+    name = _series(series)
+    _one_or_all(holder, all_holders, f"{name} §5(j)")
     state = _state_on(as_of, "--as-of", "F §5(j)", db, ledger)
     chosen = parse_date(date, "--date", "F §5(j)") if date else None
-    _write_document(certificate_of_adjustment(state, _series(series), chosen), out)
+    if all_holders:
+        docs = [(h, certificate_of_adjustment(state, name, chosen, h)) for h in holders_of(state, name)]
+        _write_batch(docs, out)
+        return
+    _write_document(certificate_of_adjustment(state, name, chosen, holder), out)
 
 
 @document_app.command("conversion-statement")
@@ -1222,7 +1270,8 @@ def document_conversion_statement(
     db: DbOption = DEFAULT_DB,
     ledger: LedgerOption = None,
 ) -> None:
-    """F/G §5(a)-(c): common shares, cash for the fraction and the dividend settlement."""
+    """F/G §5(a)-(c): common shares, cash for the fraction and the dividend settlement (one holder's
+    conversion of the shares it chose: there is no --all-holders)."""
     from prefstack.documents.kinds import conversion_statement
 
     name = _series(series)
@@ -1239,33 +1288,67 @@ def document_redemption_notice(
     redemption_date: Annotated[str, typer.Option(help="The Redemption Date")],
     place: Annotated[str, typer.Option(help="Where payment may be obtained (§6(e))")],
     out: OutOption,
+    dated: Annotated[
+        str | None, typer.Option(help="Date of the notice, 20 to 60 days before (default: the last such day)")
+    ] = None,
+    holder: Annotated[str | None, typer.Option(help="A holder's notice (default: to all the holders)")] = None,
+    all_holders: AllHoldersOption = False,
     db: DbOption = DEFAULT_DB,
     ledger: LedgerOption = None,
 ) -> None:
     """F §6(e) / G §6(d): shares to be redeemed from each holder, date, price and place."""
-    from prefstack.documents.kinds import redemption_notice
+    from prefstack.clauses.redemption import redemption_notice_window
+    from prefstack.documents.kinds import holders_of, redemption_notice
+    from prefstack.terms import load_terms
 
     name = _series(series)
+    clause = "F §6(e)" if name == "F" else "G §6(d)"
+    _one_or_all(holder, all_holders, clause)
     day = parse_date(redemption_date, "--redemption-date", f"{name} §6(a)")
+    latest = redemption_notice_window(load_terms(name), day).latest.value
+    assert isinstance(latest, dt.date)
+    notice_day = parse_date(dated, "--dated", clause) if dated is not None else latest
     state = _state_on(redemption_date, "--redemption-date", f"{name} §6(a)", db, ledger)
-    _write_document(redemption_notice(state, name, day, place), out)
+    on_notice = _state_on(notice_day.isoformat(), "--dated", clause, db, ledger)
+    if all_holders:
+        docs = [(h, redemption_notice(state, name, day, place, on_notice, h)) for h in holders_of(state, name)]
+        _write_batch(docs, out)
+        return
+    _write_document(redemption_notice(state, name, day, place, on_notice, holder), out)
 
 
 @document_app.command("record-date-notice")
 def document_record_date_notice(
     event: Annotated[str, typer.Option(help="The id of the split, dividend, distribution, reclassification...")],
     out: OutOption,
+    dated: Annotated[
+        str | None, typer.Option(help="Date of the notice (default: the last day it may be given)")
+    ] = None,
+    holder: Annotated[str | None, typer.Option(help="A holder's notice (default: to all the holders)")] = None,
+    all_holders: AllHoldersOption = False,
     db: DbOption = DEFAULT_DB,
     ledger: LedgerOption = None,
 ) -> None:
     """F/G §5(k): notice of a record date or of an effective date."""
-    from prefstack.documents.kinds import record_date_notice
+    from prefstack.documents.kinds import holders_of, record_date_deadline, record_date_event, record_date_notice
     from prefstack.ledger import service
     from prefstack.ledger.replay import replay
 
+    _one_or_all(holder, all_holders, "F §5(k)")
     placed = service.load(ledger, db)
     last = max(p.effective_date for p in placed)
-    _write_document(record_date_notice(replay(placed, last), placed, event), out)
+    state = replay(placed, last)
+    notice_day = (
+        parse_date(dated, "--dated", "F §5(k)")
+        if dated is not None
+        else record_date_deadline(state, record_date_event(placed, event))
+    )
+    on_notice = replay(placed, notice_day)
+    if all_holders:
+        everyone = sorted({*holders_of(on_notice, "F"), *holders_of(on_notice, "G")})
+        _write_batch([(h, record_date_notice(state, placed, event, on_notice, h)) for h in everyone], out)
+        return
+    _write_document(record_date_notice(state, placed, event, on_notice, holder), out)
 
 
 @document_app.command("history")
@@ -1273,19 +1356,34 @@ def document_history(
     series: Annotated[str, typer.Option(help="F or G")],
     start: Annotated[str, typer.Option("--from", help="First date")],
     end: Annotated[str, typer.Option("--to", help="Last date")],
-    out: Annotated[str, typer.Option("--out", help="FILE.png, FILE.pdf or FILE.html")],
+    out: Annotated[
+        str, typer.Option("--out", help="FILE.png (the chart), FILE.pdf or FILE.html; with --all-holders a folder")
+    ],
+    holder: Annotated[str | None, typer.Option(help="One holder's shares and value (default: all holders)")] = None,
+    all_holders: AllHoldersOption = False,
     db: DbOption = DEFAULT_DB,
     ledger: LedgerOption = None,
 ) -> None:
-    """Charts: PIK share count, liquidation value and Conversion Price over time."""
+    """Charts: PIK share count, liquidation value and Conversion Price over time, stepping on the
+    dates of the ledger events that changed them."""
     from pathlib import Path
 
-    from prefstack.documents.kinds import history_document
+    from prefstack.documents.kinds import history_document, holders_of
     from prefstack.ledger import service
+    from prefstack.ledger.replay import replay
 
+    name = _series(series)
+    _one_or_all(holder, all_holders, f"{name} §2(a)")
     first = parse_date(start, "--from", "F §2(b)")
     last = parse_date(end, "--to", "F §2(b)")
-    doc, png = history_document(service.load(ledger, db), _series(series), first, last)
+    if last < first:
+        raise InputError("--to", "F §2(b)", f"{last} is before --from {first}")
+    placed = service.load(ledger, db)
+    if all_holders:
+        holders = holders_of(replay(placed, last), name)
+        _write_batch([(h, history_document(placed, name, first, last, h)[0]) for h in holders], out)
+        return
+    doc, png = history_document(placed, name, first, last, holder)
     if out.endswith(".png"):
         Path(out).write_bytes(png)
         print(f"wrote {out}")

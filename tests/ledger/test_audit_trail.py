@@ -14,8 +14,8 @@ import pytest
 import yaml
 
 EXAMPLE = str(resources.files("prefstack.data").joinpath("example_ledger.yaml"))
-CONVERSION_SEQ = 547  # the example's conversion of 1,000 Series F shares, recorded without an id
-EXAMPLE_EVENTS = 551
+CONVERSION_SEQ = 550  # the example's conversion of 1,000 Series F shares, recorded without an id
+EXAMPLE_EVENTS = 554
 
 
 def _state(cli: Any, *args: str) -> dict[str, Any]:
@@ -41,7 +41,7 @@ def _events(db: str) -> list[tuple[Any, ...]]:
 
 
 def test_an_event_without_an_id_is_voided_by_its_sequence_number(cli: Any, store: str, tmp_path: Path) -> None:
-    """Voiding #547 gives exactly the state of the ledger without it, and the log says who and why."""
+    """Voiding #550 gives exactly the state of the ledger without it, and the log says who and why."""
     before = _state(cli, "--db", store)
     out = cli(
         "ledger", "void", "--seq", str(CONVERSION_SEQ), "--reason", "entered twice", "--date", "2002-07-20",
@@ -75,10 +75,10 @@ def test_an_event_without_an_id_is_voided_by_its_sequence_number(cli: Any, store
     assert sum(r["voided"] for r in log["events"]) == 1
     # The table names the same trail; CSV has one row per event and the header.
     table = cli("ledger", "log", "--db", store).stdout
-    assert "voided by #552" in table and "Registrar" in table
+    assert "voided by #555" in table and "Registrar" in table
     csv_lines = cli("ledger", "log", "--db", store, "--format", "csv").stdout.strip().splitlines()
     assert len(csv_lines) == 1 + EXAMPLE_EVENTS + 1
-    assert csv_lines[CONVERSION_SEQ].endswith(",F §5(c),voided by #552 (A. Auditor): entered twice")
+    assert csv_lines[CONVERSION_SEQ].endswith(",F §5(c),voided by #555 (A. Auditor): entered twice")
 
 
 def test_export_and_import_keep_the_void_by_sequence_and_who_recorded_each_event(
@@ -120,13 +120,13 @@ def test_a_void_by_seq_in_a_file_appended_to_a_store_names_the_stored_event(
     ("args", "message"),
     [
         (
-            ["--seq", "552"],
-            "voids_seq: names seq 552, but a void names only an event recorded before it (this is seq 552)",
+            ["--seq", "555"],
+            "voids_seq: names seq 555, but a void names only an event recorded before it (this is seq 555)",
         ),
         (["--seq", "9999"], "voids_seq: names seq 9999, but a void names only an event recorded before it"),
         (["--seq", "0"], "voids_seq"),
         (["no-such-id"], "voids: no event has id 'no-such-id'"),
-        (["split-2002", "--seq", "551"], "name the event to void by its id or by --seq N, not both"),
+        (["split-2002", "--seq", "554"], "name the event to void by its id or by --seq N, not both"),
         ([], "name the event to void by its id or by --seq N, not both"),
     ],
 )

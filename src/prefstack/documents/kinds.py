@@ -9,12 +9,13 @@ from fractions import Fraction
 from prefstack.clauses import antidilution as ad
 from prefstack.clauses.notices import effective_date_notice_deadline, record_date_notice_deadline
 from prefstack.clauses.redemption import conversion_rights_end, redemption_notice_window
-from prefstack.documents import Document, Figure, Image, Table
-from prefstack.documents.charts import as_base64, history_png
+from prefstack.documents import Addressee, Document, Figure, Image, Letterhead, Table
+from prefstack.documents.charts import as_base64, chart_data, history_png
 from prefstack.errors import InputError
 from prefstack.explain import Explained, display, render
+from prefstack.interpretations import reading
 from prefstack.ledger import events as ev
-from prefstack.ledger.replay import LedgerState, Placed, holding_accrued_unpaid
+from prefstack.ledger.replay import LedgerState, Placed, holding_accrued_unpaid, replay
 from prefstack.ledger.section5 import conversion_price_state
 from prefstack.numeric import Rounding, round_to
 from prefstack.queries import conversion_quote
@@ -24,9 +25,22 @@ def _money(x: Fraction, clause: str) -> str:
     return f"${round_to(x, 2, Rounding.HALF_UP, clause).value:,}"
 
 
+def _count(x: Fraction) -> str:
+    """A number of shares for people: whole shares with thousands separators; a fractional count
+    (PIK shares are exact, F §2(a)) to four decimals, the exact value going in the annex."""
+    if x.denominator == 1:
+        return f"{x.numerator:,}"
+    return f"{round_to(x, 4, Rounding.HALF_UP, 'display').value:,}"
+
+
 def _fr(x: Explained) -> Fraction:
     assert isinstance(x.value, (Fraction, int)) and not isinstance(x.value, bool)
     return Fraction(x.value)
+
+
+def _day(x: Explained) -> dt.date:
+    assert isinstance(x.value, dt.date)
+    return x.value
 
 
 def _walk(items: Iterable[Explained]) -> list[Explained]:
@@ -39,6 +53,43 @@ def _walk(items: Iterable[Explained]) -> list[Explained]:
 
 def _interpretations(items: Iterable[Explained]) -> list[str]:
     return sorted({i for x in _walk(items) for i in x.interpretations})
+
+
+def letterhead(state: LedgerState) -> Letterhead:
+    """The Company's block from the latest ``company_details`` on or before the state's date;
+    without one, the certificates' name of the Company and nothing else (NOTICE-SIGNATORY)."""
+    reading("NOTICE-SIGNATORY")
+    c = state.company
+    if c is None:
+        return Letterhead()
+    return Letterhead(c.name, c.address, c.officer_name, c.officer_title)
+
+
+def addressee(state: LedgerState, holder: str) -> Addressee:
+    """The holder at its last address on the records of the Company (F/G §5(k)). A holder with no
+    address on record is not refused: its document says "no address on record in the ledger"
+    where the address would be, so that no notice the Company owes is held back and no address is
+    invented (interpretation NOTICE-ADDRESS)."""
+    reading("NOTICE-ADDRESS")
+    found = state.addresses.get(holder)
+    return Addressee(holder, found.address if found else None)
+
+
+def to_the_holders(series: Sequence[str]) -> Addressee:
+    """A notice to every holder of the series: one copy for the records, mailed to each holder."""
+    names = " and ".join(f"Series {s}" for s in series)
+    return Addressee(
+        f"To the holders of record of the {names} Preferred Stock",
+        ("at their last addresses as shown on the records of the Company",),
+    )
+
+
+def holders_of(state: LedgerState, series: str) -> list[str]:
+    """The holders of shares of the series on the state's date (``--all-holders``)."""
+    return sorted(h for h, holding in state.series[series].holdings.items() if holding.shares)
+
+
+_ALWAYS = ["NOTICE-ADDRESS", "NOTICE-SIGNATORY"]
 
 
 def dividend_statement(state: LedgerState, series: str, holder: str, payment_date: dt.date) -> Document:
@@ -85,20 +136,26 @@ def dividend_statement(state: LedgerState, series: str, holder: str, payment_dat
             basis.append(f"dividend period {part.inputs['period_start']} to {part.inputs['period_end']}")
     return Document(
         title=f"Dividend payment statement: Series {series}, {payment_date}",
-        subtitle=f"to {holder}",
+        subtitle=f"Payment Date {payment_date}",
+        dated=payment_date,
+        clause=f"{series} §2(a)-(b)",
+        addressee=addressee(state, holder),
+        company=letterhead(state),
         paragraphs=[
             f"On the Payment Date {payment_date} the Company paid {holder} the quarterly dividend on its Series "
             f"{series} Preferred Stock in the form shown below ({series} §2(a)-(b))."
         ],
         figures=figures,
         basis=basis,
-        interpretations=_interpretations([p.dividend, *p.figures()]),
+        interpretations=[*_interpretations([p.dividend, *p.figures()]), *_ALWAYS],
     )
 
 
-def certificate_of_adjustment(state: LedgerState, series: str, adjustment_date: dt.date | None) -> Document:
+def certificate_of_adjustment(
+    state: LedgerState, series: str, adjustment_date: dt.date | None, holder: str | None = None
+) -> Document:
     """F/G §5(j): the adjustment, the facts it rests on, the price before and after, and what a
-    conversion now gives."""
+    conversion now gives; addressed to ``holder`` (its copy) or to all the holders."""
     result = conversion_price_state(state, series)
     chosen = [a for a in result.adjustments if adjustment_date is None or a.date == adjustment_date]
     if not chosen:
@@ -127,17 +184,33 @@ def certificate_of_adjustment(state: LedgerState, series: str, adjustment_date: 
         ("fact", "value"),
         tuple((k, render(v)) for k, v in cert.facts.items()),
     )
+    paragraphs = [
+        f"Upon the adjustment of the Conversion Price of the Series {series} Preferred Stock on {adjustment.date} "
+        f"under {adjustment.clause}, the Company furnishes this certificate under {clause} to each holder of "
+        f"Series {series} Preferred Stock, setting forth the adjustment and the facts on which it is based."
+    ]
+    if holder is not None:
+        held = state.series[series].holdings.get(holder)
+        shares = held.shares if held else Fraction(0)
+        paragraphs.append(
+            f"According to the records of the Company, {holder} holds {display(shares)} shares of Series {series} "
+            f"Preferred Stock on {state.as_of}."
+        )
     return Document(
         title=f"Certificate of adjustment: Series {series} Conversion Price",
         subtitle=f"adjustment of {adjustment.date} under {adjustment.clause}",
-        paragraphs=[f"Furnished under {clause} to each holder of Series {series} Preferred Stock."],
+        dated=state.as_of,
+        clause=clause,
+        addressee=addressee(state, holder) if holder is not None else to_the_holders([series]),
+        company=letterhead(state),
+        paragraphs=paragraphs,
         figures=figures,
         tables=[facts],
         basis=[
             f"{len(state.section5_actions)} section 5 actions in the ledger up to {state.as_of}",
             f"adjustment: {adjustment.action}",
         ],
-        interpretations=_interpretations([adjustment.explained]),
+        interpretations=[*_interpretations([adjustment.explained]), *_ALWAYS],
     )
 
 
@@ -151,106 +224,205 @@ def conversion_statement(
         Figure("Preferred shares converted", str(q["shares_converted"]), f"{series} §5(a)"),
         Figure("Conversion Price", f"${q['conversion_price']}", f"{series} §5(a)"),
         Figure("Shares of Common Stock", f"{q['common_shares']:,}", f"{series} §5(b)"),
-        Figure("Cash for the fraction of a share", f"${q['cash_for_fraction']}", f"{series} §5(b)"),
+        Figure(
+            "Cash for the fraction of a share",
+            _money(Fraction(q["cash_for_fraction"]), f"{series} §5(b)"),
+            f"{series} §5(b)",
+        ),
         Figure(
             "Accrued but unpaid dividends",
             _money(Fraction(q["accrued_unpaid_dividends"]), f"{series} §5(c)(iii)"),
             f"{series} §5(c)(iii)",
         ),
-        Figure("  paid in cash", f"${settlement['cash']}", f"{series} §5(c)(iii)"),
-        Figure("  paid in Common Stock (shares)", str(settlement["common_shares"]), f"{series} §5(c)(iii)"),
+        Figure("  paid in cash", _money(Fraction(settlement["cash"]), f"{series} §5(c)(iii)"), f"{series} §5(c)(iii)"),
+        Figure("  paid in Common Stock (shares)", f"{settlement['common_shares']:,}", f"{series} §5(c)(iii)"),
     ]
     return Document(
         title=f"Conversion statement: Series {series}",
-        subtitle=f"{holder}, Conversion Date {state.as_of}",
-        paragraphs=[f"Conversion deemed made at the close of business on {state.as_of} ({series} §5(c)(i))."],
+        subtitle=f"Conversion Date {state.as_of}",
+        dated=state.as_of,
+        clause=f"{series} §5(a)-(c)",
+        addressee=addressee(state, holder),
+        company=letterhead(state),
+        paragraphs=[
+            f"{holder} converts {q['shares_converted']} shares of Series {series} Preferred Stock into Common Stock. "
+            f"The conversion is deemed made at the close of business on {state.as_of} ({series} §5(c)(i)); the "
+            "Common Stock issued, the cash paid for the fraction of a share and the settlement of the accrued but "
+            f"unpaid dividends ({series} §5(b), §5(c)(iii)) are as follows."
+        ],
         figures=figures,
         basis=[
             f"the ledger's events up to {state.as_of}: holding of {holder}, dividends paid and unpaid, "
             f"{len(state.section5_actions)} section 5 actions"
         ],
-        interpretations=sorted({i for e in q["explain"] for i in e.get("interpretations", [])}),
+        interpretations=[*sorted({i for e in q["explain"] for i in e.get("interpretations", [])}), *_ALWAYS],
     )
 
 
-def redemption_notice(state_on_redemption: LedgerState, series: str, redemption_date: dt.date, place: str) -> Document:
-    """F §6(e) / G §6(d): shares to be redeemed from each holder, the Redemption Date, the price
-    per share and the place of payment."""
+def redemption_notice(
+    state_on_redemption: LedgerState,
+    series: str,
+    redemption_date: dt.date,
+    place: str,
+    on_notice: LedgerState | None = None,
+    holder: str | None = None,
+) -> Document:
+    """F §6(e) / G §6(d): shares to be redeemed from each holder (or from ``holder``, its copy), the
+    Redemption Date, the price per share and the place of payment. ``on_notice`` is the ledger on
+    the date of the notice (letterhead, addresses); without it, the latest day the notice may be
+    sent. A notice dated outside the window of 20 to 60 days before the Redemption Date is refused."""
     s = state_on_redemption.series[series]
     window = redemption_notice_window(s.terms, redemption_date)
     cutoff = conversion_rights_end(s.terms, redemption_date, payment_defaulted=False)
+    letter = on_notice if on_notice is not None else state_on_redemption
+    dated = on_notice.as_of if on_notice is not None else _day(window.latest)
+    if not _day(window.earliest) <= dated <= _day(window.latest):
+        raise InputError(
+            "--dated",
+            window.latest.clause,
+            f"a Redemption Notice for {redemption_date} is sent between {window.earliest.value} and "
+            f"{window.latest.value}, not on {dated}",
+        )
     rows = []
-    for holder in sorted(s.holdings):
-        h = s.holdings[holder]
-        if not h.shares:
+    exact: list[str] = []
+    for name in sorted(s.holdings):
+        h = s.holdings[name]
+        if not h.shares or (holder is not None and name != holder):
             continue
         accrued = _fr(holding_accrued_unpaid(s, h, redemption_date))
         price = s.terms.original_issue_price.value + accrued / h.shares
+        if h.shares.denominator != 1:
+            exact.append(f"{name}: {display(h.shares)} shares (exact)")
         rows.append(
             (
-                holder,
-                display(h.shares),
+                name,
+                _count(h.shares),
                 _money(price, window.latest.clause),
                 _money(price * h.shares, window.latest.clause),
             )
         )
     if not rows:
+        if holder is not None:
+            raise InputError("--holder", f"{series} §6(a)", f"{holder!r} holds no Series {series} shares to redeem")
         raise InputError("--series", f"{series} §6(a)", f"no Series {series} shares are outstanding")
+    whom = "the Series" if holder is None else f"{rows[0][1]} shares of Series"
     return Document(
         title=f"Redemption Notice: Series {series} Preferred Stock",
         subtitle=f"Redemption Date {redemption_date}",
+        dated=dated,
+        clause=window.latest.clause,
+        addressee=addressee(letter, holder) if holder is not None else to_the_holders([series]),
+        company=letterhead(letter),
         paragraphs=[
-            f"The Company will redeem the Series {series} Preferred Stock on the Redemption Date {redemption_date} "
-            f"at the Redemption Price: the Original Series {series} Issue Price of $1,000.00 plus accrued but unpaid "
-            f"dividends to that date ({series} §6(a)). Payment may be obtained at {place}.",
+            f"The Company will redeem {whom} {series} Preferred Stock shown below on the Redemption Date "
+            f"{redemption_date} at the Redemption Price: the Original Series {series} Issue Price of $1,000.00 plus "
+            f"accrued but unpaid dividends to that date ({series} §6(a)). Payment may be obtained at {place}, upon "
+            "surrender of the certificates representing the shares.",
             f"Conversion Rights for the shares called end at the close of business on {cutoff.value} "
             f"({cutoff.clause}).",
-            f"This notice must be sent between {window.earliest.value} and {window.latest.value} "
-            f"({window.latest.clause}).",
+            f"This notice is sent between {window.earliest.value} and {window.latest.value}, at least 20 and not "
+            f"more than 60 days before the Redemption Date ({window.latest.clause}).",
         ],
         tables=[Table("Shares to be redeemed", ("holder", "shares", "price per share", "amount"), tuple(rows))],
-        basis=[f"holdings and dividends from the ledger, projected to {redemption_date} with no further payment"],
-        interpretations=["DIV-ACCRUED-UNPAID"],
+        basis=[
+            f"holdings and dividends from the ledger, projected to {redemption_date} with no further payment",
+            *exact,
+        ],
+        interpretations=["DIV-ACCRUED-UNPAID", *_ALWAYS],
     )
 
 
-def record_date_notice(state: LedgerState, placed: Sequence[Placed], event_id: str) -> Document:
-    """F/G §5(k): notice of the record date of a dividend, distribution, split or combination, or
-    of the effective date of a reclassification or liquidation."""
+RECORD_KINDS = (ev.StockSplit, ev.StockCombination, ev.StockDividend, ev.OtherDistribution)
+
+
+def record_date_event(placed: Sequence[Placed], event_id: str) -> Placed:
+    """The split, dividend, distribution, reclassification or liquidation a §5(k) notice is about."""
     found = next((p for p in placed if p.event.id == event_id), None)
     if found is None:
         raise InputError("--event", "F §5(k)", f"no event has id {event_id!r}")
+    if not isinstance(found.event, (*RECORD_KINDS, ev.Reclassification, ev.Liquidation)):
+        raise InputError("--event", "F §5(k)", f"a {found.event.kind} needs no notice of record date under §5(k)")
+    return found
+
+
+def record_date_deadline(state: LedgerState, found: Placed) -> dt.date:
+    """The last day the notice may be given: 10 days before a record date, 20 before an effective date."""
+    rule = record_date_notice_deadline if isinstance(found.event, RECORD_KINDS) else effective_date_notice_deadline
+    return min(_day(rule(state.series[s].terms, found.event.date)) for s in ("F", "G"))
+
+
+def record_date_notice(
+    state: LedgerState,
+    placed: Sequence[Placed],
+    event_id: str,
+    on_notice: LedgerState | None = None,
+    holder: str | None = None,
+) -> Document:
+    """F/G §5(k): notice of the record date of a dividend, distribution, split or combination, or
+    of the effective date of a reclassification or liquidation; to the holders of both series, or
+    to ``holder`` (its copy, under the clause of each series it holds). ``on_notice`` is the ledger
+    on the date of the notice; without it, the last day the notice may be given."""
+    found = record_date_event(placed, event_id)
     e = found.event
-    record_kinds = (ev.StockSplit, ev.StockCombination, ev.StockDividend, ev.OtherDistribution)
-    if not isinstance(e, (*record_kinds, ev.Reclassification, ev.Liquidation)):
-        raise InputError("--event", "F §5(k)", f"a {e.kind} needs no notice of record date under §5(k)")
     rows = []
     for series in ("F", "G"):
         terms = state.series[series].terms
-        rule = record_date_notice_deadline if isinstance(e, record_kinds) else effective_date_notice_deadline
+        rule = record_date_notice_deadline if isinstance(e, RECORD_KINDS) else effective_date_notice_deadline
         deadline = rule(terms, e.date)
         rows.append((f"Series {series}", str(deadline.value), deadline.clause))
-    label = "record date" if isinstance(e, record_kinds) else "date it is expected to become effective"
+    label = "record date" if isinstance(e, RECORD_KINDS) else "date it is expected to become effective"
+    letter = on_notice if on_notice is not None else state
+    dated = on_notice.as_of if on_notice is not None else record_date_deadline(state, found)
+    held = ["F", "G"] if holder is None else [s for s in ("F", "G") if letter.series[s].holdings.get(holder)]
+    if holder is not None and not held:
+        raise InputError("--holder", "F §5(k)", f"{holder!r} holds no shares of either series on {letter.as_of}")
+    clause = " and ".join(f"{s} §5(k)" for s in held)
     return Document(
         title=f"Notice of {label}: {e.kind.replace('_', ' ')}",
         subtitle=f"{label} {e.date}",
+        dated=dated,
+        clause=clause,
+        addressee=addressee(letter, holder) if holder is not None else to_the_holders(held),
+        company=letterhead(letter),
         paragraphs=[
-            f"The Company gives notice under F §5(k) and G §5(k) that the {label} of the {e.kind.replace('_', ' ')} "
-            f"is {e.date}." + (f" ({e.note})" if e.note else "")
+            f"The Company gives notice under {clause} that the {label} of the {e.kind.replace('_', ' ')} "
+            f"is {e.date}." + (f" ({e.note})" if e.note else ""),
+            "This notice is filed at the principal office of the Company and mailed to the holders by first class "
+            "mail, postage prepaid, at their last addresses as shown on the records of the Company.",
         ],
-        tables=[Table("Notice due to the holders by", ("holders", "date", "clause"), tuple(rows))],
+        tables=[Table("Notice due to the holders by", ("holders", "date", "clause"), tuple(rows), text_columns=(0, 2))],
         basis=[found.label],
-        interpretations=["NOTICE-CALENDAR-DAYS"],
+        interpretations=["NOTICE-CALENDAR-DAYS", *_ALWAYS],
     )
 
 
-def history_document(placed: Sequence[Placed], series: str, start: dt.date, end: dt.date) -> tuple[Document, bytes]:
-    png = history_png(placed, series, start, end)
+def history_document(
+    placed: Sequence[Placed], series: str, start: dt.date, end: dt.date, holder: str | None = None
+) -> tuple[Document, bytes]:
+    """The history chart as a document dated ``end``: for the Company's records, or for ``holder``."""
+    state = replay(placed, end)
+    if holder is not None and holder not in state.series[series].holdings:
+        known = ", ".join(sorted(state.series[series].holdings)) or "none"
+        raise InputError(
+            "--holder", f"{series} §1(a)", f"{holder!r} holds no Series {series} shares (holders: {known})"
+        )
+    data = chart_data(placed, series, start, end, holder)
+    png = history_png(data)
+    embedded = history_png(data, caption=False)
     doc = Document(
         title=f"Series {series}: shares, liquidation value and Conversion Price",
-        subtitle=f"{start} to {end}, month ends",
-        paragraphs=["Each point is the ledger replayed to that date; the figures are exact, the chart is a drawing."],
-        images=[Image(f"Series {series} history", as_base64(png))],
-        basis=[f"{len(placed)} ledger events"],
+        subtitle=f"{start} to {end}",
+        dated=end,
+        addressee=addressee(state, holder) if holder is not None else Addressee("For the records of the Company", ()),
+        company=letterhead(state),
+        paragraphs=[
+            "Each point is the ledger replayed to that date; the figures are exact, the chart is a drawing. "
+            "Shares and the Conversion Price change only on the dates of ledger events and are drawn as steps "
+            "on those dates."
+        ],
+        images=[Image(f"Series {series} history", as_base64(embedded))],
+        caption=data.caption,
+        basis=[f"{data.events} ledger events up to {end}"],
+        interpretations=list(_ALWAYS),
     )
     return doc, png

@@ -113,6 +113,30 @@ WholeShares = Annotated[
     ),
 ]
 
+MAX_ADDRESS_LINES = 6
+"""The most lines an address may have (a longer one is refused, not cut)."""
+
+
+def _address_line(value: object) -> str:
+    """One line of a postal address: the rules of a name (non-empty, at most 200 characters, no
+    control characters), since it is printed on notices and terminals alike."""
+    if not isinstance(value, str):
+        raise ValueError(f"an address line is text, not {value!r}")
+    if not value.strip():
+        raise ValueError("an address line must not be empty")
+    if len(value) > MAX_NAME_LENGTH:
+        raise ValueError(f"an address line has at most {MAX_NAME_LENGTH} characters, not {len(value):,}")
+    bad = next((c for c in value if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")), None)
+    if bad is not None:
+        raise ValueError(f"an address line must not contain control characters ({bad!r})")
+    return value
+
+
+AddressLine = Annotated[
+    str, BeforeValidator(_address_line), WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 200})
+]
+Address = Annotated[list[AddressLine], Field(min_length=1, max_length=MAX_ADDRESS_LINES)]
+
 Series = Literal["F", "G"]
 DividendForm = Literal["cash", "pik", "common"]
 
@@ -700,6 +724,33 @@ class RedemptionDeposit(_Event):
     depositary_capital_and_surplus: Exact
 
 
+# ----------------------------------------------------------------- the Company's records for notices
+
+
+class CompanyDetails(_Event):
+    """The Company's name and principal office, and the officer who signs its notices, from
+    ``date`` on; a later one replaces it. The certificates have notices given by "the Company"
+    and filed "at its principal office" (F/G §5(k)) but name no officer for them
+    (interpretation NOTICE-SIGNATORY)."""
+
+    kind: Literal["company_details"] = "company_details"
+    name: Name
+    address: Address
+    officer_name: Name
+    officer_title: Name
+
+
+class HolderAddress(_Event):
+    """A holder's address on the records of the Company, from ``date`` on; a later one replaces it.
+    Notices go to holders "at their last addresses as shown on the records of the Company"
+    (F/G §5(k); interpretation NOTICE-ADDRESS). The holder must hold or have held shares of
+    either series by ``date``."""
+
+    kind: Literal["holder_address"] = "holder_address"
+    holder: Name
+    address: Address
+
+
 class EventVoided(_Event):
     """A correction: the event with id ``voids``, or the event at sequence number ``voids_seq``
     (its position in the ledger: the store's ``seq``, or the 1-based position in a ledger file),
@@ -752,12 +803,15 @@ LedgerEvent = Annotated[
     | Liquidation
     | NoticeSent
     | RedemptionDeposit
+    | CompanyDetails
+    | HolderAddress
     | EventVoided,
     Field(discriminator="kind"),
 ]
 
 KIND_ORDER: dict[str, int] = {
     "void": 0,
+    "company_details": 5,
     "closing_price": 10,
     "registration_statement": 11,
     "common_authorized": 12,
@@ -790,12 +844,14 @@ KIND_ORDER: dict[str, int] = {
     "liquidation": 110,
     "notice_sent": 120,
     "redemption_deposit": 121,
+    "holder_address": 130,
 }
 """Order of kinds on one date: market facts, then consents (which must come "prior to"
 an issuance, §5(d)(ii)), issues, dividends on the Payment Date, and conversions last
 (deemed made at the close of business, §5(c)(i)), then splits, combinations and
-reclassifications, which take effect at the close of business (§5(e)); interpretation
-LEDGER-SAME-DAY-ORDER."""
+reclassifications, which take effect at the close of business (§5(e)); a holder's address last,
+so that a holder who acquires its shares that day (an issue, a transfer) may be given one;
+interpretation LEDGER-SAME-DAY-ORDER."""
 
 SERIES_G_FIRST = {"dividend_payment": 48, "arrears_paid": 49}
 """On one date, Series G's dividends come before any Parity Security's, so that a parity
@@ -927,6 +983,8 @@ def _clause_of(kind: str) -> str:
         "liquidation": "F §3(a)",
         "notice_sent": "F §5(k)",
         "redemption_deposit": "F §6(f)",
+        "company_details": "F §5(k)",
+        "holder_address": "F §5(k)",
         "void": "ledger format",
     }.get(kind, "ledger format")
 

@@ -276,6 +276,26 @@ class SeriesState(_Sealable):
         return sum((h.shares for h in self.holdings.values()), Fraction(0))
 
 
+@dataclass(frozen=True)
+class CompanyOnRecord:
+    """The Company's details for its notices, as the latest ``company_details`` event gives them."""
+
+    name: str
+    address: tuple[str, ...]
+    officer_name: str
+    officer_title: str
+    since: dt.date
+
+
+@dataclass(frozen=True)
+class AddressOnRecord:
+    """A holder's last address on the records of the Company (the latest ``holder_address``)."""
+
+    holder: str
+    address: tuple[str, ...]
+    since: dt.date
+
+
 @dataclass
 class LedgerState(_Sealable):
     """Everything the ledger says, as of one date. Sealed by :func:`replay`: read-only from then on."""
@@ -306,6 +326,10 @@ class LedgerState(_Sealable):
     transactions: dict[str, Placed] = field(default_factory=dict)
     """The ledger's merger_or_sale events by id, known before replay (a reclassification names the
     transaction it is part of, G §5(h), and may come first on their common date)."""
+    company: CompanyOnRecord | None = None
+    """The Company's name, principal office and signing officer, when the ledger records them."""
+    addresses: dict[str, AddressOnRecord] = field(default_factory=dict)
+    """Each holder's last address on the records of the Company (F/G §5(k))."""
     events_applied: int = 0
 
     def holding(self, series: str, holder: str) -> Holding | None:
@@ -494,12 +518,32 @@ def _apply(state: LedgerState, item: Placed) -> None:
             state.notices.append(event)
         case ev.RedemptionDeposit():
             _apply_deposit(state, item, event)
+        case ev.CompanyDetails():
+            state.company = CompanyOnRecord(
+                event.name, tuple(event.address), event.officer_name, event.officer_title, event.date
+            )
+        case ev.HolderAddress():
+            _apply_holder_address(state, item, event)
         case ev.EventVoided():
             raise AssertionError("void events are removed before replay")
         case _:
             # Exhaustive: a kind of the LedgerEvent union without a handler above fails the type
             # check (mypy --strict) and, should it ever run, replay itself.
             assert_never(event)
+
+
+def _apply_holder_address(state: LedgerState, item: Placed, event: ev.HolderAddress) -> None:
+    """A later address replaces an earlier one; an address for someone who never held shares of
+    either series is refused (a misspelt name would otherwise leave the real holder unaddressed)."""
+    if not any(event.holder in s.holdings for s in state.series.values()):
+        known = ", ".join(sorted({h for s in state.series.values() for h in s.holdings})) or "none"
+        raise LedgerRuleError(
+            item,
+            "holder",
+            "F §5(k)",
+            f"{event.holder!r} holds no shares of either series by {event.date} (holders: {known})",
+        )
+    state.addresses[event.holder] = AddressOnRecord(event.holder, tuple(event.address), event.date)
 
 
 def _series_started(state: LedgerState, item: Placed, series: str, clause: str) -> SeriesState:
