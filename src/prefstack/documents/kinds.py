@@ -13,6 +13,7 @@ from prefstack.documents import Addressee, Document, Figure, Image, Letterhead, 
 from prefstack.documents.charts import as_base64, chart_data, history_png
 from prefstack.errors import InputError
 from prefstack.explain import Explained, display, render
+from prefstack.figures import SHARES, quantity_text
 from prefstack.interpretations import reading
 from prefstack.ledger import events as ev
 from prefstack.ledger.replay import LedgerState, Placed, holding_accrued_unpaid, replay
@@ -26,11 +27,28 @@ def _money(x: Fraction, clause: str) -> str:
 
 
 def _count(x: Fraction) -> str:
-    """A number of shares for people: whole shares with thousands separators; a fractional count
-    (PIK shares are exact, F §2(a)) to four decimals, the exact value going in the annex."""
+    """A number of shares for people, as F Sched. 1 shows them: whole shares with thousands
+    separators, a fractional count (PIK shares are exact, F §2(a)) to two decimals; the exact
+    value goes in the annex (:func:`_exact_note`)."""
     if x.denominator == 1:
         return f"{x.numerator:,}"
-    return f"{round_to(x, 4, Rounding.HALF_UP, 'display').value:,}"
+    return quantity_text(x, SHARES)
+
+
+def _exact_note(label: str, x: Fraction) -> str | None:
+    """The annex line giving the exact value of a figure shown rounded, or None when it is exact."""
+    shown = round_to(x, SHARES, Rounding.HALF_UP, "display").value
+    if x.denominator == 1 or Fraction(shown) == x:
+        return None
+    return f"{label}: exactly {display(x)}"
+
+
+def _share_of(x: Fraction) -> str:
+    """A fraction of the dividend as a percentage: 1/2 as 50%, 1/3 as 33.33%."""
+    percent = x * 100
+    if percent.denominator == 1:
+        return f"{percent.numerator}%"
+    return f"{quantity_text(percent, 2)}%"
 
 
 def _fr(x: Explained) -> Fraction:
@@ -106,14 +124,18 @@ def dividend_statement(state: LedgerState, series: str, holder: str, payment_dat
     election = p.election
     figures.append(
         Figure(
-            "Form (cash / PIK / common)",
-            f"{display(election.cash)} / {display(election.pik)} / {display(election.common)}",
+            "Form of the dividend",
+            f"cash {_share_of(election.cash)}, PIK shares {_share_of(election.pik)}, "
+            f"Common Stock {_share_of(election.common)}",
             p.election_clause if hasattr(p, "election_clause") else f"{series} §2(b)",
         )
     )
     basis = [f"dividend_payment of Series {series} on {payment_date} (paid)", f"form: {record.form_reason}"]
     if p.pik_shares is not None:
-        figures.append(Figure("PIK Preferred Shares issued", display(_fr(p.pik_shares)), p.pik_shares.clause))
+        figures.append(Figure("PIK Preferred Shares issued", _count(_fr(p.pik_shares)), p.pik_shares.clause))
+        note = _exact_note("PIK Preferred Shares issued", _fr(p.pik_shares))
+        if note is not None:
+            basis.append(note)
     if p.cash is not None:
         figures.append(Figure("Cash paid", _money(_fr(p.cash), p.cash.clause), p.cash.clause))
     if p.common_shares is not None and p.cash_for_fraction is not None:

@@ -133,7 +133,9 @@ def _address_line(value: object) -> str:
 
 
 AddressLine = Annotated[
-    str, BeforeValidator(_address_line), WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 200})
+    str,
+    BeforeValidator(format_rule(_address_line)),
+    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 200}),
 ]
 Address = Annotated[list[AddressLine], Field(min_length=1, max_length=MAX_ADDRESS_LINES)]
 
