@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import functools
 import getpass
 import json
 import unicodedata
@@ -244,6 +245,7 @@ MAX_RECORDED_BY = 200
 """The longest name accepted for who recorded an event."""
 
 
+@functools.cache
 def operating_system_user() -> str:
     """The login name of the process's user: who recorded an event when nobody is named."""
     try:
@@ -608,7 +610,7 @@ class EventStore:
             if not isinstance(event, NewEvent):
                 raise InvalidEvent(f"events[{index}]", f"must be a NewEvent, not {type(event).__name__}")
             try:
-                prepared.append(_prepare(event))
+                prepared.append(_prepare(event))  # again: a payload mapping may have changed since
             except InvalidEvent as exc:
                 raise InvalidEvent(
                     exc.field, f"{exc.problem} (event {index} of the batch; nothing was appended)"
