@@ -303,17 +303,20 @@ def test_parity_shortfall_shared_in_proportion_to_full_amounts(table: tuple, whe
     parity holding gets the tier's cents x its full amount / all full amounts, within a
     cent (LIQ-CENTS, up to three holdings), and nothing goes to the as-converted tier. The
     full amounts are those "otherwise payable", each to the cent (LIQ-CENTS), so a fully funded
-    holding is paid its own Liquidation Value to the cent."""
+    holding is paid its own Liquidation Value to the cent.
+
+    The proceeds are placed between the amounts as paid (each fixed amount to the cent): placed
+    between the exact amounts instead, the cents that rounding leaves over when ``where`` is 1
+    (a senior $1/3 paid as $0.33) rightly go on to the as-converted tier."""
     senior, parity, junior = table
-    senior_full = sum((s.preference_amount for s in senior), Fraction(0))
-    parity_full = sum((p.full_amount for p in parity), Fraction(0))
-    proceeds = senior_full + where * parity_full
+    cents = [Fraction(round_to(s.preference_amount, 2, Rounding.HALF_UP, "F §3(a)").value) for s in senior]
+    to_the_cent = [Fraction(round_to(p.full_amount, 2, Rounding.HALF_UP, "F §3(a)").value) for p in parity]
+    proceeds = sum(cents, Fraction(0)) + where * sum(to_the_cent, Fraction(0))
     proceeds = Fraction(int(proceeds * 100), 100)
     result = waterfall(proceeds, [], senior, parity, junior, ON)
     tier = result.tier_totals[Tier.PARITY].value
     assert isinstance(tier, Fraction)
     paid = [p for p in result.payouts if p.tier is Tier.PARITY]
-    to_the_cent = [Fraction(round_to(p.full_amount, 2, Rounding.HALF_UP, "F §3(a)").value) for p in parity]
     for payable, payout in zip(to_the_cent, paid, strict=True):
         share = tier * payable / sum(to_the_cent, Fraction(0))
         assert abs(payout.paid - share) < Fraction(1, 100)
@@ -325,3 +328,29 @@ def test_payout_clauses_are_citations() -> None:
     result = waterfall(Fraction(15_192_000), [], SENIOR, PARITY, JUNIOR, ON)
     for payout in result.payouts:
         cite(payout.amount.clause)
+
+
+def test_the_cent_that_rounding_leaves_over_goes_to_the_as_converted_tier() -> None:
+    """LIQ-CENTS, F §3(a)-(b): each fixed amount is paid to the cent, so proceeds equal to the exact
+    amounts can leave a cent over, which goes on to the participating tier.
+    Senior $1/3 is paid $0.33; F holds 2 shares at 2,200,481/2,009 = $1,095.3116... each, in full
+    4,400,962/2,009 = $2,190.6232... paid $2,190.62; a non-participating parity holding of 1 share at
+    1,346,683/1,301 = $1,035.1138... is paid $1,035.11. Proceeds $3,226.07 (the exact sum 3,226.0703...
+    to the cent) less 0.33 + 2,190.62 + 1,035.11 = 3,226.06 leave $0.01, all to F, the only
+    participating holding."""
+    senior = [SeniorClass("S0", Fraction(1, 3), participates=False, as_converted_common=Fraction(0))]
+    parity = [
+        ParityHolding(
+            "F", "P0", Fraction(2), Fraction(2200481, 2009), as_converted_common=Fraction(1), participates=True
+        ),
+        ParityHolding(
+            "Series H", "P1", Fraction(1), Fraction(1346683, 1301), as_converted_common=Fraction(0), participates=False
+        ),
+    ]
+    result = waterfall(Fraction("3226.07"), [], senior, parity, [], ON)
+    assert result.tier_totals[Tier.AS_CONVERTED].value == Fraction(1, 100)
+    assert result.total_paid.value == Fraction("3226.07")
+    by_holder = result.by_holder()
+    assert sum(by_holder.values(), Fraction(0)) == Fraction("3226.07")
+    p0 = sum((p.paid for p in result.payouts if p.holder == "P0"), Fraction(0))
+    assert p0 == Fraction("2190.63")  # $2,190.62 in full plus the cent
