@@ -145,16 +145,16 @@ def pdf_bytes(doc: Document | Sequence[Document]) -> bytes:
     return data
 
 
-def png_bytes(doc: Document | Sequence[Document], scale: float = 1.5) -> bytes:
+def png_bytes(doc: Document | Sequence[Document], dpi: int = 108) -> bytes:
     """The PDF's pages as one PNG, one under the other (WeasyPrint writes no PNG; pypdfium2
-    renders the PDF's pages)."""
+    renders the PDF's pages at ``dpi`` dots per inch)."""
     import io
 
     import pypdfium2 as pdfium
     from PIL import Image as PILImage
 
     pdf = pdfium.PdfDocument(pdf_bytes(doc))
-    pages = [page.render(scale=scale).to_pil().convert("RGB") for page in pdf]
+    pages = [page.render(scale=dpi / 72).to_pil().convert("RGB") for page in pdf]
     gap = 12
     width = max(p.width for p in pages)
     sheet = PILImage.new("RGB", (width, sum(p.height for p in pages) + gap * (len(pages) - 1)), (128, 128, 128))

@@ -18,7 +18,9 @@ import io
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
+from numbers import Real
 
 from prefstack.ledger.replay import Placed, holding_accrued_unpaid, replay
 from prefstack.ledger.section5 import conversion_price_state
@@ -121,16 +123,22 @@ def chart_data(
     )
 
 
-def _dollars(value: float, _position: object) -> str:
-    return f"${value:,.0f}"
+def _tick(value: Real) -> Decimal:
+    """An axis tick as matplotlib hands it over, as a decimal for its label (display only: the
+    figures plotted come from the exact engine)."""
+    return Decimal(str(value))
 
 
-def _price(value: float, _position: object) -> str:
-    return f"${value:,.2f}"
+def _dollars(value: Real, _position: object) -> str:
+    return f"${_tick(value):,.0f}"
 
 
-def _shares(value: float, _position: object) -> str:
-    return f"{value:,.0f}"
+def _price(value: Real, _position: object) -> str:
+    return f"${_tick(value):,.2f}"
+
+
+def _shares(value: Real, _position: object) -> str:
+    return f"{_tick(value):,.0f}"
 
 
 def history_png(data: ChartData, caption: bool = True) -> bytes:
