@@ -1234,14 +1234,18 @@ def conversion_price_history(
     """
     clause = for_series(terms.series, "§5(d)")
     _fraction(initial_common_outstanding, "initial_common_outstanding", clause)
-    previous: dt.date | None = None
+    _check_date_order(actions, None, clause)
+    selected = [a for a in actions if as_of is None or a.date <= as_of]
+    work = _run(terms, original_issuance_date, initial_common_outstanding, selected, {}, replaying=False)
+    return _state_of(work)
+
+
+def _check_date_order(actions: Sequence[Action], previous: dt.date | None, clause: str) -> None:
+    """Refuse ``actions`` out of date order (``previous``: the date of the action before them)."""
     for action in actions:
         if previous is not None and action.date < previous:
             raise InputError("actions", clause, f"actions must be in date order: {action.date} comes after {previous}")
         previous = action.date
-    selected = [a for a in actions if as_of is None or a.date <= as_of]
-    work = _run(terms, original_issuance_date, initial_common_outstanding, selected, {}, replaying=False)
-    return _state_of(work)
 
 
 class IncrementalFold:
@@ -1284,13 +1288,7 @@ class IncrementalFold:
                 )
             work, count = None, 0
         clause = for_series(self._terms.series, "§5(d)")
-        previous = self._last.date if count and self._last is not None else None
-        for action in actions[count:]:
-            if previous is not None and action.date < previous:
-                raise InputError(
-                    "actions", clause, f"actions must be in date order: {action.date} comes after {previous}"
-                )
-            previous = action.date
+        _check_date_order(actions[count:], self._last.date if count and self._last is not None else None, clause)
         if work is None:
             work = _run(self._terms, self._original_issuance_date, self._initial, [], {}, replaying=False)
         self._work, self._count, self._last = None, 0, None  # a fold that fails part-way is not kept

@@ -9,7 +9,6 @@ date, so that replay never depends on the order events were recorded in.
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from collections.abc import Mapping
 from fractions import Fraction
 from typing import Annotated, Any, Literal
@@ -31,24 +30,15 @@ from pydantic import (
 from prefstack.errors import InputError, PrefstackError
 from prefstack.interpretations import reading
 from prefstack.terms.schema import Date, Exact, format_rule
+from prefstack.text_policy import checked_text
 
 MAX_NAME_LENGTH = 200
 """The longest holder or person name accepted (a longer one is refused, not cut)."""
 
 
 def _name(value: object) -> str:
-    """A holder's (or person's) name: non-empty, at most 200 characters, no control characters
-    (ANSI escape sequences among them would rewrite a terminal that prints it)."""
-    if not isinstance(value, str):
-        raise ValueError(f"a name is text, not {value!r}")
-    if not value.strip():
-        raise ValueError("a name must not be empty")
-    if len(value) > MAX_NAME_LENGTH:
-        raise ValueError(f"a name has at most {MAX_NAME_LENGTH} characters, not {len(value):,}")
-    bad = next((c for c in value if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")), None)
-    if bad is not None:
-        raise ValueError(f"a name must not contain control characters ({bad!r})")
-    return value
+    """A holder's (or person's or company's) name: the text policy, at most 200 characters."""
+    return checked_text(value, what="a name", limit=MAX_NAME_LENGTH)
 
 
 Name = Annotated[
@@ -60,18 +50,8 @@ MAX_TEXT_LENGTH = 2000
 
 
 def _text(value: object) -> str:
-    """Free text such as a void's reason: non-empty, at most 2,000 characters, one line, no
-    control characters."""
-    if not isinstance(value, str):
-        raise ValueError(f"text, not {value!r}")
-    if not value.strip():
-        raise ValueError("must not be empty")
-    if len(value) > MAX_TEXT_LENGTH:
-        raise ValueError(f"has at most {MAX_TEXT_LENGTH:,} characters, not {len(value):,}")
-    bad = next((c for c in value if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")), None)
-    if bad is not None:
-        raise ValueError(f"must not contain control characters ({bad!r})")
-    return value
+    """Free text such as a void's reason: the text policy, at most 2,000 characters."""
+    return checked_text(value, what="", limit=MAX_TEXT_LENGTH)
 
 
 Text = Annotated[
@@ -118,18 +98,8 @@ MAX_ADDRESS_LINES = 6
 
 
 def _address_line(value: object) -> str:
-    """One line of a postal address: the rules of a name (non-empty, at most 200 characters, no
-    control characters), since it is printed on notices and terminals alike."""
-    if not isinstance(value, str):
-        raise ValueError(f"an address line is text, not {value!r}")
-    if not value.strip():
-        raise ValueError("an address line must not be empty")
-    if len(value) > MAX_NAME_LENGTH:
-        raise ValueError(f"an address line has at most {MAX_NAME_LENGTH} characters, not {len(value):,}")
-    bad = next((c for c in value if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")), None)
-    if bad is not None:
-        raise ValueError(f"an address line must not contain control characters ({bad!r})")
-    return value
+    """One line of a postal address: the rules of a name, since it is printed on notices and terminals."""
+    return checked_text(value, what="an address line", limit=MAX_NAME_LENGTH)
 
 
 AddressLine = Annotated[

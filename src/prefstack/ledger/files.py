@@ -119,7 +119,8 @@ class StrictLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-def _no_duplicate_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+def no_duplicate_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    """``json.loads``' ``object_pairs_hook`` that refuses a key given twice (the last would win)."""
     out: dict[str, object] = {}
     for key, value in pairs:
         if key in out:
@@ -133,7 +134,7 @@ def load_text(text: str, suffix: str, source: str) -> object:
     kind = "JSON" if suffix == ".json" else "YAML"
     try:
         if suffix == ".json":
-            return json.loads(text, object_pairs_hook=_no_duplicate_keys)
+            return json.loads(text, object_pairs_hook=no_duplicate_keys)
         return yaml.load(text, Loader=StrictLoader)  # a SafeLoader: no arbitrary objects
     except RecursionError as exc:
         raise InputError(source, "ledger format", f"not a ledger: the {kind} is nested too deeply") from exc

@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING
 
 from prefstack.errors import InputError
 from prefstack.ledger.events import check_name
+from prefstack.ledger.files import no_duplicate_keys
 from prefstack.ledger.hashing import JSON, canonical_json, format_instant
 
 if TYPE_CHECKING:
@@ -149,15 +150,6 @@ def issue(
 
 def _refuse_constant(text: str) -> object:
     raise ValueError(f"{text} is not a JSON number")
-
-
-def _no_duplicate_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
-    out: dict[str, object] = {}
-    for key, value in pairs:
-        if key in out:
-            raise ValueError(f"the key {key!r} is given twice in one object")
-        out[key] = value
-    return out
 
 
 def _text(data: dict[str, object], name: str, source: str) -> str:
@@ -280,7 +272,7 @@ def read_receipt(path: Path) -> Receipt:
         raise InputError(source, CLAUSE, f"is not UTF-8 text (byte {exc.start})") from exc
     try:
         data = json.loads(
-            text, object_pairs_hook=_no_duplicate_keys, parse_float=decimal.Decimal, parse_constant=_refuse_constant
+            text, object_pairs_hook=no_duplicate_keys, parse_float=decimal.Decimal, parse_constant=_refuse_constant
         )
     except RecursionError as exc:
         raise InputError(source, CLAUSE, "not a receipt: the JSON is nested too deeply") from exc

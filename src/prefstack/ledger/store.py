@@ -30,7 +30,6 @@ import datetime
 import functools
 import getpass
 import json
-import unicodedata
 import uuid
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -53,6 +52,7 @@ from prefstack.ledger.hashing import (
     hash_written_event,
     parse_instant,
 )
+from prefstack.text_policy import checked_text
 
 BUSY_TIMEOUT_MS = 30_000
 """How long a SQLite writer waits for another writer's transaction before giving up."""
@@ -255,17 +255,11 @@ def operating_system_user() -> str:
 
 
 def check_recorded_by(value: object) -> str:
-    """Who recorded an event: non-empty text of at most 200 characters, no control characters."""
-    if not isinstance(value, str):
-        raise InvalidEvent("recorded_by", f"must be text, not {type(value).__name__}")
-    if not value.strip():
-        raise InvalidEvent("recorded_by", "must not be empty")
-    if len(value) > MAX_RECORDED_BY:
-        raise InvalidEvent("recorded_by", f"has at most {MAX_RECORDED_BY} characters, not {len(value):,}")
-    bad = next((c for c in value if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")), None)
-    if bad is not None:
-        raise InvalidEvent("recorded_by", f"must not contain control characters ({bad!r})")
-    return value
+    """Who recorded an event: text under the text policy, at most 200 characters."""
+    try:
+        return checked_text(value, what="", limit=MAX_RECORDED_BY)
+    except ValueError as exc:
+        raise InvalidEvent("recorded_by", str(exc)) from exc
 
 
 def _refuse_float(text: str) -> JSON:
