@@ -16,6 +16,7 @@ from fractions import Fraction
 from functools import cache
 
 from prefstack.errors import InputError
+from prefstack.memo import per_terms
 from prefstack.terms.schema import SeriesTerms
 
 TRADING_CALENDAR_START = dt.date(2000, 1, 1)
@@ -46,8 +47,9 @@ def payment_dates(terms: SeriesTerms, after: dt.date, through: dt.date) -> Itera
         year += 1
 
 
+@per_terms
 def next_payment_date(terms: SeriesTerms, after: dt.date) -> dt.date:
-    """The first Payment Date strictly after ``after``."""
+    """The first Payment Date strictly after ``after`` (memoized: pure)."""
     return next(payment_dates(terms, after, dt.date.max))
 
 
@@ -65,6 +67,7 @@ def previous_payment_date(terms: SeriesTerms, on_or_before: dt.date) -> dt.date 
         year -= 1
 
 
+@per_terms
 def is_full_quarter(terms: SeriesTerms, start: dt.date, end: dt.date) -> bool:
     """A period from one Payment Date (or a start on a payment day) to the next Payment Date.
 

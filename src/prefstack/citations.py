@@ -8,6 +8,7 @@ so a citation that points nowhere is an error at load time, never a typo in a re
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -99,6 +100,7 @@ def cite(text: str) -> Citation:
     return Citation(doc, section)
 
 
+@functools.cache
 def for_series(series: str, section: str) -> str:
-    """The citation text of ``section`` in the certificate of ``series`` (checked)."""
+    """The citation text of ``section`` in the certificate of ``series`` (checked; memoized)."""
     return str(cite(f"{series} {section}"))

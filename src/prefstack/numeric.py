@@ -131,6 +131,8 @@ def to_decimal_string(value: Fraction) -> str:
     This never rounds; it is how prefstack writes exact figures to JSON and the ledger.
     """
     den = value.denominator
+    if den == 1:
+        return str(value.numerator)
     twos = fives = 0
     while den % 2 == 0:
         den //= 2

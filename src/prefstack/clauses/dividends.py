@@ -18,6 +18,7 @@ whole shares of Common Stock (DIV-F-COMMON-FRACTIONS) and the display of Schedul
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
@@ -32,6 +33,7 @@ from prefstack.citations import for_series
 from prefstack.errors import AuthorizedSharesExceeded, InputError
 from prefstack.explain import Explained, display
 from prefstack.interpretations import reading
+from prefstack.memo import per_terms
 from prefstack.numeric import Rounding, exact, floor_whole, round_to, to_decimal_string
 from prefstack.terms.schema import SeriesTerms
 
@@ -41,13 +43,14 @@ FORMS = ("cash", "pik", "common")
 # --------------------------------------------------------------------------- rates
 
 
+@per_terms
 def dividend_rate(terms: SeriesTerms, start: dt.date, end: dt.date) -> Explained:
     """The dividend of the period ``start``-``end`` as a fraction of the value it accrues on.
 
     A full quarter (one Payment Date to the next) is the quarterly rate (F §2(b) 1.75%,
     G §2(a) 1.5%). A shorter period is the annual rate times actual days / 360
     (DIV-DAYCOUNT), capped at the quarterly rate for a period inside one quarter
-    (DIV-INTRA-QUARTER-CAP).
+    (DIV-INTRA-QUARTER-CAP). Memoized: every holder of a quarter shares one rate.
     """
     div = terms.dividends
     if end <= start:
@@ -90,7 +93,7 @@ def accrual_base(terms: SeriesTerms, shares: Fraction, arrears: Fraction) -> Exp
     the accrued and unpaid dividends (G §2(a)); F arrears do not bear dividends (F §2(a))."""
     price = terms.original_issue_price.value
     compounds = terms.dividends.compounds_arrears.value
-    base = shares * price + (arrears if compounds else Fraction(0))
+    base = shares * price + arrears if compounds else shares * price
     return Explained(
         name="accrual_base",
         value=base,
@@ -139,9 +142,20 @@ class Election:
 
     @classmethod
     def only(cls, form: str) -> Election:
-        if form not in FORMS:
-            raise InputError("election", "F §2(b)", f"unknown form {form!r}; the forms are {', '.join(FORMS)}")
-        return cls(**{f: Fraction(1 if f == form else 0) for f in FORMS})
+        """The whole dividend in one form (one shared, frozen value per form)."""
+        return _single_form(form)
+
+    @classmethod
+    def of(cls, cash: Fraction, pik: Fraction, common: Fraction) -> Election:
+        """The election of these portions; the whole dividend in one form is that form's shared
+        value (:meth:`only`), which :meth:`check` recognises at once."""
+        if cash == 1 and not pik and not common:
+            return _single_form("cash")
+        if pik == 1 and not cash and not common:
+            return _single_form("pik")
+        if common == 1 and not cash and not pik:
+            return _single_form("common")
+        return cls(cash, pik, common)
 
     @classmethod
     def parse(cls, data: Mapping[str, object], terms: SeriesTerms) -> Election:
@@ -156,21 +170,41 @@ class Election:
         return election
 
     def check(self, terms: SeriesTerms) -> None:
-        clause = terms.dividends.forms.cite
-        for form in FORMS:
-            portion = getattr(self, form)
-            if portion < 0 or portion > 1:
-                raise InputError(f"election.{form}", clause, f"a portion must be between 0 and 1, not {portion}")
-            if portion and form not in terms.dividends.forms.value:
-                raise InputError(
-                    f"election.{form}", clause, f"Series {terms.series} dividends cannot be paid in {form}"
-                )
-        total = self.cash + self.pik + self.common
-        if total != 1:
-            raise InputError("election", clause, f"the portions must add up to 1, not {to_decimal_string(total)}")
+        """Refuse portions outside 0..1, a form the series does not pay, or portions that do not
+        add up to one."""
+        _check_election(terms, self)
 
     def to_dict(self) -> dict[str, str]:
         return {f: to_decimal_string(getattr(self, f)) for f in FORMS}
+
+
+@functools.cache
+def _single_form(form: str) -> Election:
+    if form not in FORMS:
+        raise InputError("election", "F §2(b)", f"unknown form {form!r}; the forms are {', '.join(FORMS)}")
+    return Election(**{f: Fraction(1 if f == form else 0) for f in FORMS})
+
+
+def _check_election(terms: SeriesTerms, election: Election) -> None:
+    """:meth:`Election.check`."""
+    offered = terms.dividends.forms.value
+    for form in FORMS:
+        if election is _single_form(form):  # the whole dividend in one form: only the form is in question
+            if form in offered:
+                return
+            break
+    clause = terms.dividends.forms.cite
+    for form in FORMS:
+        portion = getattr(election, form)
+        if portion < 0 or portion > 1:
+            raise InputError(f"election.{form}", clause, f"a portion must be between 0 and 1, not {portion}")
+        if portion and form not in terms.dividends.forms.value:
+            raise InputError(
+                f"election.{form}", clause, f"Series {terms.series} dividends cannot be paid in {form}"
+            )
+    total = election.cash + election.pik + election.common
+    if total != 1:
+        raise InputError("election", clause, f"the portions must add up to 1, not {to_decimal_string(total)}")
 
 
 def pik_shares(terms: SeriesTerms, dividend_value: Fraction) -> Explained:
@@ -313,8 +347,8 @@ def pay_dividend(
     """
     election.check(terms)
     value = _fr(dividend)
-    pik = pik_shares(terms, value * election.pik) if election.pik else None
-    cash = cash_payment(terms, value * election.cash) if election.cash else None
+    pik = pik_shares(terms, _portion(value, election.pik)) if election.pik else None
+    cash = cash_payment(terms, _portion(value, election.cash)) if election.cash else None
     common = fraction_cash = None
     if election.common:
         clause = for_series(terms.series, "§2(c)")
@@ -330,7 +364,7 @@ def pay_dividend(
         if closing_prices is None:
             raise InputError("closing_prices", for_series(terms.series, "§2(b)"), "required to price Common Stock")
         price = common_stock_price(terms, payment_date, closing_prices)
-        common, fraction_cash = common_stock_dividend(terms, value * election.common, price)
+        common, fraction_cash = common_stock_dividend(terms, _portion(value, election.common), price)
     return DividendPayment(terms.series, payment_date, dividend, election, pik, cash, common, fraction_cash)
 
 
@@ -528,9 +562,16 @@ def _row(
 
 
 def _fr(explained: Explained | None) -> Fraction:
+    if explained is not None and type(explained.value) is Fraction:
+        return explained.value  # already exact: no copy
     if explained is None or not isinstance(explained.value, (Fraction, int)) or isinstance(explained.value, bool):
         raise TypeError(f"expected an exact quantity, got {explained!r}")
     return Fraction(explained.value)
+
+
+def _portion(value: Fraction, portion: Fraction) -> Fraction:
+    """``portion`` of ``value``; the whole of it is the value itself (most holders elect one form)."""
+    return value if portion == 1 else value * portion
 
 
 def _non_negative(value: Fraction, field: str, clause: str) -> None:

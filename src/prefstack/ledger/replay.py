@@ -19,9 +19,9 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
-from typing import assert_never
+from typing import Any, assert_never
 
-from prefstack.calendars import payment_dates
+from prefstack.calendars import is_payment_date, next_payment_date, payment_dates
 from prefstack.clauses import antidilution as ad
 from prefstack.clauses.conversion import (
     ConversionResult,
@@ -131,8 +131,14 @@ class Placed:
         return event.date
 
     @functools.cached_property
+    def json_data(self) -> dict[str, Any]:
+        """The event as JSON data, every field (computed once: the replay order and the store's
+        payload both read it)."""
+        return self.event.model_dump(mode="json")
+
+    @functools.cached_property
     def _sort_key(self) -> tuple[dt.date, int, str]:
-        content = json.dumps(self.event.model_dump(mode="json"), sort_keys=True)
+        content = json.dumps(self.json_data, sort_keys=True)
         return (self.effective_date, ev.kind_rank(self.event), content)
 
     def sort_key(self) -> tuple[dt.date, int, str]:
@@ -311,6 +317,8 @@ class LedgerState(_Sealable):
     registration_effective: bool | None = None
     closing_prices: dict[dt.date, Fraction] = field(default_factory=dict)
     elections: dict[tuple[str, str, dt.date], ev.DividendElection] = field(default_factory=dict)
+    election_forms: dict[tuple[str, str, dt.date], Election] = field(default_factory=dict)
+    """The portions of each election in :attr:`elections`, as checked when it was applied."""
     wire_notices: dict[tuple[str, str, dt.date], dt.date] = field(default_factory=dict)
     consents: list[ev.SeriesConsent] = field(default_factory=list)
     section5_actions: list[ad.Action] = field(default_factory=list)
@@ -667,19 +675,19 @@ def _apply_election(state: LedgerState, item: Placed, event: ev.DividendElection
     s = state.series[event.series]
     clause = s.terms.dividends.forms.cite
     _require_holder(state, item, event.series, event.holder, clause)
+    election = Election.of(event.cash, event.pik, event.common)
     try:
-        Election(event.cash, event.pik, event.common).check(s.terms)
+        election.check(s.terms)
     except InputError as exc:
         raise LedgerRuleError(item, exc.field, exc.clause, exc.problem) from exc
-    if event.payment_date not in set(
-        payment_dates(s.terms, event.payment_date - dt.timedelta(days=1), event.payment_date)
-    ):
+    if not is_payment_date(s.terms, event.payment_date):
         raise LedgerRuleError(
             item, "payment_date", s.terms.dividends.payment_months.cite, f"{event.payment_date} is not a Payment Date"
         )
     if event.date > event.payment_date:
         raise LedgerRuleError(item, "date", "F §2(e)", "an election received after its Payment Date cannot apply")
     state.elections[(event.series, event.holder, event.payment_date)] = event
+    state.election_forms[(event.series, event.holder, event.payment_date)] = election
 
 
 def election_for(state: LedgerState, terms: SeriesTerms, holder: str, payment_date: dt.date) -> tuple[Election, str]:
@@ -696,9 +704,8 @@ def election_for(state: LedgerState, terms: SeriesTerms, holder: str, payment_da
             f"election of {found.date} is less than {notice_days.value} days before the Payment Date "
             f"({notice_days.cite}); default form ({reading('DIV-F-LATE-ELECTION')})"
         )
-    return Election(
-        found.cash, found.pik, found.common
-    ), f"election received {found.date} ({notice_days.cite if notice_days else terms.dividends.forms.cite})"
+    clause = notice_days.cite if notice_days else terms.dividends.forms.cite
+    return state.election_forms[(terms.series, holder, payment_date)], f"election received {found.date} ({clause})"
 
 
 def rolled(s: SeriesState, holding: Holding, to: dt.date, *, inclusive: bool) -> Holding:
@@ -708,6 +715,8 @@ def rolled(s: SeriesState, holding: Holding, to: dt.date, *, inclusive: bool) ->
     if holding.accrual_start is None or holding.shares == 0:
         return holding
     last = to if inclusive else to - dt.timedelta(days=1)
+    if next_payment_date(s.terms, holding.accrual_start) > last:
+        return holding  # no Payment Date passed: nothing to roll
     start, arrears, unpaid = holding.accrual_start, holding.arrears, list(holding.unpaid_dates)
     for day in payment_dates(s.terms, start, last):
         quarter = period_dividend(s.terms, holding.shares, start, day, arrears)
@@ -735,7 +744,7 @@ def _roll(s: SeriesState, holder: str, to: dt.date, *, inclusive: bool) -> Holdi
 def _apply_payment(state: LedgerState, item: Placed, event: ev.DividendPayment) -> None:
     s = _series_started(state, item, event.series, "F §2(a)")
     terms = s.terms
-    if event.date not in set(payment_dates(terms, event.date - dt.timedelta(days=1), event.date)):
+    if not is_payment_date(terms, event.date):
         raise LedgerRuleError(item, "date", terms.dividends.payment_months.cite, f"{event.date} is not a Payment Date")
     recorded = s.payment_outcomes.get(event.date)
     if recorded is not None:
@@ -768,7 +777,9 @@ def _apply_payment(state: LedgerState, item: Placed, event: ev.DividendPayment) 
             )
             s.unpaid_dividends.setdefault(event.date, []).append((holder, quarter))
             continue
-        s.holdings[holder] = replace(holding, accrual_start=event.date)
+        s.holdings[holder] = Holding(
+            holding.series, holding.holder, holding.shares, event.date, holding.arrears, holding.unpaid_dates
+        )  # a constructor, not dataclasses.replace: this runs once per holder and Payment Date
         election, why = election_for(state, terms, holder, event.date)
         registration_ok = state.common_issued_as_dividends == 0 or bool(state.registration_effective)
         if election.common:
@@ -797,7 +808,8 @@ def _apply_payment(state: LedgerState, item: Placed, event: ev.DividendPayment) 
         if record.payment.pik_shares is not None:
             assert isinstance(record.payment.pik_shares.value, Fraction)
             h = s.holdings[record.holder]
-            s.holdings[record.holder] = replace(h, shares=h.shares + record.payment.pik_shares.value)
+            shares = h.shares + record.payment.pik_shares.value
+            s.holdings[record.holder] = Holding(h.series, h.holder, shares, h.accrual_start, h.arrears, h.unpaid_dates)
         if record.payment.common_shares is not None:
             assert isinstance(record.payment.common_shares.value, int)
             state.common_issued_as_dividends += record.payment.common_shares.value
@@ -1123,6 +1135,8 @@ def _settle_deposits(state: LedgerState, day: dt.date, *, including_the_day: boo
     """Redeem with each deposit whose Redemption Date has come (before ``day``, or on it when
     ``including_the_day``): the funds are the deposits for that date."""
     for s in state.series.values():
+        if not s.pending_deposits:
+            continue  # nearly every event: no deposit awaits its Redemption Date
         due = sorted(
             {
                 p.event.redemption_date

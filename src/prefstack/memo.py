@@ -1,0 +1,47 @@
+"""Memoized pure functions of a certificate's terms.
+
+A replay asks the same question of the same terms thousands of times (the dividend rate of
+one quarter for every holder, the next Payment Date after the last one); the answers depend
+only on the arguments. :func:`per_terms` keeps them, keyed by the terms object's identity and
+the other arguments. Identity, not equality: hashing a terms object compares every term
+(about 13 µs), and a frozen terms object never changes. The cache holds the terms object it
+was asked about, so an identity is never reused while its entry lives; it is cleared when it
+reaches :data:`LIMIT` entries, so memory stays bounded.
+
+Only pure functions may be memoized: same arguments, same (frozen) result.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Hashable
+from typing import ParamSpec, TypeVar
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+LIMIT = 65_536
+"""The most entries one memoized function keeps before it starts afresh."""
+
+
+def per_terms(fn: Callable[P, R]) -> Callable[P, R]:
+    """``fn(terms, *args)`` remembered per terms object (by identity) and the other arguments,
+    which must be positional and hashable."""
+    cache: dict[tuple[Hashable, ...], tuple[object, R]] = {}
+
+    @functools.wraps(fn)
+    def remembered(*args: P.args, **kwargs: P.kwargs) -> R:
+        if kwargs or not args:
+            raise TypeError(f"{fn.__qualname__} is memoized: pass the terms and every argument by position")
+        terms = args[0]
+        key = (id(terms), *args[1:])
+        hit = cache.get(key)
+        if hit is not None and hit[0] is terms:
+            return hit[1]
+        value = fn(*args, **kwargs)
+        if len(cache) >= LIMIT:
+            cache.clear()
+        cache[key] = (terms, value)
+        return value
+
+    return remembered
