@@ -123,8 +123,21 @@ class _Event(BaseModel):
 
     def payload(self) -> dict[str, Any]:
         """The event as JSON data without ``kind`` and ``date`` (how the store keeps it)."""
-        data = self.model_dump(mode="json", exclude={"kind", "date"}, exclude_none=True)
-        return data
+        return payload_of(self.model_dump(mode="json"))
+
+
+def payload_of(data: dict[str, Any]) -> dict[str, Any]:
+    """The store's payload of an event's JSON data (``model_dump(mode="json")``): without ``kind``
+    and ``date``, and without fields that are none, at every level."""
+    return {k: _without_none(v) for k, v in data.items() if k not in ("kind", "date") and v is not None}
+
+
+def _without_none(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_none(v) for v in value]
+    return value
 
 
 def _positive(value: Fraction, field: str, clause: str) -> Fraction:

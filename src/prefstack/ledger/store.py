@@ -30,6 +30,7 @@ import datetime
 import functools
 import getpass
 import json
+import types
 import uuid
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -143,9 +144,16 @@ class NewEvent:
     recorded_at: datetime.datetime | None = None
     recorded_by: str | None = None
     """Who entered the event; None means the operating-system user of the appending process."""
+    prepared: _Prepared = dataclasses.field(init=False, repr=False, compare=False)
+    """The event checked and written as the store keeps it, taken when the event is made: what is
+    appended is what was checked (each event is checked once, not again on append)."""
 
     def __post_init__(self) -> None:
-        _prepare(self)
+        prepared = _prepare(self)
+        object.__setattr__(self, "prepared", prepared)
+        # The event keeps its own copy of the payload, read back from the checked text: a later
+        # change to the caller's mapping changes neither the event nor what is stored.
+        object.__setattr__(self, "payload", types.MappingProxyType(json.loads(prepared.payload)))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -603,12 +611,7 @@ class EventStore:
         for index, event in enumerate(events):
             if not isinstance(event, NewEvent):
                 raise InvalidEvent(f"events[{index}]", f"must be a NewEvent, not {type(event).__name__}")
-            try:
-                prepared.append(_prepare(event))  # again: a payload mapping may have changed since
-            except InvalidEvent as exc:
-                raise InvalidEvent(
-                    exc.field, f"{exc.problem} (event {index} of the batch; nothing was appended)"
-                ) from exc
+            prepared.append(event.prepared)
         try:
             with self._transaction(write=True) as conn:
                 stored = self._append_in(conn, prepared, expected_version)
