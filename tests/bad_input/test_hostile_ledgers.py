@@ -175,3 +175,35 @@ def test_a_db_file_that_is_not_sqlite_is_a_clear_error(cli, tmp_path: Path) -> N
     path = tmp_path / "notes.sqlite"
     path.write_text("these are my notes, not a database\n" * 100)
     _refused(cli("state", "--db", f"sqlite:///{path}", "--as-of", "2001-12-31", ok=False), "not a database")
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("format: prefstack-ledger/1\nevents: !!set {a: null}\n", "the tag 'tag:yaml.org,2002:set' is not accepted"),
+        ("format: prefstack-ledger/1\nevents: [!!python/object:os.system {}]\n", "is not accepted"),
+        ("format: prefstack-ledger/1\nevents: []\n---\nformat: x\n", "one YAML document"),
+        ("format: prefstack-ledger/1\n? [a, b]\n: 1\nevents: []\n", "a key of a mapping is a plain value"),
+        ("format: prefstack-ledger/1\nx: &k a\n*k : 1\nevents: []\n", "aliases"),
+        ("format: prefstack-ledger/1\nevents: " + "[" * 40 + "]" * 40 + "\n", "nested too deeply"),
+        ("format: prefstack-ledger/1\nformat: prefstack-ledger/1\nevents: []\n", "given twice"),
+        ("format: prefstack-ledger/1\n", "events: must be a list of events"),
+        ("- 1\n- 2\n", "a ledger is a mapping"),
+    ],
+)
+def test_yaml_a_ledger_never_needs_is_refused_with_its_place(cli, tmp_path: Path, text: str, needle: str) -> None:  # type: ignore[no-untyped-def]
+    """YAML is read from the parser's events, without a node tree: tags, several documents,
+    complex keys, aliases, deep nesting and repeated keys are refused (exit 2) naming the problem."""
+    _refused(cli("state", "--ledger", _file(tmp_path, text), "--as-of", "2001-12-31", ok=False), needle)
+
+
+def test_yaml_is_read_as_the_safe_loader_reads_it() -> None:
+    """The event-stream reader gives what ``yaml.safe_load`` gives for the bundled example ledger
+    (dates, numbers, text, booleans and nesting) and for scalars of every plain kind."""
+    from prefstack.ledger.files import load_text
+
+    example = (Path(__file__).parents[2] / "src" / "prefstack" / "data" / "example_ledger.yaml").read_text()
+    assert load_text(example, ".yaml", "example") == yaml.safe_load(example)
+    scalars = "a: 1\nb: '1'\nc: 2000-06-01\nd: true\ne: null\nf: 1.5\ng: ~\nh: [x, {y: z}]\ni: 0x1F\nj: !!str 12\n"
+    assert load_text(scalars, ".yaml", "scalars") == yaml.safe_load(scalars)
+    assert load_text("", ".yaml", "empty") is None

@@ -553,3 +553,34 @@ def test_head_and_hash_at_read_what_is_stored(store: EventStore, raw: sa.Engine,
 
 def test_an_empty_store_has_the_genesis_head(store: EventStore) -> None:
     assert store.head() == (0, GENESIS)
+
+
+def test_the_stored_payload_is_pydantics_dump_without_kind_date_and_none_at_every_level() -> None:
+    """The payload derived from an event's JSON data (computed once for the replay order) is what
+    ``model_dump(exclude={"kind","date"}, exclude_none=True)`` gives, nested models included."""
+    from pathlib import Path
+
+    from prefstack.ledger.events import parse_event, payload_of
+    from prefstack.ledger.files import read_ledger
+
+    example = Path(__file__).parents[2] / "src" / "prefstack" / "data" / "example_ledger.yaml"
+    events = [p.event for p in read_ledger(example).events]
+    events.append(
+        parse_event(
+            {
+                "kind": "merger_or_sale",
+                "date": "2003-01-02",
+                "transaction": "asset_sale",
+                "description": "sale of the network",
+                "prior_stockholders_voting_share": "0.4",
+                "all_or_substantially_all": True,
+                "non_cash": [{"description": "notes", "value": "1000", "clause": "F §3(c)(i)(A)"}],
+                "senior": [{"name": "Series C", "preference_amount": "500"}],
+            },
+            "t",
+        )
+    )
+    for event in events:
+        expected = event.model_dump(mode="json", exclude={"kind", "date"}, exclude_none=True)
+        assert payload_of(event.model_dump(mode="json")) == expected == event.payload()
+    assert "consideration" not in events[-1].payload()  # a field that is none is left out

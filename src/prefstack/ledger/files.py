@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
@@ -22,6 +22,8 @@ from prefstack.ledger.events import LedgerEvent, check_name, parse_event
 from prefstack.ledger.hashing import InvalidEvent
 from prefstack.ledger.replay import Placed
 from prefstack.ledger.store import check_recorded_by
+
+T = TypeVar("T")
 
 FORMAT = "prefstack-ledger/1"
 _TOP = {"format", "company", "description", "events"}
@@ -57,6 +59,14 @@ def parse_ledger(data: object, source: str) -> list[Placed]:
 
 def parse_ledger_file(data: object, source: str) -> LedgerFile:
     """Validate a parsed ledger document, its company included; errors name the event and field."""
+    top = _top_level(data, source)
+    raw = top.get("events")
+    if not isinstance(raw, list):
+        raise InputError(f"{source}.events", "ledger format", "must be a list of events")
+    return _ledger_file(top, source, [parse_entry(entry, i) for i, entry in enumerate(raw, 1)])
+
+
+def _top_level(data: object, source: str) -> dict[str, object]:
     if not isinstance(data, dict):
         raise InputError(source, "ledger format", "a ledger is a mapping with 'format' and 'events'")
     unknown = set(data) - _TOP
@@ -64,59 +74,191 @@ def parse_ledger_file(data: object, source: str) -> LedgerFile:
         raise InputError(f"{source}.{sorted(unknown)[0]}", "ledger format", "unknown field")
     if data.get("format") != FORMAT:
         raise InputError(f"{source}.format", "ledger format", f"must be {FORMAT!r}, not {data.get('format')!r}")
-    raw = data.get("events")
-    if not isinstance(raw, list):
-        raise InputError(f"{source}.events", "ledger format", "must be a list of events")
-    placed = []
-    for i, entry in enumerate(raw, 1):
-        where = f"event {i}"
-        if not isinstance(entry, dict):
-            raise InputError(where, "ledger format", "an event is a mapping")
-        entry = dict(entry)
-        recorded = entry.pop("recorded_at", None)
-        by = entry.pop("recorded_by", None)
-        if isinstance(entry.get("date"), dt.date):
-            entry["date"] = entry["date"].isoformat()
-        moment = parse_recorded_at(recorded, where) if recorded is not None else None
-        placed.append(Placed(parse_event(entry, where), where, moment, seq=i, recorded_by=_recorded_by(by, where)))
-    company = data.get("company")
+    return data
+
+
+def parse_entry(entry: object, index: int) -> Placed:
+    """Event ``index`` (1-based) of a ledger file, validated."""
+    where = f"event {index}"
+    if not isinstance(entry, dict):
+        raise InputError(where, "ledger format", "an event is a mapping")
+    entry = dict(entry)
+    recorded = entry.pop("recorded_at", None)
+    by = entry.pop("recorded_by", None)
+    if isinstance(entry.get("date"), dt.date):
+        entry["date"] = entry["date"].isoformat()
+    moment = parse_recorded_at(recorded, where) if recorded is not None else None
+    return Placed(parse_event(entry, where), where, moment, seq=index, recorded_by=_recorded_by(by, where))
+
+
+def _ledger_file(top: dict[str, object], source: str, placed: list[Placed]) -> LedgerFile:
+    company = top.get("company")
     if company is not None:
         try:
             company = check_name(company)
         except ValueError as exc:
             raise InputError(f"{source}.company", "ledger format", str(exc)) from exc
-    description = data.get("description")
+    description = top.get("description")
     if description is not None and (not isinstance(description, str) or len(description) > 2000):
         raise InputError(f"{source}.description", "ledger format", "is text of at most 2,000 characters")
     return LedgerFile(company, placed)
+
+
+def _consume_events(data: object, source: str) -> LedgerFile:
+    """:func:`parse_ledger_file` of a document read from a file (nobody else holds it): each raw
+    event is let go as soon as it is validated, so the raw document and the events are not both
+    held whole."""
+    top = _top_level(data, source)
+    raw = top.get("events")
+    if not isinstance(raw, list):
+        raise InputError(f"{source}.events", "ledger format", "must be a list of events")
+    placed = []
+    for i in range(len(raw)):
+        placed.append(parse_entry(raw[i], i + 1))
+        raw[i] = None
+    return _ledger_file(top, source, placed)
 
 
 MAX_LEDGER_FILE_BYTES = 64 * 1024 * 1024
 """The largest ledger file read (about 800,000 events): a larger one is refused before it is read."""
 
 
-class StrictLoader(yaml.SafeLoader):
-    """YAML as a ledger needs it: no aliases (a few hundred bytes of nested aliases can expand to
-    gigabytes) and no key given twice in one mapping (the last would silently win)."""
+MAX_NESTING = 32
+"""The deepest nesting of mappings and lists in a YAML ledger file (an event needs three)."""
 
-    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()  # type: ignore[no-untyped-call]
-            raise yaml.constructor.ConstructorError(
-                None, None, "aliases (*name) are not accepted in a ledger file: write the value out", event.start_mark
-            )
-        return super().compose_node(parent, index)
+_PARSER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's parser where PyYAML was built with it (about 30x faster than the pure-Python one)."""
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[object, object]:
-        seen: set[object] = set()
-        for key_node, _value in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"the key {key!r} is given twice in one mapping", key_node.start_mark
-                )
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
+_SCALARS = yaml.SafeLoader("")
+"""The resolver and constructors of plain YAML scalars (dates, numbers, booleans, null, text)."""
+
+_SCALAR_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("null", "bool", "int", "float", "str", "timestamp")
+)
+_COLLECTION_TAGS = (None, "!", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+
+
+class _Refused(yaml.YAMLError):
+    """Something a ledger file never needs, found at a place in the YAML text."""
+
+
+def _refused(problem: str, event: yaml.Event) -> _Refused:
+    mark = event.start_mark
+    where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+    return _Refused(problem + where)
+
+
+class _YamlReader:
+    """YAML read from the parser's stream of events, without a node tree: plain scalars become what
+    PyYAML's safe loader makes of them, and everything a ledger never needs is refused before it
+    is built: aliases (a few hundred bytes of nested aliases can expand to gigabytes), a key given
+    twice in one mapping (the last would silently win), keys that are not plain values, tagged
+    collections and nesting deeper than :data:`MAX_NESTING`."""
+
+    def __init__(self, text: str, source: str) -> None:
+        self._events: Iterator[yaml.Event] = yaml.parse(text, Loader=_PARSER)
+        self._source = source
+
+    def document(self) -> object:
+        """The single document of the text (None when it is empty)."""
+        self._expect(yaml.StreamStartEvent)
+        first = next(self._events)
+        if isinstance(first, yaml.StreamEndEvent):
+            return None
+        value = self._value(next(self._events), 1)
+        self._end()
+        return value
+
+    def ledger(self) -> LedgerFile:
+        """The ledger file of the text, each event validated as soon as its mapping ends (its raw
+        form is then let go: the events are streamed, not read whole first)."""
+        self._expect(yaml.StreamStartEvent)
+        first = next(self._events)
+        if isinstance(first, yaml.StreamEndEvent):
+            return parse_ledger_file(None, self._source)
+        opening = next(self._events)
+        if not isinstance(opening, yaml.MappingStartEvent):
+            value = self._value(opening, 1)
+            self._end()
+            return parse_ledger_file(value, self._source)
+        self._collection_tag(opening)
+        top: dict[str, object] = {}
+        placed: list[Placed] | None = None
+        while not isinstance(event := next(self._events), yaml.MappingEndEvent):
+            key = self._key(event, top)
+            value_event = next(self._events)
+            if key == "events" and isinstance(value_event, yaml.SequenceStartEvent):
+                self._collection_tag(value_event)
+                placed = []
+                while not isinstance(item := next(self._events), yaml.SequenceEndEvent):
+                    placed.append(parse_entry(self._value(item, 3), len(placed) + 1))
+                top[key] = placed
+            else:
+                top[key] = self._value(value_event, 2)
+        self._end()
+        top = _top_level(top, self._source)
+        if placed is None:
+            raise InputError(f"{self._source}.events", "ledger format", "must be a list of events")
+        return _ledger_file(top, self._source, placed)
+
+    def _value(self, event: yaml.Event, depth: int) -> object:
+        if depth > MAX_NESTING:
+            raise InputError(self._source, "ledger format", "not a ledger: the YAML is nested too deeply")
+        if isinstance(event, yaml.ScalarEvent):
+            return self._scalar(event)
+        if isinstance(event, yaml.SequenceStartEvent):
+            self._collection_tag(event)
+            items = []
+            while not isinstance(item := next(self._events), yaml.SequenceEndEvent):
+                items.append(self._value(item, depth + 1))
+            return items
+        if isinstance(event, yaml.MappingStartEvent):
+            self._collection_tag(event)
+            mapping: dict[object, object] = {}
+            while not isinstance(key_event := next(self._events), yaml.MappingEndEvent):
+                key = self._key(key_event, mapping)
+                mapping[key] = self._value(next(self._events), depth + 1)
+            return mapping
+        if isinstance(event, yaml.AliasEvent):
+            raise _refused("aliases (*name) are not accepted in a ledger file: write the value out", event)
+        raise _refused(f"unexpected {type(event).__name__}", event)
+
+    def _key(self, event: yaml.Event, mapping: Mapping[Any, object]) -> Any:
+        if not isinstance(event, yaml.ScalarEvent):
+            if isinstance(event, yaml.AliasEvent):
+                return self._value(event, 1)  # refused, naming the alias
+            raise _refused("a key of a mapping is a plain value, not a list or mapping", event)
+        key = self._scalar(event)
+        if key in mapping:
+            raise _refused(f"the key {key!r} is given twice in one mapping", event)
+        return key
+
+    @staticmethod
+    def _scalar(event: yaml.ScalarEvent) -> object:
+        tag = event.tag
+        if tag is None or tag == "!":
+            tag = _SCALARS.resolve(yaml.ScalarNode, event.value, event.implicit)  # type: ignore[no-untyped-call]
+        if tag not in _SCALAR_TAGS:
+            raise _refused(f"the tag {tag!r} is not accepted in a ledger file", event)
+        node = yaml.ScalarNode(tag, event.value, style=event.style)
+        return _SCALARS.yaml_constructors[tag](_SCALARS, node)
+
+    @staticmethod
+    def _collection_tag(event: yaml.CollectionStartEvent) -> None:
+        if event.tag not in _COLLECTION_TAGS:
+            raise _refused(f"the tag {event.tag!r} is not accepted in a ledger file", event)
+
+    def _expect(self, kind: type[yaml.Event]) -> yaml.Event:
+        event = next(self._events)
+        if not isinstance(event, kind):
+            raise _refused(f"unexpected {type(event).__name__}", event)
+        return event
+
+    def _end(self) -> None:
+        self._expect(yaml.DocumentEndEvent)
+        event = next(self._events)
+        if not isinstance(event, yaml.StreamEndEvent):
+            raise _refused("a ledger file holds one YAML document", event)
 
 
 def no_duplicate_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
@@ -131,11 +273,18 @@ def no_duplicate_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
 
 def load_text(text: str, suffix: str, source: str) -> object:
     """Parse ledger text as JSON (``.json``) or strict YAML; every problem is an :class:`InputError`."""
+    return _parsing(suffix, source, lambda: _json(text) if suffix == ".json" else _YamlReader(text, source).document())
+
+
+def _json(text: str) -> object:
+    return json.loads(text, object_pairs_hook=no_duplicate_keys)
+
+
+def _parsing(suffix: str, source: str, parse: Callable[[], T]) -> T:
+    """``parse()``, its JSON or YAML errors given as :class:`InputError`."""
     kind = "JSON" if suffix == ".json" else "YAML"
     try:
-        if suffix == ".json":
-            return json.loads(text, object_pairs_hook=no_duplicate_keys)
-        return yaml.load(text, Loader=StrictLoader)  # a SafeLoader: no arbitrary objects
+        return parse()
     except RecursionError as exc:
         raise InputError(source, "ledger format", f"not a ledger: the {kind} is nested too deeply") from exc
     except (ValueError, yaml.YAMLError) as exc:
@@ -164,7 +313,10 @@ def read_ledger(path: Path) -> LedgerFile:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(str(path), "ledger format", f"is not UTF-8 text (byte {exc.start})") from exc
-    return parse_ledger_file(load_text(text, path.suffix, str(path)), str(path))
+    source = str(path)
+    if path.suffix == ".json":
+        return _consume_events(_parsing(".json", source, lambda: _json(text)), source)
+    return _parsing(path.suffix, source, _YamlReader(text, source).ledger)
 
 
 def _recorded_by(value: object, where: str) -> str | None:
