@@ -1,0 +1,112 @@
+"""A register of realistic size through the command line, against the goals.
+
+5,000 Series F and 2,000 Series G holders, 1,000 conversions, about 54,000 events in all
+(:func:`benchmarks.synthetic.register_ledger`). Each command runs in its own process and is
+measured for wall time and that process's peak memory: ``ledger import`` of the YAML file into
+a fresh SQLite store, one ``state --as-of`` on the store, and one ``ledger add`` of one more
+closing price. Each figure is printed beside the one measured before this work began and
+the goal, with PASS or FAIL; a missed goal is reported, never raised.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks import _cli
+from benchmarks.synthetic import kind_counts, register_ledger
+from prefstack.ledger.files import dump_ledger
+
+F_HOLDERS = 5_000
+G_HOLDERS = 2_000
+CONVERSIONS = 1_000
+TIMEOUT = 600.0
+GOAL_PEAK_MB = 500.0
+NEXT_PRICE = ("2005-07-01", "12.34")
+"""The event ``ledger add`` appends: the close of the first trading day after the register."""
+
+
+@dataclass(frozen=True)
+class Figures:
+    """What a command measured before the work began (as reported then) and its goal."""
+
+    seconds_before: str
+    peak_before: str
+    goal_seconds: float
+
+
+BEFORE = {
+    "import": Figures("176 s", "4.5 GB", 10.0),
+    "state": Figures("143 s", "4.7 GB", 1.0),
+    "add": Figures("134 s", "n/m", 0.5),
+}
+"""n/m: not measured."""
+
+_ROW = "  {:<40} {:>9} {:>7} {:>8} {:<4}  {:>7} {:>7} {:>8} {:<4}"
+HEADER = _ROW.format("command", "time", "before", "goal", "", "peak", "before", "goal", "")
+
+
+def _verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def _report(name: str, label: str, measured: _cli.Measured) -> list[str]:
+    figures = BEFORE[name]
+    time_ok = measured.ok and measured.seconds < figures.goal_seconds
+    memory_ok = measured.ok and measured.peak_mb < GOAL_PEAK_MB
+    seconds = "TIMEOUT" if measured.timed_out else f"{measured.seconds:.2f} s"
+    lines = [
+        _ROW.format(
+            label,
+            seconds,
+            figures.seconds_before,
+            f"< {figures.goal_seconds:g} s",
+            _verdict(time_ok),
+            f"{measured.peak_mb:,.0f} MB",
+            figures.peak_before,
+            f"< {GOAL_PEAK_MB:,.0f} MB",
+            _verdict(memory_ok),
+        )
+    ]
+    if not measured.ok:
+        lines.append(f"    the command did not complete: {measured.status()}")
+    return lines
+
+
+def run() -> list[str]:
+    document = register_ledger(F_HOLDERS, G_HOLDERS, CONVERSIONS)
+    counts = kind_counts(document)
+    total = sum(counts.values())
+    last = max(str(event["date"]) for event in document["events"])
+    lines = [
+        f"register via the CLI: {F_HOLDERS:,} Series F and {G_HOLDERS:,} Series G holders, "
+        f"{CONVERSIONS:,} conversions: {total:,} events, last date {last}; one run each",
+        "  events: " + ", ".join(f"{kind} {n:,}" for kind, n in counts.most_common()),
+    ]
+    with tempfile.TemporaryDirectory(prefix="prefstack-bench-register-") as tmp:
+        path = Path(tmp) / "register.yaml"
+        path.write_text(dump_ledger(document, "yaml"), encoding="utf-8")
+        db = f"sqlite:///{Path(tmp) / 'register.sqlite'}"
+        startup = _cli.prefstack("--help", timeout=TIMEOUT)
+        lines.append(
+            f"  for scale: `prefstack --help` (start-up alone) {startup.seconds:.2f} s, peak {startup.peak_mb:,.0f} MB"
+        )
+        lines.append("  before: measured before this work began (n/m: not measured); peak: the child's maximum RSS")
+        lines.append(HEADER)
+        imported = _cli.prefstack("ledger", "import", str(path), "--db", db, timeout=TIMEOUT)
+        lines += _report("import", f"ledger import (YAML, {path.stat().st_size / 2**20:.1f} MB)", imported)
+        if not imported.ok:
+            lines.append("  state and ledger add: not run (the import did not complete)")
+            return lines
+        state = _cli.prefstack("state", "--db", db, "--as-of", last, "--format", "json", timeout=TIMEOUT)
+        lines += _report("state", f"state --as-of {last} --format json", state)
+        date, price = NEXT_PRICE
+        event = ["--kind", "closing_price", "--date", date, "--field", f"price={price}"]
+        added = _cli.prefstack("ledger", "add", *event, "--db", db, timeout=TIMEOUT)
+        lines += _report("add", f"ledger add closing_price {date}", added)
+    return lines
+
+
+if __name__ == "__main__":
+    print("\n".join(run()), flush=True)
