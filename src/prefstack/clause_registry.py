@@ -218,8 +218,7 @@ def parse_citation(text: str) -> Citation:
         return cite(text)
     except CitationError as exc:
         near = close_citations(text)
-        example = "; write e.g. 'F §5(d)(iv)', 'G §2(c)' or 'F Sched. 1'"
-        hint = f"; close matches: {', '.join(near)}" if near else example
+        hint = f"; close matches: {', '.join(near)}" if near else ""
         raise CitationError(f"CITATION {text!r}: {_reason(exc, text)}{hint}") from exc
 
 
@@ -238,10 +237,11 @@ def _shown_path(file: str | Path) -> str:
     return path.as_posix()
 
 
-def _relation(found: Citation, asked: Citation) -> str:
-    if found == asked:
+def _relation(found: list[Citation], asked: Citation) -> str:
+    """How the sections a function is registered under stand to the section asked for."""
+    if asked in found:
         return "section"
-    return "sub-section" if found.section.startswith(asked.section + "(") else "enclosing section"
+    return "sub-section" if found[0].section.startswith(asked.section + "(") else "enclosing section"
 
 
 def where(text: str, tests_folder: Path | None) -> dict[str, Any]:
@@ -259,16 +259,19 @@ def where(text: str, tests_folder: Path | None) -> dict[str, Any]:
     code_sections = [c for c in covered if registry_.of(c)]
     if not code_sections:
         code_sections = next(([c] for c in enclosing(asked) if registry_.of(c)), [])
+    grouped: dict[tuple[str, str], tuple[Implementation, list[Citation]]] = {}
+    for citation in code_sections:
+        for entry in registry_.of(citation):
+            grouped.setdefault((entry.module, entry.qualname), (entry, []))[1].append(citation)
     code = [
         {
-            "section": str(entry.citation),
-            "relation": _relation(entry.citation, asked),
             "function": entry.function,
+            "sections": [str(c) for c in sections],
+            "relation": _relation(sections, asked),
             "file": _shown_path(entry.file),
             "line": entry.line,
         }
-        for citation in code_sections
-        for entry in registry_.of(citation)
+        for entry, sections in grouped.values()
     ]
     interpretations = [
         {"id": i.id, "sections": [c for c in i.clauses if cite(c) in wanted], "question": i.question}
