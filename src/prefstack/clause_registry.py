@@ -127,6 +127,7 @@ class MarkedTest:
     """``path::name`` as pytest writes it, the path relative to the folder above the tests folder."""
     file: Path
     line: int
+    """The first line of the definition (its first decorator)."""
     citations: tuple[Citation, ...]
 
 
@@ -190,9 +191,10 @@ def _marked_in(tree: ast.Module, path: Path, nodeid: str) -> Iterator[MarkedTest
         prefix, node = stack.pop(0)
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             continue
-        cited = [c for d in node.decorator_list for c in _marker_citations(d, f"{path}:{node.lineno}")]
+        cited = [c for d in node.decorator_list for c in _marker_citations(d, f"{path}:{d.lineno}")]
         if cited:
-            yield MarkedTest(f"{prefix}::{node.name}", path, node.lineno, tuple(dict.fromkeys(cited)))
+            first = min([d.lineno for d in node.decorator_list] + [node.lineno])
+            yield MarkedTest(f"{prefix}::{node.name}", path, first, tuple(dict.fromkeys(cited)))
         if isinstance(node, ast.ClassDef):
             stack[:0] = [(f"{prefix}::{node.name}", n) for n in node.body]
 
