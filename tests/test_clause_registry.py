@@ -249,7 +249,8 @@ def test_cli_where_table_and_json(cli) -> None:  # type: ignore[no-untyped-def]
     assert "prefstack.clauses.antidilution._section_5_d_iv_formula" in table
     assert f"src/prefstack/clauses/antidilution.py:{formula.__code__.co_firstlineno}" in table
     assert "AD-ROUND-CENT" in table
-    assert "tests/clauses/test_antidilution.py::test_carry_forward_two_small_reductions_f_5_d_iv" in table
+    assert "test_carry_forward_two_small_reductions_f_5_d_iv" in table
+    assert "tests/clauses/test_antidilution.py:" in table
     parent = cli("where", "F §5(d)").stdout
     assert "and its 34 sub-sections (F §5(d)(i) to F §5(d)(v)(B)(2))" in parent
     data = json.loads(cli("where", "G §2(c)", "--format", "json").stdout)

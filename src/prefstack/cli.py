@@ -272,7 +272,7 @@ def _print_where(result: dict[str, Any]) -> None:
         if enclosing:
             title = f"\nNo code is registered under {asked} itself; the code of the enclosing {enclosing[0]}"
         shown.print(title)
-        shown.print(_where_table([(", ".join(c["sections"]), c["function"], f"{c['file']}:{c['line']}") for c in code]))
+        shown.print(_where_table([("\n".join(c["sections"]), c["function"], f"{c['file']}:{c['line']}") for c in code]))
     readings = result["interpretations"]
     shown.print(f"\nInterpretations ({len(readings)})" if readings else f"\nNo interpretation names {asked}.")
     if readings:
@@ -287,16 +287,19 @@ def _print_where(result: dict[str, Any]) -> None:
         return
     shown.print(f"\nTests marked @pytest.mark.clause ({len(checks)})")
     shown.print(
-        _where_table([(", ".join(t["sections"]), t["test"], f"{t['file']}:{t['line']}") for t in checks], "test")
+        _where_table(
+            [("\n".join(t["sections"]), t["test"].split("::", 1)[-1], f"{t['file']}:{t['line']}") for t in checks],
+            "test",
+        )
     )
 
 
 def _where_table(rows: list[tuple[str, str, str]], what: str = "function") -> Any:
-    """Sections (wrapped), then the function or test and its file:line in full (never cut)."""
+    """Sections (one a line), then the function or test and its file:line, in full."""
     from rich.table import Table
 
     out = Table()
-    out.add_column("sections", overflow="fold")
+    out.add_column("sections", no_wrap=True)
     out.add_column(what, no_wrap=True)
     out.add_column("where", no_wrap=True)
     for row in rows:
