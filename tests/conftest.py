@@ -20,6 +20,23 @@ import sqlalchemy as sa
 
 from postgres_server import PostgresUnavailable, start_server
 
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every citation of a ``clause`` marker names a section the certificate has."""
+    from prefstack.citations import cite
+    from prefstack.errors import CitationError
+
+    for item in items:
+        for marker in item.iter_markers("clause"):
+            if not marker.args or marker.kwargs:
+                raise pytest.UsageError(f"{item.nodeid}: @pytest.mark.clause takes one or more citations")
+            for text in marker.args:
+                try:
+                    cite(text)
+                except (CitationError, AttributeError) as exc:
+                    raise pytest.UsageError(f"{item.nodeid}: {exc}") from exc
+
+
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 _database_names = itertools.count(1)

@@ -71,6 +71,7 @@ def test_convert_worked_example_of_the_issue(cli, ledger) -> None:  # type: igno
     assert quote["dividend_settlement"]["common_shares"] == 0
 
 
+@pytest.mark.clause("F §5(j)", "G §5(j)", "G §5(d)(iv)")
 def test_certificate_of_adjustment_and_g_price(cli, ledger) -> None:  # type: ignore[no-untyped-def]
     """§5(j): both series get a certificate. G: greater of 28.50 and 36 is 36:
     36 x (20,000,000 + 25,000,000/36) / 21,000,000 = 35.476... -> $35.48."""
@@ -94,6 +95,7 @@ def test_state_explain_lists_each_adjustment(cli, ledger) -> None:  # type: igno
     assert f["adjustment_explanations"][0]["clause"] == "F §5(d)(iv)"
 
 
+@pytest.mark.clause("F §5(d)(ii)")
 def test_series_majority_waiver_prevents_the_adjustment(cli, ledger) -> None:  # type: ignore[no-untyped-def]
     """F §5(d)(ii): written notice from a majority of the Series F voting power, received before the
     issuance, that no adjustment be made: F stays at $24.00; G (no waiver) still goes to $35.48."""

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import icalendar
+import pytest
 import yaml
 
 from prefstack.compliance import calendar
@@ -76,6 +77,7 @@ def test_wire_account_deadline_is_pending_until_it_passes() -> None:
     assert (wire.date, wire.status) == (D(2002, 3, 13), "pending")
 
 
+@pytest.mark.clause("F §5(k)(A)", "G §5(k)(A)")
 def test_record_date_notice_missed_met_and_pending_5k() -> None:
     """F/G §5(k)(A): a split with record date 2001-06-01 needs notice by 2001-05-22 to each series.
     Notice to F on 05-20 (met); none to G (missed). A split on 2001-12-01 judged on 2001-11-01: pending."""
@@ -91,6 +93,7 @@ def test_record_date_notice_missed_met_and_pending_5k() -> None:
     assert all(d.status == "pending" for d in found if "2001-12-01" in d.what)
 
 
+@pytest.mark.clause("F §5(j)", "G §5(j)")
 def test_certificate_of_adjustment_promptly_5j() -> None:
     """F/G §5(j), NOTICE-PROMPTLY (10 days): a dilutive issue on 2001-01-10 adjusts both prices;
     F's certificate sent 2001-01-15 (met), G's never (missed, due 2001-01-20)."""
@@ -159,6 +162,7 @@ def test_calendar_command_json_and_ics(cli, tmp_path: Path) -> None:  # type: ig
     assert "F §2(e)" in str(events[0].get("DESCRIPTION"))
 
 
+@pytest.mark.clause("F §2(a)", "G §2(a)")
 def test_company_payment_date_obligations_f_2a_g_2a() -> None:
     """F/G §2(a): each Payment Date is the Company's obligation: paid (met), not legally available or
     unrecorded once passed (missed by the Company), or still to come (pending)."""

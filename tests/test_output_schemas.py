@@ -52,6 +52,7 @@ COMMANDS: dict[str, list[str]] = {
 LEDGERLESS: dict[str, list[str]] = {
     "schedule": ["schedule", "F"],
     "interpretations": ["interpretations"],
+    "where": ["where", "F §5(d)"],
 }
 STORE_ONLY: dict[str, list[str]] = {
     "ledger-log": ["ledger", "log"],

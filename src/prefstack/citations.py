@@ -104,3 +104,63 @@ def cite(text: str) -> Citation:
 def for_series(series: str, section: str) -> str:
     """The citation text of ``section`` in the certificate of ``series`` (checked; memoized)."""
     return str(cite(f"{series} {section}"))
+
+
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10}
+
+
+def section_order(citation: Citation) -> tuple[object, ...]:
+    """A sort key putting sections in the certificate's order: ``§5(d)(ii)`` before ``§5(d)(iv)``
+    and ``§5(d)(i)(C)(9)`` before ``(C)(10)``; the Preamble first and F Sched. 1 last."""
+    if citation.section == "Preamble":
+        return (citation.doc, 0)
+    if citation.section == "Sched. 1":
+        return (citation.doc, 2)
+    number = re.match(r"§(\d+)", citation.section)
+    assert number is not None
+    key: list[tuple[int, int]] = [(0, int(number.group(1)))]
+    for depth, label in enumerate(re.findall(r"\(([A-Za-z0-9]+)\)", citation.section)):
+        if label.isdigit():
+            key.append((0, int(label)))
+        elif label.islower() and depth >= 1 and label in _ROMAN:
+            key.append((0, _ROMAN[label]))
+        else:
+            key.append((1, ord(label)))
+    return (citation.doc, 1, tuple(key))
+
+
+def within(citation: Citation) -> list[Citation]:
+    """``citation`` and every sub-section of it the certificate has, in the certificate's order."""
+    found = [
+        Citation(citation.doc, section)
+        for section in SECTIONS[citation.doc]
+        if section == citation.section or section.startswith(citation.section + "(")
+    ]
+    return sorted(found, key=section_order)
+
+
+def enclosing(citation: Citation) -> list[Citation]:
+    """The sections that contain ``citation``, nearest first (``F §5(d)(i)`` -> ``F §5(d)``, ``F §5``)."""
+    path = citation.section
+    out: list[Citation] = []
+    while (cut := path.rfind("(")) > 0:
+        path = path[:cut]
+        if path in SECTIONS[citation.doc]:
+            out.append(Citation(citation.doc, path))
+    return out
+
+
+def close_citations(text: str, limit: int = 5) -> list[str]:
+    """The citations nearest to ``text`` as written (for an error message's "did you mean")."""
+    import difflib
+
+    written = text.strip()
+    every = [f"{doc} {section}" for doc in sorted(SECTIONS) for section in SECTIONS[doc]]
+    match = _PATTERN.match(written)
+    same_section = (
+        [f"{doc} {match.group('section')}" for doc in sorted(SECTIONS) if match.group("section") in SECTIONS[doc]]
+        if match is not None
+        else []
+    )
+    near = difflib.get_close_matches(written, every, n=limit, cutoff=0.6)
+    return list(dict.fromkeys([*same_section, *near]))[:limit]

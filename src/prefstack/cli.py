@@ -227,6 +227,87 @@ INTERPRETATION_COLUMNS = (
 
 
 @app.command()
+def where(
+    citation: Annotated[str, typer.Argument(help="A section, e.g. 'F §5(d)(iv)', 'G §2(c)' or 'F Sched. 1'")],
+    format: Annotated[Format, typer.Option("--format", help="table or json")] = Format.table,
+    tests: Annotated[
+        str | None,
+        typer.Option("--tests", help="The tests folder to search (default: the tests/ of the checkout, if any)"),
+    ] = None,
+) -> None:
+    """The code implementing a section (and its sub-sections), its interpretations and its tests."""
+    from pathlib import Path
+
+    from prefstack.clause_registry import default_tests_folder
+    from prefstack.clause_registry import where as find
+
+    if format in (Format.csv, Format.xlsx):
+        raise InputError("--format", "output format", "where answers as a table or as json")
+    folder = default_tests_folder() if tests is None else Path(tests)
+    if folder is not None and not folder.is_dir():
+        raise InputError("--tests", "option", f"{tests!r} is not a folder")
+    result = find(citation, folder)
+    if format is Format.json:
+        print(to_json(result))
+        return
+    _print_where(result)
+
+
+def _print_where(result: dict[str, Any]) -> None:
+    shown = console()
+    asked = result["citation"]
+    shown.print(f"[bold]{asked}[/bold]: {result['certificate']}")
+    subsections = len(result["sections"]) - 1
+    if subsections:
+        first, last = result["sections"][1], result["sections"][-1]
+        span = first if subsections == 1 else f"{first} to {last}"
+        plural = "s" if subsections > 1 else ""
+        shown.print(f"and its {subsections} sub-section{plural} ({span}): the sections column says which")
+    code = result["code"]
+    enclosing = [c["sections"][0] for c in code if c["relation"] == "enclosing section"]
+    if not code:
+        shown.print(f"\nNo code is registered under {asked}{' or its sub-sections' if subsections else ''}.")
+    else:
+        title = f"\nCode implementing {asked} ({len(code)})"
+        if enclosing:
+            title = f"\nNo code is registered under {asked} itself; the code of the enclosing {enclosing[0]}"
+        shown.print(title)
+        shown.print(_where_table([("\n".join(c["sections"]), c["function"], f"{c['file']}:{c['line']}") for c in code]))
+    readings = result["interpretations"]
+    shown.print(f"\nInterpretations ({len(readings)})" if readings else f"\nNo interpretation names {asked}.")
+    if readings:
+        rows = [{"id": i["id"], "sections": ", ".join(i["sections"]), "question": i["question"]} for i in readings]
+        shown.print(table("", rows, ["id", "sections", "question"]))
+    if result["tests"] is None:
+        shown.print(f"\nTests: {result['note']}")
+        return
+    checks = result["tests"]
+    if not checks:
+        shown.print(f"\nNo test in {result['tests_folder']} is marked @pytest.mark.clause({asked!r}).")
+        return
+    shown.print(f"\nTests marked @pytest.mark.clause ({len(checks)})")
+    shown.print(
+        _where_table(
+            [("\n".join(t["sections"]), t["test"].split("::", 1)[-1], f"{t['file']}:{t['line']}") for t in checks],
+            "test",
+        )
+    )
+
+
+def _where_table(rows: list[tuple[str, str, str]], what: str = "function") -> Any:
+    """Sections (one a line), then the function or test and its file:line, in full."""
+    from rich.table import Table
+
+    out = Table()
+    out.add_column("sections", no_wrap=True)
+    out.add_column(what, no_wrap=True)
+    out.add_column("where", no_wrap=True)
+    for row in rows:
+        out.add_row(*row)
+    return out
+
+
+@app.command()
 def terms(series: Annotated[str, typer.Argument(help="F or G")]) -> None:
     """The terms of a series as validated data, each with its citation (JSON)."""
     loaded = load_terms(_series(series))

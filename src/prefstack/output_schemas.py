@@ -420,6 +420,33 @@ INTERPRETATIONS = array(
     )
 )
 
+_CLAUSES = {"type": "array", "minItems": 1, "items": CLAUSE}
+_LINE = {"type": "integer", "minimum": 1}
+_INTERPRETATION_ID = {"type": "string", "pattern": r"^[A-Z0-9]+(-[A-Z0-9]+)*$"}
+
+WHERE = obj(
+    {
+        "citation": CLAUSE,
+        "certificate": TEXT,
+        "sections": _CLAUSES,
+        "code": array(
+            obj(
+                {
+                    "function": TEXT,
+                    "sections": _CLAUSES,
+                    "relation": {"enum": ["section", "sub-section", "enclosing section"]},
+                    "file": TEXT,
+                    "line": _LINE,
+                }
+            )
+        ),
+        "interpretations": array(obj({"id": _INTERPRETATION_ID, "sections": _CLAUSES, "question": TEXT})),
+        "tests": nullable(array(obj({"sections": _CLAUSES, "test": TEXT, "file": TEXT, "line": _LINE}))),
+        "tests_folder": nullable(TEXT),
+        "note": nullable(TEXT),
+    }
+)
+
 OUTPUTS: dict[str, dict[str, Any]] = {
     "dividends": DIVIDENDS,
     "state": STATE,
@@ -433,6 +460,7 @@ OUTPUTS: dict[str, dict[str, Any]] = {
     "transaction": TRANSACTION,
     "ledger-log": LEDGER_LOG,
     "interpretations": INTERPRETATIONS,
+    "where": WHERE,
 }
 """The commands whose JSON output has a schema, by name."""
 

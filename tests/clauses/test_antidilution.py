@@ -89,6 +89,7 @@ def run(actions: Sequence[Action], terms: SeriesTerms = F, outstanding: Fraction
 # §5(d)(iv): the formula ----------------------------------------------------------------
 
 
+@pytest.mark.clause("F §5(d)(iv)")
 def test_acceptance_f_issue_below_95_percent_of_fmv_f_5_d_iv() -> None:
     """F §5(d)(iv): 1,000,000 Additional Shares for $25,000,000 cash; FMV $30, 95% = $28.50 >
     $24, so $28.50 is used: 24 x (20,000,000 + 25,000,000 / 28.50) / 21,000,000
@@ -100,6 +101,7 @@ def test_acceptance_f_issue_below_95_percent_of_fmv_f_5_d_iv() -> None:
     assert state.carried_forward == 0
 
 
+@pytest.mark.clause("G §5(d)(iv)")
 def test_acceptance_g_issue_below_conversion_price_g_5_d_iv() -> None:
     """G §5(d)(iv): the greater of $28.50 and $36.00 is $36.00:
     36 x (20,000,000 + 25,000,000 / 36) / 21,000,000 = (720,000,000 + 25,000,000) / 21,000,000
@@ -110,6 +112,7 @@ def test_acceptance_g_issue_below_conversion_price_g_5_d_iv() -> None:
     assert state.adjustments[0].clause == "G §5(d)(iv)"
 
 
+@pytest.mark.clause("F §5(d)(ii)")
 def test_no_adjustment_at_or_above_the_greater_of_f_5_d_ii() -> None:
     """F §5(d)(ii), AD-GREATER-OF: $28.50 a share equals 95% of $30: not less, no adjustment."""
     state = run([issue("i1", 1, 1_000_000, "28.50", "30")])
@@ -119,6 +122,7 @@ def test_no_adjustment_at_or_above_the_greater_of_f_5_d_ii() -> None:
     assert state.common_outstanding == OUTSTANDING + 1_000_000
 
 
+@pytest.mark.clause("F §5(d)(iv)")
 def test_carry_forward_two_small_reductions_f_5_d_iv() -> None:
     """F §5(d)(iv), AD-CARRY-FORWARD: 10,000 shares for nothing (FMV $10):
     24 x 20,000,000 / 20,010,000 = 23.98800... -> 23.99, reduction $.01 < $.03: carried.
@@ -136,6 +140,7 @@ def test_carry_forward_two_small_reductions_f_5_d_iv() -> None:
 # §5(d)(i): exclusion baskets -----------------------------------------------------------
 
 
+@pytest.mark.clause("F §5(d)(i)", "F §5(d)(i)(C)", "F §5(d)(i)(C)(8)")
 def test_business_relationship_basket_reached_over_two_issues_f_5_d_i_c_8() -> None:
     """F §5(d)(i)(C)(8), AD-BASKET-EXCESS: 800,000 shares at $10 (FMV $10, 95% met): excluded.
     Then 300,000 at $10: 200,000 excluded (cap 1,000,000), 100,000 Additional Shares for
@@ -153,6 +158,7 @@ def test_business_relationship_basket_reached_over_two_issues_f_5_d_i_c_8() -> N
     assert (usage.used, usage.cap) == (1_000_000, 1_000_000)
 
 
+@pytest.mark.clause("F §5(d)(i)(C)(8)")
 def test_business_relationship_below_95_percent_is_not_excluded_f_5_d_i_c_8() -> None:
     """F §5(d)(i)(C)(8), AD-95-PERCENT-CONDITION: 100,000 at $9 with FMV $10 ($9 < $9.50): all
     are Additional Shares: 24 x (20,000,000 + 900,000 / 24) / 20,100,000 = 480,900,000 /
@@ -162,6 +168,7 @@ def test_business_relationship_below_95_percent_is_not_excluded_f_5_d_i_c_8() ->
     assert state.basket_usage[P.BUSINESS_RELATIONSHIP].used == 0
 
 
+@pytest.mark.clause("F §5(d)(i)(C)(9)")
 def test_high_yield_basket_excess_f_5_d_i_c_9() -> None:
     """F §5(d)(i)(C)(9): 1,500,000 then 700,000 at $10 (FMV $10): 200,000 over the 2,000,000
     cap: 24 x (21,500,000 + 2,000,000 / 24) / 21,700,000 = 518,000,000 / 21,700,000
@@ -173,6 +180,7 @@ def test_high_yield_basket_excess_f_5_d_i_c_9() -> None:
     assert state.basket_usage[P.HIGH_YIELD_DEBT].used == 2_000_000
 
 
+@pytest.mark.clause("G §5(d)(i)(C)(10)", "G §5(d)(v)(A)(2)")
 def test_business_anywhere_basket_excess_is_carried_g_5_d_i_c_10() -> None:
     """G §5(d)(i)(C)(10): 300,000 shares for $10 each in property, cap 288,371: 11,629
     Additional Shares for $116,290; G at $36: 36 x (20,000,000 + 116,290 / 36) / 20,011,629
@@ -192,6 +200,7 @@ def test_business_anywhere_basket_excess_is_carried_g_5_d_i_c_10() -> None:
     assert (state.conversion_price, state.carried_forward) == (36, Fraction("0.02"))
 
 
+@pytest.mark.clause("F §5(d)(i)(C)(11)", "F §5(d)(i)(C)(12)")
 def test_atcom_cap_exactly_reached_and_acquisition_at_95_percent_f_5_d_i_c_11_12() -> None:
     """F §5(d)(i)(C)(12) and (11): 2,654,826 Atcom shares for nothing are all excluded; an
     acquisition of 5,000,000 shares at $9.50 with FMV $10 meets "at least 95%": excluded."""
@@ -206,6 +215,7 @@ def test_atcom_cap_exactly_reached_and_acquisition_at_95_percent_f_5_d_i_c_11_12
 ATCOM_USED = 2_654_826
 
 
+@pytest.mark.clause("F §5(d)(i)(D)", "F §5(d)(i)(D)(i)")
 def test_reserved_employee_options_within_and_over_the_cap_f_5_d_i_d() -> None:
     """F §5(d)(i)(A), (D), AD-RESERVED-EMPLOYEE: options on 4,000,000 shares at $1 to employees
     are within the 5,000,000 Reserved Employee Shares (not Options); options on 1,500,000 more:
@@ -220,6 +230,7 @@ def test_reserved_employee_options_within_and_over_the_cap_f_5_d_i_d() -> None:
     assert state.adjustments[0].clause == "F §5(d)(iv)"
 
 
+@pytest.mark.clause("F §5(d)(i)(D)(i)")
 def test_approved_additional_reserved_employee_shares_f_5_d_i_d_i() -> None:
     """F §5(d)(i)(D)(i): a majority of Series F approves 500,000 more Reserved Employee Shares
     before the second grant: no excess, no adjustment. A Series G approval does not count for F."""
@@ -233,6 +244,7 @@ def test_approved_additional_reserved_employee_shares_f_5_d_i_d_i() -> None:
     assert run([approve_g, *grants]).conversion_price == Fraction("23.44")
 
 
+@pytest.mark.clause("F §5(d)(i)(C)(8)")
 def test_cap_of_basket_8_adjusted_for_split_f_5_d_i_c_8() -> None:
     """F §5(d)(i)(C)(8), AD-CAP-ADJUSTMENT: 800,000 partner shares, then a 2-for-1 split (cap
     2,000,000; used 1,600,000; price $12); then 500,000 partner shares at $5 (FMV $5): 400,000
@@ -251,6 +263,7 @@ def test_cap_of_basket_8_adjusted_for_split_f_5_d_i_c_8() -> None:
     assert (state.conversion_price, state.carried_forward) == (12, Fraction("0.02"))
 
 
+@pytest.mark.clause("F §5(d)(i)(C)(4)")
 def test_distribution_on_common_must_be_recorded_as_split_or_dividend_f_5_d_i_c_4() -> None:
     """F §5(d)(i)(C)(4): an issue with that purpose is refused; §5(e)/(f) actions handle it."""
     with pytest.raises(InputError, match="StockDividendOnCommon"):
@@ -260,6 +273,7 @@ def test_distribution_on_common_must_be_recorded_as_split_or_dividend_f_5_d_i_c_
 # §5(d)(ii): the series' waiver ---------------------------------------------------------
 
 
+@pytest.mark.clause("F §5(d)(ii)")
 def test_waiver_by_a_majority_before_the_issue_f_5_d_ii() -> None:
     """F §5(d)(ii), AD-WAIVER: 25,001 of 50,000 votes agree before the issue: no adjustment;
     exactly half is not a majority; a waiver after the issue, or by Series G, does not help F."""
@@ -282,6 +296,7 @@ OPT = option("w", 1, 1_000_000, 1_000_000, 9_000_000, "10")
 """A warrant on 1,000,000 shares: $1,000,000 received + $9,000,000 on exercise = $10 a share."""
 
 
+@pytest.mark.clause("F §5(d)(iii)", "F §5(d)(v)(B)", "F §5(d)(v)(B)(1)", "F §5(d)(v)(B)(2)")
 def test_deemed_issue_of_option_shares_f_5_d_iii() -> None:
     """F §5(d)(iii), (v)(B): (1,000,000 + 9,000,000) / 1,000,000 = $10 < $24:
     24 x (20,000,000 + 10,000,000 / 24) / 21,000,000 = 490,000,000 / 21,000,000 = 23.333... -> $23.33.
@@ -292,6 +307,7 @@ def test_deemed_issue_of_option_shares_f_5_d_iii() -> None:
     assert state.common_outstanding == OUTSTANDING + 400_000
 
 
+@pytest.mark.clause("F §5(d)(iii)(B)")
 def test_full_expiry_after_partial_exercise_readjusts_f_5_d_iii_b() -> None:
     """F §5(d)(iii)(B), AD-EXPIRY-BASIS: 400,000 exercised, the other 600,000 expire. As if the
     warrant had been on 400,000 shares for $4,000,000: 24 x (20,000,000 + 4,000,000 / 24) /
@@ -306,6 +322,7 @@ def test_full_expiry_after_partial_exercise_readjusts_f_5_d_iii_b() -> None:
     )
 
 
+@pytest.mark.clause("F §5(d)(iii)(B)")
 def test_partial_expiry_readjusts_f_5_d_iii_b() -> None:
     """F §5(d)(iii)(B): 400,000 exercised, 300,000 of the other 600,000 expire: as if on 700,000
     shares for $7,000,000: 24 x (20,000,000 + 7,000,000 / 24) / 20,700,000 = 487,000,000 /
@@ -315,6 +332,7 @@ def test_partial_expiry_readjusts_f_5_d_iii_b() -> None:
     assert run([*partial, OptionExpiry("w", day(4), None)]).conversion_price == Fraction("23.73")
 
 
+@pytest.mark.clause("F §5(d)(iii)(B)")
 def test_expiry_unexercised_restores_the_price_f_5_d_iii_b() -> None:
     """F §5(d)(iii)(B): expiring unexercised in full, the warrant is as if never issued: $24."""
     state = run([OPT, OptionExpiry("w", day(5), None)])
@@ -323,6 +341,7 @@ def test_expiry_unexercised_restores_the_price_f_5_d_iii_b() -> None:
         run([OPT, OptionExpiry("w", day(5), Fraction(1_000_001))])
 
 
+@pytest.mark.clause("F §5(d)(iii)(C)")
 def test_share_count_change_readjusts_f_5_d_iii_c() -> None:
     """F §5(d)(iii)(C), AD-COUNT-CHANGE-BASIS: the warrant's own anti-dilution raises it to
     1,200,000 shares for the same $9,000,000: (1,000,000 + 9,000,000) / 1,200,000 = $8.33...;
@@ -332,6 +351,7 @@ def test_share_count_change_readjusts_f_5_d_iii_c() -> None:
     assert state.adjustments[-1].clause == "F §5(d)(iii)(C)"
 
 
+@pytest.mark.clause("F §5(d)(iii)(A)")
 def test_unknown_option_and_over_exercise_refused_f_5_d_iii_a() -> None:
     """F §5(d)(iii)(A): an exercise must name an issued option and stay within its shares."""
     with pytest.raises(InputError, match="no Option"):
@@ -343,6 +363,7 @@ def test_unknown_option_and_over_exercise_refused_f_5_d_iii_a() -> None:
 # §5(e)-(h) -----------------------------------------------------------------------------
 
 
+@pytest.mark.clause("F §5(e)")
 def test_split_and_combination_f_5_e() -> None:
     """F §5(e), AD-SPLIT-DIVIDEND-EXACT: 3-for-1 split: 24 / 3 = $8; then 1-for-2 combination:
     8 x 2 = $16; a 7-for-1 split gives 24/7 exactly (not rounded)."""
@@ -352,6 +373,7 @@ def test_split_and_combination_f_5_e() -> None:
     assert run([StockSplit(day(1), Fraction(7))]).conversion_price == Fraction(24, 7)
 
 
+@pytest.mark.clause("F §5(f)")
 def test_stock_dividend_f_5_f() -> None:
     """F §5(f): 2,000,000 shares as a dividend on 20,000,000: 24 x 20,000,000 / 22,000,000 = 240/11."""
     state = run([StockDividendOnCommon(day(1), Fraction(2_000_000))])
@@ -359,6 +381,7 @@ def test_stock_dividend_f_5_f() -> None:
     assert state.adjustments[0].clause == "F §5(f)"
 
 
+@pytest.mark.clause("F §5(g)", "F §5(j)")
 def test_other_distribution_entitlement_and_certificate_f_5_g_j() -> None:
     """F §5(g), §5(j): half a warrant per share of Common Stock at $24: 1,000 / 24 x 1/2 = 125/6
     warrants per preferred share; no price change. A later 2-for-1 split gives a §5(j)
@@ -374,6 +397,7 @@ def test_other_distribution_entitlement_and_certificate_f_5_g_j() -> None:
     assert certificates_due(F, state, as_of=day(2), furnished_through=day(2)) == []
 
 
+@pytest.mark.clause("F §5(h)", "G §5(h)", "G §3(d)")
 def test_reclassification_f_5_h_and_g_3_d_exception() -> None:
     """F §5(h): each share of Common Stock becomes 2 new shares: 1,000 / 24 x 2 = 250/3 per
     preferred share. G §5(h) "except as provided in Section 3": a merger after which the prior
@@ -404,6 +428,7 @@ def test_reclassification_f_5_h_and_g_3_d_exception() -> None:
     assert run([partial], terms=G).entitlements[0].amount_per_preferred_share == Fraction(250, 9)
 
 
+@pytest.mark.clause("F §5(c)(ii)")
 def test_par_value_flag_f_5_c_ii() -> None:
     """F §5(c)(ii): a 3,000-for-1 split takes $24 to $0.008, below the $.01 par value."""
     state = run([StockSplit(day(1), Fraction(3000))])
@@ -411,12 +436,14 @@ def test_par_value_flag_f_5_c_ii() -> None:
     assert state.below_par_value and state.adjustments[0].below_par_value
 
 
+@pytest.mark.clause("F §5(d)")
 def test_actions_out_of_date_order_refused_f_5_d() -> None:
     """F §5(d): actions are applied in date order."""
     with pytest.raises(InputError, match="date order"):
         run([StockSplit(day(2), Fraction(2)), StockSplit(day(1), Fraction(2))])
 
 
+@pytest.mark.clause("F §5(d)")
 def test_as_of_ignores_later_actions_f_5_d() -> None:
     """F §5(d): as of day 1 only the first issue counts."""
     actions = [issue("a", 1, 1_000_000, "25", "30"), StockSplit(day(2), Fraction(2))]
@@ -495,6 +522,7 @@ def _histories(draw: st.DrawFn) -> list[Action]:
     return actions
 
 
+@pytest.mark.clause("F §5(d)(iv)", "F §5(e)", "F §5(f)")
 @settings(max_examples=150, deadline=None)
 @given(_histories())
 def test_price_rises_only_by_combination_or_readjustment_f_5_d_e(actions: list[Action]) -> None:
@@ -509,6 +537,7 @@ def test_price_rises_only_by_combination_or_readjustment_f_5_d_e(actions: list[A
     assert state.conversion_price > 0
 
 
+@pytest.mark.clause("F §5(d)(iii)(B)")
 @settings(max_examples=150, deadline=None)
 @given(
     _histories(),
@@ -542,6 +571,7 @@ def test_expired_unexercised_option_equals_history_without_it_f_5_d_iii_b(
     assert run(with_it).basket_usage == run(actions).basket_usage
 
 
+@pytest.mark.clause("F §5(d)", "G §5(d)")
 @settings(max_examples=100, deadline=None)
 @given(_histories())
 def test_result_depends_only_on_the_inputs_f_5_d(actions: list[Action]) -> None:
@@ -550,6 +580,7 @@ def test_result_depends_only_on_the_inputs_f_5_d(actions: list[Action]) -> None:
     assert run(actions, terms=G) == run(tuple(actions), terms=G)
 
 
+@pytest.mark.clause("F §5(d)")
 @settings(max_examples=100, deadline=None)
 @given(_histories(), st.lists(st.integers(min_value=0, max_value=12), min_size=1, max_size=8))
 def test_the_incremental_fold_equals_the_whole_fold_on_every_prefix_f_5_d(

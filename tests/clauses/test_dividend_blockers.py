@@ -33,6 +33,7 @@ def allowed(kind: ActionKind, rank: Rank, consideration: Consideration, arrears:
     return result.value
 
 
+@pytest.mark.clause("G §2(c)", "G §2(d)")
 def test_no_arrears_nothing_blocked_g_2c_g_2d() -> None:
     """G §2(c), (d): with full cumulative dividends paid, a cash dividend on Series F and a
     buy-back of Common Stock are allowed."""
@@ -40,6 +41,7 @@ def test_no_arrears_nothing_blocked_g_2c_g_2d() -> None:
     assert allowed(ActionKind.PURCHASE_OR_REDEMPTION, Rank.JUNIOR, CASH, Fraction(0)) is True
 
 
+@pytest.mark.clause("G §2(c)(i)", "G §2(c)(ii)", "G §2(c)(iii)", "G §2(c)(iv)")
 @pytest.mark.parametrize("kind", list(ActionKind))
 def test_parity_actions_for_value_blocked_g_2c(kind: ActionKind) -> None:
     """G §2(c)(i)-(iv): with Series G in arrears, no dividend, other distribution,
@@ -49,6 +51,7 @@ def test_parity_actions_for_value_blocked_g_2c(kind: ActionKind) -> None:
     assert result.clause == f"G §2(c)({kind.value})"
 
 
+@pytest.mark.clause("G §2(d)(i)", "G §2(d)(ii)", "G §2(d)(iii)", "G §2(d)(iv)")
 @pytest.mark.parametrize("kind", list(ActionKind))
 def test_junior_actions_for_value_blocked_g_2d(kind: ActionKind) -> None:
     """G §2(d)(i)-(iv): likewise for Junior Securities."""
@@ -57,12 +60,14 @@ def test_junior_actions_for_value_blocked_g_2d(kind: ActionKind) -> None:
     assert result.clause == f"G §2(d)({kind.value})"
 
 
+@pytest.mark.clause("G §2(c)(iii)")
 def test_parity_retired_by_conversion_or_exchange_allowed_g_2c_iii() -> None:
     """G §2(c)(iii) "(except by conversion into or an exchange for shares of Junior Securities)"."""
     assert allowed(ActionKind.PURCHASE_OR_REDEMPTION, Rank.PARITY, CONVERSION) is True
     assert allowed(ActionKind.PURCHASE_OR_REDEMPTION, Rank.PARITY, JUNIOR_ONLY) is True
 
 
+@pytest.mark.clause("G §2(c)(i)")
 def test_parity_dividend_in_junior_securities_still_blocked_g_2c_i() -> None:
     """G §2(c)(i) has no exception for dividends in Junior Securities
     (DB-PARITY-NO-JUNIOR-DIVIDEND-EXCEPTION)."""
@@ -73,11 +78,13 @@ def test_parity_dividend_in_junior_securities_still_blocked_g_2c_i() -> None:
     assert "DB-PARITY-NO-JUNIOR-DIVIDEND-EXCEPTION" in result.interpretations
 
 
+@pytest.mark.clause("G §2(d)(i)")
 def test_junior_dividend_solely_in_junior_securities_allowed_g_2d_i() -> None:
     """G §2(d)(i) "(other than a dividend payable solely in shares of any Junior Securities)"."""
     assert allowed(ActionKind.DIVIDEND, Rank.JUNIOR, JUNIOR_ONLY) is True
 
 
+@pytest.mark.clause("G §2(d)(iii)")
 def test_junior_exchange_for_other_junior_allowed_g_2d_iii() -> None:
     """G §2(d)(iii) "(excluding an exchange for shares of other Junior Securities)"; a
     conversion into them counts as such an exchange (DB-JUNIOR-CONVERSION)."""
@@ -85,11 +92,13 @@ def test_junior_exchange_for_other_junior_allowed_g_2d_iii() -> None:
     assert allowed(ActionKind.PURCHASE_OR_REDEMPTION, Rank.JUNIOR, CONVERSION) is True
 
 
+@pytest.mark.clause("G §2(d)(ii)")
 def test_distribution_of_junior_securities_on_junior_blocked_g_2d_ii() -> None:
     """G §2(d)(ii) has no exception: other distributions on Junior Securities are blocked."""
     assert allowed(ActionKind.OTHER_DISTRIBUTION, Rank.JUNIOR, JUNIOR_ONLY) is False
 
 
+@pytest.mark.clause("G §2(d)")
 def test_conversion_is_not_a_dividend_g_2d() -> None:
     """G §2(d): a conversion retires a security; it cannot be the form of a dividend."""
     with pytest.raises(InputError, match="conversion"):
@@ -102,6 +111,7 @@ def test_series_f_has_no_blockers_f_2() -> None:
         judge_action(F_TERMS, ARREARS, ProposedAction(ActionKind.DIVIDEND, Rank.JUNIOR, "Common Stock", CASH))
 
 
+@pytest.mark.clause("G §2(c)")
 def test_ratable_parity_dividends_g_2c() -> None:
     """G §2(c), last sentence: accrued and unpaid G 300, Series F 100, Series H 200 (total
     600); 240 declared: G 240 x 300/600 = 120, F 40, H 80."""
@@ -112,6 +122,7 @@ def test_ratable_parity_dividends_g_2c() -> None:
     assert all(v.clause == "G §2(c)" for v in split.values())
 
 
+@pytest.mark.clause("G §2(c)")
 def test_ratable_rule_only_when_not_paid_in_full_g_2c() -> None:
     """G §2(c): declaring more than all accrued and unpaid (400) is not a ratable case."""
     with pytest.raises(InputError, match="amount_declared"):

@@ -26,6 +26,7 @@ G = load_terms("G")
 D = dt.date
 
 
+@pytest.mark.clause("G §2(a)")
 def test_g_schedule_hand_computed_g_2a() -> None:
     """G §2(a): 20,000 shares issued 2000-06-15, 1.5% a quarter in additional shares.
 
@@ -52,6 +53,7 @@ def test_g_schedule_hand_computed_g_2a() -> None:
     assert sched.warnings == ()
 
 
+@pytest.mark.clause("G §2(a)")
 def test_g_first_period_stub_accrues_actual_over_360() -> None:
     """G §2(a), DIV-G-FIRST-PERIOD: issued 2000-06-26, first payment 2000-09-15 (81 days).
 
@@ -61,6 +63,7 @@ def test_g_first_period_stub_accrues_actual_over_360() -> None:
     assert sched.rows[1].incremental_shares.value == Fr("13.5")
 
 
+@pytest.mark.clause("F §3(a)")
 def test_f_mid_quarter_accrued_unpaid_dividend() -> None:
     """DIV-ACCRUED-UNPAID, F §3(a): 1,000 F shares, last Payment Date 2001-03-15, as of 2001-04-14.
 
@@ -75,6 +78,7 @@ def test_f_mid_quarter_accrued_unpaid_dividend() -> None:
     assert with_arrears.value == Fr(17500) + Fr(17500, 3)
 
 
+@pytest.mark.clause("G §2(a)", "G §3(a)")
 def test_g_mid_quarter_accrued_unpaid_compounds_arrears() -> None:
     """G §2(a): 6% on $1,000 plus accrued and unpaid. 100 G shares, $1,500 of arrears, 45 days.
 
@@ -84,6 +88,7 @@ def test_g_mid_quarter_accrued_unpaid_compounds_arrears() -> None:
     assert got.value == Fr("2261.25")
 
 
+@pytest.mark.clause("F §2(a)", "F §2(b)")
 def test_accrual_is_capped_at_the_full_quarter() -> None:
     """DIV-INTRA-QUARTER-CAP: 2001-06-15 to 2001-09-14 is 91 days: 7% x 91/360 = 1.769% > 1.75%."""
     assert dividend_rate(F, D(2001, 6, 15), D(2001, 9, 14)).value == Fr("0.0175")
@@ -97,6 +102,7 @@ def closing_prices_around_labor_day_2001() -> dict[dt.date, Fr]:
     return {d: (Fr("12.50") if d == D(2001, 8, 31) else Fr(10)) for d in days}
 
 
+@pytest.mark.clause("F §2(b)", "F §2(c)")
 def test_common_stock_dividend_priced_over_25_trading_days_straddling_closures() -> None:
     """F §2(b), §2(c): Payment Date 2001-09-15. The window is the 25 Nasdaq trading days ending
     on 2001-09-10 (the market was closed 2001-09-03, Labor Day, and 2001-09-11 to 09-14).
@@ -126,6 +132,7 @@ def test_common_stock_dividend_priced_over_25_trading_days_straddling_closures()
     assert paid.pik_shares is None and paid.cash is None
 
 
+@pytest.mark.clause("F §2(c)")
 def test_common_stock_dividend_refused_without_registration_f_2c() -> None:
     """F §2(c): no dividend in Common Stock unless prior dividend shares are registered."""
     dividend = period_dividend(F, Fr(1000), D(2001, 6, 15), D(2001, 9, 15))
@@ -148,6 +155,7 @@ def test_missing_closing_price_is_named() -> None:
         common_stock_price(F, D(2001, 9, 15), prices)
 
 
+@pytest.mark.clause("F §2(b)")
 def test_combination_election_f_2b() -> None:
     """F §2(b): half cash, a quarter PIK, a quarter Common Stock on 2,000 shares for a full quarter.
 
@@ -170,6 +178,7 @@ def test_combination_election_f_2b() -> None:
     assert paid.cash_for_fraction is not None and paid.cash_for_fraction.value == Fr("3.40")
 
 
+@pytest.mark.clause("F §2(b)")
 def test_cash_stub_dividend_rounds_half_up_once_per_holder() -> None:
     """DIV-CASH-CENTS: 3 shares, 2000-08-02 to 2000-09-15 (44 days): 3 x 1,000 x 7% x 44/360 = 25.666... -> $25.67."""
     dividend = period_dividend(F, Fr(3), D(2000, 8, 2), D(2000, 9, 15))
@@ -193,12 +202,14 @@ def test_bad_elections_are_refused(data: dict[str, object], message: str) -> Non
         Election.parse(data, F)
 
 
+@pytest.mark.clause("G §2(a)")
 def test_series_g_cannot_elect_cash() -> None:
     """G §2(a): Series G dividends are payable in additional shares only."""
     with pytest.raises(InputError, match=r"election.cash: Series G dividends cannot be paid in cash \(G §2\(a\)\)"):
         Election.parse({"cash": "1"}, G)
 
 
+@pytest.mark.clause("F §1(a)")
 def test_pik_over_authorized_states_the_excess() -> None:
     """F §1(a): 56,617 authorized. 56,000 issued + 617.2 PIK = 56,617.2: 0.2 too many."""
     check_authorized(F, Fr(56000), Fr(617))
@@ -206,3 +217,13 @@ def test_pik_over_authorized_states_the_excess() -> None:
         AuthorizedSharesExceeded, match=r"56617.2 shares, 0.2 more than the 56617 authorized \(F §1\(a\)\)"
     ):
         check_authorized(F, Fr(56000), Fr("617.2"))
+
+
+@pytest.mark.clause("G §1(a)")
+def test_g_shares_over_authorized_state_the_excess() -> None:
+    """G §1(a): 28,051 authorized. 28,000 issued + 51 is allowed; + 51.5 is 0.5 too many."""
+    check_authorized(G, Fr(28000), Fr(51))
+    with pytest.raises(
+        AuthorizedSharesExceeded, match=r"28051.5 shares, 0.5 more than the 28051 authorized \(G §1\(a\)\)"
+    ):
+        check_authorized(G, Fr(28000), Fr("51.5"))

@@ -34,6 +34,7 @@ def _weekdays(start: dt.date, end: dt.date) -> list[dt.date]:
     return days
 
 
+@pytest.mark.clause("F §3(c)(i)(A)")
 def test_window_is_thirty_calendar_days_ending_three_days_before_closing_f_3_c_i_a() -> None:
     """F §3(c)(i)(A), FMV-WINDOW: closing 2000-08-02 -> last day 2000-07-30 (3 days prior),
     first day 2000-07-30 - 29 days = 2000-07-01 (30 days, both ends included)."""
@@ -41,6 +42,7 @@ def test_window_is_thirty_calendar_days_ending_three_days_before_closing_f_3_c_i
     assert averaging_window(G, dt.date(2001, 3, 1)) == (dt.date(2001, 1, 28), dt.date(2001, 2, 26))
 
 
+@pytest.mark.clause("F §3(c)(i)(A)")
 def test_average_closing_price_on_nasdaq_days_of_july_2000_f_3_c_i_a() -> None:
     """F §3(c)(i)(A): July 2000 window (07-01..07-30) holds the Nasdaq sessions 3, 5-7, 10-14,
     17-21, 24-28 (July 4 closed; 1-2 and 29-30 weekends): 19 days. With price = day of month
@@ -55,6 +57,7 @@ def test_average_closing_price_on_nasdaq_days_of_july_2000_f_3_c_i_a() -> None:
     assert "FMV-WINDOW" in result.interpretations
 
 
+@pytest.mark.clause("F §3(c)(i)(A)")
 def test_missing_closing_price_names_the_date_f_3_c_i_a() -> None:
     """F §3(c)(i)(A): a trading day of the window without a closing price is an error naming it."""
     prices = {d: Fraction(10) for d in _weekdays(dt.date(2000, 7, 1), dt.date(2000, 7, 30))}
@@ -65,6 +68,7 @@ def test_missing_closing_price_names_the_date_f_3_c_i_a() -> None:
     assert err.value.clause == "F §3(c)(i)(A)"
 
 
+@pytest.mark.clause("G §3(c)(i)(A)")
 def test_price_on_a_day_without_trading_is_refused_g_3_c_i_a() -> None:
     """G §3(c)(i)(A): a price given for 2000-07-04 (Nasdaq closed) inside the window is refused."""
     prices = {d: Fraction(10) for d in _weekdays(dt.date(2000, 7, 1), dt.date(2000, 7, 30))}
@@ -72,6 +76,7 @@ def test_price_on_a_day_without_trading_is_refused_g_3_c_i_a() -> None:
         average_closing_price(prices, dt.date(2000, 8, 2), G)
 
 
+@pytest.mark.clause("G §3(c)(i)(B)")
 def test_explicit_trading_days_and_otc_basis_g_3_c_i_b() -> None:
     """G §3(c)(i)(B): OTC average over the same window with the trading days given; weekdays of
     2001-01-28..2001-02-26 are 21 days; prices 2 on the first 11 and 4 on the last 10 average
@@ -88,6 +93,7 @@ def test_explicit_trading_days_and_otc_basis_g_3_c_i_b() -> None:
     assert "FMV-OTC-BASIS" in result.interpretations
 
 
+@pytest.mark.clause("F §3(c)(i)(C)", "F §3(c)(ii)")
 def test_no_market_and_restricted_discount_f_3_c_i_c_and_ii() -> None:
     """F §3(c)(i)(C) and (ii): an agreed value of $12.50 with a 20% restricted discount is
     12.50 x 0.80 = $10.00."""
@@ -100,8 +106,34 @@ def test_no_market_and_restricted_discount_f_3_c_i_c_and_ii() -> None:
         restricted_security_value(F, market_value=base, discount=Fraction(1))
 
 
+@pytest.mark.clause("F §3(c)")
 def test_board_value_and_floats_refused_f_3_c() -> None:
     """F §3(c): other property at the Board's good-faith value; a float is refused."""
     assert board_determined_value(F, value=Fraction(5000), description="a building").value == Fraction(5000)
     with pytest.raises(InputError):
         no_active_market_value(F, value=12.5, determined_on=dt.date(2001, 5, 1))  # type: ignore[arg-type]
+
+
+@pytest.mark.clause("F §3(c)(i)(B)")
+def test_otc_average_for_series_f_f_3_c_i_b() -> None:
+    """F §3(c)(i)(B): closing bid 3 on the 11 weekdays 2001-01-29..02-12 and 6 on the 10 after,
+    to 2001-02-26 (closing 2001-03-01): (33 + 60) / 21 = 31/7."""
+    days = _weekdays(dt.date(2001, 1, 28), dt.date(2001, 2, 26))
+    prices = {d: Fraction(3 if i < 11 else 6) for i, d in enumerate(days)}
+    result = over_the_counter_average_price(
+        prices, dt.date(2001, 3, 1), F, basis=OverTheCounterBasis.CLOSING_BID, trading_days=_weekdays
+    )
+    assert result.value == Fraction(31, 7)
+    assert result.clause == "F §3(c)(i)(B)"
+
+
+@pytest.mark.clause("G §3(c)", "G §3(c)(i)(C)", "G §3(c)(ii)")
+def test_no_market_restricted_and_board_value_for_series_g() -> None:
+    """G §3(c)(i)(C) and (ii): an agreed value of $8.00 with a 25% restricted discount is
+    8.00 x 0.75 = $6.00; G §3(c): other property at the Board's good-faith value."""
+    base = no_active_market_value(G, value=Fraction(8), determined_on=dt.date(2001, 5, 1))
+    assert base.clause == "G §3(c)(i)(C)"
+    discounted = restricted_security_value(G, market_value=base, discount=Fraction(1, 4))
+    assert (discounted.value, discounted.clause) == (Fraction(6), "G §3(c)(ii)")
+    board = board_determined_value(G, value=Fraction(7500), description="a license")
+    assert (board.value, board.clause) == (Fraction(7500), "G §3(c)")

@@ -20,11 +20,13 @@ G = load_terms("G")
 D = dt.date
 
 
+@pytest.mark.clause("F §2(e)")
 def test_dividend_form_notice_is_ten_calendar_days_before_f_2e() -> None:
     """F §2(e): Payment Date 2001-09-15 -> notice by 2001-09-05 (calendar days; NOTICE-CALENDAR-DAYS)."""
     assert dividend_form_notice_deadline(F, D(2001, 9, 15)).value == D(2001, 9, 5)
 
 
+@pytest.mark.clause("F §2(e)")
 def test_wire_account_notice_two_business_days_before_crossing_a_weekend_f_2e() -> None:
     """F §2(e): Payment Date Saturday 2001-09-15. Business days back: Fri 09-14 (1), Thu 09-13 (2).
 
@@ -33,6 +35,7 @@ def test_wire_account_notice_two_business_days_before_crossing_a_weekend_f_2e() 
     assert wire_account_notice_deadline(F, D(2001, 9, 15)).value == D(2001, 9, 13)
 
 
+@pytest.mark.clause("F §2(e)")
 def test_wire_account_notice_skips_a_us_bank_holiday_f_2e() -> None:
     """F §2(e), counting US banking days back from the Payment Date:
     Wednesday 2003-01-15: Tue 01-14 (1), Mon 01-13 (2)            -> 2003-01-13.
@@ -51,6 +54,7 @@ def test_series_g_has_no_dividend_form_notice() -> None:
         dividend_form_notice_deadline(G, D(2001, 9, 15))
 
 
+@pytest.mark.clause("F §5(k)", "G §5(k)", "F §5(k)(A)", "G §5(k)(A)", "F §5(k)(B)", "G §5(k)(B)")
 def test_record_date_and_effective_date_notices_5k() -> None:
     """F/G §5(k): record date 2001-12-01 -> notice by 2001-11-21 (10 days);
     effective date 2001-12-01 -> notice by 2001-11-11 (20 days), a Sunday: not moved."""

@@ -37,7 +37,7 @@ from prefstack.clauses.redemption import (
 )
 from prefstack.clauses.voting import ConsentPurpose, series_majority
 from prefstack.errors import InputError
-from prefstack.terms import load_terms
+from prefstack.terms import SeriesTerms, load_terms
 
 F_TERMS = load_terms("F")
 G_TERMS = load_terms("G")
@@ -48,6 +48,7 @@ D1 = dt.date(2003, 3, 1)
 # --- §6(a): date and price ---------------------------------------------------------
 
 
+@pytest.mark.clause("F §6(a)")
 def test_fifth_anniversary_matches_schedule_1_f_6a() -> None:
     """F §6(a): issued 2000-08-02 (F Sched. 1's closing date), redeemed 2005-08-02 (the
     date F Sched. 1 runs through)."""
@@ -58,6 +59,7 @@ def test_fifth_anniversary_matches_schedule_1_f_6a() -> None:
     assert result.clause == "F §6(a)"
 
 
+@pytest.mark.clause("G §6(a)")
 def test_fifth_anniversary_of_february_29_g_6a() -> None:
     """G §6(a) with RED-ANNIVERSARY-FEB29: 2000-02-29 + 5 years = 2005-02-28."""
     assert fifth_anniversary_redemption_date(G_TERMS, dt.date(2000, 2, 29)).value == dt.date(2005, 2, 28)
@@ -70,6 +72,7 @@ def test_fifth_anniversary_on_a_saturday_is_not_moved_f_6a() -> None:
     assert result.inputs["weekday"] == "Saturday"
 
 
+@pytest.mark.clause("F §6(a)")
 def test_redemption_price_f_6a() -> None:
     """F §6(a): $1,000.00 + $87.50 accrued (declared or not) = $1,087.50 a share."""
     price = redemption_price_per_share(F_TERMS, Fraction("87.50"), issue_price_adjustment=ONE)
@@ -79,6 +82,7 @@ def test_redemption_price_f_6a() -> None:
 # --- notice, deposit, conversion ---------------------------------------------------
 
 
+@pytest.mark.clause("F §6(e)")
 @pytest.mark.parametrize("days", [20, 21, 45, 59, 60])
 def test_notice_inside_window_f_6e(days: int) -> None:
     """F §6(e): a notice 20 to 60 days before 2005-08-02 (2005-06-03 to 2005-07-13) is in time."""
@@ -87,6 +91,7 @@ def test_notice_inside_window_f_6e(days: int) -> None:
     assert window.latest.value == dt.date(2005, 7, 13)
 
 
+@pytest.mark.clause("F §6(e)")
 @pytest.mark.parametrize("days", [19, 61, 0, 90])
 def test_notice_outside_window_refused_f_6e(days: int) -> None:
     """F §6(e): 19 or 61 days before is refused with an error naming F §6(e)."""
@@ -95,12 +100,14 @@ def test_notice_outside_window_refused_f_6e(days: int) -> None:
     assert err.value.clause == "F §6(e)"
 
 
+@pytest.mark.clause("G §6(d)")
 def test_notice_outside_window_names_g_6d() -> None:
     """G §6(d) is Series G's notice clause (one letter less than F §6(e))."""
     with pytest.raises(RedemptionNoticeError, match="G §6\\(d\\)"):
         check_redemption_notice(G_TERMS, dt.date(2005, 7, 14), dt.date(2005, 8, 2))
 
 
+@pytest.mark.clause("F §6(f)", "G §6(e)")
 def test_deposit_and_unclaimed_funds_f_6f_g_6e() -> None:
     """F §6(f) / G §6(e): deposit on or before the Redemption Date; unclaimed funds back
     after one year (2005-08-02 -> 2006-08-02); depositary capital must exceed $50,000,000."""
@@ -112,6 +119,7 @@ def test_deposit_and_unclaimed_funds_f_6f_g_6e() -> None:
     assert depositary_qualifies(F_TERMS, Fraction("50000000.01")).value is True
 
 
+@pytest.mark.clause("F §6(j)", "G §6(i)")
 def test_conversion_cutoff_fifth_day_before_f_6j_g_6i() -> None:
     """F §6(j) / G §6(i): Conversion Rights end at close of business 2005-08-02 - 5 days =
     2005-07-28, unless the Redemption Price is not paid."""
@@ -129,6 +137,7 @@ HOLDERS = [
 ]
 
 
+@pytest.mark.clause("F §6(h)", "F §6(i)")
 def test_redemption_with_shortfall_then_later_funds_f_6h_f_6i() -> None:
     """F §6(h), §6(i): price 1,000 + 50 = 1,050. Due: A 600 x 1,050 = 630,000; B 400 x
     1,050 = 420,000; total 1,050,000. Funds 525,000 = half: A paid 315,000 for 300 shares,
@@ -178,6 +187,7 @@ def test_shortfall_shares_are_funds_applied_over_the_price_f_6h() -> None:
     assert result.holder("A").cash_paid.value == 20_000_000
 
 
+@pytest.mark.clause("G §6(g)", "G §6(h)")
 def test_later_funds_short_again_pro_rata_g_6h() -> None:
     """G §6(h): later funds of 266,250 against 319,500 + 213,000 = 532,500 due pay half:
     A 159,750 for 150 shares, B 106,500 for 100 shares."""
@@ -197,6 +207,7 @@ def test_later_funds_short_again_pro_rata_g_6h() -> None:
     assert result.holder("A").shares_redeemed.clause == "G §6(g)"
 
 
+@pytest.mark.clause("F §6(i)")
 def test_earlier_obligation_redeemed_first_f_6i() -> None:
     """F §6(i): 300 (A) and 200 (B) shares owed from 2003-03-01; on 2005-08-02 A holds 310
     and B 205 (PIK shares since). Price 1,000 + 20 = 1,020. Owed first: 306,000 + 204,000
@@ -251,6 +262,7 @@ def test_redeem_never_pays_more_than_funds_or_dues_f_6i(rows: list, cents: int) 
 # --- F §6(d) -----------------------------------------------------------------------
 
 
+@pytest.mark.clause("F §6(d)")
 def test_pay_in_common_stock_f_6d() -> None:
     """F §6(d): 100 shares x $1,087.50 = $108,750 at a Fair Market Value of $7.00:
     108,750 / 7 = 15,535.714...: 15,535 shares (15,535 x 7 = 108,745) and $5.00 cash."""
@@ -275,6 +287,7 @@ def event(facts: object, terms: object = F_TERMS, vote: object = None) -> bool:
     return result.value
 
 
+@pytest.mark.clause("F §6(b)", "F §6(b)(i)")
 def test_merger_event_f_6b_i() -> None:
     """F §6(b)(i): prior stockholders with 49.9% of the survivor's voting power: an event;
     with 50%: not."""
@@ -282,6 +295,7 @@ def test_merger_event_f_6b_i() -> None:
     assert event(Merger(Fraction(1, 2))) is False
 
 
+@pytest.mark.clause("G §6(b)", "G §6(b)(ii)")
 def test_asset_sale_event_g_6b_ii() -> None:
     """G §6(b)(ii): all or substantially all assets with prior holders below 50% of the
     acquirer: an event; a sale of part of the assets is not."""
@@ -290,6 +304,7 @@ def test_asset_sale_event_g_6b_ii() -> None:
     assert event(AssetSale(True, Fraction(1, 2)), G_TERMS) is False
 
 
+@pytest.mark.clause("F §6(b)(iii)")
 def test_acquisition_of_control_f_6b_iii() -> None:
     """F §6(b)(iii): more than 50% by an outsider: an event; exactly 50% is not; the four
     named persons, alone or as a group, are excluded; a group with an outsider is not
@@ -302,6 +317,7 @@ def test_acquisition_of_control_f_6b_iii() -> None:
     assert event(Acquisition(("Ulysses G. Auger, II", "Acquirer Inc."), Fraction(3, 5))) is True
 
 
+@pytest.mark.clause("F §6(b)(iv)")
 def test_board_turnover_f_6b_iv() -> None:
     """F §6(b)(iv) (RED-BOARD-CONTINUING): 5 continuing of 9 is still a majority: no event;
     4 of 9 and 4 of 8 are not: events."""
@@ -310,6 +326,7 @@ def test_board_turnover_f_6b_iv() -> None:
     assert event(BoardTurnover(2001, 8, 4)) is True
 
 
+@pytest.mark.clause("F §6(b)(v)", "F §6(b)(v)(A)", "F §6(b)(v)(B)", "F §6(b)(v)(D)", "F §6(b)(v)(E)")
 @pytest.mark.parametrize(
     "kind",
     [
@@ -326,6 +343,7 @@ def test_insolvency_events_f_6b_v(kind: InsolvencyKind) -> None:
     assert result.parts[0].clause == f"F §6(b)(v)({kind.value})"
 
 
+@pytest.mark.clause("F §6(b)(v)(C)")
 def test_receiver_sixty_days_f_6b_v_c() -> None:
     """F §6(b)(v)(C) (RED-RECEIVER-60-DAYS): appointed 2003-03-01 without consent; the
     sixtieth day is 2003-04-30. Vacated on 2003-04-30: no event. Not vacated: not yet an
@@ -338,12 +356,14 @@ def test_receiver_sixty_days_f_6b_v_c() -> None:
     assert event(Insolvency(kind, D1, True, D1, None)) is True
 
 
+@pytest.mark.clause("F §6(b)(vi)")
 def test_agreement_to_do_an_event_f_6b_vi() -> None:
     """F §6(b)(vi): signing a merger agreement leaving prior holders 40%: an event; 60%: not."""
     assert event(Agreement(Merger(Fraction(2, 5)))) is True
     assert event(Agreement(Merger(Fraction(3, 5)))) is False
 
 
+@pytest.mark.clause("F §6(b)")
 def test_series_majority_vote_overrides_the_event_f_6b() -> None:
     """F §6(b): "unless the holders of at least a majority of the voting power ... vote
     otherwise": 50,001 of 100,000 votes override a merger event; 50,000 do not."""
@@ -359,3 +379,25 @@ def test_vote_for_another_purpose_refused_f_6b() -> None:
     waiver = series_majority(F_TERMS, 60, 100, ConsentPurpose.WAIVER_OF_ADJUSTMENT)
     with pytest.raises(InputError, match="F §6\\(b\\)"):
         event(Merger(Fraction(1, 5)), F_TERMS, waiver)
+
+
+@pytest.mark.clause("G §6(b)(v)", "G §6(b)(v)(A)")
+def test_assignment_for_creditors_is_an_event_for_g_6b_v_a() -> None:
+    """G §6(b)(v)(A): an assignment for the benefit of creditors is an event when made."""
+    result = judge_mandatory_redemption_event(G_TERMS, Insolvency(InsolvencyKind.ASSIGNMENT_FOR_CREDITORS, D1), None)
+    assert result.value is True
+    assert result.parts[0].clause == "G §6(b)(v)(A)"
+
+
+@pytest.mark.clause("F §6(c)", "G §6(c)")
+@pytest.mark.parametrize(("terms", "pro_rata"), [(F_TERMS, "F §6(h)"), (G_TERMS, "G §6(g)")])
+def test_redemption_on_an_event_out_of_funds_legally_available_6c(terms: SeriesTerms, pro_rata: str) -> None:
+    """F/G §6(c): on a Mandatory Redemption Event the shares are redeemed at the Redemption Price
+    (1,000 + 50 = 1,050) out of the funds legally available: 840,000 of the 1,050,000 due pays
+    A 600 x 1,050 x 0.8 = 504,000 (480 shares) and B 336,000 (320 shares)."""
+    result = redeem(terms, HOLDERS, Fraction(840_000), D1, None, issue_price_adjustment=ONE)
+    assert result.funds.clause == f"{terms.series} §6(c)" and result.funds.value == 840_000
+    assert result.holder("A").price_per_share.value == 1050
+    assert (result.holder("A").cash_paid.value, result.holder("A").shares_redeemed.value) == (504_000, 480)
+    assert (result.holder("B").cash_paid.value, result.holder("B").shares_redeemed.value) == (336_000, 320)
+    assert result.holder("A").cash_paid.clause == pro_rata

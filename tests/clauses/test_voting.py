@@ -15,6 +15,7 @@ G_TERMS = load_terms("G")
 ONE = Fraction(1)
 
 
+@pytest.mark.clause("F §4")
 def test_votes_whole_shares_of_common_f_4() -> None:
     """F §4: 1,000 shares x $1,000 / $24.00 = 41,666.67 shares of Common Stock: 41,666 votes."""
     price = F_TERMS.conversion.initial_conversion_price.value
@@ -24,6 +25,7 @@ def test_votes_whole_shares_of_common_f_4() -> None:
     assert result.inputs["fraction dropped"] == Fraction(2, 3)
 
 
+@pytest.mark.clause("G §4")
 def test_votes_g_4() -> None:
     """G §4: 1,000 shares x $1,000 / $36 = 27,777.78: 27,777 votes."""
     result = votes(G_TERMS, Fraction(1000), Fraction(36), issue_price_adjustment=ONE)
@@ -37,6 +39,7 @@ def test_votes_after_an_adjusted_conversion_price_f_4() -> None:
     assert result.value == 4_902
 
 
+@pytest.mark.clause("F §4")
 def test_votes_fraction_dropped_per_holder_not_per_share_f_4() -> None:
     """F §4 (VOTE-AS-CONVERTED): "all of the shares ... held by such holder": 3 shares at
     $24: 3 x 41.666... = 125 votes, not 3 x 41 = 123."""
@@ -54,6 +57,7 @@ def test_votes_refuse_bad_inputs_f_4() -> None:
         votes(F_TERMS, 1.5, Fraction(24), issue_price_adjustment=ONE)  # type: ignore[arg-type]
 
 
+@pytest.mark.clause("F §3(c)(i)(C)", "F §3(c)(ii)", "F §5(d)(i)(D)", "F §5(d)(ii)", "F §6(b)")
 @pytest.mark.parametrize(
     ("purpose", "section"),
     [
@@ -74,6 +78,7 @@ def test_series_majority_more_than_half_of_all_outstanding(purpose: ConsentPurpo
     assert yes.clause == f"F {section}"
 
 
+@pytest.mark.clause("G §6(b)")
 def test_series_majority_refuses_more_votes_than_outstanding_g_6b() -> None:
     """G §6(b): votes for cannot exceed the voting power of the series."""
     with pytest.raises(InputError, match="G §6\\(b\\)"):

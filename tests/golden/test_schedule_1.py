@@ -51,6 +51,7 @@ def computed_rows() -> list[dict[str, str]]:
     return [r.rounded() for r in schedule.rows]
 
 
+@pytest.mark.clause("F Sched. 1")
 def test_f_sched_1_every_row_every_column() -> None:
     """F Sched. 1: all 22 rows x 5 columns equal the certificate's table (half-up to the places shown)."""
     golden = golden_rows()
@@ -110,6 +111,7 @@ def test_cli_schedule_f_json_csv_table_agree(cli) -> None:  # type: ignore[no-un
             assert f"{Decimal(want[column]):,}" in line
 
 
+@pytest.mark.clause("F §1(a)")
 def test_cli_schedule_f_warns_of_the_excess_over_authorized(cli) -> None:  # type: ignore[no-untyped-def]
     """F §1(a) authorizes 56,617 shares; F Sched. 1 ends at 56,617.20 (DIV-F-SCHEDULE-AUTHORIZED)."""
     result = cli("schedule", "F", "--explain")  # the warning belongs to the explanation, not every run
@@ -137,6 +139,7 @@ def test_cli_schedule_explain_shows_inputs_and_clauses(cli) -> None:  # type: ig
     assert {p["name"] for p in as_json["parts"]} == set(COLUMNS[1:])
 
 
+@pytest.mark.clause("G §2(a)")
 def test_cli_schedule_g_acceptance_command(cli) -> None:  # type: ignore[no-untyped-def]
     """`prefstack schedule G --issue-date 2000-06-15 --shares 20000 --through 2005-06-15 --format json`.
 

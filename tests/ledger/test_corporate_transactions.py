@@ -47,6 +47,7 @@ def _judged(state, series: str) -> dict[str, Any]:  # type: ignore[no-untyped-de
     return dict(row)
 
 
+@pytest.mark.clause("G §3(d)")
 def test_merger_at_49_9_percent_is_deemed_a_liquidation_of_g_alone() -> None:
     """G §3(d): prior stockholders keep 49.9% (< 50%): deemed a liquidation of Series G. With
     $100,000,000 of consideration the whole waterfall is run (LIQ-G-DEEMED-PAYOUT): F's $43,442,976.34
@@ -158,6 +159,7 @@ def test_series_vote_otherwise_names_the_fact_event() -> None:
     assert _judged(state, "F")["series_voted_otherwise"] is True
 
 
+@pytest.mark.clause("G §5(k)(iv)", "G §5(k)(B)")
 def test_g_5k_iv_notice_of_a_merger_is_due_20_days_before() -> None:
     """G §5(k)(iv): notice of a merger at least 20 days before it becomes effective: due 2002-06-10 for a
     merger effective 2002-06-30; F §5(k)(iv) names dissolution only, so Series F has no such deadline."""

@@ -26,6 +26,7 @@ G_PAID = {"kind": "dividend_payment", "date": "2000-09-15", "series": "G", "outc
 G_UNPAID = {"kind": "dividend_payment", "date": "2000-09-15", "series": "G", "outcome": "not_legally_available"}
 
 
+@pytest.mark.clause("G §2(c)")
 def test_parity_dividend_with_series_g_paid_the_same_day_is_allowed() -> None:
     """G §2(c): G's 2000-09-15 dividend (200 x 1.5% = 3 shares) is paid contemporaneously, so the
     Series F dividend of the same Payment Date may be paid, whatever order they were recorded in."""
@@ -35,6 +36,7 @@ def test_parity_dividend_with_series_g_paid_the_same_day_is_allowed() -> None:
         assert state.series["F"].payments[D(2000, 9, 15)]
 
 
+@pytest.mark.clause("G §2(c)", "G §2(c)(i)")
 def test_parity_dividend_refused_while_series_g_is_in_arrears() -> None:
     """G §2(c)(i): G unpaid on 2000-09-15 ($3,000 of arrears: 200 x $1,000 x 1.5%), so no Series F
     dividend may be paid that day; a Payment Date with no G event at all counts as unpaid too."""
@@ -44,6 +46,7 @@ def test_parity_dividend_refused_while_series_g_is_in_arrears() -> None:
         replay(ledger(F_PAID), D(2000, 9, 30))
 
 
+@pytest.mark.clause("G §2(a)", "G §2(c)")
 def test_paying_the_g_arrears_lifts_the_blocker() -> None:
     """G §2(a), (c): G's arrears paid in shares on 2000-12-15 (before F's dividend that day), then
     the Series F dividends may be paid; F's own unpaid 2000-09-15 dividend is paid in PIK (F §2(d))."""
@@ -60,6 +63,7 @@ def test_paying_the_g_arrears_lifts_the_blocker() -> None:
     assert state.series["G"].holdings["C"].arrears == 0 and state.series["F"].holdings["A"].arrears == 0
 
 
+@pytest.mark.clause("G §2(c)(iii)")
 def test_parity_redemption_refused_while_series_g_is_in_arrears() -> None:
     """G §2(c)(iii): no Parity Securities redeemed while G is in arrears."""
     events = [
@@ -71,6 +75,7 @@ def test_parity_redemption_refused_while_series_g_is_in_arrears() -> None:
         replay(ledger(*events), D(2000, 11, 2))
 
 
+@pytest.mark.clause("G §2(d)(i)", "G §2(d)(ii)")
 def test_junior_distribution_refused_but_stock_dividend_on_common_allowed() -> None:
     """G §2(d)(i)-(ii): a dividend payable solely in Junior Securities (a stock dividend on the
     common) is allowed in arrears; another distribution on the common is refused."""

@@ -61,6 +61,7 @@ def test_state_of_a_small_ledger_by_hand() -> None:
     assert round(float(accrued), 2) == 1764.97  # check figure only; the engine keeps the exact value
 
 
+@pytest.mark.clause("G §2(a)", "G §2(b)")
 def test_unpaid_quarter_accrues_and_compounds_for_g() -> None:
     """G §2(a)-(b): with no payment recorded for 2000-09-15, C's 200 shares owe 200 x $15 = $3,000
     of arrears; on 2000-10-15 the accrual runs on $200,000 + $3,000 at 6% x 30/360 = $1,015."""
@@ -236,6 +237,7 @@ def test_common_stock_dividend_refused_without_registration_after_the_first() ->
         replay([*placed, *extra], D(2002, 6, 30))
 
 
+@pytest.mark.clause("F §5(c)(v)")
 def test_conversion_conditioned_on_an_offering_takes_effect_at_the_closing() -> None:
     """F §5(c)(v): surrendered 2000-10-02, conditioned on the underwritten offering closing 2000-11-01:
     not converted until immediately prior to the closing; the shares still count on 2000-10-20."""

@@ -11,6 +11,7 @@ from fractions import Fraction as Fr
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from prefstack.ledger.files import parse_ledger
@@ -48,6 +49,7 @@ def _sale(day: str, ident: str, shares: str, cash: str, purpose: str = "none") -
     }
 
 
+@pytest.mark.clause("F §5(d)", "G §5(d)", "G §5(e)")
 def test_split_between_the_two_dates_adjusts_g_only() -> None:
     """F/G §5(e): a 2-for-1 split on 2000-07-01 halves G's $36.00 to $18.00 (after G's date) and
     leaves F at $24.00 (before F's date); F's votes stay 40,000 x $1,000 / $24 = 1,666,666 (F §4),
@@ -62,6 +64,7 @@ def test_split_between_the_two_dates_adjusts_g_only() -> None:
     assert any("AD-ORIGINAL-ISSUANCE-DATE" in d.explained.interpretations for d in f.decisions)
 
 
+@pytest.mark.clause("F §5(e)", "G §5(e)")
 def test_split_after_both_dates_adjusts_both() -> None:
     """F/G §5(e): a 2-for-1 split on 2001-01-10 halves both: F $24.00 -> $12.00, G $36.00 -> $18.00."""
     state = _state(_split(AFTER_BOTH))
@@ -69,6 +72,7 @@ def test_split_after_both_dates_adjusts_both() -> None:
     assert conversion_price_state(state, "G").conversion_price == 18
 
 
+@pytest.mark.clause("G §5(d)(iv)")
 def test_additional_shares_between_the_dates_adjust_g_only() -> None:
     """G §5(d)(iv) on 2000-07-01: 1,000,000 shares for $25,000,000, FMV $30 (95% = $28.50 < $36):
     36 x (20,000,000 + 25,000,000/36) / 21,000,000 = 35.476... -> $35.48. F is not yet issued:
@@ -79,6 +83,7 @@ def test_additional_shares_between_the_dates_adjust_g_only() -> None:
     assert f.conversion_price == 24 and f.common_outstanding == 21_000_000
 
 
+@pytest.mark.clause("F §5(d)(iv)", "G §5(d)(iv)")
 def test_additional_shares_after_both_dates_adjust_both() -> None:
     """F §5(d)(iv) on 2001-01-10 (the same sale): 24 x (20,000,000 + 25,000,000/28.50) / 21,000,000
     = 23.857... -> $23.86; G -> $35.48 as above."""
@@ -87,6 +92,7 @@ def test_additional_shares_after_both_dates_adjust_both() -> None:
     assert conversion_price_state(state, "G").conversion_price == Fr("35.48")
 
 
+@pytest.mark.clause("F §5(d)(i)(C)(10)", "G §5(d)(i)(C)(10)")
 def test_each_series_counts_its_own_basket() -> None:
     """F/G §5(d)(i)(C)(10) (Business Anywhere merger, 288,371 shares in the aggregate, no 95% test):
     200,000 shares at $20 on 2000-07-01 and 200,000 more at $20 on 2001-01-10.
@@ -109,6 +115,7 @@ def test_each_series_counts_its_own_basket() -> None:
     assert g_basket.used == 288_371
 
 
+@pytest.mark.clause("F §5(d)(iii)", "G §5(d)(iii)")
 def test_option_before_f_date_is_never_deemed_issued_for_f() -> None:
     """F §5(d)(iii): an Option for 1,000,000 shares at $25 issued 2000-07-01 is deemed issued for G
     (G: $36 -> $35.48, the same arithmetic as a sale) but not for F; its expiry on 2001-01-10

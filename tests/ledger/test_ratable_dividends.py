@@ -37,6 +37,7 @@ def declare(amount: str) -> dict[str, Any]:
     return {"kind": "ratable_dividends", "date": DAY.isoformat(), "amount_declared": amount}
 
 
+@pytest.mark.clause("G §2(c)")
 def test_a_partial_declaration_is_shared_ratably() -> None:
     """Arrears: F $705,988.89 (1.75% of 40,342.22... shares x $1,000), G $304,500 (1.5% of 20,300 x
     $1,000); $505,244.44 declared: G gets 505,244.44 x 304,500 / 1,010,488.89 and F the rest, each

@@ -42,6 +42,7 @@ WHOLE = math.floor(TOTAL / 5)
 CASH = round((TOTAL / 5 - WHOLE) * 5 * 100) / Fr(100)
 
 
+@pytest.mark.clause("F §6(d)")
 def test_event_redeems_every_share_for_common_stock() -> None:
     """F §6(d), §3(c)(i)(A): Fair Market Value $5.00 (every closing price of the window). A's
     Redemption Price is 40,342.22... x $1,006.0277... (= $1,000 + 7% x 31/360 of $1,000) = $40,585,396.17;

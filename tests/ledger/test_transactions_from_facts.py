@@ -63,6 +63,7 @@ def _series_figures(state: LedgerState, series: str) -> dict[str, Any]:
 # ----------------------------------------------------------------- G §3(d): 50% and 49.9%
 
 
+@pytest.mark.clause("G §3(d)")
 @pytest.mark.parametrize(
     "sale",
     [
@@ -128,6 +129,24 @@ def test_a_sale_of_part_of_the_assets_is_neither() -> None:
 # ----------------------------------------------------------------- F/G §6(b)(i)-(vi) from facts
 
 
+@pytest.mark.clause(
+    "F §6(b)(i)",
+    "G §6(b)(i)",
+    "F §6(b)(ii)",
+    "G §6(b)(ii)",
+    "F §6(b)(iii)",
+    "G §6(b)(iii)",
+    "F §6(b)(iv)",
+    "G §6(b)(iv)",
+    "F §6(b)(v)",
+    "G §6(b)(v)",
+    "G §6(b)(v)(B)",
+    "G §6(b)(v)(C)",
+    "G §6(b)(v)(D)",
+    "G §6(b)(v)(E)",
+    "F §6(b)(vi)",
+    "G §6(b)(vi)",
+)
 @pytest.mark.parametrize(
     ("kind", "fields", "is_event", "clause"),
     [
@@ -172,6 +191,7 @@ def test_each_fact_type_judged_for_both_series(kind: str, fields: dict[str, Any]
         assert listed == (["facts"] if is_event else [])
 
 
+@pytest.mark.clause("F §6(b)(v)(C)", "G §6(b)(v)(C)")
 def test_receiver_without_consent_the_60_day_rule_to_the_day() -> None:
     """F/G §6(b)(v)(C), RED-RECEIVER-60-DAYS: a receiver appointed without consent on 2002-03-01; the 60th
     day is 2002-03-01 + 60 = 2002-04-30. Vacated on 2002-04-30 (within 60 days): never an event. Vacated on
@@ -226,6 +246,7 @@ def _merger_and_reclassification(share: str, **reclass: Any) -> list[dict[str, A
     ]  # fmt: skip
 
 
+@pytest.mark.clause("F §5(h)", "G §5(h)", "G §3(d)")
 def test_reclassification_in_a_merger_g_excepted_only_when_deemed() -> None:
     """F §5(h): each share of Common Stock becomes 2 Acquirer shares, so a Series F share converts into
     1,000 / 24 x 2 = 250/3 of them. G §5(h) "except as provided in Section 3": at 49.9% the merger it
@@ -245,6 +266,7 @@ def test_reclassification_in_a_merger_g_excepted_only_when_deemed() -> None:
     ]
 
 
+@pytest.mark.clause("G §3(d)", "G §5(h)")
 def test_reclassification_naming_no_merger_is_refused() -> None:
     """G §3(d), §5(h): the transaction named must be a completed merger_or_sale of the same date."""
     day = dt.date(2001, 1, 31)
@@ -269,6 +291,7 @@ def _merger_deadlines(*events: dict[str, Any], as_of: dt.date) -> list[tuple[str
     return [(d.clause, d.date, d.status) for d in found if "merger" in d.what or "sale" in d.what]
 
 
+@pytest.mark.clause("G §5(k)(iv)", "G §5(k)(B)")
 def test_g_5k_iv_notice_met_pending_and_not_for_a_partial_sale() -> None:
     """G §5(k)(iv)(B): notice at least 20 days before a merger effective 2002-07-20: due 2002-06-30. Sent
     2002-06-25 (Series G, reference the merger's id): met. None sent, judged on 2002-06-15: pending; on

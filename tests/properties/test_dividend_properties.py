@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from fractions import Fraction as Fr
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -36,6 +37,7 @@ def test_a_longer_horizon_never_lowers_the_total(series: str, issue: dt.date, sh
     assert total_far >= total_near
 
 
+@pytest.mark.clause("F §2(b)", "G §2(a)")
 @settings(max_examples=40, deadline=None)
 @given(series=st.sampled_from(["F", "G"]), year=st.integers(2000, 2004), quarters=st.integers(1, 24), shares=holdings)
 def test_full_quarters_compound_exactly(series: str, year: int, quarters: int, shares: Fr) -> None:

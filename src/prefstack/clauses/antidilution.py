@@ -29,6 +29,7 @@ from enum import Enum
 from fractions import Fraction
 
 from prefstack.citations import for_series
+from prefstack.clause_registry import implements
 from prefstack.clauses.liquidation import TransactionKind, is_deemed_liquidation
 from prefstack.errors import InputError
 from prefstack.explain import Explained, Scalar, render
@@ -297,6 +298,7 @@ class PartOfTransaction:
     all_or_substantially_all: bool | None = None
     """For a sale: whether of all or substantially all (None for a merger or consolidation)."""
 
+    @implements("G §3(d)")
     def deemed_liquidation(self, terms: SeriesTerms) -> Explained:
         """G §3(d) for ``terms`` (never for a series without the clause, LIQ-F-NO-DEEMED); a sale of
         less than all or substantially all is not one of the transactions §3(d) names."""
@@ -517,6 +519,39 @@ def _issue(
 ) -> None:
     """Judge ``shares`` issued (or deemed issued) for ``consideration`` under §5(d)(i)-(iv)."""
     label = f"{'deemed issue' if deemed else 'issue'} {action_id}"
+    _section_5_d_i_c_purpose_allowed(work, purpose, deemed)
+    per_share = consideration / shares
+    facts: dict[str, Scalar] = {"shares": shares, "consideration": consideration, "purpose": purpose.name}
+    interps: list[str] = []
+    excluded = _section_5_d_i_c_excluded(work, shares, per_share, purpose, fmv, exercise_price, facts, interps)
+    additional = shares - excluded
+    facts["excluded_shares"] = excluded
+    facts["additional_shares"] = additional
+    if additional == 0:
+        work.decide(
+            date,
+            label,
+            Explained(
+                "additional_shares_of_common_stock",
+                Fraction(0),
+                work.cite(purpose.value),
+                inputs=facts,
+                formula="every share falls within the exclusion: no adjustment",
+                interpretations=tuple(interps),
+            ),
+        )
+        return
+    add_consideration = per_share * additional
+    threshold = _section_5_d_ii_greater_of(work, action_id, date, label, per_share, fmv, deemed, facts, interps)
+    if threshold is None:
+        return
+    _section_5_d_iv_formula(work, date, label, additional, add_consideration, threshold, facts, interps)
+
+
+@implements("F §5(d)(i)(C)(4)", "G §5(d)(i)(C)(4)", "F §5(d)(i)(C)(5)", "G §5(d)(i)(C)(5)")
+def _section_5_d_i_c_purpose_allowed(work: _Work, purpose: IssuancePurpose, deemed: bool) -> None:
+    """Refuse an issue recorded under (C)(4) (a distribution on Common Stock is a §5(e)-(f) action)
+    and an Option or Convertible Security said to be issued upon exercise of Options ((C)(5))."""
     basket_clause = work.cite(purpose.value)
     if purpose is IssuancePurpose.DISTRIBUTION_ON_COMMON:
         raise InputError(
@@ -529,59 +564,111 @@ def _issue(
         raise InputError(
             "purpose", basket_clause, "an Option or Convertible Security is not issued upon exercise of Options"
         )
-    per_share = consideration / shares
-    excluded = Fraction(0)
-    facts: dict[str, Scalar] = {"shares": shares, "consideration": consideration, "purpose": purpose.name}
-    interps: list[str] = []
-    if purpose is not IssuancePurpose.NONE:
-        condition_met = True
-        if purpose in _NINETY_FIVE_PERCENT_CONDITION:
-            value = _fmv(fmv, "fair_market_value_per_share", basket_clause)
-            tested = (
-                exercise_price
-                if (purpose is IssuancePurpose.HIGH_YIELD_DEBT and exercise_price is not None)
-                else per_share
-            )
-            condition_met = tested >= work.terms.conversion.fair_market_value_threshold.value * value
-            facts["ninety_five_percent_test_price"] = tested
-            facts["ninety_five_percent_condition_met"] = condition_met
-            interps.append(reading("AD-95-PERCENT-CONDITION"))
-        if condition_met:
-            cap = work.cap(purpose)
-            used = work.usage.get(purpose, Fraction(0))
-            if cap is None:
-                excluded = shares
-            else:
-                room = max(cap - used, Fraction(0))
-                excluded = min(shares, room)
-                facts["basket_cap"] = cap
-                facts["basket_room_before"] = room
-                interps.append(reading("AD-BASKET-EXCESS"))
-                if purpose in _CAPS_ADJUSTED_FOR_SPLITS:
-                    interps.append(reading("AD-CAP-ADJUSTMENT"))
-                if purpose in (IssuancePurpose.RESERVED_EMPLOYEE, IssuancePurpose.RESERVED_EMPLOYEE_EXISTING_OPTIONS):
-                    interps.append(reading("AD-RESERVED-EMPLOYEE"))
-            work.usage[purpose] = used + excluded
-    additional = shares - excluded
-    facts["excluded_shares"] = excluded
-    facts["additional_shares"] = additional
-    if additional == 0:
-        work.decide(
-            date,
-            label,
-            Explained(
-                "additional_shares_of_common_stock",
-                Fraction(0),
-                basket_clause,
-                inputs=facts,
-                formula="every share falls within the exclusion: no adjustment",
-                interpretations=tuple(interps),
-            ),
-        )
-        return
-    add_consideration = per_share * additional
-    main_clause = work.cite("§5(d)(iii)" if deemed else "§5(d)(iv)")
-    value = _fmv(fmv, "fair_market_value_per_share", main_clause)
+
+
+@implements("F §5(d)(i)", "G §5(d)(i)", "F §5(d)(i)(C)", "G §5(d)(i)(C)", "F §5(d)(i)(D)", "G §5(d)(i)(D)")
+def _section_5_d_i_c_excluded(
+    work: _Work,
+    shares: Fraction,
+    per_share: Fraction,
+    purpose: IssuancePurpose,
+    fmv: Fraction | None,
+    exercise_price: Fraction | None,
+    facts: dict[str, Scalar],
+    interps: list[str],
+) -> Fraction:
+    """How many of ``shares`` are excluded from Additional Shares of Common Stock by ``purpose``
+    (§5(d)(i)(C)-(D)): its 95% condition, then the room left in its basket; the rest are Additional."""
+    if purpose is IssuancePurpose.NONE:
+        return Fraction(0)
+    if purpose in _NINETY_FIVE_PERCENT_CONDITION and not _section_5_d_i_c_ninety_five_percent(
+        work, per_share, purpose, fmv, exercise_price, facts, interps
+    ):
+        return Fraction(0)
+    return _section_5_d_i_basket(work, shares, purpose, facts, interps)
+
+
+@implements(
+    "F §5(d)(i)(C)(8)",
+    "G §5(d)(i)(C)(8)",
+    "F §5(d)(i)(C)(9)",
+    "G §5(d)(i)(C)(9)",
+    "F §5(d)(i)(C)(11)",
+    "G §5(d)(i)(C)(11)",
+)
+def _section_5_d_i_c_ninety_five_percent(
+    work: _Work,
+    per_share: Fraction,
+    purpose: IssuancePurpose,
+    fmv: Fraction | None,
+    exercise_price: Fraction | None,
+    facts: dict[str, Scalar],
+    interps: list[str],
+) -> bool:
+    """Whether the shares are issued for at least 95% of the Fair Market Value per share (for
+    high-yield debt, (C)(9), the exercise price of Options when there is one)."""
+    value = _fmv(fmv, "fair_market_value_per_share", work.cite(purpose.value))
+    debt_option = purpose is IssuancePurpose.HIGH_YIELD_DEBT and exercise_price is not None
+    tested = exercise_price if debt_option and exercise_price is not None else per_share
+    condition_met = tested >= work.terms.conversion.fair_market_value_threshold.value * value
+    facts["ninety_five_percent_test_price"] = tested
+    facts["ninety_five_percent_condition_met"] = condition_met
+    interps.append(reading("AD-95-PERCENT-CONDITION"))
+    return condition_met
+
+
+@implements(
+    "F §5(d)(i)(C)(8)",
+    "G §5(d)(i)(C)(8)",
+    "F §5(d)(i)(C)(9)",
+    "G §5(d)(i)(C)(9)",
+    "F §5(d)(i)(C)(10)",
+    "G §5(d)(i)(C)(10)",
+    "F §5(d)(i)(C)(12)",
+    "G §5(d)(i)(C)(12)",
+    "F §5(d)(i)(D)(i)",
+    "G §5(d)(i)(D)(i)",
+    "F §5(d)(i)(D)(ii)",
+    "G §5(d)(i)(D)(ii)",
+)
+def _section_5_d_i_basket(
+    work: _Work, shares: Fraction, purpose: IssuancePurpose, facts: dict[str, Scalar], interps: list[str]
+) -> Fraction:
+    """The shares an exclusion basket takes: all of them without a cap, else up to the room left
+    under its cap (AD-BASKET-EXCESS); they are counted against the basket."""
+    cap = work.cap(purpose)
+    used = work.usage.get(purpose, Fraction(0))
+    if cap is None:
+        excluded = shares
+    else:
+        room = max(cap - used, Fraction(0))
+        excluded = min(shares, room)
+        facts["basket_cap"] = cap
+        facts["basket_room_before"] = room
+        interps.append(reading("AD-BASKET-EXCESS"))
+        if purpose in _CAPS_ADJUSTED_FOR_SPLITS:
+            interps.append(reading("AD-CAP-ADJUSTMENT"))
+        if purpose in (IssuancePurpose.RESERVED_EMPLOYEE, IssuancePurpose.RESERVED_EMPLOYEE_EXISTING_OPTIONS):
+            interps.append(reading("AD-RESERVED-EMPLOYEE"))
+    work.usage[purpose] = used + excluded
+    return excluded
+
+
+@implements("F §5(d)(ii)", "G §5(d)(ii)")
+def _section_5_d_ii_greater_of(
+    work: _Work,
+    action_id: str,
+    date: dt.date,
+    label: str,
+    per_share: Fraction,
+    fmv: Fraction | None,
+    deemed: bool,
+    facts: dict[str, Scalar],
+    interps: list[str],
+) -> Fraction | None:
+    """The greater of 95% of the Fair Market Value and the Conversion Price, or None (the decision
+    recorded) when the consideration per share is not below it or the series waived the adjustment."""
+    value = _fmv(fmv, "fair_market_value_per_share", work.cite("§5(d)(iii)" if deemed else "§5(d)(iv)"))
     ninety_five = work.terms.conversion.fair_market_value_threshold.value * value
     threshold = max(ninety_five, work.price)
     facts.update(
@@ -595,37 +682,52 @@ def _issue(
     )
     interps.append(reading("AD-GREATER-OF"))
     if per_share >= threshold:
-        work.decide(
-            date,
-            label,
-            Explained(
-                "conversion_price",
-                work.price,
-                work.cite("§5(d)(ii)"),
-                inputs=facts,
-                formula="consideration_per_share >= greater_of: no adjustment"
-                + (" (and the shares are not deemed issued)" if deemed else ""),
-                interpretations=tuple(interps),
-            ),
+        formula = "consideration_per_share >= greater_of: no adjustment" + (
+            " (and the shares are not deemed issued)" if deemed else ""
         )
-        return
+        explained = Explained(
+            "conversion_price",
+            work.price,
+            work.cite("§5(d)(ii)"),
+            inputs=facts,
+            formula=formula,
+            interpretations=tuple(interps),
+        )
+        work.decide(date, label, explained)
+        return None
     waiver = work.waivers.get(action_id)
-    if waiver is not None:
-        facts["waiver_date"] = waiver.date
-        facts["waiver_votes_for"] = waiver.votes_for
-        work.decide(
-            date,
-            label,
-            Explained(
-                "conversion_price",
-                work.price,
-                work.cite("§5(d)(ii)"),
-                inputs=facts,
-                formula="a majority of the series agreed in writing before the issue that no adjustment be made",
-                interpretations=(*interps, reading("AD-WAIVER")),
-            ),
-        )
-        return
+    if waiver is None:
+        return threshold
+    facts["waiver_date"] = waiver.date
+    facts["waiver_votes_for"] = waiver.votes_for
+    work.decide(
+        date,
+        label,
+        Explained(
+            "conversion_price",
+            work.price,
+            work.cite("§5(d)(ii)"),
+            inputs=facts,
+            formula="a majority of the series agreed in writing before the issue that no adjustment be made",
+            interpretations=(*interps, reading("AD-WAIVER")),
+        ),
+    )
+    return None
+
+
+@implements("F §5(d)(iv)", "G §5(d)(iv)")
+def _section_5_d_iv_formula(
+    work: _Work,
+    date: dt.date,
+    label: str,
+    additional: Fraction,
+    add_consideration: Fraction,
+    threshold: Fraction,
+    facts: dict[str, Scalar],
+    interps: list[str],
+) -> None:
+    """The weighted-average reduction, to the nearest cent, made once it (with the reductions
+    carried forward) reaches $.03; a smaller one is carried forward."""
     outstanding = work.outstanding
     clause_iv = work.cite("§5(d)(iv)")
     exact_new = work.price * (outstanding + add_consideration / threshold) / (outstanding + additional)
@@ -699,7 +801,22 @@ def _record(
     work.decide(date, label, explained)
 
 
-def _issue_rights(work: _Work, action: OptionIssuance | ConvertibleSecurityIssuance) -> None:
+@implements(
+    "F §5(d)(iii)",
+    "G §5(d)(iii)",
+    "F §5(d)(v)(B)",
+    "G §5(d)(v)(B)",
+    "F §5(d)(v)(B)(1)",
+    "G §5(d)(v)(B)(1)",
+    "F §5(d)(v)(B)(2)",
+    "G §5(d)(v)(B)(2)",
+)
+def _section_5_d_iii_deemed_issue(work: _Work, action: OptionIssuance | ConvertibleSecurityIssuance) -> None:
+    """Options or Convertible Securities: their maximum shares are deemed issued for the consideration
+    received plus the minimum additional consideration (§5(d)(v)(B)), on the basis in effect."""
+    if action.id in work.issued_ids:
+        raise InputError("id", work.cite("§5(d)(iii)"), f"issuance id {action.id!r} is used twice")
+    work.issued_ids.add(action.id)
     kind = "Option" if isinstance(action, OptionIssuance) else "Convertible Security"
     clause = work.cite("§5(d)(iii)")
     basis = work.bases.get(action.id) or _Basis(
@@ -735,13 +852,58 @@ def _issue_rights(work: _Work, action: OptionIssuance | ConvertibleSecurityIssua
     )
 
 
-def _readjust(
+@implements("F §5(d)(iii)(B)", "G §5(d)(iii)(B)")
+def _section_5_d_iii_b_expired_basis(
+    work: _Work, record: _Option, action: OptionExpiry, clause: str
+) -> tuple[_Basis, dict[str, Scalar], str]:
+    """The basis of an Option after ``action``: as if issued only for the shares not expired, its
+    consideration in proportion (AD-EXPIRY-BASIS)."""
+    basis = record.basis
+    unexercised = basis.max_shares - record.exercised
+    if unexercised == 0:
+        raise InputError("shares", clause, f"no unexercised shares of {action.id!r} are left to expire")
+    expired = unexercised if action.shares is None else _fraction(action.shares, "shares", clause, positive=True)
+    if expired > unexercised:
+        raise InputError("shares", clause, f"{expired} shares expire but only {unexercised} are unexercised")
+    kept = basis.max_shares - expired
+    ratio = kept / basis.max_shares
+    new_basis = _Basis(kept, basis.received * ratio, basis.min_additional * ratio)
+    facts: dict[str, Scalar] = {"option": action.id, "shares_expired": expired, "max_shares_after": kept}
+    return new_basis, facts, reading("AD-EXPIRY-BASIS")
+
+
+@implements("F §5(d)(iii)(C)", "G §5(d)(iii)(C)")
+def _section_5_d_iii_c_changed_basis(
+    record: _Option, action: OptionShareCountChange, clause: str
+) -> tuple[_Basis, dict[str, Scalar], str]:
+    """The basis of an Option after a change in the shares issuable or the additional consideration:
+    the shares exercised plus the new count, for the new consideration (AD-COUNT-CHANGE-BASIS)."""
+    basis = record.basis
+    new_unexercised = _fraction(action.new_max_shares, "new_max_shares", clause)
+    new_min = _fraction(action.new_min_additional_consideration, "new_min_additional_consideration", clause)
+    exercised_share = record.exercised / basis.max_shares if basis.max_shares else Fraction(0)
+    new_basis = _Basis(
+        record.exercised + new_unexercised, basis.received, basis.min_additional * exercised_share + new_min
+    )
+    facts: dict[str, Scalar] = {
+        "option": action.id,
+        "new_max_shares_unexercised": new_unexercised,
+        "new_min_additional_consideration": new_min,
+        "max_shares_after": new_basis.max_shares,
+    }
+    return new_basis, facts, reading("AD-COUNT-CHANGE-BASIS")
+
+
+@implements("F §5(d)(iii)(B)", "G §5(d)(iii)(B)", "F §5(d)(iii)(C)", "G §5(d)(iii)(C)")
+def _section_5_d_iii_readjust(
     work: _Work,
     actions: Sequence[Action],
     index: int,
     initial_outstanding: Fraction,
     action: OptionExpiry | OptionShareCountChange,
 ) -> None:
+    """Readjust the Conversion Price on expiry or change of an Option: replay every earlier action
+    with the Option on its new basis, as if it had been issued only to that extent."""
     section = "§5(d)(iii)(B)" if isinstance(action, OptionExpiry) else "§5(d)(iii)(C)"
     clause = work.cite(section)
     record = work.options.get(action.id)
@@ -749,12 +911,11 @@ def _readjust(
         raise InputError(
             "id", clause, f"no Option or Convertible Security {action.id!r} was issued before {action.date}"
         )
-    basis = record.basis
-    unexercised = basis.max_shares - record.exercised
+    label = f"{'expiry' if isinstance(action, OptionExpiry) else 'share count change'} {action.id}"
     if record.before_issuance:
         work.decide(
             action.date,
-            f"{'expiry' if isinstance(action, OptionExpiry) else 'share count change'} {action.id}",
+            label,
             Explained(
                 "conversion_price",
                 work.price,
@@ -766,30 +927,9 @@ def _readjust(
         )
         return
     if isinstance(action, OptionExpiry):
-        if unexercised == 0:
-            raise InputError("shares", clause, f"no unexercised shares of {action.id!r} are left to expire")
-        expired = unexercised if action.shares is None else _fraction(action.shares, "shares", clause, positive=True)
-        if expired > unexercised:
-            raise InputError("shares", clause, f"{expired} shares expire but only {unexercised} are unexercised")
-        kept = basis.max_shares - expired
-        ratio = kept / basis.max_shares
-        new_basis = _Basis(kept, basis.received * ratio, basis.min_additional * ratio)
-        facts: dict[str, Scalar] = {"option": action.id, "shares_expired": expired, "max_shares_after": kept}
-        interp = reading("AD-EXPIRY-BASIS")
+        new_basis, facts, interp = _section_5_d_iii_b_expired_basis(work, record, action, clause)
     else:
-        new_unexercised = _fraction(action.new_max_shares, "new_max_shares", clause)
-        new_min = _fraction(action.new_min_additional_consideration, "new_min_additional_consideration", clause)
-        exercised_share = record.exercised / basis.max_shares if basis.max_shares else Fraction(0)
-        new_basis = _Basis(
-            record.exercised + new_unexercised, basis.received, basis.min_additional * exercised_share + new_min
-        )
-        facts = {
-            "option": action.id,
-            "new_max_shares_unexercised": new_unexercised,
-            "new_min_additional_consideration": new_min,
-            "max_shares_after": new_basis.max_shares,
-        }
-        interp = reading("AD-COUNT-CHANGE-BASIS")
+        new_basis, facts, interp = _section_5_d_iii_c_changed_basis(record, action, clause)
     work.bases[action.id] = new_basis
     replay = _run(
         work.terms, work.original_issuance_date, initial_outstanding, actions[:index], dict(work.bases), replaying=True
@@ -808,7 +948,6 @@ def _readjust(
         formula="the Conversion Price recomputed by replaying every earlier action, the Option issued on the new basis",
         interpretations=(interp, reading("AD-CARRY-FORWARD")),
     )
-    label = f"{'expiry' if isinstance(action, OptionExpiry) else 'share count change'} {action.id}"
     if work.price != before:
         _record(work, action.date, clause, label, before, facts, explained)
     else:
@@ -863,68 +1002,20 @@ def _entitle(work: _Work, date: dt.date, section: str, description: str, per_com
     work.decide(date, description, explained)
 
 
+@implements("F §5(d)", "G §5(d)")
 def _before_issuance(work: _Work, action: Action, replaying: bool) -> bool:
     """Actions dated on or before the series' Original Issuance Date (F §1(b)): §5(d)-(h) apply
     only to what the Company does "after the Original Issuance Date", so they change the Common
     Stock outstanding and nothing else — no adjustment, no basket count, no deemed issue, no
     entitlement (interpretation AD-ORIGINAL-ISSUANCE-DATE). Returns whether it handled ``action``."""
     if action.date > work.original_issuance_date or isinstance(
-        action, (SeriesWaiver, AdditionalReservedEmployeeShares)
+        action, (SeriesWaiver, AdditionalReservedEmployeeShares, OptionExercise)
     ):
         return False
-    note = f"on or before the Original Issuance Date {work.original_issuance_date}: {work.cite('§5(d)')} does not apply"
-    if isinstance(action, CommonStockIssuance):
-        clause = work.cite("§5(d)(i)(C)")
-        if action.id in work.issued_ids:
-            raise InputError("id", clause, f"issuance id {action.id!r} is used twice")
-        work.issued_ids.add(action.id)
-        work.outstanding += _fraction(action.shares, "shares", clause, positive=True)
-        label = f"issue {action.id}"
-    elif isinstance(action, (OptionIssuance, ConvertibleSecurityIssuance)):
-        clause = work.cite("§5(d)(iii)")
-        if action.id in work.issued_ids:
-            raise InputError("id", clause, f"issuance id {action.id!r} is used twice")
-        work.issued_ids.add(action.id)
-        basis = work.bases.get(action.id) or _Basis(
-            _fraction(action.max_shares, "max_shares", clause, positive=True),
-            _fraction(action.consideration_received, "consideration_received", clause),
-            _fraction(action.min_additional_consideration, "min_additional_consideration", clause),
-        )
-        kind = "Option" if isinstance(action, OptionIssuance) else "Convertible Security"
-        work.options[action.id] = _Option(basis, action.purpose, Fraction(0), kind, before_issuance=True)
-        label = f"issue of rights {action.id}"
-    elif isinstance(action, OptionExercise):
-        return False
-    elif isinstance(action, (OptionExpiry, OptionShareCountChange)):
-        clause = work.cite("§5(d)(iii)(B)" if isinstance(action, OptionExpiry) else "§5(d)(iii)(C)")
-        if action.id not in work.options:
-            raise InputError(
-                "id", clause, f"no Option or Convertible Security {action.id!r} was issued before {action.date}"
-            )
-        label = f"{'expiry' if isinstance(action, OptionExpiry) else 'share count change'} {action.id}"
-    elif isinstance(action, StockSplit):
-        clause = work.cite("§5(e)")
-        work.outstanding *= _fraction(
-            action.new_shares_per_old_share, "new_shares_per_old_share", clause, positive=True
-        )
-        label = "stock split"
-    elif isinstance(action, Combination):
-        clause = work.cite("§5(e)")
-        work.outstanding /= _fraction(
-            action.old_shares_per_new_share, "old_shares_per_new_share", clause, positive=True
-        )
-        label = "combination"
-    elif isinstance(action, StockDividendOnCommon):
-        clause = work.cite("§5(f)")
-        work.outstanding += _fraction(action.shares, "shares", clause, positive=True)
-        label = "stock dividend"
-    elif isinstance(action, OtherDistribution):
-        clause, label = work.cite("§5(g)"), action.securities
-    elif isinstance(action, Reclassification):
-        clause, label = work.cite("§5(h)"), action.description
-    else:  # pragma: no cover - the Action union is closed
-        raise InputError("actions", work.cite("§5(d)"), f"not an action the clauses judge: {type(action).__name__}")
+    clause, label = _count_before_issuance(work, action)
     if not replaying:
+        date = work.original_issuance_date
+        note = f"on or before the Original Issuance Date {date}: {work.cite('§5(d)')} does not apply"
         work.decide(
             action.date,
             label,
@@ -943,71 +1034,71 @@ def _before_issuance(work: _Work, action: Action, replaying: bool) -> bool:
     return True
 
 
+def _count_before_issuance(work: _Work, action: Action) -> tuple[str, str]:
+    """Count an action dated on or before the Original Issuance Date in the Common Stock outstanding
+    (and an Option among those known); returns the clause and the label of its decision."""
+    if isinstance(action, CommonStockIssuance):
+        clause = work.cite("§5(d)(i)(C)")
+        if action.id in work.issued_ids:
+            raise InputError("id", clause, f"issuance id {action.id!r} is used twice")
+        work.issued_ids.add(action.id)
+        work.outstanding += _fraction(action.shares, "shares", clause, positive=True)
+        return clause, f"issue {action.id}"
+    if isinstance(action, (OptionIssuance, ConvertibleSecurityIssuance)):
+        clause = work.cite("§5(d)(iii)")
+        if action.id in work.issued_ids:
+            raise InputError("id", clause, f"issuance id {action.id!r} is used twice")
+        work.issued_ids.add(action.id)
+        basis = work.bases.get(action.id) or _Basis(
+            _fraction(action.max_shares, "max_shares", clause, positive=True),
+            _fraction(action.consideration_received, "consideration_received", clause),
+            _fraction(action.min_additional_consideration, "min_additional_consideration", clause),
+        )
+        kind = "Option" if isinstance(action, OptionIssuance) else "Convertible Security"
+        work.options[action.id] = _Option(basis, action.purpose, Fraction(0), kind, before_issuance=True)
+        return clause, f"issue of rights {action.id}"
+    if isinstance(action, (OptionExpiry, OptionShareCountChange)):
+        clause = work.cite("§5(d)(iii)(B)" if isinstance(action, OptionExpiry) else "§5(d)(iii)(C)")
+        if action.id not in work.options:
+            raise InputError(
+                "id", clause, f"no Option or Convertible Security {action.id!r} was issued before {action.date}"
+            )
+        return clause, f"{'expiry' if isinstance(action, OptionExpiry) else 'share count change'} {action.id}"
+    if isinstance(action, StockSplit):
+        clause = work.cite("§5(e)")
+        work.outstanding *= _fraction(
+            action.new_shares_per_old_share, "new_shares_per_old_share", clause, positive=True
+        )
+        return clause, "stock split"
+    if isinstance(action, Combination):
+        clause = work.cite("§5(e)")
+        work.outstanding /= _fraction(
+            action.old_shares_per_new_share, "old_shares_per_new_share", clause, positive=True
+        )
+        return clause, "combination"
+    if isinstance(action, StockDividendOnCommon):
+        clause = work.cite("§5(f)")
+        work.outstanding += _fraction(action.shares, "shares", clause, positive=True)
+        return clause, "stock dividend"
+    if isinstance(action, OtherDistribution):
+        return work.cite("§5(g)"), action.securities
+    if isinstance(action, Reclassification):
+        return work.cite("§5(h)"), action.description
+    # the Action union is closed: waivers, approvals and exercises never reach here
+    raise InputError("actions", work.cite("§5(d)"), f"not an action the clauses judge: {type(action).__name__}")
+
+
 def _apply(work: _Work, actions: Sequence[Action], index: int, initial: Fraction, replaying: bool) -> None:
+    """Apply ``actions[index]`` to ``work``: each kind of action goes to the clause that judges it."""
     action = actions[index]
     if _before_issuance(work, action, replaying):
         return
     if isinstance(action, CommonStockIssuance):
-        clause = work.cite("§5(d)(v)(A)")
-        if action.id in work.issued_ids:
-            raise InputError("id", clause, f"issuance id {action.id!r} is used twice")
-        work.issued_ids.add(action.id)
-        shares = _fraction(action.shares, "shares", clause, positive=True)
-        cash = _fraction(action.cash_consideration, "cash_consideration", clause)
-        accrued = _fraction(
-            action.accrued_interest_or_dividends_in_cash, "accrued_interest_or_dividends_in_cash", clause
-        )
-        prop = _fraction(action.property_consideration, "property_consideration", clause)
-        if accrued > cash:
-            raise InputError(
-                "accrued_interest_or_dividends_in_cash", clause, f"{accrued} exceeds the cash received {cash}"
-            )
-        consideration = cash - accrued + prop
-        if action.allocated_portion is not None:
-            portion = _fraction(
-                action.allocated_portion, "allocated_portion", work.cite("§5(d)(v)(A)(3)"), positive=True
-            )
-            if portion > 1:
-                raise InputError("allocated_portion", work.cite("§5(d)(v)(A)(3)"), f"{portion} is more than the whole")
-            consideration *= portion
-        _issue(
-            work,
-            action_id=action.id,
-            date=action.date,
-            shares=shares,
-            consideration=consideration,
-            purpose=action.purpose,
-            fmv=action.fair_market_value_per_share,
-            deemed=False,
-            exercise_price=None,
-        )
-        work.outstanding += shares
+        _section_5_d_v_a_issue_common(work, action)
     elif isinstance(action, (OptionIssuance, ConvertibleSecurityIssuance)):
-        if action.id in work.issued_ids:
-            raise InputError("id", work.cite("§5(d)(iii)"), f"issuance id {action.id!r} is used twice")
-        work.issued_ids.add(action.id)
-        _issue_rights(work, action)
+        _section_5_d_iii_deemed_issue(work, action)
     elif isinstance(action, OptionExercise):
-        clause = work.cite("§5(d)(iii)(A)")
-        record = work.options.get(action.id)
-        if record is None:
-            raise InputError(
-                "id", clause, f"no Option or Convertible Security {action.id!r} was issued before {action.date}"
-            )
-        shares = _fraction(action.shares, "shares", clause, positive=True)
-        if record.exercised + shares > record.basis.max_shares:
-            raise InputError(
-                "shares", clause, f"{shares} exceed the {record.basis.max_shares - record.exercised} still issuable"
-            )
-        record.exercised += shares
-        work.outstanding += shares
-        work.decide(
-            action.date,
-            f"exercise {action.id}",
-            Explained(
-                "conversion_price", work.price, clause, inputs={"shares": shares}, formula="no adjustment on exercise"
-            ),
-        )
+        _section_5_d_iii_a_exercise(work, action)
     elif isinstance(action, (OptionExpiry, OptionShareCountChange)):
         if replaying:
             if action.id not in work.bases:
@@ -1016,178 +1107,284 @@ def _apply(work: _Work, actions: Sequence[Action], index: int, initial: Fraction
             if record is not None:
                 record.basis = work.bases[action.id]
             return
-        _readjust(work, actions, index, initial, action)
+        _section_5_d_iii_readjust(work, actions, index, initial, action)
     elif isinstance(action, StockSplit):
-        ratio = _fraction(
-            action.new_shares_per_old_share, "new_shares_per_old_share", work.cite("§5(e)"), positive=True
-        )
-        if ratio <= 1:
-            raise InputError(
-                "new_shares_per_old_share",
-                work.cite("§5(e)"),
-                f"a subdivision gives more than one share per share, not {ratio}",
-            )
-        facts: dict[str, Scalar] = {"new_shares_per_old_share": ratio, "common_outstanding_before": work.outstanding}
-        work.outstanding *= ratio
-        _scale(work, ratio)
-        _price_change(
-            work,
-            action.date,
-            "§5(e)",
-            "stock split",
-            1 / ratio,
-            facts,
-            "conversion_price / new_shares_per_old_share, at the close of business on the effective date",
-        )
+        _section_5_e_split(work, action)
     elif isinstance(action, Combination):
-        ratio = _fraction(
-            action.old_shares_per_new_share, "old_shares_per_new_share", work.cite("§5(e)"), positive=True
-        )
-        if ratio <= 1:
-            raise InputError(
-                "old_shares_per_new_share",
-                work.cite("§5(e)"),
-                f"a combination joins more than one share into one, not {ratio}",
-            )
-        facts = {"old_shares_per_new_share": ratio, "common_outstanding_before": work.outstanding}
-        work.outstanding /= ratio
-        _scale(work, 1 / ratio)
-        _price_change(
-            work,
-            action.date,
-            "§5(e)",
-            "combination",
-            ratio,
-            facts,
-            "conversion_price x old_shares_per_new_share, at the close of business on the effective date",
-        )
+        _section_5_e_combination(work, action)
     elif isinstance(action, StockDividendOnCommon):
-        shares = _fraction(action.shares, "shares", work.cite("§5(f)"), positive=True)
-        before = work.outstanding
-        if before <= 0:
-            raise InputError(
-                "common_outstanding", work.cite("§5(f)"), "no Common Stock is outstanding to receive a dividend"
-            )
-        factor = before / (before + shares)
-        facts = {"dividend_shares": shares, "common_outstanding_before": before}
-        work.outstanding += shares
-        _scale(work, 1 / factor)
-        _price_change(
-            work,
-            action.date,
-            "§5(f)",
-            "stock dividend",
-            factor,
-            facts,
-            "conversion_price x common_outstanding_before / (common_outstanding_before + dividend_shares)",
-        )
+        _section_5_f_stock_dividend(work, action)
     elif isinstance(action, OtherDistribution):
-        if replaying:
-            return
-        amount = _fraction(action.amount_per_common_share, "amount_per_common_share", work.cite("§5(g)"), positive=True)
-        _entitle(work, action.date, "§5(g)", action.securities, amount, reading("AD-OTHER-DISTRIBUTION"))
+        if not replaying:
+            _section_5_g_other_distribution(work, action)
     elif isinstance(action, Reclassification):
-        if replaying:
-            return
-        deemed = None if action.transaction is None else action.transaction.deemed_liquidation(work.terms)
-        if deemed is not None and deemed.value:
-            assert action.transaction is not None
-            work.decide(
-                action.date,
-                action.description,
-                Explained(
-                    "conversion_price",
-                    work.price,
-                    deemed.clause,
-                    inputs={"reclassification": action.description, "transaction": action.transaction.id},
-                    parts=[deemed],
-                    formula="§5(h) applies 'except as provided in Section 3': the transaction it is part of is a "
-                    "deemed liquidation",
-                    interpretations=(reading("AD-RECLASSIFICATION"),),
-                ),
-            )
-            return
-        if not action.per_common_share:
-            raise InputError("per_common_share", work.cite("§5(h)"), "say what one share of Common Stock becomes")
-        for description, per_common in action.per_common_share:
-            amount = _fraction(per_common, "per_common_share", work.cite("§5(h)"))
-            _entitle(
-                work,
-                action.date,
-                "§5(h)",
-                f"{action.description}: {description}",
-                amount,
-                reading("AD-RECLASSIFICATION"),
-            )
+        if not replaying:
+            _section_5_h_reclassification(work, action)
     elif isinstance(action, SeriesWaiver):
-        clause = work.cite("§5(d)(ii)")
-        if action.series != work.terms.series:
-            work.decide(
-                action.date,
-                f"waiver for {action.issuance_id}",
-                Explained(
-                    "waiver_effective",
-                    False,
-                    clause,
-                    inputs={"series": action.series},
-                    formula="a waiver by the holders of another series does not bind this series",
-                ),
-            )
-            return
-        effective = _majority(action.votes_for, action.outstanding_voting_power, clause)
-        late = action.issuance_id in work.issued_ids
-        ok = effective and not late
-        if ok:
-            work.waivers[action.issuance_id] = action
-        if not replaying:
-            work.decide(
-                action.date,
-                f"waiver for {action.issuance_id}",
-                Explained(
-                    "waiver_effective",
-                    ok,
-                    clause,
-                    inputs={
-                        "votes_for": action.votes_for,
-                        "outstanding_voting_power": action.outstanding_voting_power,
-                        "received_after_the_issuance": late,
-                    },
-                    formula="a majority of the voting power, received before the issuance",
-                    interpretations=(reading("AD-WAIVER"),),
-                ),
-            )
+        _section_5_d_ii_waiver(work, action, replaying)
     elif isinstance(action, AdditionalReservedEmployeeShares):
-        clause = work.cite("§5(d)(i)(D)(i)")
-        if action.series != work.terms.series:
-            work.decide(
-                action.date,
-                "additional Reserved Employee Shares",
-                Explained(
-                    "approval_effective",
-                    False,
-                    clause,
-                    inputs={"series": action.series},
-                    formula="an approval by the holders of another series does not bind this series",
-                ),
-            )
-            return
-        shares = _fraction(action.shares, "shares", clause, positive=True)
-        approved = _majority(action.votes_for, action.outstanding_voting_power, clause)
-        if approved:
-            work.additions += shares
-        if not replaying:
-            work.decide(
-                action.date,
-                "additional Reserved Employee Shares",
-                Explained(
-                    "reserved_employee_shares_cap",
-                    work.cap(IssuancePurpose.RESERVED_EMPLOYEE) or Fraction(0),
-                    clause,
-                    inputs={"shares": shares, "approved": approved},
-                ),
-            )
+        _section_5_d_i_d_i_additional_reserved(work, action, replaying)
     else:  # pragma: no cover - the Action union is closed; anything else is a caller's error
         raise InputError("actions", work.cite("§5(d)"), f"not an action the clauses judge: {type(action).__name__}")
+
+
+@implements(
+    "F §5(d)(v)(A)",
+    "G §5(d)(v)(A)",
+    "F §5(d)(v)(A)(1)",
+    "G §5(d)(v)(A)(1)",
+    "F §5(d)(v)(A)(2)",
+    "G §5(d)(v)(A)(2)",
+    "F §5(d)(v)(A)(3)",
+    "G §5(d)(v)(A)(3)",
+)
+def _section_5_d_v_a_issue_common(work: _Work, action: CommonStockIssuance) -> None:
+    """An issue of Common Stock: its consideration is the cash less accrued interest or dividends,
+    plus the property, times the portion the Board allots to the shares; then §5(d)(i)-(iv)."""
+    clause = work.cite("§5(d)(v)(A)")
+    if action.id in work.issued_ids:
+        raise InputError("id", clause, f"issuance id {action.id!r} is used twice")
+    work.issued_ids.add(action.id)
+    shares = _fraction(action.shares, "shares", clause, positive=True)
+    cash = _fraction(action.cash_consideration, "cash_consideration", clause)
+    accrued = _fraction(action.accrued_interest_or_dividends_in_cash, "accrued_interest_or_dividends_in_cash", clause)
+    prop = _fraction(action.property_consideration, "property_consideration", clause)
+    if accrued > cash:
+        raise InputError("accrued_interest_or_dividends_in_cash", clause, f"{accrued} exceeds the cash received {cash}")
+    consideration = cash - accrued + prop
+    if action.allocated_portion is not None:
+        portion = _fraction(action.allocated_portion, "allocated_portion", work.cite("§5(d)(v)(A)(3)"), positive=True)
+        if portion > 1:
+            raise InputError("allocated_portion", work.cite("§5(d)(v)(A)(3)"), f"{portion} is more than the whole")
+        consideration *= portion
+    _issue(
+        work,
+        action_id=action.id,
+        date=action.date,
+        shares=shares,
+        consideration=consideration,
+        purpose=action.purpose,
+        fmv=action.fair_market_value_per_share,
+        deemed=False,
+        exercise_price=None,
+    )
+    work.outstanding += shares
+
+
+@implements("F §5(d)(iii)(A)", "G §5(d)(iii)(A)")
+def _section_5_d_iii_a_exercise(work: _Work, action: OptionExercise) -> None:
+    """Exercise of an Option or conversion of a Convertible Security: the Common Stock is issued
+    and counted as outstanding, with no adjustment."""
+    clause = work.cite("§5(d)(iii)(A)")
+    record = work.options.get(action.id)
+    if record is None:
+        raise InputError(
+            "id", clause, f"no Option or Convertible Security {action.id!r} was issued before {action.date}"
+        )
+    shares = _fraction(action.shares, "shares", clause, positive=True)
+    if record.exercised + shares > record.basis.max_shares:
+        raise InputError(
+            "shares", clause, f"{shares} exceed the {record.basis.max_shares - record.exercised} still issuable"
+        )
+    record.exercised += shares
+    work.outstanding += shares
+    work.decide(
+        action.date,
+        f"exercise {action.id}",
+        Explained(
+            "conversion_price", work.price, clause, inputs={"shares": shares}, formula="no adjustment on exercise"
+        ),
+    )
+
+
+@implements("F §5(e)", "G §5(e)")
+def _section_5_e_split(work: _Work, action: StockSplit) -> None:
+    """A subdivision: the Conversion Price (and the carry-forward) divided by the new shares per old."""
+    ratio = _fraction(action.new_shares_per_old_share, "new_shares_per_old_share", work.cite("§5(e)"), positive=True)
+    if ratio <= 1:
+        raise InputError(
+            "new_shares_per_old_share",
+            work.cite("§5(e)"),
+            f"a subdivision gives more than one share per share, not {ratio}",
+        )
+    facts: dict[str, Scalar] = {"new_shares_per_old_share": ratio, "common_outstanding_before": work.outstanding}
+    work.outstanding *= ratio
+    _scale(work, ratio)
+    _price_change(
+        work,
+        action.date,
+        "§5(e)",
+        "stock split",
+        1 / ratio,
+        facts,
+        "conversion_price / new_shares_per_old_share, at the close of business on the effective date",
+    )
+
+
+@implements("F §5(e)", "G §5(e)")
+def _section_5_e_combination(work: _Work, action: Combination) -> None:
+    """A combination: the Conversion Price (and the carry-forward) times the old shares per new."""
+    ratio = _fraction(action.old_shares_per_new_share, "old_shares_per_new_share", work.cite("§5(e)"), positive=True)
+    if ratio <= 1:
+        raise InputError(
+            "old_shares_per_new_share",
+            work.cite("§5(e)"),
+            f"a combination joins more than one share into one, not {ratio}",
+        )
+    facts: dict[str, Scalar] = {"old_shares_per_new_share": ratio, "common_outstanding_before": work.outstanding}
+    work.outstanding /= ratio
+    _scale(work, 1 / ratio)
+    _price_change(
+        work,
+        action.date,
+        "§5(e)",
+        "combination",
+        ratio,
+        facts,
+        "conversion_price x old_shares_per_new_share, at the close of business on the effective date",
+    )
+
+
+@implements("F §5(f)", "G §5(f)")
+def _section_5_f_stock_dividend(work: _Work, action: StockDividendOnCommon) -> None:
+    """A dividend in Common Stock: the Conversion Price times outstanding / (outstanding + dividend)."""
+    shares = _fraction(action.shares, "shares", work.cite("§5(f)"), positive=True)
+    before = work.outstanding
+    if before <= 0:
+        raise InputError(
+            "common_outstanding", work.cite("§5(f)"), "no Common Stock is outstanding to receive a dividend"
+        )
+    factor = before / (before + shares)
+    facts: dict[str, Scalar] = {"dividend_shares": shares, "common_outstanding_before": before}
+    work.outstanding += shares
+    _scale(work, 1 / factor)
+    _price_change(
+        work,
+        action.date,
+        "§5(f)",
+        "stock dividend",
+        factor,
+        facts,
+        "conversion_price x common_outstanding_before / (common_outstanding_before + dividend_shares)",
+    )
+
+
+@implements("F §5(g)", "G §5(g)")
+def _section_5_g_other_distribution(work: _Work, action: OtherDistribution) -> None:
+    """A distribution in other securities: each preferred share is entitled, on conversion, to what
+    its Common Stock would have received."""
+    amount = _fraction(action.amount_per_common_share, "amount_per_common_share", work.cite("§5(g)"), positive=True)
+    _entitle(work, action.date, "§5(g)", action.securities, amount, reading("AD-OTHER-DISTRIBUTION"))
+
+
+@implements("F §5(h)", "G §5(h)")
+def _section_5_h_reclassification(work: _Work, action: Reclassification) -> None:
+    """A reclassification: each preferred share converts into what its Common Stock becomes, unless
+    the transaction it is part of is a deemed liquidation of the series ("except as provided in
+    Section 3", G §3(d))."""
+    deemed = None if action.transaction is None else action.transaction.deemed_liquidation(work.terms)
+    if deemed is not None and deemed.value:
+        assert action.transaction is not None
+        work.decide(
+            action.date,
+            action.description,
+            Explained(
+                "conversion_price",
+                work.price,
+                deemed.clause,
+                inputs={"reclassification": action.description, "transaction": action.transaction.id},
+                parts=[deemed],
+                formula="§5(h) applies 'except as provided in Section 3': the transaction it is part of is a "
+                "deemed liquidation",
+                interpretations=(reading("AD-RECLASSIFICATION"),),
+            ),
+        )
+        return
+    if not action.per_common_share:
+        raise InputError("per_common_share", work.cite("§5(h)"), "say what one share of Common Stock becomes")
+    for description, per_common in action.per_common_share:
+        amount = _fraction(per_common, "per_common_share", work.cite("§5(h)"))
+        _entitle(
+            work, action.date, "§5(h)", f"{action.description}: {description}", amount, reading("AD-RECLASSIFICATION")
+        )
+
+
+@implements("F §5(d)(ii)", "G §5(d)(ii)")
+def _section_5_d_ii_waiver(work: _Work, action: SeriesWaiver, replaying: bool) -> None:
+    """A series' written agreement that no adjustment be made for an issue: effective when a majority
+    of the series' voting power gives it before the issue, and for that series only."""
+    clause = work.cite("§5(d)(ii)")
+    if action.series != work.terms.series:
+        work.decide(
+            action.date,
+            f"waiver for {action.issuance_id}",
+            Explained(
+                "waiver_effective",
+                False,
+                clause,
+                inputs={"series": action.series},
+                formula="a waiver by the holders of another series does not bind this series",
+            ),
+        )
+        return
+    effective = _majority(action.votes_for, action.outstanding_voting_power, clause)
+    late = action.issuance_id in work.issued_ids
+    ok = effective and not late
+    if ok:
+        work.waivers[action.issuance_id] = action
+    if not replaying:
+        work.decide(
+            action.date,
+            f"waiver for {action.issuance_id}",
+            Explained(
+                "waiver_effective",
+                ok,
+                clause,
+                inputs={
+                    "votes_for": action.votes_for,
+                    "outstanding_voting_power": action.outstanding_voting_power,
+                    "received_after_the_issuance": late,
+                },
+                formula="a majority of the voting power, received before the issuance",
+                interpretations=(reading("AD-WAIVER"),),
+            ),
+        )
+
+
+@implements("F §5(d)(i)(D)(i)", "G §5(d)(i)(D)(i)")
+def _section_5_d_i_d_i_additional_reserved(
+    work: _Work, action: AdditionalReservedEmployeeShares, replaying: bool
+) -> None:
+    """More Reserved Employee Shares, when approved by a majority of the series' voting power."""
+    clause = work.cite("§5(d)(i)(D)(i)")
+    if action.series != work.terms.series:
+        work.decide(
+            action.date,
+            "additional Reserved Employee Shares",
+            Explained(
+                "approval_effective",
+                False,
+                clause,
+                inputs={"series": action.series},
+                formula="an approval by the holders of another series does not bind this series",
+            ),
+        )
+        return
+    shares = _fraction(action.shares, "shares", clause, positive=True)
+    approved = _majority(action.votes_for, action.outstanding_voting_power, clause)
+    if approved:
+        work.additions += shares
+    if not replaying:
+        work.decide(
+            action.date,
+            "additional Reserved Employee Shares",
+            Explained(
+                "reserved_employee_shares_cap",
+                work.cap(IssuancePurpose.RESERVED_EMPLOYEE) or Fraction(0),
+                clause,
+                inputs={"shares": shares, "approved": approved},
+            ),
+        )
 
 
 def _run(
@@ -1215,6 +1412,7 @@ def _run(
     return work
 
 
+@implements("F §5(d)", "G §5(d)")
 def conversion_price_history(
     terms: SeriesTerms,
     *,
@@ -1367,6 +1565,7 @@ class CertificateOfAdjustment:
         return "\n".join(lines)
 
 
+@implements("F §5(j)", "G §5(j)")
 def certificate_of_adjustment(
     terms: SeriesTerms, adjustment: Adjustment, entitlements: Sequence[Entitlement]
 ) -> CertificateOfAdjustment:
@@ -1386,6 +1585,7 @@ def certificate_of_adjustment(
     )
 
 
+@implements("F §5(j)", "G §5(j)")
 def certificates_due(
     terms: SeriesTerms, state: ConversionPriceState, *, as_of: dt.date, furnished_through: dt.date | None
 ) -> list[CertificateOfAdjustment]:

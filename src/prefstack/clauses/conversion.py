@@ -22,6 +22,7 @@ from enum import Enum
 from fractions import Fraction
 
 from prefstack.citations import for_series
+from prefstack.clause_registry import implements
 from prefstack.errors import InputError, PrefstackError
 from prefstack.explain import Explained
 from prefstack.interpretations import reading
@@ -95,6 +96,7 @@ def _cents(amount: Fraction, clause: str) -> Fraction:
 # §5(a) ------------------------------------------------------------------------------------
 
 
+@implements("F §5(a)", "G §5(a)")
 def conversion_ratio(terms: SeriesTerms, conversion_price: Fraction | Explained) -> Explained:
     """Shares of Common Stock per share of preferred: Original Issue Price / Conversion Price
     (F/G §5(a)); exact, not rounded (whole shares are taken only on a conversion, §5(b))."""
@@ -112,6 +114,7 @@ def conversion_ratio(terms: SeriesTerms, conversion_price: Fraction | Explained)
     )
 
 
+@implements("F §5(a)", "G §5(a)")
 def conversion_rights_end_for_liquidation(terms: SeriesTerms, payment_date: dt.date) -> Explained:
     """The day at whose close of business the Conversion Rights end in a liquidation: "the first
     full day preceding the date fixed for the payment" (F/G §5(a); interpretation
@@ -127,6 +130,7 @@ def conversion_rights_end_for_liquidation(terms: SeriesTerms, payment_date: dt.d
     )
 
 
+@implements("F §6(j)", "G §6(i)")
 def conversion_rights_end_for_redemption(terms: SeriesTerms, redemption_date: dt.date) -> Explained:
     """The day at whose close of business the Conversion Rights of shares designated for
     redemption end: "the fifth (5th) day preceding the Redemption Date" (F §6(j), G §6(i));
@@ -143,6 +147,7 @@ def conversion_rights_end_for_redemption(terms: SeriesTerms, redemption_date: dt
     )
 
 
+@implements("F §5(a)", "G §5(a)", "F §6(j)", "G §6(i)")
 def ensure_conversion_allowed(
     terms: SeriesTerms,
     *,
@@ -197,6 +202,7 @@ class ConversionTiming:
     explained: Explained
 
 
+@implements("F §5(c)(i)", "G §5(c)(i)", "F §5(c)(v)", "G §5(c)(v)")
 def conversion_timing(
     terms: SeriesTerms,
     *,
@@ -301,6 +307,7 @@ class ConversionResult:
         )
 
 
+@implements("F §5(c)(iii)", "G §5(c)(iii)")
 def _settle_dividends(
     terms: SeriesTerms,
     accrued: Fraction,
@@ -357,6 +364,7 @@ def _settle_dividends(
     return DividendSettlement(accrued_e, cash, shares, fraction_cash)
 
 
+@implements("F §5(a)", "G §5(a)", "F §5(b)", "G §5(b)", "F §5(c)(iii)", "G §5(c)(iii)")
 def convert(
     terms: SeriesTerms,
     *,
@@ -432,6 +440,7 @@ class ReserveRequirement:
     common_shares: Explained
 
 
+@implements("F §5(c)(ii)", "G §5(c)(ii)")
 def common_shares_required(
     terms: SeriesTerms, *, outstanding_preferred_shares: Fraction, conversion_price: Fraction | Explained
 ) -> ReserveRequirement:
@@ -473,6 +482,7 @@ class ReserveCheck:
     sufficient: bool
 
 
+@implements("F §5(c)(ii)", "G §5(c)(ii)")
 def check_reserve(requirements: Sequence[ReserveRequirement], *, authorized_unissued_common: Fraction) -> ReserveCheck:
     """Compare authorized but unissued Common Stock (not otherwise reserved) with the shares
     needed to convert all outstanding preferred of the series given (F/G §5(c)(ii)); the
@@ -512,6 +522,7 @@ def check_reserve(requirements: Sequence[ReserveRequirement], *, authorized_unis
     )
 
 
+@implements("F §5(c)(ii)", "G §5(c)(ii)")
 def below_par_value(terms: SeriesTerms, conversion_price: Fraction) -> Explained:
     """Whether a Conversion Price is below the par value of the Common Stock ($.01), in which
     case the Company must first take the corporate action §5(c)(ii) requires (a flag)."""

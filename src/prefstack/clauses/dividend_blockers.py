@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from enum import Enum
 from fractions import Fraction
 
+from prefstack.clause_registry import implements
 from prefstack.clauses.redemption import NoSuchClause
 from prefstack.errors import InputError
 from prefstack.explain import Explained
@@ -70,6 +71,7 @@ def _require_g(terms: SeriesTerms) -> None:
         )
 
 
+@implements("G §2(c)", "G §2(d)")
 def judge_action(terms: SeriesTerms, g_arrears: Fraction, action: ProposedAction) -> Explained:
     """Whether ``action`` is allowed while the Series G arrears are ``g_arrears``
     (G §2(c), G §2(d); DB-ARREARS). The value is True when allowed."""
@@ -110,6 +112,16 @@ def judge_action(terms: SeriesTerms, g_arrears: Fraction, action: ProposedAction
     )
 
 
+@implements(
+    "G §2(c)(i)",
+    "G §2(c)(ii)",
+    "G §2(c)(iii)",
+    "G §2(c)(iv)",
+    "G §2(d)(i)",
+    "G §2(d)(ii)",
+    "G §2(d)(iii)",
+    "G §2(d)(iv)",
+)
 def _exception(action: ProposedAction) -> tuple[bool, str, list[str]]:
     """Whether the clause excepts the action despite arrears, why, and the readings used."""
     junior_only = action.consideration is Consideration.SOLELY_JUNIOR_SECURITIES
@@ -151,6 +163,7 @@ def _exception(action: ProposedAction) -> tuple[bool, str, list[str]]:
     raise InputError("action", "G §2(c)", f"no rule of G §2(c) or (d) for {action!r}")
 
 
+@implements("G §2(c)")
 def ratable_parity_dividends(
     terms: SeriesTerms,
     g_accrued_unpaid: Fraction,

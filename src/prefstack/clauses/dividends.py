@@ -30,6 +30,7 @@ from prefstack.calendars import (
     trading_days_ending_before,
 )
 from prefstack.citations import for_series
+from prefstack.clause_registry import implements
 from prefstack.errors import AuthorizedSharesExceeded, InputError
 from prefstack.explain import Explained, display
 from prefstack.interpretations import reading
@@ -44,6 +45,7 @@ FORMS = ("cash", "pik", "common")
 
 
 @per_terms
+@implements("F §2(a)", "F §2(b)", "F Sched. 1", "G §2(a)")
 def dividend_rate(terms: SeriesTerms, start: dt.date, end: dt.date) -> Explained:
     """The dividend of the period ``start``-``end`` as a fraction of the value it accrues on.
 
@@ -88,6 +90,7 @@ def dividend_rate(terms: SeriesTerms, start: dt.date, end: dt.date) -> Explained
     )
 
 
+@implements("F §2(a)", "G §2(a)")
 def accrual_base(terms: SeriesTerms, shares: Fraction, arrears: Fraction) -> Explained:
     """The value on which dividends accrue: shares x Original Issue Price, plus for Series G
     the accrued and unpaid dividends (G §2(a)); F arrears do not bear dividends (F §2(a))."""
@@ -108,6 +111,7 @@ def accrual_base(terms: SeriesTerms, shares: Fraction, arrears: Fraction) -> Exp
     )
 
 
+@implements("F §2(a)", "G §2(a)")
 def period_dividend(
     terms: SeriesTerms, shares: Fraction, start: dt.date, end: dt.date, arrears: Fraction = Fraction(0)
 ) -> Explained:
@@ -207,6 +211,7 @@ def _check_election(terms: SeriesTerms, election: Election) -> None:
         raise InputError("election", clause, f"the portions must add up to 1, not {to_decimal_string(total)}")
 
 
+@implements("F §2(b)", "G §2(a)")
 def pik_shares(terms: SeriesTerms, dividend_value: Fraction) -> Explained:
     """PIK Preferred Shares paying ``dividend_value``: the value over the Original Issue Price
     (F §2(b): 1.75% of the total value held; G §2(a): additional shares). Exact and
@@ -223,6 +228,7 @@ def pik_shares(terms: SeriesTerms, dividend_value: Fraction) -> Explained:
     )
 
 
+@implements("F §2(b)")
 def cash_payment(terms: SeriesTerms, dividend_value: Fraction) -> Explained:
     """Cash paid for ``dividend_value``: rounded half-up to the cent once per holder
     (DIV-CASH-CENTS)."""
@@ -237,6 +243,7 @@ def cash_payment(terms: SeriesTerms, dividend_value: Fraction) -> Explained:
     )
 
 
+@implements("F §2(b)")
 def common_stock_price(
     terms: SeriesTerms, payment_date: dt.date, closing_prices: Mapping[dt.date, Fraction]
 ) -> Explained:
@@ -271,6 +278,7 @@ def common_stock_price(
     )
 
 
+@implements("F §2(b)")
 def common_stock_dividend(
     terms: SeriesTerms, dividend_value: Fraction, price: Explained
 ) -> tuple[Explained, Explained]:
@@ -330,6 +338,7 @@ class DividendPayment:
         }
 
 
+@implements("F §2(b)", "F §2(c)", "G §2(a)")
 def pay_dividend(
     terms: SeriesTerms,
     *,
@@ -371,6 +380,7 @@ def pay_dividend(
 # --------------------------------------------------------------------------- authorized shares
 
 
+@implements("F §1(a)", "G §1(a)")
 def check_authorized(terms: SeriesTerms, issued_to_date: Fraction, new_shares: Fraction) -> None:
     """Refuse an issue of shares of the series beyond its authorized number (F §1(a), G §1(a)).
 
@@ -393,6 +403,7 @@ def check_authorized(terms: SeriesTerms, issued_to_date: Fraction, new_shares: F
 # --------------------------------------------------------------------------- accrued but unpaid
 
 
+@implements("F §3(a)", "G §2(b)", "G §3(a)")
 def accrued_unpaid(
     terms: SeriesTerms, shares: Fraction, accrual_start: dt.date, as_of: dt.date, arrears: Fraction
 ) -> Explained:
@@ -433,6 +444,7 @@ SCHEDULE_DISPLAY_CLAUSE = "F Sched. 1"
 """Every schedule is displayed in the form of F Sched. 1 (places and half-up rounding)."""
 
 
+@implements("F Sched. 1", "G §2(a)")
 def schedule_clause(terms: SeriesTerms) -> str:
     """The clause a PIK schedule of the series rests on: F Sched. 1, or G §2(a) for G."""
     return "F Sched. 1" if terms.series == "F" else for_series(terms.series, "§2(a)")
@@ -475,6 +487,7 @@ class Schedule:
     warnings: tuple[str, ...]
 
 
+@implements("F Sched. 1", "G §2(a)")
 def pik_schedule(
     terms: SeriesTerms,
     *,

@@ -27,6 +27,7 @@ from fractions import Fraction
 
 from prefstack.calendars import nasdaq_trading_days
 from prefstack.citations import for_series
+from prefstack.clause_registry import implements
 from prefstack.errors import InputError
 from prefstack.explain import Explained
 from prefstack.interpretations import reading
@@ -55,6 +56,7 @@ class OverTheCounterBasis(Enum):
     CLOSING_SALE = "closing sale"
 
 
+@implements("F §3(c)(i)(A)", "G §3(c)(i)(A)")
 def averaging_window(terms: SeriesTerms, closing_date: dt.date) -> tuple[dt.date, dt.date]:
     """First and last calendar day of the "thirty (30) day period ending three (3) days prior
     to the closing" (F/G §3(c)(i)(A)), both included (interpretation FMV-WINDOW)."""
@@ -110,6 +112,7 @@ def _average_over_window(
     )
 
 
+@implements("F §3(c)(i)(A)", "G §3(c)(i)(A)")
 def average_closing_price(
     closing_prices: Mapping[dt.date, Fraction],
     closing_date: dt.date,
@@ -135,6 +138,7 @@ def average_closing_price(
     )
 
 
+@implements("F §3(c)(i)(B)", "G §3(c)(i)(B)")
 def over_the_counter_average_price(
     prices: Mapping[dt.date, Fraction],
     closing_date: dt.date,
@@ -168,6 +172,7 @@ def over_the_counter_average_price(
     )
 
 
+@implements("F §3(c)(i)(C)", "G §3(c)(i)(C)")
 def no_active_market_value(terms: SeriesTerms, *, value: Fraction, determined_on: dt.date) -> Explained:
     """Value of a security with no active public market (F/G §3(c)(i)(C)).
 
@@ -187,6 +192,7 @@ def no_active_market_value(terms: SeriesTerms, *, value: Fraction, determined_on
     )
 
 
+@implements("F §3(c)(ii)", "G §3(c)(ii)")
 def restricted_security_value(terms: SeriesTerms, *, market_value: Explained, discount: Fraction) -> Explained:
     """Value of a security subject to investment letter or similar restrictions (F/G §3(c)(ii)).
 
@@ -212,6 +218,7 @@ def restricted_security_value(terms: SeriesTerms, *, market_value: Explained, di
     )
 
 
+@implements("F §3(c)", "G §3(c)")
 def board_determined_value(terms: SeriesTerms, *, value: Fraction, description: str) -> Explained:
     """Fair Market Value of property other than securities: as determined in good faith by the
     Board (F/G §3(c)); prefstack records the Board's figure."""

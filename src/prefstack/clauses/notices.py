@@ -11,12 +11,14 @@ import datetime as dt
 
 from prefstack.calendars import business_days_before
 from prefstack.citations import for_series
+from prefstack.clause_registry import implements
 from prefstack.errors import InputError
 from prefstack.explain import Explained
 from prefstack.interpretations import reading
 from prefstack.terms.schema import SeriesTerms
 
 
+@implements("F §2(e)")
 def dividend_form_notice_deadline(terms: SeriesTerms, payment_date: dt.date) -> Explained:
     """F §2(e): the holder gives the Company ten days' notice before a Payment Date of the form
     of the quarterly dividend; the last day in time is the Payment Date less ten days."""
@@ -33,6 +35,7 @@ def dividend_form_notice_deadline(terms: SeriesTerms, payment_date: dt.date) -> 
     )
 
 
+@implements("F §2(e)")
 def wire_account_notice_deadline(terms: SeriesTerms, payment_date: dt.date) -> Explained:
     """F §2(e): the account for a cash dividend is given by written notice at least two
     business days before the Payment Date (US banking days)."""
@@ -48,6 +51,7 @@ def wire_account_notice_deadline(terms: SeriesTerms, payment_date: dt.date) -> E
     )
 
 
+@implements("F §5(k)", "G §5(k)", "F §5(k)(A)", "G §5(k)(A)")
 def record_date_notice_deadline(terms: SeriesTerms, record_date: dt.date) -> Explained:
     """F/G §5(k)(A): notice of a dividend, distribution, subdivision or combination at least
     ten days before its record date."""
@@ -62,6 +66,7 @@ def record_date_notice_deadline(terms: SeriesTerms, record_date: dt.date) -> Exp
     )
 
 
+@implements("F §5(k)", "G §5(k)", "F §5(k)(B)", "G §5(k)(B)")
 def effective_date_notice_deadline(terms: SeriesTerms, effective_date: dt.date) -> Explained:
     """F/G §5(k)(B): notice of a reclassification, dissolution, liquidation or winding up (G:
     also a merger or sale of substantially all assets) at least twenty days before the date it
@@ -77,6 +82,7 @@ def effective_date_notice_deadline(terms: SeriesTerms, effective_date: dt.date) 
     )
 
 
+@implements("G §5(k)(iv)", "G §5(k)(B)")
 def merger_notice_deadline(terms: SeriesTerms, effective_date: dt.date) -> Explained | None:
     """G §5(k)(iv)(B): notice of a merger or consolidation, or a sale of all or substantially all
     of the assets, at least twenty days before it is expected to become effective. None for a
@@ -94,6 +100,7 @@ def merger_notice_deadline(terms: SeriesTerms, effective_date: dt.date) -> Expla
     )
 
 
+@implements("F §5(j)", "G §5(j)")
 def certificate_of_adjustment_deadline(terms: SeriesTerms, adjustment_date: dt.date) -> Explained:
     """F/G §5(j): the Company "shall promptly compute such adjustment ... and furnish to each
     holder ... a certificate"; "promptly" is read as within ten days (NOTICE-PROMPTLY)."""

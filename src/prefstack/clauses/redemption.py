@@ -31,6 +31,7 @@ from enum import Enum
 from fractions import Fraction
 
 from prefstack.citations import for_series
+from prefstack.clause_registry import implements
 from prefstack.clauses.liquidation import apportion_cents
 from prefstack.clauses.voting import ConsentPurpose
 from prefstack.errors import InputError, PrefstackError
@@ -103,6 +104,7 @@ def _add_years(day: dt.date, years: int) -> dt.date:
 # §6(a): the fifth anniversary; the Redemption Price
 
 
+@implements("F §6(a)", "G §6(a)")
 def fifth_anniversary_redemption_date(terms: SeriesTerms, original_issuance_date: dt.date) -> Explained:
     """The Redemption Date of §6(a): the fifth anniversary of the Original Issuance Date.
 
@@ -124,6 +126,7 @@ def fifth_anniversary_redemption_date(terms: SeriesTerms, original_issuance_date
     )
 
 
+@implements("F §6(a)", "G §6(a)", "F §6(c)", "G §6(c)")
 def redemption_price_per_share(
     terms: SeriesTerms,
     accrued_unpaid_per_share: Fraction,
@@ -175,6 +178,7 @@ class InsolvencyKind(Enum):
     PLAN_OF_LIQUIDATION = "E"
 
 
+@implements("F §6(b)(iii)", "G §6(b)(iii)")
 def excluded_persons() -> frozenset[str]:
     """The four persons named in §6(b)(iii) whose acquisitions are not events."""
     return frozenset({"Ulysses G. Auger, Sr.", "Ulysses G. Auger, II", "William M. Caldwell, IV", "Evans K. Anderson"})
@@ -256,6 +260,18 @@ def _share(value: object, name: str, clause: str) -> Fraction:
     return number
 
 
+@implements(
+    "F §6(b)(i)",
+    "G §6(b)(i)",
+    "F §6(b)(ii)",
+    "G §6(b)(ii)",
+    "F §6(b)(iii)",
+    "G §6(b)(iii)",
+    "F §6(b)(iv)",
+    "G §6(b)(iv)",
+    "F §6(b)(vi)",
+    "G §6(b)(vi)",
+)
 def _judge_facts(terms: SeriesTerms, facts: EventFacts) -> Explained:
     half = Fraction(1, 2)
     series = terms.series
@@ -341,6 +357,20 @@ def _judge_facts(terms: SeriesTerms, facts: EventFacts) -> Explained:
     raise InputError("facts", for_series(series, "§6(b)"), f"not the facts of a §6(b) event: {facts!r}")
 
 
+@implements(
+    "F §6(b)(v)",
+    "G §6(b)(v)",
+    "F §6(b)(v)(A)",
+    "G §6(b)(v)(A)",
+    "F §6(b)(v)(B)",
+    "G §6(b)(v)(B)",
+    "F §6(b)(v)(C)",
+    "G §6(b)(v)(C)",
+    "F §6(b)(v)(D)",
+    "G §6(b)(v)(D)",
+    "F §6(b)(v)(E)",
+    "G §6(b)(v)(E)",
+)
 def _judge_insolvency(terms: SeriesTerms, facts: Insolvency) -> Explained:
     if not isinstance(facts.insolvency, InsolvencyKind):
         raise InputError("insolvency", for_series(terms.series, "§6(b)(v)"), f"unknown {facts.insolvency!r}")
@@ -382,6 +412,7 @@ def _judge_insolvency(terms: SeriesTerms, facts: Insolvency) -> Explained:
     )
 
 
+@implements("F §6(b)", "G §6(b)")
 def judge_mandatory_redemption_event(
     terms: SeriesTerms,
     facts: EventFacts,
@@ -426,6 +457,7 @@ class NoticeWindow:
     latest: Explained
 
 
+@implements("F §6(e)", "G §6(d)")
 def redemption_notice_window(terms: SeriesTerms, redemption_date: dt.date) -> NoticeWindow:
     """At least 20 and not more than 60 days before the Redemption Date (RED-NOTICE-WINDOW)."""
     clause = terms.redemption.notice_min_days.cite
@@ -451,6 +483,7 @@ def redemption_notice_window(terms: SeriesTerms, redemption_date: dt.date) -> No
     )
 
 
+@implements("F §6(e)", "G §6(d)")
 def check_redemption_notice(terms: SeriesTerms, notice_date: dt.date, redemption_date: dt.date) -> NoticeWindow:
     """The notice window, or :class:`RedemptionNoticeError` naming F §6(e) / G §6(d) when
     ``notice_date`` is outside it."""
@@ -470,6 +503,7 @@ def check_redemption_notice(terms: SeriesTerms, notice_date: dt.date, redemption
     return window
 
 
+@implements("F §6(f)", "G §6(e)")
 def deposit_deadline(terms: SeriesTerms, redemption_date: dt.date) -> Explained:
     """The Redemption Price is deposited on or before the Redemption Date (F §6(f), G §6(e))."""
     return Explained(
@@ -481,6 +515,7 @@ def deposit_deadline(terms: SeriesTerms, redemption_date: dt.date) -> Explained:
     )
 
 
+@implements("F §6(f)", "G §6(e)")
 def depositary_qualifies(terms: SeriesTerms, capital_and_surplus: Fraction) -> Explained:
     """A bank or trust company qualifies if its capital and surplus exceed $50,000,000."""
     clause = terms.redemption.depositary_min_capital.cite
@@ -495,6 +530,7 @@ def depositary_qualifies(terms: SeriesTerms, capital_and_surplus: Fraction) -> E
     )
 
 
+@implements("F §6(f)", "G §6(e)")
 def unclaimed_funds_returnable_on(terms: SeriesTerms, redemption_date: dt.date) -> Explained:
     """Unclaimed deposited funds are returnable on request one year after the Redemption Date."""
     years = terms.redemption.unclaimed_return_years.value
@@ -507,6 +543,7 @@ def unclaimed_funds_returnable_on(terms: SeriesTerms, redemption_date: dt.date) 
     )
 
 
+@implements("F §6(j)", "G §6(i)")
 def conversion_rights_end(terms: SeriesTerms, redemption_date: dt.date, *, payment_defaulted: bool) -> Explained:
     """Conversion Rights of shares called for redemption end at the close of business on the
     fifth day before the Redemption Date, unless the Redemption Price is not paid
@@ -727,6 +764,7 @@ def _price_values(prices: Mapping[str, Explained]) -> dict[str, Fraction]:
     return out
 
 
+@implements("F §6(a)", "G §6(a)", "F §6(c)", "G §6(c)", "F §6(h)", "G §6(g)", "F §6(i)", "G §6(h)")
 def redeem(
     terms: SeriesTerms,
     holders: Sequence[RedemptionHolding],
@@ -791,6 +829,7 @@ def redeem(
     return _result(terms, redemption_date, names, prices, redeemed, paid, remaining, funds_cents, unused, left)
 
 
+@implements("F §6(h)", "G §6(g)", "F §6(i)", "G §6(h)")
 def apply_later_funds(
     terms: SeriesTerms,
     obligation: RedemptionObligation,
@@ -836,6 +875,7 @@ class CommonStockPayment:
     cash_for_fraction: Explained
 
 
+@implements("F §6(d)")
 def pay_redemption_price_in_common_stock(
     terms: SeriesTerms,
     redemption_price: Fraction,

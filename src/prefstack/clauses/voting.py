@@ -18,6 +18,7 @@ from enum import Enum
 from fractions import Fraction
 
 from prefstack.citations import for_series
+from prefstack.clause_registry import implements
 from prefstack.errors import InputError
 from prefstack.explain import Explained
 from prefstack.interpretations import reading
@@ -27,6 +28,7 @@ from prefstack.terms import SeriesTerms
 __all__ = ["ConsentPurpose", "series_majority", "series_voting_power", "votes", "votes_by_holder"]
 
 
+@implements("F §4", "G §4")
 def votes(
     terms: SeriesTerms,
     shares_held: Fraction,
@@ -69,6 +71,7 @@ def votes(
     )
 
 
+@implements("F §4", "G §4")
 def votes_by_holder(
     terms: SeriesTerms,
     holdings: Mapping[str, Fraction],
@@ -83,6 +86,7 @@ def votes_by_holder(
     }
 
 
+@implements("F §4", "G §4")
 def series_voting_power(terms: SeriesTerms, holder_votes: Mapping[str, Explained]) -> Explained:
     """The voting power of all outstanding shares of the series: the sum of holders' votes."""
     clause = for_series(terms.series, "§4")
@@ -111,6 +115,18 @@ class ConsentPurpose(Enum):
     MANDATORY_REDEMPTION_VOTE = "§6(b)"
 
 
+@implements(
+    "F §3(c)(i)(C)",
+    "G §3(c)(i)(C)",
+    "F §3(c)(ii)",
+    "G §3(c)(ii)",
+    "F §5(d)(i)(D)",
+    "G §5(d)(i)(D)",
+    "F §5(d)(ii)",
+    "G §5(d)(ii)",
+    "F §6(b)",
+    "G §6(b)",
+)
 def series_majority(
     terms: SeriesTerms,
     votes_for: int,

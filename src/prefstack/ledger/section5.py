@@ -14,6 +14,7 @@ import datetime as dt
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
+from prefstack.clause_registry import implements
 from prefstack.clauses import antidilution as ad
 from prefstack.clauses.fair_market_value import average_closing_price
 from prefstack.clauses.liquidation import TransactionKind
@@ -29,6 +30,7 @@ def purpose(name: str) -> ad.IssuancePurpose:
     return ad.IssuancePurpose[name.upper()]
 
 
+@implements("F §3(c)(i)(A)", "G §3(c)(i)(A)")
 def fair_market_value_on(state: LedgerState, day: dt.date) -> Explained | None:
     """F §3(c)(i)(A) Fair Market Value of the Common Stock for an issue on ``day`` from the
     recorded closing prices, or None when they do not cover the window."""
@@ -49,6 +51,7 @@ def _fmv(state: LedgerState, given: Fraction | None, day: dt.date) -> Fraction |
     return found.value
 
 
+@implements("F §5(d)", "G §5(d)")
 def action_for(state: LedgerState, item: Placed) -> ad.Action | None:
     """The §5 action an event stands for (None for events §5 does not judge)."""
     e = item.event
@@ -116,6 +119,7 @@ _TRANSACTION_KINDS = {
 }
 
 
+@implements("G §3(d)", "G §5(h)")
 def part_of_transaction(state: LedgerState, e: ev.Reclassification) -> ad.PartOfTransaction | None:
     """The recorded merger or sale a reclassification names (G §3(d), G §5(h)): it must be a
     ``merger_or_sale`` event in the ledger, completed (not only agreed) and effective the same day."""
@@ -152,6 +156,7 @@ def part_of_transaction(state: LedgerState, e: ev.Reclassification) -> ad.PartOf
     )
 
 
+@implements("F §5(d)(i)(C)(1)", "G §5(d)(i)(C)(1)", "F §5(d)(i)(C)(6)", "G §5(d)(i)(C)(6)")
 def excluded_issue(ident: str, day: dt.date, shares: int, why: ad.IssuancePurpose) -> ad.CommonStockIssuance:
     """Common Stock issued on conversion or as a dividend on preferred: counted in the shares
     outstanding, excluded from Additional Shares (§5(d)(i)(C)(1), (6))."""
@@ -167,6 +172,7 @@ def excluded_issue(ident: str, day: dt.date, shares: int, why: ad.IssuancePurpos
     )
 
 
+@implements("F §5(d)", "G §5(d)")
 def conversion_price_state(state: LedgerState, series: str, as_of: dt.date | None = None) -> ad.ConversionPriceState:
     """The §5 state of ``series`` on ``as_of`` (default: the state's date)."""
     day = as_of if as_of is not None else state.as_of
