@@ -402,7 +402,7 @@ def parse_capital_structure(data: object, source: str) -> CapitalStructure:
         structure = CapitalStructure.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        problem = first["msg"] if first["type"] != "extra_forbidden" else "unknown field"
+        problem = first["msg"].removeprefix("Value error, ") if first["type"] != "extra_forbidden" else "unknown field"
         more = len(exc.errors()) - 1
         raise _error(
             source, _where(data, first["loc"]), FILE_FORMAT, problem + (f" (and {more} more)" if more else "")
