@@ -948,9 +948,9 @@ def waterfall_command(
         shown.print(f"Illustrative figures (no instrument available): {', '.join(used['illustrative'])}")
     for choice in used["choices"]:
         shown.print(
-            f"{choice['class']}: {choice['choice']} (chosen: {figure_text(choice, 'paid_if_chosen', 'money')}, "
-            f"not: {figure_text(choice, 'paid_if_not_chosen', 'money')}; {choice['clause']}, "
-            "CAPSTRUCT-CONVERSION-CHOICE)"
+            f"{choice['class']}: {choice['choice']} (converted or exercised: "
+            f"{figure_text(choice, 'paid_if_chosen', 'money')}; otherwise: "
+            f"{figure_text(choice, 'paid_if_not_chosen', 'money')}; {choice['clause']}, CAPSTRUCT-CONVERSION-CHOICE)"
         )
     if used["choices"]:
         shown.print(f"Exercise price paid in: {figure_text(used, 'exercise_cash', 'money')}")
