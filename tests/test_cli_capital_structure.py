@@ -145,3 +145,21 @@ def test_schema_capital_structure_validates_the_bundled_file(cli: Any) -> None:
     schema = json.loads(cli("schema", "capital-structure").stdout)
     jsonschema.validate(yaml.safe_load(BUNDLED.read_text(encoding="utf-8")), schema)
     assert schema["title"] == "prefstack capital structure"
+
+
+def test_votes_of_the_classes_that_vote_with_the_common_f_4(cli: Any) -> None:
+    """F §4, CAPSTRUCT-VOTES with the bundled (illustrative) figures: C 15,000 x 1,000 / 20 = 750,000;
+    D 10,000 x 1,000 / 25 = 400,000; E 5,000 x 40 = 200,000 votes, beside F and G's own §4 votes.
+    Without a capital structure the output says so and lists no class."""
+    args = ["votes", "--as-of", "2002-06-30", "--ledger", EXAMPLE, "--format", "json"]
+    plain = json.loads(cli(*args).stdout)
+    assert plain["capital_structure"] == "none: F, G and Common only" and plain["classes"] == []
+    result = json.loads(cli(*args, "--capital-structure", "company").stdout)
+    jsonschema.validate(result, output_schema("votes"))
+    assert {c["class"]: c["votes"] for c in result["classes"]} == {
+        "Series C": 750_000,
+        "Series D": 400_000,
+        "Series E": 200_000,
+    }
+    assert all(c["illustrative"] and c["clause"] == "F §4" for c in result["classes"])
+    assert [s["voting_power"] for s in result["series"]] == [s["voting_power"] for s in plain["series"]]

@@ -866,6 +866,7 @@ VOTES_COLUMNS = (
     Column("holder", "holder"),
     Column("votes", "votes", "count"),
     Column("clause", "clause"),
+    Column("note", "note"),
 )
 
 
@@ -1167,6 +1168,7 @@ REDEMPTION_COLUMNS = (
 @app.command(name="votes")
 def votes_command(
     as_of: Annotated[str, typer.Option(help="The date, YYYY-MM-DD")],
+    capital_structure: CapitalStructureOption = None,
     db: DbOption = DEFAULT_DB,
     ledger: LedgerOption = None,
     format: Annotated[Format, typer.Option("--format", help="table, json, csv or xlsx")] = Format.table,
@@ -1175,15 +1177,30 @@ def votes_command(
     """F/G §4: votes of each holder and the voting power of each series."""
     from prefstack.queries import voting
 
+    structure = _capital_structure(capital_structure, db, ledger)
     state = _state_on(as_of, "--as-of", "F §4", db, ledger)
-    result = voting(state)
+    result = voting(state, structure)
     powers = "; ".join(
         f"Series {s['series']} voting power {count_text(s['voting_power'])} ({s['voting_power_clause']})"
         for s in result["series"]
     )
     common = figure_text(result, "common_stock_votes", "common")
     title = f"Votes as of {result['as_of']}: {powers}; Common Stock {common}"
-    emit(result, [h for s in result["series"] for h in s["holders"]], VOTES_COLUMNS, title, format, out=out)
+    rows = [h for s in result["series"] for h in s["holders"]]
+    rows += [
+        {
+            "series": c["class"],
+            "holder": f"holders of {c['class']}",
+            "votes": c["votes"],
+            "clause": c["clause"],
+            "note": c["note"],
+        }
+        for c in result["classes"]
+    ]
+    rows = [{**r, "note": r.get("note", "")} for r in rows]
+    if format is Format.table:
+        title += f"\nCapital structure: {result['capital_structure']}"
+    emit(result, rows, VOTES_COLUMNS, title, format, out=out)
 
 
 @app.command(name="calendar")

@@ -288,6 +288,10 @@ REDEMPTION_IN_COMMON = obj(
 VOTES = obj(
     {
         "as_of": DATE,
+        "capital_structure": TEXT,
+        "classes": array(
+            obj({"class": TEXT, "votes": INT, "clause": CLAUSE, "illustrative": BOOL, "note": TEXT, "explain": EXPLAIN})
+        ),
         "series": array(
             obj(
                 {

@@ -29,7 +29,7 @@ from prefstack.clauses.liquidation import (
 )
 from prefstack.clauses.liquidation_structure import capital_structure_waterfall
 from prefstack.clauses.redemption import NoSuchClause, RedemptionHolding, redeem
-from prefstack.clauses.voting import series_voting_power, votes
+from prefstack.clauses.voting import class_votes, series_voting_power, votes
 from prefstack.errors import CitationError, InputError
 from prefstack.explain import Explained
 from prefstack.figures import COMMON, MONEY, PRICE, SHARES, json_figure
@@ -299,9 +299,10 @@ def redemption(state: LedgerState, series: str, funds: Fraction) -> dict[str, An
     }
 
 
-def voting(state: LedgerState) -> dict[str, Any]:
+def voting(state: LedgerState, structure: LoadedStructure | None = None) -> dict[str, Any]:
     """F/G §4: each holder's votes (whole shares of Common Stock on conversion) and each
-    series' voting power, beside the Common Stock's own votes."""
+    series' voting power, beside the Common Stock's own votes; with ``structure``, the votes the
+    generic classes that vote with the Common Stock cast as converted (CAPSTRUCT-VOTES)."""
     out = []
     for series in ("F", "G"):
         s = state.series[series]
@@ -324,9 +325,27 @@ def voting(state: LedgerState) -> dict[str, Any]:
             }
         )
     common = section5.conversion_price_state(state, "F").common_outstanding
+    classes = []
+    for c in () if structure is None else structure.structure.generic:
+        per_share = c.common_per_share
+        if not c.votes_with_common or per_share is None:
+            continue
+        cast = class_votes(c.name, c.shares_outstanding, per_share, c.source, c.illustrative)
+        classes.append(
+            {
+                "class": c.name,
+                "votes": cast.value,
+                "clause": cast.clause,
+                "illustrative": c.illustrative,
+                "note": "illustrative figures" if c.illustrative else "",
+                "explain": cast.to_dict(),
+            }
+        )
     return {
         "as_of": state.as_of.isoformat(),
+        "capital_structure": NO_CAPITAL_STRUCTURE if structure is None else structure.origin,
         "series": out,
+        "classes": classes,
         **(
             json_figure("common_stock_votes", common, COMMON)
             if state.common_outstanding_opening is not None

@@ -378,3 +378,10 @@ def test_the_bundled_file_is_what_the_schema_describes() -> None:
     bad["classes"][0]["colour"] = "red"
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(bad, capital_structure_json_schema())
+
+
+def test_refuses_a_class_voting_as_converted_without_a_conversion_f_4() -> None:
+    with pytest.raises(InputError) as caught:
+        parse_capital_structure(document(generic("Series C", 1, "10", votes_with_common=True)), "cs.yaml")
+    assert caught.value.field == "cs.yaml: classes[2] (Series C).votes_with_common"
+    assert caught.value.clause == "F §4"

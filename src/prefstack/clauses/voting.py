@@ -24,7 +24,7 @@ from prefstack.interpretations import reading
 from prefstack.numeric import exact, floor_whole
 from prefstack.terms import SeriesTerms
 
-__all__ = ["ConsentPurpose", "series_majority", "series_voting_power", "votes", "votes_by_holder"]
+__all__ = ["ConsentPurpose", "class_votes", "series_majority", "series_voting_power", "votes", "votes_by_holder"]
 
 
 def votes(
@@ -66,6 +66,29 @@ def votes(
         },
         formula="floor(shares held x Original Issue Price / Conversion Price)",
         interpretations=[reading("VOTE-AS-CONVERTED")],
+    )
+
+
+def class_votes(name: str, shares: Fraction, common_per_share: Fraction, source: str, illustrative: bool) -> Explained:
+    """The votes a generic class of a capital structure casts with the Common Stock (F §4, G §4,
+    CAPSTRUCT-VOTES): the whole shares of Common Stock all its shares convert into (an ``int``)."""
+    clause = for_series("F", "§4")
+    convertible = shares * common_per_share
+    whole, fraction = floor_whole(convertible)
+    return Explained(
+        name=f"votes of {name} with the Common Stock",
+        value=whole,
+        clause=clause,
+        inputs={
+            "shares outstanding": shares,
+            "shares of Common Stock per share": common_per_share,
+            "shares of Common Stock as converted": convertible,
+            "fraction dropped": fraction,
+            "source": source,
+            "illustrative": illustrative,
+        },
+        formula="floor(shares outstanding x shares of Common Stock per share)",
+        interpretations=[reading("CAPSTRUCT-VOTES")],
     )
 
 

@@ -275,6 +275,13 @@ def _check_economics(source: str, structure: CapitalStructure) -> None:
                 "F §3(b)",
                 "a participating class shares on an as-converted basis: give its conversion price or ratio",
             )
+        if c.votes_with_common and c.conversion is None:
+            raise _error(
+                source,
+                f"{at}.votes_with_common",
+                "F §4",
+                "a class votes with the Common Stock as converted: give its conversion price or ratio",
+            )
         if c.participation_cap is not None and not c.participating:
             raise _error(source, f"{at}.participation_cap", FILE_FORMAT, "a cap needs participating: true")
         if c.participation_cap is not None and c.participation_cap * c.original_issue_price < c.preference_per_share:
