@@ -163,3 +163,24 @@ def test_votes_of_the_classes_that_vote_with_the_common_f_4(cli: Any) -> None:
     }
     assert all(c["illustrative"] and c["clause"] == "F §4" for c in result["classes"])
     assert [s["voting_power"] for s in result["series"]] == [s["voting_power"] for s in plain["series"]]
+
+
+def test_reserve_for_conversion_counts_every_class_and_tranche_f_5c_ii(cli: Any, tmp_path: Path) -> None:
+    """F/G §5(c)(ii), CAPSTRUCT-RESERVE on 2002-06-30: F and G need 2,430,688 shares of Common Stock; the
+    bundled file adds C 750,000, D 400,000, E 200,000, the options 3,031,495 and the warrant 500,000:
+    7,312,183 against 200,000,000 - 22,067,995 = 177,932,005 authorized but unissued. A file whose
+    authorized figure differs from the ledger's is refused."""
+    args = ["state", "--as-of", "2002-06-30", "--ledger", EXAMPLE, "--format", "json"]
+    plain = json.loads(cli(*args).stdout)["common_stock"]["reserve_for_conversion"]
+    assert plain["required"] == "2430688.00" and "covers" not in plain
+    result = json.loads(cli(*args, "--capital-structure", "company").stdout)
+    jsonschema.validate(result, output_schema("state"))
+    reserve = result["common_stock"]["reserve_for_conversion"]
+    assert reserve["required"] == "7312183.00" and reserve["authorized_unissued"] == "177932005.00"
+    assert reserve["covers"] == ["F", "G", "Series C", "Series D", "Series E", "Management options", "Qwest Warrant"]
+    data = yaml.safe_load(BUNDLED.read_text(encoding="utf-8"))
+    data["common"]["authorized"] = "100000000"
+    other = tmp_path / "cs.yaml"
+    other.write_text(yaml.safe_dump(data), encoding="utf-8")
+    refused = cli(*args, "--capital-structure", str(other), ok=False)
+    assert refused.returncode == 2 and "differs from the ledger's 200000000" in refused.stderr

@@ -237,6 +237,14 @@ def terms(series: Annotated[str, typer.Argument(help="F or G")]) -> None:
 # ----------------------------------------------------------------------------- ledger
 
 DEFAULT_DB = "sqlite:///var/prefstack.sqlite"
+CapitalStructureOption = Annotated[
+    str | None,
+    typer.Option(
+        "--capital-structure",
+        help="Every class of the company: a capital-structure FILE, 'company' (the bundled file of the "
+        "ledger's company) or 'none' (F, G and Common only; also when omitted). The output names it.",
+    ),
+]
 DbOption = Annotated[str, typer.Option("--db", help="SQLAlchemy URL of the store", envvar="PREFSTACK_DB")]
 ledger_app = typer.Typer(no_args_is_help=True, help="The event ledger: import, add, export, verify.")
 schema_app = typer.Typer(no_args_is_help=True, help="JSON Schemas of prefstack's file formats.")
@@ -648,9 +656,11 @@ def state(
     show_exact: Annotated[
         bool, typer.Option("--exact", help="Show the exact value beside every rounded figure")
     ] = False,
+    capital_structure: CapitalStructureOption = None,
 ) -> None:
     """For each series and holder: shares, accrued and unpaid dividends, conversion price and
-    ratio, liquidation value and votes; common shares outstanding."""
+    ratio, liquidation value and votes; common shares outstanding (with --capital-structure, the
+    reserve for conversion counts every convertible class, option and warrant)."""
     from prefstack.ledger import service
     from prefstack.ledger.replay import replay
     from prefstack.report import state_report
@@ -658,7 +668,7 @@ def state(
     day = parse_date(as_of, "--as-of", "F §3(a)")
     placed = service.load(ledger, db, _parse_known_at(known_at))
     replayed = replay(placed, day)
-    report = state_report(replayed)
+    report = state_report(replayed, _capital_structure(capital_structure, db, ledger))
     if explain:
         from prefstack.ledger.section5 import conversion_price_state
 
@@ -868,16 +878,6 @@ VOTES_COLUMNS = (
     Column("clause", "clause"),
     Column("note", "note"),
 )
-
-
-CapitalStructureOption = Annotated[
-    str | None,
-    typer.Option(
-        "--capital-structure",
-        help="Every class of the company: a capital-structure FILE, 'company' (the bundled file of the "
-        "ledger's company) or 'none' (F, G and Common only; also when omitted). The output names it.",
-    ),
-]
 
 
 def _capital_structure(value: str | None, db: str, ledger: str | None) -> LoadedStructure | None:

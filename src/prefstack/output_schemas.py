@@ -170,7 +170,10 @@ STATE = obj(
                             **figures(required="shares", authorized_unissued="shares", shortfall="shares"),
                             "sufficient": BOOL,
                             "clause": CLAUSE,
-                        }
+                            "capital_structure": TEXT,
+                            "covers": array(TEXT),
+                        },
+                        optional=("capital_structure", "covers"),
                     )
                 ),
             }
