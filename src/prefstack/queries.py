@@ -21,13 +21,14 @@ from prefstack.clauses.liquidation import (
     JuniorHolding,
     NonCashProceeds,
     ParityHolding,
+    Payout,
     SeniorClass,
     Waterfall,
     liquidation_value_per_share,
     valuation_method,
     waterfall,
 )
-from prefstack.clauses.liquidation_structure import capital_structure_waterfall
+from prefstack.clauses.liquidation_structure import StructureWaterfall, capital_structure_waterfall
 from prefstack.clauses.redemption import NoSuchClause, RedemptionHolding, redeem
 from prefstack.clauses.voting import class_votes, series_voting_power, votes
 from prefstack.errors import CitationError, InputError
@@ -178,14 +179,7 @@ def liquidation(
     if structure is None:
         junior = [JuniorHolding("Common Stock", "holders of Common Stock", outstanding)]
         result = waterfall(proceeds, non_cash, senior, parity, junior, state.as_of)
-        used: dict[str, Any] = {
-            "used": NO_CAPITAL_STRUCTURE,
-            "company": None,
-            "illustrative": [],
-            "overrides": [f"--senior {s.name}: one senior tier with the other --senior classes" for s in senior],
-            "choices": [],
-            **json_figure("exercise_cash", Fraction(0), MONEY),
-        }
+        used = _no_structure_used(senior)
     else:
         _check_structure_lists_the_ledger(structure, parity)
         common = structure.structure.common.name
@@ -194,40 +188,7 @@ def liquidation(
             structure.structure, proceeds, non_cash, senior, parity, junior, state.as_of
         )
         result = whole.waterfall
-        used = {
-            "used": structure.origin,
-            "company": structure.structure.company,
-            "illustrative": structure.structure.illustrative_names(),
-            "overrides": list(whole.overrides),
-            "choices": [
-                {
-                    "class": c.name,
-                    "choice": c.words,
-                    "chosen": c.chosen,
-                    **json_figure("paid_if_chosen", c.if_chosen, MONEY),
-                    **json_figure("paid_if_not_chosen", c.if_not_chosen, MONEY),
-                    "clause": c.explained.clause,
-                    "explain": c.explained.to_dict(),
-                }
-                for c in whole.choices
-            ],
-            **json_figure("exercise_cash", _exercise_cash(result), MONEY),
-        }
-    payouts = [
-        {
-            "tier": p.tier_label,
-            "rank": p.rank,
-            "security": p.security,
-            "holder": p.holder,
-            **json_figure("amount", p.paid, MONEY),
-            "exact_entitlement": to_decimal_string(p.exact),
-            "clause": p.amount.clause,
-            "illustrative": p.amount.inputs.get("illustrative") is True,
-            "note": _payout_note(p.amount),
-            "explain": p.amount.to_dict(),
-        }
-        for p in result.payouts
-    ]
+        used = _structure_used(structure, whole)
     return {
         "on": state.as_of.isoformat(),
         "capital_structure": used,
@@ -243,7 +204,55 @@ def liquidation(
         ],
         **json_figure("total_distributed", _fr(result.proceeds), MONEY),
         **json_figure("total_paid", _fr(result.total_paid), MONEY),
-        "payouts": payouts,
+        "payouts": [_payout_row(p) for p in result.payouts],
+    }
+
+
+def _no_structure_used(senior: Sequence[SeniorClass]) -> dict[str, Any]:
+    return {
+        "used": NO_CAPITAL_STRUCTURE,
+        "company": None,
+        "illustrative": [],
+        "overrides": [f"--senior {s.name}: one senior tier with the other --senior classes" for s in senior],
+        "choices": [],
+        **json_figure("exercise_cash", Fraction(0), MONEY),
+    }
+
+
+def _structure_used(structure: LoadedStructure, whole: StructureWaterfall) -> dict[str, Any]:
+    return {
+        "used": structure.origin,
+        "company": structure.structure.company,
+        "illustrative": structure.structure.illustrative_names(),
+        "overrides": list(whole.overrides),
+        "choices": [
+            {
+                "class": c.name,
+                "choice": c.words,
+                "chosen": c.chosen,
+                **json_figure("paid_if_chosen", c.if_chosen, MONEY),
+                **json_figure("paid_if_not_chosen", c.if_not_chosen, MONEY),
+                "clause": c.explained.clause,
+                "explain": c.explained.to_dict(),
+            }
+            for c in whole.choices
+        ],
+        **json_figure("exercise_cash", _exercise_cash(whole.waterfall), MONEY),
+    }
+
+
+def _payout_row(p: Payout) -> dict[str, Any]:
+    return {
+        "tier": p.tier_label,
+        "rank": p.rank,
+        "security": p.security,
+        "holder": p.holder,
+        **json_figure("amount", p.paid, MONEY),
+        "exact_entitlement": to_decimal_string(p.exact),
+        "clause": p.amount.clause,
+        "illustrative": p.amount.inputs.get("illustrative") is True,
+        "note": _payout_note(p.amount),
+        "explain": p.amount.to_dict(),
     }
 
 
