@@ -21,6 +21,7 @@ from prefstack.terms.schema import ScheduleAssumption
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from prefstack.instruments.capital_structure import LoadedStructure
     from prefstack.ledger.replay import LedgerState
     from prefstack.ledger.store import EventStore, StoredEvent
 
@@ -317,6 +318,14 @@ def terms(series: Annotated[str, typer.Argument(help="F or G")]) -> None:
 # ----------------------------------------------------------------------------- ledger
 
 DEFAULT_DB = "sqlite:///var/prefstack.sqlite"
+CapitalStructureOption = Annotated[
+    str | None,
+    typer.Option(
+        "--capital-structure",
+        help="Every class of the company: a capital-structure FILE, 'company' (the bundled file of the "
+        "ledger's company) or 'none' (F, G and Common only; also when omitted). The output names it.",
+    ),
+]
 DbOption = Annotated[str, typer.Option("--db", help="SQLAlchemy URL of the store", envvar="PREFSTACK_DB")]
 ledger_app = typer.Typer(no_args_is_help=True, help="The event ledger: import, add, export, verify.")
 schema_app = typer.Typer(no_args_is_help=True, help="JSON Schemas of prefstack's file formats.")
@@ -379,6 +388,14 @@ def _recorded_by(by: str | None) -> str | None:
         return check_recorded_by(by)
     except InvalidEvent as exc:
         raise InputError("--by", "ledger format", exc.problem) from exc
+
+
+@schema_app.command("capital-structure")
+def schema_capital_structure() -> None:
+    """The JSON Schema of a capital-structure file (every class of a company)."""
+    from prefstack.instruments.capital_structure import capital_structure_json_schema
+
+    print(to_json(capital_structure_json_schema()))
 
 
 @schema_app.command("terms")
@@ -720,9 +737,11 @@ def state(
     show_exact: Annotated[
         bool, typer.Option("--exact", help="Show the exact value beside every rounded figure")
     ] = False,
+    capital_structure: CapitalStructureOption = None,
 ) -> None:
     """For each series and holder: shares, accrued and unpaid dividends, conversion price and
-    ratio, liquidation value and votes; common shares outstanding."""
+    ratio, liquidation value and votes; common shares outstanding (with --capital-structure, the
+    reserve for conversion counts every convertible class, option and warrant)."""
     from prefstack.ledger import service
     from prefstack.ledger.replay import replay
     from prefstack.report import state_report
@@ -730,7 +749,7 @@ def state(
     day = parse_date(as_of, "--as-of", "F §3(a)")
     placed = service.load(ledger, db, _parse_known_at(known_at))
     replayed = replay(placed, day)
-    report = state_report(replayed)
+    report = state_report(replayed, _capital_structure(capital_structure, db, ledger))
     if explain:
         from prefstack.ledger.section5 import conversion_price_state
 
@@ -931,13 +950,36 @@ WATERFALL_COLUMNS = (
     Column("holder", "holder"),
     Column("amount", "amount", "money"),
     Column("clause", "clause"),
+    Column("note", "note"),
 )
 VOTES_COLUMNS = (
     Column("series", "series"),
     Column("holder", "holder"),
     Column("votes", "votes", "count"),
     Column("clause", "clause"),
+    Column("note", "note"),
 )
+
+
+def _capital_structure(value: str | None, db: str, ledger: str | None) -> LoadedStructure | None:
+    """The capital structure ``--capital-structure`` names (None: none, F, G and Common only)."""
+    from pathlib import Path
+
+    from prefstack.instruments.capital_structure import bundled_for_company, load_capital_structure
+
+    if value is None or value == "none":
+        return None
+    if value == "company":
+        if ledger is not None:
+            from prefstack.ledger.files import read_ledger
+
+            company = read_ledger(Path(ledger)).company
+        else:
+            from prefstack.ledger import service
+
+            company = service.company_of(db)
+        return bundled_for_company(company, "--capital-structure")
+    return load_capital_structure(Path(value))
 
 
 @app.command(name="waterfall")
@@ -945,11 +987,16 @@ def waterfall_command(
     proceeds: Annotated[str, typer.Option(help="Cash available for distribution (add property with --non-cash)")],
     on: Annotated[str, typer.Option(help="The date fixed for the liquidation payment")],
     senior: Annotated[
-        list[str] | None, typer.Option(help="Senior class: NAME=AMOUNT[:participates:AS_CONVERTED], repeatable")
+        list[str] | None,
+        typer.Option(
+            help="Senior class: NAME=AMOUNT[:participates:AS_CONVERTED], repeatable; with a capital structure it "
+            "replaces the class of that name or joins the senior rank ahead of F and G"
+        ),
     ] = None,
     non_cash: Annotated[
         list[str] | None, typer.Option(help="Property other than cash: DESCRIPTION=VALUE@F §3(c)(i)(A), repeatable")
     ] = None,
+    capital_structure: CapitalStructureOption = None,
     db: DbOption = DEFAULT_DB,
     ledger: LedgerOption = None,
     format: Annotated[Format, typer.Option("--format", help="table, json, csv or xlsx")] = Format.table,
@@ -958,18 +1005,37 @@ def waterfall_command(
     """F/G §3: each class and holder's amount, with the tier that paid it and the clause."""
     from prefstack.queries import liquidation, parse_non_cash, parse_senior
 
+    structure = _capital_structure(capital_structure, db, ledger)
     state = _state_on(on, "--on", "F §3(a)", db, ledger)
     result = liquidation(
         state,
         parse_exact(proceeds, "--proceeds", "F §3(a)"),
         [parse_senior(x) for x in senior or []],
         [parse_non_cash(x) for x in non_cash or []],
+        structure,
     )
+    used = result["capital_structure"]
     title = (
         f"Liquidation on {result['on']}: cash {figure_text(result, 'proceeds', 'money')}, in all "
         f"{figure_text(result, 'total_distributed', 'money')}, paid {figure_text(result, 'total_paid', 'money')}"
     )
-    emit(result, result["payouts"], WATERFALL_COLUMNS, title, format, out=out)
+    if format is not Format.table:
+        emit(result, result["payouts"], WATERFALL_COLUMNS, title, format, out=out)
+        return
+    emit(result, result["payouts"], WATERFALL_COLUMNS, f"{title}\nCapital structure: {used['used']}", format)
+    shown = console()
+    for line in used["overrides"]:
+        shown.print(line)
+    if used["illustrative"]:
+        shown.print(f"Illustrative figures (no instrument available): {', '.join(used['illustrative'])}")
+    for choice in used["choices"]:
+        shown.print(
+            f"{choice['class']}: {choice['choice']} (converted or exercised: "
+            f"{figure_text(choice, 'paid_if_chosen', 'money')}; otherwise: "
+            f"{figure_text(choice, 'paid_if_not_chosen', 'money')}; {choice['clause']}, CAPSTRUCT-CONVERSION-CHOICE)"
+        )
+    if used["choices"]:
+        shown.print(f"Exercise price paid in: {figure_text(used, 'exercise_cash', 'money')}")
 
 
 @app.command(name="dividends")
@@ -1183,6 +1249,7 @@ REDEMPTION_COLUMNS = (
 @app.command(name="votes")
 def votes_command(
     as_of: Annotated[str, typer.Option(help="The date, YYYY-MM-DD")],
+    capital_structure: CapitalStructureOption = None,
     db: DbOption = DEFAULT_DB,
     ledger: LedgerOption = None,
     format: Annotated[Format, typer.Option("--format", help="table, json, csv or xlsx")] = Format.table,
@@ -1191,15 +1258,30 @@ def votes_command(
     """F/G §4: votes of each holder and the voting power of each series."""
     from prefstack.queries import voting
 
+    structure = _capital_structure(capital_structure, db, ledger)
     state = _state_on(as_of, "--as-of", "F §4", db, ledger)
-    result = voting(state)
+    result = voting(state, structure)
     powers = "; ".join(
         f"Series {s['series']} voting power {count_text(s['voting_power'])} ({s['voting_power_clause']})"
         for s in result["series"]
     )
     common = figure_text(result, "common_stock_votes", "common")
     title = f"Votes as of {result['as_of']}: {powers}; Common Stock {common}"
-    emit(result, [h for s in result["series"] for h in s["holders"]], VOTES_COLUMNS, title, format, out=out)
+    rows = [h for s in result["series"] for h in s["holders"]]
+    rows += [
+        {
+            "series": c["class"],
+            "holder": f"holders of {c['class']}",
+            "votes": c["votes"],
+            "clause": c["clause"],
+            "note": c["note"],
+        }
+        for c in result["classes"]
+    ]
+    rows = [{**r, "note": r.get("note", "")} for r in rows]
+    if format is Format.table:
+        title += f"\nCapital structure: {result['capital_structure']}"
+    emit(result, rows, VOTES_COLUMNS, title, format, out=out)
 
 
 @app.command(name="calendar")

@@ -170,7 +170,10 @@ STATE = obj(
                             **figures(required="shares", authorized_unissued="shares", shortfall="shares"),
                             "sufficient": BOOL,
                             "clause": CLAUSE,
-                        }
+                            "capital_structure": TEXT,
+                            "covers": array(TEXT),
+                        },
+                        optional=("capital_structure", "covers"),
                     )
                 ),
             }
@@ -200,17 +203,41 @@ CONVERT = obj(
 WATERFALL = obj(
     {
         "on": DATE,
+        "capital_structure": obj(
+            {
+                "used": TEXT,
+                "company": nullable(TEXT),
+                "illustrative": array(TEXT),
+                "overrides": array(TEXT),
+                "choices": array(
+                    obj(
+                        {
+                            "class": TEXT,
+                            "choice": TEXT,
+                            "chosen": BOOL,
+                            **figures(paid_if_chosen="money", paid_if_not_chosen="money"),
+                            "clause": CLAUSE,
+                            "explain": EXPLAIN,
+                        }
+                    )
+                ),
+                **figures(exercise_cash="money"),
+            }
+        ),
         **figures(proceeds="money", total_distributed="money", total_paid="money"),
         "non_cash": array(obj({"description": TEXT, **figures(value="money"), "clause": CLAUSE, "method": TEXT})),
         "payouts": array(
             obj(
                 {
                     "tier": TEXT,
+                    "rank": nullable(INT),
                     "security": TEXT,
                     "holder": TEXT,
                     **figures(amount="money"),
                     "exact_entitlement": {"type": "string", "pattern": PATTERNS["exact"]},
                     "clause": CLAUSE,
+                    "illustrative": BOOL,
+                    "note": TEXT,
                     "explain": EXPLAIN,
                 }
             )
@@ -264,6 +291,10 @@ REDEMPTION_IN_COMMON = obj(
 VOTES = obj(
     {
         "as_of": DATE,
+        "capital_structure": TEXT,
+        "classes": array(
+            obj({"class": TEXT, "votes": INT, "clause": CLAUSE, "illustrative": BOOL, "note": TEXT, "explain": EXPLAIN})
+        ),
         "series": array(
             obj(
                 {

@@ -21,16 +21,20 @@ from prefstack.clauses.liquidation import (
     JuniorHolding,
     NonCashProceeds,
     ParityHolding,
+    Payout,
     SeniorClass,
+    Waterfall,
     liquidation_value_per_share,
     valuation_method,
     waterfall,
 )
+from prefstack.clauses.liquidation_structure import StructureWaterfall, capital_structure_waterfall
 from prefstack.clauses.redemption import NoSuchClause, RedemptionHolding, redeem
-from prefstack.clauses.voting import series_voting_power, votes
+from prefstack.clauses.voting import class_votes, series_voting_power, votes
 from prefstack.errors import CitationError, InputError
 from prefstack.explain import Explained
 from prefstack.figures import COMMON, MONEY, PRICE, SHARES, json_figure
+from prefstack.instruments.capital_structure import LoadedStructure
 from prefstack.ledger import events as ev
 from prefstack.ledger import section5
 from prefstack.ledger.events import LedgerEvent
@@ -126,10 +130,12 @@ def parse_non_cash(text: str) -> NonCashProceeds:
     return NonCashProceeds(description, _exact_or_error(value_text, "--non-cash", clause), clause, method)
 
 
-def liquidation(
-    state: LedgerState, proceeds: Fraction, senior: Sequence[SeniorClass], non_cash: Sequence[NonCashProceeds] = ()
-) -> dict[str, Any]:
-    """F/G §3: the waterfall of ``proceeds`` (cash) on the state's date, holders from the ledger."""
+NO_CAPITAL_STRUCTURE = "none: F, G and Common only"
+"""What the waterfall says it used when no capital structure was given."""
+
+
+def _parity_holdings(state: LedgerState) -> list[ParityHolding]:
+    """F §3(a)-(b): every Series F and G holding with its Liquidation Value and shares as converted."""
     parity: list[ParityHolding] = []
     for series in ("F", "G"):
         s = state.series[series]
@@ -144,25 +150,48 @@ def liquidation(
             )
             as_converted = holding.shares * s.terms.original_issue_price.value / price
             parity.append(ParityHolding(series, holder, holding.shares, per_share, as_converted, True))
+    return parity
+
+
+def _check_structure_lists_the_ledger(structure: LoadedStructure, parity: Sequence[ParityHolding]) -> None:
+    listed = {c.series for c in structure.structure.certificates}
+    for series in sorted({p.series for p in parity} - listed):
+        raise InputError(
+            "--capital-structure",
+            f"{series} §1(b)",
+            f"the ledger has Series {series} shares outstanding but {structure.origin} does not list Series {series}",
+        )
+
+
+def liquidation(
+    state: LedgerState,
+    proceeds: Fraction,
+    senior: Sequence[SeniorClass],
+    non_cash: Sequence[NonCashProceeds] = (),
+    structure: LoadedStructure | None = None,
+) -> dict[str, Any]:
+    """F/G §3: the waterfall of ``proceeds`` (cash) on the state's date, holders from the ledger;
+    with ``structure``, every class of the capital structure (the output says which was used)."""
+    parity = _parity_holdings(state)
     outstanding = section5.conversion_price_state(state, "F").common_outstanding
     if state.common_outstanding_opening is None:
         raise InputError("common_outstanding", "F §3(b)", "the ledger has no Common Stock outstanding balance")
-    junior = [JuniorHolding("Common Stock", "holders of Common Stock", outstanding)]
-    result = waterfall(proceeds, non_cash, senior, parity, junior, state.as_of)
-    payouts = [
-        {
-            "tier": p.tier.value,
-            "security": p.security,
-            "holder": p.holder,
-            **json_figure("amount", p.paid, MONEY),
-            "exact_entitlement": to_decimal_string(p.exact),
-            "clause": p.amount.clause,
-            "explain": p.amount.to_dict(),
-        }
-        for p in result.payouts
-    ]
+    if structure is None:
+        junior = [JuniorHolding("Common Stock", "holders of Common Stock", outstanding)]
+        result = waterfall(proceeds, non_cash, senior, parity, junior, state.as_of)
+        used = _no_structure_used(senior)
+    else:
+        _check_structure_lists_the_ledger(structure, parity)
+        common = structure.structure.common.name
+        junior = [JuniorHolding(common, f"holders of {common}", outstanding)]
+        whole = capital_structure_waterfall(
+            structure.structure, proceeds, non_cash, senior, parity, junior, state.as_of
+        )
+        result = whole.waterfall
+        used = _structure_used(structure, whole)
     return {
         "on": state.as_of.isoformat(),
+        "capital_structure": used,
         **json_figure("proceeds", proceeds, MONEY),
         "non_cash": [
             {
@@ -175,8 +204,71 @@ def liquidation(
         ],
         **json_figure("total_distributed", _fr(result.proceeds), MONEY),
         **json_figure("total_paid", _fr(result.total_paid), MONEY),
-        "payouts": payouts,
+        "payouts": [_payout_row(p) for p in result.payouts],
     }
+
+
+def _no_structure_used(senior: Sequence[SeniorClass]) -> dict[str, Any]:
+    return {
+        "used": NO_CAPITAL_STRUCTURE,
+        "company": None,
+        "illustrative": [],
+        "overrides": [f"--senior {s.name}: one senior tier with the other --senior classes" for s in senior],
+        "choices": [],
+        **json_figure("exercise_cash", Fraction(0), MONEY),
+    }
+
+
+def _structure_used(structure: LoadedStructure, whole: StructureWaterfall) -> dict[str, Any]:
+    return {
+        "used": structure.origin,
+        "company": structure.structure.company,
+        "illustrative": structure.structure.illustrative_names(),
+        "overrides": list(whole.overrides),
+        "choices": [
+            {
+                "class": c.name,
+                "choice": c.words,
+                "chosen": c.chosen,
+                **json_figure("paid_if_chosen", c.if_chosen, MONEY),
+                **json_figure("paid_if_not_chosen", c.if_not_chosen, MONEY),
+                "clause": c.explained.clause,
+                "explain": c.explained.to_dict(),
+            }
+            for c in whole.choices
+        ],
+        **json_figure("exercise_cash", _exercise_cash(whole.waterfall), MONEY),
+    }
+
+
+def _payout_row(p: Payout) -> dict[str, Any]:
+    return {
+        "tier": p.tier_label,
+        "rank": p.rank,
+        "security": p.security,
+        "holder": p.holder,
+        **json_figure("amount", p.paid, MONEY),
+        "exact_entitlement": to_decimal_string(p.exact),
+        "clause": p.amount.clause,
+        "illustrative": p.amount.inputs.get("illustrative") is True,
+        "note": _payout_note(p.amount),
+        "explain": p.amount.to_dict(),
+    }
+
+
+def _exercise_cash(result: Waterfall) -> Fraction:
+    paid = result.proceeds.inputs.get("exercise price paid", Fraction(0))
+    assert isinstance(paid, Fraction)
+    return paid
+
+
+def _payout_note(amount: Explained) -> str:
+    """ "illustrative figures" for a class whose figures are illustrative; "--senior" for an override."""
+    if amount.inputs.get("illustrative") is True:
+        return "illustrative figures"
+    if amount.inputs.get("source") == "--senior":
+        return "--senior override"
+    return ""
 
 
 def redemption(state: LedgerState, series: str, funds: Fraction) -> dict[str, Any]:
@@ -216,9 +308,10 @@ def redemption(state: LedgerState, series: str, funds: Fraction) -> dict[str, An
     }
 
 
-def voting(state: LedgerState) -> dict[str, Any]:
+def voting(state: LedgerState, structure: LoadedStructure | None = None) -> dict[str, Any]:
     """F/G §4: each holder's votes (whole shares of Common Stock on conversion) and each
-    series' voting power, beside the Common Stock's own votes."""
+    series' voting power, beside the Common Stock's own votes; with ``structure``, the votes the
+    generic classes that vote with the Common Stock cast as converted (CAPSTRUCT-VOTES)."""
     out = []
     for series in ("F", "G"):
         s = state.series[series]
@@ -241,9 +334,27 @@ def voting(state: LedgerState) -> dict[str, Any]:
             }
         )
     common = section5.conversion_price_state(state, "F").common_outstanding
+    classes = []
+    for c in () if structure is None else structure.structure.generic:
+        per_share = c.common_per_share
+        if not c.votes_with_common or per_share is None:
+            continue
+        cast = class_votes(c.name, c.shares_outstanding, per_share, c.source, c.illustrative)
+        classes.append(
+            {
+                "class": c.name,
+                "votes": cast.value,
+                "clause": cast.clause,
+                "illustrative": c.illustrative,
+                "note": "illustrative figures" if c.illustrative else "",
+                "explain": cast.to_dict(),
+            }
+        )
     return {
         "as_of": state.as_of.isoformat(),
+        "capital_structure": NO_CAPITAL_STRUCTURE if structure is None else structure.origin,
         "series": out,
+        "classes": classes,
         **(
             json_figure("common_stock_votes", common, COMMON)
             if state.common_outstanding_opening is not None

@@ -8,11 +8,19 @@ from typing import Any
 
 from prefstack.citations import for_series
 from prefstack.clauses.antidilution import ConversionPriceState
-from prefstack.clauses.conversion import check_reserve, common_shares_required, conversion_ratio
+from prefstack.clauses.conversion import (
+    ReserveRequirement,
+    check_reserve,
+    common_shares_required,
+    conversion_ratio,
+    other_reserve_requirement,
+)
 from prefstack.clauses.liquidation import liquidation_value_per_share
 from prefstack.clauses.voting import votes
+from prefstack.errors import InputError
 from prefstack.explain import Explained, render
 from prefstack.figures import COMMON, MONEY, PRICE, RATIO, SHARES, json_figure
+from prefstack.instruments.capital_structure import LoadedStructure
 from prefstack.ledger.replay import NO_PREFERRED_SPLIT, LedgerState, SeriesState, holding_accrued_unpaid
 from prefstack.ledger.section5 import conversion_price_state
 
@@ -73,7 +81,9 @@ def facts_and_why(judged: Explained) -> dict[str, Any]:
     return {"facts": {k: render(v) for k, v in found.inputs.items()}, "why": found.formula}
 
 
-def state_report(state: LedgerState) -> dict[str, Any]:
+def state_report(state: LedgerState, structure: LoadedStructure | None = None) -> dict[str, Any]:
+    """The state on its date; with ``structure``, the reserve for conversion counts every class and
+    tranche of the capital structure (CAPSTRUCT-RESERVE) and says which file."""
     series_out = []
     for name in ("F", "G"):
         s = state.series[name]
@@ -183,7 +193,8 @@ def state_report(state: LedgerState) -> dict[str, Any]:
         )
     outstanding = conversion_price_state(state, "F").common_outstanding
     reserve: dict[str, Any] | None = None
-    if state.common_authorized is not None and state.common_outstanding_opening is not None:
+    authorized = _authorized(state, structure)
+    if authorized is not None and state.common_outstanding_opening is not None:
         requirements = [
             common_shares_required(
                 state.series[n].terms,
@@ -192,7 +203,8 @@ def state_report(state: LedgerState) -> dict[str, Any]:
             )
             for n in ("F", "G")
         ]
-        check = check_reserve(requirements, authorized_unissued_common=state.common_authorized - outstanding)
+        requirements += [] if structure is None else _other_requirements(structure)
+        check = check_reserve(requirements, authorized_unissued_common=authorized - outstanding)
         reserve = {
             **json_figure("required", _fr(check.required), SHARES),
             **json_figure("authorized_unissued", check.available, SHARES),
@@ -200,6 +212,9 @@ def state_report(state: LedgerState) -> dict[str, Any]:
             **json_figure("shortfall", _fr(check.shortfall), SHARES),
             "clause": check.required.clause,
         }
+        if structure is not None:
+            reserve["capital_structure"] = structure.origin
+            reserve["covers"] = [r.series for r in requirements]
     return {
         "as_of": state.as_of.isoformat(),
         "events_applied": state.events_applied,
@@ -209,9 +224,42 @@ def state_report(state: LedgerState) -> dict[str, Any]:
                 if state.common_outstanding_opening is not None
                 else {"outstanding": None}
             ),
-            "authorized": state.common_authorized,
+            "authorized": authorized,
             "issued_as_dividends": state.common_issued_as_dividends,
             "reserve_for_conversion": reserve,
         },
         "series": series_out,
     }
+
+
+def _authorized(state: LedgerState, structure: LoadedStructure | None) -> int | None:
+    """Authorized Common Stock: the ledger's, or the capital structure's figure; both must agree."""
+    given = None if structure is None else structure.structure.common.authorized
+    if given is None or given == "ledger":
+        return state.common_authorized
+    if state.common_authorized is not None and state.common_authorized != given:
+        raise InputError(
+            "--capital-structure",
+            "F §5(c)(ii)",
+            f"common.authorized {given} in {structure.origin if structure else ''} differs from the ledger's "
+            f"{state.common_authorized}",
+        )
+    if given.denominator != 1:
+        raise InputError("--capital-structure", "F §5(c)(ii)", f"common.authorized {given} is not a whole number")
+    return int(given)
+
+
+def _other_requirements(structure: LoadedStructure) -> list[ReserveRequirement]:
+    """CAPSTRUCT-RESERVE: the convertible generic classes and the option and warrant tranches."""
+    out = []
+    for c in structure.structure.generic:
+        per_share = c.common_per_share
+        if per_share is not None:
+            out.append(
+                other_reserve_requirement(
+                    c.name, c.shares_outstanding * per_share, "shares of Common Stock on conversion", c.source
+                )
+            )
+    for t in structure.structure.options_and_warrants:
+        out.append(other_reserve_requirement(t.name, t.count, "shares of Common Stock on exercise", t.source))
+    return out

@@ -46,6 +46,7 @@ __all__ = [
     "conversion_timing",
     "convert",
     "ensure_conversion_allowed",
+    "other_reserve_requirement",
 ]
 
 
@@ -468,6 +469,25 @@ def common_shares_required(
             parts=parts,
             formula="whole part of outstanding_preferred_shares x original_issue_price / conversion_price",
             interpretations=(reading("CONV-RESERVE-WHOLE"),),
+        ),
+    )
+
+
+def other_reserve_requirement(name: str, common_shares: Fraction, basis: str, source: str) -> ReserveRequirement:
+    """Common Stock a class or tranche of a capital structure draws on the same authorized but
+    unissued shares (F/G §5(c)(ii), CAPSTRUCT-RESERVE): the whole part of ``common_shares``."""
+    clause = for_series("F", "§5(c)(ii)")
+    _non_negative(common_shares, "common_shares", clause)
+    whole, _ = floor_whole(common_shares)
+    return ReserveRequirement(
+        series=name,
+        common_shares=Explained(
+            name=f"common_shares_required: {name}",
+            value=whole,
+            clause=clause,
+            inputs={basis: common_shares, "source": source},
+            formula=f"whole part of {basis}",
+            interpretations=(reading("CAPSTRUCT-RESERVE"),),
         ),
     )
 

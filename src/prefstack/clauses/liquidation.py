@@ -27,24 +27,29 @@ from fractions import Fraction
 
 from prefstack.citations import cite, for_series
 from prefstack.errors import InputError
-from prefstack.explain import Explained
+from prefstack.explain import Explained, Scalar
 from prefstack.interpretations import reading
 from prefstack.numeric import Rounding, exact, round_to
 from prefstack.terms import SeriesTerms
 
 __all__ = [
+    "Claim",
     "JuniorHolding",
     "NonCashProceeds",
     "ParityHolding",
     "Payout",
+    "PreferenceTier",
     "SeniorClass",
     "Tier",
     "TransactionKind",
     "Waterfall",
     "apportion_cents",
+    "apportion_cents_capped",
+    "distribute",
     "is_deemed_liquidation",
     "is_deemed_liquidation_for_g",
     "liquidation_value_per_share",
+    "water_fill",
     "waterfall",
 ]
 
@@ -315,6 +320,32 @@ def apportion_cents(total_cents: int, weights: Sequence[Fraction]) -> list[int]:
     return shares
 
 
+def apportion_cents_capped(total_cents: int, weights: Sequence[Fraction], caps: Sequence[int | None]) -> list[int]:
+    """:func:`apportion_cents` with a most each weight may get (``None``: no most): the cents are
+    apportioned among all; every weight given more than its cap is given its cap, and the rest is
+    apportioned again among the others, until none is over (a divisor rule with caps: each weight
+    not capped gets ``weight / d`` rounded, each capped one ``min(cap, weight / d rounded)``).
+    Raises ``ValueError`` when cents remain and every weight is capped or zero."""
+    fixed: dict[int, int] = {}
+    while True:
+        open_ = [i for i in range(len(weights)) if i not in fixed]
+        rest = total_cents - sum(fixed.values())
+        if rest > 0 and not any(weights[i] > 0 for i in open_):
+            raise ValueError("cents remain but every weight is capped or zero")
+        split = dict(zip(open_, apportion_cents(rest, [weights[i] for i in open_]) if open_ else [], strict=True))
+        over = [i for i in open_ if _over_cap(split[i], caps[i])]
+        if not over:
+            return [fixed[i] if i in fixed else split[i] for i in range(len(weights))]
+        for i in over:
+            cap = caps[i]
+            assert cap is not None
+            fixed[i] = cap
+
+
+def _over_cap(cents: int, cap: int | None) -> bool:
+    return cap is not None and cents > cap
+
+
 def _cents(value: Fraction, clause: str) -> int:
     rounded = round_to(value, 2, Rounding.HALF_UP, clause)
     scaled = rounded.value.scaleb(2)
@@ -344,11 +375,17 @@ class Payout:
     """Paid, in whole cents (value: Fraction dollars)."""
     exact: Fraction
     """The exact entitlement before cents (LIQ-CENTS)."""
+    rank: int | None = None
+    """The seniority rank of a preference paid from a capital structure (None: the tier has one rank)."""
 
     @property
     def paid(self) -> Fraction:
         assert isinstance(self.amount.value, Fraction)
         return self.amount.value
+
+    @property
+    def tier_label(self) -> str:
+        return self.tier.value if self.rank is None else f"{self.tier.value} (rank {self.rank})"
 
 
 @dataclass(frozen=True)
@@ -373,9 +410,19 @@ class Waterfall:
     def paid_to(self, security: str, holder: str) -> Fraction:
         return self.by_holder().get((security, holder), Fraction(0))
 
+    def exact_by_security(self) -> dict[str, Fraction]:
+        """The exact entitlement of each security over every tier (before cents)."""
+        out: dict[str, Fraction] = {}
+        for payout in self.payouts:
+            out[payout.security] = out.get(payout.security, Fraction(0)) + payout.exact
+        return out
+
 
 @dataclass(frozen=True)
-class _Claim:
+class Claim:
+    """One holding's claim on one tier: a fixed amount (a preference) or a weight (shares of
+    Common Stock as converted), with the clause that gives it."""
+
     tier: Tier
     security: str
     holder: str
@@ -386,6 +433,22 @@ class _Claim:
     full_cents: int | None = None
     """A claim of a fixed amount (a preference, a Liquidation Value): that amount rounded half-up
     to the cent once, what the holding is paid when its tier is paid in full (LIQ-CENTS)."""
+    cap: Fraction | None = None
+    """As-converted claims of a capped participating class: the most this tier may pay it."""
+    cap_cents: int | None = None
+    """``cap`` in whole cents: the class's cap to the cent less its preference to the cent."""
+    notes: tuple[tuple[str, str | bool], ...] = ()
+    """Facts shown with the payout (where a capital structure's figures come from)."""
+
+
+@dataclass(frozen=True)
+class PreferenceTier:
+    """Claims of fixed amounts paid together, ratably when short: one rank of Senior Securities
+    (F §1(b)(iii)) or Series F, Series G and the Parity Securities (F §3(a), G §3(a))."""
+
+    tier: Tier
+    claims: tuple[Claim, ...]
+    rank: int | None = None
 
 
 def _reference_series(parity: Sequence[ParityHolding]) -> str:
@@ -399,60 +462,119 @@ def _reference_series(parity: Sequence[ParityHolding]) -> str:
     return "F" if "F" in series else "G"
 
 
-def _pay_tier(
-    tier: Tier,
-    claims: Sequence[_Claim],
-    cents: int,
-    exact_total: Fraction,
-    full: Fraction,
-    interpretations: Sequence[str],
-) -> list[Payout]:
-    if cents == 0:
-        return [
-            Payout(
-                tier,
-                c.security,
-                c.holder,
-                Explained(f"{tier.value}: {c.security} {c.holder}", Fraction(0), c.clause, inputs={c.basis: c.weight}),
-                Fraction(0),
-            )
-            for c in claims
-        ]
-    weights = [c.weight for c in claims]
-    # Claims of fixed amounts share the tier's cents in proportion to their amounts in cents, so
-    # a tier paid in full pays each its own amount to the cent (LIQ-CENTS).
-    split = apportion_cents(cents, [Fraction(c.full_cents) if c.full_cents is not None else c.weight for c in claims])
-    whole = sum(weights, Fraction(0))
-    out: list[Payout] = []
-    for claim, paid in zip(claims, split, strict=True):
-        entitled = exact_total * claim.weight / whole
-        out.append(
-            Payout(
-                tier=tier,
-                security=claim.security,
-                holder=claim.holder,
-                amount=Explained(
-                    name=f"{tier.value}: {claim.security} {claim.holder}",
-                    value=Fraction(paid, 100),
-                    clause=claim.clause,
-                    inputs={
-                        claim.basis: claim.weight,
-                        "tier total of weights": whole,
-                        "tier pays (cents)": cents,
-                        "tier full amount": full,
-                        "exact entitlement": entitled,
-                    },
-                    parts=claim.parts,
-                    formula=(
-                        "tier cents x weight / total weights, apportioned to whole cents (Sainte-Lague); "
-                        "a fixed amount's weight is that amount to the cent"
-                    ),
-                    interpretations=list(interpretations),
-                ),
-                exact=entitled,
-            )
+def remaining_assets_3c(
+    ref: str,
+    proceeds_cash: Fraction,
+    non_cash: Sequence[NonCashProceeds],
+    on: dt.date,
+    exercise_cash: Sequence[Explained] = (),
+) -> tuple[Explained, tuple[NonCashProceeds, ...]]:
+    """F §3(a), §3(c): the remaining assets to distribute: cash, non-cash property at its §3(c) Fair
+    Market Value, and (from a capital structure) the exercise price paid for options and warrants
+    exercised to share in them (CAPSTRUCT-OPTION-EXERCISE). ``inputs["paid in cents"]`` is the
+    total rounded half-up to the cent once (LIQ-CENTS)."""
+    cash = _nonnegative(proceeds_cash, "proceeds_cash", for_series(ref, "§3(a)"))
+    if not isinstance(on, dt.date):
+        raise InputError("on", for_series(ref, "§3(a)"), "the date of the distribution is required")
+    items = tuple(non_cash)
+    for item in items:
+        if not isinstance(item, NonCashProceeds):
+            raise InputError("non_cash", for_series(ref, "§3(c)"), f"expected NonCashProceeds, got {item!r}")
+    exercised = sum((_fraction(e) for e in exercise_cash), Fraction(0))
+    total_exact = cash + sum((item.value for item in items), Fraction(0)) + exercised
+    total_cents = _cents(total_exact, for_series(ref, "§3(b)"))
+    parts = [
+        Explained(
+            name=f"non-cash: {item.description}",
+            value=item.value,
+            clause=item.valuation_clause,
+            inputs={"method": item.method},
+            formula="Fair Market Value",
+            interpretations=[reading("LIQ-NON-CASH")],
         )
-    return out
+        for item in items
+    ]
+    inputs: dict[str, Scalar] = {"cash": cash, "paid in cents": Fraction(total_cents, 100), "on": on}
+    formula = "cash + Fair Market Value of non-cash property"
+    if exercise_cash:
+        inputs["exercise price paid"] = exercised
+        formula += " + exercise price paid for options and warrants exercised"
+    return (
+        Explained(
+            name="remaining assets available for distribution",
+            value=total_exact,
+            clause=for_series(ref, "§3(a)"),
+            inputs=inputs,
+            parts=[*parts, *exercise_cash],
+            formula=formula,
+            interpretations=[reading("LIQ-NON-CASH"), reading("LIQ-CENTS")],
+        ),
+        items,
+    )
+
+
+def _fraction(value: Explained) -> Fraction:
+    assert isinstance(value.value, Fraction)
+    return value.value
+
+
+def senior_preferences_1b(ref: str, senior: Sequence[SeniorClass]) -> PreferenceTier:
+    """F §1(b)(iii), G §1(b)(iii): the Senior Securities' preference amounts, one tier paid before
+    Series F and G, ratably among themselves when short (LIQ-SENIOR-RATABLE)."""
+    clause = for_series(ref, "§1(b)")
+    claims = tuple(
+        Claim(
+            Tier.SENIOR,
+            s.name,
+            s.name,
+            s.preference_amount,
+            clause,
+            "preference amount",
+            full_cents=_cents(s.preference_amount, clause),
+        )
+        for s in senior
+    )
+    return PreferenceTier(Tier.SENIOR, claims)
+
+
+def parity_preferences_3a(parity: Sequence[ParityHolding]) -> PreferenceTier:
+    """F §3(a), G §3(a): each holding's full amount (shares x Liquidation Value per share), Series F,
+    Series G and the other Parity Securities paid ratably in proportion to them (LIQ-PARITY-TIER)."""
+    claims = tuple(
+        Claim(
+            Tier.PARITY,
+            p.series,
+            p.holder,
+            p.full_amount,
+            p.clause("§3(a)"),
+            "full amount (shares x liquidation value per share)",
+            parts=(p.liquidation_value_per_share,) if isinstance(p.liquidation_value_per_share, Explained) else (),
+            full_cents=_cents(p.full_amount, p.clause("§3(a)")),
+        )
+        for p in parity
+    )
+    return PreferenceTier(Tier.PARITY, claims)
+
+
+def as_converted_claims_3b(
+    ref: str, senior: Sequence[SeniorClass], parity: Sequence[ParityHolding], junior: Sequence[JuniorHolding]
+) -> list[Claim]:
+    """F §3(b), G §3(b): who shares what remains on an as-converted basis: participating Senior
+    Securities, Series F, Series G and participating Parity Securities, and the Junior Securities
+    (LIQ-FULL-PARTICIPATION)."""
+    clause = for_series(ref, "§3(b)")
+    claims = [
+        Claim(Tier.AS_CONVERTED, s.name, s.name, s.as_converted_common, clause, "as-converted common")
+        for s in senior
+        if s.participates
+    ]
+    claims += [
+        Claim(Tier.AS_CONVERTED, p.series, p.holder, p.as_converted_common, p.clause("§3(b)"), "as-converted common")
+        for p in parity
+        if p.participates
+    ]
+    claims += [Claim(Tier.AS_CONVERTED, j.security, j.holder, j.common_shares, clause, "common shares") for j in junior]
+    return claims
 
 
 def waterfall(
@@ -478,120 +600,198 @@ def waterfall(
     (LIQ-CENTS). Non-cash proceeds count at their §3(c) value (LIQ-NON-CASH).
     """
     ref = _reference_series(parity)
-    cash = _nonnegative(proceeds_cash, "proceeds_cash", for_series(ref, "§3(a)"))
-    if not isinstance(on, dt.date):
-        raise InputError("on", for_series(ref, "§3(a)"), "the date of the distribution is required")
-    items = tuple(non_cash)
-    for item in items:
-        if not isinstance(item, NonCashProceeds):
-            raise InputError("non_cash", for_series(ref, "§3(c)"), f"expected NonCashProceeds, got {item!r}")
-    total_exact = cash + sum((item.value for item in items), Fraction(0))
-    cents_clause = for_series(ref, "§3(b)")
-    total_cents = _cents(total_exact, cents_clause)
-    proceeds = Explained(
-        name="remaining assets available for distribution",
-        value=total_exact,
-        clause=for_series(ref, "§3(a)"),
-        inputs={"cash": cash, "paid in cents": Fraction(total_cents, 100), "on": on},
-        parts=[
-            Explained(
-                name=f"non-cash: {item.description}",
-                value=item.value,
-                clause=item.valuation_clause,
-                inputs={"method": item.method},
-                formula="Fair Market Value",
-                interpretations=[reading("LIQ-NON-CASH")],
-            )
-            for item in items
-        ],
-        formula="cash + Fair Market Value of non-cash property",
-        interpretations=[reading("LIQ-NON-CASH"), reading("LIQ-CENTS")],
-    )
+    proceeds, items = remaining_assets_3c(ref, proceeds_cash, non_cash, on)
+    tiers = [senior_preferences_1b(ref, senior), parity_preferences_3a(parity)]
+    return distribute(ref, on, proceeds, items, tiers, as_converted_claims_3b(ref, senior, parity, junior))
 
-    senior_claims = [
-        _Claim(
-            Tier.SENIOR,
-            s.name,
-            s.name,
-            s.preference_amount,
-            for_series(ref, "§1(b)"),
-            "preference amount",
-            full_cents=_cents(s.preference_amount, for_series(ref, "§1(b)")),
-        )
-        for s in senior
-    ]
-    parity_claims = [
-        _Claim(
-            Tier.PARITY,
-            p.series,
-            p.holder,
-            p.full_amount,
-            p.clause("§3(a)"),
-            "full amount (shares x liquidation value per share)",
-            parts=(p.liquidation_value_per_share,) if isinstance(p.liquidation_value_per_share, Explained) else (),
-            full_cents=_cents(p.full_amount, p.clause("§3(a)")),
-        )
-        for p in parity
-    ]
-    converted_claims = [
-        _Claim(Tier.AS_CONVERTED, s.name, s.name, s.as_converted_common, cents_clause, "as-converted common")
-        for s in senior
-        if s.participates
-    ]
-    converted_claims += [
-        _Claim(Tier.AS_CONVERTED, p.series, p.holder, p.as_converted_common, p.clause("§3(b)"), "as-converted common")
-        for p in parity
-        if p.participates
-    ]
-    converted_claims += [
-        _Claim(Tier.AS_CONVERTED, j.security, j.holder, j.common_shares, for_series(ref, "§3(b)"), "common shares")
-        for j in junior
-    ]
 
-    senior_full = sum((c.weight for c in senior_claims), Fraction(0))
-    parity_full = sum((c.weight for c in parity_claims), Fraction(0))
-    senior_cents = min(total_cents, sum(c.full_cents or 0 for c in senior_claims))
-    parity_cents = min(total_cents - senior_cents, sum(c.full_cents or 0 for c in parity_claims))
-    rest_cents = total_cents - senior_cents - parity_cents
-
-    senior_exact = min(total_exact, senior_full)
-    parity_exact = min(total_exact - senior_exact, parity_full)
-    rest_exact = total_exact - senior_exact - parity_exact
-    converted_weight = sum((c.weight for c in converted_claims), Fraction(0))
+def distribute(
+    ref: str,
+    on: dt.date,
+    proceeds: Explained,
+    items: tuple[NonCashProceeds, ...],
+    tiers: Sequence[PreferenceTier],
+    converted: Sequence[Claim],
+) -> Waterfall:
+    """Pay the preference ``tiers`` in order, each up to its full amount (§3(a)), then the rest on
+    an as-converted basis (§3(b)), in cents that add up to the proceeds (LIQ-CENTS)."""
+    total_exact = _fraction(proceeds)
+    total_cents = int(Fraction(str(proceeds.inputs["paid in cents"])) * 100)
+    filled = _fill_preference_tiers(tiers, total_cents, total_exact)
+    rest_cents = total_cents - sum(cents for cents, _ in filled)
+    rest_exact = total_exact - sum(exact_paid for _, exact_paid in filled)
+    converted_weight = sum((c.weight for c in converted), Fraction(0))
     if rest_cents > 0 and converted_weight == 0:
         raise InputError(
             "junior",
             for_series(ref, "§3(b)"),
             "assets remain after the preferences but no holding shares in them on an as-converted basis",
         )
-
     payouts: list[Payout] = []
-    payouts += _pay_tier(
-        Tier.SENIOR,
-        senior_claims,
-        senior_cents,
-        senior_exact,
-        senior_full,
-        [reading("LIQ-SENIOR-RATABLE"), reading("LIQ-CENTS")],
+    for tier, (cents, exact_paid) in zip(tiers, filled, strict=True):
+        readings = [reading("LIQ-SENIOR-RATABLE" if tier.tier is Tier.SENIOR else "LIQ-PARITY-TIER")]
+        full = sum((c.weight for c in tier.claims), Fraction(0))
+        entitled = [exact_paid * c.weight / full if full else Fraction(0) for c in tier.claims]
+        split = apportion_cents(cents, [Fraction(c.full_cents or 0) for c in tier.claims]) if cents else []
+        payouts += _pay_tier(
+            tier.tier, tier.claims, split, entitled, cents, full, [*readings, reading("LIQ-CENTS")], tier.rank
+        )
+    payouts += participation_3b(ref, converted, rest_cents, rest_exact)
+    tier_totals = _tier_totals(ref, tiers, filled, rest_cents, rest_exact, converted_weight)
+    total_paid = Explained(
+        name="total distributed",
+        value=Fraction(sum(int(p.paid * 100) for p in payouts), 100),
+        clause=for_series(ref, "§3(b)"),
+        parts=list(tier_totals.values()),
+        formula="senior + parity + as-converted",
+        interpretations=[reading("LIQ-CENTS")],
     )
-    payouts += _pay_tier(
-        Tier.PARITY,
-        parity_claims,
-        parity_cents,
-        parity_exact,
-        parity_full,
-        [reading("LIQ-PARITY-TIER"), reading("LIQ-CENTS")],
-    )
-    payouts += _pay_tier(
-        Tier.AS_CONVERTED,
-        converted_claims,
-        rest_cents,
-        rest_exact,
-        rest_exact,
-        [reading("LIQ-FULL-PARTICIPATION"), reading("LIQ-CENTS")],
+    return Waterfall(on, proceeds, items, tuple(payouts), tier_totals, total_paid)
+
+
+def _fill_preference_tiers(
+    tiers: Sequence[PreferenceTier], total_cents: int, total_exact: Fraction
+) -> list[tuple[int, Fraction]]:
+    """F §3(a): each tier in order takes the proceeds left, up to its full amount (cents: the sum of
+    its claims to the cent; exact: the sum of its exact amounts)."""
+    filled = []
+    cents_left, exact_left = total_cents, total_exact
+    for tier in tiers:
+        cents = min(cents_left, sum(c.full_cents or 0 for c in tier.claims))
+        exact_paid = min(exact_left, sum((c.weight for c in tier.claims), Fraction(0)))
+        filled.append((cents, exact_paid))
+        cents_left -= cents
+        exact_left -= exact_paid
+    return filled
+
+
+def participation_3b(ref: str, claims: Sequence[Claim], cents: int, exact_total: Fraction) -> list[Payout]:
+    """F §3(b), G §3(b): what remains after the preferences, in proportion to shares of Common Stock
+    as converted; a capped class takes at most its cap and the rest is shared by the others
+    (CAPSTRUCT-PARTICIPATION-CAP)."""
+    weights = [c.weight for c in claims]
+    caps = [c.cap for c in claims]
+    entitled, left = water_fill(exact_total, weights, caps)
+    try:
+        if cents and left > 0:
+            raise ValueError("every claim is capped")
+        split = apportion_cents_capped(cents, weights, [c.cap_cents for c in claims]) if cents else []
+    except ValueError as exc:
+        raise InputError(
+            "junior",
+            for_series(ref, "§3(b)"),
+            "assets remain after every participating class reached its cap and no holding without a cap shares in them",
+        ) from exc
+    readings = [reading("LIQ-FULL-PARTICIPATION"), reading("LIQ-CENTS")]
+    if any(cap is not None for cap in caps):
+        readings.append(reading("CAPSTRUCT-PARTICIPATION-CAP"))
+    return _pay_tier(Tier.AS_CONVERTED, claims, split, entitled, cents, exact_total, readings, None)
+
+
+def water_fill(
+    total: Fraction, weights: Sequence[Fraction], caps: Sequence[Fraction | None]
+) -> tuple[list[Fraction], Fraction]:
+    """``total`` shared in proportion to ``weights``, none above its cap: every weight whose share
+    would pass its cap is given the cap and the rest is shared again among the others, until none
+    passes. Returns the shares and what is left when every weight is capped (or zero)."""
+    shares = [Fraction(0)] * len(weights)
+    open_ = [i for i, w in enumerate(weights) if w > 0]
+    left = total
+    while open_ and left > 0:
+        whole = sum((weights[i] for i in open_), Fraction(0))
+        over = [i for i in open_ if _passes(left * weights[i] / whole, caps[i])]
+        if not over:
+            for i in open_:
+                shares[i] = left * weights[i] / whole
+            return shares, Fraction(0)
+        for i in over:
+            cap = caps[i]
+            assert cap is not None
+            shares[i] = cap
+            left -= cap
+        open_ = [i for i in open_ if i not in over]
+    return shares, left
+
+
+def _passes(share: Fraction, cap: Fraction | None) -> bool:
+    return cap is not None and share > cap
+
+
+def _unpaid(tier: Tier, claim: Claim, rank: int | None) -> Payout:
+    """A claim of a tier that pays nothing."""
+    inputs: dict[str, Scalar] = {claim.basis: claim.weight, **dict(claim.notes)}
+    name = f"{tier.value}: {claim.security} {claim.holder}"
+    return Payout(
+        tier, claim.security, claim.holder, Explained(name, Fraction(0), claim.clause, inputs), Fraction(0), rank
     )
 
-    tier_totals = {
+
+def _pay_tier(
+    tier: Tier,
+    claims: Sequence[Claim],
+    split: Sequence[int],
+    entitled: Sequence[Fraction],
+    cents: int,
+    full: Fraction,
+    interpretations: Sequence[str],
+    rank: int | None,
+) -> list[Payout]:
+    """The payouts of one tier: each claim's cents (``split``) and exact entitlement."""
+    if cents == 0:
+        return [_unpaid(tier, c, rank) for c in claims]
+    total_weight = sum((c.weight for c in claims), Fraction(0))
+    out: list[Payout] = []
+    for claim, paid, exact_share in zip(claims, split, entitled, strict=True):
+        inputs: dict[str, Scalar] = {
+            claim.basis: claim.weight,
+            "tier total of weights": total_weight,
+            "tier pays (cents)": cents,
+            "tier full amount": full,
+            "exact entitlement": exact_share,
+        }
+        if claim.cap is not None:
+            inputs["cap in this tier"] = claim.cap
+        inputs.update(dict(claim.notes))
+        out.append(
+            Payout(
+                tier=tier,
+                security=claim.security,
+                holder=claim.holder,
+                amount=Explained(
+                    name=f"{tier.value}: {claim.security} {claim.holder}",
+                    value=Fraction(paid, 100),
+                    clause=claim.clause,
+                    inputs=inputs,
+                    parts=claim.parts,
+                    formula=(
+                        "tier cents x weight / total weights, apportioned to whole cents (Sainte-Lague); "
+                        "a fixed amount's weight is that amount to the cent"
+                    ),
+                    interpretations=list(interpretations),
+                ),
+                exact=exact_share,
+                rank=rank,
+            )
+        )
+    return out
+
+
+def _tier_totals(
+    ref: str,
+    tiers: Sequence[PreferenceTier],
+    filled: Sequence[tuple[int, Fraction]],
+    rest_cents: int,
+    rest_exact: Fraction,
+    converted_weight: Fraction,
+) -> dict[Tier, Explained]:
+    def paid(kind: Tier) -> tuple[int, Fraction, Fraction]:
+        chosen = [(t, f) for t, f in zip(tiers, filled, strict=True) if t.tier is kind]
+        full = sum((c.weight for t, _ in chosen for c in t.claims), Fraction(0))
+        return sum(f[0] for _, f in chosen), sum((f[1] for _, f in chosen), Fraction(0)), full
+
+    senior_cents, senior_exact, senior_full = paid(Tier.SENIOR)
+    parity_cents, parity_exact, parity_full = paid(Tier.PARITY)
+    return {
         Tier.SENIOR: Explained(
             "paid to Senior Securities",
             Fraction(senior_cents, 100),
@@ -617,22 +817,6 @@ def waterfall(
             interpretations=[reading("LIQ-FULL-PARTICIPATION")],
         ),
     }
-    total_paid = Explained(
-        name="total distributed",
-        value=Fraction(sum(int(p.paid * 100) for p in payouts), 100),
-        clause=for_series(ref, "§3(b)"),
-        parts=list(tier_totals.values()),
-        formula="senior + parity + as-converted",
-        interpretations=[reading("LIQ-CENTS")],
-    )
-    return Waterfall(
-        on=on,
-        proceeds=proceeds,
-        non_cash=items,
-        payouts=tuple(payouts),
-        tier_totals=tier_totals,
-        total_paid=total_paid,
-    )
 
 
 # --------------------------------------------------------------------------------------

@@ -25,7 +25,10 @@ from prefstack.interpretations import reading
 from prefstack.numeric import exact, floor_whole
 from prefstack.terms import SeriesTerms
 
-__all__ = ["ConsentPurpose", "series_majority", "series_voting_power", "votes", "votes_by_holder"]
+CAPITAL_STRUCTURE = "capital structure"
+"""Where a generic class's terms come from: the company's capital-structure file."""
+
+__all__ = ["ConsentPurpose", "class_votes", "series_majority", "series_voting_power", "votes", "votes_by_holder"]
 
 
 @implements("F §4", "G §4")
@@ -68,6 +71,30 @@ def votes(
         },
         formula="floor(shares held x Original Issue Price / Conversion Price)",
         interpretations=[reading("VOTE-AS-CONVERTED")],
+    )
+
+
+@implements("F §4", "G §4")
+def class_votes(name: str, shares: Fraction, common_per_share: Fraction, source: str, illustrative: bool) -> Explained:
+    """The votes a generic class of a capital structure casts with the Common Stock (F §4, G §4,
+    CAPSTRUCT-VOTES): the whole shares of Common Stock all its shares convert into (an ``int``)."""
+    clause = CAPITAL_STRUCTURE  # the file describes the class; no certificate of it is at hand
+    convertible = shares * common_per_share
+    whole, fraction = floor_whole(convertible)
+    return Explained(
+        name=f"votes of {name} with the Common Stock",
+        value=whole,
+        clause=clause,
+        inputs={
+            "shares outstanding": shares,
+            "shares of Common Stock per share": common_per_share,
+            "shares of Common Stock as converted": convertible,
+            "fraction dropped": fraction,
+            "source": source,
+            "illustrative": illustrative,
+        },
+        formula="floor(shares outstanding x shares of Common Stock per share)",
+        interpretations=[reading("CAPSTRUCT-VOTES")],
     )
 
 

@@ -1,0 +1,445 @@
+"""The liquidation waterfall of a whole capital structure (F §1(b), §3(a)-(c); G §1(b), §3(a)-(c)).
+
+:func:`capital_structure_waterfall` runs :func:`prefstack.clauses.liquidation.distribute` with every
+class of a capital-structure file (:mod:`prefstack.instruments.capital_structure`):
+
+* the Senior Securities rank by rank, ratably within a rank when short (F §1(b)(iii); rank 1
+  first), each generic class's preference being shares x (preference per share + accrued
+  cumulative dividend, CAPSTRUCT-DIVIDEND-ACCRUAL);
+* Series F, Series G and the generic classes of their rank together (F §3(a), G §3(a));
+* the rest on an as-converted basis (F §3(b), G §3(b)): Series F and G, the participating
+  generic classes up to their caps (CAPSTRUCT-PARTICIPATION-CAP), the classes that converted, the
+  Common Stock and the options and warrants exercised;
+* each convertible generic class converts, and each option or warrant tranche is exercised for
+  cash, exactly when that pays it strictly more, in an equilibrium found by switching one choice
+  at a time until none gains (CAPSTRUCT-CONVERSION-CHOICE, CAPSTRUCT-OPTION-EXERCISE).
+
+``--senior`` classes given with a capital structure replace a class of the same name or join the
+senior rank just ahead of Series F and G (CAPSTRUCT-SENIOR-OVERRIDE).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+from prefstack.citations import for_series
+from prefstack.clauses.liquidation import (
+    Claim,
+    JuniorHolding,
+    NonCashProceeds,
+    ParityHolding,
+    PreferenceTier,
+    SeniorClass,
+    Tier,
+    Waterfall,
+    as_converted_claims_3b,
+    distribute,
+    parity_preferences_3a,
+    remaining_assets_3c,
+)
+from prefstack.clauses.liquidation import _cents as cents_of
+from prefstack.clauses.liquidation import _reference_series as reference_series
+from prefstack.errors import InputError
+from prefstack.explain import Explained
+from prefstack.instruments.capital_structure import CapitalStructure, GenericClass, OptionTranche, accrued_days
+from prefstack.interpretations import reading
+from prefstack.numeric import to_decimal_string
+
+__all__ = [
+    "Choice",
+    "ClassPosition",
+    "StructureInputs",
+    "StructureWaterfall",
+    "capital_structure_waterfall",
+    "class_positions",
+    "gains_by_switching",
+]
+
+DAYS_IN_YEAR = 365
+"""CAPSTRUCT-DIVIDEND-ACCRUAL: actual days over a 365-day year."""
+
+
+@dataclass(frozen=True)
+class ClassPosition:
+    """A generic class (or a ``--senior`` override) as the waterfall sees it on the liquidation date."""
+
+    name: str
+    rank: int
+    preference: Explained
+    """The whole class's preference, accrued dividends included (exact)."""
+    common_if_converted: Fraction | None
+    """Shares of Common Stock the class converts into (None: it cannot convert)."""
+    participates: bool
+    as_converted_common: Fraction
+    """The shares it participates with while keeping its preference (0 if it does not participate)."""
+    cap_total: Fraction | None
+    """The most the class receives in all while keeping its preference (None: no cap)."""
+    notes: tuple[tuple[str, str | bool], ...]
+
+    @property
+    def amount(self) -> Fraction:
+        assert isinstance(self.preference.value, Fraction)
+        return self.preference.value
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A convertible class's or a tranche's settled choice and what each choice pays it (exact;
+    a tranche: net of its exercise price), the other choices held fixed."""
+
+    name: str
+    chosen: bool
+    """Converted (a class) or exercised (a tranche)."""
+    words: str
+    if_chosen: Fraction
+    if_not_chosen: Fraction
+    explained: Explained
+
+
+@dataclass(frozen=True)
+class StructureWaterfall:
+    """The waterfall of a capital structure with the choices it settled."""
+
+    waterfall: Waterfall
+    choices: tuple[Choice, ...]
+    chosen: frozenset[str]
+    """The classes converted and the tranches exercised."""
+    overrides: tuple[str, ...]
+    positions: tuple[ClassPosition, ...]
+    tranches: tuple[OptionTranche, ...]
+    payoffs: dict[str, Fraction]
+    inputs: StructureInputs
+
+    def switch_payoffs(self, name: str) -> tuple[Fraction, Fraction]:
+        """(as chosen, switched): what class or tranche ``name`` receives, exactly, with its choice as
+        settled and with it switched, every other choice held (a tranche: net of its exercise price)."""
+        return gains_by_switching(self.inputs, self.chosen, name)
+
+
+def _notes(source: str, illustrative: bool) -> tuple[tuple[str, str | bool], ...]:
+    return (("source", source), ("illustrative", illustrative))
+
+
+def _generic_position(c: GenericClass, on: dt.date, ref: str) -> ClassPosition:
+    clause = for_series(ref, "§1(b)")
+    base = c.shares_outstanding * c.preference_per_share
+    parts = [
+        Explained(
+            f"{c.name}: shares x preference per share",
+            base,
+            clause,
+            inputs={"shares": c.shares_outstanding, "preference per share": c.preference_per_share},
+        )
+    ]
+    accrued = Fraction(0)
+    if c.cumulative_dividend is not None:
+        start = c.cumulative_dividend.accrues_from
+        if start > on:
+            raise InputError(
+                f"{c.name}.cumulative_dividend.accrues_from", clause, f"{start} is after the liquidation date {on}"
+            )
+        days = accrued_days(start, on)
+        rate = c.cumulative_dividend.annual_rate
+        accrued = c.shares_outstanding * c.original_issue_price * rate * days / DAYS_IN_YEAR
+        parts.append(
+            Explained(
+                f"{c.name}: accrued cumulative dividend",
+                accrued,
+                clause,
+                inputs={"annual rate": rate, "from": start, "to": on, "days": days},
+                formula="shares x original issue price x annual rate x days / 365 (simple)",
+                interpretations=[reading("CAPSTRUCT-DIVIDEND-ACCRUAL")],
+            )
+        )
+    preference = Explained(
+        f"{c.name}: liquidation preference",
+        base + accrued,
+        clause,
+        inputs=dict(_notes(c.source, c.illustrative)),
+        parts=parts,
+        formula="shares x preference per share + accrued cumulative dividend",
+        interpretations=[reading("CAPSTRUCT-CDE-PLACEMENT")],
+    )
+    per_share = c.common_per_share
+    converted = None if per_share is None else c.shares_outstanding * per_share
+    cap = c.participation_cap
+    return ClassPosition(
+        name=c.name,
+        rank=c.rank,
+        preference=preference,
+        common_if_converted=converted,
+        participates=c.participating,
+        as_converted_common=converted if c.participating and converted is not None else Fraction(0),
+        cap_total=None if cap is None else cap * c.original_issue_price * c.shares_outstanding,
+        notes=_notes(c.source, c.illustrative),
+    )
+
+
+def class_positions(
+    structure: CapitalStructure, overrides: Sequence[SeniorClass], on: dt.date, ref: str
+) -> tuple[list[ClassPosition], list[str]]:
+    """The generic classes of ``structure`` on ``on`` with the ``--senior`` overrides applied, and
+    a line for each override (CAPSTRUCT-SENIOR-OVERRIDE)."""
+    positions = [_generic_position(c, on, ref) for c in structure.generic]
+    fixed = {c.name for c in structure.certificates} | {structure.common.name}
+    fixed |= {o.name for o in structure.options_and_warrants}
+    lines = []
+    nearest = structure.certificate_rank - 1
+    for s in overrides:
+        if s.name in fixed:
+            raise InputError("--senior", for_series(ref, "§1(b)"), f"{s.name!r} is not a senior class of the file")
+        found = [i for i, p in enumerate(positions) if p.name == s.name]
+        rank = positions[found[0]].rank if found else nearest
+        position = ClassPosition(
+            name=s.name,
+            rank=rank,
+            preference=Explained(
+                f"{s.name}: liquidation preference",
+                s.preference_amount,
+                for_series(ref, "§1(b)"),
+                inputs=dict(_notes("--senior", False)),
+                interpretations=[reading("CAPSTRUCT-SENIOR-OVERRIDE")],
+            ),
+            common_if_converted=None,
+            participates=s.participates,
+            as_converted_common=s.as_converted_common,
+            cap_total=None,
+            notes=_notes("--senior", False),
+        )
+        verb = "replaces the file's class" if found else "is added"
+        shares = to_decimal_string(s.as_converted_common)
+        takes = f"participating with {shares} shares as converted" if s.participates else "not participating"
+        lines.append(
+            f"--senior {s.name}: {verb} at rank {rank} (preference {to_decimal_string(s.preference_amount)}, {takes})"
+        )
+        if found:
+            positions[found[0]] = position
+        else:
+            positions.append(position)
+    return positions, lines
+
+
+@dataclass(frozen=True)
+class StructureInputs:
+    ref: str
+    on: dt.date
+    cash: Fraction
+    non_cash: tuple[NonCashProceeds, ...]
+    parity: tuple[ParityHolding, ...]
+    junior: tuple[JuniorHolding, ...]
+    positions: tuple[ClassPosition, ...]
+    tranches: tuple[OptionTranche, ...]
+    certificate_rank: int
+
+
+def _exercise_cash(inputs: StructureInputs, chosen: frozenset[str]) -> list[Explained]:
+    return [
+        Explained(
+            f"exercise price paid: {t.name}",
+            t.count * t.strike_price,
+            for_series(inputs.ref, "§3(b)"),
+            inputs={"count": t.count, "strike price": t.strike_price, **dict(_notes(t.source, t.illustrative))},
+            formula="count x strike price (cash exercise)",
+            interpretations=[reading("CAPSTRUCT-OPTION-EXERCISE")],
+        )
+        for t in inputs.tranches
+        if t.name in chosen
+    ]
+
+
+def _preference_claim(tier: Tier, p: ClassPosition, clause: str) -> Claim:
+    return Claim(
+        tier,
+        p.name,
+        f"holders of {p.name}",
+        p.amount,
+        clause,
+        "preference amount",
+        parts=(p.preference,),
+        full_cents=cents_of(p.amount, clause),
+        notes=p.notes,
+    )
+
+
+def _participation_claim(p: ClassPosition, converted: bool, clause: str) -> Claim:
+    if converted:
+        assert p.common_if_converted is not None
+        return Claim(
+            Tier.AS_CONVERTED,
+            p.name,
+            f"holders of {p.name}",
+            p.common_if_converted,
+            clause,
+            "common shares on conversion",
+            notes=p.notes,
+        )
+    cap = cap_cents = None
+    if p.cap_total is not None:
+        cap = max(p.cap_total - p.amount, Fraction(0))
+        cap_cents = max(cents_of(p.cap_total, clause) - cents_of(p.amount, clause), 0)
+    return Claim(
+        Tier.AS_CONVERTED,
+        p.name,
+        f"holders of {p.name}",
+        p.as_converted_common,
+        clause,
+        "as-converted common",
+        cap=cap,
+        cap_cents=cap_cents,
+        notes=p.notes,
+    )
+
+
+def _run(inputs: StructureInputs, chosen: frozenset[str]) -> Waterfall:
+    """The waterfall with the classes in ``chosen`` converted and the tranches in it exercised."""
+    ref = inputs.ref
+    proceeds, items = remaining_assets_3c(ref, inputs.cash, inputs.non_cash, inputs.on, _exercise_cash(inputs, chosen))
+    keeping = [p for p in inputs.positions if p.name not in chosen]
+    tiers = [
+        PreferenceTier(
+            Tier.SENIOR,
+            tuple(_preference_claim(Tier.SENIOR, p, for_series(ref, "§1(b)")) for p in keeping if p.rank == rank),
+            rank,
+        )
+        for rank in sorted({p.rank for p in keeping if p.rank < inputs.certificate_rank})
+    ]
+    parity = parity_preferences_3a(inputs.parity)
+    at_parity = [
+        _preference_claim(Tier.PARITY, p, for_series(ref, "§3(a)"))
+        for p in keeping
+        if p.rank == inputs.certificate_rank
+    ]
+    tiers.append(PreferenceTier(Tier.PARITY, parity.claims + tuple(at_parity)))
+    clause = for_series(ref, "§3(b)")
+    converted = [
+        _participation_claim(p, p.name in chosen, clause)
+        for p in inputs.positions
+        if p.name in chosen or p.participates
+    ]
+    converted += as_converted_claims_3b(ref, (), inputs.parity, inputs.junior)
+    converted += [
+        Claim(
+            Tier.AS_CONVERTED,
+            t.name,
+            f"holders of {t.name}",
+            t.count,
+            clause,
+            "common shares on exercise",
+            notes=_notes(t.source, t.illustrative),
+        )
+        for t in inputs.tranches
+        if t.name in chosen
+    ]
+    return distribute(ref, inputs.on, proceeds, items, tiers, converted)
+
+
+def _payoff(inputs: StructureInputs, result: Waterfall, name: str, chosen: frozenset[str]) -> Fraction:
+    """What a class (or a tranche, net of its exercise price) receives, exactly."""
+    gross = result.exact_by_security().get(name, Fraction(0))
+    for t in inputs.tranches:
+        if t.name == name and name in chosen:
+            return gross - t.count * t.strike_price
+    return gross
+
+
+def _deciders(inputs: StructureInputs) -> list[str]:
+    names = [p.name for p in inputs.positions if p.common_if_converted is not None]
+    return names + [t.name for t in inputs.tranches]
+
+
+def gains_by_switching(inputs: StructureInputs, chosen: frozenset[str], name: str) -> tuple[Fraction, Fraction]:
+    """(as chosen, switched): what ``name`` receives with its choice as in ``chosen`` and switched."""
+    switched = chosen ^ {name}
+    return (
+        _payoff(inputs, _run(inputs, chosen), name, chosen),
+        _payoff(inputs, _run(inputs, switched), name, switched),
+    )
+
+
+def _equilibrium(inputs: StructureInputs) -> frozenset[str]:
+    """CAPSTRUCT-CONVERSION-CHOICE: switch one choice at a time, in the file's order, while a switch
+    pays strictly more; refuse a cycle."""
+    chosen: frozenset[str] = frozenset()
+    runs: dict[frozenset[str], Waterfall] = {}
+
+    def payoff(name: str, profile: frozenset[str]) -> Fraction:
+        if profile not in runs:
+            runs[profile] = _run(inputs, profile)
+        return _payoff(inputs, runs[profile], name, profile)
+
+    seen = {chosen}
+    while True:
+        switched = False
+        for name in _deciders(inputs):
+            taken, other = chosen | {name}, chosen - {name}
+            if (payoff(name, taken) > payoff(name, other)) != (name in chosen):
+                chosen = chosen ^ {name}
+                switched = True
+                if chosen in seen:
+                    raise InputError(
+                        "capital structure",
+                        for_series(inputs.ref, "§3(b)"),
+                        f"the conversion and exercise choices cycle (at {name}); no equilibrium",
+                    )
+                seen.add(chosen)
+        if not switched:
+            return chosen
+
+
+def _choice(inputs: StructureInputs, name: str, chosen: frozenset[str]) -> Choice:
+    taken = _payoff(inputs, _run(inputs, chosen | {name}), name, chosen | {name})
+    kept = _payoff(inputs, _run(inputs, chosen - {name}), name, chosen - {name})
+    tranche = next((t for t in inputs.tranches if t.name == name), None)
+    if tranche is None:
+        position = next(p for p in inputs.positions if p.name == name)
+        verb = ("converts into Common Stock", "keeps its preference")
+        labels = ("paid if it converts", "paid if it keeps its preference")
+        notes = position.notes
+    else:
+        verb = ("exercised (cash exercise)", "not exercised")
+        labels = ("gain if exercised (Common Stock's share less exercise price)", "gain if not exercised")
+        notes = _notes(tranche.source, tranche.illustrative)
+    does = name in chosen
+    explained = Explained(
+        name=f"{name}: {verb[0] if does else verb[1]}",
+        value=does,
+        clause=for_series(inputs.ref, "§3(b)"),
+        inputs={labels[0]: taken, labels[1]: kept, **dict(notes)},
+        formula="chosen exactly when it pays strictly more, the other choices held fixed (an equilibrium)",
+        interpretations=[reading("CAPSTRUCT-CONVERSION-CHOICE")]
+        + ([reading("CAPSTRUCT-OPTION-EXERCISE")] if tranche is not None else []),
+    )
+    return Choice(name, does, verb[0] if does else verb[1], taken, kept, explained)
+
+
+def capital_structure_waterfall(
+    structure: CapitalStructure,
+    proceeds_cash: Fraction,
+    non_cash: Sequence[NonCashProceeds],
+    overrides: Sequence[SeniorClass],
+    parity: Sequence[ParityHolding],
+    junior: Sequence[JuniorHolding],
+    on: dt.date,
+) -> StructureWaterfall:
+    """F §3 and G §3 over every class of ``structure`` (see the module's docstring)."""
+    ref = reference_series(parity)
+    positions, lines = class_positions(structure, overrides, on, ref)
+    inputs = StructureInputs(
+        ref,
+        on,
+        proceeds_cash,
+        tuple(non_cash),
+        tuple(parity),
+        tuple(junior),
+        tuple(positions),
+        structure.options_and_warrants,
+        structure.certificate_rank,
+    )
+    chosen = _equilibrium(inputs)
+    result = _run(inputs, chosen)
+    choices = tuple(_choice(inputs, name, chosen) for name in _deciders(inputs))
+    payoffs = {name: _payoff(inputs, result, name, chosen) for name in _deciders(inputs)}
+    return StructureWaterfall(result, choices, chosen, tuple(lines), tuple(positions), inputs.tranches, payoffs, inputs)
