@@ -74,6 +74,7 @@ def test_liquidation_value_refuses_floats_and_negatives_f_3a() -> None:
         liquidation_value_per_share(F_TERMS, Fraction(-1), issue_price_adjustment=ONE)
 
 
+@pytest.mark.clause("F §1(b)")
 def test_proceeds_below_senior_amount_f_1b() -> None:
     """F §1(b)(iii): $4,000,000 against $8,000,000 of senior preferences, shared ratably
     (LIQ-SENIOR-RATABLE): C 4,000,000 x 5/8 = 2,500,000; D x 3/8 = 1,500,000; F, G and
@@ -109,6 +110,7 @@ def test_parity_shortfall_in_cents_f_3a() -> None:
     assert result.total_paid.value == 9_000_000
 
 
+@pytest.mark.clause("F §3(b)", "G §3(b)")
 def test_above_preferences_participation_as_converted_f_3b_g_3b() -> None:
     """F §3(b), G §3(b): proceeds 15,192,000 = 8,000,000 senior + 6,192,000 parity +
     1,000,000 left, shared on 100,000 + 100,000 + 200,000 = 400,000 shares as converted:
@@ -275,6 +277,7 @@ def cap_tables(draw: st.DrawFn) -> tuple[list[SeniorClass], list[ParityHolding],
     return senior, parity, junior
 
 
+@pytest.mark.clause("F §3", "G §3")
 @settings(max_examples=120, deadline=None)
 @given(cap_tables(), st.integers(min_value=0, max_value=5 * 10**10))
 def test_waterfall_pays_out_exactly_the_proceeds(table: tuple, cents: int) -> None:  # type: ignore[type-arg]

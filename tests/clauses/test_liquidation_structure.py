@@ -86,6 +86,7 @@ def paid(result: StructureWaterfall) -> dict[str, Fraction]:
     return out
 
 
+@pytest.mark.clause("F §1(b)", "G §1(b)", "F §3", "G §3")
 def test_senior_shortfall_rank_by_rank_f_1b_3a() -> None:
     """F §1(b)(iii), §3(a), LIQ-SENIOR-RATABLE: $2,500,000. Rank 1, Series C $1,000,000 (1,000 x $1,000),
     is paid in full; $1,500,000 is left for rank 2, Series D $2,000,000 and Series E $1,000,000, short by
@@ -284,6 +285,7 @@ def test_no_class_gets_less_when_proceeds_rise(cents: int, more: int) -> None:
     assert all(after.get(name, Fraction(0)) >= amount for name, amount in before.items())
 
 
+@pytest.mark.clause("F §3(b)", "G §3(b)")
 @settings(max_examples=40, deadline=None)
 @given(st.integers(min_value=0, max_value=5 * 10**10))
 def test_no_class_gains_by_switching(cents: int) -> None:

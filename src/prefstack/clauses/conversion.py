@@ -473,6 +473,7 @@ def common_shares_required(
     )
 
 
+@implements("F §5(c)(ii)", "G §5(c)(ii)")
 def other_reserve_requirement(name: str, common_shares: Fraction, basis: str, source: str) -> ReserveRequirement:
     """Common Stock a class or tranche of a capital structure draws on the same authorized but
     unissued shares (F/G §5(c)(ii), CAPSTRUCT-RESERVE): the whole part of ``common_shares``."""

@@ -26,6 +26,7 @@ from enum import Enum
 from fractions import Fraction
 
 from prefstack.citations import cite, for_series
+from prefstack.clause_registry import implements
 from prefstack.errors import InputError
 from prefstack.explain import Explained, Scalar
 from prefstack.interpretations import reading
@@ -73,6 +74,7 @@ def _named(text: str, field: str, clause: str) -> str:
 # §3(a): the Liquidation Value of one share
 
 
+@implements("F §3(a)", "G §3(a)")
 def liquidation_value_per_share(
     terms: SeriesTerms,
     accrued_unpaid_per_share: Fraction,
@@ -130,6 +132,7 @@ NON_CASH_METHODS = {
 }
 
 
+@implements("F §3(c)", "G §3(c)")
 def valuation_method(clause: str) -> str:
     """The words for a §3(c) valuation clause of either certificate; an error for any other."""
     section = cite(clause).section
@@ -277,6 +280,7 @@ class JuniorHolding:
 # The cent apportionment (LIQ-CENTS)
 
 
+@implements("F §3(a)", "G §3(a)")
 def apportion_cents(total_cents: int, weights: Sequence[Fraction]) -> list[int]:
     """Split ``total_cents`` whole cents in proportion to ``weights`` (LIQ-CENTS).
 
@@ -320,6 +324,7 @@ def apportion_cents(total_cents: int, weights: Sequence[Fraction]) -> list[int]:
     return shares
 
 
+@implements("F §3(b)", "G §3(b)")
 def apportion_cents_capped(total_cents: int, weights: Sequence[Fraction], caps: Sequence[int | None]) -> list[int]:
     """:func:`apportion_cents` with a most each weight may get (``None``: no most): the cents are
     apportioned among all; every weight given more than its cap is given its cap, and the rest is
@@ -462,6 +467,7 @@ def _reference_series(parity: Sequence[ParityHolding]) -> str:
     return "F" if "F" in series else "G"
 
 
+@implements("F §3(c)", "G §3(c)")
 def remaining_assets_3c(
     ref: str,
     proceeds_cash: Fraction,
@@ -518,6 +524,7 @@ def _fraction(value: Explained) -> Fraction:
     return value.value
 
 
+@implements("F §1(b)", "G §1(b)")
 def senior_preferences_1b(ref: str, senior: Sequence[SeniorClass]) -> PreferenceTier:
     """F §1(b)(iii), G §1(b)(iii): the Senior Securities' preference amounts, one tier paid before
     Series F and G, ratably among themselves when short (LIQ-SENIOR-RATABLE)."""
@@ -537,6 +544,7 @@ def senior_preferences_1b(ref: str, senior: Sequence[SeniorClass]) -> Preference
     return PreferenceTier(Tier.SENIOR, claims)
 
 
+@implements("F §3(a)", "G §3(a)")
 def parity_preferences_3a(parity: Sequence[ParityHolding]) -> PreferenceTier:
     """F §3(a), G §3(a): each holding's full amount (shares x Liquidation Value per share), Series F,
     Series G and the other Parity Securities paid ratably in proportion to them (LIQ-PARITY-TIER)."""
@@ -556,6 +564,7 @@ def parity_preferences_3a(parity: Sequence[ParityHolding]) -> PreferenceTier:
     return PreferenceTier(Tier.PARITY, claims)
 
 
+@implements("F §3(b)", "G §3(b)")
 def as_converted_claims_3b(
     ref: str, senior: Sequence[SeniorClass], parity: Sequence[ParityHolding], junior: Sequence[JuniorHolding]
 ) -> list[Claim]:
@@ -577,6 +586,7 @@ def as_converted_claims_3b(
     return claims
 
 
+@implements("F §3", "G §3")
 def waterfall(
     proceeds_cash: Fraction,
     non_cash: Sequence[NonCashProceeds],
@@ -605,6 +615,7 @@ def waterfall(
     return distribute(ref, on, proceeds, items, tiers, as_converted_claims_3b(ref, senior, parity, junior))
 
 
+@implements("F §3(a)", "F §3(b)", "G §3(a)", "G §3(b)")
 def distribute(
     ref: str,
     on: dt.date,
@@ -665,6 +676,7 @@ def _fill_preference_tiers(
     return filled
 
 
+@implements("F §3(b)", "G §3(b)")
 def participation_3b(ref: str, claims: Sequence[Claim], cents: int, exact_total: Fraction) -> list[Payout]:
     """F §3(b), G §3(b): what remains after the preferences, in proportion to shares of Common Stock
     as converted; a capped class takes at most its cap and the rest is shared by the others
@@ -688,6 +700,7 @@ def participation_3b(ref: str, claims: Sequence[Claim], cents: int, exact_total:
     return _pay_tier(Tier.AS_CONVERTED, claims, split, entitled, cents, exact_total, readings, None)
 
 
+@implements("F §3(b)", "G §3(b)")
 def water_fill(
     total: Fraction, weights: Sequence[Fraction], caps: Sequence[Fraction | None]
 ) -> tuple[list[Fraction], Fraction]:
@@ -832,6 +845,7 @@ class TransactionKind(Enum):
     SUBSIDIARY_STOCK_DISPOSITION = "disposition of all or substantially all of the stock of its Subsidiaries"
 
 
+@implements("G §3(d)")
 def is_deemed_liquidation(
     terms: SeriesTerms,
     kind: TransactionKind,
@@ -872,6 +886,7 @@ def is_deemed_liquidation(
     )
 
 
+@implements("G §3(d)")
 def is_deemed_liquidation_for_g(kind: TransactionKind, prior_stockholders_share: Fraction) -> Explained:
     """G §3(d) with the bundled Series G terms."""
     from prefstack.terms import load_terms

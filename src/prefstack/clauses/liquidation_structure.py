@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from prefstack.citations import for_series
+from prefstack.clause_registry import implements
 from prefstack.clauses.liquidation import (
     Claim,
     JuniorHolding,
@@ -178,6 +179,7 @@ def _generic_position(c: GenericClass, on: dt.date, ref: str) -> ClassPosition:
     )
 
 
+@implements("F §1(b)", "G §1(b)")
 def class_positions(
     structure: CapitalStructure, overrides: Sequence[SeniorClass], on: dt.date, ref: str
 ) -> tuple[list[ClassPosition], list[str]]:
@@ -350,6 +352,7 @@ def _deciders(inputs: StructureInputs) -> list[str]:
     return names + [t.name for t in inputs.tranches]
 
 
+@implements("F §3(b)", "G §3(b)")
 def gains_by_switching(inputs: StructureInputs, chosen: frozenset[str], name: str) -> tuple[Fraction, Fraction]:
     """(as chosen, switched): what ``name`` receives with its choice as in ``chosen`` and switched."""
     switched = chosen ^ {name}
@@ -415,6 +418,7 @@ def _choice(inputs: StructureInputs, name: str, chosen: frozenset[str]) -> Choic
     return Choice(name, does, verb[0] if does else verb[1], taken, kept, explained)
 
 
+@implements("F §3", "G §3", "F §1(b)", "G §1(b)")
 def capital_structure_waterfall(
     structure: CapitalStructure,
     proceeds_cash: Fraction,
