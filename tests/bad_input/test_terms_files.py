@@ -115,3 +115,34 @@ def test_a_file_that_is_not_yaml(tmp_path: Path) -> None:
     path.write_text("series: F\n  bad: [indent\n")
     with pytest.raises(TermsError, match=r"terms.yaml: not valid YAML"):
         load_terms_file(path)
+
+
+@pytest.mark.parametrize("term", ["pro_rata_when_short", "later_funds_redeem_the_rest"])
+@pytest.mark.parametrize("series", ["F", "G"])
+def test_a_redemption_rule_no_clause_implements_is_refused_naming_it(term: str, series: str) -> None:
+    """A terms file asking for a feature no clause implements (false: another rule for funds short
+    of the Redemption Price) is refused, naming the term."""
+    data = mutate(lambda d: d["redemption"][term].update(value=False), series)
+    with pytest.raises(TermsError, match=term):
+        parse_terms(data, "t")
+
+
+def test_clause_code_reads_features_not_the_series_letter() -> None:
+    """The dividend blockers of G §2(c)-(d) apply to a series whose terms have
+    ``blocks_junior_and_parity``, whatever its letter; citations come from the terms' own cites."""
+    from fractions import Fraction
+
+    from prefstack.clauses.dividend_blockers import ActionKind, Consideration, ProposedAction, Rank, judge_action
+    from prefstack.clauses.dividends import pik_shares, schedule_clause
+    from prefstack.clauses.redemption import NoSuchClause
+
+    f = parse_terms(bundled("F"), "F")
+    g = parse_terms(bundled("G"), "G")
+    action = ProposedAction(ActionKind.DIVIDEND, Rank.JUNIOR, "Common Stock", Consideration.CASH_OR_OTHER_PROPERTY)
+    with pytest.raises(NoSuchClause, match="no dividend blockers"):
+        judge_action(f, Fraction(100), action)
+    assert judge_action(g, Fraction(100), action).value is False  # G in arrears: no junior dividend
+    f_with = parse_terms(mutate(set_in("dividends.blocks_junior_and_parity", {"value": True, "cite": "F §2(a)"})), "F")
+    assert judge_action(f_with, Fraction(100), action).value is False
+    assert pik_shares(f, Fraction(35)).clause == "F §2(b)" and pik_shares(g, Fraction(15)).clause == "G §2(a)"
+    assert schedule_clause(f) == "F Sched. 1" and schedule_clause(g) == "G §2(a)"

@@ -62,12 +62,13 @@ class ProposedAction:
 
 
 def _require_g(terms: SeriesTerms) -> None:
-    if terms.series != "G":
+    """Refuse a series whose certificate has no dividend blockers (no ``blocks_junior_and_parity`` term)."""
+    if terms.dividends.blocks_junior_and_parity is None:
         raise NoSuchClause(
             terms.series,
-            f"{terms.series} §2",
-            "the certificate has no dividend blockers like G §2(c) and G §2(d) "
-            "(F §2(a) only gives Series F dividends preference over Junior Securities)",
+            terms.dividends.annual_rate.cite,
+            f"the certificate of Series {terms.series} has no dividend blockers like G §2(c) and G §2(d) "
+            "(its terms have no blocks_junior_and_parity)",
         )
 
 

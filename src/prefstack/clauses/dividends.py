@@ -217,7 +217,7 @@ def pik_shares(terms: SeriesTerms, dividend_value: Fraction) -> Explained:
     (F §2(b): 1.75% of the total value held; G §2(a): additional shares). Exact and
     possibly fractional (DIV-FRACTIONAL-PIK)."""
     price = terms.original_issue_price.value
-    clause = for_series(terms.series, "§2(b)" if terms.series == "F" else "§2(a)")
+    clause = terms.dividends.forms.cite
     return Explained(
         name="pik_shares",
         value=dividend_value / price,
@@ -446,8 +446,10 @@ SCHEDULE_DISPLAY_CLAUSE = "F Sched. 1"
 
 @implements("F Sched. 1", "G §2(a)")
 def schedule_clause(terms: SeriesTerms) -> str:
-    """The clause a PIK schedule of the series rests on: F Sched. 1, or G §2(a) for G."""
-    return "F Sched. 1" if terms.series == "F" else for_series(terms.series, "§2(a)")
+    """The clause a PIK schedule of the series rests on: the certificate's own schedule where it has
+    one (F Sched. 1), else the clause of its quarterly rate (G §2(a))."""
+    schedule = terms.schedule_assumption
+    return schedule.closing_date.cite if schedule is not None else terms.dividends.quarterly_rate.cite
 
 
 @dataclass(frozen=True)

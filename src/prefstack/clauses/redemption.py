@@ -88,11 +88,6 @@ class RedemptionNoticeError(InputError):
     """A Redemption Notice sent outside the window of F §6(e) / G §6(d)."""
 
 
-def _section(terms: SeriesTerms, f_section: str, g_section: str) -> str:
-    """The citation of a §6 clause in the series' own lettering."""
-    return for_series(terms.series, f_section if terms.series == "F" else g_section)
-
-
 def _add_years(day: dt.date, years: int) -> dt.date:
     try:
         return day.replace(year=day.year + years)
@@ -509,7 +504,7 @@ def deposit_deadline(terms: SeriesTerms, redemption_date: dt.date) -> Explained:
     return Explained(
         "deposit of the Redemption Price due on or before",
         redemption_date,
-        _section(terms, "§6(f)", "§6(e)"),
+        terms.redemption.depositary_min_capital.cite,
         inputs={"weekday": redemption_date.strftime("%A")},
         interpretations=[reading("RED-DEPOSIT"), reading("RED-DATE-NONBUSINESS")],
     )
@@ -651,7 +646,7 @@ def _pay_tranches(
 ) -> tuple[dict[str, Fraction], dict[str, int], list[ObligationTranche], int]:
     """Pay tranches oldest first; pro rata within a tranche when short. Returns shares
     redeemed and cents paid per holder, the tranches left, and the cents left."""
-    shortfall_clause = _section(terms, "§6(i)", "§6(h)")
+    shortfall_clause = terms.redemption.later_funds_redeem_the_rest.cite
     redeemed: dict[str, Fraction] = {}
     paid: dict[str, int] = {}
     left: list[ObligationTranche] = []
@@ -701,8 +696,8 @@ def _result(
     unused: int,
     left: list[ObligationTranche],
 ) -> RedemptionResult:
-    pro_rata = _section(terms, "§6(h)", "§6(g)")
-    shortfall_clause = _section(terms, "§6(i)", "§6(h)")
+    pro_rata = terms.redemption.pro_rata_when_short.cite
+    shortfall_clause = terms.redemption.later_funds_redeem_the_rest.cite
     readings = [reading("RED-SHORTFALL-FRACTIONAL"), reading("RED-CENTS")]
     holders = tuple(
         HolderRedemption(
@@ -814,7 +809,7 @@ def redeem(
         if earlier > shares[name]:
             raise InputError(
                 f"holders[{name}].shares",
-                _section(terms, "§6(i)", "§6(h)"),
+                terms.redemption.later_funds_redeem_the_rest.cite,
                 f"{name} holds {shares[name]} shares, fewer than the {earlier} still owed a redemption",
             )
         new_shares[name] = shares[name] - earlier
@@ -843,7 +838,7 @@ def apply_later_funds(
     owed a redemption, oldest Redemption Date first, pro rata within a date, at the price
     on ``on`` (Original Issue Price plus dividends accrued and unpaid to ``on``)
     (F §6(i), G §6(h); RED-LATER-FUNDS)."""
-    clause = _section(terms, "§6(i)", "§6(h)")
+    clause = terms.redemption.later_funds_redeem_the_rest.cite
     if obligation.series != terms.series:
         raise InputError("obligation", clause, "is an obligation of another series")
     funds_cents = _funds_cents(terms, funds, clause)

@@ -148,6 +148,10 @@ class Dividends(_Strict):
     election_notice_days: Term[int] | None = None
     wire_notice_business_days: Term[int] | None = None
     accrues_without_funds: Term[bool]
+    blocks_junior_and_parity: Term[bool] | None = None
+    """While the series' dividends are in arrears, no dividend, distribution, redemption or purchase
+    on Junior or Parity Securities except as the certificate allows (G §2(c)-(d)); absent: the
+    certificate has no such blockers."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Dividends:
@@ -200,6 +204,22 @@ class Redemption(_Strict):
     depositary_min_capital: Term[Exact]
     may_pay_in_common: Term[bool] | None = None
     """F §6(d): the Company may pay the Redemption Price in Common Stock (absent for G)."""
+    pro_rata_when_short: Term[bool]
+    """Funds short of the whole Redemption Price redeem each holder's shares pro rata (F §6(h),
+    G §6(g)). prefstack implements only this rule: false is refused."""
+    later_funds_redeem_the_rest: Term[bool]
+    """Shares left unredeemed for want of funds stay outstanding and are redeemed from funds that
+    later become available (F §6(i), G §6(h)). prefstack implements only this rule: false is refused."""
+
+    @model_validator(mode="after")
+    def _implemented(self) -> Redemption:
+        for name in ("pro_rata_when_short", "later_funds_redeem_the_rest"):
+            term = getattr(self, name)
+            if term.value is not True:
+                raise ValueError(
+                    f"{name}: false asks for a redemption rule no clause of prefstack implements ({term.cite})"
+                )
+        return self
 
 
 class ScheduleAssumption(_Strict):
