@@ -61,7 +61,7 @@ class ProposedAction:
     consideration: Consideration
 
 
-def _require_g(terms: SeriesTerms) -> None:
+def _require_blockers(terms: SeriesTerms) -> None:
     """Refuse a series whose certificate has no dividend blockers (no ``blocks_junior_and_parity`` term)."""
     if terms.dividends.blocks_junior_and_parity is None:
         raise NoSuchClause(
@@ -76,7 +76,7 @@ def _require_g(terms: SeriesTerms) -> None:
 def judge_action(terms: SeriesTerms, g_arrears: Fraction, action: ProposedAction) -> Explained:
     """Whether ``action`` is allowed while the Series G arrears are ``g_arrears``
     (G §2(c), G §2(d); DB-ARREARS). The value is True when allowed."""
-    _require_g(terms)
+    _require_blockers(terms)
     if not isinstance(action.kind, ActionKind) or not isinstance(action.rank, Rank):
         raise InputError("action", "G §2(c)", f"not an action of G §2(c) or (d): {action!r}")
     if not isinstance(action.consideration, Consideration):
@@ -173,10 +173,15 @@ def ratable_parity_dividends(
 ) -> dict[str, Explained]:
     """Split dividends declared on Series G and Parity Securities, while not paid in full,
     in proportion to each one's accrued and unpaid dividends (G §2(c), last sentence;
-    DB-RATABLE). Keys: ``"Series G"`` and the names of the Parity Securities."""
-    _require_g(terms)
-    clause = "G §2(c)"
-    amounts: dict[str, Fraction] = {"Series G": exact(g_accrued_unpaid, field="g_accrued_unpaid", clause=clause)}
+    DB-RATABLE). Keys: ``"Series <series>"`` (the series of ``terms``, the one with the blockers)
+    and the names of the Parity Securities."""
+    _require_blockers(terms)
+    blockers = terms.dividends.blocks_junior_and_parity
+    assert blockers is not None  # _require_g
+    clause = blockers.cite
+    amounts: dict[str, Fraction] = {
+        f"Series {terms.series}": exact(g_accrued_unpaid, field="g_accrued_unpaid", clause=clause)
+    }
     for name, value in parity_accrued_unpaid.items():
         if name in amounts:
             raise InputError("parity_accrued_unpaid", clause, f"{name!r} is listed twice")

@@ -91,6 +91,7 @@ from prefstack.ledger import events as ev
 from prefstack.ledger import section5
 from prefstack.numeric import to_decimal_string
 from prefstack.terms import SeriesTerms, load_terms
+from prefstack.terms.schema import Term
 
 
 class LedgerRuleError(PrefstackError):
@@ -756,8 +757,8 @@ def _apply_payment(state: LedgerState, item: Placed, event: ev.DividendPayment) 
             "correct it with a void of that event, not a second one",
         )
     s.payment_outcomes[event.date] = event.outcome
-    if terms.series != "G" and event.outcome == "paid":
-        _series_g_blocker(state, item, ActionKind.DIVIDEND, f"Series {terms.series}")
+    if event.outcome == "paid":
+        _dividend_blockers(state, item, ActionKind.DIVIDEND, f"Series {terms.series}")
     paid: list[PaidDividend] = []
     pik_total = Fraction(0)
     for holder in sorted(s.holdings):
@@ -828,8 +829,7 @@ def _apply_payment(state: LedgerState, item: Placed, event: ev.DividendPayment) 
 
 def _apply_arrears_paid(state: LedgerState, item: Placed, event: ev.ArrearsPaid) -> None:
     s = _series_started(state, item, event.series, "F §2(d)")
-    if event.series != "G":
-        _series_g_blocker(state, item, ActionKind.DIVIDEND, f"Series {event.series}")
+    _dividend_blockers(state, item, ActionKind.DIVIDEND, f"Series {event.series}")
     total = Fraction(0)
     for holder in list(s.holdings):
         total += _roll(s, holder, event.date, inclusive=True).arrears / s.terms.original_issue_price.value
@@ -848,30 +848,55 @@ def _apply_arrears_paid(state: LedgerState, item: Placed, event: ev.ArrearsPaid)
     s.pik_shares_issued += total
 
 
+def _blocks(terms: SeriesTerms) -> Term[bool]:
+    found = terms.dividends.blocks_junior_and_parity
+    assert found is not None  # only called for a series whose terms have it
+    return found
+
+
+def _blocking_series(state: LedgerState, item: Placed) -> SeriesState:
+    """The one series whose certificate has dividend blockers (G §2(c)); a ratable declaration is
+    made under its clause."""
+    found = [s for s in state.series.values() if s.terms.dividends.blocks_junior_and_parity is not None]
+    if len(found) != 1:
+        raise LedgerRuleError(
+            item,
+            "kind",
+            "ledger format",
+            f"a ratable declaration needs exactly one series with dividend blockers; this ledger has {len(found)}",
+        )
+    return found[0]
+
+
 def _apply_ratable_dividends(state: LedgerState, item: Placed, event: ev.RatableDividends) -> None:
     """G §2(c): a partial declaration on Series G and its Parity Securities while G's dividends are
     not paid in full, shared in proportion to each one's arrears (the dividends of past Payment Dates
     not paid, DB-RATABLE-ARREARS); within a series, in proportion to each holder's arrears; paid in
     shares of the series at the Original Issue Price (F §2(d), G §2(a)) and applied to the arrears."""
-    g = state.series["G"]
+    blocking = _blocking_series(state, item)
+    blocking_clause = _blocks(blocking.terms).cite
     arrears: dict[str, Fraction] = {}
     for name, s in state.series.items():
         arrears[name] = sum((_roll(s, h, event.date, inclusive=True).arrears for h in list(s.holdings)), Fraction(0))
     reading("DB-RATABLE-ARREARS")
-    parity = {f"Series {name}": amount for name, amount in arrears.items() if name != "G" and amount}
+    parity = {
+        f"Series {name}": amount
+        for name, amount in arrears.items()
+        if f"Series {name}" in blocking.terms.ranking.parity.value and amount
+    }
     try:
-        shares_of = ratable_parity_dividends(g.terms, arrears["G"], parity, event.amount_declared)
+        shares_of = ratable_parity_dividends(blocking.terms, arrears[blocking.series], parity, event.amount_declared)
     except InputError as exc:
         raise LedgerRuleError(item, "amount_declared", exc.clause, exc.problem) from exc
     if event.amount_declared == sum(arrears.values(), Fraction(0)):
         raise LedgerRuleError(
             item,
             "amount_declared",
-            "G §2(c)",
+            blocking_clause,
             "that pays every arrear in full: record arrears_paid for each series instead",
         )
     for name, s in state.series.items():
-        declared = shares_of.get("Series G" if name == "G" else f"Series {name}")
+        declared = shares_of.get(f"Series {name}")
         if declared is None or not arrears[name]:
             continue
         assert isinstance(declared.value, Fraction)
@@ -1081,7 +1106,7 @@ def _apply_conversion(state: LedgerState, item: Placed, event: ev.Conversion) ->
 
 def _apply_section5(state: LedgerState, item: Placed) -> None:
     if isinstance(item.event, ev.OtherDistribution):
-        _series_g_blocker(state, item, ActionKind.OTHER_DISTRIBUTION, "Common Stock", junior=True)
+        _dividend_blockers(state, item, ActionKind.OTHER_DISTRIBUTION, "Common Stock", junior=True)
     try:
         action = section5.action_for(state, item)
     except InputError as exc:
@@ -1262,31 +1287,40 @@ NO_PREFERRED_SPLIT = Fraction(1)
 Original Issue Price is never adjusted (F/G §3(a); LIQ-ISSUE-PRICE-ADJUSTMENT)."""
 
 
-def _series_g_blocker(
+def _dividend_blockers(
     state: LedgerState, item: Placed, kind: ActionKind, security: str, *, junior: bool = False
 ) -> None:
-    """G §2(c)-(d): while Series G dividends are in arrears, refuse dividends, distributions and
-    redemptions on Parity (and Junior) Securities (DB-ARREARS)."""
-    g = state.series["G"]
-    arrears = Fraction(0)
-    for holder in list(g.holdings):
-        arrears += _roll(g, holder, item.effective_date, inclusive=True).arrears
-    if arrears == 0:
-        return
-    action = ProposedAction(
-        kind=kind,
-        rank=Rank.JUNIOR if junior else Rank.PARITY,
-        security=security,
-        consideration=Consideration.CASH_OR_OTHER_PROPERTY,
-    )
-    verdict = judge_action(g.terms, arrears, action)
-    if not verdict.value:
-        raise LedgerRuleError(
-            item,
-            "series" if not junior else "kind",
-            verdict.clause,
-            f"refused while Series G dividends of {display(arrears)} are in arrears (pay them first: arrears_paid)",
+    """§2(c)-(d) of each series whose certificate has dividend blockers (its terms have
+    ``blocks_junior_and_parity``: G §2(c)-(d)): while its dividends are in arrears, refuse dividends,
+    distributions and redemptions on ``security`` where that series' ranking (§1(b)) lists it among
+    its Parity (or, with ``junior``, Junior) Securities (DB-ARREARS)."""
+    for name, blocking in state.series.items():
+        terms = blocking.terms
+        if terms.dividends.blocks_junior_and_parity is None:
+            continue
+        ranked = terms.ranking.junior if junior else terms.ranking.parity
+        if security not in ranked.value:
+            continue
+        arrears = Fraction(0)
+        for holder in list(blocking.holdings):
+            arrears += _roll(blocking, holder, item.effective_date, inclusive=True).arrears
+        if arrears == 0:
+            continue
+        action = ProposedAction(
+            kind=kind,
+            rank=Rank.JUNIOR if junior else Rank.PARITY,
+            security=security,
+            consideration=Consideration.CASH_OR_OTHER_PROPERTY,
         )
+        verdict = judge_action(terms, arrears, action)
+        if not verdict.value:
+            raise LedgerRuleError(
+                item,
+                "series" if not junior else "kind",
+                verdict.clause,
+                f"refused while Series {name} dividends of {display(arrears)} are in arrears "
+                "(pay them first: arrears_paid)",
+            )
 
 
 @dataclass(frozen=True)
@@ -1401,8 +1435,7 @@ def _fraction_of(figure: Explained) -> Fraction:
 def _apply_redemption(state: LedgerState, item: Placed, event: ev.Redemption) -> None:
     s = _series_started(state, item, event.series, f"{event.series} §6(a)")
     if event.in_common:
-        if event.series != "G":
-            _series_g_blocker(state, item, ActionKind.PURCHASE_OR_REDEMPTION, f"Series {event.series}")
+        _dividend_blockers(state, item, ActionKind.PURCHASE_OR_REDEMPTION, f"Series {event.series}")
         _apply_redemption_in_common(state, item, event)
         return
     if event.date in s.redeemed_by_deposit and (s.obligation is None or s.obligation.total_shares == 0):
@@ -1418,8 +1451,7 @@ def _apply_redemption(state: LedgerState, item: Placed, event: ev.Redemption) ->
 def _redeem(state: LedgerState, item: Placed, s: SeriesState, on: dt.date, funds: Fraction) -> None:
     """F/G §6(a), (h), (i): redeem on ``on`` with ``funds`` — later funds go first to shares the
     Company was obliged to redeem and has not; else the shares called for ``on``, pro rata."""
-    if s.series != "G":
-        _series_g_blocker(state, item, ActionKind.PURCHASE_OR_REDEMPTION, f"Series {s.series}")
+    _dividend_blockers(state, item, ActionKind.PURCHASE_OR_REDEMPTION, f"Series {s.series}")
     per_share: dict[str, Fraction] = {}
     for holder, holding in s.holdings.items():
         if holding.shares:
