@@ -89,9 +89,11 @@ def parse_exact(text: str, field: str, clause: str) -> Fraction:
 
 
 def _series(text: str) -> str:
+    from prefstack.terms.schema import series_names
+
     series = text.upper()
-    if series not in ("F", "G"):
-        raise InputError("SERIES", "F §1(a)", f"unknown series {text!r}; prefstack knows F and G")
+    if series not in series_names():
+        raise InputError("SERIES", "series", f"unknown series {text!r}; prefstack knows {', '.join(series_names())}")
     return series
 
 

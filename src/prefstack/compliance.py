@@ -221,7 +221,7 @@ def _section5k_deadlines(state: LedgerState, placed: Sequence[Placed], as_of: dt
 
 def _certificate_deadlines(state: LedgerState, as_of: dt.date) -> list[Deadline]:
     found = []
-    for series in ("F", "G"):
+    for series in state.series:
         s = state.series[series]
         for adjustment in conversion_price_state(state, series).adjustments:
             deadline = certificate_of_adjustment_deadline(s.terms, adjustment.date)

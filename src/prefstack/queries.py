@@ -137,7 +137,7 @@ NO_CAPITAL_STRUCTURE = "none: F, G and Common only"
 def _parity_holdings(state: LedgerState) -> list[ParityHolding]:
     """F §3(a)-(b): every Series F and G holding with its Liquidation Value and shares as converted."""
     parity: list[ParityHolding] = []
-    for series in ("F", "G"):
+    for series in state.series:
         s = state.series[series]
         price = _fr(section5.conversion_price_state(state, series).conversion_price_explained())
         for holder in sorted(s.holdings):
@@ -313,7 +313,7 @@ def voting(state: LedgerState, structure: LoadedStructure | None = None) -> dict
     series' voting power, beside the Common Stock's own votes; with ``structure``, the votes the
     generic classes that vote with the Common Stock cast as converted (CAPSTRUCT-VOTES)."""
     out = []
-    for series in ("F", "G"):
+    for series in state.series:
         s = state.series[series]
         price = _fr(section5.conversion_price_state(state, series).conversion_price_explained())
         by_holder = {
@@ -366,7 +366,7 @@ def voting(state: LedgerState, structure: LoadedStructure | None = None) -> dict
 def certificates_of_adjustment(state: LedgerState) -> list[ad.CertificateOfAdjustment]:
     """F/G §5(j): a certificate for every adjustment or readjustment up to the state's date."""
     found = []
-    for series in ("F", "G"):
+    for series in state.series:
         result = section5.conversion_price_state(state, series)
         terms = state.series[series].terms
         found += [ad.certificate_of_adjustment(terms, a, result.entitlements) for a in result.adjustments]

@@ -85,7 +85,7 @@ def state_report(state: LedgerState, structure: LoadedStructure | None = None) -
     """The state on its date; with ``structure``, the reserve for conversion counts every class and
     tranche of the capital structure (CAPSTRUCT-RESERVE) and says which file."""
     series_out = []
-    for name in ("F", "G"):
+    for name in state.series:
         s = state.series[name]
         price_state = conversion_price_state(state, name)
         price = price_state.conversion_price_explained()
@@ -201,7 +201,7 @@ def state_report(state: LedgerState, structure: LoadedStructure | None = None) -
                 outstanding_preferred_shares=state.series[n].shares_outstanding,
                 conversion_price=conversion_price_state(state, n).conversion_price_explained(),
             )
-            for n in ("F", "G")
+            for n in state.series
         ]
         requirements += [] if structure is None else _other_requirements(structure)
         check = check_reserve(requirements, authorized_unissued_common=authorized - outstanding)

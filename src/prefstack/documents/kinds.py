@@ -370,7 +370,7 @@ def record_date_event(placed: Sequence[Placed], event_id: str) -> Placed:
 def record_date_deadline(state: LedgerState, found: Placed) -> dt.date:
     """The last day the notice may be given: 10 days before a record date, 20 before an effective date."""
     rule = record_date_notice_deadline if isinstance(found.event, RECORD_KINDS) else effective_date_notice_deadline
-    return min(_day(rule(state.series[s].terms, found.event.date)) for s in ("F", "G"))
+    return min(_day(rule(state.series[s].terms, found.event.date)) for s in state.series)
 
 
 def record_date_notice(
@@ -387,7 +387,7 @@ def record_date_notice(
     found = record_date_event(placed, event_id)
     e = found.event
     rows = []
-    for series in ("F", "G"):
+    for series in state.series:
         terms = state.series[series].terms
         rule = record_date_notice_deadline if isinstance(e, RECORD_KINDS) else effective_date_notice_deadline
         deadline = rule(terms, e.date)
@@ -395,7 +395,7 @@ def record_date_notice(
     label = "record date" if isinstance(e, RECORD_KINDS) else "date it is expected to become effective"
     letter = on_notice if on_notice is not None else state
     dated = on_notice.as_of if on_notice is not None else record_date_deadline(state, found)
-    held = ["F", "G"] if holder is None else [s for s in ("F", "G") if letter.series[s].holdings.get(holder)]
+    held = [s for s in letter.series if holder is None or letter.series[s].holdings.get(holder)]
     if holder is not None and not held:
         raise InputError("--holder", "F §5(k)", f"{holder!r} holds no shares of either series on {letter.as_of}")
     clause = " and ".join(f"{s} §5(k)" for s in held)

@@ -91,7 +91,7 @@ from prefstack.ledger import events as ev
 from prefstack.ledger import section5
 from prefstack.numeric import to_decimal_string
 from prefstack.terms import SeriesTerms, load_terms
-from prefstack.terms.schema import Term
+from prefstack.terms.schema import Term, series_names
 
 
 class LedgerRuleError(PrefstackError):
@@ -407,7 +407,7 @@ def _void_target(item: Placed, void: ev.EventVoided, ids: Mapping[str, Placed], 
 def replay(placed: Sequence[Placed], as_of: dt.date, known_at: dt.datetime | None = None) -> LedgerState:
     """The state as of the end of ``as_of``, from the events known at ``known_at``."""
     visible = [p for p in placed if known_at is None or p.recorded_at is None or p.recorded_at <= known_at]
-    state = LedgerState(as_of=as_of, series={s: SeriesState(load_terms(s)) for s in ("F", "G")})
+    state = LedgerState(as_of=as_of, series={s: SeriesState(load_terms(s)) for s in series_names()})
     ordered = order(visible)
     # The date fixed for a liquidation payment ends the Conversion Rights the day before it
     # (F/G §5(a)), so it must be known before the conversions around it are judged.
