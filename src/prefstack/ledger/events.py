@@ -9,7 +9,8 @@ date, so that replay never depends on the order events were recorded in.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from fractions import Fraction
 from typing import Annotated, Any, Literal
 
@@ -27,9 +28,10 @@ from pydantic import (
     model_validator,
 )
 
+from prefstack.citations import for_series
 from prefstack.errors import InputError, PrefstackError
 from prefstack.interpretations import reading
-from prefstack.terms.schema import Date, Exact, format_rule
+from prefstack.terms.schema import Date, Exact, SeriesTerms, format_rule, load_terms
 from prefstack.text_policy import checked_text
 
 MAX_NAME_LENGTH = 200
@@ -838,17 +840,26 @@ reclassifications, which take effect at the close of business (§5(e)); a holder
 so that a holder who acquires its shares that day (an issue, a transfer) may be given one;
 interpretation LEDGER-SAME-DAY-ORDER."""
 
-SERIES_G_FIRST = {"dividend_payment": 48, "arrears_paid": 49}
-"""On one date, Series G's dividends come before any Parity Security's, so that a parity
-dividend sees whether G's were "contemporaneously ... declared and paid" (G §2(c))."""
+FIRST_OF_THEIR_KIND = {"dividend_payment": 48, "arrears_paid": 49}
+"""On one date, the dividends of a series with dividend blockers (G) come before any Parity
+Security's, so that a parity dividend sees whether its were "contemporaneously ... declared and
+paid" (G §2(c))."""
 
 
 def kind_rank(event: LedgerEvent) -> int:
     """The place of an event among the events of its date (interpretation LEDGER-SAME-DAY-ORDER)."""
     reading("LEDGER-SAME-DAY-ORDER")
-    if getattr(event, "series", None) == "G" and event.kind in SERIES_G_FIRST:
-        return SERIES_G_FIRST[event.kind]
+    series = getattr(event, "series", None)
+    if event.kind in FIRST_OF_THEIR_KIND and isinstance(series, str) and _has_blockers(series):
+        return FIRST_OF_THEIR_KIND[event.kind]
     return KIND_ORDER[event.kind]
+
+
+@functools.cache
+def _has_blockers(series: str) -> bool:
+    """Whether the certificate of ``series`` blocks dividends on its Parity Securities while its
+    own are in arrears (its terms have ``blocks_junior_and_parity``, G §2(c))."""
+    return load_terms(series).dividends.blocks_junior_and_parity is not None
 
 
 _ADAPTER: TypeAdapter[LedgerEvent] = TypeAdapter(LedgerEvent)
@@ -974,25 +985,27 @@ def _clause_of(kind: str) -> str:
     }.get(kind, "ledger format")
 
 
-_SERIES_G_CLAUSES = {
-    "preferred_issued": "G §1(a)",
-    "dividend_payment": "G §2(a)",
-    "ratable_dividends": "G §2(c)",
-    "conversion": "G §5(c)",
-    "notice_sent": "G §5(k)",
-    "redemption": "G §6(a)",
-    "redemption_notice": "G §6(d)",
-    "redemption_deposit": "G §6(e)",
+_OWN_CLAUSE: dict[str, Callable[[SeriesTerms], str]] = {
+    "preferred_issued": lambda t: t.authorized_shares.cite,
+    "dividend_election": lambda t: t.dividends.forms.cite,
+    "dividend_payment": lambda t: t.dividends.annual_rate.cite,
+    "conversion": lambda t: for_series(t.series, "§5(c)"),
+    "notice_sent": lambda t: t.conversion.record_date_notice_days.cite,
+    "redemption": lambda t: t.redemption.anniversary_years.cite,
+    "redemption_notice": lambda t: t.redemption.notice_min_days.cite,
+    "redemption_deposit": lambda t: t.redemption.depositary_min_capital.cite,
 }
-"""Where a Series G event rests on a clause of the Series G certificate (its own numbering)."""
+"""Where an event of one series rests on a clause of its own certificate, read from the term of
+that clause in the series' terms (each certificate numbers its sections its own way)."""
 
 
 def event_clause(event: LedgerEvent) -> str:
-    """The clause one event rests on: the Series G certificate's clause for a Series G event where
-    it has one, else the clause of its kind (:func:`clause_of`)."""
+    """The clause one event rests on: for an event of a series, the clause of its own certificate
+    where :data:`_OWN_CLAUSE` knows it, else the clause of its kind (:func:`clause_of`)."""
     series = getattr(event, "series", None)
-    if series == "G" and event.kind in _SERIES_G_CLAUSES:
-        return _SERIES_G_CLAUSES[event.kind]
+    own = _OWN_CLAUSE.get(event.kind)
+    if own is not None and isinstance(series, str):
+        return own(load_terms(series))
     return clause_of(event.kind)
 
 
