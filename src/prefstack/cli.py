@@ -1467,7 +1467,7 @@ def document_redemption_notice(
     from prefstack.terms import load_terms
 
     name = _series(series)
-    clause = "F §6(e)" if name == "F" else "G §6(d)"
+    clause = load_terms(name).redemption.notice_min_days.cite
     _one_or_all(holder, all_holders, clause)
     day = parse_date(redemption_date, "--redemption-date", f"{name} §6(a)")
     latest = redemption_notice_window(load_terms(name), day).latest.value
@@ -1510,7 +1510,7 @@ def document_record_date_notice(
     )
     on_notice = replay(placed, notice_day)
     if all_holders:
-        everyone = sorted({*holders_of(on_notice, "F"), *holders_of(on_notice, "G")})
+        everyone = sorted({h for series in on_notice.series for h in holders_of(on_notice, series)})
         _write_batch([(h, record_date_notice(state, placed, event, on_notice, h)) for h in everyone], out)
         return
     _write_document(record_date_notice(state, placed, event, on_notice, holder), out)

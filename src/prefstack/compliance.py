@@ -81,20 +81,34 @@ def _date_of(x: Explained) -> dt.date:
 
 
 def _dividend_deadlines(state: LedgerState, start: dt.date, end: dt.date, as_of: dt.date) -> list[Deadline]:
-    s = state.series["F"]
+    """The holders' notices of the form of each dividend, for every series whose terms give its
+    holders that election (``election_notice_days``, F §2(e))."""
+    found = []
+    for name, s in state.series.items():
+        if s.terms.dividends.election_notice_days is not None:
+            found += _election_deadlines(state, name, start, end, as_of)
+    return found
+
+
+def _election_deadlines(state: LedgerState, name: str, start: dt.date, end: dt.date, as_of: dt.date) -> list[Deadline]:
+    s = state.series[name]
     if s.original_issuance_date is None:
         return []
     found = []
     for payment in payment_dates(s.terms, max(start, s.original_issuance_date) - dt.timedelta(days=1), end):
         for holder in sorted(s.holdings):
             notice = dividend_form_notice_deadline(s.terms, payment)
-            election = state.elections.get(("F", holder, payment))
+            election = state.elections.get((name, holder, payment))
             done = election.date if election else None
             status = _status(_date_of(notice), done, as_of)
             if status == "missed" and done is None:
                 # An election is the holder's option, not an obligation: none made means the default form.
                 status = "not made, default applies"
-            evidence = f"election received {done}" if done else "no election recorded (default form, F §2(d))"
+            evidence = (
+                f"election received {done}"
+                if done
+                else f"no election recorded (default form, {s.terms.dividends.default_form.cite})"
+            )
             found.append(
                 Deadline(
                     _date_of(notice),
@@ -108,7 +122,7 @@ def _dividend_deadlines(state: LedgerState, start: dt.date, end: dt.date, as_of:
             )
             if election is not None and election.cash:
                 wire = wire_account_notice_deadline(s.terms, payment)
-                wired = state.wire_notices.get(("F", holder, payment))
+                wired = state.wire_notices.get((name, holder, payment))
                 found.append(
                     Deadline(
                         _date_of(wire),
