@@ -49,6 +49,50 @@ def ledger(events: int) -> list[Placed]:
     return parse_ledger({"format": "prefstack-ledger/1", "events": docs}, "anti-dilution benchmark")
 
 
+def mixed_ledger(events: int) -> list[Placed]:
+    """The example's issues and balances, then about ``events`` events of §5 activity: every day an
+    issue of Common Stock below the Conversion Price and a conversion; every eighth day Options
+    issued below it, which expire unexercised three days later (a §5(d)(iii)(B) readjustment)."""
+    base = yaml.safe_load(EXAMPLE.read_text())
+    docs = [e for e in base["events"] if e["kind"] in ("common_outstanding", "common_authorized", "preferred_issued")]
+    start = dt.date(2001, 1, 2)
+    day_index = 0
+    while len(docs) < events:
+        day = start + dt.timedelta(days=day_index)
+        docs.append(
+            {
+                "kind": "common_issued",
+                "date": day.isoformat(),
+                "id": f"sale-{day_index}",
+                "shares": "1000",
+                "purpose": "none",
+                "cash_consideration": "1000",
+                "fair_market_value_per_share": "30",
+            }
+        )
+        docs.append(
+            {"kind": "conversion", "date": day.isoformat(), "series": "F", "holder": "Microsoft Corporation", "shares": "1"}
+        )
+        if day_index % 8 == 0:
+            docs.append(
+                {
+                    "kind": "option_issued",
+                    "date": day.isoformat(),
+                    "id": f"options-{day_index}",
+                    "security": "option",
+                    "max_shares": "500",
+                    "consideration_received": "0",
+                    "min_additional_consideration": "2500",
+                    "purpose": "none",
+                    "fair_market_value_per_share": "30",
+                }
+            )
+            expiry = (day + dt.timedelta(days=3)).isoformat()
+            docs.append({"kind": "option_expired", "date": expiry, "option": f"options-{day_index}"})
+        day_index += 1
+    return parse_ledger({"format": "prefstack-ledger/1", "events": docs}, "mixed §5 benchmark")
+
+
 def _validate_time(placed: list[Placed]) -> float:
     started = time.perf_counter()
     service.validate(placed)
@@ -90,6 +134,19 @@ def run() -> list[str]:
             f"re-folding from the start for each conversion {refold_text}"
         )
     lines.append("  linear growth reads about 2x, 4x, 8x; quadratic reads about 4x, 16x, 64x")
+    lines.append("replay with issues, conversions, Options and their expiries (seconds, one run each)")
+    first: tuple[int, float] | None = None
+    for size in (1_000, 2_000, 4_000, 8_000):
+        placed = mixed_ledger(size)
+        seconds = _validate_time(placed)
+        if first is None:
+            first = (len(placed), seconds)
+        size_ratio, time_ratio = len(placed) / first[0], seconds / first[1]
+        verdict = "within" if time_ratio <= 1.3 * size_ratio else "NOT within"
+        lines.append(
+            f"  {len(placed):>5} events: {seconds:6.2f} s   size {size_ratio:4.2f}x  time {time_ratio:5.2f}x  "
+            f"({verdict} 1.3x of the size ratio)"
+        )
     return lines
 
 

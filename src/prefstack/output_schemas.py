@@ -293,7 +293,16 @@ VOTES = obj(
         "as_of": DATE,
         "capital_structure": TEXT,
         "classes": array(
-            obj({"class": TEXT, "votes": INT, "clause": CLAUSE, "illustrative": BOOL, "note": TEXT, "explain": EXPLAIN})
+            obj(
+                {
+                    "class": TEXT,
+                    "votes": INT,
+                    "clause": {"anyOf": [CLAUSE, {"const": "capital structure"}]},
+                    "illustrative": BOOL,
+                    "note": TEXT,
+                    "explain": EXPLAIN,
+                }
+            )
         ),
         "series": array(
             obj(
