@@ -71,7 +71,13 @@ def mixed_ledger(events: int) -> list[Placed]:
             }
         )
         docs.append(
-            {"kind": "conversion", "date": day.isoformat(), "series": "F", "holder": "Microsoft Corporation", "shares": "1"}
+            {
+                "kind": "conversion",
+                "date": day.isoformat(),
+                "series": "F",
+                "holder": "Microsoft Corporation",
+                "shares": "1",
+            }
         )
         if day_index % 8 == 0:
             docs.append(

@@ -13,8 +13,10 @@ Only pure functions may be memoized: same arguments, same (frozen) result.
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Callable, Hashable
+import gc
+from collections.abc import Callable, Hashable, Iterator
 from typing import ParamSpec, TypeVar
 
 P = ParamSpec("P")
@@ -45,3 +47,18 @@ def per_terms(fn: Callable[P, R]) -> Callable[P, R]:
         return value
 
     return remembered
+
+
+@contextlib.contextmanager
+def without_cyclic_gc() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for the duration (reference counting still frees
+    everything that is not in a cycle). A replay builds hundreds of thousands of long-lived objects
+    and almost no cycles; the collector's full passes over them made replay time grow faster than
+    the ledger (measured: 8,000 events of §5 activity 3.6 s with it, 2.0 s without, and linear)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

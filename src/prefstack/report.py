@@ -23,6 +23,7 @@ from prefstack.figures import COMMON, MONEY, PRICE, RATIO, SHARES, json_figure
 from prefstack.instruments.capital_structure import LoadedStructure
 from prefstack.ledger.replay import NO_PREFERRED_SPLIT, LedgerState, SeriesState, holding_accrued_unpaid
 from prefstack.ledger.section5 import conversion_price_state
+from prefstack.memo import without_cyclic_gc
 
 
 def _fr(x: Explained) -> Fraction:
@@ -84,6 +85,11 @@ def facts_and_why(judged: Explained) -> dict[str, Any]:
 def state_report(state: LedgerState, structure: LoadedStructure | None = None) -> dict[str, Any]:
     """The state on its date; with ``structure``, the reserve for conversion counts every class and
     tranche of the capital structure (CAPSTRUCT-RESERVE) and says which file."""
+    with without_cyclic_gc():
+        return _state_report(state, structure)
+
+
+def _state_report(state: LedgerState, structure: LoadedStructure | None) -> dict[str, Any]:
     series_out = []
     for name in state.series:
         s = state.series[name]

@@ -4,8 +4,9 @@ Unless said otherwise: 20,000,000 shares of Common Stock outstanding, Series F a
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from fractions import Fraction
 
@@ -617,3 +618,124 @@ def test_the_incremental_fold_keeps_nothing_from_a_refused_action_f_5_d() -> Non
         fold.state_after([*good, OptionExercise("w", day(2), Fraction(1_000_001))])
     later = [*good, OptionExercise("w", day(2), Fraction(400_000))]
     assert fold.state_after(later) == run(later)
+
+
+@pytest.mark.clause("F §5(d)(iii)(B)", "F §5(d)(iii)(C)", "G §5(d)(iii)(B)")
+@settings(max_examples=150, deadline=None)
+@given(_histories(), _histories())
+def test_a_readjustment_resumed_from_a_checkpoint_equals_one_replayed_from_the_start_f_5_d_iii_b(
+    first: list[Action], second: list[Action]
+) -> None:
+    """F/G §5(d)(iii)(B)-(C): a readjustment replays the earlier actions with the Option on its new
+    basis; resumed from the checkpoint before the Option's issue, it gives exactly the state of a
+    replay from the start, for F and G (two random histories one after the other, so that Options
+    of the first expire or change after other readjustments)."""
+    offset = (first[-1].date - day(0)).days + 1 if first else 0
+    later = [replace(a, date=day(offset + i)) for i, a in enumerate(second)]
+    actions = [*first, *(_renamed(a, "b") for a in later)]
+    for terms in (F, G):
+        resumed = run(actions, terms=terms)
+        with _replaying_from_the_start():
+            from_start = run(actions, terms=terms)
+        assert resumed == from_start
+
+
+@contextlib.contextmanager
+def _replaying_from_the_start() -> Iterator[None]:
+    """Readjustments replay every earlier action (the reference), for the duration."""
+    from prefstack.clauses import antidilution
+
+    antidilution.RESUME_READJUSTMENTS = False
+    try:
+        yield
+    finally:
+        antidilution.RESUME_READJUSTMENTS = True
+
+
+def _renamed(action: Action, prefix: str) -> Action:
+    """``action`` with its ids prefixed, so that two histories can follow one another."""
+    for name in ("id", "issuance_id"):
+        if hasattr(action, name):
+            action = replace(action, **{name: prefix + getattr(action, name)})
+    return action
+
+
+@pytest.mark.clause("F §5(d)(iii)(B)")
+def test_a_long_ledger_of_expiring_options_readjusts_the_same_resumed_or_from_the_start_f_5_d_iii_b() -> None:
+    """The benchmark's ledger of daily issues and conversions with Options expiring three days
+    after their issue (about 600 events, 34 expiries): every series' Conversion Price
+    history is the same whether each readjustment resumes from a checkpoint or replays from the start."""
+    import sys
+    from pathlib import Path
+
+    from prefstack.ledger import section5, service
+
+    sys.path.insert(0, str(Path(__file__).parents[2]))
+    from benchmarks.antidilution import mixed_ledger
+
+    placed = mixed_ledger(600)
+
+    def histories() -> dict[str, ConversionPriceState]:
+        state = service.validate(placed)
+        assert state is not None
+        return {s: section5.conversion_price_state(state, s) for s in state.series}
+
+    resumed = histories()
+    with _replaying_from_the_start():
+        from_start = histories()
+    assert resumed == from_start
+    expiries = [d for s in resumed.values() for d in s.decisions if d.action.startswith("expiry")]
+    expired = sum(1 for p in placed if p.event.kind == "option_expired")
+    assert expired > 30 and len(expiries) == 2 * expired  # every expiry readjusted, in both series
+
+
+def _cheap_options(ident: str, n: int, shares: int = 2_000_000) -> OptionIssuance:
+    """Options on ``shares`` at $1 a share against a Fair Market Value of $30: an adjustment."""
+    return OptionIssuance(
+        id=ident,
+        date=day(n),
+        max_shares=Fraction(shares),
+        consideration_received=Fraction(0),
+        min_additional_consideration=Fraction(shares),
+        purpose=P.NONE,
+        fair_market_value_per_share=Fraction(30),
+    )
+
+
+@pytest.mark.clause("F §5(d)(iii)(A)", "F §5(d)(iii)(B)", "G §5(d)(iii)(B)")
+@pytest.mark.parametrize(
+    "actions",
+    [
+        # Nested: y issued, z issued, z expires (checkpoints before y and z), then y expires: the
+        # checkpoint before z holds y on its old basis and must not be resumed from.
+        [_cheap_options("y", 1), _cheap_options("z", 3), OptionExpiry("z", day(5), None), OptionExpiry("y", day(7), None)],
+        # x exercised after the checkpoint before y was taken, y expires; then z is issued and expires:
+        # resuming before y must see x as it was then, not as the later replay left it.
+        [
+            _cheap_options("x", 0),
+            _cheap_options("y", 1),
+            OptionExercise("x", day(2), Fraction(500_000)),
+            OptionExpiry("y", day(3), None),
+            _cheap_options("z", 4),
+            OptionExercise("x", day(5), Fraction(1_500_000)),
+            OptionExpiry("z", day(6), None),
+        ],
+        # Part of w expires, then v, then the rest of w.
+        [
+            _cheap_options("w", 0),
+            _cheap_options("v", 2),
+            OptionExpiry("w", day(3), Fraction(500_000)),
+            OptionExpiry("v", day(4), None),
+            OptionExpiry("w", day(5), None),
+        ],
+    ],
+    ids=["nested expiries", "exercise between readjustments", "partial expiries"],
+)
+def test_readjustments_resumed_from_checkpoints_in_hand_built_histories_f_5_d_iii_b(actions: list[Action]) -> None:
+    """F/G §5(d)(iii)(A)-(B): histories where a checkpoint would be stale (an earlier Option's basis
+    changed since, or an exercise recorded after it) give the state of a replay from the start."""
+    for terms in (F, G):
+        resumed = run(actions, terms=terms)
+        with _replaying_from_the_start():
+            assert resumed == run(actions, terms=terms)
+        assert len(resumed.adjustments) >= 2  # the deemed issues adjusted the price and were readjusted

@@ -22,6 +22,7 @@ from prefstack.ledger.events import LedgerEvent, check_name, parse_event
 from prefstack.ledger.hashing import InvalidEvent
 from prefstack.ledger.replay import Placed
 from prefstack.ledger.store import check_recorded_by
+from prefstack.memo import without_cyclic_gc
 
 T = TypeVar("T")
 
@@ -314,9 +315,14 @@ def read_ledger(path: Path) -> LedgerFile:
     except UnicodeDecodeError as exc:
         raise InputError(str(path), "ledger format", f"is not UTF-8 text (byte {exc.start})") from exc
     source = str(path)
-    if path.suffix == ".json":
+    with without_cyclic_gc():
+        return _read_text(text, path.suffix, source)
+
+
+def _read_text(text: str, suffix: str, source: str) -> LedgerFile:
+    if suffix == ".json":
         return _consume_events(_parsing(".json", source, lambda: _json(text)), source)
-    return _parsing(path.suffix, source, _YamlReader(text, source).ledger)
+    return _parsing(suffix, source, _YamlReader(text, source).ledger)
 
 
 def _recorded_by(value: object, where: str) -> str | None:

@@ -89,6 +89,7 @@ from prefstack.explain import Explained, display
 from prefstack.interpretations import reading
 from prefstack.ledger import events as ev
 from prefstack.ledger import section5
+from prefstack.memo import without_cyclic_gc
 from prefstack.numeric import to_decimal_string
 from prefstack.terms import SeriesTerms, load_terms
 from prefstack.terms.schema import Term, series_names
@@ -406,6 +407,11 @@ def _void_target(item: Placed, void: ev.EventVoided, ids: Mapping[str, Placed], 
 
 def replay(placed: Sequence[Placed], as_of: dt.date, known_at: dt.datetime | None = None) -> LedgerState:
     """The state as of the end of ``as_of``, from the events known at ``known_at``."""
+    with without_cyclic_gc():
+        return _replay(placed, as_of, known_at)
+
+
+def _replay(placed: Sequence[Placed], as_of: dt.date, known_at: dt.datetime | None) -> LedgerState:
     visible = [p for p in placed if known_at is None or p.recorded_at is None or p.recorded_at <= known_at]
     state = LedgerState(as_of=as_of, series={s: SeriesState(load_terms(s)) for s in series_names()})
     ordered = order(visible)
@@ -1065,6 +1071,10 @@ def conversion_decision(
 def _apply_conversion(state: LedgerState, item: Placed, event: ev.Conversion) -> None:
     s = state.series[event.series]
     _require_holder(state, item, event.series, event.holder, f"{event.series} §5(a)")
+    if s.holdings[event.holder].shares:
+        # The Payment Dates before the conversion that recorded no payment become arrears now (as a
+        # payment does), so each conversion's accrued dividends count from the last Payment Date.
+        _roll(s, event.holder, item.effective_date, inclusive=False)
     try:
         decision = conversion_decision(
             state,

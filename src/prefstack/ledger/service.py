@@ -21,6 +21,7 @@ from prefstack.ledger.events import LedgerEvent, event_from_stored, payload_of
 from prefstack.ledger.files import read_ledger_file
 from prefstack.ledger.replay import LedgerState, Placed, replay
 from prefstack.ledger.store import ConcurrencyError, EventStore, NewEvent, StoredEvent
+from prefstack.memo import without_cyclic_gc
 
 
 def placed_from_store(stored: Sequence[StoredEvent]) -> list[Placed]:
@@ -93,12 +94,15 @@ def validate(placed: Sequence[Placed]) -> LedgerState | None:
     if not placed:
         return None
     last = max(p.effective_date for p in placed)
-    state = replay(placed, last)
-    for series in state.series:
-        try:
-            section5.conversion_price_state(state, series, last)
-        except InputError as exc:
-            raise InputError(exc.field, exc.clause, f"{exc.problem} (the Conversion Price of Series {series})") from exc
+    with without_cyclic_gc():
+        state = replay(placed, last)
+        for series in state.series:
+            try:
+                section5.conversion_price_state(state, series, last)
+            except InputError as exc:
+                raise InputError(
+                    exc.field, exc.clause, f"{exc.problem} (the Conversion Price of Series {series})"
+                ) from exc
     return state
 
 
@@ -152,7 +156,9 @@ def append(
             existing = placed_from_store(store.read())
             validate([*existing, *renumbered(new, version)])
         try:
-            return store.append([to_new_event(p, recorded_by) for p in new], expected_version=version, company=company)
+            with without_cyclic_gc():
+                events = [to_new_event(p, recorded_by) for p in new]
+                return store.append(events, expected_version=version, company=company)
         except ConcurrencyError:
             if attempt == attempts:
                 raise
