@@ -708,7 +708,12 @@ def _cheap_options(ident: str, n: int, shares: int = 2_000_000) -> OptionIssuanc
     [
         # Nested: y issued, z issued, z expires (checkpoints before y and z), then y expires: the
         # checkpoint before z holds y on its old basis and must not be resumed from.
-        [_cheap_options("y", 1), _cheap_options("z", 3), OptionExpiry("z", day(5), None), OptionExpiry("y", day(7), None)],
+        [
+            _cheap_options("y", 1),
+            _cheap_options("z", 3),
+            OptionExpiry("z", day(5), None),
+            OptionExpiry("y", day(7), None),
+        ],
         # x exercised after the checkpoint before y was taken, y expires; then z is issued and expires:
         # resuming before y must see x as it was then, not as the later replay left it.
         [
