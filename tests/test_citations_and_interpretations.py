@@ -104,3 +104,38 @@ def test_every_term_is_read_by_some_clause(series: str) -> None:
     source = "\n".join(p.read_text() for p in SRC.rglob("*.py") if "terms" not in p.parts)
     unread = [path for path in term_paths(load_terms(series)) if path.split(".")[-1] not in source]
     assert unread == []
+
+
+def test_each_certificates_sections_are_data_and_a_malformed_file_is_refused(tmp_path: Path) -> None:
+    """A certificate's sections come from its sections.yaml (instruments/issuers/<issuer>/<series>/):
+    the bundled ones give F and G; a file naming no valid id, listing a section twice or a
+    malformed section, or a second file for the same id is refused naming the file; a citation of
+    a certificate with no sections file names the ones prefstack has."""
+    from prefstack.citations import SECTIONS, cite, load_certificates
+    from prefstack.errors import CitationError
+
+    assert set(SECTIONS) >= {"F", "G"} and "§5(d)(iv)" in SECTIONS["F"] and "§3(d)" in SECTIONS["G"]
+    assert "§3(d)" not in SECTIONS["F"] and "Sched. 1" not in SECTIONS["G"]
+    with pytest.raises(CitationError, match="no sections of"):
+        cite("H §1")
+
+    def write(text: str, series: str = "series-h") -> None:
+        folder = tmp_path / "issuers" / "hypothetical" / series
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "sections.yaml").write_text(text)
+
+    write('certificate: H\ntitle: "Series H"\nsections: ["Preamble", "§1", "§1(a)"]\n')
+    assert load_certificates(tmp_path / "issuers")["H"].sections == frozenset({"Preamble", "§1", "§1(a)"})
+    for bad, needle in [
+        ('certificate: h\ntitle: "x"\nsections: ["§1"]\n', "is not an id"),
+        ('certificate: H\ntitle: "x"\nsections: ["§1", "§1"]\n', "listed twice"),
+        ('certificate: H\ntitle: "x"\nsections: ["1(a)"]\n', "sections"),
+        ('certificate: H\nsections: ["§1"]\n', "exactly certificate, title and sections"),
+    ]:
+        write(bad)
+        with pytest.raises(CitationError, match=needle):
+            load_certificates(tmp_path / "issuers")
+    write('certificate: H\ntitle: "x"\nsections: ["§1"]\n')
+    write('certificate: H\ntitle: "y"\nsections: ["§2"]\n', "series-h2")
+    with pytest.raises(CitationError, match="listed twice"):
+        load_certificates(tmp_path / "issuers")

@@ -1,9 +1,11 @@
 """Citations of the certificates, as checked data.
 
-A citation is written ``"F §5(d)(iv)"``, ``"G §2(c)"`` or ``"F Sched. 1"``: the certificate
+A citation is written ``"F §5(d)(iv)"``, ``"G §2(c)"`` or ``"F Sched. 1"``: the certificate's id
 (``F`` for the Series F certificate of designation, ``G`` for Series G) and a section path.
-:data:`SECTIONS` lists every section each certificate has; :func:`cite` refuses any other,
-so a citation that points nowhere is an error at load time, never a typo in a report.
+Each certificate's sections are data, a ``sections.yaml`` beside its terms under
+``instruments/issuers/<issuer>/<series>/``; :data:`SECTIONS` holds them, and :func:`cite`
+refuses any other section, so a citation that points nowhere is an error at load time, never a
+typo in a report.
 """
 
 from __future__ import annotations
@@ -11,61 +13,71 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from typing import Literal
+from importlib import resources
+from importlib.resources.abc import Traversable
+
+import yaml
 
 from prefstack.errors import CitationError
 
-Certificate = Literal["F", "G"]
+Certificate = str
+"""A certificate's id as citations write it (``F``, ``G``): the ``certificate`` of its sections file."""
 
-CERTIFICATE_TITLES: dict[str, str] = {
-    "F": "Certificate of Designation of Series F Convertible Participating Preferred Stock of CAIS Internet, Inc.",
-    "G": "Certificate of Designation of Series G Convertible Preferred Stock of CAIS Internet, Inc.",
-}
-
-
-def _expand(prefix: str, labels: str) -> list[str]:
-    return [f"{prefix}({label})" for label in labels.split()]
+SECTIONS_FILE = "sections.yaml"
+"""Each certificate's sections, in ``instruments/issuers/<issuer>/<series>/``."""
 
 
-def _common_sections() -> list[str]:
-    """Sections with the same numbering in both certificates."""
-    s: list[str] = ["Preamble", "§1", "§1(a)", "§1(b)", "§2", "§2(a)", "§2(b)", "§2(c)", "§2(d)"]
-    s += ["§3", "§3(a)", "§3(b)", "§3(c)", "§3(c)(i)", "§3(c)(ii)"]
-    s += _expand("§3(c)(i)", "A B C")
-    s += ["§4", "§5"]
-    s += _expand("§5", "a b c d e f g h i j k")
-    s += _expand("§5(c)", "i ii iii iv v")
-    s += _expand("§5(d)", "i ii iii iv v")
-    s += _expand("§5(d)(i)", "A B C D E")
-    s += _expand("§5(d)(i)(C)", "1 2 3 4 5 6 7 8 9 10 11 12")
-    s += _expand("§5(d)(i)(D)", "i ii")
-    s += _expand("§5(d)(iii)", "A B C")
-    s += _expand("§5(d)(v)", "A B")
-    s += _expand("§5(d)(v)(A)", "1 2 3")
-    s += _expand("§5(d)(v)(B)", "1 2")
-    s += _expand("§5(k)", "i ii iii iv A B")
-    s += ["§6"]
-    s += _expand("§6(b)", "i ii iii iv v vi")
-    s += _expand("§6(b)(v)", "A B C D E")
-    return s
+@dataclass(frozen=True)
+class _Certificate:
+    title: str
+    sections: frozenset[str]
 
 
-def _sections() -> dict[str, frozenset[str]]:
-    f = _common_sections()
-    f += ["§2(e)"]
-    f += _expand("§6", "a b c d e f g h i j k")
-    f += ["Sched. 1"]
-    g = _common_sections()
-    g += _expand("§2(c)", "i ii iii iv") + _expand("§2(d)", "i ii iii iv")
-    g += ["§3(d)"]
-    g += _expand("§6", "a b c d e f g h i j")
-    return {"F": frozenset(f), "G": frozenset(g)}
+def load_certificates(issuers: Traversable | None = None) -> dict[str, _Certificate]:
+    """Every certificate prefstack has the sections of, by id, from ``issuers`` (default: the
+    package's ``instruments/issuers`` folder); a malformed sections file is a :class:`CitationError`."""
+    if issuers is None:
+        issuers = resources.files("prefstack.instruments").joinpath("issuers")
+    found: dict[str, _Certificate] = {}
+    for issuer in sorted(issuers.iterdir(), key=lambda p: p.name):
+        if not issuer.is_dir():
+            continue
+        for series in sorted(issuer.iterdir(), key=lambda p: p.name):
+            listing = series.joinpath(SECTIONS_FILE)
+            if not listing.is_file():
+                continue
+            where = f"{issuer.name}/{series.name}/{SECTIONS_FILE}"
+            data = yaml.safe_load(listing.read_text(encoding="utf-8"))
+            if not isinstance(data, dict) or set(data) != {"certificate", "title", "sections"}:
+                raise CitationError(f"{where}: needs exactly certificate, title and sections")
+            ident, title, sections = data["certificate"], data["title"], data["sections"]
+            if not isinstance(ident, str) or not _ID.fullmatch(ident):
+                raise CitationError(
+                    f"{where}: certificate: {ident!r} is not an id (a capital letter, then letters or digits)"
+                )
+            if ident in found:
+                raise CitationError(f"{where}: certificate {ident!r} is listed twice")
+            if not isinstance(title, str) or not isinstance(sections, list) or not sections:
+                raise CitationError(f"{where}: title is text and sections a list of sections")
+            bad = [x for x in sections if not isinstance(x, str) or not _SECTION.fullmatch(x)]
+            if bad or len(set(sections)) != len(sections):
+                raise CitationError(f"{where}: sections: {bad[:3] or 'a section listed twice'} (e.g. '§5(d)(iv)')")
+            found[ident] = _Certificate(title, frozenset(sections))
+    return found
 
 
-SECTIONS: dict[str, frozenset[str]] = _sections()
+_ID = re.compile(r"[A-Z][A-Za-z0-9]{0,15}")
+_SECTION = re.compile(r"§\d+(?:\([A-Za-z0-9]+\))*|Sched\. \d+|Preamble")
+
+_CERTIFICATES = load_certificates()
+
+CERTIFICATE_TITLES: dict[str, str] = {ident: c.title for ident, c in _CERTIFICATES.items()}
+"""The title of each certificate, by id."""
+
+SECTIONS: dict[str, frozenset[str]] = {ident: c.sections for ident, c in _CERTIFICATES.items()}
 """Every section of each certificate that a citation may name."""
 
-_PATTERN = re.compile(r"^(?P<doc>[FG]) (?P<section>§\d+(?:\([A-Za-z0-9]+\))*|Sched\. 1|Preamble)$")
+_PATTERN = re.compile(r"^(?P<doc>[A-Z][A-Za-z0-9]{0,15}) (?P<section>§\d+(?:\([A-Za-z0-9]+\))*|Sched\. \d+|Preamble)$")
 
 
 @dataclass(frozen=True, order=True)
@@ -95,6 +107,8 @@ def cite(text: str) -> Citation:
             f"{text!r} is not a citation: write the certificate and section, e.g. 'F §5(d)(iv)' or 'F Sched. 1'"
         )
     doc, section = match.group("doc"), match.group("section")
+    if doc not in SECTIONS:
+        raise CitationError(f"{text!r} cites a certificate prefstack has no sections of (it has {', '.join(SECTIONS)})")
     if section not in SECTIONS[doc]:
         raise CitationError(f"{text!r} cites a section that the Series {doc} certificate does not have")
     return Citation(doc, section)
