@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -13,12 +12,11 @@ import pytest
 import yaml
 
 from prefstack.errors import TermsError
-from prefstack.terms.schema import load_terms_file, parse_terms
+from prefstack.terms.schema import bundled_terms_files, load_terms_file, parse_terms
 
 
 def bundled(series: str) -> dict[str, Any]:
-    name = {"F": "series_f.yaml", "G": "series_g.yaml"}[series]
-    data = yaml.safe_load(resources.files("prefstack.terms").joinpath(name).read_text())
+    data = yaml.safe_load(bundled_terms_files()[series].read_text())
     assert isinstance(data, dict)
     return data
 

@@ -1,7 +1,8 @@
 """The terms of each series as validated data (F §1-§6, G §1-§6).
 
-Each series has a YAML terms file bundled with the package (``series_f.yaml``,
-``series_g.yaml``). :func:`load_terms` validates it against :mod:`prefstack.terms.schema`:
+Each series has a YAML terms file bundled with the package, beside its certificate's sections
+(``instruments/issuers/cais-internet/series-f/terms.yaml``, ``.../series-g/terms.yaml``).
+:func:`load_terms` validates it against :mod:`prefstack.terms.schema`:
 unknown keys are refused, numbers must be written as strings and become exact
 fractions, and every term carries a citation that must name a section of the
 certificates.

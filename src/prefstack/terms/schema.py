@@ -12,6 +12,7 @@ from collections.abc import Callable
 from fractions import Fraction
 from functools import cache
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
@@ -34,7 +35,8 @@ from prefstack.numeric import exact, to_decimal_string
 
 T = TypeVar("T")
 
-_BUNDLED = {"F": "series_f.yaml", "G": "series_g.yaml"}
+TERMS_FILE = "terms.yaml"
+"""Each series' terms, beside its sections in ``instruments/issuers/<issuer>/<series>/``."""
 
 
 def format_rule(check: Callable[[object], T]) -> Callable[[object], T]:
@@ -302,19 +304,44 @@ def load_terms_file(path: Path) -> SeriesTerms:
 
 
 @cache
+def bundled_terms_files() -> dict[str, Traversable]:
+    """The terms file of every series prefstack has terms for, by series id: each
+    ``instruments/issuers/<issuer>/<series>/terms.yaml`` under the id of the ``sections.yaml``
+    beside it (the certificate its citations name)."""
+    issuers = resources.files("prefstack.instruments").joinpath("issuers")
+    found: dict[str, Traversable] = {}
+    for issuer in sorted(issuers.iterdir(), key=lambda p: p.name):
+        if not issuer.is_dir():
+            continue
+        for folder in sorted(issuer.iterdir(), key=lambda p: p.name):
+            terms, sections = folder.joinpath(TERMS_FILE), folder.joinpath("sections.yaml")
+            if not terms.is_file():
+                continue
+            if not sections.is_file():
+                raise TermsError(f"{issuer.name}/{folder.name}/{TERMS_FILE}: no sections.yaml beside it")
+            ident = yaml.safe_load(sections.read_text(encoding="utf-8"))["certificate"]
+            if ident in found:
+                raise TermsError(f"{issuer.name}/{folder.name}/{TERMS_FILE}: a second terms file for series {ident!r}")
+            found[ident] = terms
+    return found
+
+
+@cache
 def load_terms(series: str) -> SeriesTerms:
-    """The bundled terms of ``series`` ("F" or "G")."""
-    if series not in _BUNDLED:
-        raise TermsError(f"no terms for series {series!r}; prefstack knows {sorted(_BUNDLED)}")
-    text = resources.files(__package__).joinpath(_BUNDLED[series]).read_text(encoding="utf-8")
-    terms = parse_terms(yaml.safe_load(text), _BUNDLED[series])
+    """The bundled terms of ``series`` (an id of :func:`series_names`)."""
+    files = bundled_terms_files()
+    if series not in files:
+        raise TermsError(f"no terms for series {series!r}; prefstack knows {sorted(files)}")
+    source = f"{series}/{TERMS_FILE}"
+    terms = parse_terms(yaml.safe_load(files[series].read_text(encoding="utf-8")), source)
     if terms.series != series:
-        raise TermsError(f"{_BUNDLED[series]}: declares series {terms.series!r}, expected {series!r}")
+        raise TermsError(f"{source}: declares series {terms.series!r}, expected {series!r}")
     return terms
 
 
 def series_names() -> list[str]:
-    return sorted(_BUNDLED)
+    """Every series prefstack has terms for (the registry of series ids)."""
+    return sorted(bundled_terms_files())
 
 
 def terms_json_schema() -> dict[str, Any]:
