@@ -11,6 +11,7 @@ Floats are refused everywhere: a legal amount is never binary floating point.
 from __future__ import annotations
 
 import decimal
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
@@ -54,6 +55,9 @@ MAX_EXPONENT = 40
 """At most this many digits before or after the decimal point (``1e999999999`` would take hours)."""
 
 
+_PLAIN_DECIMAL = re.compile(r"(-?)([0-9]{1,40})(\.([0-9]{1,40}))?")
+
+
 def exact(value: object, *, field: str, clause: str) -> Fraction:
     """Parse ``value`` into an exact Fraction.
 
@@ -79,6 +83,11 @@ def exact(value: object, *, field: str, clause: str) -> Fraction:
             raise InputError(
                 field, clause, f"has {len(text)} characters; numbers are at most {MAX_NUMBER_CHARACTERS} long"
             )
+        plain = _PLAIN_DECIMAL.fullmatch(text)
+        if plain is not None:  # most numbers: what Decimal would give, without building one
+            whole, places = plain.group(2), plain.group(4) or ""
+            digits = int(whole + places)
+            return Fraction(-digits if plain.group(1) else digits, 10 ** len(places))
         try:
             if "/" in text:
                 num, den = text.split("/", 1)

@@ -37,3 +37,22 @@ def test_terminating_fractions_round_trip(numerator: int, twos: int, fives: int)
 @given(st.fractions(max_denominator=10**12))
 def test_every_fraction_round_trips(value: Fraction) -> None:
     assert Fraction(to_decimal_string(value)) == value
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.booleans(),
+    st.text(alphabet="0123456789", min_size=1, max_size=41),
+    st.one_of(st.none(), st.text(alphabet="0123456789", min_size=1, max_size=41)),
+)
+def test_a_plain_decimal_string_reads_as_decimal_reads_it(negative: bool, whole: str, places: str | None) -> None:
+    """Numbers written as plain decimals take a fast path: the same exact value Decimal gives,
+    leading zeros, '-0' and the 40-digit limits included (41 digits go the long way, same result)."""
+    from decimal import Decimal
+
+    from prefstack.numeric import exact
+
+    text = ("-" if negative else "") + whole + ("" if places is None else "." + places)
+    if len(whole) > 41 or (places is not None and len(places) > 40):
+        return
+    assert exact(text, field="n", clause="number format") == Fraction(Decimal(text))
