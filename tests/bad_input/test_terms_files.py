@@ -92,7 +92,7 @@ CASES = {
         set_in("reserved_for_pik_dividends.value", "60000"),
         r"reserved_for_pik_dividends exceeds authorized_shares",
     ),
-    "unknown series": (set_in("series", "H"), r"series.*'F' or 'G'"),
+    "unknown series": (set_in("series", "H"), r"series.*'H' is no certificate prefstack has the sections of \(F, G\)"),
 }
 
 

@@ -31,7 +31,7 @@ from pydantic import (
 from prefstack.citations import for_series
 from prefstack.errors import InputError, PrefstackError
 from prefstack.interpretations import reading
-from prefstack.terms.schema import Date, Exact, SeriesTerms, format_rule, load_terms
+from prefstack.terms.schema import Date, Exact, SeriesTerms, format_rule, load_terms, series_names
 from prefstack.text_policy import checked_text
 
 MAX_NAME_LENGTH = 200
@@ -111,7 +111,16 @@ AddressLine = Annotated[
 ]
 Address = Annotated[list[AddressLine], Field(min_length=1, max_length=MAX_ADDRESS_LINES)]
 
-Series = Literal["F", "G"]
+def _series_id(value: object) -> str:
+    if not isinstance(value, str) or value not in series_names():
+        raise ValueError(f"{value!r} is no series prefstack has terms for ({', '.join(series_names())})")
+    return value
+
+
+Series = Annotated[
+    str, BeforeValidator(format_rule(_series_id)), WithJsonSchema({"type": "string", "enum": series_names()})
+]
+"""A series id of the registry (:func:`prefstack.terms.schema.series_names`), not a type."""
 DividendForm = Literal["cash", "pik", "common"]
 
 

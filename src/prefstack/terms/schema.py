@@ -29,7 +29,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from prefstack.citations import cite
+from prefstack.citations import SECTIONS, cite
 from prefstack.errors import CitationError, InputError, TermsError
 from prefstack.numeric import exact, to_decimal_string
 
@@ -106,6 +106,23 @@ Date = Annotated[
     BeforeValidator(format_rule(_date_value)),
     WithJsonSchema({"type": "string", "format": "date", "description": "YYYY-MM-DD, 1900-01-01 to 2199-12-31"}),
 ]
+
+
+def _certificate_id(value: object) -> str:
+    if not isinstance(value, str) or value not in SECTIONS:
+        raise ValueError(
+            f"{value!r} is no certificate prefstack has the sections of ({', '.join(sorted(SECTIONS))}); "
+            "a series' sections.yaml goes beside its terms.yaml"
+        )
+    return value
+
+
+CertificateId = Annotated[
+    str,
+    BeforeValidator(format_rule(_certificate_id)),
+    WithJsonSchema({"type": "string", "enum": sorted(SECTIONS)}),
+]
+"""A series id: the id of a certificate whose sections prefstack has (its citations' prefix)."""
 
 
 class _Strict(BaseModel):
@@ -233,7 +250,7 @@ class ScheduleAssumption(_Strict):
 class SeriesTerms(_Strict):
     """The terms of one series of preferred stock."""
 
-    series: Literal["F", "G"]
+    series: CertificateId
     designation: Term[str]
     par_value: Term[Exact]
     authorized_shares: Term[Exact]
