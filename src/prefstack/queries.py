@@ -173,7 +173,7 @@ def liquidation(
     """F/G §3: the waterfall of ``proceeds`` (cash) on the state's date, holders from the ledger;
     with ``structure``, every class of the capital structure (the output says which was used)."""
     parity = _parity_holdings(state)
-    outstanding = section5.conversion_price_state(state, "F").common_outstanding
+    outstanding = section5.common_outstanding(state)
     if state.common_outstanding_opening is None:
         raise InputError("common_outstanding", "F §3(b)", "the ledger has no Common Stock outstanding balance")
     if structure is None:
@@ -333,7 +333,7 @@ def voting(state: LedgerState, structure: LoadedStructure | None = None) -> dict
                 ],
             }
         )
-    common = section5.conversion_price_state(state, "F").common_outstanding
+    common = section5.common_outstanding(state)
     classes = []
     for c in () if structure is None else structure.structure.generic:
         per_share = c.common_per_share

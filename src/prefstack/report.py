@@ -22,7 +22,7 @@ from prefstack.explain import Explained, render
 from prefstack.figures import COMMON, MONEY, PRICE, RATIO, SHARES, json_figure
 from prefstack.instruments.capital_structure import LoadedStructure
 from prefstack.ledger.replay import NO_PREFERRED_SPLIT, LedgerState, SeriesState, holding_accrued_unpaid
-from prefstack.ledger.section5 import conversion_price_state
+from prefstack.ledger.section5 import common_outstanding, conversion_price_state
 from prefstack.memo import without_cyclic_gc
 
 
@@ -197,7 +197,7 @@ def _state_report(state: LedgerState, structure: LoadedStructure | None) -> dict
                 ],
             }
         )
-    outstanding = conversion_price_state(state, "F").common_outstanding
+    outstanding = common_outstanding(state)
     reserve: dict[str, Any] | None = None
     authorized = _authorized(state, structure)
     if authorized is not None and state.common_outstanding_opening is not None:

@@ -1047,7 +1047,7 @@ def conversion_decision(
     converted_accrued = accrued.value * shares / holding.shares
     price = section5.conversion_price_state(state, series, on).conversion_price_explained()
     funds = funds_legally_available if funds_legally_available is not None else converted_accrued
-    fmv = section5.fair_market_value_on(state, on) if funds < converted_accrued else None
+    fmv = section5.fair_market_value_on(state, on, series) if funds < converted_accrued else None
     result = convert(
         s.terms,
         shares=shares,
@@ -1363,7 +1363,7 @@ def common_stock_redemption(state: LedgerState, series: str, on: dt.date) -> lis
             "the certificate has no clause letting the Company pay the Redemption Price in Common Stock "
             "(F §6(d) has no counterpart); the Redemption Price is paid in cash",
         )
-    fmv = section5.fair_market_value_on(state, on)
+    fmv = section5.fair_market_value_on(state, on, series)
     if fmv is None:
         raise InputError(
             "in_common",

@@ -14,6 +14,7 @@ import datetime as dt
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
+from prefstack.citations import for_series
 from prefstack.clause_registry import implements
 from prefstack.clauses import antidilution as ad
 from prefstack.clauses.fair_market_value import average_closing_price
@@ -31,24 +32,35 @@ def purpose(name: str) -> ad.IssuancePurpose:
 
 
 @implements("F §3(c)(i)(A)", "G §3(c)(i)(A)")
-def fair_market_value_on(state: LedgerState, day: dt.date) -> Explained | None:
-    """F §3(c)(i)(A) Fair Market Value of the Common Stock for an issue on ``day`` from the
-    recorded closing prices, or None when they do not cover the window."""
-    terms = state.series["F"].terms
+def fair_market_value_on(state: LedgerState, day: dt.date, series: str) -> Explained | None:
+    """The Fair Market Value of the Common Stock on ``day`` under §3(c)(i)(A) of ``series``'
+    certificate, from the recorded closing prices, or None when they do not cover the window."""
     try:
-        return average_closing_price(state.closing_prices, day, terms)
+        return average_closing_price(state.closing_prices, day, state.series[series].terms)
     except InputError:
         return None
 
 
 def _fmv(state: LedgerState, given: Fraction | None, day: dt.date) -> Fraction | None:
+    """The Fair Market Value per share of an issue of Common Stock or Options that every series'
+    §5(d) judges: the one the event gives, else the one every series' certificate finds from the
+    closing prices (§3(c)(i)(A)); certificates that value it differently need the event to give it."""
     if given is not None:
         return given
-    found = fair_market_value_on(state, day)
-    if found is None:
+    found = {name: fair_market_value_on(state, day, name) for name in state.series}
+    values = {None if f is None else f.value for f in found.values()}
+    if len(values) > 1:
+        differing = ", ".join(f"Series {name}: {'none' if f is None else f.value}" for name, f in found.items())
+        raise InputError(
+            "fair_market_value_per_share",
+            ", ".join(for_series(name, "§3(c)(i)(A)") for name in state.series),
+            f"the certificates value the Common Stock of {day} differently ({differing}): give it in the event",
+        )
+    (value,) = values
+    if value is None:
         return None
-    assert isinstance(found.value, Fraction)
-    return found.value
+    assert isinstance(value, Fraction)
+    return value
 
 
 @implements("F §5(d)", "G §5(d)")
@@ -205,3 +217,17 @@ def conversion_price_state(state: LedgerState, series: str, as_of: dt.date | Non
     result = fold.state_after(state.section5_actions[:count])
     state.section5_cache[key] = result
     return result
+
+
+def common_outstanding(state: LedgerState) -> Fraction:
+    """The Common Stock outstanding on the state's date as §5(d)(iv) counts it. Every series' fold
+    counts the same issues, splits, dividends and exercises from the same opening balance, so
+    all give one figure; a disagreement is refused rather than settled by picking a series."""
+    counts = {name: conversion_price_state(state, name).common_outstanding for name in state.series}
+    if len(set(counts.values())) != 1:
+        raise InputError(
+            "common_outstanding",
+            ", ".join(for_series(name, "§5(d)(iv)") for name in counts),
+            f"the series count the Common Stock outstanding differently: {counts}",
+        )
+    return next(iter(counts.values()))
