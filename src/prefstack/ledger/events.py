@@ -938,15 +938,18 @@ def _error_clause(error_type: str, kind: str, data: Mapping[str, Any]) -> str:
         return "ledger format"
     clause = _clause_of(kind)
     series = data.get("series")
-    section = clause.split(" ", 1)[1] if " §" in clause else None
-    if isinstance(series, str) and section is not None and clause.startswith("F §") and series != "F":
-        from prefstack.citations import cite
+    if not isinstance(series, str) or " §" not in clause:
+        return clause
+    own = _OWN_CLAUSE.get(kind)
+    if own is not None and series in series_names():
+        return own(load_terms(series))
+    from prefstack.citations import cite
 
-        try:
-            return str(cite(f"{series} {section}"))
-        except PrefstackError:
-            return clause
-    return clause
+    try:
+        written = cite(clause)
+        return clause if written.doc == series else str(cite(f"{series} {written.section}"))
+    except PrefstackError:
+        return clause
 
 
 def clause_of(kind: str) -> str:
