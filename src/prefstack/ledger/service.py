@@ -17,7 +17,7 @@ from pathlib import Path
 
 from prefstack.errors import InputError
 from prefstack.ledger import section5
-from prefstack.ledger.events import LedgerEvent, event_from_stored, payload_of
+from prefstack.ledger.events import LedgerEvent, event_from_stored
 from prefstack.ledger.files import read_ledger_file
 from prefstack.ledger.replay import LedgerState, Placed, replay
 from prefstack.ledger.store import ConcurrencyError, EventStore, NewEvent, StoredEvent
@@ -112,7 +112,7 @@ def to_new_event(p: Placed, recorded_by: str | None = None) -> NewEvent:
     return NewEvent(
         kind=p.event.kind,
         effective_date=p.event.date,
-        payload=payload_of(p.json_data),
+        payload=p.event.payload(),
         recorded_at=p.recorded_at,
         recorded_by=p.recorded_by if p.recorded_by is not None else recorded_by,
     )
