@@ -31,7 +31,7 @@ from prefstack.errors import InputError
 from prefstack.explain import Explained, Scalar
 from prefstack.interpretations import reading
 from prefstack.numeric import Rounding, exact, round_to
-from prefstack.terms import SeriesTerms
+from prefstack.terms import SeriesTerms, load_terms, series_names
 
 __all__ = [
     "Claim",
@@ -231,12 +231,15 @@ class ParityHolding:
             )
         converted = _nonnegative(self.as_converted_common, "parity.as_converted_common", self.clause("§3(b)"))
         object.__setattr__(self, "as_converted_common", converted)
-        if self.series in ("F", "G") and not self.participates:
-            raise InputError(
-                "parity.participates",
-                self.clause("§3(b)"),
-                f"Series {self.series} shares in the remaining assets on an as-converted basis",
-            )
+        if self.series in series_names():
+            participation = load_terms(self.series).liquidation.participates_as_converted
+            if self.participates != participation.value:
+                shares_or_not = "shares" if participation.value else "does not share"
+                raise InputError(
+                    "parity.participates",
+                    participation.cite,
+                    f"Series {self.series} {shares_or_not} in the remaining assets on an as-converted basis",
+                )
         if not self.participates and converted != 0:
             raise InputError(
                 "parity.as_converted_common",
@@ -245,8 +248,9 @@ class ParityHolding:
             )
 
     def clause(self, section: str) -> str:
-        """The section of this holding's own certificate (F or G) or, for others, of F."""
-        return for_series(self.series if self.series in ("F", "G") else "F", section)
+        """The section of this holding's own certificate or, for a Parity Security prefstack has no
+        certificate of, of the first certificate it has (the certificates number §3 alike)."""
+        return for_series(self.series if self.series in series_names() else series_names()[0], section)
 
     @property
     def per_share(self) -> Fraction:
@@ -457,14 +461,16 @@ class PreferenceTier:
 
 
 def _reference_series(parity: Sequence[ParityHolding]) -> str:
-    series = [p.series for p in parity if p.series in ("F", "G")]
+    """The certificate whose §3 the waterfall cites: the first (by id) of those held."""
+    series = sorted({p.series for p in parity if p.series in series_names()})
     if not series:
         raise InputError(
             "parity",
-            "F §3(a)",
-            "the waterfall applies F §3 and G §3: at least one Series F or Series G holding is required",
+            f"{series_names()[0]} §3(a)",
+            "the waterfall applies §3 of a certificate: at least one holding of "
+            f"{', '.join(series_names())} is required",
         )
-    return "F" if "F" in series else "G"
+    return series[0]
 
 
 @implements("F §3(c)", "G §3(c)")
@@ -888,7 +894,6 @@ def is_deemed_liquidation(
 
 @implements("G §3(d)")
 def is_deemed_liquidation_for_g(kind: TransactionKind, prior_stockholders_share: Fraction) -> Explained:
-    """G §3(d) with the bundled Series G terms."""
-    from prefstack.terms import load_terms
-
-    return is_deemed_liquidation(load_terms("G"), kind, prior_stockholders_share)
+    """G §3(d) with the bundled terms of the series whose certificate has a deemed liquidation."""
+    (series,) = [n for n in series_names() if load_terms(n).liquidation.deemed_liquidation_below is not None]
+    return is_deemed_liquidation(load_terms(series), kind, prior_stockholders_share)

@@ -204,6 +204,9 @@ class Conversion(_Strict):
 
 
 class Liquidation(_Strict):
+    participates_as_converted: Term[bool]
+    """After the preferences, the series shares in the remaining assets on an as-converted basis
+    (F §3(b), G §3(b)); false: it takes its preference only."""
     deemed_liquidation_below: Term[Exact] | None = None
     """G §3(d): a merger or sale is deemed a liquidation of the series unless the prior stockholders
     hold at least this share of the survivor's voting securities (absent: no deemed liquidation)."""
@@ -261,7 +264,7 @@ class SeriesTerms(_Strict):
     conversion: Conversion
     fair_market_value: FairMarketValue
     redemption: Redemption
-    liquidation: Liquidation = Liquidation()
+    liquidation: Liquidation
     schedule_assumption: ScheduleAssumption | None = None
 
     @model_validator(mode="after")
