@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -33,20 +34,26 @@ class _Certificate:
     sections: frozenset[str]
 
 
+def series_folders(issuers: Traversable | None = None) -> Iterator[tuple[str, Traversable]]:
+    """Each series folder of each issuer (``issuers/<issuer>/<series>/``, in name order) with its
+    path for messages; ``issuers`` defaults to the package's ``instruments/issuers``."""
+    if issuers is None:
+        issuers = resources.files("prefstack.instruments").joinpath("issuers")
+    for issuer in sorted(issuers.iterdir(), key=lambda p: p.name):
+        if issuer.is_dir():
+            for series in sorted(issuer.iterdir(), key=lambda p: p.name):
+                if series.is_dir():
+                    yield f"{issuer.name}/{series.name}", series
+
+
 def load_certificates(issuers: Traversable | None = None) -> dict[str, _Certificate]:
     """Every certificate prefstack has the sections of, by id, from ``issuers`` (default: the
     package's ``instruments/issuers`` folder); a malformed sections file is a :class:`CitationError`."""
-    if issuers is None:
-        issuers = resources.files("prefstack.instruments").joinpath("issuers")
     found: dict[str, _Certificate] = {}
-    for issuer in sorted(issuers.iterdir(), key=lambda p: p.name):
-        if not issuer.is_dir():
-            continue
-        for series in sorted(issuer.iterdir(), key=lambda p: p.name):
-            listing = series.joinpath(SECTIONS_FILE)
-            if not listing.is_file():
-                continue
-            where = f"{issuer.name}/{series.name}/{SECTIONS_FILE}"
+    for path, series in series_folders(issuers):
+        listing = series.joinpath(SECTIONS_FILE)
+        if listing.is_file():
+            where = f"{path}/{SECTIONS_FILE}"
             data = yaml.safe_load(listing.read_text(encoding="utf-8"))
             if not isinstance(data, dict) or set(data) != {"certificate", "title", "sections"}:
                 raise CitationError(f"{where}: needs exactly certificate, title and sections")

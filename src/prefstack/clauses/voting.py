@@ -20,7 +20,7 @@ from fractions import Fraction
 from prefstack.citations import for_series
 from prefstack.clause_registry import implements
 from prefstack.errors import InputError
-from prefstack.explain import Explained
+from prefstack.explain import Explained, Scalar
 from prefstack.interpretations import reading
 from prefstack.numeric import exact, floor_whole
 from prefstack.terms import SeriesTerms
@@ -56,21 +56,13 @@ def votes(
     if factor <= 0:
         raise InputError("issue_price_adjustment", clause, f"must be positive, got {factor}")
     issue_price = terms.original_issue_price.value * factor
-    convertible = shares * issue_price / price
-    whole, fraction = floor_whole(convertible)
-    return Explained(
-        name=f"votes of a holder of Series {terms.series} Preferred Stock",
-        value=whole,
-        clause=clause,
-        inputs={
-            "shares held": shares,
-            "Original Issue Price": issue_price,
-            "Conversion Price": price,
-            "shares of Common Stock as converted": convertible,
-            "fraction dropped": fraction,
-        },
-        formula="floor(shares held x Original Issue Price / Conversion Price)",
-        interpretations=[reading("VOTE-AS-CONVERTED")],
+    return _whole_votes_as_converted(
+        f"votes of a holder of Series {terms.series} Preferred Stock",
+        clause,
+        shares * issue_price / price,
+        {"shares held": shares, "Original Issue Price": issue_price, "Conversion Price": price},
+        "floor(shares held x Original Issue Price / Conversion Price)",
+        reading("VOTE-AS-CONVERTED"),
     )
 
 
@@ -78,23 +70,41 @@ def votes(
 def class_votes(name: str, shares: Fraction, common_per_share: Fraction, source: str, illustrative: bool) -> Explained:
     """The votes a generic class of a capital structure casts with the Common Stock (F §4, G §4,
     CAPSTRUCT-VOTES): the whole shares of Common Stock all its shares convert into (an ``int``)."""
-    clause = CAPITAL_STRUCTURE  # the file describes the class; no certificate of it is at hand
-    convertible = shares * common_per_share
+    return _whole_votes_as_converted(
+        f"votes of {name} with the Common Stock",
+        CAPITAL_STRUCTURE,  # the file describes the class; no certificate of it is at hand
+        shares * common_per_share,
+        {"shares outstanding": shares, "shares of Common Stock per share": common_per_share},
+        "floor(shares outstanding x shares of Common Stock per share)",
+        reading("CAPSTRUCT-VOTES"),
+        extra={"source": source, "illustrative": illustrative},
+    )
+
+
+def _whole_votes_as_converted(
+    name: str,
+    clause: str,
+    convertible: Fraction,
+    inputs: dict[str, Scalar],
+    formula: str,
+    interpretation: str,
+    *,
+    extra: dict[str, Scalar] | None = None,
+) -> Explained:
+    """One vote per whole share of Common Stock the shares convert into, the fraction dropped."""
     whole, fraction = floor_whole(convertible)
     return Explained(
-        name=f"votes of {name} with the Common Stock",
+        name=name,
         value=whole,
         clause=clause,
         inputs={
-            "shares outstanding": shares,
-            "shares of Common Stock per share": common_per_share,
+            **inputs,
             "shares of Common Stock as converted": convertible,
             "fraction dropped": fraction,
-            "source": source,
-            "illustrative": illustrative,
+            **(extra or {}),
         },
-        formula="floor(shares outstanding x shares of Common Stock per share)",
-        interpretations=[reading("CAPSTRUCT-VOTES")],
+        formula=formula,
+        interpretations=[interpretation],
     )
 
 

@@ -11,7 +11,6 @@ import datetime as dt
 from collections.abc import Callable
 from fractions import Fraction
 from functools import cache
-from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Annotated, Any, Generic, Literal, TypeVar
@@ -29,7 +28,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from prefstack.citations import SECTIONS, cite
+from prefstack.citations import SECTIONS, SECTIONS_FILE, cite, series_folders
 from prefstack.errors import CitationError, InputError, TermsError
 from prefstack.numeric import exact, to_decimal_string
 
@@ -328,21 +327,17 @@ def bundled_terms_files() -> dict[str, Traversable]:
     """The terms file of every series prefstack has terms for, by series id: each
     ``instruments/issuers/<issuer>/<series>/terms.yaml`` under the id of the ``sections.yaml``
     beside it (the certificate its citations name)."""
-    issuers = resources.files("prefstack.instruments").joinpath("issuers")
     found: dict[str, Traversable] = {}
-    for issuer in sorted(issuers.iterdir(), key=lambda p: p.name):
-        if not issuer.is_dir():
+    for path, folder in series_folders():
+        terms, sections = folder.joinpath(TERMS_FILE), folder.joinpath(SECTIONS_FILE)
+        if not terms.is_file():
             continue
-        for folder in sorted(issuer.iterdir(), key=lambda p: p.name):
-            terms, sections = folder.joinpath(TERMS_FILE), folder.joinpath("sections.yaml")
-            if not terms.is_file():
-                continue
-            if not sections.is_file():
-                raise TermsError(f"{issuer.name}/{folder.name}/{TERMS_FILE}: no sections.yaml beside it")
-            ident = yaml.safe_load(sections.read_text(encoding="utf-8"))["certificate"]
-            if ident in found:
-                raise TermsError(f"{issuer.name}/{folder.name}/{TERMS_FILE}: a second terms file for series {ident!r}")
-            found[ident] = terms
+        if not sections.is_file():
+            raise TermsError(f"{path}/{TERMS_FILE}: no {SECTIONS_FILE} beside it")
+        ident = yaml.safe_load(sections.read_text(encoding="utf-8"))["certificate"]
+        if ident in found:
+            raise TermsError(f"{path}/{TERMS_FILE}: a second terms file for series {ident!r}")
+        found[ident] = terms
     return found
 
 
