@@ -1266,48 +1266,50 @@ def _section_5_d_iii_a_exercise(work: _Work, action: OptionExercise) -> None:
 @implements("F §5(e)", "G §5(e)")
 def _section_5_e_split(work: _Work, action: StockSplit) -> None:
     """A subdivision: the Conversion Price (and the carry-forward) divided by the new shares per old."""
-    ratio = _fraction(action.new_shares_per_old_share, "new_shares_per_old_share", work.cite("§5(e)"), positive=True)
-    if ratio <= 1:
-        raise InputError(
-            "new_shares_per_old_share",
-            work.cite("§5(e)"),
-            f"a subdivision gives more than one share per share, not {ratio}",
-        )
-    facts: dict[str, Scalar] = {"new_shares_per_old_share": ratio, "common_outstanding_before": work.outstanding}
-    work.outstanding *= ratio
-    _scale(work, ratio)
-    _price_change(
+    ratio = _share_ratio(
         work,
-        action.date,
-        "§5(e)",
-        "stock split",
-        1 / ratio,
-        facts,
-        "conversion_price / new_shares_per_old_share, at the close of business on the effective date",
+        action.new_shares_per_old_share,
+        "new_shares_per_old_share",
+        "a subdivision gives more than one share per share",
     )
+    _section_5_e(work, action.date, "stock split", ratio, "new_shares_per_old_share", "conversion_price / ")
 
 
 @implements("F §5(e)", "G §5(e)")
 def _section_5_e_combination(work: _Work, action: Combination) -> None:
     """A combination: the Conversion Price (and the carry-forward) times the old shares per new."""
-    ratio = _fraction(action.old_shares_per_new_share, "old_shares_per_new_share", work.cite("§5(e)"), positive=True)
+    ratio = _share_ratio(
+        work,
+        action.old_shares_per_new_share,
+        "old_shares_per_new_share",
+        "a combination joins more than one share into one",
+    )
+    _section_5_e(work, action.date, "combination", 1 / ratio, "old_shares_per_new_share", "conversion_price x ")
+
+
+def _share_ratio(work: _Work, value: Fraction, field_name: str, rule: str) -> Fraction:
+    """The ratio of a split or combination, which ``rule`` says must exceed one."""
+    ratio = _fraction(value, field_name, work.cite("§5(e)"), positive=True)
     if ratio <= 1:
-        raise InputError(
-            "old_shares_per_new_share",
-            work.cite("§5(e)"),
-            f"a combination joins more than one share into one, not {ratio}",
-        )
-    facts: dict[str, Scalar] = {"old_shares_per_new_share": ratio, "common_outstanding_before": work.outstanding}
-    work.outstanding /= ratio
-    _scale(work, 1 / ratio)
+        raise InputError(field_name, work.cite("§5(e)"), f"{rule}, not {ratio}")
+    return ratio
+
+
+def _section_5_e(work: _Work, date: dt.date, label: str, shares_factor: Fraction, field_name: str, op: str) -> None:
+    """The Common Stock outstanding times ``shares_factor`` (new shares per old), the Conversion
+    Price (and the baskets' caps) divided by it, at the close of business on the effective date."""
+    ratio = shares_factor if shares_factor > 1 else 1 / shares_factor
+    facts: dict[str, Scalar] = {field_name: ratio, "common_outstanding_before": work.outstanding}
+    work.outstanding *= shares_factor
+    _scale(work, shares_factor)
     _price_change(
         work,
-        action.date,
+        date,
         "§5(e)",
-        "combination",
-        ratio,
+        label,
+        1 / shares_factor,
         facts,
-        "conversion_price x old_shares_per_new_share, at the close of business on the effective date",
+        f"{op}{field_name}, at the close of business on the effective date",
     )
 
 
