@@ -22,6 +22,10 @@ import yaml
 from prefstack.errors import CitationError
 
 Certificate = str
+
+CAPITAL_STRUCTURE = "capital structure"
+"""What a figure of a generic class cites: the company's capital-structure file, which describes
+the class by its economic terms (no certificate of it is at hand)."""
 """A certificate's id as citations write it (``F``, ``G``): the ``certificate`` of its sections file."""
 
 SECTIONS_FILE = "sections.yaml"

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from enum import Enum
 from fractions import Fraction
 
-from prefstack.citations import for_series
+from prefstack.citations import CAPITAL_STRUCTURE, for_series
 from prefstack.clause_registry import implements
 from prefstack.errors import InputError, PrefstackError
 from prefstack.explain import Explained
@@ -477,7 +477,7 @@ def common_shares_required(
 def other_reserve_requirement(name: str, common_shares: Fraction, basis: str, source: str) -> ReserveRequirement:
     """Common Stock a class or tranche of a capital structure draws on the same authorized but
     unissued shares (F/G §5(c)(ii), CAPSTRUCT-RESERVE): the whole part of ``common_shares``."""
-    clause = for_series("F", "§5(c)(ii)")
+    clause = CAPITAL_STRUCTURE  # the class's terms come from the file, not from a certificate
     _non_negative(common_shares, "common_shares", clause)
     whole, _ = floor_whole(common_shares)
     return ReserveRequirement(

@@ -17,16 +17,13 @@ from collections.abc import Mapping
 from enum import Enum
 from fractions import Fraction
 
-from prefstack.citations import for_series
+from prefstack.citations import CAPITAL_STRUCTURE, for_series
 from prefstack.clause_registry import implements
 from prefstack.errors import InputError
 from prefstack.explain import Explained, Scalar
 from prefstack.interpretations import reading
 from prefstack.numeric import exact, floor_whole
 from prefstack.terms import SeriesTerms
-
-CAPITAL_STRUCTURE = "capital structure"
-"""Where a generic class's terms come from: the company's capital-structure file."""
 
 __all__ = ["ConsentPurpose", "class_votes", "series_majority", "series_voting_power", "votes", "votes_by_holder"]
 
