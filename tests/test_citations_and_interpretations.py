@@ -139,3 +139,28 @@ def test_each_certificates_sections_are_data_and_a_malformed_file_is_refused(tmp
     write('certificate: H\ntitle: "y"\nsections: ["§2"]\n', "series-h2")
     with pytest.raises(CitationError, match="listed twice"):
         load_certificates(tmp_path / "issuers")
+
+
+def test_the_sections_schema_accepts_the_bundled_files_and_refuses_what_the_loader_refuses() -> None:
+    """`prefstack schema sections` describes sections.yaml: both bundled files validate, and every
+    file the loader refuses is invalid under the schema too."""
+    import jsonschema
+    import yaml
+
+    from prefstack.citations import sections_json_schema, series_folders
+
+    schema = sections_json_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    bundled = [yaml.safe_load(f.joinpath("sections.yaml").read_text()) for _, f in series_folders()]
+    assert {d["certificate"] for d in bundled} >= {"F", "G"}
+    for data in bundled:
+        jsonschema.validate(data, schema)
+    for bad in (
+        {"certificate": "h", "title": "x", "sections": ["§1"]},
+        {"certificate": "H", "title": "x", "sections": ["§1", "§1"]},
+        {"certificate": "H", "title": "x", "sections": ["1(a)"]},
+        {"certificate": "H", "sections": ["§1"]},
+        {"certificate": "H", "title": "x", "sections": []},
+    ):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(bad, schema)

@@ -77,6 +77,34 @@ def load_certificates(issuers: Traversable | None = None) -> dict[str, _Certific
     return found
 
 
+def sections_json_schema() -> dict[str, object]:
+    """The JSON Schema of a certificate's sections.yaml (what :func:`load_certificates` accepts)."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://prefstack.invalid/schema/sections.json",
+        "title": "The sections of a certificate of designation",
+        "description": "A citation '<certificate> <section>' may name only a section listed here.",
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["certificate", "title", "sections"],
+        "properties": {
+            "certificate": {
+                "type": "string",
+                "pattern": f"^{_ID.pattern}$",
+                "description": "The certificate's id as citations write it (F, G), unique among the issuers",
+            },
+            "title": {"type": "string", "minLength": 1},
+            "sections": {
+                "type": "array",
+                "minItems": 1,
+                "uniqueItems": True,
+                "items": {"type": "string", "pattern": f"^(?:{_SECTION.pattern})$"},
+                "description": "Every section: Preamble, §N with (a)(i)(A)(1) levels, Sched. N",
+            },
+        },
+    }
+
+
 _ID = re.compile(r"[A-Z][A-Za-z0-9]{0,15}")
 _SECTION = re.compile(r"§\d+(?:\([A-Za-z0-9]+\))*|Sched\. \d+|Preamble")
 

@@ -400,6 +400,14 @@ def schema_capital_structure() -> None:
     print(to_json(capital_structure_json_schema()))
 
 
+@schema_app.command("sections")
+def schema_sections() -> None:
+    """The JSON Schema of a certificate's sections.yaml (the sections its citations may name)."""
+    from prefstack.citations import sections_json_schema
+
+    print(to_json(sections_json_schema()))
+
+
 @schema_app.command("terms")
 def schema_terms() -> None:
     """The JSON Schema of a series' terms file (what `prefstack terms F` prints validates against it)."""
