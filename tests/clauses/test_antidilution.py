@@ -744,3 +744,42 @@ def test_readjustments_resumed_from_checkpoints_in_hand_built_histories_f_5_d_ii
         with _replaying_from_the_start():
             assert resumed == run(actions, terms=terms)
         assert len(resumed.adjustments) >= 2  # the deemed issues adjusted the price and were readjusted
+
+
+def _full_ratchet_terms() -> SeriesTerms:
+    """Series F's terms with a full ratchet in place of the weighted average (a certificate's
+    ``adjustment_formula`` feature); everything else as F."""
+    from prefstack.terms.schema import parse_terms
+
+    data = F.model_dump(mode="json")
+    data["conversion"]["adjustment_formula"] = {"value": "full_ratchet", "cite": "F §5(d)(iv)"}
+    return parse_terms(data, "full ratchet")
+
+
+@pytest.mark.clause("F §5(d)(iv)")
+def test_a_full_ratchet_lowers_the_conversion_price_to_the_issue_price() -> None:
+    """adjustment_formula full_ratchet: 1,000,000 shares for $15,000,000 cash ($15 a share, FMV
+    $30) against a Conversion Price of $24: the price falls to $15.00 (the weighted average of
+    F §5(d)(iv) would give 24 x (20,000,000 + 15,000,000 / 28.50) / 21,000,000 = $23.46). A
+    second issue at $16 (above the new $15) changes nothing; one at $10.005 rounds half up to
+    $10.01."""
+    terms = _full_ratchet_terms()
+    first = run([issue("i1", 1, 1_000_000, "15", "30")], terms=terms)
+    assert first.conversion_price == Fraction(15)
+    assert run([issue("i1", 1, 1_000_000, "15", "30")]).conversion_price == Fraction("23.46")
+    second = run([issue("i1", 1, 1_000_000, "15", "30"), issue("i2", 2, 1_000_000, "16", "30")], terms=terms)
+    assert second.conversion_price == Fraction(15) and len(second.adjustments) == 1
+    third = run([issue("i1", 1, 1_000_000, "15", "30"), issue("i3", 3, 200, "10.005", "30")], terms=terms)
+    assert third.conversion_price == Fraction("10.01")
+    assert "full ratchet" in third.adjustments[-1].explained.formula
+
+
+def test_an_adjustment_formula_no_clause_implements_is_refused_naming_it() -> None:
+    """A terms file asking for an adjustment formula prefstack does not implement is refused."""
+    from prefstack.errors import TermsError
+    from prefstack.terms.schema import parse_terms
+
+    data = F.model_dump(mode="json")
+    data["conversion"]["adjustment_formula"] = {"value": "broad_based_weighted_average", "cite": "F §5(d)(iv)"}
+    with pytest.raises(TermsError, match="adjustment_formula"):
+        parse_terms(data, "t")

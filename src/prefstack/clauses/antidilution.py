@@ -793,13 +793,24 @@ def _section_5_d_iv_formula(
     facts: dict[str, Scalar],
     interps: list[str],
 ) -> None:
-    """The weighted-average reduction, to the nearest cent, made once it (with the reductions
-    carried forward) reaches $.03; a smaller one is carried forward."""
+    """The reduction the terms' ``adjustment_formula`` gives, to the places of
+    ``adjustment_rounding_places`` (half up, AD-ROUND-CENT), made once it (with the reductions
+    carried forward) reaches ``minimum_reduction``; a smaller one is carried forward. The weighted
+    average of F/G §5(d)(iv); or a full ratchet: the price per share of the issue, where lower."""
     outstanding = work.outstanding
-    clause_iv = work.cite("§5(d)(iv)")
-    exact_new = work.price * (outstanding + add_consideration / threshold) / (outstanding + additional)
+    conversion = work.terms.conversion
+    clause_iv = conversion.adjustment_formula.cite
+    if conversion.adjustment_formula.value == "full_ratchet":
+        exact_new = min(work.price, add_consideration / additional)
+        average = "the lower of conversion_price and additional_consideration / additional_shares (full ratchet)"
+    else:
+        exact_new = work.price * (outstanding + add_consideration / threshold) / (outstanding + additional)
+        average = (
+            "conversion_price x (common_outstanding_before + additional_consideration / greater_of) / "
+            "(common_outstanding_before + additional_shares)"
+        )
     rounded = Fraction(
-        round_to(exact_new, work.terms.conversion.adjustment_rounding_places.value, Rounding.HALF_UP, clause_iv).value
+        round_to(exact_new, conversion.adjustment_rounding_places.value, Rounding.HALF_UP, clause_iv).value
     )
     reduction = work.price - rounded
     carry_before = work.carry
@@ -815,11 +826,15 @@ def _section_5_d_iv_formula(
             "carried_forward_before": carry_before,
         }
     )
-    interps += [reading("AD-OUTSTANDING"), reading("AD-ROUND-CENT"), reading("AD-CARRY-FORWARD")]
+    if conversion.adjustment_formula.value == "weighted_average":
+        interps.append(reading("AD-OUTSTANDING"))
+    interps += [reading("AD-ROUND-CENT"), reading("AD-CARRY-FORWARD")]
     formula = (
-        "conversion_price x (common_outstanding_before + additional_consideration / greater_of) / "
-        "(common_outstanding_before + additional_shares), to the nearest cent; made only when the "
-        "reduction plus reductions carried forward reaches $.03"
+        f"{average}, to the nearest cent; made only when the reduction plus reductions carried forward "
+        "reaches $.03"
+        if conversion.adjustment_rounding_places.value == 2 and minimum == Fraction(3, 100)
+        else f"{average}, to {conversion.adjustment_rounding_places.value} places; made only when the "
+        f"reduction plus reductions carried forward reaches {minimum}"
     )
     if total < minimum:
         work.carry = total

@@ -193,6 +193,9 @@ class Dividends(_Strict):
 class Conversion(_Strict):
     initial_conversion_price: Term[Exact]
     par_value_of_common: Term[Exact]
+    adjustment_formula: Term[Literal["weighted_average", "full_ratchet"]]
+    """How an issue below the Conversion Price reduces it: the weighted average of F/G §5(d)(iv),
+    or a full ratchet (the Conversion Price falls to the price per share of the issue)."""
     adjustment_rounding_places: Term[int]
     minimum_reduction: Term[Exact]
     fair_market_value_threshold: Term[Exact]
