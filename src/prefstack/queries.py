@@ -148,8 +148,9 @@ def _parity_holdings(state: LedgerState) -> list[ParityHolding]:
             per_share = liquidation_value_per_share(
                 s.terms, accrued / holding.shares, issue_price_adjustment=NO_PREFERRED_SPLIT
             )
-            as_converted = holding.shares * s.terms.original_issue_price.value / price
-            parity.append(ParityHolding(series, holder, holding.shares, per_share, as_converted, True))
+            participates = s.terms.liquidation.participates_as_converted.value
+            as_converted = holding.shares * s.terms.original_issue_price.value / price if participates else Fraction(0)
+            parity.append(ParityHolding(series, holder, holding.shares, per_share, as_converted, participates))
     return parity
 
 

@@ -23,7 +23,7 @@ from prefstack.clauses.liquidation import (
     liquidation_value_per_share,
     waterfall,
 )
-from prefstack.errors import InputError
+from prefstack.errors import InputError, TermsError
 from prefstack.numeric import Rounding, round_to
 from prefstack.terms import load_terms
 
@@ -357,3 +357,22 @@ def test_the_cent_that_rounding_leaves_over_goes_to_the_as_converted_tier() -> N
     assert sum(by_holder.values(), Fraction(0)) == Fraction("3226.07")
     p0 = sum((p.paid for p in result.payouts if p.holder == "P0"), Fraction(0))
     assert p0 == Fraction("2190.63")  # $2,190.62 in full plus the cent
+
+
+@pytest.mark.clause("F §3(a)")
+def test_a_preference_multiple_is_a_term_of_the_certificate() -> None:
+    """liquidation.preference_multiple 1.5: a $1,000 share with $35 accrued has a Liquidation Value
+    of 1.5 x 1,000 + 35 = $1,535 (F's own multiple of one gives $1,035); a multiple of zero is refused."""
+    from prefstack.terms import load_terms
+    from prefstack.terms.schema import parse_terms
+
+    f = load_terms("F")
+    data = f.model_dump(mode="json")
+    data["liquidation"]["preference_multiple"] = {"value": "3/2", "cite": "F §3(a)"}
+    richer = parse_terms(data, "1.5x")
+    value = liquidation_value_per_share(richer, Fraction(35), issue_price_adjustment=Fraction(1))
+    assert value.value == Fraction(1535) and "preference multiple" in value.formula
+    assert liquidation_value_per_share(f, Fraction(35), issue_price_adjustment=Fraction(1)).value == Fraction(1035)
+    data["liquidation"]["preference_multiple"] = {"value": "0", "cite": "F §3(a)"}
+    with pytest.raises(TermsError, match="preference_multiple must be positive"):
+        parse_terms(data, "zero")

@@ -108,12 +108,16 @@ def liquidation_value_per_share(
         value=accrued,
         clause=clause,
     )
+    multiple = terms.liquidation.preference_multiple
     return Explained(
         name=f"Series {terms.series} Liquidation Value per share",
-        value=price + accrued,
+        value=price * multiple.value + accrued,
         clause=clause,
+        inputs={} if multiple.value == 1 else {f"preference multiple ({multiple.cite})": multiple.value},
         parts=[issue_price, dividends],
-        formula="Original Issue Price + accrued but unpaid dividends",
+        formula="Original Issue Price + accrued but unpaid dividends"
+        if multiple.value == 1
+        else "preference multiple x Original Issue Price + accrued but unpaid dividends",
         interpretations=[reading("LIQ-ISSUE-PRICE-ADJUSTMENT")],
     )
 

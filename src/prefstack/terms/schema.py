@@ -206,6 +206,9 @@ class Conversion(_Strict):
 
 
 class Liquidation(_Strict):
+    preference_multiple: Term[Exact]
+    """The Liquidation Value is this multiple of the Original Issue Price plus the accrued and
+    unpaid dividends (F §3(a), G §3(a): one)."""
     participates_as_converted: Term[bool]
     """After the preferences, the series shares in the remaining assets on an as-converted basis
     (F §3(b), G §3(b)); false: it takes its preference only."""
@@ -274,6 +277,9 @@ class SeriesTerms(_Strict):
         for path, term in _walk_terms(self):
             if not term.cite.startswith(self.series + " "):
                 raise ValueError(f"{path}: cites {term.cite!r}, a section of another certificate")
+        if self.liquidation.preference_multiple.value <= 0:
+            multiple = self.liquidation.preference_multiple
+            raise ValueError(f"liquidation.preference_multiple must be positive ({multiple.cite})")
         if self.reserved_for_pik_dividends.value > self.authorized_shares.value:
             raise ValueError("reserved_for_pik_dividends exceeds authorized_shares")
         return self
