@@ -123,7 +123,7 @@ class Placed:
         ref = f" id {self.event.id}" if self.event.id else ""
         return f"{self.source} ({self.event.kind} on {self.event.date}{ref})"
 
-    @property
+    @functools.cached_property
     def effective_date(self) -> dt.date:
         """When the event takes effect: its date, except a conversion conditioned on an
         underwritten offering, which is deemed made immediately prior to the closing (§5(c)(v))."""
@@ -422,7 +422,7 @@ def _replay(placed: Sequence[Placed], as_of: dt.date, known_at: dt.datetime | No
     for item in ordered:
         if item.effective_date > as_of:
             break
-        _settle_deposits(state, item.effective_date, including_the_day=ev.kind_rank(item.event) >= REDEMPTION_RANK)
+        _settle_deposits(state, item.effective_date, including_the_day=item.sort_key()[1] >= REDEMPTION_RANK)
         _apply(state, item)
         state.events_applied += 1
     _settle_deposits(state, as_of, including_the_day=True)
