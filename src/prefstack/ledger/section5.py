@@ -214,7 +214,10 @@ def conversion_price_state(state: LedgerState, series: str, as_of: dt.date | Non
     count = len(state.section5_actions)
     while count and state.section5_actions[count - 1].date > day:
         count -= 1
-    result = fold.state_after(state.section5_actions[:count])
+    actions = state.section5_actions
+    # The whole list as it is (no copy) when every action so far counts: a slice per question
+    # made a ledger with a conversion a day copy its §5 history once per conversion.
+    result = fold.state_after(actions if count == len(actions) else actions[:count])
     state.section5_cache[key] = result
     return result
 
