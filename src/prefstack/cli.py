@@ -13,16 +13,16 @@ from prefstack.clauses.dividends import ScheduleRow, pik_schedule
 from prefstack.errors import InputError, PrefstackError
 from prefstack.figures import RATIO, SHARES, count_text, exact_of, figure_text, json_figure
 from prefstack.interpretations import registry
-from prefstack.numeric import exact
+from prefstack.numeric import exact, to_decimal_string
 from prefstack.output import Column, Format, console, emit, explanation_text, table, to_json
-from prefstack.terms import load_terms
+from prefstack.terms import load_terms, series_names
 from prefstack.terms.schema import ScheduleAssumption
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from prefstack.instruments.capital_structure import LoadedStructure
-    from prefstack.ledger.replay import LedgerState
+    from prefstack.ledger.replay import LedgerState, Placed
     from prefstack.ledger.store import EventStore, StoredEvent
 
 
@@ -1645,11 +1645,36 @@ def run(
                 "--db", "ledger format", f"the stored ledger fails verification: {report.problems[0].message}"
             )
         out.print(f"Ledger verified: {report.events_checked} events, hash chain intact\n")
-    schedule("F", None, None, None, None, format=Format.table, out=None, explain=False, row=None)
-    schedule("G", "2000-06-15", "20000", "2005-06-15", None, format=Format.table, out=None, explain=False, row=None)
+        placed = service.placed_from_store(store.read())
+    for series, (issued_on, shares, through) in _run_schedules(placed).items():
+        schedule(series, issued_on, shares, through, None, format=Format.table, out=None, explain=False, row=None)
     state(
         as_of=as_of, db=db, ledger=None, known_at=None, format=Format.table, out=None, explain=False, show_exact=False
     )
+
+
+def _run_schedules(placed: Sequence[Placed]) -> dict[str, tuple[str | None, str | None, str | None]]:
+    """The PIK schedule the main job prints for each series the ledger issues: the certificate's
+    own schedule where its terms have one (F Sched. 1), else the ledger's first issue of the series
+    through the Redemption Date of its fifth anniversary (§6(a))."""
+    from prefstack.clauses.redemption import fifth_anniversary_redemption_date
+    from prefstack.ledger.events import PreferredIssued
+
+    found: dict[str, tuple[str | None, str | None, str | None]] = {}
+    for series in series_names():
+        issues = [p.event for p in placed if isinstance(p.event, PreferredIssued) and p.event.series == series]
+        if not issues:
+            continue
+        terms = load_terms(series)
+        if terms.schedule_assumption is not None:
+            found[series] = (None, None, None)
+            continue
+        first = min(e.date for e in issues)
+        shares = sum((e.shares for e in issues if e.date == first), Fraction(0))
+        through = fifth_anniversary_redemption_date(terms, first).value
+        assert isinstance(through, dt.date)
+        found[series] = (first.isoformat(), to_decimal_string(shares), through.isoformat())
+    return found
 
 
 def main() -> None:
