@@ -86,13 +86,14 @@ from prefstack.clauses.redemption import BoardTurnover as RedemptionBoardTurnove
 from prefstack.clauses.voting import ConsentPurpose, series_majority, votes
 from prefstack.errors import AuthorizedSharesExceeded, InputError, PrefstackError
 from prefstack.explain import Explained, display
+from prefstack.instruments.registry import issuer, issuer_of_series
 from prefstack.interpretations import reading
 from prefstack.ledger import events as ev
 from prefstack.ledger import section5
 from prefstack.memo import without_cyclic_gc
 from prefstack.numeric import to_decimal_string
 from prefstack.terms import SeriesTerms, load_terms
-from prefstack.terms.schema import Term, series_names
+from prefstack.terms.schema import Term
 
 
 class LedgerRuleError(PrefstackError):
@@ -401,15 +402,46 @@ def _void_target(item: Placed, void: ev.EventVoided, ids: Mapping[str, Placed], 
     return at_seq[void.voids_seq]
 
 
-def replay(placed: Sequence[Placed], as_of: dt.date, known_at: dt.datetime | None = None) -> LedgerState:
-    """The state as of the end of ``as_of``, from the events known at ``known_at``."""
+def replay(
+    placed: Sequence[Placed], as_of: dt.date, known_at: dt.datetime | None = None, *, company: str | None = None
+) -> LedgerState:
+    """The state as of the end of ``as_of``, from the events known at ``known_at``.
+
+    The state holds the series of one company: ``company`` (an issuer id or legal name of the
+    registry) where the caller knows it, else the issuer of the series the events name."""
     with without_cyclic_gc():
-        return _replay(placed, as_of, known_at)
+        return _replay(placed, as_of, known_at, company)
 
 
-def _replay(placed: Sequence[Placed], as_of: dt.date, known_at: dt.datetime | None) -> LedgerState:
+def company_series(placed: Sequence[Placed], company: str | None) -> tuple[str, ...]:
+    """The series of the ledger's company: every series of ``company``, or of the one issuer
+    whose series the events name (none named and no company: no series). An event naming a
+    series of another company is refused."""
+    expected = issuer(company) if company is not None else None
+    for item in placed:
+        named = getattr(item.event, "series", None)
+        if not isinstance(named, str):
+            continue
+        owner = issuer_of_series(named)
+        if expected is None:
+            expected = owner
+        elif owner != expected:
+            raise LedgerRuleError(
+                item,
+                "series",
+                "ledger format",
+                f"Series {named} is a series of {owner.name}, but this ledger is {expected.name}'s: "
+                "one ledger holds one company's events",
+            )
+    return () if expected is None else expected.series
+
+
+def _replay(
+    placed: Sequence[Placed], as_of: dt.date, known_at: dt.datetime | None, company: str | None
+) -> LedgerState:
     visible = [p for p in placed if known_at is None or p.recorded_at is None or p.recorded_at <= known_at]
-    state = LedgerState(as_of=as_of, series={s: SeriesState(load_terms(s)) for s in series_names()})
+    series = company_series(placed, company)
+    state = LedgerState(as_of=as_of, series={s: SeriesState(load_terms(s)) for s in series})
     ordered = order(visible)
     # The date fixed for a liquidation payment ends the Conversion Rights the day before it
     # (F/G §5(a)), so it must be known before the conversions around it are judged.
