@@ -38,11 +38,11 @@ def test_without_a_capital_structure_the_output_says_so_and_the_figures_stay(cli
     figures are those of `--capital-structure none` (F $43,442,976.34 + $1,765,973.21 at $90,000,000)."""
     plain = waterfall(cli, "90000000")
     none = waterfall(cli, "90000000", "--capital-structure", "none")
-    assert plain["capital_structure"]["used"] == "none: F, G and Common only"
+    assert plain["capital_structure"]["used"] == "none: the ledger's series and Common Stock only"
     assert plain["payouts"] == none["payouts"]
     assert by_security(plain)["F"] == Fr("43442976.34") + Fr("1765973.21")
     table = cli("waterfall", "--proceeds", "90000000", *ON).stdout
-    assert "Capital structure: none: F, G and Common only" in table
+    assert "Capital structure: none: the ledger's series and Common Stock only" in table
 
 
 def test_bundled_capital_structure_pays_c_d_e_first_f_1b_iii(cli: Any) -> None:
@@ -153,7 +153,7 @@ def test_votes_of_the_classes_that_vote_with_the_common_f_4(cli: Any) -> None:
     Without a capital structure the output says so and lists no class."""
     args = ["votes", "--as-of", "2002-06-30", "--ledger", EXAMPLE, "--format", "json"]
     plain = json.loads(cli(*args).stdout)
-    assert plain["capital_structure"] == "none: F, G and Common only" and plain["classes"] == []
+    assert plain["capital_structure"] == "none: the ledger's series and Common Stock only" and plain["classes"] == []
     result = json.loads(cli(*args, "--capital-structure", "company").stdout)
     jsonschema.validate(result, output_schema("votes"))
     assert {c["class"]: c["votes"] for c in result["classes"]} == {

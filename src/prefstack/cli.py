@@ -325,7 +325,8 @@ CapitalStructureOption = Annotated[
     typer.Option(
         "--capital-structure",
         help="Every class of the company: a capital-structure FILE, 'company' (the bundled file of the "
-        "ledger's company) or 'none' (F, G and Common only; also when omitted). The output names it.",
+        "ledger's company) or 'none' (the ledger's series and Common Stock only; also when omitted). "
+        "The output names it.",
     ),
 ]
 DbOption = Annotated[str, typer.Option("--db", help="SQLAlchemy URL of the store", envvar="PREFSTACK_DB")]
@@ -972,7 +973,7 @@ VOTES_COLUMNS = (
 
 
 def _capital_structure(value: str | None, db: str, ledger: str | None) -> LoadedStructure | None:
-    """The capital structure ``--capital-structure`` names (None: none, F, G and Common only)."""
+    """The capital structure ``--capital-structure`` names (None: the ledger's series and Common only)."""
     from pathlib import Path
 
     from prefstack.instruments.capital_structure import bundled_for_company, load_capital_structure
@@ -1475,7 +1476,7 @@ def document_redemption_notice(
     from prefstack.terms import load_terms
 
     name = _series(series)
-    clause = load_terms(name).redemption.notice_min_days.cite
+    clause = load_terms(name).redeemable().notice_min_days.cite
     _one_or_all(holder, all_holders, clause)
     day = parse_date(redemption_date, "--redemption-date", f"{name} §6(a)")
     latest = redemption_notice_window(load_terms(name), day).latest.value

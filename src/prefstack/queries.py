@@ -130,12 +130,13 @@ def parse_non_cash(text: str) -> NonCashProceeds:
     return NonCashProceeds(description, _exact_or_error(value_text, "--non-cash", clause), clause, method)
 
 
-NO_CAPITAL_STRUCTURE = "none: F, G and Common only"
+NO_CAPITAL_STRUCTURE = "none: the ledger's series and Common Stock only"
 """What the waterfall says it used when no capital structure was given."""
 
 
 def _parity_holdings(state: LedgerState) -> list[ParityHolding]:
-    """F §3(a)-(b): every Series F and G holding with its Liquidation Value and shares as converted."""
+    """§3(a)-(b): every holding of the company's series with its Liquidation Value and its shares as
+    converted (participating, or, for a series that does not participate, if it converts)."""
     parity: list[ParityHolding] = []
     for series in state.series:
         s = state.series[series]
@@ -149,8 +150,18 @@ def _parity_holdings(state: LedgerState) -> list[ParityHolding]:
                 s.terms, accrued / holding.shares, issue_price_adjustment=NO_PREFERRED_SPLIT
             )
             participates = s.terms.liquidation.participates_as_converted.value
-            as_converted = holding.shares * s.terms.original_issue_price.value / price if participates else Fraction(0)
-            parity.append(ParityHolding(series, holder, holding.shares, per_share, as_converted, participates))
+            converted = holding.shares * s.terms.original_issue_price.value / price
+            parity.append(
+                ParityHolding(
+                    series,
+                    holder,
+                    holding.shares,
+                    per_share,
+                    converted if participates else Fraction(0),
+                    participates,
+                    Fraction(0) if participates else converted,
+                )
+            )
     return parity
 
 

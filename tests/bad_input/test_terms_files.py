@@ -92,7 +92,10 @@ CASES = {
         set_in("reserved_for_pik_dividends.value", "60000"),
         r"reserved_for_pik_dividends exceeds authorized_shares",
     ),
-    "unknown series": (set_in("series", "H"), r"series.*'H' is no certificate prefstack has the sections of \(F, G\)"),
+    "unknown series": (
+        set_in("series", "Q"),
+        r"series.*'Q' is no certificate prefstack has the sections of \(F, G, H\)",
+    ),
 }
 
 

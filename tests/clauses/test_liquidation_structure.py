@@ -52,7 +52,7 @@ def document(*classes: dict[str, Any], options: list[dict[str, Any]] | None = No
     filler = [generic(n, 1, "0") for n in ("Series C", "Series D", "Series E") if n not in names]
     return {
         "format": "prefstack-capital-structure/1",
-        "company": "Test Co",
+        "company": "CAIS Internet, Inc.",
         "source": "tests",
         "classes": [
             *filler,
@@ -348,8 +348,14 @@ def test_refuses_a_negative_amount() -> None:
 
 def test_refuses_an_unknown_series() -> None:
     doc = document()
+    doc["classes"].append({"kind": "certificate", "name": "Series Q", "series": "Q", "rank": 2, "source": "x"})
+    refused(doc, "classes[5] (Series Q).series", "unknown series 'Q'")
+
+
+def test_refuses_a_series_of_another_company() -> None:
+    doc = document()
     doc["classes"].append({"kind": "certificate", "name": "Series H", "series": "H", "rank": 2, "source": "x"})
-    refused(doc, "classes[5] (Series H).series", "unknown series 'H'")
+    refused(doc, "classes[5] (Series H).series", "Series H is a series of Northwind Networks, Inc., not of CAIS")
 
 
 def test_refuses_numbers_written_as_yaml_numbers_and_half_given_terms() -> None:

@@ -137,7 +137,7 @@ def conversion_rights_end_for_redemption(terms: SeriesTerms, redemption_date: dt
     redemption end: "the fifth (5th) day preceding the Redemption Date" (F §6(j), G §6(i));
     calendar days (interpretation CONV-REDEMPTION-CUTOFF). The rights do not end if default
     is made in payment of the Redemption Price (see :func:`ensure_conversion_allowed`)."""
-    term = terms.redemption.conversion_cutoff_days
+    term = terms.redeemable().conversion_cutoff_days
     return Explained(
         name="conversion_rights_end (close of business)",
         value=redemption_date - dt.timedelta(days=term.value),

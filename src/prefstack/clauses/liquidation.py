@@ -20,7 +20,7 @@ property are computed elsewhere and are inputs here.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from fractions import Fraction
@@ -216,6 +216,10 @@ class ParityHolding:
     liquidation_value_per_share: Fraction | Explained
     as_converted_common: Fraction
     participates: bool
+    common_if_converted: Fraction = Fraction(0)
+    """For a series that does not participate (its §3(b)) but may convert before the distribution
+    (its §5(a)): the shares of Common Stock the holding converts into; 0 for a participating
+    series, which never gains by converting (LIQ-FULL-PARTICIPATION)."""
 
     def __post_init__(self) -> None:
         _named(self.series, "parity.series", "F §1(b)")
@@ -250,6 +254,14 @@ class ParityHolding:
                 "F §3(b)",
                 f"{self.series} does not participate: give 0, not {converted}",
             )
+        if_converted = _nonnegative(self.common_if_converted, "parity.common_if_converted", self.clause("§5(a)"))
+        if self.participates and if_converted != 0:
+            raise InputError(
+                "parity.common_if_converted",
+                self.clause("§3(b)"),
+                f"Series {self.series} participates as converted and keeps its preference: give 0, not {if_converted}",
+            )
+        object.__setattr__(self, "common_if_converted", if_converted)
 
     def clause(self, section: str) -> str:
         """The section of this holding's own certificate or, for a Parity Security prefstack has no
@@ -596,6 +608,67 @@ def as_converted_claims_3b(
     return claims
 
 
+CONVERTED_BASIS = "common shares on conversion before the distribution"
+
+
+@implements("F §3(b)", "G §3(b)")
+def convertible_series(parity: Sequence[ParityHolding]) -> list[str]:
+    """The series held that do not participate but may convert before the distribution: each
+    chooses between its Liquidation Value and its share as converted (LIQ-NONPARTICIPATING-CONVERSION)."""
+    return sorted({p.series for p in parity if not p.participates and p.common_if_converted > 0})
+
+
+@implements("F §3(b)", "G §3(b)", "F §5(a)", "G §5(a)")
+def converted_holdings(
+    parity: Sequence[ParityHolding], converting: frozenset[str]
+) -> tuple[list[ParityHolding], list[Claim]]:
+    """The holdings that keep their Liquidation Value, and the as-converted claims of the holdings
+    of the series in ``converting``, converted into Common Stock before the distribution (their
+    §5(a)); such a holding takes no preference (LIQ-NONPARTICIPATING-CONVERSION)."""
+    kept = [p for p in parity if p.series not in converting]
+    claims = [
+        Claim(
+            Tier.AS_CONVERTED,
+            p.series,
+            p.holder,
+            p.common_if_converted,
+            p.clause("§3(b)"),
+            CONVERTED_BASIS,
+            notes=(("converted before the distribution", p.clause("§5(a)")),),
+        )
+        for p in parity
+        if p.series in converting
+    ]
+    return kept, claims
+
+
+@implements("F §3(b)", "G §3(b)")
+def conversion_equilibrium(
+    deciders: Sequence[str], payoff: Callable[[str, frozenset[str]], Fraction], clause: str
+) -> frozenset[str]:
+    """The choices of the ``deciders`` (CAPSTRUCT-CONVERSION-CHOICE): starting with none chosen, visit
+    them in order and switch any whose switch pays it strictly more (``payoff(name, chosen)``),
+    until a full pass switches none; a profile met twice is refused as a cycle."""
+    chosen: frozenset[str] = frozenset()
+    seen = {chosen}
+    while True:
+        switched = False
+        for name in deciders:
+            taken, other = chosen | {name}, chosen - {name}
+            if (payoff(name, taken) > payoff(name, other)) != (name in chosen):
+                chosen = chosen ^ {name}
+                switched = True
+                if chosen in seen:
+                    raise InputError(
+                        "capital structure",
+                        clause,
+                        f"the conversion and exercise choices cycle (at {name}); no equilibrium",
+                    )
+                seen.add(chosen)
+        if not switched:
+            return chosen
+
+
 @implements("F §3", "G §3")
 def waterfall(
     proceeds_cash: Fraction,
@@ -621,8 +694,20 @@ def waterfall(
     """
     ref = _reference_series(parity)
     proceeds, items = remaining_assets_3c(ref, proceeds_cash, non_cash, on)
-    tiers = [senior_preferences_1b(ref, senior), parity_preferences_3a(parity)]
-    return distribute(ref, on, proceeds, items, tiers, as_converted_claims_3b(ref, senior, parity, junior))
+    runs: dict[frozenset[str], Waterfall] = {}
+
+    def run(converting: frozenset[str]) -> Waterfall:
+        if converting not in runs:
+            kept, converted = converted_holdings(parity, converting)
+            tiers = [senior_preferences_1b(ref, senior), parity_preferences_3a(kept)]
+            claims = [*as_converted_claims_3b(ref, senior, kept, junior), *converted]
+            runs[converting] = distribute(ref, on, proceeds, items, tiers, claims)
+        return runs[converting]
+
+    def payoff(series: str, converting: frozenset[str]) -> Fraction:
+        return run(converting).exact_by_security().get(series, Fraction(0))
+
+    return run(conversion_equilibrium(convertible_series(parity), payoff, for_series(ref, "§3(b)")))
 
 
 @implements("F §3(a)", "F §3(b)", "G §3(a)", "G §3(b)")
@@ -707,6 +792,8 @@ def participation_3b(ref: str, claims: Sequence[Claim], cents: int, exact_total:
     readings = [reading("LIQ-FULL-PARTICIPATION"), reading("LIQ-CENTS")]
     if any(cap is not None for cap in caps):
         readings.append(reading("CAPSTRUCT-PARTICIPATION-CAP"))
+    if any(c.basis == CONVERTED_BASIS for c in claims):
+        readings.append(reading("LIQ-NONPARTICIPATING-CONVERSION"))
     return _pay_tier(Tier.AS_CONVERTED, claims, split, entitled, cents, exact_total, readings, None)
 
 

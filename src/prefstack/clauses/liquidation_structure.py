@@ -37,6 +37,9 @@ from prefstack.clauses.liquidation import (
     Tier,
     Waterfall,
     as_converted_claims_3b,
+    conversion_equilibrium,
+    converted_holdings,
+    convertible_series,
     distribute,
     parity_preferences_3a,
     remaining_assets_3c,
@@ -308,7 +311,8 @@ def _run(inputs: StructureInputs, chosen: frozenset[str]) -> Waterfall:
         )
         for rank in sorted({p.rank for p in keeping if p.rank < inputs.certificate_rank})
     ]
-    parity = parity_preferences_3a(inputs.parity)
+    kept, converted_parity = converted_holdings(inputs.parity, chosen)
+    parity = parity_preferences_3a(kept)
     at_parity = [
         _preference_claim(Tier.PARITY, p, for_series(ref, "§3(a)"))
         for p in keeping
@@ -321,7 +325,8 @@ def _run(inputs: StructureInputs, chosen: frozenset[str]) -> Waterfall:
         for p in inputs.positions
         if p.name in chosen or p.participates
     ]
-    converted += as_converted_claims_3b(ref, (), inputs.parity, inputs.junior)
+    converted += as_converted_claims_3b(ref, (), kept, inputs.junior)
+    converted += converted_parity
     converted += [
         Claim(
             Tier.AS_CONVERTED,
@@ -348,7 +353,8 @@ def _payoff(inputs: StructureInputs, result: Waterfall, name: str, chosen: froze
 
 
 def _deciders(inputs: StructureInputs) -> list[str]:
-    names = [p.name for p in inputs.positions if p.common_if_converted is not None]
+    names = convertible_series(inputs.parity)
+    names += [p.name for p in inputs.positions if p.common_if_converted is not None]
     return names + [t.name for t in inputs.tranches]
 
 
@@ -363,9 +369,8 @@ def gains_by_switching(inputs: StructureInputs, chosen: frozenset[str], name: st
 
 
 def _equilibrium(inputs: StructureInputs) -> frozenset[str]:
-    """CAPSTRUCT-CONVERSION-CHOICE: switch one choice at a time, in the file's order, while a switch
-    pays strictly more; refuse a cycle."""
-    chosen: frozenset[str] = frozenset()
+    """CAPSTRUCT-CONVERSION-CHOICE over the file's convertible classes, its tranches and the
+    certificates that choose between their preference and conversion."""
     runs: dict[frozenset[str], Waterfall] = {}
 
     def payoff(name: str, profile: frozenset[str]) -> Fraction:
@@ -373,34 +378,18 @@ def _equilibrium(inputs: StructureInputs) -> frozenset[str]:
             runs[profile] = _run(inputs, profile)
         return _payoff(inputs, runs[profile], name, profile)
 
-    seen = {chosen}
-    while True:
-        switched = False
-        for name in _deciders(inputs):
-            taken, other = chosen | {name}, chosen - {name}
-            if (payoff(name, taken) > payoff(name, other)) != (name in chosen):
-                chosen = chosen ^ {name}
-                switched = True
-                if chosen in seen:
-                    raise InputError(
-                        "capital structure",
-                        for_series(inputs.ref, "§3(b)"),
-                        f"the conversion and exercise choices cycle (at {name}); no equilibrium",
-                    )
-                seen.add(chosen)
-        if not switched:
-            return chosen
+    return conversion_equilibrium(_deciders(inputs), payoff, for_series(inputs.ref, "§3(b)"))
 
 
 def _choice(inputs: StructureInputs, name: str, chosen: frozenset[str]) -> Choice:
     taken = _payoff(inputs, _run(inputs, chosen | {name}), name, chosen | {name})
     kept = _payoff(inputs, _run(inputs, chosen - {name}), name, chosen - {name})
     tranche = next((t for t in inputs.tranches if t.name == name), None)
+    position = next((p for p in inputs.positions if p.name == name), None)
     if tranche is None:
-        position = next(p for p in inputs.positions if p.name == name)
         verb = ("converts into Common Stock", "keeps its preference")
         labels = ("paid if it converts", "paid if it keeps its preference")
-        notes = position.notes
+        notes = position.notes if position is not None else ()
     else:
         verb = ("exercised (cash exercise)", "not exercised")
         labels = ("gain if exercised (Common Stock's share less exercise price)", "gain if not exercised")

@@ -106,10 +106,10 @@ def fifth_anniversary_redemption_date(terms: SeriesTerms, original_issuance_date
     February 29 goes to February 28 (RED-ANNIVERSARY-FEB29); a weekend or holiday is not
     moved (RED-DATE-NONBUSINESS).
     """
-    clause = terms.redemption.anniversary_years.cite
+    clause = terms.redeemable().anniversary_years.cite
     if not isinstance(original_issuance_date, dt.date):
         raise InputError("original_issuance_date", clause, "a date is required")
-    years = terms.redemption.anniversary_years.value
+    years = terms.redeemable().anniversary_years.value
     day = _add_years(original_issuance_date, years)
     return Explained(
         name=f"Redemption Date: {years}th anniversary of the Original Issuance Date",
@@ -455,9 +455,9 @@ class NoticeWindow:
 @implements("F §6(e)", "G §6(d)")
 def redemption_notice_window(terms: SeriesTerms, redemption_date: dt.date) -> NoticeWindow:
     """At least 20 and not more than 60 days before the Redemption Date (RED-NOTICE-WINDOW)."""
-    clause = terms.redemption.notice_min_days.cite
-    low = terms.redemption.notice_min_days.value
-    high = terms.redemption.notice_max_days.value
+    clause = terms.redeemable().notice_min_days.cite
+    low = terms.redeemable().notice_min_days.value
+    high = terms.redeemable().notice_max_days.value
     return NoticeWindow(
         earliest=Explained(
             "earliest day to send the Redemption Notice",
@@ -483,7 +483,7 @@ def check_redemption_notice(terms: SeriesTerms, notice_date: dt.date, redemption
     """The notice window, or :class:`RedemptionNoticeError` naming F §6(e) / G §6(d) when
     ``notice_date`` is outside it."""
     window = redemption_notice_window(terms, redemption_date)
-    clause = terms.redemption.notice_min_days.cite
+    clause = terms.redeemable().notice_min_days.cite
     days = (redemption_date - notice_date).days
     assert isinstance(window.earliest.value, dt.date) and isinstance(window.latest.value, dt.date)
     if not window.earliest.value <= notice_date <= window.latest.value:
@@ -492,8 +492,8 @@ def check_redemption_notice(terms: SeriesTerms, notice_date: dt.date, redemption
             clause,
             f"a notice sent {notice_date.isoformat()} is {days} days before the Redemption Date "
             f"{redemption_date.isoformat()}; it must be sent between {window.earliest.value.isoformat()} and "
-            f"{window.latest.value.isoformat()} (at least {terms.redemption.notice_min_days.value} and not more "
-            f"than {terms.redemption.notice_max_days.value} days before)",
+            f"{window.latest.value.isoformat()} (at least {terms.redeemable().notice_min_days.value} and not more "
+            f"than {terms.redeemable().notice_max_days.value} days before)",
         )
     return window
 
@@ -504,7 +504,7 @@ def deposit_deadline(terms: SeriesTerms, redemption_date: dt.date) -> Explained:
     return Explained(
         "deposit of the Redemption Price due on or before",
         redemption_date,
-        terms.redemption.depositary_min_capital.cite,
+        terms.redeemable().depositary_min_capital.cite,
         inputs={"weekday": redemption_date.strftime("%A")},
         interpretations=[reading("RED-DEPOSIT"), reading("RED-DATE-NONBUSINESS")],
     )
@@ -513,9 +513,9 @@ def deposit_deadline(terms: SeriesTerms, redemption_date: dt.date) -> Explained:
 @implements("F §6(f)", "G §6(e)")
 def depositary_qualifies(terms: SeriesTerms, capital_and_surplus: Fraction) -> Explained:
     """A bank or trust company qualifies if its capital and surplus exceed $50,000,000."""
-    clause = terms.redemption.depositary_min_capital.cite
+    clause = terms.redeemable().depositary_min_capital.cite
     amount = exact(capital_and_surplus, field="capital_and_surplus", clause=clause)
-    floor = terms.redemption.depositary_min_capital.value
+    floor = terms.redeemable().depositary_min_capital.value
     return Explained(
         "depositary qualifies",
         amount > floor,
@@ -528,11 +528,11 @@ def depositary_qualifies(terms: SeriesTerms, capital_and_surplus: Fraction) -> E
 @implements("F §6(f)", "G §6(e)")
 def unclaimed_funds_returnable_on(terms: SeriesTerms, redemption_date: dt.date) -> Explained:
     """Unclaimed deposited funds are returnable on request one year after the Redemption Date."""
-    years = terms.redemption.unclaimed_return_years.value
+    years = terms.redeemable().unclaimed_return_years.value
     return Explained(
         "unclaimed funds returnable to the Company on request from",
         _add_years(redemption_date, years),
-        terms.redemption.unclaimed_return_years.cite,
+        terms.redeemable().unclaimed_return_years.cite,
         inputs={"Redemption Date": redemption_date, "years": years},
         interpretations=[reading("RED-DEPOSIT"), reading("RED-ANNIVERSARY-FEB29")],
     )
@@ -543,8 +543,8 @@ def conversion_rights_end(terms: SeriesTerms, redemption_date: dt.date, *, payme
     """Conversion Rights of shares called for redemption end at the close of business on the
     fifth day before the Redemption Date, unless the Redemption Price is not paid
     (F §6(j), G §6(i)); the value is None when they do not end."""
-    clause = terms.redemption.conversion_cutoff_days.cite
-    days = terms.redemption.conversion_cutoff_days.value
+    clause = terms.redeemable().conversion_cutoff_days.cite
+    days = terms.redeemable().conversion_cutoff_days.value
     return Explained(
         "Conversion Rights end at the close of business on",
         None if payment_defaulted else redemption_date - dt.timedelta(days=days),
@@ -646,7 +646,7 @@ def _pay_tranches(
 ) -> tuple[dict[str, Fraction], dict[str, int], list[ObligationTranche], int]:
     """Pay tranches oldest first; pro rata within a tranche when short. Returns shares
     redeemed and cents paid per holder, the tranches left, and the cents left."""
-    shortfall_clause = terms.redemption.later_funds_redeem_the_rest.cite
+    shortfall_clause = terms.redeemable().later_funds_redeem_the_rest.cite
     redeemed: dict[str, Fraction] = {}
     paid: dict[str, int] = {}
     left: list[ObligationTranche] = []
@@ -696,8 +696,8 @@ def _result(
     unused: int,
     left: list[ObligationTranche],
 ) -> RedemptionResult:
-    pro_rata = terms.redemption.pro_rata_when_short.cite
-    shortfall_clause = terms.redemption.later_funds_redeem_the_rest.cite
+    pro_rata = terms.redeemable().pro_rata_when_short.cite
+    shortfall_clause = terms.redeemable().later_funds_redeem_the_rest.cite
     readings = [reading("RED-SHORTFALL-FRACTIONAL"), reading("RED-CENTS")]
     holders = tuple(
         HolderRedemption(
@@ -809,7 +809,7 @@ def redeem(
         if earlier > shares[name]:
             raise InputError(
                 f"holders[{name}].shares",
-                terms.redemption.later_funds_redeem_the_rest.cite,
+                terms.redeemable().later_funds_redeem_the_rest.cite,
                 f"{name} holds {shares[name]} shares, fewer than the {earlier} still owed a redemption",
             )
         new_shares[name] = shares[name] - earlier
@@ -838,7 +838,7 @@ def apply_later_funds(
     owed a redemption, oldest Redemption Date first, pro rata within a date, at the price
     on ``on`` (Original Issue Price plus dividends accrued and unpaid to ``on``)
     (F §6(i), G §6(h); RED-LATER-FUNDS)."""
-    clause = terms.redemption.later_funds_redeem_the_rest.cite
+    clause = terms.redeemable().later_funds_redeem_the_rest.cite
     if obligation.series != terms.series:
         raise InputError("obligation", clause, "is an obligation of another series")
     funds_cents = _funds_cents(terms, funds, clause)
@@ -879,7 +879,7 @@ def pay_redemption_price_in_common_stock(
     """Shares of Common Stock with an aggregate Fair Market Value equal to a holder's
     Redemption Price: whole shares, the fraction paid in cash (F §6(d)). Series G has no
     such clause: asking raises :class:`NoSuchClause`."""
-    option = terms.redemption.may_pay_in_common
+    option = terms.redeemable().may_pay_in_common
     if option is None or not option.value:
         raise NoSuchClause(
             terms.series,

@@ -39,6 +39,7 @@ import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from prefstack.errors import InputError
+from prefstack.instruments.registry import issuer_of_series
 from prefstack.terms import load_terms, series_names
 from prefstack.terms.schema import Date, Exact
 
@@ -322,6 +323,14 @@ def _check_names(source: str, structure: CapitalStructure) -> None:
                 f"classes[{i}] ({c.name}).series",
                 FILE_FORMAT,
                 f"unknown series {c.series!r}: prefstack has terms for {', '.join(series_names())}",
+            )
+        owner = issuer_of_series(c.series)
+        if structure.company not in (owner.id, owner.name):
+            raise _error(
+                source,
+                f"classes[{i}] ({c.name}).series",
+                FILE_FORMAT,
+                f"Series {c.series} is a series of {owner.name}, not of {structure.company}",
             )
         if c.series in series_seen:
             raise _error(

@@ -111,6 +111,7 @@ AddressLine = Annotated[
 ]
 Address = Annotated[list[AddressLine], Field(min_length=1, max_length=MAX_ADDRESS_LINES)]
 
+
 def _series_id(value: object) -> str:
     if not isinstance(value, str) or value not in series_names():
         raise ValueError(f"{value!r} is no series prefstack has terms for ({', '.join(series_names())})")
@@ -1003,9 +1004,9 @@ _OWN_CLAUSE: dict[str, Callable[[SeriesTerms], str]] = {
     "dividend_payment": lambda t: t.dividends.annual_rate.cite,
     "conversion": lambda t: for_series(t.series, "§5(c)"),
     "notice_sent": lambda t: t.conversion.record_date_notice_days.cite,
-    "redemption": lambda t: t.redemption.anniversary_years.cite,
-    "redemption_notice": lambda t: t.redemption.notice_min_days.cite,
-    "redemption_deposit": lambda t: t.redemption.depositary_min_capital.cite,
+    "redemption": lambda t: t.redeemable().anniversary_years.cite,
+    "redemption_notice": lambda t: t.redeemable().notice_min_days.cite,
+    "redemption_deposit": lambda t: t.redeemable().depositary_min_capital.cite,
 }
 """Where an event of one series rests on a clause of its own certificate, read from the term of
 that clause in the series' terms (each certificate numbers its sections its own way)."""

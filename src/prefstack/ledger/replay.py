@@ -436,9 +436,7 @@ def company_series(placed: Sequence[Placed], company: str | None) -> tuple[str, 
     return () if expected is None else expected.series
 
 
-def _replay(
-    placed: Sequence[Placed], as_of: dt.date, known_at: dt.datetime | None, company: str | None
-) -> LedgerState:
+def _replay(placed: Sequence[Placed], as_of: dt.date, known_at: dt.datetime | None, company: str | None) -> LedgerState:
     visible = [p for p in placed if known_at is None or p.recorded_at is None or p.recorded_at <= known_at]
     series = company_series(placed, company)
     state = LedgerState(as_of=as_of, series={s: SeriesState(load_terms(s)) for s in series})
@@ -1161,7 +1159,7 @@ def _apply_deposit(state: LedgerState, item: Placed, event: ev.RedemptionDeposit
     excess, is returned to the Company; a short deposit redeems pro rata and leaves the rest
     outstanding and redeemable on demand (F §6(h)-(i); RED-DEPOSIT-REDEEMS)."""
     s = _series_started(state, item, event.series, f"{event.series} §6(a)")
-    clause = s.terms.redemption.depositary_min_capital.cite
+    clause = s.terms.redeemable().depositary_min_capital.cite
     verdict = depositary_qualifies(s.terms, event.depositary_capital_and_surplus)
     if not verdict.value:
         raise LedgerRuleError(
@@ -1169,7 +1167,7 @@ def _apply_deposit(state: LedgerState, item: Placed, event: ev.RedemptionDeposit
             "depositary_capital_and_surplus",
             verdict.clause,
             f"{event.depositary} does not have capital and surplus above "
-            f"${display(s.terms.redemption.depositary_min_capital.value)}",
+            f"${display(s.terms.redeemable().depositary_min_capital.value)}",
         )
     if event.date > event.redemption_date:
         raise LedgerRuleError(
@@ -1383,7 +1381,7 @@ def common_stock_redemption(state: LedgerState, series: str, on: dt.date) -> lis
     for a series without the option and :class:`InputError` when the Fair Market Value cannot be
     determined. Pure."""
     s = state.series[series]
-    option = s.terms.redemption.may_pay_in_common
+    option = s.terms.redeemable().may_pay_in_common
     if option is None or not option.value:
         raise NoSuchClause(
             series,

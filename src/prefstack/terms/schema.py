@@ -268,7 +268,9 @@ class SeriesTerms(_Strict):
     dividends: Dividends
     conversion: Conversion
     fair_market_value: FairMarketValue
-    redemption: Redemption
+    redemption: Redemption | None = None
+    """The mandatory redemption of §6 (absent: the certificate has none; a redemption event,
+    notice or deposit for the series is refused naming this term)."""
     liquidation: Liquidation
     schedule_assumption: ScheduleAssumption | None = None
 
@@ -287,6 +289,17 @@ class SeriesTerms(_Strict):
     @property
     def issue_price(self) -> Fraction:
         return self.original_issue_price.value
+
+    def redeemable(self) -> Redemption:
+        """The terms of the series' mandatory redemption; an error naming the term where the
+        certificate has none (a redemption, notice or deposit asked of such a series)."""
+        if self.redemption is None:
+            raise InputError(
+                "series",
+                f"{self.series} §6",
+                f"{self.designation.value} has no mandatory redemption (its terms have no redemption)",
+            )
+        return self.redemption
 
 
 def _walk_terms(model: BaseModel, prefix: str = "") -> list[tuple[str, Term[Any]]]:
