@@ -1667,6 +1667,8 @@ def _run_schedules(placed: Sequence[Placed]) -> dict[str, tuple[str | None, str 
         if not issues:
             continue
         terms = load_terms(series)
+        if "pik" not in terms.dividends.forms.value or terms.redemption is None:
+            continue  # no PIK schedule (cash dividends), or no Redemption Date to run it to
         if terms.schedule_assumption is not None:
             found[series] = (None, None, None)
             continue

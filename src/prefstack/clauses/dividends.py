@@ -502,6 +502,13 @@ def pik_schedule(
     dividend paid in PIK shares, compounded exactly, with a last stub period to ``through``
     when it is not a Payment Date (as the Schedule's 8/2/2005 row is)."""
     clause_ratio = for_series(terms.series, "§5(a)")
+    forms = terms.dividends.forms
+    if "pik" not in forms.value:
+        raise InputError(
+            "series",
+            forms.cite,
+            f"Series {terms.series} pays its dividends in {' or '.join(forms.value)} only: it has no PIK schedule",
+        )
     if shares <= 0:
         raise InputError("shares", terms.authorized_shares.cite, f"must be positive, not {to_decimal_string(shares)}")
     if through < issue_date:

@@ -130,7 +130,7 @@ def redemption_price_per_share(
 ) -> Explained:
     """The Redemption Price of one share (F/G §6(a), §6(c)): the Original Issue Price (as
     adjusted, LIQ-ISSUE-PRICE-ADJUSTMENT) plus accrued but unpaid dividends, declared or not."""
-    clause = for_series(terms.series, "§6(a)")
+    clause = terms.redeemable().anniversary_years.cite
     accrued = exact(accrued_unpaid_per_share, field="accrued_unpaid_per_share", clause=clause)
     if accrued < 0:
         raise InputError("accrued_unpaid_per_share", clause, f"must not be negative, got {accrued}")
@@ -780,7 +780,7 @@ def redeem(
     proportion (fractional, RED-SHORTFALL-FRACTIONAL), all shares become redeemable on
     demand and the unredeemed shares are the obligation carried forward.
     """
-    clause = for_series(terms.series, "§6(a)")
+    clause = terms.redeemable().anniversary_years.cite
     funds_cents = _funds_cents(terms, funds, clause)
     names = [h.holder for h in holders]
     if len(set(names)) != len(names):
