@@ -781,6 +781,7 @@ def state(
 STATE_COLUMNS = (
     Column("series", "series"),
     Column("holder", "holder"),
+    Column("name on record", "name"),
     Column("shares", "shares_outstanding", "shares"),
     Column("accrued dividends", "accrued_unpaid_dividends", "money"),
     Column("Conversion Price", "conversion_price", "price"),

@@ -72,6 +72,7 @@ _EXPLAINED: dict[str, Any] = {
 
 _HOLDER = obj(
     {
+        "name": TEXT,
         "holder": TEXT,
         **figures(
             shares_outstanding="shares",

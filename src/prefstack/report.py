@@ -95,7 +95,11 @@ def _state_report(state: LedgerState, structure: LoadedStructure | None) -> dict
         s = state.series[name]
         price_state = conversion_price_state(state, name)
         price = price_state.conversion_price_explained()
-        holders = [holder_figures(s, h, state.as_of, price) for h in sorted(s.holdings) if s.holdings[h].shares]
+        holders = [
+            {"name": state.holder_name(h), **holder_figures(s, h, state.as_of, price)}
+            for h in sorted(s.holdings)
+            if s.holdings[h].shares
+        ]
         series_out.append(
             {
                 "series": name,

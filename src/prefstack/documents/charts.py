@@ -40,7 +40,9 @@ def month_ends(start: dt.date, end: dt.date) -> list[dt.date]:
     return days if days and days[-1] == end else [*days, end]
 
 
-QUIET_KINDS = frozenset({"closing_price", "company_details", "holder_address", "notice_sent", "void"})
+QUIET_KINDS = frozenset(
+    {"closing_price", "company_details", "holder_address", "holder_name", "notice_sent", "void"}
+)
 """Kinds that change none of the charted values by themselves: their dates are not candidates."""
 
 

@@ -90,7 +90,7 @@ def addressee(state: LedgerState, holder: str) -> Addressee:
     invented (interpretation NOTICE-ADDRESS)."""
     reading("NOTICE-ADDRESS")
     found = state.addresses.get(holder)
-    return Addressee(holder, found.address if found else None)
+    return Addressee(state.holder_name(holder), found.address if found else None)
 
 
 def to_the_holders(series: Sequence[str]) -> Addressee:

@@ -748,6 +748,17 @@ class HolderAddress(_Event):
     address: Address
 
 
+class HolderName(_Event):
+    """A holder's name on the records of the Company, from ``date`` on; a later one replaces it (a
+    rename). Every event names a holder by its id (``holder``): the name under which its shares
+    were first recorded, or any stable identifier the Company uses; outputs and notices show the
+    latest name on record, else the id. The holder must hold or have held shares by ``date``."""
+
+    kind: Literal["holder_name"] = "holder_name"
+    holder: Name
+    name: Name
+
+
 class EventVoided(_Event):
     """A correction: the event with id ``voids``, or the event at sequence number ``voids_seq``
     (its position in the ledger: the store's ``seq``, or the 1-based position in a ledger file),
@@ -802,6 +813,7 @@ LedgerEvent = Annotated[
     | RedemptionDeposit
     | CompanyDetails
     | HolderAddress
+    | HolderName
     | EventVoided,
     Field(discriminator="kind"),
 ]
@@ -841,6 +853,7 @@ KIND_ORDER: dict[str, int] = {
     "liquidation": 110,
     "notice_sent": 120,
     "redemption_deposit": 121,
+    "holder_name": 129,
     "holder_address": 130,
 }
 """Order of kinds on one date: market facts, then consents (which must come "prior to"
@@ -994,6 +1007,7 @@ def _clause_of(kind: str) -> str:
         "redemption_deposit": "F §6(f)",
         "company_details": "F §5(k)",
         "holder_address": "F §5(k)",
+        "holder_name": "ledger format",
         "void": "ledger format",
     }.get(kind, "ledger format")
 

@@ -301,6 +301,15 @@ class AddressOnRecord:
     since: dt.date
 
 
+@dataclass(frozen=True)
+class NameOnRecord:
+    """A holder's name on the records of the Company (the latest ``holder_name`` event)."""
+
+    holder: str
+    name: str
+    since: dt.date
+
+
 @dataclass
 class LedgerState(_Sealable):
     """Everything the ledger says, as of one date. Sealed by :func:`replay`: read-only from then on."""
@@ -337,10 +346,17 @@ class LedgerState(_Sealable):
     """The Company's name, principal office and signing officer, when the ledger records them."""
     addresses: dict[str, AddressOnRecord] = field(default_factory=dict)
     """Each holder's last address on the records of the Company (F/G §5(k))."""
+    names: dict[str, NameOnRecord] = field(default_factory=dict)
+    """Each holder's name on the records of the Company, by holder id (a rename is a new one)."""
     events_applied: int = 0
 
     def holding(self, series: str, holder: str) -> Holding | None:
         return self.series[series].holdings.get(holder)
+
+    def holder_name(self, holder: str) -> str:
+        """The holder's latest name on record as of the state's date, else its id."""
+        on_record = self.names.get(holder)
+        return holder if on_record is None else on_record.name
 
 
 def place(events: Iterable[ev.LedgerEvent], source: str = "event") -> list[Placed]:
@@ -565,6 +581,8 @@ def _apply(state: LedgerState, item: Placed) -> None:
             )
         case ev.HolderAddress():
             _apply_holder_address(state, item, event)
+        case ev.HolderName():
+            _apply_holder_name(state, item, event)
         case ev.EventVoided():
             raise AssertionError("void events are removed before replay")
         case _:
@@ -573,18 +591,32 @@ def _apply(state: LedgerState, item: Placed) -> None:
             assert_never(event)
 
 
-def _apply_holder_address(state: LedgerState, item: Placed, event: ev.HolderAddress) -> None:
-    """A later address replaces an earlier one; an address for someone who never held shares of
-    either series is refused (a misspelt name would otherwise leave the real holder unaddressed)."""
-    if not any(event.holder in s.holdings for s in state.series.values()):
+def _require_known_holder(state: LedgerState, item: Placed, holder: str, clause: str) -> None:
+    """Refuse ``holder`` unless it holds or has held shares of a series (a misspelt id would
+    otherwise leave the real holder unaddressed or unnamed)."""
+    if not any(holder in s.holdings for s in state.series.values()):
         known = ", ".join(sorted({h for s in state.series.values() for h in s.holdings})) or "none"
         raise LedgerRuleError(
-            item,
-            "holder",
-            "F §5(k)",
-            f"{event.holder!r} holds no shares of either series by {event.date} (holders: {known})",
+            item, "holder", clause, f"{holder!r} holds no shares of any series by {item.event.date} (holders: {known})"
         )
+
+
+def _apply_holder_address(state: LedgerState, item: Placed, event: ev.HolderAddress) -> None:
+    """A later address replaces an earlier one; an address for someone who never held shares of
+    a series is refused."""
+    _require_known_holder(state, item, event.holder, "F §5(k)")
     state.addresses[event.holder] = AddressOnRecord(event.holder, tuple(event.address), event.date)
+
+
+def _apply_holder_name(state: LedgerState, item: Placed, event: ev.HolderName) -> None:
+    """A later name replaces an earlier one (a rename); the id stays. A name another holder is
+    shown under (its name on record, or its id) is refused: two holders must not read alike."""
+    _require_known_holder(state, item, event.holder, "ledger format")
+    holders = {h for s in state.series.values() for h in s.holdings} - {event.holder}
+    for other in sorted(holders):
+        if event.name in (other, state.holder_name(other)):
+            raise LedgerRuleError(item, "name", "ledger format", f"{event.name!r} is how holder {other!r} is shown")
+    state.names[event.holder] = NameOnRecord(event.holder, event.name, event.date)
 
 
 def _series_started(state: LedgerState, item: Placed, series: str, clause: str) -> SeriesState:
