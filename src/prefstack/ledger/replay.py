@@ -22,6 +22,7 @@ from fractions import Fraction
 from typing import assert_never
 
 from prefstack.calendars import is_payment_date, next_payment_date, payment_dates
+from prefstack.citations import for_series
 from prefstack.clauses import antidilution as ad
 from prefstack.clauses.conversion import (
     ConversionResult,
@@ -483,31 +484,17 @@ def _replay(placed: Sequence[Placed], as_of: dt.date, known_at: dt.datetime | No
 
 
 def _apply(state: LedgerState, item: Placed) -> None:
+    """Apply one event: each kind of event has one handler, named for its kind. Exhaustive: a kind
+    of the LedgerEvent union without a case here fails the type check (mypy --strict) and, should
+    it ever run, the replay itself (``tests/ledger/test_replay_handlers.py`` checks every kind)."""
     event = item.event
     match event:
         case ev.ClosingPrice():
-            if event.date in state.closing_prices:
-                raise LedgerRuleError(
-                    item,
-                    "date",
-                    "ledger format",
-                    f"the closing price of {event.date} is already recorded "
-                    f"({to_decimal_string(state.closing_prices[event.date])}); correct it with a void of that "
-                    "event, not a second one",
-                )
-            state.closing_prices[event.date] = event.price
+            _apply_closing_price(state, item, event)
         case ev.RegistrationStatement():
             state.registration_effective = event.effective
         case ev.CommonOutstanding():
-            if state.common_outstanding_opening is not None or state.section5_actions:
-                raise LedgerRuleError(
-                    item,
-                    "shares",
-                    "F §5(d)(iv)",
-                    "the opening balance of Common Stock is given once, before any issue; record later "
-                    "issues as common_issued events",
-                )
-            state.common_outstanding_opening = event.shares
+            _apply_common_outstanding(state, item, event)
         case ev.CommonAuthorized():
             state.common_authorized = event.shares
         case ev.SeriesConsent():
@@ -517,8 +504,7 @@ def _apply(state: LedgerState, item: Placed) -> None:
         case ev.DividendElection():
             _apply_election(state, item, event)
         case ev.WireAccountNotice():
-            _require_holder(state, item, event.series, event.holder, "F §2(e)")
-            state.wire_notices[(event.series, event.holder, event.payment_date)] = event.date
+            _apply_wire_notice(state, item, event)
         case ev.DividendPayment():
             _apply_payment(state, item, event)
         case ev.ArrearsPaid():
@@ -545,25 +531,11 @@ def _apply(state: LedgerState, item: Placed) -> None:
         case ev.MergerOrSale():
             _apply_merger_or_sale(state, item, event)
         case ev.ControlAcquisition():
-            acquisition = Acquisition(tuple(event.acquirers), event.voting_power_after)
-            acquired: EventFacts = Agreement(acquisition) if event.agreement_only else acquisition
-            _judge_redemption_event(state, item, acquired, event.description)
+            _apply_control_acquisition(state, item, event)
         case ev.BoardTurnover():
-            turnover = RedemptionBoardTurnover(event.period_start_year, event.board_size, event.continuing_directors)
-            _judge_redemption_event(
-                state, item, Agreement(turnover) if event.agreement_only else turnover, event.description
-            )
+            _apply_board_turnover(state, item, event)
         case ev.InsolvencyEvent():
-            insolvency = Insolvency(
-                InsolvencyKind(event.insolvency),
-                as_of=state.as_of,
-                appointed_with_consent=event.appointed_with_consent,
-                appointment_date=event.date,
-                vacated_or_stayed_on=event.vacated_or_stayed_on,
-            )
-            _judge_redemption_event(
-                state, item, Agreement(insolvency) if event.agreement_only else insolvency, event.description
-            )
+            _apply_insolvency(state, item, event)
         case ev.RedemptionNotice():
             _apply_redemption_notice(state, item, event)
         case ev.Redemption():
@@ -571,8 +543,7 @@ def _apply(state: LedgerState, item: Placed) -> None:
         case ev.Liquidation():
             _apply_liquidation(state, item, event)
         case ev.NoticeSent():
-            _series_started(state, item, event.series, f"{event.series} §5(k)")
-            state.notices.append(event)
+            _apply_notice_sent(state, item, event)
         case ev.RedemptionDeposit():
             _apply_deposit(state, item, event)
         case ev.CompanyDetails():
@@ -586,9 +557,72 @@ def _apply(state: LedgerState, item: Placed) -> None:
         case ev.EventVoided():
             raise AssertionError("void events are removed before replay")
         case _:
-            # Exhaustive: a kind of the LedgerEvent union without a handler above fails the type
-            # check (mypy --strict) and, should it ever run, replay itself.
             assert_never(event)
+
+
+def _apply_closing_price(state: LedgerState, item: Placed, event: ev.ClosingPrice) -> None:
+    """One closing price a day; a second one is refused (correct the first with a void)."""
+    if event.date in state.closing_prices:
+        raise LedgerRuleError(
+            item,
+            "date",
+            "ledger format",
+            f"the closing price of {event.date} is already recorded "
+            f"({to_decimal_string(state.closing_prices[event.date])}); correct it with a void of that "
+            "event, not a second one",
+        )
+    state.closing_prices[event.date] = event.price
+
+
+def _apply_common_outstanding(state: LedgerState, item: Placed, event: ev.CommonOutstanding) -> None:
+    """The opening balance of Common Stock, given once before any issue (§5(d)(iv) of each series)."""
+    if state.common_outstanding_opening is not None or state.section5_actions:
+        raise LedgerRuleError(
+            item,
+            "shares",
+            ", ".join(for_series(s, "§5(d)(iv)") for s in state.series) or "ledger format",
+            "the opening balance of Common Stock is given once, before any issue; record later "
+            "issues as common_issued events",
+        )
+    state.common_outstanding_opening = event.shares
+
+
+def _apply_wire_notice(state: LedgerState, item: Placed, event: ev.WireAccountNotice) -> None:
+    """A holder's notice asking for its cash dividend by wire (F §2(e)): the clause is the one the
+    series' terms cite for it (else its dividend forms')."""
+    dividends = state.series[event.series].terms.dividends
+    clause = (dividends.wire_notice_business_days or dividends.forms).cite
+    _require_holder(state, item, event.series, event.holder, clause)
+    state.wire_notices[(event.series, event.holder, event.payment_date)] = event.date
+
+
+def _apply_control_acquisition(state: LedgerState, item: Placed, event: ev.ControlAcquisition) -> None:
+    acquisition = Acquisition(tuple(event.acquirers), event.voting_power_after)
+    acquired: EventFacts = Agreement(acquisition) if event.agreement_only else acquisition
+    _judge_redemption_event(state, item, acquired, event.description)
+
+
+def _apply_board_turnover(state: LedgerState, item: Placed, event: ev.BoardTurnover) -> None:
+    turnover = RedemptionBoardTurnover(event.period_start_year, event.board_size, event.continuing_directors)
+    _judge_redemption_event(state, item, Agreement(turnover) if event.agreement_only else turnover, event.description)
+
+
+def _apply_insolvency(state: LedgerState, item: Placed, event: ev.InsolvencyEvent) -> None:
+    insolvency = Insolvency(
+        InsolvencyKind(event.insolvency),
+        as_of=state.as_of,
+        appointed_with_consent=event.appointed_with_consent,
+        appointment_date=event.date,
+        vacated_or_stayed_on=event.vacated_or_stayed_on,
+    )
+    _judge_redemption_event(
+        state, item, Agreement(insolvency) if event.agreement_only else insolvency, event.description
+    )
+
+
+def _apply_notice_sent(state: LedgerState, item: Placed, event: ev.NoticeSent) -> None:
+    _series_started(state, item, event.series, f"{event.series} §5(k)")
+    state.notices.append(event)
 
 
 def _require_known_holder(state: LedgerState, item: Placed, holder: str, clause: str) -> None:
