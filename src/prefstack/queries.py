@@ -24,7 +24,6 @@ from prefstack.clauses.liquidation import (
     Payout,
     SeniorClass,
     Waterfall,
-    liquidation_value_per_share,
     valuation_method,
     waterfall,
 )
@@ -45,6 +44,7 @@ from prefstack.ledger.replay import (
     common_stock_redemption,
     conversion_decision,
     holding_accrued_unpaid,
+    parity_holdings,
     replay,
 )
 from prefstack.numeric import to_decimal_string
@@ -134,37 +134,6 @@ NO_CAPITAL_STRUCTURE = "none: the ledger's series and Common Stock only"
 """What the waterfall says it used when no capital structure was given."""
 
 
-def _parity_holdings(state: LedgerState) -> list[ParityHolding]:
-    """§3(a)-(b): every holding of the company's series with its Liquidation Value and its shares as
-    converted (participating, or, for a series that does not participate, if it converts)."""
-    parity: list[ParityHolding] = []
-    for series in state.series:
-        s = state.series[series]
-        price = _fr(section5.conversion_price_state(state, series).conversion_price_explained())
-        for holder in sorted(s.holdings):
-            holding = s.holdings[holder]
-            if holding.shares == 0:
-                continue
-            accrued = _fr(holding_accrued_unpaid(s, holding, state.as_of))
-            per_share = liquidation_value_per_share(
-                s.terms, accrued / holding.shares, issue_price_adjustment=NO_PREFERRED_SPLIT
-            )
-            participates = s.terms.liquidation.participates_as_converted.value
-            converted = holding.shares * s.terms.original_issue_price.value / price
-            parity.append(
-                ParityHolding(
-                    series,
-                    holder,
-                    holding.shares,
-                    per_share,
-                    converted if participates else Fraction(0),
-                    participates,
-                    Fraction(0) if participates else converted,
-                )
-            )
-    return parity
-
-
 def _check_structure_lists_the_ledger(structure: LoadedStructure, parity: Sequence[ParityHolding]) -> None:
     listed = {c.series for c in structure.structure.certificates}
     for series in sorted({p.series for p in parity} - listed):
@@ -184,7 +153,7 @@ def liquidation(
 ) -> dict[str, Any]:
     """F/G §3: the waterfall of ``proceeds`` (cash) on the state's date, holders from the ledger;
     with ``structure``, every class of the capital structure (the output says which was used)."""
-    parity = _parity_holdings(state)
+    parity = parity_holdings(state, state.as_of)
     outstanding = section5.common_outstanding(state)
     if state.common_outstanding_opening is None:
         raise InputError("common_outstanding", "F §3(b)", "the ledger has no Common Stock outstanding balance")

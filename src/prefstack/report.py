@@ -204,6 +204,7 @@ def _state_report(state: LedgerState, structure: LoadedStructure | None) -> dict
     outstanding = common_outstanding(state)
     reserve: dict[str, Any] | None = None
     authorized = _authorized(state, structure)
+    requirements: list[ReserveRequirement] = []
     if authorized is not None and state.common_outstanding_opening is not None:
         requirements = [
             common_shares_required(
@@ -214,6 +215,8 @@ def _state_report(state: LedgerState, structure: LoadedStructure | None) -> dict
             for n in state.series
         ]
         requirements += [] if structure is None else _other_requirements(structure)
+    if authorized is not None and state.common_outstanding_opening is not None and requirements:
+        # The reserve is a covenant of each convertible security (§5(c)(ii)); with none, nothing to reserve.
         check = check_reserve(requirements, authorized_unissued_common=authorized - outstanding)
         reserve = {
             **json_figure("required", _fr(check.required), SHARES),

@@ -1599,23 +1599,11 @@ def _liquidation_waterfall(
 ) -> Waterfall:
     """F/G §3: the waterfall of a liquidation of the Company on ``on``, every series' holdings from
     the ledger, the Senior Securities' claims as recorded."""
-    parity: list[ParityHolding] = []
-    for name, s in state.series.items():
-        if not s.shares_outstanding:
-            continue
-        price = section5.conversion_price_state(state, name, on).conversion_price
-        for holder in sorted(s.holdings):
-            holding = s.holdings[holder]
-            if not holding.shares:
-                continue
-            value = liquidation_value_per_share(
-                s.terms, accrued_per_share(s, holding, on), issue_price_adjustment=NO_PREFERRED_SPLIT
-            )
-            as_converted = holding.shares * s.terms.original_issue_price.value / price
-            parity.append(ParityHolding(name, holder, holding.shares, value, as_converted, True))
+    parity = parity_holdings(state, on)
     if state.common_outstanding_opening is None:
-        raise LedgerRuleError(item, "common_outstanding", "F §3(b)", "the ledger has no Common Stock balance")
-    common = section5.conversion_price_state(state, next(iter(state.series)), on).common_outstanding
+        clause = ", ".join(for_series(n, "§3(b)") for n in state.series) or "ledger format"
+        raise LedgerRuleError(item, "common_outstanding", clause, "the ledger has no Common Stock balance")
+    common = section5.common_outstanding(state, on)
     senior = [SeniorClass(c.name, c.preference_amount, c.participates, c.as_converted_common) for c in senior_claims]
     try:
         non_cash = [
@@ -1640,6 +1628,36 @@ def _apply_liquidation(state: LedgerState, item: Placed, event: ev.Liquidation) 
     for s in state.series.values():
         for holder, holding in list(s.holdings.items()):
             s.holdings[holder] = replace(holding, shares=Fraction(0), arrears=Fraction(0))
+
+
+def parity_holdings(state: LedgerState, on: dt.date) -> list[ParityHolding]:
+    """§3(a)-(b): every holding of the company's series on ``on`` with its Liquidation Value and its
+    shares as converted (a participating series), or the shares it would convert into (a series
+    that does not participate, which may convert before the distribution)."""
+    parity: list[ParityHolding] = []
+    for name, s in state.series.items():
+        price = section5.conversion_price_state(state, name, on).conversion_price
+        participates = s.terms.liquidation.participates_as_converted.value
+        for holder in sorted(s.holdings):
+            holding = s.holdings[holder]
+            if not holding.shares:
+                continue
+            value = liquidation_value_per_share(
+                s.terms, accrued_per_share(s, holding, on), issue_price_adjustment=NO_PREFERRED_SPLIT
+            )
+            converted = holding.shares * s.terms.original_issue_price.value / price
+            parity.append(
+                ParityHolding(
+                    name,
+                    holder,
+                    holding.shares,
+                    value,
+                    converted if participates else Fraction(0),
+                    participates,
+                    Fraction(0) if participates else converted,
+                )
+            )
+    return parity
 
 
 def accrued_per_share(s: SeriesState, holding: Holding, as_of: dt.date) -> Fraction:

@@ -222,15 +222,28 @@ def conversion_price_state(state: LedgerState, series: str, as_of: dt.date | Non
     return result
 
 
-def common_outstanding(state: LedgerState) -> Fraction:
-    """The Common Stock outstanding on the state's date as §5(d)(iv) counts it. Every series' fold
-    counts the same issues, splits, dividends and exercises from the same opening balance, so
-    all give one figure; a disagreement is refused rather than settled by picking a series."""
-    counts = {name: conversion_price_state(state, name).common_outstanding for name in state.series}
-    if len(set(counts.values())) != 1:
-        raise InputError(
-            "common_outstanding",
-            ", ".join(for_series(name, "§5(d)(iv)") for name in counts),
-            f"the series count the Common Stock outstanding differently: {counts}",
-        )
-    return next(iter(counts.values()))
+def _shares_after(action: ad.Action, outstanding: Fraction) -> Fraction:
+    """The Common Stock outstanding after ``action``: issues, exercises and stock dividends add their
+    shares, a split multiplies and a combination divides; the other actions change no count."""
+    if isinstance(action, (ad.CommonStockIssuance, ad.OptionExercise, ad.StockDividendOnCommon)):
+        return outstanding + Fraction(action.shares)
+    if isinstance(action, ad.StockSplit):
+        return outstanding * Fraction(action.new_shares_per_old_share)
+    if isinstance(action, ad.Combination):
+        return outstanding / Fraction(action.old_shares_per_new_share)
+    return outstanding
+
+
+def common_outstanding(state: LedgerState, on: dt.date | None = None) -> Fraction:
+    """The Common Stock outstanding on ``on`` (default: the state's date): the Company's own count,
+    from the opening balance and every issue, exercise, split, combination and stock dividend the
+    ledger records, whatever series the company has (none included). Each series' §5 fold counts
+    the same shares for its §5(d)(iv) ("outstanding immediately prior"); the tests check that they
+    agree on every date of the bundled example and of synthetic ledgers."""
+    day = on if on is not None else state.as_of
+    outstanding = Fraction(state.common_outstanding_opening or 0)
+    for action in state.section5_actions:
+        if action.date > day:
+            break
+        outstanding = _shares_after(action, outstanding)
+    return outstanding
