@@ -21,7 +21,13 @@ from prefstack.errors import InputError
 from prefstack.explain import Explained, render
 from prefstack.figures import COMMON, MONEY, PRICE, RATIO, SHARES, json_figure
 from prefstack.instruments.capital_structure import LoadedStructure
-from prefstack.ledger.replay import NO_PREFERRED_SPLIT, LedgerState, SeriesState, holding_accrued_unpaid
+from prefstack.ledger.replay import (
+    NO_PREFERRED_SPLIT,
+    JudgedEvent,
+    LedgerState,
+    SeriesState,
+    holding_accrued_unpaid,
+)
 from prefstack.ledger.section5 import common_outstanding, conversion_price_state
 from prefstack.memo import without_cyclic_gc
 
@@ -90,144 +96,8 @@ def state_report(state: LedgerState, structure: LoadedStructure | None = None) -
 
 
 def _state_report(state: LedgerState, structure: LoadedStructure | None) -> dict[str, Any]:
-    series_out = []
-    for name in state.series:
-        s = state.series[name]
-        price_state = conversion_price_state(state, name)
-        price = price_state.conversion_price_explained()
-        holders = [
-            {"name": state.holder_name(h), **holder_figures(s, h, state.as_of, price)}
-            for h in sorted(s.holdings)
-            if s.holdings[h].shares
-        ]
-        series_out.append(
-            {
-                "series": name,
-                "designation": s.terms.designation.value,
-                "original_issuance_date": s.original_issuance_date.isoformat() if s.original_issuance_date else None,
-                **json_figure("shares_outstanding", s.shares_outstanding, SHARES),
-                **json_figure("shares_ever_issued", s.shares_ever_issued, SHARES),
-                **json_figure("authorized_shares", s.terms.authorized_shares.value, SHARES),
-                **json_figure(
-                    "pik_reserve_remaining", s.terms.reserved_for_pik_dividends.value - s.pik_shares_issued, SHARES
-                ),
-                **json_figure("conversion_price", _fr(price), PRICE),
-                "conversion_price_clause": price.clause,
-                "carried_forward": _carried_forward(s, price_state),
-                "adjustments": len(price_state.adjustments),
-                "below_par_value": price_state.below_par_value,
-                "holders": holders,
-                "mandatory_redemption_events": [
-                    {
-                        "date": j.date.isoformat(),
-                        "id": j.ident,
-                        "kind": j.kind,
-                        "clause": j.mandatory_redemption_event.parts[0].clause,
-                        "description": j.description,
-                        "series_voted_otherwise": any(
-                            c.matter == "waive_redemption_event" and c.reference == j.ident and bool(m.value)
-                            for c, m in s.consent_results
-                        ),
-                    }
-                    for j in s.judged_events
-                    if j.mandatory_redemption_event.value
-                ],
-                "transactions_judged": [
-                    {
-                        "date": j.date.isoformat(),
-                        "id": j.ident,
-                        "kind": j.kind,
-                        "description": j.description,
-                        "mandatory_redemption_event": bool(j.mandatory_redemption_event.value),
-                        "clause": j.mandatory_redemption_event.parts[0].clause,
-                        "deemed_liquidation": None
-                        if j.deemed_liquidation is None
-                        else bool(j.deemed_liquidation.value),
-                        "deemed_liquidation_clause": None
-                        if j.deemed_liquidation is None
-                        else j.deemed_liquidation.clause,
-                        "series_voted_otherwise": any(
-                            c.matter == "waive_redemption_event" and c.reference == j.ident and bool(m.value)
-                            for c, m in s.consent_results
-                        ),
-                        **facts_and_why(j.mandatory_redemption_event.parts[0]),
-                        "deemed_liquidation_why": None
-                        if j.deemed_liquidation is None
-                        else facts_and_why(j.deemed_liquidation)["why"],
-                        "explain": [
-                            j.mandatory_redemption_event.to_dict(),
-                            *([j.deemed_liquidation.to_dict()] if j.deemed_liquidation is not None else []),
-                        ],
-                    }
-                    for j in s.judged_events
-                ],
-                "deemed_liquidation": None
-                if s.deemed_liquidation is None
-                else {
-                    "date": s.deemed_liquidation.date.isoformat(),
-                    "id": s.deemed_liquidation.ident,
-                    "clause": s.deemed_liquidation.judged.clause,
-                    "payouts": [
-                        {
-                            "tier": p.tier.value,
-                            "holder": p.holder,
-                            **json_figure("amount", p.paid, MONEY),
-                            "clause": p.amount.clause,
-                        }
-                        for p in s.deemed_liquidation.waterfall.payouts
-                        if p.security == name
-                    ],
-                },
-                "redeemed_in_common": [
-                    {
-                        "date": r.date.isoformat(),
-                        "holder": r.holder,
-                        **json_figure("shares_redeemed", r.shares_redeemed, SHARES),
-                        "common_shares": int(_fr(r.payment.shares_of_common)),
-                        **json_figure("cash_for_fraction", _fr(r.payment.cash_for_fraction), MONEY),
-                        "clause": r.payment.shares_of_common.clause,
-                    }
-                    for r in s.common_stock_redemptions
-                ],
-                "consents": [
-                    {
-                        "date": c.date.isoformat(),
-                        "matter": c.matter,
-                        "reference": c.reference,
-                        "majority": bool(m.value),
-                        "clause": m.clause,
-                    }
-                    for c, m in s.consent_results
-                ],
-            }
-        )
     outstanding = common_outstanding(state)
-    reserve: dict[str, Any] | None = None
     authorized = _authorized(state, structure)
-    requirements: list[ReserveRequirement] = []
-    if authorized is not None and state.common_outstanding_opening is not None:
-        requirements = [
-            common_shares_required(
-                state.series[n].terms,
-                outstanding_preferred_shares=state.series[n].shares_outstanding,
-                conversion_price=conversion_price_state(state, n).conversion_price_explained(),
-            )
-            for n in state.series
-        ]
-        requirements += [] if structure is None else _other_requirements(structure)
-    if authorized is not None and state.common_outstanding_opening is not None and requirements:
-        # The reserve is a covenant of each convertible security (§5(c)(ii)); with none, nothing to reserve.
-        check = check_reserve(requirements, authorized_unissued_common=authorized - outstanding)
-        reserve = {
-            **json_figure("required", _fr(check.required), SHARES),
-            **json_figure("authorized_unissued", check.available, SHARES),
-            "sufficient": check.sufficient,
-            **json_figure("shortfall", _fr(check.shortfall), SHARES),
-            "clause": check.required.clause,
-        }
-        if structure is not None:
-            reserve["capital_structure"] = structure.origin
-            reserve["covers"] = [r.series for r in requirements]
     return {
         "as_of": state.as_of.isoformat(),
         "events_applied": state.events_applied,
@@ -239,10 +109,153 @@ def _state_report(state: LedgerState, structure: LoadedStructure | None) -> dict
             ),
             "authorized": authorized,
             "issued_as_dividends": state.common_issued_as_dividends,
-            "reserve_for_conversion": reserve,
+            "reserve_for_conversion": _reserve_5_c_ii(state, structure, authorized, outstanding),
         },
-        "series": series_out,
+        "series": [_series_report(state, name) for name in state.series],
     }
+
+
+def _series_report(state: LedgerState, name: str) -> dict[str, Any]:
+    """One series: its shares (§1(a)), Conversion Price (§5), holders, the transactions judged under
+    §6(b) and §3(d), its redemptions in Common Stock (§6(d)) and its votes and consents (§4)."""
+    s = state.series[name]
+    price_state = conversion_price_state(state, name)
+    price = price_state.conversion_price_explained()
+    holders = [
+        {"name": state.holder_name(h), **holder_figures(s, h, state.as_of, price)}
+        for h in sorted(s.holdings)
+        if s.holdings[h].shares
+    ]
+    return {
+        "series": name,
+        "designation": s.terms.designation.value,
+        "original_issuance_date": s.original_issuance_date.isoformat() if s.original_issuance_date else None,
+        **json_figure("shares_outstanding", s.shares_outstanding, SHARES),
+        **json_figure("shares_ever_issued", s.shares_ever_issued, SHARES),
+        **json_figure("authorized_shares", s.terms.authorized_shares.value, SHARES),
+        **json_figure("pik_reserve_remaining", s.terms.reserved_for_pik_dividends.value - s.pik_shares_issued, SHARES),
+        **json_figure("conversion_price", _fr(price), PRICE),
+        "conversion_price_clause": price.clause,
+        "carried_forward": _carried_forward(s, price_state),
+        "adjustments": len(price_state.adjustments),
+        "below_par_value": price_state.below_par_value,
+        "holders": holders,
+        "mandatory_redemption_events": [
+            {
+                "date": j.date.isoformat(),
+                "id": j.ident,
+                "kind": j.kind,
+                "clause": j.mandatory_redemption_event.parts[0].clause,
+                "description": j.description,
+                "series_voted_otherwise": _voted_otherwise(s, j.ident),
+            }
+            for j in s.judged_events
+            if j.mandatory_redemption_event.value
+        ],
+        "transactions_judged": [_judged_transaction(s, j) for j in s.judged_events],
+        "deemed_liquidation": _deemed_liquidation_3d(s, name),
+        "redeemed_in_common": [
+            {
+                "date": r.date.isoformat(),
+                "holder": r.holder,
+                **json_figure("shares_redeemed", r.shares_redeemed, SHARES),
+                "common_shares": int(_fr(r.payment.shares_of_common)),
+                **json_figure("cash_for_fraction", _fr(r.payment.cash_for_fraction), MONEY),
+                "clause": r.payment.shares_of_common.clause,
+            }
+            for r in s.common_stock_redemptions
+        ],
+        "consents": [
+            {
+                "date": c.date.isoformat(),
+                "matter": c.matter,
+                "reference": c.reference,
+                "majority": bool(m.value),
+                "clause": m.clause,
+            }
+            for c, m in s.consent_results
+        ],
+    }
+
+
+def _voted_otherwise(s: SeriesState, ident: str) -> bool:
+    """Whether the series voted that the event ``ident`` is not a Mandatory Redemption Event (§6(b))."""
+    return any(
+        c.matter == "waive_redemption_event" and c.reference == ident and bool(m.value) for c, m in s.consent_results
+    )
+
+
+def _judged_transaction(s: SeriesState, j: JudgedEvent) -> dict[str, Any]:
+    """A transaction judged under §6(b) (a Mandatory Redemption Event or not) and §3(d), with why."""
+    deemed = j.deemed_liquidation
+    return {
+        "date": j.date.isoformat(),
+        "id": j.ident,
+        "kind": j.kind,
+        "description": j.description,
+        "mandatory_redemption_event": bool(j.mandatory_redemption_event.value),
+        "clause": j.mandatory_redemption_event.parts[0].clause,
+        "deemed_liquidation": None if deemed is None else bool(deemed.value),
+        "deemed_liquidation_clause": None if deemed is None else deemed.clause,
+        "series_voted_otherwise": _voted_otherwise(s, j.ident),
+        **facts_and_why(j.mandatory_redemption_event.parts[0]),
+        "deemed_liquidation_why": None if deemed is None else facts_and_why(deemed)["why"],
+        "explain": [j.mandatory_redemption_event.to_dict(), *([deemed.to_dict()] if deemed is not None else [])],
+    }
+
+
+def _deemed_liquidation_3d(s: SeriesState, name: str) -> dict[str, Any] | None:
+    """The transaction deemed a liquidation of the series (G §3(d)) and what it paid the series."""
+    if s.deemed_liquidation is None:
+        return None
+    return {
+        "date": s.deemed_liquidation.date.isoformat(),
+        "id": s.deemed_liquidation.ident,
+        "clause": s.deemed_liquidation.judged.clause,
+        "payouts": [
+            {
+                "tier": p.tier.value,
+                "holder": p.holder,
+                **json_figure("amount", p.paid, MONEY),
+                "clause": p.amount.clause,
+            }
+            for p in s.deemed_liquidation.waterfall.payouts
+            if p.security == name
+        ],
+    }
+
+
+def _reserve_5_c_ii(
+    state: LedgerState, structure: LoadedStructure | None, authorized: int | None, outstanding: Fraction
+) -> dict[str, Any] | None:
+    """§5(c)(ii): the Common Stock reserved for conversion against the authorized and unissued, for
+    every series (and, with a capital structure, every other convertible class, option and warrant).
+    None without an authorized count or opening balance, or with nothing convertible to reserve for."""
+    if authorized is None or state.common_outstanding_opening is None:
+        return None
+    requirements = [
+        common_shares_required(
+            state.series[n].terms,
+            outstanding_preferred_shares=state.series[n].shares_outstanding,
+            conversion_price=conversion_price_state(state, n).conversion_price_explained(),
+        )
+        for n in state.series
+    ]
+    requirements += [] if structure is None else _other_requirements(structure)
+    if not requirements:
+        return None
+    check = check_reserve(requirements, authorized_unissued_common=authorized - outstanding)
+    reserve = {
+        **json_figure("required", _fr(check.required), SHARES),
+        **json_figure("authorized_unissued", check.available, SHARES),
+        "sufficient": check.sufficient,
+        **json_figure("shortfall", _fr(check.shortfall), SHARES),
+        "clause": check.required.clause,
+    }
+    if structure is not None:
+        reserve["capital_structure"] = structure.origin
+        reserve["covers"] = [r.series for r in requirements]
+    return reserve
 
 
 def _authorized(state: LedgerState, structure: LoadedStructure | None) -> int | None:
