@@ -252,17 +252,27 @@ def _payout_note(amount: Explained) -> str:
     return ""
 
 
-def redemption(state: LedgerState, series: str, funds: Fraction) -> dict[str, Any]:
-    """F §6 / G §6: redeeming every outstanding share of ``series`` on the state's date with
-    ``funds`` legally available (pro rata and shortfall per F §6(h)-(i), G §6(g)-(h))."""
+def redemption_holdings(state: LedgerState, series: str, on: dt.date) -> list[RedemptionHolding]:
+    """§6(a): each holder of ``series`` with shares, and its accrued but unpaid dividends per share on
+    ``on`` (projected with no further payment): what the redemption question and the Redemption
+    Notice price the shares from."""
     s = state.series[series]
+    s.terms.redeemable()
     holdings = []
     for holder in sorted(s.holdings):
         holding = s.holdings[holder]
         if holding.shares == 0:
             continue
-        accrued = _fr(holding_accrued_unpaid(s, holding, state.as_of))
+        accrued = _fr(holding_accrued_unpaid(s, holding, on))
         holdings.append(RedemptionHolding(holder, holding.shares, accrued / holding.shares))
+    return holdings
+
+
+def redemption(state: LedgerState, series: str, funds: Fraction) -> dict[str, Any]:
+    """F §6 / G §6: redeeming every outstanding share of ``series`` on the state's date with
+    ``funds`` legally available (pro rata and shortfall per F §6(h)-(i), G §6(g)-(h))."""
+    s = state.series[series]
+    holdings = redemption_holdings(state, series, state.as_of)
     if not holdings:
         raise InputError("--series", f"{series} §6(a)", f"no Series {series} shares are outstanding on {state.as_of}")
     result = redeem(s.terms, holdings, funds, state.as_of, None, issue_price_adjustment=NO_PREFERRED_SPLIT)

@@ -8,7 +8,7 @@ from fractions import Fraction
 
 from prefstack.clauses import antidilution as ad
 from prefstack.clauses.notices import effective_date_notice_deadline, record_date_notice_deadline
-from prefstack.clauses.redemption import conversion_rights_end, redemption_notice_window
+from prefstack.clauses.redemption import conversion_rights_end, redemption_notice_window, redemption_price_per_share
 from prefstack.documents import Addressee, Document, Figure, Image, Letterhead, Table
 from prefstack.documents.charts import as_base64, chart_data, history_png
 from prefstack.errors import InputError
@@ -16,10 +16,10 @@ from prefstack.explain import Explained, display, render
 from prefstack.figures import SHARES, quantity_text
 from prefstack.interpretations import reading
 from prefstack.ledger import events as ev
-from prefstack.ledger.replay import LedgerState, Placed, holding_accrued_unpaid, replay
+from prefstack.ledger.replay import NO_PREFERRED_SPLIT, LedgerState, Placed, replay
 from prefstack.ledger.section5 import conversion_price_state
 from prefstack.numeric import Rounding, round_to
-from prefstack.queries import conversion_quote
+from prefstack.queries import conversion_quote, redemption_holdings
 
 
 def _money(x: Fraction, clause: str) -> str:
@@ -307,17 +307,17 @@ def redemption_notice(
         )
     rows = []
     exact: list[str] = []
-    for name in sorted(s.holdings):
-        h = s.holdings[name]
-        if not h.shares or (holder is not None and name != holder):
+    for h in redemption_holdings(state_on_redemption, series, redemption_date):
+        if holder is not None and h.holder != holder:
             continue
-        accrued = _fr(holding_accrued_unpaid(s, h, redemption_date))
-        price = s.terms.original_issue_price.value + accrued / h.shares
+        price = _fr(
+            redemption_price_per_share(s.terms, h.accrued_unpaid_per_share, issue_price_adjustment=NO_PREFERRED_SPLIT)
+        )
         if h.shares.denominator != 1:
-            exact.append(f"{name}: {display(h.shares)} shares (exact)")
+            exact.append(f"{h.holder}: {display(h.shares)} shares (exact)")
         rows.append(
             (
-                name,
+                state_on_redemption.holder_name(h.holder),
                 _count(h.shares),
                 _money(price, window.latest.clause),
                 _money(price * h.shares, window.latest.clause),
@@ -337,7 +337,8 @@ def redemption_notice(
         company=letterhead(letter),
         paragraphs=[
             f"The Company will redeem {whom} {series} Preferred Stock shown below on the Redemption Date "
-            f"{redemption_date} at the Redemption Price: the Original Series {series} Issue Price of $1,000.00 plus "
+            f"{redemption_date} at the Redemption Price: the Original Series {series} Issue Price of "
+            f"{_money(s.terms.original_issue_price.value, s.terms.original_issue_price.cite)} plus "
             f"accrued but unpaid dividends to that date ({series} §6(a)). Payment may be obtained at {place}, upon "
             "surrender of the certificates representing the shares.",
             f"Conversion Rights for the shares called end at the close of business on {cutoff.value} "
