@@ -20,13 +20,13 @@ from prefstack.clauses.antidilution import (
     Combination,
     CommonStockIssuance,
     ConversionPriceState,
-    IssuancePurpose,
     OptionExercise,
     OptionExpiry,
     OptionIssuance,
     OptionShareCountChange,
     OtherDistribution,
     PartOfTransaction,
+    Purpose,
     Reclassification,
     SeriesWaiver,
     StockDividendOnCommon,
@@ -41,7 +41,6 @@ from prefstack.terms import SeriesTerms, load_terms
 F = load_terms("F")
 G = load_terms("G")
 OUTSTANDING = Fraction(20_000_000)
-P = IssuancePurpose
 
 
 def day(n: int) -> dt.date:
@@ -53,7 +52,7 @@ ISSUED = dt.date(2000, 8, 2)
 
 
 def issue(
-    ident: str, n: int, shares: int, per_share: str, fmv: str, purpose: IssuancePurpose = P.NONE
+    ident: str, n: int, shares: int, per_share: str, fmv: str, purpose: Purpose = "none"
 ) -> CommonStockIssuance:
     return CommonStockIssuance(
         id=ident,
@@ -68,7 +67,7 @@ def issue(
 
 
 def option(
-    ident: str, n: int, shares: int, received: int, exercise_total: int, fmv: str, purpose: IssuancePurpose = P.NONE
+    ident: str, n: int, shares: int, received: int, exercise_total: int, fmv: str, purpose: Purpose = "none"
 ) -> OptionIssuance:
     return OptionIssuance(
         id=ident,
@@ -149,13 +148,13 @@ def test_business_relationship_basket_reached_over_two_issues_f_5_d_i_c_8() -> N
     24 x (20,800,000 + 1,000,000 / 24) / 20,900,000 = 500,200,000 / 20,900,000 = 23.933... -> $23.93."""
     state = run(
         [
-            issue("a", 1, 800_000, "10", "10", P.BUSINESS_RELATIONSHIP),
-            issue("b", 2, 300_000, "10", "10", P.BUSINESS_RELATIONSHIP),
+            issue("a", 1, 800_000, "10", "10", "business_relationship"),
+            issue("b", 2, 300_000, "10", "10", "business_relationship"),
         ]
     )
     assert state.conversion_price == Fraction("23.93")
     assert state.adjustments[0].facts["additional_shares"] == 100_000
-    usage = state.basket_usage[P.BUSINESS_RELATIONSHIP]
+    usage = state.basket_usage["business_relationship"]
     assert (usage.used, usage.cap) == (1_000_000, 1_000_000)
 
 
@@ -164,9 +163,9 @@ def test_business_relationship_below_95_percent_is_not_excluded_f_5_d_i_c_8() ->
     """F §5(d)(i)(C)(8), AD-95-PERCENT-CONDITION: 100,000 at $9 with FMV $10 ($9 < $9.50): all
     are Additional Shares: 24 x (20,000,000 + 900,000 / 24) / 20,100,000 = 480,900,000 /
     20,100,000 = 23.925... -> $23.93; nothing is counted against the basket."""
-    state = run([issue("a", 1, 100_000, "9", "10", P.BUSINESS_RELATIONSHIP)])
+    state = run([issue("a", 1, 100_000, "9", "10", "business_relationship")])
     assert state.conversion_price == Fraction("23.93")
-    assert state.basket_usage[P.BUSINESS_RELATIONSHIP].used == 0
+    assert state.basket_usage["business_relationship"].used == 0
 
 
 @pytest.mark.clause("F §5(d)(i)(C)(9)")
@@ -175,10 +174,10 @@ def test_high_yield_basket_excess_f_5_d_i_c_9() -> None:
     cap: 24 x (21,500,000 + 2,000,000 / 24) / 21,700,000 = 518,000,000 / 21,700,000
     = 23.870... -> $23.87."""
     state = run(
-        [issue("a", 1, 1_500_000, "10", "10", P.HIGH_YIELD_DEBT), issue("b", 2, 700_000, "10", "10", P.HIGH_YIELD_DEBT)]
+        [issue("a", 1, 1_500_000, "10", "10", "high_yield_debt"), issue("b", 2, 700_000, "10", "10", "high_yield_debt")]
     )
     assert state.conversion_price == Fraction("23.87")
-    assert state.basket_usage[P.HIGH_YIELD_DEBT].used == 2_000_000
+    assert state.basket_usage["high_yield_debt"].used == 2_000_000
 
 
 @pytest.mark.clause("G §5(d)(i)(C)(10)", "G §5(d)(v)(A)(2)")
@@ -190,7 +189,7 @@ def test_business_anywhere_basket_excess_is_carried_g_5_d_i_c_10() -> None:
         id="m",
         date=day(1),
         shares=Fraction(300_000),
-        purpose=P.BUSINESS_ANYWHERE_MERGER,
+        purpose="business_anywhere_merger",
         cash_consideration=Fraction(0),
         property_consideration=Fraction(3_000_000),
         accrued_interest_or_dividends_in_cash=Fraction(0),
@@ -206,11 +205,11 @@ def test_atcom_cap_exactly_reached_and_acquisition_at_95_percent_f_5_d_i_c_11_12
     """F §5(d)(i)(C)(12) and (11): 2,654,826 Atcom shares for nothing are all excluded; an
     acquisition of 5,000,000 shares at $9.50 with FMV $10 meets "at least 95%": excluded."""
     state = run(
-        [issue("a", 1, 2_654_826, "0", "10", P.ATCOM_MERGER), issue("b", 2, 5_000_000, "9.50", "10", P.ACQUISITION)]
+        [issue("a", 1, 2_654_826, "0", "10", "atcom_merger"), issue("b", 2, 5_000_000, "9.50", "10", "acquisition")]
     )
     assert state.conversion_price == 24
     assert state.carried_forward == 0
-    assert state.basket_usage[P.ATCOM_MERGER].used == ATCOM_USED
+    assert state.basket_usage["atcom_merger"].used == ATCOM_USED
 
 
 ATCOM_USED = 2_654_826
@@ -223,8 +222,8 @@ def test_reserved_employee_options_within_and_over_the_cap_f_5_d_i_d() -> None:
     500,000 over the cap are Options deemed issued for $500,000:
     24 x (20,000,000 + 500,000 / 24) / 20,500,000 = 480,500,000 / 20,500,000 = 23.439... -> $23.44."""
     grants = [
-        option("e1", 1, 4_000_000, 0, 4_000_000, "10", P.RESERVED_EMPLOYEE),
-        option("e2", 2, 1_500_000, 0, 1_500_000, "10", P.RESERVED_EMPLOYEE),
+        option("e1", 1, 4_000_000, 0, 4_000_000, "10", "reserved_employee"),
+        option("e2", 2, 1_500_000, 0, 1_500_000, "10", "reserved_employee"),
     ]
     state = run(grants)
     assert state.conversion_price == Fraction("23.44")
@@ -238,8 +237,8 @@ def test_approved_additional_reserved_employee_shares_f_5_d_i_d_i() -> None:
     approve_f = AdditionalReservedEmployeeShares(day(1), "F", Fraction(500_000), Fraction(30_000), Fraction(50_000))
     approve_g = AdditionalReservedEmployeeShares(day(1), "G", Fraction(500_000), Fraction(30_000), Fraction(50_000))
     grants = [
-        option("e1", 1, 4_000_000, 0, 4_000_000, "10", P.RESERVED_EMPLOYEE),
-        option("e2", 2, 1_500_000, 0, 1_500_000, "10", P.RESERVED_EMPLOYEE),
+        option("e1", 1, 4_000_000, 0, 4_000_000, "10", "reserved_employee"),
+        option("e2", 2, 1_500_000, 0, 1_500_000, "10", "reserved_employee"),
     ]
     assert run([approve_f, *grants]).conversion_price == 24
     assert run([approve_g, *grants]).conversion_price == Fraction("23.44")
@@ -253,12 +252,12 @@ def test_cap_of_basket_8_adjusted_for_split_f_5_d_i_c_8() -> None:
     = 499,700,000 / 41,700,000 = 11.9832... -> $11.98, reduction $.02: carried."""
     state = run(
         [
-            issue("a", 1, 800_000, "10", "10", P.BUSINESS_RELATIONSHIP),
+            issue("a", 1, 800_000, "10", "10", "business_relationship"),
             StockSplit(day(2), Fraction(2)),
-            issue("b", 3, 500_000, "5", "5", P.BUSINESS_RELATIONSHIP),
+            issue("b", 3, 500_000, "5", "5", "business_relationship"),
         ]
     )
-    usage = state.basket_usage[P.BUSINESS_RELATIONSHIP]
+    usage = state.basket_usage["business_relationship"]
     assert (usage.used, usage.cap) == (2_000_000, 2_000_000)
     assert state.decisions[-1].explained.inputs["additional_shares"] == 100_000
     assert (state.conversion_price, state.carried_forward) == (12, Fraction("0.02"))
@@ -268,7 +267,7 @@ def test_cap_of_basket_8_adjusted_for_split_f_5_d_i_c_8() -> None:
 def test_distribution_on_common_must_be_recorded_as_split_or_dividend_f_5_d_i_c_4() -> None:
     """F §5(d)(i)(C)(4): an issue with that purpose is refused; §5(e)/(f) actions handle it."""
     with pytest.raises(InputError, match="StockDividendOnCommon"):
-        run([issue("a", 1, 10, "0", "10", P.DISTRIBUTION_ON_COMMON)])
+        run([issue("a", 1, 10, "0", "10", "distribution_on_common")])
 
 
 # §5(d)(ii): the series' waiver ---------------------------------------------------------
@@ -476,7 +475,7 @@ def _histories(draw: st.DrawFn) -> list[Action]:
                     id=f"i{n}",
                     date=when,
                     shares=Fraction(shares),
-                    purpose=draw(st.sampled_from([P.NONE, P.BUSINESS_RELATIONSHIP, P.HIGH_YIELD_DEBT])),
+                    purpose=draw(st.sampled_from(["none", "business_relationship", "high_yield_debt"])),
                     cash_consideration=draw(_MONEY) * shares,
                     property_consideration=Fraction(0),
                     accrued_interest_or_dividends_in_cash=Fraction(0),
@@ -492,7 +491,7 @@ def _histories(draw: st.DrawFn) -> list[Action]:
                     max_shares=Fraction(shares),
                     consideration_received=draw(_MONEY) * shares,
                     min_additional_consideration=draw(_MONEY) * shares,
-                    purpose=P.NONE,
+                    purpose="none",
                     fair_market_value_per_share=draw(_MONEY) + 1,
                 )
             )
@@ -561,7 +560,7 @@ def test_expired_unexercised_option_equals_history_without_it_f_5_d_iii_b(
         max_shares=Fraction(shares),
         consideration_received=Fraction(0),
         min_additional_consideration=per_share * shares,
-        purpose=P.NONE,
+        purpose="none",
         fair_market_value_per_share=Fraction(30),
     )
     expiry_date = actions[expiry_at - 1].date if expiry_at else when
@@ -697,7 +696,7 @@ def _cheap_options(ident: str, n: int, shares: int = 2_000_000) -> OptionIssuanc
         max_shares=Fraction(shares),
         consideration_received=Fraction(0),
         min_additional_consideration=Fraction(shares),
-        purpose=P.NONE,
+        purpose="none",
         fair_market_value_per_share=Fraction(30),
     )
 

@@ -16,12 +16,12 @@ from prefstack.clauses.antidilution import (
     AdditionalReservedEmployeeShares,
     CommonStockIssuance,
     ConversionPriceState,
-    IssuancePurpose,
     OptionExercise,
     OptionExpiry,
     OptionIssuance,
     OptionShareCountChange,
     OtherDistribution,
+    Purpose,
     SeriesWaiver,
     StockDividendOnCommon,
     conversion_price_history,
@@ -32,7 +32,6 @@ from prefstack.terms import SeriesTerms, load_terms
 
 F = load_terms("F")
 G = load_terms("G")
-P = IssuancePurpose
 SERIES = pytest.mark.parametrize("terms", [F, G], ids=["F", "G"])
 ISSUED = dt.date(2000, 8, 2)
 
@@ -46,7 +45,7 @@ def issue(
     n: int,
     shares: int,
     cash: str,
-    purpose: IssuancePurpose = P.NONE,
+    purpose: Purpose = "none",
     fmv: str = "10",
     *,
     accrued: str = "0",
@@ -67,7 +66,7 @@ def issue(
 
 
 def option(
-    ident: str, n: int, shares: int, received: int, exercise_total: int, purpose: IssuancePurpose = P.NONE
+    ident: str, n: int, shares: int, received: int, exercise_total: int, purpose: Purpose = "none"
 ) -> OptionIssuance:
     return OptionIssuance(
         id=ident,
@@ -101,8 +100,8 @@ def test_dividend_and_conversion_shares_are_excluded_but_counted_outstanding(ter
     $25,000,000 (FMV $30, 95% = $28.50) divides by 21,000,000 + 1,000,000.
     F: 24 x (21,000,000 + 25,000,000/28.50) / 22,000,000 = 23.8660... -> $23.87.
     G: 36 x (21,000,000 + 25,000,000/36) / 22,000,000 = 35.50 exactly."""
-    dividend = excluded_issue("pik-common", day(1), 600_000, P.DIVIDEND_ON_PREFERRED)
-    converted = excluded_issue("conversion", day(2), 400_000, P.CONVERSION_OF_PREFERRED)
+    dividend = excluded_issue("pik-common", day(1), 600_000, "dividend_on_preferred")
+    converted = excluded_issue("conversion", day(2), 400_000, "conversion_of_preferred")
     excluded = run([dividend, converted], terms)
     assert excluded.conversion_price == terms.conversion.initial_conversion_price.value
     assert excluded.adjustments == () and excluded.common_outstanding == 21_000_000
@@ -118,20 +117,20 @@ def test_distribution_on_common_refused_and_exercise_shares_excluded(terms: Seri
     action). (C)(5): 500,000 shares issued on exercise of Options for nothing are excluded, with no
     cap; an Option cannot itself be issued "upon exercise of Options"."""
     with pytest.raises(InputError, match=rf"purpose: .* \({terms.series} §5\(d\)\(i\)\(C\)\(4\)\)"):
-        run([issue("d", 1, 100, "0", P.DISTRIBUTION_ON_COMMON)], terms)
-    state = run([issue("x", 1, 500_000, "0", P.EXERCISE_OF_OPTIONS)], terms)
+        run([issue("d", 1, 100, "0", "distribution_on_common")], terms)
+    state = run([issue("x", 1, 500_000, "0", "exercise_of_options")], terms)
     assert state.adjustments == () and state.common_outstanding == 20_500_000
-    assert state.basket_usage[P.EXERCISE_OF_OPTIONS].used == 500_000
+    assert state.basket_usage["exercise_of_options"].used == 500_000
     with pytest.raises(InputError, match=rf"\({terms.series} §5\(d\)\(i\)\(C\)\(5\)\)"):
-        run([option("o", 1, 100, 0, 0, P.EXERCISE_OF_OPTIONS)], terms)
+        run([option("o", 1, 100, 0, 0, "exercise_of_options")], terms)
 
 
 @pytest.mark.clause("F §5(d)(i)(C)(8)", "G §5(d)(i)(C)(8)", "F §5(d)(i)(C)(9)", "G §5(d)(i)(C)(9)")
-@pytest.mark.parametrize(("purpose", "shares", "cap"), [(P.BUSINESS_RELATIONSHIP, 1_200_000, 1_000_000),
-                                                        (P.HIGH_YIELD_DEBT, 2_200_000, 2_000_000)])  # fmt: skip
+@pytest.mark.parametrize(("purpose", "shares", "cap"), [("business_relationship", 1_200_000, 1_000_000),
+                                                        ("high_yield_debt", 2_200_000, 2_000_000)])  # fmt: skip
 @SERIES
 def test_capped_baskets_at_95_percent_leave_the_excess_as_additional_shares(
-    terms: SeriesTerms, purpose: IssuancePurpose, shares: int, cap: int
+    terms: SeriesTerms, purpose: Purpose, shares: int, cap: int
 ) -> None:
     """§5(d)(i)(C)(8) (cap 1,000,000) and (9) (cap 2,000,000): shares at $10 with FMV $10 (95% met);
     200,000 over the cap are Additional Shares at $10:
@@ -150,9 +149,9 @@ def test_acquisition_excluded_only_at_95_percent_of_fair_market_value(terms: Ser
     $9.49 they are Additional Shares:
     F: 24 x (20,000,000 + 949,000/24) / 20,100,000 = 23.9278... -> $23.93;
     G: 36 x (20,000,000 + 949,000/36) / 20,100,000 = 35.8680... -> $35.87."""
-    at_95 = run([issue("a", 1, 100_000, "950000", P.ACQUISITION)], terms)
+    at_95 = run([issue("a", 1, 100_000, "950000", "acquisition")], terms)
     assert at_95.adjustments == ()
-    below = run([issue("a", 1, 100_000, "949000", P.ACQUISITION)], terms)
+    below = run([issue("a", 1, 100_000, "949000", "acquisition")], terms)
     assert below.conversion_price == price(terms, "23.93", "35.87")
     assert below.adjustments[0].facts["ninety_five_percent_condition_met"] is False
 
@@ -163,8 +162,8 @@ def test_atcom_cap_then_additional_shares_for_nothing(terms: SeriesTerms) -> Non
     """§5(d)(i)(C)(12): 2,854,826 shares for nothing under the Atcom merger: 2,654,826 excluded, the
     other 200,000 are Additional Shares for $0: F: 24 x 20,000,000 / 20,200,000 = 23.7623... -> $23.76;
     G: 36 x 20,000,000 / 20,200,000 = 35.6435... -> $35.64."""
-    state = run([issue("atcom", 1, 2_854_826, "0", P.ATCOM_MERGER)], terms)
-    assert state.basket_usage[P.ATCOM_MERGER].used == 2_654_826
+    state = run([issue("atcom", 1, 2_854_826, "0", "atcom_merger")], terms)
+    assert state.basket_usage["atcom_merger"].used == 2_654_826
     assert state.conversion_price == price(terms, "23.76", "35.64")
 
 
@@ -179,11 +178,11 @@ def test_reserved_employee_options_over_the_cap_unless_more_are_approved(terms: 
     G: 36 x (20,000,000 + 500,000/36) / 20,500,000 = 35.1463... -> $35.15.
     With 500,000 more approved beforehand by a majority of the series (51 of 100 votes) all are
     excluded; an approval by the other series does not count."""
-    grant = option("esop", 2, 5_500_000, 0, 5_500_000, P.RESERVED_EMPLOYEE)
+    grant = option("esop", 2, 5_500_000, 0, 5_500_000, "reserved_employee")
     assert run([grant], terms).conversion_price == price(terms, "23.44", "35.15")
     mine = AdditionalReservedEmployeeShares(day(1), terms.series, Fraction(500_000), Fraction(51), Fraction(100))
     approved = run([mine, grant], terms)
-    assert approved.adjustments == () and approved.basket_usage[P.RESERVED_EMPLOYEE].used == 5_500_000
+    assert approved.adjustments == () and approved.basket_usage["reserved_employee"].used == 5_500_000
     other = AdditionalReservedEmployeeShares(
         day(1), "G" if terms.series == "F" else "F", Fraction(500_000), Fraction(51), Fraction(100)
     )
@@ -197,8 +196,8 @@ def test_existing_management_options_excluded_up_to_3_031_495(terms: SeriesTerms
     the date of the certificate; 3,031,495 are excluded, 100,000 are Additional Shares at $1:
     F: 24 x (20,000,000 + 100,000/24) / 20,100,000 = 23.8855... -> $23.89;
     G: 36 x (20,000,000 + 100,000/36) / 20,100,000 = 35.8258... -> $35.83."""
-    state = run([issue("mgmt", 1, 3_131_495, "3131495", P.RESERVED_EMPLOYEE_EXISTING_OPTIONS)], terms)
-    assert state.basket_usage[P.RESERVED_EMPLOYEE_EXISTING_OPTIONS].used == 3_031_495
+    state = run([issue("mgmt", 1, 3_131_495, "3131495", "reserved_employee_existing_options")], terms)
+    assert state.basket_usage["reserved_employee_existing_options"].used == 3_031_495
     assert state.conversion_price == price(terms, "23.89", "35.83")
 
 

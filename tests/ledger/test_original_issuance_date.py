@@ -109,9 +109,9 @@ def test_each_series_counts_its_own_basket() -> None:
     assert round(exact, 2) == Fr("35.91")
     assert g.conversion_price == Fr("35.91")
     assert f.conversion_price == 24
-    basket = next(u for p, u in f.basket_usage.items() if p.name == "BUSINESS_ANYWHERE_MERGER")
+    basket = f.basket_usage["business_anywhere_merger"]
     assert basket.used == 200_000
-    g_basket = next(u for p, u in g.basket_usage.items() if p.name == "BUSINESS_ANYWHERE_MERGER")
+    g_basket = g.basket_usage["business_anywhere_merger"]
     assert g_basket.used == 288_371
 
 

@@ -26,7 +26,6 @@ import bisect
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from enum import Enum
 from fractions import Fraction
 
 from prefstack.citations import for_series
@@ -37,15 +36,10 @@ from prefstack.explain import Explained, Scalar, render
 from prefstack.figures import MONEY, PRICE, RATIO, json_figure, money_text, quantity_text
 from prefstack.interpretations import reading
 from prefstack.numeric import Rounding, round_to
-from prefstack.terms.schema import SeriesTerms
+from prefstack.terms.schema import NO_EXCLUSION, Exclusion, ExclusionRole, SeriesTerms
 
 __all__ = [
-    "ATCOM_CAP",
-    "BUSINESS_ANYWHERE_CAP",
-    "BUSINESS_RELATIONSHIP_CAP",
-    "HIGH_YIELD_DEBT_CAP",
-    "RESERVED_EMPLOYEE_EXISTING_OPTIONS",
-    "RESERVED_EMPLOYEE_SHARES",
+    "NO_EXCLUSION",
     "Action",
     "AdditionalReservedEmployeeShares",
     "Adjustment",
@@ -57,12 +51,13 @@ __all__ = [
     "ConvertibleSecurityIssuance",
     "Decision",
     "Entitlement",
-    "IssuancePurpose",
+    "ExclusionByRole",
     "OptionExercise",
     "OptionExpiry",
     "OptionIssuance",
     "OptionShareCountChange",
     "OtherDistribution",
+    "Purpose",
     "Reclassification",
     "SeriesWaiver",
     "StockDividendOnCommon",
@@ -72,74 +67,22 @@ __all__ = [
     "conversion_price_history",
 ]
 
-# Caps of the exclusion baskets, in shares of Common Stock, as the certificates state them.
-BUSINESS_RELATIONSHIP_CAP = Fraction(1_000_000)
-"""F/G §5(d)(i)(C)(8), adjusted for stock dividends, combinations and splits."""
-HIGH_YIELD_DEBT_CAP = Fraction(2_000_000)
-"""F/G §5(d)(i)(C)(9), in the aggregate."""
-BUSINESS_ANYWHERE_CAP = Fraction(288_371)
-"""F/G §5(d)(i)(C)(10), in the aggregate."""
-ATCOM_CAP = Fraction(2_654_826)
-"""F/G §5(d)(i)(C)(12), in the aggregate."""
-RESERVED_EMPLOYEE_SHARES = Fraction(5_000_000)
-"""F/G §5(d)(i)(D)(i), adjusted for stock dividends, combinations and splits, plus approved additions."""
-RESERVED_EMPLOYEE_EXISTING_OPTIONS = Fraction(3_031_495)
-"""F/G §5(d)(i)(D)(ii): outstanding management Options reserved as of the date of the certificate."""
+
+# Purposes --------------------------------------------------------------------------------
 
 
-class IssuancePurpose(Enum):
-    """Why Common Stock (or an Option or Convertible Security) is issued: the exclusions of
-    F/G §5(d)(i)(C)(1)-(12), the Reserved Employee Shares of §5(d)(i)(D), or none."""
+@dataclass(frozen=True)
+class ExclusionByRole:
+    """The purpose of an issue the engine itself makes (Common Stock issued on conversion, as a
+    dividend on preferred): the exclusion of each series' terms that has ``role``, whatever its id."""
 
-    DIVIDEND_ON_PREFERRED = "§5(d)(i)(C)(1)"
-    """A dividend or distribution on Series C, D, E, F or G preferred."""
-    CII_VENTURES_PREFERRED = "§5(d)(i)(C)(2)"
-    """Series D or E Shares issued under the CII Ventures agreement of 1999-12-20."""
-    OTHER_SERIES_PURCHASE = "§5(d)(i)(C)(3)"
-    """F: Series G Shares under the 3Com agreement; G: Series F Shares under the Microsoft agreement."""
-    DISTRIBUTION_ON_COMMON = "§5(d)(i)(C)(4)"
-    """A dividend, split or other distribution on Common Stock (use StockSplit / StockDividendOnCommon)."""
-    EXERCISE_OF_OPTIONS = "§5(d)(i)(C)(5)"
-    """Exercise of Options not tracked by an OptionIssuance (e.g. issued before the Original Issuance Date)."""
-    CONVERSION_OF_PREFERRED = "§5(d)(i)(C)(6)"
-    """Conversion of Series C, D, E, F or G preferred."""
-    LISTED_WARRANTS = "§5(d)(i)(C)(7)"
-    """The Qwest, ING, Series A, Hilton, Microsoft and Bass Hotels warrants."""
-    BUSINESS_RELATIONSHIP = "§5(d)(i)(C)(8)"
-    """To a partner, joint venture or business relation: cap 1,000,000 (adjusted), at least 95% of FMV."""
-    HIGH_YIELD_DEBT = "§5(d)(i)(C)(9)"
-    """High-yield debt financing: cap 2,000,000, at least 95% of FMV."""
-    BUSINESS_ANYWHERE_MERGER = "§5(d)(i)(C)(10)"
-    """Business Anywhere USA merger of 1999-09-07: cap 288,371."""
-    ACQUISITION = "§5(d)(i)(C)(11)"
-    """Acquisition of securities or assets of another entity, at least 95% of FMV."""
-    ATCOM_MERGER = "§5(d)(i)(C)(12)"
-    """Atcom merger of 1999-08-04: cap 2,654,826."""
-    RESERVED_EMPLOYEE = "§5(d)(i)(D)(i)"
-    """Employees, officers, directors, consultants, vendors: 5,000,000 (adjusted) plus approved additions."""
-    RESERVED_EMPLOYEE_EXISTING_OPTIONS = "§5(d)(i)(D)(ii)"
-    """Exercise of the 3,031,495 management Options outstanding at the date of the certificate."""
-    NONE = "§5(d)(i)(C)"
-    """No exclusion applies: the shares are Additional Shares of Common Stock."""
-
-    @property
-    def section(self) -> str:
-        """The section of the certificate that defines the basket ("§5(d)(i)(C)(8)")."""
-        return self.value
+    role: ExclusionRole
 
 
-_NINETY_FIVE_PERCENT_CONDITION = frozenset(
-    {IssuancePurpose.BUSINESS_RELATIONSHIP, IssuancePurpose.HIGH_YIELD_DEBT, IssuancePurpose.ACQUISITION}
-)
-_CAPS: dict[IssuancePurpose, Fraction] = {
-    IssuancePurpose.BUSINESS_RELATIONSHIP: BUSINESS_RELATIONSHIP_CAP,
-    IssuancePurpose.HIGH_YIELD_DEBT: HIGH_YIELD_DEBT_CAP,
-    IssuancePurpose.BUSINESS_ANYWHERE_MERGER: BUSINESS_ANYWHERE_CAP,
-    IssuancePurpose.ATCOM_MERGER: ATCOM_CAP,
-    IssuancePurpose.RESERVED_EMPLOYEE: RESERVED_EMPLOYEE_SHARES,
-    IssuancePurpose.RESERVED_EMPLOYEE_EXISTING_OPTIONS: RESERVED_EMPLOYEE_EXISTING_OPTIONS,
-}
-_CAPS_ADJUSTED_FOR_SPLITS = frozenset({IssuancePurpose.BUSINESS_RELATIONSHIP, IssuancePurpose.RESERVED_EMPLOYEE})
+Purpose = str | ExclusionByRole
+"""Why Common Stock (or an Option or Convertible Security) is issued: the id of an exclusion of
+§5(d)(i)(C)-(D) in the series' terms (``conversion.exclusions``), :data:`NO_EXCLUSION` (``"none"``:
+the shares are Additional Shares of Common Stock), or an :class:`ExclusionByRole`."""
 
 
 # Actions ---------------------------------------------------------------------------------
@@ -163,7 +106,7 @@ class CommonStockIssuance:
     id: str
     date: dt.date
     shares: Fraction
-    purpose: IssuancePurpose
+    purpose: Purpose
     cash_consideration: Fraction
     property_consideration: Fraction
     accrued_interest_or_dividends_in_cash: Fraction
@@ -180,7 +123,7 @@ class _RightsIssuance:
     max_shares: Fraction
     consideration_received: Fraction
     min_additional_consideration: Fraction
-    purpose: IssuancePurpose
+    purpose: Purpose
     fair_market_value_per_share: Fraction | None
 
 
@@ -394,7 +337,8 @@ class Entitlement:
 class BasketUsage:
     """Shares counted against one exclusion basket, and its cap in current shares (None: no cap)."""
 
-    purpose: IssuancePurpose
+    purpose: str
+    """The exclusion's id in the series' terms."""
     used: Fraction
     cap: Fraction | None
 
@@ -410,7 +354,8 @@ class ConversionPriceState:
     common_outstanding: Fraction
     adjustments: tuple[Adjustment, ...]
     decisions: tuple[Decision, ...]
-    basket_usage: Mapping[IssuancePurpose, BasketUsage]
+    basket_usage: Mapping[str, BasketUsage]
+    """By exclusion id: every exclusion counted so far and every exclusion with a cap."""
     entitlements: tuple[Entitlement, ...]
     below_par_value: bool
 
@@ -440,7 +385,7 @@ class _Basis:
 @dataclass(frozen=True)
 class _Option:
     basis: _Basis
-    purpose: IssuancePurpose
+    purpose: Purpose
     exercised: Fraction
     kind: str
     before_issuance: bool = False
@@ -456,7 +401,8 @@ class _Work:
     outstanding: Fraction
     scale: Fraction
     additions: Fraction
-    usage: dict[IssuancePurpose, Fraction]
+    usage: dict[str, Fraction]
+    """Shares counted against each exclusion, by id."""
     options: dict[str, _Option] = field(default_factory=dict)
     issued_ids: set[str] = field(default_factory=set)
     waivers: dict[str, SeriesWaiver] = field(default_factory=dict)
@@ -475,15 +421,44 @@ class _Work:
     def cite(self, section: str) -> str:
         return for_series(self.terms.series, section)
 
-    def cap(self, purpose: IssuancePurpose) -> Fraction | None:
-        base = _CAPS.get(purpose)
+    def cap(self, exclusion: Exclusion) -> Fraction | None:
+        """The cap of ``exclusion`` in current shares: scaled by the splits, combinations and stock
+        dividends since the start where the terms adjust it, plus the approved additions for the
+        Reserved Employee Shares (role ``reserved_employee_shares``)."""
+        base = exclusion.cap
         if base is None:
             return None
-        if purpose is IssuancePurpose.RESERVED_EMPLOYEE:
-            return base * self.scale + self.additions
-        if purpose in _CAPS_ADJUSTED_FOR_SPLITS:
-            return base * self.scale
-        return base
+        cap = base * self.scale if exclusion.cap_adjusted_for_splits else base
+        if exclusion.role == "reserved_employee_shares":
+            cap += self.additions
+        return cap
+
+    def exclusion(self, purpose: Purpose) -> Exclusion | None:
+        """The exclusion of the series' terms that ``purpose`` names (None: ``none``); a purpose
+        the terms do not declare is refused, naming the field and the clause."""
+        conversion = self.terms.conversion
+        if isinstance(purpose, ExclusionByRole):
+            found = conversion.exclusion_of_role(purpose.role)
+            if found is None:
+                raise InputError(
+                    "purpose",
+                    self.cite("§5(d)(i)(C)"),
+                    f"the terms of Series {self.terms.series} declare no exclusion with role {purpose.role!r} "
+                    "(conversion.exclusions)",
+                )
+            return found
+        if purpose == NO_EXCLUSION:
+            return None
+        found = conversion.exclusion(purpose) if isinstance(purpose, str) else None
+        if found is None:
+            declared = ", ".join(e.id for e in conversion.exclusions)
+            raise InputError(
+                "purpose",
+                self.cite("§5(d)(i)(C)"),
+                f"{purpose!r} is no exclusion the terms of Series {self.terms.series} declare "
+                f"(conversion.exclusions: {declared}; or {NO_EXCLUSION!r})",
+            )
+        return found
 
     def decide(self, date: dt.date, action: str, explained: Explained) -> None:
         self.decisions.append(Decision(date, action, explained))
@@ -579,18 +554,21 @@ def _issue(
     date: dt.date,
     shares: Fraction,
     consideration: Fraction,
-    purpose: IssuancePurpose,
+    purpose: Purpose,
     fmv: Fraction | None,
     deemed: bool,
     exercise_price: Fraction | None,
 ) -> None:
     """Judge ``shares`` issued (or deemed issued) for ``consideration`` under §5(d)(i)-(iv)."""
     label = f"{'deemed issue' if deemed else 'issue'} {action_id}"
-    _section_5_d_i_c_purpose_allowed(work, purpose, deemed)
+    exclusion = work.exclusion(purpose)
+    _section_5_d_i_c_purpose_allowed(work, exclusion, deemed)
     per_share = consideration / shares
-    facts: dict[str, Scalar] = {"shares": shares, "consideration": consideration, "purpose": purpose.name}
+    # the facts name the purpose in capitals, as they always have ("NONE", "BUSINESS_RELATIONSHIP")
+    named = NO_EXCLUSION if exclusion is None else exclusion.id
+    facts: dict[str, Scalar] = {"shares": shares, "consideration": consideration, "purpose": named.upper()}
     interps: list[str] = []
-    excluded = _section_5_d_i_c_excluded(work, shares, per_share, purpose, fmv, exercise_price, facts, interps)
+    excluded = _section_5_d_i_c_excluded(work, shares, per_share, exclusion, fmv, exercise_price, facts, interps)
     additional = shares - excluded
     facts["excluded_shares"] = excluded
     facts["additional_shares"] = additional
@@ -601,7 +579,7 @@ def _issue(
             Explained(
                 "additional_shares_of_common_stock",
                 Fraction(0),
-                work.cite(purpose.value),
+                exclusion.cite if exclusion is not None else work.cite("§5(d)(i)(C)"),
                 inputs=facts,
                 formula="every share falls within the exclusion: no adjustment",
                 interpretations=tuple(interps),
@@ -616,18 +594,21 @@ def _issue(
 
 
 @implements("F §5(d)(i)(C)(4)", "G §5(d)(i)(C)(4)", "F §5(d)(i)(C)(5)", "G §5(d)(i)(C)(5)")
-def _section_5_d_i_c_purpose_allowed(work: _Work, purpose: IssuancePurpose, deemed: bool) -> None:
+def _section_5_d_i_c_purpose_allowed(work: _Work, exclusion: Exclusion | None, deemed: bool) -> None:
     """Refuse an issue recorded under (C)(4) (a distribution on Common Stock is a §5(e)-(f) action)
-    and an Option or Convertible Security said to be issued upon exercise of Options ((C)(5))."""
-    basket_clause = work.cite(purpose.value)
-    if purpose is IssuancePurpose.DISTRIBUTION_ON_COMMON:
+    and an Option or Convertible Security said to be issued upon exercise of Options ((C)(5)): the
+    exclusions of roles ``distribution_on_common`` and ``exercise_of_options``."""
+    if exclusion is None:
+        return
+    basket_clause = exclusion.cite
+    if exclusion.role == "distribution_on_common":
         raise InputError(
             "purpose",
             basket_clause,
             "record a dividend, split or distribution on Common Stock as StockSplit, "
             "Combination or StockDividendOnCommon (§5(e)-(f))",
         )
-    if purpose is IssuancePurpose.EXERCISE_OF_OPTIONS and deemed:
+    if exclusion.role == "exercise_of_options" and deemed:
         raise InputError(
             "purpose", basket_clause, "an Option or Convertible Security is not issued upon exercise of Options"
         )
@@ -638,21 +619,22 @@ def _section_5_d_i_c_excluded(
     work: _Work,
     shares: Fraction,
     per_share: Fraction,
-    purpose: IssuancePurpose,
+    exclusion: Exclusion | None,
     fmv: Fraction | None,
     exercise_price: Fraction | None,
     facts: dict[str, Scalar],
     interps: list[str],
 ) -> Fraction:
-    """How many of ``shares`` are excluded from Additional Shares of Common Stock by ``purpose``
-    (§5(d)(i)(C)-(D)): its 95% condition, then the room left in its basket; the rest are Additional."""
-    if purpose is IssuancePurpose.NONE:
+    """How many of ``shares`` are excluded from Additional Shares of Common Stock by ``exclusion``
+    (§5(d)(i)(C)-(D); None: no exclusion applies): its Fair Market Value condition, then the room
+    left in its basket; the rest are Additional."""
+    if exclusion is None:
         return Fraction(0)
-    if purpose in _NINETY_FIVE_PERCENT_CONDITION and not _section_5_d_i_c_ninety_five_percent(
-        work, per_share, purpose, fmv, exercise_price, facts, interps
+    if exclusion.fair_market_value_condition is not None and not _section_5_d_i_c_ninety_five_percent(
+        work, per_share, exclusion, fmv, exercise_price, facts, interps
     ):
         return Fraction(0)
-    return _section_5_d_i_basket(work, shares, purpose, facts, interps)
+    return _section_5_d_i_basket(work, shares, exclusion, facts, interps)
 
 
 @implements(
@@ -666,17 +648,19 @@ def _section_5_d_i_c_excluded(
 def _section_5_d_i_c_ninety_five_percent(
     work: _Work,
     per_share: Fraction,
-    purpose: IssuancePurpose,
+    exclusion: Exclusion,
     fmv: Fraction | None,
     exercise_price: Fraction | None,
     facts: dict[str, Scalar],
     interps: list[str],
 ) -> bool:
-    """Whether the shares are issued for at least 95% of the Fair Market Value per share (for
-    high-yield debt, (C)(9), the exercise price of Options when there is one)."""
-    value = _fmv(fmv, "fair_market_value_per_share", work.cite(purpose.value))
-    debt_option = purpose is IssuancePurpose.HIGH_YIELD_DEBT and exercise_price is not None
-    tested = exercise_price if debt_option and exercise_price is not None else per_share
+    """Whether the shares are issued for at least 95% of the Fair Market Value per share (the
+    terms' ``fair_market_value_threshold``); where the exclusion's condition is
+    ``exercise_or_conversion_price`` (high-yield debt, (C)(9)), the exercise or conversion price of
+    Options and Convertible Securities is tested instead."""
+    value = _fmv(fmv, "fair_market_value_per_share", exclusion.cite)
+    of_rights = exclusion.fair_market_value_condition == "exercise_or_conversion_price"
+    tested = exercise_price if of_rights and exercise_price is not None else per_share
     condition_met = tested >= work.terms.conversion.fair_market_value_threshold.value * value
     facts["ninety_five_percent_test_price"] = tested
     facts["ninety_five_percent_condition_met"] = condition_met
@@ -699,12 +683,12 @@ def _section_5_d_i_c_ninety_five_percent(
     "G §5(d)(i)(D)(ii)",
 )
 def _section_5_d_i_basket(
-    work: _Work, shares: Fraction, purpose: IssuancePurpose, facts: dict[str, Scalar], interps: list[str]
+    work: _Work, shares: Fraction, exclusion: Exclusion, facts: dict[str, Scalar], interps: list[str]
 ) -> Fraction:
     """The shares an exclusion basket takes: all of them without a cap, else up to the room left
     under its cap (AD-BASKET-EXCESS); they are counted against the basket."""
-    cap = work.cap(purpose)
-    used = work.usage.get(purpose, Fraction(0))
+    cap = work.cap(exclusion)
+    used = work.usage.get(exclusion.id, Fraction(0))
     if cap is None:
         excluded = shares
     else:
@@ -713,11 +697,11 @@ def _section_5_d_i_basket(
         facts["basket_cap"] = cap
         facts["basket_room_before"] = room
         interps.append(reading("AD-BASKET-EXCESS"))
-        if purpose in _CAPS_ADJUSTED_FOR_SPLITS:
+        if exclusion.cap_adjusted_for_splits:
             interps.append(reading("AD-CAP-ADJUSTMENT"))
-        if purpose in (IssuancePurpose.RESERVED_EMPLOYEE, IssuancePurpose.RESERVED_EMPLOYEE_EXISTING_OPTIONS):
+        if exclusion.role in ("reserved_employee_shares", "existing_options"):
             interps.append(reading("AD-RESERVED-EMPLOYEE"))
-    work.usage[purpose] = used + excluded
+    work.usage[exclusion.id] = used + excluded
     return excluded
 
 
@@ -1038,9 +1022,9 @@ def _section_5_d_iii_readjust(
 def _scale(work: _Work, factor: Fraction) -> None:
     """Rescale the baskets whose caps are adjusted for splits, combinations and stock dividends."""
     work.scale *= factor
-    for purpose in _CAPS_ADJUSTED_FOR_SPLITS:
-        if purpose in work.usage:
-            work.usage[purpose] *= factor
+    for exclusion in work.terms.conversion.exclusions:
+        if exclusion.cap_adjusted_for_splits and exclusion.id in work.usage:
+            work.usage[exclusion.id] *= factor
 
 
 def _price_change(
@@ -1123,6 +1107,7 @@ def _count_before_issuance(work: _Work, action: Action) -> tuple[str, str]:
         if action.id in work.issued_ids:
             raise InputError("id", clause, f"issuance id {action.id!r} is used twice")
         work.issued_ids.add(action.id)
+        work.exclusion(action.purpose)  # a purpose the series' terms do not declare is refused here too
         work.outstanding += _fraction(action.shares, "shares", clause, positive=True)
         return clause, f"issue {action.id}"
     if isinstance(action, (OptionIssuance, ConvertibleSecurityIssuance)):
@@ -1130,6 +1115,7 @@ def _count_before_issuance(work: _Work, action: Action) -> tuple[str, str]:
         if action.id in work.issued_ids:
             raise InputError("id", clause, f"issuance id {action.id!r} is used twice")
         work.issued_ids.add(action.id)
+        work.exclusion(action.purpose)
         basis = work.bases.get(action.id) or _Basis(
             _fraction(action.max_shares, "max_shares", clause, positive=True),
             _fraction(action.consideration_received, "consideration_received", clause),
@@ -1438,8 +1424,11 @@ def _section_5_d_ii_waiver(work: _Work, action: SeriesWaiver, replaying: bool) -
 def _section_5_d_i_d_i_additional_reserved(
     work: _Work, action: AdditionalReservedEmployeeShares, replaying: bool
 ) -> None:
-    """More Reserved Employee Shares, when approved by a majority of the series' voting power."""
-    clause = work.cite("§5(d)(i)(D)(i)")
+    """More Reserved Employee Shares, when approved by a majority of the series' voting power: the
+    cap of the exclusion of role ``reserved_employee_shares`` grows by them."""
+    reserved = work.exclusion(ExclusionByRole("reserved_employee_shares"))
+    assert reserved is not None  # found by its role, or refused
+    clause = reserved.cite
     if action.series != work.terms.series:
         work.decide(
             action.date,
@@ -1463,7 +1452,7 @@ def _section_5_d_i_d_i_additional_reserved(
             "additional Reserved Employee Shares",
             Explained(
                 "reserved_employee_shares_cap",
-                work.cap(IssuancePurpose.RESERVED_EMPLOYEE) or Fraction(0),
+                work.cap(reserved) or Fraction(0),
                 clause,
                 inputs={"shares": shares, "approved": approved},
             ),
@@ -1582,10 +1571,10 @@ class IncrementalFold:
 
 def _state_of(work: _Work) -> ConversionPriceState:
     terms = work.terms
-    counted = set(work.usage) | set(_CAPS)
     usage = {
-        purpose: BasketUsage(purpose, work.usage.get(purpose, Fraction(0)), work.cap(purpose))
-        for purpose in sorted(counted, key=lambda p: p.value)
+        e.id: BasketUsage(e.id, work.usage.get(e.id, Fraction(0)), work.cap(e))
+        for e in sorted(terms.conversion.exclusions, key=lambda e: (e.cite, e.id))
+        if e.id in work.usage or e.cap is not None
     }
     return ConversionPriceState(
         series=terms.series,

@@ -174,9 +174,10 @@ class InsolvencyKind(Enum):
 
 
 @implements("F §6(b)(iii)", "G §6(b)(iii)")
-def excluded_persons() -> frozenset[str]:
-    """The four persons named in §6(b)(iii) whose acquisitions are not events."""
-    return frozenset({"Ulysses G. Auger, Sr.", "Ulysses G. Auger, II", "William M. Caldwell, IV", "Evans K. Anderson"})
+def excluded_persons(terms: SeriesTerms) -> frozenset[str]:
+    """The persons §6(b)(iii) names whose acquisitions are not events (the terms'
+    ``redemption.acquisition_excluded_persons``)."""
+    return frozenset(terms.redemption.acquisition_excluded_persons.value)
 
 
 @dataclass(frozen=True)
@@ -298,7 +299,8 @@ def _judge_facts(terms: SeriesTerms, facts: EventFacts) -> Explained:
         share = _share(facts.voting_power_after, "voting_power_after", clause)
         if not facts.acquirers or any(not isinstance(a, str) or not a.strip() for a in facts.acquirers):
             raise InputError("acquirers", clause, "name the person or every member of the group")
-        excluded = all(a in excluded_persons() for a in facts.acquirers)
+        named = excluded_persons(terms)
+        excluded = all(a in named for a in facts.acquirers)
         return Explained(
             "acquisition of voting stock is an event",
             share > half and not excluded,

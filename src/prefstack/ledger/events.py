@@ -8,6 +8,7 @@ date, so that replay never depends on the order events were recorded in.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 from collections.abc import Callable, Mapping
@@ -31,7 +32,16 @@ from pydantic import (
 from prefstack.citations import for_series
 from prefstack.errors import InputError, PrefstackError
 from prefstack.interpretations import reading
-from prefstack.terms.schema import Date, Exact, SeriesTerms, format_rule, load_terms, series_names
+from prefstack.terms.schema import (
+    NO_EXCLUSION,
+    Date,
+    Exact,
+    SeriesTerms,
+    exclusion_ids,
+    format_rule,
+    load_terms,
+    series_names,
+)
 from prefstack.text_policy import checked_text
 
 MAX_NAME_LENGTH = 200
@@ -333,25 +343,36 @@ class SeriesConsent(_Event):
 
 # ----------------------------------------------------------------- section 5 corporate actions
 
-Purpose = Literal[
-    "dividend_on_preferred",
-    "cii_ventures_preferred",
-    "other_series_purchase",
-    "distribution_on_common",
-    "exercise_of_options",
-    "conversion_of_preferred",
-    "listed_warrants",
-    "business_relationship",
-    "high_yield_debt",
-    "business_anywhere_merger",
-    "acquisition",
-    "atcom_merger",
-    "reserved_employee",
-    "reserved_employee_existing_options",
-    "none",
-]
-"""Why Common Stock (or an Option) is issued: the exclusions of F/G §5(d)(i)(C)(1)-(12), the
-Reserved Employee Shares of §5(d)(i)(D)(i)/(ii), or none (Additional Shares of Common Stock)."""
+
+def purpose_ids() -> list[str]:
+    """The purposes an issue may name: every exclusion id the registry's terms files declare
+    (``conversion.exclusions``), then ``none`` (no exclusion: Additional Shares of Common Stock)."""
+    return [*exclusion_ids(), NO_EXCLUSION]
+
+
+def _purpose_id(value: object) -> str:
+    if not isinstance(value, str) or value not in purpose_ids():
+        raise ValueError(
+            f"{value!r} is no exclusion of §5(d)(i)(C)-(D) that the terms of a series declare "
+            f"({', '.join(purpose_ids())})"
+        )
+    return value
+
+
+@dataclasses.dataclass(frozen=True)
+class _PurposeJsonSchema:
+    """The JSON Schema of a purpose: the ids known when the schema is asked for (the terms files
+    are read then, not at import)."""
+
+    def __get_pydantic_json_schema__(self, core_schema: Any, handler: Any) -> dict[str, Any]:
+        return {"type": "string", "enum": purpose_ids()}
+
+
+Purpose = Annotated[str, BeforeValidator(format_rule(_purpose_id)), _PurposeJsonSchema()]
+"""Why Common Stock (or an Option) is issued: the id of an exclusion of F/G §5(d)(i)(C)(1)-(12) or
+of the Reserved Employee Shares of §5(d)(i)(D)(i)/(ii) that the registry's terms declare, or
+``none`` (Additional Shares of Common Stock). A string, not a type: at replay, an id the terms of
+a series do not declare is refused by that series' §5(d)(i)(C)."""
 
 
 class CommonIssued(_Event):

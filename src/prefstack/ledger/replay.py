@@ -917,7 +917,7 @@ def _apply_payment(state: LedgerState, item: Placed, event: ev.DividendPayment) 
                     f"{item.source} {record.holder}",
                     event.date,
                     record.payment.common_shares.value,
-                    ad.IssuancePurpose.DIVIDEND_ON_PREFERRED,
+                    "dividend_on_preferred",
                 )
             )
     s.shares_ever_issued += pik_total
@@ -1192,14 +1192,10 @@ def _apply_conversion(state: LedgerState, item: Placed, event: ev.Conversion) ->
     # A conversion of less than one share's worth of Common Stock issues none (cash for the
     # fraction only, §5(b)): nothing is added to the Common Stock outstanding.
     if common:
-        state.section5_actions.append(
-            section5.excluded_issue(item.source, on, common, ad.IssuancePurpose.CONVERSION_OF_PREFERRED)
-        )
+        state.section5_actions.append(section5.excluded_issue(item.source, on, common, "conversion_of_preferred"))
     if dividend_common:
         state.section5_actions.append(
-            section5.excluded_issue(
-                f"{item.source} dividends", on, dividend_common, ad.IssuancePurpose.DIVIDEND_ON_PREFERRED
-            )
+            section5.excluded_issue(f"{item.source} dividends", on, dividend_common, "dividend_on_preferred")
         )
     s.conversions.append(
         ConversionRecord(event.series, event.holder, on, event.shares, decision.accrued_unpaid, result)
@@ -1522,9 +1518,7 @@ def _apply_redemption_in_common(state: LedgerState, item: Placed, event: ev.Rede
         assert isinstance(whole, int)
         if whole:
             state.section5_actions.append(
-                section5.excluded_issue(
-                    f"{item.source} {part.holder}", event.date, whole, ad.IssuancePurpose.DIVIDEND_ON_PREFERRED
-                )
+                section5.excluded_issue(f"{item.source} {part.holder}", event.date, whole, "dividend_on_preferred")
             )
     s.common_stock_redemptions.extend(parts)
 

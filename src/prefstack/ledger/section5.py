@@ -22,13 +22,10 @@ from prefstack.clauses.liquidation import TransactionKind
 from prefstack.errors import InputError
 from prefstack.explain import Explained
 from prefstack.ledger import events as ev
+from prefstack.terms.schema import ExclusionRole
 
 if TYPE_CHECKING:
     from prefstack.ledger.replay import LedgerState, Placed
-
-
-def purpose(name: str) -> ad.IssuancePurpose:
-    return ad.IssuancePurpose[name.upper()]
 
 
 @implements("F §3(c)(i)(A)", "G §3(c)(i)(A)")
@@ -74,7 +71,7 @@ def action_for(state: LedgerState, item: Placed) -> ad.Action | None:
                 id=ident,
                 date=e.date,
                 shares=e.shares,
-                purpose=purpose(e.purpose),
+                purpose=e.purpose,
                 cash_consideration=e.cash_consideration,
                 property_consideration=e.property_consideration,
                 accrued_interest_or_dividends_in_cash=e.accrued_interest_or_dividends_in_cash,
@@ -89,7 +86,7 @@ def action_for(state: LedgerState, item: Placed) -> ad.Action | None:
                 max_shares=e.max_shares,
                 consideration_received=e.consideration_received,
                 min_additional_consideration=e.min_additional_consideration,
-                purpose=purpose(e.purpose),
+                purpose=e.purpose,
                 fair_market_value_per_share=_fmv(state, e.fair_market_value_per_share, e.date),
             )
         case ev.OptionExercised():
@@ -169,14 +166,15 @@ def part_of_transaction(state: LedgerState, e: ev.Reclassification) -> ad.PartOf
 
 
 @implements("F §5(d)(i)(C)(1)", "G §5(d)(i)(C)(1)", "F §5(d)(i)(C)(6)", "G §5(d)(i)(C)(6)")
-def excluded_issue(ident: str, day: dt.date, shares: int, why: ad.IssuancePurpose) -> ad.CommonStockIssuance:
+def excluded_issue(ident: str, day: dt.date, shares: int, why: ExclusionRole) -> ad.CommonStockIssuance:
     """Common Stock issued on conversion or as a dividend on preferred: counted in the shares
-    outstanding, excluded from Additional Shares (§5(d)(i)(C)(1), (6))."""
+    outstanding, excluded from Additional Shares by the exclusion of role ``why`` in each series'
+    terms (§5(d)(i)(C)(1), (6))."""
     return ad.CommonStockIssuance(
         id=ident,
         date=day,
         shares=Fraction(shares),
-        purpose=why,
+        purpose=ad.ExclusionByRole(why),
         cash_consideration=Fraction(0),
         property_consideration=Fraction(0),
         accrued_interest_or_dividends_in_cash=Fraction(0),

@@ -8,6 +8,7 @@ refused because YAML would read it as a float. Extra keys are refused everywhere
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from fractions import Fraction
 from functools import cache
@@ -190,6 +191,105 @@ class Dividends(_Strict):
         return self
 
 
+ExclusionRole = Literal[
+    "dividend_on_preferred",
+    "conversion_of_preferred",
+    "distribution_on_common",
+    "exercise_of_options",
+    "reserved_employee_shares",
+    "existing_options",
+]
+"""The kinds of exclusion the engine itself must recognize (see :class:`Exclusion`)."""
+
+NO_EXCLUSION = "none"
+"""The purpose of an issue no exclusion covers (its shares are Additional Shares of Common Stock);
+no exclusion may take it as its id."""
+
+EXCLUSION_ID_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
+
+
+def _exclusion_id(value: object) -> str:
+    if not isinstance(value, str) or not re.fullmatch(EXCLUSION_ID_PATTERN, value):
+        raise ValueError(f"{value!r} is not an exclusion id (lower-case letters, digits and _, at most 64)")
+    if value == NO_EXCLUSION:
+        raise ValueError(f"{NO_EXCLUSION!r} is the purpose of an issue no exclusion covers, not an exclusion id")
+    return value
+
+
+ExclusionId = Annotated[
+    str,
+    BeforeValidator(format_rule(_exclusion_id)),
+    WithJsonSchema({"type": "string", "pattern": EXCLUSION_ID_PATTERN, "not": {"const": NO_EXCLUSION}}),
+]
+
+
+class Exclusion(_Strict):
+    """One exclusion from the Additional Shares of Common Stock (F/G §5(d)(i)(C)(1)-(12)) or one
+    part of the Reserved Employee Shares (§5(d)(i)(D)(i)-(ii)): shares of Common Stock issued (or
+    deemed issued) for this purpose do not adjust the Conversion Price, up to the cap if any.
+
+    An exclusion is a record with one citation (the section that defines it), not a set of terms:
+
+    - ``id``: what ledger events and §5 actions name as their ``purpose`` (``none`` is reserved for
+      an issue no exclusion covers).
+    - ``cite``: its section, in this series' certificate.
+    - ``description``: what the certificate says, in a line (deals are named here, not in code).
+    - ``cap``: the most shares the exclusion covers in all (absent: no cap); shares beyond it are
+      Additional Shares (AD-BASKET-EXCESS).
+    - ``cap_adjusted_for_splits``: the cap (and the shares counted against it) follows stock
+      dividends, combinations and splits of the Common Stock ("as appropriately adjusted").
+    - ``fair_market_value_condition``: the exclusion holds only when the Company receives at least
+      ``conversion.fair_market_value_threshold`` of Fair Market Value per share:
+      ``consideration_per_share`` tests the consideration per share; ``exercise_or_conversion_price``
+      tests, for Options and Convertible Securities, their exercise or conversion price instead
+      (§5(d)(i)(C)(9)). Absent: no such condition.
+    - ``role``: for the few kinds the engine itself must recognize: ``dividend_on_preferred`` and
+      ``conversion_of_preferred`` (the Common Stock the ledger issues as a dividend or on a
+      redemption in Common Stock, and on conversion, is excluded under these),
+      ``distribution_on_common`` (a dividend, split or distribution on Common Stock: recorded as a
+      §5(e)-(f) action, never as an issue), ``exercise_of_options`` (exercise of Options the ledger
+      does not track; an Option is never issued for it), ``reserved_employee_shares`` (its cap grows
+      by the additional shares a series majority approves) and ``existing_options`` (the Options
+      reserved at the date of the certificate). Each role at most once; absent: an ordinary basket.
+    """
+
+    id: ExclusionId
+    cite: str
+    description: str
+    cap: Exact | None = None
+    cap_adjusted_for_splits: bool = False
+    fair_market_value_condition: Literal["consideration_per_share", "exercise_or_conversion_price"] | None = None
+    role: ExclusionRole | None = None
+
+    @field_validator("cite")
+    @classmethod
+    def _check_cite(cls, text: str) -> str:
+        try:
+            return str(cite(text))
+        except CitationError as exc:
+            raise ValueError(str(exc)) from exc
+
+    @field_validator("description")
+    @classmethod
+    def _described(cls, text: str) -> str:
+        if not text.strip():
+            raise ValueError("say in a line what the exclusion covers")
+        return text
+
+    @field_validator("cap")
+    @classmethod
+    def _positive_cap(cls, cap: Fraction | None) -> Fraction | None:
+        if cap is not None and cap <= 0:
+            raise ValueError(f"a cap must be a positive number of shares, not {cap} (absent: no cap)")
+        return cap
+
+    @model_validator(mode="after")
+    def _adjusted_needs_a_cap(self) -> Exclusion:
+        if self.cap_adjusted_for_splits and self.cap is None:
+            raise ValueError(f"cap_adjusted_for_splits: exclusion {self.id!r} has no cap to adjust ({self.cite})")
+        return self
+
+
 class Conversion(_Strict):
     initial_conversion_price: Term[Exact]
     par_value_of_common: Term[Exact]
@@ -203,6 +303,33 @@ class Conversion(_Strict):
     reclassification_notice_days: Term[int]
     merger_notice_days: Term[int] | None = None
     """G §5(k)(iv): notice of a merger or sale of substantially all assets (absent: no such notice)."""
+    exclusions: tuple[Exclusion, ...]
+    """The exclusions of §5(d)(i)(C) and the Reserved Employee Shares of §5(d)(i)(D), in the
+    certificate's order (see :class:`Exclusion`); ids unique, each role at most once."""
+
+    @model_validator(mode="after")
+    def _exclusions_distinct(self) -> Conversion:
+        ids: dict[str, str] = {}
+        roles: dict[str, str] = {}
+        for index, exclusion in enumerate(self.exclusions):
+            if exclusion.id in ids:
+                raise ValueError(f"exclusions.{index}.id: {exclusion.id!r} is also the id of {ids[exclusion.id]}")
+            ids[exclusion.id] = exclusion.cite
+            if exclusion.role is not None:
+                if exclusion.role in roles:
+                    raise ValueError(
+                        f"exclusions.{index}.role: {exclusion.role!r} is also the role of {roles[exclusion.role]!r}"
+                    )
+                roles[exclusion.role] = exclusion.id
+        return self
+
+    def exclusion(self, ident: str) -> Exclusion | None:
+        """The exclusion whose id is ``ident`` (None: the terms declare none)."""
+        return next((e for e in self.exclusions if e.id == ident), None)
+
+    def exclusion_of_role(self, role: ExclusionRole) -> Exclusion | None:
+        """The exclusion with ``role`` (None: the terms declare none)."""
+        return next((e for e in self.exclusions if e.role == role), None)
 
 
 class Liquidation(_Strict):
@@ -229,6 +356,9 @@ class Redemption(_Strict):
     conversion_cutoff_days: Term[int]
     unclaimed_return_years: Term[int]
     depositary_min_capital: Term[Exact]
+    acquisition_excluded_persons: Term[tuple[str, ...]]
+    """The persons whose acquisitions of voting stock are no Mandatory Redemption Event (F/G
+    §6(b)(iii): "other than ..."); a person or group made up only of them is excluded."""
     may_pay_in_common: Term[bool] | None = None
     """F §6(d): the Company may pay the Redemption Price in Common Stock (absent for G)."""
     pro_rata_when_short: Term[bool]
@@ -279,6 +409,11 @@ class SeriesTerms(_Strict):
         for path, term in _walk_terms(self):
             if not term.cite.startswith(self.series + " "):
                 raise ValueError(f"{path}: cites {term.cite!r}, a section of another certificate")
+        for index, exclusion in enumerate(self.conversion.exclusions):
+            if not exclusion.cite.startswith(self.series + " "):
+                raise ValueError(
+                    f"conversion.exclusions.{index}.cite: cites {exclusion.cite!r}, a section of another certificate"
+                )
         if self.liquidation.preference_multiple.value <= 0:
             multiple = self.liquidation.preference_multiple
             raise ValueError(f"liquidation.preference_multiple must be positive ({multiple.cite})")
@@ -379,6 +514,13 @@ def load_terms(series: str) -> SeriesTerms:
 def series_names() -> list[str]:
     """Every series prefstack has terms for (the registry of series ids)."""
     return sorted(bundled_terms_files())
+
+
+@cache
+def exclusion_ids() -> tuple[str, ...]:
+    """Every exclusion id the registry's terms files declare (``conversion.exclusions``), sorted:
+    the purposes a ledger event may name besides ``none``."""
+    return tuple(sorted({e.id for series in series_names() for e in load_terms(series).conversion.exclusions}))
 
 
 def terms_json_schema() -> dict[str, Any]:
