@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from enum import Enum
 from fractions import Fraction
 
+from prefstack.citations import for_series
 from prefstack.clause_registry import implements
 from prefstack.clauses.redemption import NoSuchClause
-from prefstack.errors import InputError
+from prefstack.errors import CitationError, InputError
 from prefstack.explain import Explained
 from prefstack.interpretations import reading
 from prefstack.numeric import exact
@@ -67,9 +68,21 @@ def _require_blockers(terms: SeriesTerms) -> None:
         raise NoSuchClause(
             terms.series,
             terms.dividends.annual_rate.cite,
-            f"the certificate of Series {terms.series} has no dividend blockers like G §2(c) and G §2(d) "
-            "(its terms have no blocks_junior_and_parity)",
+            f"the certificate of Series {terms.series} has no dividend blockers on Parity and Junior "
+            "Securities (its terms have no blocks_junior_and_parity)",
         )
+
+
+def _cite(terms: SeriesTerms, section: str) -> str:
+    """``section`` (``"§2(c)(i)"``) in the certificate of the series of ``terms``; where that
+    certificate has no such section (a series given the feature by its terms alone), the
+    ``blocks_junior_and_parity`` term's own citation."""
+    blockers = terms.dividends.blocks_junior_and_parity
+    assert blockers is not None  # _require_blockers
+    try:
+        return for_series(terms.series, section)
+    except CitationError:
+        return blockers.cite
 
 
 @implements("G §2(c)", "G §2(d)")
@@ -77,12 +90,15 @@ def judge_action(terms: SeriesTerms, g_arrears: Fraction, action: ProposedAction
     """Whether ``action`` is allowed while the Series G arrears are ``g_arrears``
     (G §2(c), G §2(d); DB-ARREARS). The value is True when allowed."""
     _require_blockers(terms)
+    series = terms.series
     if not isinstance(action.kind, ActionKind) or not isinstance(action.rank, Rank):
-        raise InputError("action", "G §2(c)", f"not an action of G §2(c) or (d): {action!r}")
+        raise InputError("action", _cite(terms, "§2(c)"), f"not an action of {series} §2(c) or (d): {action!r}")
     if not isinstance(action.consideration, Consideration):
-        raise InputError("action.consideration", "G §2(c)", f"unknown consideration {action.consideration!r}")
+        raise InputError(
+            "action.consideration", _cite(terms, "§2(c)"), f"unknown consideration {action.consideration!r}"
+        )
     paragraph = "§2(c)" if action.rank is Rank.PARITY else "§2(d)"
-    clause = f"G {paragraph}({action.kind.value})"
+    clause = _cite(terms, f"{paragraph}({action.kind.value})")
     arrears = exact(g_arrears, field="g_arrears", clause=clause)
     if arrears < 0:
         raise InputError("g_arrears", clause, f"must not be negative, got {arrears}")
@@ -93,9 +109,9 @@ def judge_action(terms: SeriesTerms, g_arrears: Fraction, action: ProposedAction
         )
     readings = [reading("DB-ARREARS")]
     if arrears == 0:
-        allowed, why = True, "full cumulative dividends on Series G are paid or set apart"
+        allowed, why = True, f"full cumulative dividends on Series {series} are paid or set apart"
     else:
-        excepted, why, extra = _exception(action)
+        excepted, why, extra = _exception(terms, action)
         allowed = excepted
         readings += extra
     return Explained(
@@ -103,7 +119,7 @@ def judge_action(terms: SeriesTerms, g_arrears: Fraction, action: ProposedAction
         value=allowed,
         clause=clause,
         inputs={
-            "Series G arrears": arrears,
+            f"Series {series} arrears": arrears,
             "action": action.kind.name.lower().replace("_", " "),
             "consideration": action.consideration.value,
             "because": why,
@@ -123,45 +139,49 @@ def judge_action(terms: SeriesTerms, g_arrears: Fraction, action: ProposedAction
     "G §2(d)(iii)",
     "G §2(d)(iv)",
 )
-def _exception(action: ProposedAction) -> tuple[bool, str, list[str]]:
+def _exception(terms: SeriesTerms, action: ProposedAction) -> tuple[bool, str, list[str]]:
     """Whether the clause excepts the action despite arrears, why, and the readings used."""
+
+    def at(section: str) -> str:
+        return _cite(terms, section)
+
     junior_only = action.consideration is Consideration.SOLELY_JUNIOR_SECURITIES
     conversion = action.consideration is Consideration.CONVERSION_INTO_JUNIOR_SECURITIES
     if action.rank is Rank.PARITY:
         if action.kind is ActionKind.PURCHASE_OR_REDEMPTION:
             if junior_only or conversion:
-                return True, "G §2(c)(iii) excepts conversion into or exchange for Junior Securities", []
-            return False, "G §2(c)(iii): no acquisition of Parity Securities for value while in arrears", []
+                return True, f"{at('§2(c)(iii)')} excepts conversion into or exchange for Junior Securities", []
+            return False, f"{at('§2(c)(iii)')}: no acquisition of Parity Securities for value while in arrears", []
         if action.kind is ActionKind.DIVIDEND:
             return (
                 False,
-                "G §2(c)(i): no dividend on Parity Securities while in arrears, in any form",
+                f"{at('§2(c)(i)')}: no dividend on Parity Securities while in arrears, in any form",
                 [reading("DB-PARITY-NO-JUNIOR-DIVIDEND-EXCEPTION")],
             )
         if action.kind is ActionKind.OTHER_DISTRIBUTION:
-            return False, "G §2(c)(ii): no other distribution on Parity Securities while in arrears", []
+            return False, f"{at('§2(c)(ii)')}: no other distribution on Parity Securities while in arrears", []
         if action.kind is ActionKind.SINKING_FUND:
-            return False, "G §2(c)(iv): no sinking fund payment for Parity Securities while in arrears", []
+            return False, f"{at('§2(c)(iv)')}: no sinking fund payment for Parity Securities while in arrears", []
     if action.rank is Rank.JUNIOR:
         if action.kind is ActionKind.DIVIDEND:
             if junior_only:
-                return True, "G §2(d)(i) excepts a dividend payable solely in Junior Securities", []
-            return False, "G §2(d)(i): no dividend on Junior Securities while in arrears", []
+                return True, f"{at('§2(d)(i)')} excepts a dividend payable solely in Junior Securities", []
+            return False, f"{at('§2(d)(i)')}: no dividend on Junior Securities while in arrears", []
         if action.kind is ActionKind.PURCHASE_OR_REDEMPTION:
             if junior_only:
-                return True, "G §2(d)(iii) excepts an exchange for other Junior Securities", []
+                return True, f"{at('§2(d)(iii)')} excepts an exchange for other Junior Securities", []
             if conversion:
                 return (
                     True,
-                    "G §2(d)(iii): a conversion into other Junior Securities is an exchange for them",
+                    f"{at('§2(d)(iii)')}: a conversion into other Junior Securities is an exchange for them",
                     [reading("DB-JUNIOR-CONVERSION")],
                 )
-            return False, "G §2(d)(iii): no acquisition of Junior Securities for value while in arrears", []
+            return False, f"{at('§2(d)(iii)')}: no acquisition of Junior Securities for value while in arrears", []
         if action.kind is ActionKind.OTHER_DISTRIBUTION:
-            return False, "G §2(d)(ii): no other distribution on Junior Securities while in arrears", []
+            return False, f"{at('§2(d)(ii)')}: no other distribution on Junior Securities while in arrears", []
         if action.kind is ActionKind.SINKING_FUND:
-            return False, "G §2(d)(iv): no sinking fund payment for Junior Securities while in arrears", []
-    raise InputError("action", "G §2(c)", f"no rule of G §2(c) or (d) for {action!r}")
+            return False, f"{at('§2(d)(iv)')}: no sinking fund payment for Junior Securities while in arrears", []
+    raise InputError("action", at("§2(c)"), f"no rule of {terms.series} §2(c) or (d) for {action!r}")
 
 
 @implements("G §2(c)")

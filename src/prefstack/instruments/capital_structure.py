@@ -38,6 +38,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from prefstack.citations import for_series
 from prefstack.errors import InputError
 from prefstack.instruments.registry import issuer_of_series
 from prefstack.terms import load_terms, series_names
@@ -259,6 +260,13 @@ def _error(source: str, field: str, clause: str, problem: str) -> CapitalStructu
     return CapitalStructureError(f"{source}: {field}", clause, problem)
 
 
+def _certificate_cite(structure: CapitalStructure, section: str) -> str:
+    """``section`` in the certificate of the structure's first certificate class (the registry's
+    first series when it lists none yet: that is refused later, naming the field)."""
+    series = structure.certificates[0].series if structure.certificates else series_names()[0]
+    return for_series(series, section)
+
+
 def _check_economics(source: str, structure: CapitalStructure) -> None:
     for i, c in enumerate(structure.classes):
         if not isinstance(c, GenericClass):
@@ -273,14 +281,14 @@ def _check_economics(source: str, structure: CapitalStructure) -> None:
             raise _error(
                 source,
                 f"{at}.conversion",
-                "F §3(b)",
+                _certificate_cite(structure, "§3(b)"),
                 "a participating class shares on an as-converted basis: give its conversion price or ratio",
             )
         if c.votes_with_common and c.conversion is None:
             raise _error(
                 source,
                 f"{at}.votes_with_common",
-                "F §4",
+                _certificate_cite(structure, "§4"),
                 "a class votes with the Common Stock as converted: give its conversion price or ratio",
             )
         if c.participation_cap is not None and not c.participating:
@@ -349,8 +357,12 @@ def _check_names(source: str, structure: CapitalStructure) -> None:
                 f"the class of series {c.series} is named 'Series {c.series}' ({expected})",
             )
     if not series_seen:
+        known = series_names()
         raise _error(
-            source, "classes", "F §3(a)", "list at least one certificate class (kind: certificate, series: F or G)"
+            source,
+            "classes",
+            ", ".join(load_terms(name).liquidation.preference_multiple.cite for name in known),
+            f"list at least one certificate class (kind: certificate, series: {' or '.join(known)})",
         )
 
 
@@ -396,15 +408,17 @@ def _check_seniority(source: str, structure: CapitalStructure) -> None:
                 f"({', '.join(ranking.junior.value)})",
             )
     top = structure.certificate_rank
+    series = [c.series for c in structure.certificates]
+    cites = [load_terms(name).liquidation.participates_as_converted.cite for name in series]
     for i, g in enumerate(structure.classes):
         if isinstance(g, GenericClass) and g.rank > top:
             raise _error(
                 source,
                 f"classes[{i}] ({g.name}).rank",
-                "F §3(b)",
-                f"rank {g.rank} is junior to Series F and G (rank {top}): after their preferences F §3(b) and "
-                "G §3(b) distribute everything on an as-converted basis, so a junior preference cannot be paid; "
-                "prefstack does not implement classes junior to the certificates",
+                cites[0],
+                f"rank {g.rank} is junior to Series {' and '.join(series)} (rank {top}): after their preferences "
+                f"{' and '.join(cites)} distribute everything on an as-converted basis, so a junior preference "
+                "cannot be paid; prefstack does not implement classes junior to the certificates",
             )
 
 
