@@ -147,3 +147,93 @@ def test_clause_code_reads_features_not_the_series_letter() -> None:
     assert judge_action(f_with, Fraction(100), action).value is False
     assert pik_shares(f, Fraction(35)).clause == "F §2(b)" and pik_shares(g, Fraction(15)).clause == "G §2(a)"
     assert schedule_clause(f) == "F Sched. 1" and schedule_clause(g) == "G §2(a)"
+
+
+def _exclusion(index: int, **changes: object) -> Callable[[dict[str, Any]], None]:
+    """Change (``None``: remove) keys of ``conversion.exclusions[index]``."""
+
+    def apply(data: dict[str, Any]) -> None:
+        entry = data["conversion"]["exclusions"][index]
+        for key, value in changes.items():
+            if value is None:
+                del entry[key]
+            else:
+                entry[key] = value
+
+    return apply
+
+
+def _add_exclusion(entry: dict[str, object]) -> Callable[[dict[str, Any]], None]:
+    def apply(data: dict[str, Any]) -> None:
+        data["conversion"]["exclusions"].append(entry)
+
+    return apply
+
+
+EXCLUSION_CASES = {
+    "unknown role": (_exclusion(7, role="golden_parachute"), r"conversion.exclusions.7.role\n?.*Input should be"),
+    "negative cap": (_exclusion(7, cap="-1000000"), r"conversion.exclusions.7.cap\n?.*must be a positive number"),
+    "zero cap": (_exclusion(9, cap="0"), r"conversion.exclusions.9.cap\n?.*must be a positive number"),
+    "cap written as a YAML number": (_exclusion(7, cap=1000000), r"conversion.exclusions.7.cap.*quote it"),
+    "missing cite": (_exclusion(7, cite=None), r"conversion.exclusions.7.cite\n?.*Field required"),
+    "cite to no section": (_exclusion(7, cite="F §5(d)(i)(C)(13)"), r"conversion.exclusions.7.cite.*does not have"),
+    "cite of the other certificate": (
+        _exclusion(7, cite="G §5(d)(i)(C)(8)"),
+        r"conversion.exclusions.7.cite: cites 'G §5\(d\)\(i\)\(C\)\(8\)', a section of another certificate",
+    ),
+    "missing description": (_exclusion(7, description=None), r"conversion.exclusions.7.description\n?.*Field required"),
+    "unknown key": (_exclusion(7, colour="red"), r"conversion.exclusions.7.colour\n?.*Extra inputs are not permitted"),
+    "unknown fair market value condition": (
+        _exclusion(7, fair_market_value_condition="sometimes"),
+        r"conversion.exclusions.7.fair_market_value_condition",
+    ),
+    "cap adjusted without a cap": (
+        _exclusion(10, cap_adjusted_for_splits=True),
+        r"conversion.exclusions.10\n?.*cap_adjusted_for_splits: exclusion 'acquisition' has no cap",
+    ),
+    "id 'none'": (_exclusion(10, id="none"), r"conversion.exclusions.10.id\n?.*'none' is the purpose of an issue"),
+    "id not an identifier": (_exclusion(10, id="Acquisition!"), r"conversion.exclusions.10.id\n?.*not an exclusion id"),
+    "id twice": (_exclusion(10, id="atcom_merger"), r"conversion\n?.*exclusions.11.id: 'atcom_merger' is also"),
+    "role twice": (
+        _add_exclusion(
+            {"id": "more_employees", "cite": "F §5(d)(i)(D)", "description": "x", "role": "existing_options"}
+        ),
+        r"conversion\n?.*exclusions.14.role: 'existing_options' is also the role of "
+        r"'reserved_employee_existing_options'",
+    ),
+    "no exclusions list": (delete("conversion.exclusions"), r"conversion.exclusions\n?.*Field required"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(EXCLUSION_CASES))
+def test_a_malformed_exclusion_is_refused_with_the_field_named(case: str) -> None:
+    """A terms file whose ``conversion.exclusions`` (F §5(d)(i)(C)-(D)) has an unknown role, a
+    negative cap, no cite, an id twice, ... is refused, naming the exclusion's field."""
+    change, message = EXCLUSION_CASES[case]
+    with pytest.raises(TermsError, match=message):
+        parse_terms(mutate(change), "series_f.yaml")
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            delete("redemption.acquisition_excluded_persons"),
+            r"redemption.acquisition_excluded_persons\n?.*Field required",
+        ),
+        (
+            set_in("redemption.acquisition_excluded_persons", {"value": ["A. Person"]}),
+            r"redemption.acquisition_excluded_persons.cite\n?.*Field required",
+        ),
+        (
+            set_in("redemption.acquisition_excluded_persons", {"value": "A. Person", "cite": "F §6(b)(iii)"}),
+            r"redemption.acquisition_excluded_persons.value",
+        ),
+    ],
+    ids=["missing", "no cite", "not a list"],
+)
+def test_malformed_excluded_persons_are_refused_with_the_field_named(
+    change: Callable[[dict[str, Any]], None], message: str
+) -> None:
+    with pytest.raises(TermsError, match=message):
+        parse_terms(mutate(change), "series_f.yaml")

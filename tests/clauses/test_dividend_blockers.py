@@ -127,3 +127,29 @@ def test_ratable_rule_only_when_not_paid_in_full_g_2c() -> None:
     """G §2(c): declaring more than all accrued and unpaid (400) is not a ratable case."""
     with pytest.raises(InputError, match="amount_declared"):
         ratable_parity_dividends(G_TERMS, Fraction(300), {"Series F": Fraction(100)}, Fraction(401))
+
+
+@pytest.mark.clause("G §2(c)(iii)", "G §2(d)(i)")
+def test_citations_come_from_the_series_own_certificate_g_2c_g_2d() -> None:
+    """G §2(c)(iii), §2(d)(i): the clause and the reason cite the sections of the certificate of the
+    series whose terms are judged, built from its id; a series given ``blocks_junior_and_parity`` by
+    its terms alone, whose certificate has no §2(c)(i)-(iv) (Series F with the term citing F §2(a)),
+    is cited by that term's own citation, never by a "G" written in."""
+    redeem_parity = ProposedAction(ActionKind.PURCHASE_OR_REDEMPTION, Rank.PARITY, "Series F", JUNIOR_ONLY)
+    g = judge_action(G_TERMS, ARREARS, redeem_parity)
+    assert g.clause == "G §2(c)(iii)" and str(g.inputs["because"]).startswith("G §2(c)(iii) excepts")
+    assert "Series G arrears" in g.inputs
+    blockers = G_TERMS.dividends.blocks_junior_and_parity
+    assert blockers is not None
+    f_with = F_TERMS.model_copy(
+        update={
+            "dividends": F_TERMS.dividends.model_copy(
+                update={"blocks_junior_and_parity": blockers.model_copy(update={"cite": "F §2(a)"})}
+            )
+        }
+    )
+    dividend = ProposedAction(ActionKind.DIVIDEND, Rank.JUNIOR, "Common Stock", CASH)
+    f = judge_action(f_with, ARREARS, dividend)
+    assert f.value is False and f.clause == "F §2(a)"
+    assert str(f.inputs["because"]).startswith("F §2(a): no dividend on Junior Securities")
+    assert "Series F arrears" in f.inputs and not any("G §" in str(v) for v in f.inputs.values())

@@ -393,3 +393,26 @@ def test_refuses_a_class_voting_as_converted_without_a_conversion_f_4() -> None:
         parse_capital_structure(document(generic("Series C", 1, "10", votes_with_common=True)), "cs.yaml")
     assert caught.value.field == "cs.yaml: classes[2] (Series C).votes_with_common"
     assert caught.value.clause == "F §4"
+
+
+@pytest.mark.clause("G §3(a)", "G §3(b)", "G §4")
+def test_refusals_cite_the_certificates_of_the_structure_not_series_f() -> None:
+    """G §3(b), §4: the checks of generic classes cite the certificates the structure lists: with
+    Series G its only certificate class, a class voting as converted without a conversion cites G §4
+    and a class ranked after G cites G §3(b); a structure with no certificate class cites §3(a) of
+    every series prefstack has terms for."""
+    only_g = document(generic("Series C", 1, "10", votes_with_common=True))
+    only_g["classes"] = [c for c in only_g["classes"] if c.get("series") != "F"]
+    with pytest.raises(InputError) as caught:
+        parse_capital_structure(only_g, "cs.yaml")
+    assert caught.value.clause == "G §4"
+    junior = document(generic("Series X", 3, "10"))
+    junior["classes"] = [c for c in junior["classes"] if c.get("series") != "F"]
+    with pytest.raises(InputError, match=r"junior to Series G \(rank 2\): after their preferences G §3\(b\) ") as got:
+        parse_capital_structure(junior, "cs.yaml")
+    assert got.value.clause == "G §3(b)"
+    none = document()
+    none["classes"] = [c for c in none["classes"] if c["kind"] != "certificate"]
+    with pytest.raises(InputError, match="series: F or G") as empty:
+        parse_capital_structure(none, "cs.yaml")
+    assert empty.value.clause == "F §3(a), G §3(a)"

@@ -317,6 +317,36 @@ def test_acquisition_of_control_f_6b_iii() -> None:
     assert event(Acquisition(("Ulysses G. Auger, II", "Acquirer Inc."), Fraction(3, 5))) is True
 
 
+@pytest.mark.clause("F §6(b)(iii)", "G §6(b)(iii)")
+@pytest.mark.parametrize("terms", [F_TERMS, G_TERMS], ids=["F", "G"])
+def test_the_excluded_persons_come_from_the_terms_6b_iii(terms: SeriesTerms) -> None:
+    """§6(b)(iii): the persons "other than" whom an acquisition is an event are the terms'
+    ``redemption.acquisition_excluded_persons`` (the four the certificate names, cited there). Terms
+    naming someone else instead change the judgement: the Augers buying 60% becomes an event, and
+    the person now named is excluded."""
+    from prefstack.clauses.redemption import excluded_persons
+    from prefstack.terms.schema import parse_terms
+
+    persons = terms.redemption.acquisition_excluded_persons
+    assert persons.cite == f"{terms.series} §6(b)(iii)"
+    assert excluded_persons(terms) == {
+        "Ulysses G. Auger, Sr.", "Ulysses G. Auger, II", "William M. Caldwell, IV", "Evans K. Anderson"
+    }  # fmt: skip
+    augers = Acquisition(("Ulysses G. Auger, Sr.", "Ulysses G. Auger, II"), Fraction(3, 5))
+    newcomer = Acquisition(("Jane Q. Founder",), Fraction(3, 5))
+    assert event(augers, terms) is False and event(newcomer, terms) is True
+    data = terms.model_dump(mode="json")
+    data["redemption"]["acquisition_excluded_persons"]["value"] = ["Jane Q. Founder"]
+    other = parse_terms(data, "other persons")
+    assert excluded_persons(other) == {"Jane Q. Founder"}
+    assert event(augers, other) is True and event(newcomer, other) is False
+    copied = terms.model_copy(
+        update={"redemption": terms.redemption.model_copy(update={"acquisition_excluded_persons": persons.model_copy(
+            update={"value": ()})})}
+    )  # fmt: skip
+    assert event(augers, copied) is True
+
+
 @pytest.mark.clause("F §6(b)(iv)")
 def test_board_turnover_f_6b_iv() -> None:
     """F §6(b)(iv) (RED-BOARD-CONTINUING): 5 continuing of 9 is still a majority: no event;

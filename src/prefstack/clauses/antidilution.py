@@ -65,6 +65,7 @@ __all__ = [
     "certificate_of_adjustment",
     "certificates_due",
     "conversion_price_history",
+    "exclusion_for",
 ]
 
 
@@ -83,6 +84,37 @@ Purpose = str | ExclusionByRole
 """Why Common Stock (or an Option or Convertible Security) is issued: the id of an exclusion of
 §5(d)(i)(C)-(D) in the series' terms (``conversion.exclusions``), :data:`NO_EXCLUSION` (``"none"``:
 the shares are Additional Shares of Common Stock), or an :class:`ExclusionByRole`."""
+
+
+@implements("F §5(d)(i)(C)", "G §5(d)(i)(C)", "F §5(d)(i)(D)", "G §5(d)(i)(D)")
+def exclusion_for(terms: SeriesTerms, purpose: Purpose) -> Exclusion | None:
+    """The exclusion of ``terms`` (``conversion.exclusions``) that ``purpose`` names; None for
+    :data:`NO_EXCLUSION`. A purpose the terms do not declare (an id, or a role no exclusion has) is
+    refused, naming the field ``purpose`` and the series' §5(d)(i)(C)."""
+    conversion = terms.conversion
+    clause = for_series(terms.series, "§5(d)(i)(C)")
+    if isinstance(purpose, ExclusionByRole):
+        found = conversion.exclusion_of_role(purpose.role)
+        if found is None:
+            raise InputError(
+                "purpose",
+                clause,
+                f"the terms of Series {terms.series} declare no exclusion with role {purpose.role!r} "
+                "(conversion.exclusions)",
+            )
+        return found
+    if purpose == NO_EXCLUSION:
+        return None
+    found = conversion.exclusion(purpose) if isinstance(purpose, str) else None
+    if found is None:
+        declared = ", ".join(e.id for e in conversion.exclusions)
+        raise InputError(
+            "purpose",
+            clause,
+            f"{purpose!r} is no exclusion the terms of Series {terms.series} declare "
+            f"(conversion.exclusions: {declared}; or {NO_EXCLUSION!r})",
+        )
+    return found
 
 
 # Actions ---------------------------------------------------------------------------------
@@ -434,31 +466,7 @@ class _Work:
         return cap
 
     def exclusion(self, purpose: Purpose) -> Exclusion | None:
-        """The exclusion of the series' terms that ``purpose`` names (None: ``none``); a purpose
-        the terms do not declare is refused, naming the field and the clause."""
-        conversion = self.terms.conversion
-        if isinstance(purpose, ExclusionByRole):
-            found = conversion.exclusion_of_role(purpose.role)
-            if found is None:
-                raise InputError(
-                    "purpose",
-                    self.cite("§5(d)(i)(C)"),
-                    f"the terms of Series {self.terms.series} declare no exclusion with role {purpose.role!r} "
-                    "(conversion.exclusions)",
-                )
-            return found
-        if purpose == NO_EXCLUSION:
-            return None
-        found = conversion.exclusion(purpose) if isinstance(purpose, str) else None
-        if found is None:
-            declared = ", ".join(e.id for e in conversion.exclusions)
-            raise InputError(
-                "purpose",
-                self.cite("§5(d)(i)(C)"),
-                f"{purpose!r} is no exclusion the terms of Series {self.terms.series} declare "
-                f"(conversion.exclusions: {declared}; or {NO_EXCLUSION!r})",
-            )
-        return found
+        return exclusion_for(self.terms, purpose)
 
     def decide(self, date: dt.date, action: str, explained: Explained) -> None:
         self.decisions.append(Decision(date, action, explained))

@@ -60,6 +60,16 @@ def _fmv(state: LedgerState, given: Fraction | None, day: dt.date) -> Fraction |
     return value
 
 
+@implements("F §5(d)(i)(C)", "G §5(d)(i)(C)")
+def declared_purpose(state: LedgerState, purpose: str) -> str:
+    """``purpose``, when the terms of every series of the ledger declare it (an exclusion id of
+    their ``conversion.exclusions``, or ``none``): each series' §5(d) counts every issue of Common
+    Stock, so an id one series' terms lack is refused, naming that series' §5(d)(i)(C)."""
+    for series in state.series.values():
+        ad.exclusion_for(series.terms, purpose)
+    return purpose
+
+
 @implements("F §5(d)", "G §5(d)")
 def action_for(state: LedgerState, item: Placed) -> ad.Action | None:
     """The §5 action an event stands for (None for events §5 does not judge)."""
@@ -71,7 +81,7 @@ def action_for(state: LedgerState, item: Placed) -> ad.Action | None:
                 id=ident,
                 date=e.date,
                 shares=e.shares,
-                purpose=e.purpose,
+                purpose=declared_purpose(state, e.purpose),
                 cash_consideration=e.cash_consideration,
                 property_consideration=e.property_consideration,
                 accrued_interest_or_dividends_in_cash=e.accrued_interest_or_dividends_in_cash,
@@ -86,7 +96,7 @@ def action_for(state: LedgerState, item: Placed) -> ad.Action | None:
                 max_shares=e.max_shares,
                 consideration_received=e.consideration_received,
                 min_additional_consideration=e.min_additional_consideration,
-                purpose=e.purpose,
+                purpose=declared_purpose(state, e.purpose),
                 fair_market_value_per_share=_fmv(state, e.fair_market_value_per_share, e.date),
             )
         case ev.OptionExercised():
