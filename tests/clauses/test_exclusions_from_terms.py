@@ -237,3 +237,25 @@ def test_a_ledger_event_purpose_is_an_exclusion_id_of_the_registry() -> None:
     defs = ledger_json_schema()["$defs"]
     for kind in ("CommonIssued", "OptionIssued"):
         assert defs[kind]["properties"]["purpose"]["enum"] == [*exclusion_ids(), "none"]
+
+
+def test_the_terms_json_schema_describes_the_exclusions() -> None:
+    """`prefstack schema terms` stays a valid JSON Schema (draft 2020-12) that the bundled terms
+    files satisfy; it refuses an exclusion with an unknown role or the reserved id ``none``."""
+    import copy
+
+    import jsonschema
+    import yaml
+
+    from prefstack.terms.schema import bundled_terms_files, terms_json_schema
+
+    schema = terms_json_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    for source in bundled_terms_files().values():
+        data = yaml.safe_load(source.read_text(encoding="utf-8"))
+        jsonschema.validate(data, schema)
+    for key, value in (("role", "golden_parachute"), ("id", "none"), ("cap", 5)):
+        bad = copy.deepcopy(data)
+        bad["conversion"]["exclusions"][7][key] = value
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(bad, schema)

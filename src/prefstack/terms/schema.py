@@ -3,6 +3,21 @@
 Every leaf is a :class:`Term`: ``{value: ..., cite: "F §2(a)"}``. Numbers are written as
 strings (``"1000.00"``) and parsed to exact :class:`~fractions.Fraction`; a YAML number is
 refused because YAML would read it as a float. Extra keys are refused everywhere.
+
+A certificate's company facts are terms too, so that clause code holds none of them:
+
+- ``conversion.exclusions`` lists the exclusions from the Additional Shares of Common Stock
+  (F/G §5(d)(i)(C)(1)-(12)) and the Reserved Employee Shares (§5(d)(i)(D)(i)-(ii)). Each is an
+  :class:`Exclusion`, a record with one ``cite`` (the section defining it) rather than a Term per
+  field: ``id`` (the ``purpose`` ledger events and §5 actions name; ``none`` is reserved for no
+  exclusion), ``description``, ``cap`` (absent: none), ``cap_adjusted_for_splits``,
+  ``fair_market_value_condition`` (absent: none) and ``role``, which marks the few kinds the
+  engine itself must recognize (a dividend on preferred, a conversion of preferred, a distribution
+  on Common Stock, the exercise of Options it does not track, the Reserved Employee Shares with
+  their approved additions, the existing management Options). The §5(d) fold finds an exclusion
+  by id, or by role for the issues it makes itself, and refuses a purpose the terms do not
+  declare; :func:`exclusion_ids` gives every id of the registry (the ledger's ``purpose`` values).
+- ``redemption.acquisition_excluded_persons`` names the persons of §6(b)(iii).
 """
 
 from __future__ import annotations
