@@ -86,7 +86,7 @@ Purpose = str | ExclusionByRole
 the shares are Additional Shares of Common Stock), or an :class:`ExclusionByRole`."""
 
 
-@implements("F §5(d)(i)(C)", "G §5(d)(i)(C)", "F §5(d)(i)(D)", "G §5(d)(i)(D)")
+@implements("F §5(d)(i)", "G §5(d)(i)")
 def exclusion_for(terms: SeriesTerms, purpose: Purpose) -> Exclusion | None:
     """The exclusion of ``terms`` (``conversion.exclusions``) that ``purpose`` names; None for
     :data:`NO_EXCLUSION`. A purpose the terms do not declare (an id, or a role no exclusion has) is

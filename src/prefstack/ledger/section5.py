@@ -60,7 +60,7 @@ def _fmv(state: LedgerState, given: Fraction | None, day: dt.date) -> Fraction |
     return value
 
 
-@implements("F §5(d)(i)(C)", "G §5(d)(i)(C)")
+@implements("F §5(d)(i)", "G §5(d)(i)")
 def declared_purpose(state: LedgerState, purpose: str) -> str:
     """``purpose``, when the terms of every series of the ledger declare it (an exclusion id of
     their ``conversion.exclusions``, or ``none``): each series' §5(d) counts every issue of Common
@@ -144,7 +144,9 @@ def part_of_transaction(state: LedgerState, e: ev.Reclassification) -> ad.PartOf
     ``merger_or_sale`` event in the ledger, completed (not only agreed) and effective the same day."""
     if e.transaction is None:
         return None
-    clause = "G §3(d)"
+    deeming = [s.terms.liquidation.deemed_liquidation_below for s in state.series.values()]
+    cites = [term.cite for term in deeming if term is not None]
+    clause = ", ".join(cites) or ", ".join(for_series(name, "§5(h)") for name in state.series)
     found = state.transactions.get(e.transaction)
     if found is None:
         raise InputError(
