@@ -99,7 +99,7 @@ def test_the_terms_files_exclusions_load_with_their_cites(terms: SeriesTerms) ->
     assert got == want
     for exclusion in terms.conversion.exclusions:
         assert str(cite(exclusion.cite)) == exclusion.cite and exclusion.description.strip()
-    assert exclusion_ids() == tuple(sorted(ident for ident, *_ in EXPECTED))
+    assert {ident for ident, *_ in EXPECTED} <= set(exclusion_ids())
 
 
 @pytest.mark.clause("F §5(d)(i)(C)", "G §5(d)(i)(C)")
@@ -230,6 +230,10 @@ def test_a_ledger_event_purpose_is_an_exclusion_id_of_the_registry() -> None:
     """The event's ``purpose`` is a string checked against the exclusion ids the registry's terms
     declare (and ``none``); `prefstack schema ledger` enumerates them as it does the series."""
     from prefstack.ledger.events import ledger_json_schema
+    from prefstack.terms.schema import series_names
+
+    declared = {e.id for name in series_names() for e in load_terms(name).conversion.exclusions}
+    assert exclusion_ids() == tuple(sorted(declared))
 
     assert _ledger("business_relationship")[-1].event.purpose == "business_relationship"
     with pytest.raises(PrefstackError, match="purpose"):
@@ -252,10 +256,36 @@ def test_the_terms_json_schema_describes_the_exclusions() -> None:
     schema = terms_json_schema()
     jsonschema.Draft202012Validator.check_schema(schema)
     for source in bundled_terms_files().values():
-        data = yaml.safe_load(source.read_text(encoding="utf-8"))
-        jsonschema.validate(data, schema)
+        jsonschema.validate(yaml.safe_load(source.read_text(encoding="utf-8")), schema)
+    data = yaml.safe_load(bundled_terms_files()["F"].read_text(encoding="utf-8"))
     for key, value in (("role", "golden_parachute"), ("id", "none"), ("cap", 5)):
         bad = copy.deepcopy(data)
         bad["conversion"]["exclusions"][7][key] = value
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(bad, schema)
+
+
+@pytest.mark.clause("F §5(d)(i)(C)")
+def test_each_series_has_its_own_exclusions_series_h() -> None:
+    """Series H (Northwind Networks, synthetic) declares its own five exclusions of H §5(d)(i)(C):
+    its employee plan capped at 500,000 shares (adjusted for splits), and no Reserved Employee Shares
+    with approved additions. The id ``employee_plan`` is no exclusion of Series F (refused, F
+    §5(d)(i)(C)); Series F's ``business_relationship`` is none of Series H's; an approval of
+    additional Reserved Employee Shares is refused for H, whose terms have no such role."""
+    from prefstack.clauses.antidilution import AdditionalReservedEmployeeShares
+
+    h = load_terms("H")
+    assert [e.cite for e in h.conversion.exclusions] == [f"H §5(d)(i)(C)({n})" for n in range(1, 6)]
+    plan = h.conversion.exclusion("employee_plan")
+    assert plan is not None and plan.cap == 500_000 and plan.cap_adjusted_for_splits
+    state = run([issue("grant", 1, 600_000, "0", "employee_plan")], h)
+    assert state.basket_usage["employee_plan"].used == 500_000
+    assert state.adjustments[0].facts["additional_shares"] == 100_000
+    with pytest.raises(InputError, match=r"'employee_plan' is no exclusion the terms of Series F declare"):
+        run([issue("grant", 1, 600_000, "0", "employee_plan")], F)
+    with pytest.raises(InputError, match=r"'business_relationship' is no exclusion the terms of Series H"):
+        run([issue("deal", 1, 100, "1000", "business_relationship")], h)
+    approval = AdditionalReservedEmployeeShares(day(1), "H", Fraction(1000), Fraction(3), Fraction(4))
+    with pytest.raises(InputError, match=r"no exclusion with role 'reserved_employee_shares'") as caught:
+        run([approval], h)
+    assert caught.value.field == "shares" and caught.value.clause == "H §5(d)(i)(D)"

@@ -1434,9 +1434,8 @@ def _section_5_d_i_d_i_additional_reserved(
 ) -> None:
     """More Reserved Employee Shares, when approved by a majority of the series' voting power: the
     cap of the exclusion of role ``reserved_employee_shares`` grows by them."""
-    reserved = work.exclusion(ExclusionByRole("reserved_employee_shares"))
-    assert reserved is not None  # found by its role, or refused
-    clause = reserved.cite
+    reserved = work.terms.conversion.exclusion_of_role("reserved_employee_shares")
+    clause = work.cite("§5(d)(i)(D)") if reserved is None else reserved.cite
     if action.series != work.terms.series:
         work.decide(
             action.date,
@@ -1450,6 +1449,13 @@ def _section_5_d_i_d_i_additional_reserved(
             ),
         )
         return
+    if reserved is None:
+        raise InputError(
+            "shares",
+            clause,
+            f"the terms of Series {work.terms.series} declare no Reserved Employee Shares a series majority may "
+            "add to (no exclusion with role 'reserved_employee_shares')",
+        )
     shares = _fraction(action.shares, "shares", clause, positive=True)
     approved = _majority(action.votes_for, action.outstanding_voting_power, clause)
     if approved:

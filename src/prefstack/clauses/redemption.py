@@ -177,7 +177,7 @@ class InsolvencyKind(Enum):
 def excluded_persons(terms: SeriesTerms) -> frozenset[str]:
     """The persons §6(b)(iii) names whose acquisitions are not events (the terms'
     ``redemption.acquisition_excluded_persons``)."""
-    return frozenset(terms.redemption.acquisition_excluded_persons.value)
+    return frozenset(terms.redeemable().acquisition_excluded_persons.value)
 
 
 @dataclass(frozen=True)
