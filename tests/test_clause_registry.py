@@ -176,6 +176,19 @@ def test_where_f_5_d_iv_lists_the_formula_its_interpretations_and_its_tests() ->
     assert found["tests_folder"] == "tests" and found["note"] is None
 
 
+def test_where_a_section_of_a_certificate_laid_out_alike_finds_the_shared_clause() -> None:
+    """Series H's certificate numbers its sections like F and G (its sections.yaml): no function is
+    registered under H §5(d)(iv), so `where` gives the one registered under F and G §5(d)(iv),
+    saying so, with their interpretations, and the tests marked with H §5(d)(iv) itself."""
+    found = where("H §5(d)(iv)", TESTS)
+    (code,) = found["code"]
+    assert code["function"] == "prefstack.clauses.antidilution._section_5_d_iv_formula"
+    assert code["sections"] == ["F §5(d)(iv)", "G §5(d)(iv)"]
+    assert code["relation"] == "the same section of F (certificates laid out alike share the clause)"
+    assert {"AD-ROUND-CENT", "AD-CARRY-FORWARD"} <= {i["id"] for i in found["interpretations"]}
+    assert any(t["file"] == "tests/companies/test_series_h_of_a_second_company.py" for t in found["tests"])
+
+
 def test_where_a_parent_section_lists_the_code_of_its_sub_sections_and_says_which() -> None:
     found = where("F §5(d)", TESTS)
     assert found["sections"][:3] == ["F §5(d)", "F §5(d)(i)", "F §5(d)(i)(A)"]

@@ -243,7 +243,17 @@ def _relation(found: list[Citation], asked: Citation) -> str:
     """How the sections a function is registered under stand to the section asked for."""
     if asked in found:
         return "section"
+    if found[0].doc != asked.doc:
+        return f"the same section of {found[0].doc} (certificates laid out alike share the clause)"
     return "sub-section" if found[0].section.startswith(asked.section + "(") else "enclosing section"
+
+
+def _alike(registry_: Registry, covered: list[Citation]) -> list[Citation]:
+    """The same sections of the other certificates with code registered: a certificate laid out like
+    them (its sections.yaml numbers its sections alike, as Series H's follows F and G) is served by
+    the clauses registered under theirs."""
+    sections = {c.section for c in covered}
+    return [c for c in registry_.citations() if c.section in sections and c.doc != covered[0].doc]
 
 
 def where(text: str, tests_folder: Path | None) -> dict[str, Any]:
@@ -260,6 +270,8 @@ def where(text: str, tests_folder: Path | None) -> dict[str, Any]:
     registry_ = load()
     code_sections = [c for c in covered if registry_.of(c)]
     if not code_sections:
+        code_sections = _alike(registry_, covered)
+    if not code_sections:
         code_sections = next(([c] for c in enclosing(asked) if registry_.of(c)), [])
     grouped: dict[tuple[str, str], tuple[Implementation, list[Citation]]] = {}
     for citation in code_sections:
@@ -275,10 +287,15 @@ def where(text: str, tests_folder: Path | None) -> dict[str, Any]:
         }
         for entry, sections in grouped.values()
     ]
+    readings = sorted(registry().values(), key=lambda i: i.id)
+    if not any(cite(c) in wanted for i in readings for c in i.clauses):
+        wanted_readings = {c for c in code_sections if c.doc != asked.doc} | set(covered)
+    else:
+        wanted_readings = wanted
     interpretations = [
-        {"id": i.id, "sections": [c for c in i.clauses if cite(c) in wanted], "question": i.question}
-        for i in sorted(registry().values(), key=lambda i: i.id)
-        if any(cite(c) in wanted for c in i.clauses)
+        {"id": i.id, "sections": [c for c in i.clauses if cite(c) in wanted_readings], "question": i.question}
+        for i in readings
+        if any(cite(c) in wanted_readings for c in i.clauses)
     ]
     tests: list[dict[str, Any]] | None = None
     note = None
