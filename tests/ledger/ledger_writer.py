@@ -1,11 +1,12 @@
 """A separate writer process for the ledger tests (not a test module).
 
-``ledger_writer.py concurrent URL NAME COUNT``: print ``ready``, wait for a line on stdin,
-then append COUNT events (payload ``{"writer": NAME, "n": i}``), each re-read and retried on
-:class:`ConcurrencyError` (bounded), and print ``done <conflicts>``.
+``ledger_writer.py concurrent URL NAME COUNT [COMPANY]``: print ``ready``, wait for a line on
+stdin, then append COUNT events (payload ``{"writer": NAME, "n": i}``) to the stream of COMPANY
+(default ``acme``), each re-read and retried on :class:`ConcurrencyError` (bounded), and print
+``done <conflicts>``.
 
-``ledger_writer.py stream URL``: append events one at a time, forever, printing the seq of
-each event once its append has returned (i.e. been acknowledged).
+``ledger_writer.py stream URL``: append events to the stream of ``acme`` one at a time, forever,
+printing the seq of each event once its append has returned (i.e. been acknowledged).
 """
 
 from __future__ import annotations
@@ -18,9 +19,13 @@ from prefstack.ledger import JSON, ConcurrencyError, EventStore, NewEvent
 MAX_ATTEMPTS = 1000
 
 
-def concurrent(url: str, name: str, count: int) -> None:
+COMPANY = "acme"
+
+
+def concurrent(url: str, name: str, count: int, company: str = COMPANY) -> None:
     conflicts = 0
-    with EventStore(url) as store:
+    with EventStore(url) as opened:
+        store = opened.stream(company)
         print("ready", flush=True)
         sys.stdin.readline()
         for n in range(count):
@@ -37,7 +42,8 @@ def concurrent(url: str, name: str, count: int) -> None:
 
 
 def stream(url: str) -> None:
-    with EventStore(url) as store:
+    with EventStore(url) as opened:
+        store = opened.stream(COMPANY)
         version = store.version()
         n = 0
         while True:
@@ -51,7 +57,7 @@ def stream(url: str) -> None:
 if __name__ == "__main__":
     mode, url, *rest = sys.argv[1:]
     if mode == "concurrent":
-        concurrent(url, rest[0], int(rest[1]))
+        concurrent(url, rest[0], int(rest[1]), *rest[2:3])
     elif mode == "stream":
         stream(url)
     else:

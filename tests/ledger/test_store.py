@@ -1,7 +1,9 @@
-"""The event store (prefstack.ledger.store) on SQLite and PostgreSQL.
+"""The event store (prefstack.ledger.store) on SQLite and PostgreSQL: one company's stream.
 
 Every test runs on both backends through the ``store_url`` fixture; tampering is done
-through raw SQL, the way someone with access to the database could.
+through raw SQL, the way someone with access to the database could. The store treats a
+company's key as opaque text: these tests use the stream of ``acme`` (streams of several
+companies in one store are tested in ``test_store_companies.py``).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from prefstack.ledger import (
     JSON,
     ConcurrencyError,
     EventStore,
+    LedgerStream,
     IntegrityProblem,
     InvalidEvent,
     LedgerError,
@@ -39,6 +42,7 @@ UTC = datetime.UTC
 D = datetime.date(2024, 3, 15)
 T0 = datetime.datetime(2024, 3, 15, 9, 30, tzinfo=UTC)
 WRITER = Path(__file__).with_name("ledger_writer.py")
+COMPANY = "acme"
 
 
 def note(n: int, **extra: object) -> NewEvent:
@@ -46,9 +50,9 @@ def note(n: int, **extra: object) -> NewEvent:
 
 
 @pytest.fixture
-def store(store_url: str) -> Iterator[EventStore]:
+def store(store_url: str) -> Iterator[LedgerStream]:
     with EventStore(store_url) as opened:
-        yield opened
+        yield opened.stream(COMPANY)
 
 
 @pytest.fixture
@@ -75,7 +79,7 @@ def writer_env() -> dict[str, str]:
 # --- round trip ------------------------------------------------------------------------
 
 
-def test_append_and_read_round_trip_keeps_payload_exact(store: EventStore, raw: sa.Engine) -> None:
+def test_append_and_read_round_trip_keeps_payload_exact(store: LedgerStream, raw: sa.Engine) -> None:
     """Payload strings (decimal money, unicode), big ints, nesting come back exactly, in seq order,
     each event chained to the one before it; the row holds the canonical JSON text."""
     payload: dict[str, JSON] = {
@@ -122,7 +126,7 @@ def test_append_and_read_round_trip_keeps_payload_exact(store: EventStore, raw: 
     assert '"amount":"1234.5600"' in rows[0][3]
 
 
-def test_recorded_at_defaults_to_the_append_instant_in_utc(store: EventStore) -> None:
+def test_recorded_at_defaults_to_the_append_instant_in_utc(store: LedgerStream) -> None:
     before = datetime.datetime.now(UTC)
     (stored,) = store.append([note(1)], expected_version=0)
     after = datetime.datetime.now(UTC)
@@ -132,9 +136,10 @@ def test_recorded_at_defaults_to_the_append_instant_in_utc(store: EventStore) ->
 
 
 def test_reopening_keeps_events_and_appends_continue_the_chain(store_url: str) -> None:
-    with EventStore(store_url) as first:
-        first.append([note(1), note(2)], expected_version=0)
-    with EventStore(store_url) as again:
+    with EventStore(store_url) as opened:
+        opened.stream(COMPANY).append([note(1), note(2)], expected_version=0)
+    with EventStore(store_url) as reopened:
+        again = reopened.stream(COMPANY)
         assert again.version() == 2
         (third,) = again.append([note(3)], expected_version=2)
         assert third.seq == 3
@@ -142,7 +147,7 @@ def test_reopening_keeps_events_and_appends_continue_the_chain(store_url: str) -
         assert again.verify().ok
 
 
-def test_empty_store(store: EventStore) -> None:
+def test_empty_store(store: LedgerStream) -> None:
     assert store.version() == 0
     assert store.read() == []
     report = store.verify()
@@ -155,12 +160,15 @@ def test_empty_store(store: EventStore) -> None:
 # --- optimistic concurrency ------------------------------------------------------------
 
 
-def test_stale_expected_version_is_refused_and_nothing_stored(store: EventStore) -> None:
+def test_stale_expected_version_is_refused_and_nothing_stored(store: LedgerStream) -> None:
     stored = store.append([note(1), note(2)], expected_version=0)
     with pytest.raises(ConcurrencyError) as info:
         store.append([note(3)], expected_version=1)
-    assert info.value.expected == 1 and info.value.actual == 2
-    assert "version 2" in str(info.value) and "expected version 1" in str(info.value)
+    assert (info.value.expected, info.value.actual, info.value.company) == (1, 2, COMPANY)
+    assert str(info.value) == (
+        "the ledger of acme is at version 2, not at the expected version 1: another writer appended first; "
+        "nothing was appended (re-read and retry)"
+    )
     with pytest.raises(ConcurrencyError) as ahead:
         store.append([note(3)], expected_version=5)
     assert ahead.value.actual == 2
@@ -169,15 +177,15 @@ def test_stale_expected_version_is_refused_and_nothing_stored(store: EventStore)
 
 
 def test_duplicate_seq_from_a_writer_that_bypassed_the_head_is_a_concurrency_error(
-    store: EventStore, raw: sa.Engine
+    store: LedgerStream, raw: sa.Engine
 ) -> None:
     """The UNIQUE seq constraint is the last guard: a row already at the next seq makes the
     append fail as a ConcurrencyError, and the transaction leaves everything as it was."""
     stored = store.append([note(1)], expected_version=0)
     sql(
         raw,
-        "INSERT INTO ledger_events (seq, event_id, kind, effective_date, recorded_at, payload, prev_hash, hash, "
-        "recorded_by) VALUES (2, 'intruder', 'note', '2024-01-01', '2024-01-01T00:00:00.000000+00:00', '{}', :p, :p, "
+        "INSERT INTO ledger_events (company, seq, event_id, kind, effective_date, recorded_at, payload, prev_hash, "
+        "hash, recorded_by) VALUES ('acme', 2, 'intruder', 'note', '2024-01-01', '2024-01-01T00:00:00.000000+00:00', '{}', :p, :p, "
         "'x')",
         p="f" * 64,
     )
@@ -187,7 +195,7 @@ def test_duplicate_seq_from_a_writer_that_bypassed_the_head_is_a_concurrency_err
     assert [e.event_id for e in store.read()] == [stored[0].event_id, "intruder"]
 
 
-def _append_with_retry(store: EventStore, event: NewEvent, attempts: int = 1000) -> int:
+def _append_with_retry(store: LedgerStream, event: NewEvent, attempts: int = 1000) -> int:
     conflicts = 0
     for _ in range(attempts):
         try:
@@ -198,7 +206,7 @@ def _append_with_retry(store: EventStore, event: NewEvent, attempts: int = 1000)
     raise AssertionError(f"not appended after {attempts} attempts")
 
 
-def _assert_each_once(store: EventStore, writers: list[str], count: int) -> None:
+def _assert_each_once(store: LedgerStream, writers: list[str], count: int) -> None:
     events = store.read()
     seen = [(e.payload["writer"], e.payload["n"]) for e in events]
     assert sorted(seen) == sorted((w, n) for w in writers for n in range(count))
@@ -211,7 +219,7 @@ def _assert_each_once(store: EventStore, writers: list[str], count: int) -> None
     assert report.events_checked == len(writers) * count
 
 
-def test_two_threads_appending_at_once_lose_and_duplicate_nothing(store: EventStore) -> None:
+def test_two_threads_appending_at_once_lose_and_duplicate_nothing(store: LedgerStream) -> None:
     count = 25
     barrier = threading.Barrier(2)
     failures: list[BaseException] = []
@@ -233,7 +241,7 @@ def test_two_threads_appending_at_once_lose_and_duplicate_nothing(store: EventSt
     _assert_each_once(store, ["a", "b"], count)
 
 
-def test_two_processes_appending_at_once_lose_and_duplicate_nothing(store: EventStore, store_url: str) -> None:
+def test_two_processes_appending_at_once_lose_and_duplicate_nothing(store: LedgerStream, store_url: str) -> None:
     count = 25
     procs = [
         subprocess.Popen(
@@ -267,7 +275,7 @@ def test_two_processes_appending_at_once_lose_and_duplicate_nothing(store: Event
 # --- refused input ---------------------------------------------------------------------
 
 
-def test_floats_are_refused_naming_the_key(store: EventStore) -> None:
+def test_floats_are_refused_naming_the_key(store: LedgerStream) -> None:
     with pytest.raises(InvalidEvent) as info:
         NewEvent("issue", D, {"amount": 1.5})  # type: ignore[dict-item]
     assert info.value.field == "payload['amount']"
@@ -277,7 +285,7 @@ def test_floats_are_refused_naming_the_key(store: EventStore) -> None:
     assert nested.value.field == "payload['legs'][1]['price']"
 
 
-def test_a_payload_changed_after_the_event_was_made_changes_nothing_stored(store: EventStore) -> None:
+def test_a_payload_changed_after_the_event_was_made_changes_nothing_stored(store: LedgerStream) -> None:
     """An event is checked once, when it is made, and keeps its own copy of the payload: a float put
     into the caller's mapping afterwards reaches neither the event nor the store."""
     store.append([note(1)], expected_version=0)
@@ -294,7 +302,7 @@ def test_a_payload_changed_after_the_event_was_made_changes_nothing_stored(store
     assert store.verify().ok
 
 
-def test_naive_datetimes_are_refused_naming_the_field(store: EventStore) -> None:
+def test_naive_datetimes_are_refused_naming_the_field(store: LedgerStream) -> None:
     with pytest.raises(InvalidEvent) as info:
         NewEvent("issue", D, {}, datetime.datetime(2024, 1, 1, 12, 0))
     assert info.value.field == "recorded_at"
@@ -308,7 +316,7 @@ def test_naive_datetimes_are_refused_naming_the_field(store: EventStore) -> None
     assert store.version() == 0 and store.read() == []
 
 
-def test_other_bad_input_is_refused(store: EventStore) -> None:
+def test_other_bad_input_is_refused(store: LedgerStream) -> None:
     with pytest.raises(InvalidEvent, match="kind"):
         NewEvent("", D, {})
     with pytest.raises(InvalidEvent, match="payload"):
@@ -325,7 +333,7 @@ def test_other_bad_input_is_refused(store: EventStore) -> None:
 # --- reading ---------------------------------------------------------------------------
 
 
-def test_known_at_reads_what_the_ledger_said_then(store: EventStore) -> None:
+def test_known_at_reads_what_the_ledger_said_then(store: LedgerStream) -> None:
     """An event recorded later (even with an earlier effective date) is not known before it
     was recorded; the bound is inclusive and works across time zones."""
     t1, t2, t3 = T0, T0 + datetime.timedelta(days=1), T0 + datetime.timedelta(days=2)
@@ -345,7 +353,7 @@ def test_known_at_reads_what_the_ledger_said_then(store: EventStore) -> None:
     assert [e.payload["n"] for e in store.read()] == [1, 2, 3]
 
 
-def test_read_filters_kinds_in_seq_order(store: EventStore) -> None:
+def test_read_filters_kinds_in_seq_order(store: LedgerStream) -> None:
     store.append(
         [NewEvent(k, D, {"i": i}) for i, k in enumerate(["issue", "convert", "issue", "redeem"])],
         expected_version=0,
@@ -363,13 +371,13 @@ def test_read_filters_kinds_in_seq_order(store: EventStore) -> None:
 
 
 @pytest.fixture
-def five(store: EventStore) -> list[StoredEvent]:
+def five(store: LedgerStream) -> list[StoredEvent]:
     stored = store.append([note(n, amount=f"{n}.00") for n in range(1, 6)], expected_version=0)
     assert store.verify().ok
     return stored
 
 
-def test_verify_names_an_edited_payload(store: EventStore, raw: sa.Engine, five: list[StoredEvent]) -> None:
+def test_verify_names_an_edited_payload(store: LedgerStream, raw: sa.Engine, five: list[StoredEvent]) -> None:
     sql(raw, "UPDATE ledger_events SET payload = :p WHERE seq = 3", p='{"amount":"300.00","n":3}')
     report = store.verify()
     assert not report.ok
@@ -379,7 +387,7 @@ def test_verify_names_an_edited_payload(store: EventStore, raw: sa.Engine, five:
     assert five[2].event_id in problem.message
 
 
-def test_verify_names_an_event_edited_and_rehashed(store: EventStore, raw: sa.Engine, five: list[StoredEvent]) -> None:
+def test_verify_names_an_event_edited_and_rehashed(store: LedgerStream, raw: sa.Engine, five: list[StoredEvent]) -> None:
     """Someone who recomputes the edited event's hash still breaks the link from the next one."""
     e = five[2]
     forged = canonical_json({"amount": "300.00", "n": 3})
@@ -399,7 +407,7 @@ def test_verify_names_an_event_edited_and_rehashed(store: EventStore, raw: sa.En
 
 
 @pytest.mark.parametrize("seq", [1, 3])
-def test_verify_names_a_deleted_row(store: EventStore, raw: sa.Engine, five: list[StoredEvent], seq: int) -> None:
+def test_verify_names_a_deleted_row(store: LedgerStream, raw: sa.Engine, five: list[StoredEvent], seq: int) -> None:
     sql(raw, "DELETE FROM ledger_events WHERE seq = :s", s=seq)
     report = store.verify()
     (problem,) = report.problems
@@ -408,7 +416,7 @@ def test_verify_names_a_deleted_row(store: EventStore, raw: sa.Engine, five: lis
     assert report.events_checked == seq - 1
 
 
-def test_verify_names_a_deleted_last_row(store: EventStore, raw: sa.Engine, five: list[StoredEvent]) -> None:
+def test_verify_names_a_deleted_last_row(store: LedgerStream, raw: sa.Engine, five: list[StoredEvent]) -> None:
     """The ledger head remembers how many events were appended, so cutting the tail shows."""
     sql(raw, "DELETE FROM ledger_events WHERE seq = 5")
     (problem,) = store.verify().problems
@@ -416,12 +424,12 @@ def test_verify_names_a_deleted_last_row(store: EventStore, raw: sa.Engine, five
 
 
 def test_verify_names_a_deleted_row_after_renumbering(
-    store: EventStore, raw: sa.Engine, five: list[StoredEvent]
+    store: LedgerStream, raw: sa.Engine, five: list[StoredEvent]
 ) -> None:
     sql(raw, "DELETE FROM ledger_events WHERE seq = 2")
     for seq in (3, 4, 5):
         sql(raw, "UPDATE ledger_events SET seq = :new WHERE seq = :old", new=seq - 1, old=seq)
-    sql(raw, "UPDATE ledger_head SET version = 4")
+    sql(raw, "UPDATE ledger_streams SET version = 4 WHERE company = 'acme'")
     (problem,) = store.verify().problems
     assert (problem.seq, problem.event_id, problem.kind) == (2, None, "removed")
     assert five[2].event_id in problem.message
@@ -434,7 +442,7 @@ def _swap(raw: sa.Engine, a: int, b: int) -> None:
 
 
 @pytest.mark.parametrize(("a", "b"), [(3, 4), (1, 2), (2, 5)])
-def test_verify_names_swapped_rows(store: EventStore, raw: sa.Engine, five: list[StoredEvent], a: int, b: int) -> None:
+def test_verify_names_swapped_rows(store: LedgerStream, raw: sa.Engine, five: list[StoredEvent], a: int, b: int) -> None:
     _swap(raw, a, b)
     report = store.verify()
     (problem,) = report.problems
@@ -444,7 +452,7 @@ def test_verify_names_swapped_rows(store: EventStore, raw: sa.Engine, five: list
     assert report.events_checked == a - 1
 
 
-def test_verify_names_an_inserted_event(store: EventStore, raw: sa.Engine, five: list[StoredEvent]) -> None:
+def test_verify_names_an_inserted_event(store: LedgerStream, raw: sa.Engine, five: list[StoredEvent]) -> None:
     """A forged event, hashed like the ledger would and linked to its predecessor, slipped in at
     seq 3 with the later events renumbered: the next event's link skips it."""
     for seq in (5, 4, 3):
@@ -455,21 +463,21 @@ def test_verify_names_an_inserted_event(store: EventStore, raw: sa.Engine, five:
     digest = hash_written_event(3, forged_id, "note", "2024-03-15", recorded, '{"n":99}', e2.hash, recorded_by="x")
     sql(
         raw,
-        "INSERT INTO ledger_events (seq, event_id, kind, effective_date, recorded_at, payload, prev_hash, hash, "
-        "recorded_by) VALUES (3, :i, 'note', '2024-03-15', :r, :payload, :p, :h, 'x')",
+        "INSERT INTO ledger_events (company, seq, event_id, kind, effective_date, recorded_at, payload, prev_hash, "
+        "hash, recorded_by) VALUES ('acme', 3, :i, 'note', '2024-03-15', :r, :payload, :p, :h, 'x')",
         payload='{"n":99}',
         i=forged_id,
         r=recorded,
         p=e2.hash,
         h=digest,
     )
-    sql(raw, "UPDATE ledger_head SET version = 6")
+    sql(raw, "UPDATE ledger_streams SET version = 6 WHERE company = 'acme'")
     (problem,) = store.verify().problems
     assert (problem.seq, problem.event_id, problem.kind) == (3, forged_id, "inserted")
 
 
 def test_verify_names_an_event_appended_behind_the_ledger(
-    store: EventStore, raw: sa.Engine, five: list[StoredEvent]
+    store: LedgerStream, raw: sa.Engine, five: list[StoredEvent]
 ) -> None:
     e5 = five[4]
     digest = hash_written_event(
@@ -477,8 +485,8 @@ def test_verify_names_an_event_appended_behind_the_ledger(
     )
     sql(
         raw,
-        "INSERT INTO ledger_events (seq, event_id, kind, effective_date, recorded_at, payload, prev_hash, hash, "
-        "recorded_by) VALUES (6, :i, 'note', '2024-03-15', '2024-03-15T10:00:00.000000+00:00', '{}', :p, :h, 'x')",
+        "INSERT INTO ledger_events (company, seq, event_id, kind, effective_date, recorded_at, payload, prev_hash, "
+        "hash, recorded_by) VALUES ('acme', 6, :i, 'note', '2024-03-15', '2024-03-15T10:00:00.000000+00:00', '{}', :p, :h, 'x')",
         i="e" * 32,
         p=e5.hash,
         h=digest,
@@ -487,7 +495,7 @@ def test_verify_names_an_event_appended_behind_the_ledger(
     assert (problem.seq, problem.event_id, problem.kind) == (6, "e" * 32, "inserted")
 
 
-def test_an_unreadable_row_is_reported_not_returned(store: EventStore, raw: sa.Engine, five: list[StoredEvent]) -> None:
+def test_an_unreadable_row_is_reported_not_returned(store: LedgerStream, raw: sa.Engine, five: list[StoredEvent]) -> None:
     sql(raw, "UPDATE ledger_events SET payload = :p WHERE seq = 2", p='{"amount": 2.5}')
     with pytest.raises(LedgerError, match="seq 2"):
         store.read()
@@ -498,17 +506,20 @@ def test_an_unreadable_row_is_reported_not_returned(store: EventStore, raw: sa.E
 # --- schema and connection -------------------------------------------------------------
 
 
-def test_schema_guards_seq_and_event_id_and_orders_instants_bytewise(store: EventStore, raw: sa.Engine) -> None:
-    """UNIQUE seq and a unique index on event_id are what stop two writers from storing the
-    same position; instants are compared as text, so PostgreSQL must use the C collation."""
+def test_schema_guards_seq_and_event_id_and_orders_instants_bytewise(store: LedgerStream, raw: sa.Engine) -> None:
+    """UNIQUE (company, seq) and a unique index on event_id are what stop two writers from storing
+    the same position; instants are compared as text, so PostgreSQL must use the C collation."""
     inspector = sa.inspect(raw)
     uniques = {tuple(u["column_names"]) for u in inspector.get_unique_constraints("ledger_events")}
-    assert ("seq",) in uniques
+    assert ("company", "seq") in uniques
+    assert {tuple(u["column_names"]) for u in inspector.get_unique_constraints("ledger_events")} == {("company", "seq")}
+    assert sa.inspect(raw).get_pk_constraint("ledger_streams")["constrained_columns"] == ["company"]
     indexes = {i["name"]: i for i in inspector.get_indexes("ledger_events")}
     assert indexes["ix_ledger_events_event_id"]["unique"]
     assert indexes["ix_ledger_events_event_id"]["column_names"] == ["event_id"]
     columns = {c["name"]: c for c in inspector.get_columns("ledger_events")}
     assert set(columns) == {
+        "company",
         "seq",
         "event_id",
         "kind",
@@ -529,7 +540,7 @@ def test_an_unreachable_database_is_reported_as_unavailable() -> None:
 
 
 def test_verify_report_raises_the_problem_on_request(
-    store: EventStore, raw: sa.Engine, five: list[StoredEvent]
+    store: LedgerStream, raw: sa.Engine, five: list[StoredEvent]
 ) -> None:
     store.verify().raise_if_broken()  # intact: nothing raised
     sql(raw, "UPDATE ledger_events SET kind = 'redeem' WHERE seq = 4")
@@ -538,20 +549,20 @@ def test_verify_report_raises_the_problem_on_request(
     assert info.value.problems[0].event_id == five[3].event_id
 
 
-def test_head_and_hash_at_read_what_is_stored(store: EventStore, raw: sa.Engine, five: list[StoredEvent]) -> None:
+def test_head_and_hash_at_read_what_is_stored(store: LedgerStream, raw: sa.Engine, five: list[StoredEvent]) -> None:
     """What a receipt is checked against: the head, and the stored hash at a seq (read, not recomputed)."""
     assert store.head() == (5, five[4].hash)
     assert [store.hash_at(seq) for seq in (1, 3, 5)] == [five[0].hash, five[2].hash, five[4].hash]
     assert store.hash_at(6) is None and store.hash_at(0) is None
     sql(raw, "DELETE FROM ledger_events WHERE seq = 5")
-    sql(raw, "UPDATE ledger_head SET version = 4, head_hash = :h", h=five[3].hash)
+    sql(raw, "UPDATE ledger_streams SET version = 4, head_hash = :h WHERE company = 'acme'", h=five[3].hash)
     assert store.verify().ok  # the chain alone cannot tell
     assert store.head() == (4, five[3].hash) and store.hash_at(5) is None
     with pytest.raises(InvalidEvent, match="seq"):
         store.hash_at("5")  # type: ignore[arg-type]
 
 
-def test_an_empty_store_has_the_genesis_head(store: EventStore) -> None:
+def test_an_empty_store_has_the_genesis_head(store: LedgerStream) -> None:
     assert store.head() == (0, GENESIS)
 
 

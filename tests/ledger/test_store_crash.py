@@ -62,12 +62,13 @@ def test_killed_writer_loses_no_acknowledged_event_and_the_ledger_verifies(store
     rng = random.Random(20240315)
     acknowledged_so_far: list[int] = []
     for _round in range(ROUNDS):
-        with EventStore(store_url) as store:
-            start = store.version()
+        with EventStore(store_url) as opened:
+            start = opened.stream("acme").version()
         acknowledged = _kill_mid_stream(store_url, rng.randint(20, 60), rng)
         assert acknowledged == list(range(start + 1, start + 1 + len(acknowledged)))
         acknowledged_so_far += acknowledged
-        with EventStore(store_url) as store:
+        with EventStore(store_url) as opened:
+            store = opened.stream("acme")
             report = store.verify()
             assert report.ok, report.problems
             events = store.read()

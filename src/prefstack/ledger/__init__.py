@@ -3,7 +3,8 @@
 :mod:`prefstack.ledger.events` names the events after the certificates and validates them;
 :mod:`prefstack.ledger.replay` folds them into the state as of any date;
 :mod:`prefstack.ledger.files` reads and writes ledger files (YAML, JSON);
-:mod:`prefstack.ledger.store` keeps events generically on SQLite or PostgreSQL;
+:mod:`prefstack.ledger.store` keeps events generically on SQLite or PostgreSQL, one stream (its own
+version and hash chain) per company;
 :mod:`prefstack.ledger.hashing` defines the canonical JSON and the hash chain that make
 every change to stored events detectable (:meth:`EventStore.verify`);
 :mod:`prefstack.ledger.receipts` anchors the ledger outside the database (receipts of appends,
@@ -22,10 +23,14 @@ from prefstack.ledger.store import (
     ConcurrencyError,
     EventStore,
     IntegrityProblem,
+    LedgerStream,
+    LegacyStoreError,
     NewEvent,
     Problem,
     StoredEvent,
+    StoreReport,
     StoreUnavailable,
+    StreamHead,
     VerifyReport,
 )
 
@@ -37,10 +42,14 @@ __all__ = [
     "IntegrityProblem",
     "InvalidEvent",
     "LedgerError",
+    "LedgerStream",
+    "LegacyStoreError",
     "NewEvent",
     "Problem",
+    "StoreReport",
     "StoreUnavailable",
     "StoredEvent",
+    "StreamHead",
     "VerifyReport",
     "canonical_json",
     "event_hash",

@@ -1,23 +1,43 @@
-"""The event store: an append-only, hash-chained ledger of events on SQLite or PostgreSQL.
+"""The event store: append-only, hash-chained ledgers of events on SQLite or PostgreSQL.
 
-Events are stored generically (kind, effective date, recording instant, JSON payload); what
-the kinds mean is for :mod:`prefstack.ledger.events` and :mod:`prefstack.ledger.replay`.
+One store holds many ledgers: one *stream* per company, keyed by the company's issuer id
+(``cais-internet``; see :mod:`prefstack.instruments.registry`). Each stream has its own
+version (its sequence numbers start at 1), its own head and its own hash chain: appending to
+one company's stream never changes another's version, chain or receipts. The store treats the
+key as opaque text in the form of an issuer id; resolving a legal name or a ledger file to the
+key is :mod:`prefstack.ledger.service`'s. Events are stored generically (kind, effective date,
+recording instant, JSON payload); what the kinds mean is for :mod:`prefstack.ledger.events` and
+:mod:`prefstack.ledger.replay`.
 
-Storage. One row per event in ``ledger_events`` (``seq`` is the 1-based append position,
-UNIQUE; ``event_id`` a uuid4 hex, unique index), every value kept exactly as text: dates
-``YYYY-MM-DD``, instants in UTC with microseconds, the payload as canonical JSON. A single
-row in ``ledger_head`` holds the number of events and the hash of the last one; every append
-moves it in the same transaction, so that removing events from the end of the ledger is
-detected too. Removing them and setting the head back as well leaves a chain that verifies:
-that is caught only by a receipt kept outside the database (:mod:`prefstack.ledger.receipts`,
-checked with :meth:`EventStore.head` and :meth:`EventStore.hash_at`).
+Storage. One row per event in ``ledger_events``: its ``company`` (the stream), ``seq`` (the
+1-based append position in that stream; UNIQUE with ``company``), ``event_id`` (a uuid4 hex,
+unique in the store) and every value kept exactly as text: dates ``YYYY-MM-DD``, instants in
+UTC with microseconds, the payload as canonical JSON. One row per stream in ``ledger_streams``
+holds its number of events and the hash of its last one; every append moves it in the same
+transaction, so that removing events from the end of a stream is detected too. Removing them
+and setting the head back as well leaves a chain that verifies: that is caught only by a
+receipt kept outside the database (:mod:`prefstack.ledger.receipts`, checked with
+:meth:`LedgerStream.head` and :meth:`LedgerStream.hash_at`). The company is not part of an
+event's hash (so that the events of a store migrated from one ledger keep their hashes); an
+event moved to another stream breaks both chains, and a receipt names its company.
 
-Writers. :meth:`EventStore.append` is optimistic: the caller states the version (number of
-events) it based its decision on, and the append fails with :class:`ConcurrencyError`, storing
-nothing, if another writer got there first. On SQLite a write transaction starts with
-``BEGIN IMMEDIATE`` (writers queue, waiting up to :data:`BUSY_TIMEOUT_MS`); on PostgreSQL the
-head row is locked ``FOR UPDATE``. The UNIQUE ``seq`` constraint is the last guard: a
-duplicate position is refused by the database and reported as :class:`ConcurrencyError`.
+Writers. :meth:`LedgerStream.append` is optimistic: the caller states the version of the stream
+(its number of events) it based its decision on, and the append fails with
+:class:`ConcurrencyError`, storing nothing, if another writer appended to that stream first.
+On SQLite a write transaction starts with ``BEGIN IMMEDIATE`` (writers queue, waiting up to
+:data:`BUSY_TIMEOUT_MS`); on PostgreSQL the stream's head row is locked ``FOR UPDATE``, so
+writers of different companies do not wait for each other. The UNIQUE ``(company, seq)``
+constraint is the last guard: a duplicate position is refused by the database and reported as
+:class:`ConcurrencyError`.
+
+Migration. A store written before streams existed holds one ledger: ``ledger_events`` without
+a ``company`` column, a single-row ``ledger_head`` and, in ``ledger_meta``, the ``company`` the
+first imported file named (a legal name) or nothing. Opening it migrates it in place, in one
+transaction: its events become the stream of its company (the one ``ledger_meta`` names,
+resolved through the registry, else the issuer of the series its events name, else the
+``legacy_company`` the caller gives), with the same sequence numbers, ids, values and hashes, and
+its head becomes that stream's head. A store whose company cannot be told is refused and left
+as it was. Opening a migrated store again changes nothing.
 
 Durability. SQLite runs in WAL mode with ``synchronous=FULL``: an append that returned is on
 disk, and a process killed mid-append leaves the ledger as it was before that append.
@@ -30,6 +50,7 @@ import datetime
 import functools
 import getpass
 import json
+import re
 import types
 import uuid
 from collections.abc import Collection, Iterator, Mapping, Sequence
@@ -65,9 +86,13 @@ metadata = sa.MetaData()
 
 _INSTANT = sa.String(32).with_variant(sa.String(32, collation="C"), "postgresql")
 
+COMPANY_KEY = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+"""The form of a stream's key: an issuer id (lower-case letters, digits and hyphens)."""
+
 events_table = sa.Table(
     "ledger_events",
     metadata,
+    sa.Column("company", sa.String(64), nullable=False),
     sa.Column("seq", sa.BigInteger, nullable=False),
     sa.Column("event_id", sa.String(32), nullable=False),
     sa.Column("kind", sa.Text, nullable=False),
@@ -77,19 +102,20 @@ events_table = sa.Table(
     sa.Column("prev_hash", sa.String(64), nullable=False),
     sa.Column("hash", sa.String(64), nullable=False),
     sa.Column("recorded_by", sa.Text, nullable=False),
-    sa.UniqueConstraint("seq", name="uq_ledger_events_seq"),
+    sa.UniqueConstraint("company", "seq", name="uq_ledger_events_company_seq"),
     sa.CheckConstraint("seq >= 1", name="ck_ledger_events_seq_positive"),
     sa.Index("ix_ledger_events_event_id", "event_id", unique=True),
 )
 
-head_table = sa.Table(
-    "ledger_head",
+streams_table = sa.Table(
+    "ledger_streams",
     metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("company", sa.String(64), primary_key=True),
     sa.Column("version", sa.BigInteger, nullable=False),
     sa.Column("head_hash", sa.String(64), nullable=False),
-    sa.CheckConstraint("id = 1", name="ck_ledger_head_single_row"),
+    sa.CheckConstraint("version >= 0", name="ck_ledger_streams_version"),
 )
+"""The head of each company's stream: its number of events and the hash of the last one."""
 
 meta_table = sa.Table(
     "ledger_meta",
@@ -97,22 +123,40 @@ meta_table = sa.Table(
     sa.Column("key", sa.String(64), primary_key=True),
     sa.Column("value", sa.Text, nullable=False),
 )
-"""Facts about the ledger as a whole, outside the hash chain: ``company``, the issuer named by
-the first ledger file imported (``ledger export`` writes it back)."""
+"""Facts about the store as a whole, outside the hash chains. Before streams it held the
+``company`` of the store's single ledger; the migration moves that into the stream's key."""
+
+_legacy = sa.MetaData()
+_legacy_events = sa.Table(
+    "ledger_events_single",
+    _legacy,
+    *(sa.Column(c.name, c.type, nullable=False) for c in events_table.c if c.name != "company"),
+)
+"""The single ledger's events, renamed out of the way while a store is migrated."""
+_legacy_head = sa.Table(
+    "ledger_head",
+    _legacy,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("version", sa.BigInteger, nullable=False),
+    sa.Column("head_hash", sa.String(64), nullable=False),
+)
+"""The single ledger's head (one row, ``id = 1``) in a store written before streams."""
 
 
 class ConcurrencyError(LedgerError):
-    """The ledger is not at the version the caller expected: nothing was appended.
+    """A company's stream is not at the version the caller expected: nothing was appended.
 
-    Another writer appended first; re-read the ledger, decide again and retry.
+    Another writer appended to that stream first; re-read it, decide again and retry.
     """
 
-    def __init__(self, expected: int, actual: int) -> None:
+    def __init__(self, expected: int, actual: int, company: str | None = None) -> None:
         self.expected = expected
         self.actual = actual
+        self.company = company
         why = "another writer appended first" if actual > expected else "it holds fewer events than expected"
+        whose = "the ledger" if company is None else f"the ledger of {company}"
         super().__init__(
-            f"the ledger is at version {actual}, not at the expected version {expected}: "
+            f"{whose} is at version {actual}, not at the expected version {expected}: "
             f"{why}; nothing was appended (re-read and retry)"
         )
 
@@ -126,7 +170,27 @@ class IntegrityProblem(LedgerError):
 
     def __init__(self, problems: Sequence[Problem]) -> None:
         self.problems = list(problems)
-        super().__init__("; ".join(f"seq {p.seq} {p.kind}: {p.message}" for p in self.problems))
+        super().__init__("; ".join(p.text() for p in self.problems))
+
+
+class LegacyStoreError(LedgerError):
+    """A store written before streams whose company cannot be told: it was not migrated (nothing
+    changed); ``field`` is ``company``."""
+
+    def __init__(self, problem: str) -> None:
+        self.field = "company"
+        self.problem = problem
+        super().__init__(f"company: {problem} (store format)")
+
+
+def check_company(company: object, field: str = "company") -> str:
+    """A stream's key: an issuer id; :class:`InvalidEvent` naming ``field`` otherwise."""
+    if not isinstance(company, str) or not COMPANY_KEY.fullmatch(company):
+        raise InvalidEvent(
+            field,
+            f"must be an issuer id (lower-case letters, digits and hyphens, at most 64 characters), not {company!r}",
+        )
+    return company
 
 
 @dataclasses.dataclass(frozen=True)
@@ -176,25 +240,61 @@ ProblemKind = Literal["edited", "removed", "reordered", "inserted"]
 
 @dataclasses.dataclass(frozen=True)
 class Problem:
-    """Where the hash chain breaks. ``event_id`` is None where the event is gone (``removed``)."""
+    """Where the hash chain of a company's stream breaks. ``event_id`` is None where the event is
+    gone (``removed``); ``company`` names the stream."""
 
     seq: int
     event_id: str | None
     kind: ProblemKind
     message: str
+    company: str | None = None
+
+    def text(self) -> str:
+        """The problem on one line, naming the company."""
+        whose = "" if self.company is None else f"{self.company} "
+        return f"{whose}seq {self.seq} {self.kind}: {self.message}"
 
 
 @dataclasses.dataclass(frozen=True)
 class VerifyReport:
-    """The outcome of :meth:`EventStore.verify`.
+    """The outcome of verifying one company's stream (:meth:`LedgerStream.verify`).
 
     ``events_checked`` counts the events found intact, in order, from the start of the
-    ledger; ``problems`` names the first break (what follows a break cannot be trusted).
+    stream; ``problems`` names the first break (what follows a break cannot be trusted).
     """
 
     ok: bool
     events_checked: int
     problems: list[Problem]
+    company: str | None = None
+
+    def raise_if_broken(self) -> None:
+        """Raise :class:`IntegrityProblem` naming the problems, if there are any."""
+        if self.problems:
+            raise IntegrityProblem(self.problems)
+
+
+@dataclasses.dataclass(frozen=True)
+class StoreReport:
+    """The outcome of :meth:`EventStore.verify`: one :class:`VerifyReport` per company checked,
+    in the order of the companies' ids."""
+
+    streams: dict[str, VerifyReport]
+
+    @property
+    def ok(self) -> bool:
+        """Whether every stream checked verifies."""
+        return all(report.ok for report in self.streams.values())
+
+    @property
+    def events_checked(self) -> int:
+        """The events found intact, over every stream checked."""
+        return sum(report.events_checked for report in self.streams.values())
+
+    @property
+    def problems(self) -> list[Problem]:
+        """The problems of every stream, each naming its company."""
+        return [p for report in self.streams.values() for p in report.problems]
 
     def raise_if_broken(self) -> None:
         """Raise :class:`IntegrityProblem` naming the problems, if there are any."""
@@ -203,8 +303,16 @@ class VerifyReport:
 
 
 class Head(NamedTuple):
-    """The ledger head: how many events were appended, and the hash of the last one."""
+    """The head of a stream: how many events were appended, and the hash of the last one."""
 
+    version: int
+    head_hash: str
+
+
+class StreamHead(NamedTuple):
+    """A company's stream as the store lists it (:meth:`EventStore.companies`)."""
+
+    company: str
     version: int
     head_hash: str
 
@@ -417,6 +525,14 @@ def _check_row(
     return _edited(row, "does not match its hash at its position in the chain")
 
 
+def _check_stream(company: str, rows: Sequence[_Written], head: Head) -> VerifyReport:
+    """Recompute the hash chain of a company's ``rows`` (in seq order) against its head; every
+    problem names the company."""
+    found = _check_chain(rows, head.version, head.head_hash)
+    problems = [dataclasses.replace(p, company=company) for p in found.problems]
+    return VerifyReport(ok=found.ok, events_checked=found.events_checked, problems=problems, company=company)
+
+
 def _check_chain(rows: Sequence[_Written], head_version: int, head_hash: str) -> VerifyReport:
     """Recompute the hash chain of ``rows`` (in seq order) against the ledger head."""
     position_of: dict[str, int] = {}
@@ -499,18 +615,89 @@ def _sqlite_begin(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+_EVENT_COLUMNS = tuple(events_table.c[name] for name in _Written._fields)
+"""The columns of an event as :class:`_Written` holds them (the stream's key left out)."""
+
+
+def _series_named(payloads: Sequence[str]) -> list[str]:
+    """The series the stored payloads name (``series``), in order, each once."""
+    named: dict[str, None] = {}
+    for text in payloads:
+        try:
+            payload = _load_payload(text)
+        except ValueError:
+            continue  # an unreadable row is kept as it is; verify reports it after the migration
+        series = payload.get("series") if isinstance(payload, dict) else None
+        if isinstance(series, str):
+            named.setdefault(series, None)
+    return list(named)
+
+
+def legacy_company(named: str | None, series: Sequence[str], fallback: str | None) -> str:
+    """The company (issuer id) of a store written before streams: the one its ``ledger_meta``
+    names (``named``, a legal name or id, resolved through the registry), else the issuer of the
+    ``series`` its events name (all of one issuer), else ``fallback``. The evidence must agree;
+    :class:`LegacyStoreError` (field ``company``) where it does not or where there is none."""
+    from prefstack.errors import InputError
+    from prefstack.instruments.registry import issuer, issuer_of_series
+
+    stored = None
+    if named is not None:
+        try:
+            stored = issuer(named, "company")
+        except InputError as exc:
+            raise LegacyStoreError(
+                f"the store was written before one store held many ledgers and names its company {named!r}, "
+                f"which is no issuer prefstack knows: {exc.problem}; it was not migrated (nothing changed)"
+            ) from exc
+    owners: dict[str, str] = {}
+    for name in series:
+        try:
+            owners.setdefault(issuer_of_series(name).id, name)
+        except InputError as exc:
+            raise LegacyStoreError(
+                f"the store's events name Series {name}, which is no series of an issuer prefstack knows; "
+                "it was not migrated (nothing changed)"
+            ) from exc
+    if len(owners) > 1:
+        listed = ", ".join(f"Series {s} of {c}" for c, s in owners.items())
+        raise LegacyStoreError(
+            f"the store's events name the series of several companies ({listed}); it was not migrated (nothing changed)"
+        )
+    inferred = next(iter(owners), None)
+    if stored is not None and inferred is not None and stored.id != inferred:
+        raise LegacyStoreError(
+            f"the store names its company {named!r} but its events name Series {owners[inferred]} of {inferred}; "
+            "it was not migrated (nothing changed)"
+        )
+    if stored is not None:
+        return stored.id
+    if inferred is not None:
+        return inferred
+    if fallback is not None:
+        return check_company(fallback, "--company")
+    raise LegacyStoreError(
+        "the store was written before one store held many ledgers, names no company and none of its events names "
+        "a series: give the company of its ledger with --company (an issuer id or legal name) to migrate it"
+    )
+
+
 class EventStore:
-    """An append-only, hash-chained event ledger at a SQLAlchemy URL.
+    """Append-only, hash-chained event ledgers at a SQLAlchemy URL: one stream per company.
 
     ``"sqlite:///path.sqlite"`` or ``"postgresql+psycopg://user@host:port/db"``; the tables
-    are created if missing. Use as a context manager, or call :meth:`close`.
+    are created if missing, and a store written before streams is migrated (see the module's
+    documentation; ``legacy_company`` is the issuer id its single ledger gets when neither the
+    store nor its events tell). Use as a context manager, or call :meth:`close`; reach a
+    company's ledger with :meth:`stream`.
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, legacy_company: str | None = None) -> None:
         self._engine = _make_engine(url)
         self._postgres = self._engine.dialect.name == "postgresql"
         try:
-            self._create()
+            fallback = None if legacy_company is None else check_company(legacy_company, "legacy_company")
+            self._create(fallback)
         except BaseException:
             self._engine.dispose()
             raise
@@ -544,66 +731,165 @@ class EventStore:
                 raise
             raise StoreUnavailable(f"the ledger database is unavailable: {exc.orig}") from exc
 
-    def _create(self) -> None:
+    def _create(self, legacy: str | None) -> None:
         with self._transaction(write=True) as conn:
             if self._postgres:
                 conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_PG_CREATE_LOCK)))
+            inspector = sa.inspect(conn)
+            if inspector.has_table(events_table.name):
+                columns = {c["name"] for c in inspector.get_columns(events_table.name)}
+                if "recorded_by" not in columns:
+                    raise StoreUnavailable(
+                        "the ledger was written by an earlier prefstack that did not record who entered each event: "
+                        "export it with that version (`prefstack ledger export`) and import the file into a new store"
+                    )
+                if "company" not in columns:
+                    self._migrate_single_ledger(conn, inspector, legacy)
             metadata.create_all(conn)
-            columns = {c["name"] for c in sa.inspect(conn).get_columns(events_table.name)}
-            if "recorded_by" not in columns:
-                raise StoreUnavailable(
-                    "the ledger was written by an earlier prefstack that did not record who entered each event: "
-                    "export it with that version (`prefstack ledger export`) and import the file into a new store"
-                )
-            if conn.execute(sa.select(head_table.c.id)).first() is not None:
-                return
-            last = conn.execute(
-                sa.select(events_table.c.seq, events_table.c.hash).order_by(events_table.c.seq.desc()).limit(1)
+
+    @staticmethod
+    def _migrate_single_ledger(conn: Connection, inspector: sa.Inspector, legacy: str | None) -> None:
+        """Make the single ledger of a store written before streams the stream of its company, in
+        the caller's transaction: same rows, values and hashes; its head becomes the stream's."""
+        old = _legacy_events.c
+        payloads = [str(p) for p in conn.execute(sa.select(sa.text("payload")).select_from(sa.table("ledger_events")))]
+        named = None
+        if inspector.has_table(meta_table.name):
+            found = conn.execute(sa.select(meta_table.c.value).where(meta_table.c.key == "company")).scalar()
+            named = None if found is None else str(found)
+        head_row = None
+        has_head = inspector.has_table(_legacy_head.name)
+        if has_head:
+            head_row = conn.execute(
+                sa.select(_legacy_head.c.version, _legacy_head.c.head_hash).where(_legacy_head.c.id == 1)
             ).first()
-            version, head_hash = (0, GENESIS) if last is None else (int(last.seq), str(last.hash))
-            conn.execute(head_table.insert().values(id=1, version=version, head_hash=head_hash))
+        company = None
+        if payloads or named is not None or (head_row is not None and int(head_row.version) != 0):
+            company = legacy_company(named, _series_named(payloads), legacy)
+        if any(i["name"] == "ix_ledger_events_event_id" for i in inspector.get_indexes(events_table.name)):
+            conn.exec_driver_sql("DROP INDEX ix_ledger_events_event_id")
+        conn.exec_driver_sql(f"ALTER TABLE ledger_events RENAME TO {_legacy_events.name}")
+        metadata.create_all(conn)
+        if company is not None:
+            copy = [old[c.name] for c in _EVENT_COLUMNS]
+            conn.execute(
+                events_table.insert().from_select(
+                    ["company", *(c.name for c in _EVENT_COLUMNS)],
+                    sa.select(sa.literal(company, sa.String(64)), *copy),
+                )
+            )
+            if head_row is None:  # a head was only ever missing before the first open: as then
+                last = conn.execute(sa.select(old.seq, old.hash).order_by(old.seq.desc()).limit(1)).first()
+                version, head_hash = (0, GENESIS) if last is None else (int(last.seq), str(last.hash))
+            else:
+                version, head_hash = int(head_row.version), str(head_row.head_hash)
+            conn.execute(streams_table.insert().values(company=company, version=version, head_hash=head_hash))
+            moved = conn.execute(
+                sa.select(sa.func.count()).select_from(events_table).where(events_table.c.company == company)
+            ).scalar_one()
+            if moved != len(payloads):
+                raise LedgerError(
+                    f"migrating the store copied {moved} of its {len(payloads)} events; nothing was changed"
+                )
+            conn.execute(meta_table.delete().where(meta_table.c.key == "company"))
+        _legacy_events.drop(conn)
+        if has_head:
+            _legacy_head.drop(conn)
+
+    def stream(self, company: str) -> LedgerStream:
+        """The ledger of ``company`` (an issuer id); a company without events has an empty stream."""
+        return LedgerStream(self, check_company(company))
+
+    def companies(self) -> list[StreamHead]:
+        """Every company with a stream in the store (or with events stored under its key), with its
+        head, in the order of their ids."""
+        with self._transaction(write=False) as conn:
+            heads = {
+                str(r.company): StreamHead(str(r.company), int(r.version), str(r.head_hash))
+                for r in conn.execute(sa.select(streams_table))
+            }
+            for (key,) in conn.execute(sa.select(events_table.c.company).distinct()):
+                heads.setdefault(str(key), StreamHead(str(key), 0, GENESIS))
+        return [heads[key] for key in sorted(heads)]
+
+    def verify(self, company: str | None = None) -> StoreReport:
+        """Recompute the hash chain of every company's stream (or of ``company``'s only) and name,
+        for each, the first event that is not as the ledger wrote it: ``edited`` (values changed),
+        ``removed`` (missing from the chain), ``reordered`` (moved to another seq), ``inserted``
+        (not appended by the ledger); every problem names its company. Events stored under a key
+        with no head are reported as ``inserted``."""
+        wanted = None if company is None else check_company(company)
+        with self._transaction(write=False) as conn:
+            query = sa.select(streams_table)
+            if wanted is not None:
+                query = query.where(streams_table.c.company == wanted)
+            heads = {str(r.company): Head(int(r.version), str(r.head_hash)) for r in conn.execute(query)}
+            if wanted is None:
+                keys = sorted(
+                    set(heads) | {str(k) for (k,) in conn.execute(sa.select(events_table.c.company).distinct())}
+                )
+            else:
+                keys = [wanted]
+            reports = {}
+            for key in keys:
+                rows = [
+                    _Written(*row)
+                    for row in conn.execute(
+                        sa.select(*_EVENT_COLUMNS).where(events_table.c.company == key).order_by(events_table.c.seq)
+                    )
+                ]
+                reports[key] = _check_stream(key, rows, heads.get(key, Head(0, GENESIS)))
+        return StoreReport(reports)
+
+
+class LedgerStream:
+    """The ledger of one company in an :class:`EventStore`: its own version, head and hash chain."""
+
+    def __init__(self, store: EventStore, company: str) -> None:
+        self._store = store
+        self.company = company
+
+    def __repr__(self) -> str:
+        return f"LedgerStream({self.company!r})"
+
+    def _head_in(self, conn: Connection, *, lock: bool = False) -> Head | None:
+        query = sa.select(streams_table.c.version, streams_table.c.head_hash).where(
+            streams_table.c.company == self.company
+        )
+        row = conn.execute(query.with_for_update() if lock else query).first()
+        return None if row is None else Head(int(row.version), str(row.head_hash))
 
     def version(self) -> int:
-        """The number of events in the ledger."""
-        with self._transaction(write=False) as conn:
-            return int(conn.execute(sa.select(head_table.c.version).where(head_table.c.id == 1)).scalar_one())
-
-    def company(self) -> str | None:
-        """The company this ledger is of, if a ledger file named it."""
-        with self._transaction(write=False) as conn:
-            value = conn.execute(sa.select(meta_table.c.value).where(meta_table.c.key == "company")).scalar()
-        return None if value is None else str(value)
+        """The number of events in the company's stream."""
+        return self.head().version
 
     def head(self) -> Head:
-        """The ledger head: the number of events appended and the hash of the last one
-        (:data:`GENESIS` for an empty ledger)."""
-        with self._transaction(write=False) as conn:
-            row = conn.execute(
-                sa.select(head_table.c.version, head_table.c.head_hash).where(head_table.c.id == 1)
-            ).one()
-        return Head(int(row.version), str(row.head_hash))
+        """The stream's head: the number of events appended and the hash of the last one
+        (:data:`GENESIS` for an empty stream)."""
+        with self._store._transaction(write=False) as conn:
+            head = self._head_in(conn)
+        return Head(0, GENESIS) if head is None else head
 
     def hash_at(self, seq: int) -> str | None:
-        """The stored hash of the event at ``seq``, or None where no event is stored there.
+        """The stored hash of the stream's event at ``seq``, or None where no event is stored there.
 
         The hash is read as stored, not recomputed: compare it with a receipt only after
         :meth:`verify` found the chain intact."""
         if isinstance(seq, bool) or not isinstance(seq, int):
             raise InvalidEvent("seq", f"must be an int, not {type(seq).__name__}")
-        with self._transaction(write=False) as conn:
-            found = conn.execute(sa.select(events_table.c.hash).where(events_table.c.seq == seq)).scalar_one_or_none()
+        with self._store._transaction(write=False) as conn:
+            found = conn.execute(
+                sa.select(events_table.c.hash).where(events_table.c.company == self.company, events_table.c.seq == seq)
+            ).scalar_one_or_none()
         return None if found is None else str(found)
 
-    def append(
-        self, events: Sequence[NewEvent], *, expected_version: int, company: str | None = None
-    ) -> list[StoredEvent]:
-        """Append ``events`` in one transaction, if the ledger is at ``expected_version``.
+    def append(self, events: Sequence[NewEvent], *, expected_version: int) -> list[StoredEvent]:
+        """Append ``events`` to the company's stream in one transaction, if the stream is at
+        ``expected_version`` (0 for a company with no events yet: the append starts its stream).
 
-        ``company``, where given, must be the company the store already names (or it becomes the
-        store's company when it names none): one store holds the ledger of one company.
-
-        Raises :class:`ConcurrencyError` if it is not (another writer appended first),
-        :class:`InvalidEvent` if an event cannot be stored exactly; either way nothing is stored.
+        Raises :class:`ConcurrencyError` if it is not (another writer appended to this stream
+        first), :class:`InvalidEvent` if an event cannot be stored exactly; either way nothing is
+        stored. Other companies' streams are neither read nor changed.
         """
         if isinstance(expected_version, bool) or not isinstance(expected_version, int) or expected_version < 0:
             raise InvalidEvent("expected_version", f"must be a non-negative int, not {expected_version!r}")
@@ -613,36 +899,24 @@ class EventStore:
                 raise InvalidEvent(f"events[{index}]", f"must be a NewEvent, not {type(event).__name__}")
             prepared.append(event.prepared)
         try:
-            with self._transaction(write=True) as conn:
-                stored = self._append_in(conn, prepared, expected_version)
-                if company is not None:
-                    self._claim_company(conn, company)
-                return stored
+            with self._store._transaction(write=True) as conn:
+                return self._append_in(conn, prepared, expected_version)
         except sa_exc.IntegrityError as exc:
-            raise ConcurrencyError(expected_version, self.version()) from exc
-
-    @staticmethod
-    def _claim_company(conn: Connection, company: str) -> None:
-        held = conn.execute(sa.select(meta_table.c.value).where(meta_table.c.key == "company")).scalar()
-        if held is None:
-            conn.execute(meta_table.insert().values(key="company", value=company))
-        elif held != company:
-            raise InvalidEvent(
-                "company",
-                f"this store holds the ledger of {held!r}, not {company!r}: one store holds one company's ledger "
-                "(nothing was appended)",
-            )
+            raise ConcurrencyError(expected_version, self.version(), self.company) from exc
 
     def _append_in(self, conn: Connection, prepared: Sequence[_Prepared], expected_version: int) -> list[StoredEvent]:
-        head = conn.execute(
-            sa.select(head_table.c.version, head_table.c.head_hash).where(head_table.c.id == 1).with_for_update()
-        ).one()
-        if int(head.version) != expected_version:
-            raise ConcurrencyError(expected_version, int(head.version))
+        head = self._head_in(conn, lock=True)
+        actual = 0 if head is None else head.version
+        if actual != expected_version:
+            raise ConcurrencyError(expected_version, actual, self.company)
         if not prepared:
             return []
+        if head is None:
+            # A new stream; a writer starting it at the same time fails on the primary key.
+            conn.execute(streams_table.insert().values(company=self.company, version=0, head_hash=GENESIS))
+            head = Head(0, GENESIS)
         now = format_instant(datetime.datetime.now(datetime.UTC))
-        prev_hash = str(head.head_hash)
+        prev_hash = head.head_hash
         written: list[_Written] = []
         for offset, event in enumerate(prepared, start=1):
             seq = expected_version + offset
@@ -672,27 +946,27 @@ class EventStore:
                 )
             )
             prev_hash = digest
-        conn.execute(events_table.insert(), [row._asdict() for row in written])
+        conn.execute(events_table.insert(), [{"company": self.company, **row._asdict()} for row in written])
         moved = conn.execute(
-            head_table.update()
-            .where(head_table.c.id == 1, head_table.c.version == expected_version)
+            streams_table.update()
+            .where(streams_table.c.company == self.company, streams_table.c.version == expected_version)
             .values(version=expected_version + len(written), head_hash=prev_hash)
         )
         if moved.rowcount != 1:
-            actual = conn.execute(sa.select(head_table.c.version).where(head_table.c.id == 1)).scalar_one()
-            raise ConcurrencyError(expected_version, int(actual))
+            now_at = self._head_in(conn)
+            raise ConcurrencyError(expected_version, 0 if now_at is None else now_at.version, self.company)
         return [_decode(row) for row in written]
 
     def read(
         self, *, known_at: datetime.datetime | None = None, kinds: Collection[str] | None = None
     ) -> list[StoredEvent]:
-        """The events in seq order: those recorded at or before ``known_at`` (what the ledger
-        said then) if given, and only of the given ``kinds`` if given.
+        """The stream's events in seq order: those recorded at or before ``known_at`` (what the
+        ledger said then) if given, and only of the given ``kinds`` if given.
 
         Reading does not recompute hashes (:meth:`verify` does); a row that cannot be decoded
         raises :class:`IntegrityProblem`.
         """
-        query = sa.select(*events_table.c).order_by(events_table.c.seq)
+        query = sa.select(*_EVENT_COLUMNS).where(events_table.c.company == self.company).order_by(events_table.c.seq)
         if known_at is not None:
             query = query.where(events_table.c.recorded_at <= format_instant(known_at, field="known_at"))
         if kinds is not None:
@@ -702,17 +976,10 @@ class EventStore:
             if not wanted:
                 return []
             query = query.where(events_table.c.kind.in_(wanted))
-        with self._transaction(write=False) as conn:
+        with self._store._transaction(write=False) as conn:
             rows = conn.execute(query).all()
         return [_decode(_Written(*row)) for row in rows]
 
     def verify(self) -> VerifyReport:
-        """Recompute the hash chain and name the first event that is not as the ledger wrote it:
-        ``edited`` (values changed), ``removed`` (missing from the chain), ``reordered`` (moved to
-        another seq), ``inserted`` (not appended by the ledger)."""
-        with self._transaction(write=False) as conn:
-            head = conn.execute(
-                sa.select(head_table.c.version, head_table.c.head_hash).where(head_table.c.id == 1)
-            ).one()
-            rows = [_Written(*row) for row in conn.execute(sa.select(*events_table.c).order_by(events_table.c.seq))]
-        return _check_chain(rows, int(head.version), str(head.head_hash))
+        """Recompute the stream's hash chain (see :meth:`EventStore.verify`)."""
+        return self._store.verify(self.company).streams[self.company]
