@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
     from prefstack.instruments.capital_structure import LoadedStructure
     from prefstack.ledger.replay import LedgerState, Placed
-    from prefstack.ledger.store import EventStore, StoredEvent
+    from prefstack.ledger.store import LedgerStream, StoredEvent
 
 
 def _plain_type_names() -> None:
@@ -330,6 +330,15 @@ CapitalStructureOption = Annotated[
     ),
 ]
 DbOption = Annotated[str, typer.Option("--db", help="SQLAlchemy URL of the store", envvar="PREFSTACK_DB")]
+CompanyOption = Annotated[
+    str | None,
+    typer.Option(
+        "--company",
+        help="The company whose ledger to use: its issuer id (cais-internet) or legal name. Omitted: the store's "
+        "only company (refused, listing them, when the store holds several); with a ledger FILE, the file's company",
+        show_default=False,
+    ),
+]
 ledger_app = typer.Typer(no_args_is_help=True, help="The event ledger: import, add, export, verify.")
 schema_app = typer.Typer(no_args_is_help=True, help="JSON Schemas of prefstack's file formats.")
 app.add_typer(ledger_app, name="ledger")
@@ -440,12 +449,13 @@ class _ReceiptPlan:
             receipts.check_writable(self.path, "--receipt")
         self.key = None if sign_key is None else receipts.load_private_key(Path(sign_key), "--sign-key")
 
-    def issue(self, store: EventStore, stored: Sequence[StoredEvent], company: str | None) -> None:
-        """Print the receipt of the append that stored ``stored`` (and write it, if asked)."""
-        from prefstack.ledger import receipts
+    def issue(self, stream: LedgerStream, stored: Sequence[StoredEvent]) -> None:
+        """Print the receipt of the append to ``stream`` that stored ``stored`` (and write it, if
+        asked); the receipt names the stream's company (its legal name)."""
+        from prefstack.ledger import receipts, service
 
-        seq, head_hash = (stored[-1].seq, stored[-1].hash) if stored else store.head()
-        receipt = receipts.issue(seq, head_hash, company=company, sign_key=self.key)
+        seq, head_hash = (stored[-1].seq, stored[-1].hash) if stored else stream.head()
+        receipt = receipts.issue(seq, head_hash, company=service.company_name(stream.company), sign_key=self.key)
         print(receipt.line())
         if self.path is not None:
             receipts.write_receipt(receipt, self.path, "--receipt")
@@ -455,34 +465,37 @@ class _ReceiptPlan:
 def ledger_import(
     file: Annotated[str, typer.Argument(help="A ledger file, YAML or JSON")],
     db: DbOption = DEFAULT_DB,
+    company: CompanyOption = None,
     by: ByOption = None,
     receipt: ReceiptOption = None,
     sign_key: SignKeyOption = None,
 ) -> None:
-    """Validate every event of FILE against the stored ledger and append them all, or none;
-    print the receipt of the append."""
+    """Validate every event of FILE against the stored ledger of the file's company (its
+    ``company:``, else the issuer of the series its events name, else --company) and append them
+    all to that company's stream, or none; print the receipt of the append."""
     from pathlib import Path
 
     from prefstack.ledger import service
     from prefstack.ledger.files import read_ledger
-    from prefstack.ledger.store import EventStore
 
     recorded_by = _recorded_by(by)
     read = read_ledger(Path(file))
+    whose = service.required_file_company(read, company, file)
     validated = False
     plan = _ReceiptPlan(receipt, sign_key)
     try:
         service.require_store(db)
     except InputError:
-        service.validate(read.events)  # a new store is created only for a ledger that replays
+        service.validate(read.events, whose)  # a new store is created only for a ledger that replays
         validated = True
     _ensure_sqlite_folder(db)
-    with EventStore(db) as store:
-        stored = service.append(
-            store, read.events, recorded_by=recorded_by, company=read.company, validated_alone=validated
+    with service.open_store(db, whose) as store:
+        stored = service.append(store, read.events, company=whose, recorded_by=recorded_by, validated_alone=validated)
+        stream = store.stream(whose)
+        print(
+            f"imported {len(stored)} events; the ledger of {service.company_label(whose)} now holds {stream.version()}"
         )
-        print(f"imported {len(stored)} events; the ledger now holds {store.version()}")
-        plan.issue(store, stored, store.company())
+        plan.issue(stream, stored)
 
 
 @ledger_app.command("add")
@@ -493,6 +506,7 @@ def ledger_add(
         list[str] | None, typer.Option("--field", help="NAME=VALUE, repeatable (none: list the kind's fields)")
     ] = None,
     db: DbOption = DEFAULT_DB,
+    company: CompanyOption = None,
     by: ByOption = None,
     receipt: ReceiptOption = None,
     sign_key: SignKeyOption = None,
@@ -502,7 +516,6 @@ def ledger_add(
     from prefstack.ledger.events import parse_event
     from prefstack.ledger.files import load_text
     from prefstack.ledger.replay import Placed
-    from prefstack.ledger.store import EventStore
 
     if not field:
         _print_fields_of(kind)
@@ -525,10 +538,11 @@ def ledger_add(
     recorded_by = _recorded_by(by)
     plan = _ReceiptPlan(receipt, sign_key)
     service.require_store(db)
-    with EventStore(db) as store:
-        stored = service.append(store, [Placed(event, "new event")], recorded_by=recorded_by)
+    with service.open_store(db, company) as store:
+        whose = service.store_company(store, company, appending=True)
+        stored = service.append(store, [Placed(event, "new event")], company=whose, recorded_by=recorded_by)
         print(f"added event #{stored[0].seq} ({kind} on {date}), recorded by {stored[0].recorded_by}")
-        plan.issue(store, stored, store.company())
+        plan.issue(store.stream(whose), stored)
 
 
 @ledger_app.command("void")
@@ -540,6 +554,7 @@ def ledger_void(
     reason: Annotated[str | None, typer.Option(help="Why it is voided (recorded with the void)")] = None,
     date: Annotated[str | None, typer.Option(help="The void's date (default: today)")] = None,
     db: DbOption = DEFAULT_DB,
+    company: CompanyOption = None,
     by: ByOption = None,
     receipt: ReceiptOption = None,
     sign_key: SignKeyOption = None,
@@ -549,7 +564,6 @@ def ledger_void(
     from prefstack.ledger import service
     from prefstack.ledger.events import parse_event
     from prefstack.ledger.replay import Placed
-    from prefstack.ledger.store import EventStore
 
     if (event_id is None) == (seq is None):
         raise InputError("--seq", "ledger format", "name the event to void by its id or by --seq N, not both")
@@ -565,11 +579,12 @@ def ledger_void(
     recorded_by = _recorded_by(by)
     plan = _ReceiptPlan(receipt, sign_key)
     service.require_store(db)
-    with EventStore(db) as store:
-        stored = service.append(store, [Placed(event, "new void")], recorded_by=recorded_by)
+    with service.open_store(db, company) as store:
+        whose = service.store_company(store, company)
+        stored = service.append(store, [Placed(event, "new void")], company=whose, recorded_by=recorded_by)
         target = event_id if event_id is not None else f"#{seq}"
         print(f"voided event {target} with event #{stored[0].seq}, recorded by {stored[0].recorded_by}")
-        plan.issue(store, stored, store.company())
+        plan.issue(store.stream(whose), stored)
 
 
 LOG_COLUMNS = (
@@ -587,6 +602,7 @@ LOG_COLUMNS = (
 @ledger_app.command("log")
 def ledger_log(
     db: DbOption = DEFAULT_DB,
+    company: CompanyOption = None,
     format: Annotated[Format, typer.Option("--format", help="table, json, csv or xlsx")] = Format.table,
     out: XlsxOption = None,
 ) -> None:
@@ -594,7 +610,7 @@ def ledger_log(
     effective date and clause, and whether a later void took it back (and why)."""
     from prefstack.queries import ledger_log as audit_trail
 
-    result = audit_trail(db)
+    result = audit_trail(db, company)
     emit(
         result, result["events"], LOG_COLUMNS, f"Ledger of {result['company'] or 'an unnamed company'}", format, out=out
     )
@@ -653,6 +669,7 @@ def _type_name(prop: dict[str, Any]) -> str:
 @ledger_app.command("export")
 def ledger_export(
     db: DbOption = DEFAULT_DB,
+    company: CompanyOption = None,
     format: Annotated[str, typer.Option("--format", help="yaml or json")] = "yaml",
     known_at: Annotated[str | None, typer.Option(help="Only events recorded by this time")] = None,
 ) -> None:
@@ -662,13 +679,14 @@ def ledger_export(
 
     if format not in ("yaml", "json"):
         raise InputError("--format", "ledger format", "must be yaml or json")
-    placed = service.load(None, db, _parse_known_at(known_at))
-    sys.stdout.write(dump_ledger(ledger_document(placed, service.company_of(db)), format))
+    whose, placed = service.load_ledger(None, db, company, _parse_known_at(known_at))
+    sys.stdout.write(dump_ledger(ledger_document(placed, service.company_name(whose)), format))
 
 
 @ledger_app.command("verify")
 def ledger_verify(
     db: DbOption = DEFAULT_DB,
+    company: CompanyOption = None,
     receipt: Annotated[
         list[str] | None,
         typer.Option("--receipt", help="A receipt FILE the ledger must still extend, repeatable"),
@@ -678,26 +696,46 @@ def ledger_verify(
         typer.Option("--public-key", help="Each --receipt must be signed by this Ed25519 public key (PEM)"),
     ] = None,
 ) -> None:
-    """Check the hash chain, that every event still applies and that the ledger still extends
-    every --receipt (and, with --public-key, that each is signed by that key); exit 1 on any problem."""
+    """Check the hash chain of every company's ledger in the store (with --company, of that one),
+    that every event still applies and that the ledgers still extend every --receipt (each checked
+    against the ledger of the company it names; one naming none, against --company's or the store's
+    only company's), and, with --public-key, that each is signed by that key; exit 1 on any problem."""
     from pathlib import Path
 
+    from prefstack.instruments.registry import issuer
     from prefstack.ledger import receipts, service
-    from prefstack.ledger.store import EventStore
 
     given = [(name, receipts.read_receipt(Path(name))) for name in receipt or []]
     key = None if public_key is None else receipts.load_public_key(Path(public_key), "--public-key")
     if key is not None and not given:
         raise InputError("--public-key", receipts.CLAUSE, "checks the signatures of receipts: give --receipt FILE too")
     service.require_store(db)
-    with EventStore(db) as store:
-        report = store.verify()
-        for problem in report.problems:
-            print(f"{problem.kind}: event #{problem.seq}: {problem.message}")
-        broken = not report.ok
-        head = store.head()
+    with service.open_store(db, company) as store:
+        only = None if company is None else service.store_company(store, company)
+        targets = []
         for name, held in given:
-            stored_hash = store.hash_at(held.seq) if held.seq <= head.version else None
+            whose = (
+                service.store_company(store, company)
+                if held.company is None
+                else issuer(held.company, f"{name}.company").id
+            )
+            if only is not None and whose != only:
+                raise InputError(
+                    f"{name}.company",
+                    receipts.CLAUSE,
+                    f"the receipt is of the ledger of {service.company_label(whose)}, not of --company "
+                    f"{service.company_label(only)}",
+                )
+            targets.append((name, held, whose))
+        report = store.verify(only)
+        for problem in report.problems:
+            print(f"{problem.kind}: event #{problem.seq} of {problem.company}: {problem.message}")
+        broken = not report.ok
+        extends = dict.fromkeys(report.streams, 0)
+        for name, held, whose in targets:
+            stream = store.stream(whose)
+            head = stream.head()
+            stored_hash = stream.hash_at(held.seq) if held.seq <= head.version else None
             found = [receipts.extension_problem(held, head.version, stored_hash)]
             if key is not None:
                 found.insert(0, receipts.signature_problem(held, key, str(public_key)))
@@ -707,12 +745,71 @@ def ledger_verify(
             if not problems:
                 signed = "" if key is None else f", signed by {public_key}"
                 print(f"receipt {name}: the event at seq {held.seq} has the hash the receipt records{signed}")
+                extends[whose] = extends.get(whose, 0) + 1
             broken = broken or bool(problems)
         if broken:
             raise typer.Exit(1)
-        service.validate(service.placed_from_store(store.read()))
-        extended = f", the ledger extends {len(given)} receipt(s)" if given else ""
-        print(f"ok: {report.events_checked} events, hash chain intact, every event applies{extended}")
+        if not report.streams:
+            print("ok: the store holds no ledger yet")
+        for whose, checked in report.streams.items():
+            label = service.company_label(whose)
+            try:
+                service.validate(service.placed_from_store(store.stream(whose).read()), whose)
+            except InputError as exc:
+                raise InputError(exc.field, exc.clause, f"{exc.problem} (the ledger of {label})") from exc
+            extended = f", the ledger extends {extends[whose]} receipt(s)" if extends[whose] else ""
+            print(f"ok: {label}: {checked.events_checked} events, hash chain intact, every event applies{extended}")
+
+
+@ledger_app.command("companies")
+def ledger_companies(
+    db: DbOption = DEFAULT_DB,
+    format: Annotated[Format, typer.Option("--format", help="table or json")] = Format.table,
+) -> None:
+    """The companies whose ledgers the store holds (one stream each): the issuer id, legal name,
+    version (the number of events) and head hash (the hash of the last event) of each. The chains
+    are not checked here: `prefstack ledger verify` does."""
+    from prefstack.instruments.registry import issuers
+    from prefstack.ledger import service
+
+    if format in (Format.csv, Format.xlsx):
+        raise InputError("--format", "output format", "ledger companies answers as a table or as json")
+    service.require_store(db)
+    with service.open_store(db) as store:
+        heads = store.companies()
+    known = issuers()
+    rows = [
+        {
+            "company": h.company,
+            "name": known[h.company].name if h.company in known else None,
+            "version": h.version,
+            "head_hash": h.head_hash,
+        }
+        for h in heads
+    ]
+    if format is Format.json:
+        print(to_json({"companies": rows}))
+        return
+    if not rows:
+        print("The store holds no ledger yet.")
+        return
+    shown = [
+        {
+            "company": str(r["company"]),
+            "name": str(r["name"] or "(not in the registry)"),
+            "version": str(r["version"]),
+            "head_hash": str(r["head_hash"]),
+        }
+        for r in rows
+    ]
+    console().print(
+        table(
+            f"Ledgers in the store ({len(rows)})",
+            shown,
+            ("company", "name", "version", "head_hash"),
+            right=("version",),
+        )
+    )
 
 
 @ledger_app.command("keygen")
@@ -738,6 +835,7 @@ def ledger_keygen(
 def state(
     as_of: Annotated[str, typer.Option(help="The date, YYYY-MM-DD")],
     db: DbOption = DEFAULT_DB,
+    company: CompanyOption = None,
     ledger: Annotated[str | None, typer.Option(help="Read a ledger file instead of the store")] = None,
     known_at: Annotated[
         str | None, typer.Option(help="What the ledger said at this time (ISO 8601, UTC offset)")
@@ -758,9 +856,9 @@ def state(
     from prefstack.report import state_report
 
     day = parse_date(as_of, "--as-of", "F §3(a)")
-    placed = service.load(ledger, db, _parse_known_at(known_at))
-    replayed = replay(placed, day)
-    report = state_report(replayed, _capital_structure(capital_structure, db, ledger))
+    whose, placed = service.load_ledger(ledger, db, company, _parse_known_at(known_at))
+    replayed = replay(placed, day, company=whose)
+    report = state_report(replayed, _capital_structure(capital_structure, db, ledger, company))
     if explain:
         from prefstack.ledger.section5 import conversion_price_state
 
@@ -872,12 +970,13 @@ LedgerOption = Annotated[str | None, typer.Option("--ledger", help="Read a ledge
 XlsxOption = Annotated[str | None, typer.Option("--out", help="With --format xlsx: the workbook to write (FILE.xlsx)")]
 
 
-def _state_on(day_text: str, field: str, clause: str, db: str, ledger: str | None) -> LedgerState:
+def _state_on(day_text: str, field: str, clause: str, db: str, ledger: str | None, company: str | None) -> LedgerState:
     from prefstack.ledger import service
     from prefstack.ledger.replay import replay
 
     day = parse_date(day_text, field, clause)
-    return replay(service.load(ledger, db), day)
+    whose, placed = service.load_ledger(ledger, db, company)
+    return replay(placed, day, company=whose)
 
 
 @app.command()
@@ -888,6 +987,7 @@ def convert(
     on: Annotated[str, typer.Option(help="Conversion Date (§5(c)(i))")],
     funds: Annotated[str | None, typer.Option(help="Cash legally available for accrued dividends (§5(c)(iii))")] = None,
     db: DbOption = DEFAULT_DB,
+    company: CompanyOption = None,
     ledger: LedgerOption = None,
     format: Annotated[Format, typer.Option("--format", help="table, json, csv or xlsx")] = Format.table,
     out: XlsxOption = None,
@@ -895,7 +995,7 @@ def convert(
     """F/G §5(a)-(c): common shares, cash for the fraction and the accrued dividend settlement."""
     from prefstack.queries import conversion_quote
 
-    state = _state_on(on, "--on", "F §5(c)(i)", db, ledger)
+    state = _state_on(on, "--on", "F §5(c)(i)", db, ledger, company)
     name = _series(series)
     quote = conversion_quote(
         state,
@@ -973,7 +1073,7 @@ VOTES_COLUMNS = (
 )
 
 
-def _capital_structure(value: str | None, db: str, ledger: str | None) -> LoadedStructure | None:
+def _capital_structure(value: str | None, db: str, ledger: str | None, company: str | None) -> LoadedStructure | None:
     """The capital structure ``--capital-structure`` names (None: the ledger's series and Common only)."""
     from pathlib import Path
 
@@ -982,15 +1082,10 @@ def _capital_structure(value: str | None, db: str, ledger: str | None) -> Loaded
     if value is None or value == "none":
         return None
     if value == "company":
-        if ledger is not None:
-            from prefstack.ledger.files import read_ledger
+        from prefstack.ledger import service
 
-            company = read_ledger(Path(ledger)).company
-        else:
-            from prefstack.ledger import service
-
-            company = service.company_of(db)
-        return bundled_for_company(company, "--capital-structure")
+        whose = service.load_ledger(ledger, db, company).company
+        return bundled_for_company(service.company_name(whose), "--capital-structure")
     return load_capital_structure(Path(value))
 
 
@@ -1010,6 +1105,7 @@ def waterfall_command(
     ] = None,
     capital_structure: CapitalStructureOption = None,
     db: DbOption = DEFAULT_DB,
+    company: CompanyOption = None,
     ledger: LedgerOption = None,
     format: Annotated[Format, typer.Option("--format", help="table, json, csv or xlsx")] = Format.table,
     out: XlsxOption = None,
@@ -1017,8 +1113,8 @@ def waterfall_command(
     """F/G §3: each class and holder's amount, with the tier that paid it and the clause."""
     from prefstack.queries import liquidation, parse_non_cash, parse_senior
 
-    structure = _capital_structure(capital_structure, db, ledger)
-    state = _state_on(on, "--on", "F §3(a)", db, ledger)
+    structure = _capital_structure(capital_structure, db, ledger, company)
+    state = _state_on(on, "--on", "F §3(a)", db, ledger, company)
     result = liquidation(
         state,
         parse_exact(proceeds, "--proceeds", "F §3(a)"),
@@ -1055,6 +1151,7 @@ def dividends_command(
     payment_date: Annotated[str, typer.Option(help="The Payment Date, YYYY-MM-DD")],
     series: Annotated[str | None, typer.Option(help="F or G (default: every series)")] = None,
     db: DbOption = DEFAULT_DB,
+    company: CompanyOption = None,
     ledger: LedgerOption = None,
     format: Annotated[Format, typer.Option("--format", help="table, json, csv or xlsx")] = Format.table,
     out: XlsxOption = None,
@@ -1063,7 +1160,7 @@ def dividends_command(
     Common Stock at the 25-trading-day price, cash for the fraction; or that it went unpaid."""
     from prefstack.queries import dividends
 
-    state = _state_on(payment_date, "--payment-date", "F §2(a)", db, ledger)
+    state = _state_on(payment_date, "--payment-date", "F §2(a)", db, ledger, company)
     result = dividends(state, state.as_of, _series(series) if series is not None else None)
     outcomes = "; ".join(f"Series {s['series']}: {s['outcome']}" for s in result["series"])
     title = f"Dividends of the Payment Date {result['payment_date']} ({outcomes})"
@@ -1125,6 +1222,7 @@ def transaction_command(
         str | None, typer.Option(help="Judge the facts as of this date (default --on; the 60-day rule of (v)(C))")
     ] = None,
     db: DbOption = DEFAULT_DB,
+    company: CompanyOption = None,
     ledger: LedgerOption = None,
     format: Annotated[Format, typer.Option("--format", help="table, json, csv or xlsx")] = Format.table,
     out: XlsxOption = None,
@@ -1178,7 +1276,7 @@ def transaction_command(
     judge_on = None if as_of is None else parse_date(as_of, "--as-of", "F §6(b)")
     if judge_on is not None and judge_on < event.date:
         raise InputError("--as-of", "F §6(b)", f"judge the facts on or after the transaction's date {event.date}")
-    result = proposed_transaction(service.load(ledger, db), event, judge_on)
+    result = proposed_transaction(service.load(ledger, db, company=company), event, judge_on)
     title = f"A {kind} on {result['on']} (nothing recorded)"
     emit(result, result["series"], TRANSACTION_COLUMNS, title, format, out=out)
     if format is Format.table:
@@ -1211,6 +1309,7 @@ def redemption_command(
         bool, typer.Option("--in-common", help="Pay the Redemption Price in Common Stock (F §6(d))")
     ] = False,
     db: DbOption = DEFAULT_DB,
+    company: CompanyOption = None,
     ledger: LedgerOption = None,
     format: Annotated[Format, typer.Option("--format", help="table, json, csv or xlsx")] = Format.table,
     out: XlsxOption = None,
@@ -1220,7 +1319,7 @@ def redemption_command(
     from prefstack.queries import redemption, redemption_in_common
 
     name = _series(series)
-    state = _state_on(on, "--on", f"{name} §6(a)", db, ledger)
+    state = _state_on(on, "--on", f"{name} §6(a)", db, ledger, company)
     if in_common:
         paid = redemption_in_common(state, name)
         title = (
@@ -1263,6 +1362,7 @@ def votes_command(
     as_of: Annotated[str, typer.Option(help="The date, YYYY-MM-DD")],
     capital_structure: CapitalStructureOption = None,
     db: DbOption = DEFAULT_DB,
+    company: CompanyOption = None,
     ledger: LedgerOption = None,
     format: Annotated[Format, typer.Option("--format", help="table, json, csv or xlsx")] = Format.table,
     out: XlsxOption = None,
@@ -1270,8 +1370,8 @@ def votes_command(
     """F/G §4: votes of each holder and the voting power of each series."""
     from prefstack.queries import voting
 
-    structure = _capital_structure(capital_structure, db, ledger)
-    state = _state_on(as_of, "--as-of", "F §4", db, ledger)
+    structure = _capital_structure(capital_structure, db, ledger, company)
+    state = _state_on(as_of, "--as-of", "F §4", db, ledger, company)
     result = voting(state, structure)
     powers = "; ".join(
         f"Series {s['series']} voting power {count_text(s['voting_power'])} ({s['voting_power_clause']})"
@@ -1302,6 +1402,7 @@ def calendar_command(
     end: Annotated[str, typer.Option("--to", help="Last date, YYYY-MM-DD")],
     as_of: Annotated[str | None, typer.Option(help="Judge met/missed/pending as of this date (default: --to)")] = None,
     db: DbOption = DEFAULT_DB,
+    company: CompanyOption = None,
     ledger: LedgerOption = None,
     format: Annotated[str, typer.Option("--format", help="table, json, csv, xlsx or ics")] = "table",
     out: XlsxOption = None,
@@ -1316,8 +1417,8 @@ def calendar_command(
     judged = parse_date(as_of, "--as-of", "F §2(e)") if as_of is not None else last
     if format not in ("table", "json", "csv", "xlsx", "ics"):
         raise InputError("--format", "output format", "must be table, json, csv, xlsx or ics")
-    placed = service.load(ledger, db)
-    state = replay(placed, max(last, judged))
+    whose, placed = service.load_ledger(ledger, db, company)
+    state = replay(placed, max(last, judged), company=whose)
     visible = [p for p in placed if p.effective_date <= max(last, judged)]
     deadlines = calendar(state, visible, first, last, judged)
     if format == "ics":
@@ -1389,6 +1490,7 @@ def document_dividend_statement(
     all_holders: AllHoldersOption = False,
     series: Annotated[str, typer.Option(help="F")] = "F",
     db: DbOption = DEFAULT_DB,
+    company: CompanyOption = None,
     ledger: LedgerOption = None,
 ) -> None:
     """F §2: the form, shares, cash and Common Stock (priced over 25 trading days) of a dividend."""
@@ -1397,7 +1499,7 @@ def document_dividend_statement(
     name = _series(series)
     _one_or_all(holder, all_holders, f"{name} §2(a)")
     day = parse_date(payment_date, "--payment-date", "F §2(a)")
-    state = _state_on(payment_date, "--payment-date", "F §2(a)", db, ledger)
+    state = _state_on(payment_date, "--payment-date", "F §2(a)", db, ledger, company)
     if all_holders:
         paid = sorted({r.holder for r in state.series[name].payments.get(day, [])})
         if not paid:
@@ -1418,6 +1520,7 @@ def document_certificate_of_adjustment(
     holder: Annotated[str | None, typer.Option(help="A holder's copy (default: to all the holders)")] = None,
     all_holders: AllHoldersOption = False,
     db: DbOption = DEFAULT_DB,
+    company: CompanyOption = None,
     ledger: LedgerOption = None,
 ) -> None:
     """F/G §5(j): the adjustment, the facts it rests on, and what a conversion now gives."""
@@ -1425,7 +1528,7 @@ def document_certificate_of_adjustment(
 
     name = _series(series)
     _one_or_all(holder, all_holders, f"{name} §5(j)")
-    state = _state_on(as_of, "--as-of", "F §5(j)", db, ledger)
+    state = _state_on(as_of, "--as-of", "F §5(j)", db, ledger, company)
     chosen = parse_date(date, "--date", "F §5(j)") if date else None
     if all_holders:
         docs = [(h, certificate_of_adjustment(state, name, chosen, h)) for h in holders_of(state, name)]
@@ -1443,6 +1546,7 @@ def document_conversion_statement(
     out: OutOption,
     funds: Annotated[str | None, typer.Option(help="Cash legally available for the accrued dividends")] = None,
     db: DbOption = DEFAULT_DB,
+    company: CompanyOption = None,
     ledger: LedgerOption = None,
 ) -> None:
     """F/G §5(a)-(c): common shares, cash for the fraction and the dividend settlement (one holder's
@@ -1450,7 +1554,7 @@ def document_conversion_statement(
     from prefstack.documents.kinds import conversion_statement
 
     name = _series(series)
-    state = _state_on(on, "--on", f"{name} §5(c)(i)", db, ledger)
+    state = _state_on(on, "--on", f"{name} §5(c)(i)", db, ledger, company)
     amount = parse_exact(funds, "--funds", f"{name} §5(c)(iii)") if funds is not None else None
     _write_document(
         conversion_statement(state, name, holder, parse_exact(shares, "--shares", f"{name} §5(a)"), amount), out
@@ -1469,6 +1573,7 @@ def document_redemption_notice(
     holder: Annotated[str | None, typer.Option(help="A holder's notice (default: to all the holders)")] = None,
     all_holders: AllHoldersOption = False,
     db: DbOption = DEFAULT_DB,
+    company: CompanyOption = None,
     ledger: LedgerOption = None,
 ) -> None:
     """F §6(e) / G §6(d): shares to be redeemed from each holder, date, price and place."""
@@ -1483,8 +1588,8 @@ def document_redemption_notice(
     latest = redemption_notice_window(load_terms(name), day).latest.value
     assert isinstance(latest, dt.date)
     notice_day = parse_date(dated, "--dated", clause) if dated is not None else latest
-    state = _state_on(redemption_date, "--redemption-date", f"{name} §6(a)", db, ledger)
-    on_notice = _state_on(notice_day.isoformat(), "--dated", clause, db, ledger)
+    state = _state_on(redemption_date, "--redemption-date", f"{name} §6(a)", db, ledger, company)
+    on_notice = _state_on(notice_day.isoformat(), "--dated", clause, db, ledger, company)
     if all_holders:
         docs = [(h, redemption_notice(state, name, day, place, on_notice, h)) for h in holders_of(state, name)]
         _write_batch(docs, out)
@@ -1502,6 +1607,7 @@ def document_record_date_notice(
     holder: Annotated[str | None, typer.Option(help="A holder's notice (default: to all the holders)")] = None,
     all_holders: AllHoldersOption = False,
     db: DbOption = DEFAULT_DB,
+    company: CompanyOption = None,
     ledger: LedgerOption = None,
 ) -> None:
     """F/G §5(k): notice of a record date or of an effective date."""
@@ -1510,15 +1616,15 @@ def document_record_date_notice(
     from prefstack.ledger.replay import replay
 
     _one_or_all(holder, all_holders, "F §5(k)")
-    placed = service.load(ledger, db)
+    whose, placed = service.load_ledger(ledger, db, company)
     last = max(p.effective_date for p in placed)
-    state = replay(placed, last)
+    state = replay(placed, last, company=whose)
     notice_day = (
         parse_date(dated, "--dated", "F §5(k)")
         if dated is not None
         else record_date_deadline(state, record_date_event(placed, event))
     )
-    on_notice = replay(placed, notice_day)
+    on_notice = replay(placed, notice_day, company=whose)
     if all_holders:
         everyone = sorted({h for series in on_notice.series for h in holders_of(on_notice, series)})
         _write_batch([(h, record_date_notice(state, placed, event, on_notice, h)) for h in everyone], out)
@@ -1537,6 +1643,7 @@ def document_history(
     holder: Annotated[str | None, typer.Option(help="One holder's shares and value (default: all holders)")] = None,
     all_holders: AllHoldersOption = False,
     db: DbOption = DEFAULT_DB,
+    company: CompanyOption = None,
     ledger: LedgerOption = None,
 ) -> None:
     """Charts: PIK share count, liquidation value and Conversion Price over time, stepping on the
@@ -1553,9 +1660,9 @@ def document_history(
     last = parse_date(end, "--to", "F §2(b)")
     if last < first:
         raise InputError("--to", "F §2(b)", f"{last} is before --from {first}")
-    placed = service.load(ledger, db)
+    whose, placed = service.load_ledger(ledger, db, company)
     if all_holders:
-        holders = holders_of(replay(placed, last), name)
+        holders = holders_of(replay(placed, last, company=whose), name)
         _write_batch([(h, history_document(placed, name, first, last, h)[0]) for h in holders], out)
         return
     doc, png = history_document(placed, name, first, last, holder)
@@ -1574,6 +1681,7 @@ app.add_typer(certificate_app, name="certificate")
 def certificate_adjustment(
     as_of: Annotated[str, typer.Option(help="Certificates for adjustments up to this date")],
     db: DbOption = DEFAULT_DB,
+    company: CompanyOption = None,
     ledger: LedgerOption = None,
     format: Annotated[
         Format, typer.Option("--format", help="table (the certificates' text), json, csv or xlsx (one row each)")
@@ -1584,7 +1692,7 @@ def certificate_adjustment(
     from prefstack.explain import render
     from prefstack.queries import certificates_of_adjustment
 
-    state = _state_on(as_of, "--as-of", "F §5(j)", db, ledger)
+    state = _state_on(as_of, "--as-of", "F §5(j)", db, ledger, company)
     certificates = certificates_of_adjustment(state)
     if format is not Format.table:
         result = [c.to_dict() for c in certificates]
@@ -1615,43 +1723,56 @@ ADJUSTMENT_COLUMNS = (
 @app.command()
 def run(
     db: DbOption = DEFAULT_DB,
+    company: CompanyOption = None,
     as_of: Annotated[str, typer.Option(help="Date of the state report")] = "2002-06-30",
     receipt: ReceiptOption = None,
     sign_key: SignKeyOption = None,
 ) -> None:
-    """The main job: load the example ledger into the store (if empty; the receipt of that append
-    is printed), verify it, print the Series F Schedule 1, the Series G schedule and the state of
-    both series."""
+    """The main job: load the example ledger into the store (if the stream of its company, CAIS
+    Internet, is empty; the receipt of that append is printed), verify the ledger of --company (or
+    of the store's only company), print the Series F Schedule 1, the Series G schedule and the
+    state of both series."""
     from importlib import resources
     from pathlib import Path
 
     from prefstack.ledger import service
     from prefstack.ledger.files import read_ledger
-    from prefstack.ledger.store import EventStore
 
     out = console()
     plan = _ReceiptPlan(receipt, sign_key)
     _ensure_sqlite_folder(db)
     example = Path(str(resources.files("prefstack.data").joinpath("example_ledger.yaml")))
-    with EventStore(db) as store:
-        if store.version() == 0:
-            read = read_ledger(example)
-            stored = service.append(store, read.events, company=read.company)
+    read = read_ledger(example)
+    example_company = service.required_file_company(read, None, str(example))
+    with service.open_store(db, company) as store:
+        stream = store.stream(example_company)
+        if stream.version() == 0:
+            stored = service.append(store, read.events, company=example_company)
             out.print(f"Loaded the example ledger into {db}: {len(stored)} events")
-            plan.issue(store, stored, read.company)
+            plan.issue(stream, stored)
         elif receipt is not None or sign_key is not None:
             out.print("The store already holds events: nothing was appended, so no receipt was issued")
-        report = store.verify()
+        whose = service.store_company(store, company)
+        report = store.verify(whose)
         if not report.ok:
+            first = report.problems[0]
             raise InputError(
-                "--db", "ledger format", f"the stored ledger fails verification: {report.problems[0].message}"
+                "--db", "ledger format", f"the stored ledger of {first.company} fails verification: {first.message}"
             )
         out.print(f"Ledger verified: {report.events_checked} events, hash chain intact\n")
-        placed = service.placed_from_store(store.read())
+        placed = service.placed_from_store(store.stream(whose).read())
     for series, (issued_on, shares, through) in _run_schedules(placed).items():
         schedule(series, issued_on, shares, through, None, format=Format.table, out=None, explain=False, row=None)
     state(
-        as_of=as_of, db=db, ledger=None, known_at=None, format=Format.table, out=None, explain=False, show_exact=False
+        as_of=as_of,
+        db=db,
+        company=whose,
+        ledger=None,
+        known_at=None,
+        format=Format.table,
+        out=None,
+        explain=False,
+        show_exact=False,
     )
 
 

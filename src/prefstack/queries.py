@@ -530,14 +530,15 @@ def proposed_transaction(placed: Sequence[Placed], event: LedgerEvent, as_of: dt
     return {"on": event.date.isoformat(), "kind": event.kind, "series": judged}
 
 
-def ledger_log(db: str) -> dict[str, Any]:
-    """The audit trail of the store at ``db`` (verified first): every event in the order it was
-    recorded, who recorded it, its effective date and clause, and the void that took it back."""
+def ledger_log(db: str, company: str | None = None) -> dict[str, Any]:
+    """The audit trail of a company's ledger in the store at ``db`` (``company``: an issuer id or
+    legal name, None for the store's only company; verified first): every event in the order it
+    was recorded, who recorded it, its effective date and clause, and the void that took it back."""
     from prefstack.ledger import service
     from prefstack.ledger.events import event_clause
     from prefstack.ledger.replay import voids
 
-    placed = service.load(None, db)
+    whose, placed = service.load_ledger(None, db, company)
     voided_by = {id(target): void for void, target in voids(placed)}
     rows = []
     for p in placed:
@@ -565,4 +566,4 @@ def ledger_log(db: str) -> dict[str, Any]:
                 "status": status,
             }
         )
-    return {"company": service.company_of(db), "events": rows}
+    return {"company": service.company_name(whose), "events": rows}

@@ -1,9 +1,15 @@
 """Ledger operations used by the command line and the API: load, validate, append, verify.
 
-Every append is validated by replaying the whole ledger with the new events before anything
-is written; the write itself carries the version the validation was made against, so a
-concurrent writer makes it fail cleanly (:class:`~prefstack.ledger.store.ConcurrencyError`)
-rather than store events validated against a state that no longer exists.
+A store holds one ledger (a stream) per company, keyed by the company's issuer id
+(:mod:`prefstack.instruments.registry`). Which company a command works on is resolved here:
+:func:`store_company` (``--company``, or the store's only company) and :func:`file_company`
+(the ``company:`` a ledger file names, or the issuer of the series its events name).
+
+Every append is validated by replaying the company's whole ledger with the new events before
+anything is written; the write itself carries the version of that company's stream the
+validation was made against, so a concurrent writer makes it fail cleanly
+(:class:`~prefstack.ledger.store.ConcurrencyError`) rather than store events validated against a
+state that no longer exists.
 """
 
 from __future__ import annotations
@@ -14,14 +20,19 @@ import random
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 from prefstack.errors import InputError
+from prefstack.instruments.registry import issuer, issuer_of_series, issuers
 from prefstack.ledger import section5
 from prefstack.ledger.events import LedgerEvent, event_from_stored
-from prefstack.ledger.files import read_ledger_file
-from prefstack.ledger.replay import LedgerState, Placed, replay
-from prefstack.ledger.store import ConcurrencyError, EventStore, NewEvent, StoredEvent
+from prefstack.ledger.files import LedgerFile, read_ledger
+from prefstack.ledger.replay import LedgerState, Placed, company_series, replay
+from prefstack.ledger.store import ConcurrencyError, EventStore, LedgerStream, NewEvent, StoredEvent
 from prefstack.memo import without_cyclic_gc
+
+STORE = "store"
+"""The clause of the errors about the store and the company it is asked about."""
 
 
 def placed_from_store(stored: Sequence[StoredEvent]) -> list[Placed]:
@@ -54,48 +65,151 @@ def require_store(db: str) -> None:
         )
 
 
-def load(source: str | None, db: str, known_at: dt.datetime | None = None) -> list[Placed]:
-    """Events from a ledger file (``source``) or else from the store at ``db``, whose hash chain is
-    verified first (a store that does not verify is refused unless ``ALLOW_UNVERIFIED``)."""
+def open_store(db: str, company: str | None = None) -> EventStore:
+    """The store at ``db``. ``company`` (``--company``, an issuer id or legal name) is also the
+    company of the single ledger of a store written before streams, where neither that store nor
+    its events name one (see :mod:`prefstack.ledger.store`)."""
+    legacy = None if company is None else issuer(company, "--company").id
+    return EventStore(db, legacy_company=legacy)
+
+
+def company_label(company: str) -> str:
+    """A company as the command line shows it: its issuer id and legal name (the id alone for a
+    key the registry does not know)."""
+    known = issuers().get(company)
+    return company if known is None else f"{company} ({known.name})"
+
+
+def company_name(company: str | None) -> str | None:
+    """The legal name of the issuer ``company`` (an id), as ledger files and receipts write it."""
+    return None if company is None else issuer(company, "company").name
+
+
+def store_company(store: EventStore, given: str | None, *, appending: bool = False) -> str:
+    """The issuer id of the company whose ledger a command reads (or, ``appending``, writes):
+    the one ``given`` names (``--company``: an id or legal name), else the store's only company.
+
+    Refused, naming ``--company``: a company prefstack does not know; one the store holds no
+    ledger of (unless ``appending``, which starts its stream); none given while the store holds
+    the ledgers of several companies (they are listed) or of none."""
+    held = [head.company for head in store.companies()]
+    listed = ", ".join(company_label(c) for c in held)
+    if given is not None:
+        named = issuer(given, "--company").id
+        if named not in held and not appending:
+            holds = f"it holds the ledgers of {listed}" if held else "it holds no ledger yet"
+            raise InputError("--company", STORE, f"the store holds no ledger of {company_label(named)}: {holds}")
+        return named
+    if len(held) == 1:
+        return held[0]
+    if not held:
+        raise InputError(
+            "--company",
+            STORE,
+            "the store holds no ledger yet: name the company with --company (an issuer id or legal name)",
+        )
+    raise InputError(
+        "--company",
+        STORE,
+        f"the store holds the ledgers of {len(held)} companies ({listed}): name one with --company",
+    )
+
+
+def inferred_company(placed: Sequence[Placed]) -> str | None:
+    """The issuer id of the company whose series the events name (all must be of one issuer,
+    :func:`~prefstack.ledger.replay.company_series`); None where no event names a series."""
+    series = company_series(placed, None)
+    return issuer_of_series(series[0]).id if series else None
+
+
+def file_company(read: LedgerFile, given: str | None, source: str) -> str | None:
+    """The issuer id of the company of a ledger file: its ``company:`` resolved through the
+    registry, else the issuer of the series its events name, else ``given`` (``--company``).
+    A ``given`` company that disagrees with the file is refused; None where nothing names one."""
+    named = None if read.company is None else issuer(read.company, f"{source}.company").id
+    series = company_series(read.events, named)  # an event naming another company's series is refused
+    found = named if named is not None else (issuer_of_series(series[0]).id if series else None)
+    if given is None:
+        return found
+    asked = issuer(given, "--company").id
+    if found is not None and asked != found:
+        why = "names the company" if named is not None else "holds the events of"
+        raise InputError(
+            "--company",
+            "ledger format",
+            f"{source} {why} {company_label(found)}, not {company_label(asked)}: nothing was read or appended",
+        )
+    return asked
+
+
+def required_file_company(read: LedgerFile, given: str | None, source: str) -> str:
+    """:func:`file_company`, refused (naming ``company``) where neither the file nor its events
+    nor ``--company`` name the company."""
+    found = file_company(read, given, source)
+    if found is None:
+        raise InputError(
+            f"{source}.company",
+            "ledger format",
+            "the file names no company and none of its events names a series: give --company (an issuer id or "
+            "legal name)",
+        )
+    return found
+
+
+class Ledger(NamedTuple):
+    """A company's events, and the company (an issuer id; None for a ledger file that names none)."""
+
+    company: str | None
+    placed: list[Placed]
+
+
+def load_ledger(source: str | None, db: str, company: str | None, known_at: dt.datetime | None = None) -> Ledger:
+    """Events from a ledger file (``source``, its company: :func:`file_company`) or else from the
+    stream of ``company`` (``--company``; :func:`store_company`) in the store at ``db``, whose
+    hash chain is verified first (one that does not verify is refused unless ``ALLOW_UNVERIFIED``)."""
     if source is not None:
-        placed = read_ledger_file(Path(source))
-        return [p for p in placed if known_at is None or p.recorded_at is None or p.recorded_at <= known_at]
+        read = read_ledger(Path(source))
+        placed = [p for p in read.events if known_at is None or p.recorded_at is None or p.recorded_at <= known_at]
+        return Ledger(file_company(read, company, source), placed)
     require_store(db)
-    with EventStore(db) as store:
-        require_verified(store, allow=ALLOW_UNVERIFIED)
-        return placed_from_store(store.read(known_at=known_at))
+    with open_store(db, company) as store:
+        stream = store.stream(store_company(store, company))
+        require_verified(stream, allow=ALLOW_UNVERIFIED)
+        return Ledger(stream.company, placed_from_store(stream.read(known_at=known_at)))
 
 
-def require_verified(store: EventStore, *, allow: bool) -> None:
-    """Refuse a store whose hash chain does not verify (``allow``: read it anyway, for forensics)."""
-    report = store.verify()
+def load(
+    source: str | None, db: str, known_at: dt.datetime | None = None, *, company: str | None = None
+) -> list[Placed]:
+    """The events of :func:`load_ledger`."""
+    return load_ledger(source, db, company, known_at).placed
+
+
+def require_verified(stream: LedgerStream, *, allow: bool) -> None:
+    """Refuse a company's stream whose hash chain does not verify (``allow``: read it anyway, for
+    forensics). Other companies' streams are not checked: each ledger stands alone."""
+    report = stream.verify()
     if not report.ok and not allow:
         first = report.problems[0]
         raise InputError(
             "--db",
-            "store",
-            f"the ledger's hash chain does not verify ({len(report.problems)} problem(s); "
+            STORE,
+            f"the hash chain of the ledger of {stream.company} does not verify ({len(report.problems)} problem(s); "
             f"first: seq {first.seq} {first.kind}: {first.message}); "
             "run `prefstack ledger verify`, or pass --allow-unverified to read it anyway",
         )
 
 
-def company_of(db: str) -> str | None:
-    """The company the store at ``db`` names (see :meth:`EventStore.company`)."""
-    require_store(db)
-    with EventStore(db) as store:
-        return store.company()
-
-
-def validate(placed: Sequence[Placed]) -> LedgerState | None:
-    """Replay everything to the last effective date and fold every series' §5 actions (which replay
-    leaves to the readers): raises on the first event that cannot apply, so that every stored
-    ledger also answers every question."""
+def validate(placed: Sequence[Placed], company: str | None = None) -> LedgerState | None:
+    """Replay everything to the last effective date, as the ledger of ``company`` (an issuer id or
+    legal name; None: the issuer of the series the events name), and fold every series' §5 actions
+    (which replay leaves to the readers): raises on the first event that cannot apply, so that
+    every stored ledger also answers every question."""
     if not placed:
         return None
     last = max(p.effective_date for p in placed)
     with without_cyclic_gc():
-        state = replay(placed, last)
+        state = replay(placed, last, company=company)
         for series in state.series:
             try:
                 section5.conversion_price_state(state, series, last)
@@ -132,33 +246,35 @@ def append(
     store: EventStore,
     new: Sequence[Placed],
     *,
+    company: str,
     recorded_by: str | None = None,
-    company: str | None = None,
     validated_alone: bool = False,
     attempts: int = APPEND_ATTEMPTS,
 ) -> list[StoredEvent]:
-    """Validate ``new`` against the stored ledger and append it atomically, recorded by
-    ``recorded_by`` (None: the operating-system user) except where an event names its own. When
-    another writer appended first (:class:`ConcurrencyError`), read the new head, validate again
-    and retry, up to ``attempts`` times; only then is the conflict reported.
+    """Validate ``new`` against the stored ledger of ``company`` (an issuer id) and append it to
+    that company's stream atomically, recorded by ``recorded_by`` (None: the operating-system user)
+    except where an event names its own. When another writer appended to that stream first
+    (:class:`ConcurrencyError`), read the new head, validate again and retry, up to ``attempts``
+    times; only then is the conflict reported. Other companies' streams are not touched.
 
-    A void by sequence number in ``new`` names the stored event at that seq (``new`` itself is
-    numbered from the head onwards). A store whose hash chain does not verify is refused, even
-    with ``--allow-unverified`` (which is for reading only).
+    A void by sequence number in ``new`` names the company's stored event at that seq (``new``
+    itself is numbered from the head onwards). A stream whose hash chain does not verify is
+    refused, even with ``--allow-unverified`` (which is for reading only).
 
-    ``validated_alone``: the caller has already validated ``new`` by itself (:func:`validate`), so
-    an append to an empty ledger need not replay it again; the version check still guarantees
-    that the ledger was empty when the events are written."""
-    require_verified(store, allow=False)  # nothing is ever appended to a chain that does not verify
+    ``validated_alone``: the caller has already validated ``new`` by itself (:func:`validate`,
+    as the ledger of ``company``), so an append to an empty stream need not replay it again; the
+    version check still guarantees that the stream was empty when the events are written."""
+    stream = store.stream(issuer(company, "company").id)
+    require_verified(stream, allow=False)  # nothing is ever appended to a chain that does not verify
     for attempt in range(1, attempts + 1):
-        version = store.version()
+        version = stream.version()
         if not (validated_alone and version == 0):
-            existing = placed_from_store(store.read())
-            validate([*existing, *renumbered(new, version)])
+            existing = placed_from_store(stream.read())
+            validate([*existing, *renumbered(new, version)], stream.company)
         try:
             with without_cyclic_gc():
                 events = [to_new_event(p, recorded_by) for p in new]
-                return store.append(events, expected_version=version, company=company)
+                return stream.append(events, expected_version=version)
         except ConcurrencyError:
             if attempt == attempts:
                 raise
