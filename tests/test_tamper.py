@@ -32,7 +32,7 @@ from prefstack.ledger.hashing import hash_written_event
 
 EXAMPLE = str(resources.files("prefstack.data").joinpath("example_ledger.yaml"))
 COMPANY = "CAIS Internet, Inc."
-REFUSED = "the ledger's hash chain does not verify"
+REFUSED = "the hash chain of the ledger of cais-internet does not verify"
 F_ISSUE = 524  # the seq of the Series F issue of 40,000 shares in the example
 CONVERSION = 550  # the seq of the 2002-01-10 conversion
 
@@ -136,7 +136,9 @@ def change_effective_date(store: Store) -> None:
 
 def cut_last_row_and_rewind_head(store: Store) -> None:
     store.sql("DELETE FROM ledger_events WHERE seq = 555")
-    store.sql("UPDATE ledger_head SET version = 554, head_hash = :h WHERE id = 1", h=store.hash_at(554))
+    store.sql(
+        "UPDATE ledger_streams SET version = 554, head_hash = :h WHERE company = 'cais-internet'", h=store.hash_at(554)
+    )
 
 
 def event_id(store: Store, seq: int) -> str:
@@ -185,7 +187,7 @@ def test_verify_names_each_tamper_and_reading_commands_refuse(store: Store, pref
 
     verify = prefstack("ledger", "verify", "--db", store.url)
     assert verify.code == 1
-    assert verify.out.splitlines() == [f"{kind}: event #{seq}: {message(ids)}"]
+    assert verify.out.splitlines() == [f"{kind}: event #{seq} of cais-internet: {message(ids)}"]
 
     refused = prefstack("state", "--as-of", "2002-06-30", "--db", store.url)
     assert refused.code == 2 and refused.out == ""
@@ -198,7 +200,7 @@ def test_verify_names_each_tamper_and_reading_commands_refuse(store: Store, pref
 
     # A receipt does not vouch for a chain that does not verify.
     with_receipt = prefstack("ledger", "verify", "--db", store.url, "--receipt", store.path("r552.json"))
-    assert with_receipt.code == 1 and with_receipt.out.startswith(f"{kind}: event #{seq}: ")
+    assert with_receipt.code == 1 and with_receipt.out.startswith(f"{kind}: event #{seq} of cais-internet: ")
 
 
 def test_cutting_the_last_event_and_rewinding_the_head_is_caught_by_a_receipt(
@@ -208,7 +210,10 @@ def test_cutting_the_last_event_and_rewinding_the_head_is_caught_by_a_receipt(
     the append of seq 555 can."""
     cut_last_row_and_rewind_head(store)
     plain = prefstack("ledger", "verify", "--db", store.url)
-    assert plain.code == 0 and plain.out == "ok: 554 events, hash chain intact, every event applies\n"
+    assert (
+        plain.code == 0
+        and plain.out == "ok: cais-internet (CAIS Internet, Inc.): 554 events, hash chain intact, every event applies\n"
+    )
 
     r551, r552 = store.path("r551.json"), store.path("r552.json")
     caught = prefstack("ledger", "verify", "--db", store.url, "--receipt", r551, "--receipt", r552)
@@ -222,7 +227,8 @@ def test_cutting_the_last_event_and_rewinding_the_head_is_caught_by_a_receipt(
     assert older.code == 0
     assert older.out.splitlines() == [
         f"receipt {r551}: the event at seq 554 has the hash the receipt records, signed by {store.path('key.pub')}",
-        "ok: 554 events, hash chain intact, every event applies, the ledger extends 1 receipt(s)",
+        "ok: cais-internet (CAIS Internet, Inc.): 554 events, hash chain intact, every event applies, "
+        "the ledger extends 1 receipt(s)",
     ]
 
 
@@ -239,7 +245,7 @@ def _rehash_from(store: Store, first: int) -> None:
         digest = hash_written_event(seq, eid, kind, effective, recorded, payload, prev, recorded_by=by)
         store.sql("UPDATE ledger_events SET prev_hash = :p, hash = :h WHERE seq = :s", p=prev, h=digest, s=seq)
         prev = digest
-    store.sql("UPDATE ledger_head SET head_hash = :h WHERE id = 1", h=prev)
+    store.sql("UPDATE ledger_streams SET head_hash = :h WHERE company = 'cais-internet'", h=prev)
 
 
 def test_a_chain_rehashed_after_an_edit_is_caught_by_the_signed_receipt(store: Store, prefstack: Prefstack) -> None:
@@ -251,7 +257,10 @@ def test_a_chain_rehashed_after_an_edit_is_caught_by_the_signed_receipt(store: S
     assert new_551 != old_551
 
     plain = prefstack("ledger", "verify", "--db", store.url)
-    assert plain.code == 0 and plain.out == "ok: 555 events, hash chain intact, every event applies\n"
+    assert (
+        plain.code == 0
+        and plain.out == "ok: cais-internet (CAIS Internet, Inc.): 555 events, hash chain intact, every event applies\n"
+    )
     answers = prefstack("state", "--as-of", "2000-08-02", "--db", store.url, "--format", "json")
     assert answers.code == 0  # the chain verifies: only a receipt tells
 
@@ -342,6 +351,7 @@ def reading_commands(folder: Path) -> dict[str, list[str]]:
 
 
 WRITERS_AND_VERIFIER = {"ledger import", "ledger add", "ledger void", "ledger verify", "run"}
+LISTS_HEADS_ONLY = {"ledger companies"}  # the companies and their heads, read without replaying any ledger
 
 
 def _commands_with_db(group: Any, prefix: str = "") -> set[str]:
@@ -358,7 +368,7 @@ def _commands_with_db(group: Any, prefix: str = "") -> set[str]:
 def test_the_reading_commands_are_every_command_that_reads_the_store(tmp_path: Path) -> None:
     with_db = _commands_with_db(typer.main.get_command(app))
     assert {"state", "ledger export", "document history"} <= with_db
-    assert with_db - WRITERS_AND_VERIFIER == set(reading_commands(tmp_path))
+    assert with_db - WRITERS_AND_VERIFIER - LISTS_HEADS_ONLY == set(reading_commands(tmp_path))
 
 
 def test_every_reading_command_refuses_a_tampered_store_and_answers_when_allowed(
@@ -398,7 +408,9 @@ def test_appends_print_and_write_their_receipts(store: Store, prefstack: Prefsta
     assert (r551["company"], r551["seq"], r551["head_hash"]) == (COMPANY, 554, store.hash_at(554))
     assert r552["company"] == COMPANY  # the store keeps the company of the file it was loaded from
     assert (r552["seq"], r552["head_hash"]) == (555, store.hash_at(555))
-    assert store.sql("SELECT version, head_hash FROM ledger_head") == [(555, store.hash_at(555))]
+    assert store.sql("SELECT company, version, head_hash FROM ledger_streams") == [
+        ("cais-internet", 555, store.hash_at(555))
+    ]
     for receipt in (r551, r552):
         moment = dt.datetime.fromisoformat(receipt["recorded_at"])
         assert moment.utcoffset() == dt.timedelta(0)
@@ -434,7 +446,8 @@ def test_appends_print_and_write_their_receipts(store: Store, prefstack: Prefsta
     )  # fmt: skip
     assert both.code == 0
     assert both.out.splitlines()[-1] == (
-        "ok: 556 events, hash chain intact, every event applies, the ledger extends 2 receipt(s)"
+        "ok: cais-internet (CAIS Internet, Inc.): 556 events, hash chain intact, every event applies, "
+        "the ledger extends 2 receipt(s)"
     )
 
 
@@ -460,7 +473,10 @@ def test_nothing_is_appended_to_a_tampered_store_even_when_reading_is_allowed(
 ) -> None:
     edit_share_count(store)
     more = Path(store.path("more.yaml"))
-    more.write_text("format: prefstack-ledger/1\nevents:\n- {kind: closing_price, date: '2002-07-01', price: '3.00'}\n")
+    more.write_text(
+        "format: prefstack-ledger/1\ncompany: CAIS Internet, Inc.\nevents:\n"
+        "- {kind: closing_price, date: '2002-07-01', price: '3.00'}\n"
+    )
     args = {
         "add": ["ledger", "add", "--kind", "closing_price", "--date", "2002-07-01", "--field", "price=3.00"],
         "void": ["ledger", "void", "--seq", "10", "--reason", "test"],
@@ -469,5 +485,5 @@ def test_nothing_is_appended_to_a_tampered_store_even_when_reading_is_allowed(
     before = store.sql("SELECT seq, hash FROM ledger_events ORDER BY seq")
     for prefix in ([], ["--allow-unverified"]):
         refused = prefstack(*prefix, *args, "--db", store.url)
-        assert refused.code == 2 and "the ledger's hash chain does not verify" in refused.err, refused.err
+        assert refused.code == 2 and REFUSED in refused.err, refused.err
     assert store.sql("SELECT seq, hash FROM ledger_events ORDER BY seq") == before

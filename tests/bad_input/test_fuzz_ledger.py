@@ -21,6 +21,8 @@ from prefstack.ledger.store import EventStore
 from prefstack.queries import voting
 from prefstack.report import state_report
 
+CAIS = "cais-internet"  # the issuer whose stream the fuzzed ledgers are appended to
+
 BASE: list[dict[str, Any]] = [
     {"kind": "common_outstanding", "date": "2000-06-01", "shares": 20_000_000},
     {"kind": "preferred_issued", "date": "2000-06-15", "series": "G", "holder": "C", "shares": "20000"},
@@ -79,13 +81,14 @@ def test_every_generated_ledger_is_refused_cleanly_or_stored_and_answers(
     tmp_path: Path, extra: list[dict[str, Any]]
 ) -> None:
     url = f"sqlite:///{tmp_path / f'fuzz-{next(_STORES)}.sqlite'}"
-    with EventStore(url) as store:
-        service.append(store, parse_ledger({"format": "prefstack-ledger/1", "events": BASE}, "base"))
+    with EventStore(url) as opened:
+        service.append(opened, parse_ledger({"format": "prefstack-ledger/1", "events": BASE}, "base"), company=CAIS)
+        store = opened.stream(CAIS)
         before = store.version()
         text = yaml.safe_dump({"format": "prefstack-ledger/1", "events": extra})
         try:
             placed = parse_ledger(load_text(text, ".yaml", "fuzz"), "fuzz")
-            service.append(store, placed)
+            service.append(opened, placed, company=CAIS)
         except PrefstackError:
             assert store.version() == before
             assert store.verify().ok

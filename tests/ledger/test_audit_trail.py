@@ -111,7 +111,7 @@ def test_a_void_by_seq_in_a_file_appended_to_a_store_names_the_stored_event(
     more = tmp_path / "more.yaml"
     void = {"kind": "void", "date": "2002-07-20", "voids_seq": CONVERSION_SEQ, "reason": "entered twice"}
     more.write_text(yaml.safe_dump({"format": "prefstack-ledger/1", "events": [void]}))
-    cli("ledger", "import", str(more), "--db", store)
+    cli("ledger", "import", str(more), "--db", store, "--company", "cais-internet")
     log = json.loads(cli("ledger", "log", "--db", store, "--format", "json").stdout)
     assert [r["seq"] for r in log["events"] if r["voided"]] == [CONVERSION_SEQ]
 
@@ -179,18 +179,29 @@ def test_who_recorded_an_event_is_part_of_its_hash(cli: Any, store: str) -> None
     assert cli("ledger", "log", "--db", store, ok=False).returncode == 2
 
 
-def test_one_store_holds_one_company(cli: Any, store: str, tmp_path: Path) -> None:
+def test_an_imported_file_names_a_company_prefstack_knows_or_is_given_one(cli: Any, store: str, tmp_path: Path) -> None:
     other = tmp_path / "other.yaml"
     event = {"kind": "closing_price", "date": "2002-07-02", "price": "3.00"}
     other.write_text(yaml.safe_dump({"format": "prefstack-ledger/1", "company": "Other Co.", "events": [event]}))
     before = _events(store)
     result = cli("ledger", "import", str(other), "--db", store, ok=False)
     assert result.returncode == 2
-    assert "this store holds the ledger of 'CAIS Internet, Inc.', not 'Other Co.'" in result.stderr
+    assert result.stderr == (
+        f"error: {other}.company: no issuer 'Other Co.'; prefstack knows cais-internet (CAIS Internet, Inc.) "
+        "(prefstack-issuer/1)\n"
+    )
     assert _events(store) == before
-    # A file that names no company appends to any store.
+    # A file that names no company and no series is the ledger of no company in particular: refused...
     other.write_text(yaml.safe_dump({"format": "prefstack-ledger/1", "events": [event]}))
-    cli("ledger", "import", str(other), "--db", store)
+    unnamed = cli("ledger", "import", str(other), "--db", store, ok=False)
+    assert unnamed.returncode == 2
+    assert unnamed.stderr == (
+        f"error: {other}.company: the file names no company and none of its events names a series: give --company "
+        "(an issuer id or legal name) (ledger format)\n"
+    )
+    assert _events(store) == before
+    # ... until --company names it.
+    cli("ledger", "import", str(other), "--db", store, "--company", "CAIS Internet, Inc.")
     assert len(_events(store)) == len(before) + 1
 
 

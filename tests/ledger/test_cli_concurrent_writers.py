@@ -23,6 +23,7 @@ def test_concurrent_cli_writers_all_succeed(tmp_path: Path) -> None:
         yaml.safe_dump(
             {
                 "format": "prefstack-ledger/1",
+                "company": "CAIS Internet, Inc.",
                 "events": [{"kind": "common_outstanding", "date": "2000-06-01", "shares": 1}],
             }
         )
@@ -48,7 +49,8 @@ def test_concurrent_cli_writers_all_succeed(tmp_path: Path) -> None:
         _out, err = proc.communicate(timeout=300)
         assert proc.returncode == 0, err
         assert "ConcurrencyError" not in err and "another writer" not in err
-    with EventStore(db) as store:
+    with EventStore(db) as opened:
+        store = opened.stream("cais-internet")
         assert store.version() == 1 + WRITERS * EACH
         assert store.verify().ok
         prices = {(e.effective_date.isoformat(), e.payload["price"]) for e in store.read() if e.kind == "closing_price"}

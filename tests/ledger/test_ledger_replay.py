@@ -25,6 +25,7 @@ from prefstack.report import state_report
 
 EXAMPLE = Path(str(resources.files("prefstack.data").joinpath("example_ledger.yaml")))
 D = dt.date
+CAIS = "cais-internet"  # the issuer whose stream the store tests write
 
 
 def example() -> list[Placed]:
@@ -111,8 +112,8 @@ def test_file_round_trip_import_then_export_gives_the_same_events(tmp_path: Path
     url = f"sqlite:///{tmp_path / 'l.sqlite'}"
     placed = example()
     with EventStore(url) as store:
-        service.append(store, placed, recorded_by="Registrar")
-        exported = ledger_document(service.placed_from_store(store.read()))
+        service.append(store, placed, company=CAIS, recorded_by="Registrar")
+        exported = ledger_document(service.placed_from_store(store.stream(CAIS).read()))
     original = ledger_document([dataclasses.replace(p, recorded_by="Registrar") for p in placed])
     assert exported["events"] == original["events"]
     again = parse_ledger(json.loads(dump_ledger(exported, "json")), "again")
@@ -157,11 +158,12 @@ def test_events_that_cannot_apply_are_refused_and_the_store_is_unchanged(
     store_url: str, data: dict[str, object], message: str
 ) -> None:
     """Each refusal names the field and the clause; nothing already stored changes."""
-    with EventStore(store_url) as store:
-        service.append(store, small())
+    with EventStore(store_url) as opened:
+        service.append(opened, small(), company=CAIS)
+        store = opened.stream(CAIS)
         before = [(s.seq, s.hash) for s in store.read()]
         with pytest.raises(Exception, match=message):
-            service.append(store, [Placed(parse_event(data, "new event"), "new event")])
+            service.append(opened, [Placed(parse_event(data, "new event"), "new event")], company=CAIS)
         assert [(s.seq, s.hash) for s in store.read()] == before
         assert store.verify().ok
 

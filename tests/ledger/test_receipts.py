@@ -203,12 +203,12 @@ def test_the_command_line_refuses_bad_receipts_and_keys_with_exit_2_and_appends_
     db = f"sqlite:///{tmp_path / 's.sqlite'}"
     example = tmp_path / "l.yaml"
     example.write_text(
-        "format: prefstack-ledger/1\ncompany: Example Co\nevents:\n"
+        "format: prefstack-ledger/1\ncompany: CAIS Internet, Inc.\nevents:\n"
         "- {kind: common_authorized, date: '2000-06-01', shares: 1000}\n"
     )
     imported = cli("ledger", "import", str(example), "--db", db)
     line = imported.stdout.splitlines()[-1]
-    assert line.startswith('receipt: company="Example Co" seq=1 head_hash=')
+    assert line.startswith('receipt: company="CAIS Internet, Inc." seq=1 head_hash=')
 
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({**GOOD, "seq": "1"}))
@@ -225,7 +225,7 @@ def test_the_command_line_refuses_bad_receipts_and_keys_with_exit_2_and_appends_
     assert no_folder.returncode == 2
     assert f"--receipt: the folder {tmp_path / 'missing'} does not exist" in no_folder.stderr
     assert "Traceback" not in no_key.stderr + no_folder.stderr
-    assert cli("ledger", "verify", "--db", db).stdout.startswith("ok: 1 events")
+    assert cli("ledger", "verify", "--db", db).stdout.startswith("ok: cais-internet (CAIS Internet, Inc.): 1 events")
 
     lone_key = cli("ledger", "verify", "--db", db, "--public-key", str(junk_key), ok=False)
     assert lone_key.returncode == 2 and "--public-key: " in lone_key.stderr

@@ -26,10 +26,10 @@ from prefstack.ledger import (
     JSON,
     ConcurrencyError,
     EventStore,
-    LedgerStream,
     IntegrityProblem,
     InvalidEvent,
     LedgerError,
+    LedgerStream,
     NewEvent,
     StoredEvent,
     StoreUnavailable,
@@ -185,8 +185,8 @@ def test_duplicate_seq_from_a_writer_that_bypassed_the_head_is_a_concurrency_err
     sql(
         raw,
         "INSERT INTO ledger_events (company, seq, event_id, kind, effective_date, recorded_at, payload, prev_hash, "
-        "hash, recorded_by) VALUES ('acme', 2, 'intruder', 'note', '2024-01-01', '2024-01-01T00:00:00.000000+00:00', '{}', :p, :p, "
-        "'x')",
+        "hash, recorded_by) VALUES ('acme', 2, 'intruder', 'note', '2024-01-01', "
+        "'2024-01-01T00:00:00.000000+00:00', '{}', :p, :p, 'x')",
         p="f" * 64,
     )
     with pytest.raises(ConcurrencyError):
@@ -387,7 +387,9 @@ def test_verify_names_an_edited_payload(store: LedgerStream, raw: sa.Engine, fiv
     assert five[2].event_id in problem.message
 
 
-def test_verify_names_an_event_edited_and_rehashed(store: LedgerStream, raw: sa.Engine, five: list[StoredEvent]) -> None:
+def test_verify_names_an_event_edited_and_rehashed(
+    store: LedgerStream, raw: sa.Engine, five: list[StoredEvent]
+) -> None:
     """Someone who recomputes the edited event's hash still breaks the link from the next one."""
     e = five[2]
     forged = canonical_json({"amount": "300.00", "n": 3})
@@ -442,7 +444,9 @@ def _swap(raw: sa.Engine, a: int, b: int) -> None:
 
 
 @pytest.mark.parametrize(("a", "b"), [(3, 4), (1, 2), (2, 5)])
-def test_verify_names_swapped_rows(store: LedgerStream, raw: sa.Engine, five: list[StoredEvent], a: int, b: int) -> None:
+def test_verify_names_swapped_rows(
+    store: LedgerStream, raw: sa.Engine, five: list[StoredEvent], a: int, b: int
+) -> None:
     _swap(raw, a, b)
     report = store.verify()
     (problem,) = report.problems
@@ -486,7 +490,8 @@ def test_verify_names_an_event_appended_behind_the_ledger(
     sql(
         raw,
         "INSERT INTO ledger_events (company, seq, event_id, kind, effective_date, recorded_at, payload, prev_hash, "
-        "hash, recorded_by) VALUES ('acme', 6, :i, 'note', '2024-03-15', '2024-03-15T10:00:00.000000+00:00', '{}', :p, :h, 'x')",
+        "hash, recorded_by) VALUES ('acme', 6, :i, 'note', '2024-03-15', '2024-03-15T10:00:00.000000+00:00', '{}', "
+        ":p, :h, 'x')",
         i="e" * 32,
         p=e5.hash,
         h=digest,
@@ -495,7 +500,9 @@ def test_verify_names_an_event_appended_behind_the_ledger(
     assert (problem.seq, problem.event_id, problem.kind) == (6, "e" * 32, "inserted")
 
 
-def test_an_unreadable_row_is_reported_not_returned(store: LedgerStream, raw: sa.Engine, five: list[StoredEvent]) -> None:
+def test_an_unreadable_row_is_reported_not_returned(
+    store: LedgerStream, raw: sa.Engine, five: list[StoredEvent]
+) -> None:
     sql(raw, "UPDATE ledger_events SET payload = :p WHERE seq = 2", p='{"amount": 2.5}')
     with pytest.raises(LedgerError, match="seq 2"):
         store.read()

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from prefstack.errors import InputError
-from prefstack.instruments.registry import issuer, issuer_of_series, issuers
+from prefstack.instruments import registry
 from prefstack.ledger import section5
 from prefstack.ledger.events import LedgerEvent, event_from_stored
 from prefstack.ledger.files import LedgerFile, read_ledger
@@ -69,20 +69,20 @@ def open_store(db: str, company: str | None = None) -> EventStore:
     """The store at ``db``. ``company`` (``--company``, an issuer id or legal name) is also the
     company of the single ledger of a store written before streams, where neither that store nor
     its events name one (see :mod:`prefstack.ledger.store`)."""
-    legacy = None if company is None else issuer(company, "--company").id
+    legacy = None if company is None else registry.issuer(company, "--company").id
     return EventStore(db, legacy_company=legacy)
 
 
 def company_label(company: str) -> str:
     """A company as the command line shows it: its issuer id and legal name (the id alone for a
     key the registry does not know)."""
-    known = issuers().get(company)
+    known = registry.issuers().get(company)
     return company if known is None else f"{company} ({known.name})"
 
 
 def company_name(company: str | None) -> str | None:
     """The legal name of the issuer ``company`` (an id), as ledger files and receipts write it."""
-    return None if company is None else issuer(company, "company").name
+    return None if company is None else registry.issuer(company, "company").name
 
 
 def store_company(store: EventStore, given: str | None, *, appending: bool = False) -> str:
@@ -95,7 +95,7 @@ def store_company(store: EventStore, given: str | None, *, appending: bool = Fal
     held = [head.company for head in store.companies()]
     listed = ", ".join(company_label(c) for c in held)
     if given is not None:
-        named = issuer(given, "--company").id
+        named = registry.issuer(given, "--company").id
         if named not in held and not appending:
             holds = f"it holds the ledgers of {listed}" if held else "it holds no ledger yet"
             raise InputError("--company", STORE, f"the store holds no ledger of {company_label(named)}: {holds}")
@@ -115,23 +115,16 @@ def store_company(store: EventStore, given: str | None, *, appending: bool = Fal
     )
 
 
-def inferred_company(placed: Sequence[Placed]) -> str | None:
-    """The issuer id of the company whose series the events name (all must be of one issuer,
-    :func:`~prefstack.ledger.replay.company_series`); None where no event names a series."""
-    series = company_series(placed, None)
-    return issuer_of_series(series[0]).id if series else None
-
-
 def file_company(read: LedgerFile, given: str | None, source: str) -> str | None:
     """The issuer id of the company of a ledger file: its ``company:`` resolved through the
     registry, else the issuer of the series its events name, else ``given`` (``--company``).
     A ``given`` company that disagrees with the file is refused; None where nothing names one."""
-    named = None if read.company is None else issuer(read.company, f"{source}.company").id
+    named = None if read.company is None else registry.issuer(read.company, f"{source}.company").id
     series = company_series(read.events, named)  # an event naming another company's series is refused
-    found = named if named is not None else (issuer_of_series(series[0]).id if series else None)
+    found = named if named is not None else (registry.issuer_of_series(series[0]).id if series else None)
     if given is None:
         return found
-    asked = issuer(given, "--company").id
+    asked = registry.issuer(given, "--company").id
     if found is not None and asked != found:
         why = "names the company" if named is not None else "holds the events of"
         raise InputError(
@@ -264,7 +257,7 @@ def append(
     ``validated_alone``: the caller has already validated ``new`` by itself (:func:`validate`,
     as the ledger of ``company``), so an append to an empty stream need not replay it again; the
     version check still guarantees that the stream was empty when the events are written."""
-    stream = store.stream(issuer(company, "company").id)
+    stream = store.stream(registry.issuer(company, "company").id)
     require_verified(stream, allow=False)  # nothing is ever appended to a chain that does not verify
     for attempt in range(1, attempts + 1):
         version = stream.version()

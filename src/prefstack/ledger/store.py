@@ -752,7 +752,9 @@ class EventStore:
         """Make the single ledger of a store written before streams the stream of its company, in
         the caller's transaction: same rows, values and hashes; its head becomes the stream's."""
         old = _legacy_events.c
-        payloads = [str(p) for p in conn.execute(sa.select(sa.text("payload")).select_from(sa.table("ledger_events")))]
+        payloads = [
+            str(p) for p in conn.execute(sa.select(sa.text("payload")).select_from(sa.table("ledger_events"))).scalars()
+        ]
         named = None
         if inspector.has_table(meta_table.name):
             found = conn.execute(sa.select(meta_table.c.value).where(meta_table.c.key == "company")).scalar()
