@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+import yaml
 
 from prefstack.ledger import GENESIS, EventStore, LegacyStoreError, NewEvent
 from prefstack.ledger import receipts as receipt_rules
@@ -267,3 +268,25 @@ def test_migrating_twice_at_once_migrates_once(store_url: str, raw: sa.Engine) -
         t.join(timeout=60)
     assert found == [[StreamHead(CAIS, 30, old[-1][7])]] * 3
     assert stored_rows(raw) == old
+
+
+def test_the_command_line_answers_from_a_migrated_store_as_before(store_url: str, cli: Any, tmp_path: Path) -> None:
+    """The example in an old store, with the receipt its import printed: after the first command
+    opens (and migrates) it, the receipt still holds, and the state is the ledger file's."""
+    old = write_old_store(store_url, example_events(), "CAIS Internet, Inc.")
+    receipt = tmp_path / "r554.json"
+    receipt_rules.write_receipt(receipt_rules.issue(554, old[-1][7], company="CAIS Internet, Inc."), receipt)
+    listed = json.loads(cli("ledger", "companies", "--db", store_url, "--format", "json").stdout)
+    assert listed == {
+        "companies": [{"company": CAIS, "name": "CAIS Internet, Inc.", "version": 554, "head_hash": old[-1][7]}]
+    }
+    verified = cli("ledger", "verify", "--db", store_url, "--receipt", str(receipt)).stdout
+    assert verified.splitlines() == [
+        f"receipt {receipt}: the event at seq 554 has the hash the receipt records",
+        "ok: cais-internet (CAIS Internet, Inc.): 554 events, hash chain intact, every event applies, "
+        "the ledger extends 1 receipt(s)",
+    ]
+    state = ("state", "--as-of", "2002-06-30", "--format", "json")
+    assert json.loads(cli(*state, "--db", store_url).stdout) == json.loads(cli(*state, "--ledger", str(EXAMPLE)).stdout)
+    exported = yaml.safe_load(cli("ledger", "export", "--db", store_url).stdout)
+    assert exported["company"] == "CAIS Internet, Inc." and len(exported["events"]) == 554
