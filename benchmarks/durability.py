@@ -64,7 +64,8 @@ def _writer(url: str, name: str) -> None:
     from prefstack.ledger import ConcurrencyError, EventStore, NewEvent
 
     deadline = time.monotonic() + WRITER_SECONDS_LIMIT
-    with EventStore(url) as store:
+    with EventStore(url) as opened:
+        store = opened.stream("bench")
         print("ready", flush=True)
         n = 0
         while time.monotonic() < deadline:
@@ -168,7 +169,8 @@ def measure(url: str, backend: str, *, writers: int, seconds: float, kills: int,
             assert r.proc.stdout is not None
             r.proc.stdout.close()
     elapsed = time.monotonic() - started
-    with EventStore(url) as store:
+    with EventStore(url) as opened:
+        store = opened.stream("bench")
         report = store.verify()
         events = store.read()
         version = store.version()

@@ -339,7 +339,9 @@ CompanyOption = Annotated[
         show_default=False,
     ),
 ]
-ledger_app = typer.Typer(no_args_is_help=True, help="The event ledger: import, add, export, verify.")
+ledger_app = typer.Typer(
+    no_args_is_help=True, help="The event ledgers, one per company: import, add, export, verify, companies."
+)
 schema_app = typer.Typer(no_args_is_help=True, help="JSON Schemas of prefstack's file formats.")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(schema_app, name="schema")

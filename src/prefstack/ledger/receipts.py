@@ -1,7 +1,8 @@
 """Receipts: an anchor of the ledger kept outside the database.
 
-The hash chain shows every change to stored events except one: removing the last events and
-setting the ledger head back to the event before them leaves a shorter chain that verifies.
+The hash chain shows every change to stored events except one: removing the last events of a
+company's ledger and setting its head back to the event before them leaves a shorter chain that
+verifies.
 A receipt, printed (and written with ``--receipt FILE``) by every command that appends,
 records what the ledger was right after the append; kept away from the database, it proves
 later that the store still extends it: the chain verifies, the ledger holds at least
@@ -13,8 +14,10 @@ A receipt file is JSON::
      "head_hash": "<64 hex digits>", "recorded_at": "2026-05-09T07:35:25.123456+00:00",
      "signature": {"algorithm": "ed25519", "public_key": "<64 hex>", "value": "<128 hex>"}}
 
-``company`` is the company of the ledger file appended (absent where none is known);
-``seq`` is the ledger's version after the append (the seq of its last event); ``head_hash``
+``company`` is the legal name of the company whose ledger was appended to: a store holds one
+stream per company (:mod:`prefstack.ledger.store`), and ``seq`` and ``head_hash`` are that
+stream's (receipts issued before streams may name no company: they are of the store's only
+ledger). ``seq`` is the stream's version after the append (the seq of its last event); ``head_hash``
 the hash of that event; ``recorded_at`` the instant of the append in UTC. ``signature`` is
 present when the append was given ``--sign-key``: an Ed25519 signature over the canonical
 JSON (:func:`~prefstack.ledger.hashing.canonical_json`) of every other field, ``format``
