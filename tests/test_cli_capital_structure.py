@@ -126,18 +126,14 @@ def test_a_capital_structure_file_and_its_refusals(cli: Any, tmp_path: Path) -> 
     del ledger["company"]
     anonymous = tmp_path / "ledger.yaml"
     anonymous.write_text(yaml.safe_dump(ledger), encoding="utf-8")
-    nameless = cli(
-        "waterfall",
-        "--proceeds",
-        "1",
-        "--on",
-        "2002-06-30",
-        "--ledger",
-        str(anonymous),
-        "--capital-structure",
-        "company",
-        ok=False,
-    )
+    company = ("--proceeds", "1", "--on", "2002-06-30", "--ledger", str(anonymous), "--capital-structure", "company")
+    # A ledger naming no company is the ledger of the issuer of the series its events name.
+    inferred = json.loads(cli("waterfall", *company, "--format", "json").stdout)
+    assert inferred["capital_structure"]["used"].startswith("bundled prefstack/instruments/issuers/cais-internet/")
+    # One naming neither a company nor a series names no company.
+    ledger["events"] = [e for e in ledger["events"] if "series" not in e]
+    anonymous.write_text(yaml.safe_dump(ledger), encoding="utf-8")
+    nameless = cli("waterfall", *company, ok=False)
     assert nameless.returncode == 2 and "--capital-structure: the ledger names no company" in nameless.stderr
 
 
