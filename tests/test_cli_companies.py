@@ -151,6 +151,10 @@ def test_two_companies_each_have_their_own_stream(both: str, tmp_path: Path, pre
     exported = yaml.safe_load(prefstack("ledger", "export", "--db", both, "--company", "acme-test").out)
     assert exported["company"] == "Acme Test Corp."
     assert [(e["kind"], e["date"]) for e in exported["events"]] == [(e["kind"], e["date"]) for e in ACME_EVENTS]
+    acme_state = prefstack("state", "--as-of", "2010-12-31", "--db", both, "--company", "acme-test", "--format", "json")
+    assert acme_state.code == 0, acme_state.err
+    assert json.loads(acme_state.out)["series"] == []
+    assert json.loads(acme_state.out)["common_stock"]["outstanding"] in (250000, "250000")
     cais_state = prefstack(
         "state", "--as-of", "2002-06-30", "--db", both, "--company", "cais-internet", "--format", "json"
     )
