@@ -1,8 +1,8 @@
 """The command line on a store holding the ledgers of two companies: --company, the company of a
 ledger file, `ledger companies`, verify naming the company, and a store written before streams.
 
-The registry knows one issuer (CAIS Internet); a second, Acme Test Corp. (``acme-test``, no
-series of its own), is added for these tests by replacing ``registry.issuers``. The commands
+Besides the bundled issuers (CAIS Internet, Northwind Networks), Acme Test Corp. (``acme-test``,
+no series of its own) is added for these tests by replacing ``registry.issuers``. The commands
 therefore run in this process (``prefstack.cli.main`` with its arguments), as in test_tamper.py.
 """
 
@@ -332,3 +332,38 @@ def test_an_empty_store_lists_no_company_and_asks_for_one(tmp_path: Path, prefst
         "error: --company: the store holds no ledger yet: name the company with --company (an issuer id or legal "
         "name) (store)\n"
     )
+
+
+NORTHWIND = str(resources.files("prefstack.data").joinpath("northwind_ledger.yaml"))
+
+
+def test_the_two_bundled_companies_share_a_store_and_each_answers_as_its_own_file(
+    store_url: str, prefstack: Prefstack
+) -> None:
+    """CAIS Internet's and Northwind Networks' bundled ledgers in one store (SQLite and PostgreSQL):
+    each company's state from the store is the state from its file; each stream numbers from 1."""
+    assert prefstack("ledger", "import", EXAMPLE, "--db", store_url).code == 0
+    imported = prefstack("ledger", "import", NORTHWIND, "--db", store_url)
+    assert imported.code == 0, imported.err
+    assert imported.out.startswith(
+        "imported 14 events; the ledger of northwind-networks (Northwind Networks, Inc.) now holds 14"
+    )
+    listed = json.loads(prefstack("ledger", "companies", "--db", store_url, "--format", "json").out)["companies"]
+    assert [(c["company"], c["version"]) for c in listed] == [("cais-internet", 554), ("northwind-networks", 14)]
+    for company, source, day in (
+        ("cais-internet", EXAMPLE, "2002-06-30"),
+        ("Northwind Networks, Inc.", NORTHWIND, "2025-06-30"),
+    ):
+        stored = prefstack("state", "--as-of", day, "--db", store_url, "--company", company, "--format", "json")
+        from_file = prefstack("state", "--as-of", day, "--ledger", source, "--format", "json")
+        assert stored.code == 0 and from_file.code == 0, stored.err + from_file.err
+        assert json.loads(stored.out) == json.loads(from_file.out)
+    log = json.loads(
+        prefstack("ledger", "log", "--db", store_url, "--company", "northwind-networks", "--format", "json").out
+    )
+    assert [r["seq"] for r in log["events"]] == list(range(1, 15))
+    verified = prefstack("ledger", "verify", "--db", store_url)
+    assert verified.code == 0 and verified.out.splitlines() == [
+        f"ok: {CAIS}: 554 events, hash chain intact, every event applies",
+        "ok: northwind-networks (Northwind Networks, Inc.): 14 events, hash chain intact, every event applies",
+    ]
