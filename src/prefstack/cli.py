@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from prefstack.clauses.dividends import ScheduleRow, pik_schedule
+from prefstack.clauses.dividends import ScheduleRow, cash_schedule, pik_schedule
 from prefstack.errors import InputError, PrefstackError
 from prefstack.figures import RATIO, SHARES, count_text, exact_of, figure_text, json_figure
 from prefstack.interpretations import registry
 from prefstack.numeric import exact, to_decimal_string
 from prefstack.output import Column, Format, console, emit, explanation_text, table, to_json
-from prefstack.terms import load_terms, series_names
+from prefstack.terms import SeriesTerms, load_terms, series_names
 from prefstack.terms.schema import ScheduleAssumption
 
 if TYPE_CHECKING:
@@ -126,6 +126,9 @@ def schedule(
     end = parse_date(through, "--through", "F Sched. 1") if through else _assumed(assumption, "through")
     held = parse_exact(shares, "--shares", "F Sched. 1") if shares else _assumed_shares(assumption)
     price = parse_exact(conversion_price, "--conversion-price", "F §5(a)") if conversion_price else None
+    if "pik" not in terms.dividends.forms.value:
+        _cash_schedule(terms, start, held, end, format, out, explain)
+        return
     result = pik_schedule(terms, issue_date=start, shares=held, through=end, conversion_price=price)
     if explain:
         for warning in result.warnings:
@@ -142,6 +145,28 @@ def schedule(
     source = "F Sched. 1" if terms.schedule_assumption is not None else terms.dividends.quarterly_rate.cite
     title = f"Series {terms.series}: PIK dividend schedule ({source})"
     emit(records, records, SCHEDULE_COLUMNS, title, format, out=out)
+
+
+CASH_SCHEDULE_COLUMNS = (
+    Column("date", "date", "date"),
+    Column("period from", "period_start", "date"),
+    Column("cash dividend", "cash", "money"),
+    Column("cash to date", "cash_to_date", "money"),
+)
+
+
+def _cash_schedule(
+    terms: SeriesTerms, start: dt.date, held: Fraction, end: dt.date, format: Format, out: str | None, explain: bool
+) -> None:
+    """A series paying its dividends in cash only has a cash schedule: each Payment Date's dividend
+    on the shares, paid when due, in cents (its §2(a)-(b); DIV-CASH-CENTS)."""
+    if explain:
+        raise InputError("--explain", terms.dividends.forms.cite, "a cash schedule's rows explain themselves in JSON")
+    rows = cash_schedule(terms, issue_date=start, shares=held, through=end)
+    records = [{**r.record(), "explain": {"dividend": r.dividend.to_dict(), "cash": r.cash.to_dict()}} for r in rows]
+    cite = terms.dividends.annual_rate.cite
+    title = f"Series {terms.series}: cash dividend schedule on {to_decimal_string(held)} shares ({cite})"
+    emit(records, records, CASH_SCHEDULE_COLUMNS, title, format, out=out)
 
 
 SCHEDULE_COLUMNS = (

@@ -210,13 +210,40 @@ def test_documents(cli: Any, tmp_path: Path) -> None:
     assert "$300,000.00" in statement.read_text()
 
 
-def test_questions_the_certificate_has_no_clause_for_are_refused(cli: Any) -> None:
-    """No PIK schedule for a cash-only series, no redemption for a series without one: each
-    refusal names the term."""
-    schedule = cli(
-        "schedule", "H", "--issue-date", "2024-01-10", "--shares", "100", "--through", "2025-01-10", ok=False
+@pytest.mark.clause("H §2(a)")
+@pytest.mark.clause("H §2(b)")
+def test_schedule_of_a_cash_paying_series(cli: Any) -> None:
+    """2,500,000 shares issued 2024-01-10, each dividend paid when due: 2024-01-10 to 03-15 is 65
+    days, 65/360 x $0.80 x 2,500,000 = $361,111.11; each full quarter 2% x $10.00 x 2,500,000 =
+    $500,000.00; the stub 2024-12-15 to 2025-01-10 is 26 days, 26/360 x $0.80 x 2,500,000 =
+    $144,444.44; $2,005,555.55 in all (the cents as paid)."""
+    rows = json.loads(
+        cli(
+            "schedule",
+            "H",
+            "--issue-date",
+            "2024-01-10",
+            "--shares",
+            "2500000",
+            "--through",
+            "2025-01-10",
+            "--format",
+            "json",
+        ).stdout
     )
-    assert schedule.returncode == 2 and "cash only: it has no PIK schedule (H §2(b))" in schedule.stderr
+    assert [(r["date"], r["cash"]) for r in rows] == [
+        ("2024-03-15", "361111.11"),
+        ("2024-06-15", "500000.00"),
+        ("2024-09-15", "500000.00"),
+        ("2024-12-15", "500000.00"),
+        ("2025-01-10", "144444.44"),
+    ]
+    assert rows[-1]["cash_to_date"] == "2005555.55" and Fraction(rows[0]["dividend"]) == Fraction(65 * 2_000_000, 360)
+    assert rows[0]["explain"]["cash"]["interpretations"] == ["DIV-CASH-CENTS"]
+
+
+def test_questions_the_certificate_has_no_clause_for_are_refused(cli: Any) -> None:
+    """No redemption for a series without one: the refusal names the term."""
     redemption = cli("redemption", "--series", "H", "--on", AS_OF, "--funds", "1000", "--ledger", LEDGER, ok=False)
     assert redemption.returncode == 2 and "has no mandatory redemption" in redemption.stderr
 

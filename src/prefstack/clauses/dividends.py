@@ -489,6 +489,57 @@ class Schedule:
     warnings: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class CashScheduleRow:
+    """One Payment Date of a cash dividend schedule: the period, the dividend on the shares held
+    and the cash paid (half-up to the cent once, DIV-CASH-CENTS), and the cash paid so far."""
+
+    date: dt.date
+    period_start: dt.date
+    dividend: Explained
+    cash: Explained
+    cash_to_date: Fraction
+
+    def record(self) -> dict[str, str]:
+        return {
+            "date": self.date.isoformat(),
+            "period_start": self.period_start.isoformat(),
+            "dividend": to_decimal_string(_fr(self.dividend)),
+            "cash": str(round_to(_fr(self.cash), 2, Rounding.HALF_UP, self.cash.clause).value),
+            "cash_to_date": str(round_to(self.cash_to_date, 2, Rounding.HALF_UP, self.cash.clause).value),
+        }
+
+
+@implements("F §2(a)", "F §2(b)")
+def cash_schedule(
+    terms: SeriesTerms, *, issue_date: dt.date, shares: Fraction, through: dt.date
+) -> tuple[CashScheduleRow, ...]:
+    """The dividends of a series paying in cash, Payment Date by Payment Date, on ``shares`` issued
+    on ``issue_date``, each paid when due (so none accrues unpaid), with a last stub period to
+    ``through`` when it is not a Payment Date: the cash counterpart of :func:`pik_schedule`."""
+    if "cash" not in terms.dividends.forms.value:
+        raise InputError(
+            "series", terms.dividends.forms.cite, f"Series {terms.series} pays no dividend in cash: no cash schedule"
+        )
+    if shares <= 0:
+        raise InputError("shares", terms.authorized_shares.cite, f"must be positive, not {to_decimal_string(shares)}")
+    if through <= issue_date:
+        raise InputError("through", terms.dividends.first_payment_date.cite, f"{through} is not after the issue date")
+    ends = list(payment_dates(terms, issue_date, through))
+    if not ends or ends[-1] != through:
+        ends.append(through)
+    rows = []
+    paid = Fraction(0)
+    start = issue_date
+    for end in ends:
+        dividend = period_dividend(terms, shares, start, end)
+        cash = cash_payment(terms, _fr(dividend))
+        paid += _fr(cash)
+        rows.append(CashScheduleRow(end, start, dividend, cash, paid))
+        start = end
+    return tuple(rows)
+
+
 @implements("F Sched. 1", "G §2(a)")
 def pik_schedule(
     terms: SeriesTerms,
