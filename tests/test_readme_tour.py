@@ -34,7 +34,8 @@ def test_every_tour_command_runs_as_written(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "examples", tmp_path / "examples")
     data = tmp_path / "src" / "prefstack" / "data"
     data.mkdir(parents=True)
-    shutil.copy(ROOT / "src" / "prefstack" / "data" / "example_ledger.yaml", data)
+    for ledger in ("example_ledger.yaml", "northwind_ledger.yaml"):
+        shutil.copy(ROOT / "src" / "prefstack" / "data" / ledger, data)
     bindir = Path(sys.executable).parent
     assert (bindir / "prefstack").exists(), "the prefstack command is installed beside this Python"
     env = {**os.environ, "PATH": f"{bindir}{os.pathsep}{os.environ['PATH']}", "COLUMNS": "160"}
