@@ -144,6 +144,14 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
 
 
+def _valid_cite(text: str) -> str:
+    """A citation of a section the certificate has, normalised; a ValueError naming it otherwise."""
+    try:
+        return str(cite(text))
+    except CitationError as exc:
+        raise ValueError(str(exc)) from exc
+
+
 class Term(_Strict, Generic[T]):
     """One term of a certificate and the section it comes from."""
 
@@ -153,10 +161,7 @@ class Term(_Strict, Generic[T]):
     @field_validator("cite")
     @classmethod
     def _check_cite(cls, text: str) -> str:
-        try:
-            return str(cite(text))
-        except CitationError as exc:
-            raise ValueError(str(exc)) from exc
+        return _valid_cite(text)
 
 
 class Ranking(_Strict):
@@ -279,10 +284,7 @@ class Exclusion(_Strict):
     @field_validator("cite")
     @classmethod
     def _check_cite(cls, text: str) -> str:
-        try:
-            return str(cite(text))
-        except CitationError as exc:
-            raise ValueError(str(exc)) from exc
+        return _valid_cite(text)
 
     @field_validator("description")
     @classmethod
