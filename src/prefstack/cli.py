@@ -929,7 +929,9 @@ def _print_state(report: dict[str, Any], explain: bool, exact: bool) -> None:
     )
     authorized = count_text(common["authorized"]) if common["authorized"] is not None else "not recorded"
     out.print(f"Common Stock outstanding: {outstanding}   authorized: {authorized}")
-    columns = STATE_COLUMNS[1:]
+    renamed = any(h["name"] != h["holder"] for series in report["series"] for h in series["holders"])
+    # The name on record shows only where a holder_name event gives one that differs from the id.
+    columns = tuple(c for c in STATE_COLUMNS[1:] if renamed or c.key != "name")
     headers = [c.header for c in columns]
     for series in report["series"]:
         rows = [{c.header: figure_text(h, c.key, c.kind, exact) for c in columns} for h in series["holders"]]

@@ -84,6 +84,8 @@ def test_the_state_report_and_documents_show_the_name_on_record(cli: Any, tmp_pa
     state = json.loads(cli("state", "--ledger", str(ledger), "--as-of", "2001-03-31", "--format", "json").stdout)
     (row,) = state["series"][0]["holders"]
     assert (row["holder"], row["name"]) == ("H-0001", "Alpha Partners II LP")
+    table = cli("state", "--ledger", str(ledger), "--as-of", "2001-03-31").stdout
+    assert "name on record" in table and "Alpha Partners II LP" in table
     out = tmp_path / "statement.html"
     cli(
         "document",

@@ -463,7 +463,9 @@ def _replay(placed: Sequence[Placed], as_of: dt.date, known_at: dt.datetime | No
     fixed = [p.event.date for p in ordered if isinstance(p.event, ev.Liquidation)]
     if len(fixed) > 1:
         later = next(p for p in ordered if isinstance(p.event, ev.Liquidation) and p.event.date == fixed[1])
-        raise LedgerRuleError(later, "date", "F §3(a)", f"the Company was already liquidated on {fixed[0]}")
+        clause = ", ".join(s.terms.liquidation.preference_multiple.cite for s in state.series.values())
+        problem = f"the Company was already liquidated on {fixed[0]}"
+        raise LedgerRuleError(later, "date", clause or "ledger format", problem)
     state.liquidation_fixed_for = fixed[0] if fixed else None
     state.transactions = {p.event.id: p for p in ordered if isinstance(p.event, ev.MergerOrSale) and p.event.id}
     for item in ordered:
@@ -638,7 +640,8 @@ def _require_known_holder(state: LedgerState, item: Placed, holder: str, clause:
 def _apply_holder_address(state: LedgerState, item: Placed, event: ev.HolderAddress) -> None:
     """A later address replaces an earlier one; an address for someone who never held shares of
     a series is refused."""
-    _require_known_holder(state, item, event.holder, "F §5(k)")
+    clause = ", ".join(s.terms.conversion.record_date_notice_days.cite for s in state.series.values())
+    _require_known_holder(state, item, event.holder, clause or "ledger format")
     state.addresses[event.holder] = AddressOnRecord(event.holder, tuple(event.address), event.date)
 
 
@@ -704,7 +707,8 @@ def _apply_issue(state: LedgerState, item: Placed, event: ev.PreferredIssued) ->
 
 
 def _apply_consent(state: LedgerState, item: Placed, event: ev.SeriesConsent) -> None:
-    s = _series_started(state, item, event.series, "F §5(d)(ii)")
+    clause = state.series[event.series].terms.conversion.fair_market_value_threshold.cite
+    s = _series_started(state, item, event.series, clause)
     for holder in event.holders_consenting:
         if holder not in s.holdings or s.holdings[holder].shares == 0:
             raise LedgerRuleError(
@@ -784,7 +788,8 @@ def _apply_election(state: LedgerState, item: Placed, event: ev.DividendElection
             item, "payment_date", s.terms.dividends.payment_months.cite, f"{event.payment_date} is not a Payment Date"
         )
     if event.date > event.payment_date:
-        raise LedgerRuleError(item, "date", "F §2(e)", "an election received after its Payment Date cannot apply")
+        clause = (s.terms.dividends.election_notice_days or s.terms.dividends.forms).cite
+        raise LedgerRuleError(item, "date", clause, "an election received after its Payment Date cannot apply")
     state.elections[(event.series, event.holder, event.payment_date)] = event
     state.election_forms[(event.series, event.holder, event.payment_date)] = election
 
@@ -841,7 +846,7 @@ def _roll(s: SeriesState, holder: str, to: dt.date, *, inclusive: bool) -> Holdi
 
 
 def _apply_payment(state: LedgerState, item: Placed, event: ev.DividendPayment) -> None:
-    s = _series_started(state, item, event.series, "F §2(a)")
+    s = _series_started(state, item, event.series, state.series[event.series].terms.dividends.annual_rate.cite)
     terms = s.terms
     if not is_payment_date(terms, event.date):
         raise LedgerRuleError(item, "date", terms.dividends.payment_months.cite, f"{event.date} is not a Payment Date")
