@@ -164,3 +164,27 @@ def test_the_sections_schema_accepts_the_bundled_files_and_refuses_what_the_load
     ):
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(bad, schema)
+
+
+def test_a_certificates_own_readings_live_in_its_folder() -> None:
+    """An interpretation citing one certificate alone is in that certificate's folder
+    (instruments/issuers/<issuer>/<series>/interpretations.yaml); the package's files hold the
+    points several certificates share. Together they are the one registry (88 readings)."""
+    import yaml
+
+    from prefstack.interpretations import files, registry
+
+    where: dict[str, str] = {}
+    for name, item in files():
+        for entry in yaml.safe_load(item.read_text(encoding="utf-8")):
+            where[entry["id"]] = name
+    assert set(where) == set(registry()) and len(where) == 88
+    folders = {"F": "cais-internet/series-f/", "G": "cais-internet/series-g/", "H": "northwind-networks/series-h/"}
+    for ident, interp in registry().items():
+        docs = {c.split()[0] for c in interp.clauses}
+        if len(docs) == 1:
+            assert where[ident] == folders[docs.pop()] + "interpretations.yaml", ident
+        else:
+            assert "/" not in where[ident], ident
+    assert where["LIQ-G-DEEMED-THRESHOLD"] == "cais-internet/series-g/interpretations.yaml"
+    assert where["DIV-CASH-CENTS"] == "dividends.yaml"  # F §2(b) and H §2(b) alike

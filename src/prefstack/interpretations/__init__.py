@@ -5,9 +5,10 @@ code: the point is recorded here with the clause, the question, the reading pref
 takes, the alternatives it did not take, and why. Code that depends on a reading names
 it with :func:`reading` (which fails for an unknown id), and explanations list the ids.
 
-The registry is a set of YAML files in this package, one per section of the
-certificates (``dividends.yaml``, ``conversion.yaml``, ...), so that each clause module
-and its readings sit side by side.
+The registry is a set of YAML files: in this package, one per section, the points that several
+certificates share (``dividends.yaml``, ``conversion.yaml``, ...), so that each clause module and
+its readings sit side by side; and in each series' folder (``instruments/issuers/<issuer>/<series>/
+interpretations.yaml``), the points of that certificate alone, beside its terms and sections.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from importlib.abc import Traversable
 
 import yaml
 
-from prefstack.citations import cite
+from prefstack.citations import cite, series_folders
 from prefstack.errors import TermsError
 
 _FIELDS = {"id", "clauses", "question", "reading", "alternatives", "why"}
@@ -71,21 +73,37 @@ def _parse(entry: object, source: str) -> Interpretation:
     )
 
 
+SERIES_FILE = "interpretations.yaml"
+"""A certificate's own readings, beside its terms and sections (``issuers/<issuer>/<series>/``)."""
+
+
+def files() -> list[tuple[str, Traversable]]:
+    """The interpretation files: this package's (points several certificates share, one file per
+    section), then each series folder's ``interpretations.yaml`` (points of that certificate alone)."""
+    found = [
+        (item.name, item)
+        for item in sorted(resources.files(__name__).iterdir(), key=lambda p: p.name)
+        if item.name.endswith(".yaml")
+    ]
+    for path, folder in series_folders():
+        item = folder.joinpath(SERIES_FILE)
+        if item.is_file():
+            found.append((f"{path}/{SERIES_FILE}", item))
+    return found
+
+
 @cache
 def registry() -> dict[str, Interpretation]:
-    """Every interpretation, by id, from the YAML files of this package."""
+    """Every interpretation, by id, from :func:`files`; an id defined twice is refused."""
     found: dict[str, Interpretation] = {}
-    folder = resources.files(__name__)
-    for item in sorted(folder.iterdir(), key=lambda p: p.name):
-        if not item.name.endswith(".yaml"):
-            continue
+    for name, item in files():
         data = yaml.safe_load(item.read_text(encoding="utf-8"))
         if not isinstance(data, list):
-            raise TermsError(f"{item.name}: must be a list of interpretations")
+            raise TermsError(f"{name}: must be a list of interpretations")
         for entry in data:
-            interp = _parse(entry, item.name)
+            interp = _parse(entry, name)
             if interp.id in found:
-                raise TermsError(f"{item.name}: interpretation id {interp.id!r} is defined twice")
+                raise TermsError(f"{name}: interpretation id {interp.id!r} is defined twice")
             found[interp.id] = interp
     return found
 
