@@ -417,8 +417,9 @@ def _check_seniority(source: str, structure: CapitalStructure) -> None:
                 f"classes[{i}] ({g.name}).rank",
                 cites[0],
                 f"rank {g.rank} is junior to Series {' and '.join(series)} (rank {top}): after their preferences "
-                f"{' and '.join(cites)} distribute everything on an as-converted basis, so a junior preference "
-                "cannot be paid; prefstack does not implement classes junior to the certificates",
+                f"what remains goes to the Common Stock and the classes sharing with it as converted "
+                f"({' and '.join(cites)}), so a junior preference cannot be paid; prefstack does not implement "
+                "classes junior to the certificates",
             )
 
 
