@@ -408,7 +408,8 @@ def test_refusals_cite_the_certificates_of_the_structure_not_series_f() -> None:
     assert caught.value.clause == "G §4"
     junior = document(generic("Series X", 3, "10"))
     junior["classes"] = [c for c in junior["classes"] if c.get("series") != "F"]
-    with pytest.raises(InputError, match=r"junior to Series G \(rank 2\): after their preferences .* as converted \(G §3\(b\)\)") as got:
+    refusal = r"junior to Series G \(rank 2\): after their preferences .* as converted \(G §3\(b\)\)"
+    with pytest.raises(InputError, match=refusal) as got:
         parse_capital_structure(junior, "cs.yaml")
     assert got.value.clause == "G §3(b)"
     from prefstack.terms import series_names
