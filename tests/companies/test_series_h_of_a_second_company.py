@@ -295,3 +295,24 @@ def test_the_terms_file_chooses_the_adjustment_formula(
     monkeypatch.setattr(replay_module, "load_terms", lambda series: variant if series == "H" else load_terms(series))
     state = replay_module.replay(read_ledger(Path(LEDGER)).events, dt.date(2024, 10, 31))
     assert section5.conversion_price_state(state, "H").conversion_price == price
+
+
+@pytest.mark.clause("H §3(b)")
+def test_waterfall_over_the_bundled_capital_structure(ask: Json) -> None:
+    """Northwind's capital-structure file adds 400,000 options at $6.00 and a 100,000-share warrant
+    at $12.00 (illustrative). At $300,000,000 all are exercised and H converts: the exercise price,
+    400,000 x 6 + 100,000 x 12 = $3,600,000, joins the proceeds, and $303,600,000 is shared by
+    11,250,000 + 2,875,000 + 400,000 + 100,000 = 14,625,000 shares: H 2,875,000 / 14,625,000 x
+    303,600,000 = $59,682,051.28 (Alder 1,875,000 of them: $38,923,076.92), the options
+    $8,303,589.74 ($5,903,589.74 net of their exercise price)."""
+    result = ask("waterfall", "--proceeds", "300000000", "--on", AS_OF, "--capital-structure", "company")
+    used = result["capital_structure"]
+    assert "northwind-networks/capital_structure.yaml" in used["used"]
+    choices = {c["class"]: c for c in used["choices"]}
+    assert choices["H"]["choice"] == "converts into Common Stock"
+    assert Fraction(choices["H"]["paid_if_chosen_exact"]) == Fraction(2_875_000, 14_625_000) * 303_600_000
+    assert used["exercise_cash"] == "3600000.00"
+    paid = _paid(result)
+    assert paid[("H", ALDER)][1] == "38923076.92"
+    assert paid[("Employee plan options", "holders of Employee plan options")][1] == "8303589.74"
+    assert choices["Employee plan options"]["paid_if_chosen"] == "5903589.74"
