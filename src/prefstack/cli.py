@@ -1309,6 +1309,8 @@ def transaction_command(
     title = f"A {kind} on {result['on']} (nothing recorded)"
     emit(result, result["series"], TRANSACTION_COLUMNS, title, format, out=out)
     if format is Format.table:
+        for skipped in result["not_judged"]:
+            console().print(f"  Series {skipped['series']}: not judged: {skipped['why']}", markup=False)
         for row in result["series"]:
             console().print(
                 f"  Series {row['series']}: facts: {_facts_text(row['facts'])}; test: {row['why']}", markup=False

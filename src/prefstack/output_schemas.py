@@ -423,6 +423,7 @@ TRANSACTION = obj(
                 }
             )
         ),
+        "not_judged": array(obj({"series": TEXT, "why": TEXT})),
     }
 )
 

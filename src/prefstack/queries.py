@@ -527,7 +527,12 @@ def proposed_transaction(placed: Sequence[Placed], event: LedgerEvent, as_of: dt
                     if p.security == name
                 ]
             judged.append(row)
-    return {"on": event.date.isoformat(), "kind": event.kind, "series": judged}
+    without = [
+        {"series": name, "why": f"{s.terms.designation.value} has no mandatory redemption (no redemption terms)"}
+        for name, s in state.series.items()
+        if s.terms.redemption is None and s.shares_outstanding
+    ]
+    return {"on": event.date.isoformat(), "kind": event.kind, "series": judged, "not_judged": without}
 
 
 def ledger_log(db: str, company: str | None = None) -> dict[str, Any]:

@@ -316,3 +316,52 @@ def test_waterfall_over_the_bundled_capital_structure(ask: Json) -> None:
     assert paid[("H", ALDER)][1] == "38923076.92"
     assert paid[("Employee plan options", "holders of Employee plan options")][1] == "8303589.74"
     assert choices["Employee plan options"]["paid_if_chosen"] == "5903589.74"
+
+
+def test_a_merger_of_a_company_whose_certificate_has_no_redemption(tmp_path: Path) -> None:
+    """H has no §6: a merger recorded in Northwind's ledger is judged under no Mandatory Redemption
+    clause of H (none exists) and leaves every figure as it was; H has no deemed liquidation either."""
+    import datetime as dt
+
+    import yaml
+
+    from prefstack.ledger.files import read_ledger
+    from prefstack.ledger.replay import replay
+    from prefstack.report import state_report
+
+    data = yaml.safe_load(Path(LEDGER).read_text())
+    merger = {
+        "kind": "merger_or_sale",
+        "date": "2024-12-20",
+        "id": "m1",
+        "description": "merger",
+        "transaction": "merger",
+        "prior_stockholders_voting_share": "0.3",
+        "consideration": "100000000",
+    }
+    data["events"].append(merger)
+    path = tmp_path / "merger.yaml"
+    path.write_text(yaml.safe_dump(data))
+    before = state_report(replay(read_ledger(Path(LEDGER)).events, dt.date(2024, 12, 31)))
+    after = state_report(replay(read_ledger(path).events, dt.date(2024, 12, 31)))
+    (series,) = after["series"]
+    assert series["transactions_judged"] == [] and series["deemed_liquidation"] is None
+    assert series["holders"] == before["series"][0]["holders"]
+
+
+def test_the_transaction_question_says_why_h_is_not_judged(ask: Json) -> None:
+    answer = ask(
+        "transaction",
+        "--kind",
+        "merger",
+        "--prior-stockholders-share",
+        "0.3",
+        "--on",
+        "2024-12-20",
+        "--consideration",
+        "100000000",
+    )
+    assert answer["series"] == []
+    assert answer["not_judged"] == [
+        {"series": "H", "why": "Series H Convertible Preferred Stock has no mandatory redemption (no redemption terms)"}
+    ]

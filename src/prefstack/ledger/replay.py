@@ -1314,10 +1314,11 @@ class DeemedLiquidation:
 def _judge_redemption_event(
     state: LedgerState, item: Placed, facts: EventFacts, description: str
 ) -> dict[str, Explained]:
-    """§6(b): judge ``facts`` for every series with shares outstanding; record the judgment."""
+    """§6(b): judge ``facts`` for every series with shares outstanding whose certificate has a
+    mandatory redemption (terms with ``redemption``); record the judgment."""
     out: dict[str, Explained] = {}
     for name, s in state.series.items():
-        if s.original_issuance_date is None or not s.shares_outstanding:
+        if s.original_issuance_date is None or not s.shares_outstanding or s.terms.redemption is None:
             continue
         try:
             judged = judge_mandatory_redemption_event(s.terms, facts, None)
