@@ -365,3 +365,25 @@ def test_the_transaction_question_says_why_h_is_not_judged(ask: Json) -> None:
     assert answer["not_judged"] == [
         {"series": "H", "why": "Series H Convertible Preferred Stock has no mandatory redemption (no redemption terms)"}
     ]
+
+
+def test_a_vote_on_a_redemption_event_h_cannot_have_is_refused(cli: Any, tmp_path: Path) -> None:
+    import yaml
+
+    data = yaml.safe_load(Path(LEDGER).read_text())
+    data["events"].append(
+        {
+            "kind": "series_consent",
+            "date": "2024-12-20",
+            "series": "H",
+            "matter": "waive_redemption_event",
+            "holders_consenting": [ALDER],
+            "reference": "m1",
+        }
+    )
+    path = tmp_path / "vote.yaml"
+    path.write_text(yaml.safe_dump(data))
+    refused = cli("state", "--ledger", str(path), "--as-of", AS_OF, ok=False)
+    assert refused.returncode == 2
+    assert "matter: Series H Convertible Preferred Stock has no mandatory redemption" in refused.stderr
+    assert refused.stderr.rstrip().endswith("(H §6)")

@@ -717,6 +717,12 @@ def _apply_consent(state: LedgerState, item: Placed, event: ev.SeriesConsent) ->
                 f"{event.series} §5(d)(ii)",
                 f"{holder!r} holds no Series {event.series} shares",
             )
+    if event.matter == "waive_redemption_event":
+        try:
+            s.terms.redeemable()
+        except InputError as exc:
+            problem = f"{exc.problem}: no Mandatory Redemption Event to vote on"
+            raise LedgerRuleError(item, "matter", exc.clause, problem) from exc
     state.consents.append(event)
     section = {
         "waive_adjustment": "§5(d)(ii)",
