@@ -330,8 +330,11 @@ def test_the_excluded_persons_come_from_the_terms_6b_iii(terms: SeriesTerms) -> 
     persons = terms.redemption.acquisition_excluded_persons
     assert persons.cite == f"{terms.series} §6(b)(iii)"
     assert excluded_persons(terms) == {
-        "Ulysses G. Auger, Sr.", "Ulysses G. Auger, II", "William M. Caldwell, IV", "Evans K. Anderson"
-    }  # fmt: skip
+        "Ulysses G. Auger, Sr.",
+        "Ulysses G. Auger, II",
+        "William M. Caldwell, IV",
+        "Evans K. Anderson",
+    }
     augers = Acquisition(("Ulysses G. Auger, Sr.", "Ulysses G. Auger, II"), Fraction(3, 5))
     newcomer = Acquisition(("Jane Q. Founder",), Fraction(3, 5))
     assert event(augers, terms) is False and event(newcomer, terms) is True
@@ -341,9 +344,12 @@ def test_the_excluded_persons_come_from_the_terms_6b_iii(terms: SeriesTerms) -> 
     assert excluded_persons(other) == {"Jane Q. Founder"}
     assert event(augers, other) is True and event(newcomer, other) is False
     copied = terms.model_copy(
-        update={"redemption": terms.redemption.model_copy(update={"acquisition_excluded_persons": persons.model_copy(
-            update={"value": ()})})}
-    )  # fmt: skip
+        update={
+            "redemption": terms.redemption.model_copy(
+                update={"acquisition_excluded_persons": persons.model_copy(update={"value": ()})}
+            )
+        }
+    )
     assert event(augers, copied) is True
 
 
@@ -431,3 +437,68 @@ def test_redemption_on_an_event_out_of_funds_legally_available_6c(terms: SeriesT
     assert (result.holder("A").cash_paid.value, result.holder("A").shares_redeemed.value) == (504_000, 480)
     assert (result.holder("B").cash_paid.value, result.holder("B").shares_redeemed.value) == (336_000, 320)
     assert result.holder("A").cash_paid.clause == pro_rata
+
+
+def _with_redemption(terms: SeriesTerms, **values: object) -> SeriesTerms:
+    from prefstack.terms.schema import parse_terms
+
+    data = terms.model_dump(mode="json")
+    for name, value in values.items():
+        data["redemption"][name]["value"] = value
+    return parse_terms(data, "changed redemption terms")
+
+
+@pytest.mark.clause("F §6(b)(i)", "G §6(b)(ii)", "F §6(b)(iii)", "G §6(b)(v)(C)")
+@pytest.mark.parametrize("terms", [F_TERMS, G_TERMS], ids=["F", "G"])
+def test_the_thresholds_of_the_events_are_terms_6b(terms: SeriesTerms) -> None:
+    """§6(b)(i)-(iii), (v)(C): "less than 50%", "more than 50%" and "sixty (60) days" are the terms'
+    (cited there). The certificate's: prior holders at 55% is no merger event, an acquirer of 55% is
+    an acquisition event, a receiver appointed 2002-03-01 not vacated is an event from 2002-05-01.
+    Terms of 60% / 60% / 30 days instead: the 55% merger and the 55% sale are events, the 55%
+    acquisition is not, and the receiver's event comes on 2002-04-01 (the 31st day)."""
+    merger, sale = Merger(Fraction("0.55")), AssetSale(True, Fraction("0.55"))
+    acquisition = Acquisition(("Acquirer LLC",), Fraction("0.55"))
+
+    def receiver(as_of: dt.date) -> Insolvency:
+        return Insolvency(
+            InsolvencyKind.RECEIVER_OR_TRUSTEE,
+            as_of=as_of,
+            appointed_with_consent=False,
+            appointment_date=dt.date(2002, 3, 1),
+            vacated_or_stayed_on=None,
+        )
+
+    def judged(t: SeriesTerms, facts: object) -> bool:
+        return bool(judge_mandatory_redemption_event(t, facts, None).value)  # type: ignore[arg-type]
+
+    redemption = terms.redeemable()
+    assert redemption.merger_prior_holders_below.cite == f"{terms.series} §6(b)(i)"
+    assert redemption.receiver_not_vacated_days.value == 60
+    assert (judged(terms, merger), judged(terms, sale), judged(terms, acquisition)) == (False, False, True)
+    assert not judged(terms, receiver(dt.date(2002, 4, 30))) and judged(terms, receiver(dt.date(2002, 5, 1)))
+    other = _with_redemption(
+        terms,
+        merger_prior_holders_below="0.6",
+        asset_sale_prior_holders_below="0.6",
+        acquisition_voting_power_above="0.6",
+        receiver_not_vacated_days=30,
+    )
+    assert (judged(other, merger), judged(other, sale), judged(other, acquisition)) == (True, True, False)
+    assert not judged(other, receiver(dt.date(2002, 3, 31))) and judged(other, receiver(dt.date(2002, 4, 1)))
+    formula = judge_mandatory_redemption_event(other, merger, None).parts[0].formula
+    assert formula == "prior stockholders' voting power < 60%"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "problem"),
+    [
+        ("merger_prior_holders_below", "1.5", "a share of the voting power between 0 and 1"),
+        ("acquisition_voting_power_above", "0", "a share of the voting power between 0 and 1"),
+        ("receiver_not_vacated_days", 0, "receiver_not_vacated_days must be positive"),
+    ],
+)
+def test_a_threshold_outside_its_range_is_refused(name: str, value: object, problem: str) -> None:
+    from prefstack.errors import TermsError
+
+    with pytest.raises(TermsError, match=f"{name}.*" if "between" in problem else problem):
+        _with_redemption(F_TERMS, **{name: value})

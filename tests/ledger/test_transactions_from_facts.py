@@ -202,7 +202,7 @@ def test_receiver_without_consent_the_60_day_rule_to_the_day() -> None:
     assert _row(_example(in_time, as_of=dt.date(2002, 6, 30)), "G")["mandatory_redemption_event"] is False
     assert _row(_example(late, as_of=dt.date(2002, 4, 30)), "G")["mandatory_redemption_event"] is False
     row = _row(_example(late, as_of=dt.date(2002, 5, 1)), "G")
-    assert row["mandatory_redemption_event"] is True and row["facts"]["sixtieth day"] == "2002-04-30"
+    assert row["mandatory_redemption_event"] is True and row["facts"]["last day to vacate or stay"] == "2002-04-30"
 
 
 def test_facts_that_cannot_be_judged_are_refused() -> None:
@@ -380,7 +380,7 @@ def test_cli_transaction_question_for_each_fact_kind(cli) -> None:  # type: igno
         False,
     )
     text = cli("transaction", *receiver, "--as-of", "2002-05-01", "--ledger", str(EXAMPLE)).stdout
-    assert "sixtieth day = 2002-04-30" in text and "event on the 61st day" in text
+    assert "last day to vacate or stay = 2002-04-30" in text and "event on the 61st day" in text
 
 
 def test_cli_refuses_a_verdict_typed_by_hand_and_stores_nothing(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -37,7 +37,7 @@ from prefstack.clauses.voting import ConsentPurpose
 from prefstack.errors import InputError, PrefstackError
 from prefstack.explain import Explained
 from prefstack.interpretations import reading
-from prefstack.numeric import Rounding, exact, floor_whole, round_to
+from prefstack.numeric import Rounding, exact, floor_whole, round_to, to_decimal_string
 from prefstack.terms import SeriesTerms
 
 __all__ = [
@@ -256,102 +256,135 @@ def _share(value: object, name: str, clause: str) -> Fraction:
     return number
 
 
-@implements(
-    "F §6(b)(i)",
-    "G §6(b)(i)",
-    "F §6(b)(ii)",
-    "G §6(b)(ii)",
-    "F §6(b)(iii)",
-    "G §6(b)(iii)",
-    "F §6(b)(iv)",
-    "G §6(b)(iv)",
-    "F §6(b)(vi)",
-    "G §6(b)(vi)",
-)
 def _judge_facts(terms: SeriesTerms, facts: EventFacts) -> Explained:
-    half = Fraction(1, 2)
-    series = terms.series
+    """§6(b): each listed event is judged by the sub-clause that defines it."""
     if isinstance(facts, Merger):
-        clause = for_series(series, "§6(b)(i)")
-        share = _share(facts.prior_holders_voting_power, "prior_holders_voting_power", clause)
-        return Explained(
-            "merger or business combination is an event",
-            share < half,
-            clause,
-            inputs={"prior stockholders' voting power of the survivor": share},
-            formula="prior stockholders' voting power < 50%",
-        )
+        return _section_6_b_i_merger(terms, facts)
     if isinstance(facts, AssetSale):
-        clause = for_series(series, "§6(b)(ii)")
-        share = _share(facts.prior_holders_voting_power, "prior_holders_voting_power", clause)
-        return Explained(
-            "sale of assets is an event",
-            facts.all_or_substantially_all and share < half,
-            clause,
-            inputs={
-                "all or substantially all of the assets": facts.all_or_substantially_all,
-                "prior stockholders' voting power of the acquirer": share,
-            },
-            formula="all or substantially all assets and prior stockholders' voting power < 50%",
-        )
+        return _section_6_b_ii_asset_sale(terms, facts)
     if isinstance(facts, Acquisition):
-        clause = for_series(series, "§6(b)(iii)")
-        share = _share(facts.voting_power_after, "voting_power_after", clause)
-        if not facts.acquirers or any(not isinstance(a, str) or not a.strip() for a in facts.acquirers):
-            raise InputError("acquirers", clause, "name the person or every member of the group")
-        named = excluded_persons(terms)
-        excluded = all(a in named for a in facts.acquirers)
-        return Explained(
-            "acquisition of voting stock is an event",
-            share > half and not excluded,
-            clause,
-            inputs={
-                "acquirers": ", ".join(facts.acquirers),
-                "only named persons": excluded,
-                "combined voting power after": share,
-            },
-            formula="voting power after > 50% and the person or group is not made up of the named persons",
-            interpretations=[reading("RED-EXCLUDED-PERSONS")],
-        )
+        return _section_6_b_iii_acquisition(terms, facts)
     if isinstance(facts, BoardTurnover):
-        clause = for_series(series, "§6(b)(iv)")
-        for name, value in (("board_size", facts.board_size), ("continuing_directors", facts.continuing_directors)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise InputError(name, clause, f"must be a whole number, not {value!r}")
-        if facts.board_size == 0 or facts.continuing_directors > facts.board_size:
-            raise InputError(
-                "continuing_directors",
-                clause,
-                f"{facts.continuing_directors} continuing directors on a board of {facts.board_size}",
-            )
-        return Explained(
-            "board turnover is an event",
-            2 * facts.continuing_directors <= facts.board_size,
-            clause,
-            inputs={
-                "period": f"{facts.period_start_year}-{facts.period_start_year + 2}",
-                "directors in office": facts.board_size,
-                "continuing directors": facts.continuing_directors,
-            },
-            formula="continuing directors no longer more than half of the board",
-            interpretations=[reading("RED-BOARD-CONTINUING")],
-        )
+        return _section_6_b_iv_board_turnover(terms, facts)
     if isinstance(facts, Insolvency):
         return _judge_insolvency(terms, facts)
     if isinstance(facts, Agreement):
-        clause = for_series(series, "§6(b)(vi)")
-        if isinstance(facts.to_do, Agreement):
-            raise InputError("to_do", clause, "an agreement to enter into an agreement: give the agreed transaction")
-        inner = _judge_facts(terms, facts.to_do)
-        return Explained(
-            "agreement to do an event is an event",
-            inner.value,
+        return _section_6_b_vi_agreement(terms, facts)
+    raise InputError("facts", for_series(terms.series, "§6(b)"), f"not the facts of a §6(b) event: {facts!r}")
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _percent(share: Fraction) -> str:
+    return f"{to_decimal_string(share * 100)}%"
+
+
+@implements("F §6(b)(i)", "G §6(b)(i)")
+def _section_6_b_i_merger(terms: SeriesTerms, facts: Merger) -> Explained:
+    """A merger, consolidation, reorganization or other business combination after which the prior
+    stockholders hold less than the term's share (F/G: 50%) of the survivor's voting power."""
+    below = terms.redeemable().merger_prior_holders_below
+    share = _share(facts.prior_holders_voting_power, "prior_holders_voting_power", below.cite)
+    return Explained(
+        "merger or business combination is an event",
+        share < below.value,
+        below.cite,
+        inputs={"prior stockholders' voting power of the survivor": share},
+        formula=f"prior stockholders' voting power < {_percent(below.value)}",
+    )
+
+
+@implements("F §6(b)(ii)", "G §6(b)(ii)")
+def _section_6_b_ii_asset_sale(terms: SeriesTerms, facts: AssetSale) -> Explained:
+    """A sale of all or substantially all of the assets after which the prior stockholders hold less
+    than the term's share (F/G: 50%) of the acquirer's voting power."""
+    below = terms.redeemable().asset_sale_prior_holders_below
+    share = _share(facts.prior_holders_voting_power, "prior_holders_voting_power", below.cite)
+    return Explained(
+        "sale of assets is an event",
+        facts.all_or_substantially_all and share < below.value,
+        below.cite,
+        inputs={
+            "all or substantially all of the assets": facts.all_or_substantially_all,
+            "prior stockholders' voting power of the acquirer": share,
+        },
+        formula=f"all or substantially all assets and prior stockholders' voting power < {_percent(below.value)}",
+    )
+
+
+@implements("F §6(b)(iii)", "G §6(b)(iii)")
+def _section_6_b_iii_acquisition(terms: SeriesTerms, facts: Acquisition) -> Explained:
+    """An acquisition giving a person or group more than the term's share (F/G: 50%) of the voting
+    power, unless it is made up of the persons the certificate names."""
+    above = terms.redeemable().acquisition_voting_power_above
+    clause = above.cite
+    share = _share(facts.voting_power_after, "voting_power_after", clause)
+    if not facts.acquirers or any(not isinstance(a, str) or not a.strip() for a in facts.acquirers):
+        raise InputError("acquirers", clause, "name the person or every member of the group")
+    named = excluded_persons(terms)
+    excluded = all(a in named for a in facts.acquirers)
+    return Explained(
+        "acquisition of voting stock is an event",
+        share > above.value and not excluded,
+        clause,
+        inputs={
+            "acquirers": ", ".join(facts.acquirers),
+            "only named persons": excluded,
+            "combined voting power after": share,
+        },
+        formula=(
+            f"voting power after > {_percent(above.value)} and the person or group is not made up of the named "
+            "persons"
+        ),
+        interpretations=[reading("RED-EXCLUDED-PERSONS")],
+    )
+
+
+@implements("F §6(b)(iv)", "G §6(b)(iv)")
+def _section_6_b_iv_board_turnover(terms: SeriesTerms, facts: BoardTurnover) -> Explained:
+    """The directors continuing from the start of a three-year period cease to be at least a majority."""
+    clause = for_series(terms.series, "§6(b)(iv)")
+    for name, value in (("board_size", facts.board_size), ("continuing_directors", facts.continuing_directors)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise InputError(name, clause, f"must be a whole number, not {value!r}")
+    if facts.board_size == 0 or facts.continuing_directors > facts.board_size:
+        raise InputError(
+            "continuing_directors",
             clause,
-            parts=[inner],
-            formula="the agreed transaction would be an event under §6(b)(i)-(v)",
-            interpretations=[reading("RED-AGREEMENT")],
+            f"{facts.continuing_directors} continuing directors on a board of {facts.board_size}",
         )
-    raise InputError("facts", for_series(series, "§6(b)"), f"not the facts of a §6(b) event: {facts!r}")
+    return Explained(
+        "board turnover is an event",
+        2 * facts.continuing_directors <= facts.board_size,
+        clause,
+        inputs={
+            "period": f"{facts.period_start_year}-{facts.period_start_year + 2}",
+            "directors in office": facts.board_size,
+            "continuing directors": facts.continuing_directors,
+        },
+        formula="continuing directors no longer more than half of the board",
+        interpretations=[reading("RED-BOARD-CONTINUING")],
+    )
+
+
+@implements("F §6(b)(vi)", "G §6(b)(vi)")
+def _section_6_b_vi_agreement(terms: SeriesTerms, facts: Agreement) -> Explained:
+    """An agreement to do any of the events of §6(b)(i)-(v) is itself an event."""
+    clause = for_series(terms.series, "§6(b)(vi)")
+    if isinstance(facts.to_do, Agreement):
+        raise InputError("to_do", clause, "an agreement to enter into an agreement: give the agreed transaction")
+    inner = _judge_facts(terms, facts.to_do)
+    return Explained(
+        "agreement to do an event is an event",
+        inner.value,
+        clause,
+        parts=[inner],
+        formula="the agreed transaction would be an event under §6(b)(i)-(v)",
+        interpretations=[reading("RED-AGREEMENT")],
+    )
 
 
 @implements(
@@ -390,21 +423,25 @@ def _judge_insolvency(terms: SeriesTerms, facts: Insolvency) -> Explained:
             clause,
             inputs={"appointment date": facts.appointment_date, "as of": facts.as_of},
         )
-    deadline = facts.appointment_date + dt.timedelta(days=60)
+    days = terms.redeemable().receiver_not_vacated_days
+    deadline = facts.appointment_date + dt.timedelta(days=days.value)
     lifted = facts.vacated_or_stayed_on is not None and facts.vacated_or_stayed_on <= deadline
     occurs_on = deadline + dt.timedelta(days=1)
     return Explained(
-        "appointment of a receiver or trustee without consent, not vacated or stayed in 60 days, is an event",
+        f"appointment of a receiver or trustee without consent, not vacated or stayed in {days.value} days, "
+        "is an event",
         not lifted and facts.as_of >= occurs_on,
         clause,
         inputs={
             "appointment date": facts.appointment_date,
             "vacated or stayed on": facts.vacated_or_stayed_on,
-            "sixtieth day": deadline,
+            "last day to vacate or stay": deadline,
             "event would occur on": occurs_on,
             "as of": facts.as_of,
         },
-        formula="not vacated or stayed by appointment + 60 days; event on the 61st day",
+        formula=(
+            f"not vacated or stayed by appointment + {days.value} days; event on the {_ordinal(days.value + 1)} day"
+        ),
         interpretations=[reading("RED-RECEIVER-60-DAYS")],
     )
 

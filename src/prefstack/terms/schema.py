@@ -373,6 +373,17 @@ class Redemption(_Strict):
     conversion_cutoff_days: Term[int]
     unclaimed_return_years: Term[int]
     depositary_min_capital: Term[Exact]
+    merger_prior_holders_below: Term[Exact]
+    """§6(b)(i): a merger is an event when the prior stockholders hold less than this share of the
+    survivor's voting power (F/G: 50%)."""
+    asset_sale_prior_holders_below: Term[Exact]
+    """§6(b)(ii): likewise for a sale of all or substantially all of the assets (F/G: 50%)."""
+    acquisition_voting_power_above: Term[Exact]
+    """§6(b)(iii): an acquisition is an event when the person or group holds more than this share of
+    the voting power (F/G: 50%)."""
+    receiver_not_vacated_days: Term[int]
+    """§6(b)(v)(C): the days within which a receiver appointed without consent must be vacated or
+    stayed (F/G: 60)."""
     acquisition_excluded_persons: Term[tuple[str, ...]]
     """The persons whose acquisitions of voting stock are no Mandatory Redemption Event (F/G
     §6(b)(iii): "other than ..."); a person or group made up only of them is excluded."""
@@ -384,6 +395,16 @@ class Redemption(_Strict):
     later_funds_redeem_the_rest: Term[bool]
     """Shares left unredeemed for want of funds stay outstanding and are redeemed from funds that
     later become available (F §6(i), G §6(h)). prefstack implements only this rule: false is refused."""
+
+    @model_validator(mode="after")
+    def _shares_of_voting_power(self) -> Redemption:
+        for name in ("merger_prior_holders_below", "asset_sale_prior_holders_below", "acquisition_voting_power_above"):
+            term = getattr(self, name)
+            if not 0 < term.value < 1:
+                raise ValueError(f"{name}: a share of the voting power between 0 and 1, not {term.value} ({term.cite})")
+        if self.receiver_not_vacated_days.value < 1:
+            raise ValueError(f"receiver_not_vacated_days must be positive ({self.receiver_not_vacated_days.cite})")
+        return self
 
     @model_validator(mode="after")
     def _implemented(self) -> Redemption:
