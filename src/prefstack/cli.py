@@ -99,7 +99,7 @@ def _series(text: str) -> str:
 
 @app.command()
 def schedule(
-    series: Annotated[str, typer.Argument(help="F or G")],
+    series: Annotated[str, typer.Argument(help="A series id (F, G, H, ...)")],
     issue_date: Annotated[
         str | None, typer.Option(help="Original issue date (F default: F Sched. 1's 2000-08-02)")
     ] = None,
@@ -336,7 +336,7 @@ def _where_table(rows: list[tuple[str, str, str]], what: str = "function") -> An
 
 
 @app.command()
-def terms(series: Annotated[str, typer.Argument(help="F or G")]) -> None:
+def terms(series: Annotated[str, typer.Argument(help="A series id (F, G, H, ...)")]) -> None:
     """The terms of a series as validated data, each with its citation (JSON)."""
     loaded = load_terms(_series(series))
     print(to_json(loaded.model_dump(mode="json")))
@@ -1010,7 +1010,7 @@ def _state_on(day_text: str, field: str, clause: str, db: str, ledger: str | Non
 
 @app.command()
 def convert(
-    series: Annotated[str, typer.Option(help="F or G")],
+    series: Annotated[str, typer.Option(help="A series id (F, G, H, ...)")],
     holder: Annotated[str, typer.Option(help="The holder converting")],
     shares: Annotated[str, typer.Option(help="Shares of preferred to convert")],
     on: Annotated[str, typer.Option(help="Conversion Date (§5(c)(i))")],
@@ -1334,8 +1334,8 @@ TRANSACTION_COLUMNS = (
 @app.command(name="redemption")
 def redemption_command(
     on: Annotated[str, typer.Option(help="The Redemption Date")],
+    series: Annotated[str, typer.Option(help="The series to redeem (a series id: F, G, ...)")],
     funds: Annotated[str | None, typer.Option(help="Funds legally available for the redemption")] = None,
-    series: Annotated[str, typer.Option(help="F or G")] = "F",
     in_common: Annotated[
         bool, typer.Option("--in-common", help="Pay the Redemption Price in Common Stock (F §6(d))")
     ] = False,
@@ -1519,32 +1519,60 @@ def document_dividend_statement(
     out: OutOption,
     holder: Annotated[str | None, typer.Option(help="The holder (or --all-holders)")] = None,
     all_holders: AllHoldersOption = False,
-    series: Annotated[str, typer.Option(help="F")] = "F",
+    series: Annotated[
+        str | None,
+        typer.Option(help="The series (default: the one series that paid the holder, or anyone, that day)"),
+    ] = None,
     db: DbOption = DEFAULT_DB,
     company: CompanyOption = None,
     ledger: LedgerOption = None,
 ) -> None:
-    """F §2: the form, shares, cash and Common Stock (priced over 25 trading days) of a dividend."""
+    """§2: the form, shares, cash and Common Stock (priced over 25 trading days) of a dividend."""
     from prefstack.documents.kinds import dividend_statement
 
-    name = _series(series)
-    _one_or_all(holder, all_holders, f"{name} §2(a)")
+    _one_or_all(holder, all_holders, "F §2(a)")
     day = parse_date(payment_date, "--payment-date", "F §2(a)")
     state = _state_on(payment_date, "--payment-date", "F §2(a)", db, ledger, company)
+    name = _dividend_series(state, series, day, None if all_holders else holder)
     if all_holders:
         paid = sorted({r.holder for r in state.series[name].payments.get(day, [])})
         if not paid:
-            raise InputError("--payment-date", f"{name} §2(a)", f"no Series {name} dividend was paid on {day}")
+            clause = state.series[name].terms.dividends.annual_rate.cite
+            raise InputError("--payment-date", clause, f"no Series {name} dividend was paid on {day}")
         _write_batch([(h, dividend_statement(state, name, h, day)) for h in paid], out)
         return
     if holder is None:
-        raise InputError("--holder", f"{name} §2(a)", "give --holder or --all-holders")
+        clause = state.series[name].terms.dividends.annual_rate.cite
+        raise InputError("--holder", clause, "give --holder or --all-holders")
     _write_document(dividend_statement(state, name, holder, day), out)
+
+
+def _dividend_series(state: LedgerState, given: str | None, day: dt.date, holder: str | None) -> str:
+    """The series of a dividend statement: ``--series`` where given, else the one series of the
+    company that paid a dividend on ``day`` (to ``holder``, where given); none or several is refused."""
+    if given is not None:
+        name = _series(given)
+        if name not in state.series:
+            raise InputError("--series", "ledger format", f"Series {name} is not a series of the ledger's company")
+        return name
+    paid = [
+        name
+        for name, s in state.series.items()
+        if any(holder is None or r.holder == holder for r in s.payments.get(day, []))
+    ]
+    to = f" to {holder!r}" if holder is not None else ""
+    clauses = ", ".join(s.terms.dividends.annual_rate.cite for s in state.series.values()) or "ledger format"
+    if not paid:
+        raise InputError("--payment-date", clauses, f"no dividend was paid{to} on {day} in the ledger")
+    if len(paid) > 1:
+        listed = " and ".join(f"Series {name}" for name in paid)
+        raise InputError("--series", clauses, f"{listed} paid dividends{to} on {day}: name one with --series")
+    return paid[0]
 
 
 @document_app.command("certificate-of-adjustment")
 def document_certificate_of_adjustment(
-    series: Annotated[str, typer.Option(help="F or G")],
+    series: Annotated[str, typer.Option(help="A series id (F, G, H, ...)")],
     as_of: Annotated[str, typer.Option(help="The latest adjustment up to this date (the date of the certificate)")],
     out: OutOption,
     date: Annotated[str | None, typer.Option(help="A specific adjustment's date")] = None,
@@ -1570,7 +1598,7 @@ def document_certificate_of_adjustment(
 
 @document_app.command("conversion-statement")
 def document_conversion_statement(
-    series: Annotated[str, typer.Option(help="F or G")],
+    series: Annotated[str, typer.Option(help="A series id (F, G, H, ...)")],
     holder: Annotated[str, typer.Option(help="The holder converting")],
     shares: Annotated[str, typer.Option(help="Preferred shares converted")],
     on: Annotated[str, typer.Option(help="Conversion Date")],
@@ -1594,7 +1622,7 @@ def document_conversion_statement(
 
 @document_app.command("redemption-notice")
 def document_redemption_notice(
-    series: Annotated[str, typer.Option(help="F or G")],
+    series: Annotated[str, typer.Option(help="A series id (F, G, H, ...)")],
     redemption_date: Annotated[str, typer.Option(help="The Redemption Date")],
     place: Annotated[str, typer.Option(help="Where payment may be obtained (§6(e))")],
     out: OutOption,
@@ -1665,7 +1693,7 @@ def document_record_date_notice(
 
 @document_app.command("history")
 def document_history(
-    series: Annotated[str, typer.Option(help="F or G")],
+    series: Annotated[str, typer.Option(help="A series id (F, G, H, ...)")],
     start: Annotated[str, typer.Option("--from", help="First date")],
     end: Annotated[str, typer.Option("--to", help="Last date")],
     out: Annotated[

@@ -387,3 +387,38 @@ def test_a_vote_on_a_redemption_event_h_cannot_have_is_refused(cli: Any, tmp_pat
     assert refused.returncode == 2
     assert "matter: Series H Convertible Preferred Stock has no mandatory redemption" in refused.stderr
     assert refused.stderr.rstrip().endswith("(H §6)")
+
+
+def test_a_dividend_statement_finds_its_series_or_asks_for_it(cli: Any, tmp_path: Path) -> None:
+    """Without --series the statement's series is the one that paid that day (H for Northwind);
+    on the CAIS example both F and G paid on 2001-09-15, so --all-holders asks for --series."""
+    out = tmp_path / "h.html"
+    cli(
+        "document",
+        "dividend-statement",
+        "--payment-date",
+        "2024-09-15",
+        "--holder",
+        ALDER,
+        "--out",
+        str(out),
+        "--ledger",
+        LEDGER,
+    )
+    assert "Series H" in out.read_text()
+    example = str(resources.files("prefstack.data").joinpath("example_ledger.yaml"))
+    both = cli(
+        "document",
+        "dividend-statement",
+        "--payment-date",
+        "2001-09-15",
+        "--all-holders",
+        "--out",
+        str(tmp_path / "all"),
+        "--ledger",
+        example,
+        ok=False,
+    )
+    assert both.returncode == 2 and "Series F and Series G paid dividends on 2001-09-15" in both.stderr
+    redemption = cli("redemption", "--on", "2005-08-02", "--funds", "1", "--ledger", example, ok=False)
+    assert redemption.returncode == 2 and "--series" in redemption.stderr

@@ -939,7 +939,9 @@ def refuse_retired(data: Mapping[str, Any], where: str) -> None:
     if kind in RETIRED_KINDS:
         section, problem = RETIRED_KINDS[kind]
         series = data.get("series")
-        clause = f"{series if series in ('F', 'G') else 'F'} {section}"
+        # The section of the series the event names, when it names a series prefstack has terms for;
+        # otherwise the section alone (the event is refused whatever its series).
+        clause = f"{series} {section}" if isinstance(series, str) and series in series_names() else section
         raise InputError(f"{where} ({kind}).kind", clause, problem)
     for (retired_kind, field), (clause, problem) in RETIRED_FIELDS.items():
         if kind == retired_kind and field in data:
