@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from helpers import Prefstack, Run
 from postgres_server import PostgresUnavailable, start_server
 
 
@@ -111,5 +112,38 @@ def cli() -> Callable[..., CliResult]:
         if ok and proc.returncode != 0:
             raise AssertionError(f"prefstack {' '.join(args)} exited {proc.returncode}:\n{proc.stderr}")
         return result
+
+    return run
+
+
+@pytest.fixture
+def raw(store_url: str) -> Iterator[sa.Engine]:
+    """A plain connection to the test's store database, for tampering and inspection."""
+    engine = sa.create_engine(store_url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def prefstack(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Prefstack:
+    """Run ``prefstack ARGS`` in this process and return its exit status and output; an uncaught
+    exception fails the test. Reading a store whose chain does not verify is refused, as for users."""
+    from prefstack.cli import main
+    from prefstack.ledger import service
+
+    monkeypatch.setattr(service, "ALLOW_UNVERIFIED", False)  # restored after the test
+
+    def run(*args: str) -> Run:
+        monkeypatch.setattr(sys, "argv", ["prefstack", *args])
+        capsys.readouterr()
+        try:
+            main()
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        out, err = capsys.readouterr()
+        return Run(code, out, err)
 
     return run

@@ -9,9 +9,7 @@ therefore run in this process (``prefstack.cli.main`` with its arguments), as in
 from __future__ import annotations
 
 import json
-import sys
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -20,9 +18,8 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
-from prefstack.cli import main
+from helpers import Prefstack
 from prefstack.instruments import registry
-from prefstack.ledger import service
 
 EXAMPLE = str(resources.files("prefstack.data").joinpath("example_ledger.yaml"))
 CAIS = "cais-internet (CAIS Internet, Inc.)"
@@ -34,16 +31,6 @@ ACME_EVENTS = [
 ]
 
 
-@dataclass
-class Run:
-    code: int
-    out: str
-    err: str
-
-
-Prefstack = Callable[..., Run]
-
-
 @pytest.fixture(autouse=True)
 def acme(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """A second issuer in the registry, for this test only."""
@@ -51,24 +38,6 @@ def acme(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     known["acme-test"] = registry.Issuer("acme-test", "Acme Test Corp.", ())
     monkeypatch.setattr(registry, "issuers", lambda: known)
     yield
-
-
-@pytest.fixture
-def prefstack(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Prefstack:
-    monkeypatch.setattr(service, "ALLOW_UNVERIFIED", False)
-
-    def run(*args: str) -> Run:
-        monkeypatch.setattr(sys, "argv", ["prefstack", *args])
-        capsys.readouterr()
-        try:
-            main()
-            code = 0
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-        out, err = capsys.readouterr()
-        return Run(code, out, err)
-
-    return run
 
 
 def ledger_file(path: Path, events: list[dict[str, Any]], company: str | None = "Acme Test Corp.") -> str:

@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -26,8 +25,8 @@ import pytest
 import sqlalchemy as sa
 import typer
 
-from prefstack.cli import app, main
-from prefstack.ledger import service
+from helpers import Prefstack
+from prefstack.cli import app
 from prefstack.ledger.hashing import hash_written_event
 
 EXAMPLE = str(resources.files("prefstack.data").joinpath("example_ledger.yaml"))
@@ -35,35 +34,6 @@ COMPANY = "CAIS Internet, Inc."
 REFUSED = "the hash chain of the ledger of cais-internet does not verify"
 F_ISSUE = 524  # the seq of the Series F issue of 40,000 shares in the example
 CONVERSION = 550  # the seq of the 2002-01-10 conversion
-
-
-@dataclass
-class Run:
-    code: int
-    out: str
-    err: str
-
-
-Prefstack = Callable[..., Run]
-
-
-@pytest.fixture
-def prefstack(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Prefstack:
-    """Run ``prefstack ARGS`` and return its exit status and output; an uncaught exception fails the test."""
-    monkeypatch.setattr(service, "ALLOW_UNVERIFIED", False)  # restored after the test
-
-    def run(*args: str) -> Run:
-        monkeypatch.setattr(sys, "argv", ["prefstack", *args])
-        capsys.readouterr()
-        try:
-            main()
-            code = 0
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-        out, err = capsys.readouterr()
-        return Run(code, out, err)
-
-    return run
 
 
 @dataclass

@@ -15,12 +15,12 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
 import prefstack
+from helpers import sql
 from prefstack.ledger import (
     GENESIS,
     ConcurrencyError,
@@ -49,21 +49,6 @@ def note(n: int, **extra: object) -> NewEvent:
 def store(store_url: str) -> Iterator[EventStore]:
     with EventStore(store_url) as opened:
         yield opened
-
-
-@pytest.fixture
-def raw(store_url: str) -> Iterator[sa.Engine]:
-    engine = sa.create_engine(store_url)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-
-
-def sql(engine: sa.Engine, statement: str, **params: object) -> list[tuple[Any, ...]]:
-    with engine.begin() as conn:
-        result = conn.execute(sa.text(statement), params)
-        return [tuple(row) for row in result] if result.returns_rows else []
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ import datetime as dt
 import json
 import threading
 import uuid
-from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -112,15 +111,6 @@ def example_events() -> list[Event]:
 
 def notes(count: int, **extra: Any) -> list[Event]:
     return [("note", "2024-03-15", {"n": n, **extra}, None, "x") for n in range(1, count + 1)]
-
-
-@pytest.fixture
-def raw(store_url: str) -> Iterator[sa.Engine]:
-    engine = sa.create_engine(store_url)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
 
 
 def stored_rows(engine: sa.Engine, table: str = "ledger_events", where: str = "") -> list[tuple[Any, ...]]:
