@@ -87,7 +87,7 @@ from prefstack.clauses.redemption import BoardTurnover as RedemptionBoardTurnove
 from prefstack.clauses.voting import ConsentPurpose, series_majority, votes
 from prefstack.errors import AuthorizedSharesExceeded, InputError, PrefstackError
 from prefstack.explain import Explained, display
-from prefstack.instruments.registry import issuer, issuer_of_series
+from prefstack.instruments.registry import Issuer, issuer, issuer_of_series
 from prefstack.interpretations import reading
 from prefstack.ledger import events as ev
 from prefstack.ledger import section5
@@ -430,10 +430,10 @@ def replay(
         return _replay(placed, as_of, known_at, company)
 
 
-def company_series(placed: Sequence[Placed], company: str | None) -> tuple[str, ...]:
-    """The series of the ledger's company: every series of ``company``, or of the one issuer
-    whose series the events name (none named and no company: no series). An event naming a
-    series of another company is refused."""
+def company_issuer(placed: Sequence[Placed], company: str | None) -> Issuer | None:
+    """The ledger's company: ``company`` (an issuer id or legal name of the registry), else the one
+    issuer whose series the events name, else None. An event naming a series of another company
+    is refused."""
     expected = issuer(company) if company is not None else None
     for item in placed:
         named = getattr(item.event, "series", None)
@@ -450,7 +450,13 @@ def company_series(placed: Sequence[Placed], company: str | None) -> tuple[str, 
                 f"Series {named} is a series of {owner.name}, but this ledger is {expected.name}'s: "
                 "one ledger holds one company's events",
             )
-    return () if expected is None else expected.series
+    return expected
+
+
+def company_series(placed: Sequence[Placed], company: str | None) -> tuple[str, ...]:
+    """The series of the ledger's company (:func:`company_issuer`); none where no company is known."""
+    found = company_issuer(placed, company)
+    return () if found is None else found.series
 
 
 def _replay(placed: Sequence[Placed], as_of: dt.date, known_at: dt.datetime | None, company: str | None) -> LedgerState:

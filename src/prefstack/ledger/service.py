@@ -27,7 +27,7 @@ from prefstack.instruments import registry
 from prefstack.ledger import section5
 from prefstack.ledger.events import LedgerEvent, event_from_stored
 from prefstack.ledger.files import LedgerFile, read_ledger
-from prefstack.ledger.replay import LedgerState, Placed, company_series, replay
+from prefstack.ledger.replay import LedgerState, Placed, company_issuer, replay
 from prefstack.ledger.store import ConcurrencyError, EventStore, LedgerStream, NewEvent, StoredEvent
 from prefstack.memo import without_cyclic_gc
 
@@ -120,8 +120,8 @@ def file_company(read: LedgerFile, given: str | None, source: str) -> str | None
     registry, else the issuer of the series its events name, else ``given`` (``--company``).
     A ``given`` company that disagrees with the file is refused; None where nothing names one."""
     named = None if read.company is None else registry.issuer(read.company, f"{source}.company").id
-    series = company_series(read.events, named)  # an event naming another company's series is refused
-    found = named if named is not None else (registry.issuer_of_series(series[0]).id if series else None)
+    owner = company_issuer(read.events, named)  # an event naming another company's series is refused
+    found = None if owner is None else owner.id
     if given is None:
         return found
     asked = registry.issuer(given, "--company").id
