@@ -44,6 +44,7 @@ from prefstack.ledger.replay import (
     common_stock_redemption,
     conversion_decision,
     holding_accrued_unpaid,
+    paid_dividend,
     parity_holdings,
     replay,
 )
@@ -381,7 +382,7 @@ def dividends(state: LedgerState, payment_date: dt.date, series: str | None = No
         outcome = s.payment_outcomes.get(payment_date)
         holders: list[dict[str, Any]] = []
         for record in s.payments.get(payment_date, []):
-            holders.append(_paid_dividend(name, record.holder, record.payment, record.form_reason))
+            holders.append(_paid_dividend(name, record.holder, paid_dividend(state, name, record), record.form_reason))
         for holder, amount in s.unpaid_dividends.get(payment_date, []):
             holders.append(
                 {

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from prefstack.ledger.files import parse_ledger
-from prefstack.ledger.replay import LedgerRuleError, holding_accrued_unpaid, replay
+from prefstack.ledger.replay import LedgerRuleError, holding_accrued_unpaid, paid_dividend, replay
 from prefstack.queries import voting
 
 BASE: list[dict[str, Any]] = [
@@ -102,7 +102,7 @@ def test_transferee_converts_and_elections_stay_with_each_holder() -> None:
     conversion = {"kind": "conversion", "date": "2000-12-20", "series": "F", "holder": "B", "shares": "10175"}
     state = _state(TRANSFER, election, wire, payment, conversion, as_of="2000-12-31")
     f = state.series["F"]
-    paid = {p.holder: p.payment for p in f.payments[dt.date(2000, 12, 15)]}
+    paid = {p.holder: paid_dividend(state, "F", p) for p in f.payments[dt.date(2000, 12, 15)]}
     assert paid["A"].cash is not None and paid["A"].pik_shares is None
     assert paid["A"].cash.value == Fr("530988.89")
     assert paid["B"].pik_shares is not None and paid["B"].pik_shares.value == 175

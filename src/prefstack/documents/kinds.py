@@ -16,7 +16,7 @@ from prefstack.explain import Explained, display, render
 from prefstack.figures import SHARES, quantity_text
 from prefstack.interpretations import reading
 from prefstack.ledger import events as ev
-from prefstack.ledger.replay import NO_PREFERRED_SPLIT, LedgerState, Placed, replay
+from prefstack.ledger.replay import NO_PREFERRED_SPLIT, LedgerState, Placed, paid_dividend, replay
 from prefstack.ledger.section5 import conversion_price_state
 from prefstack.numeric import Rounding, round_to
 from prefstack.queries import conversion_quote, redemption_holdings
@@ -118,7 +118,7 @@ def dividend_statement(state: LedgerState, series: str, holder: str, payment_dat
         raise InputError(
             "--payment-date", f"{series} §2(a)", f"no dividend was paid to {holder!r} on {payment_date} in the ledger"
         )
-    p = record.payment
+    p = paid_dividend(state, series, record)
     clause = p.dividend.clause
     figures = [Figure("Dividend for the period", _money(_fr(p.dividend), clause), clause)]
     election = p.election
