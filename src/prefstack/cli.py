@@ -508,16 +508,15 @@ def ledger_import(
     recorded_by = _recorded_by(by)
     read = read_ledger(Path(file))
     whose = service.required_file_company(read, company, file)
-    validated = False
+    validated = None
     plan = _ReceiptPlan(receipt, sign_key)
     try:
         service.require_store(db)
     except InputError:
-        service.validate(read.events, whose)  # a new store is created only for a ledger that replays
-        validated = True
+        validated = service.validated_fold(read.events, whose)  # a new store is created only for a ledger that replays
     _ensure_sqlite_folder(db)
     with service.open_store(db, whose) as store:
-        stored = service.append(store, read.events, company=whose, recorded_by=recorded_by, validated_alone=validated)
+        stored = service.append(store, read.events, company=whose, recorded_by=recorded_by, validated=validated)
         stream = store.stream(whose)
         print(
             f"imported {len(stored)} events; the ledger of {service.company_label(whose)} now holds {stream.version()}"
@@ -879,12 +878,10 @@ def state(
     ratio, liquidation value and votes; common shares outstanding (with --capital-structure, the
     reserve for conversion counts every convertible class, option and warrant)."""
     from prefstack.ledger import service
-    from prefstack.ledger.replay import replay
     from prefstack.report import state_report
 
     day = parse_date(as_of, "--as-of", "F §3(a)")
-    whose, placed = service.load_ledger(ledger, db, company, _parse_known_at(known_at))
-    replayed = replay(placed, day, company=whose)
+    _whose, replayed = service.state_on(ledger, db, company, day, _parse_known_at(known_at))
     report = state_report(replayed, _capital_structure(capital_structure, db, ledger, company))
     if explain:
         from prefstack.ledger.section5 import conversion_price_state
@@ -1001,11 +998,8 @@ XlsxOption = Annotated[str | None, typer.Option("--out", help="With --format xls
 
 def _state_on(day_text: str, field: str, clause: str, db: str, ledger: str | None, company: str | None) -> LedgerState:
     from prefstack.ledger import service
-    from prefstack.ledger.replay import replay
 
-    day = parse_date(day_text, field, clause)
-    whose, placed = service.load_ledger(ledger, db, company)
-    return replay(placed, day, company=whose)
+    return service.state_on(ledger, db, company, parse_date(day_text, field, clause))[1]
 
 
 @app.command()

@@ -120,7 +120,7 @@ def _election_deadlines(state: LedgerState, name: str, start: dt.date, end: dt.d
                     notice,
                 )
             )
-            if election is not None and election.cash:
+            if election is not None and election.election.cash:
                 wire = wire_account_notice_deadline(s.terms, payment)
                 wired = state.wire_notices.get((name, holder, payment))
                 found.append(

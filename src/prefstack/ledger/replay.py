@@ -20,7 +20,7 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
-from typing import assert_never
+from typing import NamedTuple, assert_never
 
 from prefstack.calendars import is_payment_date, next_payment_date, payment_dates
 from prefstack.citations import for_series
@@ -161,8 +161,16 @@ class Holding:
     unpaid_dates: tuple[dt.date, ...] = ()
 
 
-@dataclass(frozen=True)
-class PaidDividend:
+class ElectionOnRecord(NamedTuple):
+    """A holder's dividend election as replay checked it (F §2(b), §2(e))."""
+
+    date: dt.date
+    """When the Company received it."""
+    election: Election
+    """Its portions of the dividend in each form."""
+
+
+class PaidDividend(NamedTuple):
     """One holder's dividend of one Payment Date as replay paid it: the facts it was computed from
     and the figures replay itself needs. The whole payment, every figure explained, is computed
     again from these facts by :func:`paid_dividend` when a reader asks for it: kept for each holder
@@ -357,9 +365,8 @@ class LedgerState(_Sealable):
     common_issued_as_dividends: int = 0
     registration_effective: bool | None = None
     closing_prices: dict[dt.date, Fraction] = field(default_factory=dict)
-    elections: dict[tuple[str, str, dt.date], ev.DividendElection] = field(default_factory=dict)
-    election_forms: dict[tuple[str, str, dt.date], Election] = field(default_factory=dict)
-    """The portions of each election in :attr:`elections`, as checked when it was applied."""
+    elections: dict[tuple[str, str, dt.date], ElectionOnRecord] = field(default_factory=dict)
+    """Each holder's election by (series, holder, Payment Date): the latest received."""
     wire_notices: dict[tuple[str, str, dt.date], dt.date] = field(default_factory=dict)
     consents: list[ev.SeriesConsent] = field(default_factory=list)
     section5_actions: list[ad.Action] = field(default_factory=list)
@@ -382,6 +389,11 @@ class LedgerState(_Sealable):
     names: dict[str, NameOnRecord] = field(default_factory=dict)
     """Each holder's name on the records of the Company, by holder id (a rename is a new one)."""
     events_applied: int = 0
+    folded_through: tuple[dt.date, int, str] | None = None
+    """The replay-order key of the last event folded (None: none yet)."""
+    reads_as_of: bool = False
+    """Whether an event was judged on the state's date itself (an insolvency's receiver not yet
+    discharged, F §6(b)(v)): such a fold holds for that date only."""
 
     def holding(self, series: str, holder: str) -> Holding | None:
         return self.series[series].holdings.get(holder)
@@ -492,6 +504,15 @@ def company_series(placed: Sequence[Placed], company: str | None) -> tuple[str, 
 
 
 def _replay(placed: Sequence[Placed], as_of: dt.date, known_at: dt.datetime | None, company: str | None) -> LedgerState:
+    return finish(fold(placed, as_of, known_at, company=company), as_of)
+
+
+def fold(
+    placed: Sequence[Placed], as_of: dt.date, known_at: dt.datetime | None = None, *, company: str | None = None
+) -> LedgerState:
+    """The events known at ``known_at`` folded in replay order up to the end of ``as_of``, not yet
+    finished (:func:`finish`): the state a snapshot keeps (:mod:`prefstack.ledger.snapshots`).
+    Mutable: only replay, :func:`resume` and :func:`finish` may hold it."""
     visible = [p for p in placed if known_at is None or p.recorded_at is None or p.recorded_at <= known_at]
     series = company_series(placed, company)
     state = LedgerState(as_of=as_of, series={s: SeriesState(load_terms(s)) for s in series})
@@ -509,9 +530,47 @@ def _replay(placed: Sequence[Placed], as_of: dt.date, known_at: dt.datetime | No
     for item in ordered:
         if item.effective_date > as_of:
             break
-        _settle_deposits(state, item.effective_date, including_the_day=item.sort_key()[1] >= REDEMPTION_RANK)
-        _apply(state, item)
-        state.events_applied += 1
+        _fold_one(state, item)
+    return state
+
+
+def _fold_one(state: LedgerState, item: Placed) -> None:
+    _settle_deposits(state, item.effective_date, including_the_day=item.sort_key()[1] >= REDEMPTION_RANK)
+    _apply(state, item)
+    state.events_applied += 1
+    state.folded_through = item.sort_key()
+
+
+def resumable(state: LedgerState, new: Sequence[Placed]) -> bool:
+    """Whether folding ``new`` onto ``state`` (a :func:`fold` of a ledger) gives what a fold of the
+    ledger with ``new`` gives: every new event comes after the last one folded in replay order, and
+    none is one the fold reads before it starts (a void, a liquidation fixing the end of Conversion
+    Rights, a merger or sale that a reclassification names) or carries an id (which must be unique
+    in the whole ledger). Anything else is folded again from the start."""
+    last = state.folded_through
+    return all(
+        (last is None or item.sort_key() > last)
+        and item.event.id is None
+        and not isinstance(item.event, (ev.EventVoided, ev.Liquidation, ev.MergerOrSale))
+        for item in new
+    )
+
+
+def resume(state: LedgerState, new: Sequence[Placed]) -> LedgerState:
+    """``state`` (a :func:`fold`) with ``new`` folded onto it, where :func:`resumable`; returns the
+    same, now later, state."""
+    if not resumable(state, new):
+        raise AssertionError("resume() needs events that come after the fold (check resumable() first)")
+    for item in sorted(new, key=Placed.sort_key):
+        _fold_one(state, item)
+    return state
+
+
+def finish(state: LedgerState, as_of: dt.date) -> LedgerState:
+    """A :func:`fold` made a state as of the end of ``as_of`` (on or after the fold's last event):
+    the deposits due are settled, every holding is rolled past the Payment Dates that recorded no
+    payment, and the state is sealed (read-only from then on)."""
+    state.as_of = as_of
     _settle_deposits(state, as_of, including_the_day=True)
     for series_state in state.series.values():
         for holder in list(series_state.holdings):
@@ -648,6 +707,7 @@ def _apply_board_turnover(state: LedgerState, item: Placed, event: ev.BoardTurno
 
 
 def _apply_insolvency(state: LedgerState, item: Placed, event: ev.InsolvencyEvent) -> None:
+    state.reads_as_of = True
     insolvency = Insolvency(
         InsolvencyKind(event.insolvency),
         as_of=state.as_of,
@@ -834,8 +894,7 @@ def _apply_election(state: LedgerState, item: Placed, event: ev.DividendElection
     if event.date > event.payment_date:
         clause = (s.terms.dividends.election_notice_days or s.terms.dividends.forms).cite
         raise LedgerRuleError(item, "date", clause, "an election received after its Payment Date cannot apply")
-    state.elections[(event.series, event.holder, event.payment_date)] = event
-    state.election_forms[(event.series, event.holder, event.payment_date)] = election
+    state.elections[(event.series, event.holder, event.payment_date)] = ElectionOnRecord(event.date, election)
 
 
 def election_for(state: LedgerState, terms: SeriesTerms, holder: str, payment_date: dt.date) -> tuple[Election, str]:
@@ -853,7 +912,7 @@ def election_for(state: LedgerState, terms: SeriesTerms, holder: str, payment_da
             f"({notice_days.cite}); default form ({reading('DIV-F-LATE-ELECTION')})"
         )
     clause = notice_days.cite if notice_days else terms.dividends.forms.cite
-    return state.election_forms[(terms.series, holder, payment_date)], f"election received {found.date} ({clause})"
+    return found.election, f"election received {found.date} ({clause})"
 
 
 def rolled(s: SeriesState, holding: Holding, to: dt.date, *, inclusive: bool) -> Holding:

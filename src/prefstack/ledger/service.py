@@ -24,11 +24,11 @@ from typing import NamedTuple
 
 from prefstack.errors import InputError
 from prefstack.instruments import registry
-from prefstack.ledger import section5
+from prefstack.ledger import section5, snapshots
 from prefstack.ledger.events import LedgerEvent, event_from_stored
 from prefstack.ledger.files import LedgerFile, read_ledger
-from prefstack.ledger.replay import LedgerState, Placed, company_issuer, replay
-from prefstack.ledger.store import ConcurrencyError, EventStore, LedgerStream, NewEvent, StoredEvent
+from prefstack.ledger.replay import LedgerState, Placed, company_issuer, finish, fold, replay, resumable, resume
+from prefstack.ledger.store import ConcurrencyError, EventStore, Head, LedgerStream, NewEvent, Snapshot, StoredEvent
 from prefstack.memo import without_cyclic_gc
 
 STORE = "store"
@@ -198,19 +198,82 @@ def validate(placed: Sequence[Placed], company: str | None = None) -> LedgerStat
     legal name; None: the issuer of the series the events name), and fold every series' §5 actions
     (which replay leaves to the readers): raises on the first event that cannot apply, so that
     every stored ledger also answers every question."""
+    checked = validated_fold(placed, company)
+    return None if checked is None else checked.state
+
+
+class Checked(NamedTuple):
+    """A ledger validated: its state on its last date, and the snapshot of its fold (None where
+    its terms are not the registry's, :class:`~prefstack.ledger.snapshots.NotSnapshotable`)."""
+
+    state: LedgerState
+    blob: bytes | None
+    reads_as_of: bool
+
+
+def validated_fold(placed: Sequence[Placed], company: str | None = None) -> Checked | None:
+    """:func:`validate`, keeping the snapshot of the fold it makes (None for no events)."""
     if not placed:
         return None
     last = max(p.effective_date for p in placed)
     with without_cyclic_gc():
-        state = replay(placed, last, company=company)
-        for series in state.series:
-            try:
-                section5.conversion_price_state(state, series, last)
-            except InputError as exc:
-                raise InputError(
-                    exc.field, exc.clause, f"{exc.problem} (the Conversion Price of Series {series})"
-                ) from exc
-    return state
+        return _checked(fold(placed, last, company=company), last)
+
+
+def _checked(folded: LedgerState, last: dt.date) -> Checked:
+    """Snapshot ``folded`` (a fold on ``last``), then finish it on ``last`` and fold every series' §5
+    actions, raising on the first that cannot apply."""
+    blob = _snapshot_blob(folded)
+    state = finish(folded, last)
+    for series in state.series:
+        try:
+            section5.conversion_price_state(state, series, last)
+        except InputError as exc:
+            raise InputError(exc.field, exc.clause, f"{exc.problem} (the Conversion Price of Series {series})") from exc
+    return Checked(state, blob, state.reads_as_of)
+
+
+def _snapshot_blob(folded: LedgerState) -> bytes | None:
+    try:
+        return snapshots.dumps(folded)
+    except snapshots.NotSnapshotable:
+        return None  # terms given by the caller, not the registry's: this fold is not kept
+
+
+def _usable_snapshot(stream: LedgerStream, head: Head) -> Snapshot | None:
+    """The stream's snapshot if it was made at ``head`` by this code with these terms."""
+    found = stream.snapshot()
+    if found is None or Head(found.version, found.head_hash) != head:
+        return None
+    return found if found.fingerprint == snapshots.fingerprint(stream.company) else None
+
+
+def _save_snapshot(stream: LedgerStream, stored: Sequence[StoredEvent], last: dt.date, checked: Checked) -> None:
+    if checked.blob is None or not stored:
+        return
+    head = stored[-1]
+    snapshot = Snapshot(
+        head.seq, head.hash, snapshots.fingerprint(stream.company), last, checked.reads_as_of, checked.blob
+    )
+    stream.save_snapshot(snapshot)  # False where another writer moved the head on: its own append keeps one
+
+
+def state_on(
+    source: str | None, db: str, company: str | None, as_of: dt.date, known_at: dt.datetime | None = None
+) -> tuple[str | None, LedgerState]:
+    """The company (:func:`load_ledger`) and its state as of the end of ``as_of``. The latest
+    state of a store's ledger on or after its last event is read from the stream's snapshot where
+    one was kept at its head (see :mod:`prefstack.ledger.snapshots`); anything else is replayed."""
+    if source is None and known_at is None:
+        require_store(db)
+        with open_store(db, company) as store:
+            stream = store.stream(store_company(store, company))
+            require_verified(stream, allow=ALLOW_UNVERIFIED)
+            found = _usable_snapshot(stream, stream.head())
+            if found is not None and as_of >= found.as_of and (not found.reads_as_of or as_of == found.as_of):
+                return stream.company, finish(snapshots.loads(found.blob), as_of)
+    whose, placed = load_ledger(source, db, company, known_at)
+    return whose, replay(placed, as_of, company=whose)
 
 
 def to_new_event(p: Placed, recorded_by: str | None = None) -> NewEvent:
@@ -241,7 +304,7 @@ def append(
     *,
     company: str,
     recorded_by: str | None = None,
-    validated_alone: bool = False,
+    validated: Checked | None = None,
     attempts: int = APPEND_ATTEMPTS,
 ) -> list[StoredEvent]:
     """Validate ``new`` against the stored ledger of ``company`` (an issuer id) and append it to
@@ -254,25 +317,49 @@ def append(
     itself is numbered from the head onwards). A stream whose hash chain does not verify is
     refused, even with ``--allow-unverified`` (which is for reading only).
 
-    ``validated_alone``: the caller has already validated ``new`` by itself (:func:`validate`,
-    as the ledger of ``company``), so an append to an empty stream need not replay it again; the
-    version check still guarantees that the stream was empty when the events are written."""
+    ``validated``: the caller has already validated ``new`` by itself (:func:`validated_fold`, as
+    the ledger of ``company``), so an append to an empty stream need not replay it again; the
+    version check still guarantees that the stream was empty when the events are written.
+
+    After the append, the fold validated is kept as the stream's snapshot at its new head
+    (:mod:`prefstack.ledger.snapshots`), and the next append or question on or after its last
+    event starts from it."""
     stream = store.stream(registry.issuer(company, "company").id)
     require_verified(stream, allow=False)  # nothing is ever appended to a chain that does not verify
     for attempt in range(1, attempts + 1):
-        version = stream.version()
-        if not (validated_alone and version == 0):
-            existing = placed_from_store(stream.read())
-            validate([*existing, *renumbered(new, version)], stream.company)
+        head = stream.head()
+        version = head.version
+        checked = validated if version == 0 else None
+        if checked is None:
+            checked = _validated_append(stream, head, renumbered(new, version))
         try:
             with without_cyclic_gc():
                 events = [to_new_event(p, recorded_by) for p in new]
-                return stream.append(events, expected_version=version)
+                stored = stream.append(events, expected_version=version)
+            if checked is not None and new:
+                _save_snapshot(stream, stored, checked.state.as_of, checked)
+            return stored
         except ConcurrencyError:
             if attempt == attempts:
                 raise
             time.sleep(random.uniform(0, 0.01 * attempt))  # back off a little, differently per writer
     raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def _validated_append(stream: LedgerStream, head: Head, numbered: Sequence[Placed]) -> Checked | None:
+    """The stream with ``numbered`` appended, validated: folded on from the snapshot at ``head``
+    where every new event comes after it (:func:`~prefstack.ledger.replay.resumable`), else
+    replayed from the start. None for no events at all."""
+    found = _usable_snapshot(stream, head)
+    if found is not None and numbered:
+        last = max(found.as_of, *(p.effective_date for p in numbered))
+        if not found.reads_as_of or last == found.as_of:
+            with without_cyclic_gc():
+                folded = snapshots.loads(found.blob)
+                if resumable(folded, numbered):
+                    folded.as_of = last
+                    return _checked(resume(folded, numbered), last)
+    return validated_fold([*placed_from_store(stream.read()), *numbered], stream.company)
 
 
 def events_of(placed: Sequence[Placed]) -> list[LedgerEvent]:

@@ -126,6 +126,20 @@ meta_table = sa.Table(
 """Facts about the store as a whole, outside the hash chains. Before streams it held the
 ``company`` of the store's single ledger; the migration moves that into the stream's key."""
 
+snapshots_table = sa.Table(
+    "ledger_snapshots",
+    metadata,
+    sa.Column("company", sa.String(64), primary_key=True),
+    sa.Column("version", sa.BigInteger, nullable=False),
+    sa.Column("head_hash", sa.String(64), nullable=False),
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+    sa.Column("as_of", sa.String(10), nullable=False),
+    sa.Column("reads_as_of", sa.Boolean, nullable=False),
+    sa.Column("blob", sa.LargeBinary, nullable=False),
+)
+"""The latest snapshot of each company's ledger (:mod:`prefstack.ledger.snapshots`): derived data,
+outside the hash chains; it answers only while the stream's head is the one it names."""
+
 _legacy = sa.MetaData()
 _legacy_events = sa.Table(
     "ledger_events_single",
@@ -300,6 +314,20 @@ class StoreReport:
         """Raise :class:`IntegrityProblem` naming the problems, if there are any."""
         if self.problems:
             raise IntegrityProblem(self.problems)
+
+
+@dataclasses.dataclass(frozen=True)
+class Snapshot:
+    """A company's ledger folded at one head (:mod:`prefstack.ledger.snapshots` writes and reads
+    ``blob``): the head, the fingerprint of the code and terms it was made with, the date it was
+    folded to and whether an event was judged on that date itself."""
+
+    version: int
+    head_hash: str
+    fingerprint: str
+    as_of: datetime.date
+    reads_as_of: bool
+    blob: bytes
 
 
 class Head(NamedTuple):
@@ -958,6 +986,51 @@ class LedgerStream:
             now_at = self._head_in(conn)
             raise ConcurrencyError(expected_version, 0 if now_at is None else now_at.version, self.company)
         return [_decode(row) for row in written]
+
+    def snapshot(self) -> Snapshot | None:
+        """The company's stored snapshot, whatever head it was made at (the caller compares)."""
+        with self._store._transaction(write=False) as conn:
+            row = conn.execute(
+                sa.select(
+                    snapshots_table.c.version,
+                    snapshots_table.c.head_hash,
+                    snapshots_table.c.fingerprint,
+                    snapshots_table.c.as_of,
+                    snapshots_table.c.reads_as_of,
+                    snapshots_table.c.blob,
+                ).where(snapshots_table.c.company == self.company)
+            ).first()
+        if row is None:
+            return None
+        return Snapshot(
+            int(row.version),
+            str(row.head_hash),
+            str(row.fingerprint),
+            datetime.date.fromisoformat(row.as_of),
+            bool(row.reads_as_of),
+            bytes(row.blob),
+        )
+
+    def save_snapshot(self, snapshot: Snapshot) -> bool:
+        """Keep ``snapshot`` as the company's, replacing the one before, if the stream's head is
+        still the one it was made at; False (nothing written) where another writer moved it on."""
+        with self._store._transaction(write=True) as conn:
+            head = self._head_in(conn, lock=True)
+            if head is None or head != Head(snapshot.version, snapshot.head_hash):
+                return False
+            conn.execute(snapshots_table.delete().where(snapshots_table.c.company == self.company))
+            conn.execute(
+                snapshots_table.insert().values(
+                    company=self.company,
+                    version=snapshot.version,
+                    head_hash=snapshot.head_hash,
+                    fingerprint=snapshot.fingerprint,
+                    as_of=snapshot.as_of.isoformat(),
+                    reads_as_of=snapshot.reads_as_of,
+                    blob=snapshot.blob,
+                )
+            )
+        return True
 
     def read(
         self, *, known_at: datetime.datetime | None = None, kinds: Collection[str] | None = None

@@ -1,0 +1,144 @@
+"""Snapshots: a company's ledger folded once and kept, so that a question or an append on a long
+ledger does not fold every event again.
+
+A snapshot is the :func:`~prefstack.ledger.replay.fold` of a company's whole stream, before it
+is finished for a date, serialized by :func:`dumps` and stored beside the stream
+(:meth:`~prefstack.ledger.store.LedgerStream.save_snapshot`) with what it was made from:
+
+- the stream's head (its number of events and the hash of the last one): a snapshot answers only
+  while the head is the same, so an append, however it was made, retires it;
+- a fingerprint of the code and of the company's terms files (:func:`fingerprint`): a snapshot
+  made by another prefstack, or before a terms file was edited, is never read;
+- the date the fold was made to, and whether an event was judged on that date itself
+  (``reads_as_of``).
+
+It is derived data, a cache: deleting it loses nothing, and every answer read from it equals a
+fold from the start (``tests/ledger/test_snapshots.py`` checks state, appends and refusals both
+ways). It is read only for the latest state of the stream (no ``--known-at``) and a date on or
+after its last event; an earlier date folds from the start.
+
+The format is Python's pickle, read with an unpickler that builds only prefstack's own classes
+and the few standard ones a state holds (:data:`ALLOWED`), so a store cannot make a reader run
+anything else. A series' terms are not written: they are the registry's, named by series id.
+"""
+
+from __future__ import annotations
+
+import copyreg
+import functools
+import hashlib
+import io
+import pickle
+import zlib
+from fractions import Fraction
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from prefstack.instruments import registry
+from prefstack.ledger.replay import LedgerState
+from prefstack.memo import without_cyclic_gc
+from prefstack.terms import SeriesTerms, load_terms
+
+FORMAT = 1
+"""The snapshot format; a change of what a state holds changes the code, and so the fingerprint."""
+
+
+class NotSnapshotable(Exception):
+    """A state that cannot be kept as a snapshot (terms that are not the registry's)."""
+
+
+@functools.cache
+def _code_digest() -> str:
+    digest = hashlib.sha256(f"prefstack-snapshot/{FORMAT}".encode())
+    package = Path(__file__).resolve().parents[1]
+    for path in sorted(package.rglob("*.py")):
+        digest.update(str(path.relative_to(package)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@functools.cache
+def fingerprint(company: str) -> str:
+    """What a snapshot of ``company`` (an issuer id) depends on besides its events: prefstack's
+    code and every data file of the company's folder in the registry (terms, sections,
+    interpretations, capital structure)."""
+    digest = hashlib.sha256(_code_digest().encode())
+    found = registry.issuer(company, "company")
+    root = resources.files("prefstack.instruments").joinpath("issuers", found.id)
+    with resources.as_file(root) as folder:
+        for path in sorted(Path(folder).rglob("*")):
+            if path.is_file():
+                digest.update(str(path.relative_to(folder)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _terms_by_id(terms: SeriesTerms) -> tuple[Any, tuple[str]]:
+    if load_terms(terms.series) is not terms:
+        raise NotSnapshotable(f"the terms of Series {terms.series} are not the registry's")
+    return load_terms, (terms.series,)
+
+
+def _fraction(numerator: int, denominator: int) -> Fraction:
+    """A Fraction from the terms of one already in lowest terms (pickle writes a Fraction as text,
+    and parsing it again took most of a large snapshot's loading)."""
+    value = object.__new__(Fraction)
+    value._numerator = numerator  # type: ignore[attr-defined]
+    value._denominator = denominator  # type: ignore[attr-defined]
+    return value
+
+
+def _fraction_terms(value: Fraction) -> tuple[Any, tuple[int, int]]:
+    return _fraction, (value.numerator, value.denominator)
+
+
+def _without_caches(state: LedgerState) -> tuple[Any, ...]:
+    fields = {**vars(state), "section5_cache": {}}
+    return copyreg.__newobj__, (LedgerState,), fields  # type: ignore[attr-defined]
+
+
+def dumps(state: LedgerState) -> bytes:
+    """``state`` (a fold, not finished) as bytes: its memo of §5 answers left out (it is rebuilt
+    as questions are asked; the §5 folds themselves are kept, to be continued), its series' terms
+    named by series id. Raises
+    :class:`NotSnapshotable` for a state whose terms are not the registry's."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=5)
+    pickler.dispatch_table = {
+        **copyreg.dispatch_table,
+        SeriesTerms: _terms_by_id,
+        Fraction: _fraction_terms,
+        LedgerState: _without_caches,
+    }
+    with without_cyclic_gc():
+        pickler.dump(state)
+    return zlib.compress(buffer.getvalue(), 1)
+
+
+ALLOWED: dict[str, frozenset[str] | None] = {
+    "builtins": frozenset({"set", "frozenset", "object", "tuple", "list", "dict", "bytes", "bytearray"}),
+    "copyreg": frozenset({"_reconstructor", "__newobj__"}),
+    "datetime": frozenset({"date", "datetime", "timedelta", "timezone"}),
+    "decimal": frozenset({"Decimal"}),
+    "collections": frozenset({"OrderedDict"}),
+}
+"""The standard classes a snapshot may build; any module ``prefstack`` or under it may be
+named too (None would allow a whole module; none does)."""
+
+
+class _Unpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        allowed = ALLOWED.get(module, frozenset())
+        if module == "prefstack" or module.startswith("prefstack.") or allowed is None or name in allowed:
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"a snapshot may not name {module}.{name}")
+
+
+def loads(blob: bytes) -> LedgerState:
+    """The fold :func:`dumps` wrote."""
+    with without_cyclic_gc():  # hundreds of thousands of objects and no cycles to find
+        state = _Unpickler(io.BytesIO(zlib.decompress(blob))).load()
+    if not isinstance(state, LedgerState):
+        raise pickle.UnpicklingError(f"a snapshot holds a {type(state).__name__}, not a ledger state")
+    return state

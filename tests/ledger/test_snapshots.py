@@ -1,0 +1,185 @@
+"""Snapshots of a company's fold (prefstack.ledger.snapshots): every answer read or appended from
+a snapshot equals a replay from the start; a snapshot of another head, code or terms is never
+read; a snapshot cannot make a reader build anything but prefstack's own objects."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import os
+import pickle
+import zlib
+from importlib import resources
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from prefstack.ledger import service, snapshots
+from prefstack.ledger.events import parse_event
+from prefstack.ledger.files import read_ledger
+from prefstack.ledger.replay import LedgerRuleError, Placed, replay
+from prefstack.ledger.store import Snapshot, snapshots_table
+from prefstack.report import state_report
+
+COMPANY = "cais-internet"
+EXAMPLE = resources.files("prefstack.data").joinpath("example_ledger.yaml")
+
+
+def _example() -> list[Placed]:
+    with resources.as_file(EXAMPLE) as path:
+        return read_ledger(path).events
+
+
+def _report(state: object) -> str:
+    return json.dumps(state_report(state), default=str, sort_keys=True)  # type: ignore[arg-type]
+
+
+def _event(data: dict[str, object]) -> Placed:
+    return Placed(parse_event(data, "test"), "test")
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    with service.open_store(url) as store:
+        service.append(store, _example(), company=COMPANY, recorded_by="test")
+    return url
+
+
+def _stored_snapshot(db: str) -> Snapshot | None:
+    with service.open_store(db) as store:
+        return store.stream(COMPANY).snapshot()
+
+
+def _replayed(db: str, day: dt.date) -> str:
+    with service.open_store(db) as store:
+        placed = service.placed_from_store(store.stream(COMPANY).read())
+    return _report(replay(placed, day, company=COMPANY))
+
+
+def _last(db: str) -> dt.date:
+    with service.open_store(db) as store:
+        return max(e.effective_date for e in store.stream(COMPANY).read())
+
+
+def test_an_append_keeps_the_fold_at_the_new_head_and_it_answers_as_a_replay_does(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    found = _stored_snapshot(db)
+    with service.open_store(db) as store:
+        head = store.stream(COMPANY).head()
+    assert found is not None and (found.version, found.head_hash) == head
+    assert found.as_of == _last(db) and found.fingerprint == snapshots.fingerprint(COMPANY)
+    expected = {day: _replayed(db, day) for day in (found.as_of, found.as_of + dt.timedelta(days=400))}
+    monkeypatch.setattr(service, "load_ledger", _not_called)  # the events are not even read
+    for day, replayed in expected.items():
+        whose, state = service.state_on(None, db, None, day)
+        assert whose == COMPANY and _report(state) == replayed
+
+
+def test_a_state_read_from_the_snapshot_is_a_new_one_each_time_and_read_only(db: str) -> None:
+    day = _last(db)
+    _, first = service.state_on(None, db, None, day)
+    _, second = service.state_on(None, db, None, day)
+    assert first is not second and _report(first) == _report(second)
+    with pytest.raises(Exception, match="read-only"):
+        first.closing_prices[day] = 1  # type: ignore[index]
+
+
+def test_an_earlier_date_or_a_known_at_is_replayed_not_read_from_the_snapshot(db: str) -> None:
+    day = dt.date(2001, 6, 30)
+    assert _report(service.state_on(None, db, None, day)[1]) == _replayed(db, day)
+    with service.open_store(db) as store:
+        recorded = [e.recorded_at for e in store.stream(COMPANY).read()]
+    known_at = sorted(recorded)[len(recorded) // 2]
+    _, state = service.state_on(None, db, None, _last(db), known_at)
+    assert state.events_applied < len(recorded)  # what the ledger said then, not the snapshot's
+
+
+def test_a_later_event_is_folded_on_from_the_snapshot_and_equals_a_replay(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    last = _last(db)
+    later = last + dt.timedelta(days=3)
+    price = _event({"kind": "closing_price", "date": later.isoformat(), "price": "7.25"})
+    with service.open_store(db) as store:
+        monkeypatch.setattr(service, "validated_fold", _not_called)
+        service.append(store, [price], company=COMPANY, recorded_by="test")
+        monkeypatch.undo()
+        head = store.stream(COMPANY).head()
+    found = _stored_snapshot(db)
+    assert found is not None and (found.version, found.head_hash) == head and found.as_of == later
+    assert _report(service.state_on(None, db, None, later)[1]) == _replayed(db, later)
+
+
+def test_a_back_dated_event_is_validated_by_a_replay_from_the_start(db: str) -> None:
+    early = _event({"kind": "closing_price", "date": "1999-01-04", "price": "40"})  # before every stored event
+    with service.open_store(db) as store:
+        service.append(store, [early], company=COMPANY, recorded_by="test")
+        head = store.stream(COMPANY).head()
+    found = _stored_snapshot(db)
+    assert found is not None and (found.version, found.head_hash) == head
+    day = _last(db)
+    _, state = service.state_on(None, db, None, day)
+    assert state.closing_prices[dt.date(1999, 1, 4)] == 40 and _report(state) == _replayed(db, day)
+
+
+def test_an_event_that_cannot_apply_is_refused_the_same_from_the_snapshot_and_from_the_start(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    later = (_last(db) + dt.timedelta(days=1)).isoformat()
+    with service.open_store(db) as store:
+        service.append(store, [_event({"kind": "closing_price", "date": later, "price": "2"})], company=COMPANY)
+        version = store.stream(COMPANY).version()
+    twice = _event({"kind": "closing_price", "date": later, "price": "3"})  # a second close of the same day, after it
+    messages = []
+    for from_snapshot in (True, False):
+        if from_snapshot:
+            monkeypatch.setattr(service, "validated_fold", _not_called)
+        else:
+            monkeypatch.undo()
+            with sa.create_engine(db).begin() as conn:
+                conn.execute(snapshots_table.delete())
+        with service.open_store(db) as store, pytest.raises(LedgerRuleError) as refused:
+            service.append(store, [twice], company=COMPANY, recorded_by="test")
+        messages.append(str(refused.value))
+        with service.open_store(db) as store:
+            assert store.stream(COMPANY).version() == version  # nothing stored
+    assert messages[0] == messages[1] and "already recorded" in messages[0]
+
+
+def _not_called(*_args: object, **_kwargs: object) -> None:
+    raise AssertionError("replayed from the start, not folded on from the snapshot")
+
+
+def test_a_snapshot_of_another_head_or_another_fingerprint_is_never_read(db: str) -> None:
+    found = _stored_snapshot(db)
+    assert found is not None
+    poisoned = zlib.compress(pickle.dumps({"not": "a state"}))
+    day = found.as_of
+    for change in ({"version": found.version - 1}, {"fingerprint": "0" * 64}, {"head_hash": "f" * 64}):
+        with sa.create_engine(db).begin() as conn:
+            conn.execute(snapshots_table.update().values(blob=poisoned, **change))
+        assert _report(service.state_on(None, db, None, day)[1]) == _replayed(db, day)
+
+
+def test_a_snapshot_naming_anything_but_prefstack_and_plain_values_is_refused() -> None:
+    buffer = io.BytesIO()
+    pickle.Pickler(buffer, protocol=5).dump(os.system)
+    with pytest.raises(pickle.UnpicklingError, match=r"may not name posix\.system"):
+        snapshots.loads(zlib.compress(buffer.getvalue()))
+    with pytest.raises(pickle.UnpicklingError, match="not a ledger state"):
+        snapshots.loads(zlib.compress(pickle.dumps({"a": 1})))
+
+
+def test_a_fold_with_terms_not_the_registrys_is_not_kept() -> None:
+    from prefstack.ledger.replay import fold
+    from prefstack.terms import load_terms
+
+    state = fold(_example(), dt.date(2001, 1, 1), company=COMPANY)
+    f = state.series["F"]
+    object.__setattr__(f, "terms", load_terms("F").model_copy())
+    with pytest.raises(snapshots.NotSnapshotable, match="Series F"):
+        snapshots.dumps(state)
