@@ -178,9 +178,10 @@ def load(
     return load_ledger(source, db, company, known_at).placed
 
 
-def require_verified(stream: LedgerStream, *, allow: bool) -> None:
+def require_verified(stream: LedgerStream, *, allow: bool) -> bool:
     """Refuse a company's stream whose hash chain does not verify (``allow``: read it anyway, for
-    forensics). Other companies' streams are not checked: each ledger stands alone."""
+    forensics); whether it verified. Other companies' streams are not checked: each ledger stands
+    alone."""
     report = stream.verify()
     if not report.ok and not allow:
         first = report.problems[0]
@@ -191,6 +192,7 @@ def require_verified(stream: LedgerStream, *, allow: bool) -> None:
             f"first: seq {first.seq} {first.kind}: {first.message}); "
             "run `prefstack ledger verify`, or pass --allow-unverified to read it anyway",
         )
+    return report.ok
 
 
 def validate(placed: Sequence[Placed], company: str | None = None) -> LedgerState | None:
@@ -268,8 +270,9 @@ def state_on(
         require_store(db)
         with open_store(db, company) as store:
             stream = store.stream(store_company(store, company))
-            require_verified(stream, allow=ALLOW_UNVERIFIED)
-            found = _usable_snapshot(stream, stream.head())
+            verified = require_verified(stream, allow=ALLOW_UNVERIFIED)
+            # A chain that does not verify is read for forensics: from its events as they now are.
+            found = _usable_snapshot(stream, stream.head()) if verified else None
             if found is not None and as_of >= found.as_of and (not found.reads_as_of or as_of == found.as_of):
                 return stream.company, finish(snapshots.loads(found.blob), as_of)
     whose, placed = load_ledger(source, db, company, known_at)
