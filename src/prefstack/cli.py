@@ -882,18 +882,13 @@ def state(
 
     day = parse_date(as_of, "--as-of", "F §3(a)")
     _whose, replayed = service.state_on(ledger, db, company, day, _parse_known_at(known_at))
-    report = state_report(replayed, _capital_structure(capital_structure, db, ledger, company))
+    report = state_report(replayed, _capital_structure(capital_structure, db, ledger, company), explain=explain)
     if explain:
         from prefstack.ledger.section5 import conversion_price_state
 
         for series in report["series"]:
             price_state = conversion_price_state(replayed, series["series"])
             series["adjustment_explanations"] = [a.explained.to_dict() for a in price_state.adjustments]
-    if not explain:
-        for series in report["series"]:
-            series["carried_forward"].pop("explain")
-            for holder in series["holders"]:
-                holder.pop("explain")
     if format is Format.table:
         _print_state(report, explain, show_exact)
         return

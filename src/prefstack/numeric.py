@@ -109,6 +109,11 @@ def exact(value: object, *, field: str, clause: str) -> Fraction:
     raise InputError(field, clause, f"must be an exact number, not {type(value).__name__}")
 
 
+_UNROUNDED = decimal.Context(prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
+"""The context of a rounded figure's shift of its decimal point: every digit kept (the default
+context's 28 significant digits would round a figure of more digits a second time)."""
+
+
 def round_to(value: Fraction, places: int, mode: Rounding, clause: str) -> Rounded:
     """Round an exact value to ``places`` decimals with ``mode``, because ``clause`` says so.
 
@@ -116,14 +121,13 @@ def round_to(value: Fraction, places: int, mode: Rounding, clause: str) -> Round
     """
     if places < 0:
         raise ValueError("places must be zero or more")
-    magnitude = abs(Fraction(value)) * (10**places)
-    whole = magnitude.numerator // magnitude.denominator
-    remainder = magnitude - whole
-    if mode is Rounding.HALF_UP and remainder >= Fraction(1, 2):
+    exact = Fraction(value)
+    whole, remainder = divmod(abs(exact.numerator) * 10**places, exact.denominator)
+    if mode is Rounding.HALF_UP and 2 * remainder >= exact.denominator:  # the dropped part is at least 1/2
         whole += 1
-    signed = -whole if value < 0 else whole
-    result = Decimal(signed).scaleb(-places)
-    return Rounded(value=result, exact=Fraction(value), places=places, mode=mode, clause=clause)
+    signed = -whole if exact < 0 else whole
+    result = Decimal(signed).scaleb(-places, _UNROUNDED)
+    return Rounded(value=result, exact=exact, places=places, mode=mode, clause=clause)
 
 
 def floor_whole(value: Fraction) -> tuple[int, Fraction]:
@@ -139,25 +143,24 @@ def to_decimal_string(value: Fraction) -> str:
 
     This never rounds; it is how prefstack writes exact figures to JSON and the ledger.
     """
-    den = value.denominator
-    if den == 1:
-        return str(value.numerator)
-    twos = fives = 0
-    while den % 2 == 0:
-        den //= 2
-        twos += 1
+    numerator, denominator = value.numerator, value.denominator
+    if denominator == 1:
+        return str(numerator)
+    twos = (denominator & -denominator).bit_length() - 1  # the power of 2 dividing it
+    den = denominator >> twos
+    fives = 0
     while den % 5 == 0:
         den //= 5
         fives += 1
     if den != 1:
-        return f"{value.numerator}/{value.denominator}"
+        return f"{numerator}/{denominator}"
     places = max(twos, fives)
-    scaled = value * (10**places)
-    assert scaled.denominator == 1
     # Integer digits and string slicing only: Decimal arithmetic would round to its context's
-    # 28 significant digits, and an exact figure must keep every digit.
-    digits = str(abs(scaled.numerator)).rjust(places + 1, "0")
-    sign = "-" if scaled.numerator < 0 else ""
+    # 28 significant digits, and an exact figure must keep every digit. The denominator divides
+    # 10**places, so the scaled value is a whole number.
+    scaled = numerator * (10**places // denominator)
+    digits = str(abs(scaled)).rjust(places + 1, "0")
+    sign = "-" if scaled < 0 else ""
     if places == 0:
         return f"{sign}{digits}"
     return f"{sign}{digits[:-places]}.{digits[-places:]}"

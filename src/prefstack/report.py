@@ -37,14 +37,18 @@ def _fr(x: Explained) -> Fraction:
     return Fraction(x.value)
 
 
-def holder_figures(s: SeriesState, holder: str, as_of: dt.date, price: Explained) -> dict[str, Any]:
+def holder_figures(
+    s: SeriesState, holder: str, as_of: dt.date, price: Explained, *, explain: bool = True
+) -> dict[str, Any]:
+    """One holder's figures on ``as_of``; ``explain``: with the explanation of each (rendering them
+    took most of the time of a state of thousands of holders that nobody asked to explain)."""
     holding = s.holdings[holder]
     accrued = holding_accrued_unpaid(s, holding, as_of)
     per_share = _fr(accrued) / holding.shares if holding.shares else Fraction(0)
     value = liquidation_value_per_share(s.terms, per_share, issue_price_adjustment=NO_PREFERRED_SPLIT)
     ratio = conversion_ratio(s.terms, price)
     vote = votes(s.terms, holding.shares, _fr(price), issue_price_adjustment=NO_PREFERRED_SPLIT)
-    return {
+    figures = {
         "holder": holder,
         **json_figure("shares_outstanding", holding.shares, SHARES),
         **json_figure("accrued_unpaid_dividends", _fr(accrued), MONEY),
@@ -53,15 +57,17 @@ def holder_figures(s: SeriesState, holder: str, as_of: dt.date, price: Explained
         **json_figure("conversion_ratio", _fr(ratio), RATIO),
         **json_figure("liquidation_value", _fr(value) * holding.shares, MONEY),
         "votes": int(_fr(vote)),
-        "explain": {
+    }
+    if explain:
+        figures["explain"] = {
             "accrued_unpaid_dividends": accrued.to_dict(),
             "liquidation_value_per_share": value.to_dict(),
             "votes": vote.to_dict(),
-        },
-    }
+        }
+    return figures
 
 
-def _carried_forward(s: SeriesState, price_state: ConversionPriceState) -> dict[str, Any]:
+def _carried_forward(s: SeriesState, price_state: ConversionPriceState, *, explain: bool) -> dict[str, Any]:
     """§5(d)(iv): reductions of the Conversion Price under $.03 not yet made, carried forward to
     the next adjustment, with the decisions that carried them (AD-CARRY-FORWARD)."""
     clause = for_series(s.terms.series, "§5(d)(iv)")
@@ -70,12 +76,14 @@ def _carried_forward(s: SeriesState, price_state: ConversionPriceState) -> dict[
         for d in price_state.decisions
         if d.explained.clause == clause and d.explained.inputs.get("carried_forward_after", 0) != 0
     ]
-    return {
+    out: dict[str, Any] = {
         **json_figure("amount", price_state.carried_forward, MONEY),
         "clause": clause,
         **json_figure("minimum_reduction", s.terms.conversion.minimum_reduction.value, MONEY),
-        "explain": [d.explained.to_dict() for d in carried if price_state.carried_forward],
     }
+    if explain:
+        out["explain"] = [d.explained.to_dict() for d in carried if price_state.carried_forward]
+    return out
 
 
 def facts_and_why(judged: Explained) -> dict[str, Any]:
@@ -88,14 +96,17 @@ def facts_and_why(judged: Explained) -> dict[str, Any]:
     return {"facts": {k: render(v) for k, v in found.inputs.items()}, "why": found.formula}
 
 
-def state_report(state: LedgerState, structure: LoadedStructure | None = None) -> dict[str, Any]:
+def state_report(
+    state: LedgerState, structure: LoadedStructure | None = None, *, explain: bool = True
+) -> dict[str, Any]:
     """The state on its date; with ``structure``, the reserve for conversion counts every class and
-    tranche of the capital structure (CAPSTRUCT-RESERVE) and says which file."""
+    tranche of the capital structure (CAPSTRUCT-RESERVE) and says which file; ``explain``: with the
+    explanation of every holder's figures and of the reductions carried forward."""
     with without_cyclic_gc():
-        return _state_report(state, structure)
+        return _state_report(state, structure, explain)
 
 
-def _state_report(state: LedgerState, structure: LoadedStructure | None) -> dict[str, Any]:
+def _state_report(state: LedgerState, structure: LoadedStructure | None, explain: bool) -> dict[str, Any]:
     outstanding = common_outstanding(state)
     authorized = _authorized(state, structure)
     return {
@@ -111,18 +122,18 @@ def _state_report(state: LedgerState, structure: LoadedStructure | None) -> dict
             "issued_as_dividends": state.common_issued_as_dividends,
             "reserve_for_conversion": _reserve_5_c_ii(state, structure, authorized, outstanding),
         },
-        "series": [_series_report(state, name) for name in state.series],
+        "series": [_series_report(state, name, explain) for name in state.series],
     }
 
 
-def _series_report(state: LedgerState, name: str) -> dict[str, Any]:
+def _series_report(state: LedgerState, name: str, explain: bool) -> dict[str, Any]:
     """One series: its shares (§1(a)), Conversion Price (§5), holders, the transactions judged under
     §6(b) and §3(d), its redemptions in Common Stock (§6(d)) and its votes and consents (§4)."""
     s = state.series[name]
     price_state = conversion_price_state(state, name)
     price = price_state.conversion_price_explained()
     holders = [
-        {"name": state.holder_name(h), **holder_figures(s, h, state.as_of, price)}
+        {"name": state.holder_name(h), **holder_figures(s, h, state.as_of, price, explain=explain)}
         for h in sorted(s.holdings)
         if s.holdings[h].shares
     ]
@@ -136,7 +147,7 @@ def _series_report(state: LedgerState, name: str) -> dict[str, Any]:
         **json_figure("pik_reserve_remaining", s.terms.reserved_for_pik_dividends.value - s.pik_shares_issued, SHARES),
         **json_figure("conversion_price", _fr(price), PRICE),
         "conversion_price_clause": price.clause,
-        "carried_forward": _carried_forward(s, price_state),
+        "carried_forward": _carried_forward(s, price_state, explain=explain),
         "adjustments": len(price_state.adjustments),
         "below_par_value": price_state.below_par_value,
         "holders": holders,

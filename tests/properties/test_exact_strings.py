@@ -56,3 +56,30 @@ def test_a_plain_decimal_string_reads_as_decimal_reads_it(negative: bool, whole:
     if len(whole) > 41 or (places is not None and len(places) > 40):
         return
     assert exact(text, field="n", clause="number format") == Fraction(Decimal(text))
+
+
+@settings(max_examples=500, derandomize=True)
+@given(
+    st.integers(min_value=-(10**40), max_value=10**40),
+    st.integers(min_value=1, max_value=10**15),
+    st.integers(min_value=0, max_value=12),
+    st.sampled_from(["HALF_UP", "DOWN"]),
+)
+def test_round_to_is_decimal_quantize_on_the_exact_value(
+    numerator: int, denominator: int, places: int, mode: str
+) -> None:
+    """round_to works on integers only; it equals Decimal's quantize of the exact quotient, ties away from
+    zero for HALF_UP, and keeps every digit however many (it used to cut a figure to 28 significant digits).
+    The quotient is truncated at 200 digits: with a denominator under 10**15 the dropped digits cannot
+    move it across a rounding boundary."""
+    from decimal import ROUND_DOWN, Context, Decimal
+
+    from prefstack.numeric import Rounding, round_to
+
+    value = Fraction(numerator, denominator)
+    rounding = Rounding[mode]
+    quotient = Context(prec=200, rounding=ROUND_DOWN).divide(Decimal(numerator), Decimal(denominator))
+    expected = quotient.quantize(Decimal(1).scaleb(-places), rounding=rounding.value, context=Context(prec=200))
+    rounded = round_to(value, places, rounding, "test")
+    assert rounded.value == expected and rounded.exact == value
+    assert Fraction(rounded.value) == Fraction(expected)
