@@ -10,6 +10,7 @@ import json
 import os
 import pickle
 import zlib
+from fractions import Fraction
 from importlib import resources
 from pathlib import Path
 
@@ -101,17 +102,39 @@ def test_an_earlier_date_or_a_known_at_is_replayed_not_read_from_the_snapshot(db
 def test_a_later_event_is_folded_on_from_the_snapshot_and_equals_a_replay(
     db: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    last = _last(db)
-    later = last + dt.timedelta(days=3)
+    before = _stored_snapshot(db)
+    assert before is not None
+    later = _last(db) + dt.timedelta(days=3)
     price = _event({"kind": "closing_price", "date": later.isoformat(), "price": "7.25"})
+    monkeypatch.setattr(service, "validated_fold", _not_called)
+    monkeypatch.setattr(service, "load_ledger", _not_called)
     with service.open_store(db) as store:
-        monkeypatch.setattr(service, "validated_fold", _not_called)
         service.append(store, [price], company=COMPANY, recorded_by="test")
-        monkeypatch.undo()
-        head = store.stream(COMPANY).head()
-    found = _stored_snapshot(db)
-    assert found is not None and (found.version, found.head_hash) == head and found.as_of == later
-    assert _report(service.state_on(None, db, None, later)[1]) == _replayed(db, later)
+    assert _stored_snapshot(db) == before  # one event after it: the snapshot is not written again
+    _, state = service.state_on(None, db, None, later)  # the snapshot and the one event stored after it
+    assert state.closing_prices[later] == Fraction("7.25")
+    monkeypatch.undo()
+    assert _report(state) == _replayed(db, later)
+
+
+def test_the_snapshot_is_written_again_when_the_events_after_it_reach_the_limit(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(service, "TAIL_LIMIT", 3)
+    first = _stored_snapshot(db)
+    assert first is not None
+    last = _last(db)
+    versions = []
+    for offset in range(1, 4):
+        day = (last + dt.timedelta(days=offset)).isoformat()
+        with service.open_store(db) as store:
+            service.append(store, [_event({"kind": "closing_price", "date": day, "price": "5"})], company=COMPANY)
+        found = _stored_snapshot(db)
+        assert found is not None
+        versions.append(found.version)
+    assert versions == [first.version, first.version, first.version + 3]  # rewritten at the third event after it
+    day = last + dt.timedelta(days=3)
+    assert _report(service.state_on(None, db, None, day)[1]) == _replayed(db, day)
 
 
 def test_a_back_dated_event_is_validated_by_a_replay_from_the_start(db: str) -> None:

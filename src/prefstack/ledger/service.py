@@ -222,10 +222,10 @@ def validated_fold(placed: Sequence[Placed], company: str | None = None) -> Chec
         return _checked(fold(placed, last, company=company), last)
 
 
-def _checked(folded: LedgerState, last: dt.date) -> Checked:
-    """Snapshot ``folded`` (a fold on ``last``), then finish it on ``last`` and fold every series' §5
-    actions, raising on the first that cannot apply."""
-    blob = _snapshot_blob(folded)
+def _checked(folded: LedgerState, last: dt.date, *, keep: bool = True) -> Checked:
+    """Snapshot ``folded`` (a fold on ``last``) where ``keep``, then finish it on ``last`` and fold
+    every series' §5 actions, raising on the first that cannot apply."""
+    blob = _snapshot_blob(folded) if keep else None
     state = finish(folded, last)
     for series in state.series:
         try:
@@ -242,12 +242,56 @@ def _snapshot_blob(folded: LedgerState) -> bytes | None:
         return None  # terms given by the caller, not the registry's: this fold is not kept
 
 
-def _usable_snapshot(stream: LedgerStream, head: Head) -> Snapshot | None:
-    """The stream's snapshot if it was made at ``head`` by this code with these terms."""
+TAIL_LIMIT = 100
+"""A snapshot is written again when the events after it reach this many (see :func:`_resumed`)."""
+TAIL_SECONDS = 0.5
+"""... or when folding them onto it took longer than this (a dividend payment on a register of
+thousands of holders takes a tenth of a second; a closing price, microseconds)."""
+
+
+class Resumed(NamedTuple):
+    """A company's fold read from its snapshot and continued with the events stored after it."""
+
+    folded: LedgerState
+    """Not finished: on the date of its last event (``folded.as_of``)."""
+    tail: int
+    """How many stored events were folded onto the snapshot."""
+    stale: bool
+    """Whether the tail is long or slow enough that the snapshot should be written again."""
+
+
+def _resumed(stream: LedgerStream, head: Head) -> Resumed | None:
+    """The fold of the whole stream at ``head`` from its snapshot: the snapshot is read where it was
+    made by this code with these terms at a head of this stream (the stored hash at its version is
+    the one it names), and the events stored after it are folded onto it where they all come after
+    it in replay order (:func:`~prefstack.ledger.replay.resumable`). None where there is no such
+    snapshot or the events after it cannot be folded on: the caller replays from the start."""
     found = stream.snapshot()
-    if found is None or Head(found.version, found.head_hash) != head:
+    if found is None or found.version > head.version or found.fingerprint != snapshots.fingerprint(stream.company):
         return None
-    return found if found.fingerprint == snapshots.fingerprint(stream.company) else None
+    if Head(found.version, found.head_hash) != head and stream.hash_at(found.version) != found.head_hash:
+        return None
+    tail = placed_from_store(stream.read(after=found.version))
+    started = time.perf_counter()
+    with without_cyclic_gc():
+        folded = snapshots.loads(found.blob)
+        if tail and not _fold_on(folded, tail):
+            return None
+    stale = len(tail) >= TAIL_LIMIT or time.perf_counter() - started > TAIL_SECONDS
+    return Resumed(folded, len(tail), stale)
+
+
+def _fold_on(folded: LedgerState, new: Sequence[Placed]) -> bool:
+    """Fold ``new`` onto ``folded`` (a fold on its last event's date), moving its date to the last of
+    theirs, where a fold from the start would give the same; False (``folded`` unchanged) where it
+    would not: an event before the fold's last in replay order (:func:`resumable`), or a fold that
+    judged an event on its own date (an insolvency, ``reads_as_of``) asked to move to another date."""
+    last = max(folded.as_of, *(p.effective_date for p in new))
+    if (folded.reads_as_of and last != folded.as_of) or not resumable(folded, new):
+        return False
+    folded.as_of = last
+    resume(folded, new)
+    return True
 
 
 def _save_snapshot(stream: LedgerStream, stored: Sequence[StoredEvent], last: dt.date, checked: Checked) -> None:
@@ -263,18 +307,20 @@ def _save_snapshot(stream: LedgerStream, stored: Sequence[StoredEvent], last: dt
 def state_on(
     source: str | None, db: str, company: str | None, as_of: dt.date, known_at: dt.datetime | None = None
 ) -> tuple[str | None, LedgerState]:
-    """The company (:func:`load_ledger`) and its state as of the end of ``as_of``. The latest
-    state of a store's ledger on or after its last event is read from the stream's snapshot where
-    one was kept at its head (see :mod:`prefstack.ledger.snapshots`); anything else is replayed."""
+    """The company (:func:`load_ledger`) and its state as of the end of ``as_of``. The latest state
+    of a store's ledger, on or after its last event, is read from the stream's snapshot and the
+    events stored after it (see :mod:`prefstack.ledger.snapshots`); anything else is replayed."""
     if source is None and known_at is None:
         require_store(db)
         with open_store(db, company) as store:
             stream = store.stream(store_company(store, company))
-            verified = require_verified(stream, allow=ALLOW_UNVERIFIED)
             # A chain that does not verify is read for forensics: from its events as they now are.
-            found = _usable_snapshot(stream, stream.head()) if verified else None
-            if found is not None and as_of >= found.as_of and (not found.reads_as_of or as_of == found.as_of):
-                return stream.company, finish(snapshots.loads(found.blob), as_of)
+            if require_verified(stream, allow=ALLOW_UNVERIFIED):
+                resumed = _resumed(stream, stream.head())
+                if resumed is not None:
+                    folded = resumed.folded
+                    if as_of >= folded.as_of and (not folded.reads_as_of or as_of == folded.as_of):
+                        return stream.company, finish(folded, as_of)
     whose, placed = load_ledger(source, db, company, known_at)
     return whose, replay(placed, as_of, company=whose)
 
@@ -350,18 +396,19 @@ def append(
 
 
 def _validated_append(stream: LedgerStream, head: Head, numbered: Sequence[Placed]) -> Checked | None:
-    """The stream with ``numbered`` appended, validated: folded on from the snapshot at ``head``
-    where every new event comes after it (:func:`~prefstack.ledger.replay.resumable`), else
-    replayed from the start. None for no events at all."""
-    found = _usable_snapshot(stream, head)
-    if found is not None and numbered:
-        last = max(found.as_of, *(p.effective_date for p in numbered))
-        if not found.reads_as_of or last == found.as_of:
-            with without_cyclic_gc():
-                folded = snapshots.loads(found.blob)
-                if resumable(folded, numbered):
-                    folded.as_of = last
-                    return _checked(resume(folded, numbered), last)
+    """The stream with ``numbered`` appended, validated: folded on from its snapshot where every new
+    event comes after it (:func:`_resumed`, :func:`_fold_on`), else replayed from the start. The
+    fold is kept as a new snapshot where it was replayed, or where the events since the snapshot
+    reached :data:`TAIL_LIMIT` or took :data:`TAIL_SECONDS` to fold on. None for no events at all."""
+    resumed = _resumed(stream, head)
+    if resumed is not None and numbered:
+        folded = resumed.folded
+        with without_cyclic_gc():
+            started = time.perf_counter()
+            if _fold_on(folded, numbered):
+                slow = time.perf_counter() - started > TAIL_SECONDS
+                keep = resumed.stale or slow or resumed.tail + len(numbered) >= TAIL_LIMIT
+                return _checked(folded, folded.as_of, keep=keep)
     return validated_fold([*placed_from_store(stream.read()), *numbered], stream.company)
 
 

@@ -1033,10 +1033,15 @@ class LedgerStream:
         return True
 
     def read(
-        self, *, known_at: datetime.datetime | None = None, kinds: Collection[str] | None = None
+        self,
+        *,
+        known_at: datetime.datetime | None = None,
+        kinds: Collection[str] | None = None,
+        after: int | None = None,
     ) -> list[StoredEvent]:
         """The stream's events in seq order: those recorded at or before ``known_at`` (what the
-        ledger said then) if given, and only of the given ``kinds`` if given.
+        ledger said then) if given, only of the given ``kinds`` if given, and only those after
+        seq ``after`` if given.
 
         Reading does not recompute hashes (:meth:`verify` does); a row that cannot be decoded
         raises :class:`IntegrityProblem`.
@@ -1044,6 +1049,8 @@ class LedgerStream:
         query = sa.select(*_EVENT_COLUMNS).where(events_table.c.company == self.company).order_by(events_table.c.seq)
         if known_at is not None:
             query = query.where(events_table.c.recorded_at <= format_instant(known_at, field="known_at"))
+        if after is not None:
+            query = query.where(events_table.c.seq > after)
         if kinds is not None:
             if isinstance(kinds, str):
                 raise InvalidEvent("kinds", f"must be a collection of kinds, not the single string {kinds!r}")
