@@ -12,7 +12,6 @@ import pickle
 import zlib
 from fractions import Fraction
 from importlib import resources
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -42,8 +41,9 @@ def _event(data: dict[str, object]) -> Placed:
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
+def db(store_url: str) -> str:
+    """A store holding the bundled example, on SQLite and on PostgreSQL."""
+    url = store_url
     with service.open_store(url) as store:
         service.append(store, _example(), company=COMPANY, recorded_by="test")
     return url
@@ -163,14 +163,22 @@ def test_an_event_that_cannot_apply_is_refused_the_same_from_the_snapshot_and_fr
             monkeypatch.setattr(service, "validated_fold", _not_called)
         else:
             monkeypatch.undo()
-            with sa.create_engine(db).begin() as conn:
-                conn.execute(snapshots_table.delete())
+            _write(db, snapshots_table.delete())
         with service.open_store(db) as store, pytest.raises(LedgerRuleError) as refused:
             service.append(store, [twice], company=COMPANY, recorded_by="test")
         messages.append(str(refused.value))
         with service.open_store(db) as store:
             assert store.stream(COMPANY).version() == version  # nothing stored
     assert messages[0] == messages[1] and "already recorded" in messages[0]
+
+
+def _write(db: str, statement: sa.Executable) -> None:
+    engine = sa.create_engine(db)
+    try:
+        with engine.begin() as conn:
+            conn.execute(statement)
+    finally:
+        engine.dispose()
 
 
 def _not_called(*_args: object, **_kwargs: object) -> None:
@@ -183,8 +191,7 @@ def test_a_snapshot_of_another_head_or_another_fingerprint_is_never_read(db: str
     poisoned = zlib.compress(pickle.dumps({"not": "a state"}))
     day = found.as_of
     for change in ({"version": found.version - 1}, {"fingerprint": "0" * 64}, {"head_hash": "f" * 64}):
-        with sa.create_engine(db).begin() as conn:
-            conn.execute(snapshots_table.update().values(blob=poisoned, **change))
+        _write(db, snapshots_table.update().values(blob=poisoned, **change))
         assert _report(service.state_on(None, db, None, day)[1]) == _replayed(db, day)
 
 
