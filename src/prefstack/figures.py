@@ -53,16 +53,28 @@ RATIO = 5
 _SHOWN = "display (half-up; the exact value is kept)"
 
 
+def _half_up(value: Fraction | int, places: int) -> tuple[str, bool]:
+    """``value`` half-up to ``places`` decimals as plain text, and whether that is exact. Integer
+    arithmetic only (a state of thousands of holders writes hundreds of thousands of figures)."""
+    exact = Fraction(value)
+    whole, remainder = divmod(abs(exact.numerator) * 10**places, exact.denominator)
+    if 2 * remainder >= exact.denominator:  # ties away from zero
+        whole += 1
+    digits = str(whole).rjust(places + 1, "0")
+    text = digits if places == 0 else f"{digits[:-places]}.{digits[-places:]}"
+    return ("-" + text if exact < 0 and whole else text), remainder == 0
+
+
 def fixed(value: Fraction | int, places: int) -> str:
     """``value`` half-up to ``places`` decimals, without separators (JSON)."""
-    return str(round_to(Fraction(value), places, Rounding.HALF_UP, _SHOWN).value)
+    return _half_up(value, places)[0]
 
 
 def json_figure(name: str, value: Fraction | int, places: int) -> dict[str, str]:
     """``{name: fixed(value)}``, plus ``{name_exact: exact}`` when the fixed string is not exact."""
-    shown = fixed(value, places)
+    shown, exact = _half_up(value, places)
     out = {name: shown}
-    if Fraction(shown) != value:
+    if not exact:
         out[f"{name}_exact"] = to_decimal_string(Fraction(value))
     return out
 

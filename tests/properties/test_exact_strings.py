@@ -83,3 +83,30 @@ def test_round_to_is_decimal_quantize_on_the_exact_value(
     rounded = round_to(value, places, rounding, "test")
     assert rounded.value == expected and rounded.exact == value
     assert Fraction(rounded.value) == Fraction(expected)
+
+
+@settings(max_examples=500, derandomize=True)
+@given(
+    st.integers(min_value=-(10**30), max_value=10**30),
+    st.integers(min_value=1, max_value=10**12),
+    st.integers(min_value=0, max_value=6),
+)
+def test_a_json_figure_is_the_half_up_decimal_and_says_when_it_is_not_exact(
+    numerator: int, denominator: int, places: int
+) -> None:
+    """figures.json_figure writes round_to's half-up value as plain text (never '-0.00' nor an exponent),
+    with the exact value beside it exactly when the text is not exact."""
+    from decimal import Decimal
+
+    from prefstack.figures import json_figure
+    from prefstack.numeric import Rounding, round_to
+
+    value = Fraction(numerator, denominator)
+    out = json_figure("x", value, places)
+    rounded = round_to(value, places, Rounding.HALF_UP, "test").value
+    assert Decimal(out["x"]) == rounded and "E" not in out["x"]
+    assert not (rounded == 0 and out["x"].startswith("-"))
+    assert len(out["x"].partition(".")[2]) == places
+    assert ("x_exact" in out) == (Fraction(out["x"]) != value)
+    if "x_exact" in out:
+        assert Fraction(out["x_exact"]) == value
