@@ -24,9 +24,11 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-from collections.abc import Mapping, Sequence
+import itertools
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
+from typing import TypeVar, overload
 
 from prefstack.citations import for_series
 from prefstack.clause_registry import implements
@@ -37,6 +39,8 @@ from prefstack.figures import MONEY, PRICE, RATIO, json_figure, money_text, quan
 from prefstack.interpretations import reading
 from prefstack.numeric import Rounding, round_to
 from prefstack.terms.schema import NO_EXCLUSION, Exclusion, ExclusionRole, SeriesTerms
+
+T = TypeVar("T")
 
 __all__ = [
     "NO_EXCLUSION",
@@ -375,6 +379,49 @@ class BasketUsage:
     cap: Fraction | None
 
 
+class Records(Sequence[T]):
+    """The first ``count`` records of a fold's list, which only ever grows at its end: a read-only
+    view, made in constant time. A ledger asks for the §5 state after every conversion; copying
+    every decision so far into a tuple each time made replay quadratic in the §5 activity."""
+
+    __slots__ = ("_count", "_items")
+
+    def __init__(self, items: list[T], count: int | None = None) -> None:
+        self._items = items
+        self._count = len(items) if count is None else count
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[T, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> T | tuple[T, ...]:
+        if isinstance(index, slice):
+            return tuple(self._items[: self._count][index])
+        position = index + self._count if index < 0 else index
+        if not 0 <= position < self._count:
+            raise IndexError("record index out of range")
+        return self._items[position]
+
+    def __iter__(self) -> Iterator[T]:
+        return itertools.islice(self._items, self._count)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (Records, tuple, list)):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return repr(tuple(self))
+
+
 @dataclass(frozen=True)
 class ConversionPriceState:
     """The result of :func:`conversion_price_history`."""
@@ -384,11 +431,11 @@ class ConversionPriceState:
     carried_forward: Fraction
     """Reductions under $.03 not yet made (§5(d)(iv))."""
     common_outstanding: Fraction
-    adjustments: tuple[Adjustment, ...]
-    decisions: tuple[Decision, ...]
+    adjustments: Sequence[Adjustment]
+    decisions: Sequence[Decision]
     basket_usage: Mapping[str, BasketUsage]
     """By exclusion id: every exclusion counted so far and every exclusion with a cap."""
-    entitlements: tuple[Entitlement, ...]
+    entitlements: Sequence[Entitlement]
     below_par_value: bool
 
     def conversion_price_explained(self) -> Explained:
@@ -436,7 +483,13 @@ class _Work:
     usage: dict[str, Fraction]
     """Shares counted against each exclusion, by id."""
     options: dict[str, _Option] = field(default_factory=dict)
-    issued_ids: set[str] = field(default_factory=set)
+    issued_at: dict[str, int] = field(default_factory=dict)
+    """The position (in the actions) of the issue of each id. Shared, not copied, by the replays
+    of a readjustment: they meet the same actions at the same positions, and an id whose issue
+    is at or after the current position is not issued yet (:meth:`issued`). Copying a set of
+    every id at each checkpoint made a ledger with many Options quadratic."""
+    position: int = 0
+    """The position of the action being applied."""
     waivers: dict[str, SeriesWaiver] = field(default_factory=dict)
     bases: dict[str, _Basis] = field(default_factory=dict)
     adjustments: list[Adjustment] = field(default_factory=list)
@@ -452,6 +505,16 @@ class _Work:
 
     def cite(self, section: str) -> str:
         return for_series(self.terms.series, section)
+
+    def issued(self, ident: str) -> bool:
+        """Whether an action before the current one issued ``ident``."""
+        return self.issued_at.get(ident, self.position) < self.position
+
+    def issue(self, ident: str, clause: str) -> None:
+        """Record the current action's issue of ``ident``; an id issued before is refused."""
+        if self.issued(ident):
+            raise InputError("id", clause, f"issuance id {ident!r} is used twice")
+        self.issued_at[ident] = self.position
 
     def cap(self, exclusion: Exclusion) -> Fraction | None:
         """The cap of ``exclusion`` in current shares: scaled by the splits, combinations and stock
@@ -497,7 +560,8 @@ def _copy_of(work: _Work, bases: dict[str, _Basis]) -> _Work:
         additions=work.additions,
         usage=dict(work.usage),
         options=dict(work.options),  # the records are frozen: a shallow copy is a copy
-        issued_ids=set(work.issued_ids),
+        issued_at=work.issued_at,
+        position=work.position,
         waivers=dict(work.waivers),
         bases=bases,
     )
@@ -888,9 +952,7 @@ def _record(
 def _section_5_d_iii_deemed_issue(work: _Work, action: OptionIssuance | ConvertibleSecurityIssuance) -> None:
     """Options or Convertible Securities: their maximum shares are deemed issued for the consideration
     received plus the minimum additional consideration (§5(d)(v)(B)), on the basis in effect."""
-    if action.id in work.issued_ids:
-        raise InputError("id", work.cite("§5(d)(iii)"), f"issuance id {action.id!r} is used twice")
-    work.issued_ids.add(action.id)
+    work.issue(action.id, work.cite("§5(d)(iii)"))
     kind = "Option" if isinstance(action, OptionIssuance) else "Convertible Security"
     clause = work.cite("§5(d)(iii)")
     basis = work.bases.get(action.id) or _Basis(
@@ -1112,17 +1174,13 @@ def _count_before_issuance(work: _Work, action: Action) -> tuple[str, str]:
     (and an Option among those known); returns the clause and the label of its decision."""
     if isinstance(action, CommonStockIssuance):
         clause = work.cite("§5(d)(i)(C)")
-        if action.id in work.issued_ids:
-            raise InputError("id", clause, f"issuance id {action.id!r} is used twice")
-        work.issued_ids.add(action.id)
+        work.issue(action.id, clause)
         work.exclusion(action.purpose)  # a purpose the series' terms do not declare is refused here too
         work.outstanding += _fraction(action.shares, "shares", clause, positive=True)
         return clause, f"issue {action.id}"
     if isinstance(action, (OptionIssuance, ConvertibleSecurityIssuance)):
         clause = work.cite("§5(d)(iii)")
-        if action.id in work.issued_ids:
-            raise InputError("id", clause, f"issuance id {action.id!r} is used twice")
-        work.issued_ids.add(action.id)
+        work.issue(action.id, clause)
         work.exclusion(action.purpose)
         basis = work.bases.get(action.id) or _Basis(
             _fraction(action.max_shares, "max_shares", clause, positive=True),
@@ -1166,6 +1224,7 @@ def _count_before_issuance(work: _Work, action: Action) -> tuple[str, str]:
 def _apply(work: _Work, actions: Sequence[Action], index: int, initial: Fraction, replaying: bool) -> None:
     """Apply ``actions[index]`` to ``work``: each kind of action goes to the clause that judges it."""
     action = actions[index]
+    work.position = index
     if _before_issuance(work, action, replaying):
         return
     if isinstance(action, CommonStockIssuance):
@@ -1217,9 +1276,7 @@ def _section_5_d_v_a_issue_common(work: _Work, action: CommonStockIssuance) -> N
     """An issue of Common Stock: its consideration is the cash less accrued interest or dividends,
     plus the property, times the portion the Board allots to the shares; then §5(d)(i)-(iv)."""
     clause = work.cite("§5(d)(v)(A)")
-    if action.id in work.issued_ids:
-        raise InputError("id", clause, f"issuance id {action.id!r} is used twice")
-    work.issued_ids.add(action.id)
+    work.issue(action.id, clause)
     shares = _fraction(action.shares, "shares", clause, positive=True)
     cash = _fraction(action.cash_consideration, "cash_consideration", clause)
     accrued = _fraction(action.accrued_interest_or_dividends_in_cash, "accrued_interest_or_dividends_in_cash", clause)
@@ -1405,7 +1462,7 @@ def _section_5_d_ii_waiver(work: _Work, action: SeriesWaiver, replaying: bool) -
         )
         return
     effective = _majority(action.votes_for, action.outstanding_voting_power, clause)
-    late = action.issuance_id in work.issued_ids
+    late = work.issued(action.issuance_id)
     ok = effective and not late
     if ok:
         work.waivers[action.issuance_id] = action
@@ -1595,10 +1652,10 @@ def _state_of(work: _Work) -> ConversionPriceState:
         conversion_price=work.price,
         carried_forward=work.carry,
         common_outstanding=work.outstanding,
-        adjustments=tuple(work.adjustments),
-        decisions=tuple(work.decisions),
+        adjustments=Records(work.adjustments),
+        decisions=Records(work.decisions),
         basket_usage=usage,
-        entitlements=tuple(work.entitlements),
+        entitlements=Records(work.entitlements),
         below_par_value=work.price < terms.conversion.par_value_of_common.value,
     )
 
