@@ -709,6 +709,24 @@ def ledger_export(
     sys.stdout.write(dump_ledger(ledger_document(placed, service.company_name(whose)), format))
 
 
+@ledger_app.command("snapshot")
+def ledger_snapshot(db: DbOption = DEFAULT_DB, company: CompanyOption = None) -> None:
+    """Fold the company's whole ledger and keep it as the ledger's snapshot, from which the latest
+    state and the next append start. Appends and imports keep the snapshot themselves; run this
+    after upgrading prefstack or changing a terms file, which retire it, so that reads are fast
+    again before the next append."""
+    from prefstack.ledger import service
+
+    service.require_store(db)
+    with service.open_store(db, company) as store:
+        whose = service.store_company(store, company)
+        made = service.make_snapshot(store.stream(whose))
+    print(
+        f"snapshot of the ledger of {service.company_label(whose)} at seq {made.version} "
+        f"(events to {made.as_of}): {len(made.blob) / 2**20:.1f} MB"
+    )
+
+
 @ledger_app.command("verify")
 def ledger_verify(
     db: DbOption = DEFAULT_DB,

@@ -16,6 +16,7 @@ from importlib import resources
 import pytest
 import sqlalchemy as sa
 
+from helpers import Prefstack, sql
 from prefstack.ledger import service, snapshots
 from prefstack.ledger.events import parse_event
 from prefstack.ledger.files import read_ledger
@@ -213,3 +214,32 @@ def test_a_fold_with_terms_not_the_registrys_is_not_kept() -> None:
     object.__setattr__(f, "terms", load_terms("F").model_copy())
     with pytest.raises(snapshots.NotSnapshotable, match="Series F"):
         snapshots.dumps(state)
+
+
+def test_ledger_snapshot_folds_the_ledger_again_after_an_upgrade_retired_its_snapshot(
+    prefstack: Prefstack, store_url: str, raw: sa.Engine
+) -> None:
+    """An upgrade of prefstack (another fingerprint) retires the snapshot; reads then replay until
+    `prefstack ledger snapshot` (or the next append) keeps a new one."""
+    with resources.as_file(EXAMPLE) as path:
+        assert prefstack("ledger", "import", str(path), "--db", store_url).code == 0
+    sql(raw, "UPDATE ledger_snapshots SET fingerprint = :old", old="0" * 64)
+    with service.open_store(store_url) as store:
+        stream = store.stream(COMPANY)
+        head = stream.head()
+        assert service._resumed(stream, head) is None  # retired: not read
+    made = prefstack("ledger", "snapshot", "--db", store_url)
+    assert made.code == 0, made.err
+    assert f"snapshot of the ledger of {COMPANY} (CAIS Internet, Inc.) at seq {head.version}" in made.out
+    found = _stored_snapshot(store_url)
+    assert found is not None and (found.version, found.head_hash) == head
+    assert found.fingerprint == snapshots.fingerprint(COMPANY)
+    day = found.as_of
+    assert _report(service.state_on(None, store_url, None, day)[1]) == _replayed(store_url, day)
+
+
+def test_ledger_snapshot_of_a_company_with_no_events_is_refused(prefstack: Prefstack, store_url: str) -> None:
+    with resources.as_file(EXAMPLE) as path:
+        assert prefstack("ledger", "import", str(path), "--db", store_url).code == 0
+    refused = prefstack("ledger", "snapshot", "--db", store_url, "--company", "northwind-networks")
+    assert refused.code != 0 and "holds no ledger of northwind-networks" in refused.err

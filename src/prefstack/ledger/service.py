@@ -294,14 +294,36 @@ def _fold_on(folded: LedgerState, new: Sequence[Placed]) -> bool:
     return True
 
 
-def _save_snapshot(stream: LedgerStream, stored: Sequence[StoredEvent], last: dt.date, checked: Checked) -> None:
-    if checked.blob is None or not stored:
-        return
-    head = stored[-1]
-    snapshot = Snapshot(
-        head.seq, head.hash, snapshots.fingerprint(stream.company), last, checked.reads_as_of, checked.blob
-    )
-    stream.save_snapshot(snapshot)  # False where another writer moved the head on: its own append keeps one
+def _snapshot_of(stream: LedgerStream, head: Head, checked: Checked) -> Snapshot | None:
+    """``checked`` (a validated fold of ``stream`` up to ``head``) as the stream's snapshot; None
+    where its fold is not kept."""
+    if checked.blob is None:
+        return None
+    fingerprint = snapshots.fingerprint(stream.company)
+    return Snapshot(head.version, head.head_hash, fingerprint, checked.state.as_of, checked.reads_as_of, checked.blob)
+
+
+def _save_snapshot(stream: LedgerStream, stored: Sequence[StoredEvent], checked: Checked) -> None:
+    snapshot = _snapshot_of(stream, Head(stored[-1].seq, stored[-1].hash), checked) if stored else None
+    if snapshot is not None:
+        stream.save_snapshot(snapshot)  # False where another writer moved the head on: its own append keeps one
+
+
+def make_snapshot(stream: LedgerStream) -> Snapshot:
+    """Fold the whole of ``stream`` (whose chain must verify), validate it as an append does and
+    keep the fold as its snapshot at its head; the snapshot kept. Refused for an empty stream, or
+    where another writer appended while it was made (run it again)."""
+    require_verified(stream, allow=False)
+    head = stream.head()
+    placed = placed_from_store(stream.read())
+    checked = validated_fold(placed, stream.company)
+    if checked is None:
+        raise InputError("--company", STORE, f"the ledger of {stream.company} holds no events yet: nothing to fold")
+    snapshot = _snapshot_of(stream, head, checked)
+    assert snapshot is not None  # a store's series are the registry's: their fold is always kept
+    if len(placed) != head.version or not stream.save_snapshot(snapshot):
+        raise ConcurrencyError(head.version, stream.version(), stream.company)
+    return snapshot
 
 
 def state_on(
@@ -385,8 +407,8 @@ def append(
             with without_cyclic_gc():
                 events = [to_new_event(p, recorded_by) for p in new]
                 stored = stream.append(events, expected_version=version)
-            if checked is not None and new:
-                _save_snapshot(stream, stored, checked.state.as_of, checked)
+            if checked is not None:
+                _save_snapshot(stream, stored, checked)
             return stored
         except ConcurrencyError:
             if attempt == attempts:
