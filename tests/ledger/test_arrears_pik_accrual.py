@@ -39,3 +39,33 @@ def test_arrears_paid_in_shares_accrue_from_the_last_payment_date() -> None:
     jump = on - (40_000 * 1000 * (1 + rate_30_days) + arrears)
     assert jump == arrears * rate_30_days
     assert round(jump, 2) == Fr("1996.30")
+
+
+def _refusal(events: list[dict[str, str]], day: dt.date) -> str:
+    from pytest import raises
+
+    from prefstack.ledger.replay import LedgerRuleError
+
+    with raises(LedgerRuleError) as refused:
+        replay(parse_ledger({"format": "prefstack-ledger/1", "events": events}, "t"), day)
+    return str(refused.value)
+
+
+def test_arrears_paid_in_shares_cite_the_series_own_clause_and_a_cash_only_series_is_refused() -> None:
+    """Arrears paid in shares rest on F §2(d) for F and G §2(a) for G (each certificate's own words);
+    Series H pays dividends only in cash (H §2(b)), so its arrears cannot be paid in shares."""
+    g = [
+        {"kind": "preferred_issued", "date": "2000-06-15", "series": "G", "holder": "B", "shares": "100"},
+        {"kind": "arrears_paid", "date": "2000-07-01", "series": "G"},
+    ]
+    assert "(G §2(a))" in _refusal(g, dt.date(2000, 7, 1)) and "no accrued and unpaid dividends" in _refusal(
+        g, dt.date(2000, 7, 1)
+    )
+    f = [EVENTS[0], {"kind": "arrears_paid", "date": "2000-08-10", "series": "F"}]
+    assert "no accrued and unpaid dividends (F §2(d))" in _refusal(f, dt.date(2000, 8, 10))
+    h = [
+        {"kind": "preferred_issued", "date": "2024-01-10", "series": "H", "holder": "C", "shares": "1000"},
+        {"kind": "arrears_paid", "date": "2024-07-01", "series": "H"},
+    ]
+    refused = _refusal(h, dt.date(2024, 7, 1))
+    assert "dividends are paid only in cash, never in shares" in refused and "(H §2(b))" in refused

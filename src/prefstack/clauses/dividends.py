@@ -380,6 +380,17 @@ def pay_dividend(
 # --------------------------------------------------------------------------- authorized shares
 
 
+@implements("F §2(d)", "G §2(a)")
+def arrears_in_shares_clause(terms: SeriesTerms) -> str | None:
+    """The clause under which the series' accrued dividends, when declared, are paid in shares of
+    the series (F §2(d): "in the form of PIK Preferred Shares"; G §2(a)): its default form's where
+    that is PIK, else its forms'; None where its dividends are never paid in shares (Series H)."""
+    dividends = terms.dividends
+    if "pik" not in dividends.forms.value:
+        return None
+    return dividends.default_form.cite if dividends.default_form.value == "pik" else dividends.forms.cite
+
+
 @implements("F §1(a)", "G §1(a)")
 def check_authorized(terms: SeriesTerms, issued_to_date: Fraction, new_shares: Fraction) -> None:
     """Refuse an issue of shares of the series beyond its authorized number (F §1(a), G §1(a)).

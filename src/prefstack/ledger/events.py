@@ -30,6 +30,7 @@ from pydantic import (
 )
 
 from prefstack.citations import for_series
+from prefstack.clauses.dividends import arrears_in_shares_clause
 from prefstack.errors import InputError, PrefstackError
 from prefstack.interpretations import reading
 from prefstack.terms.schema import (
@@ -1039,6 +1040,7 @@ _OWN_CLAUSE: dict[str, Callable[[SeriesTerms], str]] = {
     "preferred_issued": lambda t: t.authorized_shares.cite,
     "dividend_election": lambda t: t.dividends.forms.cite,
     "dividend_payment": lambda t: t.dividends.annual_rate.cite,
+    "arrears_paid": lambda t: arrears_in_shares_clause(t) or t.dividends.forms.cite,
     "conversion": lambda t: for_series(t.series, "§5(c)"),
     "notice_sent": lambda t: t.conversion.record_date_notice_days.cite,
     "redemption": lambda t: t.redeemable().anniversary_years.cite,

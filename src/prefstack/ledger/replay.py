@@ -46,6 +46,7 @@ from prefstack.clauses.dividends import (
 from prefstack.clauses.dividends import (
     Election,
     accrued_unpaid,
+    arrears_in_shares_clause,
     check_authorized,
     pay_dividend,
     period_dividend,
@@ -1043,13 +1044,23 @@ def _apply_payment(state: LedgerState, item: Placed, event: ev.DividendPayment) 
 
 
 def _apply_arrears_paid(state: LedgerState, item: Placed, event: ev.ArrearsPaid) -> None:
-    s = _series_started(state, item, event.series, "F §2(d)")
+    forms = state.series[event.series].terms.dividends.forms
+    clause = arrears_in_shares_clause(state.series[event.series].terms)
+    if clause is None:
+        raise LedgerRuleError(
+            item,
+            "series",
+            forms.cite,
+            f"Series {event.series} dividends are paid only in {', '.join(forms.value)}, never in shares: "
+            "its accrued dividends cannot be paid in additional shares",
+        )
+    s = _series_started(state, item, event.series, clause)
     _dividend_blockers(state, item, ActionKind.DIVIDEND, f"Series {event.series}")
     total = Fraction(0)
     for holder in list(s.holdings):
         total += _roll(s, holder, event.date, inclusive=True).arrears / s.terms.original_issue_price.value
     if total == 0:
-        raise LedgerRuleError(item, "series", "F §2(d)", f"Series {event.series} has no accrued and unpaid dividends")
+        raise LedgerRuleError(item, "series", clause, f"Series {event.series} has no accrued and unpaid dividends")
     _check_authorized(item, s, total, "series")
     reading("DIV-ARREARS-PIK-ACCRUAL")  # the new shares join the holding's accrual from its last Payment Date
     for holder, holding in list(s.holdings.items()):
