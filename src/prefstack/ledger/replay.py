@@ -950,81 +950,118 @@ def _roll(s: SeriesState, holder: str, to: dt.date, *, inclusive: bool) -> Holdi
 
 
 def _apply_payment(state: LedgerState, item: Placed, event: ev.DividendPayment) -> None:
+    """F §2(a)-(b), G §2(a)-(b): the outcome of one Payment Date of a series: every holding's
+    dividend of the period paid in the form elected, or, where no funds were legally available,
+    added to its arrears."""
+    s = _payment_date_outcome(state, item, event)
+    if event.outcome == "paid":
+        _dividend_blockers(state, item, ActionKind.DIVIDEND, f"Series {s.series}")
+    due = _dividends_due(s, event.date)
+    if event.outcome == "not_legally_available":
+        _accrue_unpaid(s, event.date, due)
+        return
+    paid = [_pay_holder(state, item, s, event.date, holding, quarter) for holding, quarter in due]
+    _issue_dividend_shares(state, item, s, event.date, paid)
+    s.payments[event.date] = paid
+
+
+def _payment_date_outcome(state: LedgerState, item: Placed, event: ev.DividendPayment) -> SeriesState:
+    """The series, once its Payment Date is checked (a Payment Date of its terms, with one outcome
+    recorded: a second is refused) and the outcome recorded."""
     s = _series_started(state, item, event.series, state.series[event.series].terms.dividends.annual_rate.cite)
-    terms = s.terms
-    if not is_payment_date(terms, event.date):
-        raise LedgerRuleError(item, "date", terms.dividends.payment_months.cite, f"{event.date} is not a Payment Date")
+    months = s.terms.dividends.payment_months.cite
+    if not is_payment_date(s.terms, event.date):
+        raise LedgerRuleError(item, "date", months, f"{event.date} is not a Payment Date")
     recorded = s.payment_outcomes.get(event.date)
     if recorded is not None:
         raise LedgerRuleError(
             item,
             "date",
-            terms.dividends.payment_months.cite,
+            months,
             f"the {event.date} Payment Date of Series {event.series} already has its outcome ({recorded}); "
             "correct it with a void of that event, not a second one",
         )
     s.payment_outcomes[event.date] = event.outcome
-    if event.outcome == "paid":
-        _dividend_blockers(state, item, ActionKind.DIVIDEND, f"Series {terms.series}")
-    paid: list[PaidDividend] = []
-    pik_total = Fraction(0)
+    return s
+
+
+def _dividends_due(s: SeriesState, payment_date: dt.date) -> list[tuple[Holding, Explained]]:
+    """Each holding accruing before ``payment_date``, rolled past the earlier Payment Dates that
+    recorded no payment, with its dividend of the period (F §2(a), G §2(a)), in holder order."""
+    due = []
     for holder in sorted(s.holdings):
         holding = s.holdings[holder]
-        if holding.shares == 0 or holding.accrual_start is None or holding.accrual_start >= event.date:
+        if holding.shares == 0 or holding.accrual_start is None or holding.accrual_start >= payment_date:
             continue
-        holding = _roll(s, holder, event.date, inclusive=False)
+        holding = _roll(s, holder, payment_date, inclusive=False)
         assert holding.accrual_start is not None
-        quarter = period_dividend(terms, holding.shares, holding.accrual_start, event.date, holding.arrears)
-        assert isinstance(quarter.value, Fraction)
-        if event.outcome == "not_legally_available":
-            s.holdings[holder] = replace(
-                holding,
-                accrual_start=event.date,
-                arrears=holding.arrears + quarter.value,
-                unpaid_dates=(*holding.unpaid_dates, event.date),
-            )
-            s.unpaid_dividends.setdefault(event.date, []).append((holder, quarter))
-            continue
-        s.holdings[holder] = Holding(
-            holding.series, holding.holder, holding.shares, event.date, holding.arrears, holding.unpaid_dates
-        )  # a constructor, not dataclasses.replace: this runs once per holder and Payment Date
-        election, why = election_for(state, terms, holder, event.date)
-        registration_ok = state.common_issued_as_dividends == 0 or bool(state.registration_effective)
-        if election.common:
-            reading("DIV-F-REGISTRATION-VACUOUS")
-        try:
-            payment = pay_dividend(
-                terms,
-                dividend=quarter,
-                payment_date=event.date,
-                election=election,
-                closing_prices=state.closing_prices,
-                registration_effective=registration_ok,
-            )
-        except InputError as exc:
-            raise LedgerRuleError(item, f"{holder}: {exc.field}", exc.clause, exc.problem) from exc
-        pik = None if payment.pik_shares is None else _fraction_of(payment.pik_shares)
-        common = None if payment.common_shares is None else _whole(payment.common_shares)
-        paid.append(
-            PaidDividend(
-                holder,
-                event.date,
-                holding.shares,
-                holding.accrual_start,
-                holding.arrears,
-                election,
-                sys.intern(why),
-                registration_ok,
-                pik,
-                common,
-            )
+        due.append(
+            (holding, period_dividend(s.terms, holding.shares, holding.accrual_start, payment_date, holding.arrears))
         )
-        if pik is not None:
-            pik_total += pik
-    if event.outcome == "not_legally_available":
-        if event.date not in s.unpaid_payment_dates:
-            s.unpaid_payment_dates.append(event.date)
-        return
+    return due
+
+
+def _accrue_unpaid(s: SeriesState, payment_date: dt.date, due: Sequence[tuple[Holding, Explained]]) -> None:
+    """G §2(b) (F likewise, DIV-ACCRUED-UNPAID): no funds legally available, each dividend due is
+    added to its holding's arrears, and the Payment Date is recorded as unpaid."""
+    for holding, quarter in due:
+        s.holdings[holding.holder] = replace(
+            holding,
+            accrual_start=payment_date,
+            arrears=holding.arrears + _fraction_of(quarter),
+            unpaid_dates=(*holding.unpaid_dates, payment_date),
+        )
+        s.unpaid_dividends.setdefault(payment_date, []).append((holding.holder, quarter))
+    if payment_date not in s.unpaid_payment_dates:
+        s.unpaid_payment_dates.append(payment_date)
+
+
+def _pay_holder(
+    state: LedgerState, item: Placed, s: SeriesState, payment_date: dt.date, holding: Holding, quarter: Explained
+) -> PaidDividend:
+    """F §2(b)-(c), G §2(a): one holder's dividend paid in the form of its election (or the default),
+    its period starting again on ``payment_date``."""
+    holder = holding.holder
+    assert holding.accrual_start is not None
+    s.holdings[holder] = Holding(
+        holding.series, holder, holding.shares, payment_date, holding.arrears, holding.unpaid_dates
+    )  # a constructor, not dataclasses.replace: this runs once per holder and Payment Date
+    election, why = election_for(state, s.terms, holder, payment_date)
+    registration_ok = state.common_issued_as_dividends == 0 or bool(state.registration_effective)
+    if election.common:
+        reading("DIV-F-REGISTRATION-VACUOUS")
+    try:
+        payment = pay_dividend(
+            s.terms,
+            dividend=quarter,
+            payment_date=payment_date,
+            election=election,
+            closing_prices=state.closing_prices,
+            registration_effective=registration_ok,
+        )
+    except InputError as exc:
+        raise LedgerRuleError(item, f"{holder}: {exc.field}", exc.clause, exc.problem) from exc
+    return PaidDividend(
+        holder,
+        payment_date,
+        holding.shares,
+        holding.accrual_start,
+        holding.arrears,
+        election,
+        sys.intern(why),
+        registration_ok,
+        None if payment.pik_shares is None else _fraction_of(payment.pik_shares),
+        None if payment.common_shares is None else _whole(payment.common_shares),
+    )
+
+
+def _issue_dividend_shares(
+    state: LedgerState, item: Placed, s: SeriesState, payment_date: dt.date, paid: Sequence[PaidDividend]
+) -> None:
+    """F §1(a), §2(b)-(c), G §1(a), §2(a): the PIK shares of every holder issued (refused beyond the
+    authorized shares) and the Common Stock issued as dividends counted, excluded from Additional
+    Shares (§5(d)(i)(C)(6))."""
+    pik_total = sum((r.pik_shares for r in paid if r.pik_shares is not None), Fraction(0))
     _check_authorized(item, s, pik_total, "pik_shares")
     for record in paid:
         if record.pik_shares is not None:
@@ -1035,12 +1072,11 @@ def _apply_payment(state: LedgerState, item: Placed, event: ev.DividendPayment) 
             state.common_issued_as_dividends += record.common_shares
             state.section5_actions.append(
                 section5.excluded_issue(
-                    f"{item.source} {record.holder}", event.date, record.common_shares, "dividend_on_preferred"
+                    f"{item.source} {record.holder}", payment_date, record.common_shares, "dividend_on_preferred"
                 )
             )
     s.shares_ever_issued += pik_total
     s.pik_shares_issued += pik_total
-    s.payments[event.date] = paid
 
 
 def _apply_arrears_paid(state: LedgerState, item: Placed, event: ev.ArrearsPaid) -> None:
