@@ -320,7 +320,7 @@ def reading_commands(folder: Path) -> dict[str, list[str]]:
     }  # fmt: skip
 
 
-WRITERS_AND_VERIFIER = {"ledger import", "ledger add", "ledger void", "ledger verify", "run"}
+WRITERS_AND_VERIFIER = {"ledger import", "ledger add", "ledger void", "ledger verify", "ledger snapshot", "run"}
 LISTS_HEADS_ONLY = {"ledger companies"}  # the companies and their heads, read without replaying any ledger
 
 

@@ -1269,45 +1269,20 @@ def transaction_command(
     from prefstack.ledger.events import parse_event
     from prefstack.queries import proposed_transaction
 
-    fields: dict[str, object] = {"date": on, "description": f"proposed {kind}"}
-    if kind in ("merger", "consolidation", "asset_sale", "subsidiary_stock_sale"):
-        fields.update(
-            kind="merger_or_sale",
-            transaction=kind,
-            prior_stockholders_voting_share=prior_stockholders_share,
-            agreement_only=agreement_only,
-        )
-        if all_or_substantially_all is not None:
-            fields["all_or_substantially_all"] = all_or_substantially_all
-        if consideration is not None:
-            fields["consideration"] = consideration
-    elif kind == "control_acquisition":
-        fields.update(
-            kind=kind, acquirers=acquirer or [], voting_power_after=voting_power_after, agreement_only=agreement_only
-        )
-    elif kind == "board_turnover":
-        fields.update(
-            kind=kind,
-            period_start_year=period_start_year,
-            board_size=board_size,
-            continuing_directors=continuing_directors,
-            agreement_only=agreement_only,
-        )
-    elif kind == "insolvency":
-        fields.update(
-            kind=kind,
-            insolvency=insolvency,
-            appointed_with_consent=appointed_with_consent,
-            vacated_or_stayed_on=vacated_or_stayed_on,
-            agreement_only=agreement_only,
-        )
-    else:
-        raise InputError(
-            "--kind",
-            "F §6(b)",
-            f"{kind!r}: ask about merger, consolidation, asset_sale, subsidiary_stock_sale, control_acquisition, "
-            "board_turnover or insolvency",
-        )
+    facts: dict[str, object] = {
+        "prior_stockholders_voting_share": prior_stockholders_share,
+        "all_or_substantially_all": all_or_substantially_all,
+        "consideration": consideration,
+        "acquirers": acquirer or [],
+        "voting_power_after": voting_power_after,
+        "period_start_year": period_start_year,
+        "board_size": board_size,
+        "continuing_directors": continuing_directors,
+        "insolvency": insolvency,
+        "appointed_with_consent": appointed_with_consent,
+        "vacated_or_stayed_on": vacated_or_stayed_on,
+    }
+    fields = _proposed_transaction_fields(kind, on, facts, agreement_only)
     event = parse_event({k: v for k, v in fields.items() if v is not None}, "--kind")
     judge_on = None if as_of is None else parse_date(as_of, "--as-of", "F §6(b)")
     if judge_on is not None and judge_on < event.date:
@@ -1316,17 +1291,62 @@ def transaction_command(
     title = f"A {kind} on {result['on']} (nothing recorded)"
     emit(result, result["series"], TRANSACTION_COLUMNS, title, format, out=out)
     if format is Format.table:
-        for skipped in result["not_judged"]:
-            console().print(f"  Series {skipped['series']}: not judged: {skipped['why']}", markup=False)
-        for row in result["series"]:
+        _print_transaction_reasons(result)
+
+
+_TRANSACTION_KINDS = {
+    "merger": "merger_or_sale",
+    "consolidation": "merger_or_sale",
+    "asset_sale": "merger_or_sale",
+    "subsidiary_stock_sale": "merger_or_sale",
+    "control_acquisition": "control_acquisition",
+    "board_turnover": "board_turnover",
+    "insolvency": "insolvency",
+}
+"""The kinds of transaction `transaction --kind` asks about, and the ledger event of each."""
+
+_TRANSACTION_FACTS = {
+    "merger_or_sale": ("prior_stockholders_voting_share", "all_or_substantially_all", "consideration"),
+    "control_acquisition": ("acquirers", "voting_power_after"),
+    "board_turnover": ("period_start_year", "board_size", "continuing_directors"),
+    "insolvency": ("insolvency", "appointed_with_consent", "vacated_or_stayed_on"),
+}
+"""The facts each event of §6(b) records (the options of `transaction` that give them)."""
+
+
+def _proposed_transaction_fields(
+    kind: str, on: str, facts: dict[str, object], agreement_only: bool
+) -> dict[str, object]:
+    """The fields of the ledger event a `transaction --kind KIND` question proposes: its kind, date and
+    the facts of that kind that were given (an unknown kind is refused, listing the kinds)."""
+    event_kind = _TRANSACTION_KINDS.get(kind)
+    if event_kind is None:
+        raise InputError("--kind", "F §6(b)", f"{kind!r}: ask about {', '.join(_TRANSACTION_KINDS)}")
+    fields: dict[str, object] = {
+        "kind": event_kind,
+        "date": on,
+        "description": f"proposed {kind}",
+        "agreement_only": agreement_only,
+    }
+    if event_kind == "merger_or_sale":
+        fields["transaction"] = kind
+    fields.update({name: facts[name] for name in _TRANSACTION_FACTS[event_kind] if facts[name] is not None})
+    return fields
+
+
+def _print_transaction_reasons(result: dict[str, Any]) -> None:
+    """After the table: the series not judged and why, each series' facts and test, and what a deemed
+    liquidation would pay."""
+    for skipped in result["not_judged"]:
+        console().print(f"  Series {skipped['series']}: not judged: {skipped['why']}", markup=False)
+    for row in result["series"]:
+        facts = _facts_text(row["facts"])
+        console().print(f"  Series {row['series']}: facts: {facts}; test: {row['why']}", markup=False)
+        for payout in row["payouts"]:
             console().print(
-                f"  Series {row['series']}: facts: {_facts_text(row['facts'])}; test: {row['why']}", markup=False
+                f"  Series {row['series']} paid in the deemed liquidation: {payout['holder']} "
+                f"{figure_text(payout, 'amount', 'money')} ({payout['tier']}, {row['deemed_liquidation_clause']})"
             )
-            for payout in row["payouts"]:
-                console().print(
-                    f"  Series {row['series']} paid in the deemed liquidation: {payout['holder']} "
-                    f"{figure_text(payout, 'amount', 'money')} ({payout['tier']}, {row['deemed_liquidation_clause']})"
-                )
 
 
 TRANSACTION_COLUMNS = (

@@ -243,3 +243,16 @@ def test_ledger_snapshot_of_a_company_with_no_events_is_refused(prefstack: Prefs
         assert prefstack("ledger", "import", str(path), "--db", store_url).code == 0
     refused = prefstack("ledger", "snapshot", "--db", store_url, "--company", "northwind-networks")
     assert refused.code != 0 and "holds no ledger of northwind-networks" in refused.err
+
+
+def test_ledger_snapshot_refuses_a_store_whose_chain_does_not_verify_even_for_forensics(
+    prefstack: Prefstack, store_url: str, raw: sa.Engine
+) -> None:
+    with resources.as_file(EXAMPLE) as path:
+        assert prefstack("ledger", "import", str(path), "--db", store_url).code == 0
+    before = _stored_snapshot(store_url)
+    sql(raw, "UPDATE ledger_events SET payload = replace(payload, '40000', '30000') WHERE seq = 524")
+    for args in (("ledger", "snapshot"), ("--allow-unverified", "ledger", "snapshot")):
+        refused = prefstack(*args, "--db", store_url)
+        assert refused.code == 2 and "does not verify" in refused.err
+    assert _stored_snapshot(store_url) == before  # nothing written
