@@ -91,6 +91,7 @@ from prefstack.errors import AuthorizedSharesExceeded, InputError, PrefstackErro
 from prefstack.explain import Explained, display
 from prefstack.instruments.registry import Issuer, issuer, issuer_of_series
 from prefstack.interpretations import reading
+from prefstack.kernels.dividends import period_value, pik_value
 from prefstack.ledger import events as ev
 from prefstack.ledger import section5
 from prefstack.memo import without_cyclic_gc
@@ -960,7 +961,7 @@ def _apply_payment(state: LedgerState, item: Placed, event: ev.DividendPayment) 
     if event.outcome == "not_legally_available":
         _accrue_unpaid(s, event.date, due)
         return
-    paid = [_pay_holder(state, item, s, event.date, holding, quarter) for holding, quarter in due]
+    paid = [_pay_holder(state, item, s, event.date, holding, dividend) for holding, dividend in due]
     _issue_dividend_shares(state, item, s, event.date, paid)
     s.payments[event.date] = paid
 
@@ -985,9 +986,10 @@ def _payment_date_outcome(state: LedgerState, item: Placed, event: ev.DividendPa
     return s
 
 
-def _dividends_due(s: SeriesState, payment_date: dt.date) -> list[tuple[Holding, Explained]]:
+def _dividends_due(s: SeriesState, payment_date: dt.date) -> list[tuple[Holding, Fraction]]:
     """Each holding accruing before ``payment_date``, rolled past the earlier Payment Dates that
-    recorded no payment, with its dividend of the period (F §2(a), G §2(a)), in holder order."""
+    recorded no payment, with the value of its dividend of the period (F §2(a), G §2(a);
+    :func:`~prefstack.kernels.dividends.period_value`), in holder order."""
     due = []
     for holder in sorted(s.holdings):
         holding = s.holdings[holder]
@@ -996,31 +998,37 @@ def _dividends_due(s: SeriesState, payment_date: dt.date) -> list[tuple[Holding,
         holding = _roll(s, holder, payment_date, inclusive=False)
         assert holding.accrual_start is not None
         due.append(
-            (holding, period_dividend(s.terms, holding.shares, holding.accrual_start, payment_date, holding.arrears))
+            (holding, period_value(s.terms, holding.shares, holding.accrual_start, payment_date, holding.arrears))
         )
     return due
 
 
-def _accrue_unpaid(s: SeriesState, payment_date: dt.date, due: Sequence[tuple[Holding, Explained]]) -> None:
+def _accrue_unpaid(s: SeriesState, payment_date: dt.date, due: Sequence[tuple[Holding, Fraction]]) -> None:
     """G §2(b) (F likewise, DIV-ACCRUED-UNPAID): no funds legally available, each dividend due is
-    added to its holding's arrears, and the Payment Date is recorded as unpaid."""
-    for holding, quarter in due:
+    added to its holding's arrears, and the Payment Date is recorded as unpaid, with the dividend
+    explained."""
+    for holding, dividend in due:
+        assert holding.accrual_start is not None
         s.holdings[holding.holder] = replace(
             holding,
             accrual_start=payment_date,
-            arrears=holding.arrears + _fraction_of(quarter),
+            arrears=holding.arrears + dividend,
             unpaid_dates=(*holding.unpaid_dates, payment_date),
         )
+        quarter = period_dividend(s.terms, holding.shares, holding.accrual_start, payment_date, holding.arrears)
         s.unpaid_dividends.setdefault(payment_date, []).append((holding.holder, quarter))
     if payment_date not in s.unpaid_payment_dates:
         s.unpaid_payment_dates.append(payment_date)
 
 
 def _pay_holder(
-    state: LedgerState, item: Placed, s: SeriesState, payment_date: dt.date, holding: Holding, quarter: Explained
+    state: LedgerState, item: Placed, s: SeriesState, payment_date: dt.date, holding: Holding, dividend: Fraction
 ) -> PaidDividend:
     """F §2(b)-(c), G §2(a): one holder's dividend paid in the form of its election (or the default),
-    its period starting again on ``payment_date``."""
+    its period starting again on ``payment_date``. A dividend with a Common Stock portion is paid
+    by the clause itself (:func:`pay_dividend`: the price, the registration condition, whole shares
+    and cash for the fraction); any other keeps only its PIK shares
+    (:func:`~prefstack.kernels.dividends.pik_value`), and :func:`paid_dividend` explains it."""
     holder = holding.holder
     assert holding.accrual_start is not None
     s.holdings[holder] = Holding(
@@ -1028,19 +1036,23 @@ def _pay_holder(
     )  # a constructor, not dataclasses.replace: this runs once per holder and Payment Date
     election, why = election_for(state, s.terms, holder, payment_date)
     registration_ok = state.common_issued_as_dividends == 0 or bool(state.registration_effective)
+    pik, common = pik_value(s.terms, dividend, election), None
     if election.common:
         reading("DIV-F-REGISTRATION-VACUOUS")
-    try:
-        payment = pay_dividend(
-            s.terms,
-            dividend=quarter,
-            payment_date=payment_date,
-            election=election,
-            closing_prices=state.closing_prices,
-            registration_effective=registration_ok,
-        )
-    except InputError as exc:
-        raise LedgerRuleError(item, f"{holder}: {exc.field}", exc.clause, exc.problem) from exc
+        quarter = period_dividend(s.terms, holding.shares, holding.accrual_start, payment_date, holding.arrears)
+        try:
+            payment = pay_dividend(
+                s.terms,
+                dividend=quarter,
+                payment_date=payment_date,
+                election=election,
+                closing_prices=state.closing_prices,
+                registration_effective=registration_ok,
+            )
+        except InputError as exc:
+            raise LedgerRuleError(item, f"{holder}: {exc.field}", exc.clause, exc.problem) from exc
+        assert payment.common_shares is not None
+        common = _whole(payment.common_shares)
     return PaidDividend(
         holder,
         payment_date,
@@ -1050,8 +1062,8 @@ def _pay_holder(
         election,
         sys.intern(why),
         registration_ok,
-        None if payment.pik_shares is None else _fraction_of(payment.pik_shares),
-        None if payment.common_shares is None else _whole(payment.common_shares),
+        pik,
+        common,
     )
 
 

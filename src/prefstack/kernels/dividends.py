@@ -1,0 +1,29 @@
+"""The values of :func:`prefstack.clauses.dividends.period_dividend` and of the PIK shares of
+:func:`prefstack.clauses.dividends.pay_dividend`, without their explanations (see
+:mod:`prefstack.kernels`). Exact: the same Fraction arithmetic, in the same order."""
+
+from __future__ import annotations
+
+import datetime as dt
+from fractions import Fraction
+
+from prefstack.clauses.dividends import Election, dividend_rate
+from prefstack.terms import SeriesTerms
+
+
+def period_value(terms: SeriesTerms, shares: Fraction, start: dt.date, end: dt.date, arrears: Fraction) -> Fraction:
+    """The dividend accruing on ``shares`` (and, where the terms compound them, ``arrears``) over
+    ``start``-``end``: the accrual base times the (memoized) dividend rate of the period."""
+    rate = dividend_rate(terms, start, end).value
+    assert isinstance(rate, Fraction)
+    price = terms.original_issue_price.value
+    base = shares * price + arrears if terms.dividends.compounds_arrears.value else shares * price
+    return base * rate
+
+
+def pik_value(terms: SeriesTerms, dividend: Fraction, election: Election) -> Fraction | None:
+    """The PIK shares paying the PIK portion of ``dividend`` (None where the election has none)."""
+    if not election.pik:
+        return None
+    portion = dividend if election.pik == 1 else dividend * election.pik
+    return portion / terms.original_issue_price.value
