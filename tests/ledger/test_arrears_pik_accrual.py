@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from fractions import Fraction as Fr
 
+import pytest
+
 from prefstack.ledger.files import parse_ledger
 from prefstack.ledger.replay import holding_accrued_unpaid, replay
 
@@ -42,15 +44,14 @@ def test_arrears_paid_in_shares_accrue_from_the_last_payment_date() -> None:
 
 
 def _refusal(events: list[dict[str, str]], day: dt.date) -> str:
-    from pytest import raises
-
     from prefstack.ledger.replay import LedgerRuleError
 
-    with raises(LedgerRuleError) as refused:
+    with pytest.raises(LedgerRuleError) as refused:
         replay(parse_ledger({"format": "prefstack-ledger/1", "events": events}, "t"), day)
     return str(refused.value)
 
 
+@pytest.mark.clause("F §2(d)", "G §2(a)", "H §2(b)")
 def test_arrears_paid_in_shares_cite_the_series_own_clause_and_a_cash_only_series_is_refused() -> None:
     """Arrears paid in shares rest on F §2(d) for F and G §2(a) for G (each certificate's own words);
     Series H pays dividends only in cash (H §2(b)), so its arrears cannot be paid in shares."""
