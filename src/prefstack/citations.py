@@ -17,8 +17,7 @@ from dataclasses import dataclass
 from importlib import resources
 from importlib.resources.abc import Traversable
 
-import yaml
-
+from prefstack.datafiles import load_data
 from prefstack.errors import CitationError
 
 Certificate = str
@@ -58,7 +57,7 @@ def load_certificates(issuers: Traversable | None = None) -> dict[str, _Certific
         listing = series.joinpath(SECTIONS_FILE)
         if listing.is_file():
             where = f"{path}/{SECTIONS_FILE}"
-            data = yaml.safe_load(listing.read_text(encoding="utf-8"))
+            data = load_data(listing.read_text(encoding="utf-8"))
             if not isinstance(data, dict) or set(data) != {"certificate", "title", "sections"}:
                 raise CitationError(f"{where}: needs exactly certificate, title and sections")
             ident, title, sections = data["certificate"], data["title"], data["sections"]

@@ -35,10 +35,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from prefstack.citations import for_series
+from prefstack.datafiles import load_data
 from prefstack.errors import InputError
 from prefstack.instruments.registry import issuer_of_series
 from prefstack.terms import load_terms, series_names
@@ -476,7 +476,7 @@ def _bundled() -> dict[str, tuple[str, CapitalStructure]]:
         if not item.is_file():
             continue
         where = f"prefstack/instruments/{ISSUERS}/{issuer.name}/capital_structure.yaml"
-        structure = parse_capital_structure(yaml.safe_load(item.read_text(encoding="utf-8")), where)
+        structure = parse_capital_structure(load_data(item.read_text(encoding="utf-8")), where)
         found[structure.company] = (where, structure)
     return found
 

@@ -19,8 +19,7 @@ from functools import cache
 from importlib import resources
 from importlib.abc import Traversable
 
-import yaml
-
+from prefstack.datafiles import load_data
 from prefstack.errors import InputError
 
 __all__ = ["ISSUER_FILE", "Issuer", "IssuerError", "issuer", "issuer_of_series", "issuers"]
@@ -53,7 +52,7 @@ def _series_ids(where: str, folder: Traversable) -> tuple[str, ...]:
     for series in sorted(folder.iterdir(), key=lambda p: p.name):
         listing = series.joinpath(_SECTIONS_FILE)
         if series.is_dir() and listing.is_file():
-            ident = yaml.safe_load(listing.read_text(encoding="utf-8")).get("certificate")
+            ident = load_data(listing.read_text(encoding="utf-8")).get("certificate")
             if not isinstance(ident, str):
                 raise IssuerError(f"{where}/{series.name}/{_SECTIONS_FILE}.certificate", FORMAT, "needs a series id")
             found.append(ident)
@@ -61,7 +60,7 @@ def _series_ids(where: str, folder: Traversable) -> tuple[str, ...]:
 
 
 def _read(where: str, folder: Traversable) -> Issuer:
-    data = yaml.safe_load(folder.joinpath(ISSUER_FILE).read_text(encoding="utf-8"))
+    data = load_data(folder.joinpath(ISSUER_FILE).read_text(encoding="utf-8"))
     if not isinstance(data, dict) or set(data) != {"format", "id", "name"}:
         raise IssuerError(where, FORMAT, "needs exactly format, id and name")
     if data["format"] != FORMAT:

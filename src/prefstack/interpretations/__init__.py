@@ -18,9 +18,8 @@ from functools import cache
 from importlib import resources
 from importlib.abc import Traversable
 
-import yaml
-
 from prefstack.citations import cite, series_folders
+from prefstack.datafiles import load_data
 from prefstack.errors import TermsError
 
 _FIELDS = {"id", "clauses", "question", "reading", "alternatives", "why"}
@@ -97,7 +96,7 @@ def registry() -> dict[str, Interpretation]:
     """Every interpretation, by id, from :func:`files`; an id defined twice is refused."""
     found: dict[str, Interpretation] = {}
     for name, item in files():
-        data = yaml.safe_load(item.read_text(encoding="utf-8"))
+        data = load_data(item.read_text(encoding="utf-8"))
         if not isinstance(data, list):
             raise TermsError(f"{name}: must be a list of interpretations")
         for entry in data:

@@ -272,9 +272,9 @@ def _resumed(stream: LedgerStream, head: Head) -> Resumed | None:
     if Head(found.version, found.head_hash) != head and stream.hash_at(found.version) != found.head_hash:
         return None
     tail = placed_from_store(stream.read(after=found.version))
-    started = time.perf_counter()
     with without_cyclic_gc():
         folded = snapshots.loads(found.blob)
+        started = time.perf_counter()  # the tail's fold only: reading the snapshot costs the same either way
         if tail and not _fold_on(folded, tail):
             return None
     stale = len(tail) >= TAIL_LIMIT or time.perf_counter() - started > TAIL_SECONDS

@@ -45,6 +45,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from prefstack.citations import SECTIONS, SECTIONS_FILE, cite, series_folders
+from prefstack.datafiles import load_data
 from prefstack.errors import CitationError, InputError, TermsError
 from prefstack.numeric import exact, to_decimal_string
 
@@ -529,7 +530,7 @@ def bundled_terms_files() -> dict[str, Traversable]:
             continue
         if not sections.is_file():
             raise TermsError(f"{path}/{TERMS_FILE}: no {SECTIONS_FILE} beside it")
-        ident = yaml.safe_load(sections.read_text(encoding="utf-8"))["certificate"]
+        ident = load_data(sections.read_text(encoding="utf-8"))["certificate"]
         if ident in found:
             raise TermsError(f"{path}/{TERMS_FILE}: a second terms file for series {ident!r}")
         found[ident] = terms
@@ -543,7 +544,7 @@ def load_terms(series: str) -> SeriesTerms:
     if series not in files:
         raise TermsError(f"no terms for series {series!r}; prefstack knows {sorted(files)}")
     source = f"{series}/{TERMS_FILE}"
-    terms = parse_terms(yaml.safe_load(files[series].read_text(encoding="utf-8")), source)
+    terms = parse_terms(load_data(files[series].read_text(encoding="utf-8")), source)
     if terms.series != series:
         raise TermsError(f"{source}: declares series {terms.series!r}, expected {series!r}")
     return terms
