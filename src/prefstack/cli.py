@@ -802,7 +802,11 @@ def ledger_verify(
             except InputError as exc:
                 raise InputError(exc.field, exc.clause, f"{exc.problem} (the ledger of {label})") from exc
             extended = f", the ledger extends {extends[whose]} receipt(s)" if extends[whose] else ""
-            print(f"ok: {label}: {checked.events_checked} events, hash chain intact, every event applies{extended}")
+            snapshot = service.snapshot_check(store.stream(whose))
+            print(
+                f"ok: {label}: {checked.events_checked} events, hash chain intact, every event applies{extended}; "
+                f"{snapshot}"
+            )
 
 
 @ledger_app.command("companies")

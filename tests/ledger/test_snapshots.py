@@ -10,6 +10,7 @@ import json
 import os
 import pickle
 import zlib
+from dataclasses import replace
 from fractions import Fraction
 from importlib import resources
 
@@ -256,3 +257,43 @@ def test_ledger_snapshot_refuses_a_store_whose_chain_does_not_verify_even_for_fo
         refused = prefstack(*args, "--db", store_url)
         assert refused.code == 2 and "does not verify" in refused.err
     assert _stored_snapshot(store_url) == before  # nothing written
+
+
+def test_a_fold_of_a_file_and_of_the_store_are_the_same_and_name_events_by_seq(db: str) -> None:
+    """The snapshot an import keeps is the fold of the file's events; it equals the fold of the same
+    events read back from the store (the state names an event `event #SEQ` either way)."""
+    from prefstack.ledger.replay import fold
+
+    with service.open_store(db) as store:
+        stored = service.placed_from_store(store.stream(COMPANY).read())
+    day = max(p.effective_date for p in stored)
+    from_file, from_store = fold(_example(), day, company=COMPANY), fold(stored, day, company=COMPANY)
+    assert snapshots.same_fold(from_file, from_store)
+    ids = [getattr(a, "id", None) for a in from_store.section5_actions]
+    assert ids == [getattr(a, "id", None) for a in from_file.section5_actions]
+    assert any(isinstance(i, str) and i.startswith("event #") for i in ids)
+    found = _stored_snapshot(db)
+    assert found is not None and snapshots.same_fold(snapshots.loads(found.blob), from_store)
+
+
+def test_ledger_verify_compares_the_snapshot_with_its_events_and_finds_one_changed_outside_prefstack(
+    prefstack: Prefstack, store_url: str, raw: sa.Engine
+) -> None:
+    with resources.as_file(EXAMPLE) as path:
+        assert prefstack("ledger", "import", str(path), "--db", store_url).code == 0
+    verified = prefstack("ledger", "verify", "--db", store_url)
+    assert verified.code == 0 and "the snapshot at seq 554 equals the fold of its events" in verified.out
+    # A writer of the database changes a holding in the snapshot (a valid one, with the right head).
+    found = _stored_snapshot(store_url)
+    assert found is not None
+    state = snapshots.loads(found.blob)
+    f = state.series["F"]
+    holder = sorted(f.holdings)[0]
+    f.holdings[holder] = replace(f.holdings[holder], shares=f.holdings[holder].shares + 1)
+    forged = snapshots.dumps(state)
+    _write(store_url, snapshots_table.update().values(blob=forged))
+    refused = prefstack("ledger", "verify", "--db", store_url)
+    assert refused.code == 2 and "at seq 554 does not equal the fold of its events" in refused.err
+    assert prefstack("ledger", "snapshot", "--db", store_url).code == 0  # written again from the events
+    again = prefstack("ledger", "verify", "--db", store_url)
+    assert again.code == 0 and "equals the fold of its events" in again.out

@@ -115,13 +115,23 @@ class Placed:
     """An event with where it came from (its position or stored sequence number)."""
 
     event: ev.LedgerEvent
-    source: str
-    recorded_at: dt.datetime | None = None
+    source: str = field(compare=False)
+    """Where the event was read (a file and its position, or the store): for messages."""
+    recorded_at: dt.datetime | None = field(default=None, compare=False)
     seq: int | None = None
     """The event's sequence number: its position in the ledger (the store's ``seq``, or the
     1-based position in a ledger file); None for an event not in a ledger (a proposal)."""
-    recorded_by: str | None = None
+    recorded_by: str | None = field(default=None, compare=False)
     """Who entered the event, where the ledger records it."""
+    # Two placings of one event compare equal whether it was read from a file or from the store:
+    # a fold (and its snapshot) is the same either way.
+
+    @property
+    def ref(self) -> str:
+        """How the state names the event (an id of its §5 action, a judged transaction): ``event
+        #SEQ``, the same whether it was read from a file or from the store (a file's events are
+        numbered as the store will number them); its source for an event not in a ledger."""
+        return self.source if self.seq is None else f"event #{self.seq}"
 
     @property
     def label(self) -> str:
@@ -1084,7 +1094,7 @@ def _issue_dividend_shares(
             state.common_issued_as_dividends += record.common_shares
             state.section5_actions.append(
                 section5.excluded_issue(
-                    f"{item.source} {record.holder}", payment_date, record.common_shares, "dividend_on_preferred"
+                    f"{item.ref} {record.holder}", payment_date, record.common_shares, "dividend_on_preferred"
                 )
             )
     s.shares_ever_issued += pik_total
@@ -1368,10 +1378,10 @@ def _apply_conversion(state: LedgerState, item: Placed, event: ev.Conversion) ->
     # A conversion of less than one share's worth of Common Stock issues none (cash for the
     # fraction only, §5(b)): nothing is added to the Common Stock outstanding.
     if common:
-        state.section5_actions.append(section5.excluded_issue(item.source, on, common, "conversion_of_preferred"))
+        state.section5_actions.append(section5.excluded_issue(item.ref, on, common, "conversion_of_preferred"))
     if dividend_common:
         state.section5_actions.append(
-            section5.excluded_issue(f"{item.source} dividends", on, dividend_common, "dividend_on_preferred")
+            section5.excluded_issue(f"{item.ref} dividends", on, dividend_common, "dividend_on_preferred")
         )
     s.conversions.append(
         ConversionRecord(event.series, event.holder, on, event.shares, decision.accrued_unpaid, result)
@@ -1497,7 +1507,7 @@ def _judge_redemption_event(
             raise LedgerRuleError(item, exc.field, exc.clause, exc.problem) from exc
         out[name] = judged
         s.judged_events.append(
-            JudgedEvent(item.event.date, item.event.id or item.source, item.event.kind, description, judged)
+            JudgedEvent(item.event.date, item.event.id or item.ref, item.event.kind, description, judged)
         )
     return out
 
@@ -1543,7 +1553,7 @@ def _apply_merger_or_sale(state: LedgerState, item: Placed, event: ev.MergerOrSa
             )
         reading("LIQ-G-DEEMED-PAYOUT")
         paid = _liquidation_waterfall(state, item, event.date, event.consideration, event.non_cash, event.senior)
-        s.deemed_liquidation = DeemedLiquidation(event.date, event.id or item.source, deemed, paid)
+        s.deemed_liquidation = DeemedLiquidation(event.date, event.id or item.ref, deemed, paid)
         for holder, holding in list(s.holdings.items()):
             s.holdings[holder] = replace(holding, shares=Fraction(0), arrears=Fraction(0))
 
@@ -1695,7 +1705,7 @@ def _apply_redemption_in_common(state: LedgerState, item: Placed, event: ev.Rede
         assert isinstance(whole, int)
         if whole:
             state.section5_actions.append(
-                section5.excluded_issue(f"{item.source} {part.holder}", event.date, whole, "dividend_on_preferred")
+                section5.excluded_issue(f"{item.ref} {part.holder}", event.date, whole, "dividend_on_preferred")
             )
     s.common_stock_redemptions.extend(parts)
 

@@ -74,7 +74,7 @@ def declared_purpose(state: LedgerState, purpose: str) -> str:
 def action_for(state: LedgerState, item: Placed) -> ad.Action | None:
     """The §5 action an event stands for (None for events §5 does not judge)."""
     e = item.event
-    ident = e.id or item.source
+    ident = e.id or item.ref
     match e:
         case ev.CommonIssued():
             return ad.CommonStockIssuance(

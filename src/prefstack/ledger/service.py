@@ -326,6 +326,31 @@ def make_snapshot(stream: LedgerStream) -> Snapshot:
     return snapshot
 
 
+def snapshot_check(stream: LedgerStream) -> str:
+    """For ``ledger verify``: the stream's snapshot against a fold of the events it was made from.
+    A snapshot another prefstack made, or that names a head the stream does not have, is never
+    read (said so); one that would be read must equal the fold of its events, else
+    :class:`InputError` (it was changed outside prefstack: `ledger snapshot` writes it again)."""
+    found = stream.snapshot()
+    if found is None:
+        return "no snapshot"
+    if found.fingerprint != snapshots.fingerprint(stream.company):
+        return f"the snapshot at seq {found.version} was made by another prefstack or terms: it is not read"
+    if found.version > stream.version() or stream.hash_at(found.version) != found.head_hash:
+        return f"the snapshot names seq {found.version} with a hash the ledger does not have: it is not read"
+    placed = [p for p in placed_from_store(stream.read()) if p.seq is not None and p.seq <= found.version]
+    with without_cyclic_gc():
+        expected = fold(placed, found.as_of, company=stream.company)
+        if not snapshots.same_fold(snapshots.loads(found.blob), expected):
+            raise InputError(
+                "--db",
+                STORE,
+                f"the snapshot of the ledger of {stream.company} at seq {found.version} does not equal the fold of "
+                "its events: it was changed outside prefstack; `prefstack ledger snapshot` writes it again",
+            )
+    return f"the snapshot at seq {found.version} equals the fold of its events"
+
+
 def state_on(
     source: str | None, db: str, company: str | None, as_of: dt.date, known_at: dt.datetime | None = None
 ) -> tuple[str | None, LedgerState]:

@@ -25,6 +25,8 @@ anything else. A series' terms are not written: they are the registry's, named b
 from __future__ import annotations
 
 import copyreg
+import dataclasses
+import enum
 import functools
 import hashlib
 import io
@@ -34,6 +36,8 @@ from fractions import Fraction
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+import pydantic
 
 from prefstack.instruments import registry
 from prefstack.ledger.replay import LedgerState
@@ -116,21 +120,40 @@ def dumps(state: LedgerState) -> bytes:
     return zlib.compress(buffer.getvalue(), 1)
 
 
-ALLOWED: dict[str, frozenset[str] | None] = {
+ALLOWED: dict[str, frozenset[str]] = {
     "builtins": frozenset({"set", "frozenset", "object", "tuple", "list", "dict", "bytes", "bytearray"}),
     "copyreg": frozenset({"_reconstructor", "__newobj__"}),
     "datetime": frozenset({"date", "datetime", "timedelta", "timezone"}),
     "decimal": frozenset({"Decimal"}),
     "collections": frozenset({"OrderedDict"}),
 }
-"""The standard classes a snapshot may build; any module ``prefstack`` or under it may be
-named too (None would allow a whole module; none does)."""
+"""The standard classes a snapshot may build (all plain values)."""
+
+_RECORDS = (tuple, enum.Enum, pydantic.BaseModel)
+"""Besides dataclasses, the kinds of prefstack class a snapshot may build: named tuples, enums and
+the ledger's event models. Building one runs no more than its validation."""
+
+
+def _prefstack_builders() -> frozenset[object]:
+    """The prefstack objects a snapshot may name that are not records: the functions that build
+    a Fraction and a series' terms again, and the §5 fold and its views."""
+    from prefstack.clauses.antidilution import IncrementalFold, Records
+
+    return frozenset({_fraction, load_terms, IncrementalFold, Records})
 
 
 class _Unpickler(pickle.Unpickler):
+    """Builds only plain values and prefstack's records: a snapshot (a row any writer of the store
+    can change) cannot make a reader call anything else, such as a function of prefstack that
+    opens a store or writes a file."""
+
     def find_class(self, module: str, name: str) -> Any:
-        allowed = ALLOWED.get(module, frozenset())
-        if module == "prefstack" or module.startswith("prefstack.") or allowed is None or name in allowed:
+        if module == "prefstack" or module.startswith("prefstack."):
+            found = super().find_class(module, name)
+            record = isinstance(found, type) and (dataclasses.is_dataclass(found) or issubclass(found, _RECORDS))
+            if record or found in _prefstack_builders():
+                return found
+        elif name in ALLOWED.get(module, frozenset()):
             return super().find_class(module, name)
         raise pickle.UnpicklingError(f"a snapshot may not name {module}.{name}")
 
@@ -142,3 +165,17 @@ def loads(blob: bytes) -> LedgerState:
     if not isinstance(state, LedgerState):
         raise pickle.UnpicklingError(f"a snapshot holds a {type(state).__name__}, not a ledger state")
     return state
+
+
+def _comparable(state: LedgerState) -> dict[str, object]:
+    """What a fold holds, for comparison: every field but the memo of §5 answers, with each
+    series' §5 fold by its own fields (a fold object compares by identity)."""
+    fields = {k: v for k, v in vars(state).items() if k != "section5_cache"}
+    fields["section5_folds"] = {key: vars(fold) for key, fold in state.section5_folds.items()}
+    return fields
+
+
+def same_fold(first: LedgerState, second: LedgerState) -> bool:
+    """Whether two folds (not finished) hold the same: a snapshot and a fold of its events."""
+    return _comparable(first) == _comparable(second)
+
