@@ -31,6 +31,11 @@ ACME_EVENTS = [
 ]
 
 
+def snapshot_ok(seq: int) -> str:
+    """What `ledger verify` adds to a ledger's line when its snapshot, kept at ``seq``, checks out."""
+    return f"; the snapshot at seq {seq} equals the fold of its events"
+
+
 @pytest.fixture(autouse=True)
 def acme(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """A second issuer in the registry, for this test only."""
@@ -111,11 +116,13 @@ def test_two_companies_each_have_their_own_stream(both: str, tmp_path: Path, pre
     assert verified.out.splitlines() == [
         f"receipt {tmp_path / 'cais.json'}: the event at seq 554 has the hash the receipt records",
         f"receipt {tmp_path / 'acme.json'}: the event at seq 3 has the hash the receipt records",
-        f"ok: {ACME}: 3 events, hash chain intact, every event applies, the ledger extends 1 receipt(s)",
-        f"ok: {CAIS}: 554 events, hash chain intact, every event applies, the ledger extends 1 receipt(s)",
+        f"ok: {ACME}: 3 events, hash chain intact, every event applies, the ledger extends 1 receipt(s)"
+        + snapshot_ok(3),
+        f"ok: {CAIS}: 554 events, hash chain intact, every event applies, the ledger extends 1 receipt(s)"
+        + snapshot_ok(554),
     ]
     one = prefstack("ledger", "verify", "--db", both, "--company", "CAIS Internet, Inc.")
-    assert one.out == f"ok: {CAIS}: 554 events, hash chain intact, every event applies\n"
+    assert one.out == f"ok: {CAIS}: 554 events, hash chain intact, every event applies{snapshot_ok(554)}\n"
     # Each company's ledger is its own: Acme's export holds Acme's events, CAIS's state its F and G.
     exported = yaml.safe_load(prefstack("ledger", "export", "--db", both, "--company", "acme-test").out)
     assert exported["company"] == "Acme Test Corp."
@@ -333,6 +340,7 @@ def test_the_two_bundled_companies_share_a_store_and_each_answers_as_its_own_fil
     assert [r["seq"] for r in log["events"]] == list(range(1, 15))
     verified = prefstack("ledger", "verify", "--db", store_url)
     assert verified.code == 0 and verified.out.splitlines() == [
-        f"ok: {CAIS}: 554 events, hash chain intact, every event applies",
-        "ok: northwind-networks (Northwind Networks, Inc.): 14 events, hash chain intact, every event applies",
+        f"ok: {CAIS}: 554 events, hash chain intact, every event applies{snapshot_ok(554)}",
+        "ok: northwind-networks (Northwind Networks, Inc.): 14 events, hash chain intact, every event applies"
+        + snapshot_ok(14),
     ]
