@@ -798,11 +798,10 @@ def ledger_verify(
         for whose, checked in report.streams.items():
             label = service.company_label(whose)
             try:
-                service.validate(service.placed_from_store(store.stream(whose).read()), whose)
+                snapshot = service.verify_stream(store.stream(whose))
             except InputError as exc:
                 raise InputError(exc.field, exc.clause, f"{exc.problem} (the ledger of {label})") from exc
             extended = f", the ledger extends {extends[whose]} receipt(s)" if extends[whose] else ""
-            snapshot = service.snapshot_check(store.stream(whose))
             print(
                 f"ok: {label}: {checked.events_checked} events, hash chain intact, every event applies{extended}; "
                 f"{snapshot}"

@@ -297,3 +297,21 @@ def test_ledger_verify_compares_the_snapshot_with_its_events_and_finds_one_chang
     assert prefstack("ledger", "snapshot", "--db", store_url).code == 0  # written again from the events
     again = prefstack("ledger", "verify", "--db", store_url)
     assert again.code == 0 and "equals the fold of its events" in again.out
+
+
+def test_ledger_verify_folds_once_through_the_snapshot_and_on_over_the_events_after_it(
+    prefstack: Prefstack, store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The snapshot at seq 554 and one event after it: verify compares the fold of the first 554
+    events with the snapshot, then folds the 555th on and validates it, without a second fold."""
+    with resources.as_file(EXAMPLE) as path:
+        assert prefstack("ledger", "import", str(path), "--db", store_url).code == 0
+    later = (_last(store_url) + dt.timedelta(days=2)).isoformat()
+    added = prefstack(
+        "ledger", "add", "--kind", "closing_price", "--date", later, "--field", "price=2.5", "--db", store_url
+    )
+    assert added.code == 0, added.err
+    monkeypatch.setattr(service, "validate", _not_called)  # no fold of the whole ledger from the start
+    verified = prefstack("ledger", "verify", "--db", store_url)
+    assert verified.code == 0, verified.err
+    assert "555 events, hash chain intact, every event applies; the snapshot at seq 554 equals" in verified.out

@@ -326,21 +326,29 @@ def make_snapshot(stream: LedgerStream) -> Snapshot:
     return snapshot
 
 
-def snapshot_check(stream: LedgerStream) -> str:
-    """For ``ledger verify``: the stream's snapshot against a fold of the events it was made from.
+def verify_stream(stream: LedgerStream) -> str:
+    """For ``ledger verify``, once the chain verified: every event of the stream applies (as
+    :func:`validate` checks) and its snapshot equals the fold of the events it was made from; what
+    was found of the snapshot. One fold serves both where it can: the events up to the snapshot
+    are folded and compared with it, and the rest folded on and validated as an append would be.
+
     A snapshot another prefstack made, or that names a head the stream does not have, is never
-    read (said so); one that would be read must equal the fold of its events, else
+    read (said so); one that would be read and differs from its events is refused,
     :class:`InputError` (it was changed outside prefstack: `ledger snapshot` writes it again)."""
+    placed = placed_from_store(stream.read())
     found = stream.snapshot()
-    if found is None:
-        return "no snapshot"
-    if found.fingerprint != snapshots.fingerprint(stream.company):
+    if found is None or found.fingerprint != snapshots.fingerprint(stream.company):
+        validate(placed, stream.company)
+        if found is None:
+            return "no snapshot"
         return f"the snapshot at seq {found.version} was made by another prefstack or terms: it is not read"
-    if found.version > stream.version() or stream.hash_at(found.version) != found.head_hash:
+    if found.version > len(placed) or stream.hash_at(found.version) != found.head_hash:
+        validate(placed, stream.company)
         return f"the snapshot names seq {found.version} with a hash the ledger does not have: it is not read"
-    placed = [p for p in placed_from_store(stream.read()) if p.seq is not None and p.seq <= found.version]
+    made_from = [p for p in placed if p.seq is not None and p.seq <= found.version]
+    later = placed[len(made_from) :]
     with without_cyclic_gc():
-        expected = fold(placed, found.as_of, company=stream.company)
+        expected = fold(made_from, found.as_of, company=stream.company)
         if not snapshots.same_fold(snapshots.loads(found.blob), expected):
             raise InputError(
                 "--db",
@@ -348,6 +356,10 @@ def snapshot_check(stream: LedgerStream) -> str:
                 f"the snapshot of the ledger of {stream.company} at seq {found.version} does not equal the fold of "
                 "its events: it was changed outside prefstack; `prefstack ledger snapshot` writes it again",
             )
+        if later and not _fold_on(expected, later):
+            validate(placed, stream.company)  # the events after it cannot be folded on: from the start
+        else:
+            _checked(expected, expected.as_of, keep=False)
     return f"the snapshot at seq {found.version} equals the fold of its events"
 
 
