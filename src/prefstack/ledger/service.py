@@ -210,7 +210,6 @@ class Checked(NamedTuple):
 
     state: LedgerState
     blob: bytes | None
-    reads_as_of: bool
 
 
 def validated_fold(placed: Sequence[Placed], company: str | None = None) -> Checked | None:
@@ -232,7 +231,7 @@ def _checked(folded: LedgerState, last: dt.date, *, keep: bool = True) -> Checke
             section5.conversion_price_state(state, series, last)
         except InputError as exc:
             raise InputError(exc.field, exc.clause, f"{exc.problem} (the Conversion Price of Series {series})") from exc
-    return Checked(state, blob, state.reads_as_of)
+    return Checked(state, blob)
 
 
 def _snapshot_blob(folded: LedgerState) -> bytes | None:
@@ -299,8 +298,8 @@ def _snapshot_of(stream: LedgerStream, head: Head, checked: Checked) -> Snapshot
     where its fold is not kept."""
     if checked.blob is None:
         return None
-    fingerprint = snapshots.fingerprint(stream.company)
-    return Snapshot(head.version, head.head_hash, fingerprint, checked.state.as_of, checked.reads_as_of, checked.blob)
+    state, fingerprint = checked.state, snapshots.fingerprint(stream.company)
+    return Snapshot(head.version, head.head_hash, fingerprint, state.as_of, state.reads_as_of, checked.blob)
 
 
 def _save_snapshot(stream: LedgerStream, stored: Sequence[StoredEvent], checked: Checked) -> None:
