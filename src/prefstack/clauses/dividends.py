@@ -91,15 +91,21 @@ def dividend_rate(terms: SeriesTerms, start: dt.date, end: dt.date) -> Explained
 
 
 @implements("F §2(a)", "G §2(a)")
+def accrual_base_value(terms: SeriesTerms, shares: Fraction, arrears: Fraction) -> Fraction:
+    """The value of :func:`accrual_base` (shared with :mod:`prefstack.kernels.dividends`)."""
+    base = shares * terms.original_issue_price.value
+    return base + arrears if terms.dividends.compounds_arrears.value else base
+
+
+@implements("F §2(a)", "G §2(a)")
 def accrual_base(terms: SeriesTerms, shares: Fraction, arrears: Fraction) -> Explained:
     """The value on which dividends accrue: shares x Original Issue Price, plus for Series G
     the accrued and unpaid dividends (G §2(a)); F arrears do not bear dividends (F §2(a))."""
     price = terms.original_issue_price.value
     compounds = terms.dividends.compounds_arrears.value
-    base = shares * price + arrears if compounds else shares * price
     return Explained(
         name="accrual_base",
-        value=base,
+        value=accrual_base_value(terms, shares, arrears),
         clause=terms.dividends.compounds_arrears.cite,
         inputs={
             "shares": shares,
@@ -356,8 +362,8 @@ def pay_dividend(
     """
     election.check(terms)
     value = _fr(dividend)
-    pik = pik_shares(terms, _portion(value, election.pik)) if election.pik else None
-    cash = cash_payment(terms, _portion(value, election.cash)) if election.cash else None
+    pik = pik_shares(terms, portion_of(value, election.pik)) if election.pik else None
+    cash = cash_payment(terms, portion_of(value, election.cash)) if election.cash else None
     common = fraction_cash = None
     if election.common:
         clause = for_series(terms.series, "§2(c)")
@@ -373,7 +379,7 @@ def pay_dividend(
         if closing_prices is None:
             raise InputError("closing_prices", for_series(terms.series, "§2(b)"), "required to price Common Stock")
         price = common_stock_price(terms, payment_date, closing_prices)
-        common, fraction_cash = common_stock_dividend(terms, _portion(value, election.common), price)
+        common, fraction_cash = common_stock_dividend(terms, portion_of(value, election.common), price)
     return DividendPayment(terms.series, payment_date, dividend, election, pik, cash, common, fraction_cash)
 
 
@@ -653,8 +659,10 @@ def _fr(explained: Explained | None) -> Fraction:
     return Fraction(explained.value)
 
 
-def _portion(value: Fraction, portion: Fraction) -> Fraction:
-    """``portion`` of ``value``; the whole of it is the value itself (most holders elect one form)."""
+@implements("F §2(b)")
+def portion_of(value: Fraction, portion: Fraction) -> Fraction:
+    """``portion`` of ``value``; the whole of it is the value itself (most holders elect one form).
+    Shared with :mod:`prefstack.kernels.dividends`."""
     return value if portion == 1 else value * portion
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from fractions import Fraction
 
-from prefstack.clauses.dividends import Election, dividend_rate
+from prefstack.clauses.dividends import Election, accrual_base_value, dividend_rate, portion_of
 from prefstack.terms import SeriesTerms
 
 
@@ -16,14 +16,11 @@ def period_value(terms: SeriesTerms, shares: Fraction, start: dt.date, end: dt.d
     ``start``-``end``: the accrual base times the (memoized) dividend rate of the period."""
     rate = dividend_rate(terms, start, end).value
     assert isinstance(rate, Fraction)
-    price = terms.original_issue_price.value
-    base = shares * price + arrears if terms.dividends.compounds_arrears.value else shares * price
-    return base * rate
+    return accrual_base_value(terms, shares, arrears) * rate
 
 
 def pik_value(terms: SeriesTerms, dividend: Fraction, election: Election) -> Fraction | None:
     """The PIK shares paying the PIK portion of ``dividend`` (None where the election has none)."""
     if not election.pik:
         return None
-    portion = dividend if election.pik == 1 else dividend * election.pik
-    return portion / terms.original_issue_price.value
+    return portion_of(dividend, election.pik) / terms.original_issue_price.value
