@@ -26,7 +26,7 @@ from fractions import Fraction
 from typing import Any
 
 from prefstack.explain import display
-from prefstack.numeric import Rounding, round_to, to_decimal_string
+from prefstack.numeric import Rounding, round_to, rounded_units, to_decimal_string
 
 __all__ = [
     "COMMON",
@@ -56,13 +56,10 @@ _SHOWN = "display (half-up; the exact value is kept)"
 def _half_up(value: Fraction | int, places: int) -> tuple[str, bool]:
     """``value`` half-up to ``places`` decimals as plain text, and whether that is exact. Integer
     arithmetic only (a state of thousands of holders writes hundreds of thousands of figures)."""
-    exact = Fraction(value)
-    whole, remainder = divmod(abs(exact.numerator) * 10**places, exact.denominator)
-    if 2 * remainder >= exact.denominator:  # ties away from zero
-        whole += 1
-    digits = str(whole).rjust(places + 1, "0")
+    units, exact = rounded_units(Fraction(value), places, Rounding.HALF_UP)
+    digits = str(abs(units)).rjust(places + 1, "0")
     text = digits if places == 0 else f"{digits[:-places]}.{digits[-places:]}"
-    return ("-" + text if exact < 0 and whole else text), remainder == 0
+    return ("-" + text if units < 0 else text), exact
 
 
 def fixed(value: Fraction | int, places: int) -> str:

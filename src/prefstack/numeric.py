@@ -119,15 +119,22 @@ def round_to(value: Fraction, places: int, mode: Rounding, clause: str) -> Round
 
     Integer arithmetic on the exact value: no intermediate rounding can creep in.
     """
+    exact = Fraction(value)
+    units, _ = rounded_units(exact, places, mode)
+    result = Decimal(units).scaleb(-places, _UNROUNDED)
+    return Rounded(value=result, exact=exact, places=places, mode=mode, clause=clause)
+
+
+def rounded_units(value: Fraction, places: int, mode: Rounding) -> tuple[int, bool]:
+    """``value`` rounded with ``mode`` to a whole number of units of ``10**-places`` (signed), and
+    whether that is exact: the integer arithmetic of :func:`round_to`, shared with the display of
+    figures (:mod:`prefstack.figures`)."""
     if places < 0:
         raise ValueError("places must be zero or more")
-    exact = Fraction(value)
-    whole, remainder = divmod(abs(exact.numerator) * 10**places, exact.denominator)
-    if mode is Rounding.HALF_UP and 2 * remainder >= exact.denominator:  # the dropped part is at least 1/2
+    whole, remainder = divmod(abs(value.numerator) * 10**places, value.denominator)
+    if mode is Rounding.HALF_UP and 2 * remainder >= value.denominator:  # the dropped part is at least 1/2
         whole += 1
-    signed = -whole if exact < 0 else whole
-    result = Decimal(signed).scaleb(-places, _UNROUNDED)
-    return Rounded(value=result, exact=exact, places=places, mode=mode, clause=clause)
+    return (-whole if value < 0 else whole), remainder == 0
 
 
 def floor_whole(value: Fraction) -> tuple[int, Fraction]:
