@@ -553,12 +553,7 @@ def _fold_one(state: LedgerState, item: Placed) -> None:
     state.folded_through = item.sort_key()
 
 
-def resumable(state: LedgerState, new: Sequence[Placed]) -> bool:
-    """Whether folding ``new`` onto ``state`` (a :func:`fold` of a ledger) gives what a fold of the
-    ledger with ``new`` gives: every new event comes after the last one folded in replay order, and
-    none is one the fold reads before it starts (a void, a liquidation fixing the end of Conversion
-    Rights, a merger or sale that a reclassification names) or carries an id (which must be unique
-    in the whole ledger). Anything else is folded again from the start."""
+def _resumable(state: LedgerState, new: Sequence[Placed]) -> bool:
     last = state.folded_through
     return all(
         (last is None or item.sort_key() > last)
@@ -568,14 +563,21 @@ def resumable(state: LedgerState, new: Sequence[Placed]) -> bool:
     )
 
 
-def resume(state: LedgerState, new: Sequence[Placed]) -> LedgerState:
-    """``state`` (a :func:`fold`) with ``new`` folded onto it, where :func:`resumable`; returns the
-    same, now later, state."""
-    if not resumable(state, new):
-        raise AssertionError("resume() needs events that come after the fold (check resumable() first)")
+def resume(state: LedgerState, new: Sequence[Placed]) -> bool:
+    """Fold ``new`` onto ``state`` (a :func:`fold` on its last event's date), moving its date to the
+    last of theirs, where that gives what a fold of the ledger with ``new`` gives: every new event
+    comes after the last one folded in replay order, none is one the fold reads before it starts
+    (a void, a liquidation fixing the end of Conversion Rights, a merger or sale that a
+    reclassification names) or carries an id (which must be unique in the whole ledger), and the
+    fold judged no event on its own date (an insolvency, ``reads_as_of``) if the date moves.
+    False, ``state`` unchanged, otherwise: the caller folds from the start."""
+    last = max(state.as_of, *(p.effective_date for p in new))
+    if (state.reads_as_of and last != state.as_of) or not _resumable(state, new):
+        return False
+    state.as_of = last
     for item in sorted(new, key=Placed.sort_key):
         _fold_one(state, item)
-    return state
+    return True
 
 
 def finish(state: LedgerState, as_of: dt.date) -> LedgerState:

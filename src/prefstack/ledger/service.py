@@ -27,7 +27,7 @@ from prefstack.instruments import registry
 from prefstack.ledger import section5, snapshots
 from prefstack.ledger.events import LedgerEvent, event_from_stored
 from prefstack.ledger.files import LedgerFile, read_ledger
-from prefstack.ledger.replay import LedgerState, Placed, company_issuer, finish, fold, replay, resumable, resume
+from prefstack.ledger.replay import LedgerState, Placed, company_issuer, finish, fold, replay, resume
 from prefstack.ledger.store import ConcurrencyError, EventStore, Head, LedgerStream, NewEvent, Snapshot, StoredEvent
 from prefstack.memo import without_cyclic_gc
 
@@ -263,7 +263,7 @@ def _resumed(stream: LedgerStream, head: Head) -> Resumed | None:
     """The fold of the whole stream at ``head`` from its snapshot: the snapshot is read where it was
     made by this code with these terms at a head of this stream (the stored hash at its version is
     the one it names), and the events stored after it are folded onto it where they all come after
-    it in replay order (:func:`~prefstack.ledger.replay.resumable`). None where there is no such
+    it in replay order (:func:`~prefstack.ledger.replay.resume`). None where there is no such
     snapshot or the events after it cannot be folded on: the caller replays from the start."""
     found = stream.snapshot()
     if found is None or found.version > head.version or found.fingerprint != snapshots.fingerprint(stream.company):
@@ -274,23 +274,10 @@ def _resumed(stream: LedgerStream, head: Head) -> Resumed | None:
     with without_cyclic_gc():
         folded = snapshots.loads(found.blob)
         started = time.perf_counter()  # the tail's fold only: reading the snapshot costs the same either way
-        if tail and not _fold_on(folded, tail):
+        if tail and not resume(folded, tail):
             return None
     stale = len(tail) >= TAIL_LIMIT or time.perf_counter() - started > TAIL_SECONDS
     return Resumed(folded, len(tail), stale)
-
-
-def _fold_on(folded: LedgerState, new: Sequence[Placed]) -> bool:
-    """Fold ``new`` onto ``folded`` (a fold on its last event's date), moving its date to the last of
-    theirs, where a fold from the start would give the same; False (``folded`` unchanged) where it
-    would not: an event before the fold's last in replay order (:func:`resumable`), or a fold that
-    judged an event on its own date (an insolvency, ``reads_as_of``) asked to move to another date."""
-    last = max(folded.as_of, *(p.effective_date for p in new))
-    if (folded.reads_as_of and last != folded.as_of) or not resumable(folded, new):
-        return False
-    folded.as_of = last
-    resume(folded, new)
-    return True
 
 
 def _snapshot_of(stream: LedgerStream, head: Head, checked: Checked) -> Snapshot | None:
@@ -355,7 +342,7 @@ def verify_stream(stream: LedgerStream) -> str:
                 f"the snapshot of the ledger of {stream.company} at seq {found.version} does not equal the fold of "
                 "its events: it was changed outside prefstack; `prefstack ledger snapshot` writes it again",
             )
-        if later and not _fold_on(expected, later):
+        if later and not resume(expected, later):
             validate(placed, stream.company)  # the events after it cannot be folded on: from the start
         else:
             _checked(expected, expected.as_of, keep=False)
@@ -455,7 +442,7 @@ def append(
 
 def _validated_append(stream: LedgerStream, head: Head, numbered: Sequence[Placed]) -> Checked | None:
     """The stream with ``numbered`` appended, validated: folded on from its snapshot where every new
-    event comes after it (:func:`_resumed`, :func:`_fold_on`), else replayed from the start. The
+    event comes after it (:func:`_resumed`, :func:`~prefstack.ledger.replay.resume`), else replayed from the start. The
     fold is kept as a new snapshot where it was replayed, or where the events since the snapshot
     reached :data:`TAIL_LIMIT` or took :data:`TAIL_SECONDS` to fold on. None for no events at all."""
     resumed = _resumed(stream, head)
@@ -463,7 +450,7 @@ def _validated_append(stream: LedgerStream, head: Head, numbered: Sequence[Place
         folded = resumed.folded
         with without_cyclic_gc():
             started = time.perf_counter()
-            if _fold_on(folded, numbered):
+            if resume(folded, numbered):
                 slow = time.perf_counter() - started > TAIL_SECONDS
                 keep = resumed.stale or slow or resumed.tail + len(numbered) >= TAIL_LIMIT
                 return _checked(folded, folded.as_of, keep=keep)
