@@ -53,10 +53,16 @@ RATIO = 5
 _SHOWN = "display (half-up; the exact value is kept)"
 
 
+def _exact_number(value: Fraction | int) -> Fraction | int:
+    """``value`` as a Fraction or an int; those two are taken as they are (comparing the type
+    itself: an ``isinstance`` check against the numbers ABCs cost more than the rounding)."""
+    return value if type(value) is Fraction or type(value) is int else Fraction(value)
+
+
 def _half_up(value: Fraction | int, places: int) -> tuple[str, bool]:
     """``value`` half-up to ``places`` decimals as plain text, and whether that is exact. Integer
     arithmetic only (a state of thousands of holders writes hundreds of thousands of figures)."""
-    units, exact = rounded_units(Fraction(value), places, Rounding.HALF_UP)
+    units, exact = rounded_units(_exact_number(value), places, Rounding.HALF_UP)
     digits = str(abs(units)).rjust(places + 1, "0")
     text = digits if places == 0 else f"{digits[:-places]}.{digits[-places:]}"
     return ("-" + text if units < 0 else text), exact
@@ -69,10 +75,11 @@ def fixed(value: Fraction | int, places: int) -> str:
 
 def json_figure(name: str, value: Fraction | int, places: int) -> dict[str, str]:
     """``{name: fixed(value)}``, plus ``{name_exact: exact}`` when the fixed string is not exact."""
-    shown, exact = _half_up(value, places)
+    number = _exact_number(value)
+    shown, exact = _half_up(number, places)
     out = {name: shown}
     if not exact:
-        out[f"{name}_exact"] = to_decimal_string(Fraction(value))
+        out[f"{name}_exact"] = to_decimal_string(number)
     return out
 
 

@@ -33,28 +33,42 @@ from prefstack.memo import without_cyclic_gc
 
 
 def _fr(x: Explained) -> Fraction:
-    assert isinstance(x.value, (Fraction, int)) and not isinstance(x.value, bool)
-    return Fraction(x.value)
+    value = x.value
+    if type(value) is Fraction:  # the usual case, without the numbers ABC's instance check
+        return value
+    assert isinstance(value, int) and not isinstance(value, bool)
+    return Fraction(value)
+
+
+class SeriesFigures:
+    """What every holder of one series has alike on a date: the Conversion Price (§5) and the
+    conversion ratio (§5(a)), and their JSON figures, worked out once for all its holders."""
+
+    def __init__(self, s: SeriesState, price: Explained) -> None:
+        self.price_value = _fr(price)
+        self.json = {
+            **json_figure("conversion_price", self.price_value, PRICE),
+            **json_figure("conversion_ratio", _fr(conversion_ratio(s.terms, price)), RATIO),
+        }
 
 
 def holder_figures(
-    s: SeriesState, holder: str, as_of: dt.date, price: Explained, *, explain: bool = True
+    s: SeriesState, holder: str, as_of: dt.date, alike: SeriesFigures, *, explain: bool = True
 ) -> dict[str, Any]:
-    """One holder's figures on ``as_of``; ``explain``: with the explanation of each (rendering them
-    took most of the time of a state of thousands of holders that nobody asked to explain)."""
+    """One holder's figures on ``as_of``; ``alike``: those of its series; ``explain``: with the
+    explanation of each (rendering them took most of the time of a state of thousands of holders
+    that nobody asked to explain)."""
     holding = s.holdings[holder]
     accrued = holding_accrued_unpaid(s, holding, as_of)
     per_share = _fr(accrued) / holding.shares if holding.shares else Fraction(0)
     value = liquidation_value_per_share(s.terms, per_share, issue_price_adjustment=NO_PREFERRED_SPLIT)
-    ratio = conversion_ratio(s.terms, price)
-    vote = votes(s.terms, holding.shares, _fr(price), issue_price_adjustment=NO_PREFERRED_SPLIT)
+    vote = votes(s.terms, holding.shares, alike.price_value, issue_price_adjustment=NO_PREFERRED_SPLIT)
     figures = {
         "holder": holder,
         **json_figure("shares_outstanding", holding.shares, SHARES),
         **json_figure("accrued_unpaid_dividends", _fr(accrued), MONEY),
         "unpaid_payment_dates": [d.isoformat() for d in holding.unpaid_dates],
-        **json_figure("conversion_price", _fr(price), PRICE),
-        **json_figure("conversion_ratio", _fr(ratio), RATIO),
+        **alike.json,
         **json_figure("liquidation_value", _fr(value) * holding.shares, MONEY),
         "votes": int(_fr(vote)),
     }
@@ -132,8 +146,9 @@ def _series_report(state: LedgerState, name: str, explain: bool) -> dict[str, An
     s = state.series[name]
     price_state = conversion_price_state(state, name)
     price = price_state.conversion_price_explained()
+    alike = SeriesFigures(s, price)
     holders = [
-        {"name": state.holder_name(h), **holder_figures(s, h, state.as_of, price, explain=explain)}
+        {"name": state.holder_name(h), **holder_figures(s, h, state.as_of, alike, explain=explain)}
         for h in sorted(s.holdings)
         if s.holdings[h].shares
     ]

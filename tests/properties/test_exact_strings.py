@@ -110,3 +110,17 @@ def test_a_json_figure_is_the_half_up_decimal_and_says_when_it_is_not_exact(
     assert ("x_exact" in out) == (Fraction(out["x"]) != value)
     if "x_exact" in out:
         assert Fraction(out["x_exact"]) == value
+
+
+@settings(max_examples=100, derandomize=True)
+@given(st.integers(min_value=1, max_value=4_000), st.sampled_from([-2, 0, 2]))
+def test_the_power_of_five_of_a_long_denominator_is_found_exactly(fives: int, off: int) -> None:
+    """The number of fives in a denominator is found by one power, not by dividing one at a time: a
+    denominator two off a power of five (odd, not terminating) is told from the power itself however long."""
+    denominator = 5**fives + off
+    text = to_decimal_string(Fraction(1, denominator))
+    assert Fraction(text) == Fraction(1, denominator)
+    if off == 0:
+        assert "/" not in text and len(text.split(".")[1]) == fives
+    else:
+        assert text == f"1/{denominator}"
