@@ -22,6 +22,7 @@ from prefstack.terms.schema import ScheduleAssumption
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from prefstack.books import Books
     from prefstack.instruments.capital_structure import LoadedStructure
     from prefstack.ledger.replay import LedgerState, Placed
     from prefstack.ledger.store import LedgerStream, StoredEvent
@@ -899,18 +900,13 @@ def state(
     """For each series and holder: shares, accrued and unpaid dividends, conversion price and
     ratio, liquidation value and votes; common shares outstanding (with --capital-structure, the
     reserve for conversion counts every convertible class, option and warrant)."""
-    from prefstack.ledger import service
-    from prefstack.report import state_report
+    from prefstack.answers import json_ready
+    from prefstack.books import Books
 
     day = parse_date(as_of, "--as-of", "F §3(a)")
-    _whose, replayed = service.state_on(ledger, db, company, day, _parse_known_at(known_at))
-    report = state_report(replayed, _capital_structure(capital_structure, db, ledger, company), explain=explain)
-    if explain:
-        from prefstack.ledger.section5 import conversion_price_state
-
-        for series in report["series"]:
-            price_state = conversion_price_state(replayed, series["series"])
-            series["adjustment_explanations"] = [a.explained.to_dict() for a in price_state.adjustments]
+    books = Books(db, company, ledger, _parse_known_at(known_at))
+    structure = _capital_structure(capital_structure, db, ledger, company)
+    report = json_ready(books.state(day, structure=structure, explain=explain))
     if format is Format.table:
         _print_state(report, explain, show_exact)
         return
@@ -1013,6 +1009,12 @@ LedgerOption = Annotated[str | None, typer.Option("--ledger", help="Read a ledge
 XlsxOption = Annotated[str | None, typer.Option("--out", help="With --format xlsx: the workbook to write (FILE.xlsx)")]
 
 
+def _books(db: str, ledger: str | None, company: str | None) -> Books:
+    from prefstack.books import Books
+
+    return Books(db, company, ledger)
+
+
 def _state_on(day_text: str, field: str, clause: str, db: str, ledger: str | None, company: str | None) -> LedgerState:
     from prefstack.ledger import service
 
@@ -1033,12 +1035,9 @@ def convert(
     out: XlsxOption = None,
 ) -> None:
     """F/G §5(a)-(c): common shares, cash for the fraction and the accrued dividend settlement."""
-    from prefstack.queries import conversion_quote
-
-    state = _state_on(on, "--on", "F §5(c)(i)", db, ledger, company)
     name = _series(series)
-    quote = conversion_quote(
-        state,
+    quote = _books(db, ledger, company).convert(
+        parse_date(on, "--on", "F §5(c)(i)"),
         name,
         holder,
         parse_exact(shares, "--shares", f"{name} §5(a)"),
@@ -1151,12 +1150,11 @@ def waterfall_command(
     out: XlsxOption = None,
 ) -> None:
     """F/G §3: each class and holder's amount, with the tier that paid it and the clause."""
-    from prefstack.queries import liquidation, parse_non_cash, parse_senior
+    from prefstack.queries import parse_non_cash, parse_senior
 
     structure = _capital_structure(capital_structure, db, ledger, company)
-    state = _state_on(on, "--on", "F §3(a)", db, ledger, company)
-    result = liquidation(
-        state,
+    result = _books(db, ledger, company).waterfall(
+        parse_date(on, "--on", "F §3(a)"),
         parse_exact(proceeds, "--proceeds", "F §3(a)"),
         [parse_senior(x) for x in senior or []],
         [parse_non_cash(x) for x in non_cash or []],
@@ -1198,10 +1196,8 @@ def dividends_command(
 ) -> None:
     """F §2 / G §2: each holder's dividend for a Payment Date: its form and why, PIK shares, cash,
     Common Stock at the 25-trading-day price, cash for the fraction; or that it went unpaid."""
-    from prefstack.queries import dividends
-
-    state = _state_on(payment_date, "--payment-date", "F §2(a)", db, ledger, company)
-    result = dividends(state, state.as_of, _series(series) if series is not None else None)
+    day = parse_date(payment_date, "--payment-date", "F §2(a)")
+    result = _books(db, ledger, company).dividends(day, _series(series) if series is not None else None)
     outcomes = "; ".join(f"Series {s['series']}: {s['outcome']}" for s in result["series"])
     title = f"Dividends of the Payment Date {result['payment_date']} ({outcomes})"
     records = [h for s in result["series"] for h in s["holders"]]
@@ -1378,12 +1374,10 @@ def redemption_command(
 ) -> None:
     """F §6 / G §6: shares redeemed pro rata, cash paid, and any shortfall; with --in-common, the
     Redemption Price paid in Common Stock at its Fair Market Value (F §6(d))."""
-    from prefstack.queries import redemption, redemption_in_common
-
     name = _series(series)
-    state = _state_on(on, "--on", f"{name} §6(a)", db, ledger, company)
+    books, day = _books(db, ledger, company), parse_date(on, "--on", f"{name} §6(a)")
     if in_common:
-        paid = redemption_in_common(state, name)
+        paid = books.redemption_in_common(day, name)
         title = (
             f"Series {name} redemption on {paid['redemption_date']} in Common Stock at its Fair Market Value "
             f"{figure_text(paid, 'fair_market_value', 'price')} ({paid['fair_market_value_clause']})"
@@ -1392,7 +1386,7 @@ def redemption_command(
         return
     if funds is None:
         raise InputError("--funds", f"{name} §6(a)", "give the funds legally available (or --in-common)")
-    result = redemption(state, name, parse_exact(funds, "--funds", f"{name} §6(a)"))
+    result = books.redemption(day, name, parse_exact(funds, "--funds", f"{name} §6(a)"))
     title = (
         f"Series {name} redemption on {result['redemption_date']}: funds {figure_text(result, 'funds', 'money')}, "
         f"paid {figure_text(result, 'total_paid', 'money')}"
@@ -1430,11 +1424,8 @@ def votes_command(
     out: XlsxOption = None,
 ) -> None:
     """F/G §4: votes of each holder and the voting power of each series."""
-    from prefstack.queries import voting
-
     structure = _capital_structure(capital_structure, db, ledger, company)
-    state = _state_on(as_of, "--as-of", "F §4", db, ledger, company)
-    result = voting(state, structure)
+    result = _books(db, ledger, company).votes(parse_date(as_of, "--as-of", "F §4"), structure)
     powers = "; ".join(
         f"Series {s['series']} voting power {count_text(s['voting_power'])} ({s['voting_power_clause']})"
         for s in result["series"]
@@ -1780,10 +1771,7 @@ def certificate_adjustment(
 ) -> None:
     """F/G §5(j): a certificate for every adjustment or readjustment of the Conversion Price."""
     from prefstack.explain import render
-    from prefstack.queries import certificates_of_adjustment
-
-    state = _state_on(as_of, "--as-of", "F §5(j)", db, ledger, company)
-    certificates = certificates_of_adjustment(state)
+    certificates = _books(db, ledger, company).certificates_of_adjustment(parse_date(as_of, "--as-of", "F §5(j)"))
     if format is not Format.table:
         result = [c.to_dict() for c in certificates]
         records = [

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from prefstack.answers import Figure, json_ready, optional
 from prefstack.citations import for_series
 from prefstack.clauses.antidilution import ConversionPriceState
 from prefstack.clauses.conversion import (
@@ -19,7 +22,7 @@ from prefstack.clauses.liquidation import liquidation_value_per_share
 from prefstack.clauses.voting import votes
 from prefstack.errors import InputError
 from prefstack.explain import Explained, render
-from prefstack.figures import COMMON, MONEY, PRICE, RATIO, SHARES, json_figure
+from prefstack.figures import COMMON, MONEY, PRICE, RATIO, SHARES
 from prefstack.instruments.capital_structure import LoadedStructure
 from prefstack.ledger.replay import (
     NO_PREFERRED_SPLIT,
@@ -40,21 +43,184 @@ def _fr(x: Explained) -> Fraction:
     return Fraction(value)
 
 
+# ----------------------------------------------------------------------------- the answer
+
+
+@dataclass(frozen=True)
+class HolderState:
+    """One holder of a series on the date (F/G §2, §3(a), §4, §5)."""
+
+    name: str
+    """The holder's name on record (a ``holder_name`` event), else its id."""
+    holder: str
+    shares_outstanding: Figure
+    accrued_unpaid_dividends: Figure
+    unpaid_payment_dates: tuple[dt.date, ...]
+    conversion_price: Figure
+    conversion_ratio: Figure
+    liquidation_value: Figure
+    votes: int
+    explain: Mapping[str, Any] | None = optional()
+
+
+@dataclass(frozen=True)
+class CarriedForward:
+    """§5(d)(iv): reductions of the Conversion Price under $.03 not yet made (AD-CARRY-FORWARD)."""
+
+    amount: Figure
+    clause: str
+    minimum_reduction: Figure
+    explain: tuple[Mapping[str, Any], ...] | None = optional()
+
+
+@dataclass(frozen=True)
+class MandatoryRedemptionEvent:
+    """A transaction judged a Mandatory Redemption Event (§6(b))."""
+
+    date: dt.date
+    id: str
+    kind: str
+    clause: str
+    description: str
+    series_voted_otherwise: bool
+
+
+@dataclass(frozen=True)
+class JudgedTransaction:
+    """A transaction judged under §6(b) (a Mandatory Redemption Event or not) and §3(d), with why."""
+
+    date: dt.date
+    id: str
+    kind: str
+    description: str
+    mandatory_redemption_event: bool
+    clause: str
+    deemed_liquidation: bool | None
+    deemed_liquidation_clause: str | None
+    series_voted_otherwise: bool
+    facts: Mapping[str, Any]
+    why: str
+    deemed_liquidation_why: str | None
+    explain: tuple[Mapping[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class DeemedPayout:
+    tier: str
+    holder: str
+    amount: Figure
+    clause: str
+
+
+@dataclass(frozen=True)
+class DeemedLiquidation:
+    """The transaction deemed a liquidation of the series (G §3(d)) and what it paid the series."""
+
+    date: dt.date
+    id: str
+    clause: str
+    payouts: tuple[DeemedPayout, ...]
+
+
+@dataclass(frozen=True)
+class RedeemedInCommon:
+    """Shares redeemed for Common Stock (F §6(d))."""
+
+    date: dt.date
+    holder: str
+    shares_redeemed: Figure
+    common_shares: int
+    cash_for_fraction: Figure
+    clause: str
+
+
+@dataclass(frozen=True)
+class ConsentOnRecord:
+    """A series vote or consent and whether it carried a majority of the voting power (§4)."""
+
+    date: dt.date
+    matter: str
+    reference: str | None
+    majority: bool
+    clause: str
+
+
+@dataclass(frozen=True)
+class SeriesStateAnswer:
+    """One series: its shares (§1(a)), Conversion Price (§5), holders, the transactions judged under
+    §6(b) and §3(d), its redemptions in Common Stock (§6(d)) and its votes and consents (§4)."""
+
+    series: str
+    designation: str
+    original_issuance_date: dt.date | None
+    shares_outstanding: Figure
+    shares_ever_issued: Figure
+    authorized_shares: Figure
+    pik_reserve_remaining: Figure
+    conversion_price: Figure
+    conversion_price_clause: str
+    carried_forward: CarriedForward
+    adjustments: int
+    below_par_value: bool
+    holders: tuple[HolderState, ...]
+    mandatory_redemption_events: tuple[MandatoryRedemptionEvent, ...]
+    transactions_judged: tuple[JudgedTransaction, ...]
+    deemed_liquidation: DeemedLiquidation | None
+    redeemed_in_common: tuple[RedeemedInCommon, ...]
+    consents: tuple[ConsentOnRecord, ...]
+    adjustment_explanations: tuple[Mapping[str, Any], ...] | None = optional()
+    """With ``explain``: each adjustment of the Conversion Price explained (§5(d))."""
+
+
+@dataclass(frozen=True)
+class ReserveForConversion:
+    """§5(c)(ii): the Common Stock reserved for conversion against the authorized and unissued."""
+
+    required: Figure
+    authorized_unissued: Figure
+    sufficient: bool
+    shortfall: Figure
+    clause: str
+    capital_structure: str | None = optional()
+    """The capital-structure file whose classes and tranches the reserve also counts."""
+    covers: tuple[str, ...] | None = optional()
+
+
+@dataclass(frozen=True)
+class CommonStockState:
+    outstanding: Figure | None
+    """None where the ledger records no opening balance."""
+    authorized: int | None
+    issued_as_dividends: int
+    reserve_for_conversion: ReserveForConversion | None
+
+
+@dataclass(frozen=True)
+class StateAnswer:
+    """What the ledger says each holder has, as of a date (``prefstack state``)."""
+
+    as_of: dt.date
+    events_applied: int
+    common_stock: CommonStockState
+    series: tuple[SeriesStateAnswer, ...]
+
+
+# ----------------------------------------------------------------------------- building it
+
+
 class SeriesFigures:
     """What every holder of one series has alike on a date: the Conversion Price (§5) and the
-    conversion ratio (§5(a)), and their JSON figures, worked out once for all its holders."""
+    conversion ratio (§5(a)), worked out once for all its holders."""
 
     def __init__(self, s: SeriesState, price: Explained) -> None:
         self.price_value = _fr(price)
-        self.json = {
-            **json_figure("conversion_price", self.price_value, PRICE),
-            **json_figure("conversion_ratio", _fr(conversion_ratio(s.terms, price)), RATIO),
-        }
+        self.price = Figure(self.price_value, PRICE)
+        self.ratio = Figure(_fr(conversion_ratio(s.terms, price)), RATIO)
 
 
-def holder_figures(
-    s: SeriesState, holder: str, as_of: dt.date, alike: SeriesFigures, *, explain: bool = True
-) -> dict[str, Any]:
+def holder_state(
+    s: SeriesState, holder: str, name: str, as_of: dt.date, alike: SeriesFigures, *, explain: bool
+) -> HolderState:
     """One holder's figures on ``as_of``; ``alike``: those of its series; ``explain``: with the
     explanation of each (rendering them took most of the time of a state of thousands of holders
     that nobody asked to explain)."""
@@ -63,25 +229,29 @@ def holder_figures(
     per_share = _fr(accrued) / holding.shares if holding.shares else Fraction(0)
     value = liquidation_value_per_share(s.terms, per_share, issue_price_adjustment=NO_PREFERRED_SPLIT)
     vote = votes(s.terms, holding.shares, alike.price_value, issue_price_adjustment=NO_PREFERRED_SPLIT)
-    figures = {
-        "holder": holder,
-        **json_figure("shares_outstanding", holding.shares, SHARES),
-        **json_figure("accrued_unpaid_dividends", _fr(accrued), MONEY),
-        "unpaid_payment_dates": [d.isoformat() for d in holding.unpaid_dates],
-        **alike.json,
-        **json_figure("liquidation_value", _fr(value) * holding.shares, MONEY),
-        "votes": int(_fr(vote)),
-    }
-    if explain:
-        figures["explain"] = {
-            "accrued_unpaid_dividends": accrued.to_dict(),
-            "liquidation_value_per_share": value.to_dict(),
-            "votes": vote.to_dict(),
-        }
-    return figures
+    return HolderState(
+        name=name,
+        holder=holder,
+        shares_outstanding=Figure(holding.shares, SHARES),
+        accrued_unpaid_dividends=Figure(_fr(accrued), MONEY),
+        unpaid_payment_dates=tuple(holding.unpaid_dates),
+        conversion_price=alike.price,
+        conversion_ratio=alike.ratio,
+        liquidation_value=Figure(_fr(value) * holding.shares, MONEY),
+        votes=int(_fr(vote)),
+        explain=(
+            {
+                "accrued_unpaid_dividends": accrued.to_dict(),
+                "liquidation_value_per_share": value.to_dict(),
+                "votes": vote.to_dict(),
+            }
+            if explain
+            else None
+        ),
+    )
 
 
-def _carried_forward(s: SeriesState, price_state: ConversionPriceState, *, explain: bool) -> dict[str, Any]:
+def _carried_forward(s: SeriesState, price_state: ConversionPriceState, *, explain: bool) -> CarriedForward:
     """§5(d)(iv): reductions of the Conversion Price under $.03 not yet made, carried forward to
     the next adjustment, with the decisions that carried them (AD-CARRY-FORWARD)."""
     clause = for_series(s.terms.series, "§5(d)(iv)")
@@ -90,14 +260,12 @@ def _carried_forward(s: SeriesState, price_state: ConversionPriceState, *, expla
         for d in price_state.decisions
         if d.explained.clause == clause and d.explained.inputs.get("carried_forward_after", 0) != 0
     ]
-    out: dict[str, Any] = {
-        **json_figure("amount", price_state.carried_forward, MONEY),
-        "clause": clause,
-        **json_figure("minimum_reduction", s.terms.conversion.minimum_reduction.value, MONEY),
-    }
-    if explain:
-        out["explain"] = [d.explained.to_dict() for d in carried if price_state.carried_forward]
-    return out
+    return CarriedForward(
+        amount=Figure(price_state.carried_forward, MONEY),
+        clause=clause,
+        minimum_reduction=Figure(s.terms.conversion.minimum_reduction.value, MONEY),
+        explain=tuple(d.explained.to_dict() for d in carried if price_state.carried_forward) if explain else None,
+    )
 
 
 def facts_and_why(judged: Explained) -> dict[str, Any]:
@@ -113,95 +281,87 @@ def facts_and_why(judged: Explained) -> dict[str, Any]:
 def state_report(
     state: LedgerState, structure: LoadedStructure | None = None, *, explain: bool = True
 ) -> dict[str, Any]:
+    """:func:`state_answer` as the JSON ``prefstack state --format json`` prints."""
+    return json_ready(state_answer(state, structure, explain=explain))
+
+
+def state_answer(state: LedgerState, structure: LoadedStructure | None = None, *, explain: bool = True) -> StateAnswer:
     """The state on its date; with ``structure``, the reserve for conversion counts every class and
     tranche of the capital structure (CAPSTRUCT-RESERVE) and says which file; ``explain``: with the
-    explanation of every holder's figures and of the reductions carried forward."""
+    explanation of every holder's figures, of the reductions carried forward and of each
+    adjustment of the Conversion Price."""
     with without_cyclic_gc():
-        return _state_report(state, structure, explain)
-
-
-def _state_report(state: LedgerState, structure: LoadedStructure | None, explain: bool) -> dict[str, Any]:
-    outstanding = common_outstanding(state)
-    authorized = _authorized(state, structure)
-    return {
-        "as_of": state.as_of.isoformat(),
-        "events_applied": state.events_applied,
-        "common_stock": {
-            **(
-                json_figure("outstanding", outstanding, COMMON)
-                if state.common_outstanding_opening is not None
-                else {"outstanding": None}
+        outstanding = common_outstanding(state)
+        authorized = _authorized(state, structure)
+        return StateAnswer(
+            as_of=state.as_of,
+            events_applied=state.events_applied,
+            common_stock=CommonStockState(
+                outstanding=Figure(outstanding, COMMON) if state.common_outstanding_opening is not None else None,
+                authorized=authorized,
+                issued_as_dividends=state.common_issued_as_dividends,
+                reserve_for_conversion=_reserve_5_c_ii(state, structure, authorized, outstanding),
             ),
-            "authorized": authorized,
-            "issued_as_dividends": state.common_issued_as_dividends,
-            "reserve_for_conversion": _reserve_5_c_ii(state, structure, authorized, outstanding),
-        },
-        "series": [_series_report(state, name, explain) for name in state.series],
-    }
+            series=tuple(_series_answer(state, name, explain) for name in state.series),
+        )
 
 
-def _series_report(state: LedgerState, name: str, explain: bool) -> dict[str, Any]:
-    """One series: its shares (§1(a)), Conversion Price (§5), holders, the transactions judged under
-    §6(b) and §3(d), its redemptions in Common Stock (§6(d)) and its votes and consents (§4)."""
+def _series_answer(state: LedgerState, name: str, explain: bool) -> SeriesStateAnswer:
     s = state.series[name]
     price_state = conversion_price_state(state, name)
     price = price_state.conversion_price_explained()
     alike = SeriesFigures(s, price)
-    holders = [
-        {"name": state.holder_name(h), **holder_figures(s, h, state.as_of, alike, explain=explain)}
-        for h in sorted(s.holdings)
-        if s.holdings[h].shares
-    ]
-    return {
-        "series": name,
-        "designation": s.terms.designation.value,
-        "original_issuance_date": s.original_issuance_date.isoformat() if s.original_issuance_date else None,
-        **json_figure("shares_outstanding", s.shares_outstanding, SHARES),
-        **json_figure("shares_ever_issued", s.shares_ever_issued, SHARES),
-        **json_figure("authorized_shares", s.terms.authorized_shares.value, SHARES),
-        **json_figure("pik_reserve_remaining", s.terms.reserved_for_pik_dividends.value - s.pik_shares_issued, SHARES),
-        **json_figure("conversion_price", _fr(price), PRICE),
-        "conversion_price_clause": price.clause,
-        "carried_forward": _carried_forward(s, price_state, explain=explain),
-        "adjustments": len(price_state.adjustments),
-        "below_par_value": price_state.below_par_value,
-        "holders": holders,
-        "mandatory_redemption_events": [
-            {
-                "date": j.date.isoformat(),
-                "id": j.ident,
-                "kind": j.kind,
-                "clause": j.mandatory_redemption_event.parts[0].clause,
-                "description": j.description,
-                "series_voted_otherwise": _voted_otherwise(s, j.ident),
-            }
+    return SeriesStateAnswer(
+        series=name,
+        designation=s.terms.designation.value,
+        original_issuance_date=s.original_issuance_date,
+        shares_outstanding=Figure(s.shares_outstanding, SHARES),
+        shares_ever_issued=Figure(s.shares_ever_issued, SHARES),
+        authorized_shares=Figure(s.terms.authorized_shares.value, SHARES),
+        pik_reserve_remaining=Figure(s.terms.reserved_for_pik_dividends.value - s.pik_shares_issued, SHARES),
+        conversion_price=alike.price,
+        conversion_price_clause=price.clause,
+        carried_forward=_carried_forward(s, price_state, explain=explain),
+        adjustments=len(price_state.adjustments),
+        below_par_value=price_state.below_par_value,
+        holders=tuple(
+            holder_state(s, h, state.holder_name(h), state.as_of, alike, explain=explain)
+            for h in sorted(s.holdings)
+            if s.holdings[h].shares
+        ),
+        mandatory_redemption_events=tuple(
+            MandatoryRedemptionEvent(
+                date=j.date,
+                id=j.ident,
+                kind=j.kind,
+                clause=j.mandatory_redemption_event.parts[0].clause,
+                description=j.description,
+                series_voted_otherwise=_voted_otherwise(s, j.ident),
+            )
             for j in s.judged_events
             if j.mandatory_redemption_event.value
-        ],
-        "transactions_judged": [_judged_transaction(s, j) for j in s.judged_events],
-        "deemed_liquidation": _deemed_liquidation_3d(s, name),
-        "redeemed_in_common": [
-            {
-                "date": r.date.isoformat(),
-                "holder": r.holder,
-                **json_figure("shares_redeemed", r.shares_redeemed, SHARES),
-                "common_shares": int(_fr(r.payment.shares_of_common)),
-                **json_figure("cash_for_fraction", _fr(r.payment.cash_for_fraction), MONEY),
-                "clause": r.payment.shares_of_common.clause,
-            }
+        ),
+        transactions_judged=tuple(_judged_transaction(s, j) for j in s.judged_events),
+        deemed_liquidation=_deemed_liquidation_3d(s, name),
+        redeemed_in_common=tuple(
+            RedeemedInCommon(
+                date=r.date,
+                holder=r.holder,
+                shares_redeemed=Figure(r.shares_redeemed, SHARES),
+                common_shares=int(_fr(r.payment.shares_of_common)),
+                cash_for_fraction=Figure(_fr(r.payment.cash_for_fraction), MONEY),
+                clause=r.payment.shares_of_common.clause,
+            )
             for r in s.common_stock_redemptions
-        ],
-        "consents": [
-            {
-                "date": c.date.isoformat(),
-                "matter": c.matter,
-                "reference": c.reference,
-                "majority": bool(m.value),
-                "clause": m.clause,
-            }
+        ),
+        consents=tuple(
+            ConsentOnRecord(
+                date=c.date, matter=c.matter, reference=c.reference, majority=bool(m.value), clause=m.clause
+            )
             for c, m in s.consent_results
-        ],
-    }
+        ),
+        adjustment_explanations=tuple(a.explained.to_dict() for a in price_state.adjustments) if explain else None,
+    )
 
 
 def _voted_otherwise(s: SeriesState, ident: str) -> bool:
@@ -211,49 +371,44 @@ def _voted_otherwise(s: SeriesState, ident: str) -> bool:
     )
 
 
-def _judged_transaction(s: SeriesState, j: JudgedEvent) -> dict[str, Any]:
-    """A transaction judged under §6(b) (a Mandatory Redemption Event or not) and §3(d), with why."""
+def _judged_transaction(s: SeriesState, j: JudgedEvent) -> JudgedTransaction:
     deemed = j.deemed_liquidation
-    return {
-        "date": j.date.isoformat(),
-        "id": j.ident,
-        "kind": j.kind,
-        "description": j.description,
-        "mandatory_redemption_event": bool(j.mandatory_redemption_event.value),
-        "clause": j.mandatory_redemption_event.parts[0].clause,
-        "deemed_liquidation": None if deemed is None else bool(deemed.value),
-        "deemed_liquidation_clause": None if deemed is None else deemed.clause,
-        "series_voted_otherwise": _voted_otherwise(s, j.ident),
-        **facts_and_why(j.mandatory_redemption_event.parts[0]),
-        "deemed_liquidation_why": None if deemed is None else facts_and_why(deemed)["why"],
-        "explain": [j.mandatory_redemption_event.to_dict(), *([deemed.to_dict()] if deemed is not None else [])],
-    }
+    judged = facts_and_why(j.mandatory_redemption_event.parts[0])
+    return JudgedTransaction(
+        date=j.date,
+        id=j.ident,
+        kind=j.kind,
+        description=j.description,
+        mandatory_redemption_event=bool(j.mandatory_redemption_event.value),
+        clause=j.mandatory_redemption_event.parts[0].clause,
+        deemed_liquidation=None if deemed is None else bool(deemed.value),
+        deemed_liquidation_clause=None if deemed is None else deemed.clause,
+        series_voted_otherwise=_voted_otherwise(s, j.ident),
+        facts=judged["facts"],
+        why=judged["why"],
+        deemed_liquidation_why=None if deemed is None else facts_and_why(deemed)["why"],
+        explain=(j.mandatory_redemption_event.to_dict(), *([deemed.to_dict()] if deemed is not None else [])),
+    )
 
 
-def _deemed_liquidation_3d(s: SeriesState, name: str) -> dict[str, Any] | None:
-    """The transaction deemed a liquidation of the series (G §3(d)) and what it paid the series."""
+def _deemed_liquidation_3d(s: SeriesState, name: str) -> DeemedLiquidation | None:
     if s.deemed_liquidation is None:
         return None
-    return {
-        "date": s.deemed_liquidation.date.isoformat(),
-        "id": s.deemed_liquidation.ident,
-        "clause": s.deemed_liquidation.judged.clause,
-        "payouts": [
-            {
-                "tier": p.tier.value,
-                "holder": p.holder,
-                **json_figure("amount", p.paid, MONEY),
-                "clause": p.amount.clause,
-            }
+    return DeemedLiquidation(
+        date=s.deemed_liquidation.date,
+        id=s.deemed_liquidation.ident,
+        clause=s.deemed_liquidation.judged.clause,
+        payouts=tuple(
+            DeemedPayout(tier=p.tier.value, holder=p.holder, amount=Figure(p.paid, MONEY), clause=p.amount.clause)
             for p in s.deemed_liquidation.waterfall.payouts
             if p.security == name
-        ],
-    }
+        ),
+    )
 
 
 def _reserve_5_c_ii(
     state: LedgerState, structure: LoadedStructure | None, authorized: int | None, outstanding: Fraction
-) -> dict[str, Any] | None:
+) -> ReserveForConversion | None:
     """§5(c)(ii): the Common Stock reserved for conversion against the authorized and unissued, for
     every series (and, with a capital structure, every other convertible class, option and warrant).
     None without an authorized count or opening balance, or with nothing convertible to reserve for."""
@@ -271,17 +426,15 @@ def _reserve_5_c_ii(
     if not requirements:
         return None
     check = check_reserve(requirements, authorized_unissued_common=authorized - outstanding)
-    reserve = {
-        **json_figure("required", _fr(check.required), SHARES),
-        **json_figure("authorized_unissued", check.available, SHARES),
-        "sufficient": check.sufficient,
-        **json_figure("shortfall", _fr(check.shortfall), SHARES),
-        "clause": check.required.clause,
-    }
-    if structure is not None:
-        reserve["capital_structure"] = structure.origin
-        reserve["covers"] = [r.series for r in requirements]
-    return reserve
+    return ReserveForConversion(
+        required=Figure(_fr(check.required), SHARES),
+        authorized_unissued=Figure(check.available, SHARES),
+        sufficient=check.sufficient,
+        shortfall=Figure(_fr(check.shortfall), SHARES),
+        clause=check.required.clause,
+        capital_structure=None if structure is None else structure.origin,
+        covers=None if structure is None else tuple(r.series for r in requirements),
+    )
 
 
 def _authorized(state: LedgerState, structure: LoadedStructure | None) -> int | None:

@@ -1,0 +1,81 @@
+"""Typed answers of the query layer, and the one way they become JSON.
+
+A question asked of the ledger (:mod:`prefstack.books`) answers with frozen dataclasses whose
+figures are :class:`Figure` values: exact numbers with the number of places they are shown to.
+The command line, the documents and the web API read the same answer. :func:`json_ready` writes
+any answer as the JSON every command prints with ``--format json`` (the figure convention of
+:mod:`prefstack.figures` and the schemas of :mod:`prefstack.output_schemas`): each field under its
+own name, in the order the dataclass declares it; a :class:`Figure` as its rounded string with an
+``_exact`` sibling where rounding changed it; dates as ISO 8601; tuples as arrays; a field marked
+:func:`optional` left out where it is None.
+
+Only what an answer can hold is written: any other type is a :class:`TypeError` naming the field,
+never a guess.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+from collections.abc import Mapping
+from fractions import Fraction
+from typing import Any
+
+from prefstack.figures import json_figure
+
+__all__ = ["Figure", "json_ready", "optional"]
+
+_OMIT_IF_NONE = "omit_if_none"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Figure:
+    """An exact quantity (a Fraction or a whole number) and the places it is shown to in JSON
+    (half-up; :data:`prefstack.figures.MONEY`, ``SHARES``, ``PRICE``, ``RATIO``, ``COMMON``)."""
+
+    value: Fraction | int
+    places: int
+
+
+def optional() -> Any:
+    """A dataclass field of an answer that JSON leaves out where it is None (an explanation
+    nobody asked for, the capital structure of a question asked without one)."""
+    return dataclasses.field(default=None, metadata={_OMIT_IF_NONE: True})
+
+
+def json_ready(answer: object) -> dict[str, Any]:
+    """``answer`` (a dataclass of this layer) as JSON-ready data."""
+    if not dataclasses.is_dataclass(answer) or isinstance(answer, type):
+        raise TypeError(f"an answer is a dataclass instance, not {type(answer).__name__}")
+    out: dict[str, Any] = {}
+    for name, omit_if_none in _fields(type(answer)):
+        value = getattr(answer, name)
+        if value is None and omit_if_none:
+            continue
+        if type(value) is Figure:
+            out.update(json_figure(name, value.value, value.places))
+        else:
+            out[name] = _value(value, f"{type(answer).__name__}.{name}")
+    return out
+
+
+@functools.cache
+def _fields(kind: type) -> tuple[tuple[str, bool], ...]:
+    """Each field of an answer's type, in order, and whether JSON leaves it out when None (once
+    per type: a state of thousands of holders writes each holder's answer)."""
+    return tuple((f.name, bool(f.metadata.get(_OMIT_IF_NONE))) for f in dataclasses.fields(kind))
+
+
+def _value(value: object, where: str) -> Any:
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, dt.date):  # a datetime is a date too: both as ISO 8601
+        return value.isoformat()
+    if isinstance(value, (tuple, list)):
+        return [_value(v, where) for v in value]
+    if isinstance(value, Mapping):  # an explanation (Explained.to_dict) or facts: JSON-ready already
+        return {str(k): _value(v, where) for k, v in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return json_ready(value)
+    raise TypeError(f"{where}: an answer cannot hold a {type(value).__name__} ({value!r}); give it as a Figure")
