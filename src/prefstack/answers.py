@@ -5,9 +5,9 @@ figures are :class:`Figure` values: exact numbers with the number of places they
 The command line, the documents and the web API read the same answer. :func:`json_ready` writes
 any answer as the JSON every command prints with ``--format json`` (the figure convention of
 :mod:`prefstack.figures` and the schemas of :mod:`prefstack.output_schemas`): each field under its
-own name, in the order the dataclass declares it; a :class:`Figure` as its rounded string with an
-``_exact`` sibling where rounding changed it; dates as ISO 8601; tuples as arrays; a field marked
-:func:`optional` left out where it is None.
+own name (``class_`` as ``class``), in the order the dataclass declares it; a
+:class:`Figure` as its rounded string with an ``_exact`` sibling where rounding changed it; dates
+as ISO 8601; tuples as arrays; a field marked :func:`optional` left out where it is None.
 
 Only what an answer can hold is written: any other type is a :class:`TypeError` naming the field,
 never a guess.
@@ -49,22 +49,30 @@ def json_ready(answer: object) -> dict[str, Any]:
     if not dataclasses.is_dataclass(answer) or isinstance(answer, type):
         raise TypeError(f"an answer is a dataclass instance, not {type(answer).__name__}")
     out: dict[str, Any] = {}
-    for name, omit_if_none in _fields(type(answer)):
-        value = getattr(answer, name)
+    for attribute, name, omit_if_none in _fields(type(answer)):
+        value = getattr(answer, attribute)
         if value is None and omit_if_none:
             continue
         if type(value) is Figure:
             out.update(json_figure(name, value.value, value.places))
         else:
-            out[name] = _value(value, f"{type(answer).__name__}.{name}")
+            out[name] = _value(value, f"{type(answer).__name__}.{attribute}")
     return out
 
 
 @functools.cache
-def _fields(kind: type) -> tuple[tuple[str, bool], ...]:
-    """Each field of an answer's type, in order, and whether JSON leaves it out when None (once
-    per type: a state of thousands of holders writes each holder's answer)."""
-    return tuple((f.name, bool(f.metadata.get(_OMIT_IF_NONE))) for f in dataclasses.fields(kind))
+def _fields(kind: type) -> tuple[tuple[str, str, bool], ...]:
+    """Each field of an answer's type, in order: its attribute, its name in JSON and whether JSON
+    leaves it out when None (once per type: a state of thousands of holders writes each holder's
+    answer)."""
+    fields = dataclasses.fields(kind)
+    return tuple((f.name, _json_name(f.name), bool(f.metadata.get(_OMIT_IF_NONE))) for f in fields)
+
+
+def _json_name(attribute: str) -> str:
+    """``class_`` is written ``class``: one trailing underscore is how an answer names a field after
+    a word Python keeps for itself (PEP 8)."""
+    return attribute[:-1] if attribute.endswith("_") and not attribute.endswith("__") else attribute
 
 
 def _value(value: object, where: str) -> Any:

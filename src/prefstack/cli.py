@@ -1015,6 +1015,14 @@ def _books(db: str, ledger: str | None, company: str | None) -> Books:
     return Books(db, company, ledger)
 
 
+def _json_of(answer: object) -> dict[str, Any]:
+    """An answer of the query layer as the JSON ``--format json`` prints, which the tables, CSV and
+    workbooks are made from too."""
+    from prefstack.answers import json_ready
+
+    return json_ready(answer)
+
+
 def _state_on(day_text: str, field: str, clause: str, db: str, ledger: str | None, company: str | None) -> LedgerState:
     from prefstack.ledger import service
 
@@ -1036,12 +1044,14 @@ def convert(
 ) -> None:
     """F/G §5(a)-(c): common shares, cash for the fraction and the accrued dividend settlement."""
     name = _series(series)
-    quote = _books(db, ledger, company).convert(
-        parse_date(on, "--on", "F §5(c)(i)"),
-        name,
-        holder,
-        parse_exact(shares, "--shares", f"{name} §5(a)"),
-        parse_exact(funds, "--funds", f"{name} §5(c)(iii)") if funds is not None else None,
+    quote = _json_of(
+        _books(db, ledger, company).convert(
+            parse_date(on, "--on", "F §5(c)(i)"),
+            name,
+            holder,
+            parse_exact(shares, "--shares", f"{name} §5(a)"),
+            parse_exact(funds, "--funds", f"{name} §5(c)(iii)") if funds is not None else None,
+        )
     )
     dividends = quote["dividend_settlement"]
     clauses = quote["clauses"]
@@ -1153,12 +1163,14 @@ def waterfall_command(
     from prefstack.queries import parse_non_cash, parse_senior
 
     structure = _capital_structure(capital_structure, db, ledger, company)
-    result = _books(db, ledger, company).waterfall(
-        parse_date(on, "--on", "F §3(a)"),
-        parse_exact(proceeds, "--proceeds", "F §3(a)"),
-        [parse_senior(x) for x in senior or []],
-        [parse_non_cash(x) for x in non_cash or []],
-        structure,
+    result = _json_of(
+        _books(db, ledger, company).waterfall(
+            parse_date(on, "--on", "F §3(a)"),
+            parse_exact(proceeds, "--proceeds", "F §3(a)"),
+            [parse_senior(x) for x in senior or []],
+            [parse_non_cash(x) for x in non_cash or []],
+            structure,
+        )
     )
     used = result["capital_structure"]
     title = (
@@ -1197,7 +1209,7 @@ def dividends_command(
     """F §2 / G §2: each holder's dividend for a Payment Date: its form and why, PIK shares, cash,
     Common Stock at the 25-trading-day price, cash for the fraction; or that it went unpaid."""
     day = parse_date(payment_date, "--payment-date", "F §2(a)")
-    result = _books(db, ledger, company).dividends(day, _series(series) if series is not None else None)
+    result = _json_of(_books(db, ledger, company).dividends(day, _series(series) if series is not None else None))
     outcomes = "; ".join(f"Series {s['series']}: {s['outcome']}" for s in result["series"])
     title = f"Dividends of the Payment Date {result['payment_date']} ({outcomes})"
     records = [h for s in result["series"] for h in s["holders"]]
@@ -1377,7 +1389,7 @@ def redemption_command(
     name = _series(series)
     books, day = _books(db, ledger, company), parse_date(on, "--on", f"{name} §6(a)")
     if in_common:
-        paid = books.redemption_in_common(day, name)
+        paid = _json_of(books.redemption_in_common(day, name))
         title = (
             f"Series {name} redemption on {paid['redemption_date']} in Common Stock at its Fair Market Value "
             f"{figure_text(paid, 'fair_market_value', 'price')} ({paid['fair_market_value_clause']})"
@@ -1386,7 +1398,7 @@ def redemption_command(
         return
     if funds is None:
         raise InputError("--funds", f"{name} §6(a)", "give the funds legally available (or --in-common)")
-    result = books.redemption(day, name, parse_exact(funds, "--funds", f"{name} §6(a)"))
+    result = _json_of(books.redemption(day, name, parse_exact(funds, "--funds", f"{name} §6(a)")))
     title = (
         f"Series {name} redemption on {result['redemption_date']}: funds {figure_text(result, 'funds', 'money')}, "
         f"paid {figure_text(result, 'total_paid', 'money')}"
@@ -1425,7 +1437,7 @@ def votes_command(
 ) -> None:
     """F/G §4: votes of each holder and the voting power of each series."""
     structure = _capital_structure(capital_structure, db, ledger, company)
-    result = _books(db, ledger, company).votes(parse_date(as_of, "--as-of", "F §4"), structure)
+    result = _json_of(_books(db, ledger, company).votes(parse_date(as_of, "--as-of", "F §4"), structure))
     powers = "; ".join(
         f"Series {s['series']} voting power {count_text(s['voting_power'])} ({s['voting_power_clause']})"
         for s in result["series"]
@@ -1771,6 +1783,7 @@ def certificate_adjustment(
 ) -> None:
     """F/G §5(j): a certificate for every adjustment or readjustment of the Conversion Price."""
     from prefstack.explain import render
+
     certificates = _books(db, ledger, company).certificates_of_adjustment(parse_date(as_of, "--as-of", "F §5(j)"))
     if format is not Format.table:
         result = [c.to_dict() for c in certificates]

@@ -9,10 +9,12 @@ these are "what would the certificates give" answers.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from prefstack.answers import Figure
 from prefstack.calendars import payment_dates
 from prefstack.clauses import antidilution as ad
 from prefstack.clauses.dividends import DividendPayment
@@ -56,9 +58,44 @@ def _fr(x: Explained) -> Fraction:
     return Fraction(x.value)
 
 
+@dataclass(frozen=True)
+class DividendSettlement:
+    """§5(c)(iii): how the accrued dividends of the shares converted are paid."""
+
+    cash: Figure
+    common_shares: int
+    cash_for_fraction: Figure
+
+
+@dataclass(frozen=True)
+class ConversionClauses:
+    conversion_price: str
+    common_shares: str
+    cash_for_fraction: str
+    accrued_unpaid_dividends: str
+    dividend_settlement: str
+
+
+@dataclass(frozen=True)
+class ConversionQuote:
+    """F/G §5(a)-(c): what converting shares on a date gives (``prefstack convert``)."""
+
+    series: str
+    holder: str
+    conversion_date: dt.date
+    shares_converted: Figure
+    conversion_price: Figure
+    common_shares: int
+    cash_for_fraction: Figure
+    accrued_unpaid_dividends: Figure
+    dividend_settlement: DividendSettlement
+    clauses: ConversionClauses
+    explain: tuple[Mapping[str, Any], ...]
+
+
 def conversion_quote(
     state: LedgerState, series: str, holder: str, shares: Fraction, funds_legally_available: Fraction | None
-) -> dict[str, Any]:
+) -> ConversionQuote:
     """F/G §5(a)-(c): what converting ``shares`` of ``holder`` on the state's date gives — the
     same rule (:func:`~prefstack.ledger.replay.conversion_decision`) as the ``conversion`` event,
     cut-offs included."""
@@ -70,29 +107,37 @@ def conversion_quote(
         raise InputError(f"--{exc.field}", exc.clause, exc.problem) from exc
     result, price, on_converted = decision.result, decision.conversion_price, _fr(decision.accrued_unpaid)
     settlement = result.dividends
-    return {
-        "series": series,
-        "holder": holder,
-        "conversion_date": state.as_of.isoformat(),
-        **json_figure("shares_converted", shares, SHARES),
-        **json_figure("conversion_price", _fr(price), PRICE),
-        "common_shares": result.common_shares.value,
-        **json_figure("cash_for_fraction", _fr(result.cash_for_fraction), MONEY),
-        **json_figure("accrued_unpaid_dividends", on_converted, MONEY),
-        "dividend_settlement": {
-            **json_figure("cash", _fr(settlement.cash), MONEY),
-            "common_shares": settlement.common_shares.value,
-            **json_figure("cash_for_fraction", _fr(settlement.cash_for_fraction), MONEY),
-        },
-        "clauses": {
-            "conversion_price": price.clause,
-            "common_shares": result.common_shares.clause,
-            "cash_for_fraction": result.cash_for_fraction.clause,
-            "accrued_unpaid_dividends": decision.accrued_unpaid.clause,
-            "dividend_settlement": settlement.cash.clause,
-        },
-        "explain": [e.to_dict() for e in result.explain()] + [price.to_dict()],
-    }
+    return ConversionQuote(
+        series=series,
+        holder=holder,
+        conversion_date=state.as_of,
+        shares_converted=Figure(shares, SHARES),
+        conversion_price=Figure(_fr(price), PRICE),
+        common_shares=_whole(result.common_shares),
+        cash_for_fraction=Figure(_fr(result.cash_for_fraction), MONEY),
+        accrued_unpaid_dividends=Figure(on_converted, MONEY),
+        dividend_settlement=DividendSettlement(
+            cash=Figure(_fr(settlement.cash), MONEY),
+            common_shares=_whole(settlement.common_shares),
+            cash_for_fraction=Figure(_fr(settlement.cash_for_fraction), MONEY),
+        ),
+        clauses=ConversionClauses(
+            conversion_price=price.clause,
+            common_shares=result.common_shares.clause,
+            cash_for_fraction=result.cash_for_fraction.clause,
+            accrued_unpaid_dividends=decision.accrued_unpaid.clause,
+            dividend_settlement=settlement.cash.clause,
+        ),
+        explain=(*[e.to_dict() for e in result.explain()], price.to_dict()),
+    )
+
+
+def _whole(x: Explained) -> int:
+    """A figure a clause makes whole (shares of Common Stock issued)."""
+    value = x.value
+    if not isinstance(value, (int, Fraction)) or isinstance(value, bool) or value != int(value):
+        raise AssertionError(f"{x.clause}: {x.name} is not a whole number: {value!r}")
+    return int(value)
 
 
 def parse_senior(text: str) -> SeniorClass:
@@ -145,13 +190,78 @@ def _check_structure_lists_the_ledger(structure: LoadedStructure, parity: Sequen
         )
 
 
+@dataclass(frozen=True)
+class ConversionChoice:
+    """A convertible class's choice between its preference and conversion (CAPSTRUCT-CONVERSION-CHOICE)."""
+
+    class_: str
+    choice: str
+    chosen: bool
+    paid_if_chosen: Figure
+    paid_if_not_chosen: Figure
+    clause: str
+    explain: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class StructureUsed:
+    """Which capital structure the waterfall read (or none: the ledger's series and ``--senior``)."""
+
+    used: str
+    company: str | None
+    illustrative: tuple[str, ...]
+    overrides: tuple[str, ...]
+    choices: tuple[ConversionChoice, ...]
+    exercise_cash: Figure
+
+
+@dataclass(frozen=True)
+class NonCashValued:
+    """Proceeds other than cash, at the value their clause gives them (F §3(c))."""
+
+    description: str
+    value: Figure
+    clause: str
+    method: str
+
+
+@dataclass(frozen=True)
+class PayoutRow:
+    """What one holder of one class is paid, by which tier and clause."""
+
+    tier: str
+    rank: int | None
+    security: str
+    holder: str
+    amount: Figure
+    exact_entitlement: str
+    """The exact amount before rounding to the cent (a terminating decimal or ``p/q``)."""
+    clause: str
+    illustrative: bool
+    note: str
+    explain: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class WaterfallAnswer:
+    """F/G §3: who is paid what from the proceeds of a liquidation (``prefstack waterfall``)."""
+
+    on: dt.date
+    capital_structure: StructureUsed
+    proceeds: Figure
+    non_cash: tuple[NonCashValued, ...]
+    total_distributed: Figure
+    total_paid: Figure
+    payouts: tuple[PayoutRow, ...]
+
+
 def liquidation(
     state: LedgerState,
     proceeds: Fraction,
     senior: Sequence[SeniorClass],
     non_cash: Sequence[NonCashProceeds] = (),
     structure: LoadedStructure | None = None,
-) -> dict[str, Any]:
+) -> WaterfallAnswer:
     """F/G §3: the waterfall of ``proceeds`` (cash) on the state's date, holders from the ledger;
     with ``structure``, every class of the capital structure (the output says which was used)."""
     parity = parity_holdings(state, state.as_of)
@@ -171,71 +281,68 @@ def liquidation(
         )
         result = whole.waterfall
         used = _structure_used(structure, whole)
-    return {
-        "on": state.as_of.isoformat(),
-        "capital_structure": used,
-        **json_figure("proceeds", proceeds, MONEY),
-        "non_cash": [
-            {
-                "description": n.description,
-                **json_figure("value", n.value, MONEY),
-                "clause": n.valuation_clause,
-                "method": n.method,
-            }
+    return WaterfallAnswer(
+        on=state.as_of,
+        capital_structure=used,
+        proceeds=Figure(proceeds, MONEY),
+        non_cash=tuple(
+            NonCashValued(
+                description=n.description, value=Figure(n.value, MONEY), clause=n.valuation_clause, method=n.method
+            )
             for n in non_cash
-        ],
-        **json_figure("total_distributed", _fr(result.proceeds), MONEY),
-        **json_figure("total_paid", _fr(result.total_paid), MONEY),
-        "payouts": [_payout_row(p) for p in result.payouts],
-    }
+        ),
+        total_distributed=Figure(_fr(result.proceeds), MONEY),
+        total_paid=Figure(_fr(result.total_paid), MONEY),
+        payouts=tuple(_payout_row(p) for p in result.payouts),
+    )
 
 
-def _no_structure_used(senior: Sequence[SeniorClass]) -> dict[str, Any]:
-    return {
-        "used": NO_CAPITAL_STRUCTURE,
-        "company": None,
-        "illustrative": [],
-        "overrides": [f"--senior {s.name}: one senior tier with the other --senior classes" for s in senior],
-        "choices": [],
-        **json_figure("exercise_cash", Fraction(0), MONEY),
-    }
+def _no_structure_used(senior: Sequence[SeniorClass]) -> StructureUsed:
+    return StructureUsed(
+        used=NO_CAPITAL_STRUCTURE,
+        company=None,
+        illustrative=(),
+        overrides=tuple(f"--senior {s.name}: one senior tier with the other --senior classes" for s in senior),
+        choices=(),
+        exercise_cash=Figure(Fraction(0), MONEY),
+    )
 
 
-def _structure_used(structure: LoadedStructure, whole: StructureWaterfall) -> dict[str, Any]:
-    return {
-        "used": structure.origin,
-        "company": structure.structure.company,
-        "illustrative": structure.structure.illustrative_names(),
-        "overrides": list(whole.overrides),
-        "choices": [
-            {
-                "class": c.name,
-                "choice": c.words,
-                "chosen": c.chosen,
-                **json_figure("paid_if_chosen", c.if_chosen, MONEY),
-                **json_figure("paid_if_not_chosen", c.if_not_chosen, MONEY),
-                "clause": c.explained.clause,
-                "explain": c.explained.to_dict(),
-            }
+def _structure_used(structure: LoadedStructure, whole: StructureWaterfall) -> StructureUsed:
+    return StructureUsed(
+        used=structure.origin,
+        company=structure.structure.company,
+        illustrative=tuple(structure.structure.illustrative_names()),
+        overrides=tuple(whole.overrides),
+        choices=tuple(
+            ConversionChoice(
+                class_=c.name,
+                choice=c.words,
+                chosen=c.chosen,
+                paid_if_chosen=Figure(c.if_chosen, MONEY),
+                paid_if_not_chosen=Figure(c.if_not_chosen, MONEY),
+                clause=c.explained.clause,
+                explain=c.explained.to_dict(),
+            )
             for c in whole.choices
-        ],
-        **json_figure("exercise_cash", _exercise_cash(whole.waterfall), MONEY),
-    }
+        ),
+        exercise_cash=Figure(_exercise_cash(whole.waterfall), MONEY),
+    )
 
 
-def _payout_row(p: Payout) -> dict[str, Any]:
-    return {
-        "tier": p.tier_label,
-        "rank": p.rank,
-        "security": p.security,
-        "holder": p.holder,
-        **json_figure("amount", p.paid, MONEY),
-        "exact_entitlement": to_decimal_string(p.exact),
-        "clause": p.amount.clause,
-        "illustrative": p.amount.inputs.get("illustrative") is True,
-        "note": _payout_note(p.amount),
-        "explain": p.amount.to_dict(),
-    }
+def _payout_row(p: Payout) -> PayoutRow:
+    return PayoutRow(
+        tier=p.tier_label,
+        rank=p.rank,
+        security=p.security,
+        holder=p.holder,
+        amount=Figure(p.paid, MONEY),
+        exact_entitlement=to_decimal_string(p.exact),
+        clause=p.amount.clause,
+        illustrative=p.amount.inputs.get("illustrative") is True,
+        note=_payout_note(p.amount),
+        explain=p.amount.to_dict(),
+    )
 
 
 def _exercise_cash(result: Waterfall) -> Fraction:
@@ -269,7 +376,32 @@ def redemption_holdings(state: LedgerState, series: str, on: dt.date) -> list[Re
     return holdings
 
 
-def redemption(state: LedgerState, series: str, funds: Fraction) -> dict[str, Any]:
+@dataclass(frozen=True)
+class RedeemedHolder:
+    holder: str
+    price_per_share: Figure
+    shares_redeemed: Figure
+    cash_paid: Figure
+    shares_remaining: Figure
+    clause: str
+    explain: tuple[Mapping[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class RedemptionAnswer:
+    """F §6 / G §6: redeeming every outstanding share with the funds legally available."""
+
+    series: str
+    redemption_date: dt.date
+    funds: Figure
+    total_paid: Figure
+    unused_funds: Figure
+    shortfall: bool
+    redeemable_on_demand: bool
+    holders: tuple[RedeemedHolder, ...]
+
+
+def redemption(state: LedgerState, series: str, funds: Fraction) -> RedemptionAnswer:
     """F §6 / G §6: redeeming every outstanding share of ``series`` on the state's date with
     ``funds`` legally available (pro rata and shortfall per F §6(h)-(i), G §6(g)-(h))."""
     s = state.series[series]
@@ -277,30 +409,73 @@ def redemption(state: LedgerState, series: str, funds: Fraction) -> dict[str, An
     if not holdings:
         raise InputError("--series", f"{series} §6(a)", f"no Series {series} shares are outstanding on {state.as_of}")
     result = redeem(s.terms, holdings, funds, state.as_of, None, issue_price_adjustment=NO_PREFERRED_SPLIT)
-    return {
-        "series": series,
-        "redemption_date": state.as_of.isoformat(),
-        **json_figure("funds", _fr(result.funds), MONEY),
-        **json_figure("total_paid", _fr(result.total_paid), MONEY),
-        **json_figure("unused_funds", _fr(result.unused_funds), MONEY),
-        "shortfall": result.shortfall,
-        "redeemable_on_demand": result.redeemable_on_demand,
-        "holders": [
-            {
-                "holder": h.holder,
-                **json_figure("price_per_share", _fr(h.price_per_share), PRICE),
-                **json_figure("shares_redeemed", _fr(h.shares_redeemed), SHARES),
-                **json_figure("cash_paid", _fr(h.cash_paid), MONEY),
-                **json_figure("shares_remaining", _fr(h.shares_remaining), SHARES),
-                "clause": h.cash_paid.clause,
-                "explain": [h.price_per_share.to_dict(), h.cash_paid.to_dict()],
-            }
+    return RedemptionAnswer(
+        series=series,
+        redemption_date=state.as_of,
+        funds=Figure(_fr(result.funds), MONEY),
+        total_paid=Figure(_fr(result.total_paid), MONEY),
+        unused_funds=Figure(_fr(result.unused_funds), MONEY),
+        shortfall=result.shortfall,
+        redeemable_on_demand=result.redeemable_on_demand,
+        holders=tuple(
+            RedeemedHolder(
+                holder=h.holder,
+                price_per_share=Figure(_fr(h.price_per_share), PRICE),
+                shares_redeemed=Figure(_fr(h.shares_redeemed), SHARES),
+                cash_paid=Figure(_fr(h.cash_paid), MONEY),
+                shares_remaining=Figure(_fr(h.shares_remaining), SHARES),
+                clause=h.cash_paid.clause,
+                explain=(h.price_per_share.to_dict(), h.cash_paid.to_dict()),
+            )
             for h in result.holders
-        ],
-    }
+        ),
+    )
 
 
-def voting(state: LedgerState, structure: LoadedStructure | None = None) -> dict[str, Any]:
+@dataclass(frozen=True)
+class HolderVotes:
+    series: str
+    holder: str
+    votes: int
+    clause: str
+
+
+@dataclass(frozen=True)
+class SeriesVotes:
+    """A series' voting power (§4) at its Conversion Price, and each holder's votes."""
+
+    series: str
+    conversion_price: Figure
+    voting_power: int
+    voting_power_clause: str
+    holders: tuple[HolderVotes, ...]
+
+
+@dataclass(frozen=True)
+class ClassVotes:
+    """The votes a generic class that votes with the Common Stock casts as converted (CAPSTRUCT-VOTES)."""
+
+    class_: str
+    votes: int
+    clause: str
+    illustrative: bool
+    note: str
+    explain: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class VotesAnswer:
+    """F/G §4: votes on a date (``prefstack votes``)."""
+
+    as_of: dt.date
+    capital_structure: str
+    series: tuple[SeriesVotes, ...]
+    classes: tuple[ClassVotes, ...]
+    common_stock_votes: Figure | None
+    """None where the ledger records no Common Stock outstanding."""
+
+
+def voting(state: LedgerState, structure: LoadedStructure | None = None) -> VotesAnswer:
     """F/G §4: each holder's votes (whole shares of Common Stock on conversion) and each
     series' voting power, beside the Common Stock's own votes; with ``structure``, the votes the
     generic classes that vote with the Common Stock cast as converted (CAPSTRUCT-VOTES)."""
@@ -315,15 +490,13 @@ def voting(state: LedgerState, structure: LoadedStructure | None = None) -> dict
         }
         power = series_voting_power(s.terms, by_holder)
         out.append(
-            {
-                "series": series,
-                **json_figure("conversion_price", price, PRICE),
-                "voting_power": power.value,
-                "voting_power_clause": power.clause,
-                "holders": [
-                    {"series": series, "holder": h, "votes": v.value, "clause": v.clause} for h, v in by_holder.items()
-                ],
-            }
+            SeriesVotes(
+                series=series,
+                conversion_price=Figure(price, PRICE),
+                voting_power=_whole(power),
+                voting_power_clause=power.clause,
+                holders=tuple(HolderVotes(series, h, _whole(v), v.clause) for h, v in by_holder.items()),
+            )
         )
     common = section5.common_outstanding(state)
     classes = []
@@ -333,26 +506,22 @@ def voting(state: LedgerState, structure: LoadedStructure | None = None) -> dict
             continue
         cast = class_votes(c.name, c.shares_outstanding, per_share, c.source, c.illustrative)
         classes.append(
-            {
-                "class": c.name,
-                "votes": cast.value,
-                "clause": cast.clause,
-                "illustrative": c.illustrative,
-                "note": "illustrative figures" if c.illustrative else "",
-                "explain": cast.to_dict(),
-            }
+            ClassVotes(
+                class_=c.name,
+                votes=_whole(cast),
+                clause=cast.clause,
+                illustrative=c.illustrative,
+                note="illustrative figures" if c.illustrative else "",
+                explain=cast.to_dict(),
+            )
         )
-    return {
-        "as_of": state.as_of.isoformat(),
-        "capital_structure": NO_CAPITAL_STRUCTURE if structure is None else structure.origin,
-        "series": out,
-        "classes": classes,
-        **(
-            json_figure("common_stock_votes", common, COMMON)
-            if state.common_outstanding_opening is not None
-            else {"common_stock_votes": None}
-        ),
-    }
+    return VotesAnswer(
+        as_of=state.as_of,
+        capital_structure=NO_CAPITAL_STRUCTURE if structure is None else structure.origin,
+        series=tuple(out),
+        classes=tuple(classes),
+        common_stock_votes=Figure(common, COMMON) if state.common_outstanding_opening is not None else None,
+    )
 
 
 def certificates_of_adjustment(state: LedgerState) -> list[ad.CertificateOfAdjustment]:
@@ -365,7 +534,64 @@ def certificates_of_adjustment(state: LedgerState) -> list[ad.CertificateOfAdjus
     return found
 
 
-def dividends(state: LedgerState, payment_date: dt.date, series: str | None = None) -> dict[str, Any]:
+@dataclass(frozen=True)
+class DividendForm:
+    """The portions of a dividend paid in each form (exact strings: ``1``, ``0.5``, ``1/3``)."""
+
+    cash: str
+    pik: str
+    common: str
+
+
+@dataclass(frozen=True)
+class CommonPriceWindow:
+    """The 25 trading days whose closing prices price a dividend paid in Common Stock (F §2(b))."""
+
+    first_trading_day: str
+    last_trading_day: str
+    trading_days: int
+    clause: str
+
+
+@dataclass(frozen=True)
+class HolderDividend:
+    """One holder's dividend of a Payment Date: paid (its form and why, the figures of each form)
+    or unpaid (it accrues; no form and no figures)."""
+
+    series: str
+    holder: str
+    status: str
+    dividend: Figure
+    form: DividendForm | None
+    form_reason: str
+    form_summary: str
+    clause: str
+    pik_shares: Figure | None
+    cash: Figure | None
+    common_shares: int | None
+    cash_for_fraction: Figure | None
+    common_price: Figure | None
+    common_price_window: CommonPriceWindow | None
+    explain: tuple[Mapping[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class SeriesDividends:
+    series: str
+    outcome: str
+    """The outcome recorded for the Payment Date, else ``not recorded`` or ``not yet due``."""
+    holders: tuple[HolderDividend, ...]
+
+
+@dataclass(frozen=True)
+class DividendsAnswer:
+    """F §2, G §2: what each holder received for a Payment Date (``prefstack dividends``)."""
+
+    payment_date: dt.date
+    series: tuple[SeriesDividends, ...]
+
+
+def dividends(state: LedgerState, payment_date: dt.date, series: str | None = None) -> DividendsAnswer:
     """F §2, G §2: what each holder received for ``payment_date`` (the dividend, its form and why,
     PIK shares, cash, Common Stock with the 25-trading-day price, cash for the fraction), or that
     the dividend went unpaid and accrues, with the clause of every figure."""
@@ -380,83 +606,98 @@ def dividends(state: LedgerState, payment_date: dt.date, series: str | None = No
             cite = s.terms.dividends.payment_months.cite
             raise InputError("--payment-date", cite, f"{payment_date} is not a Payment Date of Series {name}")
         outcome = s.payment_outcomes.get(payment_date)
-        holders: list[dict[str, Any]] = []
-        for record in s.payments.get(payment_date, []):
-            holders.append(_paid_dividend(name, record.holder, paid_dividend(state, name, record), record.form_reason))
-        for holder, amount in s.unpaid_dividends.get(payment_date, []):
-            holders.append(
-                {
-                    "series": name,
-                    "holder": holder,
-                    "status": "unpaid",
-                    **json_figure("dividend", _fr(amount), MONEY),
-                    "form": None,
-                    "form_reason": "no funds legally available: the dividend accrues unpaid",
-                    "form_summary": "unpaid, accrues",
-                    "clause": s.terms.dividends.accrues_without_funds.cite,
-                    **dict.fromkeys(
-                        (
-                            "pik_shares",
-                            "cash",
-                            "common_shares",
-                            "cash_for_fraction",
-                            "common_price",
-                            "common_price_window",
-                        )
-                    ),
-                    "explain": [amount.to_dict()],
-                }
+        holders = [
+            _paid_dividend(name, record.holder, paid_dividend(state, name, record), record.form_reason)
+            for record in s.payments.get(payment_date, [])
+        ]
+        holders += [
+            HolderDividend(
+                series=name,
+                holder=holder,
+                status="unpaid",
+                dividend=Figure(_fr(amount), MONEY),
+                form=None,
+                form_reason="no funds legally available: the dividend accrues unpaid",
+                form_summary="unpaid, accrues",
+                clause=s.terms.dividends.accrues_without_funds.cite,
+                pik_shares=None,
+                cash=None,
+                common_shares=None,
+                cash_for_fraction=None,
+                common_price=None,
+                common_price_window=None,
+                explain=(amount.to_dict(),),
             )
+            for holder, amount in s.unpaid_dividends.get(payment_date, [])
+        ]
         status = outcome or ("not recorded" if payment_date <= state.as_of else "not yet due")
-        out.append({"series": name, "outcome": status, "holders": holders})
-    return {"payment_date": payment_date.isoformat(), "series": out}
+        out.append(SeriesDividends(name, status, tuple(holders)))
+    return DividendsAnswer(payment_date, tuple(out))
 
 
-def _paid_dividend(series: str, holder: str, payment: DividendPayment, reason: str) -> dict[str, Any]:
+def _paid_dividend(series: str, holder: str, payment: DividendPayment, reason: str) -> HolderDividend:
     form = payment.election
     price = (
         payment.common_shares.parts[0] if payment.common_shares is not None and payment.common_shares.parts else None
     )
-    row: dict[str, Any] = {
-        "series": series,
-        "holder": holder,
-        "status": "paid",
-        **json_figure("dividend", _fr(payment.dividend), MONEY),
-        "form": {
-            "cash": to_decimal_string(form.cash),
-            "pik": to_decimal_string(form.pik),
-            "common": to_decimal_string(form.common),
-        },
-        "form_reason": reason,
-        "form_summary": ", ".join(
+    window = None
+    if price is not None:
+        window = CommonPriceWindow(
+            first_trading_day=str(price.inputs["first_trading_day"]),
+            last_trading_day=str(price.inputs["last_trading_day"]),
+            trading_days=int(str(price.inputs["trading_days"])),
+            clause=price.clause,
+        )
+    return HolderDividend(
+        series=series,
+        holder=holder,
+        status="paid",
+        dividend=Figure(_fr(payment.dividend), MONEY),
+        form=DividendForm(
+            cash=to_decimal_string(form.cash), pik=to_decimal_string(form.pik), common=to_decimal_string(form.common)
+        ),
+        form_reason=reason,
+        form_summary=", ".join(
             f"{label} {to_decimal_string(part) if part != 1 else 'all'}"
             for label, part in (("cash", form.cash), ("PIK", form.pik), ("Common Stock", form.common))
             if part
         )
         + (" (default)" if reason.startswith("no election") else " (elected)"),
-        "clause": payment.dividend.clause,
-        **json_figure("pik_shares", _fr(payment.pik_shares) if payment.pik_shares else Fraction(0), SHARES),
-        **json_figure("cash", _fr(payment.cash) if payment.cash else Fraction(0), MONEY),
-        "common_shares": int(_fr(payment.common_shares)) if payment.common_shares else 0,
-        **json_figure(
-            "cash_for_fraction", _fr(payment.cash_for_fraction) if payment.cash_for_fraction else Fraction(0), MONEY
-        ),
-        "explain": [payment.dividend.to_dict(), *[f.to_dict() for f in payment.figures()]],
-    }
-    row.update({"common_price": None, "common_price_window": None})
-    if price is not None:
-        assert isinstance(price.value, Fraction)
-        row.update(json_figure("common_price", price.value, PRICE))
-        row["common_price_window"] = {
-            "first_trading_day": str(price.inputs["first_trading_day"]),
-            "last_trading_day": str(price.inputs["last_trading_day"]),
-            "trading_days": int(str(price.inputs["trading_days"])),
-            "clause": price.clause,
-        }
-    return row
+        clause=payment.dividend.clause,
+        pik_shares=Figure(_fr(payment.pik_shares) if payment.pik_shares else Fraction(0), SHARES),
+        cash=Figure(_fr(payment.cash) if payment.cash else Fraction(0), MONEY),
+        common_shares=int(_fr(payment.common_shares)) if payment.common_shares else 0,
+        cash_for_fraction=Figure(_fr(payment.cash_for_fraction) if payment.cash_for_fraction else Fraction(0), MONEY),
+        common_price=None if price is None else Figure(_fr(price), PRICE),
+        common_price_window=window,
+        explain=(payment.dividend.to_dict(), *[f.to_dict() for f in payment.figures()]),
+    )
 
 
-def redemption_in_common(state: LedgerState, series: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class RedeemedInCommonHolder:
+    holder: str
+    shares_redeemed: Figure
+    redemption_price: Figure
+    common_shares: int
+    cash_for_fraction: Figure
+    clause: str
+    explain: tuple[Mapping[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class RedemptionInCommonAnswer:
+    """F §6(d): the Redemption Price paid in Common Stock at its Fair Market Value."""
+
+    series: str
+    redemption_date: dt.date
+    in_common: bool
+    fair_market_value: Figure
+    fair_market_value_clause: str
+    holders: tuple[RedeemedInCommonHolder, ...]
+
+
+def redemption_in_common(state: LedgerState, series: str) -> RedemptionInCommonAnswer:
     """F §6(d): the Redemption Price of every outstanding share of ``series`` paid on the state's date in
     Common Stock at its Fair Market Value, whole shares and cash for the fraction — the same rule
     (:func:`~prefstack.ledger.replay.common_stock_redemption`) as the ``redemption`` event with
@@ -466,29 +707,29 @@ def redemption_in_common(state: LedgerState, series: str) -> dict[str, Any]:
     except NoSuchClause as exc:
         raise InputError("--in-common", exc.clause, exc.problem) from exc
     fmv = parts[0].fair_market_value
-    return {
-        "series": series,
-        "redemption_date": state.as_of.isoformat(),
-        "in_common": True,
-        **json_figure("fair_market_value", _fr(fmv), PRICE),
-        "fair_market_value_clause": fmv.clause,
-        "holders": [
-            {
-                "holder": p.holder,
-                **json_figure("shares_redeemed", p.shares_redeemed, SHARES),
-                **json_figure("redemption_price", _fr(p.redemption_price), MONEY),
-                "common_shares": int(_fr(p.payment.shares_of_common)),
-                **json_figure("cash_for_fraction", _fr(p.payment.cash_for_fraction), MONEY),
-                "clause": p.payment.shares_of_common.clause,
-                "explain": [
+    return RedemptionInCommonAnswer(
+        series=series,
+        redemption_date=state.as_of,
+        in_common=True,
+        fair_market_value=Figure(_fr(fmv), PRICE),
+        fair_market_value_clause=fmv.clause,
+        holders=tuple(
+            RedeemedInCommonHolder(
+                holder=p.holder,
+                shares_redeemed=Figure(p.shares_redeemed, SHARES),
+                redemption_price=Figure(_fr(p.redemption_price), MONEY),
+                common_shares=int(_fr(p.payment.shares_of_common)),
+                cash_for_fraction=Figure(_fr(p.payment.cash_for_fraction), MONEY),
+                clause=p.payment.shares_of_common.clause,
+                explain=(
                     p.redemption_price.to_dict(),
                     p.payment.shares_of_common.to_dict(),
                     p.payment.cash_for_fraction.to_dict(),
-                ],
-            }
+                ),
+            )
             for p in parts
-        ],
-    }
+        ),
+    )
 
 
 def proposed_transaction(placed: Sequence[Placed], event: LedgerEvent, as_of: dt.date | None = None) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from importlib import resources
 from pathlib import Path
 
 from prefstack import queries
+from prefstack.figures import MONEY, fixed
 from prefstack.ledger.files import read_ledger_file
 from prefstack.ledger.replay import replay
 from prefstack.report import state_report
@@ -28,6 +29,7 @@ def test_fully_funded_waterfall_pays_the_state_liquidation_values() -> None:
     }
     assert shown[("F", "Microsoft Corporation")] == "43442976.34"
     result = queries.liquidation(state, Fr(500_000_000), [])
-    paid = {(p["security"], p["holder"]): p["amount"] for p in result["payouts"] if p["tier"] == "parity preference"}
+    parity = [p for p in result.payouts if p.tier == "parity preference"]
+    paid = {(p.security, p.holder): fixed(p.amount.value, MONEY) for p in parity}
     assert paid == shown
-    assert Fr(result["total_paid"]) == 500_000_000
+    assert result.total_paid.value == 500_000_000

@@ -59,7 +59,7 @@ def test_split_between_the_two_dates_adjusts_g_only() -> None:
     assert g.conversion_price == 18 and f.conversion_price == 24
     assert f.common_outstanding == g.common_outstanding == 40_000_000
     assert [a.clause for a in g.adjustments] == ["G §5(e)"] and f.adjustments == ()
-    votes = {s["series"]: s["holders"][0]["votes"] for s in voting(state)["series"]}
+    votes = {s.series: s.holders[0].votes for s in voting(state).series}
     assert votes == {"F": 1_666_666, "G": 20_000 * 1000 // 18}
     assert any("AD-ORIGINAL-ISSUANCE-DATE" in d.explained.interpretations for d in f.decisions)
 

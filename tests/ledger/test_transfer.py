@@ -73,7 +73,7 @@ def test_next_payment_date_pays_the_transferee_the_whole_quarter_and_votes_follo
     f = state.series["F"]
     assert f.holdings["B"].shares == 10_175
     assert f.holdings["A"].shares == (30_000 + PIK_SEPT) * Fr(10175, 10000)
-    votes = {h["holder"]: h["votes"] for h in voting(state)["series"][0]["holders"]}
+    votes = {h.holder: h.votes for h in voting(state).series[0].holders}
     assert votes["B"] == 423_958
 
 

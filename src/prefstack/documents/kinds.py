@@ -13,7 +13,7 @@ from prefstack.documents import Addressee, Document, Figure, Image, Letterhead, 
 from prefstack.documents.charts import as_base64, chart_data, history_png
 from prefstack.errors import InputError
 from prefstack.explain import Explained, display, render
-from prefstack.figures import SHARES, quantity_text
+from prefstack.figures import PRICE, SHARES, fixed, quantity_text
 from prefstack.interpretations import reading
 from prefstack.ledger import events as ev
 from prefstack.ledger.replay import NO_PREFERRED_SPLIT, LedgerState, Placed, paid_dividend, replay
@@ -241,23 +241,26 @@ def conversion_statement(
 ) -> Document:
     """F/G §5(a)-(c): common shares, cash for the fraction, and the accrued dividends settled."""
     q = conversion_quote(state, series, holder, shares, funds)
-    settlement = q["dividend_settlement"]
+    settlement = q.dividend_settlement
+    converted = fixed(q.shares_converted.value, SHARES)
     figures = [
-        Figure("Preferred shares converted", str(q["shares_converted"]), f"{series} §5(a)"),
-        Figure("Conversion Price", f"${q['conversion_price']}", f"{series} §5(a)"),
-        Figure("Shares of Common Stock", f"{q['common_shares']:,}", f"{series} §5(b)"),
+        Figure("Preferred shares converted", converted, f"{series} §5(a)"),
+        Figure("Conversion Price", f"${fixed(q.conversion_price.value, PRICE)}", f"{series} §5(a)"),
+        Figure("Shares of Common Stock", f"{q.common_shares:,}", f"{series} §5(b)"),
         Figure(
             "Cash for the fraction of a share",
-            _money(Fraction(q["cash_for_fraction"]), f"{series} §5(b)"),
+            _money(Fraction(q.cash_for_fraction.value), f"{series} §5(b)"),
             f"{series} §5(b)",
         ),
         Figure(
             "Accrued but unpaid dividends",
-            _money(Fraction(q["accrued_unpaid_dividends"]), f"{series} §5(c)(iii)"),
+            _money(Fraction(q.accrued_unpaid_dividends.value), f"{series} §5(c)(iii)"),
             f"{series} §5(c)(iii)",
         ),
-        Figure("  paid in cash", _money(Fraction(settlement["cash"]), f"{series} §5(c)(iii)"), f"{series} §5(c)(iii)"),
-        Figure("  paid in Common Stock (shares)", f"{settlement['common_shares']:,}", f"{series} §5(c)(iii)"),
+        Figure(
+            "  paid in cash", _money(Fraction(settlement.cash.value), f"{series} §5(c)(iii)"), f"{series} §5(c)(iii)"
+        ),
+        Figure("  paid in Common Stock (shares)", f"{settlement.common_shares:,}", f"{series} §5(c)(iii)"),
     ]
     return Document(
         title=f"Conversion statement: Series {series}",
@@ -267,7 +270,7 @@ def conversion_statement(
         addressee=addressee(state, holder),
         company=letterhead(state),
         paragraphs=[
-            f"{holder} converts {q['shares_converted']} shares of Series {series} Preferred Stock into Common Stock. "
+            f"{holder} converts {converted} shares of Series {series} Preferred Stock into Common Stock. "
             f"The conversion is deemed made at the close of business on {state.as_of} ({series} §5(c)(i)); the "
             "Common Stock issued, the cash paid for the fraction of a share and the settlement of the accrued but "
             f"unpaid dividends ({series} §5(b), §5(c)(iii)) are as follows."
@@ -277,7 +280,7 @@ def conversion_statement(
             f"the ledger's events up to {state.as_of}: holding of {holder}, dividends paid and unpaid, "
             f"{len(state.section5_actions)} section 5 actions"
         ],
-        interpretations=[*sorted({i for e in q["explain"] for i in e.get("interpretations", [])}), *_ALWAYS],
+        interpretations=[*sorted({i for e in q.explain for i in e.get("interpretations", [])}), *_ALWAYS],
     )
 
 
