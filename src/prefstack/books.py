@@ -6,10 +6,13 @@ will the web service: neither reaches into the projection (:mod:`prefstack.ledge
 How the state on a date is found (from the stream's snapshot, or by replay) is
 :func:`prefstack.ledger.service.state_on`'s business, not the caller's.
 
-Every answer is typed: frozen dataclasses whose figures are exact :class:`~prefstack.answers.Figure`
-values with their clauses (:class:`~prefstack.report.StateAnswer`, the answers of
-:mod:`prefstack.queries`), written as the JSON the commands print by
-:func:`prefstack.answers.json_ready`; the certificates of adjustment are the clause's own objects.
+The answers are typed: frozen dataclasses whose figures are exact
+:class:`~prefstack.answers.Figure` values, beside the clauses and explanations they rest on
+(:class:`~prefstack.report.StateAnswer` and the answers of :mod:`prefstack.queries`), written as
+the JSON the commands print by :func:`prefstack.answers.json_ready`; the certificates of
+adjustment, the calendar's deadlines and the documents are the clauses' and the documents' own
+objects. Two answers are still JSON-ready dicts: a proposed transaction (§6(b), §3(d)) and the
+audit trail.
 """
 
 from __future__ import annotations
@@ -18,13 +21,18 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from prefstack.errors import InputError
 
 if TYPE_CHECKING:
     from prefstack.clauses.antidilution import CertificateOfAdjustment
     from prefstack.clauses.liquidation import NonCashProceeds, SeniorClass
+    from prefstack.compliance import Deadline
+    from prefstack.documents import Document
     from prefstack.instruments.capital_structure import LoadedStructure
-    from prefstack.ledger.replay import LedgerState
+    from prefstack.ledger.events import LedgerEvent
+    from prefstack.ledger.replay import LedgerState, Placed
     from prefstack.queries import (
         ConversionQuote,
         DividendsAnswer,
@@ -53,6 +61,13 @@ class Books:
         from prefstack.ledger import service
 
         return service.state_on(self.ledger, self.db, self.company, day, self.known_at)[1]
+
+    def _events(self) -> tuple[str | None, list[Placed]]:
+        """The company (an issuer id) and its events, for the questions that replay them whole."""
+        from prefstack.ledger import service
+
+        found = service.load_ledger(self.ledger, self.db, self.company, self.known_at)
+        return found.company, found.placed
 
     def state(self, as_of: dt.date, *, structure: LoadedStructure | None = None, explain: bool = False) -> StateAnswer:
         """Each series and holder on ``as_of``: shares, accrued dividends, Conversion Price and
@@ -112,3 +127,127 @@ class Books:
         from prefstack.queries import certificates_of_adjustment
 
         return certificates_of_adjustment(self._on(as_of))
+
+    def proposed_transaction(self, event: LedgerEvent, as_of: dt.date | None = None) -> dict[str, Any]:
+        """F/G §6(b) and G §3(d) for a transaction not recorded: the ledger replayed with ``event``
+        added, judged as of ``as_of`` (default: its date); nothing is stored."""
+        from prefstack.queries import proposed_transaction
+
+        return proposed_transaction(self._events()[1], event, as_of)
+
+    def audit_trail(self) -> dict[str, Any]:
+        """Every stored event in the order it was recorded, who recorded it, its effective date and
+        clause, and the void that took it back (the store's ledger only)."""
+        from prefstack.queries import ledger_log
+
+        if self.ledger is not None:
+            raise InputError("--ledger", "ledger format", "the audit trail is the store's: it has no ledger file")
+        return ledger_log(self.db, self.company)
+
+    def calendar(self, start: dt.date, end: dt.date, judged: dt.date) -> list[Deadline]:
+        """Every deadline the certificates set dated from ``start`` to ``end``, with its party and
+        clause, and whether it was met as the ledger stood on ``judged``."""
+        from prefstack.compliance import calendar
+        from prefstack.ledger.replay import replay
+
+        whose, placed = self._events()
+        state = replay(placed, max(end, judged), company=whose)
+        visible = [p for p in placed if p.effective_date <= max(end, judged)]
+        return calendar(state, visible, start, end, judged)
+
+    # ------------------------------------------------------------------------- documents
+    # Each returns the documents with the holder each is addressed to (None: to all the holders).
+
+    def dividend_statements(
+        self, payment_date: dt.date, series: str | None, holder: str | None, *, every_holder: bool
+    ) -> list[tuple[str | None, Document]]:
+        """F/G §2: ``holder``'s statement of its dividend of ``payment_date`` (or every holder's)."""
+        from prefstack.documents.kinds import dividend_statements
+
+        state = self._on(payment_date)
+        return list(dividend_statements(state, series, payment_date, holder, every_holder=every_holder))
+
+    def adjustment_certificates(
+        self, as_of: dt.date, series: str, adjustment: dt.date | None, holder: str | None, *, every_holder: bool
+    ) -> list[tuple[str | None, Document]]:
+        """F/G §5(j): the certificate of the latest adjustment up to ``as_of`` (or of the one on
+        ``adjustment``), to all the holders, to ``holder``, or each holder's copy."""
+        from prefstack.documents.kinds import certificate_of_adjustment, holders_of
+
+        state = self._on(as_of)
+        if every_holder:
+            return [(h, certificate_of_adjustment(state, series, adjustment, h)) for h in holders_of(state, series)]
+        return [(holder, certificate_of_adjustment(state, series, adjustment, holder))]
+
+    def conversion_statement(
+        self, on: dt.date, series: str, holder: str, shares: Fraction, funds: Fraction | None
+    ) -> Document:
+        """F/G §5(a)-(c): ``holder``'s statement of a conversion of ``shares`` on ``on``."""
+        from prefstack.documents.kinds import conversion_statement
+
+        return conversion_statement(self._on(on), series, holder, shares, funds)
+
+    def redemption_notices(
+        self,
+        redemption_date: dt.date,
+        series: str,
+        place: str,
+        dated: dt.date | None,
+        holder: str | None,
+        *,
+        every_holder: bool,
+    ) -> list[tuple[str | None, Document]]:
+        """F §6(e) / G §6(d): the notice of a redemption on ``redemption_date``, dated ``dated``
+        (None: the last day the notice may be given), to all the holders, to ``holder``, or each
+        holder's."""
+        from prefstack.clauses.redemption import redemption_notice_window
+        from prefstack.documents.kinds import holders_of, redemption_notice
+        from prefstack.terms import load_terms
+
+        state = self._on(redemption_date)
+        if dated is None:
+            latest = redemption_notice_window(load_terms(series), redemption_date).latest.value
+            assert isinstance(latest, dt.date)
+            dated = latest
+        on_notice = self._on(dated)
+        if every_holder:
+            return [
+                (h, redemption_notice(state, series, redemption_date, place, on_notice, h))
+                for h in holders_of(state, series)
+            ]
+        return [(holder, redemption_notice(state, series, redemption_date, place, on_notice, holder))]
+
+    def record_date_notices(
+        self, event: str, dated: dt.date | None, holder: str | None, *, every_holder: bool
+    ) -> list[tuple[str | None, Document]]:
+        """F/G §5(k): the notice of the record or effective date of the event ``event``, dated
+        ``dated`` (None: the last day it may be given), to all the holders, to ``holder``, or each
+        holder's."""
+        from prefstack.documents.kinds import holders_of, record_date_deadline, record_date_event, record_date_notice
+        from prefstack.ledger.replay import replay
+
+        whose, placed = self._events()
+        last = max(p.effective_date for p in placed)
+        state = replay(placed, last, company=whose)
+        day = dated if dated is not None else record_date_deadline(state, record_date_event(placed, event))
+        on_notice = replay(placed, day, company=whose)
+        if every_holder:
+            everyone = sorted({h for series in on_notice.series for h in holders_of(on_notice, series)})
+            return [(h, record_date_notice(state, placed, event, on_notice, h)) for h in everyone]
+        return [(holder, record_date_notice(state, placed, event, on_notice, holder))]
+
+    def history(self, series: str, start: dt.date, end: dt.date, holder: str | None) -> tuple[Document, bytes]:
+        """The PIK share count, Liquidation Value and Conversion Price of ``series`` from ``start`` to
+        ``end`` (for ``holder``, or the Company's records), as a document and its chart (PNG)."""
+        from prefstack.documents.kinds import history_document
+
+        return history_document(self._events()[1], series, start, end, holder)
+
+    def histories(self, series: str, start: dt.date, end: dt.date) -> list[tuple[str | None, Document]]:
+        """:meth:`history` for each holder of ``series`` on ``end``."""
+        from prefstack.documents.kinds import history_document, holders_of
+        from prefstack.ledger.replay import replay
+
+        whose, placed = self._events()
+        holders = holders_of(replay(placed, end, company=whose), series)
+        return [(h, history_document(placed, series, start, end, h)[0]) for h in holders]

@@ -23,8 +23,9 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from prefstack.books import Books
+    from prefstack.documents import Document
     from prefstack.instruments.capital_structure import LoadedStructure
-    from prefstack.ledger.replay import LedgerState, Placed
+    from prefstack.ledger.replay import Placed
     from prefstack.ledger.store import LedgerStream, StoredEvent
 
 
@@ -636,9 +637,7 @@ def ledger_log(
 ) -> None:
     """The audit trail: every stored event in the order it was recorded, who recorded it, its
     effective date and clause, and whether a later void took it back (and why)."""
-    from prefstack.queries import ledger_log as audit_trail
-
-    result = audit_trail(db, company)
+    result = _books(db, None, company).audit_trail()
     emit(
         result, result["events"], LOG_COLUMNS, f"Ledger of {result['company'] or 'an unnamed company'}", format, out=out
     )
@@ -1023,12 +1022,6 @@ def _json_of(answer: object) -> dict[str, Any]:
     return json_ready(answer)
 
 
-def _state_on(day_text: str, field: str, clause: str, db: str, ledger: str | None, company: str | None) -> LedgerState:
-    from prefstack.ledger import service
-
-    return service.state_on(ledger, db, company, parse_date(day_text, field, clause))[1]
-
-
 @app.command()
 def convert(
     series: Annotated[str, typer.Option(help="A series id (F, G, H, ...)")],
@@ -1277,9 +1270,7 @@ def transaction_command(
 ) -> None:
     """F/G §6(b) and G §3(d): would this transaction be a Mandatory Redemption Event of each series,
     and a deemed liquidation of Series G (with G's payout)? Nothing is recorded."""
-    from prefstack.ledger import service
     from prefstack.ledger.events import parse_event
-    from prefstack.queries import proposed_transaction
 
     facts: dict[str, object] = {
         "prior_stockholders_voting_share": prior_stockholders_share,
@@ -1299,7 +1290,7 @@ def transaction_command(
     judge_on = None if as_of is None else parse_date(as_of, "--as-of", "F §6(b)")
     if judge_on is not None and judge_on < event.date:
         raise InputError("--as-of", "F §6(b)", f"judge the facts on or after the transaction's date {event.date}")
-    result = proposed_transaction(service.load(ledger, db, company=company), event, judge_on)
+    result = _books(db, ledger, company).proposed_transaction(event, judge_on)
     title = f"A {kind} on {result['on']} (nothing recorded)"
     emit(result, result["series"], TRANSACTION_COLUMNS, title, format, out=out)
     if format is Format.table:
@@ -1473,19 +1464,14 @@ def calendar_command(
     out: XlsxOption = None,
 ) -> None:
     """Every deadline the certificates set, with its party, clause and whether it was met."""
-    from prefstack.compliance import calendar, to_ics
-    from prefstack.ledger import service
-    from prefstack.ledger.replay import replay
+    from prefstack.compliance import to_ics
 
     first = parse_date(start, "--from", "F §2(e)")
     last = parse_date(end, "--to", "F §2(e)")
     judged = parse_date(as_of, "--as-of", "F §2(e)") if as_of is not None else last
     if format not in ("table", "json", "csv", "xlsx", "ics"):
         raise InputError("--format", "output format", "must be table, json, csv, xlsx or ics")
-    whose, placed = service.load_ledger(ledger, db, company)
-    state = replay(placed, max(last, judged), company=whose)
-    visible = [p for p in placed if p.effective_date <= max(last, judged)]
-    deadlines = calendar(state, visible, first, last, judged)
+    deadlines = _books(db, ledger, company).calendar(first, last, judged)
     if format == "ics":
         sys.stdout.write(to_ics(deadlines, dt.datetime.now(dt.UTC)))
         return
@@ -1542,6 +1528,16 @@ def _write_batch(docs: list[tuple[str, Any]], out: str) -> None:
     print(f"{len(docs)} holders: {files}")
 
 
+def _write_documents(docs: Sequence[tuple[str | None, Document]], out: str, *, batch: bool) -> None:
+    """The documents the query layer made: one holder's (or the one to all the holders) to ``out``,
+    or with ``batch`` (``--all-holders``) each holder's copy."""
+    if batch:
+        _write_batch([(h or "", d) for h, d in docs], out)
+        return
+    ((_, doc),) = docs
+    _write_document(doc, out)
+
+
 def _one_or_all(holder: str | None, all_holders: bool, clause: str) -> None:
     if all_holders and holder is not None:
         raise InputError("--all-holders", clause, "give --holder or --all-holders, not both")
@@ -1562,46 +1558,11 @@ def document_dividend_statement(
     ledger: LedgerOption = None,
 ) -> None:
     """§2: the form, shares, cash and Common Stock (priced over 25 trading days) of a dividend."""
-    from prefstack.documents.kinds import dividend_statement
-
     _one_or_all(holder, all_holders, "F §2(a)")
     day = parse_date(payment_date, "--payment-date", "F §2(a)")
-    state = _state_on(payment_date, "--payment-date", "F §2(a)", db, ledger, company)
-    name = _dividend_series(state, series, day, None if all_holders else holder)
-    if all_holders:
-        paid = sorted({r.holder for r in state.series[name].payments.get(day, [])})
-        if not paid:
-            clause = state.series[name].terms.dividends.annual_rate.cite
-            raise InputError("--payment-date", clause, f"no Series {name} dividend was paid on {day}")
-        _write_batch([(h, dividend_statement(state, name, h, day)) for h in paid], out)
-        return
-    if holder is None:
-        clause = state.series[name].terms.dividends.annual_rate.cite
-        raise InputError("--holder", clause, "give --holder or --all-holders")
-    _write_document(dividend_statement(state, name, holder, day), out)
-
-
-def _dividend_series(state: LedgerState, given: str | None, day: dt.date, holder: str | None) -> str:
-    """The series of a dividend statement: ``--series`` where given, else the one series of the
-    company that paid a dividend on ``day`` (to ``holder``, where given); none or several is refused."""
-    if given is not None:
-        name = _series(given)
-        if name not in state.series:
-            raise InputError("--series", "ledger format", f"Series {name} is not a series of the ledger's company")
-        return name
-    paid = [
-        name
-        for name, s in state.series.items()
-        if any(holder is None or r.holder == holder for r in s.payments.get(day, []))
-    ]
-    to = f" to {holder!r}" if holder is not None else ""
-    clauses = ", ".join(s.terms.dividends.annual_rate.cite for s in state.series.values()) or "ledger format"
-    if not paid:
-        raise InputError("--payment-date", clauses, f"no dividend was paid{to} on {day} in the ledger")
-    if len(paid) > 1:
-        listed = " and ".join(f"Series {name}" for name in paid)
-        raise InputError("--series", clauses, f"{listed} paid dividends{to} on {day}: name one with --series")
-    return paid[0]
+    given = _series(series) if series is not None else None
+    docs = _books(db, ledger, company).dividend_statements(day, given, holder, every_holder=all_holders)
+    _write_documents(docs, out, batch=all_holders)
 
 
 @document_app.command("certificate-of-adjustment")
@@ -1617,17 +1578,12 @@ def document_certificate_of_adjustment(
     ledger: LedgerOption = None,
 ) -> None:
     """F/G §5(j): the adjustment, the facts it rests on, and what a conversion now gives."""
-    from prefstack.documents.kinds import certificate_of_adjustment, holders_of
-
     name = _series(series)
     _one_or_all(holder, all_holders, f"{name} §5(j)")
-    state = _state_on(as_of, "--as-of", "F §5(j)", db, ledger, company)
+    day = parse_date(as_of, "--as-of", "F §5(j)")
     chosen = parse_date(date, "--date", "F §5(j)") if date else None
-    if all_holders:
-        docs = [(h, certificate_of_adjustment(state, name, chosen, h)) for h in holders_of(state, name)]
-        _write_batch(docs, out)
-        return
-    _write_document(certificate_of_adjustment(state, name, chosen, holder), out)
+    docs = _books(db, ledger, company).adjustment_certificates(day, name, chosen, holder, every_holder=all_holders)
+    _write_documents(docs, out, batch=all_holders)
 
 
 @document_app.command("conversion-statement")
@@ -1644,14 +1600,11 @@ def document_conversion_statement(
 ) -> None:
     """F/G §5(a)-(c): common shares, cash for the fraction and the dividend settlement (one holder's
     conversion of the shares it chose: there is no --all-holders)."""
-    from prefstack.documents.kinds import conversion_statement
-
     name = _series(series)
-    state = _state_on(on, "--on", f"{name} §5(c)(i)", db, ledger, company)
+    day = parse_date(on, "--on", f"{name} §5(c)(i)")
     amount = parse_exact(funds, "--funds", f"{name} §5(c)(iii)") if funds is not None else None
-    _write_document(
-        conversion_statement(state, name, holder, parse_exact(shares, "--shares", f"{name} §5(a)"), amount), out
-    )
+    converted = parse_exact(shares, "--shares", f"{name} §5(a)")
+    _write_document(_books(db, ledger, company).conversion_statement(day, name, holder, converted, amount), out)
 
 
 @document_app.command("redemption-notice")
@@ -1670,24 +1623,16 @@ def document_redemption_notice(
     ledger: LedgerOption = None,
 ) -> None:
     """F §6(e) / G §6(d): shares to be redeemed from each holder, date, price and place."""
-    from prefstack.clauses.redemption import redemption_notice_window
-    from prefstack.documents.kinds import holders_of, redemption_notice
     from prefstack.terms import load_terms
 
     name = _series(series)
     clause = load_terms(name).redeemable().notice_min_days.cite
     _one_or_all(holder, all_holders, clause)
     day = parse_date(redemption_date, "--redemption-date", f"{name} §6(a)")
-    latest = redemption_notice_window(load_terms(name), day).latest.value
-    assert isinstance(latest, dt.date)
-    notice_day = parse_date(dated, "--dated", clause) if dated is not None else latest
-    state = _state_on(redemption_date, "--redemption-date", f"{name} §6(a)", db, ledger, company)
-    on_notice = _state_on(notice_day.isoformat(), "--dated", clause, db, ledger, company)
-    if all_holders:
-        docs = [(h, redemption_notice(state, name, day, place, on_notice, h)) for h in holders_of(state, name)]
-        _write_batch(docs, out)
-        return
-    _write_document(redemption_notice(state, name, day, place, on_notice, holder), out)
+    notice_day = parse_date(dated, "--dated", clause) if dated is not None else None
+    books = _books(db, ledger, company)
+    docs = books.redemption_notices(day, name, place, notice_day, holder, every_holder=all_holders)
+    _write_documents(docs, out, batch=all_holders)
 
 
 @document_app.command("record-date-notice")
@@ -1704,25 +1649,10 @@ def document_record_date_notice(
     ledger: LedgerOption = None,
 ) -> None:
     """F/G §5(k): notice of a record date or of an effective date."""
-    from prefstack.documents.kinds import holders_of, record_date_deadline, record_date_event, record_date_notice
-    from prefstack.ledger import service
-    from prefstack.ledger.replay import replay
-
     _one_or_all(holder, all_holders, "F §5(k)")
-    whose, placed = service.load_ledger(ledger, db, company)
-    last = max(p.effective_date for p in placed)
-    state = replay(placed, last, company=whose)
-    notice_day = (
-        parse_date(dated, "--dated", "F §5(k)")
-        if dated is not None
-        else record_date_deadline(state, record_date_event(placed, event))
-    )
-    on_notice = replay(placed, notice_day, company=whose)
-    if all_holders:
-        everyone = sorted({h for series in on_notice.series for h in holders_of(on_notice, series)})
-        _write_batch([(h, record_date_notice(state, placed, event, on_notice, h)) for h in everyone], out)
-        return
-    _write_document(record_date_notice(state, placed, event, on_notice, holder), out)
+    notice_day = parse_date(dated, "--dated", "F §5(k)") if dated is not None else None
+    docs = _books(db, ledger, company).record_date_notices(event, notice_day, holder, every_holder=all_holders)
+    _write_documents(docs, out, batch=all_holders)
 
 
 @document_app.command("history")
@@ -1743,22 +1673,17 @@ def document_history(
     dates of the ledger events that changed them."""
     from pathlib import Path
 
-    from prefstack.documents.kinds import history_document, holders_of
-    from prefstack.ledger import service
-    from prefstack.ledger.replay import replay
-
     name = _series(series)
     _one_or_all(holder, all_holders, f"{name} §2(a)")
     first = parse_date(start, "--from", "F §2(b)")
     last = parse_date(end, "--to", "F §2(b)")
     if last < first:
         raise InputError("--to", "F §2(b)", f"{last} is before --from {first}")
-    whose, placed = service.load_ledger(ledger, db, company)
+    books = _books(db, ledger, company)
     if all_holders:
-        holders = holders_of(replay(placed, last, company=whose), name)
-        _write_batch([(h, history_document(placed, name, first, last, h)[0]) for h in holders], out)
+        _write_documents(books.histories(name, first, last), out, batch=True)
         return
-    doc, png = history_document(placed, name, first, last, holder)
+    doc, png = books.history(name, first, last, holder)
     if out.endswith(".png"):
         Path(out).write_bytes(png)
         print(f"wrote {out}")

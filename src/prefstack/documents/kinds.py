@@ -110,6 +110,46 @@ def holders_of(state: LedgerState, series: str) -> list[str]:
 _ALWAYS = ["NOTICE-ADDRESS", "NOTICE-SIGNATORY"]
 
 
+def dividend_series(state: LedgerState, given: str | None, day: dt.date, holder: str | None) -> str:
+    """The series of a dividend statement: ``given`` (``--series``) where given, else the one series
+    of the company that paid a dividend on ``day`` (to ``holder``, where given); none or several is
+    refused."""
+    if given is not None:
+        if given not in state.series:
+            raise InputError("--series", "ledger format", f"Series {given} is not a series of the ledger's company")
+        return given
+    paid = [
+        name
+        for name, s in state.series.items()
+        if any(holder is None or r.holder == holder for r in s.payments.get(day, []))
+    ]
+    to = f" to {holder!r}" if holder is not None else ""
+    clauses = ", ".join(s.terms.dividends.annual_rate.cite for s in state.series.values()) or "ledger format"
+    if not paid:
+        raise InputError("--payment-date", clauses, f"no dividend was paid{to} on {day} in the ledger")
+    if len(paid) > 1:
+        listed = " and ".join(f"Series {name}" for name in paid)
+        raise InputError("--series", clauses, f"{listed} paid dividends{to} on {day}: name one with --series")
+    return paid[0]
+
+
+def dividend_statements(
+    state: LedgerState, given: str | None, payment_date: dt.date, holder: str | None, *, every_holder: bool
+) -> list[tuple[str, Document]]:
+    """The dividend statements of ``payment_date``: ``holder``'s, or with ``every_holder`` those of
+    every holder paid a dividend on it, each with the holder it is addressed to."""
+    name = dividend_series(state, given, payment_date, None if every_holder else holder)
+    clause = state.series[name].terms.dividends.annual_rate.cite
+    if every_holder:
+        paid = sorted({r.holder for r in state.series[name].payments.get(payment_date, [])})
+        if not paid:
+            raise InputError("--payment-date", clause, f"no Series {name} dividend was paid on {payment_date}")
+        return [(h, dividend_statement(state, name, h, payment_date)) for h in paid]
+    if holder is None:
+        raise InputError("--holder", clause, "give --holder or --all-holders")
+    return [(holder, dividend_statement(state, name, holder, payment_date))]
+
+
 def dividend_statement(state: LedgerState, series: str, holder: str, payment_date: dt.date) -> Document:
     """F §2: what a holder received on a Payment Date, in each form, and how it was priced."""
     s = state.series[series]

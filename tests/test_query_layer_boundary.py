@@ -1,0 +1,55 @@
+"""The command line asks every question through the query layer (:class:`prefstack.books.Books`): it
+never imports the projection (replay's state, the §5 fold), the builders of answers or documents.
+The web service will be held to the same rule."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import prefstack.cli
+
+ALLOWED = {
+    "prefstack.ledger.replay": {"Placed"},  # an event as written to the ledger, not the projection
+    "prefstack.queries": {"parse_senior", "parse_non_cash"},  # parsers of the command's own inputs
+    "prefstack.compliance": {"to_ics"},  # writes deadlines the query layer found as iCalendar
+    "prefstack.documents": {"Document", "write", "write_batch"},  # writes the documents it made
+}
+PROJECTION = {
+    "prefstack.ledger.replay",
+    "prefstack.ledger.section5",
+    "prefstack.report",
+    "prefstack.queries",
+    "prefstack.compliance",
+    "prefstack.documents",
+    "prefstack.documents.kinds",
+    "prefstack.documents.charts",
+}
+
+
+def _imports(path: Path) -> list[tuple[str, str, int]]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module is not None:
+            found += [(node.module, alias.name, node.lineno) for alias in node.names]
+        elif isinstance(node, ast.Import):
+            found += [(alias.name, "*", node.lineno) for alias in node.names]
+    return found
+
+
+def test_the_command_line_reaches_the_projection_only_through_the_query_layer() -> None:
+    path = Path(prefstack.cli.__file__)
+    reaching = [
+        f"line {line}: from {module} import {name}"
+        for module, name, line in _imports(path)
+        if module in PROJECTION and name not in ALLOWED.get(module, set())
+    ]
+    assert reaching == []
+
+
+def test_the_check_finds_an_import_of_the_projection(tmp_path: Path) -> None:
+    source = tmp_path / "reader.py"
+    source.write_text("def f():\n    from prefstack.ledger.replay import replay, Placed\n", encoding="utf-8")
+    assert [(m, n) for m, n, _ in _imports(source) if m in PROJECTION and n not in ALLOWED.get(m, set())] == [
+        ("prefstack.ledger.replay", "replay")
+    ]
