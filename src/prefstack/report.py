@@ -24,12 +24,14 @@ from prefstack.errors import InputError
 from prefstack.explain import Explained, render
 from prefstack.figures import COMMON, MONEY, PRICE, RATIO, SHARES
 from prefstack.instruments.capital_structure import LoadedStructure
+from prefstack.kernels.holders import liquidation_value, votes_value
 from prefstack.ledger.replay import (
     NO_PREFERRED_SPLIT,
     JudgedEvent,
     LedgerState,
     SeriesState,
     holding_accrued_unpaid,
+    holding_accrued_unpaid_value,
 )
 from prefstack.ledger.section5 import common_outstanding, conversion_price_state
 from prefstack.memo import without_cyclic_gc
@@ -225,29 +227,39 @@ def holder_state(
     explanation of each (rendering them took most of the time of a state of thousands of holders
     that nobody asked to explain)."""
     holding = s.holdings[holder]
+    shares, terms = holding.shares, s.terms
+    if not explain:  # the values alone, by the clauses' kernels (tests/kernels prove them equal)
+        owed = holding_accrued_unpaid_value(s, holding, as_of)
+        return HolderState(
+            name=name,
+            holder=holder,
+            shares_outstanding=Figure(shares, SHARES),
+            accrued_unpaid_dividends=Figure(owed, MONEY),
+            unpaid_payment_dates=tuple(holding.unpaid_dates),
+            conversion_price=alike.price,
+            conversion_ratio=alike.ratio,
+            liquidation_value=Figure(liquidation_value(terms, shares, owed, NO_PREFERRED_SPLIT), MONEY),
+            votes=votes_value(terms, shares, alike.price_value, NO_PREFERRED_SPLIT),
+        )
     accrued = holding_accrued_unpaid(s, holding, as_of)
-    per_share = _fr(accrued) / holding.shares if holding.shares else Fraction(0)
-    value = liquidation_value_per_share(s.terms, per_share, issue_price_adjustment=NO_PREFERRED_SPLIT)
-    vote = votes(s.terms, holding.shares, alike.price_value, issue_price_adjustment=NO_PREFERRED_SPLIT)
+    per_share = _fr(accrued) / shares if shares else Fraction(0)
+    value = liquidation_value_per_share(terms, per_share, issue_price_adjustment=NO_PREFERRED_SPLIT)
+    vote = votes(terms, shares, alike.price_value, issue_price_adjustment=NO_PREFERRED_SPLIT)
     return HolderState(
         name=name,
         holder=holder,
-        shares_outstanding=Figure(holding.shares, SHARES),
+        shares_outstanding=Figure(shares, SHARES),
         accrued_unpaid_dividends=Figure(_fr(accrued), MONEY),
         unpaid_payment_dates=tuple(holding.unpaid_dates),
         conversion_price=alike.price,
         conversion_ratio=alike.ratio,
-        liquidation_value=Figure(_fr(value) * holding.shares, MONEY),
+        liquidation_value=Figure(_fr(value) * shares, MONEY),
         votes=int(_fr(vote)),
-        explain=(
-            {
-                "accrued_unpaid_dividends": accrued.to_dict(),
-                "liquidation_value_per_share": value.to_dict(),
-                "votes": vote.to_dict(),
-            }
-            if explain
-            else None
-        ),
+        explain={
+            "accrued_unpaid_dividends": accrued.to_dict(),
+            "liquidation_value_per_share": value.to_dict(),
+            "votes": vote.to_dict(),
+        },
     )
 
 

@@ -420,6 +420,12 @@ def check_authorized(terms: SeriesTerms, issued_to_date: Fraction, new_shares: F
 # --------------------------------------------------------------------------- accrued but unpaid
 
 
+def accrues_between(accrual_start: dt.date, as_of: dt.date) -> bool:
+    """Whether a dividend has accrued since ``accrual_start`` by ``as_of`` (:func:`accrued_unpaid`:
+    arrears alone on the day accrual starts and before it; shared with the kernels)."""
+    return as_of > accrual_start
+
+
 @implements("F §3(a)", "G §2(b)", "G §3(a)")
 def accrued_unpaid(
     terms: SeriesTerms, shares: Fraction, accrual_start: dt.date, as_of: dt.date, arrears: Fraction
@@ -439,7 +445,7 @@ def accrued_unpaid(
         )
     ]
     current = Fraction(0)
-    if as_of > accrual_start:
+    if accrues_between(accrual_start, as_of):
         period = period_dividend(terms, shares, accrual_start, as_of, arrears)
         current = _fr(period)
         parts.append(period)

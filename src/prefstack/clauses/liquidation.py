@@ -74,6 +74,15 @@ def _named(text: str, field: str, clause: str) -> str:
 # §3(a): the Liquidation Value of one share
 
 
+def liquidation_value_per_share_value(
+    terms: SeriesTerms, accrued_unpaid_per_share: Fraction, issue_price_adjustment: Fraction
+) -> Fraction:
+    """The value of :func:`liquidation_value_per_share` (its arithmetic, shared with the kernels):
+    preference multiple x Original Issue Price x adjustment + accrued but unpaid dividends."""
+    price = terms.original_issue_price.value * issue_price_adjustment
+    return price * terms.liquidation.preference_multiple.value + accrued_unpaid_per_share
+
+
 @implements("F §3(a)", "G §3(a)")
 def liquidation_value_per_share(
     terms: SeriesTerms,
@@ -111,7 +120,7 @@ def liquidation_value_per_share(
     multiple = terms.liquidation.preference_multiple
     return Explained(
         name=f"Series {terms.series} Liquidation Value per share",
-        value=price * multiple.value + accrued,
+        value=liquidation_value_per_share_value(terms, accrued, factor),
         clause=clause,
         inputs={} if multiple.value == 1 else {f"preference multiple ({multiple.cite})": multiple.value},
         parts=[issue_price, dividends],

@@ -28,6 +28,14 @@ from prefstack.terms import SeriesTerms
 __all__ = ["ConsentPurpose", "class_votes", "series_majority", "series_voting_power", "votes", "votes_by_holder"]
 
 
+def common_as_converted(
+    terms: SeriesTerms, shares_held: Fraction, conversion_price: Fraction, issue_price_adjustment: Fraction
+) -> Fraction:
+    """The shares of Common Stock (with their fraction) ``shares_held`` convert into, which
+    :func:`votes` counts whole (its arithmetic, shared with the kernels)."""
+    return shares_held * (terms.original_issue_price.value * issue_price_adjustment) / conversion_price
+
+
 @implements("F §4", "G §4")
 def votes(
     terms: SeriesTerms,
@@ -56,7 +64,7 @@ def votes(
     return _whole_votes_as_converted(
         f"votes of a holder of Series {terms.series} Preferred Stock",
         clause,
-        shares * issue_price / price,
+        common_as_converted(terms, shares, price, factor),
         {"shares held": shares, "Original Issue Price": issue_price, "Conversion Price": price},
         "floor(shares held x Original Issue Price / Conversion Price)",
         reading("VOTE-AS-CONVERTED"),

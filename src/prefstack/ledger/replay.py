@@ -92,6 +92,7 @@ from prefstack.explain import Explained, display
 from prefstack.instruments.registry import Issuer, issuer, issuer_of_series
 from prefstack.interpretations import reading
 from prefstack.kernels.dividends import period_value, pik_value
+from prefstack.kernels.holders import accrued_unpaid_value
 from prefstack.ledger import events as ev
 from prefstack.ledger import section5
 from prefstack.memo import without_cyclic_gc
@@ -1856,3 +1857,10 @@ def holding_accrued_unpaid(s: SeriesState, holding: Holding, as_of: dt.date) -> 
     holding = rolled(s, holding, as_of, inclusive=True)
     start = holding.accrual_start if holding.accrual_start is not None else as_of
     return accrued_unpaid(s.terms, holding.shares, start, as_of, holding.arrears)
+
+
+def holding_accrued_unpaid_value(s: SeriesState, holding: Holding, as_of: dt.date) -> Fraction:
+    """The value of :func:`holding_accrued_unpaid` (its kernel, :mod:`prefstack.kernels.holders`)."""
+    holding = rolled(s, holding, as_of, inclusive=True)
+    start = holding.accrual_start if holding.accrual_start is not None else as_of
+    return accrued_unpaid_value(s.terms, holding.shares, start, as_of, holding.arrears)

@@ -1,0 +1,44 @@
+"""The values of a holder's figures in the state report: accrued but unpaid dividends
+(:func:`prefstack.clauses.dividends.accrued_unpaid`), the Liquidation Value
+(:func:`prefstack.clauses.liquidation.liquidation_value_per_share`) and votes
+(:func:`prefstack.clauses.voting.votes`), without their explanations (see :mod:`prefstack.kernels`).
+Exact: the clauses' own arithmetic functions, in the same order. A state of thousands of holders
+that nobody asked to explain spent most of its time building the explanations."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from fractions import Fraction
+
+from prefstack.clauses.dividends import accrues_between
+from prefstack.clauses.liquidation import liquidation_value_per_share_value
+from prefstack.clauses.voting import common_as_converted
+from prefstack.kernels.dividends import period_value
+from prefstack.terms import SeriesTerms
+
+
+def accrued_unpaid_value(
+    terms: SeriesTerms, shares: Fraction, accrual_start: dt.date, as_of: dt.date, arrears: Fraction
+) -> Fraction:
+    """The value of :func:`~prefstack.clauses.dividends.accrued_unpaid`."""
+    current = Fraction(0)
+    if accrues_between(accrual_start, as_of):
+        current = period_value(terms, shares, accrual_start, as_of, arrears)
+    return arrears + current
+
+
+def liquidation_value(
+    terms: SeriesTerms, shares: Fraction, accrued_unpaid: Fraction, issue_price_adjustment: Fraction
+) -> Fraction:
+    """The Liquidation Value of a holding of ``shares`` with ``accrued_unpaid`` dividends: the value
+    of :func:`~prefstack.clauses.liquidation.liquidation_value_per_share` times the shares."""
+    per_share = accrued_unpaid / shares if shares else Fraction(0)
+    return liquidation_value_per_share_value(terms, per_share, issue_price_adjustment) * shares
+
+
+def votes_value(
+    terms: SeriesTerms, shares: Fraction, conversion_price: Fraction, issue_price_adjustment: Fraction
+) -> int:
+    """The value of :func:`~prefstack.clauses.voting.votes`: the whole shares of Common Stock."""
+    return math.floor(common_as_converted(terms, shares, conversion_price, issue_price_adjustment))
