@@ -201,71 +201,66 @@ def test_a_snapshot_of_another_head_or_another_fingerprint_is_never_read(db: str
 def test_a_snapshot_naming_anything_but_prefstack_and_plain_values_is_refused() -> None:
     buffer = io.BytesIO()
     pickle.Pickler(buffer, protocol=5).dump(os.system)
+    no_values = pickle.dumps([])
     with pytest.raises(pickle.UnpicklingError, match=r"may not name posix\.system"):
-        snapshots.loads(zlib.compress(buffer.getvalue()))
+        snapshots.loads(snapshots.framed(no_values, buffer.getvalue()))
+    with pytest.raises(pickle.UnpicklingError, match=r"may not name posix\.system"):
+        snapshots.loads(snapshots.framed(buffer.getvalue(), pickle.dumps({"a": 1})))  # in the table too
     with pytest.raises(pickle.UnpicklingError, match="not a ledger state"):
-        snapshots.loads(zlib.compress(pickle.dumps({"a": 1})))
+        snapshots.loads(snapshots.framed(no_values, pickle.dumps({"a": 1})))
 
 
-class _WritesTerms(pickle.Pickler):
-    """Writes every Fraction by the given terms, as :func:`snapshots.dumps` writes a first one."""
+class _NamesValue(pickle.Pickler):
+    """Writes every int as a reference to the snapshot's table of values, as :func:`snapshots.dumps`
+    writes a Fraction."""
 
-    def __init__(self, file: io.BytesIO, terms: tuple[object, object]) -> None:
-        super().__init__(file, protocol=5)
-        self.dispatch_table = {Fraction: lambda _value: (snapshots._fraction, terms)}
+    def persistent_id(self, obj: object) -> object:
+        return obj if type(obj) is int else None
 
 
 @pytest.mark.parametrize(
-    ("terms", "shown"),
+    ("table", "problem"),
     [
-        ((1, 0), "1/0"),
-        ((2, 4), "2/4"),  # not in lowest terms
-        ((1, -3), "1/-3"),
-        (("1", 3), "'1'/3"),
-        ((True, 1), "True/1"),
+        ([(1, 0)], "holds 1/0, not a Fraction"),
+        ([(2, 4)], "holds 2/4, not a Fraction"),  # not in lowest terms
+        ([(1, -3)], "holds 1/-3, not a Fraction"),
+        ([("1", 3)], "holds '1'/3, not a Fraction"),
+        ([(True, 1)], "holds True/1, not a Fraction"),
     ],
 )
-def test_a_snapshot_writing_a_fraction_by_other_terms_than_its_lowest_is_refused(
-    terms: tuple[object, object], shown: str
+def test_a_snapshot_whose_table_of_values_holds_anything_but_fractions_is_refused(
+    table: list[tuple[object, object]], problem: str
 ) -> None:
-    buffer = io.BytesIO()
-    _WritesTerms(buffer, terms).dump({"a": Fraction(1, 2)})
-    with pytest.raises(pickle.UnpicklingError, match=re.escape(f"the Fraction {shown}, not in lowest terms")):
-        snapshots.loads(zlib.compress(buffer.getvalue()))
+    with pytest.raises(pickle.UnpicklingError, match=re.escape(problem)):
+        snapshots.loads(snapshots.framed(pickle.dumps(table), pickle.dumps({"a": 1})))
 
 
-def test_a_snapshot_writes_each_value_once_and_the_state_read_back_shares_it(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_a_snapshot_naming_a_value_its_table_does_not_hold_is_refused() -> None:
+    body = io.BytesIO()
+    _NamesValue(body, protocol=5).dump([5])  # value number 5 of a table of one
+    with pytest.raises(pickle.UnpicklingError, match="not a snapshot prefstack wrote"):
+        snapshots.loads(snapshots.framed(pickle.dumps([(1, 3)]), body.getvalue()))
+
+
+def test_a_snapshot_writes_each_value_once_and_the_state_read_back_shares_it() -> None:
     """The example's fold names the same Fractions many times (share counts, rates, amounts): the
-    snapshot builds each value once, by its terms, and the fold read back holds one object per
-    value, equal to the fold written."""
+    snapshot's table holds each value once, and the fold read back holds one object per value,
+    equal to the fold written."""
+    import gc
+
     from prefstack.ledger.replay import fold
 
     events = _example()
     state = fold(events, max(p.event.date for p in events), company=COMPANY)
     blob = snapshots.dumps(state)
-    built: list[tuple[object, object]] = []
-    original = snapshots._fraction
-
-    def counted(numerator: object, denominator: object) -> Fraction:
-        built.append((numerator, denominator))
-        return original(numerator, denominator)
-
-    monkeypatch.setattr(snapshots, "_fraction", counted)
+    raw = zlib.decompress(blob)
+    table = pickle.loads(raw[8 : 8 + int.from_bytes(raw[:8], "big")])
+    assert len(table) == len(set(table))  # each value once
+    assert all((Fraction(n, d).numerator, Fraction(n, d).denominator) == (n, d) for n, d in table)  # lowest terms
     read = snapshots.loads(blob)
     assert snapshots.same_fold(read, state)
-    referred = _fractions(read)
-    values = set(referred)
-    assert len(built) == len(set(built)) == len(values)  # each distinct value built once, by its terms
-    assert len(referred) > 2 * len(values)  # the fold names its values many times ...
-    assert len({id(o) for o in referred}) == len(values)  # ... one object each
-
-
-def _fractions(state: object) -> list[Fraction]:
-    import gc
-
-    return [o for o in gc.get_referents(*_walk(state)) if type(o) is Fraction]
+    referred = [o for o in gc.get_referents(*_walk(read)) if type(o) is Fraction]
+    assert referred and len({id(o) for o in referred}) == len(set(referred)) <= len(table)
 
 
 def _walk(state: object) -> list[object]:

@@ -31,7 +31,6 @@ import functools
 import hashlib
 import io
 import math
-import operator
 import pickle
 import zlib
 from fractions import Fraction
@@ -86,10 +85,18 @@ def _terms_by_id(terms: SeriesTerms) -> tuple[Any, tuple[str]]:
     return load_terms, (terms.series,)
 
 
-def _fraction(numerator: object, denominator: object) -> Fraction:
-    """A Fraction from its terms, written in lowest terms with a positive denominator (pickle's own
-    form of a Fraction is text, and parsing it again took most of a large snapshot's reading);
-    terms of any other form are not a snapshot prefstack wrote."""
+def _fraction(numerator: int, denominator: int) -> Fraction:
+    """A Fraction from the terms of one already in lowest terms (pickle writes a Fraction as text,
+    and parsing it again took most of a large snapshot's loading)."""
+    value = object.__new__(Fraction)
+    value._numerator = numerator  # type: ignore[attr-defined]
+    value._denominator = denominator  # type: ignore[attr-defined]
+    return value
+
+
+def _fraction_checked(numerator: object, denominator: object) -> Fraction:
+    """A Fraction of the table of a snapshot: two whole numbers, in lowest terms, the denominator
+    positive (anything else is a snapshot prefstack did not write)."""
     if (
         isinstance(numerator, int)
         and isinstance(denominator, int)
@@ -98,11 +105,8 @@ def _fraction(numerator: object, denominator: object) -> Fraction:
         and denominator > 0
         and math.gcd(numerator, denominator) == 1
     ):
-        value = object.__new__(Fraction)
-        value._numerator = numerator  # type: ignore[attr-defined]
-        value._denominator = denominator  # type: ignore[attr-defined]
-        return value
-    raise pickle.UnpicklingError(f"a snapshot holds the Fraction {numerator!r}/{denominator!r}, not in lowest terms")
+        return _fraction(numerator, denominator)
+    raise pickle.UnpicklingError(f"a snapshot's table holds {numerator!r}/{denominator!r}, not a Fraction")
 
 
 def _without_caches(state: LedgerState) -> tuple[Any, ...]:
@@ -111,45 +115,44 @@ def _without_caches(state: LedgerState) -> tuple[Any, ...]:
 
 
 class _Pickler(pickle.Pickler):
-    """Writes each distinct Fraction once. The first Fraction of a value is written by its terms
-    (:func:`_fraction`); every later one equal to it, as that first one taken out of a one-element
-    tuple (``operator.getitem((first, ), 0)``: pickle's memo writes the first as a reference, and
-    reading it calls only C code). A large register's fold holds 360,000 Fractions of 18,000
-    values (the same share counts, rates and amounts for many holders): its snapshot reads a third
-    faster and half as large, and the state read back shares the values (a Fraction never changes).
-    Only Fractions reach Python code here (a pickler's ``dispatch_table``), so writing stays fast."""
+    """Writes each distinct Fraction once: every Fraction of the state is written as its number in
+    a table of the distinct values (a pickle "persistent id"), and the table is written before the
+    state. A large register's fold holds 360,000 Fractions of 18,000 values (the same share counts,
+    rates and amounts for many holders); reading each value once made its snapshot a third faster
+    to read, and the state read back shares them (Fractions never change)."""
 
     def __init__(self, file: io.BytesIO) -> None:
         super().__init__(file, protocol=5)
-        self.written: dict[Fraction, tuple[tuple[Fraction], int]] = {}
-        self.dispatch_table = {
-            **copyreg.dispatch_table,
-            SeriesTerms: _terms_by_id,
-            LedgerState: _without_caches,
-            Fraction: self._fraction_terms,
-        }
+        self.dispatch_table = {**copyreg.dispatch_table, SeriesTerms: _terms_by_id, LedgerState: _without_caches}
+        self.values: dict[Fraction, int] = {}
 
-    def _fraction_terms(self, value: Fraction) -> tuple[Any, ...]:
-        """The first Fraction of a value by its terms; a later one as the first out of the same
-        arguments, one tuple per value (pickle writes it once, then a reference to it, so that
-        reading a repeated value builds nothing)."""
-        found = self.written.get(value)
-        if found is None:
-            self.written[value] = ((value,), 0)
-            return _fraction, (value.numerator, value.denominator)
-        return operator.getitem, found
+    def persistent_id(self, obj: object) -> int | None:
+        if type(obj) is not Fraction:
+            return None
+        number = self.values.get(obj)
+        if number is None:
+            number = self.values[obj] = len(self.values)
+        return number
 
 
 def dumps(state: LedgerState) -> bytes:
     """``state`` (a fold, not finished) as bytes: its memo of §5 answers left out (it is rebuilt
     as questions are asked; the §5 folds themselves are kept, to be continued), its series' terms
-    named by series id, each distinct Fraction written once (:class:`_Pickler`). Raises
-    :class:`NotSnapshotable` for a state whose terms are not the registry's."""
-    buffer = io.BytesIO()
-    pickler = _Pickler(buffer)
+    named by series id, its Fractions by their number in the table of distinct values written
+    first (:class:`_Pickler`). Raises :class:`NotSnapshotable` for a state whose terms are not the
+    registry's."""
+    body = io.BytesIO()
+    pickler = _Pickler(body)
     with without_cyclic_gc():
         pickler.dump(state)
-    return zlib.compress(buffer.getvalue(), 1)
+    table = [(value.numerator, value.denominator) for value in pickler.values]
+    return framed(pickle.dumps(table, protocol=5), body.getvalue())
+
+
+def framed(table: bytes, body: bytes) -> bytes:
+    """A snapshot's bytes: the pickled table of values, then the pickled state, compressed (the
+    table's length first, eight bytes big-endian)."""
+    return zlib.compress(len(table).to_bytes(8, "big") + table + body, 1)
 
 
 ALLOWED: dict[str, frozenset[str]] = {
@@ -158,7 +161,6 @@ ALLOWED: dict[str, frozenset[str]] = {
     "datetime": frozenset({"date", "datetime", "timedelta", "timezone"}),
     "decimal": frozenset({"Decimal"}),
     "collections": frozenset({"OrderedDict"}),
-    "_operator": frozenset({"getitem"}),  # a Fraction written before, out of a one-element tuple
 }
 """The standard classes a snapshot may build (all plain values)."""
 
@@ -168,17 +170,26 @@ the ledger's event models. Building one runs no more than its validation."""
 
 
 def _prefstack_builders() -> frozenset[object]:
-    """The prefstack objects a snapshot may name that are not records: the functions that build
-    a Fraction and a series' terms again, and the §5 fold and its views."""
+    """The prefstack objects a snapshot may name that are not records: the function that builds a
+    series' terms again, and the §5 fold and its views. (Fractions are not named: they are built
+    from the snapshot's table of values.)"""
     from prefstack.clauses.antidilution import IncrementalFold, Records
 
-    return frozenset({_fraction, load_terms, IncrementalFold, Records})
+    return frozenset({load_terms, IncrementalFold, Records})
 
 
 class _Unpickler(pickle.Unpickler):
     """Builds only plain values and prefstack's records: a snapshot (a row any writer of the store
     can change) cannot make a reader call anything else, such as a function of prefstack that
     opens a store or writes a file."""
+
+    def __init__(self, file: io.BytesIO, values: list[Fraction] | None = None) -> None:
+        super().__init__(file)
+        # The Fraction numbered ``pid`` in the snapshot's table of values (:class:`_Pickler`), by
+        # the list's own C method: a large register's state names them half a million times. A
+        # number the table does not hold raises, and :func:`loads` says so; a negative one names
+        # a value of the table all the same (the table is the snapshot's own, nothing else).
+        self.persistent_load = (values or []).__getitem__  # type: ignore[method-assign]
 
     def find_class(self, module: str, name: str) -> Any:
         if module == "prefstack" or module.startswith("prefstack."):
@@ -193,8 +204,14 @@ class _Unpickler(pickle.Unpickler):
 
 def loads(blob: bytes) -> LedgerState:
     """The fold :func:`dumps` wrote."""
+    raw = zlib.decompress(blob)
+    size = int.from_bytes(raw[:8], "big")
     with without_cyclic_gc():  # hundreds of thousands of objects and no cycles to find
-        state = _Unpickler(io.BytesIO(zlib.decompress(blob))).load()
+        values = [_fraction_checked(n, d) for n, d in _Unpickler(io.BytesIO(raw[8 : 8 + size])).load()]
+        try:
+            state = _Unpickler(io.BytesIO(raw[8 + size :]), values).load()
+        except (IndexError, TypeError) as exc:
+            raise pickle.UnpicklingError(f"not a snapshot prefstack wrote: {exc}") from exc
     if not isinstance(state, LedgerState):
         raise pickle.UnpicklingError(f"a snapshot holds a {type(state).__name__}, not a ledger state")
     return state
