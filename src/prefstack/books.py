@@ -18,12 +18,14 @@ audit trail.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from prefstack.errors import InputError
+from prefstack.interpretations.readings import ReadingSet, under
 
 if TYPE_CHECKING:
     from prefstack.clauses.antidilution import CertificateOfAdjustment
@@ -45,6 +47,20 @@ if TYPE_CHECKING:
 
 __all__ = ["Books"]
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _under_readings(method: Callable[Concatenate[Books, P], R]) -> Callable[Concatenate[Books, P], R]:
+    """Answer under the books' reading set, the whole question (its state and its answer) inside it."""
+
+    def answered(books: Books, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        with under(books.readings):
+            return method(books, *args, **kwargs)
+
+    functools.update_wrapper(answered, method)
+    return answered
+
 
 @dataclass(frozen=True)
 class Books:
@@ -56,11 +72,17 @@ class Books:
     company: str | None = None
     ledger: str | None = None
     known_at: dt.datetime | None = None
+    readings: ReadingSet = ()
+    """The reading set every answer is computed under (:mod:`prefstack.interpretations.readings`;
+    checked by its ``parse``); empty: prefstack's readings. Under another set the ledger is
+    replayed, never read from its snapshot (which is the fold under prefstack's readings)."""
 
     def _on(self, day: dt.date) -> LedgerState:
         from prefstack.ledger import service
 
-        return service.state_on(self.ledger, self.db, self.company, day, self.known_at)[1]
+        return service.state_on(
+            self.ledger, self.db, self.company, day, self.known_at, replay_always=bool(self.readings)
+        )[1]
 
     def _events(self) -> tuple[str | None, list[Placed]]:
         """The company (an issuer id) and its events, for the questions that replay them whole."""
@@ -69,6 +91,7 @@ class Books:
         found = service.load_ledger(self.ledger, self.db, self.company, self.known_at)
         return found.company, found.placed
 
+    @_under_readings
     def state(self, as_of: dt.date, *, structure: LoadedStructure | None = None, explain: bool = False) -> StateAnswer:
         """Each series and holder on ``as_of``: shares, accrued dividends, Conversion Price and
         ratio, Liquidation Value, votes; Common Stock and the reserve for conversion (§5(c)(ii)),
@@ -77,6 +100,7 @@ class Books:
 
         return state_answer(self._on(as_of), structure, explain=explain)
 
+    @_under_readings
     def convert(
         self, on: dt.date, series: str, holder: str, shares: Fraction, funds: Fraction | None
     ) -> ConversionQuote:
@@ -85,6 +109,7 @@ class Books:
 
         return conversion_quote(self._on(on), series, holder, shares, funds)
 
+    @_under_readings
     def waterfall(
         self,
         on: dt.date,
@@ -98,36 +123,42 @@ class Books:
 
         return liquidation(self._on(on), proceeds, senior, non_cash, structure)
 
+    @_under_readings
     def dividends(self, payment_date: dt.date, series: str | None = None) -> DividendsAnswer:
         """F/G §2: each holder's dividend of ``payment_date`` (every series, or ``series``)."""
         from prefstack.queries import dividends
 
         return dividends(self._on(payment_date), payment_date, series)
 
+    @_under_readings
     def redemption(self, on: dt.date, series: str, funds: Fraction) -> RedemptionAnswer:
         """F/G §6: shares redeemed pro rata on ``on`` with ``funds`` legally available."""
         from prefstack.queries import redemption
 
         return redemption(self._on(on), series, funds)
 
+    @_under_readings
     def redemption_in_common(self, on: dt.date, series: str) -> RedemptionInCommonAnswer:
         """F §6(d): the Redemption Price paid in Common Stock at its Fair Market Value."""
         from prefstack.queries import redemption_in_common
 
         return redemption_in_common(self._on(on), series)
 
+    @_under_readings
     def votes(self, as_of: dt.date, structure: LoadedStructure | None = None) -> VotesAnswer:
         """F/G §4: each holder's votes and each series' voting power on ``as_of``."""
         from prefstack.queries import voting
 
         return voting(self._on(as_of), structure)
 
+    @_under_readings
     def certificates_of_adjustment(self, as_of: dt.date) -> list[CertificateOfAdjustment]:
         """F/G §5(j): a certificate for every adjustment of the Conversion Price up to ``as_of``."""
         from prefstack.queries import certificates_of_adjustment
 
         return certificates_of_adjustment(self._on(as_of))
 
+    @_under_readings
     def proposed_transaction(self, event: LedgerEvent, as_of: dt.date | None = None) -> dict[str, Any]:
         """F/G §6(b) and G §3(d) for a transaction not recorded: the ledger replayed with ``event``
         added, judged as of ``as_of`` (default: its date); nothing is stored."""
@@ -135,6 +166,7 @@ class Books:
 
         return proposed_transaction(self._events()[1], event, as_of)
 
+    @_under_readings
     def audit_trail(self) -> dict[str, Any]:
         """Every stored event in the order it was recorded, who recorded it, its effective date and
         clause, and the void that took it back (the store's ledger only)."""
@@ -144,6 +176,7 @@ class Books:
             raise InputError("--ledger", "ledger format", "the audit trail is the store's: it has no ledger file")
         return ledger_log(self.db, self.company)
 
+    @_under_readings
     def calendar(self, start: dt.date, end: dt.date, judged: dt.date) -> list[Deadline]:
         """Every deadline the certificates set dated from ``start`` to ``end``, with its party and
         clause, and whether it was met as the ledger stood on ``judged``."""
@@ -158,6 +191,7 @@ class Books:
     # ------------------------------------------------------------------------- documents
     # Each returns the documents with the holder each is addressed to (None: to all the holders).
 
+    @_under_readings
     def dividend_statements(
         self, payment_date: dt.date, series: str | None, holder: str | None, *, every_holder: bool
     ) -> list[tuple[str | None, Document]]:
@@ -167,6 +201,7 @@ class Books:
         state = self._on(payment_date)
         return list(dividend_statements(state, series, payment_date, holder, every_holder=every_holder))
 
+    @_under_readings
     def adjustment_certificates(
         self, as_of: dt.date, series: str, adjustment: dt.date | None, holder: str | None, *, every_holder: bool
     ) -> list[tuple[str | None, Document]]:
@@ -179,6 +214,7 @@ class Books:
             return [(h, certificate_of_adjustment(state, series, adjustment, h)) for h in holders_of(state, series)]
         return [(holder, certificate_of_adjustment(state, series, adjustment, holder))]
 
+    @_under_readings
     def conversion_statement(
         self, on: dt.date, series: str, holder: str, shares: Fraction, funds: Fraction | None
     ) -> Document:
@@ -187,6 +223,7 @@ class Books:
 
         return conversion_statement(self._on(on), series, holder, shares, funds)
 
+    @_under_readings
     def redemption_notices(
         self,
         redemption_date: dt.date,
@@ -217,6 +254,7 @@ class Books:
             ]
         return [(holder, redemption_notice(state, series, redemption_date, place, on_notice, holder))]
 
+    @_under_readings
     def record_date_notices(
         self, event: str, dated: dt.date | None, holder: str | None, *, every_holder: bool
     ) -> list[tuple[str | None, Document]]:
@@ -236,6 +274,7 @@ class Books:
             return [(h, record_date_notice(state, placed, event, on_notice, h)) for h in everyone]
         return [(holder, record_date_notice(state, placed, event, on_notice, holder))]
 
+    @_under_readings
     def history(self, series: str, start: dt.date, end: dt.date, holder: str | None) -> tuple[Document, bytes]:
         """The PIK share count, Liquidation Value and Conversion Price of ``series`` from ``start`` to
         ``end`` (for ``holder``, or the Company's records), as a document and its chart (PNG)."""
@@ -243,6 +282,7 @@ class Books:
 
         return history_document(self._events()[1], series, start, end, holder)
 
+    @_under_readings
     def histories(self, series: str, start: dt.date, end: dt.date) -> list[tuple[str | None, Document]]:
         """:meth:`history` for each holder of ``series`` on ``end``."""
         from prefstack.documents.kinds import history_document, holders_of

@@ -87,6 +87,16 @@ def day_fraction(start: dt.date, end: dt.date, basis: int) -> Fraction:
     return Fraction((end - start).days, basis)
 
 
+def thirty_360_days(start: dt.date, end: dt.date) -> int:
+    """Days from ``start`` to ``end`` counting every month as 30 days (the 30/360 bond basis: a 31st
+    counts as the 30th, and an end on the 31st as the 30th where the start is the 30th or 31st)."""
+    if end < start:
+        raise InputError("end", "F Sched. 1", f"period end {end} is before its start {start}")
+    d1 = min(start.day, 30)
+    d2 = min(end.day, 30) if d1 == 30 else end.day
+    return 360 * (end.year - start.year) + 30 * (end.month - start.month) + (d2 - d1)
+
+
 def add_years(day: dt.date, years: int) -> dt.date:
     """The same calendar day ``years`` later; 29 February becomes 28 February."""
     try:

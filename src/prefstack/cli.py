@@ -61,8 +61,13 @@ app = typer.Typer(
 )
 
 
+_READINGS: tuple[tuple[str, str], ...] = ()
+"""The reading set of this command's question (``--reading``, ``--readings``; empty: prefstack's)."""
+
+
 @app.callback()
 def _everywhere(
+    ctx: typer.Context,
     allow_unverified: Annotated[
         bool,
         typer.Option(
@@ -70,11 +75,39 @@ def _everywhere(
             help="Answer even from a store whose hash chain does not verify (forensics only)",
         ),
     ] = False,
+    reading: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--reading",
+            help="Answer under an alternative reading of an open point, ID=ALT (repeatable; "
+            "`prefstack interpretations` lists the implemented alternatives)",
+        ),
+    ] = None,
+    readings_file: Annotated[
+        str | None,
+        typer.Option("--readings", help="A reading set: a YAML file of ID: ALT lines (--reading adds to it)"),
+    ] = None,
 ) -> None:
     """Options for every command (before the command's name)."""
+    global _READINGS
+    from pathlib import Path
+
+    from prefstack.interpretations import readings
     from prefstack.ledger import service
 
     service.ALLOW_UNVERIFIED = allow_unverified
+    chosen = readings.read_file(Path(readings_file)) if readings_file is not None else {}
+    given = readings.parse_options(reading or [])
+    _READINGS = readings.parse({**chosen, **given}, "--reading" if given else "--readings")
+    if _READINGS and ctx.invoked_subcommand == "ledger":
+        raise InputError(
+            "--reading",
+            readings.CLAUSE,
+            "a reading set changes the answers to questions, not the ledger: give it to a question, not to `ledger`",
+        )
+    if _READINGS:
+        chosen_text = ", ".join(f"{ident}={alternative}" for ident, alternative in _READINGS)
+        print(f"note: answered under {chosen_text}, not prefstack's reading", file=sys.stderr)
 
 
 def parse_date(text: str, field: str, clause: str) -> dt.date:
@@ -232,7 +265,12 @@ def interpretations(
     if format is not Format.table:
         result = [i.to_dict() for i in entries]
         records = [
-            {**i.to_dict(), "clauses": ", ".join(i.clauses), "alternatives": " | ".join(i.alternatives)}
+            {
+                **i.to_dict(),
+                "clauses": ", ".join(i.clauses),
+                "alternatives": " | ".join(i.alternatives),
+                "selectable": ", ".join(alt for alt, _ in i.selectable),
+            }
             for i in entries
         ]
         emit(result, records, INTERPRETATION_COLUMNS, "Interpretations of the certificates", format, out=out)
@@ -242,8 +280,12 @@ def interpretations(
         shown.print(f"[bold]{entry.id}[/bold]  ({', '.join(entry.clauses)})")
         shown.print(f"  question: {entry.question}")
         shown.print(f"  reading:  {entry.reading}")
+        implemented = {text: alt for alt, text in entry.selectable}
         for alternative in entry.alternatives:
-            shown.print(f"  not:      {alternative}")
+            if alternative in implemented:  # --reading ID=ALT computes it
+                shown.print(f"  not:      {alternative} [--reading {entry.id}={implemented[alternative]}]")
+            else:
+                shown.print(f"  not:      {alternative}")
         shown.print(f"  why:      {entry.why}\n")
 
 
@@ -253,6 +295,7 @@ INTERPRETATION_COLUMNS = (
     Column("question", "question"),
     Column("reading", "reading"),
     Column("alternatives", "alternatives"),
+    Column("selectable (--reading ID=ALT)", "selectable"),
     Column("why", "why"),
 )
 
@@ -903,7 +946,7 @@ def state(
     from prefstack.books import Books
 
     day = parse_date(as_of, "--as-of", "F §3(a)")
-    books = Books(db, company, ledger, _parse_known_at(known_at))
+    books = Books(db, company, ledger, _parse_known_at(known_at), readings=_READINGS)
     structure = _capital_structure(capital_structure, db, ledger, company)
     report = json_ready(books.state(day, structure=structure, explain=explain))
     if format is Format.table:
@@ -1011,7 +1054,7 @@ XlsxOption = Annotated[str | None, typer.Option("--out", help="With --format xls
 def _books(db: str, ledger: str | None, company: str | None) -> Books:
     from prefstack.books import Books
 
-    return Books(db, company, ledger)
+    return Books(db, company, ledger, readings=_READINGS)
 
 
 def _json_of(answer: object) -> dict[str, Any]:

@@ -3,7 +3,9 @@
 A replay asks the same question of the same terms thousands of times (the dividend rate of
 one quarter for every holder, the next Payment Date after the last one); the answers depend
 only on the arguments. :func:`per_terms` keeps them, keyed by the terms object's identity and
-the other arguments. Identity, not equality: hashing a terms object compares every term
+the other arguments, and the reading set the question is asked under
+(:mod:`prefstack.interpretations.readings`: an alternative reading computes another answer).
+Identity, not equality: hashing a terms object compares every term
 (about 13 µs), and a frozen terms object never changes. The cache holds the terms object it
 was asked about, so an identity is never reused while its entry lives; it is cleared when it
 reaches :data:`LIMIT` entries, so memory stays bounded.
@@ -18,6 +20,8 @@ import functools
 import gc
 from collections.abc import Callable, Hashable, Iterator
 from typing import ParamSpec, TypeVar
+
+from prefstack.interpretations.readings import active
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -36,7 +40,7 @@ def per_terms(fn: Callable[P, R]) -> Callable[P, R]:
         if kwargs or not args:
             raise TypeError(f"{fn.__qualname__} is memoized: pass the terms and every argument by position")
         terms = args[0]
-        key = (id(terms), *args[1:])
+        key = (id(terms), active(), *args[1:])
         hit = cache.get(key)
         if hit is not None and hit[0] is terms:
             return hit[1]

@@ -457,6 +457,7 @@ INTERPRETATIONS = array(
             "question": TEXT,
             "reading": TEXT,
             "alternatives": array(TEXT),
+            "selectable": array({"type": "string", "pattern": r"^[a-z0-9][a-z0-9-]*$"}),
             "why": TEXT,
         }
     )

@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from prefstack.calendars import (
-    day_fraction,
     is_full_quarter,
     payment_dates,
+    thirty_360_days,
     trading_days_ending_before,
 )
 from prefstack.citations import for_series
@@ -34,14 +34,31 @@ from prefstack.clause_registry import implements
 from prefstack.errors import AuthorizedSharesExceeded, InputError
 from prefstack.explain import Explained, display
 from prefstack.interpretations import reading
+from prefstack.interpretations.readings import DEFAULT, chosen
 from prefstack.memo import per_terms
-from prefstack.numeric import Rounding, exact, floor_whole, round_to, to_decimal_string
+from prefstack.numeric import Rounding, exact, floor_whole, round_to, rounded_units, to_decimal_string
 from prefstack.terms.schema import SeriesTerms
 
 FORMS = ("cash", "pik", "common")
 
 
 # --------------------------------------------------------------------------- rates
+
+
+def _day_count(terms: SeriesTerms, start: dt.date, end: dt.date) -> tuple[int, int, str]:
+    """The days of a partial period, the days of the year they are divided by, and the convention's
+    name, under the reading of DIV-DAYCOUNT the question is asked under: actual days over the
+    terms' basis (prefstack's reading: actual/360 for F and G), 30/360, or actual/365."""
+    basis = terms.dividends.day_count_basis.value
+    match chosen("DIV-DAYCOUNT"):
+        case "default":
+            return (end - start).days, basis, f"actual/{basis}"
+        case "thirty-360":
+            return thirty_360_days(start, end), 360, "30/360"
+        case "actual-365":
+            return (end - start).days, 365, "actual/365"
+        case other:
+            raise AssertionError(f"DIV-DAYCOUNT alternative {other!r} is registered but not computed")
 
 
 @per_terms
@@ -70,8 +87,8 @@ def dividend_rate(terms: SeriesTerms, start: dt.date, end: dt.date) -> Explained
             formula="quarterly rate of a full quarter",
             interpretations=first,
         )
-    fraction = day_fraction(start, end, div.day_count_basis.value)
-    uncapped = div.annual_rate.value * fraction
+    days, basis, convention = _day_count(terms, start, end)
+    uncapped = div.annual_rate.value * Fraction(days, basis)
     capped = min(uncapped, div.quarterly_rate.value)
     return Explained(
         name="dividend_rate",
@@ -80,8 +97,9 @@ def dividend_rate(terms: SeriesTerms, start: dt.date, end: dt.date) -> Explained
         inputs={
             "period_start": start,
             "period_end": end,
-            "days": (end - start).days,
-            "day_count_basis": div.day_count_basis.value,
+            "days": days,
+            "day_count_basis": basis,
+            **({} if chosen("DIV-DAYCOUNT") == DEFAULT else {"day count (DIV-DAYCOUNT)": convention}),
             "annual_rate": div.annual_rate.value,
             "quarterly_rate_cap": div.quarterly_rate.value,
         },
@@ -224,14 +242,30 @@ def pik_shares(terms: SeriesTerms, dividend_value: Fraction) -> Explained:
     possibly fractional (DIV-FRACTIONAL-PIK)."""
     price = terms.original_issue_price.value
     clause = terms.dividends.forms.cite
+    rounded = chosen("DIV-FRACTIONAL-PIK") == "round-cents"
     return Explained(
         name="pik_shares",
-        value=dividend_value / price,
+        value=pik_shares_value(terms, dividend_value),
         clause=clause,
         inputs={"dividend_value": dividend_value, "original_issue_price": price},
-        formula="dividend_value / original_issue_price",
+        formula="dividend_value / original_issue_price"
+        + (", rounded half-up to two decimals (DIV-FRACTIONAL-PIK=round-cents)" if rounded else ""),
         interpretations=[reading("DIV-FRACTIONAL-PIK")],
     )
+
+
+def pik_shares_value(terms: SeriesTerms, dividend_value: Fraction) -> Fraction:
+    """The value of :func:`pik_shares` (shared with the kernels): exact (prefstack's reading of
+    DIV-FRACTIONAL-PIK), or rounded half-up to two decimals under its alternative ``round-cents``."""
+    shares = dividend_value / terms.original_issue_price.value
+    match chosen("DIV-FRACTIONAL-PIK"):
+        case "default":
+            return shares
+        case "round-cents":
+            units, _ = rounded_units(shares, 2, Rounding.HALF_UP)
+            return Fraction(units, 100)
+        case other:
+            raise AssertionError(f"DIV-FRACTIONAL-PIK alternative {other!r} is registered but not computed")
 
 
 @implements("F §2(b)")

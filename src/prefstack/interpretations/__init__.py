@@ -13,6 +13,7 @@ interpretations.yaml``), the points of that certificate alone, beside its terms 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -35,6 +36,9 @@ class Interpretation:
     reading: str
     alternatives: tuple[str, ...]
     why: str
+    selectable: tuple[tuple[str, str], ...] = ()
+    """The alternatives prefstack implements, by id (``--reading ID=ALT``): (id, the alternative's
+    text). An alternative written as text alone is described, not implemented."""
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -43,6 +47,7 @@ class Interpretation:
             "question": self.question,
             "reading": self.reading,
             "alternatives": list(self.alternatives),
+            "selectable": [alt for alt, _ in self.selectable],
             "why": self.why,
         }
 
@@ -62,14 +67,42 @@ def _parse(entry: object, source: str) -> Interpretation:
     if not isinstance(alternatives, list) or not alternatives:
         raise TermsError(f"{source}: interpretation {entry['id']!r}: alternatives must be a non-empty list")
     checked = tuple(str(cite(str(c))) for c in clauses)
+    texts, selectable = _alternatives(alternatives, f"{source}: interpretation {entry['id']!r}")
     return Interpretation(
         id=str(entry["id"]),
         clauses=checked,
         question=str(entry["question"]).strip(),
         reading=str(entry["reading"]).strip(),
-        alternatives=tuple(str(a).strip() for a in alternatives),
+        alternatives=texts,
         why=str(entry["why"]).strip(),
+        selectable=selectable,
     )
+
+
+_ALTERNATIVE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+DEFAULT = "default"
+"""The id of the reading prefstack takes, in a reading set (``--reading ID=default``)."""
+
+
+def _alternatives(entries: list[object], where: str) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """The texts of an interpretation's alternatives, and the implemented ones by id: an alternative
+    is a text (described only) or ``{id: ..., text: ...}`` (implemented: a reading set may choose it)."""
+    texts: list[str] = []
+    selectable: list[tuple[str, str]] = []
+    for alternative in entries:
+        if isinstance(alternative, str):
+            texts.append(alternative.strip())
+            continue
+        if not isinstance(alternative, dict) or set(alternative) != {"id", "text"}:
+            raise TermsError(f"{where}: an alternative is a text or a mapping of id and text, not {alternative!r}")
+        ident, text = str(alternative["id"]), str(alternative["text"]).strip()
+        if not _ALTERNATIVE_ID.match(ident) or ident == DEFAULT:
+            raise TermsError(f"{where}: alternative id {ident!r} must be lower-case words joined by '-', not 'default'")
+        if ident in dict(selectable):
+            raise TermsError(f"{where}: alternative id {ident!r} is given twice")
+        texts.append(text)
+        selectable.append((ident, text))
+    return tuple(texts), tuple(selectable)
 
 
 SERIES_FILE = "interpretations.yaml"

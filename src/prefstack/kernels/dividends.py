@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from fractions import Fraction
 
-from prefstack.clauses.dividends import Election, accrual_base_value, dividend_rate, portion_of
+from prefstack.clauses.dividends import Election, accrual_base_value, dividend_rate, pik_shares_value, portion_of
 from prefstack.terms import SeriesTerms
 
 
@@ -23,4 +23,4 @@ def pik_value(terms: SeriesTerms, dividend: Fraction, election: Election) -> Fra
     """The PIK shares paying the PIK portion of ``dividend`` (None where the election has none)."""
     if not election.pik:
         return None
-    return portion_of(dividend, election.pik) / terms.original_issue_price.value
+    return pik_shares_value(terms, portion_of(dividend, election.pik))

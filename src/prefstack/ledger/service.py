@@ -24,6 +24,7 @@ from typing import NamedTuple
 
 from prefstack.errors import InputError
 from prefstack.instruments import registry
+from prefstack.interpretations import readings
 from prefstack.ledger import section5, snapshots
 from prefstack.ledger.events import LedgerEvent, event_from_stored
 from prefstack.ledger.files import LedgerFile, read_ledger
@@ -350,12 +351,22 @@ def verify_stream(stream: LedgerStream) -> str:
 
 
 def state_on(
-    source: str | None, db: str, company: str | None, as_of: dt.date, known_at: dt.datetime | None = None
+    source: str | None,
+    db: str,
+    company: str | None,
+    as_of: dt.date,
+    known_at: dt.datetime | None = None,
+    *,
+    replay_always: bool = False,
 ) -> tuple[str | None, LedgerState]:
     """The company (:func:`load_ledger`) and its state as of the end of ``as_of``. The latest state
     of a store's ledger, on or after its last event, is read from the stream's snapshot and the
-    events stored after it (see :mod:`prefstack.ledger.snapshots`); anything else is replayed."""
-    if source is None and known_at is None:
+    events stored after it (see :mod:`prefstack.ledger.snapshots`); anything else is replayed, and
+    everything where ``replay_always`` (a question asked under another reading set than
+    prefstack's: the snapshot is the fold under prefstack's readings)."""
+    if readings.active() and not replay_always:
+        raise AssertionError("a state under a reading set is replayed: pass replay_always")
+    if source is None and known_at is None and not replay_always:
         require_store(db)
         with open_store(db, company) as store:
             stream = store.stream(store_company(store, company))
@@ -418,6 +429,10 @@ def append(
     After the append, the fold validated is kept as the stream's snapshot at its new head
     (:mod:`prefstack.ledger.snapshots`), and the next append or question on or after its last
     event starts from it."""
+    if readings.active():
+        raise InputError(
+            "--reading", readings.CLAUSE, "the ledger is validated under prefstack's readings: append without --reading"
+        )
     stream = store.stream(registry.issuer(company, "company").id)
     require_verified(stream, allow=False)  # nothing is ever appended to a chain that does not verify
     for attempt in range(1, attempts + 1):

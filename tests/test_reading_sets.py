@@ -1,0 +1,167 @@
+"""Reading sets (prefstack.interpretations.readings): an implemented alternative of an interpretation
+changes what the clauses compute, by the arithmetic written in each test; an unknown or merely
+described alternative is refused naming it; the default readings are untouched by a question asked
+under another set (the memo of pure functions and the snapshot are the default's)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from fractions import Fraction
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from prefstack.books import Books
+from prefstack.calendars import thirty_360_days
+from prefstack.errors import InputError
+from prefstack.interpretations import registry
+from prefstack.interpretations.readings import chosen, parse, under
+from prefstack.ledger import service
+from prefstack.ledger.files import read_ledger
+from prefstack.ledger.replay import replay
+
+EXAMPLE = resources.files("prefstack.data").joinpath("example_ledger.yaml")
+COMPANY = "cais-internet"
+MICROSOFT = "Microsoft Corporation"
+
+
+def _events() -> list[Any]:
+    with resources.as_file(EXAMPLE) as path:
+        return read_ledger(path).events
+
+
+def _shares(day: dt.date, **choices: str) -> Fraction:
+    """Microsoft's Series F shares on ``day`` (PIK dividends compounded), under ``choices``."""
+    with under(parse(choices, "test")):
+        return replay(_events(), day).series["F"].holdings[MICROSOFT].shares
+
+
+FIRST = dt.date(2000, 9, 15)  # 40,000 shares issued 2000-08-02; the first Payment Date, paid in PIK
+SECOND = dt.date(2000, 12, 15)  # a full quarter: 1.75% whatever the day count
+
+
+# The implemented alternatives and the test below that computes each: a registry entry with an id
+# and no test here fails test_every_implemented_alternative_is_computed_by_a_test.
+COVERED = {
+    ("DIV-DAYCOUNT", "thirty-360"),
+    ("DIV-DAYCOUNT", "actual-365"),
+    ("DIV-FRACTIONAL-PIK", "round-cents"),
+}
+
+
+def test_every_implemented_alternative_is_computed_by_a_test() -> None:
+    implemented = {(i.id, alt) for i in registry().values() for alt, _ in i.selectable}
+    assert implemented == COVERED
+
+
+def test_the_first_period_under_actual_360_is_f_sched_1s() -> None:
+    """F Sched. 1: 40,000 x 7% x 44/360 = 342.22 PIK shares (2000-08-02 to 2000-09-15, 44 days)."""
+    assert _shares(FIRST) == 40_000 + Fraction(40_000 * 7 * 44, 100 * 360)
+
+
+def test_thirty_360_counts_the_first_period_as_43_days() -> None:
+    """30/360: 2000-08-02 to 2000-09-15 is 30 x 1 + (15 - 2) = 43 days, so the PIK dividend is
+    40,000 x 7% x 43/360 = 334.444... shares (7.78 fewer than Schedule 1's 342.22); the next
+    quarter is a full one, 1.75% of the shares either way: 40,334.444... x 1.0175 = 41,040.30."""
+    first = 40_000 + Fraction(40_000 * 7 * 43, 100 * 360)
+    assert _shares(FIRST, **{"DIV-DAYCOUNT": "thirty-360"}) == first
+    assert _shares(SECOND, **{"DIV-DAYCOUNT": "thirty-360"}) == first * Fraction(10175, 10000)
+    assert round(first * Fraction(10175, 10000), 2) == Fraction("41040.30")
+
+
+def test_actual_365_divides_the_44_days_by_365() -> None:
+    """Actual/365: 40,000 x 7% x 44/365 = 337.534246... shares."""
+    assert _shares(FIRST, **{"DIV-DAYCOUNT": "actual-365"}) == 40_000 + Fraction(40_000 * 7 * 44, 100 * 365)
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "days"),
+    [
+        (dt.date(2000, 8, 2), dt.date(2000, 9, 15), 43),
+        (dt.date(2000, 1, 31), dt.date(2000, 3, 1), 31),  # the 31st counts as the 30th: 30 x 2 + (1 - 30)
+        (dt.date(2000, 1, 30), dt.date(2000, 3, 31), 60),  # start on the 30th: the end's 31st is the 30th too
+        (dt.date(2000, 1, 15), dt.date(2000, 3, 31), 76),  # start before the 30th: the 31st counts: 60 + 16
+        (dt.date(2000, 2, 28), dt.date(2001, 2, 28), 360),
+    ],
+)
+def test_thirty_360_days(start: dt.date, end: dt.date, days: int) -> None:
+    assert thirty_360_days(start, end) == days
+
+
+def test_rounding_each_pik_issue_to_the_cent_compounds_on_the_rounded_total() -> None:
+    """DIV-FRACTIONAL-PIK=round-cents: the first issue 342.2222... is 342.22; the second is
+    40,342.22 x 1.75% = 705.98885, half-up 705.99; held 40,342.22 + 705.99 = 41,048.21 exactly,
+    where the exact reading holds 41,048.21111... (40,342.2222... x 1.0175)."""
+    assert _shares(FIRST, **{"DIV-FRACTIONAL-PIK": "round-cents"}) == Fraction("40342.22")
+    assert _shares(SECOND, **{"DIV-FRACTIONAL-PIK": "round-cents"}) == Fraction("41048.21")
+    exact = (40_000 + Fraction(40_000 * 7 * 44, 100 * 360)) * Fraction(10175, 10000)
+    assert _shares(SECOND) == exact != Fraction("41048.21")
+
+
+def test_a_question_under_another_reading_leaves_the_default_answers_as_they_were() -> None:
+    """The memo of the dividend rate is kept per reading set: asking under 30/360 first does not
+    change the default answer asked after it, nor the other way round."""
+    default = _shares(SECOND)
+    other = _shares(SECOND, **{"DIV-DAYCOUNT": "thirty-360"})
+    assert other != default
+    assert _shares(SECOND) == default
+    assert _shares(SECOND, **{"DIV-DAYCOUNT": "thirty-360"}) == other
+    assert chosen("DIV-DAYCOUNT") == "default"  # the set ended with its block
+
+
+@pytest.mark.parametrize(
+    ("choices", "problem"),
+    [
+        ({"NOT-A-POINT": "x"}, "no interpretation 'NOT-A-POINT'"),
+        ({"DIV-DAYCOUNT": "weird"}, "DIV-DAYCOUNT has no implemented alternative 'weird'"),
+        ({"LIQ-CENTS": "exact"}, "LIQ-CENTS has no implemented alternative 'exact'"),  # described, not computed
+    ],
+)
+def test_a_reading_set_naming_what_is_not_implemented_is_refused(choices: dict[str, str], problem: str) -> None:
+    with pytest.raises(InputError, match=problem):
+        parse(choices, "--reading")
+
+
+def test_the_books_of_a_store_answer_under_a_reading_set_by_replaying(tmp_path: Path) -> None:
+    """The snapshot is the fold under prefstack's readings: under 30/360 the books replay, and the
+    answer is the replay's; the default answer still comes from the snapshot, unchanged."""
+    url = f"sqlite:///{tmp_path / 'r.sqlite'}"
+    with service.open_store(url) as store:
+        service.append(store, _events(), company=COMPANY, recorded_by="test")
+    on = dt.date(2003, 12, 31)
+    default = Books(url, COMPANY).state(on)
+    other = Books(url, COMPANY, readings=parse({"DIV-DAYCOUNT": "thirty-360"}, "test")).state(on)
+    shares = {h.holder: h.shares_outstanding.value for s in other.series for h in s.holders}
+    assert shares[MICROSOFT] == _shares(on, **{"DIV-DAYCOUNT": "thirty-360"})
+    assert other != default
+    assert Books(url, COMPANY).state(on) == default
+
+
+def test_the_command_line_takes_readings_by_option_and_by_file(cli: Any, tmp_path: Path) -> None:
+    example = str(EXAMPLE)
+    asked = ["state", "--ledger", example, "--as-of", "2000-09-15", "--format", "json"]
+    by_option = cli("--reading", "DIV-DAYCOUNT=thirty-360", *asked)
+    assert by_option.returncode == 0, by_option.stderr
+    assert "answered under DIV-DAYCOUNT=thirty-360" in by_option.stderr
+    readings = tmp_path / "readings.yaml"
+    readings.write_text("DIV-DAYCOUNT: thirty-360\n", encoding="utf-8")
+    by_file = cli("--readings", str(readings), *asked)
+    assert by_file.stdout == by_option.stdout
+    assert '"shares_outstanding": "40334.44"' in by_option.stdout  # 40,000 + 334.444...
+
+
+@pytest.mark.parametrize(
+    ("options", "problem"),
+    [
+        (["--reading", "DIV-DAYCOUNT"], "write a reading as ID=ALTERNATIVE"),
+        (["--reading", "DIV-DAYCOUNT=a", "--reading", "DIV-DAYCOUNT=b"], "DIV-DAYCOUNT is given twice"),
+        (["--reading", "DIV-DAYCOUNT=thirty-360", "ledger", "log"], "not the ledger"),
+    ],
+)
+def test_the_command_line_refuses_a_reading_it_cannot_apply(cli: Any, options: list[str], problem: str) -> None:
+    asked = [] if "ledger" in options else ["state", "--ledger", str(EXAMPLE), "--as-of", "2001-01-01"]
+    result = cli(*options, *asked, ok=False)
+    assert result.returncode == 2
+    assert problem in result.stderr
