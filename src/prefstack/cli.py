@@ -61,6 +61,27 @@ app = typer.Typer(
 )
 
 
+DEFAULT_DB = "sqlite:///var/prefstack.sqlite"
+CapitalStructureOption = Annotated[
+    str | None,
+    typer.Option(
+        "--capital-structure",
+        help="Every class of the company: a capital-structure FILE, 'company' (the bundled file of the "
+        "ledger's company) or 'none' (the ledger's series and Common Stock only; also when omitted). "
+        "The output names it.",
+    ),
+]
+DbOption = Annotated[str, typer.Option("--db", help="SQLAlchemy URL of the store", envvar="PREFSTACK_DB")]
+CompanyOption = Annotated[
+    str | None,
+    typer.Option(
+        "--company",
+        help="The company whose ledger to use: its issuer id (cais-internet) or legal name. Omitted: the store's "
+        "only company (refused, listing them, when the store holds several); with a ledger FILE, the file's company",
+        show_default=False,
+    ),
+]
+
 _READINGS: tuple[tuple[str, str], ...] = ()
 """The reading set of this command's question (``--reading``, ``--readings``; empty: prefstack's)."""
 
@@ -259,8 +280,21 @@ def _pick_row(rows: tuple[ScheduleRow, ...], wanted: str | None) -> ScheduleRow:
 def interpretations(
     format: Annotated[Format, typer.Option("--format", help="table, json, csv or xlsx")] = Format.table,
     out: Annotated[str | None, typer.Option("--out", help="With --format xlsx: the workbook (FILE.xlsx)")] = None,
+    impact: Annotated[
+        bool, typer.Option("--impact", help="What each implemented alternative changes in the ledger's figures")
+    ] = False,
+    as_of: Annotated[str | None, typer.Option(help="With --impact: the date, YYYY-MM-DD")] = None,
+    db: DbOption = DEFAULT_DB,
+    company: CompanyOption = None,
+    ledger: Annotated[str | None, typer.Option("--ledger", help="Read a ledger file instead of the store")] = None,
 ) -> None:
-    """Every point the certificates leave open, with the reading prefstack takes."""
+    """Every point the certificates leave open, with the reading prefstack takes; with --impact, what
+    each implemented alternative would change in the ledger's figures on a date, largest first."""
+    if impact:
+        _impact(as_of, db, company, ledger, format, out)
+        return
+    if as_of is not None:
+        raise InputError("--as-of", "interpretations", "--as-of goes with --impact")
     entries = sorted(registry().values(), key=lambda i: i.id)
     if format is not Format.table:
         result = [i.to_dict() for i in entries]
@@ -287,6 +321,60 @@ def interpretations(
             else:
                 shown.print(f"  not:      {alternative}")
         shown.print(f"  why:      {entry.why}\n")
+
+
+def _impact(
+    as_of: str | None, db: str, company: str | None, ledger: str | None, format: Format, out: str | None
+) -> None:
+    from prefstack.impact import impact
+
+    if as_of is None:
+        raise InputError("--as-of", "interpretations", "--impact needs the date: --as-of YYYY-MM-DD")
+    if _READINGS:
+        raise InputError(
+            "--reading", "interpretations", "--impact compares every alternative with prefstack's readings"
+        )
+    found = impact(_books(db, ledger, company), parse_date(as_of, "--as-of", "interpretations"))
+    result = _json_of(found)
+    records = [
+        {"point": f"{p['interpretation']}={p['alternative']}", **c} for p in result["points"] for c in p["changes"]
+    ]
+    title = f"What each implemented alternative reading changes on {result['as_of']}"
+    if format is not Format.table:
+        emit(result, records, IMPACT_COLUMNS, title, format, out=out)
+        return
+    shown = console()
+    shown.print(f"[bold]{title}[/bold] (largest change of a money figure first)")
+    for point in result["points"]:
+        shown.print(
+            f"\n[bold]{point['interpretation']}={point['alternative']}[/bold] ({', '.join(point['clauses'])}): "
+            f"{point['text']}\n  largest change: {figure_text(point, 'largest_money', 'money')}, "
+            f"{figure_text(point, 'largest_shares', 'shares')} shares"
+        )
+        columns = IMPACT_COLUMNS[1:]
+        rows = [{c.header: _impact_text(change, c) for c in columns} for change in point["changes"]]
+        shown.print(table("", rows, [c.header for c in columns], right=["prefstack", "alternative", "difference"]))
+    unchanged = ", ".join(result["unchanged"]) or "none"
+    shown.print(f"\nNo figure changes on {result['as_of']} under: {unchanged}")
+
+
+def _impact_text(change: dict[str, Any], column: Column) -> str:
+    """A cell of the impact table: a compared figure shown as its kind (money, shares, price, votes)."""
+    if column.key not in ("default", "alternative", "difference"):
+        return figure_text(change, column.key, column.kind)
+    return figure_text(change, column.key, change["kind"])
+
+
+IMPACT_COLUMNS = (
+    Column("point", "point"),
+    Column("series", "series"),
+    Column("holder", "holder"),
+    Column("figure", "figure"),
+    Column("prefstack", "default"),
+    Column("alternative", "alternative"),
+    Column("difference", "difference"),
+)
+"""The columns of ``--impact`` (CSV and workbooks write each compared figure as JSON does)."""
 
 
 INTERPRETATION_COLUMNS = (
@@ -390,26 +478,6 @@ def terms(series: Annotated[str, typer.Argument(help="A series id (F, G, H, ...)
 
 # ----------------------------------------------------------------------------- ledger
 
-DEFAULT_DB = "sqlite:///var/prefstack.sqlite"
-CapitalStructureOption = Annotated[
-    str | None,
-    typer.Option(
-        "--capital-structure",
-        help="Every class of the company: a capital-structure FILE, 'company' (the bundled file of the "
-        "ledger's company) or 'none' (the ledger's series and Common Stock only; also when omitted). "
-        "The output names it.",
-    ),
-]
-DbOption = Annotated[str, typer.Option("--db", help="SQLAlchemy URL of the store", envvar="PREFSTACK_DB")]
-CompanyOption = Annotated[
-    str | None,
-    typer.Option(
-        "--company",
-        help="The company whose ledger to use: its issuer id (cais-internet) or legal name. Omitted: the store's "
-        "only company (refused, listing them, when the store holds several); with a ledger FILE, the file's company",
-        show_default=False,
-    ),
-]
 ledger_app = typer.Typer(
     no_args_is_help=True, help="The event ledgers, one per company: import, add, export, verify, companies."
 )

@@ -490,6 +490,51 @@ WHERE = obj(
     }
 )
 
+_IMPACT_FIGURE = {"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]{2})?$"}
+"""A compared figure of ``--impact``: to the cent (money, prices and shares) or whole (votes)."""
+
+IMPACT = obj(
+    {
+        "as_of": DATE,
+        "points": array(
+            obj(
+                {
+                    "interpretation": _INTERPRETATION_ID,
+                    "alternative": {"type": "string", "pattern": r"^[a-z0-9][a-z0-9-]*$"},
+                    "clauses": _CLAUSES,
+                    "text": TEXT,
+                    **figures(largest_money="money", largest_shares="shares"),
+                    "changes": array(
+                        obj(
+                            {
+                                "series": TEXT,
+                                "holder": TEXT,
+                                "figure": {
+                                    "enum": [
+                                        "shares_outstanding",
+                                        "accrued_unpaid_dividends",
+                                        "conversion_price",
+                                        "liquidation_value",
+                                        "votes",
+                                    ]
+                                },
+                                "kind": {"enum": ["money", "shares", "price", "count"]},
+                                "default": _IMPACT_FIGURE,
+                                "default_exact": {"type": "string", "pattern": PATTERNS["exact"]},
+                                "alternative": _IMPACT_FIGURE,
+                                "alternative_exact": {"type": "string", "pattern": PATTERNS["exact"]},
+                                "difference": _IMPACT_FIGURE,
+                                "difference_exact": {"type": "string", "pattern": PATTERNS["exact"]},
+                            }
+                        )
+                    ),
+                }
+            )
+        ),
+        "unchanged": array({"type": "string", "pattern": r"^[A-Z0-9]+(-[A-Z0-9]+)*=[a-z0-9][a-z0-9-]*$"}),
+    }
+)
+
 OUTPUTS: dict[str, dict[str, Any]] = {
     "dividends": DIVIDENDS,
     "state": STATE,
@@ -503,6 +548,7 @@ OUTPUTS: dict[str, dict[str, Any]] = {
     "transaction": TRANSACTION,
     "ledger-log": LEDGER_LOG,
     "interpretations": INTERPRETATIONS,
+    "impact": IMPACT,
     "where": WHERE,
 }
 """The commands whose JSON output has a schema, by name."""

@@ -1,0 +1,139 @@
+"""What each reading of the certificates is worth: ``prefstack interpretations --impact``.
+
+For every implemented alternative of every interpretation (:mod:`prefstack.interpretations.readings`)
+the company's books are answered again under that alternative alone, and each holder's figures are
+compared with prefstack's reading: shares, accrued but unpaid dividends, Conversion Price,
+Liquidation Value and votes. A point whose alternative changes nothing for this ledger says so.
+Points are listed largest first: by the largest change of a money figure, then of shares.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+
+from prefstack.answers import Figure
+from prefstack.books import Books
+from prefstack.figures import MONEY, PRICE, SHARES
+from prefstack.interpretations import registry
+from prefstack.interpretations.readings import parse
+from prefstack.report import HolderState, StateAnswer
+
+__all__ = ["Change", "Impact", "Point", "impact"]
+
+_FIGURES: tuple[tuple[str, str], ...] = (
+    ("shares_outstanding", "shares"),
+    ("accrued_unpaid_dividends", "money"),
+    ("conversion_price", "price"),
+    ("liquidation_value", "money"),
+    ("votes", "count"),
+)
+"""The holder's figures compared, and the kind of each (money and shares are ranked)."""
+
+_PLACES = {"shares": SHARES, "money": MONEY, "price": PRICE, "count": 0}
+
+
+@dataclass(frozen=True)
+class Change:
+    """One figure of one holder that the alternative changes."""
+
+    series: str
+    holder: str
+    figure: str
+    kind: str
+    """``money``, ``shares``, ``price`` or ``count`` (votes)."""
+    default: Figure
+    alternative: Figure
+    difference: Figure
+    """The alternative's figure less prefstack's."""
+
+
+@dataclass(frozen=True)
+class Point:
+    """One interpretation's implemented alternative, and what it changes on the date."""
+
+    interpretation: str
+    alternative: str
+    clauses: tuple[str, ...]
+    text: str
+    """The alternative, as the registry describes it."""
+    largest_money: Figure
+    """The largest change of a money figure (accrued dividends, Liquidation Value), in dollars."""
+    largest_shares: Figure
+    changes: tuple[Change, ...]
+
+
+@dataclass(frozen=True)
+class Impact:
+    """``prefstack interpretations --impact``: the points that change a figure, largest first, and
+    those that change nothing for this ledger on the date."""
+
+    as_of: dt.date
+    points: tuple[Point, ...]
+    unchanged: tuple[str, ...]
+    """``ID=ALT`` of every implemented alternative that changes no figure on the date."""
+
+
+def _selectable() -> Iterator[tuple[str, str, str, tuple[str, ...]]]:
+    for interpretation in sorted(registry().values(), key=lambda i: i.id):
+        for alternative, text in interpretation.selectable:
+            yield interpretation.id, alternative, text, interpretation.clauses
+
+
+def _holders(answer: StateAnswer) -> dict[tuple[str, str], HolderState]:
+    return {(s.series, h.holder): h for s in answer.series for h in s.holders}
+
+
+def _value(holder: HolderState | None, figure: str) -> Fraction:
+    if holder is None:
+        return Fraction(0)
+    found = getattr(holder, figure)
+    return Fraction(found.value if isinstance(found, Figure) else found)
+
+
+def _changes(default: StateAnswer, other: StateAnswer) -> list[Change]:
+    before, after = _holders(default), _holders(other)
+    found = []
+    for key in sorted(set(before) | set(after)):
+        for figure, kind in _FIGURES:
+            old, new = _value(before.get(key), figure), _value(after.get(key), figure)
+            if old != new:
+                places = _PLACES[kind]
+                compared = Figure(old, places), Figure(new, places), Figure(new - old, places)
+                found.append(Change(key[0], key[1], figure, kind, *compared))
+    return found
+
+
+def _largest(changes: list[Change], kind: str) -> Fraction:
+    return max((abs(Fraction(c.difference.value)) for c in changes if c.kind == kind), default=Fraction(0))
+
+
+def impact(books: Books, as_of: dt.date) -> Impact:
+    """Each implemented alternative's changes to the figures of ``books`` on ``as_of``."""
+    if books.readings:
+        raise ValueError("the impact of each reading is measured against prefstack's readings: give books without")
+    default = books.state(as_of)
+    points = []
+    unchanged = []
+    for ident, alternative, text, clauses in _selectable():
+        readings = parse({ident: alternative}, "--impact")
+        other = Books(books.db, books.company, books.ledger, books.known_at, readings).state(as_of)
+        changes = _changes(default, other)
+        if not changes:
+            unchanged.append(f"{ident}={alternative}")
+            continue
+        points.append(
+            Point(
+                ident,
+                alternative,
+                clauses,
+                text,
+                Figure(_largest(changes, "money"), MONEY),
+                Figure(_largest(changes, "shares"), SHARES),
+                tuple(changes),
+            )
+        )
+    points.sort(key=lambda p: (-Fraction(p.largest_money.value), -Fraction(p.largest_shares.value), p.interpretation))
+    return Impact(as_of, tuple(points), tuple(unchanged))
