@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from fractions import Fraction
 from importlib import resources
 from typing import Any
@@ -27,20 +28,42 @@ def _change(point: Any, holder: str, figure: str) -> Fraction:
     return Fraction(found[0].difference.value)
 
 
-def test_before_any_pik_issue_only_the_day_count_of_a_partial_period_matters() -> None:
-    """2000-07-01: Series G (20,000 shares issued 2000-06-15) has accrued 16 days. 30/360 counts
-    16 days too (30 x 1 + (1 - 15)), and no PIK share was issued yet, so only actual/365 changes a
-    figure: $20,000,000 x 6% x 16 x (1/365 - 1/360) = -$730.59 of accrued dividends and of
-    Liquidation Value, nothing else."""
+def test_before_any_pik_issue_only_the_accrual_of_series_g_and_its_votes_can_change() -> None:
+    """2000-07-01: Series G (20,000 shares, $20,000,000, issued 2000-06-15) has accrued 16 days at
+    6% a year; no PIK share was issued and no cash paid yet. Under each alternative, G's accrued
+    dividends and Liquidation Value change by:
+    - nothing accrues between Payment Dates: -$20,000,000 x 6% x 16/360 = -$53,333.33;
+    - pro rata of the quarter (2000-06-15 to 2000-09-15, 92 days): $20,000,000 x (1.5% x 16/92
+      - 6% x 16/360) = -$1,159.42;
+    - actual/365: $20,000,000 x 6% x 16 x (1/365 - 1/360) = -$730.59;
+    and, counting each share's conversion down, G's votes are 20,000 x floor(1,000/P) instead of
+    floor(20,000 x 1,000/P). 30/360 counts the same 16 days (30 x 1 + (1 - 15)), and the others
+    touch only PIK issues, cash payments or periods longer than 90 days: they change nothing."""
     found = impact(_books(), dt.date(2000, 7, 1))
-    assert found.unchanged == ("DIV-DAYCOUNT=thirty-360", "DIV-FRACTIONAL-PIK=round-cents")
-    (point,) = found.points
-    assert (point.interpretation, point.alternative) == ("DIV-DAYCOUNT", "actual-365")
-    expected = 20_000_000 * Fraction(6, 100) * 16 * (Fraction(1, 365) - Fraction(1, 360))
-    assert _change(point, "3Com Corporation", "accrued_unpaid_dividends") == expected
-    assert _change(point, "3Com Corporation", "liquidation_value") == expected
-    assert {c.figure for c in point.changes} == {"accrued_unpaid_dividends", "liquidation_value"}
-    assert point.largest_money.value == -expected  # the largest change, as a magnitude
+    assert found.unchanged == (
+        "DIV-CASH-CENTS=round-down",
+        "DIV-DAYCOUNT=thirty-360",
+        "DIV-FRACTIONAL-PIK=round-cents",
+        "DIV-INTRA-QUARTER-CAP=no-cap",
+    )
+    g = 20_000_000
+    expected = {
+        ("DIV-ACCRUED-UNPAID", "payment-dates-only"): -g * Fraction(6, 100) * Fraction(16, 360),
+        ("DIV-INTRA-QUARTER-CAP", "pro-rata-quarter"): g
+        * (Fraction(15, 1000) * Fraction(16, 92) - Fraction(6, 100) * Fraction(16, 360)),
+        ("DIV-DAYCOUNT", "actual-365"): g * Fraction(6, 100) * 16 * (Fraction(1, 365) - Fraction(1, 360)),
+    }
+    points = {(p.interpretation, p.alternative): p for p in found.points}
+    assert list(points)[:3] == list(expected)  # largest change of money first
+    for key, change in expected.items():
+        assert _change(points[key], "3Com Corporation", "accrued_unpaid_dividends") == change
+        assert _change(points[key], "3Com Corporation", "liquidation_value") == change
+        assert points[key].largest_money.value == -change
+    price = next(h for s in _books().state(dt.date(2000, 7, 1)).series for h in s.holders).conversion_price.value
+    per_share = Fraction(1000) / Fraction(price)
+    votes = _change(points[("VOTE-AS-CONVERTED", "per-share")], "3Com Corporation", "votes")
+    assert votes == 20_000 * math.floor(per_share) - math.floor(20_000 * per_share) != 0
+    assert points[("VOTE-AS-CONVERTED", "per-share")].largest_money.value == 0
 
 
 def test_on_the_first_payment_date_thirty_360_issues_one_days_pik_fewer() -> None:
@@ -62,12 +85,11 @@ def test_on_the_first_payment_date_thirty_360_issues_one_days_pik_fewer() -> Non
 def test_the_command_line_writes_the_impact_as_json_and_as_a_table(cli: Any) -> None:
     asked = ["interpretations", "--impact", "--as-of", "2000-07-01", "--ledger", EXAMPLE]
     data = json.loads(cli(*asked, "--format", "json").stdout)
-    assert data["unchanged"] == ["DIV-DAYCOUNT=thirty-360", "DIV-FRACTIONAL-PIK=round-cents"]
-    assert [(p["interpretation"], p["alternative"]) for p in data["points"]] == [("DIV-DAYCOUNT", "actual-365")]
-    assert data["points"][0]["largest_money"] == "730.59"
+    assert "DIV-DAYCOUNT=thirty-360" in data["unchanged"]
+    assert [p["largest_money"] for p in data["points"]] == ["53333.33", "1159.42", "730.59", "0.00"]
     shown = cli(*asked).stdout
     assert "DIV-DAYCOUNT=actual-365" in shown and "-$730.59" in shown
-    assert "No figure changes on 2000-07-01 under: DIV-DAYCOUNT=thirty-360, DIV-FRACTIONAL-PIK=round-cents" in shown
+    assert "No figure changes on 2000-07-01 under: DIV-CASH-CENTS=round-down, DIV-DAYCOUNT=thirty-360" in shown
 
 
 def test_impact_needs_a_date_and_no_reading_set(cli: Any) -> None:

@@ -48,6 +48,11 @@ COVERED = {
     ("DIV-DAYCOUNT", "thirty-360"),
     ("DIV-DAYCOUNT", "actual-365"),
     ("DIV-FRACTIONAL-PIK", "round-cents"),
+    ("DIV-INTRA-QUARTER-CAP", "no-cap"),
+    ("DIV-INTRA-QUARTER-CAP", "pro-rata-quarter"),
+    ("DIV-ACCRUED-UNPAID", "payment-dates-only"),
+    ("DIV-CASH-CENTS", "round-down"),
+    ("VOTE-AS-CONVERTED", "per-share"),
 }
 
 
@@ -165,3 +170,79 @@ def test_the_command_line_refuses_a_reading_it_cannot_apply(cli: Any, options: l
     result = cli(*options, *asked, ok=False)
     assert result.returncode == 2
     assert problem in result.stderr
+
+
+def _rate(start: dt.date, end: dt.date, **choices: str) -> Fraction:
+    from prefstack.clauses.dividends import dividend_rate
+    from prefstack.terms import load_terms
+
+    with under(parse(choices, "test")):
+        value = dividend_rate(load_terms("F"), start, end).value
+    assert isinstance(value, Fraction)
+    return value
+
+
+def test_pro_rata_of_the_quarter_prices_the_first_period_by_the_quarters_days() -> None:
+    """DIV-INTRA-QUARTER-CAP=pro-rata-quarter: the first period 2000-08-02 to 2000-09-15 (44 days)
+    lies in the quarter 2000-06-15 to 2000-09-15 (92 days): 1.75% x 44/92, so the PIK dividend is
+    40,000 x 1.75% x 44/92 = 334.78... shares (7.44 fewer than actual/360's 342.22)."""
+    assert _rate(dt.date(2000, 8, 2), FIRST, **{"DIV-INTRA-QUARTER-CAP": "pro-rata-quarter"}) == Fraction(
+        175, 10000
+    ) * Fraction(44, 92)
+    assert _shares(FIRST, **{"DIV-INTRA-QUARTER-CAP": "pro-rata-quarter"}) == 40_000 + 40_000 * Fraction(
+        175, 10000
+    ) * Fraction(44, 92)
+
+
+def test_without_the_cap_a_period_longer_than_90_days_earns_more_than_a_quarter() -> None:
+    """A first period from 2000-06-14 to 2000-09-15 (93 days, not from a payment day): capped at
+    1.75% (prefstack's reading), or 7% x 93/360 = 1.8083...% without the cap (no-cap)."""
+    start = dt.date(2000, 6, 14)
+    assert _rate(start, FIRST) == Fraction(175, 10000)
+    assert _rate(start, FIRST, **{"DIV-INTRA-QUARTER-CAP": "no-cap"}) == Fraction(7, 100) * Fraction(93, 360)
+
+
+def test_nothing_accrues_between_payment_dates_under_payment_dates_only() -> None:
+    """DIV-ACCRUED-UNPAID=payment-dates-only on 2003-12-31: Microsoft's accrued dividends lose the
+    16 days since 2003-12-15: shares x $1,000 x 7% x 16/360 (F accrues on its shares only), and its
+    Liquidation Value by as much."""
+    on = dt.date(2003, 12, 31)
+    default = Books("sqlite:///unused.sqlite", ledger=str(EXAMPLE)).state(on)
+    other = Books(
+        "sqlite:///unused.sqlite",
+        ledger=str(EXAMPLE),
+        readings=parse({"DIV-ACCRUED-UNPAID": "payment-dates-only"}, "test"),
+    ).state(on)
+    before = next(h for s in default.series for h in s.holders if h.holder == MICROSOFT)
+    after = next(h for s in other.series for h in s.holders if h.holder == MICROSOFT)
+    accrual = Fraction(before.shares_outstanding.value) * 1000 * Fraction(7, 100) * Fraction(16, 360)
+    assert Fraction(before.accrued_unpaid_dividends.value) - Fraction(after.accrued_unpaid_dividends.value) == accrual
+    assert Fraction(before.liquidation_value.value) - Fraction(after.liquidation_value.value) == accrual
+
+
+def test_cash_rounded_down_to_the_cent() -> None:
+    """DIV-CASH-CENTS=round-down: $123.456 is paid $123.45 (half-up: $123.46); an exact cent is
+    paid as it is."""
+    from prefstack.clauses.dividends import cash_payment
+    from prefstack.terms import load_terms
+
+    terms = load_terms("F")
+    assert cash_payment(terms, Fraction("123.456")).value == Fraction("123.46")
+    with under(parse({"DIV-CASH-CENTS": "round-down"}, "test")):
+        assert cash_payment(terms, Fraction("123.456")).value == Fraction("123.45")
+        assert cash_payment(terms, Fraction("123.45")).value == Fraction("123.45")
+
+
+def test_votes_rounded_share_by_share() -> None:
+    """VOTE-AS-CONVERTED=per-share, 100.5 shares at a Conversion Price of $24 (41.666... Common per
+    share): 100 x floor(41.666...) + floor(0.5 x 41.666...) = 4,100 + 20 = 4,120 votes, where the
+    whole part of the total is floor(4,187.5) = 4,187."""
+    from prefstack.clauses.voting import votes
+    from prefstack.kernels.holders import votes_value
+    from prefstack.terms import load_terms
+
+    terms, held, price = load_terms("F"), Fraction("100.5"), Fraction(24)
+    assert votes(terms, held, price, issue_price_adjustment=Fraction(1)).value == 4_187
+    with under(parse({"VOTE-AS-CONVERTED": "per-share"}, "test")):
+        assert votes(terms, held, price, issue_price_adjustment=Fraction(1)).value == 4_120
+        assert votes_value(terms, held, price, Fraction(1)) == 4_120

@@ -80,6 +80,18 @@ def is_full_quarter(terms: SeriesTerms, start: dt.date, end: dt.date) -> bool:
     return starts_on_payment_day and is_payment_date(terms, end) and next_payment_date(terms, start) == end
 
 
+def quarter_around(terms: SeriesTerms, start: dt.date) -> tuple[dt.date, dt.date]:
+    """The dividend quarter a period starting on ``start`` falls in: from the payment day of the
+    payment month before the next Payment Date (the first Payment Date for a period before it) to
+    that Payment Date."""
+    div = terms.dividends
+    end = next_payment_date(terms, start)
+    months = sorted(div.payment_months.value)
+    index = months.index(end.month)
+    year = end.year if index > 0 else end.year - 1
+    return dt.date(year, months[index - 1], div.payment_day.value), end
+
+
 def day_fraction(start: dt.date, end: dt.date, basis: int) -> Fraction:
     """Actual days from ``start`` (counted) to ``end`` (not counted) over ``basis``."""
     if end < start:

@@ -26,6 +26,7 @@ from fractions import Fraction
 from prefstack.calendars import (
     is_full_quarter,
     payment_dates,
+    quarter_around,
     thirty_360_days,
     trading_days_ending_before,
 )
@@ -61,6 +62,23 @@ def _day_count(terms: SeriesTerms, start: dt.date, end: dt.date) -> tuple[int, i
             raise AssertionError(f"DIV-DAYCOUNT alternative {other!r} is registered but not computed")
 
 
+def _within_quarter(terms: SeriesTerms, start: dt.date, end: dt.date, uncapped: Fraction) -> Fraction:
+    """The rate of a partial period inside one quarter under the reading of DIV-INTRA-QUARTER-CAP:
+    the day-count rate capped at the quarter's (prefstack's reading), uncapped, or the quarterly
+    rate pro rata of the quarter's actual days."""
+    quarterly = terms.dividends.quarterly_rate.value
+    match chosen("DIV-INTRA-QUARTER-CAP"):
+        case "default":
+            return min(uncapped, quarterly)
+        case "no-cap":
+            return uncapped
+        case "pro-rata-quarter":
+            first, last = quarter_around(terms, start)
+            return quarterly * Fraction((end - start).days, (last - first).days)
+        case other:
+            raise AssertionError(f"DIV-INTRA-QUARTER-CAP alternative {other!r} is registered but not computed")
+
+
 @per_terms
 @implements("F §2(a)", "F §2(b)", "F Sched. 1", "G §2(a)")
 def dividend_rate(terms: SeriesTerms, start: dt.date, end: dt.date) -> Explained:
@@ -89,7 +107,7 @@ def dividend_rate(terms: SeriesTerms, start: dt.date, end: dt.date) -> Explained
         )
     days, basis, convention = _day_count(terms, start, end)
     uncapped = div.annual_rate.value * Fraction(days, basis)
-    capped = min(uncapped, div.quarterly_rate.value)
+    capped = _within_quarter(terms, start, end, uncapped)
     return Explained(
         name="dividend_rate",
         value=capped,
@@ -254,6 +272,7 @@ def pik_shares(terms: SeriesTerms, dividend_value: Fraction) -> Explained:
     )
 
 
+@implements("F §2(b)", "G §2(a)")
 def pik_shares_value(terms: SeriesTerms, dividend_value: Fraction) -> Fraction:
     """The value of :func:`pik_shares` (shared with the kernels): exact (prefstack's reading of
     DIV-FRACTIONAL-PIK), or rounded half-up to two decimals under its alternative ``round-cents``."""
@@ -273,12 +292,19 @@ def cash_payment(terms: SeriesTerms, dividend_value: Fraction) -> Explained:
     """Cash paid for ``dividend_value``: rounded half-up to the cent once per holder
     (DIV-CASH-CENTS)."""
     clause = for_series(terms.series, "§2(b)")
-    rounded = round_to(dividend_value, 2, Rounding.HALF_UP, clause)
+    match chosen("DIV-CASH-CENTS"):
+        case "default":
+            mode, words = Rounding.HALF_UP, "half-up to the cent"
+        case "round-down":
+            mode, words = Rounding.DOWN, "down to the cent (DIV-CASH-CENTS=round-down)"
+        case other:
+            raise AssertionError(f"DIV-CASH-CENTS alternative {other!r} is registered but not computed")
+    rounded = round_to(dividend_value, 2, mode, clause)
     return Explained(
         name="cash",
         value=Fraction(rounded.value),
         clause=clause,
-        inputs={"dividend_value": dividend_value, "rounding": "half-up to the cent"},
+        inputs={"dividend_value": dividend_value, "rounding": words},
         interpretations=[reading("DIV-CASH-CENTS")],
     )
 
@@ -454,10 +480,18 @@ def check_authorized(terms: SeriesTerms, issued_to_date: Fraction, new_shares: F
 # --------------------------------------------------------------------------- accrued but unpaid
 
 
+@implements("F §3(a)", "G §2(b)", "G §3(a)")
 def accrues_between(accrual_start: dt.date, as_of: dt.date) -> bool:
     """Whether a dividend has accrued since ``accrual_start`` by ``as_of`` (:func:`accrued_unpaid`:
-    arrears alone on the day accrual starts and before it; shared with the kernels)."""
-    return as_of > accrual_start
+    arrears alone on the day accrual starts and before it; shared with the kernels). Under
+    DIV-ACCRUED-UNPAID=payment-dates-only nothing accrues between Payment Dates: arrears alone."""
+    match chosen("DIV-ACCRUED-UNPAID"):
+        case "default":
+            return as_of > accrual_start
+        case "payment-dates-only":
+            return False
+        case other:
+            raise AssertionError(f"DIV-ACCRUED-UNPAID alternative {other!r} is registered but not computed")
 
 
 @implements("F §3(a)", "G §2(b)", "G §3(a)")

@@ -74,6 +74,7 @@ def _named(text: str, field: str, clause: str) -> str:
 # §3(a): the Liquidation Value of one share
 
 
+@implements("F §3(a)", "G §3(a)")
 def liquidation_value_per_share_value(
     terms: SeriesTerms, accrued_unpaid_per_share: Fraction, issue_price_adjustment: Fraction
 ) -> Fraction:

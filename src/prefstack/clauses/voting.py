@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from collections.abc import Mapping
 from enum import Enum
 from fractions import Fraction
@@ -22,12 +24,14 @@ from prefstack.clause_registry import implements
 from prefstack.errors import InputError
 from prefstack.explain import Explained, Scalar
 from prefstack.interpretations import reading
+from prefstack.interpretations.readings import chosen
 from prefstack.numeric import exact, floor_whole
 from prefstack.terms import SeriesTerms
 
 __all__ = ["ConsentPurpose", "class_votes", "series_majority", "series_voting_power", "votes", "votes_by_holder"]
 
 
+@implements("F §4", "G §4")
 def common_as_converted(
     terms: SeriesTerms, shares_held: Fraction, conversion_price: Fraction, issue_price_adjustment: Fraction
 ) -> Fraction:
@@ -61,7 +65,7 @@ def votes(
     if factor <= 0:
         raise InputError("issue_price_adjustment", clause, f"must be positive, got {factor}")
     issue_price = terms.original_issue_price.value * factor
-    return _whole_votes_as_converted(
+    explained = _whole_votes_as_converted(
         f"votes of a holder of Series {terms.series} Preferred Stock",
         clause,
         common_as_converted(terms, shares, price, factor),
@@ -69,6 +73,33 @@ def votes(
         "floor(shares held x Original Issue Price / Conversion Price)",
         reading("VOTE-AS-CONVERTED"),
     )
+    counted = holder_votes(terms, shares, price, factor)
+    if counted == explained.value:
+        return explained
+    return dataclasses.replace(
+        explained,
+        value=counted,
+        formula="floor(Original Issue Price / Conversion Price) per whole share held, plus floor(the fraction of a "
+        "share x Original Issue Price / Conversion Price) (VOTE-AS-CONVERTED=per-share)",
+    )
+
+
+@implements("F §4", "G §4")
+def holder_votes(
+    terms: SeriesTerms, shares_held: Fraction, conversion_price: Fraction, issue_price_adjustment: Fraction
+) -> int:
+    """The value of :func:`votes` (shared with the kernels), under the reading of VOTE-AS-CONVERTED
+    the question is asked under: the whole part of all the shares' conversion (prefstack's), or
+    each share's conversion rounded down before adding (``per-share``)."""
+    match chosen("VOTE-AS-CONVERTED"):
+        case "default":
+            return math.floor(common_as_converted(terms, shares_held, conversion_price, issue_price_adjustment))
+        case "per-share":
+            whole, fraction = floor_whole(shares_held)
+            per_share = terms.original_issue_price.value * issue_price_adjustment / conversion_price
+            return whole * math.floor(per_share) + math.floor(fraction * per_share)
+        case other:
+            raise AssertionError(f"VOTE-AS-CONVERTED alternative {other!r} is registered but not computed")
 
 
 @implements("F §4", "G §4")

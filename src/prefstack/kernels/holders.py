@@ -8,12 +8,11 @@ that nobody asked to explain spent most of its time building the explanations.""
 from __future__ import annotations
 
 import datetime as dt
-import math
 from fractions import Fraction
 
 from prefstack.clauses.dividends import accrues_between
 from prefstack.clauses.liquidation import liquidation_value_per_share_value
-from prefstack.clauses.voting import common_as_converted
+from prefstack.clauses.voting import holder_votes
 from prefstack.kernels.dividends import period_value
 from prefstack.terms import SeriesTerms
 
@@ -41,4 +40,4 @@ def votes_value(
     terms: SeriesTerms, shares: Fraction, conversion_price: Fraction, issue_price_adjustment: Fraction
 ) -> int:
     """The value of :func:`~prefstack.clauses.voting.votes`: the whole shares of Common Stock."""
-    return math.floor(common_as_converted(terms, shares, conversion_price, issue_price_adjustment))
+    return holder_votes(terms, shares, conversion_price, issue_price_adjustment)
