@@ -6,6 +6,7 @@ under another set (the memo of pure functions and the snapshot are the default's
 from __future__ import annotations
 
 import datetime as dt
+import json
 from fractions import Fraction
 from importlib import resources
 from pathlib import Path
@@ -246,3 +247,28 @@ def test_votes_rounded_share_by_share() -> None:
     with under(parse({"VOTE-AS-CONVERTED": "per-share"}, "test")):
         assert votes(terms, held, price, issue_price_adjustment=Fraction(1)).value == 4_120
         assert votes_value(terms, held, price, Fraction(1)) == 4_120
+
+
+def test_compare_reading_shows_the_answer_under_another_reading_beside_it(cli: Any) -> None:
+    """``votes --compare-reading VOTE-AS-CONVERTED=per-share`` on 2002-06-30: the JSON holds the
+    answer, the answer under the reading and each figure that differs: Microsoft's votes, counted
+    share by share, floor(S) x floor(1,000/P) + floor((S - floor(S)) x 1,000/P), and the series'
+    voting power with them."""
+    import math
+
+    asked = ["votes", "--as-of", "2002-06-30", "--ledger", str(EXAMPLE)]
+    data = json.loads(cli("--compare-reading", "VOTE-AS-CONVERTED=per-share", *asked, "--format", "json").stdout)
+    assert data["answer"] == json.loads(cli(*asked, "--format", "json").stdout)
+    assert data["compared_under"] == "VOTE-AS-CONVERTED=per-share"
+    state = Books("sqlite:///unused.sqlite", ledger=str(EXAMPLE)).state(dt.date(2002, 6, 30))
+    held = next(h for s in state.series for h in s.holders if h.holder == MICROSOFT)
+    shares, per_share = Fraction(held.shares_outstanding.value), 1000 / Fraction(held.conversion_price.value)
+    whole = math.floor(shares)
+    expected = whole * math.floor(per_share) + math.floor((shares - whole) * per_share)
+    found = {d["path"]: (d["default"], d["alternative"]) for d in data["differences"]}
+    assert found["series[F].holders[F Microsoft Corporation].votes"] == (held.votes, expected)
+    assert found["series[F].voting_power"] == (held.votes, expected)
+    shown = cli("--compare-reading", "VOTE-AS-CONVERTED=per-share", *asked).stdout
+    assert "Compared under VOTE-AS-CONVERTED=per-share: 4 figure(s) differ" in shown
+    refused = cli("--compare-reading", "VOTE-AS-CONVERTED=per-share", *asked, "--format", "csv", ok=False)
+    assert refused.returncode == 2 and "--format table or json" in refused.stderr

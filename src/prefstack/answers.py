@@ -24,7 +24,7 @@ from typing import Any
 
 from prefstack.figures import json_figure
 
-__all__ = ["Figure", "json_ready", "optional"]
+__all__ = ["Figure", "differences", "json_ready", "optional"]
 
 _OMIT_IF_NONE = "omit_if_none"
 
@@ -87,3 +87,41 @@ def _value(value: object, where: str) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return json_ready(value)
     raise TypeError(f"{where}: an answer cannot hold a {type(value).__name__} ({value!r}); give it as a Figure")
+
+
+def differences(default: Any, other: Any, path: str = "") -> list[dict[str, Any]]:
+    """Where two JSON answers of one question differ (:func:`json_ready` of each), leaf by leaf:
+    ``{"path": ..., "default": ..., "alternative": ...}``. A list of records is matched by each
+    record's ``series`` and ``holder`` where it has them (``holders[Microsoft Corporation]``), else
+    by position; explanations (``explain``) are left out: their figures are the answer's."""
+    if isinstance(default, dict) and isinstance(other, dict):
+        found: list[dict[str, Any]] = []
+        for key in [*default, *(k for k in other if k not in default)]:
+            if key in ("explain", "adjustment_explanations"):
+                continue
+            found += differences(default.get(key), other.get(key), f"{path}.{key}" if path else key)
+        return found
+    if isinstance(default, list) and isinstance(other, list):
+        left, right = _keyed(default), _keyed(other)
+        if left is not None and right is not None:
+            keys = [*left, *(k for k in right if k not in left)]
+            return [d for k in keys for d in differences(left.get(k), right.get(k), f"{path}[{k}]")]
+        if len(default) == len(other):
+            pairs = enumerate(zip(default, other, strict=True))
+            return [d for i, (a, b) in pairs for d in differences(a, b, f"{path}[{i}]")]
+    if default == other:
+        return []
+    return [{"path": path, "default": default, "alternative": other}]
+
+
+def _keyed(records: list[Any]) -> dict[str, Any] | None:
+    """Records by their ``series`` and ``holder`` (joined by a space), None where they have neither
+    or two share one key."""
+    keys = []
+    for record in records:
+        if not isinstance(record, dict) or not ({"series", "holder"} & set(record)):
+            return None
+        keys.append(" ".join(str(record[k]) for k in ("series", "holder") if k in record))
+    if len(set(keys)) != len(keys):
+        return None
+    return dict(zip(keys, records, strict=True))

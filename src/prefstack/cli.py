@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from prefstack import output
 from prefstack.clauses.dividends import ScheduleRow, cash_schedule, pik_schedule
 from prefstack.errors import InputError, PrefstackError
 from prefstack.figures import RATIO, SHARES, count_text, exact_of, figure_text, json_figure
@@ -20,7 +21,7 @@ from prefstack.terms import SeriesTerms, load_terms, series_names
 from prefstack.terms.schema import ScheduleAssumption
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from prefstack.books import Books
     from prefstack.documents import Document
@@ -84,6 +85,8 @@ CompanyOption = Annotated[
 
 _READINGS: tuple[tuple[str, str], ...] = ()
 """The reading set of this command's question (``--reading``, ``--readings``; empty: prefstack's)."""
+_COMPARE: tuple[tuple[str, str], ...] = ()
+"""The reading set the question is asked under a second time, to compare (``--compare-reading``)."""
 
 
 @app.callback()
@@ -108,9 +111,17 @@ def _everywhere(
         str | None,
         typer.Option("--readings", help="A reading set: a YAML file of ID: ALT lines (--reading adds to it)"),
     ] = None,
+    compare_reading: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--compare-reading",
+            help="Answer the question also under this reading, ID=ALT (repeatable), and show where the "
+            "two answers differ",
+        ),
+    ] = None,
 ) -> None:
     """Options for every command (before the command's name)."""
-    global _READINGS
+    global _READINGS, _COMPARE
     from pathlib import Path
 
     from prefstack.interpretations import readings
@@ -120,7 +131,10 @@ def _everywhere(
     chosen = readings.read_file(Path(readings_file)) if readings_file is not None else {}
     given = readings.parse_options(reading or [])
     _READINGS = readings.parse({**chosen, **given}, "--reading" if given else "--readings")
-    if _READINGS and ctx.invoked_subcommand == "ledger":
+    compared = readings.parse_options(compare_reading or [], "--compare-reading")
+    _COMPARE = readings.parse({**dict(_READINGS), **compared}, "--compare-reading") if compared else ()
+    output.COMPARISON = None
+    if (_READINGS or _COMPARE) and ctx.invoked_subcommand == "ledger":
         raise InputError(
             "--reading",
             readings.CLAUSE,
@@ -1010,13 +1024,12 @@ def state(
     """For each series and holder: shares, accrued and unpaid dividends, conversion price and
     ratio, liquidation value and votes; common shares outstanding (with --capital-structure, the
     reserve for conversion counts every convertible class, option and warrant)."""
-    from prefstack.answers import json_ready
     from prefstack.books import Books
 
     day = parse_date(as_of, "--as-of", "F §3(a)")
     books = Books(db, company, ledger, _parse_known_at(known_at), readings=_READINGS)
     structure = _capital_structure(capital_structure, db, ledger, company)
-    report = json_ready(books.state(day, structure=structure, explain=explain))
+    report = _ask(books, lambda b: b.state(day, structure=structure, explain=explain), format)
     if format is Format.table:
         _print_state(report, explain, show_exact)
         return
@@ -1125,6 +1138,36 @@ def _books(db: str, ledger: str | None, company: str | None) -> Books:
     return Books(db, company, ledger, readings=_READINGS)
 
 
+def _ask(books: Books, question: Callable[[Books], object], format: Format) -> dict[str, Any]:
+    """The JSON answer of ``question`` asked of ``books``; with ``--compare-reading``, asked again
+    under the compared reading, and where the two answers differ is shown: as a table before the
+    answer, or in the JSON beside it (``{"answer": ..., "differences": ...}``)."""
+    answer = _json_of(question(books))
+    if not _COMPARE:
+        return answer
+    import dataclasses
+
+    from prefstack.answers import differences
+
+    other = _json_of(question(dataclasses.replace(books, readings=_COMPARE)))
+    found = differences(answer, other)
+    under = ", ".join(f"{ident}={alternative}" for ident, alternative in _COMPARE)
+    if format is Format.json:
+        output.COMPARISON = {"compared_under": under, "alternative": other, "differences": found}
+    elif format is Format.table:
+        shown = console()
+        shown.print(f"[bold]Compared under {under}:[/bold] {len(found)} figure(s) differ")
+        if found:
+            rows = [
+                {"figure": d["path"], "answer": str(d["default"]), f"under {under}": str(d["alternative"])}
+                for d in found
+            ]
+            shown.print(table("", rows, list(rows[0]), right=list(rows[0])[1:]))
+    else:
+        raise InputError("--compare-reading", "interpretations", "compare readings with --format table or json")
+    return answer
+
+
 def _json_of(answer: object) -> dict[str, Any]:
     """An answer of the query layer as the JSON ``--format json`` prints, which the tables, CSV and
     workbooks are made from too."""
@@ -1148,15 +1191,10 @@ def convert(
 ) -> None:
     """F/G §5(a)-(c): common shares, cash for the fraction and the accrued dividend settlement."""
     name = _series(series)
-    quote = _json_of(
-        _books(db, ledger, company).convert(
-            parse_date(on, "--on", "F §5(c)(i)"),
-            name,
-            holder,
-            parse_exact(shares, "--shares", f"{name} §5(a)"),
-            parse_exact(funds, "--funds", f"{name} §5(c)(iii)") if funds is not None else None,
-        )
-    )
+    day = parse_date(on, "--on", "F §5(c)(i)")
+    converted = parse_exact(shares, "--shares", f"{name} §5(a)")
+    cash = parse_exact(funds, "--funds", f"{name} §5(c)(iii)") if funds is not None else None
+    quote = _ask(_books(db, ledger, company), lambda b: b.convert(day, name, holder, converted, cash), format)
     dividends = quote["dividend_settlement"]
     clauses = quote["clauses"]
     record = {
@@ -1267,15 +1305,9 @@ def waterfall_command(
     from prefstack.queries import parse_non_cash, parse_senior
 
     structure = _capital_structure(capital_structure, db, ledger, company)
-    result = _json_of(
-        _books(db, ledger, company).waterfall(
-            parse_date(on, "--on", "F §3(a)"),
-            parse_exact(proceeds, "--proceeds", "F §3(a)"),
-            [parse_senior(x) for x in senior or []],
-            [parse_non_cash(x) for x in non_cash or []],
-            structure,
-        )
-    )
+    day, cash = parse_date(on, "--on", "F §3(a)"), parse_exact(proceeds, "--proceeds", "F §3(a)")
+    seniors, others = [parse_senior(x) for x in senior or []], [parse_non_cash(x) for x in non_cash or []]
+    result = _ask(_books(db, ledger, company), lambda b: b.waterfall(day, cash, seniors, others, structure), format)
     used = result["capital_structure"]
     title = (
         f"Liquidation on {result['on']}: cash {figure_text(result, 'proceeds', 'money')}, in all "
@@ -1313,7 +1345,8 @@ def dividends_command(
     """F §2 / G §2: each holder's dividend for a Payment Date: its form and why, PIK shares, cash,
     Common Stock at the 25-trading-day price, cash for the fraction; or that it went unpaid."""
     day = parse_date(payment_date, "--payment-date", "F §2(a)")
-    result = _json_of(_books(db, ledger, company).dividends(day, _series(series) if series is not None else None))
+    which = _series(series) if series is not None else None
+    result = _ask(_books(db, ledger, company), lambda b: b.dividends(day, which), format)
     outcomes = "; ".join(f"Series {s['series']}: {s['outcome']}" for s in result["series"])
     title = f"Dividends of the Payment Date {result['payment_date']} ({outcomes})"
     records = [h for s in result["series"] for h in s["holders"]]
@@ -1491,7 +1524,7 @@ def redemption_command(
     name = _series(series)
     books, day = _books(db, ledger, company), parse_date(on, "--on", f"{name} §6(a)")
     if in_common:
-        paid = _json_of(books.redemption_in_common(day, name))
+        paid = _ask(books, lambda b: b.redemption_in_common(day, name), format)
         title = (
             f"Series {name} redemption on {paid['redemption_date']} in Common Stock at its Fair Market Value "
             f"{figure_text(paid, 'fair_market_value', 'price')} ({paid['fair_market_value_clause']})"
@@ -1500,7 +1533,8 @@ def redemption_command(
         return
     if funds is None:
         raise InputError("--funds", f"{name} §6(a)", "give the funds legally available (or --in-common)")
-    result = _json_of(books.redemption(day, name, parse_exact(funds, "--funds", f"{name} §6(a)")))
+    available = parse_exact(funds, "--funds", f"{name} §6(a)")
+    result = _ask(books, lambda b: b.redemption(day, name, available), format)
     title = (
         f"Series {name} redemption on {result['redemption_date']}: funds {figure_text(result, 'funds', 'money')}, "
         f"paid {figure_text(result, 'total_paid', 'money')}"
@@ -1539,7 +1573,8 @@ def votes_command(
 ) -> None:
     """F/G §4: votes of each holder and the voting power of each series."""
     structure = _capital_structure(capital_structure, db, ledger, company)
-    result = _json_of(_books(db, ledger, company).votes(parse_date(as_of, "--as-of", "F §4"), structure))
+    day = parse_date(as_of, "--as-of", "F §4")
+    result = _ask(_books(db, ledger, company), lambda b: b.votes(day, structure), format)
     powers = "; ".join(
         f"Series {s['series']} voting power {count_text(s['voting_power'])} ({s['voting_power_clause']})"
         for s in result["series"]

@@ -113,6 +113,12 @@ def write_xlsx(path: str, sheets: Sequence[tuple[str, Sequence[Mapping[str, Any]
     book.save(path)
 
 
+COMPARISON: dict[str, Any] | None = None
+"""With ``--compare-reading``: the same question answered under the compared reading and where the
+answers differ; the JSON printed is then ``{"answer": ..., "compared_under": ..., "alternative":
+..., "differences": [...]}`` (set by the command line for its one question)."""
+
+
 def emit(
     result: object,
     records: Sequence[Mapping[str, Any]],
@@ -127,7 +133,7 @@ def emit(
     from prefstack.figures import figure_text
 
     if format is Format.json:
-        print(to_json(result))
+        print(to_json(result if COMPARISON is None else {"answer": result, **COMPARISON}))
     elif format is Format.csv:
         sys.stdout.write(records_csv(records, columns))
     elif format is Format.xlsx:
