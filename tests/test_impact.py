@@ -38,9 +38,12 @@ def test_before_any_pik_issue_only_the_accrual_of_series_g_and_its_votes_can_cha
     - actual/365: $20,000,000 x 6% x 16 x (1/365 - 1/360) = -$730.59;
     and, counting each share's conversion down, G's votes are 20,000 x floor(1,000/P) instead of
     floor(20,000 x 1,000/P). 30/360 counts the same 16 days (30 x 1 + (1 - 15)), and the others
-    touch only PIK issues, cash payments or periods longer than 90 days: they change nothing."""
+    touch only PIK issues, cash payments, conversions or periods longer than 90 days: they change
+    nothing."""
     found = impact(_books(), dt.date(2000, 7, 1))
     assert found.unchanged == (
+        "CONV-CASH-CENTS=round-down",
+        "CONV-FRACTION-AGGREGATE=per-share",
         "DIV-CASH-CENTS=round-down",
         "DIV-DAYCOUNT=thirty-360",
         "DIV-FRACTIONAL-PIK=round-cents",
@@ -89,7 +92,9 @@ def test_the_command_line_writes_the_impact_as_json_and_as_a_table(cli: Any) -> 
     assert [p["largest_money"] for p in data["points"]] == ["53333.33", "1159.42", "730.59", "0.00"]
     shown = cli(*asked).stdout
     assert "DIV-DAYCOUNT=actual-365" in shown and "-$730.59" in shown
-    assert "No figure changes on 2000-07-01 under: DIV-CASH-CENTS=round-down, DIV-DAYCOUNT=thirty-360" in shown
+    assert (
+        "No figure changes on 2000-07-01 under: CONV-CASH-CENTS=round-down, CONV-FRACTION-AGGREGATE=per-share" in shown
+    )
 
 
 def test_impact_needs_a_date_and_no_reading_set(cli: Any) -> None:

@@ -54,6 +54,8 @@ COVERED = {
     ("DIV-ACCRUED-UNPAID", "payment-dates-only"),
     ("DIV-CASH-CENTS", "round-down"),
     ("VOTE-AS-CONVERTED", "per-share"),
+    ("CONV-FRACTION-AGGREGATE", "per-share"),
+    ("CONV-CASH-CENTS", "round-down"),
 }
 
 
@@ -272,3 +274,26 @@ def test_compare_reading_shows_the_answer_under_another_reading_beside_it(cli: A
     assert "Compared under VOTE-AS-CONVERTED=per-share: 4 figure(s) differ" in shown
     refused = cli("--compare-reading", "VOTE-AS-CONVERTED=per-share", *asked, "--format", "csv", ok=False)
     assert refused.returncode == 2 and "--format table or json" in refused.stderr
+
+
+def _convert(**choices: str) -> Any:
+    """Microsoft converting 250 Series F shares on 2002-01-10 (Conversion Price $24.00)."""
+    books = Books("sqlite:///unused.sqlite", ledger=str(EXAMPLE), readings=parse(choices, "test"))
+    return books.convert(dt.date(2002, 1, 10), "F", MICROSOFT, Fraction(250), None)
+
+
+def test_converting_share_by_share_pays_each_shares_fraction() -> None:
+    """CONV-FRACTION-AGGREGATE=per-share: 250 shares x $1,000 / $24 = 10,416.66... Common together,
+    10,416 issued and 0.66... x $24 = $16.00 paid; share by share, 41.66... each: 250 x 41 = 10,250
+    issued and 250 x 0.66... x $24 = $4,000.00 paid."""
+    together, apart = _convert(), _convert(**{"CONV-FRACTION-AGGREGATE": "per-share"})
+    assert (together.common_shares, together.cash_for_fraction.value) == (10_416, 16)
+    assert (apart.common_shares, apart.cash_for_fraction.value) == (10_250, 4_000)
+
+
+def test_conversion_cash_rounded_down_to_the_cent() -> None:
+    """CONV-CASH-CENTS=round-down: the accrued dividends on the 250 shares, $5,638.888... (= 50,750/9),
+    are paid $5,638.89 half-up and $5,638.88 rounded down."""
+    assert _convert().accrued_unpaid_dividends.value == Fraction(50_750, 9)
+    assert _convert().dividend_settlement.cash.value == Fraction("5638.89")
+    assert _convert(**{"CONV-CASH-CENTS": "round-down"}).dividend_settlement.cash.value == Fraction("5638.88")

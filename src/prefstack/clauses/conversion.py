@@ -26,6 +26,7 @@ from prefstack.clause_registry import implements
 from prefstack.errors import InputError, PrefstackError
 from prefstack.explain import Explained
 from prefstack.interpretations import reading
+from prefstack.interpretations.readings import chosen
 from prefstack.numeric import Rounding, floor_whole, round_to
 from prefstack.terms.schema import SeriesTerms
 
@@ -91,7 +92,34 @@ def _value_of(figure: Fraction | Explained, field: str, clause: str) -> tuple[Fr
 
 
 def _cents(amount: Fraction, clause: str) -> Fraction:
-    return Fraction(round_to(amount, 2, Rounding.HALF_UP, clause).value)
+    """A cash amount of a conversion to the cent under the reading of CONV-CASH-CENTS: half-up
+    (prefstack's), or down (``round-down``: never more than the exact amount)."""
+    match chosen("CONV-CASH-CENTS"):
+        case "default":
+            mode = Rounding.HALF_UP
+        case "round-down":
+            mode = Rounding.DOWN
+        case other:
+            raise AssertionError(f"CONV-CASH-CENTS alternative {other!r} is registered but not computed")
+    return Fraction(round_to(amount, 2, mode, clause).value)
+
+
+@implements("F §5(a)", "G §5(a)", "F §5(b)", "G §5(b)")
+def common_and_fraction(shares: Fraction, issue_price: Fraction, conversion_price: Fraction) -> tuple[int, Fraction]:
+    """The whole shares of Common Stock issued for ``shares`` surrendered together and the
+    fraction of a share paid in cash, under the reading of CONV-FRACTION-AGGREGATE: on all the
+    shares at once (prefstack's), or share by share (``per-share``: each share's whole part issued
+    and its fraction paid, the fractions added)."""
+    match chosen("CONV-FRACTION-AGGREGATE"):
+        case "default":
+            return floor_whole(shares * issue_price / conversion_price)
+        case "per-share":
+            whole_shares, part = floor_whole(shares)
+            each, each_fraction = floor_whole(issue_price / conversion_price)
+            of_part, part_fraction = floor_whole(part * issue_price / conversion_price)
+            return whole_shares * each + of_part, whole_shares * each_fraction + part_fraction
+        case other:
+            raise AssertionError(f"CONV-FRACTION-AGGREGATE alternative {other!r} is registered but not computed")
 
 
 # §5(a) ------------------------------------------------------------------------------------
@@ -392,7 +420,7 @@ def convert(
     _positive(price, "conversion_price", clause_a)
     issue_price = terms.original_issue_price.value
     exact_common = shares * issue_price / price
-    whole, fraction = floor_whole(exact_common)
+    whole, fraction = common_and_fraction(shares, issue_price, price)
     common = Explained(
         name="common_shares",
         value=whole,
