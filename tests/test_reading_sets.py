@@ -297,3 +297,41 @@ def test_conversion_cash_rounded_down_to_the_cent() -> None:
     assert _convert().accrued_unpaid_dividends.value == Fraction(50_750, 9)
     assert _convert().dividend_settlement.cash.value == Fraction("5638.89")
     assert _convert(**{"CONV-CASH-CENTS": "round-down"}).dividend_settlement.cash.value == Fraction("5638.88")
+
+
+def test_the_reading_set_schema_accepts_exactly_what_the_reading_set_accepts() -> None:
+    """``prefstack schema readings``: a reading-set file validates against it exactly when
+    ``--readings`` takes it (drawn mappings of ids, known or not, to alternatives, known or not)."""
+    import jsonschema
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from prefstack.interpretations.readings import json_schema
+
+    ids = sorted(registry())
+    alternatives = sorted({alt for i in registry().values() for alt, _ in i.selectable} | {"default", "x"})
+    validator = jsonschema.Draft202012Validator(json_schema())
+
+    @settings(max_examples=300, derandomize=True, deadline=None)
+    @given(st.dictionaries(st.sampled_from([*ids, "NOT-A-POINT"]), st.sampled_from(alternatives), max_size=4))
+    def agree(choices: dict[str, str]) -> None:
+        try:
+            parse(choices, "--readings")
+            taken = True
+        except InputError:
+            taken = False
+        assert validator.is_valid(choices) == taken, choices
+
+    agree()
+
+
+def test_a_reading_set_file_that_is_not_a_mapping_is_refused(tmp_path: Path) -> None:
+    from prefstack.interpretations.readings import read_file
+
+    for text in ("- DIV-DAYCOUNT\n", "DIV-DAYCOUNT: 3\n", "'just text'\n"):
+        path = tmp_path / "r.yaml"
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(InputError, match="a reading set is a mapping"):
+            read_file(path)
+    with pytest.raises(InputError, match="cannot read"):
+        read_file(tmp_path / "missing.yaml")

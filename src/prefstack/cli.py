@@ -557,6 +557,14 @@ def _recorded_by(by: str | None) -> str | None:
         raise InputError("--by", "ledger format", exc.problem) from exc
 
 
+@schema_app.command("readings")
+def schema_readings() -> None:
+    """The JSON Schema of a reading-set file (--readings): interpretation ids and their alternatives."""
+    from prefstack.interpretations.readings import json_schema
+
+    print(to_json(json_schema()))
+
+
 @schema_app.command("capital-structure")
 def schema_capital_structure() -> None:
     """The JSON Schema of a capital-structure file (every class of a company)."""

@@ -100,6 +100,23 @@ def read_file(path: Path, field: str = "--readings") -> dict[str, str]:
     return dict(data)
 
 
+def json_schema() -> dict[str, object]:
+    """The JSON Schema of a reading-set file (``--readings``): each interpretation, with ``default``
+    (prefstack's reading) and the ids of its implemented alternatives."""
+    properties = {
+        i.id: {"enum": [DEFAULT, *(alt for alt, _ in i.selectable)], "description": i.question}
+        for i in sorted(registry().values(), key=lambda i: i.id)
+    }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "prefstack reading set",
+        "description": "The alternative reading of each open point a question is computed under (ID: ALT).",
+        "type": "object",
+        "additionalProperties": False,
+        "properties": properties,
+    }
+
+
 @contextlib.contextmanager
 def under(readings: ReadingSet) -> Iterator[None]:
     """Compute under ``readings`` (checked by :func:`parse`) until the block ends."""
