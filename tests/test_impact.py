@@ -38,16 +38,19 @@ def test_before_any_pik_issue_only_the_accrual_of_series_g_and_its_votes_can_cha
     - actual/365: $20,000,000 x 6% x 16 x (1/365 - 1/360) = -$730.59;
     and, counting each share's conversion down, G's votes are 20,000 x floor(1,000/P) instead of
     floor(20,000 x 1,000/P). 30/360 counts the same 16 days (30 x 1 + (1 - 15)), and the others
-    touch only PIK issues, cash payments, conversions or periods longer than 90 days: they change
-    nothing."""
+    touch only PIK issues, cash or Common Stock payments, conversions, redemptions, mergers or periods
+    longer than 90 days: they change nothing."""
     found = impact(_books(), dt.date(2000, 7, 1))
     assert found.unchanged == (
         "CONV-CASH-CENTS=round-down",
         "CONV-FRACTION-AGGREGATE=per-share",
         "DIV-CASH-CENTS=round-down",
         "DIV-DAYCOUNT=thirty-360",
+        "DIV-F-COMMON-FRACTIONS=price-cents",
         "DIV-FRACTIONAL-PIK=round-cents",
         "DIV-INTRA-QUARTER-CAP=no-cap",
+        "LIQ-G-DEEMED-THRESHOLD=more-than-half",
+        "RED-CENTS=round-down",
     )
     g = 20_000_000
     expected = {

@@ -5,6 +5,7 @@ under another set (the memo of pure functions and the snapshot are the default's
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from fractions import Fraction
@@ -56,6 +57,9 @@ COVERED = {
     ("VOTE-AS-CONVERTED", "per-share"),
     ("CONV-FRACTION-AGGREGATE", "per-share"),
     ("CONV-CASH-CENTS", "round-down"),
+    ("DIV-F-COMMON-FRACTIONS", "price-cents"),
+    ("RED-CENTS", "round-down"),
+    ("LIQ-G-DEEMED-THRESHOLD", "more-than-half"),
 }
 
 
@@ -335,3 +339,93 @@ def test_a_reading_set_file_that_is_not_a_mapping_is_refused(tmp_path: Path) -> 
             read_file(path)
     with pytest.raises(InputError, match="cannot read"):
         read_file(tmp_path / "missing.yaml")
+
+
+def test_common_stock_dividend_priced_at_the_average_rounded_to_the_cent() -> None:
+    """DIV-F-COMMON-FRACTIONS=price-cents, $100,000 paid in Common Stock at an average closing price
+    of $13.876: at the exact average, floor(100,000 / 13.876) = floor(7,206.68...) = 7,206 shares
+    and $100,000 - 7,206 x 13.876 = $9.544 -> $9.54 for the fraction; at $13.88, floor(7,204.61...)
+    = 7,204 shares and $100,000 - 7,204 x 13.88 = $8.48."""
+    from prefstack.clauses.dividends import common_stock_dividend
+    from prefstack.explain import Explained
+    from prefstack.terms import load_terms
+
+    terms, price = load_terms("F"), Explained("average_closing_price", Fraction("13.876"), "F §2(b)")
+    shares, cash = common_stock_dividend(terms, Fraction(100_000), price)
+    assert (shares.value, cash.value) == (7_206, Fraction("9.54"))
+    with under(parse({"DIV-F-COMMON-FRACTIONS": "price-cents"}, "test")):
+        shares, cash = common_stock_dividend(terms, Fraction(100_000), price)
+    assert (shares.value, cash.value) == (7_204, Fraction("8.48"))
+
+
+def test_redemption_price_rounded_down_to_the_cent() -> None:
+    """RED-CENTS=round-down: $1,234.567 due is 123,457 cents half-up and 123,456 rounded down; the
+    example's redemption of Microsoft's 43,316.63... shares at $3,658/3 on 2005-08-02 is due an exact
+    amount under half a cent above $52,817,418.35, so both readings pay that."""
+    from prefstack.clauses.redemption import due_cents
+
+    assert due_cents(Fraction("1234.567"), "F §6(a)") == 123_457
+    with under(parse({"RED-CENTS": "round-down"}, "test")):
+        assert due_cents(Fraction("1234.567"), "F §6(a)") == 123_456
+    books = Books("sqlite:///unused.sqlite", ledger=str(EXAMPLE))
+    day, funds = dt.date(2005, 8, 2), Fraction(100_000_000)
+    paid = books.redemption(day, "F", funds).holders[0]
+    down = dataclasses.replace(books, readings=parse({"RED-CENTS": "round-down"}, "test")).redemption(day, "F", funds)
+    exact = Fraction(paid.shares_redeemed.value) * Fraction(paid.price_per_share.value)
+    assert Fraction("52817418.35") <= exact < Fraction("52817418.355")
+    assert paid.cash_paid.value == down.holders[0].cash_paid.value == Fraction("52817418.35")
+
+
+def test_exactly_half_is_a_deemed_liquidation_when_more_than_half_is_required() -> None:
+    """G §3(d), LIQ-G-DEEMED-THRESHOLD: a merger after which the prior stockholders hold exactly 50%
+    is not deemed a liquidation under prefstack's reading (they hold "at least 50%"), and is under
+    ``more-than-half``; 49.99% is deemed and 50.01% is not under both."""
+    from prefstack.clauses.liquidation import TransactionKind, is_deemed_liquidation_for_g
+
+    merger = TransactionKind.MERGER
+    cases = {Fraction(1, 2): (False, True), Fraction("0.4999"): (True, True), Fraction("0.5001"): (False, False)}
+    for share, (default, other) in cases.items():
+        assert is_deemed_liquidation_for_g(merger, share).value is default
+        with under(parse({"LIQ-G-DEEMED-THRESHOLD": "more-than-half"}, "test")):
+            assert is_deemed_liquidation_for_g(merger, share).value is other
+
+
+def test_the_deemed_liquidation_pays_series_g_under_the_compared_reading(cli: Any) -> None:
+    """``transaction --kind merger --prior-stockholders-share 0.5 --compare-reading
+    LIQ-G-DEEMED-THRESHOLD=more-than-half``: not deemed (no payout) under prefstack's reading, deemed
+    with Series G's payouts beside it under the other."""
+    asked = [
+        "--compare-reading",
+        "LIQ-G-DEEMED-THRESHOLD=more-than-half",
+        "transaction",
+        "--kind",
+        "merger",
+        "--prior-stockholders-share",
+        "0.5",
+        "--on",
+        "2002-06-30",
+        "--consideration",
+        "100000000",
+        "--ledger",
+        str(EXAMPLE),
+        "--format",
+        "json",
+    ]
+    found = {d["path"]: (d["default"], d["alternative"]) for d in json.loads(cli(*asked).stdout)["differences"]}
+    assert found["series[G].deemed_liquidation"] == (False, True)
+    before, after = found["series[G].payouts"]
+    assert before == [] and {p["holder"] for p in after} == {"3Com Corporation"}
+    assert sum(Fraction(p["amount"]) for p in after) > 0
+
+
+def test_a_schedule_is_computed_under_the_reading_set(cli: Any) -> None:
+    """``--reading DIV-DAYCOUNT=thirty-360 schedule F``: the first PIK issue is 40,000 x 7% x 43/360
+    = 334.44 shares where F Sched. 1 prints 342.22."""
+    rows = json.loads(cli("--reading", "DIV-DAYCOUNT=thirty-360", "schedule", "F", "--format", "json").stdout)
+    first = next(r for r in rows if r["date"] == "2000-09-15")
+    assert first["incremental_shares"] == "334.44"
+
+
+def test_compare_reading_goes_with_a_question(cli: Any) -> None:
+    refused = cli("--compare-reading", "DIV-DAYCOUNT=thirty-360", "schedule", "F", ok=False)
+    assert refused.returncode == 2 and "--compare-reading goes with a question" in refused.stderr

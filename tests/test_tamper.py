@@ -299,6 +299,7 @@ def reading_commands(folder: Path) -> dict[str, list[str]]:
         "votes": ["votes", "--as-of", "2002-06-30"],
         "calendar": ["calendar", "--from", "2001-01-01", "--to", "2001-12-31"],
         "certificate adjustment": ["certificate", "adjustment", "--as-of", "2002-12-31"],
+        "interpretations": ["interpretations", "--impact", "--as-of", "2001-12-31"],
         "ledger export": ["ledger", "export"],
         "ledger log": ["ledger", "log"],
         "document dividend-statement": [

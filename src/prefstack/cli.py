@@ -87,6 +87,8 @@ _READINGS: tuple[tuple[str, str], ...] = ()
 """The reading set of this command's question (``--reading``, ``--readings``; empty: prefstack's)."""
 _COMPARE: tuple[tuple[str, str], ...] = ()
 """The reading set the question is asked under a second time, to compare (``--compare-reading``)."""
+COMPARABLE = frozenset({"state", "convert", "waterfall", "dividends", "redemption", "votes", "transaction"})
+"""The questions ``--compare-reading`` answers twice."""
 
 
 @app.callback()
@@ -134,6 +136,12 @@ def _everywhere(
     compared = readings.parse_options(compare_reading or [], "--compare-reading")
     _COMPARE = readings.parse({**dict(_READINGS), **compared}, "--compare-reading") if compared else ()
     output.COMPARISON = None
+    if _COMPARE and ctx.invoked_subcommand not in COMPARABLE:
+        raise InputError(
+            "--compare-reading",
+            readings.CLAUSE,
+            f"--compare-reading goes with a question: {', '.join(sorted(COMPARABLE))}",
+        )
     if (_READINGS or _COMPARE) and ctx.invoked_subcommand == "ledger":
         raise InputError(
             "--reading",
@@ -143,6 +151,9 @@ def _everywhere(
     if _READINGS:
         chosen_text = ", ".join(f"{ident}={alternative}" for ident, alternative in _READINGS)
         print(f"note: answered under {chosen_text}, not prefstack's reading", file=sys.stderr)
+        # The whole command computes under the set: the questions asked of Books (which apply it
+        # themselves) and those computed from the terms alone (`schedule`).
+        ctx.with_resource(readings.under(_READINGS))
 
 
 def parse_date(text: str, field: str, clause: str) -> dt.date:
@@ -1178,10 +1189,10 @@ def _ask(books: Books, question: Callable[[Books], object], format: Format) -> d
 
 def _json_of(answer: object) -> dict[str, Any]:
     """An answer of the query layer as the JSON ``--format json`` prints, which the tables, CSV and
-    workbooks are made from too."""
+    workbooks are made from too (a proposed transaction and the audit trail answer with it)."""
     from prefstack.answers import json_ready
 
-    return json_ready(answer)
+    return answer if isinstance(answer, dict) else json_ready(answer)
 
 
 @app.command()
@@ -1442,7 +1453,7 @@ def transaction_command(
     judge_on = None if as_of is None else parse_date(as_of, "--as-of", "F §6(b)")
     if judge_on is not None and judge_on < event.date:
         raise InputError("--as-of", "F §6(b)", f"judge the facts on or after the transaction's date {event.date}")
-    result = _books(db, ledger, company).proposed_transaction(event, judge_on)
+    result = _ask(_books(db, ledger, company), lambda b: b.proposed_transaction(event, judge_on), format)
     title = f"A {kind} on {result['on']} (nothing recorded)"
     emit(result, result["series"], TRANSACTION_COLUMNS, title, format, out=out)
     if format is Format.table:

@@ -352,22 +352,30 @@ def common_stock_dividend(
     fraction (DIV-F-COMMON-FRACTIONS)."""
     assert isinstance(price.value, Fraction)
     clause = for_series(terms.series, "§2(b)")
-    quantity = dividend_value / price.value
+    match chosen("DIV-F-COMMON-FRACTIONS"):
+        case "default":
+            average, priced = price.value, "average_closing_price"
+        case "price-cents":
+            average = Fraction(round_to(price.value, 2, Rounding.HALF_UP, clause).value)
+            priced = "average_closing_price to the cent (DIV-F-COMMON-FRACTIONS=price-cents)"
+        case other:
+            raise AssertionError(f"DIV-F-COMMON-FRACTIONS alternative {other!r} is registered but not computed")
+    quantity = dividend_value / average
     whole, fraction = floor_whole(quantity)
     shares = Explained(
         name="common_shares",
         value=whole,
         clause=clause,
         inputs={"dividend_value": dividend_value, "exact_shares": quantity},
-        formula="floor(dividend_value / average_closing_price)",
+        formula=f"floor(dividend_value / {priced})",
         parts=[price],
         interpretations=[reading("DIV-F-COMMON-FRACTIONS")],
     )
     cash = Explained(
         name="cash_for_fraction",
-        value=Fraction(round_to(fraction * price.value, 2, Rounding.HALF_UP, clause).value),
+        value=Fraction(round_to(fraction * average, 2, Rounding.HALF_UP, clause).value),
         clause=clause,
-        inputs={"fraction_of_share": fraction, "average_closing_price": price.value},
+        inputs={"fraction_of_share": fraction, "average_closing_price": average},
         formula="fraction x average_closing_price, half-up to the cent",
         interpretations=[reading("DIV-F-COMMON-FRACTIONS")],
     )

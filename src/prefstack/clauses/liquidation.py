@@ -30,6 +30,7 @@ from prefstack.clause_registry import implements
 from prefstack.errors import InputError
 from prefstack.explain import Explained, Scalar
 from prefstack.interpretations import reading
+from prefstack.interpretations.readings import chosen
 from prefstack.numeric import Rounding, exact, round_to
 from prefstack.terms import SeriesTerms, load_terms, series_names
 
@@ -983,12 +984,20 @@ def is_deemed_liquidation(
             ),
             interpretations=[reading("LIQ-F-NO-DEEMED")],
         )
+    match chosen("LIQ-G-DEEMED-THRESHOLD"):
+        case "default":
+            deemed, test = share < threshold.value, "hold >= threshold"
+        case "more-than-half":
+            deemed = share <= threshold.value
+            test = "hold more than the threshold (LIQ-G-DEEMED-THRESHOLD=more-than-half)"
+        case other:
+            raise AssertionError(f"LIQ-G-DEEMED-THRESHOLD alternative {other!r} is registered but not computed")
     return Explained(
         name=f"deemed liquidation for Series {terms.series}",
-        value=share < threshold.value,
+        value=deemed,
         clause=threshold.cite,
         inputs={"transaction": kind.value, "prior stockholders' share": share, "threshold": threshold.value},
-        formula="deemed unless prior stockholders hold >= threshold of the survivor's outstanding voting securities",
+        formula=f"deemed unless prior stockholders {test} of the survivor's outstanding voting securities",
         interpretations=[reading("LIQ-G-DEEMED-THRESHOLD")],
     )
 

@@ -37,6 +37,7 @@ from prefstack.clauses.voting import ConsentPurpose
 from prefstack.errors import InputError, PrefstackError
 from prefstack.explain import Explained
 from prefstack.interpretations import reading
+from prefstack.interpretations.readings import chosen
 from prefstack.numeric import Rounding, exact, floor_whole, round_to, to_decimal_string
 from prefstack.terms import SeriesTerms
 
@@ -667,6 +668,20 @@ class RedemptionResult:
         raise KeyError(name)
 
 
+@implements("F §6(a)", "G §6(a)")
+def due_cents(amount: Fraction, clause: str) -> int:
+    """The Redemption Price due to a holder in cents, under the reading of RED-CENTS: its exact
+    amount rounded half-up once (prefstack's), or down (``round-down``)."""
+    match chosen("RED-CENTS"):
+        case "default":
+            mode = Rounding.HALF_UP
+        case "round-down":
+            mode = Rounding.DOWN
+        case other:
+            raise AssertionError(f"RED-CENTS alternative {other!r} is registered but not computed")
+    return int(round_to(amount, 2, mode, clause).value.scaleb(2))
+
+
 def _funds_cents(terms: SeriesTerms, funds: Fraction, clause: str) -> int:
     amount = exact(funds, field="funds", clause=clause)
     if amount < 0:
@@ -691,10 +706,7 @@ def _pay_tranches(
     left: list[ObligationTranche] = []
     for tranche in tranches:
         holders = [h for h, s in tranche.shares.items() if s > 0]
-        due = {
-            h: int(round_to(tranche.shares[h] * prices[h], 2, Rounding.HALF_UP, shortfall_clause).value.scaleb(2))
-            for h in holders
-        }
+        due = {h: due_cents(tranche.shares[h] * prices[h], shortfall_clause) for h in holders}
         total_due = sum(due.values())
         if total_due <= funds_cents:
             cents = due
