@@ -107,3 +107,21 @@ def test_impact_needs_a_date_and_no_reading_set(cli: Any) -> None:
         "--reading", "DIV-DAYCOUNT=thirty-360", "interpretations", "--impact", "--as-of", "2001-01-01", ok=False
     )
     assert under.returncode == 2 and "compares every alternative" in under.stderr
+
+
+def test_a_document_says_what_another_reading_would_change_in_its_figures(cli: Any, tmp_path: Any) -> None:
+    """The dividend statement of 2000-12-15 (Microsoft, PIK) relies on DIV-FRACTIONAL-PIK: rounding
+    the first PIK issue to 342.22 shares makes the quarter's dividend 40,342.22 x $1,000 x 1.75% =
+    $705,988.85 instead of 40,342.2222... x $17.50 = $705,988.89, and the annex says so. Asked under
+    that reading, the statement says it was computed under it."""
+    asked = ["document", "dividend-statement", "--payment-date", "2000-12-15", "--holder", MICROSOFT]
+    out = tmp_path / "d.html"
+    cli(*asked, "--ledger", EXAMPLE, "--out", str(out))
+    text = out.read_text(encoding="utf-8")
+    assert "What another reading would change" in text
+    assert "Under DIV-FRACTIONAL-PIK=round-cents" in text
+    assert "Dividend for the period $705,988.85 instead of $705,988.89" in text
+    cli("--reading", "DIV-FRACTIONAL-PIK=round-cents", *asked, "--ledger", EXAMPLE, "--out", str(out))
+    assert "Computed under DIV-FRACTIONAL-PIK=round-cents, not prefstack&#39;s reading." in out.read_text(
+        encoding="utf-8"
+    )

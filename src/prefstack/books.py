@@ -17,6 +17,7 @@ audit trail.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 from collections.abc import Callable, Sequence
@@ -60,6 +61,67 @@ def _under_readings(method: Callable[Concatenate[Books, P], R]) -> Callable[Conc
 
     functools.update_wrapper(answered, method)
     return answered
+
+
+Documents = list[tuple[str | None, "Document"]]
+
+
+def _weighed(method: Callable[Concatenate[Books, P], Documents]) -> Callable[Concatenate[Books, P], Documents]:
+    """A question answered by documents: under prefstack's readings, each document also says, for
+    every implemented alternative of a reading it relies on, which of its figures that alternative
+    would change and to what (the documents made again under it); under another reading set, it
+    says which readings it was computed under."""
+
+    def weighed(books: Books, /, *args: P.args, **kwargs: P.kwargs) -> Documents:
+        made = method(books, *args, **kwargs)
+        if books.readings:
+            under_text = ", ".join(f"{ident}={alternative}" for ident, alternative in books.readings)
+            note = f"Computed under {under_text}, not prefstack's reading."
+            return [(h, dataclasses.replace(d, alternatives=[note])) for h, d in made]
+
+        def again(other: ReadingSet) -> Documents:
+            return method(dataclasses.replace(books, readings=other), *args, **kwargs)
+
+        return _with_alternatives(made, again)
+
+    functools.update_wrapper(weighed, method)
+    return weighed
+
+
+def _with_alternatives(made: Documents, again: Callable[[ReadingSet], Documents]) -> Documents:
+    from prefstack.errors import PrefstackError
+    from prefstack.interpretations import registry
+
+    relied = {i for _, d in made for i in d.interpretations}
+    notes: dict[int, list[str]] = {index: [] for index in range(len(made))}
+    for interpretation in sorted(registry().values(), key=lambda i: i.id):
+        if interpretation.id not in relied:
+            continue
+        for alternative, text in interpretation.selectable:
+            point = f"{interpretation.id}={alternative}"
+            try:
+                other = dict(again(((interpretation.id, alternative),)))
+            except PrefstackError as exc:
+                for index, (_, d) in enumerate(made):
+                    if interpretation.id in d.interpretations:
+                        notes[index].append(f"Under {point} ({text}) this document could not be made: {exc}")
+                continue
+            for index, (holder, d) in enumerate(made):
+                changed = _changed_figures(d, other.get(holder))
+                if interpretation.id in d.interpretations and changed:
+                    notes[index].append(f"Under {point} ({text}): {'; '.join(changed)}.")
+    return [(h, dataclasses.replace(d, alternatives=notes[i] or d.alternatives)) for i, (h, d) in enumerate(made)]
+
+
+def _changed_figures(document: Document, other: Document | None) -> list[str]:
+    if other is None:
+        return ["no such document"]
+    values = {f.label: f.value for f in other.figures}
+    return [
+        f"{f.label} {values[f.label]} instead of {f.value}"
+        for f in document.figures
+        if f.label in values and values[f.label] != f.value
+    ]
 
 
 @dataclass(frozen=True)
@@ -191,6 +253,7 @@ class Books:
     # ------------------------------------------------------------------------- documents
     # Each returns the documents with the holder each is addressed to (None: to all the holders).
 
+    @_weighed
     @_under_readings
     def dividend_statements(
         self, payment_date: dt.date, series: str | None, holder: str | None, *, every_holder: bool
@@ -201,6 +264,7 @@ class Books:
         state = self._on(payment_date)
         return list(dividend_statements(state, series, payment_date, holder, every_holder=every_holder))
 
+    @_weighed
     @_under_readings
     def adjustment_certificates(
         self, as_of: dt.date, series: str, adjustment: dt.date | None, holder: str | None, *, every_holder: bool
@@ -214,15 +278,24 @@ class Books:
             return [(h, certificate_of_adjustment(state, series, adjustment, h)) for h in holders_of(state, series)]
         return [(holder, certificate_of_adjustment(state, series, adjustment, holder))]
 
-    @_under_readings
     def conversion_statement(
         self, on: dt.date, series: str, holder: str, shares: Fraction, funds: Fraction | None
     ) -> Document:
         """F/G §5(a)-(c): ``holder``'s statement of a conversion of ``shares`` on ``on``."""
+        ((_, document),) = self.conversion_statements(on, series, holder, shares, funds)
+        return document
+
+    @_weighed
+    @_under_readings
+    def conversion_statements(
+        self, on: dt.date, series: str, holder: str, shares: Fraction, funds: Fraction | None
+    ) -> list[tuple[str | None, Document]]:
+        """:meth:`conversion_statement`, as the one document addressed to ``holder``."""
         from prefstack.documents.kinds import conversion_statement
 
-        return conversion_statement(self._on(on), series, holder, shares, funds)
+        return [(holder, conversion_statement(self._on(on), series, holder, shares, funds))]
 
+    @_weighed
     @_under_readings
     def redemption_notices(
         self,
@@ -254,6 +327,7 @@ class Books:
             ]
         return [(holder, redemption_notice(state, series, redemption_date, place, on_notice, holder))]
 
+    @_weighed
     @_under_readings
     def record_date_notices(
         self, event: str, dated: dt.date | None, holder: str | None, *, every_holder: bool

@@ -99,6 +99,9 @@ class Document:
     company: Letterhead = field(default_factory=Letterhead)
     caption: str = ""
     """A line under the images saying what they plot."""
+    alternatives: list[str] = field(default_factory=list)
+    """What each implemented alternative of a reading it relies on would change in its figures
+    (or the readings it was computed under, when not prefstack's); made by the query layer."""
 
     @property
     def clause_text(self) -> str:
