@@ -22,6 +22,11 @@ def _books() -> Books:
     return Books("sqlite:///unused.sqlite", ledger=EXAMPLE)
 
 
+def _cents(amount: Fraction) -> Fraction:
+    """Half-up to the cent (CONV-CASH-CENTS)."""
+    return Fraction(math.floor(amount * 100 + Fraction(1, 2)), 100)
+
+
 def _change(point: Any, holder: str, figure: str) -> Fraction:
     found = [c for c in point.changes if c.holder == holder and c.figure == figure]
     assert len(found) == 1, (holder, figure, point.changes)
@@ -43,7 +48,6 @@ def test_before_any_pik_issue_only_the_accrual_of_series_g_and_its_votes_can_cha
     found = impact(_books(), dt.date(2000, 7, 1))
     assert found.unchanged == (
         "CONV-CASH-CENTS=round-down",
-        "CONV-FRACTION-AGGREGATE=per-share",
         "DIV-CASH-CENTS=round-down",
         "DIV-DAYCOUNT=thirty-360",
         "DIV-F-COMMON-FRACTIONS=price-cents",
@@ -60,16 +64,33 @@ def test_before_any_pik_issue_only_the_accrual_of_series_g_and_its_votes_can_cha
         ("DIV-DAYCOUNT", "actual-365"): g * Fraction(6, 100) * 16 * (Fraction(1, 365) - Fraction(1, 360)),
     }
     points = {(p.interpretation, p.alternative): p for p in found.points}
-    assert list(points)[:3] == list(expected)  # largest change of money first
+    assert list(points)[1:4] == list(expected)  # largest change of money first
     for key, change in expected.items():
         assert _change(points[key], "3Com Corporation", "accrued_unpaid_dividends") == change
         assert _change(points[key], "3Com Corporation", "liquidation_value") == change
+        # converting every share that day pays the accrued dividends in cash: less by as much, to the cent
+        accrued = g * Fraction(6, 100) * Fraction(16, 360)
+        dividend_cash = _change(points[key], "3Com Corporation", "conversion_dividend_cash")
+        assert dividend_cash == _cents(accrued + change) - _cents(accrued)
         assert points[key].largest_money.value == -change
     price = next(h for s in _books().state(dt.date(2000, 7, 1)).series for h in s.holders).conversion_price.value
     per_share = Fraction(1000) / Fraction(price)
     votes = _change(points[("VOTE-AS-CONVERTED", "per-share")], "3Com Corporation", "votes")
     assert votes == 20_000 * math.floor(per_share) - math.floor(20_000 * per_share) != 0
     assert points[("VOTE-AS-CONVERTED", "per-share")].largest_money.value == 0
+    # converting the 20,000 shares share by share: 20,000 x floor(1,000/P) Common Stock instead of
+    # floor(20,000 x 1,000/P), and each share's fraction paid: 20,000 x frac(1,000/P) x P, to the cent
+    apart = points[("CONV-FRACTION-AGGREGATE", "per-share")]
+    together_whole = math.floor(20_000 * per_share)
+    assert (
+        _change(apart, "3Com Corporation", "conversion_common_shares")
+        == 20_000 * math.floor(per_share) - together_whole
+    )
+    price_value = Fraction(price)
+    together_cash = _cents((20_000 * per_share - together_whole) * price_value)
+    apart_cash = _cents(20_000 * (per_share - math.floor(per_share)) * price_value)
+    assert _change(apart, "3Com Corporation", "conversion_cash_for_fraction") == apart_cash - together_cash
+    assert next(iter(points)) == ("CONV-FRACTION-AGGREGATE", "per-share")  # the largest change of money
 
 
 def test_on_the_first_payment_date_thirty_360_issues_one_days_pik_fewer() -> None:
@@ -92,12 +113,11 @@ def test_the_command_line_writes_the_impact_as_json_and_as_a_table(cli: Any) -> 
     asked = ["interpretations", "--impact", "--as-of", "2000-07-01", "--ledger", EXAMPLE]
     data = json.loads(cli(*asked, "--format", "json").stdout)
     assert "DIV-DAYCOUNT=thirty-360" in data["unchanged"]
-    assert [p["largest_money"] for p in data["points"]] == ["53333.33", "1159.42", "730.59", "0.00"]
+    assert [p["largest_money"] for p in data["points"]][1:] == ["53333.33", "1159.42", "730.59", "0.00"]
+    assert data["points"][0]["interpretation"] == "CONV-FRACTION-AGGREGATE"
     shown = cli(*asked).stdout
     assert "DIV-DAYCOUNT=actual-365" in shown and "-$730.59" in shown
-    assert (
-        "No figure changes on 2000-07-01 under: CONV-CASH-CENTS=round-down, CONV-FRACTION-AGGREGATE=per-share" in shown
-    )
+    assert "No figure changes on 2000-07-01 under: CONV-CASH-CENTS=round-down, DIV-CASH-CENTS=round-down" in shown
 
 
 def test_impact_needs_a_date_and_no_reading_set(cli: Any) -> None:

@@ -163,6 +163,31 @@ class Books:
         return state_answer(self._on(as_of), structure, explain=explain)
 
     @_under_readings
+    def state_and_conversions(
+        self, as_of: dt.date
+    ) -> tuple[StateAnswer, dict[tuple[str, str], ConversionQuote | InputError]]:
+        """The state on ``as_of`` and, from the same state, what converting each holder's every share
+        on that date would give (with the funds to pay its accrued dividends in cash), or why it
+        cannot convert (a cut-off, F/G §5(a), §6(j)): the figures ``interpretations --impact``
+        compares."""
+        from prefstack.queries import conversion_quote
+        from prefstack.report import state_answer
+
+        state = self._on(as_of)
+        answer = state_answer(state, explain=False)
+        quotes: dict[tuple[str, str], ConversionQuote | InputError] = {}
+        for series in answer.series:
+            for holder in series.holders:
+                shares = Fraction(holder.shares_outstanding.value)
+                try:
+                    quotes[(series.series, holder.holder)] = conversion_quote(
+                        state, series.series, holder.holder, shares, None
+                    )
+                except InputError as exc:
+                    quotes[(series.series, holder.holder)] = exc
+        return answer, quotes
+
+    @_under_readings
     def convert(
         self, on: dt.date, series: str, holder: str, shares: Fraction, funds: Fraction | None
     ) -> ConversionQuote:

@@ -3,8 +3,10 @@
 For every implemented alternative of every interpretation (:mod:`prefstack.interpretations.readings`)
 the company's books are answered again under that alternative alone, and each holder's figures are
 compared with prefstack's reading: shares, accrued but unpaid dividends, Conversion Price,
-Liquidation Value and votes. A point whose alternative changes nothing for this ledger says so.
-Points are listed largest first: by the largest change of a money figure, then of shares.
+Liquidation Value and votes, and what converting all its shares on the date would give (Common
+Stock, cash for the fraction, accrued dividends in cash). A point whose alternative changes nothing
+for this ledger says so. Points are listed largest first: by the largest change of a money figure,
+then of shares.
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ from fractions import Fraction
 
 from prefstack.answers import Figure
 from prefstack.books import Books
+from prefstack.errors import InputError
 from prefstack.figures import MONEY, PRICE, SHARES
 from prefstack.interpretations import registry
 from prefstack.interpretations.readings import parse
+from prefstack.queries import ConversionQuote
 from prefstack.report import HolderState, StateAnswer
 
 __all__ = ["Change", "Impact", "Point", "impact"]
@@ -93,12 +97,42 @@ def _value(holder: HolderState | None, figure: str) -> Fraction:
     return Fraction(found.value if isinstance(found, Figure) else found)
 
 
-def _changes(default: StateAnswer, other: StateAnswer) -> list[Change]:
-    before, after = _holders(default), _holders(other)
+Figures = tuple[StateAnswer, dict[tuple[str, str], ConversionQuote | InputError]]
+
+_CONVERSION_FIGURES: tuple[tuple[str, str], ...] = (
+    ("conversion_common_shares", "count"),
+    ("conversion_cash_for_fraction", "money"),
+    ("conversion_dividend_cash", "money"),
+)
+"""What converting every share of the holding on the date gives: the Common Stock, the cash for
+the fraction of a share and the accrued dividends paid in cash (§5(b), §5(c)(iii))."""
+
+
+def _converted(quote: ConversionQuote | InputError | None, figure: str) -> Fraction:
+    if quote is None or isinstance(quote, InputError):
+        return Fraction(0)  # no conversion (none held, or a cut-off): nothing on conversion
+    match figure:
+        case "conversion_common_shares":
+            return Fraction(quote.common_shares)
+        case "conversion_cash_for_fraction":
+            return Fraction(quote.cash_for_fraction.value)
+        case "conversion_dividend_cash":
+            return Fraction(quote.dividend_settlement.cash.value)
+        case other:
+            raise AssertionError(f"no conversion figure {other!r}")
+
+
+def _changes(default: Figures, other: Figures) -> list[Change]:
+    before, after = _holders(default[0]), _holders(other[0])
     found = []
     for key in sorted(set(before) | set(after)):
-        for figure, kind in _FIGURES:
-            old, new = _value(before.get(key), figure), _value(after.get(key), figure)
+        compared_figures = [
+            (figure, kind, _value(before.get(key), figure), _value(after.get(key), figure)) for figure, kind in _FIGURES
+        ] + [
+            (figure, kind, _converted(default[1].get(key), figure), _converted(other[1].get(key), figure))
+            for figure, kind in _CONVERSION_FIGURES
+        ]
+        for figure, kind, old, new in compared_figures:
             if old != new:
                 places = _PLACES[kind]
                 compared = Figure(old, places), Figure(new, places), Figure(new - old, places)
@@ -114,12 +148,12 @@ def impact(books: Books, as_of: dt.date) -> Impact:
     """Each implemented alternative's changes to the figures of ``books`` on ``as_of``."""
     if books.readings:
         raise ValueError("the impact of each reading is measured against prefstack's readings: give books without")
-    default = books.state(as_of)
+    default = books.state_and_conversions(as_of)
     points = []
     unchanged = []
     for ident, alternative, text, clauses in _selectable():
         readings = parse({ident: alternative}, "--impact")
-        other = Books(books.db, books.company, books.ledger, books.known_at, readings).state(as_of)
+        other = Books(books.db, books.company, books.ledger, books.known_at, readings).state_and_conversions(as_of)
         changes = _changes(default, other)
         if not changes:
             unchanged.append(f"{ident}={alternative}")

@@ -516,6 +516,9 @@ IMPACT = obj(
                                         "conversion_price",
                                         "liquidation_value",
                                         "votes",
+                                        "conversion_common_shares",
+                                        "conversion_cash_for_fraction",
+                                        "conversion_dividend_cash",
                                     ]
                                 },
                                 "kind": {"enum": ["money", "shares", "price", "count"]},
