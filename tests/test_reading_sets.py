@@ -60,6 +60,11 @@ COVERED = {
     ("DIV-F-COMMON-FRACTIONS", "price-cents"),
     ("RED-CENTS", "round-down"),
     ("LIQ-G-DEEMED-THRESHOLD", "more-than-half"),
+    ("DIV-DAYCOUNT", "actual-actual"),
+    ("DIV-DAYCOUNT", "quarter-days"),
+    ("VOTE-AS-CONVERTED", "nearest"),
+    ("CONV-CASH-CENTS", "exact"),
+    ("RED-ANNIVERSARY-FEB29", "march-1"),
 }
 
 
@@ -429,3 +434,53 @@ def test_a_schedule_is_computed_under_the_reading_set(cli: Any) -> None:
 def test_compare_reading_goes_with_a_question(cli: Any) -> None:
     refused = cli("--compare-reading", "DIV-DAYCOUNT=thirty-360", "schedule", "F", ok=False)
     assert refused.returncode == 2 and "--compare-reading goes with a question" in refused.stderr
+
+
+def test_actual_actual_divides_each_years_days_by_that_years_length() -> None:
+    """DIV-DAYCOUNT=actual-actual: 2000-08-02 to 2000-09-15 is 44 of 2000's 366 days, so the first
+    PIK issue is 40,000 x 7% x 44/366 = 336.61... shares; a period across a new year counts each
+    year apart: 2000-12-20 to 2001-01-10 is 12/366 + 9/365 of a year."""
+    from prefstack.calendars import actual_actual_years
+
+    assert _shares(FIRST, **{"DIV-DAYCOUNT": "actual-actual"}) == 40_000 + 40_000 * Fraction(7, 100) * Fraction(44, 366)
+    assert actual_actual_years(dt.date(2000, 12, 20), dt.date(2001, 1, 10)) == Fraction(12, 366) + Fraction(9, 365)
+
+
+def test_quarter_days_divides_by_four_times_the_quarters_actual_days() -> None:
+    """DIV-DAYCOUNT=quarter-days: 44 days of the 92-day quarter 2000-06-15 to 2000-09-15, over a year
+    of four such quarters: 40,000 x 7% x 44/368 = 334.78... shares (the quarterly rate x 44/92)."""
+    expected = 40_000 + 40_000 * Fraction(7, 100) * Fraction(44, 368)
+    assert _shares(FIRST, **{"DIV-DAYCOUNT": "quarter-days"}) == expected
+    assert expected == 40_000 + 40_000 * Fraction(175, 10000) * Fraction(44, 92)
+
+
+def test_votes_to_the_nearest_whole_share() -> None:
+    """VOTE-AS-CONVERTED=nearest: 100.5 shares at $24: 4,187.5 Common, 4,188 votes (half up) where
+    the whole part is 4,187; 100.4 shares: 4,183.33..., 4,183 either way."""
+    from prefstack.clauses.voting import votes
+    from prefstack.terms import load_terms
+
+    terms = load_terms("F")
+    with under(parse({"VOTE-AS-CONVERTED": "nearest"}, "test")):
+        assert votes(terms, Fraction("100.5"), Fraction(24), issue_price_adjustment=Fraction(1)).value == 4_188
+        assert votes(terms, Fraction("100.4"), Fraction(24), issue_price_adjustment=Fraction(1)).value == 4_183
+
+
+def test_conversion_cash_paid_exact() -> None:
+    """CONV-CASH-CENTS=exact: the accrued dividends on the 250 shares are paid $50,750/9 exactly."""
+    assert _convert(**{"CONV-CASH-CENTS": "exact"}).dividend_settlement.cash.value == Fraction(50_750, 9)
+
+
+def test_an_anniversary_of_february_29_is_march_1_under_the_alternative() -> None:
+    """RED-ANNIVERSARY-FEB29: shares first issued on 2004-02-29 are redeemable on the fifth
+    anniversary, 2009-02-28 (prefstack's reading) or 2009-03-01 (march-1); 2008-02-29 is a
+    Feb 29 either way (a leap year), and any other day is its own anniversary."""
+    from prefstack.clauses.redemption import _add_years
+
+    leap = dt.date(2004, 2, 29)
+    assert _add_years(leap, 5) == dt.date(2009, 2, 28)
+    assert _add_years(leap, 4) == dt.date(2008, 2, 29)
+    with under(parse({"RED-ANNIVERSARY-FEB29": "march-1"}, "test")):
+        assert _add_years(leap, 5) == dt.date(2009, 3, 1)
+        assert _add_years(leap, 4) == dt.date(2008, 2, 29)
+        assert _add_years(dt.date(2000, 8, 2), 5) == dt.date(2005, 8, 2)

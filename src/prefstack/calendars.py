@@ -109,6 +109,21 @@ def thirty_360_days(start: dt.date, end: dt.date) -> int:
     return 360 * (end.year - start.year) + 30 * (end.month - start.month) + (d2 - d1)
 
 
+def actual_actual_years(start: dt.date, end: dt.date) -> Fraction:
+    """The years from ``start`` to ``end`` counting each calendar year's actual days over that
+    year's length (365 or 366): actual/actual."""
+    if end < start:
+        raise InputError("end", "F Sched. 1", f"period end {end} is before its start {start}")
+    total, day = Fraction(0), start
+    while day < end:
+        next_year = dt.date(day.year + 1, 1, 1)
+        stop = min(end, next_year)
+        length = (next_year - dt.date(day.year, 1, 1)).days
+        total += Fraction((stop - day).days, length)
+        day = stop
+    return total
+
+
 def add_years(day: dt.date, years: int) -> dt.date:
     """The same calendar day ``years`` later; 29 February becomes 28 February."""
     try:

@@ -99,6 +99,8 @@ def _cents(amount: Fraction, clause: str) -> Fraction:
             mode = Rounding.HALF_UP
         case "round-down":
             mode = Rounding.DOWN
+        case "exact":  # the paying agent rounds
+            return amount
         case other:
             raise AssertionError(f"CONV-CASH-CENTS alternative {other!r} is registered but not computed")
     return Fraction(round_to(amount, 2, mode, clause).value)

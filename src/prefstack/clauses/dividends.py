@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from prefstack.calendars import (
+    actual_actual_years,
     is_full_quarter,
     payment_dates,
     quarter_around,
@@ -46,18 +47,28 @@ FORMS = ("cash", "pik", "common")
 # --------------------------------------------------------------------------- rates
 
 
-def _day_count(terms: SeriesTerms, start: dt.date, end: dt.date) -> tuple[int, int, str]:
-    """The days of a partial period, the days of the year they are divided by, and the convention's
-    name, under the reading of DIV-DAYCOUNT the question is asked under: actual days over the
-    terms' basis (prefstack's reading: actual/360 for F and G), 30/360, or actual/365."""
+def _day_count(terms: SeriesTerms, start: dt.date, end: dt.date) -> tuple[int, Fraction, int | str, str]:
+    """The days of a partial period, the fraction of a year they make, what they are divided by and
+    the convention's name, under the reading of DIV-DAYCOUNT the question is asked under: actual
+    days over the terms' basis (prefstack's reading: actual/360 for F and G), 30/360, actual/365,
+    actual/actual (each year's days over that year's length), or the actual days over four times
+    the actual days of the quarter the period falls in."""
     basis = terms.dividends.day_count_basis.value
+    days = (end - start).days
     match chosen("DIV-DAYCOUNT"):
         case "default":
-            return (end - start).days, basis, f"actual/{basis}"
+            return days, Fraction(days, basis), basis, f"actual/{basis}"
         case "thirty-360":
-            return thirty_360_days(start, end), 360, "30/360"
+            counted = thirty_360_days(start, end)
+            return counted, Fraction(counted, 360), 360, "30/360"
         case "actual-365":
-            return (end - start).days, 365, "actual/365"
+            return days, Fraction(days, 365), 365, "actual/365"
+        case "actual-actual":
+            return days, actual_actual_years(start, end), "the actual days of each year", "actual/actual"
+        case "quarter-days":
+            first, last = quarter_around(terms, start)
+            year_of_quarters = 4 * (last - first).days
+            return days, Fraction(days, year_of_quarters), year_of_quarters, "actual/(4 x quarter)"
         case other:
             raise AssertionError(f"DIV-DAYCOUNT alternative {other!r} is registered but not computed")
 
@@ -105,8 +116,8 @@ def dividend_rate(terms: SeriesTerms, start: dt.date, end: dt.date) -> Explained
             formula="quarterly rate of a full quarter",
             interpretations=first,
         )
-    days, basis, convention = _day_count(terms, start, end)
-    uncapped = div.annual_rate.value * Fraction(days, basis)
+    days, years, basis, convention = _day_count(terms, start, end)
+    uncapped = div.annual_rate.value * years
     capped = _within_quarter(terms, start, end, uncapped)
     return Explained(
         name="dividend_rate",

@@ -24,6 +24,7 @@ available (after Senior and Parity obligations) are inputs.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -90,10 +91,18 @@ class RedemptionNoticeError(InputError):
 
 
 def _add_years(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # February 29 in a year without one (RED-ANNIVERSARY-FEB29)
-        return day.replace(year=day.year + years, day=28)
+    """The anniversary ``years`` after ``day``; February 29 in a year without one is February 28
+    (RED-ANNIVERSARY-FEB29), or March 1 under its alternative ``march-1``."""
+    year = day.year + years
+    if (day.month, day.day) != (2, 29) or calendar.isleap(year):
+        return day.replace(year=year)
+    match chosen("RED-ANNIVERSARY-FEB29"):
+        case "default":
+            return dt.date(year, 2, 28)
+        case "march-1":
+            return dt.date(year, 3, 1)
+        case other:
+            raise AssertionError(f"RED-ANNIVERSARY-FEB29 alternative {other!r} is registered but not computed")
 
 
 # --------------------------------------------------------------------------------------

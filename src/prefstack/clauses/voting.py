@@ -98,6 +98,9 @@ def holder_votes(
             whole, fraction = floor_whole(shares_held)
             per_share = terms.original_issue_price.value * issue_price_adjustment / conversion_price
             return whole * math.floor(per_share) + math.floor(fraction * per_share)
+        case "nearest":  # half a share up
+            convertible = common_as_converted(terms, shares_held, conversion_price, issue_price_adjustment)
+            return math.floor(convertible + Fraction(1, 2))
         case other:
             raise AssertionError(f"VOTE-AS-CONVERTED alternative {other!r} is registered but not computed")
 
