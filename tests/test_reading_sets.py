@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import math
 from fractions import Fraction
 from importlib import resources
 from pathlib import Path
@@ -65,6 +66,8 @@ COVERED = {
     ("VOTE-AS-CONVERTED", "nearest"),
     ("CONV-CASH-CENTS", "exact"),
     ("RED-ANNIVERSARY-FEB29", "march-1"),
+    ("LIQ-CENTS", "floor"),
+    ("LIQ-CENTS", "per-holder"),
 }
 
 
@@ -133,7 +136,8 @@ def test_a_question_under_another_reading_leaves_the_default_answers_as_they_wer
     [
         ({"NOT-A-POINT": "x"}, "no interpretation 'NOT-A-POINT'"),
         ({"DIV-DAYCOUNT": "weird"}, "DIV-DAYCOUNT has no implemented alternative 'weird'"),
-        ({"LIQ-CENTS": "exact"}, "LIQ-CENTS has no implemented alternative 'exact'"),  # described, not computed
+        ({"LIQ-CENTS": "exact"}, "LIQ-CENTS has no implemented alternative 'exact'"),
+        ({"DIV-FRACTIONAL-PIK": "whole"}, "DIV-FRACTIONAL-PIK has no implemented alternative 'whole'"),
     ],
 )
 def test_a_reading_set_naming_what_is_not_implemented_is_refused(choices: dict[str, str], problem: str) -> None:
@@ -484,3 +488,29 @@ def test_an_anniversary_of_february_29_is_march_1_under_the_alternative() -> Non
         assert _add_years(leap, 5) == dt.date(2009, 3, 1)
         assert _add_years(leap, 4) == dt.date(2008, 2, 29)
         assert _add_years(dt.date(2000, 8, 2), 5) == dt.date(2005, 8, 2)
+
+
+def test_liquidation_cents_floored_or_rounded_holder_by_holder() -> None:
+    """LIQ-CENTS: $90,000,000 on 2002-06-30 with $10,000,000 senior. prefstack apportions each tier's
+    cents so that they add up to the proceeds; ``floor`` pays each holding its exact entitlement
+    floored to the cent (the Company keeps the rest), ``per-holder`` each rounded half-up on its
+    own. Each figure below is computed from the exact entitlements of prefstack's answer."""
+    from prefstack.queries import parse_senior
+
+    books = Books("sqlite:///unused.sqlite", ledger=str(EXAMPLE))
+    senior = [parse_senior("Series C=10000000")]
+    on, proceeds = dt.date(2002, 6, 30), Fraction(90_000_000)
+    default = books.waterfall(on, proceeds, senior)
+    exact = [Fraction(p.exact_entitlement) for p in default.payouts]
+    assert sum(Fraction(p.amount.value) for p in default.payouts) == proceeds  # every cent paid
+    for alternative, cents in (
+        ("floor", lambda e: math.floor(e * 100)),
+        ("per-holder", lambda e: math.floor(e * 100 + Fraction(1, 2))),
+    ):
+        other = dataclasses.replace(books, readings=parse({"LIQ-CENTS": alternative}, "test")).waterfall(
+            on, proceeds, senior
+        )
+        paid = [Fraction(p.amount.value) for p in other.payouts]
+        assert paid == [Fraction(cents(e), 100) for e in exact], alternative
+    floored = dataclasses.replace(books, readings=parse({"LIQ-CENTS": "floor"}, "test")).waterfall(on, proceeds, senior)
+    assert Fraction(floored.total_paid.value) == sum(Fraction(math.floor(e * 100), 100) for e in exact) < proceeds

@@ -20,6 +20,8 @@ property are computed elsewhere and are inputs here.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -749,7 +751,8 @@ def distribute(
         readings = [reading("LIQ-SENIOR-RATABLE" if tier.tier is Tier.SENIOR else "LIQ-PARITY-TIER")]
         full = sum((c.weight for c in tier.claims), Fraction(0))
         entitled = [exact_paid * c.weight / full if full else Fraction(0) for c in tier.claims]
-        split = apportion_cents(cents, [Fraction(c.full_cents or 0) for c in tier.claims]) if cents else []
+        weights = [Fraction(c.full_cents or 0) for c in tier.claims]
+        split = _holders_cents(cents, entitled, functools.partial(apportion_cents, cents, weights))
         payouts += _pay_tier(
             tier.tier, tier.claims, split, entitled, cents, full, [*readings, reading("LIQ-CENTS")], tier.rank
         )
@@ -782,6 +785,25 @@ def _fill_preference_tiers(
     return filled
 
 
+@implements("F §3(a)", "G §3(a)", "F §3(b)", "G §3(b)")
+def _holders_cents(cents: int, entitled: Sequence[Fraction], apportioned: Callable[[], list[int]]) -> list[int]:
+    """The whole cents each holding of a tier is paid, under the reading of LIQ-CENTS: the tier's
+    cents apportioned so that they add up to it (prefstack's, ``apportioned``), each holding's exact
+    amount floored to the cent and the rest left with the Company (``floor``), or each rounded
+    half-up on its own, whatever the total (``per-holder``)."""
+    if cents == 0:
+        return []
+    match chosen("LIQ-CENTS"):
+        case "default":
+            return apportioned()
+        case "floor":
+            return [math.floor(e * 100) for e in entitled]
+        case "per-holder":
+            return [math.floor(e * 100 + Fraction(1, 2)) for e in entitled]
+        case other:
+            raise AssertionError(f"LIQ-CENTS alternative {other!r} is registered but not computed")
+
+
 @implements("F §3(b)", "G §3(b)")
 def participation_3b(ref: str, claims: Sequence[Claim], cents: int, exact_total: Fraction) -> list[Payout]:
     """F §3(b), G §3(b): what remains after the preferences, in proportion to shares of Common Stock
@@ -793,7 +815,8 @@ def participation_3b(ref: str, claims: Sequence[Claim], cents: int, exact_total:
     try:
         if cents and left > 0:
             raise ValueError("every claim is capped")
-        split = apportion_cents_capped(cents, weights, [c.cap_cents for c in claims]) if cents else []
+        capped = [c.cap_cents for c in claims]
+        split = _holders_cents(cents, entitled, functools.partial(apportion_cents_capped, cents, weights, capped))
     except ValueError as exc:
         raise InputError(
             "junior",
