@@ -68,6 +68,8 @@ COVERED = {
     ("RED-ANNIVERSARY-FEB29", "march-1"),
     ("LIQ-CENTS", "floor"),
     ("LIQ-CENTS", "per-holder"),
+    ("DIV-F-COMMON-FRACTIONS", "nearest"),
+    ("CONV-DIVIDEND-SHARE-FRACTION", "round-up"),
 }
 
 
@@ -514,3 +516,39 @@ def test_liquidation_cents_floored_or_rounded_holder_by_holder() -> None:
         assert paid == [Fraction(cents(e), 100) for e in exact], alternative
     floored = dataclasses.replace(books, readings=parse({"LIQ-CENTS": "floor"}, "test")).waterfall(on, proceeds, senior)
     assert Fraction(floored.total_paid.value) == sum(Fraction(math.floor(e * 100), 100) for e in exact) < proceeds
+
+
+def test_common_stock_dividend_to_the_nearest_whole_share() -> None:
+    """DIV-F-COMMON-FRACTIONS=nearest: $100,000 at $13.876 is 7,206.68... shares: 7,207 issued and no
+    cash (prefstack's reading: 7,206 and $9.54 for the fraction)."""
+    from prefstack.clauses.dividends import common_stock_dividend
+    from prefstack.explain import Explained
+    from prefstack.terms import load_terms
+
+    price = Explained("average_closing_price", Fraction("13.876"), "F §2(b)")
+    with under(parse({"DIV-F-COMMON-FRACTIONS": "nearest"}, "test")):
+        shares, cash = common_stock_dividend(load_terms("F"), Fraction(100_000), price)
+    assert (shares.value, cash.value) == (7_207, 0)
+
+
+def test_dividend_shares_on_conversion_rounded_up() -> None:
+    """CONV-DIVIDEND-SHARE-FRACTION=round-up: 250 shares converted on 2002-01-10 with $1,000 of
+    funds legally available for their $5,638.888... (= 50,750/9) of accrued dividends, the rest
+    $4,638.888... paid in Common Stock at a Fair Market Value of $10: 463.88... shares, 463 and
+    $8.89 for the fraction (prefstack's), or 464 and nothing (round-up)."""
+    from prefstack.clauses.conversion import convert
+    from prefstack.terms import load_terms
+
+    asked = {
+        "shares": Fraction(250),
+        "conversion_price": Fraction(24),
+        "conversion_date": dt.date(2002, 1, 10),
+        "accrued_unpaid_dividends": Fraction(50_750, 9),
+        "funds_legally_available": Fraction(1_000),
+        "common_fair_market_value": Fraction(10),
+    }
+    settled = convert(load_terms("F"), **asked).dividends  # type: ignore[arg-type]
+    assert (settled.common_shares.value, settled.cash_for_fraction.value) == (463, Fraction("8.89"))
+    with under(parse({"CONV-DIVIDEND-SHARE-FRACTION": "round-up"}, "test")):
+        settled = convert(load_terms("F"), **asked).dividends  # type: ignore[arg-type]
+    assert (settled.common_shares.value, settled.cash_for_fraction.value) == (464, 0)

@@ -16,6 +16,7 @@ The Conversion Price in effect comes from :mod:`prefstack.clauses.antidilution`.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -375,6 +376,13 @@ def _settle_dividends(
     price, parts = _value_of(fmv, "common_fair_market_value", clause)
     _positive(price, "common_fair_market_value", clause)
     whole, fraction = floor_whole(rest / price)
+    match chosen("CONV-DIVIDEND-SHARE-FRACTION"):
+        case "default":
+            pass
+        case "round-up":  # the next whole share, and no cash for a fraction
+            whole, fraction = math.ceil(rest / price), Fraction(0)
+        case other:
+            raise AssertionError(f"CONV-DIVIDEND-SHARE-FRACTION alternative {other!r} is registered but not computed")
     shares = Explained(
         name="dividend_common_shares",
         value=whole,

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
@@ -369,16 +370,22 @@ def common_stock_dividend(
         case "price-cents":
             average = Fraction(round_to(price.value, 2, Rounding.HALF_UP, clause).value)
             priced = "average_closing_price to the cent (DIV-F-COMMON-FRACTIONS=price-cents)"
+        case "nearest":
+            average, priced = price.value, "average_closing_price"
         case other:
             raise AssertionError(f"DIV-F-COMMON-FRACTIONS alternative {other!r} is registered but not computed")
     quantity = dividend_value / average
     whole, fraction = floor_whole(quantity)
+    counted = f"floor(dividend_value / {priced})"
+    if chosen("DIV-F-COMMON-FRACTIONS") == "nearest":  # half a share up, and no cash for a fraction
+        whole, fraction = math.floor(quantity + Fraction(1, 2)), Fraction(0)
+        counted = "dividend_value / average_closing_price to the nearest whole share (DIV-F-COMMON-FRACTIONS=nearest)"
     shares = Explained(
         name="common_shares",
         value=whole,
         clause=clause,
         inputs={"dividend_value": dividend_value, "exact_shares": quantity},
-        formula=f"floor(dividend_value / {priced})",
+        formula=counted,
         parts=[price],
         interpretations=[reading("DIV-F-COMMON-FRACTIONS")],
     )
