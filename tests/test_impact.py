@@ -142,6 +142,8 @@ def test_a_document_says_what_another_reading_would_change_in_its_figures(cli: A
     assert "What another reading would change" in text
     assert "Under DIV-FRACTIONAL-PIK=round-cents" in text
     assert "Dividend for the period $705,988.85 instead of $705,988.89" in text
+    cli("--no-alternatives", *asked, "--ledger", EXAMPLE, "--out", str(out))
+    assert "What another reading would change" not in out.read_text(encoding="utf-8")
     cli("--reading", "DIV-FRACTIONAL-PIK=round-cents", *asked, "--ledger", EXAMPLE, "--out", str(out))
     assert "Computed under DIV-FRACTIONAL-PIK=round-cents, not prefstack&#39;s reading." in out.read_text(
         encoding="utf-8"

@@ -74,6 +74,8 @@ def _weighed(method: Callable[Concatenate[Books, P], Documents]) -> Callable[Con
 
     def weighed(books: Books, /, *args: P.args, **kwargs: P.kwargs) -> Documents:
         made = method(books, *args, **kwargs)
+        if not books.weigh_alternatives:
+            return made
         if books.readings:
             under_text = ", ".join(f"{ident}={alternative}" for ident, alternative in books.readings)
             note = f"Computed under {under_text}, not prefstack's reading."
@@ -138,6 +140,9 @@ class Books:
     """The reading set every answer is computed under (:mod:`prefstack.interpretations.readings`;
     checked by its ``parse``); empty: prefstack's readings. Under another set the ledger is
     replayed, never read from its snapshot (which is the fold under prefstack's readings)."""
+    weigh_alternatives: bool = True
+    """Whether documents say what each implemented alternative of their readings would change (each
+    alternative replays the ledger once more: a batch of thousands of holders may do without)."""
 
     def _on(self, day: dt.date) -> LedgerState:
         from prefstack.ledger import service

@@ -87,6 +87,8 @@ _READINGS: tuple[tuple[str, str], ...] = ()
 """The reading set of this command's question (``--reading``, ``--readings``; empty: prefstack's)."""
 _COMPARE: tuple[tuple[str, str], ...] = ()
 """The reading set the question is asked under a second time, to compare (``--compare-reading``)."""
+_WEIGH = True
+"""Whether documents say what each alternative reading would change (``--no-alternatives``: not)."""
 COMPARABLE = frozenset({"state", "convert", "waterfall", "dividends", "redemption", "votes", "transaction"})
 """The questions ``--compare-reading`` answers twice."""
 
@@ -113,6 +115,13 @@ def _everywhere(
         str | None,
         typer.Option("--readings", help="A reading set: a YAML file of ID: ALT lines (--reading adds to it)"),
     ] = None,
+    no_alternatives: Annotated[
+        bool,
+        typer.Option(
+            "--no-alternatives",
+            help="Documents leave out what each alternative reading would change (faster for large batches)",
+        ),
+    ] = False,
     compare_reading: Annotated[
         list[str] | None,
         typer.Option(
@@ -123,13 +132,14 @@ def _everywhere(
     ] = None,
 ) -> None:
     """Options for every command (before the command's name)."""
-    global _READINGS, _COMPARE
+    global _READINGS, _COMPARE, _WEIGH
     from pathlib import Path
 
     from prefstack.interpretations import readings
     from prefstack.ledger import service
 
     service.ALLOW_UNVERIFIED = allow_unverified
+    _WEIGH = not no_alternatives
     chosen = readings.read_file(Path(readings_file)) if readings_file is not None else {}
     given = readings.parse_options(reading or [])
     _READINGS = readings.parse({**chosen, **given}, "--reading" if given else "--readings")
@@ -1154,7 +1164,7 @@ XlsxOption = Annotated[str | None, typer.Option("--out", help="With --format xls
 def _books(db: str, ledger: str | None, company: str | None) -> Books:
     from prefstack.books import Books
 
-    return Books(db, company, ledger, readings=_READINGS)
+    return Books(db, company, ledger, readings=_READINGS, weigh_alternatives=_WEIGH)
 
 
 def _ask(books: Books, question: Callable[[Books], object], format: Format) -> dict[str, Any]:
