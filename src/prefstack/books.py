@@ -11,8 +11,7 @@ The answers are typed: frozen dataclasses whose figures are exact
 (:class:`~prefstack.report.StateAnswer` and the answers of :mod:`prefstack.queries`), written as
 the JSON the commands print by :func:`prefstack.answers.json_ready`; the certificates of
 adjustment, the calendar's deadlines and the documents are the clauses' and the documents' own
-objects. Two answers are still JSON-ready dicts: a proposed transaction (§6(b), §3(d)) and the
-audit trail.
+objects.
 """
 
 from __future__ import annotations
@@ -23,7 +22,7 @@ import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 
 from prefstack.errors import InputError
 from prefstack.interpretations.readings import ReadingSet, under
@@ -37,10 +36,12 @@ if TYPE_CHECKING:
     from prefstack.ledger.events import LedgerEvent
     from prefstack.ledger.replay import LedgerState, Placed
     from prefstack.queries import (
+        AuditTrail,
         ConversionQuote,
         DividendsAnswer,
         RedemptionAnswer,
         RedemptionInCommonAnswer,
+        TransactionAnswer,
         VotesAnswer,
         WaterfallAnswer,
     )
@@ -251,7 +252,7 @@ class Books:
         return certificates_of_adjustment(self._on(as_of))
 
     @_under_readings
-    def proposed_transaction(self, event: LedgerEvent, as_of: dt.date | None = None) -> dict[str, Any]:
+    def proposed_transaction(self, event: LedgerEvent, as_of: dt.date | None = None) -> TransactionAnswer:
         """F/G §6(b) and G §3(d) for a transaction not recorded: the ledger replayed with ``event``
         added, judged as of ``as_of`` (default: its date); nothing is stored."""
         from prefstack.queries import proposed_transaction
@@ -259,7 +260,7 @@ class Books:
         return proposed_transaction(self._events()[1], event, as_of)
 
     @_under_readings
-    def audit_trail(self) -> dict[str, Any]:
+    def audit_trail(self) -> AuditTrail:
         """Every stored event in the order it was recorded, who recorded it, its effective date and
         clause, and the void that took it back (the store's ledger only)."""
         from prefstack.queries import ledger_log

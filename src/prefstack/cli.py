@@ -791,7 +791,7 @@ def ledger_log(
 ) -> None:
     """The audit trail: every stored event in the order it was recorded, who recorded it, its
     effective date and clause, and whether a later void took it back (and why)."""
-    result = _books(db, None, company).audit_trail()
+    result = _json_of(_books(db, None, company).audit_trail())
     emit(
         result, result["events"], LOG_COLUMNS, f"Ledger of {result['company'] or 'an unnamed company'}", format, out=out
     )
@@ -1199,10 +1199,10 @@ def _ask(books: Books, question: Callable[[Books], object], format: Format) -> d
 
 def _json_of(answer: object) -> dict[str, Any]:
     """An answer of the query layer as the JSON ``--format json`` prints, which the tables, CSV and
-    workbooks are made from too (a proposed transaction and the audit trail answer with it)."""
+    workbooks are made from too."""
     from prefstack.answers import json_ready
 
-    return answer if isinstance(answer, dict) else json_ready(answer)
+    return json_ready(answer)
 
 
 @app.command()

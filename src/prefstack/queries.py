@@ -34,7 +34,7 @@ from prefstack.clauses.redemption import NoSuchClause, RedemptionHolding, redeem
 from prefstack.clauses.voting import class_votes, series_voting_power, votes
 from prefstack.errors import CitationError, InputError
 from prefstack.explain import Explained
-from prefstack.figures import COMMON, MONEY, PRICE, SHARES, json_figure
+from prefstack.figures import COMMON, MONEY, PRICE, SHARES
 from prefstack.instruments.capital_structure import LoadedStructure
 from prefstack.ledger import events as ev
 from prefstack.ledger import section5
@@ -732,7 +732,53 @@ def redemption_in_common(state: LedgerState, series: str) -> RedemptionInCommonA
     )
 
 
-def proposed_transaction(placed: Sequence[Placed], event: LedgerEvent, as_of: dt.date | None = None) -> dict[str, Any]:
+@dataclass(frozen=True)
+class ProposedPayout:
+    """What a holder of the series would be paid if the transaction is a deemed liquidation (G §3(d))."""
+
+    tier: str
+    holder: str
+    amount: Figure
+
+
+@dataclass(frozen=True)
+class TransactionJudged:
+    """One series' judgment of a proposed transaction: a Mandatory Redemption Event (§6(b)) or not,
+    a deemed liquidation (G §3(d)) or not, with the facts and test, and the payouts if deemed."""
+
+    series: str
+    mandatory_redemption_event: bool
+    clause: str
+    deemed_liquidation: bool | None
+    deemed_liquidation_clause: str | None
+    payouts: tuple[ProposedPayout, ...]
+    facts: Mapping[str, Any]
+    why: str
+    deemed_liquidation_why: str | None
+    explain: tuple[Mapping[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class NotJudged:
+    """A series with shares outstanding that has no mandatory redemption to judge."""
+
+    series: str
+    why: str
+
+
+@dataclass(frozen=True)
+class TransactionAnswer:
+    """F/G §6(b) and G §3(d) for a transaction not recorded (``prefstack transaction``)."""
+
+    on: dt.date
+    kind: str
+    series: tuple[TransactionJudged, ...]
+    not_judged: tuple[NotJudged, ...]
+
+
+def proposed_transaction(
+    placed: Sequence[Placed], event: LedgerEvent, as_of: dt.date | None = None
+) -> TransactionAnswer:
     """F/G §6(b) and G §3(d) for a transaction not (yet) in the ledger: the ledger replayed with
     ``event`` added, by the same rules as a recorded one, as of ``as_of`` (default: its date; a
     later day for the 60-day rule of §6(b)(v)(C)); nothing is stored."""
@@ -745,39 +791,68 @@ def proposed_transaction(placed: Sequence[Placed], event: LedgerEvent, as_of: dt
         for j in s.judged_events:
             if j.ident != (event.id or candidate.source):
                 continue
-            row: dict[str, Any] = {
-                "series": name,
-                "mandatory_redemption_event": bool(j.mandatory_redemption_event.value),
-                "clause": j.mandatory_redemption_event.parts[0].clause,
-                "deemed_liquidation": None if j.deemed_liquidation is None else bool(j.deemed_liquidation.value),
-                "deemed_liquidation_clause": None if j.deemed_liquidation is None else j.deemed_liquidation.clause,
-                "payouts": [],
-                **facts_and_why(j.mandatory_redemption_event.parts[0]),
-                "deemed_liquidation_why": None
-                if j.deemed_liquidation is None
-                else facts_and_why(j.deemed_liquidation)["why"],
-                "explain": [
-                    j.mandatory_redemption_event.to_dict(),
-                    *([j.deemed_liquidation.to_dict()] if j.deemed_liquidation is not None else []),
-                ],
-            }
             deemed = s.deemed_liquidation
-            if deemed is not None and deemed.ident == j.ident:
-                row["payouts"] = [
-                    {"tier": p.tier.value, "holder": p.holder, **json_figure("amount", p.paid, MONEY)}
-                    for p in deemed.waterfall.payouts
-                    if p.security == name
-                ]
-            judged.append(row)
-    without = [
-        {"series": name, "why": f"{s.terms.designation.value} has no mandatory redemption (no redemption terms)"}
+            paid = deemed is not None and deemed.ident == j.ident
+            judgment = facts_and_why(j.mandatory_redemption_event.parts[0])
+            judged.append(
+                TransactionJudged(
+                    series=name,
+                    mandatory_redemption_event=bool(j.mandatory_redemption_event.value),
+                    clause=j.mandatory_redemption_event.parts[0].clause,
+                    deemed_liquidation=None if j.deemed_liquidation is None else bool(j.deemed_liquidation.value),
+                    deemed_liquidation_clause=None if j.deemed_liquidation is None else j.deemed_liquidation.clause,
+                    payouts=()
+                    if deemed is None or not paid
+                    else tuple(
+                        ProposedPayout(p.tier.value, p.holder, Figure(p.paid, MONEY))
+                        for p in deemed.waterfall.payouts
+                        if p.security == name
+                    ),
+                    facts=judgment["facts"],
+                    why=judgment["why"],
+                    deemed_liquidation_why=None
+                    if j.deemed_liquidation is None
+                    else facts_and_why(j.deemed_liquidation)["why"],
+                    explain=(
+                        j.mandatory_redemption_event.to_dict(),
+                        *([j.deemed_liquidation.to_dict()] if j.deemed_liquidation is not None else []),
+                    ),
+                )
+            )
+    without = tuple(
+        NotJudged(name, f"{s.terms.designation.value} has no mandatory redemption (no redemption terms)")
         for name, s in state.series.items()
         if s.terms.redemption is None and s.shares_outstanding
-    ]
-    return {"on": event.date.isoformat(), "kind": event.kind, "series": judged, "not_judged": without}
+    )
+    return TransactionAnswer(event.date, event.kind, tuple(judged), without)
 
 
-def ledger_log(db: str, company: str | None = None) -> dict[str, Any]:
+@dataclass(frozen=True)
+class LoggedEvent:
+    """One stored event of the audit trail."""
+
+    seq: int
+    recorded_at: str
+    """When it was recorded, UTC, to the second (``2001-03-15T17:00:00Z``)."""
+    recorded_by: str
+    kind: str
+    effective_date: dt.date
+    id: str | None
+    clause: str
+    voided: bool
+    voided_by: int | None
+    status: str
+
+
+@dataclass(frozen=True)
+class AuditTrail:
+    """``prefstack ledger log``: every stored event in the order it was recorded."""
+
+    company: str | None
+    events: tuple[LoggedEvent, ...]
+
+
+def ledger_log(db: str, company: str | None = None) -> AuditTrail:
     """The audit trail of a company's ledger in the store at ``db`` (``company``: an issuer id or
     legal name, None for the store's only company; verified first): every event in the order it
     was recorded, who recorded it, its effective date and clause, and the void that took it back."""
@@ -800,17 +875,17 @@ def ledger_log(db: str, company: str | None = None) -> dict[str, Any]:
             status = "in force"
         assert p.seq is not None and p.recorded_at is not None and p.recorded_by is not None  # stored events
         rows.append(
-            {
-                "seq": p.seq,
-                "recorded_at": p.recorded_at.isoformat(timespec="seconds").replace("+00:00", "Z"),
-                "recorded_by": p.recorded_by,
-                "kind": p.event.kind,
-                "effective_date": p.event.date.isoformat(),
-                "id": p.event.id,
-                "clause": event_clause(p.event),
-                "voided": void is not None,
-                "voided_by": None if void is None else void.seq,
-                "status": status,
-            }
+            LoggedEvent(
+                seq=p.seq,
+                recorded_at=p.recorded_at.isoformat(timespec="seconds").replace("+00:00", "Z"),
+                recorded_by=p.recorded_by,
+                kind=p.event.kind,
+                effective_date=p.event.date,
+                id=p.event.id,
+                clause=event_clause(p.event),
+                voided=void is not None,
+                voided_by=None if void is None else void.seq,
+                status=status,
+            )
         )
-    return {"company": service.company_name(whose), "events": rows}
+    return AuditTrail(service.company_name(whose), tuple(rows))
