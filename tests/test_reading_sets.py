@@ -70,6 +70,13 @@ COVERED = {
     ("LIQ-CENTS", "per-holder"),
     ("DIV-F-COMMON-FRACTIONS", "nearest"),
     ("CONV-DIVIDEND-SHARE-FRACTION", "round-up"),
+    ("DIV-F-ELECTION-VS-PIK", "pik-overrides"),
+    ("DIV-F-ELECTION-VS-PIK", "missing-cash"),
+    ("DIV-F-LATE-ELECTION", "honour"),
+    ("DIV-F-LATE-ELECTION", "cash"),
+    ("RED-DATE-NONBUSINESS", "next-business-day"),
+    ("RED-DATE-NONBUSINESS", "preceding-business-day"),
+    ("RED-F-COMMON", "round-up"),
 }
 
 
@@ -552,3 +559,82 @@ def test_dividend_shares_on_conversion_rounded_up() -> None:
     with under(parse({"CONV-DIVIDEND-SHARE-FRACTION": "round-up"}, "test")):
         settled = convert(load_terms("F"), **asked).dividends  # type: ignore[arg-type]
     assert (settled.common_shares.value, settled.cash_for_fraction.value) == (464, 0)
+
+
+def _microsoft_dividend(day: dt.date, **choices: str) -> Any:
+    books = Books("sqlite:///unused.sqlite", ledger=str(EXAMPLE), readings=parse(choices, "test"))
+    return next(h for s in books.dividends(day, "F").series for h in s.holders if h.holder == MICROSOFT)
+
+
+def test_a_missing_election_means_cash_under_missing_cash() -> None:
+    """DIV-F-ELECTION-VS-PIK=missing-cash: Microsoft made no election for 2000-09-15, so its first
+    dividend, 40,000 x $1,000 x 7% x 44/360 = $342,222.22, is paid in cash, not in 342.22 PIK shares."""
+    default = _microsoft_dividend(FIRST)
+    other = _microsoft_dividend(FIRST, **{"DIV-F-ELECTION-VS-PIK": "missing-cash"})
+    assert (Fraction(default.pik_shares.value), default.cash.value) == (Fraction(40_000 * 7 * 44, 100 * 360), 0)
+    assert (other.pik_shares.value, other.cash.value) == (0, Fraction("342222.22"))
+    assert _shares(FIRST, **{"DIV-F-ELECTION-VS-PIK": "missing-cash"}) == 40_000
+
+
+def test_pik_overrides_the_election() -> None:
+    """DIV-F-ELECTION-VS-PIK=pik-overrides: Microsoft elected cash for 2001-03-15 in time; under the
+    alternative the quarter is paid in PIK shares all the same: 1.75% of the shares it held."""
+    day = dt.date(2001, 3, 15)
+    held = _shares(dt.date(2001, 3, 14))
+    elected = _microsoft_dividend(day)
+    assert elected.pik_shares.value == 0 and elected.cash.value > 0
+    overridden = _microsoft_dividend(day, **{"DIV-F-ELECTION-VS-PIK": "pik-overrides"})
+    assert (overridden.pik_shares.value, overridden.cash.value) == (held * Fraction(175, 10000), 0)
+
+
+def test_a_late_election_honoured_or_taken_as_cash() -> None:
+    """DIV-F-LATE-ELECTION: an election of half cash, half PIK received 5 days before the Payment
+    Date (F §2(e) asks 10) is void under prefstack's reading (the default, PIK), honoured under
+    ``honour``, and taken as all cash under ``cash``, which also pays cash where none was made."""
+    from prefstack.clauses.dividends import Election
+    from prefstack.ledger.replay import ElectionOnRecord, LedgerState, election_for
+    from prefstack.terms import load_terms
+
+    terms, day = load_terms("F"), dt.date(2001, 6, 15)
+    half = Election.of(Fraction(1, 2), Fraction(1, 2), Fraction(0))
+    state = LedgerState(as_of=day, series={})
+    state.elections[("F", "A", day)] = ElectionOnRecord(day - dt.timedelta(days=5), half)
+    pik, cash = Election.only("pik"), Election.only("cash")
+    assert election_for(state, terms, "A", day)[0] == pik
+    with under(parse({"DIV-F-LATE-ELECTION": "honour"}, "test")):
+        assert election_for(state, terms, "A", day)[0] == half
+        assert election_for(state, terms, "B", day)[0] == pik  # none made: the default
+    with under(parse({"DIV-F-LATE-ELECTION": "cash"}, "test")):
+        assert election_for(state, terms, "A", day)[0] == cash
+        assert election_for(state, terms, "B", day)[0] == cash
+
+
+def test_a_redemption_date_on_a_saturday_moves_under_the_alternatives() -> None:
+    """RED-DATE-NONBUSINESS: shares first issued on 2000-08-06 are redeemable on 2005-08-06, a
+    Saturday (prefstack's reading), on Monday 2005-08-08 (next-business-day) or on Friday
+    2005-08-05 (preceding-business-day)."""
+    from prefstack.clauses.redemption import fifth_anniversary_redemption_date
+    from prefstack.terms import load_terms
+
+    terms, issued = load_terms("F"), dt.date(2000, 8, 6)
+    expected = {
+        "default": dt.date(2005, 8, 6),
+        "next-business-day": dt.date(2005, 8, 8),
+        "preceding-business-day": dt.date(2005, 8, 5),
+    }
+    for alternative, day in expected.items():
+        with under(parse({"RED-DATE-NONBUSINESS": alternative}, "test")):
+            assert fifth_anniversary_redemption_date(terms, issued).value == day
+
+
+def test_redemption_in_common_rounded_up() -> None:
+    """RED-F-COMMON=round-up: a Redemption Price of $1,000 at a Fair Market Value of $7 is 142.857...
+    shares: 142 and $6.00 for the fraction (prefstack's), or 143 and nothing."""
+    from prefstack.clauses.redemption import pay_redemption_price_in_common_stock
+    from prefstack.terms import load_terms
+
+    paid = pay_redemption_price_in_common_stock(load_terms("F"), Fraction(1000), Fraction(7))
+    assert (paid.shares_of_common.value, paid.cash_for_fraction.value) == (142, Fraction(6))
+    with under(parse({"RED-F-COMMON": "round-up"}, "test")):
+        paid = pay_redemption_price_in_common_stock(load_terms("F"), Fraction(1000), Fraction(7))
+    assert (paid.shares_of_common.value, paid.cash_for_fraction.value) == (143, 0)

@@ -26,11 +26,13 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from fractions import Fraction
 
+from prefstack.calendars import is_business_day
 from prefstack.citations import for_series
 from prefstack.clause_registry import implements
 from prefstack.clauses.liquidation import apportion_cents
@@ -90,6 +92,21 @@ class RedemptionNoticeError(InputError):
     """A Redemption Notice sent outside the window of F §6(e) / G §6(d)."""
 
 
+def _moved_off_holidays(day: dt.date) -> dt.date:
+    """The Redemption Date under the reading of RED-DATE-NONBUSINESS: the anniversary whatever day
+    it is (prefstack's), or moved to the next or the preceding business day."""
+    step = {"next-business-day": 1, "preceding-business-day": -1}
+    match chosen("RED-DATE-NONBUSINESS"):
+        case "default":
+            return day
+        case "next-business-day" | "preceding-business-day" as alternative:
+            while not is_business_day(day):
+                day += dt.timedelta(days=step[alternative])
+            return day
+        case other:
+            raise AssertionError(f"RED-DATE-NONBUSINESS alternative {other!r} is registered but not computed")
+
+
 def _add_years(day: dt.date, years: int) -> dt.date:
     """The anniversary ``years`` after ``day``; February 29 in a year without one is February 28
     (RED-ANNIVERSARY-FEB29), or March 1 under its alternative ``march-1``."""
@@ -120,7 +137,7 @@ def fifth_anniversary_redemption_date(terms: SeriesTerms, original_issuance_date
     if not isinstance(original_issuance_date, dt.date):
         raise InputError("original_issuance_date", clause, "a date is required")
     years = terms.redeemable().anniversary_years.value
-    day = _add_years(original_issuance_date, years)
+    day = _moved_off_holidays(_add_years(original_issuance_date, years))
     return Explained(
         name=f"Redemption Date: {years}th anniversary of the Original Issuance Date",
         value=day,
@@ -955,6 +972,13 @@ def pay_redemption_price_in_common_stock(
     if value <= 0:
         raise InputError("fair_market_value_per_common_share", clause, f"must be positive, got {value}")
     whole, fraction = floor_whole(price / value)
+    match chosen("RED-F-COMMON"):
+        case "default":
+            pass
+        case "round-up":  # a value at least the Redemption Price, no cash for a fraction
+            whole, fraction = math.ceil(price / value), Fraction(0)
+        case other:
+            raise AssertionError(f"RED-F-COMMON alternative {other!r} is registered but not computed")
     cash = round_to(fraction * value, 2, Rounding.HALF_UP, clause)
     return CommonStockPayment(
         shares_of_common=Explained(

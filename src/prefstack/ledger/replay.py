@@ -91,6 +91,7 @@ from prefstack.errors import AuthorizedSharesExceeded, InputError, PrefstackErro
 from prefstack.explain import Explained, display
 from prefstack.instruments.registry import Issuer, issuer, issuer_of_series
 from prefstack.interpretations import reading
+from prefstack.interpretations.readings import chosen
 from prefstack.kernels.dividends import period_value, pik_value
 from prefstack.kernels.holders import accrued_unpaid_value
 from prefstack.ledger import events as ev
@@ -918,14 +919,37 @@ def election_for(state: LedgerState, terms: SeriesTerms, holder: str, payment_da
     DIV-F-LATE-ELECTION)."""
     default = Election.only(terms.dividends.default_form.value)
     found = state.elections.get((terms.series, holder, payment_date))
+    cash_offered = "cash" in terms.dividends.forms.value
+    match chosen("DIV-F-ELECTION-VS-PIK"):
+        case "default":
+            pass
+        case "pik-overrides":  # every dividend in the default form, the election void
+            void = "any election void (DIV-F-ELECTION-VS-PIK=pik-overrides)"
+            return default, f"{terms.dividends.default_form.cite} default, {void}"
+        case "missing-cash":
+            if found is None and cash_offered:
+                return Election.only("cash"), "no election: cash, the usual form (DIV-F-ELECTION-VS-PIK=missing-cash)"
+        case other:
+            raise AssertionError(f"DIV-F-ELECTION-VS-PIK alternative {other!r} is registered but not computed")
     if found is None:
+        if chosen("DIV-F-LATE-ELECTION") == "cash" and cash_offered:
+            return Election.only("cash"), "no election: cash (DIV-F-LATE-ELECTION=cash)"
         return default, f"no election: {terms.dividends.default_form.cite} default ({reading('DIV-F-ELECTION-VS-PIK')})"
     notice_days = terms.dividends.election_notice_days
     if notice_days is not None and (payment_date - found.date).days < notice_days.value:
-        return default, (
-            f"election of {found.date} is less than {notice_days.value} days before the Payment Date "
-            f"({notice_days.cite}); default form ({reading('DIV-F-LATE-ELECTION')})"
-        )
+        days = f"{notice_days.value} days before the Payment Date ({notice_days.cite})"
+        late = f"election of {found.date} is less than {days}"
+        match chosen("DIV-F-LATE-ELECTION"):
+            case "default":
+                return default, f"{late}; default form ({reading('DIV-F-LATE-ELECTION')})"
+            case "honour":
+                return found.election, f"{late}; honoured (DIV-F-LATE-ELECTION=honour)"
+            case "cash" if cash_offered:
+                return Election.only("cash"), f"{late}; cash (DIV-F-LATE-ELECTION=cash)"
+            case "cash":
+                return default, f"{late}; default form, cash not offered ({reading('DIV-F-LATE-ELECTION')})"
+            case other:
+                raise AssertionError(f"DIV-F-LATE-ELECTION alternative {other!r} is registered but not computed")
     clause = notice_days.cite if notice_days else terms.dividends.forms.cite
     return found.election, f"election received {found.date} ({clause})"
 
