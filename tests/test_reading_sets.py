@@ -77,6 +77,7 @@ COVERED = {
     ("RED-DATE-NONBUSINESS", "next-business-day"),
     ("RED-DATE-NONBUSINESS", "preceding-business-day"),
     ("RED-F-COMMON", "round-up"),
+    ("VOTE-SERIES-MAJORITY", "at-least-half"),
 }
 
 
@@ -638,3 +639,17 @@ def test_redemption_in_common_rounded_up() -> None:
     with under(parse({"RED-F-COMMON": "round-up"}, "test")):
         paid = pay_redemption_price_in_common_stock(load_terms("F"), Fraction(1000), Fraction(7))
     assert (paid.shares_of_common.value, paid.cash_for_fraction.value) == (143, 0)
+
+
+def test_exactly_half_the_voting_power_carries_under_at_least_half() -> None:
+    """VOTE-SERIES-MAJORITY: 500 votes for out of 1,000 are not "at least a majority" under
+    prefstack's reading (more than half), and carry under ``at-least-half``; 501 carry under both."""
+    from prefstack.clauses.voting import ConsentPurpose, series_majority
+    from prefstack.terms import load_terms
+
+    terms, purpose = load_terms("F"), next(iter(ConsentPurpose))
+    assert series_majority(terms, 500, 1_000, purpose).value is False
+    assert series_majority(terms, 501, 1_000, purpose).value is True
+    with under(parse({"VOTE-SERIES-MAJORITY": "at-least-half"}, "test")):
+        assert series_majority(terms, 500, 1_000, purpose).value is True
+        assert series_majority(terms, 499, 1_000, purpose).value is False

@@ -222,11 +222,18 @@ def series_majority(
         raise InputError(
             "votes_for", clause, f"{votes_for} votes exceed the {outstanding_voting_power} votes of the series"
         )
+    match chosen("VOTE-SERIES-MAJORITY"):
+        case "default":
+            carried, test = 2 * votes_for > outstanding_voting_power, ">"
+        case "at-least-half":
+            carried, test = 2 * votes_for >= outstanding_voting_power, ">= (VOTE-SERIES-MAJORITY=at-least-half)"
+        case other:
+            raise AssertionError(f"VOTE-SERIES-MAJORITY alternative {other!r} is registered but not computed")
     return Explained(
         name=f"majority of the voting power of all outstanding Series {terms.series} Preferred Stock",
-        value=2 * votes_for > outstanding_voting_power,
+        value=carried,
         clause=clause,
         inputs={"votes for": votes_for, "voting power of all outstanding shares": outstanding_voting_power},
-        formula="votes for > 1/2 x voting power of all outstanding shares",
+        formula=f"votes for {test} 1/2 x voting power of all outstanding shares",
         interpretations=[reading("VOTE-SERIES-MAJORITY")],
     )
