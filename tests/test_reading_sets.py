@@ -78,6 +78,7 @@ COVERED = {
     ("RED-DATE-NONBUSINESS", "preceding-business-day"),
     ("RED-F-COMMON", "round-up"),
     ("VOTE-SERIES-MAJORITY", "at-least-half"),
+    ("AD-ROUND-CENT", "half-even"),
 }
 
 
@@ -653,3 +654,25 @@ def test_exactly_half_the_voting_power_carries_under_at_least_half() -> None:
     with under(parse({"VOTE-SERIES-MAJORITY": "at-least-half"}, "test")):
         assert series_majority(terms, 500, 1_000, purpose).value is True
         assert series_majority(terms, 499, 1_000, purpose).value is False
+
+
+def test_a_ratchet_to_half_a_cent_rounds_to_the_even_cent_under_half_even(tmp_path: Path) -> None:
+    """AD-ROUND-CENT: Northwind's down round of 1,000,000 shares for $8,125,000 ($8.125 a share)
+    ratchets Series H's $10.00 Conversion Price (H §5(d)(iv), full ratchet) to $8.125, which is
+    $8.13 half a cent up (prefstack's reading) and $8.12 to the even cent (half-even)."""
+    source = resources.files("prefstack.data").joinpath("northwind_ledger.yaml").read_text(encoding="utf-8")
+    assert "cash_consideration: '8000000'" in source
+    ledger = tmp_path / "northwind.yaml"
+    ledger.write_text(
+        source.replace("cash_consideration: '8000000'", "cash_consideration: '8125000'"), encoding="utf-8"
+    )
+    books = Books("sqlite:///unused.sqlite", ledger=str(ledger))
+    on = dt.date(2024, 10, 31)
+
+    def price(found: Any) -> Fraction:
+        return Fraction(found.series[0].conversion_price.value)
+
+    assert price(books.state(on)) == Fraction("8.13")
+    assert price(
+        dataclasses.replace(books, readings=parse({"AD-ROUND-CENT": "half-even"}, "test")).state(on)
+    ) == Fraction("8.12")

@@ -37,6 +37,9 @@ class Rounding(Enum):
     """Nearest, ties away from zero: "to the nearest cent", F Sched. 1's two decimals."""
     DOWN = decimal.ROUND_DOWN
     """Towards zero: whole shares, the rest paid in cash (F §5(b))."""
+    HALF_EVEN = decimal.ROUND_HALF_EVEN
+    """Nearest, ties to the even digit (banker's rounding): an alternative reading only
+    (AD-ROUND-CENT=half-even)."""
 
 
 @dataclass(frozen=True)
@@ -136,7 +139,9 @@ def rounded_units(value: Fraction | int, places: int, mode: Rounding) -> tuple[i
         raise ValueError("places must be zero or more")
     numerator, denominator = value.numerator, value.denominator
     whole, remainder = divmod(abs(numerator) * 10**places, denominator)
-    if mode is Rounding.HALF_UP and 2 * remainder >= denominator:  # the dropped part is at least 1/2
+    half_or_more = 2 * remainder >= denominator  # the dropped part is at least 1/2
+    tie_to_even = 2 * remainder == denominator and whole % 2 == 0  # exactly 1/2, the kept digit even
+    if (mode is Rounding.HALF_UP and half_or_more) or (mode is Rounding.HALF_EVEN and half_or_more and not tie_to_even):
         whole += 1
     return (-whole if numerator < 0 else whole), remainder == 0
 

@@ -124,3 +124,20 @@ def test_the_power_of_five_of_a_long_denominator_is_found_exactly(fives: int, of
         assert "/" not in text and len(text.split(".")[1]) == fives
     else:
         assert text == f"1/{denominator}"
+
+
+@settings(max_examples=400, derandomize=True)
+@given(st.integers(min_value=-(10**12), max_value=10**12), st.integers(min_value=0, max_value=6), st.integers(0, 4))
+def test_rounding_of_a_decimal_agrees_with_decimals_own_modes(units: int, scale: int, places: int) -> None:
+    """round_to (integer arithmetic) rounds a terminating decimal as Decimal.quantize does, in each
+    mode: half-up, down, and half-even (an alternative reading's)."""
+    import decimal
+
+    from prefstack.numeric import Rounding, round_to
+
+    value = Fraction(units, 10**scale)
+    exact = decimal.Decimal(units).scaleb(-scale)
+    for mode in Rounding:
+        with decimal.localcontext(decimal.Context(prec=60)):
+            expected = exact.quantize(decimal.Decimal(1).scaleb(-places), rounding=mode.value)
+        assert round_to(value, places, mode, "test").value == expected, mode
