@@ -79,6 +79,9 @@ COVERED = {
     ("RED-F-COMMON", "round-up"),
     ("VOTE-SERIES-MAJORITY", "at-least-half"),
     ("AD-ROUND-CENT", "half-even"),
+    ("CAPSTRUCT-DIVIDEND-ACCRUAL", "thirty-360"),
+    ("CONV-LIQUIDATION-CUTOFF", "business-day"),
+    ("CONV-LIQUIDATION-CUTOFF", "two-days"),
 }
 
 
@@ -676,3 +679,41 @@ def test_a_ratchet_to_half_a_cent_rounds_to_the_even_cent_under_half_even(tmp_pa
     assert price(
         dataclasses.replace(books, readings=parse({"AD-ROUND-CENT": "half-even"}, "test")).state(on)
     ) == Fraction("8.12")
+
+
+def test_a_generic_classs_cumulative_dividend_on_30_360() -> None:
+    """CAPSTRUCT-DIVIDEND-ACCRUAL=thirty-360: Series D of the bundled capital structure (10,000 shares
+    at $1,000, 8% cumulative from 1999-12-20) is owed on 2002-06-30, with $1,000,000,000 to share:
+    $10,000,000 + $10,000,000 x 8% x 923/365 = $12,023,013.70 on actual days (prefstack's), or
+    + $10,000,000 x 8% x 910/360 = $12,022,222.22 on 30/360 (360 x 3 + 30 x (6 - 12) + (30 - 20))."""
+    from prefstack.instruments.capital_structure import bundled_for_company
+
+    structure = bundled_for_company("CAIS Internet, Inc.", "test")
+    books = Books("sqlite:///unused.sqlite", ledger=str(EXAMPLE))
+    on, proceeds = dt.date(2002, 6, 30), Fraction(1_000_000_000)
+    assert (on - dt.date(1999, 12, 20)).days == 923
+
+    def series_d(found: Any) -> Fraction:
+        return sum(
+            Fraction(p.amount.value) for p in found.payouts if p.security == "Series D" and "preference" in p.tier
+        )
+
+    base = 10_000_000
+    assert series_d(books.waterfall(on, proceeds, structure=structure)) == Fraction("12023013.70")
+    assert base + round(base * Fraction(8, 100) * Fraction(923, 365), 2) == Fraction("12023013.70")
+    other = dataclasses.replace(books, readings=parse({"CAPSTRUCT-DIVIDEND-ACCRUAL": "thirty-360"}, "test"))
+    assert series_d(other.waterfall(on, proceeds, structure=structure)) == Fraction("12022222.22")
+    assert base + round(base * Fraction(8, 100) * Fraction(910, 360), 2) == Fraction("12022222.22")
+
+
+def test_the_conversion_rights_end_before_a_liquidation_under_each_reading() -> None:
+    """CONV-LIQUIDATION-CUTOFF, a liquidation payment on Monday 2002-07-01: the rights end at the close
+    of Sunday 2002-06-30 (the calendar day before, prefstack's), of Friday 2002-06-28 (the business day
+    before) or of Saturday 2002-06-29 (two days before)."""
+    from prefstack.clauses.conversion import conversion_rights_end_for_liquidation
+    from prefstack.terms import load_terms
+
+    expected = {"default": dt.date(2002, 6, 30), "business-day": dt.date(2002, 6, 28), "two-days": dt.date(2002, 6, 29)}
+    for alternative, day in expected.items():
+        with under(parse({"CONV-LIQUIDATION-CUTOFF": alternative}, "test")):
+            assert conversion_rights_end_for_liquidation(load_terms("F"), dt.date(2002, 7, 1)).value == day

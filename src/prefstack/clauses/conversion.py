@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from enum import Enum
 from fractions import Fraction
 
+from prefstack.calendars import is_business_day
 from prefstack.citations import CAPITAL_STRUCTURE, for_series
 from prefstack.clause_registry import implements
 from prefstack.errors import InputError, PrefstackError
@@ -152,12 +153,25 @@ def conversion_rights_end_for_liquidation(terms: SeriesTerms, payment_date: dt.d
     full day preceding the date fixed for the payment" (F/G §5(a); interpretation
     CONV-LIQUIDATION-CUTOFF)."""
     clause = for_series(terms.series, "§5(a)")
+    match chosen("CONV-LIQUIDATION-CUTOFF"):
+        case "default":
+            end, words = payment_date - dt.timedelta(days=1), "the calendar day before"
+        case "business-day":
+            end = payment_date - dt.timedelta(days=1)
+            while not is_business_day(end):
+                end -= dt.timedelta(days=1)
+            words = "the business day before (CONV-LIQUIDATION-CUTOFF=business-day)"
+        case "two-days":
+            end = payment_date - dt.timedelta(days=2)
+            words = "two calendar days before (CONV-LIQUIDATION-CUTOFF=two-days)"
+        case other:
+            raise AssertionError(f"CONV-LIQUIDATION-CUTOFF alternative {other!r} is registered but not computed")
     return Explained(
         name="conversion_rights_end (close of business)",
-        value=payment_date - dt.timedelta(days=1),
+        value=end,
         clause=clause,
         inputs={"liquidation_payment_date": payment_date},
-        formula="close of business on the calendar day before the date fixed for payment",
+        formula=f"close of business on {words} the date fixed for payment",
         interpretations=(reading("CONV-LIQUIDATION-CUTOFF"),),
     )
 

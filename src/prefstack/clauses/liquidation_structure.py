@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
+from prefstack.calendars import thirty_360_days
 from prefstack.citations import for_series
 from prefstack.clause_registry import implements
 from prefstack.clauses.liquidation import (
@@ -50,6 +51,7 @@ from prefstack.errors import InputError
 from prefstack.explain import Explained
 from prefstack.instruments.capital_structure import CapitalStructure, GenericClass, OptionTranche, accrued_days
 from prefstack.interpretations import reading
+from prefstack.interpretations.readings import chosen
 from prefstack.numeric import to_decimal_string
 
 __all__ = [
@@ -64,6 +66,19 @@ __all__ = [
 
 DAYS_IN_YEAR = 365
 """CAPSTRUCT-DIVIDEND-ACCRUAL: actual days over a 365-day year."""
+
+
+def _accrual_days(start: dt.date, on: dt.date) -> tuple[int, int, str]:
+    """The days a generic cumulative dividend accrues from ``start`` to ``on`` and the days of its
+    year, under the reading of CAPSTRUCT-DIVIDEND-ACCRUAL: actual days over 365 (prefstack's), or
+    30/360 (``thirty-360``)."""
+    match chosen("CAPSTRUCT-DIVIDEND-ACCRUAL"):
+        case "default":
+            return accrued_days(start, on), DAYS_IN_YEAR, ""
+        case "thirty-360":
+            return thirty_360_days(start, on), 360, ", 30/360: CAPSTRUCT-DIVIDEND-ACCRUAL=thirty-360"
+        case other:
+            raise AssertionError(f"CAPSTRUCT-DIVIDEND-ACCRUAL alternative {other!r} is registered but not computed")
 
 
 @dataclass(frozen=True)
@@ -145,16 +160,16 @@ def _generic_position(c: GenericClass, on: dt.date, ref: str) -> ClassPosition:
             raise InputError(
                 f"{c.name}.cumulative_dividend.accrues_from", clause, f"{start} is after the liquidation date {on}"
             )
-        days = accrued_days(start, on)
+        days, year, counted = _accrual_days(start, on)
         rate = c.cumulative_dividend.annual_rate
-        accrued = c.shares_outstanding * c.original_issue_price * rate * days / DAYS_IN_YEAR
+        accrued = c.shares_outstanding * c.original_issue_price * rate * days / year
         parts.append(
             Explained(
                 f"{c.name}: accrued cumulative dividend",
                 accrued,
                 clause,
                 inputs={"annual rate": rate, "from": start, "to": on, "days": days},
-                formula="shares x original issue price x annual rate x days / 365 (simple)",
+                formula=f"shares x original issue price x annual rate x days / {year} (simple{counted})",
                 interpretations=[reading("CAPSTRUCT-DIVIDEND-ACCRUAL")],
             )
         )
