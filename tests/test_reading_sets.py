@@ -82,6 +82,9 @@ COVERED = {
     ("CAPSTRUCT-DIVIDEND-ACCRUAL", "thirty-360"),
     ("CONV-LIQUIDATION-CUTOFF", "business-day"),
     ("CONV-LIQUIDATION-CUTOFF", "two-days"),
+    ("NOTICE-CALENDAR-DAYS", "business-days"),
+    ("NOTICE-CALENDAR-DAYS", "next-business-day"),
+    ("NOTICE-PROMPTLY", "business-days"),
 }
 
 
@@ -717,3 +720,41 @@ def test_the_conversion_rights_end_before_a_liquidation_under_each_reading() -> 
     for alternative, day in expected.items():
         with under(parse({"CONV-LIQUIDATION-CUTOFF": alternative}, "test")):
             assert conversion_rights_end_for_liquidation(load_terms("F"), dt.date(2002, 7, 1)).value == day
+
+
+def test_the_last_day_of_a_notice_under_each_reading_of_its_days() -> None:
+    """NOTICE-CALENDAR-DAYS, F §5(k)(A)'s ten days before a record date:
+    - Monday 2002-07-15: 2002-07-05 in calendar days; in business days, back past the 4th of July:
+      12, 11, 10, 9, 8, 5, 3, 2, 1 July and Friday 28 June, the tenth;
+    - Tuesday 2002-07-16: Saturday 2002-07-06 in calendar days, moved to Monday 2002-07-08 under
+      next-business-day.
+    A late election is judged by the same last day: F §2(e)'s ten days before 2002-09-15 (a Sunday)
+    end on Thursday 2002-09-05 in calendar days and on Friday 2002-08-30 in business days
+    (September 2 is Labor Day)."""
+    from prefstack.clauses.notices import dividend_form_notice_deadline, record_date_notice_deadline
+    from prefstack.terms import load_terms
+
+    terms = load_terms("F")
+    cases = {
+        "default": (dt.date(2002, 7, 5), dt.date(2002, 7, 6), dt.date(2002, 9, 5)),
+        "business-days": (dt.date(2002, 6, 28), dt.date(2002, 7, 1), dt.date(2002, 8, 30)),
+        "next-business-day": (dt.date(2002, 7, 5), dt.date(2002, 7, 8), dt.date(2002, 9, 5)),
+    }
+    for alternative, (monday, tuesday, election) in cases.items():
+        with under(parse({"NOTICE-CALENDAR-DAYS": alternative}, "test")):
+            assert record_date_notice_deadline(terms, dt.date(2002, 7, 15)).value == monday, alternative
+            assert record_date_notice_deadline(terms, dt.date(2002, 7, 16)).value == tuesday, alternative
+            assert dividend_form_notice_deadline(terms, dt.date(2002, 9, 15)).value == election, alternative
+
+
+def test_promptly_in_business_days() -> None:
+    """NOTICE-PROMPTLY=business-days: a certificate of adjustment for an adjustment on Monday
+    2002-07-01 is due by 2002-07-11 (ten calendar days) or by 2002-07-16 (ten business days: 2, 3,
+    5, 8, 9, 10, 11, 12, 15, 16 July, the 4th a holiday)."""
+    from prefstack.clauses.notices import certificate_of_adjustment_deadline
+    from prefstack.terms import load_terms
+
+    terms = load_terms("F")
+    assert certificate_of_adjustment_deadline(terms, dt.date(2002, 7, 1)).value == dt.date(2002, 7, 11)
+    with under(parse({"NOTICE-PROMPTLY": "business-days"}, "test")):
+        assert certificate_of_adjustment_deadline(terms, dt.date(2002, 7, 1)).value == dt.date(2002, 7, 16)

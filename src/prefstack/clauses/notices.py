@@ -9,15 +9,65 @@ from __future__ import annotations
 
 import datetime as dt
 
-from prefstack.calendars import business_days_before
+from prefstack.calendars import business_days_before, is_business_day
 from prefstack.citations import for_series
 from prefstack.clause_registry import implements
 from prefstack.errors import InputError
 from prefstack.explain import Explained
 from prefstack.interpretations import reading
+from prefstack.interpretations.readings import chosen
+from prefstack.memo import per_terms
 from prefstack.terms.schema import SeriesTerms
 
 
+@implements("F §2(e)", "F §5(k)", "G §5(k)")
+def days_before(day: dt.date, days: int) -> dt.date:
+    """The last day of a notice given ``days`` before ``day``, under the reading of
+    NOTICE-CALENDAR-DAYS: calendar days (prefstack's), business days (``business-days``), or
+    calendar days with a last day on a weekend or holiday moved to the next business day
+    (``next-business-day``)."""
+    match chosen("NOTICE-CALENDAR-DAYS"):
+        case "default":
+            return day - dt.timedelta(days=days)
+        case "business-days":
+            return business_days_before(day, days)
+        case "next-business-day":
+            last = day - dt.timedelta(days=days)
+            while not is_business_day(last):
+                last += dt.timedelta(days=1)
+            return last
+        case other:
+            raise AssertionError(f"NOTICE-CALENDAR-DAYS alternative {other!r} is registered but not computed")
+
+
+_COUNTED = {
+    "default": "calendar days",
+    "business-days": "business days: NOTICE-CALENDAR-DAYS=business-days",
+    "next-business-day": "calendar days, a last day off business moved on: NOTICE-CALENDAR-DAYS=next-business-day",
+}
+
+
+def _counted() -> str:
+    return _COUNTED[chosen("NOTICE-CALENDAR-DAYS")]
+
+
+def _promptly(adjustment_date: dt.date) -> dt.date:
+    """The last day of "promptly" (NOTICE-PROMPTLY): ten calendar days after the adjustment
+    (prefstack's), or ten business days (``business-days``)."""
+    match chosen("NOTICE-PROMPTLY"):
+        case "default":
+            return adjustment_date + dt.timedelta(days=PROMPTLY_DAYS)
+        case "business-days":
+            day, counted = adjustment_date, 0
+            while counted < PROMPTLY_DAYS:
+                day += dt.timedelta(days=1)
+                counted += is_business_day(day)
+            return day
+        case other:
+            raise AssertionError(f"NOTICE-PROMPTLY alternative {other!r} is registered but not computed")
+
+
+@per_terms
 @implements("F §2(e)")
 def dividend_form_notice_deadline(terms: SeriesTerms, payment_date: dt.date) -> Explained:
     """F §2(e): the holder gives the Company ten days' notice before a Payment Date of the form
@@ -27,10 +77,10 @@ def dividend_form_notice_deadline(terms: SeriesTerms, payment_date: dt.date) -> 
         raise InputError("series", terms.dividends.forms.cite, f"Series {terms.series} holders elect no form")
     return Explained(
         name="dividend_form_notice_deadline",
-        value=payment_date - dt.timedelta(days=days.value),
+        value=days_before(payment_date, days.value),
         clause=days.cite,
         inputs={"payment_date": payment_date, "days": days.value},
-        formula="payment_date - days (calendar days)",
+        formula=f"payment_date - days ({_counted()})",
         interpretations=[reading("NOTICE-CALENDAR-DAYS")],
     )
 
@@ -58,10 +108,10 @@ def record_date_notice_deadline(terms: SeriesTerms, record_date: dt.date) -> Exp
     days = terms.conversion.record_date_notice_days
     return Explained(
         name="record_date_notice_deadline",
-        value=record_date - dt.timedelta(days=days.value),
+        value=days_before(record_date, days.value),
         clause=days.cite,
         inputs={"record_date": record_date, "days": days.value},
-        formula="record_date - days (calendar days)",
+        formula=f"record_date - days ({_counted()})",
         interpretations=[reading("NOTICE-CALENDAR-DAYS")],
     )
 
@@ -74,10 +124,10 @@ def effective_date_notice_deadline(terms: SeriesTerms, effective_date: dt.date) 
     days = terms.conversion.reclassification_notice_days
     return Explained(
         name="effective_date_notice_deadline",
-        value=effective_date - dt.timedelta(days=days.value),
+        value=days_before(effective_date, days.value),
         clause=days.cite,
         inputs={"effective_date": effective_date, "days": days.value},
-        formula="effective_date - days (calendar days)",
+        formula=f"effective_date - days ({_counted()})",
         interpretations=[reading("NOTICE-CALENDAR-DAYS")],
     )
 
@@ -92,10 +142,10 @@ def merger_notice_deadline(terms: SeriesTerms, effective_date: dt.date) -> Expla
         return None
     return Explained(
         name="merger_notice_deadline",
-        value=effective_date - dt.timedelta(days=days.value),
+        value=days_before(effective_date, days.value),
         clause=days.cite,
         inputs={"effective_date": effective_date, "days": days.value},
-        formula="effective_date - days (calendar days)",
+        formula=f"effective_date - days ({_counted()})",
         interpretations=[reading("NOTICE-CALENDAR-DAYS")],
     )
 
@@ -107,10 +157,11 @@ def certificate_of_adjustment_deadline(terms: SeriesTerms, adjustment_date: dt.d
     clause = for_series(terms.series, "§5(j)")
     return Explained(
         name="certificate_of_adjustment_deadline",
-        value=adjustment_date + dt.timedelta(days=PROMPTLY_DAYS),
+        value=_promptly(adjustment_date),
         clause=clause,
         inputs={"adjustment_date": adjustment_date, "days": PROMPTLY_DAYS},
-        formula="adjustment_date + days",
+        formula="adjustment_date + days"
+        + (" (business days: NOTICE-PROMPTLY=business-days)" if chosen("NOTICE-PROMPTLY") != "default" else ""),
         interpretations=[reading("NOTICE-PROMPTLY")],
     )
 

@@ -63,6 +63,7 @@ from prefstack.clauses.liquidation import (
     valuation_method,
     waterfall,
 )
+from prefstack.clauses.notices import dividend_form_notice_deadline
 from prefstack.clauses.redemption import (
     Acquisition,
     Agreement,
@@ -936,7 +937,8 @@ def election_for(state: LedgerState, terms: SeriesTerms, holder: str, payment_da
             return Election.only("cash"), "no election: cash (DIV-F-LATE-ELECTION=cash)"
         return default, f"no election: {terms.dividends.default_form.cite} default ({reading('DIV-F-ELECTION-VS-PIK')})"
     notice_days = terms.dividends.election_notice_days
-    if notice_days is not None and (payment_date - found.date).days < notice_days.value:
+    deadline = dividend_form_notice_deadline(terms, payment_date).value if notice_days is not None else None
+    if notice_days is not None and isinstance(deadline, dt.date) and found.date > deadline:
         days = f"{notice_days.value} days before the Payment Date ({notice_days.cite})"
         late = f"election of {found.date} is less than {days}"
         match chosen("DIV-F-LATE-ELECTION"):
