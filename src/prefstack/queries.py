@@ -42,6 +42,7 @@ from prefstack.ledger.events import LedgerEvent
 from prefstack.ledger.replay import (
     NO_PREFERRED_SPLIT,
     LedgerState,
+    PaidDividend,
     Placed,
     common_stock_redemption,
     conversion_decision,
@@ -607,7 +608,7 @@ def dividends(state: LedgerState, payment_date: dt.date, series: str | None = No
             raise InputError("--payment-date", cite, f"{payment_date} is not a Payment Date of Series {name}")
         outcome = s.payment_outcomes.get(payment_date)
         holders = [
-            _paid_dividend(name, record.holder, paid_dividend(state, name, record), record.form_reason)
+            holder_dividend(state, name, record)
             for record in s.payments.get(payment_date, [])
         ]
         holders += [
@@ -633,6 +634,12 @@ def dividends(state: LedgerState, payment_date: dt.date, series: str | None = No
         status = outcome or ("not recorded" if payment_date <= state.as_of else "not yet due")
         out.append(SeriesDividends(name, status, tuple(holders)))
     return DividendsAnswer(payment_date, tuple(out))
+
+
+def holder_dividend(state: LedgerState, series: str, record: PaidDividend) -> HolderDividend:
+    """One holder's paid dividend of a Payment Date as the typed answer of ``dividends`` (and of the
+    dividend statement): the payment recomputed, explained, from the facts replay kept."""
+    return _paid_dividend(series, record.holder, paid_dividend(state, series, record), record.form_reason)
 
 
 def _paid_dividend(series: str, holder: str, payment: DividendPayment, reason: str) -> HolderDividend:

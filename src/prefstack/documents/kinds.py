@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
 
 from prefstack.clauses import antidilution as ad
@@ -16,10 +16,10 @@ from prefstack.explain import Explained, display, render
 from prefstack.figures import PRICE, SHARES, fixed, quantity_text
 from prefstack.interpretations import reading
 from prefstack.ledger import events as ev
-from prefstack.ledger.replay import NO_PREFERRED_SPLIT, LedgerState, Placed, paid_dividend, replay
+from prefstack.ledger.replay import NO_PREFERRED_SPLIT, LedgerState, Placed, replay
 from prefstack.ledger.section5 import conversion_price_state
 from prefstack.numeric import Rounding, round_to
-from prefstack.queries import conversion_quote, redemption_holdings
+from prefstack.queries import conversion_quote, holder_dividend, redemption_holdings
 
 
 def _money(x: Fraction, clause: str) -> str:
@@ -151,51 +151,62 @@ def dividend_statements(
 
 
 def dividend_statement(state: LedgerState, series: str, holder: str, payment_date: dt.date) -> Document:
-    """F §2: what a holder received on a Payment Date, in each form, and how it was priced."""
+    """F §2: what a holder received on a Payment Date, in each form, and how it was priced: the
+    figures of the ``dividends`` answer (:func:`prefstack.queries.holder_dividend`), not computed
+    again here."""
     s = state.series[series]
     record = next((r for r in s.payments.get(payment_date, []) if r.holder == holder), None)
     if record is None:
         raise InputError(
             "--payment-date", f"{series} §2(a)", f"no dividend was paid to {holder!r} on {payment_date} in the ledger"
         )
-    p = paid_dividend(state, series, record)
-    clause = p.dividend.clause
-    figures = [Figure("Dividend for the period", _money(_fr(p.dividend), clause), clause)]
-    election = p.election
+    paid = holder_dividend(state, series, record)
+    assert paid.form is not None  # a paid dividend has its form
+    explained = {str(e["name"]): e for e in paid.explain[1:]}
+    clause = paid.clause
+    figures = [Figure("Dividend for the period", _money(Fraction(paid.dividend.value), clause), clause)]
     figures.append(
         Figure(
             "Form of the dividend",
-            f"cash {_share_of(election.cash)}, PIK shares {_share_of(election.pik)}, "
-            f"Common Stock {_share_of(election.common)}",
-            p.election_clause if hasattr(p, "election_clause") else f"{series} §2(b)",
+            f"cash {_share_of(Fraction(paid.form.cash))}, PIK shares {_share_of(Fraction(paid.form.pik))}, "
+            f"Common Stock {_share_of(Fraction(paid.form.common))}",
+            f"{series} §2(b)",
         )
     )
-    basis = [f"dividend_payment of Series {series} on {payment_date} (paid)", f"form: {record.form_reason}"]
-    if p.pik_shares is not None:
-        figures.append(Figure("PIK Preferred Shares issued", _count(_fr(p.pik_shares)), p.pik_shares.clause))
-        note = _exact_note("PIK Preferred Shares issued", _fr(p.pik_shares))
+    basis = [f"dividend_payment of Series {series} on {payment_date} (paid)", f"form: {paid.form_reason}"]
+    if "pik_shares" in explained and paid.pik_shares is not None:
+        pik, pik_clause = Fraction(paid.pik_shares.value), str(explained["pik_shares"]["clause"])
+        figures.append(Figure("PIK Preferred Shares issued", _count(pik), pik_clause))
+        note = _exact_note("PIK Preferred Shares issued", pik)
         if note is not None:
             basis.append(note)
-    if p.cash is not None:
-        figures.append(Figure("Cash paid", _money(_fr(p.cash), p.cash.clause), p.cash.clause))
-    if p.common_shares is not None and p.cash_for_fraction is not None:
-        price = p.common_shares.parts[0]
-        figures.append(Figure("Average closing price (25 trading days)", f"${display(_fr(price))}", price.clause))
-        figures.append(Figure("Shares of Common Stock issued", f"{p.common_shares.value:,}", p.common_shares.clause))
+    if "cash" in explained and paid.cash is not None:
+        cash_clause = str(explained["cash"]["clause"])
+        figures.append(Figure("Cash paid", _money(Fraction(paid.cash.value), cash_clause), cash_clause))
+    window, price = paid.common_price_window, paid.common_price
+    if "common_shares" in explained and window is not None and price is not None and paid.cash_for_fraction is not None:
+        fraction_clause = str(explained["cash_for_fraction"]["clause"])
+        figures.append(
+            Figure("Average closing price (25 trading days)", f"${display(Fraction(price.value))}", window.clause)
+        )
+        common_clause = str(explained["common_shares"]["clause"])
+        figures.append(Figure("Shares of Common Stock issued", f"{paid.common_shares:,}", common_clause))
         figures.append(
             Figure(
                 "Cash for the fraction of a share",
-                _money(_fr(p.cash_for_fraction), p.cash_for_fraction.clause),
-                p.cash_for_fraction.clause,
+                _money(Fraction(paid.cash_for_fraction.value), fraction_clause),
+                fraction_clause,
             )
         )
         basis.append(
-            f"closing prices of the {price.inputs['trading_days']} Nasdaq trading days "
-            f"{price.inputs['first_trading_day']} to {price.inputs['last_trading_day']} (closing_price events)"
+            f"closing prices of the {window.trading_days} Nasdaq trading days "
+            f"{window.first_trading_day} to {window.last_trading_day} (closing_price events)"
         )
-    for part in _walk([p.dividend]):
-        if part.name == "dividend_rate":
-            basis.append(f"dividend period {part.inputs['period_start']} to {part.inputs['period_end']}")
+    for part in _walk_explained(paid.explain[:1]):
+        if part.get("name") == "dividend_rate":
+            inputs = part["inputs"]
+            assert isinstance(inputs, dict)
+            basis.append(f"dividend period {inputs['period_start']} to {inputs['period_end']}")
     return Document(
         title=f"Dividend payment statement: Series {series}, {payment_date}",
         subtitle=f"Payment Date {payment_date}",
@@ -209,8 +220,24 @@ def dividend_statement(state: LedgerState, series: str, holder: str, payment_dat
         ],
         figures=figures,
         basis=basis,
-        interpretations=[*_interpretations([p.dividend, *p.figures()]), *_ALWAYS],
+        interpretations=[
+            *sorted({str(i) for e in _walk_explained(paid.explain) for i in _listed(e.get("interpretations"))}),
+            *_ALWAYS,
+        ],
     )
+
+
+def _walk_explained(items: Iterable[Mapping[str, object]]) -> list[Mapping[str, object]]:
+    """An answer's explanations (``Explained.to_dict``) and all their parts, depth first."""
+    out: list[Mapping[str, object]] = []
+    for item in items:
+        out.append(item)
+        out.extend(_walk_explained([p for p in _listed(item.get("parts")) if isinstance(p, Mapping)]))
+    return out
+
+
+def _listed(value: object) -> list[object]:
+    return list(value) if isinstance(value, list) else []
 
 
 def certificate_of_adjustment(
