@@ -758,3 +758,16 @@ def test_promptly_in_business_days() -> None:
     assert certificate_of_adjustment_deadline(terms, dt.date(2002, 7, 1)).value == dt.date(2002, 7, 11)
     with under(parse({"NOTICE-PROMPTLY": "business-days"}, "test")):
         assert certificate_of_adjustment_deadline(terms, dt.date(2002, 7, 1)).value == dt.date(2002, 7, 16)
+
+
+def test_a_clause_naming_no_value_for_an_implemented_alternative_fails_loudly() -> None:
+    """readings.pick: the value of the alternative asked; an implemented alternative the clause
+    names no value for is an error, never prefstack's reading by default."""
+    from prefstack.interpretations.readings import pick
+
+    values = {"default": 1, "thirty-360": 2}
+    assert pick("DIV-DAYCOUNT", values) == 1
+    with under(parse({"DIV-DAYCOUNT": "thirty-360"}, "test")):
+        assert pick("DIV-DAYCOUNT", values) == 2
+    with under(parse({"DIV-DAYCOUNT": "actual-365"}, "test")), pytest.raises(AssertionError, match="not computed"):
+        pick("DIV-DAYCOUNT", values)

@@ -37,7 +37,7 @@ from prefstack.errors import InputError
 from prefstack.explain import Explained, Scalar, render
 from prefstack.figures import MONEY, PRICE, RATIO, json_figure, money_text, quantity_text
 from prefstack.interpretations import reading
-from prefstack.interpretations.readings import chosen
+from prefstack.interpretations.readings import pick
 from prefstack.numeric import Rounding, round_to
 from prefstack.terms.schema import NO_EXCLUSION, Exclusion, ExclusionRole, SeriesTerms
 
@@ -866,13 +866,7 @@ def _section_5_d_iv_formula(
             "conversion_price x (common_outstanding_before + additional_consideration / greater_of) / "
             "(common_outstanding_before + additional_shares)"
         )
-    match chosen("AD-ROUND-CENT"):
-        case "default":
-            mode = Rounding.HALF_UP
-        case "half-even":
-            mode = Rounding.HALF_EVEN
-        case other:
-            raise AssertionError(f"AD-ROUND-CENT alternative {other!r} is registered but not computed")
+    mode = pick("AD-ROUND-CENT", {"default": Rounding.HALF_UP, "half-even": Rounding.HALF_EVEN})
     rounded = Fraction(round_to(exact_new, conversion.adjustment_rounding_places.value, mode, clause_iv).value)
     reduction = work.price - rounded
     carry_before = work.carry

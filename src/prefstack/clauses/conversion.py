@@ -28,7 +28,7 @@ from prefstack.clause_registry import implements
 from prefstack.errors import InputError, PrefstackError
 from prefstack.explain import Explained
 from prefstack.interpretations import reading
-from prefstack.interpretations.readings import chosen
+from prefstack.interpretations.readings import chosen, pick
 from prefstack.numeric import Rounding, floor_whole, round_to
 from prefstack.terms.schema import SeriesTerms
 
@@ -96,15 +96,9 @@ def _value_of(figure: Fraction | Explained, field: str, clause: str) -> tuple[Fr
 def _cents(amount: Fraction, clause: str) -> Fraction:
     """A cash amount of a conversion to the cent under the reading of CONV-CASH-CENTS: half-up
     (prefstack's), or down (``round-down``: never more than the exact amount)."""
-    match chosen("CONV-CASH-CENTS"):
-        case "default":
-            mode = Rounding.HALF_UP
-        case "round-down":
-            mode = Rounding.DOWN
-        case "exact":  # the paying agent rounds
-            return amount
-        case other:
-            raise AssertionError(f"CONV-CASH-CENTS alternative {other!r} is registered but not computed")
+    mode = pick("CONV-CASH-CENTS", {"default": Rounding.HALF_UP, "round-down": Rounding.DOWN, "exact": None})
+    if mode is None:  # the paying agent rounds
+        return amount
     return Fraction(round_to(amount, 2, mode, clause).value)
 
 

@@ -37,7 +37,7 @@ from prefstack.clause_registry import implements
 from prefstack.errors import AuthorizedSharesExceeded, InputError
 from prefstack.explain import Explained, display
 from prefstack.interpretations import reading
-from prefstack.interpretations.readings import DEFAULT, chosen
+from prefstack.interpretations.readings import DEFAULT, chosen, pick
 from prefstack.memo import per_terms
 from prefstack.numeric import Rounding, exact, floor_whole, round_to, rounded_units, to_decimal_string
 from prefstack.terms.schema import SeriesTerms
@@ -304,13 +304,13 @@ def cash_payment(terms: SeriesTerms, dividend_value: Fraction) -> Explained:
     """Cash paid for ``dividend_value``: rounded half-up to the cent once per holder
     (DIV-CASH-CENTS)."""
     clause = for_series(terms.series, "§2(b)")
-    match chosen("DIV-CASH-CENTS"):
-        case "default":
-            mode, words = Rounding.HALF_UP, "half-up to the cent"
-        case "round-down":
-            mode, words = Rounding.DOWN, "down to the cent (DIV-CASH-CENTS=round-down)"
-        case other:
-            raise AssertionError(f"DIV-CASH-CENTS alternative {other!r} is registered but not computed")
+    mode, words = pick(
+        "DIV-CASH-CENTS",
+        {
+            "default": (Rounding.HALF_UP, "half-up to the cent"),
+            "round-down": (Rounding.DOWN, "down to the cent (DIV-CASH-CENTS=round-down)"),
+        },
+    )
     rounded = round_to(dividend_value, 2, mode, clause)
     return Explained(
         name="cash",

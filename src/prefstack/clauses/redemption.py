@@ -40,7 +40,7 @@ from prefstack.clauses.voting import ConsentPurpose
 from prefstack.errors import InputError, PrefstackError
 from prefstack.explain import Explained
 from prefstack.interpretations import reading
-from prefstack.interpretations.readings import chosen
+from prefstack.interpretations.readings import chosen, pick
 from prefstack.numeric import Rounding, exact, floor_whole, round_to, to_decimal_string
 from prefstack.terms import SeriesTerms
 
@@ -698,13 +698,7 @@ class RedemptionResult:
 def due_cents(amount: Fraction, clause: str) -> int:
     """The Redemption Price due to a holder in cents, under the reading of RED-CENTS: its exact
     amount rounded half-up once (prefstack's), or down (``round-down``)."""
-    match chosen("RED-CENTS"):
-        case "default":
-            mode = Rounding.HALF_UP
-        case "round-down":
-            mode = Rounding.DOWN
-        case other:
-            raise AssertionError(f"RED-CENTS alternative {other!r} is registered but not computed")
+    mode = pick("RED-CENTS", {"default": Rounding.HALF_UP, "round-down": Rounding.DOWN})
     return int(round_to(amount, 2, mode, clause).value.scaleb(2))
 
 

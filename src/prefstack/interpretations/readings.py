@@ -19,12 +19,15 @@ import contextlib
 from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
 from pathlib import Path
+from typing import TypeVar
 
 from prefstack.datafiles import load_data
 from prefstack.errors import InputError
 from prefstack.interpretations import DEFAULT, registry
 
-__all__ = ["DEFAULT", "ReadingSet", "active", "chosen", "parse", "read_file", "under"]
+__all__ = ["DEFAULT", "ReadingSet", "active", "chosen", "parse", "pick", "read_file", "under"]
+
+T = TypeVar("T")
 
 ReadingSet = tuple[tuple[str, str], ...]
 """Chosen alternatives as (interpretation id, alternative id), sorted; the default ones left out."""
@@ -48,6 +51,17 @@ def chosen(ident: str) -> str:
         if name == ident:
             return alternative
     return DEFAULT
+
+
+def pick(ident: str, computed: Mapping[str, T]) -> T:
+    """What ``computed`` gives for the alternative of ``ident`` the question is asked under
+    (``default``: prefstack's reading): a clause whose alternatives differ only in a value (a
+    rounding mode) names each one's value. An alternative the registry implements but
+    ``computed`` does not name is an error, never a silent default."""
+    alternative = chosen(ident)
+    if alternative not in computed:
+        raise AssertionError(f"{ident} alternative {alternative!r} is registered but not computed")
+    return computed[alternative]
 
 
 def parse(choices: Mapping[str, str], field: str) -> ReadingSet:
