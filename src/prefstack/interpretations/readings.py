@@ -44,10 +44,14 @@ def active() -> ReadingSet:
 
 def chosen(ident: str) -> str:
     """The alternative of interpretation ``ident`` the current question computes: an alternative's
-    id, or :data:`DEFAULT` (prefstack's reading). ``ident`` must be registered."""
+    id, or :data:`DEFAULT` (prefstack's reading). Under a reading set ``ident`` must be registered
+    (every implemented alternative is computed by a test, so a misspelt id fails there)."""
+    active_set = _CHOSEN.get()
+    if not active_set:  # prefstack's readings (the clauses' hot paths ask this thousands of times a replay)
+        return DEFAULT
     if ident not in registry():
         raise KeyError(f"interpretation {ident!r} is not in the registry")
-    for name, alternative in _CHOSEN.get():
+    for name, alternative in active_set:
         if name == ident:
             return alternative
     return DEFAULT
