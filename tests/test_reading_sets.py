@@ -85,6 +85,8 @@ COVERED = {
     ("NOTICE-CALENDAR-DAYS", "business-days"),
     ("NOTICE-CALENDAR-DAYS", "next-business-day"),
     ("NOTICE-PROMPTLY", "business-days"),
+    ("RED-NOTICE-WINDOW", "full-days"),
+    ("RED-RECEIVER-60-DAYS", "sixtieth-day"),
 }
 
 
@@ -771,3 +773,38 @@ def test_a_clause_naming_no_value_for_an_implemented_alternative_fails_loudly() 
         assert pick("DIV-DAYCOUNT", values) == 2
     with under(parse({"DIV-DAYCOUNT": "actual-365"}, "test")), pytest.raises(AssertionError, match="not computed"):
         pick("DIV-DAYCOUNT", values)
+
+
+def test_the_redemption_notice_window_in_full_days() -> None:
+    """RED-NOTICE-WINDOW=full-days: for the Redemption Date 2005-08-02, a notice between 60 and 20
+    days before is sent from 2005-06-03 to 2005-07-13; counting full days between the dates, from
+    2005-06-02 (61 days apart) to 2005-07-12 (21 days apart)."""
+    from prefstack.clauses.redemption import redemption_notice_window
+    from prefstack.terms import load_terms
+
+    day = dt.date(2005, 8, 2)
+    window = redemption_notice_window(load_terms("F"), day)
+    assert (window.earliest.value, window.latest.value) == (dt.date(2005, 6, 3), dt.date(2005, 7, 13))
+    with under(parse({"RED-NOTICE-WINDOW": "full-days"}, "test")):
+        window = redemption_notice_window(load_terms("F"), day)
+    assert (window.earliest.value, window.latest.value) == (dt.date(2005, 6, 2), dt.date(2005, 7, 12))
+
+
+def test_a_receiver_not_vacated_is_an_event_on_the_sixtieth_day_under_the_alternative() -> None:
+    """RED-RECEIVER-60-DAYS: a receiver appointed without consent on 2002-03-01 and not vacated is a
+    Mandatory Redemption Event from 2002-05-01, the 61st day (prefstack's reading: the Company has the
+    whole sixtieth day, 2002-04-30), or from 2002-04-30 itself (sixtieth-day); vacated on 2002-04-30,
+    it is no event under prefstack's reading and one under the alternative."""
+    from prefstack.clauses.redemption import Insolvency, InsolvencyKind, judge_mandatory_redemption_event
+    from prefstack.terms import load_terms
+
+    terms = load_terms("F")
+
+    def event(as_of: dt.date, vacated: dt.date | None = None) -> bool:
+        facts = Insolvency(InsolvencyKind.RECEIVER_OR_TRUSTEE, as_of, False, dt.date(2002, 3, 1), vacated)
+        return bool(judge_mandatory_redemption_event(terms, facts, None).value)
+
+    april_30, may_1 = dt.date(2002, 4, 30), dt.date(2002, 5, 1)
+    assert (event(april_30), event(may_1), event(may_1, april_30)) == (False, True, False)
+    with under(parse({"RED-RECEIVER-60-DAYS": "sixtieth-day"}, "test")):
+        assert (event(april_30), event(may_1), event(may_1, april_30)) == (True, True, True)

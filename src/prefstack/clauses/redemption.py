@@ -451,7 +451,10 @@ def _judge_insolvency(terms: SeriesTerms, facts: Insolvency) -> Explained:
             inputs={"appointment date": facts.appointment_date, "as of": facts.as_of},
         )
     days = terms.redeemable().receiver_not_vacated_days
-    deadline = facts.appointment_date + dt.timedelta(days=days.value)
+    # the last day to vacate or stay: the sixtieth (prefstack's), or the day before it when the event
+    # occurs on the sixtieth day itself (RED-RECEIVER-60-DAYS=sixtieth-day)
+    last = pick("RED-RECEIVER-60-DAYS", {"default": days.value, "sixtieth-day": days.value - 1})
+    deadline = facts.appointment_date + dt.timedelta(days=last)
     lifted = facts.vacated_or_stayed_on is not None and facts.vacated_or_stayed_on <= deadline
     occurs_on = deadline + dt.timedelta(days=1)
     return Explained(
@@ -467,7 +470,7 @@ def _judge_insolvency(terms: SeriesTerms, facts: Insolvency) -> Explained:
             "as of": facts.as_of,
         },
         formula=(
-            f"not vacated or stayed by appointment + {days.value} days; event on the {_ordinal(days.value + 1)} day"
+            f"not vacated or stayed by appointment + {last} days; event on the {_ordinal(last + 1)} day"
         ),
         interpretations=[reading("RED-RECEIVER-60-DAYS")],
     )
@@ -522,15 +525,17 @@ class NoticeWindow:
 def redemption_notice_window(terms: SeriesTerms, redemption_date: dt.date) -> NoticeWindow:
     """At least 20 and not more than 60 days before the Redemption Date (RED-NOTICE-WINDOW)."""
     clause = terms.redeemable().notice_min_days.cite
-    low = terms.redeemable().notice_min_days.value
-    high = terms.redeemable().notice_max_days.value
+    # full days between the dates: one more calendar day apart (RED-NOTICE-WINDOW=full-days)
+    extra = pick("RED-NOTICE-WINDOW", {"default": 0, "full-days": 1})
+    low = terms.redeemable().notice_min_days.value + extra
+    high = terms.redeemable().notice_max_days.value + extra
     return NoticeWindow(
         earliest=Explained(
             "earliest day to send the Redemption Notice",
             redemption_date - dt.timedelta(days=high),
             clause,
             inputs={"Redemption Date": redemption_date, "days": high},
-            formula="Redemption Date - 60 days",
+            formula=f"Redemption Date - {high} days",
             interpretations=[reading("RED-NOTICE-WINDOW")],
         ),
         latest=Explained(
@@ -538,7 +543,7 @@ def redemption_notice_window(terms: SeriesTerms, redemption_date: dt.date) -> No
             redemption_date - dt.timedelta(days=low),
             clause,
             inputs={"Redemption Date": redemption_date, "days": low},
-            formula="Redemption Date - 20 days",
+            formula=f"Redemption Date - {low} days",
             interpretations=[reading("RED-NOTICE-WINDOW")],
         ),
     )
