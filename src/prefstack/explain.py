@@ -18,6 +18,15 @@ from prefstack.numeric import to_decimal_string
 Scalar = Fraction | Decimal | int | str | dt.date | bool | None
 
 
+def exact_value(x: Explained) -> Fraction:
+    """The exact number an explained figure holds (a Fraction, or a whole number as one)."""
+    value = x.value
+    if type(value) is Fraction:  # the usual case, without the numbers ABC's instance check
+        return value
+    assert isinstance(value, int) and not isinstance(value, bool)
+    return Fraction(value)
+
+
 def render(value: Scalar) -> str:
     """How a value is written in an explanation.
 

@@ -33,7 +33,7 @@ from prefstack.clauses.liquidation_structure import StructureWaterfall, capital_
 from prefstack.clauses.redemption import NoSuchClause, RedemptionHolding, redeem
 from prefstack.clauses.voting import class_votes, series_voting_power, votes
 from prefstack.errors import CitationError, InputError
-from prefstack.explain import Explained
+from prefstack.explain import Explained, exact_value
 from prefstack.figures import COMMON, MONEY, PRICE, SHARES
 from prefstack.instruments.capital_structure import LoadedStructure
 from prefstack.ledger import events as ev
@@ -52,11 +52,6 @@ from prefstack.ledger.replay import (
     replay,
 )
 from prefstack.numeric import to_decimal_string
-
-
-def _fr(x: Explained) -> Fraction:
-    assert isinstance(x.value, (Fraction, int)) and not isinstance(x.value, bool)
-    return Fraction(x.value)
 
 
 @dataclass(frozen=True)
@@ -106,21 +101,21 @@ def conversion_quote(
         )
     except InputError as exc:
         raise InputError(f"--{exc.field}", exc.clause, exc.problem) from exc
-    result, price, on_converted = decision.result, decision.conversion_price, _fr(decision.accrued_unpaid)
+    result, price, on_converted = decision.result, decision.conversion_price, exact_value(decision.accrued_unpaid)
     settlement = result.dividends
     return ConversionQuote(
         series=series,
         holder=holder,
         conversion_date=state.as_of,
         shares_converted=Figure(shares, SHARES),
-        conversion_price=Figure(_fr(price), PRICE),
+        conversion_price=Figure(exact_value(price), PRICE),
         common_shares=_whole(result.common_shares),
-        cash_for_fraction=Figure(_fr(result.cash_for_fraction), MONEY),
+        cash_for_fraction=Figure(exact_value(result.cash_for_fraction), MONEY),
         accrued_unpaid_dividends=Figure(on_converted, MONEY),
         dividend_settlement=DividendSettlement(
-            cash=Figure(_fr(settlement.cash), MONEY),
+            cash=Figure(exact_value(settlement.cash), MONEY),
             common_shares=_whole(settlement.common_shares),
-            cash_for_fraction=Figure(_fr(settlement.cash_for_fraction), MONEY),
+            cash_for_fraction=Figure(exact_value(settlement.cash_for_fraction), MONEY),
         ),
         clauses=ConversionClauses(
             conversion_price=price.clause,
@@ -292,8 +287,8 @@ def liquidation(
             )
             for n in non_cash
         ),
-        total_distributed=Figure(_fr(result.proceeds), MONEY),
-        total_paid=Figure(_fr(result.total_paid), MONEY),
+        total_distributed=Figure(exact_value(result.proceeds), MONEY),
+        total_paid=Figure(exact_value(result.total_paid), MONEY),
         payouts=tuple(_payout_row(p) for p in result.payouts),
     )
 
@@ -372,7 +367,7 @@ def redemption_holdings(state: LedgerState, series: str, on: dt.date) -> list[Re
         holding = s.holdings[holder]
         if holding.shares == 0:
             continue
-        accrued = _fr(holding_accrued_unpaid(s, holding, on))
+        accrued = exact_value(holding_accrued_unpaid(s, holding, on))
         holdings.append(RedemptionHolding(holder, holding.shares, accrued / holding.shares))
     return holdings
 
@@ -413,18 +408,18 @@ def redemption(state: LedgerState, series: str, funds: Fraction) -> RedemptionAn
     return RedemptionAnswer(
         series=series,
         redemption_date=state.as_of,
-        funds=Figure(_fr(result.funds), MONEY),
-        total_paid=Figure(_fr(result.total_paid), MONEY),
-        unused_funds=Figure(_fr(result.unused_funds), MONEY),
+        funds=Figure(exact_value(result.funds), MONEY),
+        total_paid=Figure(exact_value(result.total_paid), MONEY),
+        unused_funds=Figure(exact_value(result.unused_funds), MONEY),
         shortfall=result.shortfall,
         redeemable_on_demand=result.redeemable_on_demand,
         holders=tuple(
             RedeemedHolder(
                 holder=h.holder,
-                price_per_share=Figure(_fr(h.price_per_share), PRICE),
-                shares_redeemed=Figure(_fr(h.shares_redeemed), SHARES),
-                cash_paid=Figure(_fr(h.cash_paid), MONEY),
-                shares_remaining=Figure(_fr(h.shares_remaining), SHARES),
+                price_per_share=Figure(exact_value(h.price_per_share), PRICE),
+                shares_redeemed=Figure(exact_value(h.shares_redeemed), SHARES),
+                cash_paid=Figure(exact_value(h.cash_paid), MONEY),
+                shares_remaining=Figure(exact_value(h.shares_remaining), SHARES),
                 clause=h.cash_paid.clause,
                 explain=(h.price_per_share.to_dict(), h.cash_paid.to_dict()),
             )
@@ -483,7 +478,7 @@ def voting(state: LedgerState, structure: LoadedStructure | None = None) -> Vote
     out = []
     for series in state.series:
         s = state.series[series]
-        price = _fr(section5.conversion_price_state(state, series).conversion_price_explained())
+        price = exact_value(section5.conversion_price_state(state, series).conversion_price_explained())
         by_holder = {
             h: votes(s.terms, s.holdings[h].shares, price, issue_price_adjustment=NO_PREFERRED_SPLIT)
             for h in sorted(s.holdings)
@@ -616,7 +611,7 @@ def dividends(state: LedgerState, payment_date: dt.date, series: str | None = No
                 series=name,
                 holder=holder,
                 status="unpaid",
-                dividend=Figure(_fr(amount), MONEY),
+                dividend=Figure(exact_value(amount), MONEY),
                 form=None,
                 form_reason="no funds legally available: the dividend accrues unpaid",
                 form_summary="unpaid, accrues",
@@ -659,7 +654,7 @@ def _paid_dividend(series: str, holder: str, payment: DividendPayment, reason: s
         series=series,
         holder=holder,
         status="paid",
-        dividend=Figure(_fr(payment.dividend), MONEY),
+        dividend=Figure(exact_value(payment.dividend), MONEY),
         form=DividendForm(
             cash=to_decimal_string(form.cash), pik=to_decimal_string(form.pik), common=to_decimal_string(form.common)
         ),
@@ -671,11 +666,13 @@ def _paid_dividend(series: str, holder: str, payment: DividendPayment, reason: s
         )
         + (" (default)" if reason.startswith("no election") else " (elected)"),
         clause=payment.dividend.clause,
-        pik_shares=Figure(_fr(payment.pik_shares) if payment.pik_shares else Fraction(0), SHARES),
-        cash=Figure(_fr(payment.cash) if payment.cash else Fraction(0), MONEY),
-        common_shares=int(_fr(payment.common_shares)) if payment.common_shares else 0,
-        cash_for_fraction=Figure(_fr(payment.cash_for_fraction) if payment.cash_for_fraction else Fraction(0), MONEY),
-        common_price=None if price is None else Figure(_fr(price), PRICE),
+        pik_shares=Figure(exact_value(payment.pik_shares) if payment.pik_shares else Fraction(0), SHARES),
+        cash=Figure(exact_value(payment.cash) if payment.cash else Fraction(0), MONEY),
+        common_shares=int(exact_value(payment.common_shares)) if payment.common_shares else 0,
+        cash_for_fraction=Figure(
+            exact_value(payment.cash_for_fraction) if payment.cash_for_fraction else Fraction(0), MONEY
+        ),
+        common_price=None if price is None else Figure(exact_value(price), PRICE),
         common_price_window=window,
         explain=(payment.dividend.to_dict(), *[f.to_dict() for f in payment.figures()]),
     )
@@ -718,15 +715,15 @@ def redemption_in_common(state: LedgerState, series: str) -> RedemptionInCommonA
         series=series,
         redemption_date=state.as_of,
         in_common=True,
-        fair_market_value=Figure(_fr(fmv), PRICE),
+        fair_market_value=Figure(exact_value(fmv), PRICE),
         fair_market_value_clause=fmv.clause,
         holders=tuple(
             RedeemedInCommonHolder(
                 holder=p.holder,
                 shares_redeemed=Figure(p.shares_redeemed, SHARES),
-                redemption_price=Figure(_fr(p.redemption_price), MONEY),
-                common_shares=int(_fr(p.payment.shares_of_common)),
-                cash_for_fraction=Figure(_fr(p.payment.cash_for_fraction), MONEY),
+                redemption_price=Figure(exact_value(p.redemption_price), MONEY),
+                common_shares=int(exact_value(p.payment.shares_of_common)),
+                cash_for_fraction=Figure(exact_value(p.payment.cash_for_fraction), MONEY),
                 clause=p.payment.shares_of_common.clause,
                 explain=(
                     p.redemption_price.to_dict(),

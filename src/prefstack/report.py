@@ -21,7 +21,7 @@ from prefstack.clauses.conversion import (
 from prefstack.clauses.liquidation import liquidation_value_per_share
 from prefstack.clauses.voting import votes
 from prefstack.errors import InputError
-from prefstack.explain import Explained, render
+from prefstack.explain import Explained, exact_value, render
 from prefstack.figures import COMMON, MONEY, PRICE, RATIO, SHARES
 from prefstack.instruments.capital_structure import LoadedStructure
 from prefstack.kernels.holders import liquidation_value, votes_value
@@ -35,15 +35,6 @@ from prefstack.ledger.replay import (
 )
 from prefstack.ledger.section5 import common_outstanding, conversion_price_state
 from prefstack.memo import without_cyclic_gc
-
-
-def _fr(x: Explained) -> Fraction:
-    value = x.value
-    if type(value) is Fraction:  # the usual case, without the numbers ABC's instance check
-        return value
-    assert isinstance(value, int) and not isinstance(value, bool)
-    return Fraction(value)
-
 
 # ----------------------------------------------------------------------------- the answer
 
@@ -215,9 +206,9 @@ class SeriesFigures:
     conversion ratio (§5(a)), worked out once for all its holders."""
 
     def __init__(self, s: SeriesState, price: Explained) -> None:
-        self.price_value = _fr(price)
+        self.price_value = exact_value(price)
         self.price = Figure(self.price_value, PRICE)
-        self.ratio = Figure(_fr(conversion_ratio(s.terms, price)), RATIO)
+        self.ratio = Figure(exact_value(conversion_ratio(s.terms, price)), RATIO)
 
 
 def holder_state(
@@ -242,19 +233,19 @@ def holder_state(
             votes=votes_value(terms, shares, alike.price_value, NO_PREFERRED_SPLIT),
         )
     accrued = holding_accrued_unpaid(s, holding, as_of)
-    per_share = _fr(accrued) / shares if shares else Fraction(0)
+    per_share = exact_value(accrued) / shares if shares else Fraction(0)
     value = liquidation_value_per_share(terms, per_share, issue_price_adjustment=NO_PREFERRED_SPLIT)
     vote = votes(terms, shares, alike.price_value, issue_price_adjustment=NO_PREFERRED_SPLIT)
     return HolderState(
         name=name,
         holder=holder,
         shares_outstanding=Figure(shares, SHARES),
-        accrued_unpaid_dividends=Figure(_fr(accrued), MONEY),
+        accrued_unpaid_dividends=Figure(exact_value(accrued), MONEY),
         unpaid_payment_dates=tuple(holding.unpaid_dates),
         conversion_price=alike.price,
         conversion_ratio=alike.ratio,
-        liquidation_value=Figure(_fr(value) * shares, MONEY),
-        votes=int(_fr(vote)),
+        liquidation_value=Figure(exact_value(value) * shares, MONEY),
+        votes=int(exact_value(vote)),
         explain={
             "accrued_unpaid_dividends": accrued.to_dict(),
             "liquidation_value_per_share": value.to_dict(),
@@ -360,8 +351,8 @@ def _series_answer(state: LedgerState, name: str, explain: bool) -> SeriesStateA
                 date=r.date,
                 holder=r.holder,
                 shares_redeemed=Figure(r.shares_redeemed, SHARES),
-                common_shares=int(_fr(r.payment.shares_of_common)),
-                cash_for_fraction=Figure(_fr(r.payment.cash_for_fraction), MONEY),
+                common_shares=int(exact_value(r.payment.shares_of_common)),
+                cash_for_fraction=Figure(exact_value(r.payment.cash_for_fraction), MONEY),
                 clause=r.payment.shares_of_common.clause,
             )
             for r in s.common_stock_redemptions
@@ -439,10 +430,10 @@ def _reserve_5_c_ii(
         return None
     check = check_reserve(requirements, authorized_unissued_common=authorized - outstanding)
     return ReserveForConversion(
-        required=Figure(_fr(check.required), SHARES),
+        required=Figure(exact_value(check.required), SHARES),
         authorized_unissued=Figure(check.available, SHARES),
         sufficient=check.sufficient,
-        shortfall=Figure(_fr(check.shortfall), SHARES),
+        shortfall=Figure(exact_value(check.shortfall), SHARES),
         clause=check.required.clause,
         capital_structure=None if structure is None else structure.origin,
         covers=None if structure is None else tuple(r.series for r in requirements),

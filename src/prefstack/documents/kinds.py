@@ -12,7 +12,7 @@ from prefstack.clauses.redemption import conversion_rights_end, redemption_notic
 from prefstack.documents import Addressee, Document, Figure, Image, Letterhead, Table
 from prefstack.documents.charts import as_base64, chart_data, history_png
 from prefstack.errors import InputError
-from prefstack.explain import Explained, display, render
+from prefstack.explain import Explained, display, exact_value, render
 from prefstack.figures import PRICE, SHARES, fixed, quantity_text
 from prefstack.interpretations import reading
 from prefstack.ledger import events as ev
@@ -49,11 +49,6 @@ def _share_of(x: Fraction) -> str:
     if percent.denominator == 1:
         return f"{percent.numerator}%"
     return f"{quantity_text(percent, 2)}%"
-
-
-def _fr(x: Explained) -> Fraction:
-    assert isinstance(x.value, (Fraction, int)) and not isinstance(x.value, bool)
-    return Fraction(x.value)
 
 
 def _day(x: Explained) -> dt.date:
@@ -380,7 +375,7 @@ def redemption_notice(
     for h in redemption_holdings(state_on_redemption, series, redemption_date):
         if holder is not None and h.holder != holder:
             continue
-        price = _fr(
+        price = exact_value(
             redemption_price_per_share(s.terms, h.accrued_unpaid_per_share, issue_price_adjustment=NO_PREFERRED_SPLIT)
         )
         if h.shares.denominator != 1:
