@@ -191,11 +191,22 @@ def is_business_day(day: dt.date) -> bool:
 
 def business_days_before(day: dt.date, count: int) -> dt.date:
     """The date ``count`` business days before ``day`` (the latest date that is "at least
-    ``count`` business days prior")."""
+    ``count`` business days prior"); ``business_days_before(day + 1 day, 1)`` is the business day
+    on or before ``day``."""
+    return _business_days_from(day, count, -1)
+
+
+def business_days_after(day: dt.date, count: int) -> dt.date:
+    """The date ``count`` business days after ``day``; ``business_days_after(day - 1 day, 1)`` is
+    the business day on or after ``day``."""
+    return _business_days_from(day, count, 1)
+
+
+def _business_days_from(day: dt.date, count: int, step: int) -> dt.date:
     found = 0
     current = day
     while found < count:
-        current -= dt.timedelta(days=1)
+        current += dt.timedelta(days=step)
         if is_business_day(current):
             found += 1
     return current

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from enum import Enum
 from fractions import Fraction
 
-from prefstack.calendars import is_business_day
+from prefstack.calendars import business_days_before
 from prefstack.citations import CAPITAL_STRUCTURE, for_series
 from prefstack.clause_registry import implements
 from prefstack.errors import InputError, PrefstackError
@@ -151,9 +151,7 @@ def conversion_rights_end_for_liquidation(terms: SeriesTerms, payment_date: dt.d
         case "default":
             end, words = payment_date - dt.timedelta(days=1), "the calendar day before"
         case "business-day":
-            end = payment_date - dt.timedelta(days=1)
-            while not is_business_day(end):
-                end -= dt.timedelta(days=1)
+            end = business_days_before(payment_date, 1)
             words = "the business day before (CONV-LIQUIDATION-CUTOFF=business-day)"
         case "two-days":
             end = payment_date - dt.timedelta(days=2)

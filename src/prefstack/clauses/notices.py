@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from prefstack.calendars import business_days_before, is_business_day
+from prefstack.calendars import business_days_after, business_days_before
 from prefstack.citations import for_series
 from prefstack.clause_registry import implements
 from prefstack.errors import InputError
@@ -32,10 +32,7 @@ def days_before(day: dt.date, days: int) -> dt.date:
         case "business-days":
             return business_days_before(day, days)
         case "next-business-day":
-            last = day - dt.timedelta(days=days)
-            while not is_business_day(last):
-                last += dt.timedelta(days=1)
-            return last
+            return business_days_after(day - dt.timedelta(days=days + 1), 1)
         case other:
             raise AssertionError(f"NOTICE-CALENDAR-DAYS alternative {other!r} is registered but not computed")
 
@@ -58,11 +55,7 @@ def _promptly(adjustment_date: dt.date) -> dt.date:
         case "default":
             return adjustment_date + dt.timedelta(days=PROMPTLY_DAYS)
         case "business-days":
-            day, counted = adjustment_date, 0
-            while counted < PROMPTLY_DAYS:
-                day += dt.timedelta(days=1)
-                counted += is_business_day(day)
-            return day
+            return business_days_after(adjustment_date, PROMPTLY_DAYS)
         case other:
             raise AssertionError(f"NOTICE-PROMPTLY alternative {other!r} is registered but not computed")
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from fractions import Fraction
 
-from prefstack.calendars import is_business_day
+from prefstack.calendars import business_days_after, business_days_before
 from prefstack.citations import for_series
 from prefstack.clause_registry import implements
 from prefstack.clauses.liquidation import apportion_cents
@@ -95,14 +95,14 @@ class RedemptionNoticeError(InputError):
 def _moved_off_holidays(day: dt.date) -> dt.date:
     """The Redemption Date under the reading of RED-DATE-NONBUSINESS: the anniversary whatever day
     it is (prefstack's), or moved to the next or the preceding business day."""
-    step = {"next-business-day": 1, "preceding-business-day": -1}
+    one_day = dt.timedelta(days=1)
     match chosen("RED-DATE-NONBUSINESS"):
         case "default":
             return day
-        case "next-business-day" | "preceding-business-day" as alternative:
-            while not is_business_day(day):
-                day += dt.timedelta(days=step[alternative])
-            return day
+        case "next-business-day":
+            return business_days_after(day - one_day, 1)
+        case "preceding-business-day":
+            return business_days_before(day + one_day, 1)
         case other:
             raise AssertionError(f"RED-DATE-NONBUSINESS alternative {other!r} is registered but not computed")
 
