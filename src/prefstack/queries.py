@@ -1,8 +1,9 @@
 """Questions asked of the ledger's state on a date: convert, liquidate, redeem, vote, certify.
 
 Each function takes the replayed :class:`~prefstack.ledger.replay.LedgerState` and the
-question's own inputs, calls the clause functions, and returns JSON-ready data in which
-every figure keeps its clause and explanation. Nothing here is recorded in the ledger:
+question's own inputs, calls the clause functions, and returns a typed answer (a frozen
+dataclass, :mod:`prefstack.answers`) in which every figure keeps its clause and explanation.
+Callers ask through :class:`prefstack.books.Books`. Nothing here is recorded in the ledger:
 these are "what would the certificates give" answers.
 """
 
