@@ -87,6 +87,14 @@ COVERED = {
     ("NOTICE-PROMPTLY", "business-days"),
     ("RED-NOTICE-WINDOW", "full-days"),
     ("RED-RECEIVER-60-DAYS", "sixtieth-day"),
+    ("AD-ROUND-CENT", "round-reduction"),
+    ("AD-CARRY-FORWARD", "from-reduced-price"),
+    ("AD-CARRY-FORWARD", "fixed-across-splits"),
+    ("AD-CARRY-FORWARD", "drop-small"),
+    ("AD-OUTSTANDING", "include-deemed"),
+    ("AD-GREATER-OF", "reduced-by-carry"),
+    ("AD-GREATER-OF", "full-fmv-numerator"),
+    ("AD-GREATER-OF", "adjust-when-equal"),
 }
 
 
@@ -808,3 +816,165 @@ def test_a_receiver_not_vacated_is_an_event_on_the_sixtieth_day_under_the_altern
     assert (event(april_30), event(may_1), event(may_1, april_30)) == (False, True, False)
     with under(parse({"RED-RECEIVER-60-DAYS": "sixtieth-day"}, "test")):
         assert (event(april_30), event(may_1), event(may_1, april_30)) == (True, True, True)
+
+
+# §5(d)-(f): the Conversion Price of Series F under the alternatives of its readings, folded from
+# Common Stock actions by hand (20,000,000 shares of Common Stock outstanding, $24.00 unless said).
+
+
+def _price(actions: list[Any], outstanding: int = 20_000_000, **choices: str) -> tuple[Fraction, Fraction]:
+    """Series F's Conversion Price and the reductions carried forward after ``actions``."""
+    from prefstack.clauses.antidilution import conversion_price_history
+    from prefstack.terms import load_terms
+
+    with under(parse(choices, "test")):
+        state = conversion_price_history(
+            load_terms("F"),
+            original_issuance_date=dt.date(2000, 8, 2),
+            initial_common_outstanding=Fraction(outstanding),
+            actions=actions,
+        )
+    return state.conversion_price, state.carried_forward
+
+
+def _day(n: int) -> dt.date:
+    return dt.date(2001, 1, 1) + dt.timedelta(days=n)
+
+
+def _issue(ident: str, n: int, shares: int, per_share: str, fmv: str) -> Any:
+    from prefstack.clauses.antidilution import CommonStockIssuance
+
+    return CommonStockIssuance(
+        id=ident,
+        date=_day(n),
+        shares=Fraction(shares),
+        purpose="none",
+        cash_consideration=Fraction(per_share) * shares,
+        property_consideration=Fraction(0),
+        accrued_interest_or_dividends_in_cash=Fraction(0),
+        fair_market_value_per_share=Fraction(fmv),
+    )
+
+
+def _option(ident: str, n: int, shares: int, exercise_total: int, fmv: str) -> Any:
+    from prefstack.clauses.antidilution import OptionIssuance
+
+    return OptionIssuance(
+        id=ident,
+        date=_day(n),
+        max_shares=Fraction(shares),
+        consideration_received=Fraction(0),
+        min_additional_consideration=Fraction(exercise_total),
+        purpose="none",
+        fair_market_value_per_share=Fraction(fmv),
+    )
+
+
+SMALL = _issue("a", 1, 10_000, "0", "10")
+"""10,000 shares for nothing: 24 x 20,000,000 / 20,010,000 = 23.98800... -> $23.99, a reduction
+of $.01 under $.03: carried forward (F §5(d)(iv))."""
+
+
+def test_rounding_the_reduction_instead_of_the_price_at_half_a_cent() -> None:
+    """AD-ROUND-CENT=round-reduction: 29,000 shares for nothing on 4,771,000 outstanding give
+    24 x 4,771,000 / 4,800,000 = 23.855 exactly. Rounding the price half up: $23.86 (a reduction of
+    $.14); to the even cent also $23.86; rounding the reduction 24 - 23.855 = .145 half up: $.15,
+    so $23.85."""
+    actions = [_issue("a", 1, 29_000, "0", "10")]
+    assert Fraction(24 * 4_771_000, 4_800_000) == Fraction("23.855")
+    assert _price(actions, 4_771_000) == (Fraction("23.86"), 0)
+    assert _price(actions, 4_771_000, **{"AD-ROUND-CENT": "half-even"}) == (Fraction("23.86"), 0)
+    assert _price(actions, 4_771_000, **{"AD-ROUND-CENT": "round-reduction"}) == (Fraction("23.85"), 0)
+
+
+def test_a_later_reduction_computed_from_the_price_less_the_carried_cent() -> None:
+    """AD-CARRY-FORWARD=from-reduced-price: after SMALL ($.01 carried, 20,010,000 outstanding),
+    37,600 shares for nothing. prefstack: 24 x 20,010,000 / 20,047,600 = 23.95498... -> $23.95, a
+    reduction of $.05, plus $.01 carried = $.06: $23.94. From $23.99: 23.99 x 20,010,000 /
+    20,047,600 = 23.94500... -> $23.95, the price."""
+    actions = [SMALL, _issue("b", 2, 37_600, "0", "10")]
+    assert _price([SMALL]) == (24, Fraction("0.01"))
+    assert round(Fraction(24 * 20_010_000, 20_047_600), 5) == Fraction("23.95499")
+    assert round(Fraction("23.99") * 20_010_000 / 20_047_600, 5) == Fraction("23.94501")
+    assert _price(actions) == (Fraction("23.94"), 0)
+    assert _price(actions, **{"AD-CARRY-FORWARD": "from-reduced-price"}) == (Fraction("23.95"), 0)
+
+
+def test_the_carried_cent_across_a_two_for_one_split() -> None:
+    """AD-CARRY-FORWARD=fixed-across-splits: after SMALL ($.01 carried) a 2-for-1 split makes the
+    price $12.00 and 40,020,000 shares outstanding; prefstack halves the carried amount to $.005,
+    the alternative keeps $.01. Then 51,000 shares for nothing: 12 x 40,020,000 / 40,071,000 =
+    11.98472... -> $11.98, a reduction of $.02: with $.005 carried, $.025 < $.03 is carried (the
+    price stays $12.00); with $.01, $.03 is made: $11.97."""
+    from prefstack.clauses.antidilution import StockSplit
+
+    split = StockSplit(_day(2), Fraction(2))
+    assert _price([SMALL, split]) == (12, Fraction("0.005"))
+    assert _price([SMALL, split], **{"AD-CARRY-FORWARD": "fixed-across-splits"}) == (12, Fraction("0.01"))
+    actions = [SMALL, split, _issue("b", 3, 51_000, "0", "10")]
+    assert round(Fraction(12 * 40_020_000, 40_071_000), 2) == Fraction("11.98")
+    assert _price(actions) == (12, Fraction("0.025"))
+    assert _price(actions, **{"AD-CARRY-FORWARD": "fixed-across-splits"}) == (Fraction("11.97"), 0)
+
+
+def test_small_reductions_dropped_never_add_up() -> None:
+    """AD-CARRY-FORWARD=drop-small: SMALL's $.01 and then 20,000 shares for nothing (24 x
+    20,010,000 / 20,030,000 = 23.97603... -> $23.98, $.02): carried and made together they are $.03
+    ($23.97); each alone under $.03 is dropped, and the price stays $24.00 with nothing carried."""
+    actions = [SMALL, _issue("b", 2, 20_000, "0", "10")]
+    assert _price(actions) == (Fraction("23.97"), 0)
+    assert _price([SMALL], **{"AD-CARRY-FORWARD": "drop-small"}) == (24, 0)
+    assert _price(actions, **{"AD-CARRY-FORWARD": "drop-small"}) == (24, 0)
+
+
+def test_options_unexercised_counted_as_outstanding() -> None:
+    """AD-OUTSTANDING=include-deemed: an Option for 1,000,000 shares at $30 (FMV $30: not below
+    $28.50, no adjustment) and then 1,000,000 shares for nothing. prefstack: 24 x 20,000,000 /
+    21,000,000 = 22.857... -> $22.86; counting the Option's 1,000,000 as outstanding: 24 x
+    21,000,000 / 22,000,000 = 22.909... -> $22.91. A dividend of 2,000,000 shares of Common Stock
+    after the Option instead (F §5(f)): 24 x 20/22 = $21.8181... or 24 x 21/23 = $21.9130..."""
+    from prefstack.clauses.antidilution import StockDividendOnCommon
+
+    grant = _option("o", 1, 1_000_000, 30_000_000, "30")
+    issued = [grant, _issue("b", 2, 1_000_000, "0", "10")]
+    assert _price(issued) == (Fraction("22.86"), 0)
+    assert _price(issued, **{"AD-OUTSTANDING": "include-deemed"}) == (Fraction("22.91"), 0)
+    dividend = [grant, StockDividendOnCommon(_day(2), Fraction(2_000_000))]
+    assert _price(dividend) == (Fraction(24 * 20, 22), 0)
+    assert _price(dividend, **{"AD-OUTSTANDING": "include-deemed"}) == (Fraction(24 * 21, 23), 0)
+
+
+def test_the_greater_of_under_its_alternatives() -> None:
+    """AD-GREATER-OF.
+    reduced-by-carry: after SMALL ($.01 carried), 700,000 shares at $20 (FMV $10, 95% = $9.50).
+    prefstack divides by $24.00: 24 x (20,010,000 + 14,000,000 / 24) / 20,710,000 = 23.8648... ->
+    $23.86, $.14 + $.01 = $.15: $23.85; by $23.99: 24 x (20,010,000 + 14,000,000 / 23.99) /
+    20,710,000 = 23.8650... -> $23.87, $.13 + $.01: $23.86.
+    full-fmv-numerator: 1,000,000 shares at $25 (FMV $30): by $28.50, 24 x (20,000,000 +
+    25,000,000 / 28.50) / 21,000,000 = 23.8596... -> $23.86; by $30, 24 x (20,000,000 + 25,000,000
+    / 30) / 21,000,000 = 23.8095... -> $23.81.
+    adjust-when-equal: 1,000,000 shares at exactly $28.50 (FMV $30): no adjustment (not less), or
+    the formula 24 x (20,000,000 + 1,000,000) / 21,000,000 = $24.00: a reduction of nothing, made
+    as a decision of §5(d)(iv) rather than §5(d)(ii)."""
+    from prefstack.clauses.antidilution import conversion_price_history
+    from prefstack.terms import load_terms
+
+    later = [SMALL, _issue("b", 2, 700_000, "20", "10")]
+    assert round(24 * (20_010_000 + Fraction(14_000_000, 24)) / 20_710_000, 4) == Fraction("23.8648")
+    assert round(24 * (20_010_000 + 14_000_000 / Fraction("23.99")) / 20_710_000, 4) == Fraction("23.8651")
+    assert _price(later) == (Fraction("23.85"), 0)
+    assert _price(later, **{"AD-GREATER-OF": "reduced-by-carry"}) == (Fraction("23.86"), 0)
+    below = [_issue("b", 1, 1_000_000, "25", "30")]
+    assert _price(below) == (Fraction("23.86"), 0)
+    assert _price(below, **{"AD-GREATER-OF": "full-fmv-numerator"}) == (Fraction("23.81"), 0)
+    equal = [_issue("b", 1, 1_000_000, "28.50", "30")]
+    for choices, clause in (({}, "F §5(d)(ii)"), ({"AD-GREATER-OF": "adjust-when-equal"}, "F §5(d)(iv)")):
+        with under(parse(choices, "test")):
+            state = conversion_price_history(
+                load_terms("F"),
+                original_issuance_date=dt.date(2000, 8, 2),
+                initial_common_outstanding=Fraction(20_000_000),
+                actions=equal,
+            )
+        assert (state.conversion_price, state.carried_forward, state.adjustments) == (24, 0, ())
+        assert state.decisions[-1].explained.clause == clause

@@ -37,7 +37,7 @@ from prefstack.errors import InputError
 from prefstack.explain import Explained, Scalar, render
 from prefstack.figures import MONEY, PRICE, RATIO, json_figure, money_text, quantity_text
 from prefstack.interpretations import reading
-from prefstack.interpretations.readings import pick
+from prefstack.interpretations.readings import chosen, pick
 from prefstack.numeric import Rounding, round_to
 from prefstack.terms.schema import NO_EXCLUSION, Exclusion, ExclusionRole, SeriesTerms
 
@@ -790,11 +790,39 @@ def _section_5_d_ii_greater_of(
     facts: dict[str, Scalar],
     interps: list[str],
 ) -> Fraction | None:
-    """The greater of 95% of the Fair Market Value and the Conversion Price, or None (the decision
-    recorded) when the consideration per share is not below it or the series waived the adjustment."""
+    """What divides the consideration in the numerator of the formula (the greater of 95% of the Fair
+    Market Value and the Conversion Price), or None (the decision recorded) when the consideration
+    per share is not below that greater figure or the series waived the adjustment."""
     value = _fmv(fmv, "fair_market_value_per_share", work.cite("§5(d)(iii)" if deemed else "§5(d)(iv)"))
     ninety_five = work.terms.conversion.fair_market_value_threshold.value * value
-    threshold = max(ninety_five, work.price)
+    # AD-GREATER-OF: the price compared is the one in effect, or (reduced-by-carry) that price less
+    # the reductions carried forward; the numerator divides by the same greater figure, or
+    # (full-fmv-numerator) by the greater of the whole Fair Market Value and the price; the
+    # adjustment is made below the greater figure, or (adjust-when-equal) at it too.
+    reduced = work.price - work.carry
+    compared = pick(
+        "AD-GREATER-OF",
+        {
+            "default": work.price,
+            "reduced-by-carry": reduced,
+            "full-fmv-numerator": work.price,
+            "adjust-when-equal": work.price,
+        },
+    )
+    threshold = max(ninety_five, compared)
+    divisor = pick(
+        "AD-GREATER-OF",
+        {
+            "default": threshold,
+            "reduced-by-carry": threshold,
+            "full-fmv-numerator": max(value, work.price),
+            "adjust-when-equal": threshold,
+        },
+    )
+    equal_adjusts = pick(
+        "AD-GREATER-OF",
+        {"default": False, "reduced-by-carry": False, "full-fmv-numerator": False, "adjust-when-equal": True},
+    )
     facts.update(
         {
             "consideration_per_share": per_share,
@@ -804,8 +832,10 @@ def _section_5_d_ii_greater_of(
             "greater_of": threshold,
         }
     )
+    if divisor != threshold:
+        facts["numerator_divisor"] = divisor
     interps.append(reading("AD-GREATER-OF"))
-    if per_share >= threshold:
+    if per_share > threshold or (per_share == threshold and not equal_adjusts):
         formula = "consideration_per_share >= greater_of: no adjustment" + (
             " (and the shares are not deemed issued)" if deemed else ""
         )
@@ -821,7 +851,7 @@ def _section_5_d_ii_greater_of(
         return None
     waiver = work.waivers.get(action_id)
     if waiver is None:
-        return threshold
+        return divisor
     facts["waiver_date"] = waiver.date
     facts["waiver_votes_for"] = waiver.votes_for
     work.decide(
@@ -854,22 +884,37 @@ def _section_5_d_iv_formula(
     ``adjustment_rounding_places`` (half up, AD-ROUND-CENT), made once it (with the reductions
     carried forward) reaches ``minimum_reduction``; a smaller one is carried forward. The weighted
     average of F/G §5(d)(iv); or a full ratchet: the price per share of the issue, where lower."""
-    outstanding = work.outstanding
+    outstanding = _outstanding_counted(work, facts)
     conversion = work.terms.conversion
     clause_iv = conversion.adjustment_formula.cite
+    carry_rule = chosen("AD-CARRY-FORWARD")
+    # AD-CARRY-FORWARD: the reduction is computed from the price in effect, or (from-reduced-price)
+    # from that price less the reductions carried forward, as if they had been made
+    base = work.price - work.carry if carry_rule == "from-reduced-price" else work.price
+    if base != work.price:
+        facts["conversion_price_less_carried"] = base
     if conversion.adjustment_formula.value == "full_ratchet":
-        exact_new = min(work.price, add_consideration / additional)
+        exact_new = min(base, add_consideration / additional)
         average = "the lower of conversion_price and additional_consideration / additional_shares (full ratchet)"
     else:
-        exact_new = work.price * (outstanding + add_consideration / threshold) / (outstanding + additional)
+        exact_new = base * (outstanding + add_consideration / threshold) / (outstanding + additional)
         average = (
             "conversion_price x (common_outstanding_before + additional_consideration / greater_of) / "
             "(common_outstanding_before + additional_shares)"
         )
-    mode = pick("AD-ROUND-CENT", {"default": Rounding.HALF_UP, "half-even": Rounding.HALF_EVEN})
-    rounded = Fraction(round_to(exact_new, conversion.adjustment_rounding_places.value, mode, clause_iv).value)
-    reduction = work.price - rounded
-    carry_before = work.carry
+    places = conversion.adjustment_rounding_places.value
+    mode = pick(
+        "AD-ROUND-CENT",
+        {"default": Rounding.HALF_UP, "half-even": Rounding.HALF_EVEN, "round-reduction": Rounding.HALF_UP},
+    )
+    if chosen("AD-ROUND-CENT") == "round-reduction":  # the reduction rounded, the price less it
+        reduction = Fraction(round_to(base - exact_new, places, mode, clause_iv).value)
+        rounded = base - reduction
+    else:
+        rounded = Fraction(round_to(exact_new, places, mode, clause_iv).value)
+        reduction = base - rounded
+    # AD-CARRY-FORWARD=drop-small: a reduction under the minimum is dropped, never carried
+    carry_before = work.carry if carry_rule != "drop-small" else Fraction(0)
     total = reduction + carry_before
     minimum = work.terms.conversion.minimum_reduction.value
     facts.update(
@@ -893,8 +938,8 @@ def _section_5_d_iv_formula(
         f"reduction plus reductions carried forward reaches {minimum}"
     )
     if total < minimum:
-        work.carry = total
-        facts["carried_forward_after"] = total
+        work.carry = total if carry_rule != "drop-small" else Fraction(0)
+        facts["carried_forward_after"] = work.carry
         work.decide(
             date,
             label,
@@ -904,13 +949,28 @@ def _section_5_d_iv_formula(
         )
         return
     before = work.price
-    work.price = before - total
+    work.price = before - total  # from-reduced-price: base - reduction - carry = the rounded price
     work.carry = Fraction(0)
     facts["carried_forward_after"] = Fraction(0)
     explained = Explained(
         "conversion_price", work.price, clause_iv, inputs=facts, formula=formula, interpretations=tuple(interps)
     )
     _record(work, date, clause_iv, label, before, facts, explained)
+
+
+def _outstanding_counted(work: _Work, facts: dict[str, Scalar]) -> Fraction:
+    """The Common Stock "outstanding immediately prior to such issue" of the formula (§5(d)(iv),
+    §5(f)): the shares actually outstanding, or (AD-OUTSTANDING=include-deemed) those plus the
+    shares deemed issued under §5(d)(iii) for Options and Convertible Securities still unexercised
+    (the unexercised shares of each on its basis in effect, as the ledger records them)."""
+    if chosen("AD-OUTSTANDING") == "default":
+        return work.outstanding
+    deemed = sum(
+        (record.basis.max_shares - record.exercised for record in work.options.values() if not record.before_issuance),
+        Fraction(0),
+    )
+    facts["deemed_issued_unexercised"] = deemed
+    return pick("AD-OUTSTANDING", {"include-deemed": work.outstanding + deemed})
 
 
 def _record(
@@ -1098,12 +1158,29 @@ def _scale(work: _Work, factor: Fraction) -> None:
 
 
 def _price_change(
-    work: _Work, date: dt.date, section: str, label: str, factor: Fraction, facts: dict[str, Scalar], formula: str
+    work: _Work,
+    date: dt.date,
+    section: str,
+    label: str,
+    factor: Fraction,
+    facts: dict[str, Scalar],
+    formula: str,
+    readings: tuple[str, ...] = (),
 ) -> None:
     clause = work.cite(section)
     before = work.price
     work.price = before * factor
-    work.carry = work.carry * factor
+    # AD-CARRY-FORWARD: the carried amount is an amount of Conversion Price, scaled with it; or
+    # (fixed-across-splits) kept as it was
+    work.carry = pick(
+        "AD-CARRY-FORWARD",
+        {
+            "default": work.carry * factor,
+            "from-reduced-price": work.carry * factor,
+            "fixed-across-splits": work.carry,
+            "drop-small": work.carry * factor,
+        },
+    )
     facts.update({"conversion_price_before": before, "factor": factor, "carried_forward_after": work.carry})
     explained = Explained(
         "conversion_price",
@@ -1111,7 +1188,7 @@ def _price_change(
         clause,
         inputs=facts,
         formula=formula,
-        interpretations=(reading("AD-SPLIT-DIVIDEND-EXACT"), reading("AD-CARRY-FORWARD")),
+        interpretations=(reading("AD-SPLIT-DIVIDEND-EXACT"), reading("AD-CARRY-FORWARD"), *readings),
     )
     _record(work, date, clause, label, before, facts, explained)
 
@@ -1388,10 +1465,12 @@ def _section_5_f_stock_dividend(work: _Work, action: StockDividendOnCommon) -> N
         raise InputError(
             "common_outstanding", work.cite("§5(f)"), "no Common Stock is outstanding to receive a dividend"
         )
-    factor = before / (before + shares)
-    facts: dict[str, Scalar] = {"dividend_shares": shares, "common_outstanding_before": before}
+    facts: dict[str, Scalar] = {"dividend_shares": shares}
+    counted = _outstanding_counted(work, facts)
+    factor = counted / (counted + shares)
+    facts["common_outstanding_before"] = counted
     work.outstanding += shares
-    _scale(work, 1 / factor)
+    _scale(work, (before + shares) / before)
     _price_change(
         work,
         action.date,
@@ -1400,6 +1479,7 @@ def _section_5_f_stock_dividend(work: _Work, action: StockDividendOnCommon) -> N
         factor,
         facts,
         "conversion_price x common_outstanding_before / (common_outstanding_before + dividend_shares)",
+        (reading("AD-OUTSTANDING"),),
     )
 
 
