@@ -12,7 +12,7 @@ from importlib import resources
 from typing import Any
 
 from prefstack.books import Books
-from prefstack.impact import impact
+from prefstack.impact import Liquidation, impact
 
 EXAMPLE = str(resources.files("prefstack.data").joinpath("example_ledger.yaml"))
 MICROSOFT = "Microsoft Corporation"
@@ -148,3 +148,51 @@ def test_a_document_says_what_another_reading_would_change_in_its_figures(cli: A
     assert "Computed under DIV-FRACTIONAL-PIK=round-cents, not prefstack&#39;s reading." in out.read_text(
         encoding="utf-8"
     )
+
+
+def test_with_proceeds_the_impact_shows_what_each_holder_is_paid_in_a_liquidation() -> None:
+    """2000-07-01, $100,000,000: Series G's Liquidation Value is 20,000 x (1,000 + 1,000 x 6% x
+    16/360) = $20,053,333.33, and the rest, $79,946,666.67, is shared as converted: G's 555,555 5/9
+    shares of Common Stock (20,000 x 1,000 / 36) beside 22,000,000, i.e. 5/203 to G. So:
+    - DIV-ACCRUED-UNPAID=payment-dates-only: G's Liquidation Value $20,000,000, the rest
+      $80,000,000, of which G takes 80,000,000 x 5/203 = $1,970,443.35; G is paid $21,970,443.35
+      instead of 20,053,333.33 + 79,946,666.67 x 5/203 = $22,022,463.05: $52,019.70 less, and the
+      Common Stock as much more;
+    - LIQ-FULL-PARTICIPATION=titled-only: G takes its Liquidation Value alone: $1,969,129.72 less;
+    - LIQ-CENTS=floor: G's exact 1,969,129.7209... and the Common's 77,977,536.9490... are floored,
+      and the cent left over stays with the Company: the Common is paid a cent less."""
+    found = impact(_books(), dt.date(2000, 7, 1), Liquidation(Fraction(100_000_000)))
+    assert found.proceeds is not None and found.proceeds.value == 100_000_000
+    points = {(p.interpretation, p.alternative): p for p in found.points}
+    common = "holders of Common Stock"
+    value = Fraction("20053333.33")
+    default_g = value + _cents((100_000_000 - value) * Fraction(5, 203))
+    assert default_g == Fraction("22022463.05")
+    accrual = points[("DIV-ACCRUED-UNPAID", "payment-dates-only")]
+    less = 20_000_000 + _cents(80_000_000 * Fraction(5, 203)) - default_g
+    assert less == Fraction("-52019.70")
+    assert _change(accrual, "3Com Corporation", "liquidation_payment") == less
+    assert _change(accrual, common, "liquidation_payment") == -less
+    titled = points[("LIQ-FULL-PARTICIPATION", "titled-only")]
+    assert _change(titled, "3Com Corporation", "liquidation_payment") == value - default_g == Fraction("-1969129.72")
+    floor = points[("LIQ-CENTS", "floor")]
+    exact_common = (100_000_000 - value) * Fraction(198, 203)
+    assert math.floor(exact_common * 100) + math.floor((100_000_000 - value) * Fraction(5, 203) * 100) == (
+        (100_000_000 - value) * 100 - 1
+    )
+    assert [(c.holder, c.figure, c.difference.value) for c in floor.changes] == [
+        (common, "liquidation_payment", Fraction(-1, 100))
+    ]
+    # without proceeds no liquidation is compared: LIQ-CENTS then changes nothing
+    assert "LIQ-CENTS=floor" in impact(_books(), dt.date(2000, 7, 1)).unchanged
+
+
+def test_the_command_line_compares_a_liquidation_given_its_proceeds(cli: Any) -> None:
+    asked = ["interpretations", "--impact", "--as-of", "2000-07-01", "--ledger", EXAMPLE, "--proceeds", "100000000"]
+    data = json.loads(cli(*asked, "--format", "json").stdout)
+    assert data["proceeds"] == "100000000.00"
+    largest = {f"{p['interpretation']}={p['alternative']}": p["largest_money"] for p in data["points"]}
+    assert largest["LIQ-FULL-PARTICIPATION=titled-only"] == "1969129.72"
+    assert "liquidation of $100,000,000.00" in cli(*asked).stdout
+    alone = cli("interpretations", "--proceeds", "100000000", ok=False)
+    assert alone.returncode == 2 and "--proceeds goes with --impact" in alone.stderr

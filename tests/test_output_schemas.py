@@ -37,7 +37,7 @@ COMMANDS: dict[str, list[str]] = {
     "dividends": ["dividends", "--payment-date", "2001-09-15"],
     "certificate-adjustment": ["certificate", "adjustment", "--as-of", "2003-06-30"],
     "calendar": ["calendar", "--from", "2001-01-01", "--to", "2001-12-31"],
-    "impact": ["interpretations", "--impact", "--as-of", "2003-12-31"],
+    "impact": ["interpretations", "--impact", "--as-of", "2003-12-31", "--proceeds", "150000000"],
     "transaction": [
         "transaction",
         "--kind",

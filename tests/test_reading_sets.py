@@ -95,6 +95,9 @@ COVERED = {
     ("AD-GREATER-OF", "reduced-by-carry"),
     ("AD-GREATER-OF", "full-fmv-numerator"),
     ("AD-GREATER-OF", "adjust-when-equal"),
+    ("LIQ-FULL-PARTICIPATION", "titled-only"),
+    ("LIQ-FULL-PARTICIPATION", "greater-of"),
+    ("LIQ-FULL-PARTICIPATION", "whole-shares"),
 }
 
 
@@ -978,3 +981,60 @@ def test_the_greater_of_under_its_alternatives() -> None:
             )
         assert (state.conversion_price, state.carried_forward, state.adjustments) == (24, 0, ())
         assert state.decisions[-1].explained.clause == clause
+
+
+def _paid(on: dt.date, proceeds: int, **choices: str) -> dict[tuple[str, str], Fraction]:
+    """What each holder of each class is paid from a liquidation of the bundled example on ``on``."""
+    books = Books("sqlite:///unused.sqlite", ledger=str(EXAMPLE), readings=parse(choices, "test"))
+    paid: dict[tuple[str, str], Fraction] = {}
+    for row in books.waterfall(on, Fraction(proceeds)).payouts:
+        key = (row.security, row.holder)
+        paid[key] = paid.get(key, Fraction(0)) + Fraction(row.amount.value)
+    return paid
+
+
+def _nearest_cent(amount: Fraction) -> Fraction:
+    return Fraction(math.floor(amount * 100 + Fraction(1, 2)), 100)
+
+
+def test_series_g_sharing_in_what_remains_under_each_reading_of_participation() -> None:
+    """LIQ-FULL-PARTICIPATION on 2000-07-01: 3Com's 20,000 shares of Series G (issued 2000-06-15) are
+    worth 20,000 x (1,000 + 1,000 x 6% x 16/360) = $20,053,333.33 and convert into 20,000 x 1,000 /
+    36 = 555,555 5/9 shares of Common Stock, beside 22,000,000 shares of Common Stock.
+    From $100,000,000 the rest after G's Liquidation Value is $79,946,666.67, shared as converted:
+    - prefstack: G takes 79,946,666.67 x 555,555 5/9 / 22,555,555 5/9 = $1,969,129.72 more;
+    - whole-shares: 79,946,666.67 x 555,555 / 22,555,555 = $1,969,127.80;
+    - titled-only (G's title does not say participating) and greater-of: G takes its Liquidation
+      Value alone, since converting would give it only 100,000,000 x 5/203 = $2,463,054.19.
+    From $10,000,000,000 G converts under both: 10,000,000,000 x 5/203 = $246,305,418.72 (and
+    prefstack gives it $20,053,333.33 + 9,979,946,666.67 x 5/203 = $265,864,827.58)."""
+    on, g, common = dt.date(2000, 7, 1), ("G", "3Com Corporation"), ("Common Stock", "holders of Common Stock")
+    value = _nearest_cent(20_000 * (1_000 + Fraction(1_000 * 6 * 16, 100 * 360)))
+    assert value == Fraction("20053333.33")
+    converted, outstanding = Fraction(20_000 * 1_000, 36), 22_000_000
+    rest = 100_000_000 - value
+    default = _paid(on, 100_000_000)
+    assert default[g] == value + _nearest_cent(rest * converted / (converted + outstanding))
+    assert default[g] - value == Fraction("1969129.72")
+    whole = _paid(on, 100_000_000, **{"LIQ-FULL-PARTICIPATION": "whole-shares"})
+    assert whole[g] - value == _nearest_cent(rest * 555_555 / (555_555 + outstanding)) == Fraction("1969127.80")
+    assert sum(whole.values()) == sum(default.values()) == 100_000_000
+    for alternative in ("titled-only", "greater-of"):
+        alone = _paid(on, 100_000_000, **{"LIQ-FULL-PARTICIPATION": alternative})
+        assert _nearest_cent(100_000_000 * converted / (converted + outstanding)) == Fraction("2463054.19") < value
+        assert (alone[g], alone[common]) == (value, rest)
+        sale = _paid(on, 10_000_000_000, **{"LIQ-FULL-PARTICIPATION": alternative})
+        assert sale[g] == _nearest_cent(Fraction(10_000_000_000 * 5, 203)) == Fraction("246305418.72")
+    assert _paid(on, 10_000_000_000)[g] == value + _nearest_cent((10_000_000_000 - value) * 5 / 203)
+
+
+def test_titled_only_reads_the_title_of_each_certificate() -> None:
+    """The alternative reads each certificate's title: F's ("Series F Convertible Participating
+    Preferred Stock") says participating, G's ("Series G Convertible Preferred Stock") does not, and
+    H does not participate whatever its title (its terms say so)."""
+    from prefstack.clauses.liquidation import participates_3b
+    from prefstack.terms import load_terms
+
+    with under(parse({"LIQ-FULL-PARTICIPATION": "titled-only"}, "test")):
+        assert [participates_3b(load_terms(s)) for s in ("F", "G", "H")] == [True, False, False]
+    assert [participates_3b(load_terms(s)) for s in ("F", "G", "H")] == [True, True, False]

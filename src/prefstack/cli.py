@@ -319,6 +319,11 @@ def interpretations(
         bool, typer.Option("--impact", help="What each implemented alternative changes in the ledger's figures")
     ] = False,
     as_of: Annotated[str | None, typer.Option(help="With --impact: the date, YYYY-MM-DD")] = None,
+    proceeds: Annotated[
+        str | None,
+        typer.Option(help="With --impact: also compare what each holder is paid from a liquidation of this cash"),
+    ] = None,
+    capital_structure: CapitalStructureOption = None,
     db: DbOption = DEFAULT_DB,
     company: CompanyOption = None,
     ledger: Annotated[str | None, typer.Option("--ledger", help="Read a ledger file instead of the store")] = None,
@@ -326,10 +331,11 @@ def interpretations(
     """Every point the certificates leave open, with the reading prefstack takes; with --impact, what
     each implemented alternative would change in the ledger's figures on a date, largest first."""
     if impact:
-        _impact(as_of, db, company, ledger, format, out)
+        _impact(as_of, proceeds, capital_structure, db, company, ledger, format, out)
         return
-    if as_of is not None:
-        raise InputError("--as-of", "interpretations", "--as-of goes with --impact")
+    for given, option in ((as_of, "--as-of"), (proceeds, "--proceeds"), (capital_structure, "--capital-structure")):
+        if given is not None:
+            raise InputError(option, "interpretations", f"{option} goes with --impact")
     entries = sorted(registry().values(), key=lambda i: i.id)
     if format is not Format.table:
         result = [i.to_dict() for i in entries]
@@ -359,9 +365,16 @@ def interpretations(
 
 
 def _impact(
-    as_of: str | None, db: str, company: str | None, ledger: str | None, format: Format, out: str | None
+    as_of: str | None,
+    proceeds: str | None,
+    capital_structure: str | None,
+    db: str,
+    company: str | None,
+    ledger: str | None,
+    format: Format,
+    out: str | None,
 ) -> None:
-    from prefstack.impact import impact
+    from prefstack.impact import Liquidation, impact
 
     if as_of is None:
         raise InputError("--as-of", "interpretations", "--impact needs the date: --as-of YYYY-MM-DD")
@@ -369,12 +382,23 @@ def _impact(
         raise InputError(
             "--reading", "interpretations", "--impact compares every alternative with prefstack's readings"
         )
-    found = impact(_books(db, ledger, company), parse_date(as_of, "--as-of", "interpretations"))
+    if proceeds is None and capital_structure is not None:
+        raise InputError("--capital-structure", "interpretations", "--capital-structure goes with --proceeds")
+    liquidation = (
+        None
+        if proceeds is None
+        else Liquidation(
+            parse_exact(proceeds, "--proceeds", "F §3(a)"), _capital_structure(capital_structure, db, ledger, company)
+        )
+    )
+    found = impact(_books(db, ledger, company), parse_date(as_of, "--as-of", "interpretations"), liquidation)
     result = _json_of(found)
     records = [
         {"point": f"{p['interpretation']}={p['alternative']}", **c} for p in result["points"] for c in p["changes"]
     ]
     title = f"What each implemented alternative reading changes on {result['as_of']}"
+    if "proceeds" in result:
+        title += f" (and in a liquidation of {figure_text(result, 'proceeds', 'money')} that day)"
     if format is not Format.table:
         emit(result, records, IMPACT_COLUMNS, title, format, out=out)
         return

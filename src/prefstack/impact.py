@@ -4,9 +4,10 @@ For every implemented alternative of every interpretation (:mod:`prefstack.inter
 the company's books are answered again under that alternative alone, and each holder's figures are
 compared with prefstack's reading: shares, accrued but unpaid dividends, Conversion Price,
 Liquidation Value and votes, and what converting all its shares on the date would give (Common
-Stock, cash for the fraction, accrued dividends in cash). A point whose alternative changes nothing
-for this ledger says so. Points are listed largest first: by the largest change of a money figure,
-then of shares.
+Stock, cash for the fraction, accrued dividends in cash); and, given the proceeds of a liquidation
+on the date, what each holder of each class is paid (F/G §3, on the capital structure given). A
+point whose alternative changes nothing for this ledger says so. Points are listed largest first:
+by the largest change of a money figure, then of shares.
 """
 
 from __future__ import annotations
@@ -16,16 +17,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 
-from prefstack.answers import Figure
+from prefstack.answers import Figure, optional
 from prefstack.books import Books
 from prefstack.errors import InputError
 from prefstack.figures import MONEY, PRICE, SHARES
+from prefstack.instruments.capital_structure import LoadedStructure
 from prefstack.interpretations import registry
 from prefstack.interpretations.readings import parse
-from prefstack.queries import ConversionQuote
+from prefstack.queries import ConversionQuote, WaterfallAnswer
 from prefstack.report import HolderState, StateAnswer
 
-__all__ = ["Change", "Impact", "Point", "impact"]
+__all__ = ["Change", "Impact", "Liquidation", "Point", "impact"]
 
 _FIGURES: tuple[tuple[str, str], ...] = (
     ("shares_outstanding", "shares"),
@@ -64,7 +66,8 @@ class Point:
     text: str
     """The alternative, as the registry describes it."""
     largest_money: Figure
-    """The largest change of a money figure (accrued dividends, Liquidation Value), in dollars."""
+    """The largest change of a money figure (accrued dividends, Liquidation Value, cash on conversion,
+    a liquidation payment), in dollars."""
     largest_shares: Figure
     changes: tuple[Change, ...]
 
@@ -78,6 +81,8 @@ class Impact:
     points: tuple[Point, ...]
     unchanged: tuple[str, ...]
     """``ID=ALT`` of every implemented alternative that changes no figure on the date."""
+    proceeds: Figure | None = optional()  # noqa: RUF009 (a dataclasses.field: JSON leaves it out when None)
+    """The cash of the liquidation whose payments are compared (left out: none compared)."""
 
 
 def _selectable() -> Iterator[tuple[str, str, str, tuple[str, ...]]]:
@@ -97,7 +102,10 @@ def _value(holder: HolderState | None, figure: str) -> Fraction:
     return Fraction(found.value if isinstance(found, Figure) else found)
 
 
-Figures = tuple[StateAnswer, dict[tuple[str, str], ConversionQuote | InputError]]
+Payments = dict[tuple[str, str], Fraction]
+Figures = tuple[StateAnswer, dict[tuple[str, str], ConversionQuote | InputError], Payments]
+"""The state, each holding's conversion on the date, and what each holder of each class is paid
+from the proceeds of a liquidation (empty without proceeds)."""
 
 _CONVERSION_FIGURES: tuple[tuple[str, str], ...] = (
     ("conversion_common_shares", "count"),
@@ -125,13 +133,16 @@ def _converted(quote: ConversionQuote | InputError | None, figure: str) -> Fract
 def _changes(default: Figures, other: Figures) -> list[Change]:
     before, after = _holders(default[0]), _holders(other[0])
     found = []
-    for key in sorted(set(before) | set(after)):
+    for key in sorted(set(before) | set(after) | set(default[2]) | set(other[2])):
         compared_figures = [
             (figure, kind, _value(before.get(key), figure), _value(after.get(key), figure)) for figure, kind in _FIGURES
         ] + [
             (figure, kind, _converted(default[1].get(key), figure), _converted(other[1].get(key), figure))
             for figure, kind in _CONVERSION_FIGURES
         ]
+        if key in default[2] or key in other[2]:
+            paid = (default[2].get(key, Fraction(0)), other[2].get(key, Fraction(0)))
+            compared_figures.append(("liquidation_payment", "money", *paid))
         for figure, kind, old, new in compared_figures:
             if old != new:
                 places = _PLACES[kind]
@@ -144,16 +155,42 @@ def _largest(changes: list[Change], kind: str) -> Fraction:
     return max((abs(Fraction(c.difference.value)) for c in changes if c.kind == kind), default=Fraction(0))
 
 
-def impact(books: Books, as_of: dt.date) -> Impact:
-    """Each implemented alternative's changes to the figures of ``books`` on ``as_of``."""
+def _payments(answer: WaterfallAnswer) -> Payments:
+    paid: Payments = {}
+    for row in answer.payouts:
+        key = (row.security, row.holder)
+        paid[key] = paid.get(key, Fraction(0)) + Fraction(row.amount.value)
+    return paid
+
+
+@dataclass(frozen=True)
+class Liquidation:
+    """The liquidation whose payments ``--impact`` compares: its proceeds in cash on the date, on a
+    capital structure (None: the ledger's series and Common Stock only)."""
+
+    proceeds: Fraction
+    structure: LoadedStructure | None = None
+
+
+def _figures(books: Books, as_of: dt.date, liquidation: Liquidation | None) -> Figures:
+    state, conversions = books.state_and_conversions(as_of)
+    if liquidation is None:
+        return state, conversions, {}
+    answer = books.waterfall(as_of, liquidation.proceeds, structure=liquidation.structure)
+    return state, conversions, _payments(answer)
+
+
+def impact(books: Books, as_of: dt.date, liquidation: Liquidation | None = None) -> Impact:
+    """Each implemented alternative's changes to the figures of ``books`` on ``as_of`` (and, with
+    ``liquidation``, to what each holder is paid from its proceeds on that date)."""
     if books.readings:
         raise ValueError("the impact of each reading is measured against prefstack's readings: give books without")
-    default = books.state_and_conversions(as_of)
+    default = _figures(books, as_of, liquidation)
     points = []
     unchanged = []
     for ident, alternative, text, clauses in _selectable():
         readings = parse({ident: alternative}, "--impact")
-        other = Books(books.db, books.company, books.ledger, books.known_at, readings).state_and_conversions(as_of)
+        other = _figures(Books(books.db, books.company, books.ledger, books.known_at, readings), as_of, liquidation)
         changes = _changes(default, other)
         if not changes:
             unchanged.append(f"{ident}={alternative}")
@@ -170,4 +207,5 @@ def impact(books: Books, as_of: dt.date) -> Impact:
             )
         )
     points.sort(key=lambda p: (-Fraction(p.largest_money.value), -Fraction(p.largest_shares.value), p.interpretation))
-    return Impact(as_of, tuple(points), tuple(unchanged))
+    proceeds = None if liquidation is None else Figure(liquidation.proceeds, MONEY)
+    return Impact(as_of, tuple(points), tuple(unchanged), proceeds)

@@ -519,6 +519,7 @@ IMPACT = obj(
                                         "conversion_common_shares",
                                         "conversion_cash_for_fraction",
                                         "conversion_dividend_cash",
+                                        "liquidation_payment",
                                     ]
                                 },
                                 "kind": {"enum": ["money", "shares", "price", "count"]},
@@ -535,7 +536,9 @@ IMPACT = obj(
             )
         ),
         "unchanged": array({"type": "string", "pattern": r"^[A-Z0-9]+(-[A-Z0-9]+)*=[a-z0-9][a-z0-9-]*$"}),
-    }
+        **figures(proceeds="money"),
+    },
+    optional=("proceeds",),
 )
 
 OUTPUTS: dict[str, dict[str, Any]] = {

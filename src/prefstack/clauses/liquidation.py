@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from enum import Enum
 from fractions import Fraction
 
-from prefstack.citations import cite, for_series
+from prefstack.citations import CERTIFICATE_TITLES, cite, for_series
 from prefstack.clause_registry import implements
 from prefstack.errors import InputError
 from prefstack.explain import Explained, Scalar
@@ -253,9 +253,11 @@ class ParityHolding:
         converted = _nonnegative(self.as_converted_common, "parity.as_converted_common", self.clause("§3(b)"))
         object.__setattr__(self, "as_converted_common", converted)
         if self.series in series_names():
-            participation = load_terms(self.series).liquidation.participates_as_converted
-            if self.participates != participation.value:
-                shares_or_not = "shares" if participation.value else "does not share"
+            terms = load_terms(self.series)
+            participation = terms.liquidation.participates_as_converted
+            expected = participates_3b(terms)
+            if self.participates != expected:
+                shares_or_not = "shares" if expected else "does not share"
                 raise InputError(
                     "parity.participates",
                     participation.cite,
@@ -622,6 +624,36 @@ def as_converted_claims_3b(
 
 
 CONVERTED_BASIS = "common shares on conversion before the distribution"
+
+
+@implements("F §3(b)", "G §3(b)")
+def participates_3b(terms: SeriesTerms) -> bool:
+    """Whether the holders of a series share in what remains after the preferences, in addition to
+    their Liquidation Value (its §3(b), term ``liquidation.participates_as_converted``), under the
+    reading of LIQ-FULL-PARTICIPATION: as the terms say (prefstack's); only a series whose title
+    calls it participating (``titled-only``); none, each series taking the greater of its
+    Liquidation Value and its share as converted (``greater-of``). A series that does not share
+    may convert before the distribution (LIQ-NONPARTICIPATING-CONVERSION)."""
+    participates = terms.liquidation.participates_as_converted.value
+    match chosen("LIQ-FULL-PARTICIPATION"):
+        case "default" | "whole-shares":
+            return participates
+        case "greater-of":
+            return False
+        case "titled-only":  # the title of the certificate, as its sections.yaml gives it
+            return participates and "participating" in CERTIFICATE_TITLES[terms.series].lower().split()
+        case other:
+            raise AssertionError(f"LIQ-FULL-PARTICIPATION alternative {other!r} is registered but not computed")
+
+
+@implements("F §3(b)", "G §3(b)")
+def as_converted_3b(as_converted: Fraction) -> Fraction:
+    """The shares of Common Stock a participating holding shares with, from the exact number its
+    shares convert into: exactly, fractions included (prefstack's), or rounded down to whole shares
+    (LIQ-FULL-PARTICIPATION=whole-shares)."""
+    if chosen("LIQ-FULL-PARTICIPATION") == "whole-shares":
+        return Fraction(math.floor(as_converted))
+    return as_converted
 
 
 @implements("F §3(b)", "G §3(b)")

@@ -58,8 +58,10 @@ from prefstack.clauses.liquidation import (
     SeniorClass,
     TransactionKind,
     Waterfall,
+    as_converted_3b,
     is_deemed_liquidation,
     liquidation_value_per_share,
+    participates_3b,
     valuation_method,
     waterfall,
 )
@@ -1847,7 +1849,7 @@ def parity_holdings(state: LedgerState, on: dt.date) -> list[ParityHolding]:
     parity: list[ParityHolding] = []
     for name, s in state.series.items():
         price = section5.conversion_price_state(state, name, on).conversion_price
-        participates = s.terms.liquidation.participates_as_converted.value
+        participates = participates_3b(s.terms)
         for holder in sorted(s.holdings):
             holding = s.holdings[holder]
             if not holding.shares:
@@ -1862,7 +1864,7 @@ def parity_holdings(state: LedgerState, on: dt.date) -> list[ParityHolding]:
                     holder,
                     holding.shares,
                     value,
-                    converted if participates else Fraction(0),
+                    as_converted_3b(converted) if participates else Fraction(0),
                     participates,
                     Fraction(0) if participates else converted,
                 )
