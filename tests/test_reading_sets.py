@@ -98,6 +98,9 @@ COVERED = {
     ("LIQ-FULL-PARTICIPATION", "titled-only"),
     ("LIQ-FULL-PARTICIPATION", "greater-of"),
     ("LIQ-FULL-PARTICIPATION", "whole-shares"),
+    ("FMV-WINDOW", "trading-days"),
+    ("FMV-WINDOW", "fourth-day"),
+    ("FMV-WINDOW", "calendar-weighted"),
 }
 
 
@@ -1038,3 +1041,41 @@ def test_titled_only_reads_the_title_of_each_certificate() -> None:
     with under(parse({"LIQ-FULL-PARTICIPATION": "titled-only"}, "test")):
         assert [participates_3b(load_terms(s)) for s in ("F", "G", "H")] == [True, False, False]
     assert [participates_3b(load_terms(s)) for s in ("F", "G", "H")] == [True, True, False]
+
+
+def _fmv(prices: dict[dt.date, Fraction], **choices: str) -> Any:
+    from prefstack.clauses.fair_market_value import average_closing_price
+    from prefstack.terms import load_terms
+
+    with under(parse(choices, "test")):
+        return average_closing_price(prices, dt.date(2000, 8, 2), load_terms("F"))
+
+
+def test_the_fair_market_value_of_a_closing_on_2000_08_02_under_each_window() -> None:
+    """FMV-WINDOW, closing 2000-08-02, each Nasdaq session of June and July 2000 priced at its day of
+    the month (July 4 closed).
+    - prefstack: 2000-07-01 to 07-30, sessions 3, 5-7, 10-14, 17-21, 24-28: 306 / 19.
+    - fourth-day: 2000-06-30 to 07-29: June 30 too, (306 + 30) / 20 = 16.8.
+    - trading-days: the third session before 08-02 is 07-28 (08-01, 07-31, 07-28); thirty sessions
+      end there: July's 19 and June's last 11 (16, 19-23, 26-30): (306 + 261) / 30 = 18.9.
+    - calendar-weighted: each of the 30 days of 07-01 to 07-30 at the latest closing price: 07-01
+      and 07-02 carry June 30's 30, July 4 carries 3, each weekend carries Friday's:
+      30 + 30 + 3 + 3 + 5 + 6 + 7 x 3 + (10 + ... + 13) + 14 x 3 + (17 + ... + 20) + 21 x 3
+      + (24 + ... + 27) + 28 x 3 = 509, / 30."""
+    sessions = [dt.date(2000, m, d) for m in (6, 7) for d in range(1, 31) if dt.date(2000, m, d).weekday() < 5]
+    prices = {day: Fraction(day.day) for day in sessions if day != dt.date(2000, 7, 4)}
+    assert _fmv(prices).value == Fraction(306, 19)
+    assert _fmv(prices, **{"FMV-WINDOW": "fourth-day"}).value == Fraction(336, 20)
+    june = [16, 19, 20, 21, 22, 23, 26, 27, 28, 29, 30]
+    found = _fmv(prices, **{"FMV-WINDOW": "trading-days"})
+    assert sum(june) == 261 and found.value == Fraction(306 + 261, 30)
+    assert (found.inputs["period_first_day"], found.inputs["period_last_day"]) == (
+        dt.date(2000, 6, 16),
+        dt.date(2000, 7, 28),
+    )
+    weighted = 30 + 30 + 3 + 3 + 5 + 6 + 7 * 3 + 46 + 14 * 3 + 74 + 21 * 3 + 102 + 28 * 3
+    assert weighted == 509
+    assert _fmv(prices, **{"FMV-WINDOW": "calendar-weighted"}).value == Fraction(509, 30)
+    del prices[dt.date(2000, 6, 30)]  # the price carried into 07-01 and 07-02 is missing
+    with pytest.raises(InputError, match="2000-06-30"):
+        _fmv(prices, **{"FMV-WINDOW": "calendar-weighted"})

@@ -29,8 +29,9 @@ from prefstack.calendars import nasdaq_trading_days
 from prefstack.citations import for_series
 from prefstack.clause_registry import implements
 from prefstack.errors import InputError
-from prefstack.explain import Explained
+from prefstack.explain import Explained, Scalar
 from prefstack.interpretations import reading
+from prefstack.interpretations.readings import chosen
 from prefstack.terms.schema import SeriesTerms
 
 __all__ = [
@@ -61,9 +62,27 @@ def averaging_window(terms: SeriesTerms, closing_date: dt.date) -> tuple[dt.date
     """First and last calendar day of the "thirty (30) day period ending three (3) days prior
     to the closing" (F/G §3(c)(i)(A)), both included (interpretation FMV-WINDOW)."""
     fmv = terms.fair_market_value
-    last = closing_date - dt.timedelta(days=fmv.days_before_closing.value)
+    # FMV-WINDOW=fourth-day: the period ends the day before the third day prior to the closing
+    before = fmv.days_before_closing.value + (1 if chosen("FMV-WINDOW") == "fourth-day" else 0)
+    last = closing_date - dt.timedelta(days=before)
     first = last - dt.timedelta(days=fmv.averaging_days.value - 1)
     return first, last
+
+
+def _trading_day_window(
+    terms: SeriesTerms, closing_date: dt.date, trading_days: TradingDays, field: str, clause: str
+) -> list[dt.date]:
+    """FMV-WINDOW=trading-days: the thirty trading days ending on the third trading day before the
+    closing (the counts of the terms, read as trading days)."""
+    fmv = terms.fair_market_value
+    wanted = fmv.averaging_days.value + fmv.days_before_closing.value
+    # three calendar days for each trading day wanted, and two weeks more, hold them across any closure
+    span = dt.timedelta(days=3 * wanted + 14)
+    before = list(trading_days(closing_date - span, closing_date - dt.timedelta(days=1)))
+    if len(before) < wanted:
+        raise InputError(field, clause, f"fewer than {wanted} trading days before {closing_date}")
+    end = len(before) - fmv.days_before_closing.value
+    return before[end - fmv.averaging_days.value + 1 : end + 1]
 
 
 def _average_over_window(
@@ -78,8 +97,13 @@ def _average_over_window(
     extra_interpretations: Sequence[str] = (),
 ) -> Explained:
     clause = for_series(terms.series, section)
-    first, last = averaging_window(terms, closing_date)
-    days = list(trading_days(first, last))
+    window = chosen("FMV-WINDOW")
+    if window == "trading-days":
+        days = _trading_day_window(terms, closing_date, trading_days, field, clause)
+        first, last = days[0], days[-1]
+    else:
+        first, last = averaging_window(terms, closing_date)
+        days = list(trading_days(first, last))
     if not days:
         raise InputError(field, clause, f"no trading day falls in the averaging period {first} to {last}")
     day_set = set(days)
@@ -94,22 +118,62 @@ def _average_over_window(
     if missing:
         listed = ", ".join(d.isoformat() for d in missing)
         raise InputError(field, clause, f"no closing price for trading day(s) {listed} in the period {first} to {last}")
-    total = sum((prices[d] for d in days), Fraction(0))
-    average = total / len(days)
+    inputs: dict[str, Scalar] = {
+        "closing_date": closing_date,
+        "period_first_day": first,
+        "period_last_day": last,
+        "trading_days": len(days),
+    }
+    if window == "calendar-weighted":
+        counted = _carried_over(prices, first, last, days, trading_days, field, clause)
+        inputs["calendar_days"] = len(counted)
+        formula = "sum over the calendar days of the period of the latest closing price on or before each / days"
+    else:
+        counted = [prices[d] for d in days]
+        formula = "sum of the prices on the trading days of the period / number of those trading days"
+    total = sum(counted, Fraction(0))
+    inputs["sum_of_prices"] = total
     return Explained(
         name=name,
-        value=average,
+        value=total / len(counted),
         clause=clause,
-        inputs={
-            "closing_date": closing_date,
-            "period_first_day": first,
-            "period_last_day": last,
-            "trading_days": len(days),
-            "sum_of_prices": total,
-        },
-        formula="sum of the prices on the trading days of the period / number of those trading days",
+        inputs=inputs,
+        formula=formula,
         interpretations=(reading("FMV-WINDOW"), *extra_interpretations),
     )
+
+
+def _carried_over(
+    prices: Mapping[dt.date, Fraction],
+    first: dt.date,
+    last: dt.date,
+    days: Sequence[dt.date],
+    trading_days: TradingDays,
+    field: str,
+    clause: str,
+) -> list[Fraction]:
+    """FMV-WINDOW=calendar-weighted: each calendar day of the period weighs the closing price of the
+    latest trading day on or before it (a period starting on a day without trading carries in the
+    price of the trading day before it, which must then be given)."""
+    latest = None
+    if days[0] != first:
+        earlier = list(trading_days(first - dt.timedelta(days=14), first - dt.timedelta(days=1)))
+        if not earlier or earlier[-1] not in prices:
+            wanted = earlier[-1].isoformat() if earlier else f"the trading day before {first}"
+            raise InputError(
+                field, clause, f"no closing price for {wanted}, carried over the first days of the period {first}"
+            )
+        latest = prices[earlier[-1]]
+    trading = set(days)
+    counted = []
+    day = first
+    while day <= last:
+        if day in trading:
+            latest = prices[day]
+        assert latest is not None  # the first day is a trading day or carries the one before
+        counted.append(latest)
+        day += dt.timedelta(days=1)
+    return counted
 
 
 @implements("F §3(c)(i)(A)", "G §3(c)(i)(A)")
