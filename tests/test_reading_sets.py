@@ -101,6 +101,9 @@ COVERED = {
     ("FMV-WINDOW", "trading-days"),
     ("FMV-WINDOW", "fourth-day"),
     ("FMV-WINDOW", "calendar-weighted"),
+    ("LIQ-PARITY-TIER", "per-share"),
+    ("LIQ-PARITY-TIER", "series-first"),
+    ("LIQ-CENTS", "largest-remainder"),
 }
 
 
@@ -1079,3 +1082,53 @@ def test_the_fair_market_value_of_a_closing_on_2000_08_02_under_each_window() ->
     del prices[dt.date(2000, 6, 30)]  # the price carried into 07-01 and 07-02 is missing
     with pytest.raises(InputError, match="2000-06-30"):
         _fmv(prices, **{"FMV-WINDOW": "calendar-weighted"})
+
+
+def _short(per_share_f: int, proceeds: str, **choices: str) -> dict[str, Fraction]:
+    """A liquidation on 2001-06-30 whose proceeds fall short of the Parity tier: holders A (18
+    shares) and B (6) of Series F at ``per_share_f`` a share, C (36 shares) of Series G at $1,000."""
+    from prefstack.clauses.liquidation import JuniorHolding, ParityHolding, waterfall
+
+    parity = [
+        ParityHolding("F", "A", Fraction(18), Fraction(per_share_f), Fraction(18_000, 24), True),
+        ParityHolding("F", "B", Fraction(6), Fraction(per_share_f), Fraction(6_000, 24), True),
+        ParityHolding("G", "C", Fraction(36), Fraction(1_000), Fraction(36_000, 36), True),
+    ]
+    junior = [JuniorHolding("Common Stock", "holders of Common Stock", Fraction(1_000))]
+    with under(parse(choices, "test")):
+        paid = waterfall(Fraction(proceeds), (), (), parity, junior, dt.date(2001, 6, 30))
+    return {p.holder: p.paid for p in paid.payouts if p.paid}
+
+
+def test_a_short_parity_tier_in_cents_by_series_first_and_by_largest_remainder() -> None:
+    """$25,186.44 against full amounts of $18,000 (A), $6,000 (B) and $36,000 (C): exactly 30%, 10%
+    and 60% of 2,518,644 cents = 755,593.2, 251,864.4 and 1,511,186.4; one cent is left over the
+    floors.
+    - prefstack (Sainte-Lague over the three): the cent goes to C (1,511,187).
+    - series-first: F's 40% = 1,007,457.6 -> 1,007,458 and G's 1,511,186.4 -> 1,511,186; F's cents
+      split 3:1 are 755,593.5 and 251,864.5, a tie given to A, listed first: 755,594 and 251,864.
+    - largest-remainder (Hamilton): B's and C's remainders (.4) tie; B, listed first, takes it."""
+    cents = Fraction(1, 100)
+    assert _short(1_000, "25186.44") == {"A": 755_593 * cents, "B": 251_864 * cents, "C": 1_511_187 * cents}
+    assert _short(1_000, "25186.44", **{"LIQ-PARITY-TIER": "series-first"}) == {
+        "A": 755_594 * cents,
+        "B": 251_864 * cents,
+        "C": 1_511_186 * cents,
+    }
+    assert _short(1_000, "25186.44", **{"LIQ-CENTS": "largest-remainder"}) == {
+        "A": 755_593 * cents,
+        "B": 251_865 * cents,
+        "C": 1_511_186 * cents,
+    }
+
+
+def test_a_short_parity_tier_per_share_alike() -> None:
+    """LIQ-PARITY-TIER=per-share with Series F at $1,100 a share (accrued dividends) and G at $1,000:
+    full amounts $19,800, $6,600 and $36,000, $62,400 in all.
+    - $30,000: prefstack pays in proportion to the full amounts, A 30,000 x 19,800 / 62,400 =
+      $9,519.23; per share alike, $500 on each of the 60 shares: A $9,000, B $3,000, C $18,000.
+    - $61,000: $1,016.67 a share would pay C more than its $1,000, so C takes its $36,000 and the
+      other $25,000 goes to F's 24 shares at $1,041.67: A $18,750, B $6,250."""
+    assert _short(1_100, "30000")["A"] == Fraction("9519.23")
+    assert _short(1_100, "30000", **{"LIQ-PARITY-TIER": "per-share"}) == {"A": 9_000, "B": 3_000, "C": 18_000}
+    assert _short(1_100, "61000", **{"LIQ-PARITY-TIER": "per-share"}) == {"A": 18_750, "B": 6_250, "C": 36_000}

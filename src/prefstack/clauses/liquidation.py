@@ -477,6 +477,8 @@ class Claim:
     """As-converted claims of a capped participating class: the most this tier may pay it."""
     cap_cents: int | None = None
     """``cap`` in whole cents: the class's cap to the cent less its preference to the cent."""
+    shares: Fraction | None = None
+    """A claim of the Parity tier: the holding's shares (LIQ-PARITY-TIER=per-share)."""
     notes: tuple[tuple[str, str | bool], ...] = ()
     """Facts shown with the payout (where a capital structure's figures come from)."""
 
@@ -595,6 +597,7 @@ def parity_preferences_3a(parity: Sequence[ParityHolding]) -> PreferenceTier:
             "full amount (shares x liquidation value per share)",
             parts=(p.liquidation_value_per_share,) if isinstance(p.liquidation_value_per_share, Explained) else (),
             full_cents=_cents(p.full_amount, p.clause("§3(a)")),
+            shares=p.shares,
         )
         for p in parity
     )
@@ -782,9 +785,8 @@ def distribute(
     for tier, (cents, exact_paid) in zip(tiers, filled, strict=True):
         readings = [reading("LIQ-SENIOR-RATABLE" if tier.tier is Tier.SENIOR else "LIQ-PARITY-TIER")]
         full = sum((c.weight for c in tier.claims), Fraction(0))
-        entitled = [exact_paid * c.weight / full if full else Fraction(0) for c in tier.claims]
-        weights = [Fraction(c.full_cents or 0) for c in tier.claims]
-        split = _holders_cents(cents, entitled, functools.partial(apportion_cents, cents, weights))
+        entitled, apportioned = _tier_split(tier, cents, exact_paid)
+        split = _holders_cents(cents, entitled, apportioned)
         payouts += _pay_tier(
             tier.tier, tier.claims, split, entitled, cents, full, [*readings, reading("LIQ-CENTS")], tier.rank
         )
@@ -832,8 +834,83 @@ def _holders_cents(cents: int, entitled: Sequence[Fraction], apportioned: Callab
             return [math.floor(e * 100) for e in entitled]
         case "per-holder":
             return [math.floor(e * 100 + Fraction(1, 2)) for e in entitled]
+        case "largest-remainder":
+            return largest_remainder(cents, entitled)
         case other:
             raise AssertionError(f"LIQ-CENTS alternative {other!r} is registered but not computed")
+
+
+def largest_remainder(cents: int, entitled: Sequence[Fraction]) -> list[int]:
+    """LIQ-CENTS=largest-remainder (Hamilton): every exact amount floored to the cent, and the cents
+    left to reach ``cents`` given one each to the largest remainders (ties to the holding listed
+    first); were the floors ever more than ``cents``, the cents over are taken back from the
+    smallest remainders."""
+    floors = [math.floor(e * 100) for e in entitled]
+    order = sorted(range(len(floors)), key=lambda i: (-(entitled[i] * 100 - floors[i]), i))
+    left = cents - sum(floors)
+    step = 1 if left >= 0 else -1
+    candidates = order if left >= 0 else [i for i in reversed(order) if floors[i] > 0]
+    while left != 0:
+        if not candidates:
+            raise ValueError(f"cannot apportion {cents} cents among amounts of {sum(entitled)}")
+        for i in candidates[: abs(left)]:
+            floors[i] += step
+            left -= step
+        candidates = [i for i in candidates if floors[i] > 0] if step < 0 else candidates
+    return floors
+
+
+@implements("F §3(a)", "G §3(a)")
+def _tier_split(
+    tier: PreferenceTier, cents: int, exact_paid: Fraction
+) -> tuple[list[Fraction], Callable[[], list[int]]]:
+    """Each claim's exact share of what a preference tier is paid, and its cents, under the reading
+    of LIQ-PARITY-TIER: in proportion to the full amounts (prefstack's); for the Parity tier when
+    short, per share alike, none above its full amount (``per-share``), or by series first and then
+    by holding within each series (``series-first``: the same exact shares, cents apportioned in
+    two steps)."""
+    full = sum((c.weight for c in tier.claims), Fraction(0))
+    weights = [Fraction(c.full_cents or 0) for c in tier.claims]
+    entitled = [exact_paid * c.weight / full if full else Fraction(0) for c in tier.claims]
+    by_amount = functools.partial(apportion_cents, cents, weights)
+    if tier.tier is not Tier.PARITY or exact_paid >= full:
+        return entitled, by_amount
+    match chosen("LIQ-PARITY-TIER"):
+        case "default":
+            return entitled, by_amount
+        case "per-share":
+            shares = [_shares_of(c) for c in tier.claims]
+            alike, _ = water_fill(exact_paid, shares, [c.weight for c in tier.claims])
+            return alike, functools.partial(apportion_cents_capped, cents, shares, [c.full_cents for c in tier.claims])
+        case "series-first":
+            return entitled, functools.partial(_series_first, cents, tier.claims)
+        case other:
+            raise AssertionError(f"LIQ-PARITY-TIER alternative {other!r} is registered but not computed")
+
+
+def _shares_of(claim: Claim) -> Fraction:
+    if claim.shares is None:
+        raise InputError(
+            "capital structure",
+            claim.clause,
+            f"LIQ-PARITY-TIER=per-share shares the Parity tier per share, and {claim.security} is given as an "
+            "amount, not a number of shares",
+        )
+    return claim.shares
+
+
+def _series_first(cents: int, claims: Sequence[Claim]) -> list[int]:
+    """LIQ-PARITY-TIER=series-first: the tier's cents apportioned among the series by their full
+    amounts in cents, then each series' cents among its holdings."""
+    series = list(dict.fromkeys(c.security for c in claims))
+    members = {name: [i for i, c in enumerate(claims) if c.security == name] for name in series}
+    totals = [Fraction(sum(claims[i].full_cents or 0 for i in members[name])) for name in series]
+    split = [0] * len(claims)
+    for name, series_cents in zip(series, apportion_cents(cents, totals), strict=True):
+        inner = apportion_cents(series_cents, [Fraction(claims[i].full_cents or 0) for i in members[name]])
+        for i, paid in zip(members[name], inner, strict=True):
+            split[i] = paid
+    return split
 
 
 @implements("F §3(b)", "G §3(b)")
