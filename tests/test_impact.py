@@ -46,9 +46,8 @@ def test_before_any_pik_issue_only_the_accrual_of_series_g_and_its_votes_can_cha
     touch only PIK issues, cash or Common Stock payments, conversions, redemptions, mergers or periods
     longer than 90 days: they change nothing."""
     found = impact(_books(), dt.date(2000, 7, 1))
-    assert {"DIV-DAYCOUNT=thirty-360", "DIV-FRACTIONAL-PIK=round-cents", "DIV-INTRA-QUARTER-CAP=no-cap"} <= set(
-        found.unchanged
-    )
+    assert {"DIV-DAYCOUNT=thirty-360", "DIV-INTRA-QUARTER-CAP=no-cap"} <= set(found.unchanged)
+    assert "DIV-FRACTIONAL-PIK=round-cents" in found.not_consulted  # no PIK share issued yet
     assert all(c.series == "G" for p in found.points for c in p.changes)  # Series F is not issued yet
     money = [Fraction(p.largest_money.value) for p in found.points]
     assert money == sorted(money, reverse=True)  # largest change of money first
@@ -183,8 +182,8 @@ def test_with_proceeds_the_impact_shows_what_each_holder_is_paid_in_a_liquidatio
     assert [(c.holder, c.figure, c.difference.value) for c in floor.changes] == [
         (common, "liquidation_payment", Fraction(-1, 100))
     ]
-    # without proceeds no liquidation is compared: LIQ-CENTS then changes nothing
-    assert "LIQ-CENTS=floor" in impact(_books(), dt.date(2000, 7, 1)).unchanged
+    # without proceeds no liquidation is computed: nothing consults LIQ-CENTS
+    assert "LIQ-CENTS=floor" in impact(_books(), dt.date(2000, 7, 1)).not_consulted
 
 
 def test_the_command_line_compares_a_liquidation_given_its_proceeds(cli: Any) -> None:
@@ -196,3 +195,28 @@ def test_the_command_line_compares_a_liquidation_given_its_proceeds(cli: Any) ->
     assert "liquidation of $100,000,000.00" in cli(*asked).stdout
     alone = cli("interpretations", "--proceeds", "100000000", ok=False)
     assert alone.returncode == 2 and "--proceeds goes with --impact" in alone.stderr
+
+
+def test_an_alternative_whose_reading_no_figure_consults_changes_nothing() -> None:
+    """The impact computes again only the alternatives of interpretations the figures consulted. Check
+    the ones it skips by computing them anyway, on dates before and after the example's Common
+    Stock issue, split and conversion, with and without a liquidation: none changes a figure."""
+    from prefstack.impact import _changes, _figures
+    from prefstack.interpretations.readings import parse
+
+    books = _books()
+    skipped_somewhere = set()
+    for day, liquidation in (
+        (dt.date(2000, 7, 1), None),
+        (dt.date(2002, 9, 30), Liquidation(Fraction(150_000_000))),
+        (dt.date(2003, 12, 31), None),
+    ):
+        found = impact(books, day, liquidation)
+        assert found.not_consulted and not set(found.not_consulted) & set(found.unchanged)
+        default = _figures(books, day, liquidation)
+        for skipped in found.not_consulted:
+            ident, alternative = skipped.split("=")
+            other = Books(books.db, books.company, books.ledger, books.known_at, parse({ident: alternative}, "test"))
+            assert _changes(default, _figures(other, day, liquidation)) == [], skipped
+            skipped_somewhere.add(ident)
+    assert {"RED-CENTS", "FMV-WINDOW"} <= skipped_somewhere  # no redemption; every issue gives its value

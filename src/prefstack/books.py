@@ -25,7 +25,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 
 from prefstack.errors import InputError
-from prefstack.interpretations.readings import ReadingSet, under
+from prefstack.interpretations.readings import ReadingSet, consulted_set, under
 
 if TYPE_CHECKING:
     from prefstack.clauses.antidilution import CertificateOfAdjustment
@@ -149,7 +149,13 @@ class Books:
         from prefstack.ledger import service
 
         return service.state_on(
-            self.ledger, self.db, self.company, day, self.known_at, replay_always=bool(self.readings)
+            self.ledger,
+            self.db,
+            self.company,
+            day,
+            self.known_at,
+            # the readings a question consults are collected from a fold, not from a snapshot
+            replay_always=bool(self.readings) or consulted_set() is not None,
         )[1]
 
     def _events(self) -> tuple[str | None, list[Placed]]:

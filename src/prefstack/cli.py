@@ -415,6 +415,8 @@ def _impact(
         shown.print(table("", rows, [c.header for c in columns], right=["prefstack", "alternative", "difference"]))
     unchanged = ", ".join(result["unchanged"]) or "none"
     shown.print(f"\nNo figure changes on {result['as_of']} under: {unchanged}")
+    untouched = ", ".join(result["not_consulted"]) or "none"
+    shown.print(f"\nNo figure of this ledger on {result['as_of']} consults the readings of: {untouched}")
 
 
 def _impact_text(change: dict[str, Any], column: Column) -> str:

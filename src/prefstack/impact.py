@@ -8,6 +8,11 @@ Stock, cash for the fraction, accrued dividends in cash); and, given the proceed
 on the date, what each holder of each class is paid (F/G §3, on the capital structure given). A
 point whose alternative changes nothing for this ledger says so. Points are listed largest first:
 by the largest change of a money figure, then of shares.
+
+Only the alternatives the ledger's figures can touch are computed again: the figures under
+prefstack's readings are computed once while collecting the interpretations the clauses consult
+(:func:`~prefstack.interpretations.readings.consulting`); an interpretation none of them asked for
+computes the same under every alternative, and its alternatives are listed as not consulted.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from prefstack.errors import InputError
 from prefstack.figures import MONEY, PRICE, SHARES
 from prefstack.instruments.capital_structure import LoadedStructure
 from prefstack.interpretations import registry
-from prefstack.interpretations.readings import parse
+from prefstack.interpretations.readings import consulting, parse
 from prefstack.queries import ConversionQuote, WaterfallAnswer
 from prefstack.report import HolderState, StateAnswer
 
@@ -80,7 +85,11 @@ class Impact:
     as_of: dt.date
     points: tuple[Point, ...]
     unchanged: tuple[str, ...]
-    """``ID=ALT`` of every implemented alternative that changes no figure on the date."""
+    """``ID=ALT`` of every implemented alternative that changes no figure on the date, though the
+    figures consult its interpretation."""
+    not_consulted: tuple[str, ...]
+    """``ID=ALT`` of every implemented alternative whose interpretation no computation of the figures
+    asked for (so no figure can change under it): not computed again."""
     proceeds: Figure | None = optional()  # noqa: RUF009 (a dataclasses.field: JSON leaves it out when None)
     """The cash of the liquidation whose payments are compared (left out: none compared)."""
 
@@ -185,10 +194,15 @@ def impact(books: Books, as_of: dt.date, liquidation: Liquidation | None = None)
     ``liquidation``, to what each holder is paid from its proceeds on that date)."""
     if books.readings:
         raise ValueError("the impact of each reading is measured against prefstack's readings: give books without")
-    default = _figures(books, as_of, liquidation)
+    with consulting() as consulted:
+        default = _figures(books, as_of, liquidation)
     points = []
     unchanged = []
+    not_consulted = []
     for ident, alternative, text, clauses in _selectable():
+        if ident not in consulted:
+            not_consulted.append(f"{ident}={alternative}")
+            continue
         readings = parse({ident: alternative}, "--impact")
         other = _figures(Books(books.db, books.company, books.ledger, books.known_at, readings), as_of, liquidation)
         changes = _changes(default, other)
@@ -208,4 +222,4 @@ def impact(books: Books, as_of: dt.date, liquidation: Liquidation | None = None)
         )
     points.sort(key=lambda p: (-Fraction(p.largest_money.value), -Fraction(p.largest_shares.value), p.interpretation))
     proceeds = None if liquidation is None else Figure(liquidation.proceeds, MONEY)
-    return Impact(as_of, tuple(points), tuple(unchanged), proceeds)
+    return Impact(as_of, tuple(points), tuple(unchanged), tuple(not_consulted), proceeds)

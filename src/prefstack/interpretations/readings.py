@@ -25,7 +25,18 @@ from prefstack.datafiles import load_data
 from prefstack.errors import InputError
 from prefstack.interpretations import DEFAULT, registry
 
-__all__ = ["DEFAULT", "ReadingSet", "active", "chosen", "parse", "pick", "read_file", "under"]
+__all__ = [
+    "DEFAULT",
+    "ReadingSet",
+    "active",
+    "chosen",
+    "consulted_set",
+    "consulting",
+    "parse",
+    "pick",
+    "read_file",
+    "under",
+]
 
 T = TypeVar("T")
 
@@ -33,6 +44,8 @@ ReadingSet = tuple[tuple[str, str], ...]
 """Chosen alternatives as (interpretation id, alternative id), sorted; the default ones left out."""
 
 _CHOSEN: ContextVar[ReadingSet] = ContextVar("prefstack_readings", default=())
+_CONSULTED: ContextVar[set[str] | None] = ContextVar("prefstack_consulted", default=None)
+"""While :func:`consulting`: the interpretations whose reading a computation asked for."""
 CLAUSE = "interpretations"
 """What an error in a reading set cites: the interpretation registry (``prefstack interpretations``)."""
 
@@ -46,6 +59,9 @@ def chosen(ident: str) -> str:
     """The alternative of interpretation ``ident`` the current question computes: an alternative's
     id, or :data:`DEFAULT` (prefstack's reading). Under a reading set ``ident`` must be registered
     (every implemented alternative is computed by a test, so a misspelt id fails there)."""
+    seen = _CONSULTED.get()
+    if seen is not None:
+        seen.add(ident)
     active_set = _CHOSEN.get()
     if not active_set:  # prefstack's readings (the clauses' hot paths ask this thousands of times a replay)
         return DEFAULT
@@ -143,3 +159,25 @@ def under(readings: ReadingSet) -> Iterator[None]:
         yield
     finally:
         _CHOSEN.reset(token)
+
+
+def consulted_set() -> set[str] | None:
+    """The set :func:`consulting` is filling (None: nobody is asking)."""
+    return _CONSULTED.get()
+
+
+@contextlib.contextmanager
+def consulting() -> Iterator[set[str]]:
+    """Collect the interpretations whose reading the computations in the block ask for (:func:`chosen`,
+    and :func:`prefstack.memo.per_terms` for a remembered answer). An interpretation nobody asked
+    for cannot change what the block computed: the clauses compute the same under any of its
+    alternatives. Inside an outer collection, the outer one sees the same interpretations."""
+    outer = _CONSULTED.get()
+    found: set[str] = set()
+    token = _CONSULTED.set(found)
+    try:
+        yield found
+    finally:
+        _CONSULTED.reset(token)
+        if outer is not None:
+            outer.update(found)
