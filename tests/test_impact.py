@@ -220,3 +220,81 @@ def test_an_alternative_whose_reading_no_figure_consults_changes_nothing() -> No
             assert _changes(default, _figures(other, day, liquidation)) == [], skipped
             skipped_somewhere.add(ident)
     assert {"RED-CENTS", "FMV-WINDOW"} <= skipped_somewhere  # no redemption; every issue gives its value
+
+
+def _small_ledger(tmp_path: Any, *actions: str) -> Books:
+    """Series F alone: 40,000 shares issued to Microsoft on 2000-08-02 beside 20,000,000 shares of
+    Common Stock, then ``actions`` (events of 2001-01, one per line, as YAML flow mappings)."""
+    lines = [
+        "format: prefstack-ledger/1",
+        "company: CAIS Internet, Inc.",
+        "events:",
+        "- {kind: common_authorized, date: '2000-06-01', recorded_at: '2000-06-01T17:00:00Z', shares: 200000000}",
+        "- {kind: common_outstanding, date: '2000-06-01', recorded_at: '2000-06-01T17:00:00Z', shares: 20000000}",
+        "- {kind: preferred_issued, date: '2000-08-02', recorded_at: '2000-08-02T17:00:00Z', series: F,"
+        " holder: Microsoft Corporation, shares: '40000', id: f-issue}",
+        *(f"- {{{action}}}" for action in actions),
+    ]
+    ledger = tmp_path / "small.yaml"
+    ledger.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return Books("sqlite:///unused.sqlite", ledger=str(ledger))
+
+
+def _issue(day: int, ident: str, shares: int) -> str:
+    """``shares`` of Common Stock issued for nothing on 2001-01-``day`` (Fair Market Value $10)."""
+    return (
+        f"kind: common_issued, date: '2001-01-{day:02d}', recorded_at: '2001-01-{day:02d}T17:00:00Z', id: {ident},"
+        f" shares: '{shares}', purpose: none, cash_consideration: '0', fair_market_value_per_share: '10'"
+    )
+
+
+def _conversion(price: Fraction) -> tuple[int, Fraction]:
+    """Microsoft's 40,000 shares at $1,000 converted at ``price`` (F §5(b)): whole shares of Common
+    Stock (and as many votes, F §4) and the fraction paid at the price, to the cent."""
+    whole = math.floor(40_000 * 1_000 / price)
+    return whole, _cents((40_000 * 1_000 / price - whole) * price)
+
+
+def test_the_impact_of_the_carry_forward_on_a_small_ledger(tmp_path: Any) -> None:
+    """10,000 shares of Common Stock for nothing on 2001-01-02: 24 x 20,000,000 / 20,010,000 =
+    23.988... -> $23.99, $.01 carried (F §5(d)(iv)); 37,600 more on 2001-01-03: 24 x 20,010,000 /
+    20,047,600 = 23.95498... -> $23.95, $.05 + $.01: the price becomes $23.94. Computed from $23.99
+    (AD-CARRY-FORWARD=from-reduced-price) it is 23.99 x 20,010,000 / 20,047,600 = 23.94500... ->
+    $23.95; with the $.01 dropped (drop-small) the $.05 alone is made: $23.95 too. At $23.94,
+    40,000 x 1,000 / 23.94 = 1,670,843.77...: 1,670,843 votes and shares of Common Stock on
+    conversion, and .77... x 23.94 = $18.58 for the fraction; at $23.95, 1,670,146 and $3.30:
+    697 votes fewer and $15.28 less cash. Nothing carried across a split (no split), no Option,
+    no half cent: the other AD alternatives change nothing."""
+    books = _small_ledger(tmp_path, _issue(2, "small", 10_000), _issue(3, "later", 37_600))
+    found = impact(books, dt.date(2001, 1, 5))
+    points = {(p.interpretation, p.alternative): p for p in found.points}
+    (votes, cash), (votes_after, cash_after) = _conversion(Fraction("23.94")), _conversion(Fraction("23.95"))
+    assert (votes, cash, votes_after, cash_after) == (1_670_843, Fraction("18.58"), 1_670_146, Fraction("3.30"))
+    for alternative in ("from-reduced-price", "drop-small"):
+        point = points[("AD-CARRY-FORWARD", alternative)]
+        assert _change(point, MICROSOFT, "conversion_price") == Fraction("0.01")
+        assert _change(point, MICROSOFT, "votes") == votes_after - votes == -697
+        assert _change(point, MICROSOFT, "conversion_common_shares") == -697
+        assert _change(point, MICROSOFT, "conversion_cash_for_fraction") == cash_after - cash
+        assert point.largest_money.value == Fraction("15.28")
+    assert {"AD-CARRY-FORWARD=fixed-across-splits", "AD-OUTSTANDING=include-deemed"} <= set(found.unchanged)
+    assert "AD-ROUND-CENT=round-reduction" in found.unchanged
+
+
+def test_the_impact_of_counting_options_as_outstanding_on_a_small_ledger(tmp_path: Any) -> None:
+    """An Option for 1,000,000 shares at $30 (FMV $30: no adjustment) on 2001-01-02, then 1,000,000
+    shares of Common Stock for nothing on 2001-01-03: 24 x 20,000,000 / 21,000,000 = 22.857... ->
+    $22.86; counting the Option's shares as outstanding (AD-OUTSTANDING=include-deemed) 24 x
+    21,000,000 / 22,000,000 = 22.909... -> $22.91: 40,000 x 1,000 / 22.86 = 1,749,781.27... votes
+    become 40,000 x 1,000 / 22.91 = 1,745,962.46...: 3,819 fewer."""
+    option = (
+        "kind: option_issued, date: '2001-01-02', recorded_at: '2001-01-02T17:00:00Z', id: grant, security: option,"
+        " max_shares: '1000000', consideration_received: '0', min_additional_consideration: '30000000',"
+        " purpose: none, fair_market_value_per_share: '30'"
+    )
+    found = impact(_small_ledger(tmp_path, option, _issue(3, "placement", 1_000_000)), dt.date(2001, 1, 5))
+    point = next(p for p in found.points if p.interpretation == "AD-OUTSTANDING")
+    assert _change(point, MICROSOFT, "conversion_price") == Fraction("22.91") - Fraction("22.86")
+    before, after = _conversion(Fraction("22.86")), _conversion(Fraction("22.91"))
+    assert _change(point, MICROSOFT, "votes") == after[0] - before[0] == -3_819
+    assert _change(point, MICROSOFT, "conversion_cash_for_fraction") == after[1] - before[1]
