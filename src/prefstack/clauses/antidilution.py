@@ -524,7 +524,7 @@ class _Work:
         base = exclusion.cap
         if base is None:
             return None
-        cap = base * self.scale if exclusion.cap_adjusted_for_splits else base
+        cap = base * self.scale if cap_adjusted(exclusion) else base
         if exclusion.role == "reserved_employee_shares":
             cap += self.additions
         return cap
@@ -732,7 +732,11 @@ def _section_5_d_i_c_ninety_five_percent(
     ``exercise_or_conversion_price`` (high-yield debt, (C)(9)), the exercise or conversion price of
     Options and Convertible Securities is tested instead."""
     value = _fmv(fmv, "fair_market_value_per_share", exclusion.cite)
-    of_rights = exclusion.fair_market_value_condition == "exercise_or_conversion_price"
+    # AD-95-PERCENT-CONDITION=exercise-price: the exercise price of Options is tested under every
+    # exclusion with the condition, not only where the terms name it
+    of_rights = exclusion.fair_market_value_condition == "exercise_or_conversion_price" or pick(
+        "AD-95-PERCENT-CONDITION", {"default": False, "exercise-price": True}
+    )
     tested = exercise_price if of_rights and exercise_price is not None else per_share
     condition_met = tested >= work.terms.conversion.fair_market_value_threshold.value * value
     facts["ninety_five_percent_test_price"] = tested
@@ -766,11 +770,16 @@ def _section_5_d_i_basket(
         excluded = shares
     else:
         room = max(cap - used, Fraction(0))
-        excluded = min(shares, room)
+        # AD-BASKET-EXCESS: the shares within the room are excluded; or (whole-issue) an issue that
+        # does not fit in the room loses the exclusion altogether
+        within = min(shares, room)
+        excluded = pick(
+            "AD-BASKET-EXCESS", {"default": within, "whole-issue": shares if shares <= room else Fraction(0)}
+        )
         facts["basket_cap"] = cap
         facts["basket_room_before"] = room
         interps.append(reading("AD-BASKET-EXCESS"))
-        if exclusion.cap_adjusted_for_splits:
+        if cap_adjusted(exclusion):
             interps.append(reading("AD-CAP-ADJUSTMENT"))
         if exclusion.role in ("reserved_employee_shares", "existing_options"):
             interps.append(reading("AD-RESERVED-EMPLOYEE"))
@@ -1063,7 +1072,10 @@ def _section_5_d_iii_b_expired_basis(
         raise InputError("shares", clause, f"{expired} shares expire but only {unexercised} are unexercised")
     kept = basis.max_shares - expired
     ratio = kept / basis.max_shares
-    new_basis = _Basis(kept, basis.received * ratio, basis.min_additional * ratio)
+    # AD-EXPIRY-BASIS: the consideration received in proportion to the shares kept; or
+    # (keep-consideration) all of it
+    received = pick("AD-EXPIRY-BASIS", {"default": basis.received * ratio, "keep-consideration": basis.received})
+    new_basis = _Basis(kept, received, basis.min_additional * ratio)
     facts: dict[str, Scalar] = {"option": action.id, "shares_expired": expired, "max_shares_after": kept}
     return new_basis, facts, reading("AD-EXPIRY-BASIS")
 
@@ -1150,11 +1162,28 @@ def _section_5_d_iii_readjust(
 
 
 def _scale(work: _Work, factor: Fraction) -> None:
-    """Rescale the baskets whose caps are adjusted for splits, combinations and stock dividends."""
+    """Rescale the baskets whose caps are adjusted for splits, combinations and stock dividends: the
+    shares already counted against them too (prefstack's reading of AD-CAP-ADJUSTMENT), or not
+    (``keep-counted``: counted at their number when issued)."""
     work.scale *= factor
+    if chosen("AD-CAP-ADJUSTMENT") == "keep-counted":
+        return
     for exclusion in work.terms.conversion.exclusions:
-        if exclusion.cap_adjusted_for_splits and exclusion.id in work.usage:
+        if cap_adjusted(exclusion) and exclusion.id in work.usage:
             work.usage[exclusion.id] *= factor
+
+
+def cap_adjusted(exclusion: Exclusion) -> bool:
+    """Whether the cap of ``exclusion`` is adjusted for splits, combinations and stock dividends: as
+    its terms say (``cap_adjusted_for_splits``), or every cap (AD-CAP-ADJUSTMENT=every-cap)."""
+    return pick(
+        "AD-CAP-ADJUSTMENT",
+        {
+            "default": exclusion.cap_adjusted_for_splits,
+            "every-cap": True,
+            "keep-counted": exclusion.cap_adjusted_for_splits,
+        },
+    )
 
 
 def _price_change(
@@ -1169,7 +1198,15 @@ def _price_change(
 ) -> None:
     clause = work.cite(section)
     before = work.price
-    work.price = before * factor
+    # AD-SPLIT-DIVIDEND-EXACT: exactly; or (round-cent) to the nearest cent, half up, as §5(d)(iv)
+    exact_price = before * factor
+    work.price = pick(
+        "AD-SPLIT-DIVIDEND-EXACT",
+        {
+            "default": exact_price,
+            "round-cent": Fraction(round_to(exact_price, 2, Rounding.HALF_UP, clause).value),
+        },
+    )
     # AD-CARRY-FORWARD: the carried amount is an amount of Conversion Price, scaled with it; or
     # (fixed-across-splits) kept as it was
     work.carry = pick(
@@ -1195,7 +1232,9 @@ def _price_change(
 
 def _entitle(work: _Work, date: dt.date, section: str, description: str, per_common: Fraction, interp: str) -> None:
     clause = work.cite(section)
-    ratio = work.terms.original_issue_price.value / work.price
+    exact_ratio = work.terms.original_issue_price.value / work.price
+    # AD-OTHER-DISTRIBUTION=whole-shares: only the whole shares of Common Stock a share converts into
+    ratio = pick("AD-OTHER-DISTRIBUTION", {"default": exact_ratio, "whole-shares": Fraction(int(exact_ratio))})
     amount = ratio * per_common
     explained = Explained(
         "amount_per_preferred_share",
@@ -1220,9 +1259,18 @@ def _before_issuance(work: _Work, action: Action, replaying: bool) -> bool:
     only to what the Company does "after the Original Issuance Date", so they change the Common
     Stock outstanding and nothing else — no adjustment, no basket count, no deemed issue, no
     entitlement (interpretation AD-ORIGINAL-ISSUANCE-DATE). Returns whether it handled ``action``."""
-    if action.date > work.original_issuance_date or isinstance(
-        action, (SeriesWaiver, AdditionalReservedEmployeeShares, OptionExercise)
-    ):
+    # AD-ORIGINAL-ISSUANCE-DATE=same-day-counts: an action on the Original Issuance Date itself is
+    # taken as after the first share was issued that day
+    after = pick(
+        "AD-ORIGINAL-ISSUANCE-DATE",
+        {
+            "default": action.date > work.original_issuance_date,
+            "one-date": action.date > work.original_issuance_date,
+            "same-day-counts": action.date >= work.original_issuance_date,
+            "scale-before": action.date > work.original_issuance_date,
+        },
+    )
+    if after or isinstance(action, (SeriesWaiver, AdditionalReservedEmployeeShares, OptionExercise)):
         return False
     clause, label = _count_before_issuance(work, action)
     if not replaying:
@@ -1244,6 +1292,16 @@ def _before_issuance(work: _Work, action: Action, replaying: bool) -> bool:
             ),
         )
     return True
+
+
+def _scale_before_issuance(work: _Work, factor: Fraction) -> None:
+    """AD-ORIGINAL-ISSUANCE-DATE=scale-before: a split, combination or stock dividend before the
+    Original Issuance Date scales the basket caps too (prefstack's reading: only those after it)."""
+    if pick(
+        "AD-ORIGINAL-ISSUANCE-DATE",
+        {"default": False, "one-date": False, "same-day-counts": False, "scale-before": True},
+    ):
+        _scale(work, factor)
 
 
 def _count_before_issuance(work: _Work, action: Action) -> tuple[str, str]:
@@ -1276,19 +1334,22 @@ def _count_before_issuance(work: _Work, action: Action) -> tuple[str, str]:
         return clause, f"{'expiry' if isinstance(action, OptionExpiry) else 'share count change'} {action.id}"
     if isinstance(action, StockSplit):
         clause = work.cite("§5(e)")
-        work.outstanding *= _fraction(
-            action.new_shares_per_old_share, "new_shares_per_old_share", clause, positive=True
-        )
+        ratio = _fraction(action.new_shares_per_old_share, "new_shares_per_old_share", clause, positive=True)
+        work.outstanding *= ratio
+        _scale_before_issuance(work, ratio)
         return clause, "stock split"
     if isinstance(action, Combination):
         clause = work.cite("§5(e)")
-        work.outstanding /= _fraction(
-            action.old_shares_per_new_share, "old_shares_per_new_share", clause, positive=True
-        )
+        ratio = _fraction(action.old_shares_per_new_share, "old_shares_per_new_share", clause, positive=True)
+        work.outstanding /= ratio
+        _scale_before_issuance(work, 1 / ratio)
         return clause, "combination"
     if isinstance(action, StockDividendOnCommon):
         clause = work.cite("§5(f)")
+        before = work.outstanding
         work.outstanding += _fraction(action.shares, "shares", clause, positive=True)
+        if before > 0:
+            _scale_before_issuance(work, work.outstanding / before)
         return clause, "stock dividend"
     if isinstance(action, OtherDistribution):
         return work.cite("§5(g)"), action.securities

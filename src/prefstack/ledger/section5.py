@@ -21,6 +21,7 @@ from prefstack.clauses.fair_market_value import average_closing_price
 from prefstack.clauses.liquidation import TransactionKind
 from prefstack.errors import InputError
 from prefstack.explain import Explained
+from prefstack.interpretations.readings import chosen
 from prefstack.ledger import events as ev
 from prefstack.terms.schema import ExclusionRole
 
@@ -213,6 +214,9 @@ def conversion_price_state(state: LedgerState, series: str, as_of: dt.date | Non
     # A series not yet issued by ``day``: every action so far precedes its Original Issuance
     # Date, so its price is the initial one (AD-ORIGINAL-ISSUANCE-DATE).
     issued_on = s.original_issuance_date if s.original_issuance_date is not None else day
+    if chosen("AD-ORIGINAL-ISSUANCE-DATE") == "one-date":  # every series from the earliest date
+        dates = [other.original_issuance_date for other in state.series.values()]
+        issued_on = min([issued_on, *(d for d in dates if d is not None)])
     fold_key = (series, issued_on, opening or 0)
     fold = state.section5_folds.get(fold_key)
     if fold is None:
