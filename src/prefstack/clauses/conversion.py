@@ -387,6 +387,8 @@ def _settle_dividends(
             pass
         case "round-up":  # the next whole share, and no cash for a fraction
             whole, fraction = math.ceil(rest / price), Fraction(0)
+        case "fraction-unpaid":  # the whole shares now; the fraction waits for funds (nothing paid for it)
+            fraction = Fraction(0)
         case other:
             raise AssertionError(f"CONV-DIVIDEND-SHARE-FRACTION alternative {other!r} is registered but not computed")
     shares = Explained(
@@ -498,6 +500,8 @@ def common_shares_required(
     _positive(price, "conversion_price", clause)
     exact_shares = outstanding_preferred_shares * terms.original_issue_price.value / price
     whole, _ = floor_whole(exact_shares)
+    # CONV-RESERVE-WHOLE=round-up: the next whole share, so that the reserve covers the total exactly
+    whole = pick("CONV-RESERVE-WHOLE", {"default": whole, "round-up": math.ceil(exact_shares)})
     return ReserveRequirement(
         series=terms.series,
         common_shares=Explained(
@@ -511,7 +515,13 @@ def common_shares_required(
                 "exact": exact_shares,
             },
             parts=parts,
-            formula="whole part of outstanding_preferred_shares x original_issue_price / conversion_price",
+            formula=pick(
+                "CONV-RESERVE-WHOLE",
+                {
+                    "default": "whole part of outstanding_preferred_shares x original_issue_price / conversion_price",
+                    "round-up": "outstanding_preferred_shares x original_issue_price / conversion_price, rounded up",
+                },
+            ),
             interpretations=(reading("CONV-RESERVE-WHOLE"),),
         ),
     )
