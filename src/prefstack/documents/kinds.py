@@ -14,7 +14,8 @@ from prefstack.documents.charts import as_base64, chart_data, history_png
 from prefstack.errors import InputError
 from prefstack.explain import Explained, display, exact_value, render
 from prefstack.figures import PRICE, SHARES, fixed, quantity_text
-from prefstack.interpretations import reading
+from prefstack.interpretations import reading, registry
+from prefstack.interpretations.readings import chosen
 from prefstack.ledger import events as ev
 from prefstack.ledger.replay import NO_PREFERRED_SPLIT, LedgerState, Placed, replay
 from prefstack.ledger.section5 import conversion_price_state
@@ -83,8 +84,14 @@ def addressee(state: LedgerState, holder: str) -> Addressee:
     address on record is not refused: its document says "no address on record in the ledger"
     where the address would be, so that no notice the Company owes is held back and no address is
     invented (interpretation NOTICE-ADDRESS)."""
-    reading("NOTICE-ADDRESS")
     found = state.addresses.get(holder)
+    if found is None and chosen("NOTICE-ADDRESS") == "refuse":  # NOTICE-ADDRESS=refuse: no document
+        raise InputError(
+            "holder",
+            ", ".join(registry()[reading("NOTICE-ADDRESS")].clauses),
+            f"no address of {state.holder_name(holder)} is on record in the ledger (NOTICE-ADDRESS=refuse): "
+            "record a holder_address event",
+        )
     return Addressee(state.holder_name(holder), found.address if found else None)
 
 
