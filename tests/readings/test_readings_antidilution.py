@@ -37,6 +37,7 @@ COVERED = {
     ("AD-ORIGINAL-ISSUANCE-DATE", "one-date"),
     ("AD-ORIGINAL-ISSUANCE-DATE", "same-day-counts"),
     ("AD-ORIGINAL-ISSUANCE-DATE", "scale-before"),
+    ("AD-RESERVED-EMPLOYEE", "pooled"),
 }
 
 ISSUED = dt.date(2000, 8, 2)
@@ -223,3 +224,16 @@ def test_one_original_issuance_date_for_both_series(tmp_path: Path) -> None:
 
     assert prices() == {"F": 24, "G": Fraction("34.29")}
     assert prices(**{"AD-ORIGINAL-ISSUANCE-DATE": "one-date"}) == {"F": Fraction("22.86"), "G": Fraction("34.29")}
+
+
+def test_the_employee_baskets_pooled() -> None:
+    """AD-RESERVED-EMPLOYEE=pooled: Options on 4,000,000 and then 1,500,000 shares at $1 to employees
+    under plans (F §5(d)(i)(D)(i), cap 5,000,000). prefstack: 500,000 over the cap are deemed issued
+    for $500,000, 24 x (20,000,000 + 500,000 / 24) / 20,500,000 = 23.439... -> $23.44. Pooled with
+    the 3,031,495 of (D)(ii), the cap is 8,031,495 and all 5,500,000 are excluded: $24.00."""
+    grants = [
+        _option("e1", 4_000_000, 0, 4_000_000, "reserved_employee"),
+        _option("e2", 1_500_000, 0, 1_500_000, "reserved_employee"),
+    ]
+    assert _price(grants) == (Fraction("23.44"), 0)
+    assert _price(grants, **{"AD-RESERVED-EMPLOYEE": "pooled"}) == (24, 0)

@@ -766,6 +766,13 @@ def _section_5_d_i_basket(
     under its cap (AD-BASKET-EXCESS); they are counted against the basket."""
     cap = work.cap(exclusion)
     used = work.usage.get(exclusion.id, Fraction(0))
+    pooled = [e for e in work.terms.conversion.exclusions if e.role in _EMPLOYEE_ROLES]
+    if exclusion.role in _EMPLOYEE_ROLES and pick("AD-RESERVED-EMPLOYEE", {"default": False, "pooled": True}):
+        # AD-RESERVED-EMPLOYEE=pooled: the employee baskets are one, their caps and counts added
+        caps = [work.cap(e) for e in pooled]
+        cap = None if any(c is None for c in caps) else sum((c for c in caps if c is not None), Fraction(0))
+        used = sum((work.usage.get(e.id, Fraction(0)) for e in pooled), Fraction(0))
+        facts["pooled_baskets"] = ", ".join(e.id for e in pooled)
     if cap is None:
         excluded = shares
     else:
@@ -783,8 +790,12 @@ def _section_5_d_i_basket(
             interps.append(reading("AD-CAP-ADJUSTMENT"))
         if exclusion.role in ("reserved_employee_shares", "existing_options"):
             interps.append(reading("AD-RESERVED-EMPLOYEE"))
-    work.usage[exclusion.id] = used + excluded
+    work.usage[exclusion.id] = work.usage.get(exclusion.id, Fraction(0)) + excluded
     return excluded
+
+
+_EMPLOYEE_ROLES: tuple[ExclusionRole, ...] = ("reserved_employee_shares", "existing_options")
+"""The roles of the exclusions for employees' shares (F/G §5(d)(i)(D)(i) and (ii))."""
 
 
 @implements("F §5(d)(ii)", "G §5(d)(ii)")
