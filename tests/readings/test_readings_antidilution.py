@@ -38,6 +38,7 @@ COVERED = {
     ("AD-ORIGINAL-ISSUANCE-DATE", "same-day-counts"),
     ("AD-ORIGINAL-ISSUANCE-DATE", "scale-before"),
     ("AD-RESERVED-EMPLOYEE", "pooled"),
+    ("AD-EXPIRY-BASIS", "add-back"),
 }
 
 ISSUED = dt.date(2000, 8, 2)
@@ -159,12 +160,14 @@ def test_the_consideration_kept_when_half_an_option_expires() -> None:
     21,000,000 = 23.095... -> $23.10. Half expires: replayed on 500,000 shares for $1,000,000 +
     $1,500,000, 24 x (20,000,000 + 2,500,000 / 24) / 20,500,000 = 23.536... -> $23.54; keeping the
     whole $2,000,000 received: for $3,500,000, 24 x (20,000,000 + 3,500,000 / 24) / 20,500,000 =
-    23.585... -> $23.59."""
+    23.585... -> $23.59. Adding back half the reduction made at the issue: 23.10 + .90 / 2 = $23.55."""
     grant = _option("o", 1_000_000, 2_000_000, 3_000_000)
     assert _price([grant]) == (Fraction("23.10"), 0)
     expiry = [grant, OptionExpiry("o", _day(5), Fraction(500_000))]
     assert _price(expiry) == (Fraction("23.54"), 0)
     assert _price(expiry, **{"AD-EXPIRY-BASIS": "keep-consideration"}) == (Fraction("23.59"), 0)
+    # add-back: half of the $.90 taken off at the issue (24.00 - 23.10) is given back, nothing replayed
+    assert _price(expiry, **{"AD-EXPIRY-BASIS": "add-back"}) == (Fraction("23.10") + Fraction("0.90") / 2, 0)
 
 
 def test_a_distribution_of_warrants_on_whole_shares_only() -> None:

@@ -1085,7 +1085,10 @@ def _section_5_d_iii_b_expired_basis(
     ratio = kept / basis.max_shares
     # AD-EXPIRY-BASIS: the consideration received in proportion to the shares kept; or
     # (keep-consideration) all of it
-    received = pick("AD-EXPIRY-BASIS", {"default": basis.received * ratio, "keep-consideration": basis.received})
+    received = pick(
+        "AD-EXPIRY-BASIS",
+        {"default": basis.received * ratio, "keep-consideration": basis.received, "add-back": basis.received * ratio},
+    )
     new_basis = _Basis(kept, received, basis.min_additional * ratio)
     facts: dict[str, Scalar] = {"option": action.id, "shares_expired": expired, "max_shares_after": kept}
     return new_basis, facts, reading("AD-EXPIRY-BASIS")
@@ -1151,19 +1154,31 @@ def _section_5_d_iii_readjust(
         new_basis, facts, interp = _section_5_d_iii_c_changed_basis(record, action, clause)
     work.bases[action.id] = new_basis
     work.basis_changes.append(action.id)
-    replay = _replay_before(work, actions, index, initial_outstanding, dict(work.bases))
     before = work.price
-    work.price = replay.price
-    work.carry = replay.carry
-    work.usage = dict(replay.usage)
+    formula = "the Conversion Price recomputed by replaying every earlier action, the Option issued on the new basis"
+    if isinstance(action, OptionExpiry) and chosen("AD-EXPIRY-BASIS") == "add-back":
+        # AD-EXPIRY-BASIS=add-back: the reduction made at the Option's issue, in the proportion of
+        # its shares that expire, is added back to the price in effect; nothing is replayed
+        made = [a for a in work.adjustments if a.action == f"deemed issue {action.id}"]
+        reduction = sum((a.price_before - a.price_after for a in made), Fraction(0))
+        expired_share = (record.basis.max_shares - new_basis.max_shares) / record.basis.max_shares
+        work.price = before + reduction * expired_share
+        facts.update({"reduction_at_issue": reduction, "share_of_the_option_expired": expired_share})
+        formula = "conversion_price + reduction_at_issue x share_of_the_option_expired (nothing replayed)"
+    else:
+        replay = _replay_before(work, actions, index, initial_outstanding, dict(work.bases))
+        work.price = replay.price
+        work.carry = replay.carry
+        work.usage = dict(replay.usage)
+        facts["conversion_price_recomputed"] = replay.price
     work.options[action.id] = replace(record, basis=new_basis)
-    facts.update({"conversion_price_before": before, "conversion_price_recomputed": replay.price})
+    facts["conversion_price_before"] = before
     explained = Explained(
         "conversion_price",
         work.price,
         clause,
         inputs=facts,
-        formula="the Conversion Price recomputed by replaying every earlier action, the Option issued on the new basis",
+        formula=formula,
         interpretations=(interp, reading("AD-CARRY-FORWARD")),
     )
     if work.price != before:
