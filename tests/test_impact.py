@@ -298,3 +298,12 @@ def test_the_impact_of_counting_options_as_outstanding_on_a_small_ledger(tmp_pat
     before, after = _conversion(Fraction("22.86")), _conversion(Fraction("22.91"))
     assert _change(point, MICROSOFT, "votes") == after[0] - before[0] == -3_819
     assert _change(point, MICROSOFT, "conversion_cash_for_fraction") == after[1] - before[1]
+
+
+def test_the_alternatives_answered_in_two_processes_give_the_same_impact(cli: Any) -> None:
+    """Each alternative replays the ledger on its own: answered by two forked processes the impact
+    is the same, point by point and figure by figure, as answered one after another."""
+    asked = ["interpretations", "--impact", "--as-of", "2003-12-31", "--ledger", EXAMPLE, "--format", "json"]
+    one, two = (json.loads(cli(*asked, "--jobs", jobs).stdout) for jobs in ("1", "2"))
+    assert one == two and len(one["points"]) > 5
+    assert impact(_books(), dt.date(2000, 7, 1), jobs=2) == impact(_books(), dt.date(2000, 7, 1))

@@ -324,6 +324,10 @@ def interpretations(
         typer.Option(help="With --impact: also compare what each holder is paid from a liquidation of this cash"),
     ] = None,
     capital_structure: CapitalStructureOption = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option(help="With --impact: answer the alternatives in this many processes (default 1)", min=1),
+    ] = None,
     db: DbOption = DEFAULT_DB,
     company: CompanyOption = None,
     ledger: Annotated[str | None, typer.Option("--ledger", help="Read a ledger file instead of the store")] = None,
@@ -331,9 +335,10 @@ def interpretations(
     """Every point the certificates leave open, with the reading prefstack takes; with --impact, what
     each implemented alternative would change in the ledger's figures on a date, largest first."""
     if impact:
-        _impact(as_of, proceeds, capital_structure, db, company, ledger, format, out)
+        _impact(as_of, proceeds, capital_structure, jobs or 1, db, company, ledger, format, out)
         return
-    for given, option in ((as_of, "--as-of"), (proceeds, "--proceeds"), (capital_structure, "--capital-structure")):
+    given_options = ((as_of, "--as-of"), (proceeds, "--proceeds"), (capital_structure, "--capital-structure"))
+    for given, option in (*given_options, (jobs, "--jobs")):
         if given is not None:
             raise InputError(option, "interpretations", f"{option} goes with --impact")
     entries = sorted(registry().values(), key=lambda i: i.id)
@@ -368,6 +373,7 @@ def _impact(
     as_of: str | None,
     proceeds: str | None,
     capital_structure: str | None,
+    jobs: int,
     db: str,
     company: str | None,
     ledger: str | None,
@@ -391,7 +397,7 @@ def _impact(
             parse_exact(proceeds, "--proceeds", "F §3(a)"), _capital_structure(capital_structure, db, ledger, company)
         )
     )
-    found = impact(_books(db, ledger, company), parse_date(as_of, "--as-of", "interpretations"), liquidation)
+    found = impact(_books(db, ledger, company), parse_date(as_of, "--as-of", "interpretations"), liquidation, jobs)
     result = _json_of(found)
     records = [
         {"point": f"{p['interpretation']}={p['alternative']}", **c} for p in result["points"] for c in p["changes"]

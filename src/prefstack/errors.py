@@ -16,6 +16,10 @@ class InputError(PrefstackError, ValueError):
         self.problem = problem
         super().__init__(f"{field}: {problem} ({clause})")
 
+    def __reduce__(self) -> tuple[type[InputError], tuple[str, str, str]]:
+        """Pickled as its field, clause and problem (it crosses to and from worker processes)."""
+        return type(self), (self.field, self.clause, self.problem)
+
 
 class TermsError(PrefstackError):
     """A terms file does not validate; nothing is loaded."""

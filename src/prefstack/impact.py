@@ -18,7 +18,9 @@ computes the same under every alternative, and its alternatives are listed as no
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -189,23 +191,62 @@ def _figures(books: Books, as_of: dt.date, liquidation: Liquidation | None) -> F
     return state, conversions, _payments(answer)
 
 
-def impact(books: Books, as_of: dt.date, liquidation: Liquidation | None = None) -> Impact:
+_Question = tuple[Books, dt.date, Liquidation | None, Figures]
+"""What every alternative is compared on: the books, the date, the liquidation, prefstack's figures."""
+
+_FORKED: _Question | None = None
+"""The question, for worker processes forked to answer it (they inherit it, nothing is pickled)."""
+
+
+def _changes_under(question: _Question, ident: str, alternative: str) -> list[Change]:
+    books, as_of, liquidation, default = question
+    readings = parse({ident: alternative}, "--impact")
+    other = _figures(Books(books.db, books.company, books.ledger, books.known_at, readings), as_of, liquidation)
+    return _changes(default, other)
+
+
+def _forked_changes(choice: tuple[str, str]) -> list[Change]:
+    assert _FORKED is not None, "a worker of impact() is forked after the question is set"
+    return _changes_under(_FORKED, *choice)
+
+
+def _all_changes(question: _Question, choices: list[tuple[str, str]], jobs: int) -> list[list[Change]]:
+    """The changes under each alternative, in order: one after another, or with ``jobs`` > 1 in that
+    many forked worker processes (each alternative replays the ledger on its own; the replays are
+    independent). Where processes cannot be forked, one after another."""
+    global _FORKED
+    if jobs < 1:
+        raise ValueError(f"jobs must be at least 1, not {jobs}")
+    if jobs == 1 or len(choices) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return [_changes_under(question, ident, alternative) for ident, alternative in choices]
+    _FORKED = question
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=min(jobs, len(choices)), mp_context=context) as pool:
+            return list(pool.map(_forked_changes, choices))
+    finally:
+        _FORKED = None
+
+
+def impact(books: Books, as_of: dt.date, liquidation: Liquidation | None = None, jobs: int = 1) -> Impact:
     """Each implemented alternative's changes to the figures of ``books`` on ``as_of`` (and, with
-    ``liquidation``, to what each holder is paid from its proceeds on that date)."""
+    ``liquidation``, to what each holder is paid from its proceeds on that date); ``jobs``: how many
+    processes answer the alternatives (the result is the same)."""
     if books.readings:
         raise ValueError("the impact of each reading is measured against prefstack's readings: give books without")
     with consulting() as consulted:
         default = _figures(books, as_of, liquidation)
+    selectable = list(_selectable())
+    asked = [(ident, alternative) for ident, alternative, _, _ in selectable if ident in consulted]
+    answers = dict(zip(asked, _all_changes((books, as_of, liquidation, default), asked, jobs), strict=True))
     points = []
     unchanged = []
     not_consulted = []
-    for ident, alternative, text, clauses in _selectable():
+    for ident, alternative, text, clauses in selectable:
         if ident not in consulted:
             not_consulted.append(f"{ident}={alternative}")
             continue
-        readings = parse({ident: alternative}, "--impact")
-        other = _figures(Books(books.db, books.company, books.ledger, books.known_at, readings), as_of, liquidation)
-        changes = _changes(default, other)
+        changes = answers[(ident, alternative)]
         if not changes:
             unchanged.append(f"{ident}={alternative}")
             continue
