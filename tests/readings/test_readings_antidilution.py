@@ -19,6 +19,7 @@ from prefstack.clauses.antidilution import (
     OptionIssuance,
     OtherDistribution,
     Purpose,
+    SeriesWaiver,
     StockDividendOnCommon,
     StockSplit,
     conversion_price_history,
@@ -39,6 +40,7 @@ COVERED = {
     ("AD-ORIGINAL-ISSUANCE-DATE", "scale-before"),
     ("AD-RESERVED-EMPLOYEE", "pooled"),
     ("AD-EXPIRY-BASIS", "add-back"),
+    ("AD-WAIVER", "late-counts"),
 }
 
 ISSUED = dt.date(2000, 8, 2)
@@ -240,3 +242,24 @@ def test_the_employee_baskets_pooled() -> None:
     ]
     assert _price(grants) == (Fraction("23.44"), 0)
     assert _price(grants, **{"AD-RESERVED-EMPLOYEE": "pooled"}) == (24, 0)
+
+
+def test_a_waiver_received_after_the_issue() -> None:
+    """AD-WAIVER=late-counts: 1,000,000 shares at $25 (FMV $30) on 2001-01-03 adjust $24.00 to 24 x
+    (20,000,000 + 25,000,000 / 28.50) / 21,000,000 = 23.859... -> $23.86; a waiver by all of Series F
+    received on 2001-01-04 comes too late for prefstack, and under the alternative undoes it: $24.00.
+    Then Options on 1,000,000 shares for $10 each (FMV $30) adjust by (21,000,000 + 10,000,000 /
+    28.50) / 22,000,000: $23.86 -> 23.155... -> $23.16 (prefstack), or $24.00 -> 23.291... ->
+    $23.29; when they all expire the price is replayed without them, and the replay still knows
+    the late waiver: back to $23.86 and $24.00."""
+    sale = _issue("i1", _day(2), 1_000_000, "25", "30")
+    late = SeriesWaiver(_day(3), "F", "i1", Fraction(50_000), Fraction(50_000))
+    grant = OptionIssuance("w", _day(4), Fraction(1_000_000), Fraction(0), Fraction(10_000_000), "none", Fraction(30))
+    expiry = OptionExpiry("w", _day(5), None)
+    alternative = {"AD-WAIVER": "late-counts"}
+    assert _price([sale, late]) == (Fraction("23.86"), 0)
+    assert _price([sale, late], **alternative) == (24, 0)
+    assert _price([sale, late, grant]) == (Fraction("23.16"), 0)
+    assert _price([sale, late, grant], **alternative) == (Fraction("23.29"), 0)
+    assert _price([sale, late, grant, expiry]) == (Fraction("23.86"), 0)
+    assert _price([sale, late, grant, expiry], **alternative) == (24, 0)

@@ -492,6 +492,9 @@ class _Work:
     position: int = 0
     """The position of the action being applied."""
     waivers: dict[str, SeriesWaiver] = field(default_factory=dict)
+    late_waivers: dict[str, SeriesWaiver] = field(default_factory=dict)
+    """Waivers received after the issue they name, effective under AD-WAIVER=late-counts: every
+    replay of the actions before them knows them from its start."""
     bases: dict[str, _Basis] = field(default_factory=dict)
     adjustments: list[Adjustment] = field(default_factory=list)
     decisions: list[Decision] = field(default_factory=list)
@@ -564,6 +567,7 @@ def _copy_of(work: _Work, bases: dict[str, _Basis]) -> _Work:
         issued_at=work.issued_at,
         position=work.position,
         waivers=dict(work.waivers),
+        late_waivers=dict(work.late_waivers),
         bases=bases,
     )
 
@@ -577,7 +581,8 @@ def _replay_before(
     re-runs only the actions after it; it leaves a checkpoint before each Option issued on the way.
     Equal to replaying from the start (property tests compare the two)."""
     start, replay = 0, None
-    if RESUME_READJUSTMENTS:
+    # a waiver received late (AD-WAIVER=late-counts) changes the past: replay from the start
+    if RESUME_READJUSTMENTS and not work.late_waivers:
         position = bisect.bisect_right(work.checkpoint_indices, stop)
         for index in reversed(work.checkpoint_indices[:position]):
             checkpoint = work.checkpoints[index]
@@ -587,6 +592,8 @@ def _replay_before(
                 break
     if replay is None:
         replay = _run(work.terms, work.original_issuance_date, initial_outstanding, [], bases, replaying=True)
+        replay.waivers.update(work.late_waivers)
+        replay.late_waivers.update(work.late_waivers)
     for index in range(start, stop):
         if RESUME_READJUSTMENTS and isinstance(actions[index], (OptionIssuance, ConvertibleSecurityIssuance)):
             if index not in work.checkpoints:
@@ -1419,7 +1426,7 @@ def _apply(work: _Work, actions: Sequence[Action], index: int, initial: Fraction
         if not replaying:
             _section_5_h_reclassification(work, action)
     elif isinstance(action, SeriesWaiver):
-        _section_5_d_ii_waiver(work, action, replaying)
+        _section_5_d_ii_waiver(work, action, replaying, actions, index, initial)
     elif isinstance(action, AdditionalReservedEmployeeShares):
         _section_5_d_i_d_i_additional_reserved(work, action, replaying)
     else:  # pragma: no cover - the Action union is closed; anything else is a caller's error
@@ -1611,7 +1618,9 @@ def _section_5_h_reclassification(work: _Work, action: Reclassification) -> None
 
 
 @implements("F §5(d)(ii)", "G §5(d)(ii)")
-def _section_5_d_ii_waiver(work: _Work, action: SeriesWaiver, replaying: bool) -> None:
+def _section_5_d_ii_waiver(
+    work: _Work, action: SeriesWaiver, replaying: bool, actions: Sequence[Action], index: int, initial: Fraction
+) -> None:
     """A series' written agreement that no adjustment be made for an issue: effective when a majority
     of the series' voting power gives it before the issue, and for that series only."""
     clause = work.cite("§5(d)(ii)")
@@ -1630,7 +1639,11 @@ def _section_5_d_ii_waiver(work: _Work, action: SeriesWaiver, replaying: bool) -
         return
     effective = _majority(action.votes_for, action.outstanding_voting_power, clause)
     late = work.issued(action.issuance_id)
-    ok = effective and not late
+    # AD-WAIVER=late-counts: a waiver received after the issue still waives its adjustment
+    late_counts = pick("AD-WAIVER", {"default": False, "late-counts": True})
+    ok = effective and (not late or late_counts)
+    if ok and late and not replaying:
+        _section_5_d_ii_late_waiver(work, action, actions, index, initial)
     if ok:
         work.waivers[action.issuance_id] = action
     if not replaying:
@@ -1650,6 +1663,32 @@ def _section_5_d_ii_waiver(work: _Work, action: SeriesWaiver, replaying: bool) -
                 interpretations=(reading("AD-WAIVER"),),
             ),
         )
+
+
+@implements("F §5(d)(ii)", "G §5(d)(ii)")
+def _section_5_d_ii_late_waiver(
+    work: _Work, action: SeriesWaiver, actions: Sequence[Action], index: int, initial: Fraction
+) -> None:
+    """AD-WAIVER=late-counts: the Conversion Price recomputed by replaying every earlier action with
+    the waiver known from the start, so that the issue it names is not adjusted."""
+    work.waivers[action.issuance_id] = action
+    work.late_waivers[action.issuance_id] = action
+    replay = _replay_before(work, actions, index, initial, dict(work.bases))
+    before = work.price
+    work.price, work.carry, work.usage = replay.price, replay.carry, dict(replay.usage)
+    clause = work.cite("§5(d)(ii)")
+    label = f"waiver for {action.issuance_id}"
+    facts: dict[str, Scalar] = {"conversion_price_before": before, "conversion_price_recomputed": replay.price}
+    explained = Explained(
+        "conversion_price",
+        work.price,
+        clause,
+        inputs=facts,
+        formula="the Conversion Price recomputed by replaying every earlier action without the waived adjustment",
+        interpretations=(reading("AD-WAIVER"),),
+    )
+    if work.price != before:
+        _record(work, action.date, clause, label, before, facts, explained)
 
 
 @implements("F §5(d)(i)(D)(i)", "G §5(d)(i)(D)(i)")
