@@ -472,6 +472,31 @@ class VotesAnswer:
     """None where the ledger records no Common Stock outstanding."""
 
 
+def _class_votes_as_read(
+    name: str, shares: Fraction, common_per_share: Fraction, source: str, illustrative: bool
+) -> Explained:
+    """The votes a generic class casts with the Common Stock under the reading of CAPSTRUCT-VOTES: the
+    whole shares of Common Stock its shares convert into (prefstack's), or one vote per whole share of
+    the class itself (``per-share``: the fraction of a share, if any, dropped)."""
+    from dataclasses import replace
+
+    from prefstack.interpretations.readings import chosen
+
+    match chosen("CAPSTRUCT-VOTES"):
+        case "default":
+            return class_votes(name, shares, common_per_share, source, illustrative)
+        case "per-share":
+            cast = class_votes(name, shares, Fraction(1), source, illustrative)
+            inputs = {k: v for k, v in cast.inputs.items() if k != "shares of Common Stock per share"}
+            return replace(
+                cast,
+                inputs=inputs,
+                formula="floor(shares outstanding): one vote per share of the class (CAPSTRUCT-VOTES=per-share)",
+            )
+        case other:
+            raise AssertionError(f"CAPSTRUCT-VOTES alternative {other!r} is registered but not computed")
+
+
 def voting(state: LedgerState, structure: LoadedStructure | None = None) -> VotesAnswer:
     """F/G §4: each holder's votes (whole shares of Common Stock on conversion) and each
     series' voting power, beside the Common Stock's own votes; with ``structure``, the votes the
@@ -501,7 +526,7 @@ def voting(state: LedgerState, structure: LoadedStructure | None = None) -> Vote
         per_share = c.common_per_share
         if not c.votes_with_common or per_share is None:
             continue
-        cast = class_votes(c.name, c.shares_outstanding, per_share, c.source, c.illustrative)
+        cast = _class_votes_as_read(c.name, c.shares_outstanding, per_share, c.source, c.illustrative)
         classes.append(
             ClassVotes(
                 class_=c.name,

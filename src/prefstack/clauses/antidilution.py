@@ -1206,6 +1206,7 @@ def _scale(work: _Work, factor: Fraction) -> None:
             work.usage[exclusion.id] *= factor
 
 
+@implements("F §5(d)(i)(C)(8)", "G §5(d)(i)(C)(8)", "F §5(d)(i)(D)", "G §5(d)(i)(D)")
 def cap_adjusted(exclusion: Exclusion) -> bool:
     """Whether the cap of ``exclusion`` is adjusted for splits, combinations and stock dividends: as
     its terms say (``cap_adjusted_for_splits``), or every cap (AD-CAP-ADJUSTMENT=every-cap)."""

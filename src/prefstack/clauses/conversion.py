@@ -175,12 +175,19 @@ def conversion_rights_end_for_redemption(terms: SeriesTerms, redemption_date: dt
     calendar days (interpretation CONV-REDEMPTION-CUTOFF). The rights do not end if default
     is made in payment of the Redemption Price (see :func:`ensure_conversion_allowed`)."""
     term = terms.redeemable().conversion_cutoff_days
+    match chosen("CONV-REDEMPTION-CUTOFF"):
+        case "default":
+            end, unit = redemption_date - dt.timedelta(days=term.value), "calendar days"
+        case "business-days":
+            end, unit = business_days_before(redemption_date, term.value), "business days"
+        case other:
+            raise AssertionError(f"CONV-REDEMPTION-CUTOFF alternative {other!r} is registered but not computed")
     return Explained(
         name="conversion_rights_end (close of business)",
-        value=redemption_date - dt.timedelta(days=term.value),
+        value=end,
         clause=term.cite,
         inputs={"redemption_date": redemption_date, "days_preceding": term.value},
-        formula="close of business on redemption_date - days_preceding calendar days",
+        formula=f"close of business on redemption_date - days_preceding {unit}",
         interpretations=(reading("CONV-REDEMPTION-CUTOFF"),),
     )
 
@@ -202,18 +209,21 @@ def ensure_conversion_allowed(
     Date on the cut-off day itself is in time (interpretation CONV-CUTOFF-SAME-DAY). Raises
     :class:`ConversionRightsTerminated` naming the clause.
     """
-    reading("CONV-CUTOFF-SAME-DAY")  # the comparisons below are strict: the cut-off day is in time
+    reading("CONV-CUTOFF-SAME-DAY")
+    # a Conversion Date on the cut-off day is in time (prefstack's), or only one before it
+    # (CONV-CUTOFF-SAME-DAY=before-cutoff-day); the same for both cut-offs
+    last_in_time = pick("CONV-CUTOFF-SAME-DAY", {"default": 0, "before-cutoff-day": 1})
     if liquidation_payment_date is not None:
         end = conversion_rights_end_for_liquidation(terms, liquidation_payment_date)
         assert isinstance(end.value, dt.date)
-        if conversion_date > end.value:
+        if conversion_date > end.value - dt.timedelta(days=last_in_time):
             raise ConversionRightsTerminated(
                 end.clause, conversion_date, end.value, f"liquidation payment fixed for {liquidation_payment_date}"
             )
     if redemption_date is not None and not redemption_payment_defaulted:
         end = conversion_rights_end_for_redemption(terms, redemption_date)
         assert isinstance(end.value, dt.date)
-        if conversion_date > end.value:
+        if conversion_date > end.value - dt.timedelta(days=last_in_time):
             raise ConversionRightsTerminated(
                 end.clause, conversion_date, end.value, f"shares called for redemption on {redemption_date}"
             )

@@ -22,6 +22,7 @@ from prefstack.clauses.redemption import NoSuchClause
 from prefstack.errors import CitationError, InputError
 from prefstack.explain import Explained
 from prefstack.interpretations import reading
+from prefstack.interpretations.readings import chosen
 from prefstack.numeric import exact
 from prefstack.terms import SeriesTerms
 
@@ -153,6 +154,22 @@ def _exception(terms: SeriesTerms, action: ProposedAction) -> tuple[bool, str, l
                 return True, f"{at('§2(c)(iii)')} excepts conversion into or exchange for Junior Securities", []
             return False, f"{at('§2(c)(iii)')}: no acquisition of Parity Securities for value while in arrears", []
         if action.kind is ActionKind.DIVIDEND:
+            match chosen("DB-PARITY-NO-JUNIOR-DIVIDEND-EXCEPTION"):
+                case "default":
+                    pass
+                case "by-analogy" if junior_only:
+                    return (
+                        True,
+                        f"{at('§2(d)(i)')}'s exception of a dividend payable solely in Junior Securities, extended "
+                        f"to Parity Securities by analogy (DB-PARITY-NO-JUNIOR-DIVIDEND-EXCEPTION=by-analogy)",
+                        [reading("DB-PARITY-NO-JUNIOR-DIVIDEND-EXCEPTION")],
+                    )
+                case "by-analogy":
+                    pass
+                case other:
+                    raise AssertionError(
+                        f"DB-PARITY-NO-JUNIOR-DIVIDEND-EXCEPTION alternative {other!r} is registered but not computed"
+                    )
             return (
                 False,
                 f"{at('§2(c)(i)')}: no dividend on Parity Securities while in arrears, in any form",
@@ -171,11 +188,24 @@ def _exception(terms: SeriesTerms, action: ProposedAction) -> tuple[bool, str, l
             if junior_only:
                 return True, f"{at('§2(d)(iii)')} excepts an exchange for other Junior Securities", []
             if conversion:
-                return (
-                    True,
-                    f"{at('§2(d)(iii)')}: a conversion into other Junior Securities is an exchange for them",
-                    [reading("DB-JUNIOR-CONVERSION")],
-                )
+                match chosen("DB-JUNIOR-CONVERSION"):
+                    case "default":
+                        return (
+                            True,
+                            f"{at('§2(d)(iii)')}: a conversion into other Junior Securities is an exchange for them",
+                            [reading("DB-JUNIOR-CONVERSION")],
+                        )
+                    case "exchange-only":
+                        return (
+                            False,
+                            f"{at('§2(d)(iii)')} excepts only an exchange, not a conversion "
+                            "(DB-JUNIOR-CONVERSION=exchange-only)",
+                            [reading("DB-JUNIOR-CONVERSION")],
+                        )
+                    case other:
+                        raise AssertionError(
+                            f"DB-JUNIOR-CONVERSION alternative {other!r} is registered but not computed"
+                        )
             return False, f"{at('§2(d)(iii)')}: no acquisition of Junior Securities for value while in arrears", []
         if action.kind is ActionKind.OTHER_DISTRIBUTION:
             return False, f"{at('§2(d)(ii)')}: no other distribution on Junior Securities while in arrears", []
@@ -190,11 +220,14 @@ def ratable_parity_dividends(
     g_accrued_unpaid: Fraction,
     parity_accrued_unpaid: Mapping[str, Fraction],
     amount_declared: Fraction,
+    current_period: Mapping[str, Fraction] | None = None,
 ) -> dict[str, Explained]:
     """Split dividends declared on Series G and Parity Securities, while not paid in full,
     in proportion to each one's accrued and unpaid dividends (G §2(c), last sentence;
     DB-RATABLE). Keys: ``"Series <series>"`` (the series of ``terms``, the one with the blockers)
-    and the names of the Parity Securities."""
+    and the names of the Parity Securities. Under DB-RATABLE=current-period the split is in
+    proportion to ``current_period``, each one's full dividend of the current period (same keys);
+    the declaration is still limited to the accrued and unpaid dividends of all."""
     _require_blockers(terms)
     blockers = terms.dividends.blocks_junior_and_parity
     assert blockers is not None  # _require_g
@@ -221,13 +254,35 @@ def ratable_parity_dividends(
         )
     if total == 0:
         raise InputError("parity_accrued_unpaid", clause, "nothing is accrued and unpaid: nothing to share")
+    match chosen("DB-RATABLE"):
+        case "default":
+            weights, weighed, formula = amounts, total, "declared x accrued and unpaid / all accrued and unpaid"
+        case "current-period":
+            if current_period is None or set(current_period) != set(amounts):
+                raise InputError(
+                    "current_period", clause, f"give the current period's full dividend of each of {sorted(amounts)}"
+                )
+            weights = {
+                name: exact(v, field=f"current_period[{name}]", clause=clause) for name, v in current_period.items()
+            }
+            weighed = sum(weights.values(), Fraction(0))
+            if any(v < 0 for v in weights.values()) or weighed == 0:
+                raise InputError("current_period", clause, "the current period's dividends must be positive")
+            formula = "declared x dividend of the current period / all dividends of the current period (DB-RATABLE)"
+        case other:
+            raise AssertionError(f"DB-RATABLE alternative {other!r} is registered but not computed")
     return {
         name: Explained(
             name=f"dividend declared on {name}",
-            value=declared * amount / total,
+            value=declared * weights[name] / weighed,
             clause=clause,
-            inputs={"accrued and unpaid": amount, "all accrued and unpaid": total, "declared": declared},
-            formula="declared x accrued and unpaid / all accrued and unpaid",
+            inputs={
+                "accrued and unpaid": amount,
+                "all accrued and unpaid": total,
+                "declared": declared,
+                **({} if weights is amounts else {"current period": weights[name], "all current period": weighed}),
+            },
+            formula=formula,
             interpretations=[reading("DB-RATABLE")],
         )
         for name, amount in amounts.items()

@@ -27,6 +27,7 @@ from fractions import Fraction
 from prefstack.calendars import (
     actual_actual_years,
     is_full_quarter,
+    nasdaq_trading_days,
     payment_dates,
     quarter_around,
     thirty_360_days,
@@ -108,6 +109,10 @@ def dividend_rate(terms: SeriesTerms, start: dt.date, end: dt.date) -> Explained
         )
     first_period = end == div.first_payment_date.value
     first = [reading("DIV-G-FIRST-PERIOD")] if first_period else []
+    if not is_full_quarter(terms, start, end) and end <= div.first_payment_date.value:
+        fixed = _first_period_rate(terms, start, end)
+        if fixed is not None:
+            return fixed
     if is_full_quarter(terms, start, end):
         return Explained(
             name="dividend_rate",
@@ -135,6 +140,38 @@ def dividend_rate(terms: SeriesTerms, start: dt.date, end: dt.date) -> Explained
         },
         formula="min(annual_rate x days / day_count_basis, quarterly_rate)",
         interpretations=[reading("DIV-DAYCOUNT"), reading("DIV-INTRA-QUARTER-CAP"), *first],
+    )
+
+
+@implements("G §2(a)")
+def _first_period_rate(terms: SeriesTerms, start: dt.date, end: dt.date) -> Explained | None:
+    """The rate of a period inside a first period shorter than a quarter (ending on or before the
+    first Payment Date) where an alternative of DIV-G-FIRST-PERIOD fixes it, else None (the day
+    count, prefstack's reading). A series whose certificate has its own schedule of the first period
+    (F Sched. 1: a 44-day stub at actual/360) keeps it. ``full-quarter``: the first Payment Date pays
+    the quarterly rate whatever the issue date (an accrual before it stays the day count);
+    ``none``: nothing accrues or is paid until the first full quarter."""
+    if terms.schedule_assumption is not None:
+        return None
+    div = terms.dividends
+    match chosen("DIV-G-FIRST-PERIOD"):
+        case "default":
+            return None
+        case "full-quarter":
+            if end != div.first_payment_date.value:
+                return None
+            value, formula = div.quarterly_rate.value, "quarterly rate, whatever the issue date (DIV-G-FIRST-PERIOD)"
+        case "none":
+            value, formula = Fraction(0), "nothing before the first full quarter (DIV-G-FIRST-PERIOD=none)"
+        case other:
+            raise AssertionError(f"DIV-G-FIRST-PERIOD alternative {other!r} is registered but not computed")
+    return Explained(
+        name="dividend_rate",
+        value=value,
+        clause=div.first_payment_date.cite,
+        inputs={"period_start": start, "period_end": end, "first_payment_date": div.first_payment_date.value},
+        formula=formula,
+        interpretations=[reading("DIV-G-FIRST-PERIOD")],
     )
 
 
@@ -266,28 +303,44 @@ def _check_election(terms: SeriesTerms, election: Election) -> None:
 
 
 @implements("F §2(b)", "G §2(a)")
-def pik_shares(terms: SeriesTerms, dividend_value: Fraction) -> Explained:
+def pik_shares(terms: SeriesTerms, dividend_value: Fraction, carried: Fraction = Fraction(0)) -> Explained:
     """PIK Preferred Shares paying ``dividend_value``: the value over the Original Issue Price
     (F §2(b): 1.75% of the total value held; G §2(a): additional shares). Exact and
-    possibly fractional (DIV-FRACTIONAL-PIK)."""
+    possibly fractional (DIV-FRACTIONAL-PIK). ``carried``: the fraction of a share carried from the
+    holder's earlier quarters (only under DIV-FRACTIONAL-PIK=whole-carry)."""
     price = terms.original_issue_price.value
     clause = terms.dividends.forms.cite
-    rounded = chosen("DIV-FRACTIONAL-PIK") == "round-cents"
+    rounding = pick(
+        "DIV-FRACTIONAL-PIK",
+        {
+            "default": "",
+            "round-cents": ", rounded half-up to two decimals (DIV-FRACTIONAL-PIK=round-cents)",
+            "whole-cash": ", whole shares (rounded down), the fraction paid in cash (DIV-FRACTIONAL-PIK=whole-cash)",
+            "whole-carry": " + carried_fraction, whole shares (rounded down), the fraction carried to the next "
+            "quarter (DIV-FRACTIONAL-PIK=whole-carry)",
+        },
+    )
     return Explained(
         name="pik_shares",
-        value=pik_shares_value(terms, dividend_value),
+        value=pik_shares_value(terms, dividend_value, carried),
         clause=clause,
-        inputs={"dividend_value": dividend_value, "original_issue_price": price},
-        formula="dividend_value / original_issue_price"
-        + (", rounded half-up to two decimals (DIV-FRACTIONAL-PIK=round-cents)" if rounded else ""),
+        inputs={
+            "dividend_value": dividend_value,
+            "original_issue_price": price,
+            **({"carried_fraction": carried} if carried else {}),
+        },
+        formula="dividend_value / original_issue_price" + rounding,
         interpretations=[reading("DIV-FRACTIONAL-PIK")],
     )
 
 
 @implements("F §2(b)", "G §2(a)")
-def pik_shares_value(terms: SeriesTerms, dividend_value: Fraction) -> Fraction:
+def pik_shares_value(terms: SeriesTerms, dividend_value: Fraction, carried: Fraction = Fraction(0)) -> Fraction:
     """The value of :func:`pik_shares` (shared with the kernels): exact (prefstack's reading of
-    DIV-FRACTIONAL-PIK), or rounded half-up to two decimals under its alternative ``round-cents``."""
+    DIV-FRACTIONAL-PIK), rounded half-up to two decimals under its alternative ``round-cents``,
+    rounded down to whole shares under ``whole-cash`` (:func:`pik_fraction_cash` pays the rest), or
+    under ``whole-carry`` the whole shares of the value plus the fraction ``carried`` from earlier
+    quarters (:func:`pik_fraction_carried` is the fraction carried on)."""
     shares = dividend_value / terms.original_issue_price.value
     match chosen("DIV-FRACTIONAL-PIK"):
         case "default":
@@ -295,22 +348,83 @@ def pik_shares_value(terms: SeriesTerms, dividend_value: Fraction) -> Fraction:
         case "round-cents":
             units, _ = rounded_units(shares, 2, Rounding.HALF_UP)
             return Fraction(units, 100)
+        case "whole-cash":
+            return Fraction(math.floor(shares))
+        case "whole-carry":
+            return Fraction(math.floor(shares + carried))
+        case other:
+            raise AssertionError(f"DIV-FRACTIONAL-PIK alternative {other!r} is registered but not computed")
+
+
+@implements("F §2(b)", "G §2(a)")
+def pik_fraction_carried(terms: SeriesTerms, dividend_value: Fraction, carried: Fraction) -> Fraction:
+    """The fraction of a PIK share carried to the holder's next quarter after a PIK issue paying
+    ``dividend_value`` with ``carried`` carried in: under DIV-FRACTIONAL-PIK=whole-carry the exact
+    shares plus ``carried`` less the whole shares issued; none under the other readings."""
+    match chosen("DIV-FRACTIONAL-PIK"):
+        case "default" | "round-cents" | "whole-cash":
+            return Fraction(0)
+        case "whole-carry":
+            return dividend_value / terms.original_issue_price.value + carried - pik_shares_value(
+                terms, dividend_value, carried
+            )
+        case other:
+            raise AssertionError(f"DIV-FRACTIONAL-PIK alternative {other!r} is registered but not computed")
+
+
+@implements("F §2(b)", "G §2(a)")
+def pik_fraction_cash(terms: SeriesTerms, dividend_value: Fraction) -> Explained | None:
+    """Cash paid for the fraction of a PIK share that :func:`pik_shares` does not issue: none under
+    prefstack's reading of DIV-FRACTIONAL-PIK, ``round-cents`` and ``whole-carry`` (the PIK shares pay
+    the whole dividend, round it, or carry the fraction); under ``whole-cash`` the fraction of a share
+    times the Original Issue Price, rounded half-up to the cent, once per holder (as DIV-CASH-CENTS)."""
+    match chosen("DIV-FRACTIONAL-PIK"):
+        case "default" | "round-cents" | "whole-carry":
+            return None
+        case "whole-cash":
+            price = terms.original_issue_price.value
+            clause = terms.dividends.forms.cite
+            exact_shares = dividend_value / price
+            fraction = exact_shares - math.floor(exact_shares)
+            return Explained(
+                name="cash_for_pik_fraction",
+                value=Fraction(round_to(fraction * price, 2, Rounding.HALF_UP, clause).value),
+                clause=clause,
+                inputs={"exact_pik_shares": exact_shares, "fraction": fraction, "original_issue_price": price},
+                formula="fraction x original_issue_price, half-up to the cent (DIV-FRACTIONAL-PIK=whole-cash)",
+                interpretations=[reading("DIV-FRACTIONAL-PIK")],
+            )
         case other:
             raise AssertionError(f"DIV-FRACTIONAL-PIK alternative {other!r} is registered but not computed")
 
 
 @implements("F §2(b)")
-def cash_payment(terms: SeriesTerms, dividend_value: Fraction) -> Explained:
+def cash_payment(terms: SeriesTerms, dividend_value: Fraction, *, shares: Fraction | None = None) -> Explained:
     """Cash paid for ``dividend_value``: rounded half-up to the cent once per holder
-    (DIV-CASH-CENTS)."""
+    (DIV-CASH-CENTS). Under its alternative ``per-share`` the amount per share (``dividend_value``
+    over the ``shares`` it is paid on) is rounded half-up to the cent and multiplied by the shares;
+    where the shares are fractional (PIK shares) that product is rounded half-up to the cent again."""
     clause = for_series(terms.series, "§2(b)")
     mode, words = pick(
         "DIV-CASH-CENTS",
         {
             "default": (Rounding.HALF_UP, "half-up to the cent"),
             "round-down": (Rounding.DOWN, "down to the cent (DIV-CASH-CENTS=round-down)"),
+            "per-share": (Rounding.HALF_UP, "half-up to the cent per share, then the total (DIV-CASH-CENTS=per-share)"),
         },
     )
+    if chosen("DIV-CASH-CENTS") == "per-share":
+        if shares is None or shares <= 0:
+            raise InputError("shares", clause, "the shares paid on are needed to round per share (DIV-CASH-CENTS)")
+        per_share = Fraction(round_to(dividend_value / shares, 2, mode, clause).value)
+        return Explained(
+            name="cash",
+            value=Fraction(round_to(per_share * shares, 2, mode, clause).value),
+            clause=clause,
+            inputs={"dividend_value": dividend_value, "shares": shares, "per_share": per_share, "rounding": words},
+            formula="(dividend_value / shares, to the cent) x shares, to the cent",
+            interpretations=[reading("DIV-CASH-CENTS")],
+        )
     rounded = round_to(dividend_value, 2, mode, clause)
     return Explained(
         name="cash",
@@ -332,7 +446,17 @@ def common_stock_price(
         raise InputError("form", div.forms.cite, f"Series {terms.series} dividends are not paid in Common Stock")
     count = div.common_price_trading_days.value
     clause = div.common_price_trading_days.cite
-    window = trading_days_ending_before(payment_date, count)
+    match chosen("DIV-F-COMMON-PRICE-WINDOW"):
+        case "default":
+            window = trading_days_ending_before(payment_date, count)
+        case "calendar-days":  # the trading days among the calendar days: only they have closing prices
+            window = nasdaq_trading_days(payment_date - dt.timedelta(days=count), payment_date - dt.timedelta(days=1))
+            if not window:
+                raise InputError(
+                    "payment_date", clause, f"no trading day in the {count} calendar days before {payment_date}"
+                )
+        case other:
+            raise AssertionError(f"DIV-F-COMMON-PRICE-WINDOW alternative {other!r} is registered but not computed")
     missing = [d for d in window if d not in closing_prices]
     if missing:
         listed = ", ".join(d.isoformat() for d in missing[:5]) + (" ..." if len(missing) > 5 else "")
@@ -342,11 +466,11 @@ def common_stock_price(
     total = sum((closing_prices[d] for d in window), Fraction(0))
     return Explained(
         name="average_closing_price",
-        value=total / count,
+        value=total / len(window),
         clause=clause,
         inputs={
             "payment_date": payment_date,
-            "trading_days": count,
+            "trading_days": len(window),
             "first_trading_day": window[0],
             "last_trading_day": window[-1],
             "sum_of_closing_prices": total,
@@ -439,17 +563,22 @@ def pay_dividend(
     election: Election,
     closing_prices: Mapping[dt.date, Fraction] | None = None,
     registration_effective: bool | None = None,
+    shares: Fraction | None = None,
+    pik_carried: Fraction = Fraction(0),
 ) -> DividendPayment:
     """Split a holder's dividend into the forms elected (F §2(b)) and compute each part.
 
     A Common Stock portion needs the closing prices and the F §2(c) registration condition:
     unless every share of Common Stock previously issued as a dividend is covered by an
-    effective resale registration statement, the Common Stock portion is refused.
+    effective resale registration statement, the Common Stock portion is refused. ``shares`` are
+    the shares the dividend is on (needed only to round cash per share, DIV-CASH-CENTS=per-share);
+    ``pik_carried`` the fraction of a PIK share carried in (DIV-FRACTIONAL-PIK=whole-carry).
     """
     election.check(terms)
     value = _fr(dividend)
-    pik = pik_shares(terms, portion_of(value, election.pik)) if election.pik else None
-    cash = cash_payment(terms, portion_of(value, election.cash)) if election.cash else None
+    pik = pik_shares(terms, portion_of(value, election.pik), pik_carried) if election.pik else None
+    pik_cash = pik_fraction_cash(terms, portion_of(value, election.pik)) if election.pik else None
+    cash = cash_payment(terms, portion_of(value, election.cash), shares=shares) if election.cash else None
     common = fraction_cash = None
     if election.common:
         clause = for_series(terms.series, "§2(c)")
@@ -466,6 +595,16 @@ def pay_dividend(
             raise InputError("closing_prices", for_series(terms.series, "§2(b)"), "required to price Common Stock")
         price = common_stock_price(terms, payment_date, closing_prices)
         common, fraction_cash = common_stock_dividend(terms, portion_of(value, election.common), price)
+    if pik_cash is not None and fraction_cash is not None:
+        fraction_cash = Explained(
+            name="cash_for_fraction",
+            value=_fr(fraction_cash) + _fr(pik_cash),
+            clause=fraction_cash.clause,
+            formula="cash for the fraction of Common Stock + cash for the fraction of a PIK share",
+            parts=[fraction_cash, pik_cash],
+        )
+    elif pik_cash is not None:
+        fraction_cash = pik_cash
     return DividendPayment(terms.series, payment_date, dividend, election, pik, cash, common, fraction_cash)
 
 
@@ -484,15 +623,29 @@ def arrears_in_shares_clause(terms: SeriesTerms) -> str | None:
 
 
 @implements("F §1(a)", "G §1(a)")
-def check_authorized(terms: SeriesTerms, issued_to_date: Fraction, new_shares: Fraction) -> None:
+def check_authorized(
+    terms: SeriesTerms, issued_to_date: Fraction, new_shares: Fraction, outstanding: Fraction | None = None
+) -> None:
     """Refuse an issue of shares of the series beyond its authorized number (F §1(a), G §1(a)).
 
     ``issued_to_date`` counts every share ever issued, converted and redeemed shares included,
-    since those are retired and may not be reissued (F §5(c)(iv); DIV-AUTHORIZED-COUNT).
+    since those are retired and may not be reissued (F §5(c)(iv); DIV-AUTHORIZED-COUNT). Under its
+    alternative ``outstanding`` the shares ``outstanding`` before the issue are counted instead.
     """
-    reading("DIV-AUTHORIZED-COUNT")
+    match chosen(reading("DIV-AUTHORIZED-COUNT")):
+        case "default":
+            counted = issued_to_date
+        case "outstanding":
+            if outstanding is None:
+                needed = "the shares outstanding are needed (DIV-AUTHORIZED-COUNT)"
+                raise InputError("outstanding", terms.authorized_shares.cite, needed)
+            counted = outstanding
+        case other:
+            raise AssertionError(f"DIV-AUTHORIZED-COUNT alternative {other!r} is registered but not computed")
     authorized = terms.authorized_shares.value
-    would_be = issued_to_date + new_shares
+    would_be = counted + new_shares
+    if would_be > authorized:
+        authorized = _authorized_by_the_schedule(terms)
     if would_be > authorized:
         raise AuthorizedSharesExceeded(
             terms.series,
@@ -512,10 +665,30 @@ def accrues_between(accrual_start: dt.date, as_of: dt.date) -> bool:
     arrears alone on the day accrual starts and before it; shared with the kernels). Under
     DIV-ACCRUED-UNPAID=payment-dates-only nothing accrues between Payment Dates: arrears alone."""
     match chosen("DIV-ACCRUED-UNPAID"):
-        case "default":
+        case "default" | "actual-365":
             return as_of > accrual_start
         case "payment-dates-only":
             return False
+        case other:
+            raise AssertionError(f"DIV-ACCRUED-UNPAID alternative {other!r} is registered but not computed")
+
+
+@implements("F §3(a)", "G §2(b)", "G §3(a)")
+def accrual_value(
+    terms: SeriesTerms, shares: Fraction, accrual_start: dt.date, as_of: dt.date, arrears: Fraction
+) -> Fraction:
+    """The dividend accrued from ``accrual_start`` to ``as_of`` (shared with the kernels): the
+    period's dividend (:func:`period_dividend`, prefstack's reading of DIV-ACCRUED-UNPAID), or under
+    its alternative ``actual-365`` the accrual base x the annual rate x actual days / 365, day by day
+    and uncapped (a Payment Date's dividend itself is unchanged, DIV-DAYCOUNT)."""
+    base = accrual_base_value(terms, shares, arrears)
+    match chosen("DIV-ACCRUED-UNPAID"):
+        case "default" | "payment-dates-only":
+            rate = dividend_rate(terms, accrual_start, as_of).value
+            assert isinstance(rate, Fraction)
+            return base * rate
+        case "actual-365":
+            return base * (terms.dividends.annual_rate.value * Fraction((as_of - accrual_start).days, 365))
         case other:
             raise AssertionError(f"DIV-ACCRUED-UNPAID alternative {other!r} is registered but not computed")
 
@@ -540,7 +713,17 @@ def accrued_unpaid(
     ]
     current = Fraction(0)
     if accrues_between(accrual_start, as_of):
-        period = period_dividend(terms, shares, accrual_start, as_of, arrears)
+        if chosen("DIV-ACCRUED-UNPAID") == "actual-365":
+            period = Explained(
+                name="dividend",
+                value=accrual_value(terms, shares, accrual_start, as_of, arrears),
+                clause=terms.dividends.annual_rate.cite,
+                inputs={"days": (as_of - accrual_start).days, "annual_rate": terms.dividends.annual_rate.value},
+                formula="accrual_base x annual_rate x days / 365 (DIV-ACCRUED-UNPAID=actual-365)",
+                parts=[accrual_base(terms, shares, arrears)],
+            )
+        else:
+            period = period_dividend(terms, shares, accrual_start, as_of, arrears)
         current = _fr(period)
         parts.append(period)
     return Explained(
@@ -650,7 +833,7 @@ def cash_schedule(
     start = issue_date
     for end in ends:
         dividend = period_dividend(terms, shares, start, end)
-        cash = cash_payment(terms, _fr(dividend))
+        cash = cash_payment(terms, _fr(dividend), shares=shares)
         paid += _fr(cash)
         rows.append(CashScheduleRow(end, start, dividend, cash, paid))
         start = end
@@ -698,30 +881,73 @@ def pik_schedule(
     rows = [_row(issue_date, Fraction(0), shares, shares, ratio, clause)]
     total = shares
     start = issue_date
+    warnings = []
+    authorized = terms.authorized_shares.value
+    carried = Fraction(0)
     for end in ends:
         dividend = period_dividend(terms, total, start, end)
-        pik = pik_shares(terms, _fr(dividend))
+        pik = pik_shares(terms, _fr(dividend), carried)
+        carried = pik_fraction_carried(terms, _fr(dividend), carried)
+        issued, formula = _fr(pik), "shares_held x dividend_rate (PIK)"
+        if total + issued > authorized and chosen("DIV-F-SCHEDULE-AUTHORIZED") == "cap-with-cash":
+            issued, formula = max(authorized - total, Fraction(0)), f"{formula}, capped at the authorized shares"
+            cash = round_to((_fr(pik) - issued) * terms.original_issue_price.value, 2, Rounding.HALF_UP, clause)
+            warnings.append(
+                f"the PIK issue of {end.isoformat()} is capped at {display(issued)} shares, the "
+                f"{display(authorized)} shares authorized by {terms.authorized_shares.cite}; the rest, "
+                f"{display(_fr(pik) - issued)} shares, is paid in cash: ${cash.value} (DIV-F-SCHEDULE-AUTHORIZED)"
+            )
         incremental = Explained(
             name="incremental_shares",
-            value=_fr(pik),
+            value=issued,
             clause=pik.clause,
             inputs={"shares_held": total},
-            formula="shares_held x dividend_rate (PIK)",
+            formula=formula,
             parts=[dividend, pik],
         )
         previous = total
-        total = total + _fr(pik)
+        total = total + issued
         rows.append(_row(end, incremental, previous, total, ratio, clause))
         start = end
-    warnings = []
-    authorized = terms.authorized_shares.value
-    if total > authorized:
+    if total > authorized and total > _authorized_by_the_schedule(terms):
         warnings.append(
             f"the schedule's total of {display(total)} shares exceeds the {display(authorized)} "
             f"shares authorized by {terms.authorized_shares.cite} by {display(total - authorized)} "
             f"(interpretation {reading('DIV-F-SCHEDULE-AUTHORIZED')}); an actual PIK issue this large is refused"
         )
     return Schedule(terms.series, tuple(rows), tuple(warnings))
+
+
+@implements("F §1(a)", "F Sched. 1")
+def _authorized_by_the_schedule(terms: SeriesTerms) -> Fraction:
+    """The shares of the series an issue may reach (asked only of an issue beyond its authorized
+    number): the authorized number (prefstack's reading of DIV-F-SCHEDULE-AUTHORIZED, and ``cap-with-cash``);
+    under ``schedule-authorizes``, where the certificate has its own schedule (F Sched. 1), that
+    schedule's total as printed (half-up to two decimals: 56,617.20) where it is larger."""
+    authorized = terms.authorized_shares.value
+    match chosen("DIV-F-SCHEDULE-AUTHORIZED"):
+        case "default" | "cap-with-cash":
+            return authorized
+        case "schedule-authorizes":
+            schedule = terms.schedule_assumption
+            if schedule is None:
+                return authorized
+            total, start = schedule.shares.value, schedule.closing_date.value
+            ends = list(payment_dates(terms, start, schedule.through.value))
+            if not ends or ends[-1] != schedule.through.value:
+                ends.append(schedule.through.value)
+            carried = Fraction(0)
+            for end in ends:
+                value = _fr(period_dividend(terms, total, start, end))
+                total, carried = (
+                    total + pik_shares_value(terms, value, carried),
+                    pik_fraction_carried(terms, value, carried),
+                )
+                start = end
+            printed = Fraction(round_to(total, 2, Rounding.HALF_UP, SCHEDULE_DISPLAY_CLAUSE).value)
+            return max(authorized, printed)
+        case other:
+            raise AssertionError(f"DIV-F-SCHEDULE-AUTHORIZED alternative {other!r} is registered but not computed")
 
 
 def _row(

@@ -33,8 +33,10 @@ from prefstack.errors import InputError
 from prefstack.explain import Explained, Scalar
 from prefstack.interpretations import reading
 from prefstack.interpretations.readings import chosen
+from prefstack.interpretations.readings import chosen as chosen_reading
 from prefstack.numeric import Rounding, exact, round_to
-from prefstack.terms import SeriesTerms, load_terms, series_names
+from prefstack.terms import SeriesTerms, Term, load_terms, series_names
+from prefstack.terms.schema import Exact
 
 __all__ = [
     "Claim",
@@ -583,6 +585,26 @@ def senior_preferences_1b(ref: str, senior: Sequence[SeniorClass]) -> Preference
     return PreferenceTier(Tier.SENIOR, claims)
 
 
+@implements("F §1(b)", "G §1(b)")
+def senior_order_1b(tier: PreferenceTier) -> list[PreferenceTier]:
+    """One rank of Senior Securities as the tiers it is paid in, under the reading of
+    LIQ-SENIOR-RATABLE: one tier, ratably when short (prefstack's), or each class its own tier in the
+    order listed, the first paid in full before the next (``in-order``; without a capital structure
+    the classes are numbered rank 1, 2, ... in that order). A rank of one class is one tier either way."""
+    if len(tier.claims) < 2:
+        return [tier]
+    match chosen("LIQ-SENIOR-RATABLE"):
+        case "default":
+            return [tier]
+        case "in-order":
+            return [
+                PreferenceTier(tier.tier, (claim,), tier.rank if tier.rank is not None else i + 1)
+                for i, claim in enumerate(tier.claims)
+            ]
+        case other:
+            raise AssertionError(f"LIQ-SENIOR-RATABLE alternative {other!r} is registered but not computed")
+
+
 @implements("F §3(a)", "G §3(a)")
 def parity_preferences_3a(parity: Sequence[ParityHolding]) -> PreferenceTier:
     """F §3(a), G §3(a): each holding's full amount (shares x Liquidation Value per share), Series F,
@@ -613,12 +635,12 @@ def as_converted_claims_3b(
     (LIQ-FULL-PARTICIPATION)."""
     clause = for_series(ref, "§3(b)")
     claims = [
-        Claim(Tier.AS_CONVERTED, s.name, s.name, s.as_converted_common, clause, "as-converted common")
+        Claim(Tier.AS_CONVERTED, s.name, s.name, s.as_converted_common, clause, AS_CONVERTED_BASIS)
         for s in senior
         if s.participates
     ]
     claims += [
-        Claim(Tier.AS_CONVERTED, p.series, p.holder, p.as_converted_common, p.clause("§3(b)"), "as-converted common")
+        Claim(Tier.AS_CONVERTED, p.series, p.holder, p.as_converted_common, p.clause("§3(b)"), AS_CONVERTED_BASIS)
         for p in parity
         if p.participates
     ]
@@ -627,6 +649,8 @@ def as_converted_claims_3b(
 
 
 CONVERTED_BASIS = "common shares on conversion before the distribution"
+AS_CONVERTED_BASIS = "as-converted common"
+"""The basis of a preferred holding that keeps its preference and participates as converted."""
 
 
 @implements("F §3(b)", "G §3(b)")
@@ -662,8 +686,23 @@ def as_converted_3b(as_converted: Fraction) -> Fraction:
 @implements("F §3(b)", "G §3(b)")
 def convertible_series(parity: Sequence[ParityHolding]) -> list[str]:
     """The series held that do not participate but may convert before the distribution: each
-    chooses between its Liquidation Value and its share as converted (LIQ-NONPARTICIPATING-CONVERSION)."""
-    return sorted({p.series for p in parity if not p.participates and p.common_if_converted > 0})
+    chooses between its Liquidation Value and its share as converted (LIQ-NONPARTICIPATING-CONVERSION);
+    none under ``never`` (every such series is taken at its Liquidation Value); under
+    ``holder-by-holder`` each holding chooses for itself (named by :func:`holding_decider`)."""
+    convertible = [p for p in parity if not p.participates and p.common_if_converted > 0]
+    if not convertible:
+        return []
+    match chosen("LIQ-NONPARTICIPATING-CONVERSION"):
+        case "default":
+            return sorted({p.series for p in convertible})
+        case "never":
+            return []
+        case "holder-by-holder":
+            return [holding_decider(p) for p in sorted(convertible, key=lambda p: p.series)]
+        case other:
+            raise AssertionError(
+                f"LIQ-NONPARTICIPATING-CONVERSION alternative {other!r} is registered but not computed"
+            )
 
 
 @implements("F §3(b)", "G §3(b)", "F §5(a)", "G §5(a)")
@@ -672,8 +711,9 @@ def converted_holdings(
 ) -> tuple[list[ParityHolding], list[Claim]]:
     """The holdings that keep their Liquidation Value, and the as-converted claims of the holdings
     of the series in ``converting``, converted into Common Stock before the distribution (their
-    §5(a)); such a holding takes no preference (LIQ-NONPARTICIPATING-CONVERSION)."""
-    kept = [p for p in parity if p.series not in converting]
+    §5(a)), or that are in it themselves (:func:`holding_decider`); such a holding takes no preference
+    (LIQ-NONPARTICIPATING-CONVERSION)."""
+    kept = [p for p in parity if p.series not in converting and holding_decider(p) not in converting]
     claims = [
         Claim(
             Tier.AS_CONVERTED,
@@ -685,9 +725,27 @@ def converted_holdings(
             notes=(("converted before the distribution", p.clause("§5(a)")),),
         )
         for p in parity
-        if p.series in converting
+        if p.series in converting or holding_decider(p) in converting
     ]
     return kept, claims
+
+
+@implements("F §3(b)", "G §3(b)", "F §5(a)", "G §5(a)")
+def holding_decider(p: ParityHolding) -> str:
+    """The name of one holding choosing for itself (LIQ-NONPARTICIPATING-CONVERSION=holder-by-holder)."""
+    return f"{p.series}, holder {p.holder}"
+
+
+@implements("F §3(b)", "G §3(b)", "F §5(a)", "G §5(a)")
+def decider_payoff(result: Waterfall, name: str, parity: Sequence[ParityHolding]) -> Fraction:
+    """What a decider receives, exactly: a holding choosing for itself (:func:`holding_decider`) its
+    own payouts, a series or a class all of its payouts."""
+    for p in parity:
+        if holding_decider(p) == name:
+            return sum(
+                (x.exact for x in result.payouts if (x.security, x.holder) == (p.series, p.holder)), Fraction(0)
+            )
+    return result.exact_by_security().get(name, Fraction(0))
 
 
 @implements("F §3(b)", "G §3(b)")
@@ -696,7 +754,53 @@ def conversion_equilibrium(
 ) -> frozenset[str]:
     """The choices of the ``deciders`` (CAPSTRUCT-CONVERSION-CHOICE): starting with none chosen, visit
     them in order and switch any whose switch pays it strictly more (``payoff(name, chosen)``),
-    until a full pass switches none; a profile met twice is refused as a cycle."""
+    until a full pass switches none; a profile met twice is refused as a cycle. Under ``single-pass``
+    each decides once against the profile with none chosen; under ``joint-optimum`` the profile with
+    the greatest total of the deciders' payoffs is taken (ties: the fewest chosen, then the one that
+    leaves the deciders listed first unchosen), at most :data:`JOINT_OPTIMUM_MOST` deciders."""
+    if not deciders:
+        return frozenset()
+    match chosen_reading("CAPSTRUCT-CONVERSION-CHOICE"):
+        case "default":
+            return _equilibrium_by_switching(deciders, payoff, clause)
+        case "single-pass":
+            return frozenset(n for n in deciders if payoff(n, frozenset({n})) > payoff(n, frozenset()))
+        case "joint-optimum":
+            return _joint_optimum(deciders, payoff, clause)
+        case "preference-only":  # the capital structure leaves its classes out of the deciders
+            return _equilibrium_by_switching(deciders, payoff, clause)
+        case other:
+            raise AssertionError(f"CAPSTRUCT-CONVERSION-CHOICE alternative {other!r} is registered but not computed")
+
+
+JOINT_OPTIMUM_MOST = 12
+"""CAPSTRUCT-CONVERSION-CHOICE=joint-optimum tries every profile: 2 ** 12 waterfalls at most."""
+
+
+def _joint_optimum(
+    deciders: Sequence[str], payoff: Callable[[str, frozenset[str]], Fraction], clause: str
+) -> frozenset[str]:
+    if len(deciders) > JOINT_OPTIMUM_MOST:
+        raise InputError(
+            "capital structure",
+            clause,
+            f"CAPSTRUCT-CONVERSION-CHOICE=joint-optimum tries every profile: {len(deciders)} classes and "
+            f"tranches choose, more than {JOINT_OPTIMUM_MOST}",
+        )
+    best: tuple[Fraction, int, int] | None = None
+    found: frozenset[str] = frozenset()
+    for order in range(2 ** len(deciders)):
+        profile = frozenset(n for i, n in enumerate(deciders) if order >> (len(deciders) - 1 - i) & 1)
+        total = sum((payoff(n, profile) for n in deciders), Fraction(0))
+        key = (total, -len(profile), -order)
+        if best is None or key > best:
+            best, found = key, profile
+    return found
+
+
+def _equilibrium_by_switching(
+    deciders: Sequence[str], payoff: Callable[[str, frozenset[str]], Fraction], clause: str
+) -> frozenset[str]:
     chosen: frozenset[str] = frozenset()
     seen = {chosen}
     while True:
@@ -747,13 +851,13 @@ def waterfall(
     def run(converting: frozenset[str]) -> Waterfall:
         if converting not in runs:
             kept, converted = converted_holdings(parity, converting)
-            tiers = [senior_preferences_1b(ref, senior), parity_preferences_3a(kept)]
+            tiers = [*senior_order_1b(senior_preferences_1b(ref, senior)), parity_preferences_3a(kept)]
             claims = [*as_converted_claims_3b(ref, senior, kept, junior), *converted]
             runs[converting] = distribute(ref, on, proceeds, items, tiers, claims)
         return runs[converting]
 
     def payoff(series: str, converting: frozenset[str]) -> Fraction:
-        return run(converting).exact_by_security().get(series, Fraction(0))
+        return decider_payoff(run(converting), series, parity)
 
     return run(conversion_equilibrium(convertible_series(parity), payoff, for_series(ref, "§3(b)")))
 
@@ -807,12 +911,21 @@ def _fill_preference_tiers(
     tiers: Sequence[PreferenceTier], total_cents: int, total_exact: Fraction
 ) -> list[tuple[int, Fraction]]:
     """F §3(a): each tier in order takes the proceeds left, up to its full amount (cents: the sum of
-    its claims to the cent; exact: the sum of its exact amounts)."""
+    its claims to the cent; exact: the sum of its exact amounts). Under LIQ-CENTS=tier-total a tier's
+    cents are its exact total rounded half-up once, taken where the tiers before it end (the exact
+    total paid through it, rounded, less the same through the tier before), so that the tiers add
+    up to the proceeds in cents."""
     filled = []
     cents_left, exact_left = total_cents, total_exact
+    per_tier_total = chosen("LIQ-CENTS") == "tier-total"
     for tier in tiers:
-        cents = min(cents_left, sum(c.full_cents or 0 for c in tier.claims))
         exact_paid = min(exact_left, sum((c.weight for c in tier.claims), Fraction(0)))
+        if per_tier_total:
+            before = total_exact - exact_left
+            clause = tier.claims[0].clause if tier.claims else "F §3(a)"
+            cents = min(cents_left, _cents(before + exact_paid, clause) - _cents(before, clause))
+        else:
+            cents = min(cents_left, sum(c.full_cents or 0 for c in tier.claims))
         filled.append((cents, exact_paid))
         cents_left -= cents
         exact_left -= exact_paid
@@ -836,10 +949,13 @@ def _holders_cents(cents: int, entitled: Sequence[Fraction], apportioned: Callab
             return [math.floor(e * 100 + Fraction(1, 2)) for e in entitled]
         case "largest-remainder":
             return largest_remainder(cents, entitled)
+        case "tier-total":  # the tier's total rounded once (_fill_preference_tiers), split by exact amounts
+            return apportion_cents(cents, entitled)
         case other:
             raise AssertionError(f"LIQ-CENTS alternative {other!r} is registered but not computed")
 
 
+@implements("F §3(a)", "G §3(a)", "F §3(b)", "G §3(b)")
 def largest_remainder(cents: int, entitled: Sequence[Fraction]) -> list[int]:
     """LIQ-CENTS=largest-remainder (Hamilton): every exact amount floored to the cent, and the cents
     left to reach ``cents`` given one each to the largest remainders (ties to the holding listed
@@ -920,6 +1036,14 @@ def participation_3b(ref: str, claims: Sequence[Claim], cents: int, exact_total:
     (CAPSTRUCT-PARTICIPATION-CAP)."""
     weights = [c.weight for c in claims]
     caps = [c.cap for c in claims]
+    if any(cap is not None for cap in caps):
+        match _capped_excess():
+            case "others":
+                pass
+            case "company":
+                return _participation_company_keeps(ref, claims, cents, exact_total)
+            case "junior":
+                return _participation_junior_only(ref, claims, cents, exact_total)
     entitled, left = water_fill(exact_total, weights, caps)
     try:
         if cents and left > 0:
@@ -935,6 +1059,82 @@ def participation_3b(ref: str, claims: Sequence[Claim], cents: int, exact_total:
     readings = [reading("LIQ-FULL-PARTICIPATION"), reading("LIQ-CENTS")]
     if any(cap is not None for cap in caps):
         readings.append(reading("CAPSTRUCT-PARTICIPATION-CAP"))
+    if any(c.basis == CONVERTED_BASIS for c in claims):
+        readings.append(reading("LIQ-NONPARTICIPATING-CONVERSION"))
+    return _pay_tier(Tier.AS_CONVERTED, claims, split, entitled, cents, exact_total, readings, None)
+
+
+def _capped_excess() -> str:
+    """CAPSTRUCT-PARTICIPATION-CAP: where what a capped class cannot take goes: to the other
+    participating holdings (``others``, prefstack's), stays with the Company (``company-keeps``), or
+    to the holders of Common Stock only (``junior-only``)."""
+    match chosen("CAPSTRUCT-PARTICIPATION-CAP"):
+        case "default" | "participation-only":
+            return "others"
+        case "company-keeps":
+            return "company"
+        case "junior-only":
+            return "junior"
+        case other:
+            raise AssertionError(f"CAPSTRUCT-PARTICIPATION-CAP alternative {other!r} is registered but not computed")
+
+
+def _participation_company_keeps(ref: str, claims: Sequence[Claim], cents: int, exact_total: Fraction) -> list[Payout]:
+    """CAPSTRUCT-PARTICIPATION-CAP=company-keeps: every holding is paid its share of what remains in
+    proportion to its shares as converted, a capped one at most its cap; what a capped holding cannot
+    take is not shared again and stays with the Company (the total paid is then less than the
+    proceeds). In cents: the tier's cents apportioned among all the holdings, a capped one cut to its
+    cap in cents."""
+    weights = [c.weight for c in claims]
+    whole = sum(weights, Fraction(0))
+    if cents and whole == 0:
+        raise InputError(
+            "junior",
+            for_series(ref, "§3(b)"),
+            "assets remain after the preferences but no holding shares in them on an as-converted basis",
+        )
+    shares = [exact_total * w / whole if whole else Fraction(0) for w in weights]
+    entitled = [share if c.cap is None else min(share, c.cap) for share, c in zip(shares, claims, strict=True)]
+
+    def apportioned() -> list[int]:
+        split = apportion_cents(cents, weights)
+        return [paid if c.cap_cents is None else min(paid, c.cap_cents) for paid, c in zip(split, claims, strict=True)]
+
+    split = _holders_cents(cents, entitled, apportioned)
+    readings = [reading("LIQ-FULL-PARTICIPATION"), reading("LIQ-CENTS"), reading("CAPSTRUCT-PARTICIPATION-CAP")]
+    if any(c.basis == CONVERTED_BASIS for c in claims):
+        readings.append(reading("LIQ-NONPARTICIPATING-CONVERSION"))
+    return _pay_tier(Tier.AS_CONVERTED, claims, split, entitled, cents, exact_total, readings, None)
+
+
+def _participation_junior_only(ref: str, claims: Sequence[Claim], cents: int, exact_total: Fraction) -> list[Payout]:
+    """CAPSTRUCT-PARTICIPATION-CAP=junior-only: every holding's share of what remains in proportion to
+    its shares as converted, a capped one at most its cap; what the capped holdings cannot take is
+    shared by the holdings of Common Stock only (held as such, or acquired by converting or
+    exercising before the distribution: every claim but a preferred participating as converted), in
+    proportion to their shares; the other participating preferred keep their own proportion. In
+    cents: the tier's cents apportioned by the exact amounts, a capped holding at most its cap in
+    cents."""
+    weights = [c.weight for c in claims]
+    whole = sum(weights, Fraction(0))
+    junior = [c.basis != AS_CONVERTED_BASIS for c in claims]
+    junior_weight = sum((w for w, j in zip(weights, junior, strict=True) if j), Fraction(0))
+    shares = [exact_total * w / whole if whole else Fraction(0) for w in weights]
+    held = [share if c.cap is None else min(share, c.cap) for share, c in zip(shares, claims, strict=True)]
+    excess = sum(shares, Fraction(0)) - sum(held, Fraction(0))
+    if (cents and whole == 0) or (excess > 0 and junior_weight == 0):
+        raise InputError(
+            "junior",
+            for_series(ref, "§3(b)"),
+            "assets remain that no holding of Common Stock shares in (CAPSTRUCT-PARTICIPATION-CAP=junior-only)",
+        )
+    entitled = [
+        h + (excess * w / junior_weight if j else Fraction(0))
+        for h, w, j in zip(held, weights, junior, strict=True)
+    ]
+    capped = [c.cap_cents for c in claims]
+    split = _holders_cents(cents, entitled, functools.partial(apportion_cents_capped, cents, entitled, capped))
+    readings = [reading("LIQ-FULL-PARTICIPATION"), reading("LIQ-CENTS"), reading("CAPSTRUCT-PARTICIPATION-CAP")]
     if any(c.basis == CONVERTED_BASIS for c in claims):
         readings.append(reading("LIQ-NONPARTICIPATING-CONVERSION"))
     return _pay_tier(Tier.AS_CONVERTED, claims, split, entitled, cents, exact_total, readings, None)
@@ -1104,6 +1304,9 @@ def is_deemed_liquidation(
     if share > 1:
         raise InputError("prior_stockholders_share", for_series(terms.series, "§3"), f"must be at most 1, got {share}")
     threshold = terms.liquidation.deemed_liquidation_below
+    borrowed = ""
+    if threshold is None:
+        threshold, borrowed = _parity_deemed_threshold(terms)
     if threshold is None:
         return Explained(
             name=f"deemed liquidation for Series {terms.series}",
@@ -1129,9 +1332,28 @@ def is_deemed_liquidation(
         value=deemed,
         clause=threshold.cite,
         inputs={"transaction": kind.value, "prior stockholders' share": share, "threshold": threshold.value},
-        formula=f"deemed unless prior stockholders {test} of the survivor's outstanding voting securities",
-        interpretations=[reading("LIQ-G-DEEMED-THRESHOLD")],
+        formula=f"deemed unless prior stockholders {test} of the survivor's outstanding voting securities"
+        + borrowed,
+        interpretations=[reading("LIQ-G-DEEMED-THRESHOLD")] + ([reading("LIQ-F-NO-DEEMED")] if borrowed else []),
     )
+
+
+def _parity_deemed_threshold(terms: SeriesTerms) -> tuple[Term[Exact] | None, str]:
+    """A series whose certificate has no deemed-liquidation clause, under the reading of
+    LIQ-F-NO-DEEMED: none (prefstack's), or the clause of the first (by id) series it ranks on a
+    parity with (its ``ranking.parity``) whose certificate has one (``parity-clause``)."""
+    match chosen("LIQ-F-NO-DEEMED"):
+        case "default":
+            return None, ""
+        case "parity-clause":
+            parity = set(terms.ranking.parity.value)
+            for name in series_names():
+                other = load_terms(name).liquidation.deemed_liquidation_below
+                if f"Series {name}" in parity and other is not None:
+                    return other, f" ({other.cite} read into Series {terms.series}: LIQ-F-NO-DEEMED=parity-clause)"
+            return None, ""
+        case other:
+            raise AssertionError(f"LIQ-F-NO-DEEMED alternative {other!r} is registered but not computed")
 
 
 @implements("G §3(d)")

@@ -22,13 +22,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from prefstack.calendars import thirty_360_days
 from prefstack.citations import for_series
 from prefstack.clause_registry import implements
 from prefstack.clauses.liquidation import (
+    AS_CONVERTED_BASIS,
     Claim,
     JuniorHolding,
     NonCashProceeds,
@@ -41,9 +42,11 @@ from prefstack.clauses.liquidation import (
     conversion_equilibrium,
     converted_holdings,
     convertible_series,
+    decider_payoff,
     distribute,
     parity_preferences_3a,
     remaining_assets_3c,
+    senior_order_1b,
 )
 from prefstack.clauses.liquidation import _cents as cents_of
 from prefstack.clauses.liquidation import _reference_series as reference_series
@@ -68,17 +71,51 @@ DAYS_IN_YEAR = 365
 """CAPSTRUCT-DIVIDEND-ACCRUAL: actual days over a 365-day year."""
 
 
-def _accrual_days(start: dt.date, on: dt.date) -> tuple[int, int, str]:
-    """The days a generic cumulative dividend accrues from ``start`` to ``on`` and the days of its
-    year, under the reading of CAPSTRUCT-DIVIDEND-ACCRUAL: actual days over 365 (prefstack's), or
-    30/360 (``thirty-360``)."""
+def _accrued_dividend(base: Fraction, rate: Fraction, start: dt.date, on: dt.date) -> tuple[Fraction, int, str]:
+    """A generic cumulative dividend on ``base`` (shares x original issue price) from ``start`` to
+    ``on``: the amount, its days and its formula, under the reading of CAPSTRUCT-DIVIDEND-ACCRUAL:
+    simple, actual days over 365 (prefstack's); simple on 30/360 (``thirty-360``); compounded at
+    each quarter-day, every three months from ``start`` (``compound-quarterly``: each period's
+    actual days over 365 on the base plus the dividends accrued before it); simple from the last
+    quarter-day on or before ``on`` only (``since-last-payment``: the file gives no payment dates,
+    so they are taken every three months from ``start``, every earlier dividend paid)."""
     match chosen("CAPSTRUCT-DIVIDEND-ACCRUAL"):
         case "default":
-            return accrued_days(start, on), DAYS_IN_YEAR, ""
+            days = accrued_days(start, on)
+            return base * rate * days / DAYS_IN_YEAR, days, f"base x annual rate x days / {DAYS_IN_YEAR} (simple)"
         case "thirty-360":
-            return thirty_360_days(start, on), 360, ", 30/360: CAPSTRUCT-DIVIDEND-ACCRUAL=thirty-360"
+            days = thirty_360_days(start, on)
+            return base * rate * days / 360, days, "base x annual rate x days / 360 (simple, 30/360: thirty-360)"
+        case "compound-quarterly":
+            accrued, begin, k = Fraction(0), start, 1
+            while begin < on:
+                end = min(_months_after(start, 3 * k), on)
+                accrued += (base + accrued) * rate * accrued_days(begin, end) / DAYS_IN_YEAR
+                begin, k = end, k + 1
+            formula = (
+                f"each quarter from the issue date: (base + accrued before) x annual rate x days / {DAYS_IN_YEAR} "
+                "(compounded quarterly: compound-quarterly)"
+            )
+            return accrued, accrued_days(start, on), formula
+        case "since-last-payment":
+            k = 0
+            while _months_after(start, 3 * (k + 1)) <= on:
+                k += 1
+            last = _months_after(start, 3 * k)
+            days = accrued_days(last, on)
+            formula = f"base x annual rate x days since {last.isoformat()} / {DAYS_IN_YEAR} (since-last-payment)"
+            return base * rate * days / DAYS_IN_YEAR, days, formula
         case other:
             raise AssertionError(f"CAPSTRUCT-DIVIDEND-ACCRUAL alternative {other!r} is registered but not computed")
+
+
+def _months_after(day: dt.date, months: int) -> dt.date:
+    """``day`` moved ``months`` calendar months on, the day of the month kept or, where the month is
+    shorter, its last day."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    last = (dt.date(year + (month + 1) // 12, (month + 1) % 12 + 1, 1) - dt.timedelta(days=1)).day
+    return dt.date(year, month + 1, min(day.day, last))
 
 
 @dataclass(frozen=True)
@@ -160,16 +197,15 @@ def _generic_position(c: GenericClass, on: dt.date, ref: str) -> ClassPosition:
             raise InputError(
                 f"{c.name}.cumulative_dividend.accrues_from", clause, f"{start} is after the liquidation date {on}"
             )
-        days, year, counted = _accrual_days(start, on)
         rate = c.cumulative_dividend.annual_rate
-        accrued = c.shares_outstanding * c.original_issue_price * rate * days / year
+        accrued, days, formula = _accrued_dividend(c.shares_outstanding * c.original_issue_price, rate, start, on)
         parts.append(
             Explained(
                 f"{c.name}: accrued cumulative dividend",
                 accrued,
                 clause,
                 inputs={"annual rate": rate, "from": start, "to": on, "days": days},
-                formula=f"shares x original issue price x annual rate x days / {year} (simple{counted})",
+                formula=f"{formula}; base = shares x original issue price",
                 interpretations=[reading("CAPSTRUCT-DIVIDEND-ACCRUAL")],
             )
         )
@@ -197,17 +233,57 @@ def _generic_position(c: GenericClass, on: dt.date, ref: str) -> ClassPosition:
     )
 
 
+def _placed(position: ClassPosition, certificate_rank: int) -> ClassPosition:
+    """A generic class's rank under the reading of CAPSTRUCT-CDE-PLACEMENT: the file's (prefstack's;
+    also under ``letter-order``, which orders the classes of one senior rank when they are paid,
+    :func:`_senior_tiers`), or, for a class the file ranks ahead of the certificates, the
+    certificates' own rank (``parity``: a Parity Security of Series F and G)."""
+    if position.rank >= certificate_rank:
+        return position
+    match chosen("CAPSTRUCT-CDE-PLACEMENT"):
+        case "default" | "letter-order":
+            return position
+        case "parity":
+            note = ("placed", "at parity with the certificates: CAPSTRUCT-CDE-PLACEMENT=parity")
+            return replace(position, rank=certificate_rank, notes=(*position.notes, note))
+        case other:
+            raise AssertionError(f"CAPSTRUCT-CDE-PLACEMENT alternative {other!r} is registered but not computed")
+
+
+def _new_senior_rank(structure: CapitalStructure, overrides: Sequence[SeniorClass], ref: str) -> int:
+    """The rank of a ``--senior`` class the file does not have, under the reading of
+    CAPSTRUCT-SENIOR-OVERRIDE: the one just ahead of the certificates (prefstack's); a rank ahead of
+    every class of the file, one less than its first (``rank-1``: rank 0 where the file starts at 1);
+    or ``--senior`` is refused with a capital structure (``refuse``)."""
+    if not overrides:
+        return structure.certificate_rank - 1
+    match chosen("CAPSTRUCT-SENIOR-OVERRIDE"):
+        case "default":
+            return structure.certificate_rank - 1
+        case "rank-1":
+            return min([c.rank for c in structure.generic] + [structure.certificate_rank]) - 1
+        case "refuse":
+            raise InputError(
+                "--senior",
+                for_series(ref, "§1(b)"),
+                "--senior is refused together with a capital structure (CAPSTRUCT-SENIOR-OVERRIDE=refuse): "
+                "give the class in the file",
+            )
+        case other:
+            raise AssertionError(f"CAPSTRUCT-SENIOR-OVERRIDE alternative {other!r} is registered but not computed")
+
+
 @implements("F §1(b)", "G §1(b)")
 def class_positions(
     structure: CapitalStructure, overrides: Sequence[SeniorClass], on: dt.date, ref: str
 ) -> tuple[list[ClassPosition], list[str]]:
     """The generic classes of ``structure`` on ``on`` with the ``--senior`` overrides applied, and
     a line for each override (CAPSTRUCT-SENIOR-OVERRIDE)."""
-    positions = [_generic_position(c, on, ref) for c in structure.generic]
+    positions = [_placed(_generic_position(c, on, ref), structure.certificate_rank) for c in structure.generic]
     fixed = {c.name for c in structure.certificates} | {structure.common.name}
     fixed |= {o.name for o in structure.options_and_warrants}
     lines = []
-    nearest = structure.certificate_rank - 1
+    nearest = _new_senior_rank(structure, overrides, ref)
     for s in overrides:
         if s.name in fixed:
             raise InputError("--senior", for_series(ref, "§1(b)"), f"{s.name!r} is not a senior class of the file")
@@ -284,6 +360,23 @@ def _preference_claim(tier: Tier, p: ClassPosition, clause: str) -> Claim:
     )
 
 
+def _participation_cap(p: ClassPosition, clause: str) -> tuple[Fraction, int]:
+    """The most a capped class takes in the as-converted tier (exact, cents), under the reading of
+    CAPSTRUCT-PARTICIPATION-CAP: its cap less its preference (prefstack's; also ``company-keeps`` and
+    ``junior-only``), or the whole cap, the preference not counted against it (``participation-only``)."""
+    assert p.cap_total is not None
+    match chosen("CAPSTRUCT-PARTICIPATION-CAP"):
+        case "default" | "company-keeps" | "junior-only":
+            return (
+                max(p.cap_total - p.amount, Fraction(0)),
+                max(cents_of(p.cap_total, clause) - cents_of(p.amount, clause), 0),
+            )
+        case "participation-only":
+            return p.cap_total, cents_of(p.cap_total, clause)
+        case other:
+            raise AssertionError(f"CAPSTRUCT-PARTICIPATION-CAP alternative {other!r} is registered but not computed")
+
+
 def _participation_claim(p: ClassPosition, converted: bool, clause: str) -> Claim:
     if converted:
         assert p.common_if_converted is not None
@@ -298,19 +391,33 @@ def _participation_claim(p: ClassPosition, converted: bool, clause: str) -> Clai
         )
     cap = cap_cents = None
     if p.cap_total is not None:
-        cap = max(p.cap_total - p.amount, Fraction(0))
-        cap_cents = max(cents_of(p.cap_total, clause) - cents_of(p.amount, clause), 0)
+        cap, cap_cents = _participation_cap(p, clause)
     return Claim(
         Tier.AS_CONVERTED,
         p.name,
         f"holders of {p.name}",
         p.as_converted_common,
         clause,
-        "as-converted common",
+        AS_CONVERTED_BASIS,
         cap=cap,
         cap_cents=cap_cents,
         notes=p.notes,
     )
+
+
+def _senior_tiers(tier: PreferenceTier) -> list[PreferenceTier]:
+    """The classes of one senior rank as the tiers they are paid in: under CAPSTRUCT-CDE-PLACEMENT=
+    letter-order each its own tier in the order of their names (Series C before D before E), the
+    rank shown kept; otherwise ratably or in the file's order (LIQ-SENIOR-RATABLE)."""
+    if len(tier.claims) < 2:
+        return [tier]
+    match chosen("CAPSTRUCT-CDE-PLACEMENT"):
+        case "default" | "parity":
+            return senior_order_1b(tier)
+        case "letter-order":
+            return [PreferenceTier(tier.tier, (c,), tier.rank) for c in sorted(tier.claims, key=lambda c: c.security)]
+        case other:
+            raise AssertionError(f"CAPSTRUCT-CDE-PLACEMENT alternative {other!r} is registered but not computed")
 
 
 def _run(inputs: StructureInputs, chosen: frozenset[str]) -> Waterfall:
@@ -319,12 +426,15 @@ def _run(inputs: StructureInputs, chosen: frozenset[str]) -> Waterfall:
     proceeds, items = remaining_assets_3c(ref, inputs.cash, inputs.non_cash, inputs.on, _exercise_cash(inputs, chosen))
     keeping = [p for p in inputs.positions if p.name not in chosen]
     tiers = [
-        PreferenceTier(
-            Tier.SENIOR,
-            tuple(_preference_claim(Tier.SENIOR, p, for_series(ref, "§1(b)")) for p in keeping if p.rank == rank),
-            rank,
-        )
+        tier
         for rank in sorted({p.rank for p in keeping if p.rank < inputs.certificate_rank})
+        for tier in _senior_tiers(
+            PreferenceTier(
+                Tier.SENIOR,
+                tuple(_preference_claim(Tier.SENIOR, p, for_series(ref, "§1(b)")) for p in keeping if p.rank == rank),
+                rank,
+            )
+        )
     ]
     kept, converted_parity = converted_holdings(inputs.parity, chosen)
     parity = parity_preferences_3a(kept)
@@ -360,7 +470,7 @@ def _run(inputs: StructureInputs, chosen: frozenset[str]) -> Waterfall:
 
 def _payoff(inputs: StructureInputs, result: Waterfall, name: str, chosen: frozenset[str]) -> Fraction:
     """What a class (or a tranche, net of its exercise price) receives, exactly."""
-    gross = result.exact_by_security().get(name, Fraction(0))
+    gross = decider_payoff(result, name, inputs.parity)
     for t in inputs.tranches:
         if t.name == name and name in chosen:
             return gross - t.count * t.strike_price
@@ -368,9 +478,29 @@ def _payoff(inputs: StructureInputs, result: Waterfall, name: str, chosen: froze
 
 
 def _deciders(inputs: StructureInputs) -> list[str]:
+    """Who chooses: the convertible certificate series, the convertible classes (none under
+    CAPSTRUCT-CONVERSION-CHOICE=preference-only: every class keeps its preference) and the tranches
+    (none under CAPSTRUCT-OPTION-EXERCISE=all-exercised: :func:`_forced`)."""
     names = convertible_series(inputs.parity)
-    names += [p.name for p in inputs.positions if p.common_if_converted is not None]
-    return names + [t.name for t in inputs.tranches]
+    classes = [p.name for p in inputs.positions if p.common_if_converted is not None]
+    if classes and chosen("CAPSTRUCT-CONVERSION-CHOICE") == "preference-only":
+        classes = []
+    return names + classes + [t.name for t in inputs.tranches if t.name not in _forced(inputs)]
+
+
+def _forced(inputs: StructureInputs) -> frozenset[str]:
+    """The tranches exercised whatever they gain, under the reading of CAPSTRUCT-OPTION-EXERCISE:
+    none, each exercised only when in the money (prefstack's), or every one (``all-exercised``: its
+    exercise price paid in cash, as prefstack's)."""
+    if not inputs.tranches:
+        return frozenset()
+    match chosen("CAPSTRUCT-OPTION-EXERCISE"):
+        case "default":
+            return frozenset()
+        case "all-exercised":
+            return frozenset(t.name for t in inputs.tranches)
+        case other:
+            raise AssertionError(f"CAPSTRUCT-OPTION-EXERCISE alternative {other!r} is registered but not computed")
 
 
 @implements("F §3(b)", "G §3(b)")
@@ -388,12 +518,15 @@ def _equilibrium(inputs: StructureInputs) -> frozenset[str]:
     certificates that choose between their preference and conversion."""
     runs: dict[frozenset[str], Waterfall] = {}
 
-    def payoff(name: str, profile: frozenset[str]) -> Fraction:
+    forced = _forced(inputs)
+
+    def payoff(name: str, chosen: frozenset[str]) -> Fraction:
+        profile = chosen | forced
         if profile not in runs:
             runs[profile] = _run(inputs, profile)
         return _payoff(inputs, runs[profile], name, profile)
 
-    return conversion_equilibrium(_deciders(inputs), payoff, for_series(inputs.ref, "§3(b)"))
+    return conversion_equilibrium(_deciders(inputs), payoff, for_series(inputs.ref, "§3(b)")) | forced
 
 
 def _choice(inputs: StructureInputs, name: str, chosen: frozenset[str]) -> Choice:

@@ -352,20 +352,26 @@ def _section_6_b_iii_acquisition(terms: SeriesTerms, facts: Acquisition) -> Expl
     if not facts.acquirers or any(not isinstance(a, str) or not a.strip() for a in facts.acquirers):
         raise InputError("acquirers", clause, "name the person or every member of the group")
     named = excluded_persons(terms)
-    excluded = all(a in named for a in facts.acquirers)
+    # only the named persons (prefstack's) or any group with one of them (RED-EXCLUDED-PERSONS=any-named)
+    match chosen("RED-EXCLUDED-PERSONS"):
+        case "default":
+            excluded, made_up = all(a in named for a in facts.acquirers), "made up of the named persons"
+            label = "only named persons"
+        case "any-named":
+            excluded, made_up = any(a in named for a in facts.acquirers), "with any of the named persons"
+            label = "a named person among them"
+        case other:
+            raise AssertionError(f"RED-EXCLUDED-PERSONS alternative {other!r} is registered but not computed")
     return Explained(
         "acquisition of voting stock is an event",
         share > above.value and not excluded,
         clause,
         inputs={
             "acquirers": ", ".join(facts.acquirers),
-            "only named persons": excluded,
+            label: excluded,
             "combined voting power after": share,
         },
-        formula=(
-            f"voting power after > {_percent(above.value)} and the person or group is not made up of the named "
-            "persons"
-        ),
+        formula=f"voting power after > {_percent(above.value)} and the person or group is not {made_up}",
         interpretations=[reading("RED-EXCLUDED-PERSONS")],
     )
 
@@ -383,16 +389,24 @@ def _section_6_b_iv_board_turnover(terms: SeriesTerms, facts: BoardTurnover) -> 
             clause,
             f"{facts.continuing_directors} continuing directors on a board of {facts.board_size}",
         )
+    # no longer more than half (prefstack's), or fewer than half (RED-BOARD-CONTINUING=fewer-than-half)
+    match chosen("RED-BOARD-CONTINUING"):
+        case "default":
+            event, words = 2 * facts.continuing_directors <= facts.board_size, "no longer more than half of"
+        case "fewer-than-half":
+            event, words = 2 * facts.continuing_directors < facts.board_size, "fewer than half of"
+        case other:
+            raise AssertionError(f"RED-BOARD-CONTINUING alternative {other!r} is registered but not computed")
     return Explained(
         "board turnover is an event",
-        2 * facts.continuing_directors <= facts.board_size,
+        event,
         clause,
         inputs={
             "period": f"{facts.period_start_year}-{facts.period_start_year + 2}",
             "directors in office": facts.board_size,
             "continuing directors": facts.continuing_directors,
         },
-        formula="continuing directors no longer more than half of the board",
+        formula=f"continuing directors {words} the board",
         interpretations=[reading("RED-BOARD-CONTINUING")],
     )
 
@@ -404,12 +418,21 @@ def _section_6_b_vi_agreement(terms: SeriesTerms, facts: Agreement) -> Explained
     if isinstance(facts.to_do, Agreement):
         raise InputError("to_do", clause, "an agreement to enter into an agreement: give the agreed transaction")
     inner = _judge_facts(terms, facts.to_do)
+    # the signing is the event (prefstack's), or only the closing, judged when it is recorded
+    # (RED-AGREEMENT=closing-only)
+    match chosen("RED-AGREEMENT"):
+        case "default":
+            event, formula = bool(inner.value), "the agreed transaction would be an event under §6(b)(i)-(v)"
+        case "closing-only":
+            event, formula = False, "no event at the signing; the transaction is judged when it closes"
+        case other:
+            raise AssertionError(f"RED-AGREEMENT alternative {other!r} is registered but not computed")
     return Explained(
         "agreement to do an event is an event",
-        inner.value,
+        event,
         clause,
         parts=[inner],
-        formula="the agreed transaction would be an event under §6(b)(i)-(v)",
+        formula=formula,
         interpretations=[reading("RED-AGREEMENT")],
     )
 
@@ -453,10 +476,21 @@ def _judge_insolvency(terms: SeriesTerms, facts: Insolvency) -> Explained:
     days = terms.redeemable().receiver_not_vacated_days
     # the last day to vacate or stay: the sixtieth (prefstack's), or the day before it when the event
     # occurs on the sixtieth day itself (RED-RECEIVER-60-DAYS=sixtieth-day)
-    last = pick("RED-RECEIVER-60-DAYS", {"default": days.value, "sixtieth-day": days.value - 1})
+    last = pick(
+        "RED-RECEIVER-60-DAYS", {"default": days.value, "sixtieth-day": days.value - 1, "dated-back": days.value}
+    )
     deadline = facts.appointment_date + dt.timedelta(days=last)
     lifted = facts.vacated_or_stayed_on is not None and facts.vacated_or_stayed_on <= deadline
     occurs_on = deadline + dt.timedelta(days=1)
+    # the event is dated the day after the deadline (prefstack's), or back to the appointment once
+    # the deadline has passed (RED-RECEIVER-60-DAYS=dated-back)
+    match chosen("RED-RECEIVER-60-DAYS"):
+        case "default" | "sixtieth-day":
+            dated = occurs_on
+        case "dated-back":
+            dated = facts.appointment_date
+        case other:
+            raise AssertionError(f"RED-RECEIVER-60-DAYS alternative {other!r} is registered but not computed")
     return Explained(
         f"appointment of a receiver or trustee without consent, not vacated or stayed in {days.value} days, "
         "is an event",
@@ -467,6 +501,7 @@ def _judge_insolvency(terms: SeriesTerms, facts: Insolvency) -> Explained:
             "vacated or stayed on": facts.vacated_or_stayed_on,
             "last day to vacate or stay": deadline,
             "event would occur on": occurs_on,
+            "event dated": dated,
             "as of": facts.as_of,
         },
         formula=(
@@ -600,11 +635,13 @@ def depositary_qualifies(terms: SeriesTerms, capital_and_surplus: Fraction) -> E
 def unclaimed_funds_returnable_on(terms: SeriesTerms, redemption_date: dt.date) -> Explained:
     """Unclaimed deposited funds are returnable on request one year after the Redemption Date."""
     years = terms.redeemable().unclaimed_return_years.value
+    # from the anniversary (prefstack's), or the day after it (RED-DEPOSIT=day-after-anniversary)
+    extra = pick("RED-DEPOSIT", {"default": 0, "day-after-anniversary": 1})
     return Explained(
         "unclaimed funds returnable to the Company on request from",
-        _add_years(redemption_date, years),
+        _add_years(redemption_date, years) + dt.timedelta(days=extra),
         terms.redeemable().unclaimed_return_years.cite,
-        inputs={"Redemption Date": redemption_date, "years": years},
+        inputs={"Redemption Date": redemption_date, "years": years, "days after the anniversary": extra},
         interpretations=[reading("RED-DEPOSIT"), reading("RED-ANNIVERSARY-FEB29")],
     )
 
@@ -616,12 +653,20 @@ def conversion_rights_end(terms: SeriesTerms, redemption_date: dt.date, *, payme
     (F §6(j), G §6(i)); the value is None when they do not end."""
     clause = terms.redeemable().conversion_cutoff_days.cite
     days = terms.redeemable().conversion_cutoff_days.value
+    # calendar days (prefstack's) or business days (RED-CONVERSION-CUTOFF=business-days)
+    match chosen("RED-CONVERSION-CUTOFF"):
+        case "default":
+            end, unit = redemption_date - dt.timedelta(days=days), "days"
+        case "business-days":
+            end, unit = business_days_before(redemption_date, days), "business days"
+        case other:
+            raise AssertionError(f"RED-CONVERSION-CUTOFF alternative {other!r} is registered but not computed")
     return Explained(
         "Conversion Rights end at the close of business on",
-        None if payment_defaulted else redemption_date - dt.timedelta(days=days),
+        None if payment_defaulted else end,
         clause,
         inputs={"Redemption Date": redemption_date, "days before": days, "payment defaulted": payment_defaulted},
-        formula="Redemption Date - 5 days, unless default is made in payment",
+        formula=f"Redemption Date - {days} {unit}, unless default is made in payment",
         interpretations=[reading("RED-CONVERSION-CUTOFF")],
     )
 
@@ -645,6 +690,12 @@ class ObligationTranche:
 
     redemption_date: dt.date
     shares: Mapping[str, Fraction]
+    prices: Mapping[str, Fraction] = field(default_factory=dict)
+    """Each holder's Redemption Price per share on ``redemption_date``, where known: the price of
+    these shares under RED-LATER-FUNDS=fixed-price."""
+    paid_on_account: Mapping[str, Fraction] = field(default_factory=dict)
+    """Cash already paid towards a part of a share of these (RED-SHORTFALL-FRACTIONAL=part-of-a-share),
+    deducted from what they are due."""
 
     @property
     def total(self) -> Fraction:
@@ -702,8 +753,10 @@ class RedemptionResult:
 @implements("F §6(a)", "G §6(a)")
 def due_cents(amount: Fraction, clause: str) -> int:
     """The Redemption Price due to a holder in cents, under the reading of RED-CENTS: its exact
-    amount rounded half-up once (prefstack's), or down (``round-down``)."""
-    mode = pick("RED-CENTS", {"default": Rounding.HALF_UP, "round-down": Rounding.DOWN})
+    amount rounded half-up once (prefstack's), or down (``round-down``); under ``per-share`` the price
+    per share is already in cents (:func:`_prices`) and shares x price, not whole cents when the
+    shares are fractional, is rounded half-up."""
+    mode = pick("RED-CENTS", {"default": Rounding.HALF_UP, "round-down": Rounding.DOWN, "per-share": Rounding.HALF_UP})
     return int(round_to(amount, 2, mode, clause).value.scaleb(2))
 
 
@@ -717,46 +770,122 @@ def _funds_cents(terms: SeriesTerms, funds: Fraction, clause: str) -> int:
     return int(cents)
 
 
+def _tranche_price(tranche: ObligationTranche, holder: str, prices: Mapping[str, Fraction], clause: str) -> Fraction:
+    """The Redemption Price per share of ``holder``'s shares of ``tranche``: the price on the day of
+    payment (RED-LATER-FUNDS, prefstack's), or the price due on the tranche's Redemption Date
+    (``fixed-price``)."""
+    match chosen("RED-LATER-FUNDS"):
+        case "default" | "pro-rata-all-dates":
+            return prices[holder]
+        case "fixed-price":
+            if holder not in tranche.prices:
+                raise InputError(
+                    "prior_unredeemed_obligation",
+                    clause,
+                    f"the Redemption Price due to {holder} on {tranche.redemption_date.isoformat()} is not recorded",
+                )
+            return tranche.prices[holder]
+        case other:
+            raise AssertionError(f"RED-LATER-FUNDS alternative {other!r} is registered but not computed")
+
+
+def _tranche_groups(tranches: Sequence[ObligationTranche]) -> list[list[ObligationTranche]]:
+    """The tranches paid one after the other: each Redemption Date alone, oldest first (RED-LATER-FUNDS,
+    prefstack's), or all of them together, pro rata (``pro-rata-all-dates``)."""
+    match chosen("RED-LATER-FUNDS"):
+        case "default" | "fixed-price":
+            return [[t] for t in tranches]
+        case "pro-rata-all-dates":
+            return [list(tranches)] if tranches else []
+        case other:
+            raise AssertionError(f"RED-LATER-FUNDS alternative {other!r} is registered but not computed")
+
+
+def _redeemed_when_short(
+    shares: Fraction, price: Fraction, cents: int, on_account: Fraction, clause: str
+) -> tuple[Fraction, int, Fraction]:
+    """The shares a holder's part of short funds (``cents``, with ``on_account`` paid before towards a
+    part of a share) redeems at ``price`` a share, the cents paid and what is left paid on account
+    (RED-SHORTFALL-FRACTIONAL): the cents / the price, fractional, all of them paid (prefstack's); the
+    whole shares they pay for, paid their Redemption Price (RED-CENTS), the rest left unused
+    (``whole-shares``); the whole shares, all the cents paid, the rest on account towards the next
+    share (``part-of-a-share``)."""
+    available = Fraction(cents, 100) + on_account
+    exact_part = min(shares, available / price)
+    match chosen("RED-SHORTFALL-FRACTIONAL"):
+        case "default":
+            return exact_part, cents, Fraction(0)
+        case "whole-shares":
+            whole = Fraction(math.floor(exact_part))
+            # whole x price <= cents / 100, a whole number of cents: rounding it to the cent stays within
+            return whole, min(cents, due_cents(whole * price, clause)), Fraction(0)
+        case "part-of-a-share":
+            whole = Fraction(math.floor(exact_part))
+            return whole, cents, available - whole * price
+        case other:
+            raise AssertionError(f"RED-SHORTFALL-FRACTIONAL alternative {other!r} is registered but not computed")
+
+
 def _pay_tranches(
     terms: SeriesTerms,
     tranches: Sequence[ObligationTranche],
     prices: Mapping[str, Fraction],
     funds_cents: int,
 ) -> tuple[dict[str, Fraction], dict[str, int], list[ObligationTranche], int]:
-    """Pay tranches oldest first; pro rata within a tranche when short. Returns shares
+    """Pay tranches oldest first; pro rata within a tranche when short (RED-LATER-FUNDS). Returns shares
     redeemed and cents paid per holder, the tranches left, and the cents left."""
     shortfall_clause = terms.redeemable().later_funds_redeem_the_rest.cite
     redeemed: dict[str, Fraction] = {}
     paid: dict[str, int] = {}
-    left: list[ObligationTranche] = []
-    for tranche in tranches:
-        holders = [h for h, s in tranche.shares.items() if s > 0]
-        due = {h: due_cents(tranche.shares[h] * prices[h], shortfall_clause) for h in holders}
+    left_shares: dict[int, dict[str, Fraction]] = {}
+    credits: dict[int, dict[str, Fraction]] = {}
+    short = False  # after a group the funds did not cover, what is left of them is not used
+    for group in _tranche_groups(tranches):
+        entries = [(t, h) for t in group for h, s in t.shares.items() if s > 0]
+        price = {(id(t), h): _tranche_price(t, h, prices, shortfall_clause) for t, h in entries}
+        on_account = {(id(t), h): t.paid_on_account.get(h, Fraction(0)) for t, h in entries}
+        due = {
+            (id(t), h): due_cents(t.shares[h] * price[id(t), h] - on_account[id(t), h], shortfall_clause)
+            for t, h in entries
+        }
         total_due = sum(due.values())
-        if total_due <= funds_cents:
+        if total_due <= funds_cents and not short:
             cents = due
-        elif funds_cents == 0:
-            cents = {h: 0 for h in holders}
+        elif funds_cents == 0 or short:
+            cents = {key: 0 for key in due}
         else:
-            split = apportion_cents(funds_cents, [Fraction(due[h]) for h in holders])
-            cents = dict(zip(holders, split, strict=True))
-        remaining: dict[str, Fraction] = {}
-        for h in holders:
+            split = apportion_cents(funds_cents, [Fraction(due[id(t), h]) for t, h in entries])
+            cents = {(id(t), h): c for (t, h), c in zip(entries, split, strict=True)}
+        short = short or total_due > funds_cents
+        for t, h in entries:
+            key = (id(t), h)
             # Paid in full (to the cent): every share of the tranche. Short: the funds applied to the
             # holder divided by the Redemption Price per share (F §6(h)-(i), G §6(g)-(h)), not the
             # holding scaled by cents paid over cents due, which the cent rounding of the amount
             # due would distort.
-            if cents[h] >= due[h]:
-                part = tranche.shares[h]
+            if cents[key] >= due[key]:
+                part, spent, credit = t.shares[h], cents[key], Fraction(0)
             else:
-                part = min(tranche.shares[h], Fraction(cents[h], 100) / prices[h])
+                part, spent, credit = _redeemed_when_short(
+                    t.shares[h], price[key], cents[key], on_account[key], shortfall_clause
+                )
+            if credit:
+                credits.setdefault(id(t), {})[h] = credit
             redeemed[h] = redeemed.get(h, Fraction(0)) + part
-            paid[h] = paid.get(h, 0) + cents[h]
-            funds_cents -= cents[h]
-            if tranche.shares[h] - part > 0:
-                remaining[h] = tranche.shares[h] - part
-        if remaining:
-            left.append(ObligationTranche(tranche.redemption_date, remaining))
+            paid[h] = paid.get(h, 0) + spent
+            funds_cents -= spent
+            if t.shares[h] - part > 0:
+                left_shares.setdefault(id(t), {})[h] = t.shares[h] - part
+    left = [
+        ObligationTranche(
+            t.redemption_date,
+            left_shares[id(t)],
+            {h: t.prices[h] for h in left_shares[id(t)] if h in t.prices},
+            credits.get(id(t), {}),
+        )
+        for t in tranches
+        if id(t) in left_shares
+    ]
     return redeemed, paid, left, funds_cents
 
 
@@ -821,10 +950,29 @@ def _result(
 def _prices(
     terms: SeriesTerms, accrued: Mapping[str, Fraction], issue_price_adjustment: Fraction
 ) -> dict[str, Explained]:
-    return {
-        h: redemption_price_per_share(terms, a, issue_price_adjustment=issue_price_adjustment)
-        for h, a in accrued.items()
-    }
+    """Each holder's Redemption Price per share: exact (RED-CENTS, prefstack's: the holder's total is
+    rounded), or rounded half-up to the cent before it is multiplied by the shares (``per-share``)."""
+    out: dict[str, Explained] = {}
+    for h, a in accrued.items():
+        price = redemption_price_per_share(terms, a, issue_price_adjustment=issue_price_adjustment)
+        match chosen("RED-CENTS"):
+            case "default" | "round-down":
+                out[h] = price
+            case "per-share":
+                assert isinstance(price.value, Fraction)
+                rounded = round_to(price.value, 2, Rounding.HALF_UP, price.clause)
+                out[h] = Explained(
+                    price.name + ", rounded to the cent",
+                    Fraction(rounded.value),
+                    price.clause,
+                    inputs={"exact": price.value},
+                    formula="Redemption Price per share rounded half-up to the cent (RED-CENTS=per-share)",
+                    parts=[price],
+                    interpretations=[reading("RED-CENTS")],
+                )
+            case other:
+                raise AssertionError(f"RED-CENTS alternative {other!r} is registered but not computed")
+    return out
 
 
 def _price_values(prices: Mapping[str, Explained]) -> dict[str, Fraction]:
@@ -894,7 +1042,7 @@ def redeem(
             if name not in shares:
                 raise InputError("holders", clause, f"{name} has shares owed a redemption but is not listed")
     prices = _prices(terms, accrued, issue_price_adjustment)
-    tranches = [*prior, ObligationTranche(redemption_date, new_shares)]
+    tranches = [*prior, ObligationTranche(redemption_date, new_shares, _price_values(prices))]
     redeemed, paid, left, unused = _pay_tranches(terms, tranches, _price_values(prices), funds_cents)
     remaining = {name: shares[name] - redeemed.get(name, Fraction(0)) for name in names}
     return _result(terms, redemption_date, names, prices, redeemed, paid, remaining, funds_cents, unused, left)

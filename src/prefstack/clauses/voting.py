@@ -225,6 +225,8 @@ def series_majority(
     match chosen("VOTE-SERIES-MAJORITY"):
         case "default":
             carried, test = 2 * votes_for > outstanding_voting_power, ">"
+        case "per-share":  # the votes are counted in preferred shares by the caller; more than half of them
+            carried, test = 2 * votes_for > outstanding_voting_power, "> (in whole preferred shares)"
         case "at-least-half":
             carried, test = 2 * votes_for >= outstanding_voting_power, ">= (VOTE-SERIES-MAJORITY=at-least-half)"
         case other:

@@ -19,8 +19,11 @@ def period_value(terms: SeriesTerms, shares: Fraction, start: dt.date, end: dt.d
     return accrual_base_value(terms, shares, arrears) * rate
 
 
-def pik_value(terms: SeriesTerms, dividend: Fraction, election: Election) -> Fraction | None:
-    """The PIK shares paying the PIK portion of ``dividend`` (None where the election has none)."""
+def pik_value(
+    terms: SeriesTerms, dividend: Fraction, election: Election, carried: Fraction = Fraction(0)
+) -> Fraction | None:
+    """The PIK shares paying the PIK portion of ``dividend`` (None where the election has none),
+    with the fraction ``carried`` from earlier quarters (DIV-FRACTIONAL-PIK=whole-carry)."""
     if not election.pik:
         return None
-    return pik_shares_value(terms, portion_of(dividend, election.pik))
+    return pik_shares_value(terms, portion_of(dividend, election.pik), carried)

@@ -10,10 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from fractions import Fraction
 
-from prefstack.clauses.dividends import accrues_between
+from prefstack.clauses.dividends import accrual_value, accrues_between
 from prefstack.clauses.liquidation import liquidation_value_per_share_value
 from prefstack.clauses.voting import holder_votes
-from prefstack.kernels.dividends import period_value
 from prefstack.terms import SeriesTerms
 
 
@@ -23,7 +22,7 @@ def accrued_unpaid_value(
     """The value of :func:`~prefstack.clauses.dividends.accrued_unpaid`."""
     current = Fraction(0)
     if accrues_between(accrual_start, as_of):
-        current = period_value(terms, shares, accrual_start, as_of, arrears)
+        current = accrual_value(terms, shares, accrual_start, as_of, arrears)
     return arrears + current
 
 

@@ -16,13 +16,14 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import math
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import NamedTuple, assert_never
 
-from prefstack.calendars import is_payment_date, next_payment_date, payment_dates
+from prefstack.calendars import is_payment_date, next_payment_date, payment_dates, quarter_around
 from prefstack.citations import for_series
 from prefstack.clauses import antidilution as ad
 from prefstack.clauses.conversion import (
@@ -50,6 +51,8 @@ from prefstack.clauses.dividends import (
     check_authorized,
     pay_dividend,
     period_dividend,
+    pik_fraction_carried,
+    portion_of,
 )
 from prefstack.clauses.liquidation import (
     JuniorHolding,
@@ -94,7 +97,7 @@ from prefstack.errors import AuthorizedSharesExceeded, InputError, PrefstackErro
 from prefstack.explain import Explained, display
 from prefstack.instruments.registry import Issuer, issuer, issuer_of_series
 from prefstack.interpretations import reading
-from prefstack.interpretations.readings import chosen
+from prefstack.interpretations.readings import chosen, pick
 from prefstack.kernels.dividends import period_value, pik_value
 from prefstack.kernels.holders import accrued_unpaid_value
 from prefstack.ledger import events as ev
@@ -215,6 +218,7 @@ def paid_dividend(state: LedgerState, series: str, record: PaidDividend) -> Paym
     price before it). Equal to what replay computed (a test checks every payment of the example)."""
     terms = state.series[series].terms
     quarter = period_dividend(terms, record.shares, record.accrual_start, record.payment_date, record.arrears)
+    carried = _pik_carried(state.series[series], record.holder, record.payment_date) if record.election.pik else None
     return pay_dividend(
         terms,
         dividend=quarter,
@@ -222,7 +226,30 @@ def paid_dividend(state: LedgerState, series: str, record: PaidDividend) -> Paym
         election=record.election,
         closing_prices=state.closing_prices,
         registration_effective=record.registration_effective,
+        shares=record.shares,
+        pik_carried=carried or Fraction(0),
     )
+
+
+def _pik_carried(s: SeriesState, holder: str, before: dt.date) -> Fraction:
+    """The fraction of a PIK share ``holder`` carries into its dividend of ``before`` under
+    DIV-FRACTIONAL-PIK=whole-carry: the exact PIK shares of its earlier dividends less the whole
+    shares issued for them (none under the other readings)."""
+    match chosen("DIV-FRACTIONAL-PIK"):
+        case "default" | "round-cents" | "whole-cash":
+            return Fraction(0)
+        case "whole-carry":
+            pass
+        case other:
+            raise AssertionError(f"DIV-FRACTIONAL-PIK alternative {other!r} is registered but not computed")
+    carried = Fraction(0)
+    for day in sorted(d for d in s.payments if d < before):
+        for r in s.payments[day]:
+            if r.holder != holder or r.pik_shares is None:
+                continue
+            quarter = period_value(s.terms, r.shares, r.accrual_start, r.payment_date, r.arrears)
+            carried = pik_fraction_carried(s.terms, portion_of(quarter, r.election.pik), carried)
+    return carried
 
 
 @dataclass(frozen=True)
@@ -792,7 +819,7 @@ def _require_holder(state: LedgerState, item: Placed, series: str, holder: str, 
 def _check_authorized(item: Placed, s: SeriesState, new_shares: Fraction, field: str) -> None:
     """F/G §1(a) through :func:`check_authorized`, as a refusal of the event."""
     try:
-        check_authorized(s.terms, s.shares_ever_issued, new_shares)
+        check_authorized(s.terms, s.shares_ever_issued, new_shares, s.shares_outstanding)
     except AuthorizedSharesExceeded as exc:
         raise LedgerRuleError(item, field, s.terms.authorized_shares.cite, str(exc)) from exc
 
@@ -848,13 +875,18 @@ def _apply_consent(state: LedgerState, item: Placed, event: ev.SeriesConsent) ->
         "fair_market_value": "§3(c)(i)(C)",
     }[event.matter]
     price = section5.conversion_price_state(state, event.series, event.date).conversion_price
+    # VOTE-SERIES-MAJORITY=per-share: the voting power of a series counted in its whole preferred
+    # shares, one vote each, rather than in the votes of §4
+    per_share = pick("VOTE-SERIES-MAJORITY", {"default": False, "at-least-half": False, "per-share": True})
     power = {
-        holder: votes(s.terms, holding.shares, price, issue_price_adjustment=NO_PREFERRED_SPLIT)
+        holder: math.floor(holding.shares)
+        if per_share
+        else _whole(votes(s.terms, holding.shares, price, issue_price_adjustment=NO_PREFERRED_SPLIT))
         for holder, holding in s.holdings.items()
         if holding.shares
     }
-    total = sum((_whole(v) for v in power.values()), 0)
-    consenting = sum((_whole(power[h]) for h in set(event.holders_consenting)), 0)
+    total = sum(power.values(), 0)
+    consenting = sum((power[h] for h in set(event.holders_consenting)), 0)
     purpose = {
         "waive_adjustment": ConsentPurpose.WAIVER_OF_ADJUSTMENT,
         "reserved_employee_shares": ConsentPurpose.RESERVED_EMPLOYEE_SHARES,
@@ -919,7 +951,59 @@ def _apply_election(state: LedgerState, item: Placed, event: ev.DividendElection
 def election_for(state: LedgerState, terms: SeriesTerms, holder: str, payment_date: dt.date) -> tuple[Election, str]:
     """The form of a holder's dividend: the election noticed at least ten days before the
     Payment Date (F §2(e)), else the default form (F §2(d); DIV-F-ELECTION-VS-PIK,
-    DIV-F-LATE-ELECTION)."""
+    DIV-F-LATE-ELECTION). Each holder's own (TRANSFER-ELECTION); under its alternative ``attaches``
+    the shares the holder received in the period from a holder whose election for the Payment Date
+    was received on or before the transfer are paid in that holder's form, the rest in its own: the
+    portions are weighed by shares."""
+    own, why = _holder_election(state, terms, holder, payment_date)
+    match chosen("TRANSFER-ELECTION"):
+        case "default":
+            return own, why
+        case "attaches":
+            return _with_attached_elections(state, terms, holder, payment_date, own, why)
+        case other:
+            raise AssertionError(f"TRANSFER-ELECTION alternative {other!r} is registered but not computed")
+
+
+def _with_attached_elections(
+    state: LedgerState, terms: SeriesTerms, holder: str, payment_date: dt.date, own: Election, why: str
+) -> tuple[Election, str]:
+    """TRANSFER-ELECTION=attaches: ``holder``'s election weighed with the elections attached to the
+    shares it received since the last Payment Date (a transfer on the Payment Date comes after its
+    dividend), counted at most up to the shares it holds."""
+    s = state.series.get(terms.series)
+    holding = s.holdings.get(holder) if s is not None else None
+    if s is None or holding is None or not holding.shares:
+        return own, why
+    lots: list[tuple[Fraction, Election, str]] = []
+    for transfer in s.transfers:
+        if transfer.to_holder != holder or transfer.date >= payment_date:
+            continue
+        if next_payment_date(terms, transfer.date) != payment_date:
+            continue
+        found = state.elections.get((terms.series, transfer.from_holder, payment_date))
+        if found is None or found.date > transfer.date:
+            continue  # no election, or one given after the shares left: it is not about them
+        attached, _ = _holder_election(state, terms, transfer.from_holder, payment_date)
+        lots.append((transfer.shares, attached, transfer.from_holder))
+    if not lots:
+        return own, why
+    received = sum((shares for shares, _, _ in lots), Fraction(0))
+    scale = min(Fraction(1), holding.shares / received)
+    rest = holding.shares - received * scale
+    portions = {f: rest * getattr(own, f) for f in ("cash", "pik", "common")}
+    for shares, attached, _ in lots:
+        for f in portions:
+            portions[f] += shares * scale * getattr(attached, f)
+    election = Election.of(*(portions[f] / holding.shares for f in ("cash", "pik", "common")))
+    sources = ", ".join(sorted({f for _, _, f in lots}))
+    return election, f"{why}; the elections of {sources} attach to the shares received (TRANSFER-ELECTION=attaches)"
+
+
+def _holder_election(
+    state: LedgerState, terms: SeriesTerms, holder: str, payment_date: dt.date
+) -> tuple[Election, str]:
+    """:func:`election_for` of the holder's own election alone."""
     default = Election.only(terms.dividends.default_form.value)
     found = state.elections.get((terms.series, holder, payment_date))
     cash_offered = "cash" in terms.dividends.forms.value
@@ -1077,9 +1161,16 @@ def _pay_holder(
     )  # a constructor, not dataclasses.replace: this runs once per holder and Payment Date
     election, why = election_for(state, s.terms, holder, payment_date)
     registration_ok = state.common_issued_as_dividends == 0 or bool(state.registration_effective)
-    pik, common = pik_value(s.terms, dividend, election), None
+    carried = _pik_carried(s, holder, payment_date) if election.pik else Fraction(0)
+    pik, common = pik_value(s.terms, dividend, election, carried), None
     if election.common:
-        reading("DIV-F-REGISTRATION-VACUOUS")
+        match chosen(reading("DIV-F-REGISTRATION-VACUOUS")):
+            case "default":  # vacuous before the first Common Stock dividend
+                pass
+            case "always-required":
+                registration_ok = bool(state.registration_effective)
+            case other:
+                raise AssertionError(f"DIV-F-REGISTRATION-VACUOUS alternative {other!r} is registered but not computed")
         quarter = period_dividend(s.terms, holding.shares, holding.accrual_start, payment_date, holding.arrears)
         try:
             payment = pay_dividend(
@@ -1089,6 +1180,8 @@ def _pay_holder(
                 election=election,
                 closing_prices=state.closing_prices,
                 registration_effective=registration_ok,
+                shares=holding.shares,
+                pik_carried=carried,
             )
         except InputError as exc:
             raise LedgerRuleError(item, f"{holder}: {exc.field}", exc.clause, exc.problem) from exc
@@ -1187,20 +1280,53 @@ def _apply_ratable_dividends(state: LedgerState, item: Placed, event: ev.Ratable
     """G §2(c): a partial declaration on Series G and its Parity Securities while G's dividends are
     not paid in full, shared in proportion to each one's arrears (the dividends of past Payment Dates
     not paid, DB-RATABLE-ARREARS); within a series, in proportion to each holder's arrears; paid in
-    shares of the series at the Original Issue Price (F §2(d), G §2(a)) and applied to the arrears."""
+    shares of the series at the Original Issue Price (F §2(d), G §2(a)) and applied to the arrears.
+    Under the alternatives of DB-RATABLE-ARREARS and DB-RATABLE the weights or the holders' parts
+    change; a part above the arrears it is applied to is refused, before anything is changed."""
     blocking = _blocking_series(state, item)
     blocking_clause = _blocks(blocking.terms).cite
     arrears: dict[str, Fraction] = {}
+    weights: dict[str, Fraction] = {}
+    current: dict[str, Fraction] = {}
+    basis = chosen(reading("DB-RATABLE-ARREARS"))
+    per_period = chosen("DB-RATABLE")
     for name, s in state.series.items():
-        arrears[name] = sum((_roll(s, h, event.date, inclusive=True).arrears for h in list(s.holdings)), Fraction(0))
-    reading("DB-RATABLE-ARREARS")
+        holdings = [_roll(s, h, event.date, inclusive=True) for h in list(s.holdings)]
+        arrears[name] = sum((h.arrears for h in holdings), Fraction(0))
+        match basis:
+            case "default" | "by-shares":
+                weights[name] = arrears[name]
+            case "with-current-accrual":  # the arrears and the accrual since the last Payment Date
+                weights[name] = sum(
+                    (holding_accrued_unpaid_value(s, h, event.date) for h in holdings if h.shares), Fraction(0)
+                ) + sum((h.arrears for h in holdings if not h.shares), Fraction(0))
+            case other:
+                raise AssertionError(f"DB-RATABLE-ARREARS alternative {other!r} is registered but not computed")
+        match per_period:
+            case "default":
+                pass
+            case "current-period":  # each holding's full dividend of the quarter the declaration falls in
+                first, last = quarter_around(s.terms, event.date)
+                current[f"Series {name}"] = sum(
+                    (period_value(s.terms, h.shares, first, last, h.arrears) for h in holdings if h.shares),
+                    Fraction(0),
+                )
+            case other:
+                raise AssertionError(f"DB-RATABLE alternative {other!r} is registered but not computed")
     parity = {
-        f"Series {name}": amount
+        f"Series {name}": weights[name]
         for name, amount in arrears.items()
         if f"Series {name}" in blocking.terms.ranking.parity.value and amount
     }
+    shared = [f"Series {blocking.series}", *parity]
     try:
-        shares_of = ratable_parity_dividends(blocking.terms, arrears[blocking.series], parity, event.amount_declared)
+        shares_of = ratable_parity_dividends(
+            blocking.terms,
+            weights[blocking.series],
+            parity,
+            event.amount_declared,
+            {k: v for k, v in current.items() if k in shared} if current else None,
+        )
     except InputError as exc:
         raise LedgerRuleError(item, "amount_declared", exc.clause, exc.problem) from exc
     if event.amount_declared == sum(arrears.values(), Fraction(0)):
@@ -1210,22 +1336,51 @@ def _apply_ratable_dividends(state: LedgerState, item: Placed, event: ev.Ratable
             blocking_clause,
             "that pays every arrear in full: record arrears_paid for each series instead",
         )
+    paying: list[tuple[SeriesState, Explained, dict[str, Fraction]]] = []
     for name, s in state.series.items():
         declared = shares_of.get(f"Series {name}")
-        if declared is None or not arrears[name]:
+        if declared is None:
             continue
         assert isinstance(declared.value, Fraction)
-        new_shares = declared.value / s.terms.original_issue_price.value
-        _check_authorized(item, s, new_shares, "amount_declared")
-        for holder, holding in list(s.holdings.items()):
-            if not holding.arrears:
-                continue
-            part = declared.value * holding.arrears / arrears[name]
+        if declared.value > arrears[name]:  # only under an alternative weighing more than the arrears
+            raise LedgerRuleError(
+                item,
+                "amount_declared",
+                blocking_clause,
+                f"Series {name}'s part, {display(declared.value)}, is above its arrears, {display(arrears[name])}: "
+                "a ratable declaration pays arrears only",
+            )
+        if not arrears[name]:
+            continue
+        _check_authorized(item, s, declared.value / s.terms.original_issue_price.value, "amount_declared")
+        parts: dict[str, Fraction] = {}
+        held = sum((h.shares for h in s.holdings.values()), Fraction(0))
+        for holder, holding in s.holdings.items():
+            if basis == "by-shares":  # in proportion to the shares held (DB-RATABLE-ARREARS)
+                if holding.shares:
+                    parts[holder] = declared.value * holding.shares / held
+            elif holding.arrears:
+                parts[holder] = declared.value * holding.arrears / arrears[name]
+        for holder, part in parts.items():
+            if part > s.holdings[holder].arrears:
+                raise LedgerRuleError(
+                    item,
+                    "amount_declared",
+                    blocking_clause,
+                    f"{holder}'s part of Series {name}'s, {display(part)}, is above its arrears, "
+                    f"{display(s.holdings[holder].arrears)}: a ratable declaration pays arrears only",
+                )
+        paying.append((s, declared, parts))
+    for s, declared, parts in paying:
+        assert isinstance(declared.value, Fraction)
+        for holder, part in parts.items():
+            holding = s.holdings[holder]
             s.holdings[holder] = replace(
                 holding,
                 shares=holding.shares + part / s.terms.original_issue_price.value,
                 arrears=holding.arrears - part,
             )
+        new_shares = declared.value / s.terms.original_issue_price.value
         s.shares_ever_issued += new_shares
         s.pik_shares_issued += new_shares
         s.ratable_dividends.append((event.date, declared))
@@ -1258,10 +1413,15 @@ def _apply_transfer(state: LedgerState, item: Placed, event: ev.Transfer) -> Non
             f"transferring {display(event.shares)} shares but {event.from_holder} holds {display(source.shares)}",
         )
     source = _roll(s, event.from_holder, event.date, inclusive=True)
-    reading("TRANSFER-ACCRUED")
     reading("TRANSFER-ELECTION")
     portion = event.shares / source.shares
-    moved_arrears = source.arrears * portion
+    match chosen(reading("TRANSFER-ACCRUED")):
+        case "default":  # arrears go with the shares
+            moved_arrears = source.arrears * portion
+        case "arrears-stay":  # the transferor keeps the arrears; the current accrual moves with the shares
+            moved_arrears = Fraction(0)
+        case other:
+            raise AssertionError(f"TRANSFER-ACCRUED alternative {other!r} is registered but not computed")
     target = s.holdings.get(event.to_holder)
     if target is not None and target.shares:
         target = _roll(s, event.to_holder, event.date, inclusive=True)
@@ -1471,30 +1631,53 @@ REDEMPTION_RANK = ev.KIND_ORDER["redemption"]
 """A deposit redeems on its Redemption Date before any redemption event of that date is applied."""
 
 
+def _deposit_redeems_on(deposit: ev.RedemptionDeposit) -> dt.date:
+    """The day a deposit redeems the shares called: the Redemption Date (RED-DEPOSIT-REDEEMS,
+    prefstack's), or the day it is made (``deposit-ends-rights``)."""
+    match chosen("RED-DEPOSIT-REDEEMS"):
+        case "default" | "short-deposit-redeems-nothing":
+            return deposit.redemption_date
+        case "deposit-ends-rights":
+            return deposit.date
+        case other:
+            raise AssertionError(f"RED-DEPOSIT-REDEEMS alternative {other!r} is registered but not computed")
+
+
 def _settle_deposits(state: LedgerState, day: dt.date, *, including_the_day: bool) -> None:
     """Redeem with each deposit whose Redemption Date has come (before ``day``, or on it when
-    ``including_the_day``): the funds are the deposits for that date."""
+    ``including_the_day``): the funds are the deposits for that date. Under RED-DEPOSIT-REDEEMS=
+    deposit-ends-rights a deposit redeems on the day it is made, at the Redemption Price of its
+    Redemption Date; under ``short-deposit-redeems-nothing`` a deposit short of the whole Redemption
+    Price redeems no share (every share called stays owed a redemption, and the deposit is unused)."""
     for s in state.series.values():
         if not s.pending_deposits:
             continue  # nearly every event: no deposit awaits its Redemption Date
-        due = sorted(
-            {
-                p.event.redemption_date
-                for p in s.pending_deposits
-                if isinstance(p.event, ev.RedemptionDeposit)
-                and (p.event.redemption_date < day or (including_the_day and p.event.redemption_date == day))
-            }
-        )
+        settling = [
+            p
+            for p in s.pending_deposits
+            if isinstance(p.event, ev.RedemptionDeposit)
+            and (
+                _deposit_redeems_on(p.event) < day or (including_the_day and _deposit_redeems_on(p.event) == day)
+            )
+        ]
+        due = sorted({p.event.redemption_date for p in settling if isinstance(p.event, ev.RedemptionDeposit)})
         for redemption_date in due:
             items = [
                 p
-                for p in s.pending_deposits
+                for p in settling
                 if isinstance(p.event, ev.RedemptionDeposit) and p.event.redemption_date == redemption_date
             ]
             s.pending_deposits = [p for p in s.pending_deposits if p not in items]
             amount = sum((p.event.amount for p in items if isinstance(p.event, ev.RedemptionDeposit)), Fraction(0))
             reading("RED-DEPOSIT-REDEEMS")
-            _redeem(state, items[-1], s, redemption_date, amount)
+            _redeem(
+                state,
+                items[-1],
+                s,
+                redemption_date,
+                amount,
+                all_or_nothing=chosen("RED-DEPOSIT-REDEEMS") == "short-deposit-redeems-nothing",
+            )
             s.redeemed_by_deposit.append(redemption_date)
 
 
@@ -1619,7 +1802,14 @@ def _dividend_blockers(
             continue
         arrears = Fraction(0)
         for holder in list(blocking.holdings):
-            arrears += _roll(blocking, holder, item.effective_date, inclusive=True).arrears
+            rolled_holding = _roll(blocking, holder, item.effective_date, inclusive=True)
+            match chosen("DB-ARREARS"):
+                case "default":  # past Payment Dates' dividends only
+                    arrears += rolled_holding.arrears
+                case "with-current-accrual":
+                    arrears += holding_accrued_unpaid_value(blocking, rolled_holding, item.effective_date)
+                case other:
+                    raise AssertionError(f"DB-ARREARS alternative {other!r} is registered but not computed")
         if arrears == 0:
             continue
         action = ProposedAction(
@@ -1728,17 +1918,63 @@ def _apply_redemption_in_common(state: LedgerState, item: Placed, event: ev.Rede
             f"the cash for the fractions of a share is ${display(cash_needed)}; "
             f"funds of ${display(event.funds)} fall short",
         )
+    # only the cash for the fractions needs funds (RED-F-COMMON-EXCLUDED, prefstack's), or the whole
+    # Redemption Price paid in Common Stock does too (``limited-by-funds``)
     reading("RED-F-COMMON-EXCLUDED")
+    match chosen("RED-F-COMMON-EXCLUDED"):
+        case "default" | "additional-shares":
+            pass
+        case "limited-by-funds":
+            price = sum((_fraction_of(p.redemption_price) for p in parts), Fraction(0))
+            if event.funds < price:
+                raise LedgerRuleError(
+                    item,
+                    "funds",
+                    parts[0].payment.shares_of_common.clause,
+                    f"the Redemption Price of ${display(price)} paid in Common Stock is limited by the funds legally "
+                    f"available, ${display(event.funds)} (RED-F-COMMON-EXCLUDED=limited-by-funds)",
+                )
+        case other:
+            raise AssertionError(f"RED-F-COMMON-EXCLUDED alternative {other!r} is registered but not computed")
+    additional = _in_common_are_additional_shares()
     for part in parts:
         holding = s.holdings[part.holder]
         s.holdings[part.holder] = replace(holding, shares=Fraction(0), arrears=Fraction(0))
         whole = part.payment.shares_of_common.value
         assert isinstance(whole, int)
-        if whole:
+        if whole and additional:
+            fmv = _fraction_of(part.fair_market_value)
+            state.section5_actions.append(
+                ad.CommonStockIssuance(
+                    id=f"{item.ref} {part.holder}",
+                    date=event.date,
+                    shares=Fraction(whole),
+                    purpose=ad.NO_EXCLUSION,
+                    cash_consideration=Fraction(0),
+                    property_consideration=whole * fmv,
+                    accrued_interest_or_dividends_in_cash=Fraction(0),
+                    fair_market_value_per_share=fmv,
+                )
+            )
+        elif whole:
             state.section5_actions.append(
                 section5.excluded_issue(f"{item.ref} {part.holder}", event.date, whole, "dividend_on_preferred")
             )
     s.common_stock_redemptions.extend(parts)
+
+
+def _in_common_are_additional_shares() -> bool:
+    """Whether the Common Stock issued for a Redemption Price (F §6(d)) is Additional Shares of Common
+    Stock: no, a distribution on the preferred, excluded (RED-F-COMMON-EXCLUDED, prefstack's); yes, issued
+    for a consideration (other than cash) equal to its Fair Market Value, the Redemption Price it
+    discharges (``additional-shares``)."""
+    match chosen("RED-F-COMMON-EXCLUDED"):
+        case "default" | "limited-by-funds":
+            return False
+        case "additional-shares":
+            return True
+        case other:
+            raise AssertionError(f"RED-F-COMMON-EXCLUDED alternative {other!r} is registered but not computed")
 
 
 def _fraction_of(figure: Explained) -> Fraction:
@@ -1762,9 +1998,32 @@ def _apply_redemption(state: LedgerState, item: Placed, event: ev.Redemption) ->
     _redeem(state, item, s, event.date, event.funds)
 
 
-def _redeem(state: LedgerState, item: Placed, s: SeriesState, on: dt.date, funds: Fraction) -> None:
+def _event_redemption_without_notice(s: SeriesState, on: dt.date) -> bool:
+    """Whether a redemption on ``on`` needs no Redemption Notice: never (RED-NOTICE-WINDOW, prefstack's),
+    or when it is a redemption on a Mandatory Redemption Event of the series recorded by ``on`` and
+    not voted otherwise (``no-notice-for-event``: F §6(e) / G §6(d) refer to §6(a) only)."""
+    match chosen("RED-NOTICE-WINDOW"):
+        case "default" | "full-days":
+            return False
+        case "no-notice-for-event":
+            waived = {
+                c.reference for c, m in s.consent_results if c.matter == "waive_redemption_event" and bool(m.value)
+            }
+            return any(
+                j.date <= on and bool(j.mandatory_redemption_event.value) and j.ident not in waived
+                for j in s.judged_events
+            )
+        case other:
+            raise AssertionError(f"RED-NOTICE-WINDOW alternative {other!r} is registered but not computed")
+
+
+def _redeem(
+    state: LedgerState, item: Placed, s: SeriesState, on: dt.date, funds: Fraction, *, all_or_nothing: bool = False
+) -> None:
     """F/G §6(a), (h), (i): redeem on ``on`` with ``funds`` — later funds go first to shares the
-    Company was obliged to redeem and has not; else the shares called for ``on``, pro rata."""
+    Company was obliged to redeem and has not; else the shares called for ``on``, pro rata.
+    ``all_or_nothing``: funds short of the whole Redemption Price redeem nothing (a short deposit
+    under RED-DEPOSIT-REDEEMS=short-deposit-redeems-nothing); they are reported unused."""
     _dividend_blockers(state, item, ActionKind.PURCHASE_OR_REDEMPTION, f"Series {s.series}")
     per_share: dict[str, Fraction] = {}
     for holder, holding in s.holdings.items():
@@ -1776,7 +2035,7 @@ def _redeem(state: LedgerState, item: Placed, s: SeriesState, on: dt.date, funds
                 s.terms, s.obligation, funds, on, per_share, issue_price_adjustment=NO_PREFERRED_SPLIT
             )
         else:
-            if s.called_for != on:
+            if s.called_for != on and not _event_redemption_without_notice(s, on):
                 raise LedgerRuleError(
                     item,
                     "date",
@@ -1785,6 +2044,30 @@ def _redeem(state: LedgerState, item: Placed, s: SeriesState, on: dt.date, funds
                 )
             holdings = [RedemptionHolding(h, s.holdings[h].shares, per_share[h]) for h in sorted(per_share)]
             result = redeem(s.terms, holdings, funds, on, None, issue_price_adjustment=NO_PREFERRED_SPLIT)
+        if all_or_nothing and result.shortfall:
+            nothing = (
+                apply_later_funds(
+                    s.terms, s.obligation, Fraction(0), on, per_share, issue_price_adjustment=NO_PREFERRED_SPLIT
+                )
+                if s.obligation is not None and s.obligation.total_shares > 0
+                else redeem(
+                    s.terms,
+                    [RedemptionHolding(h, s.holdings[h].shares, per_share[h]) for h in sorted(per_share)],
+                    Fraction(0),
+                    on,
+                    None,
+                    issue_price_adjustment=NO_PREFERRED_SPLIT,
+                )
+            )
+            result = replace(
+                nothing,
+                funds=result.funds,
+                unused_funds=replace(
+                    result.funds,
+                    name="funds not used: short of the whole Redemption Price, the deposit redeems nothing",
+                    interpretations=[reading("RED-DEPOSIT-REDEEMS")],
+                ),
+            )
     except InputError as exc:
         raise LedgerRuleError(item, exc.field, exc.clause, exc.problem) from exc
     for part in result.holders:
