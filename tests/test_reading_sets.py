@@ -1151,3 +1151,12 @@ def test_a_short_parity_tier_per_share_alike() -> None:
     assert _short(1_100, "30000")["A"] == Fraction("9519.23")
     assert _short(1_100, "30000", **{"LIQ-PARITY-TIER": "per-share"}) == {"A": 9_000, "B": 3_000, "C": 18_000}
     assert _short(1_100, "61000", **{"LIQ-PARITY-TIER": "per-share"}) == {"A": 18_750, "B": 6_250, "C": 36_000}
+
+
+def test_the_readme_lists_every_implemented_alternative() -> None:
+    """The README's table of implemented alternatives names each one on its interpretation's row."""
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    rows = {line.split(" ", 2)[1]: line for line in readme.splitlines() if line.startswith("| ") and " (" in line}
+    for interpretation in registry().values():
+        for alternative, _ in interpretation.selectable:
+            assert f"`{alternative}`" in rows.get(interpretation.id, ""), (interpretation.id, alternative)
