@@ -24,6 +24,7 @@ from prefstack.errors import InputError
 from prefstack.explain import Explained, exact_value, render
 from prefstack.figures import COMMON, MONEY, PRICE, RATIO, SHARES
 from prefstack.instruments.capital_structure import LoadedStructure
+from prefstack.interpretations.readings import pick
 from prefstack.kernels.holders import liquidation_value, votes_value
 from prefstack.ledger.replay import (
     NO_PREFERRED_SPLIT,
@@ -458,7 +459,10 @@ def _authorized(state: LedgerState, structure: LoadedStructure | None) -> int | 
 
 
 def _other_requirements(structure: LoadedStructure) -> list[ReserveRequirement]:
-    """CAPSTRUCT-RESERVE: the convertible generic classes and the option and warrant tranches."""
+    """CAPSTRUCT-RESERVE: the convertible generic classes and the option and warrant tranches; none
+    under ``f-g-only`` (only the series of the certificates, as without a capital structure)."""
+    if pick("CAPSTRUCT-RESERVE", {"default": False, "f-g-only": True}):
+        return []
     out = []
     for c in structure.structure.generic:
         per_share = c.common_per_share
