@@ -307,3 +307,18 @@ def test_the_alternatives_answered_in_two_processes_give_the_same_impact(cli: An
     one, two = (json.loads(cli(*asked, "--jobs", jobs).stdout) for jobs in ("1", "2"))
     assert one == two and len(one["points"]) > 5
     assert impact(_books(), dt.date(2000, 7, 1), jobs=2) == impact(_books(), dt.date(2000, 7, 1))
+
+
+def test_an_alternative_that_needs_a_fact_the_ledger_lacks_is_reported_not_fatal(tmp_path: Any) -> None:
+    """VOTE-SERIES-MAJORITY=votes-cast needs the holders voting against a consent (holders_against),
+    which this ledger's waiver does not record: the impact names the alternative and the refusal and
+    answers every other one."""
+    consent = (
+        "kind: series_consent, date: '2001-01-05', recorded_at: '2001-01-05T17:00:00Z', series: F,"
+        " matter: waive_adjustment, holders_consenting: [Microsoft Corporation], reference: later"
+    )
+    found = impact(_small_ledger(tmp_path, consent, _issue(6, "later", 37_600)), dt.date(2001, 1, 10))
+    refused = [r for r in found.refused if r.startswith("VOTE-SERIES-MAJORITY=votes-cast: ")]
+    assert len(refused) == 1 and "holders_against" in refused[0]
+    assert "VOTE-SERIES-MAJORITY=per-share" in found.unchanged  # Microsoft holds every share either way
+    assert any(p.interpretation == "DIV-DAYCOUNT" for p in found.points)

@@ -423,6 +423,8 @@ def _impact(
     shown.print(f"\nNo figure changes on {result['as_of']} under: {unchanged}")
     untouched = ", ".join(result["not_consulted"]) or "none"
     shown.print(f"\nNo figure of this ledger on {result['as_of']} consults the readings of: {untouched}")
+    for refusal in result["refused"]:
+        shown.print(f"Not answered under {refusal}")
 
 
 def _impact_text(change: dict[str, Any], column: Column) -> str:

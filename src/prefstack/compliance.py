@@ -36,6 +36,7 @@ from prefstack.clauses.redemption import (
 )
 from prefstack.explain import Explained
 from prefstack.interpretations import reading
+from prefstack.interpretations.readings import chosen
 from prefstack.ledger import events as ev
 from prefstack.ledger.replay import LedgerState, Placed
 from prefstack.ledger.section5 import conversion_price_state
@@ -190,7 +191,13 @@ def _merger_notice_event(e: ev.MergerOrSale) -> bool:
     if e.transaction in ("merger", "consolidation"):
         return True
     reading("NOTICE-MERGER-SCOPE")
-    return bool(e.all_or_substantially_all)
+    match chosen("NOTICE-MERGER-SCOPE"):
+        case "default":
+            return bool(e.all_or_substantially_all)
+        case "assets-only":  # a sale of the Subsidiaries' stock is no occasion, whatever its scope
+            return e.transaction == "asset_sale" and bool(e.all_or_substantially_all)
+        case other:
+            raise AssertionError(f"NOTICE-MERGER-SCOPE alternative {other!r} is registered but not computed")
 
 
 def _section5k_deadlines(state: LedgerState, placed: Sequence[Placed], as_of: dt.date) -> list[Deadline]:
@@ -239,6 +246,8 @@ def _certificate_deadlines(state: LedgerState, as_of: dt.date) -> list[Deadline]
         s = state.series[series]
         for adjustment in conversion_price_state(state, series).adjustments:
             deadline = certificate_of_adjustment_deadline(s.terms, adjustment.date)
+            if deadline is None:  # NOTICE-PROMPTLY=reasonable-time: no date by which it is missed
+                continue
             given = _notice_given(state, series, "certificate_of_adjustment", adjustment.date.isoformat())
             found.append(
                 Deadline(

@@ -26,7 +26,7 @@ from fractions import Fraction
 
 from prefstack.answers import Figure, optional
 from prefstack.books import Books
-from prefstack.errors import InputError
+from prefstack.errors import InputError, PrefstackError
 from prefstack.figures import MONEY, PRICE, SHARES
 from prefstack.instruments.capital_structure import LoadedStructure
 from prefstack.interpretations import registry
@@ -92,6 +92,9 @@ class Impact:
     not_consulted: tuple[str, ...]
     """``ID=ALT`` of every implemented alternative whose interpretation no computation of the figures
     asked for (so no figure can change under it): not computed again."""
+    refused: tuple[str, ...]
+    """``ID=ALT: why`` of every alternative under which the books cannot be answered (it needs a fact
+    the ledger does not record, or refuses what the ledger holds)."""
     proceeds: Figure | None = optional()  # noqa: RUF009 (a dataclasses.field: JSON leaves it out when None)
     """The cash of the liquidation whose payments are compared (left out: none compared)."""
 
@@ -198,19 +201,27 @@ _FORKED: _Question | None = None
 """The question, for worker processes forked to answer it (they inherit it, nothing is pickled)."""
 
 
-def _changes_under(question: _Question, ident: str, alternative: str) -> list[Change]:
+Answer = list[Change] | str
+"""The changes under one alternative, or why the books cannot be answered under it (an alternative
+that needs a fact this ledger does not record refuses, naming the field and the clause)."""
+
+
+def _changes_under(question: _Question, ident: str, alternative: str) -> Answer:
     books, as_of, liquidation, default = question
     readings = parse({ident: alternative}, "--impact")
-    other = _figures(Books(books.db, books.company, books.ledger, books.known_at, readings), as_of, liquidation)
+    try:
+        other = _figures(Books(books.db, books.company, books.ledger, books.known_at, readings), as_of, liquidation)
+    except PrefstackError as refused:
+        return str(refused)
     return _changes(default, other)
 
 
-def _forked_changes(choice: tuple[str, str]) -> list[Change]:
+def _forked_changes(choice: tuple[str, str]) -> Answer:
     assert _FORKED is not None, "a worker of impact() is forked after the question is set"
     return _changes_under(_FORKED, *choice)
 
 
-def _all_changes(question: _Question, choices: list[tuple[str, str]], jobs: int) -> list[list[Change]]:
+def _all_changes(question: _Question, choices: list[tuple[str, str]], jobs: int) -> list[Answer]:
     """The changes under each alternative, in order: one after another, or with ``jobs`` > 1 in that
     many forked worker processes (each alternative replays the ledger on its own; the replays are
     independent). Where processes cannot be forked, one after another."""
@@ -242,11 +253,15 @@ def impact(books: Books, as_of: dt.date, liquidation: Liquidation | None = None,
     points = []
     unchanged = []
     not_consulted = []
+    refused = []
     for ident, alternative, text, clauses in selectable:
         if ident not in consulted:
             not_consulted.append(f"{ident}={alternative}")
             continue
         changes = answers[(ident, alternative)]
+        if isinstance(changes, str):
+            refused.append(f"{ident}={alternative}: {changes}")
+            continue
         if not changes:
             unchanged.append(f"{ident}={alternative}")
             continue
@@ -263,4 +278,4 @@ def impact(books: Books, as_of: dt.date, liquidation: Liquidation | None = None,
         )
     points.sort(key=lambda p: (-Fraction(p.largest_money.value), -Fraction(p.largest_shares.value), p.interpretation))
     proceeds = None if liquidation is None else Figure(liquidation.proceeds, MONEY)
-    return Impact(as_of, tuple(points), tuple(unchanged), tuple(not_consulted), proceeds)
+    return Impact(as_of, tuple(points), tuple(unchanged), tuple(not_consulted), tuple(refused), proceeds)

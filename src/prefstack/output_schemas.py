@@ -537,6 +537,7 @@ IMPACT = obj(
         ),
         "unchanged": array({"type": "string", "pattern": r"^[A-Z0-9]+(-[A-Z0-9]+)*=[a-z0-9][a-z0-9-]*$"}),
         "not_consulted": array({"type": "string", "pattern": r"^[A-Z0-9]+(-[A-Z0-9]+)*=[a-z0-9][a-z0-9-]*$"}),
+        "refused": array({"type": "string", "pattern": r"^[A-Z0-9]+(-[A-Z0-9]+)*=[a-z0-9][a-z0-9-]*: .+$"}),
         **figures(proceeds="money"),
     },
     optional=("proceeds",),

@@ -129,6 +129,20 @@ def conversion_quote(
     )
 
 
+def common_count(value: int | Fraction | Explained) -> int | Figure:
+    """A count of shares of Common Stock issued as an answer gives it: a whole number, or, where a
+    reading issues fractional shares (DIV-F-COMMON-FRACTIONS=fractional, RED-F-COMMON=fractional) and
+    the count holds a fraction, the exact count as a figure (shown to whole shares, exact beside)."""
+    number = value.value if isinstance(value, Explained) else value
+    if not isinstance(number, (int, Fraction)) or isinstance(number, bool):
+        raise AssertionError(f"not a count of shares: {number!r}")
+    if isinstance(number, int):
+        return number
+    if number.denominator == 1:
+        return int(number)
+    return Figure(number, COMMON)
+
+
 def _whole(x: Explained) -> int:
     """A figure a clause makes whole (shares of Common Stock issued)."""
     value = x.value
@@ -590,7 +604,8 @@ class HolderDividend:
     clause: str
     pik_shares: Figure | None
     cash: Figure | None
-    common_shares: int | None
+    common_shares: int | Figure | None
+    """Whole shares; exact (a figure) under DIV-F-COMMON-FRACTIONS=fractional."""
     cash_for_fraction: Figure | None
     common_price: Figure | None
     common_price_window: CommonPriceWindow | None
@@ -694,7 +709,7 @@ def _paid_dividend(series: str, holder: str, payment: DividendPayment, reason: s
         clause=payment.dividend.clause,
         pik_shares=Figure(exact_value(payment.pik_shares) if payment.pik_shares else Fraction(0), SHARES),
         cash=Figure(exact_value(payment.cash) if payment.cash else Fraction(0), MONEY),
-        common_shares=int(exact_value(payment.common_shares)) if payment.common_shares else 0,
+        common_shares=common_count(payment.common_shares) if payment.common_shares else 0,
         cash_for_fraction=Figure(
             exact_value(payment.cash_for_fraction) if payment.cash_for_fraction else Fraction(0), MONEY
         ),
@@ -709,7 +724,8 @@ class RedeemedInCommonHolder:
     holder: str
     shares_redeemed: Figure
     redemption_price: Figure
-    common_shares: int
+    common_shares: int | Figure
+    """Whole shares; exact (a figure) under RED-F-COMMON=fractional."""
     cash_for_fraction: Figure
     clause: str
     explain: tuple[Mapping[str, Any], ...]
@@ -748,7 +764,7 @@ def redemption_in_common(state: LedgerState, series: str) -> RedemptionInCommonA
                 holder=p.holder,
                 shares_redeemed=Figure(p.shares_redeemed, SHARES),
                 redemption_price=Figure(exact_value(p.redemption_price), MONEY),
-                common_shares=int(exact_value(p.payment.shares_of_common)),
+                common_shares=common_count(p.payment.shares_of_common),
                 cash_for_fraction=Figure(exact_value(p.payment.cash_for_fraction), MONEY),
                 clause=p.payment.shares_of_common.clause,
                 explain=(

@@ -24,7 +24,7 @@ from prefstack.errors import InputError
 from prefstack.explain import Explained, exact_value, render
 from prefstack.figures import COMMON, MONEY, PRICE, RATIO, SHARES
 from prefstack.instruments.capital_structure import LoadedStructure
-from prefstack.interpretations.readings import pick
+from prefstack.interpretations.readings import chosen
 from prefstack.kernels.holders import liquidation_value, votes_value
 from prefstack.ledger.replay import (
     NO_PREFERRED_SPLIT,
@@ -33,9 +33,12 @@ from prefstack.ledger.replay import (
     SeriesState,
     holding_accrued_unpaid,
     holding_accrued_unpaid_value,
+    issue_price_adjustment_3a,
+    series_voted_otherwise,
 )
-from prefstack.ledger.section5 import common_outstanding, conversion_price_state
+from prefstack.ledger.section5 import common_outstanding, conversion_price_state, fair_market_value_on
 from prefstack.memo import without_cyclic_gc
+from prefstack.queries import common_count
 
 # ----------------------------------------------------------------------------- the answer
 
@@ -123,7 +126,8 @@ class RedeemedInCommon:
     date: dt.date
     holder: str
     shares_redeemed: Figure
-    common_shares: int
+    common_shares: int | Figure
+    """Whole shares; exact (a figure) under RED-F-COMMON=fractional."""
     cash_for_fraction: Figure
     clause: str
 
@@ -185,7 +189,8 @@ class CommonStockState:
     outstanding: Figure | None
     """None where the ledger records no opening balance."""
     authorized: int | None
-    issued_as_dividends: int
+    issued_as_dividends: int | Figure
+    """Exact (a figure) where DIV-F-COMMON-FRACTIONS=fractional issued a fraction of a share."""
     reserve_for_conversion: ReserveForConversion | None
 
 
@@ -230,12 +235,14 @@ def holder_state(
             unpaid_payment_dates=tuple(holding.unpaid_dates),
             conversion_price=alike.price,
             conversion_ratio=alike.ratio,
-            liquidation_value=Figure(liquidation_value(terms, shares, owed, NO_PREFERRED_SPLIT), MONEY),
+            liquidation_value=Figure(
+                liquidation_value(terms, shares, owed, issue_price_adjustment_3a(s, as_of)), MONEY
+            ),
             votes=votes_value(terms, shares, alike.price_value, NO_PREFERRED_SPLIT),
         )
     accrued = holding_accrued_unpaid(s, holding, as_of)
     per_share = exact_value(accrued) / shares if shares else Fraction(0)
-    value = liquidation_value_per_share(terms, per_share, issue_price_adjustment=NO_PREFERRED_SPLIT)
+    value = liquidation_value_per_share(terms, per_share, issue_price_adjustment=issue_price_adjustment_3a(s, as_of))
     vote = votes(terms, shares, alike.price_value, issue_price_adjustment=NO_PREFERRED_SPLIT)
     return HolderState(
         name=name,
@@ -303,7 +310,7 @@ def state_answer(state: LedgerState, structure: LoadedStructure | None = None, *
             common_stock=CommonStockState(
                 outstanding=Figure(outstanding, COMMON) if state.common_outstanding_opening is not None else None,
                 authorized=authorized,
-                issued_as_dividends=state.common_issued_as_dividends,
+                issued_as_dividends=common_count(state.common_issued_as_dividends),
                 reserve_for_conversion=_reserve_5_c_ii(state, structure, authorized, outstanding),
             ),
             series=tuple(_series_answer(state, name, explain) for name in state.series),
@@ -340,7 +347,7 @@ def _series_answer(state: LedgerState, name: str, explain: bool) -> SeriesStateA
                 kind=j.kind,
                 clause=j.mandatory_redemption_event.parts[0].clause,
                 description=j.description,
-                series_voted_otherwise=_voted_otherwise(s, j.ident),
+                series_voted_otherwise=series_voted_otherwise(s, j),
             )
             for j in s.judged_events
             if j.mandatory_redemption_event.value
@@ -352,7 +359,7 @@ def _series_answer(state: LedgerState, name: str, explain: bool) -> SeriesStateA
                 date=r.date,
                 holder=r.holder,
                 shares_redeemed=Figure(r.shares_redeemed, SHARES),
-                common_shares=int(exact_value(r.payment.shares_of_common)),
+                common_shares=common_count(r.payment.shares_of_common),
                 cash_for_fraction=Figure(exact_value(r.payment.cash_for_fraction), MONEY),
                 clause=r.payment.shares_of_common.clause,
             )
@@ -368,13 +375,6 @@ def _series_answer(state: LedgerState, name: str, explain: bool) -> SeriesStateA
     )
 
 
-def _voted_otherwise(s: SeriesState, ident: str) -> bool:
-    """Whether the series voted that the event ``ident`` is not a Mandatory Redemption Event (§6(b))."""
-    return any(
-        c.matter == "waive_redemption_event" and c.reference == ident and bool(m.value) for c, m in s.consent_results
-    )
-
-
 def _judged_transaction(s: SeriesState, j: JudgedEvent) -> JudgedTransaction:
     deemed = j.deemed_liquidation
     judged = facts_and_why(j.mandatory_redemption_event.parts[0])
@@ -387,7 +387,7 @@ def _judged_transaction(s: SeriesState, j: JudgedEvent) -> JudgedTransaction:
         clause=j.mandatory_redemption_event.parts[0].clause,
         deemed_liquidation=None if deemed is None else bool(deemed.value),
         deemed_liquidation_clause=None if deemed is None else deemed.clause,
-        series_voted_otherwise=_voted_otherwise(s, j.ident),
+        series_voted_otherwise=series_voted_otherwise(s, j),
         facts=judged["facts"],
         why=judged["why"],
         deemed_liquidation_why=None if deemed is None else facts_and_why(deemed)["why"],
@@ -426,7 +426,7 @@ def _reserve_5_c_ii(
         )
         for n in state.series
     ]
-    requirements += [] if structure is None else _other_requirements(structure)
+    requirements += [] if structure is None else _other_requirements(structure, state)
     if not requirements:
         return None
     check = check_reserve(requirements, authorized_unissued_common=authorized - outstanding)
@@ -458,11 +458,20 @@ def _authorized(state: LedgerState, structure: LoadedStructure | None) -> int | 
     return int(given)
 
 
-def _other_requirements(structure: LoadedStructure) -> list[ReserveRequirement]:
+def _other_requirements(structure: LoadedStructure, state: LedgerState) -> list[ReserveRequirement]:
     """CAPSTRUCT-RESERVE: the convertible generic classes and the option and warrant tranches; none
-    under ``f-g-only`` (only the series of the certificates, as without a capital structure)."""
-    if pick("CAPSTRUCT-RESERVE", {"default": False, "f-g-only": True}):
-        return []
+    under ``f-g-only`` (only the series of the certificates, as without a capital structure); under
+    ``in-the-money`` a tranche only when its strike price is below the Fair Market Value of the Common
+    Stock on the state's date (:func:`_common_value_for_reserve`)."""
+    match chosen("CAPSTRUCT-RESERVE"):
+        case "default":
+            value = None
+        case "f-g-only":
+            return []
+        case "in-the-money":
+            value = _common_value_for_reserve(state)
+        case other:
+            raise AssertionError(f"CAPSTRUCT-RESERVE alternative {other!r} is registered but not computed")
     out = []
     for c in structure.structure.generic:
         per_share = c.common_per_share
@@ -473,5 +482,27 @@ def _other_requirements(structure: LoadedStructure) -> list[ReserveRequirement]:
                 )
             )
     for t in structure.structure.options_and_warrants:
+        if value is not None and not t.strike_price < value:
+            continue  # CAPSTRUCT-RESERVE=in-the-money: out of (or at) the money, not counted
         out.append(other_reserve_requirement(t.name, t.count, "shares of Common Stock on exercise", t.source))
     return out
+
+
+def _common_value_for_reserve(state: LedgerState) -> Fraction:
+    """CAPSTRUCT-RESERVE=in-the-money: the Fair Market Value of a share of Common Stock on the state's
+    date, as every series' §3(c)(i)(A) finds it from the recorded closing prices; refused when the
+    prices do not cover the window or the certificates' values differ."""
+    clause = ", ".join(for_series(n, "§5(c)(ii)") for n in state.series) or "F §5(c)(ii)"
+    found = {n: fair_market_value_on(state, state.as_of, n) for n in state.series}
+    values = {None if f is None else f.value for f in found.values()}
+    if len(values) != 1 or None in values:
+        raise InputError(
+            "closing_price",
+            clause,
+            f"CAPSTRUCT-RESERVE=in-the-money needs one Fair Market Value of the Common Stock on {state.as_of} "
+            "from the closing prices (§3(c)(i)(A)); they give "
+            + (", ".join(f"Series {n}: {'none' if f is None else f.value}" for n, f in found.items()) or "none"),
+        )
+    (value,) = values
+    assert isinstance(value, Fraction)
+    return value

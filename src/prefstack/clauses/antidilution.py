@@ -149,6 +149,9 @@ class CommonStockIssuance:
     accrued_interest_or_dividends_in_cash: Fraction
     fair_market_value_per_share: Fraction | None
     allocated_portion: Fraction | None = None
+    preferred_as_converted: Fraction | None = None
+    """The Common Stock issuable on conversion of all the preferred outstanding immediately before
+    the issue (read only under AD-OUTSTANDING=fully-diluted)."""
 
 
 @dataclass(frozen=True)
@@ -162,6 +165,8 @@ class _RightsIssuance:
     min_additional_consideration: Fraction
     purpose: Purpose
     fair_market_value_per_share: Fraction | None
+    preferred_as_converted: Fraction | None = None
+    """As :attr:`CommonStockIssuance.preferred_as_converted` (AD-OUTSTANDING=fully-diluted only)."""
 
 
 @dataclass(frozen=True)
@@ -190,6 +195,9 @@ class OptionExercise:
     id: str
     date: dt.date
     shares: Fraction
+    fair_market_value_per_share: Fraction | None = None
+    """The Fair Market Value per share of Common Stock on the date of exercise (read only under
+    AD-95-PERCENT-CONDITION=exercise-date)."""
 
 
 @dataclass(frozen=True)
@@ -241,6 +249,8 @@ class StockDividendOnCommon:
 
     date: dt.date
     shares: Fraction
+    preferred_as_converted: Fraction | None = None
+    """As :attr:`CommonStockIssuance.preferred_as_converted` (AD-OUTSTANDING=fully-diluted only)."""
 
 
 @dataclass(frozen=True)
@@ -470,6 +480,11 @@ class _Option:
     kind: str
     before_issuance: bool = False
     """Issued on or before the series' Original Issuance Date: never deemed issued (§5(d)(iii))."""
+    untested: Fraction = Fraction(0)
+    """Shares excluded at the issue whose 95% condition is tested on exercise instead
+    (AD-95-PERCENT-CONDITION=exercise-date); exercised first."""
+    counted_on_exercise: bool = False
+    """An employee option counted against its basket only as exercised (AD-RESERVED-EMPLOYEE=at-exercise)."""
 
 
 @dataclass
@@ -491,6 +506,21 @@ class _Work:
     every id at each checkpoint made a ledger with many Options quadratic."""
     position: int = 0
     """The position of the action being applied."""
+    preferred_as_converted: Fraction | None = None
+    """The action being applied's Common Stock issuable on conversion of all the preferred, when it
+    gives it (AD-OUTSTANDING=fully-diluted)."""
+    applying: tuple[Sequence[Action], Fraction] | None = None
+    """The actions and initial outstanding count of the action being applied (for a readjustment
+    that replays the earlier actions from within a clause: AD-BASKET-EXCESS=every-issue)."""
+    distribution_prices: dict[int, Fraction] = field(default_factory=dict)
+    """Under AD-OTHER-DISTRIBUTION=recompute: the Conversion Price in effect at each §5(g)
+    distribution, by action index (a replay's tell what a readjustment makes of them)."""
+    distributions: dict[int, int] = field(default_factory=dict)
+    """Under AD-OTHER-DISTRIBUTION=recompute: the position in :attr:`entitlements` of each §5(g)
+    entitlement, by action index."""
+    lost_baskets: set[str] = field(default_factory=set)
+    """The exclusions whose cap was crossed under AD-BASKET-EXCESS=every-issue: none of their
+    issues, earlier ones included, is excluded; every replay knows them from its start."""
     waivers: dict[str, SeriesWaiver] = field(default_factory=dict)
     late_waivers: dict[str, SeriesWaiver] = field(default_factory=dict)
     """Waivers received after the issue they name, effective under AD-WAIVER=late-counts: every
@@ -569,6 +599,7 @@ def _copy_of(work: _Work, bases: dict[str, _Basis]) -> _Work:
         waivers=dict(work.waivers),
         late_waivers=dict(work.late_waivers),
         bases=bases,
+        lost_baskets=set(work.lost_baskets),
     )
 
 
@@ -582,7 +613,8 @@ def _replay_before(
     Equal to replaying from the start (property tests compare the two)."""
     start, replay = 0, None
     # a waiver received late (AD-WAIVER=late-counts) changes the past: replay from the start
-    if RESUME_READJUSTMENTS and not work.late_waivers:
+    # so does a basket lost under AD-BASKET-EXCESS=every-issue
+    if RESUME_READJUSTMENTS and not work.late_waivers and not work.lost_baskets:
         position = bisect.bisect_right(work.checkpoint_indices, stop)
         for index in reversed(work.checkpoint_indices[:position]):
             checkpoint = work.checkpoints[index]
@@ -594,12 +626,14 @@ def _replay_before(
         replay = _run(work.terms, work.original_issuance_date, initial_outstanding, [], bases, replaying=True)
         replay.waivers.update(work.late_waivers)
         replay.late_waivers.update(work.late_waivers)
+        replay.lost_baskets.update(work.lost_baskets)
     for index in range(start, stop):
         if RESUME_READJUSTMENTS and isinstance(actions[index], (OptionIssuance, ConvertibleSecurityIssuance)):
             if index not in work.checkpoints:
                 bisect.insort(work.checkpoint_indices, index)
             work.checkpoints[index] = _Checkpoint(_copy_of(replay, dict(bases)), len(work.basis_changes))
         _apply(replay, actions, index, initial_outstanding, True)
+    _section_5_g_recompute(work, replay)
     return replay
 
 
@@ -710,6 +744,8 @@ def _section_5_d_i_c_excluded(
     left in its basket; the rest are Additional."""
     if exclusion is None:
         return Fraction(0)
+    if exclusion.role in _EMPLOYEE_ROLES and exercise_price is not None and _counted_on_exercise(facts, interps):
+        return shares
     if exclusion.fair_market_value_condition is not None and not _section_5_d_i_c_ninety_five_percent(
         work, per_share, exclusion, fmv, exercise_price, facts, interps
     ):
@@ -738,12 +774,24 @@ def _section_5_d_i_c_ninety_five_percent(
     terms' ``fair_market_value_threshold``); where the exclusion's condition is
     ``exercise_or_conversion_price`` (high-yield debt, (C)(9)), the exercise or conversion price of
     Options and Convertible Securities is tested instead."""
-    value = _fmv(fmv, "fair_market_value_per_share", exclusion.cite)
     # AD-95-PERCENT-CONDITION=exercise-price: the exercise price of Options is tested under every
-    # exclusion with the condition, not only where the terms name it
-    of_rights = exclusion.fair_market_value_condition == "exercise_or_conversion_price" or pick(
-        "AD-95-PERCENT-CONDITION", {"default": False, "exercise-price": True}
-    )
+    # exclusion with the condition, not only where the terms name it; exercise-date: an Option's
+    # shares are tested on each exercise, with the Fair Market Value of that day
+    # (_section_5_d_iii_a_exercise_tested), and pass at the issue
+    match chosen("AD-95-PERCENT-CONDITION"):
+        case "default":
+            of_rights = exclusion.fair_market_value_condition == "exercise_or_conversion_price"
+        case "exercise-price":
+            of_rights = True
+        case "exercise-date":
+            if exercise_price is not None:
+                facts["ninety_five_percent_tested_on_exercise"] = True
+                interps.append(reading("AD-95-PERCENT-CONDITION"))
+                return True
+            of_rights = exclusion.fair_market_value_condition == "exercise_or_conversion_price"
+        case other:
+            raise AssertionError(f"AD-95-PERCENT-CONDITION alternative {other!r} is registered but not computed")
+    value = _fmv(fmv, "fair_market_value_per_share", exclusion.cite)
     tested = exercise_price if of_rights and exercise_price is not None else per_share
     condition_met = tested >= work.terms.conversion.fair_market_value_threshold.value * value
     facts["ninety_five_percent_test_price"] = tested
@@ -774,7 +822,9 @@ def _section_5_d_i_basket(
     cap = work.cap(exclusion)
     used = work.usage.get(exclusion.id, Fraction(0))
     pooled = [e for e in work.terms.conversion.exclusions if e.role in _EMPLOYEE_ROLES]
-    if exclusion.role in _EMPLOYEE_ROLES and pick("AD-RESERVED-EMPLOYEE", {"default": False, "pooled": True}):
+    if exclusion.role in _EMPLOYEE_ROLES and pick(
+        "AD-RESERVED-EMPLOYEE", {"default": False, "pooled": True, "at-exercise": False}
+    ):
         # AD-RESERVED-EMPLOYEE=pooled: the employee baskets are one, their caps and counts added
         caps = [work.cap(e) for e in pooled]
         cap = None if any(c is None for c in caps) else sum((c for c in caps if c is not None), Fraction(0))
@@ -785,11 +835,24 @@ def _section_5_d_i_basket(
     else:
         room = max(cap - used, Fraction(0))
         # AD-BASKET-EXCESS: the shares within the room are excluded; or (whole-issue) an issue that
-        # does not fit in the room loses the exclusion altogether
-        within = min(shares, room)
-        excluded = pick(
-            "AD-BASKET-EXCESS", {"default": within, "whole-issue": shares if shares <= room else Fraction(0)}
-        )
+        # does not fit in the room loses the exclusion altogether; or (every-issue) once an issue
+        # crosses the cap, every issue of the basket, earlier ones included, loses it
+        match chosen("AD-BASKET-EXCESS"):
+            case "default":
+                excluded = min(shares, room)
+            case "whole-issue":
+                excluded = shares if shares <= room else Fraction(0)
+            case "every-issue":
+                if exclusion.id in work.lost_baskets:
+                    excluded = Fraction(0)
+                elif shares <= room:
+                    excluded = shares
+                else:
+                    excluded = Fraction(0)
+                    _section_5_d_i_basket_lost(work, exclusion)
+                facts["basket_lost"] = exclusion.id in work.lost_baskets
+            case other:
+                raise AssertionError(f"AD-BASKET-EXCESS alternative {other!r} is registered but not computed")
         facts["basket_cap"] = cap
         facts["basket_room_before"] = room
         interps.append(reading("AD-BASKET-EXCESS"))
@@ -799,6 +862,61 @@ def _section_5_d_i_basket(
             interps.append(reading("AD-RESERVED-EMPLOYEE"))
     work.usage[exclusion.id] = work.usage.get(exclusion.id, Fraction(0)) + excluded
     return excluded
+
+
+@implements(
+    "F §5(d)(i)(C)(8)",
+    "G §5(d)(i)(C)(8)",
+    "F §5(d)(i)(C)(9)",
+    "G §5(d)(i)(C)(9)",
+    "F §5(d)(i)(C)(10)",
+    "G §5(d)(i)(C)(10)",
+    "F §5(d)(i)(C)(12)",
+    "G §5(d)(i)(C)(12)",
+    "F §5(d)(i)(D)",
+    "G §5(d)(i)(D)",
+)
+def _section_5_d_i_basket_lost(work: _Work, exclusion: Exclusion) -> None:
+    """AD-BASKET-EXCESS=every-issue: an issue crosses the cap of ``exclusion``, so every earlier
+    issue counted against it becomes Additional Shares too: the Conversion Price, the amount carried
+    forward and the basket counts are those of a replay of every earlier action with the basket
+    lost from the start, recorded as a readjustment (the crossing issue then adjusts as usual)."""
+    work.lost_baskets.add(exclusion.id)
+    assert work.applying is not None
+    actions, initial = work.applying
+    index = work.position
+    replay = _replay_before(work, actions, index, initial, dict(work.bases))
+    work.position = index  # the replay moved it; the crossing issue is still being applied
+    before = work.price
+    work.price, work.carry, work.usage = replay.price, replay.carry, dict(replay.usage)
+    facts: dict[str, Scalar] = {
+        "basket": exclusion.id,
+        "conversion_price_before": before,
+        "conversion_price_recomputed": replay.price,
+    }
+    explained = Explained(
+        "conversion_price",
+        work.price,
+        exclusion.cite,
+        inputs=facts,
+        formula="the Conversion Price recomputed by replaying every earlier action with the basket's issues "
+        "as Additional Shares",
+        interpretations=(reading("AD-BASKET-EXCESS"),),
+    )
+    if work.price != before:
+        _record(work, actions[index].date, exclusion.cite, f"basket {exclusion.id} exceeded", before, facts, explained)
+
+
+@implements("F §5(d)(i)(D)", "G §5(d)(i)(D)")
+def _counted_on_exercise(facts: dict[str, Scalar], interps: list[str]) -> bool:
+    """Whether employee options are counted against their basket only when exercised
+    (AD-RESERVED-EMPLOYEE=at-exercise): then their grant is no Option and counts nothing; each
+    exercise counts its shares (:func:`_section_5_d_iii_a_exercise_counted`)."""
+    on_exercise = pick("AD-RESERVED-EMPLOYEE", {"default": False, "pooled": False, "at-exercise": True})
+    if on_exercise:
+        facts["counted_against_the_basket_on_exercise"] = True
+        interps.append(reading("AD-RESERVED-EMPLOYEE"))
+    return on_exercise
 
 
 _EMPLOYEE_ROLES: tuple[ExclusionRole, ...] = ("reserved_employee_shares", "existing_options")
@@ -989,15 +1107,37 @@ def _outstanding_counted(work: _Work, facts: dict[str, Scalar]) -> Fraction:
     """The Common Stock "outstanding immediately prior to such issue" of the formula (§5(d)(iv),
     §5(f)): the shares actually outstanding, or (AD-OUTSTANDING=include-deemed) those plus the
     shares deemed issued under §5(d)(iii) for Options and Convertible Securities still unexercised
-    (the unexercised shares of each on its basis in effect, as the ledger records them)."""
-    if chosen("AD-OUTSTANDING") == "default":
-        return work.outstanding
-    deemed = sum(
-        (record.basis.max_shares - record.exercised for record in work.options.values() if not record.before_issuance),
-        Fraction(0),
-    )
-    facts["deemed_issued_unexercised"] = deemed
-    return pick("AD-OUTSTANDING", {"include-deemed": work.outstanding + deemed})
+    (the unexercised shares of each on its basis in effect, as the ledger records them), or
+    (``fully-diluted``) those plus the Common Stock issuable on conversion of all the preferred,
+    which the action gives (:attr:`CommonStockIssuance.preferred_as_converted`)."""
+    match chosen("AD-OUTSTANDING"):
+        case "default":
+            return work.outstanding
+        case "include-deemed":
+            deemed = sum(
+                (
+                    record.basis.max_shares - record.exercised
+                    for record in work.options.values()
+                    if not record.before_issuance
+                ),
+                Fraction(0),
+            )
+            facts["deemed_issued_unexercised"] = deemed
+            return work.outstanding + deemed
+        case "fully-diluted":
+            # the Common Stock issuable on conversion of all the preferred, as the action gives it
+            if work.preferred_as_converted is None:
+                raise InputError(
+                    "preferred_as_converted",
+                    work.cite("§5(d)(iv)"),
+                    "AD-OUTSTANDING=fully-diluted counts the Common Stock issuable on conversion of all the "
+                    "preferred: the action must give it",
+                )
+            as_converted = _fraction(work.preferred_as_converted, "preferred_as_converted", work.cite("§5(d)(iv)"))
+            facts["preferred_as_converted"] = as_converted
+            return work.outstanding + as_converted
+        case other:
+            raise AssertionError(f"AD-OUTSTANDING alternative {other!r} is registered but not computed")
 
 
 def _record(
@@ -1048,6 +1188,15 @@ def _section_5_d_iii_deemed_issue(work: _Work, action: OptionIssuance | Converti
         _fraction(action.min_additional_consideration, "min_additional_consideration", clause),
     )
     work.options[action.id] = _Option(basis, action.purpose, Fraction(0), kind)
+    exclusion = work.exclusion(action.purpose)
+    deferred = (
+        exclusion
+        if exclusion is not None
+        and exclusion.fair_market_value_condition is not None
+        and chosen("AD-95-PERCENT-CONDITION") == "exercise-date"
+        else None
+    )
+    used_before = Fraction(0) if deferred is None else work.usage.get(deferred.id, Fraction(0))
     if basis.max_shares == 0:
         work.decide(
             action.date,
@@ -1073,6 +1222,11 @@ def _section_5_d_iii_deemed_issue(work: _Work, action: OptionIssuance | Converti
         deemed=True,
         exercise_price=basis.min_additional / basis.max_shares,
     )
+    if deferred is not None:  # the shares the basket took wait for their test until exercised
+        untested = work.usage.get(deferred.id, Fraction(0)) - used_before
+        work.options[action.id] = replace(work.options[action.id], untested=untested)
+    if exclusion is not None and exclusion.role in _EMPLOYEE_ROLES and _counted_on_exercise({}, []):
+        work.options[action.id] = replace(work.options[action.id], counted_on_exercise=True)
 
 
 @implements("F §5(d)(iii)(B)", "G §5(d)(iii)(B)")
@@ -1268,7 +1422,11 @@ def _entitle(work: _Work, date: dt.date, section: str, description: str, per_com
     clause = work.cite(section)
     exact_ratio = work.terms.original_issue_price.value / work.price
     # AD-OTHER-DISTRIBUTION=whole-shares: only the whole shares of Common Stock a share converts into
-    ratio = pick("AD-OTHER-DISTRIBUTION", {"default": exact_ratio, "whole-shares": Fraction(int(exact_ratio))})
+    # (recompute: the exact ratio, recomputed by a later readjustment, _section_5_g_recompute)
+    ratio = pick(
+        "AD-OTHER-DISTRIBUTION",
+        {"default": exact_ratio, "whole-shares": Fraction(int(exact_ratio)), "recompute": exact_ratio},
+    )
     amount = ratio * per_common
     explained = Explained(
         "amount_per_preferred_share",
@@ -1397,6 +1555,8 @@ def _apply(work: _Work, actions: Sequence[Action], index: int, initial: Fraction
     """Apply ``actions[index]`` to ``work``: each kind of action goes to the clause that judges it."""
     action = actions[index]
     work.position = index
+    work.preferred_as_converted = getattr(action, "preferred_as_converted", None)
+    work.applying = (actions, initial)
     if _before_issuance(work, action, replaying):
         return
     if isinstance(action, CommonStockIssuance):
@@ -1421,10 +1581,15 @@ def _apply(work: _Work, actions: Sequence[Action], index: int, initial: Fraction
     elif isinstance(action, StockDividendOnCommon):
         _section_5_f_stock_dividend(work, action)
     elif isinstance(action, OtherDistribution):
+        if pick("AD-OTHER-DISTRIBUTION", {"default": False, "whole-shares": False, "recompute": True}):
+            work.distribution_prices[index] = work.price
         if not replaying:
             _section_5_g_other_distribution(work, action)
+            if index in work.distribution_prices:
+                work.distributions[index] = len(work.entitlements) - 1
     elif isinstance(action, Reclassification):
-        if not replaying:
+        # AD-RECLASSIFICATION=change-price changes the price, which a replay must see too
+        if not replaying or pick("AD-RECLASSIFICATION", {"default": False, "change-price": True}):
             _section_5_h_reclassification(work, action)
     elif isinstance(action, SeriesWaiver):
         _section_5_d_ii_waiver(work, action, replaying, actions, index, initial)
@@ -1490,6 +1655,10 @@ def _section_5_d_iii_a_exercise(work: _Work, action: OptionExercise) -> None:
         raise InputError(
             "shares", clause, f"{shares} exceed the {record.basis.max_shares - record.exercised} still issuable"
         )
+    if record.untested:
+        record = _section_5_d_iii_a_exercise_tested(work, action, record, shares)
+    if record.counted_on_exercise:
+        _section_5_d_iii_a_exercise_counted(work, action, record, shares)
     work.options[action.id] = replace(record, exercised=record.exercised + shares)
     work.outstanding += shares
     work.decide(
@@ -1499,6 +1668,91 @@ def _section_5_d_iii_a_exercise(work: _Work, action: OptionExercise) -> None:
             "conversion_price", work.price, clause, inputs={"shares": shares}, formula="no adjustment on exercise"
         ),
     )
+
+
+@implements(
+    "F §5(d)(i)(C)(8)",
+    "G §5(d)(i)(C)(8)",
+    "F §5(d)(i)(C)(9)",
+    "G §5(d)(i)(C)(9)",
+    "F §5(d)(i)(C)(11)",
+    "G §5(d)(i)(C)(11)",
+)
+def _section_5_d_iii_a_exercise_tested(
+    work: _Work, action: OptionExercise, record: _Option, shares: Fraction
+) -> _Option:
+    """AD-95-PERCENT-CONDITION=exercise-date: the shares exercised out of those the basket took at the
+    Option's issue are tested now, with the Fair Market Value on the date of exercise, at the Option's
+    consideration per share (§5(d)(v)(B); under (9), its exercise or conversion price). Failing, they
+    leave the basket and are Additional Shares issued on the exercise, for that consideration
+    (§5(d)(ii)-(iv), before they are counted as outstanding). The record with them tested."""
+    exclusion = work.exclusion(record.purpose)
+    condition = None if exclusion is None else exclusion.fair_market_value_condition
+    if exclusion is None or condition is None or chosen("AD-95-PERCENT-CONDITION") != "exercise-date":
+        raise AssertionError(f"{action.id!r} has shares untested without AD-95-PERCENT-CONDITION=exercise-date")
+    tested = min(shares, record.untested)
+    fmv = _fmv(action.fair_market_value_per_share, "fair_market_value_per_share", exclusion.cite)
+    basis = record.basis
+    per_share = (
+        basis.min_additional / basis.max_shares
+        if condition == "exercise_or_conversion_price"
+        else (basis.received + basis.min_additional) / basis.max_shares
+    )
+    met = per_share >= work.terms.conversion.fair_market_value_threshold.value * fmv
+    label = f"exercise {action.id}"
+    facts: dict[str, Scalar] = {
+        "shares_tested": tested,
+        "ninety_five_percent_test_price": per_share,
+        "fair_market_value_on_exercise": fmv,
+        "ninety_five_percent_condition_met": met,
+    }
+    interps = [reading("AD-95-PERCENT-CONDITION")]
+    if not met:
+        work.usage[exclusion.id] = max(work.usage.get(exclusion.id, Fraction(0)) - tested, Fraction(0))
+        divisor = _section_5_d_ii_greater_of(work, action.id, action.date, label, per_share, fmv, False, facts, interps)
+        if divisor is not None:
+            _section_5_d_iv_formula(work, action.date, label, tested, per_share * tested, divisor, facts, interps)
+    else:
+        work.decide(
+            action.date,
+            label,
+            Explained(
+                "ninety_five_percent_condition_met",
+                True,
+                exclusion.cite,
+                inputs=facts,
+                formula="consideration_per_share >= 95% of the Fair Market Value on the date of exercise",
+                interpretations=tuple(interps),
+            ),
+        )
+    return replace(record, untested=record.untested - tested)
+
+
+@implements("F §5(d)(i)(D)", "G §5(d)(i)(D)")
+def _section_5_d_iii_a_exercise_counted(work: _Work, action: OptionExercise, record: _Option, shares: Fraction) -> None:
+    """AD-RESERVED-EMPLOYEE=at-exercise: an employee option's shares are counted against its basket as
+    they are exercised; those over the room left are Additional Shares issued on the exercise for the
+    option's consideration per share (§5(d)(v)(B)), judged under §5(d)(ii)-(iv) with the Fair Market
+    Value on the date of exercise, before they are counted as outstanding."""
+    exclusion = work.exclusion(record.purpose)
+    if exclusion is None or not _counted_on_exercise({}, []):
+        raise AssertionError(f"{action.id!r} is counted on exercise without AD-RESERVED-EMPLOYEE=at-exercise")
+    label = f"exercise {action.id}"
+    facts: dict[str, Scalar] = {"shares": shares, "purpose": exclusion.id.upper()}
+    interps = [reading("AD-RESERVED-EMPLOYEE")]
+    excluded = _section_5_d_i_basket(work, shares, exclusion, facts, interps)
+    additional = shares - excluded
+    facts["excluded_shares"] = excluded
+    facts["additional_shares"] = additional
+    if additional == 0:
+        return
+    basis = record.basis
+    per_share = (basis.received + basis.min_additional) / basis.max_shares
+    divisor = _section_5_d_ii_greater_of(
+        work, action.id, action.date, label, per_share, action.fair_market_value_per_share, False, facts, interps
+    )
+    if divisor is not None:
+        _section_5_d_iv_formula(work, action.date, label, additional, per_share * additional, divisor, facts, interps)
 
 
 @implements("F §5(e)", "G §5(e)")
@@ -1586,6 +1840,33 @@ def _section_5_g_other_distribution(work: _Work, action: OtherDistribution) -> N
     _entitle(work, action.date, "§5(g)", action.securities, amount, reading("AD-OTHER-DISTRIBUTION"))
 
 
+@implements("F §5(g)", "G §5(g)")
+def _section_5_g_recompute(work: _Work, replay: _Work) -> None:
+    """AD-OTHER-DISTRIBUTION=recompute: a readjustment's ``replay`` changed the Conversion Price in
+    effect at earlier §5(g) distributions: each entitlement is recomputed at the replayed price
+    (Original Issue Price / that price x the amount per share of Common Stock), and recorded as a
+    decision on the distribution's date. Under the other readings no price is kept: nothing to do."""
+    work.distribution_prices.update(replay.distribution_prices)
+    for index, price in replay.distribution_prices.items():
+        position = work.distributions.get(index)
+        if position is None:
+            continue
+        old = work.entitlements[position]
+        if old.explained.inputs.get("conversion_price") == price:
+            continue
+        per_common = old.explained.inputs["amount_per_common_share"]
+        assert isinstance(per_common, Fraction)
+        amount = work.terms.original_issue_price.value / price * per_common
+        explained = replace(
+            old.explained,
+            value=amount,
+            inputs={**old.explained.inputs, "conversion_price": price, "amount_before": old.amount_per_preferred_share},
+            formula="original_issue_price / conversion_price x amount_per_common_share, the price as readjusted",
+        )
+        work.entitlements[position] = replace(old, amount_per_preferred_share=amount, explained=explained)
+        work.decide(old.date, old.description, explained)
+
+
 @implements("F §5(h)", "G §5(h)")
 def _section_5_h_reclassification(work: _Work, action: Reclassification) -> None:
     """A reclassification: each preferred share converts into what its Common Stock becomes, unless
@@ -1611,11 +1892,54 @@ def _section_5_h_reclassification(work: _Work, action: Reclassification) -> None
         return
     if not action.per_common_share:
         raise InputError("per_common_share", work.cite("§5(h)"), "say what one share of Common Stock becomes")
+    match chosen("AD-RECLASSIFICATION"):
+        case "default":
+            pass
+        case "change-price":
+            _section_5_h_price(work, action)
+            return
+        case other:
+            raise AssertionError(f"AD-RECLASSIFICATION alternative {other!r} is registered but not computed")
     for description, per_common in action.per_common_share:
         amount = _fraction(per_common, "per_common_share", work.cite("§5(h)"))
         _entitle(
             work, action.date, "§5(h)", f"{action.description}: {description}", amount, reading("AD-RECLASSIFICATION")
         )
+
+
+@implements("F §5(h)", "G §5(h)")
+def _section_5_h_price(work: _Work, action: Reclassification) -> None:
+    """AD-RECLASSIFICATION=change-price: the Conversion Price expresses the one new security a share
+    of Common Stock becomes: divided by the units of it per share (as a split of that ratio: the
+    Common Stock outstanding, the baskets and the carried amount follow), at the close of business;
+    what is not one security (several kinds, or none) is refused."""
+    clause = work.cite("§5(h)")
+    if len(action.per_common_share) != 1:
+        kinds = ", ".join(description for description, _ in action.per_common_share)
+        raise InputError(
+            "per_common_share",
+            clause,
+            f"AD-RECLASSIFICATION=change-price expresses one new security in the Conversion Price, not {kinds}",
+        )
+    ((description, per_common),) = action.per_common_share
+    units = _fraction(per_common, "per_common_share", clause, positive=True)
+    facts: dict[str, Scalar] = {
+        "new_security": description,
+        "units_per_common_share": units,
+        "common_outstanding_before": work.outstanding,
+    }
+    work.outstanding *= units
+    _scale(work, units)
+    _price_change(
+        work,
+        action.date,
+        "§5(h)",
+        action.description,
+        1 / units,
+        facts,
+        "conversion_price / units_per_common_share, at the close of business on the effective date",
+        (reading("AD-RECLASSIFICATION"),),
+    )
 
 
 @implements("F §5(d)(ii)", "G §5(d)(ii)")

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from fractions import Fraction
 
@@ -399,6 +399,8 @@ def _settle_dividends(
             whole, fraction = math.ceil(rest / price), Fraction(0)
         case "fraction-unpaid":  # the whole shares now; the fraction waits for funds (nothing paid for it)
             fraction = Fraction(0)
+        case "add-to-conversion":  # the fraction joins the conversion's, paid there (see convert)
+            fraction = Fraction(0)
         case other:
             raise AssertionError(f"CONV-DIVIDEND-SHARE-FRACTION alternative {other!r} is registered but not computed")
     shares = Explained(
@@ -449,6 +451,29 @@ def convert(
     issue_price = terms.original_issue_price.value
     exact_common = shares * issue_price / price
     whole, fraction = common_and_fraction(shares, issue_price, price)
+    dividends = _settle_dividends(
+        terms, accrued_unpaid_dividends, funds_legally_available, common_fair_market_value, conversion_date
+    )
+    if pick(
+        "CONV-DIVIDEND-SHARE-FRACTION",
+        {"default": False, "round-up": False, "fraction-unpaid": False, "add-to-conversion": True},
+    ):
+        # The dividend shares' fraction is added to the conversion's before the whole part is taken:
+        # a whole share more (counted among the dividend shares) when the two reach one, and the
+        # fraction left paid in cash at the Conversion Price as §5(b) says.
+        dividend_exact = dividends.common_shares.inputs.get("exact_shares", Fraction(0))
+        dividend_whole = dividends.common_shares.value
+        assert isinstance(dividend_exact, Fraction) and isinstance(dividend_whole, int)
+        extra, fraction = floor_whole(fraction + dividend_exact - dividend_whole)
+        if extra:
+            dividends = replace(
+                dividends,
+                common_shares=replace(
+                    dividends.common_shares,
+                    value=dividend_whole + extra,
+                    formula="whole part of (exact conversion shares + exact dividend shares) - conversion shares",
+                ),
+            )
     common = Explained(
         name="common_shares",
         value=whole,
@@ -471,9 +496,6 @@ def convert(
         inputs={"fraction": fraction, "conversion_price": price, "exact": cash_exact},
         formula="fraction x conversion_price, to the cent",
         interpretations=(reading("CONV-FRACTION-AGGREGATE"), reading("CONV-CASH-CENTS")),
-    )
-    dividends = _settle_dividends(
-        terms, accrued_unpaid_dividends, funds_legally_available, common_fair_market_value, conversion_date
     )
     return ConversionResult(
         series=terms.series,

@@ -494,16 +494,20 @@ def common_stock_dividend(
         case "price-cents":
             average = Fraction(round_to(price.value, 2, Rounding.HALF_UP, clause).value)
             priced = "average_closing_price to the cent (DIV-F-COMMON-FRACTIONS=price-cents)"
-        case "nearest":
+        case "nearest" | "fractional":
             average, priced = price.value, "average_closing_price"
         case other:
             raise AssertionError(f"DIV-F-COMMON-FRACTIONS alternative {other!r} is registered but not computed")
     quantity = dividend_value / average
-    whole, fraction = floor_whole(quantity)
+    floored, fraction = floor_whole(quantity)
+    whole: int | Fraction = floored
     counted = f"floor(dividend_value / {priced})"
     if chosen("DIV-F-COMMON-FRACTIONS") == "nearest":  # half a share up, and no cash for a fraction
         whole, fraction = math.floor(quantity + Fraction(1, 2)), Fraction(0)
         counted = "dividend_value / average_closing_price to the nearest whole share (DIV-F-COMMON-FRACTIONS=nearest)"
+    if chosen("DIV-F-COMMON-FRACTIONS") == "fractional":  # the exact shares, a fraction of one included
+        whole, fraction = quantity, Fraction(0)
+        counted = "dividend_value / average_closing_price, exact (DIV-F-COMMON-FRACTIONS=fractional)"
     shares = Explained(
         name="common_shares",
         value=whole,
@@ -548,7 +552,7 @@ class DividendPayment:
             "election": self.election.to_dict(),
             "pik_shares": to_decimal_string(_fr(self.pik_shares)) if self.pik_shares else "0",
             "cash": to_decimal_string(_fr(self.cash)) if self.cash else "0",
-            "common_shares": str(self.common_shares.value) if self.common_shares else "0",
+            "common_shares": to_decimal_string(_fr(self.common_shares)) if self.common_shares else "0",
             "cash_for_fraction": to_decimal_string(_fr(self.cash_for_fraction)) if self.cash_for_fraction else "0",
             "explain": [self.dividend.to_dict(), *[f.to_dict() for f in self.figures()]],
         }

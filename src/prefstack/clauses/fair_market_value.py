@@ -210,15 +210,47 @@ def over_the_counter_average_price(
     *,
     basis: OverTheCounterBasis,
     trading_days: TradingDays = nasdaq_trading_days,
+    other_prices: Mapping[dt.date, Fraction] | None = None,
 ) -> Explained:
     """Value of a security actively traded over-the-counter (F/G §3(c)(i)(B)).
 
     The average of the closing bid or closing sale prices, ``basis`` saying which is
     applicable (an input, interpretation FMV-OTC-BASIS), over the same period as (i)(A).
+    ``other_prices``: the prices of the other basis (the closing sale prices when ``basis`` is
+    the closing bid, and the reverse), needed only by FMV-OTC-BASIS=closing-bid when ``basis`` is
+    the closing sale, and by FMV-OTC-BASIS=bid-sale-mean.
     """
+    clause = for_series(terms.series, "§3(c)(i)(B)")
+    match chosen(reading("FMV-OTC-BASIS")):
+        case "default":
+            used, basis_words = prices, basis.value
+        case "closing-bid":  # always the closing bid, whichever the caller says is applicable
+            if basis is OverTheCounterBasis.CLOSING_BID:
+                used = prices
+            elif other_prices is None:
+                raise InputError(
+                    "other_prices", clause, "the closing bid prices are needed (FMV-OTC-BASIS=closing-bid)"
+                )
+            else:
+                used = other_prices
+            basis_words = "closing bid (FMV-OTC-BASIS=closing-bid)"
+        case "bid-sale-mean":  # each day's mean of its closing bid and closing sale prices
+            if other_prices is None:
+                raise InputError(
+                    "other_prices",
+                    clause,
+                    "both the closing bid and the closing sale prices are needed (FMV-OTC-BASIS=bid-sale-mean)",
+                )
+            for day, price in other_prices.items():
+                if not isinstance(price, Fraction):
+                    raise InputError("other_prices", clause, f"the price for {day} must be an exact Fraction")
+            used = {d: (p + other_prices[d]) / 2 for d, p in prices.items() if d in other_prices}
+            basis_words = "mean of closing bid and closing sale (FMV-OTC-BASIS=bid-sale-mean)"
+        case other:
+            raise AssertionError(f"FMV-OTC-BASIS alternative {other!r} is registered but not computed")
     result = _average_over_window(
         terms,
-        prices,
+        used,
         closing_date,
         trading_days,
         name="fair_market_value_per_share",
@@ -230,7 +262,7 @@ def over_the_counter_average_price(
         name=result.name,
         value=result.value,
         clause=result.clause,
-        inputs={**result.inputs, "price_basis": basis.value},
+        inputs={**result.inputs, "price_basis": basis_words},
         formula=result.formula,
         interpretations=result.interpretations,
     )

@@ -1290,8 +1290,11 @@ def is_deemed_liquidation(
     terms: SeriesTerms,
     kind: TransactionKind,
     prior_stockholders_share: Fraction,
+    prior_stockholders_voting_power: Fraction | None = None,
 ) -> Explained:
     """Whether a transaction is deemed a liquidation of the Company for the series (G §3(d)).
+    ``prior_stockholders_voting_power``: their share of the survivor's voting power, used (and
+    required) only under LIQ-G-DEEMED-THRESHOLD=voting-power.
 
     Series G: deemed unless the stockholders immediately before the transaction hold at
     least 50% of the outstanding voting securities of the surviving or resulting entity
@@ -1325,6 +1328,19 @@ def is_deemed_liquidation(
         case "more-than-half":
             deemed = share <= threshold.value
             test = "hold more than the threshold (LIQ-G-DEEMED-THRESHOLD=more-than-half)"
+        case "voting-power":
+            if prior_stockholders_voting_power is None:
+                raise InputError(
+                    "prior_stockholders_voting_power",
+                    threshold.cite,
+                    "LIQ-G-DEEMED-THRESHOLD=voting-power measures the prior stockholders' share of the survivor's "
+                    "voting power: give it",
+                )
+            share = _nonnegative(prior_stockholders_voting_power, "prior_stockholders_voting_power", threshold.cite)
+            if share > 1:
+                raise InputError("prior_stockholders_voting_power", threshold.cite, f"must be at most 1, got {share}")
+            deemed = share < threshold.value
+            test = "hold >= threshold of the voting power (LIQ-G-DEEMED-THRESHOLD=voting-power), not"
         case other:
             raise AssertionError(f"LIQ-G-DEEMED-THRESHOLD alternative {other!r} is registered but not computed")
     return Explained(

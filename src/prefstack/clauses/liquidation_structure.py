@@ -54,7 +54,7 @@ from prefstack.errors import InputError
 from prefstack.explain import Explained
 from prefstack.instruments.capital_structure import CapitalStructure, GenericClass, OptionTranche, accrued_days
 from prefstack.interpretations import reading
-from prefstack.interpretations.readings import chosen
+from prefstack.interpretations.readings import chosen, pick
 from prefstack.numeric import to_decimal_string
 
 __all__ = [
@@ -497,10 +497,68 @@ def _forced(inputs: StructureInputs) -> frozenset[str]:
     match chosen("CAPSTRUCT-OPTION-EXERCISE"):
         case "default":
             return frozenset()
-        case "all-exercised":
+        case "all-exercised" | "treasury-stock" | "net-exercise":
+            # the last two: the tranches of :func:`_net_exercised`, each in the money at its net shares
             return frozenset(t.name for t in inputs.tranches)
         case other:
             raise AssertionError(f"CAPSTRUCT-OPTION-EXERCISE alternative {other!r} is registered but not computed")
+
+
+NET_EXERCISE_MOST_RUNS = 30
+"""The most fixed-point steps :func:`_net_exercised` takes before refusing."""
+
+
+def _common_per_share(inputs: StructureInputs, result: Waterfall) -> Fraction:
+    """The exact amount a share of the Common Stock (the junior holding) is paid in ``result``."""
+    (common,) = inputs.junior
+    return result.exact_by_security().get(common.security, Fraction(0)) / common.common_shares
+
+
+def _net_exercised(inputs: StructureInputs) -> StructureInputs:
+    """CAPSTRUCT-OPTION-EXERCISE=treasury-stock or net-exercise: each tranche whose strike K is below V,
+    the value the distribution itself gives a share of the Common Stock, adds count x (V - K) / V
+    shares of Common Stock to the as-converted tier and no cash (the shares strike x count / V would
+    buy back at V, or the shares worth the spread: the same number); the others are not exercised.
+    V is a fixed point: with the net shares n of every tranche in the money, the Common Stock's
+    exact payout per share is V. Each step fits V's payout per share as R / (M + n) through the last
+    two runs and solves V = (R + sum of count x K) / (M + sum of count) exactly, then checks it with a
+    run (the other classes' conversions and the participation caps may change between runs)."""
+    clause = for_series(inputs.ref, "§3(b)")
+    original = inputs.tranches
+
+    def at(value: Fraction) -> tuple[StructureInputs, Fraction, Fraction]:
+        net = tuple(
+            t.model_copy(update={"count": t.count * (value - t.strike_price) / value, "strike_price": Fraction(0)})
+            for t in original
+            if value > 0 and t.strike_price < value
+        )
+        trial = replace(inputs, tranches=net)
+        paid = _common_per_share(trial, _run(trial, _equilibrium(trial)))
+        return trial, sum((t.count for t in net), Fraction(0)), paid
+
+    _, n_before, v_before = at(Fraction(0))
+    value = v_before
+    for _ in range(NET_EXERCISE_MOST_RUNS):
+        trial, n, paid = at(value)
+        if paid == value:
+            return trial
+        exercised = [t for t in original if t.strike_price < value]
+        if paid == v_before or not exercised:
+            value = paid
+        else:
+            # paid = R / (M + n) through (n_before, v_before) and (n, paid): solve for R and M
+            m = (paid * n - v_before * n_before) / (v_before - paid)
+            r = paid * (m + n)
+            counts = sum((t.count for t in exercised), Fraction(0))
+            strikes = sum((t.count * t.strike_price for t in exercised), Fraction(0))
+            value = (r + strikes) / (m + counts)
+        n_before, v_before = n, paid
+    raise InputError(
+        "--capital-structure",
+        clause,
+        f"CAPSTRUCT-OPTION-EXERCISE={chosen('CAPSTRUCT-OPTION-EXERCISE')}: no value per share of Common Stock "
+        f"is its own payout after {NET_EXERCISE_MOST_RUNS} steps",
+    )
 
 
 @implements("F §3(b)", "G §3(b)")
@@ -579,6 +637,12 @@ def capital_structure_waterfall(
         structure.options_and_warrants,
         structure.certificate_rank,
     )
+    if structure.options_and_warrants:
+        net: bool = pick(
+            "CAPSTRUCT-OPTION-EXERCISE",
+            {"default": False, "all-exercised": False, "treasury-stock": True, "net-exercise": True},
+        )
+        inputs = _net_exercised(inputs) if net else inputs
     chosen = _equilibrium(inputs)
     result = _run(inputs, chosen)
     choices = tuple(_choice(inputs, name, chosen) for name in _deciders(inputs))

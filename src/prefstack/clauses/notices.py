@@ -48,14 +48,17 @@ def _counted() -> str:
     return _COUNTED[chosen("NOTICE-CALENDAR-DAYS")]
 
 
-def _promptly(adjustment_date: dt.date) -> dt.date:
+def _promptly(adjustment_date: dt.date) -> dt.date | None:
     """The last day of "promptly" (NOTICE-PROMPTLY): ten calendar days after the adjustment
-    (prefstack's), or ten business days (``business-days``)."""
+    (prefstack's), ten business days (``business-days``), or none (``reasonable-time``: within a
+    reasonable time, judged case by case, so no date by which a certificate is late)."""
     match chosen("NOTICE-PROMPTLY"):
         case "default":
             return adjustment_date + dt.timedelta(days=PROMPTLY_DAYS)
         case "business-days":
             return business_days_after(adjustment_date, PROMPTLY_DAYS)
+        case "reasonable-time":
+            return None
         case other:
             raise AssertionError(f"NOTICE-PROMPTLY alternative {other!r} is registered but not computed")
 
@@ -144,13 +147,17 @@ def merger_notice_deadline(terms: SeriesTerms, effective_date: dt.date) -> Expla
 
 
 @implements("F §5(j)", "G §5(j)")
-def certificate_of_adjustment_deadline(terms: SeriesTerms, adjustment_date: dt.date) -> Explained:
+def certificate_of_adjustment_deadline(terms: SeriesTerms, adjustment_date: dt.date) -> Explained | None:
     """F/G §5(j): the Company "shall promptly compute such adjustment ... and furnish to each
-    holder ... a certificate"; "promptly" is read as within ten days (NOTICE-PROMPTLY)."""
+    holder ... a certificate"; "promptly" is read as within ten days (NOTICE-PROMPTLY). None where
+    the reading sets no fixed deadline (NOTICE-PROMPTLY=reasonable-time)."""
     clause = for_series(terms.series, "§5(j)")
+    last = _promptly(adjustment_date)
+    if last is None:
+        return None
     return Explained(
         name="certificate_of_adjustment_deadline",
-        value=_promptly(adjustment_date),
+        value=last,
         clause=clause,
         inputs={"adjustment_date": adjustment_date, "days": PROMPTLY_DAYS},
         formula="adjustment_date + days"

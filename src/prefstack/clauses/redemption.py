@@ -75,6 +75,7 @@ __all__ = [
     "redemption_notice_window",
     "redemption_price_per_share",
     "unclaimed_funds_returnable_on",
+    "vote_otherwise_counts",
 ]
 
 
@@ -248,6 +249,9 @@ class BoardTurnover:
     period_start_year: int
     board_size: int
     continuing_directors: int
+    directors_from_period_start: int | None = None
+    """Of the continuing directors, those in office at the beginning of the period (read only by
+    RED-BOARD-CONTINUING=period-start-only)."""
     kind: MandatoryRedemptionEventKind = field(default=MandatoryRedemptionEventKind.BOARD_TURNOVER, init=False)
 
 
@@ -395,6 +399,23 @@ def _section_6_b_iv_board_turnover(terms: SeriesTerms, facts: BoardTurnover) -> 
             event, words = 2 * facts.continuing_directors <= facts.board_size, "no longer more than half of"
         case "fewer-than-half":
             event, words = 2 * facts.continuing_directors < facts.board_size, "fewer than half of"
+        case "period-start-only":  # only the directors in office at the beginning of the period count
+            counted = facts.directors_from_period_start
+            if isinstance(counted, bool) or not isinstance(counted, int) or counted < 0:
+                raise InputError(
+                    "directors_from_period_start",
+                    clause,
+                    "give how many directors in office at the beginning of the period remain "
+                    f"(RED-BOARD-CONTINUING=period-start-only), not {counted!r}",
+                )
+            if counted > facts.continuing_directors:
+                raise InputError(
+                    "directors_from_period_start",
+                    clause,
+                    f"{counted} directors from the period's start exceed the {facts.continuing_directors} continuing",
+                )
+            event = 2 * counted <= facts.board_size
+            words = "in office since the period's start (RED-BOARD-CONTINUING=period-start-only) no longer over half of"
         case other:
             raise AssertionError(f"RED-BOARD-CONTINUING alternative {other!r} is registered but not computed")
     return Explained(
@@ -405,6 +426,11 @@ def _section_6_b_iv_board_turnover(terms: SeriesTerms, facts: BoardTurnover) -> 
             "period": f"{facts.period_start_year}-{facts.period_start_year + 2}",
             "directors in office": facts.board_size,
             "continuing directors": facts.continuing_directors,
+            **(
+                {}
+                if facts.directors_from_period_start is None
+                else {"directors from the period's start": facts.directors_from_period_start}
+            ),
         },
         formula=f"continuing directors {words} the board",
         interpretations=[reading("RED-BOARD-CONTINUING")],
@@ -540,6 +566,30 @@ def judge_mandatory_redemption_event(
         inputs={"listed event": facts.kind.value, "holders voted otherwise": overridden},
         parts=parts,
         formula="an event of §6(b)(i)-(vi) unless a series majority votes otherwise",
+        interpretations=[reading("RED-EVENT-VOTE")],
+    )
+
+
+@implements("F §6(b)", "G §6(b)")
+def vote_otherwise_counts(terms: SeriesTerms, event_date: dt.date, vote_date: dt.date) -> Explained:
+    """Whether a series vote on ``vote_date`` that the event of ``event_date`` shall not be a
+    Mandatory Redemption Event can displace it (RED-EVENT-VOTE): whenever it is taken (prefstack's),
+    or only when taken before the event occurs (``vote-before``; a vote on the day of the event is
+    taken as before it, as the ledger records a vote only once the event it names is recorded)."""
+    clause = for_series(terms.series, "§6(b)")
+    match chosen(reading("RED-EVENT-VOTE")):
+        case "default":
+            counts, rule = True, "a vote of the series at any time"
+        case "vote-before":
+            counts, rule = vote_date <= event_date, "vote date <= event date (RED-EVENT-VOTE=vote-before)"
+        case other:
+            raise AssertionError(f"RED-EVENT-VOTE alternative {other!r} is registered but not computed")
+    return Explained(
+        name="the series vote otherwise counts",
+        value=counts,
+        clause=clause,
+        inputs={"event date": event_date, "vote date": vote_date},
+        formula=rule,
         interpretations=[reading("RED-EVENT-VOTE")],
     )
 
@@ -983,6 +1033,34 @@ def _price_values(prices: Mapping[str, Explained]) -> dict[str, Fraction]:
     return out
 
 
+def _share_with_parity(terms: SeriesTerms, funds_cents: int, due: Fraction, parity_due: Fraction | None) -> int:
+    """The cents of ``funds_cents`` this series may use (RED-SENIOR-PARITY-FUNDS): all of them (prefstack's:
+    the funds given are this series' after Senior and Parity obligations), or its ratable part of funds
+    shared with Parity Securities redeemed at the same time, in proportion to the Redemption Price due on
+    each (``ratable-with-parity``): funds x due / (due + parity due), rounded down to the cent (the cent
+    left over is the Parity Securities')."""
+    clause = for_series(terms.series, "§6(c)")
+    match chosen(reading("RED-SENIOR-PARITY-FUNDS")):
+        case "default":
+            return funds_cents
+        case "ratable-with-parity":
+            if parity_due is None:
+                raise InputError(
+                    "parity_redemption_price",
+                    clause,
+                    "give the Redemption Price due on the Parity Securities redeemed at the same time "
+                    "(RED-SENIOR-PARITY-FUNDS=ratable-with-parity; 0 when none is)",
+                )
+            parity = exact(parity_due, field="parity_redemption_price", clause=clause)
+            if parity < 0:
+                raise InputError("parity_redemption_price", clause, f"must not be negative, got {parity}")
+            if due + parity == 0:
+                return funds_cents
+            return math.floor(funds_cents * due / (due + parity))
+        case other:
+            raise AssertionError(f"RED-SENIOR-PARITY-FUNDS alternative {other!r} is registered but not computed")
+
+
 @implements("F §6(a)", "G §6(a)", "F §6(c)", "G §6(c)", "F §6(h)", "G §6(g)", "F §6(i)", "G §6(h)")
 def redeem(
     terms: SeriesTerms,
@@ -992,12 +1070,16 @@ def redeem(
     prior_unredeemed_obligation: RedemptionObligation | None,
     *,
     issue_price_adjustment: Fraction,
+    parity_redemption_price: Fraction | None = None,
 ) -> RedemptionResult:
     """Redeem the holders' shares on a Redemption Date with the funds legally available
     (F §6(a), (c), (h), (i); G §6(a), (c), (g), (h)).
 
     ``funds``: cash in whole cents available after obligations to Senior and Parity
-    Securities (RED-SENIOR-PARITY-FUNDS). ``prior_unredeemed_obligation``: shares that the
+    Securities (RED-SENIOR-PARITY-FUNDS). Under its alternative ``ratable-with-parity`` they are
+    the funds for this series and the Parity Securities redeemed at the same time, whose
+    Redemption Price due is ``parity_redemption_price``; this series uses its ratable part.
+    ``prior_unredeemed_obligation``: shares that the
     Company was obligated to redeem on an earlier Redemption Date and did not (they are
     among the holders' shares); they are redeemed first (RED-LATER-FUNDS). When the funds
     fall short, they are paid pro rata to the amounts due, the shares redeemed are in
@@ -1042,6 +1124,8 @@ def redeem(
             if name not in shares:
                 raise InputError("holders", clause, f"{name} has shares owed a redemption but is not listed")
     prices = _prices(terms, accrued, issue_price_adjustment)
+    due = sum((shares[name] * price for name, price in _price_values(prices).items()), Fraction(0))
+    funds_cents = _share_with_parity(terms, funds_cents, due, parity_redemption_price)
     tranches = [*prior, ObligationTranche(redemption_date, new_shares, _price_values(prices))]
     redeemed, paid, left, unused = _pay_tranches(terms, tranches, _price_values(prices), funds_cents)
     remaining = {name: shares[name] - redeemed.get(name, Fraction(0)) for name in names}
@@ -1118,12 +1202,17 @@ def pay_redemption_price_in_common_stock(
         raise InputError("redemption_price", clause, f"must not be negative, got {price}")
     if value <= 0:
         raise InputError("fair_market_value_per_common_share", clause, f"must be positive, got {value}")
-    whole, fraction = floor_whole(price / value)
+    floored, fraction = floor_whole(price / value)
+    whole: int | Fraction = floored
+    counted = "floor(Redemption Price / Fair Market Value per share)"
     match chosen("RED-F-COMMON"):
         case "default":
             pass
         case "round-up":  # a value at least the Redemption Price, no cash for a fraction
             whole, fraction = math.ceil(price / value), Fraction(0)
+        case "fractional":  # the exact shares, a fraction of one included, no cash
+            whole, fraction = price / value, Fraction(0)
+            counted = "Redemption Price / Fair Market Value per share, exact (RED-F-COMMON=fractional)"
         case other:
             raise AssertionError(f"RED-F-COMMON alternative {other!r} is registered but not computed")
     cash = round_to(fraction * value, 2, Rounding.HALF_UP, clause)
@@ -1133,7 +1222,7 @@ def pay_redemption_price_in_common_stock(
             whole,
             clause,
             inputs={"Redemption Price": price, "Fair Market Value per share": value, "exact shares": price / value},
-            formula="floor(Redemption Price / Fair Market Value per share)",
+            formula=counted,
             interpretations=[reading("RED-F-COMMON")],
         ),
         cash_for_fraction=Explained(

@@ -208,10 +208,13 @@ def series_majority(
     votes_for: int,
     outstanding_voting_power: int,
     purpose: ConsentPurpose,
+    *,
+    votes_against: int | None = None,
 ) -> Explained:
     """Whether ``votes_for`` are "at least a majority of the voting power of all then
     outstanding shares" of the series (VOTE-SERIES-MAJORITY): more than half of all
-    outstanding voting power, not of the votes cast."""
+    outstanding voting power, not of the votes cast. ``votes_against``: the votes cast against,
+    needed only by VOTE-SERIES-MAJORITY=votes-cast (more than half of the votes for and against)."""
     if not isinstance(purpose, ConsentPurpose):
         raise InputError("purpose", for_series(terms.series, "§4"), f"unknown purpose {purpose!r}")
     clause = for_series(terms.series, purpose.value)
@@ -229,6 +232,28 @@ def series_majority(
             carried, test = 2 * votes_for > outstanding_voting_power, "> (in whole preferred shares)"
         case "at-least-half":
             carried, test = 2 * votes_for >= outstanding_voting_power, ">= (VOTE-SERIES-MAJORITY=at-least-half)"
+        case "votes-cast":  # more than half of the votes cast, for and against; abstentions do not count
+            if isinstance(votes_against, bool) or not isinstance(votes_against, int) or votes_against < 0:
+                raise InputError(
+                    "votes_against",
+                    clause,
+                    f"the votes cast against are needed (VOTE-SERIES-MAJORITY=votes-cast), not {votes_against!r}",
+                )
+            if votes_for + votes_against > outstanding_voting_power:
+                raise InputError(
+                    "votes_against",
+                    clause,
+                    f"{votes_for} for and {votes_against} against exceed the {outstanding_voting_power} votes",
+                )
+            cast = votes_for + votes_against
+            return Explained(
+                name=f"majority of the votes cast by the holders of Series {terms.series} Preferred Stock",
+                value=2 * votes_for > cast,
+                clause=clause,
+                inputs={"votes for": votes_for, "votes against": votes_against, "votes cast": cast},
+                formula="votes for > 1/2 x (votes for + votes against) (VOTE-SERIES-MAJORITY=votes-cast)",
+                interpretations=[reading("VOTE-SERIES-MAJORITY")],
+            )
         case other:
             raise AssertionError(f"VOTE-SERIES-MAJORITY alternative {other!r} is registered but not computed")
     return Explained(

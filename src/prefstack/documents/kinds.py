@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
 
+from prefstack.answers import Figure as AnswerFigure
 from prefstack.clauses import antidilution as ad
 from prefstack.clauses.notices import effective_date_notice_deadline, record_date_notice_deadline
 from prefstack.clauses.redemption import conversion_rights_end, redemption_notice_window, redemption_price_per_share
@@ -21,6 +22,14 @@ from prefstack.ledger.replay import NO_PREFERRED_SPLIT, LedgerState, Placed, rep
 from prefstack.ledger.section5 import conversion_price_state
 from prefstack.numeric import Rounding, round_to
 from prefstack.queries import conversion_quote, holder_dividend, redemption_holdings
+
+
+def _common_text(count: int | AnswerFigure | None) -> str:
+    """Shares of Common Stock issued: ``8,117,079``, or, where a reading issues a fraction of a share
+    (DIV-F-COMMON-FRACTIONS=fractional), the shares to two places with the exact count beside."""
+    if isinstance(count, AnswerFigure):
+        return f"{quantity_text(count.value, SHARES)} (exact {display(Fraction(count.value))})"
+    return f"{count or 0:,}"
 
 
 def _money(x: Fraction, clause: str) -> str:
@@ -76,7 +85,30 @@ def letterhead(state: LedgerState) -> Letterhead:
     c = state.company
     if c is None:
         return Letterhead()
-    return Letterhead(c.name, c.address, c.officer_name, c.officer_title)
+    match chosen("NOTICE-SIGNATORY"):
+        case "default":
+            return Letterhead(c.name, c.address, c.officer_name, c.officer_title)
+        case "secretary":
+            title = SECRETARY
+        case "chairman-and-ceo":
+            title = CHAIRMAN_AND_CEO
+        case other:
+            raise AssertionError(f"NOTICE-SIGNATORY alternative {other!r} is registered but not computed")
+    if " ".join(c.officer_title.split()).casefold() != title.casefold():
+        raise InputError(
+            "officer_title",
+            ", ".join(registry()[reading("NOTICE-SIGNATORY")].clauses),
+            f"notices are signed by the {title} (NOTICE-SIGNATORY={chosen('NOTICE-SIGNATORY')}), but the "
+            f"company_details of {c.since} names {c.officer_name}, {c.officer_title}: record a company_details "
+            f"naming the {title}",
+        )
+    return Letterhead(c.name, c.address, c.officer_name, title)
+
+
+SECRETARY = "Secretary"
+"""The officer who attests the certificates of designation (NOTICE-SIGNATORY=secretary)."""
+CHAIRMAN_AND_CEO = "Chairman of the Board and Chief Executive Officer"
+"""The officer who executes them (NOTICE-SIGNATORY=chairman-and-ceo)."""
 
 
 def addressee(state: LedgerState, holder: str) -> Addressee:
@@ -192,7 +224,7 @@ def dividend_statement(state: LedgerState, series: str, holder: str, payment_dat
             Figure("Average closing price (25 trading days)", f"${display(Fraction(price.value))}", window.clause)
         )
         common_clause = str(explained["common_shares"]["clause"])
-        figures.append(Figure("Shares of Common Stock issued", f"{paid.common_shares:,}", common_clause))
+        figures.append(Figure("Shares of Common Stock issued", _common_text(paid.common_shares), common_clause))
         figures.append(
             Figure(
                 "Cash for the fraction of a share",

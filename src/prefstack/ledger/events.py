@@ -340,6 +340,17 @@ class SeriesConsent(_Event):
     holders_consenting: list[Name]
     reference: str | None = Field(default=None, description="what it covers: an issuance id, an event id")
     shares: int | None = Field(default=None, description="for reserved_employee_shares: the additional shares")
+    holders_against: list[Name] | None = Field(
+        default=None, description="the holders who voted against (read by VOTE-SERIES-MAJORITY=votes-cast)"
+    )
+
+    @field_validator("holders_against")
+    @classmethod
+    def _not_both_ways(cls, v: list[str] | None, info: ValidationInfo) -> list[str] | None:
+        both = sorted(set(v or ()) & set(info.data.get("holders_consenting") or ()))
+        if both:
+            raise ValueError(f"{', '.join(both)} both consenting and against")
+        return v
 
 
 # ----------------------------------------------------------------- section 5 corporate actions
@@ -440,11 +451,21 @@ class OptionExercised(_Event):
     kind: Literal["option_exercised"] = "option_exercised"
     option: str
     shares: Exact
+    fair_market_value_per_share: Exact | None = Field(
+        default=None,
+        description="Fair Market Value of a share of Common Stock on the date of exercise (read only under "
+        "AD-95-PERCENT-CONDITION=exercise-date; none: from the closing prices)",
+    )
 
     @field_validator("shares")
     @classmethod
     def _shares(cls, v: Fraction) -> Fraction:
         return _positive(v, "shares", "F §5(d)(iii)(A)")
+
+    @field_validator("fair_market_value_per_share")
+    @classmethod
+    def _exercise_fmv(cls, v: Fraction | None) -> Fraction | None:
+        return None if v is None else _positive(v, "fair_market_value_per_share", "F §5(d)(i)(C)(8)")
 
 
 class OptionExpired(_Event):
@@ -566,11 +587,24 @@ class MergerOrSale(_Event):
     )
     non_cash: list[NonCashItem] = Field(default_factory=list)
     senior: list[SeniorClaim] = Field(default_factory=list)
+    prior_stockholders_voting_power: Exact | None = Field(
+        default=None,
+        description="The share (0 to 1) of the voting power of the surviving or resulting entity held right "
+        "after by the Company's stockholders of right before; needed only under "
+        "LIQ-G-DEEMED-THRESHOLD=voting-power (G §3(d))",
+    )
 
     @field_validator("prior_stockholders_voting_share")
     @classmethod
     def _share(cls, v: Fraction) -> Fraction:
         if not 0 <= v <= 1:
+            raise ValueError("must be a share between 0 and 1")
+        return v
+
+    @field_validator("prior_stockholders_voting_power")
+    @classmethod
+    def _power(cls, v: Fraction | None) -> Fraction | None:
+        if v is not None and not 0 <= v <= 1:
             raise ValueError("must be a share between 0 and 1")
         return v
 
@@ -613,6 +647,12 @@ class BoardTurnover(_Event):
     continuing_directors: int = Field(ge=0)
     description: str
     agreement_only: bool = Field(default=False, description="Only an agreement to do it (§6(b)(vi))")
+    directors_from_period_start: int | None = Field(
+        default=None,
+        ge=0,
+        description="of the continuing directors, those in office at the period's start "
+        "(read by RED-BOARD-CONTINUING=period-start-only)",
+    )
 
     @field_validator("period_start_year")
     @classmethod
@@ -631,6 +671,14 @@ class BoardTurnover(_Event):
         size = info.data.get("board_size")
         if isinstance(size, int) and v > size:
             raise ValueError(f"{v} continuing directors on a board of {size}")
+        return v
+
+    @field_validator("directors_from_period_start")
+    @classmethod
+    def _at_most_the_continuing(cls, v: int | None, info: ValidationInfo) -> int | None:
+        continuing = info.data.get("continuing_directors")
+        if v is not None and isinstance(continuing, int) and v > continuing:
+            raise ValueError(f"{v} directors from the period's start exceed the {continuing} continuing directors")
         return v
 
 
@@ -680,6 +728,18 @@ class Redemption(_Event):
             "funds are then the cash for the fractions of a share"
         ),
     )
+    parity_redemption_price: Exact | None = Field(
+        default=None,
+        description="the Redemption Price due on Parity Securities redeemed at the same time, sharing funds "
+        "(read by RED-SENIOR-PARITY-FUNDS=ratable-with-parity)",
+    )
+
+    @field_validator("parity_redemption_price")
+    @classmethod
+    def _parity_due(cls, v: Fraction | None) -> Fraction | None:
+        if v is not None and v < 0:
+            raise ValueError("parity_redemption_price must not be negative")
+        return v
 
 
 class SeniorClaim(BaseModel):

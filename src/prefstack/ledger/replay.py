@@ -59,6 +59,7 @@ from prefstack.clauses.liquidation import (
     NonCashProceeds,
     ParityHolding,
     SeniorClass,
+    Tier,
     TransactionKind,
     Waterfall,
     as_converted_3b,
@@ -90,6 +91,7 @@ from prefstack.clauses.redemption import (
     pay_redemption_price_in_common_stock,
     redeem,
     redemption_price_per_share,
+    vote_otherwise_counts,
 )
 from prefstack.clauses.redemption import BoardTurnover as RedemptionBoardTurnover
 from prefstack.clauses.voting import ConsentPurpose, series_majority, votes
@@ -105,7 +107,7 @@ from prefstack.ledger import section5
 from prefstack.memo import without_cyclic_gc
 from prefstack.numeric import to_decimal_string
 from prefstack.terms import SeriesTerms, load_terms
-from prefstack.terms.schema import Term
+from prefstack.terms.schema import ExclusionRole, Term
 
 
 class LedgerRuleError(PrefstackError):
@@ -209,7 +211,8 @@ class PaidDividend(NamedTuple):
     registration_effective: bool
     """Whether the F §2(c) registration condition held for a Common Stock portion."""
     pik_shares: Fraction | None
-    common_shares: int | None
+    common_shares: int | Fraction | None
+    """Whole shares of Common Stock; an exact Fraction under DIV-F-COMMON-FRACTIONS=fractional."""
 
 
 def paid_dividend(state: LedgerState, series: str, record: PaidDividend) -> Payment:
@@ -406,7 +409,7 @@ class LedgerState(_Sealable):
     common_outstanding_opening: int | None = None
     """The opening balance of Common Stock outstanding (one ``common_outstanding`` event)."""
     common_authorized: int | None = None
-    common_issued_as_dividends: int = 0
+    common_issued_as_dividends: int | Fraction = 0
     registration_effective: bool | None = None
     closing_prices: dict[dt.date, Fraction] = field(default_factory=dict)
     elections: dict[tuple[str, str, dt.date], ElectionOnRecord] = field(default_factory=dict)
@@ -462,7 +465,38 @@ def order(placed: Sequence[Placed]) -> list[Placed]:
             ids[item.event.id] = item
     voided = {id(target) for _void, target in voids(placed, ids)}
     kept = [p for p in placed if not isinstance(p.event, ev.EventVoided) and id(p) not in voided]
-    return sorted(kept, key=Placed.sort_key)
+    # LEDGER-SAME-DAY-ORDER: the other orders are keys of their own; the cached sort key (which the
+    # snapshots and resume compare) stays prefstack's, and a reading set replays from the start.
+    match chosen("LEDGER-SAME-DAY-ORDER"):
+        case "default":
+            return sorted(kept, key=Placed.sort_key)
+        case "recorded-order":
+            return sorted(kept, key=_recorded_order_key)
+        case "splits-before-conversions":
+            return sorted(kept, key=_splits_before_conversions_key)
+        case other:
+            raise AssertionError(f"LEDGER-SAME-DAY-ORDER alternative {other!r} is registered but not computed")
+
+
+def _recorded_order_key(item: Placed) -> tuple[dt.date, int, bool, int]:
+    """LEDGER-SAME-DAY-ORDER=recorded-order: by effective date and the rank of the kind, as
+    prefstack's, then, in place of the content, the order the events were recorded in the ledger
+    (their sequence number; an event not in a ledger after them, in the order given: the sort is
+    stable)."""
+    on, rank, _content = item.sort_key()
+    return (on, rank, item.seq is None, item.seq or 0)
+
+
+SPLITS_BEFORE_CONVERSIONS = {"stock_split": 85, "stock_combination": 86}
+"""LEDGER-SAME-DAY-ORDER=splits-before-conversions: the §5(e) splits and combinations of a date
+after its transfers (80) and before its conversions (90)."""
+
+
+def _splits_before_conversions_key(item: Placed) -> tuple[dt.date, int, str]:
+    """LEDGER-SAME-DAY-ORDER=splits-before-conversions: prefstack's key with splits and combinations
+    ranked before conversions."""
+    on, rank, content = item.sort_key()
+    return (on, SPLITS_BEFORE_CONVERSIONS.get(item.event.kind, rank), content)
 
 
 def voids(placed: Sequence[Placed], ids: Mapping[str, Placed] | None = None) -> list[tuple[Placed, Placed]]:
@@ -748,7 +782,9 @@ def _apply_control_acquisition(state: LedgerState, item: Placed, event: ev.Contr
 
 
 def _apply_board_turnover(state: LedgerState, item: Placed, event: ev.BoardTurnover) -> None:
-    turnover = RedemptionBoardTurnover(event.period_start_year, event.board_size, event.continuing_directors)
+    turnover = RedemptionBoardTurnover(
+        event.period_start_year, event.board_size, event.continuing_directors, event.directors_from_period_start
+    )
     _judge_redemption_event(state, item, Agreement(turnover) if event.agreement_only else turnover, event.description)
 
 
@@ -853,11 +889,14 @@ def _apply_issue(state: LedgerState, item: Placed, event: ev.PreferredIssued) ->
 def _apply_consent(state: LedgerState, item: Placed, event: ev.SeriesConsent) -> None:
     clause = state.series[event.series].terms.conversion.fair_market_value_threshold.cite
     s = _series_started(state, item, event.series, clause)
-    for holder in event.holders_consenting:
+    for field_name, holder in [
+        *(("holders_consenting", h) for h in event.holders_consenting),
+        *(("holders_against", h) for h in event.holders_against or ()),
+    ]:
         if holder not in s.holdings or s.holdings[holder].shares == 0:
             raise LedgerRuleError(
                 item,
-                "holders_consenting",
+                field_name,
                 f"{event.series} §5(d)(ii)",
                 f"{holder!r} holds no Series {event.series} shares",
             )
@@ -877,7 +916,9 @@ def _apply_consent(state: LedgerState, item: Placed, event: ev.SeriesConsent) ->
     price = section5.conversion_price_state(state, event.series, event.date).conversion_price
     # VOTE-SERIES-MAJORITY=per-share: the voting power of a series counted in its whole preferred
     # shares, one vote each, rather than in the votes of §4
-    per_share = pick("VOTE-SERIES-MAJORITY", {"default": False, "at-least-half": False, "per-share": True})
+    per_share = pick(
+        "VOTE-SERIES-MAJORITY", {"default": False, "at-least-half": False, "per-share": True, "votes-cast": False}
+    )
     power = {
         holder: math.floor(holding.shares)
         if per_share
@@ -893,7 +934,19 @@ def _apply_consent(state: LedgerState, item: Placed, event: ev.SeriesConsent) ->
         "waive_redemption_event": ConsentPurpose.MANDATORY_REDEMPTION_VOTE,
         "fair_market_value": ConsentPurpose.FAIR_MARKET_VALUE_NO_MARKET,
     }[event.matter]
-    majority = series_majority(s.terms, consenting, total, purpose)
+    # VOTE-SERIES-MAJORITY=votes-cast needs the votes against: the holders recorded as voting against
+    if chosen("VOTE-SERIES-MAJORITY") == "votes-cast" and event.holders_against is None:
+        raise LedgerRuleError(
+            item,
+            "holders_against",
+            f"{event.series} {section}",
+            "name the holders who voted against (VOTE-SERIES-MAJORITY=votes-cast counts the votes cast)",
+        )
+    against = None if event.holders_against is None else sum((power[h] for h in set(event.holders_against)), 0)
+    try:
+        majority = series_majority(s.terms, consenting, total, purpose, votes_against=against)
+    except InputError as exc:
+        raise LedgerRuleError(item, exc.field, exc.clause, exc.problem) from exc
     s.consent_results.append((event, majority))
     if event.matter == "waive_redemption_event":
         known = {e.ident for e in s.judged_events if e.mandatory_redemption_event.value}
@@ -908,20 +961,42 @@ def _apply_consent(state: LedgerState, item: Placed, event: ev.SeriesConsent) ->
         return
     if event.matter == "fair_market_value":
         return
+    # VOTE-SERIES-MAJORITY=votes-cast: the §5(d) clauses compare the votes for with the votes cast
+    # (no vote cast: nothing carried, compared with the whole voting power)
+    base = total if against is None or chosen("VOTE-SERIES-MAJORITY") != "votes-cast" else consenting + against
+    base = base or total
     if event.matter == "waive_adjustment":
         if not event.reference:
             raise LedgerRuleError(item, "reference", f"{event.series} {section}", "name the issuance the waiver covers")
         state.section5_actions.append(
-            ad.SeriesWaiver(event.date, event.series, event.reference, Fraction(consenting), Fraction(total))
+            ad.SeriesWaiver(event.date, event.series, event.reference, Fraction(consenting), Fraction(base))
         )
     else:
         if event.shares is None or event.shares <= 0:
             raise LedgerRuleError(item, "shares", f"{event.series} {section}", "give the additional shares approved")
         state.section5_actions.append(
             ad.AdditionalReservedEmployeeShares(
-                event.date, event.series, Fraction(event.shares), Fraction(consenting), Fraction(total)
+                event.date, event.series, Fraction(event.shares), Fraction(consenting), Fraction(base)
             )
         )
+
+
+def _common_count(shares: Explained) -> int | Fraction:
+    """A count of shares of Common Stock issued: whole, or an exact Fraction where a reading issues
+    fractional shares (DIV-F-COMMON-FRACTIONS=fractional, RED-F-COMMON=fractional)."""
+    value = shares.value
+    assert isinstance(value, (int, Fraction)) and not isinstance(value, bool)
+    return value
+
+
+def _excluded_common_issue(
+    ident: str, day: dt.date, shares: int | Fraction, why: ExclusionRole
+) -> ad.CommonStockIssuance:
+    """:func:`section5.excluded_issue` for a count that may hold a fraction of a share (a reading that
+    issues fractional shares of Common Stock)."""
+    if isinstance(shares, int):
+        return section5.excluded_issue(ident, day, shares, why)
+    return replace(section5.excluded_issue(ident, day, math.floor(shares), why), shares=shares)
 
 
 def _whole(vote: Explained) -> int:
@@ -1186,7 +1261,7 @@ def _pay_holder(
         except InputError as exc:
             raise LedgerRuleError(item, f"{holder}: {exc.field}", exc.clause, exc.problem) from exc
         assert payment.common_shares is not None
-        common = _whole(payment.common_shares)
+        common = _common_count(payment.common_shares)  # a fraction too under DIV-F-COMMON-FRACTIONS=fractional
     return PaidDividend(
         holder,
         payment_date,
@@ -1217,7 +1292,7 @@ def _issue_dividend_shares(
         if record.common_shares is not None:
             state.common_issued_as_dividends += record.common_shares
             state.section5_actions.append(
-                section5.excluded_issue(
+                _excluded_common_issue(
                     f"{item.ref} {record.holder}", payment_date, record.common_shares, "dividend_on_preferred"
                 )
             )
@@ -1751,7 +1826,12 @@ def _apply_merger_or_sale(state: LedgerState, item: Placed, event: ev.MergerOrSa
     )
     for name in judged:
         s = state.series[name]
-        deemed = is_deemed_liquidation(s.terms, _TRANSACTION_KINDS[event.transaction], share)
+        try:
+            deemed = is_deemed_liquidation(
+                s.terms, _TRANSACTION_KINDS[event.transaction], share, event.prior_stockholders_voting_power
+            )
+        except InputError as exc:
+            raise LedgerRuleError(item, exc.field, exc.clause, exc.problem) from exc
         if event.transaction in ("asset_sale", "subsidiary_stock_sale") and not event.all_or_substantially_all:
             deemed = replace(deemed, value=False, formula=deemed.formula + "; not all or substantially all")
         record = s.judged_events[-1]
@@ -1766,10 +1846,34 @@ def _apply_merger_or_sale(state: LedgerState, item: Placed, event: ev.MergerOrSa
                 f"a deemed liquidation of Series {name}: give the consideration available to the stockholders",
             )
         reading("LIQ-G-DEEMED-PAYOUT")
-        paid = _liquidation_waterfall(state, item, event.date, event.consideration, event.non_cash, event.senior)
+        paid = _deemed_payout_3d(state, item, event, event.consideration, name)
         s.deemed_liquidation = DeemedLiquidation(event.date, event.id or item.ref, deemed, paid)
         for holder, holding in list(s.holdings.items()):
             s.holdings[holder] = replace(holding, shares=Fraction(0), arrears=Fraction(0))
+
+
+def _deemed_payout_3d(
+    state: LedgerState, item: Placed, event: ev.MergerOrSale, consideration: Fraction, name: str
+) -> Waterfall:
+    """G §3(d): the liquidation Series ``name`` is paid as if (LIQ-G-DEEMED-PAYOUT). Default: the
+    whole waterfall, every series at parity. ``series-alone``: the other series of the Company are
+    left out of the waterfall (neither their §3(a) preference nor their §3(b) participation), so the
+    series is paid after the Senior Securities alone and shares the rest as converted with the Common
+    Stock. ``liquidation-value-only``: the whole waterfall, but the series' §3(b) payouts are dropped:
+    it is paid its §3(a) Liquidation Value (ratably if short) and nothing more."""
+    match chosen("LIQ-G-DEEMED-PAYOUT"):
+        case "default":
+            return _liquidation_waterfall(state, item, event.date, consideration, event.non_cash, event.senior)
+        case "series-alone":
+            return _liquidation_waterfall(
+                state, item, event.date, consideration, event.non_cash, event.senior, only_series=name
+            )
+        case "liquidation-value-only":
+            whole = _liquidation_waterfall(state, item, event.date, consideration, event.non_cash, event.senior)
+            kept = tuple(p for p in whole.payouts if p.security != name or p.tier is not Tier.AS_CONVERTED)
+            return replace(whole, payouts=kept)
+        case other:
+            raise AssertionError(f"LIQ-G-DEEMED-PAYOUT alternative {other!r} is registered but not computed")
 
 
 def _apply_redemption_notice(state: LedgerState, item: Placed, event: ev.RedemptionNotice) -> None:
@@ -1940,8 +2044,7 @@ def _apply_redemption_in_common(state: LedgerState, item: Placed, event: ev.Rede
     for part in parts:
         holding = s.holdings[part.holder]
         s.holdings[part.holder] = replace(holding, shares=Fraction(0), arrears=Fraction(0))
-        whole = part.payment.shares_of_common.value
-        assert isinstance(whole, int)
+        whole = _common_count(part.payment.shares_of_common)  # a fraction too under RED-F-COMMON=fractional
         if whole and additional:
             fmv = _fraction_of(part.fair_market_value)
             state.section5_actions.append(
@@ -1958,7 +2061,7 @@ def _apply_redemption_in_common(state: LedgerState, item: Placed, event: ev.Rede
             )
         elif whole:
             state.section5_actions.append(
-                section5.excluded_issue(f"{item.ref} {part.holder}", event.date, whole, "dividend_on_preferred")
+                _excluded_common_issue(f"{item.ref} {part.holder}", event.date, whole, "dividend_on_preferred")
             )
     s.common_stock_redemptions.extend(parts)
 
@@ -1995,7 +2098,19 @@ def _apply_redemption(state: LedgerState, item: Placed, event: ev.Redemption) ->
             f"{event.series} §6(a)",
             f"the deposit for {event.date} already redeemed the shares called for that Redemption Date",
         )
-    _redeem(state, item, s, event.date, event.funds)
+    _redeem(state, item, s, event.date, event.funds, parity_redemption_price=event.parity_redemption_price)
+
+
+def series_voted_otherwise(s: SeriesState, judged: JudgedEvent) -> bool:
+    """Whether a majority of the series voted that the event ``judged`` is not a Mandatory Redemption
+    Event (§6(b)), by a vote that can displace it (RED-EVENT-VOTE)."""
+    return any(
+        c.matter == "waive_redemption_event"
+        and c.reference == judged.ident
+        and bool(m.value)
+        and bool(vote_otherwise_counts(s.terms, judged.date, c.date).value)
+        for c, m in s.consent_results
+    )
 
 
 def _event_redemption_without_notice(s: SeriesState, on: dt.date) -> bool:
@@ -2006,11 +2121,8 @@ def _event_redemption_without_notice(s: SeriesState, on: dt.date) -> bool:
         case "default" | "full-days":
             return False
         case "no-notice-for-event":
-            waived = {
-                c.reference for c, m in s.consent_results if c.matter == "waive_redemption_event" and bool(m.value)
-            }
             return any(
-                j.date <= on and bool(j.mandatory_redemption_event.value) and j.ident not in waived
+                j.date <= on and bool(j.mandatory_redemption_event.value) and not series_voted_otherwise(s, j)
                 for j in s.judged_events
             )
         case other:
@@ -2018,12 +2130,21 @@ def _event_redemption_without_notice(s: SeriesState, on: dt.date) -> bool:
 
 
 def _redeem(
-    state: LedgerState, item: Placed, s: SeriesState, on: dt.date, funds: Fraction, *, all_or_nothing: bool = False
+    state: LedgerState,
+    item: Placed,
+    s: SeriesState,
+    on: dt.date,
+    funds: Fraction,
+    *,
+    all_or_nothing: bool = False,
+    parity_redemption_price: Fraction | None = Fraction(0),
 ) -> None:
     """F/G §6(a), (h), (i): redeem on ``on`` with ``funds`` — later funds go first to shares the
     Company was obliged to redeem and has not; else the shares called for ``on``, pro rata.
     ``all_or_nothing``: funds short of the whole Redemption Price redeem nothing (a short deposit
-    under RED-DEPOSIT-REDEEMS=short-deposit-redeems-nothing); they are reported unused."""
+    under RED-DEPOSIT-REDEEMS=short-deposit-redeems-nothing); they are reported unused.
+    ``parity_redemption_price``: the ``redemption`` event's, read by RED-SENIOR-PARITY-FUNDS=ratable-with-parity
+    (a deposit is the series' own: nothing shared)."""
     _dividend_blockers(state, item, ActionKind.PURCHASE_OR_REDEMPTION, f"Series {s.series}")
     per_share: dict[str, Fraction] = {}
     for holder, holding in s.holdings.items():
@@ -2043,7 +2164,15 @@ def _redeem(
                     f"no Redemption Notice names {on} as the Redemption Date (latest: {s.called_for})",
                 )
             holdings = [RedemptionHolding(h, s.holdings[h].shares, per_share[h]) for h in sorted(per_share)]
-            result = redeem(s.terms, holdings, funds, on, None, issue_price_adjustment=NO_PREFERRED_SPLIT)
+            result = redeem(
+                s.terms,
+                holdings,
+                funds,
+                on,
+                None,
+                issue_price_adjustment=NO_PREFERRED_SPLIT,
+                parity_redemption_price=parity_redemption_price,
+            )
         if all_or_nothing and result.shortfall:
             nothing = (
                 apply_later_funds(
@@ -2091,10 +2220,13 @@ def _liquidation_waterfall(
     proceeds: Fraction,
     non_cash_items: Sequence[ev.NonCashItem],
     senior_claims: Sequence[ev.SeniorClaim],
+    *,
+    only_series: str | None = None,
 ) -> Waterfall:
     """F/G §3: the waterfall of a liquidation of the Company on ``on``, every series' holdings from
-    the ledger, the Senior Securities' claims as recorded."""
-    parity = parity_holdings(state, on)
+    the ledger (only those of ``only_series`` when given: LIQ-G-DEEMED-PAYOUT=series-alone), the
+    Senior Securities' claims as recorded."""
+    parity = [p for p in parity_holdings(state, on) if only_series is None or p.series == only_series]
     if state.common_outstanding_opening is None:
         clause = ", ".join(for_series(n, "§3(b)") for n in state.series) or "ledger format"
         raise LedgerRuleError(item, "common_outstanding", clause, "the ledger has no Common Stock balance")
@@ -2133,12 +2265,13 @@ def parity_holdings(state: LedgerState, on: dt.date) -> list[ParityHolding]:
     for name, s in state.series.items():
         price = section5.conversion_price_state(state, name, on).conversion_price
         participates = participates_3b(s.terms)
+        adjustment = issue_price_adjustment_3a(s, on)
         for holder in sorted(s.holdings):
             holding = s.holdings[holder]
             if not holding.shares:
                 continue
             value = liquidation_value_per_share(
-                s.terms, accrued_per_share(s, holding, on), issue_price_adjustment=NO_PREFERRED_SPLIT
+                s.terms, accrued_per_share(s, holding, on), issue_price_adjustment=adjustment
             )
             converted = holding.shares * s.terms.original_issue_price.value / price
             parity.append(
@@ -2153,6 +2286,27 @@ def parity_holdings(state: LedgerState, on: dt.date) -> list[ParityHolding]:
                 )
             )
     return parity
+
+
+def issue_price_adjustment_3a(s: SeriesState, on: dt.date) -> Fraction:
+    """F/G §3(a): the factor of the Original Issue Price in the Liquidation Value on ``on``
+    (LIQ-ISSUE-PRICE-ADJUSTMENT). Default: PIK dividends are no adjustment and the ledger has no split
+    of the preferred (:data:`NO_PREFERRED_SPLIT`). ``pik-dilutes``: each Payment Date on or before ``on``
+    whose dividend issued PIK shares multiplies it by shares paid on / (those shares + the PIK shares
+    issued), one factor for the whole series, so the PIK shares add no Liquidation Value."""
+    match chosen("LIQ-ISSUE-PRICE-ADJUSTMENT"):
+        case "default":
+            return NO_PREFERRED_SPLIT
+        case "pik-dilutes":
+            factor = NO_PREFERRED_SPLIT
+            for day in sorted(d for d in s.payments if d <= on):
+                before = sum((r.shares for r in s.payments[day]), Fraction(0))
+                pik = sum((r.pik_shares for r in s.payments[day] if r.pik_shares is not None), Fraction(0))
+                if pik:
+                    factor *= before / (before + pik)
+            return factor
+        case other:
+            raise AssertionError(f"LIQ-ISSUE-PRICE-ADJUSTMENT alternative {other!r} is registered but not computed")
 
 
 def accrued_per_share(s: SeriesState, holding: Holding, as_of: dt.date) -> Fraction:

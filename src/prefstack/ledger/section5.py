@@ -76,6 +76,7 @@ def action_for(state: LedgerState, item: Placed) -> ad.Action | None:
     """The §5 action an event stands for (None for events §5 does not judge)."""
     e = item.event
     ident = e.id or item.ref
+    as_converted = preferred_as_converted(state, e.date)
     match e:
         case ev.CommonIssued():
             return ad.CommonStockIssuance(
@@ -88,6 +89,7 @@ def action_for(state: LedgerState, item: Placed) -> ad.Action | None:
                 accrued_interest_or_dividends_in_cash=e.accrued_interest_or_dividends_in_cash,
                 fair_market_value_per_share=_fmv(state, e.fair_market_value_per_share, e.date),
                 allocated_portion=e.allocated_portion,
+                preferred_as_converted=as_converted,
             )
         case ev.OptionIssued():
             cls = ad.OptionIssuance if e.security == "option" else ad.ConvertibleSecurityIssuance
@@ -99,9 +101,16 @@ def action_for(state: LedgerState, item: Placed) -> ad.Action | None:
                 min_additional_consideration=e.min_additional_consideration,
                 purpose=declared_purpose(state, e.purpose),
                 fair_market_value_per_share=_fmv(state, e.fair_market_value_per_share, e.date),
+                preferred_as_converted=as_converted,
             )
         case ev.OptionExercised():
-            return ad.OptionExercise(id=e.option, date=e.date, shares=e.shares)
+            # AD-95-PERCENT-CONDITION=exercise-date tests the condition with the Fair Market Value of the
+            # day of exercise: the event's, else the closing prices' (no other reading reads it)
+            # and AD-RESERVED-EMPLOYEE=at-exercise judges the employee options over the room with it
+            on_exercise = e.fair_market_value_per_share
+            if chosen("AD-95-PERCENT-CONDITION") == "exercise-date" or chosen("AD-RESERVED-EMPLOYEE") == "at-exercise":
+                on_exercise = _fmv(state, e.fair_market_value_per_share, e.date)
+            return ad.OptionExercise(id=e.option, date=e.date, shares=e.shares, fair_market_value_per_share=on_exercise)
         case ev.OptionExpired():
             return ad.OptionExpiry(id=e.option, date=e.date, shares=e.shares)
         case ev.OptionChanged():
@@ -116,7 +125,7 @@ def action_for(state: LedgerState, item: Placed) -> ad.Action | None:
         case ev.StockCombination():
             return ad.Combination(date=e.date, old_shares_per_new_share=e.old_shares_per_new_share)
         case ev.StockDividend():
-            return ad.StockDividendOnCommon(date=e.date, shares=e.shares)
+            return ad.StockDividendOnCommon(date=e.date, shares=e.shares, preferred_as_converted=as_converted)
         case ev.OtherDistribution():
             return ad.OtherDistribution(
                 date=e.date, securities=e.securities, amount_per_common_share=e.amount_per_common_share
@@ -129,6 +138,27 @@ def action_for(state: LedgerState, item: Placed) -> ad.Action | None:
                 transaction=part_of_transaction(state, e),
             )
     return None
+
+
+@implements("F §5(d)", "G §5(d)")
+def preferred_as_converted(state: LedgerState, day: dt.date) -> Fraction | None:
+    """Under AD-OUTSTANDING=fully-diluted, the Common Stock issuable on conversion of all the
+    preferred outstanding before an action of ``day``: for each series, the whole part of shares
+    outstanding x Original Issue Price / the Conversion Price in effect after every earlier action,
+    added. None under the other readings (the fold does not read it)."""
+    match chosen("AD-OUTSTANDING"):
+        case "default" | "include-deemed":
+            return None
+        case "fully-diluted":
+            total = Fraction(0)
+            for name, series in state.series.items():
+                if series.shares_outstanding == 0:
+                    continue
+                price = conversion_price_state(state, name, day).conversion_price
+                total += int(series.shares_outstanding * series.terms.original_issue_price.value / price)
+            return total
+        case other:
+            raise AssertionError(f"AD-OUTSTANDING alternative {other!r} is registered but not computed")
 
 
 _TRANSACTION_KINDS = {
