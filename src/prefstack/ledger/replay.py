@@ -855,7 +855,9 @@ def _require_holder(state: LedgerState, item: Placed, series: str, holder: str, 
 def _check_authorized(item: Placed, s: SeriesState, new_shares: Fraction, field: str) -> None:
     """F/G §1(a) through :func:`check_authorized`, as a refusal of the event."""
     try:
-        check_authorized(s.terms, s.shares_ever_issued, new_shares, s.shares_outstanding)
+        # the shares outstanding (a sum over every holding) only where DIV-AUTHORIZED-COUNT counts them
+        outstanding = s.shares_outstanding if chosen("DIV-AUTHORIZED-COUNT") == "outstanding" else None
+        check_authorized(s.terms, s.shares_ever_issued, new_shares, outstanding)
     except AuthorizedSharesExceeded as exc:
         raise LedgerRuleError(item, field, s.terms.authorized_shares.cite, str(exc)) from exc
 
