@@ -423,6 +423,7 @@ def _reserve_5_c_ii(
             state.series[n].terms,
             outstanding_preferred_shares=state.series[n].shares_outstanding,
             conversion_price=conversion_price_state(state, n).conversion_price_explained(),
+            **_dividends_for_reserve(state, n),
         )
         for n in state.series
     ]
@@ -439,6 +440,22 @@ def _reserve_5_c_ii(
         capital_structure=None if structure is None else structure.origin,
         covers=None if structure is None else tuple(r.series for r in requirements),
     )
+
+
+def _dividends_for_reserve(state: LedgerState, name: str) -> dict[str, Any]:
+    """Under CONV-RESERVE-WHOLE=with-dividends, the series' accrued but unpaid dividends and the Fair
+    Market Value of the Common Stock on the state's date (§3(c)(i)(A), from the closing prices; None
+    where they do not cover the period, which the clause refuses); nothing under the other readings."""
+    if chosen("CONV-RESERVE-WHOLE") != "with-dividends":
+        return {}
+    s = state.series[name]
+    accrued = sum(
+        (holding_accrued_unpaid_value(s, h, state.as_of) for h in s.holdings.values() if h.shares), Fraction(0)
+    )
+    return {
+        "accrued_unpaid_dividends": accrued,
+        "common_fair_market_value": fair_market_value_on(state, state.as_of, name),
+    }
 
 
 def _authorized(state: LedgerState, structure: LoadedStructure | None) -> int | None:

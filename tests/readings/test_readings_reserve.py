@@ -7,7 +7,7 @@ import json
 from importlib import resources
 from typing import Any
 
-COVERED = {("CAPSTRUCT-RESERVE", "f-g-only")}
+COVERED = {("CAPSTRUCT-RESERVE", "f-g-only"), ("CONV-RESERVE-WHOLE", "with-dividends")}
 
 EXAMPLE = str(resources.files("prefstack.data").joinpath("example_ledger.yaml"))
 
@@ -24,3 +24,36 @@ def test_the_reserve_counting_only_the_certificates_series(cli: Any) -> None:
     alone = json.loads(cli("--reading", "CAPSTRUCT-RESERVE=f-g-only", *args).stdout)
     reserve = alone["common_stock"]["reserve_for_conversion"]
     assert reserve["required"] == "2430688.00" and reserve["covers"] == ["F", "G"]
+
+
+def test_the_reserve_with_the_shares_for_accrued_dividends(cli: Any) -> None:
+    """CONV-RESERVE-WHOLE=with-dividends on 2002-06-30: each series' reserve is the whole part of its
+    shares x 1,000 / its Conversion Price plus its accrued but unpaid dividends / the Fair Market Value
+    of the Common Stock that day (the 30-day average of the closing prices, §3(c)(i)(A)); prefstack's
+    reading counts the conversion shares alone (2,430,688 for F and G)."""
+    import datetime as dt
+    import math
+    from fractions import Fraction
+    from pathlib import Path
+
+    from prefstack.books import Books
+    from prefstack.ledger.files import read_ledger
+    from prefstack.ledger.replay import replay
+    from prefstack.ledger.section5 import fair_market_value_on
+
+    day = dt.date(2002, 6, 30)
+    answer = Books("sqlite:///unused.sqlite", ledger=EXAMPLE).state(day)
+    folded = replay(read_ledger(Path(EXAMPLE)).events, day)
+    expected = 0
+    for series in answer.series:
+        shares = sum((Fraction(h.shares_outstanding.value) for h in series.holders), Fraction(0))
+        accrued = sum((Fraction(h.accrued_unpaid_dividends.value) for h in series.holders), Fraction(0))
+        found = fair_market_value_on(folded, day, series.series)
+        assert found is not None and accrued > 0
+        price = Fraction(series.conversion_price.value)
+        expected += math.floor(shares * 1000 / price + accrued / Fraction(found.value))
+    args = ["state", "--as-of", "2002-06-30", "--ledger", EXAMPLE, "--format", "json"]
+    assert json.loads(cli(*args).stdout)["common_stock"]["reserve_for_conversion"]["required"] == "2430688.00"
+    shown = json.loads(cli("--reading", "CONV-RESERVE-WHOLE=with-dividends", *args).stdout)
+    required = Fraction(shown["common_stock"]["reserve_for_conversion"]["required"])
+    assert required == expected > 2_430_688

@@ -26,7 +26,7 @@ from prefstack.calendars import business_days_before
 from prefstack.citations import CAPITAL_STRUCTURE, for_series
 from prefstack.clause_registry import implements
 from prefstack.errors import InputError, PrefstackError
-from prefstack.explain import Explained
+from prefstack.explain import Explained, Scalar
 from prefstack.interpretations import reading
 from prefstack.interpretations.readings import chosen, pick
 from prefstack.numeric import Rounding, floor_whole, round_to
@@ -521,39 +521,67 @@ class ReserveRequirement:
 
 @implements("F §5(c)(ii)", "G §5(c)(ii)")
 def common_shares_required(
-    terms: SeriesTerms, *, outstanding_preferred_shares: Fraction, conversion_price: Fraction | Explained
+    terms: SeriesTerms,
+    *,
+    outstanding_preferred_shares: Fraction,
+    conversion_price: Fraction | Explained,
+    accrued_unpaid_dividends: Fraction | None = None,
+    common_fair_market_value: Fraction | Explained | None = None,
 ) -> ReserveRequirement:
     """Common Stock needed to convert all outstanding shares of the series (F/G §5(c)(ii)):
     the whole part of outstanding x Original Issue Price / Conversion Price (interpretation
-    CONV-RESERVE-WHOLE)."""
+    CONV-RESERVE-WHOLE); under ``round-up`` rounded up; under ``with-dividends`` the series'
+    ``accrued_unpaid_dividends`` / ``common_fair_market_value`` added before the whole part (the
+    shares its accrued dividends would be paid in were no funds legally available, §5(c)(iii)),
+    both needed."""
     clause = for_series(terms.series, "§5(c)(ii)")
     _non_negative(outstanding_preferred_shares, "outstanding_preferred_shares", clause)
     price, parts = _value_of(conversion_price, "conversion_price", clause)
     _positive(price, "conversion_price", clause)
     exact_shares = outstanding_preferred_shares * terms.original_issue_price.value / price
-    whole, _ = floor_whole(exact_shares)
-    # CONV-RESERVE-WHOLE=round-up: the next whole share, so that the reserve covers the total exactly
-    whole = pick("CONV-RESERVE-WHOLE", {"default": whole, "round-up": math.ceil(exact_shares)})
+    inputs: dict[str, Scalar] = {
+        "outstanding_preferred_shares": outstanding_preferred_shares,
+        "original_issue_price": terms.original_issue_price.value,
+        "conversion_price": price,
+    }
+    formula = "whole part of outstanding_preferred_shares x original_issue_price / conversion_price"
+    match chosen("CONV-RESERVE-WHOLE"):
+        case "default":
+            whole, _ = floor_whole(exact_shares)
+        case "round-up":  # the next whole share, so that the reserve covers the total exactly
+            whole = math.ceil(exact_shares)
+            formula = "outstanding_preferred_shares x original_issue_price / conversion_price, rounded up"
+        case "with-dividends":
+            dividends_clause = for_series(terms.series, "§5(c)(iii)")
+            if accrued_unpaid_dividends is None or common_fair_market_value is None:
+                raise InputError(
+                    "common_fair_market_value",
+                    dividends_clause,
+                    "CONV-RESERVE-WHOLE=with-dividends needs the accrued dividends and the Fair Market Value of the "
+                    "Common Stock (the ledger's closing prices do not cover its averaging period)",
+                )
+            fmv, fmv_parts = _value_of(common_fair_market_value, "common_fair_market_value", dividends_clause)
+            _positive(fmv, "common_fair_market_value", dividends_clause)
+            exact_shares += _non_negative(accrued_unpaid_dividends, "accrued_unpaid_dividends", clause) / fmv
+            parts = (*parts, *fmv_parts)
+            inputs.update({"accrued_unpaid_dividends": accrued_unpaid_dividends, "common_fair_market_value": fmv})
+            whole, _ = floor_whole(exact_shares)
+            formula = (
+                "whole part of (outstanding_preferred_shares x original_issue_price / conversion_price"
+                " + accrued_unpaid_dividends / common_fair_market_value)"
+            )
+        case other:
+            raise AssertionError(f"CONV-RESERVE-WHOLE alternative {other!r} is registered but not computed")
+    inputs["exact"] = exact_shares
     return ReserveRequirement(
         series=terms.series,
         common_shares=Explained(
             name="common_shares_required",
             value=whole,
             clause=clause,
-            inputs={
-                "outstanding_preferred_shares": outstanding_preferred_shares,
-                "original_issue_price": terms.original_issue_price.value,
-                "conversion_price": price,
-                "exact": exact_shares,
-            },
+            inputs=inputs,
             parts=parts,
-            formula=pick(
-                "CONV-RESERVE-WHOLE",
-                {
-                    "default": "whole part of outstanding_preferred_shares x original_issue_price / conversion_price",
-                    "round-up": "outstanding_preferred_shares x original_issue_price / conversion_price, rounded up",
-                },
-            ),
+            formula=formula,
             interpretations=(reading("CONV-RESERVE-WHOLE"),),
         ),
     )
