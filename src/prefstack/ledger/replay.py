@@ -107,7 +107,7 @@ from prefstack.ledger import section5
 from prefstack.memo import without_cyclic_gc
 from prefstack.numeric import to_decimal_string
 from prefstack.terms import SeriesTerms, load_terms
-from prefstack.terms.schema import ExclusionRole, Term
+from prefstack.terms.schema import Term
 
 
 class LedgerRuleError(PrefstackError):
@@ -991,16 +991,6 @@ def _common_count(shares: Explained) -> int | Fraction:
     return value
 
 
-def _excluded_common_issue(
-    ident: str, day: dt.date, shares: int | Fraction, why: ExclusionRole
-) -> ad.CommonStockIssuance:
-    """:func:`section5.excluded_issue` for a count that may hold a fraction of a share (a reading that
-    issues fractional shares of Common Stock)."""
-    if isinstance(shares, int):
-        return section5.excluded_issue(ident, day, shares, why)
-    return replace(section5.excluded_issue(ident, day, math.floor(shares), why), shares=shares)
-
-
 def _whole(vote: Explained) -> int:
     assert isinstance(vote.value, int)
     return vote.value
@@ -1294,7 +1284,7 @@ def _issue_dividend_shares(
         if record.common_shares is not None:
             state.common_issued_as_dividends += record.common_shares
             state.section5_actions.append(
-                _excluded_common_issue(
+                section5.excluded_issue(
                     f"{item.ref} {record.holder}", payment_date, record.common_shares, "dividend_on_preferred"
                 )
             )
@@ -2063,7 +2053,7 @@ def _apply_redemption_in_common(state: LedgerState, item: Placed, event: ev.Rede
             )
         elif whole:
             state.section5_actions.append(
-                _excluded_common_issue(f"{item.ref} {part.holder}", event.date, whole, "dividend_on_preferred")
+                section5.excluded_issue(f"{item.ref} {part.holder}", event.date, whole, "dividend_on_preferred")
             )
     s.common_stock_redemptions.extend(parts)
 

@@ -209,10 +209,11 @@ def part_of_transaction(state: LedgerState, e: ev.Reclassification) -> ad.PartOf
 
 
 @implements("F §5(d)(i)(C)(1)", "G §5(d)(i)(C)(1)", "F §5(d)(i)(C)(6)", "G §5(d)(i)(C)(6)")
-def excluded_issue(ident: str, day: dt.date, shares: int, why: ExclusionRole) -> ad.CommonStockIssuance:
+def excluded_issue(ident: str, day: dt.date, shares: int | Fraction, why: ExclusionRole) -> ad.CommonStockIssuance:
     """Common Stock issued on conversion or as a dividend on preferred: counted in the shares
     outstanding, excluded from Additional Shares by the exclusion of role ``why`` in each series'
-    terms (§5(d)(i)(C)(1), (6))."""
+    terms (§5(d)(i)(C)(1), (6)). A count may hold a fraction of a share where a reading issues
+    fractional shares (DIV-F-COMMON-FRACTIONS=fractional, RED-F-COMMON=fractional)."""
     return ad.CommonStockIssuance(
         id=ident,
         date=day,
