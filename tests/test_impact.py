@@ -172,6 +172,10 @@ def test_with_proceeds_the_impact_shows_what_each_holder_is_paid_in_a_liquidatio
     assert less == Fraction("-52019.70")
     assert _change(accrual, "3Com Corporation", "liquidation_payment") == less
     assert _change(accrual, common, "liquidation_payment") == -less
+    clauses = {(c.holder, c.figure): c.clause for c in accrual.changes}
+    assert clauses[("3Com Corporation", "liquidation_value")] == "G §3(a)"  # each figure names its section
+    assert clauses[("3Com Corporation", "liquidation_payment")] == "G §3"
+    assert clauses[(common, "liquidation_payment")] == "F §3, G §3"  # no certificate: every certificate's §3
     titled = points[("LIQ-FULL-PARTICIPATION", "titled-only")]
     assert _change(titled, "3Com Corporation", "liquidation_payment") == value - default_g == Fraction("-1969129.72")
     floor = points[("LIQ-CENTS", "floor")]

@@ -442,6 +442,7 @@ IMPACT_COLUMNS = (
     Column("prefstack", "default"),
     Column("alternative", "alternative"),
     Column("difference", "difference"),
+    Column("clause", "clause"),
 )
 """The columns of ``--impact`` (CSV and workbooks write each compared figure as JSON does)."""
 

@@ -26,6 +26,7 @@ from fractions import Fraction
 
 from prefstack.answers import Figure, optional
 from prefstack.books import Books
+from prefstack.citations import for_series
 from prefstack.errors import InputError, PrefstackError
 from prefstack.figures import MONEY, PRICE, SHARES
 from prefstack.instruments.capital_structure import LoadedStructure
@@ -61,6 +62,9 @@ class Change:
     alternative: Figure
     difference: Figure
     """The alternative's figure less prefstack's."""
+    clause: str
+    """The section the figure is computed under, in the holder's certificate (for a class without one,
+    a liquidation payment: §3 of every certificate of the books)."""
 
 
 @dataclass(frozen=True)
@@ -144,8 +148,31 @@ def _converted(quote: ConversionQuote | InputError | None, figure: str) -> Fract
             raise AssertionError(f"no conversion figure {other!r}")
 
 
+_SECTIONS = {
+    "shares_outstanding": "§2(a)",
+    "accrued_unpaid_dividends": "§3(a)",
+    "conversion_price": "§5(a)",
+    "liquidation_value": "§3(a)",
+    "votes": "§4",
+    "conversion_common_shares": "§5(b)",
+    "conversion_cash_for_fraction": "§5(b)",
+    "conversion_dividend_cash": "§5(c)(iii)",
+    "liquidation_payment": "§3",
+}
+"""The section of each compared figure, the same in every certificate (F and G number them alike;
+the citations are checked against each certificate's sections)."""
+
+
+def _clause(series: str, figure: str, certificates: list[str]) -> str:
+    section = _SECTIONS[figure]
+    if series in certificates:
+        return for_series(series, section)
+    return ", ".join(for_series(name, section) for name in certificates)
+
+
 def _changes(default: Figures, other: Figures) -> list[Change]:
     before, after = _holders(default[0]), _holders(other[0])
+    certificates = [s.series for s in default[0].series]
     found = []
     for key in sorted(set(before) | set(after) | set(default[2]) | set(other[2])):
         compared_figures = [
@@ -161,7 +188,7 @@ def _changes(default: Figures, other: Figures) -> list[Change]:
             if old != new:
                 places = _PLACES[kind]
                 compared = Figure(old, places), Figure(new, places), Figure(new - old, places)
-                found.append(Change(key[0], key[1], figure, kind, *compared))
+                found.append(Change(key[0], key[1], figure, kind, *compared, _clause(key[0], figure, certificates)))
     return found
 
 

@@ -529,6 +529,7 @@ IMPACT = obj(
                                 "alternative_exact": {"type": "string", "pattern": PATTERNS["exact"]},
                                 "difference": _IMPACT_FIGURE,
                                 "difference_exact": {"type": "string", "pattern": PATTERNS["exact"]},
+                                "clause": TEXT,
                             }
                         )
                     ),
