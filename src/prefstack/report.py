@@ -338,7 +338,7 @@ def _series_answer(state: LedgerState, name: str, explain: bool) -> SeriesStateA
         holders=tuple(
             holder_state(s, h, state.holder_name(h), state.as_of, alike, explain=explain)
             for h in sorted(s.holdings)
-            if s.holdings[h].shares
+            if s.holdings[h].shares or s.holdings[h].lots  # a claim without shares: TRANSFER-ACCRUED=apportioned
         ),
         mandatory_redemption_events=tuple(
             MandatoryRedemptionEvent(

@@ -46,7 +46,9 @@ from prefstack.clauses.dividends import (
 )
 from prefstack.clauses.dividends import (
     Election,
+    accrual_value,
     accrued_unpaid,
+    accrues_between,
     arrears_in_shares_clause,
     check_authorized,
     pay_dividend,
@@ -169,6 +171,20 @@ class Placed:
         return self._sort_key
 
 
+class Lot(NamedTuple):
+    """Part of a holding whose dividend of the current period is not the holding's own: ``shares``
+    of the holding (counted in its ``shares``) that accrue from ``start`` instead of the holding's
+    accrual start, and ``carried``, a fixed amount added to (or, negative, taken from) the holding's
+    dividend of the period. Only alternatives make lots (DIV-ARREARS-PIK-ACCRUAL=from-issue,
+    TRANSFER-ACCRUED=apportioned); the next Payment Date, paid or not, ends them."""
+
+    shares: Fraction
+    start: dt.date
+    carried: Fraction
+    reading: str
+    """The interpretation whose alternative made the lot (its explanations cite it)."""
+
+
 @dataclass(frozen=True)
 class Holding:
     """One holder's shares of one series and the dividends owed on them. Frozen: replay
@@ -181,6 +197,10 @@ class Holding:
     arrears: Fraction = Fraction(0)
     """Dividends of past Payment Dates not paid (DIV-ACCRUED-UNPAID)."""
     unpaid_dates: tuple[dt.date, ...] = ()
+    lots: tuple[Lot, ...] = ()
+    """Shares accruing from another start, and amounts carried, until the next Payment Date: always
+    empty under prefstack's readings (:class:`Lot`). The shares not in a lot accrue from
+    ``accrual_start`` on the accrual base of the holding's arrears."""
 
 
 class ElectionOnRecord(NamedTuple):
@@ -213,6 +233,8 @@ class PaidDividend(NamedTuple):
     pik_shares: Fraction | None
     common_shares: int | Fraction | None
     """Whole shares of Common Stock; an exact Fraction under DIV-F-COMMON-FRACTIONS=fractional."""
+    lots: tuple[Lot, ...] = ()
+    """The holding's lots in the period (none under prefstack's readings)."""
 
 
 def paid_dividend(state: LedgerState, series: str, record: PaidDividend) -> Payment:
@@ -220,7 +242,9 @@ def paid_dividend(state: LedgerState, series: str, record: PaidDividend) -> Paym
     recorded and the closing prices of ``state`` (a state on or after the Payment Date holds every
     price before it). Equal to what replay computed (a test checks every payment of the example)."""
     terms = state.series[series].terms
-    quarter = period_dividend(terms, record.shares, record.accrual_start, record.payment_date, record.arrears)
+    quarter = lots_period_dividend(
+        terms, record.shares, record.accrual_start, record.payment_date, record.arrears, record.lots
+    )
     carried = _pik_carried(state.series[series], record.holder, record.payment_date) if record.election.pik else None
     return pay_dividend(
         terms,
@@ -250,7 +274,11 @@ def _pik_carried(s: SeriesState, holder: str, before: dt.date) -> Fraction:
         for r in s.payments[day]:
             if r.holder != holder or r.pik_shares is None:
                 continue
-            quarter = period_value(s.terms, r.shares, r.accrual_start, r.payment_date, r.arrears)
+            quarter = (
+                lots_period_value(s.terms, r.shares, r.accrual_start, r.payment_date, r.arrears, r.lots)
+                if r.lots
+                else period_value(s.terms, r.shares, r.accrual_start, r.payment_date, r.arrears)
+            )
             carried = pik_fraction_carried(s.terms, portion_of(quarter, r.election.pik), carried)
     return carried
 
@@ -1113,21 +1141,105 @@ def rolled(s: SeriesState, holding: Holding, to: dt.date, *, inclusive: bool) ->
     """The holding moved past every Payment Date up to ``to`` for which no payment was
     recorded: each such quarter's dividend becomes arrears (G §2(b)). Pure: ``s`` and
     ``holding`` are not changed."""
-    if holding.accrual_start is None or holding.shares == 0:
+    if holding.accrual_start is None or (holding.shares == 0 and not holding.lots):
         return holding
     last = to if inclusive else to - dt.timedelta(days=1)
     if next_payment_date(s.terms, holding.accrual_start) > last:
         return holding  # no Payment Date passed: nothing to roll
     start, arrears, unpaid = holding.accrual_start, holding.arrears, list(holding.unpaid_dates)
+    lots = holding.lots
     for day in payment_dates(s.terms, start, last):
-        quarter = period_dividend(s.terms, holding.shares, start, day, arrears)
-        assert isinstance(quarter.value, Fraction)
-        arrears += quarter.value
+        if lots:  # the first Payment Date passed ends the lots (an alternative's)
+            arrears += lots_period_value(s.terms, holding.shares, start, day, arrears, lots)
+            lots = ()
+        else:
+            quarter = period_dividend(s.terms, holding.shares, start, day, arrears)
+            assert isinstance(quarter.value, Fraction)
+            arrears += quarter.value
         start = day
         unpaid.append(day)
     if start == holding.accrual_start:
         return holding
-    return replace(holding, accrual_start=start, arrears=arrears, unpaid_dates=tuple(unpaid))
+    return replace(holding, accrual_start=start, arrears=arrears, unpaid_dates=tuple(unpaid), lots=())
+
+
+def _in_lots(lots: Sequence[Lot]) -> Fraction:
+    return sum((lot.shares for lot in lots), Fraction(0))
+
+
+def scaled_lots(lots: tuple[Lot, ...], factor: Fraction) -> tuple[Lot, ...]:
+    """The lots of the part ``factor`` of a holding (a transfer, conversion or redemption takes each
+    lot ratably, as it takes the arrears)."""
+    if not lots or factor == 1:
+        return lots
+    if factor == 0:
+        return ()
+    return tuple(Lot(lot.shares * factor, lot.start, lot.carried * factor, lot.reading) for lot in lots)
+
+
+def lots_period_value(
+    terms: SeriesTerms, shares: Fraction, start: dt.date, end: dt.date, arrears: Fraction, lots: Sequence[Lot]
+) -> Fraction:
+    """The dividend of the period ``start``-``end`` of a holding of ``shares`` with ``lots``: the
+    shares in no lot accrue from ``start`` on the holding's accrual base (its ``arrears`` included
+    where the terms compound them; nothing where no share is left outside the lots, as a holding
+    without shares bears nothing), each lot's shares from the lot's start (the period's rate,
+    :func:`~prefstack.clauses.dividends.dividend_rate`: a period shorter than a quarter by the day
+    count, DIV-DAYCOUNT), and each lot's carried amount is added."""
+    own = shares - _in_lots(lots)
+    value = period_value(terms, own, start, end, arrears) if own and end > start else Fraction(0)
+    for lot in lots:
+        if lot.shares and end > lot.start:
+            value += period_value(terms, lot.shares, lot.start, end, Fraction(0))
+        value += lot.carried
+    return value
+
+
+def lots_period_dividend(
+    terms: SeriesTerms, shares: Fraction, start: dt.date, end: dt.date, arrears: Fraction, lots: Sequence[Lot]
+) -> Explained:
+    """:func:`lots_period_value` explained (:func:`period_dividend` itself for a holding without lots)."""
+    if not lots:
+        return period_dividend(terms, shares, start, end, arrears)
+    own = shares - _in_lots(lots)
+    parts = [period_dividend(terms, own, start, end, arrears)] if own and end > start else []
+    for lot in lots:
+        if lot.shares and end > lot.start:
+            lot_dividend = period_dividend(terms, lot.shares, lot.start, end)
+            parts.append(replace(lot_dividend, name=f"dividend on shares from {lot.start}"))
+        if lot.carried:
+            parts.append(_carried(terms, lot))
+    value = sum((_value(p) for p in parts), Fraction(0))
+    assert value == lots_period_value(terms, shares, start, end, arrears, lots)
+    return Explained(
+        name="dividend",
+        value=value,
+        clause=terms.dividends.annual_rate.cite,
+        inputs={"shares": shares, "shares_in_lots": _in_lots(lots)},
+        formula="dividend on the shares accruing from the period start + on each lot from its start + amounts carried",
+        parts=parts,
+        interpretations=sorted({lot.reading for lot in lots}),
+    )
+
+
+def _value(explained: Explained) -> Fraction:
+    assert isinstance(explained.value, Fraction)
+    return explained.value
+
+
+def _carried(terms: SeriesTerms, lot: Lot) -> Explained:
+    return Explained(
+        "carried" if lot.carried > 0 else "deducted",
+        lot.carried,
+        terms.dividends.annual_rate.cite,
+        inputs={"since": lot.start},
+        formula=(
+            "dividend accrued before the lot's start, kept by this holder"
+            if lot.carried > 0
+            else "dividend accrued before the shares came to this holder, kept by the holder they came from"
+        ),
+        interpretations=[lot.reading],
+    )
 
 
 def _roll(s: SeriesState, holder: str, to: dt.date, *, inclusive: bool) -> Holding:
@@ -1185,13 +1297,23 @@ def _dividends_due(s: SeriesState, payment_date: dt.date) -> list[tuple[Holding,
     due = []
     for holder in sorted(s.holdings):
         holding = s.holdings[holder]
-        if holding.shares == 0 or holding.accrual_start is None or holding.accrual_start >= payment_date:
+        if (
+            (holding.shares == 0 and not holding.lots)
+            or holding.accrual_start is None
+            or holding.accrual_start >= payment_date
+        ):
             continue
         holding = _roll(s, holder, payment_date, inclusive=False)
         assert holding.accrual_start is not None
-        due.append(
-            (holding, period_value(s.terms, holding.shares, holding.accrual_start, payment_date, holding.arrears))
-        )
+        if holding.lots:  # only under an alternative (DIV-ARREARS-PIK-ACCRUAL, TRANSFER-ACCRUED)
+            value = lots_period_value(
+                s.terms, holding.shares, holding.accrual_start, payment_date, holding.arrears, holding.lots
+            )
+        elif holding.shares == 0:  # a holder's claim that an earlier Payment Date made arrears
+            continue
+        else:
+            value = period_value(s.terms, holding.shares, holding.accrual_start, payment_date, holding.arrears)
+        due.append((holding, value))
     return due
 
 
@@ -1206,8 +1328,11 @@ def _accrue_unpaid(s: SeriesState, payment_date: dt.date, due: Sequence[tuple[Ho
             accrual_start=payment_date,
             arrears=holding.arrears + dividend,
             unpaid_dates=(*holding.unpaid_dates, payment_date),
+            lots=(),
         )
-        quarter = period_dividend(s.terms, holding.shares, holding.accrual_start, payment_date, holding.arrears)
+        quarter = lots_period_dividend(
+            s.terms, holding.shares, holding.accrual_start, payment_date, holding.arrears, holding.lots
+        )
         s.unpaid_dividends.setdefault(payment_date, []).append((holding.holder, quarter))
     if payment_date not in s.unpaid_payment_dates:
         s.unpaid_payment_dates.append(payment_date)
@@ -1238,7 +1363,9 @@ def _pay_holder(
                 registration_ok = bool(state.registration_effective)
             case other:
                 raise AssertionError(f"DIV-F-REGISTRATION-VACUOUS alternative {other!r} is registered but not computed")
-        quarter = period_dividend(s.terms, holding.shares, holding.accrual_start, payment_date, holding.arrears)
+        quarter = lots_period_dividend(
+            s.terms, holding.shares, holding.accrual_start, payment_date, holding.arrears, holding.lots
+        )
         try:
             payment = pay_dividend(
                 s.terms,
@@ -1265,6 +1392,7 @@ def _pay_holder(
         registration_ok,
         pik,
         common,
+        holding.lots,
     )
 
 
@@ -1311,16 +1439,46 @@ def _apply_arrears_paid(state: LedgerState, item: Placed, event: ev.ArrearsPaid)
     if total == 0:
         raise LedgerRuleError(item, "series", clause, f"Series {event.series} has no accrued and unpaid dividends")
     _check_authorized(item, s, total, "series")
-    reading("DIV-ARREARS-PIK-ACCRUAL")  # the new shares join the holding's accrual from its last Payment Date
+    from_issue = _arrears_shares_accrue_from_issue()
     for holder, holding in list(s.holdings.items()):
         s.holdings[holder] = replace(
             holding,
             shares=holding.shares + holding.arrears / s.terms.original_issue_price.value,
             arrears=Fraction(0),
             unpaid_dates=(),
+            lots=_issue_lots(s.terms, holding, holding.arrears, event.date) if from_issue else holding.lots,
         )
     s.shares_ever_issued += total
     s.pik_shares_issued += total
+
+
+def _arrears_shares_accrue_from_issue() -> bool:
+    """DIV-ARREARS-PIK-ACCRUAL: whether shares issued between Payment Dates in payment of arrears
+    accrue from their issue day (its alternative ``from-issue``) or, prefstack's reading, join the
+    holding's accrual from its last Payment Date."""
+    match chosen(reading("DIV-ARREARS-PIK-ACCRUAL")):
+        case "default":
+            return False
+        case "from-issue":
+            return True
+        case other:
+            raise AssertionError(f"DIV-ARREARS-PIK-ACCRUAL alternative {other!r} is registered but not computed")
+
+
+def _issue_lots(terms: SeriesTerms, holding: Holding, paid: Fraction, on: dt.date) -> tuple[Lot, ...]:
+    """DIV-ARREARS-PIK-ACCRUAL=from-issue: the lots of ``holding`` (rolled to ``on``) once ``paid`` of
+    its arrears are paid in shares of the series on ``on``: the new shares, paid / the Original
+    Issue Price, accrue from ``on``; where the terms compound arrears (G §2(a)), the dividend the
+    paid arrears bore from the accrual start to ``on`` is carried into the period's dividend (they
+    bore it until paid). Paid on the accrual start itself (a Payment Date), they join the holding."""
+    start = holding.accrual_start
+    if not paid or start is None or on <= start:
+        return holding.lots
+    carried = Fraction(0)
+    if accrues_between(start, on):  # what the paid arrears bore before: nothing where they do not compound
+        carried = accrual_value(terms, Fraction(0), start, on, paid)
+    lot = Lot(paid / terms.original_issue_price.value, on, carried, "DIV-ARREARS-PIK-ACCRUAL")
+    return (*holding.lots, lot)
 
 
 def _blocks(terms: SeriesTerms) -> Term[bool]:
@@ -1438,6 +1596,7 @@ def _apply_ratable_dividends(state: LedgerState, item: Placed, event: ev.Ratable
                     f"{display(s.holdings[holder].arrears)}: a ratable declaration pays arrears only",
                 )
         paying.append((s, declared, parts))
+    from_issue = _arrears_shares_accrue_from_issue()
     for s, declared, parts in paying:
         assert isinstance(declared.value, Fraction)
         for holder, part in parts.items():
@@ -1446,6 +1605,7 @@ def _apply_ratable_dividends(state: LedgerState, item: Placed, event: ev.Ratable
                 holding,
                 shares=holding.shares + part / s.terms.original_issue_price.value,
                 arrears=holding.arrears - part,
+                lots=_issue_lots(s.terms, holding, part, event.date) if from_issue else holding.lots,
             )
         new_shares = declared.value / s.terms.original_issue_price.value
         s.shares_ever_issued += new_shares
@@ -1461,7 +1621,9 @@ def _apply_transfer(state: LedgerState, item: Placed, event: ev.Transfer) -> Non
     """Shares move on the register with what attaches to them: the accrued and unpaid dividends
     (arrears and the accrual since the last Payment Date, TRANSFER-ACCRUED), so the holder of record
     on the next Payment Date receives the whole quarter; votes and Conversion Rights follow the
-    shares; elections stay with each holder (TRANSFER-ELECTION)."""
+    shares; elections stay with each holder (TRANSFER-ELECTION). Under TRANSFER-ACCRUED=apportioned
+    the transferor keeps the arrears and a claim to the accrual before the transfer (a lot carrying
+    it), which the transferee's next dividend on the shares is reduced by (a lot deducting it)."""
     s = _series_started(state, item, event.series, REGISTER)
     source = s.holdings.get(event.from_holder)
     if source is None or source.shares == 0:
@@ -1482,11 +1644,18 @@ def _apply_transfer(state: LedgerState, item: Placed, event: ev.Transfer) -> Non
     source = _roll(s, event.from_holder, event.date, inclusive=True)
     reading("TRANSFER-ELECTION")
     portion = event.shares / source.shares
+    moved_lots, kept_lots = scaled_lots(source.lots, portion), scaled_lots(source.lots, 1 - portion)
     match chosen(reading("TRANSFER-ACCRUED")):
         case "default":  # arrears go with the shares
             moved_arrears = source.arrears * portion
         case "arrears-stay":  # the transferor keeps the arrears; the current accrual moves with the shares
             moved_arrears = Fraction(0)
+        case "apportioned":  # the transferor keeps the arrears and a claim to the accrual before the transfer
+            moved_arrears = Fraction(0)
+            claim = _accrued_on_shares(s.terms, source, event.date, portion)
+            if claim:
+                kept_lots = (*kept_lots, Lot(Fraction(0), event.date, claim, "TRANSFER-ACCRUED"))
+                moved_lots = (*moved_lots, Lot(Fraction(0), event.date, -claim, "TRANSFER-ACCRUED"))
         case other:
             raise AssertionError(f"TRANSFER-ACCRUED alternative {other!r} is registered but not computed")
     target = s.holdings.get(event.to_holder)
@@ -1506,6 +1675,7 @@ def _apply_transfer(state: LedgerState, item: Placed, event: ev.Transfer) -> Non
             shares=target.shares + event.shares,
             arrears=target.arrears + moved_arrears,
             unpaid_dates=tuple(sorted(set(target.unpaid_dates) | set(source.unpaid_dates))),
+            lots=(*target.lots, *moved_lots),
         )
     else:
         s.holdings[event.to_holder] = Holding(
@@ -1515,11 +1685,27 @@ def _apply_transfer(state: LedgerState, item: Placed, event: ev.Transfer) -> Non
             accrual_start=source.accrual_start,
             arrears=moved_arrears,
             unpaid_dates=source.unpaid_dates if moved_arrears else (),
+            lots=moved_lots,
         )
     s.holdings[event.from_holder] = replace(
-        source, shares=source.shares - event.shares, arrears=source.arrears - moved_arrears
+        source, shares=source.shares - event.shares, arrears=source.arrears - moved_arrears, lots=kept_lots
     )
     s.transfers.append(event)
+
+
+def _accrued_on_shares(terms: SeriesTerms, holding: Holding, on: dt.date, portion: Fraction) -> Fraction:
+    """TRANSFER-ACCRUED=apportioned: the dividend accrued on ``portion`` of the shares of ``holding``
+    (rolled to ``on``) since the last Payment Date, their arrears left out (the transferor keeps
+    those whole): the shares in no lot from the accrual start on their own value (the accrual on
+    arrears that compound stays with the arrears), each lot's shares from its start, and the part
+    ``portion`` of each lot's carried amount."""
+    start = holding.accrual_start
+    assert start is not None  # a holding with shares
+    own = (holding.shares - _in_lots(holding.lots)) * portion
+    accrued = Fraction(0)
+    if own and accrues_between(start, on):
+        accrued = accrual_value(terms, own, start, on, Fraction(0))
+    return accrued + lots_accrued_value(terms, scaled_lots(holding.lots, portion), on)
 
 
 @dataclass(frozen=True)
@@ -1628,7 +1814,10 @@ def _apply_conversion(state: LedgerState, item: Placed, event: ev.Conversion) ->
     holding, on, result = decision.holding, decision.conversion_date, decision.result
     portion = event.shares / holding.shares
     s.holdings[event.holder] = replace(
-        holding, arrears=holding.arrears - holding.arrears * portion, shares=holding.shares - event.shares
+        holding,
+        arrears=holding.arrears - holding.arrears * portion,
+        shares=holding.shares - event.shares,
+        lots=scaled_lots(holding.lots, 1 - portion),
     )
     common = result.common_shares.value
     dividend_common = result.dividends.common_shares.value
@@ -1841,7 +2030,7 @@ def _apply_merger_or_sale(state: LedgerState, item: Placed, event: ev.MergerOrSa
         paid = _deemed_payout_3d(state, item, event, event.consideration, name)
         s.deemed_liquidation = DeemedLiquidation(event.date, event.id or item.ref, deemed, paid)
         for holder, holding in list(s.holdings.items()):
-            s.holdings[holder] = replace(holding, shares=Fraction(0), arrears=Fraction(0))
+            s.holdings[holder] = replace(holding, shares=Fraction(0), arrears=Fraction(0), lots=())
 
 
 def _deemed_payout_3d(
@@ -2035,7 +2224,7 @@ def _apply_redemption_in_common(state: LedgerState, item: Placed, event: ev.Rede
     additional = _in_common_are_additional_shares()
     for part in parts:
         holding = s.holdings[part.holder]
-        s.holdings[part.holder] = replace(holding, shares=Fraction(0), arrears=Fraction(0))
+        s.holdings[part.holder] = replace(holding, shares=Fraction(0), arrears=Fraction(0), lots=())
         whole = _common_count(part.payment.shares_of_common)  # a fraction too under RED-F-COMMON=fractional
         if whole and additional:
             fmv = _fraction_of(part.fair_market_value)
@@ -2200,6 +2389,7 @@ def _redeem(
                 holding,
                 arrears=holding.arrears - holding.arrears * redeemed / holding.shares,
                 shares=holding.shares - redeemed,
+                lots=scaled_lots(holding.lots, 1 - redeemed / holding.shares),
             )
     s.obligation = result.obligation
     s.redemptions.append(result)
@@ -2246,7 +2436,7 @@ def _apply_liquidation(state: LedgerState, item: Placed, event: ev.Liquidation) 
     state.liquidated_on = event.date
     for s in state.series.values():
         for holder, holding in list(s.holdings.items()):
-            s.holdings[holder] = replace(holding, shares=Fraction(0), arrears=Fraction(0))
+            s.holdings[holder] = replace(holding, shares=Fraction(0), arrears=Fraction(0), lots=())
 
 
 def parity_holdings(state: LedgerState, on: dt.date) -> list[ParityHolding]:
@@ -2313,11 +2503,63 @@ def holding_accrued_unpaid(s: SeriesState, holding: Holding, as_of: dt.date) -> 
     neither ``s`` nor ``holding`` is changed, whatever the date asked."""
     holding = rolled(s, holding, as_of, inclusive=True)
     start = holding.accrual_start if holding.accrual_start is not None else as_of
-    return accrued_unpaid(s.terms, holding.shares, start, as_of, holding.arrears)
+    if not holding.lots:
+        return accrued_unpaid(s.terms, holding.shares, start, as_of, holding.arrears)
+    own = holding.shares - _in_lots(holding.lots)
+    if own:
+        main = accrued_unpaid(s.terms, own, start, as_of, holding.arrears)
+    else:  # no share outside the lots: the arrears alone, bearing nothing (as a holding without shares)
+        main = Explained(
+            "arrears",
+            holding.arrears,
+            s.terms.dividends.accrues_without_funds.cite,
+            formula="dividends of past Payment Dates not paid",
+        )
+    parts = [main]
+    for lot in holding.lots:
+        if lot.shares and accrues_between(lot.start, as_of):
+            accrued = accrual_value(s.terms, lot.shares, lot.start, as_of, Fraction(0))
+            parts.append(
+                Explained(
+                    f"dividend accrued on shares from {lot.start}",
+                    accrued,
+                    s.terms.dividends.annual_rate.cite,
+                    inputs={"shares": lot.shares, "accrual_start": lot.start, "as_of": as_of},
+                    formula="dividend accrued since the lot's start",
+                    interpretations=[lot.reading],
+                )
+            )
+        if lot.carried:
+            parts.append(_carried(s.terms, lot))
+    value = sum((_value(p) for p in parts), Fraction(0))
+    return Explained(
+        name="accrued_unpaid_dividends",
+        value=value,
+        clause=for_series(s.terms.series, "§3(a)"),
+        inputs={"shares": holding.shares, "accrual_start": start, "as_of": as_of},
+        formula="accrued on the shares accruing from accrual_start (with the arrears) + on each lot + amounts carried",
+        parts=parts,
+        interpretations=[*main.interpretations, *sorted({lot.reading for lot in holding.lots})],
+    )
+
+
+def lots_accrued_value(terms: SeriesTerms, lots: Sequence[Lot], as_of: dt.date) -> Fraction:
+    """What ``lots`` add to a holding's accrued but unpaid dividends at ``as_of``: each lot's shares'
+    dividend accrued since its start, and its carried amount."""
+    value = Fraction(0)
+    for lot in lots:
+        if lot.shares and accrues_between(lot.start, as_of):
+            value += accrual_value(terms, lot.shares, lot.start, as_of, Fraction(0))
+        value += lot.carried
+    return value
 
 
 def holding_accrued_unpaid_value(s: SeriesState, holding: Holding, as_of: dt.date) -> Fraction:
     """The value of :func:`holding_accrued_unpaid` (its kernel, :mod:`prefstack.kernels.holders`)."""
     holding = rolled(s, holding, as_of, inclusive=True)
     start = holding.accrual_start if holding.accrual_start is not None else as_of
-    return accrued_unpaid_value(s.terms, holding.shares, start, as_of, holding.arrears)
+    if not holding.lots:
+        return accrued_unpaid_value(s.terms, holding.shares, start, as_of, holding.arrears)
+    own = holding.shares - _in_lots(holding.lots)
+    main = accrued_unpaid_value(s.terms, own, start, as_of, holding.arrears) if own else holding.arrears
+    return main + lots_accrued_value(s.terms, holding.lots, as_of)
