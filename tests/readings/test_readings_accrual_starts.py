@@ -380,3 +380,29 @@ def test_the_new_shares_lot_ends_at_the_next_payment_date_and_a_conversion_takes
     holding = f.holdings["A"]
     assert holding.shares == held - 10_000
     assert [(lot.shares, lot.start) for lot in holding.lots] == [(new_shares * (1 - 10_000 / held), PAID_ON)]
+
+
+def test_a_series_g_transferor_left_with_no_shares_keeps_what_its_arrears_bore(tmp_path: Any) -> None:
+    """1,000 Series G shares from 2000-06-15, the 2000-09-15 quarter unpaid: $15,000 of arrears, which
+    bear dividends (G §2(a)). B takes all 1,000 on 2000-10-15. Prefstack's reading: B has the arrears
+    and the accrual, $15,000 + $1,015,000 x 6% x 30/360 = $20,075. The alternative: A keeps the arrears
+    and its claim, 1,000 x $1,000 x 6% x 30/360 = $5,000, with the $75 the arrears bore ($15,000 x 6% x
+    30/360): $20,075 too; B nothing. On 2000-12-15 B's dividend is $1,000,000 x 1.5% - $5,000 = $10,000
+    (10 PIK shares), A's $5,075 (5.075 shares): $15,075 in all, $150 less than prefstack's $15,225,
+    $15,000 x (1.5% - 6% x 30/360): arrears kept by a holder without shares bear nothing further."""
+    events = (
+        _event_accrual_starts("preferred_issued", "2000-06-15", series="G", holder="A", shares="1000"),
+        _event_accrual_starts("dividend_payment", "2000-09-15", series="G", outcome="not_legally_available"),
+        _event_accrual_starts("transfer", "2000-10-15", series="G", from_holder="A", to_holder="B", shares="1000"),
+        _event_accrual_starts("dividend_payment", "2000-12-15", series="G", outcome="paid"),
+    )
+    default = _books_accrual_starts(tmp_path, *events)
+    alternative = _books_accrual_starts(tmp_path, *events, **APPORTIONED)
+    assert _holder_accrual_starts(default, PAID_ON, "G", "B")["accrued"] == 15_000 + 1_015_000 * Fraction(
+        6 * 30, 100 * 360
+    )
+    assert _holder_accrual_starts(alternative, PAID_ON, "G", "A")["accrued"] == 15_000 + 5_000 + 75
+    assert _holder_accrual_starts(alternative, PAID_ON, "G", "B")["accrued"] == 0
+    assert _paid_accrual_starts(default, NEXT, "G", "B") == (15_225, Fraction("15.225"))
+    assert _paid_accrual_starts(alternative, NEXT, "G", "B") == (10_000, 10)
+    assert _paid_accrual_starts(alternative, NEXT, "G", "A") == (5_075, Fraction("5.075"))

@@ -1653,8 +1653,10 @@ def _apply_transfer(state: LedgerState, item: Placed, event: ev.Transfer) -> Non
         case "apportioned":  # the transferor keeps the arrears and a claim to the accrual before the transfer
             moved_arrears = Fraction(0)
             claim = _accrued_on_shares(s.terms, source, event.date, portion)
+            kept = claim + (_accrued_on_arrears(s.terms, source, event.date) if portion == 1 else Fraction(0))
+            if kept:
+                kept_lots = (*kept_lots, Lot(Fraction(0), event.date, kept, "TRANSFER-ACCRUED"))
             if claim:
-                kept_lots = (*kept_lots, Lot(Fraction(0), event.date, claim, "TRANSFER-ACCRUED"))
                 moved_lots = (*moved_lots, Lot(Fraction(0), event.date, -claim, "TRANSFER-ACCRUED"))
         case other:
             raise AssertionError(f"TRANSFER-ACCRUED alternative {other!r} is registered but not computed")
@@ -1706,6 +1708,17 @@ def _accrued_on_shares(terms: SeriesTerms, holding: Holding, on: dt.date, portio
     if own and accrues_between(start, on):
         accrued = accrual_value(terms, own, start, on, Fraction(0))
     return accrued + lots_accrued_value(terms, scaled_lots(holding.lots, portion), on)
+
+
+def _accrued_on_arrears(terms: SeriesTerms, holding: Holding, on: dt.date) -> Fraction:
+    """TRANSFER-ACCRUED=apportioned, a transferor left with no shares: the dividend its arrears bore
+    from the accrual start to ``on`` where the terms compound them (G §2(a); nothing for F), which it
+    keeps with its claim; kept by a holder without shares, they bear nothing further."""
+    start = holding.accrual_start
+    assert start is not None  # a holding with shares
+    if not holding.arrears or not accrues_between(start, on):
+        return Fraction(0)
+    return accrual_value(terms, Fraction(0), start, on, holding.arrears)
 
 
 @dataclass(frozen=True)
