@@ -17,6 +17,7 @@ from typing import Any
 
 from prefstack.answers import Figure
 from prefstack.calendars import payment_dates
+from prefstack.citations import CAPITAL_STRUCTURE
 from prefstack.clauses import antidilution as ad
 from prefstack.clauses.dividends import DividendPayment
 from prefstack.clauses.liquidation import (
@@ -32,11 +33,11 @@ from prefstack.clauses.liquidation import (
 )
 from prefstack.clauses.liquidation_structure import StructureWaterfall, capital_structure_waterfall
 from prefstack.clauses.redemption import NoSuchClause, RedemptionHolding, redeem
-from prefstack.clauses.voting import class_votes, series_voting_power, votes
+from prefstack.clauses.voting import class_votes, class_votes_holder_by_holder, series_voting_power, votes
 from prefstack.errors import CitationError, InputError
 from prefstack.explain import Explained, exact_value
 from prefstack.figures import COMMON, MONEY, PRICE, SHARES
-from prefstack.instruments.capital_structure import LoadedStructure
+from prefstack.instruments.capital_structure import GenericClass, LoadedStructure
 from prefstack.ledger import events as ev
 from prefstack.ledger import section5
 from prefstack.ledger.events import LedgerEvent
@@ -486,16 +487,19 @@ class VotesAnswer:
     """None where the ledger records no Common Stock outstanding."""
 
 
-def _class_votes_as_read(
-    name: str, shares: Fraction, common_per_share: Fraction, source: str, illustrative: bool
-) -> Explained:
+def _class_votes_as_read(c: GenericClass, where: str) -> Explained:
     """The votes a generic class casts with the Common Stock under the reading of CAPSTRUCT-VOTES: the
-    whole shares of Common Stock its shares convert into (prefstack's), or one vote per whole share of
-    the class itself (``per-share``: the fraction of a share, if any, dropped)."""
+    whole shares of Common Stock its shares convert into (prefstack's), one vote per whole share of
+    the class itself (``per-share``: the fraction of a share, if any, dropped), or each holder's whole
+    shares of Common Stock added (``holder-by-holder``: needs the class's ``holders`` in the file,
+    ``where`` naming the class there)."""
     from dataclasses import replace
 
     from prefstack.interpretations.readings import chosen
 
+    name, shares, source, illustrative = c.name, c.shares_outstanding, c.source, c.illustrative
+    common_per_share = c.common_per_share
+    assert common_per_share is not None  # a class votes with the Common Stock only as converted (checked on reading)
     match chosen("CAPSTRUCT-VOTES"):
         case "default":
             return class_votes(name, shares, common_per_share, source, illustrative)
@@ -507,6 +511,16 @@ def _class_votes_as_read(
                 inputs=inputs,
                 formula="floor(shares outstanding): one vote per share of the class (CAPSTRUCT-VOTES=per-share)",
             )
+        case "holder-by-holder":
+            if c.holders is None:
+                raise InputError(
+                    f"{where}.holders",
+                    CAPITAL_STRUCTURE,
+                    f"CAPSTRUCT-VOTES=holder-by-holder drops the fraction holder by holder: the file gives no "
+                    f"holders of {name} (F §4, G §4)",
+                )
+            held = [(h.name, h.shares) for h in c.holders]
+            return class_votes_holder_by_holder(name, held, common_per_share, source, illustrative)
         case other:
             raise AssertionError(f"CAPSTRUCT-VOTES alternative {other!r} is registered but not computed")
 
@@ -536,11 +550,12 @@ def voting(state: LedgerState, structure: LoadedStructure | None = None) -> Vote
         )
     common = section5.common_outstanding(state)
     classes = []
-    for c in () if structure is None else structure.structure.generic:
-        per_share = c.common_per_share
-        if not c.votes_with_common or per_share is None:
+    listed = () if structure is None else structure.structure.classes
+    for index, c in enumerate(listed):
+        if not isinstance(c, GenericClass) or not c.votes_with_common or c.common_per_share is None:
             continue
-        cast = _class_votes_as_read(c.name, c.shares_outstanding, per_share, c.source, c.illustrative)
+        assert structure is not None
+        cast = _class_votes_as_read(c, f"{structure.origin}: classes[{index}] ({c.name})")
         classes.append(
             ClassVotes(
                 class_=c.name,
