@@ -92,14 +92,26 @@ class ConversionQuote:
 
 
 def conversion_quote(
-    state: LedgerState, series: str, holder: str, shares: Fraction, funds_legally_available: Fraction | None
+    state: LedgerState,
+    series: str,
+    holder: str,
+    shares: Fraction,
+    funds_legally_available: Fraction | None,
+    certificates: Sequence[Fraction] | None = None,
 ) -> ConversionQuote:
     """F/G §5(a)-(c): what converting ``shares`` of ``holder`` on the state's date gives — the
     same rule (:func:`~prefstack.ledger.replay.conversion_decision`) as the ``conversion`` event,
-    cut-offs included."""
+    cut-offs included; ``certificates``: the shares on each certificate surrendered (read by
+    CONV-FRACTION-AGGREGATE=per-certificate)."""
     try:
         decision = conversion_decision(
-            state, series, holder, shares, state.as_of, funds_legally_available=funds_legally_available
+            state,
+            series,
+            holder,
+            shares,
+            state.as_of,
+            funds_legally_available=funds_legally_available,
+            certificates=certificates,
         )
     except InputError as exc:
         raise InputError(f"--{exc.field}", exc.clause, exc.problem) from exc

@@ -6,8 +6,10 @@ beside prefstack's reading, and refused, naming the field, where the fact is not
 from __future__ import annotations
 
 import datetime as dt
+import json
 from fractions import Fraction
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,17 +17,23 @@ import pytest
 from prefstack.books import Books
 from prefstack.errors import InputError
 from prefstack.instruments.capital_structure import CapitalStructureError, LoadedStructure, parse_capital_structure
-from prefstack.interpretations.readings import parse
+from prefstack.interpretations.readings import parse, under
+from prefstack.ledger import events as ev
+from prefstack.ledger import section5
+from prefstack.ledger.files import read_ledger
+from prefstack.ledger.replay import LedgerRuleError, replay
 
 COVERED: set[tuple[str, str]] = {
+    ("CONV-FRACTION-AGGREGATE", "per-certificate"),
     ("CAPSTRUCT-VOTES", "holder-by-holder"),
 }
 
 EXAMPLE = str(resources.files("prefstack.data").joinpath("example_ledger.yaml"))
+MICROSOFT = "Microsoft Corporation"
 
 
-def _books(**choices: str) -> Books:
-    return Books("sqlite:///unused.sqlite", ledger=EXAMPLE, readings=parse(choices, "test"))
+def _books(ledger: str = EXAMPLE, **choices: str) -> Books:
+    return Books("sqlite:///unused.sqlite", ledger=ledger, readings=parse(choices, "test"))
 
 
 # --- F/G §4: the votes of a generic class, holder by holder (CAPSTRUCT-VOTES) ----------------------
@@ -136,3 +144,121 @@ def test_a_classs_holders_must_add_up_to_its_shares_outstanding() -> None:
     assert repeated.value.field == "test: classes[0] (Series C).holders[1].name"
     plain = parse_capital_structure(_structure_document(_voting_class("Series C", "5", None)), "test")
     assert plain.generic[0].holders is None
+
+
+# --- F/G §5(b): the whole shares and the fraction, certificate by certificate (CONV-FRACTION-AGGREGATE) ---
+#
+# Microsoft converts Series F on 2002-01-10 at a Conversion Price of $24.00: each share gives
+# 1,000 / 24 = 125/3 = 41.666... shares of Common Stock.
+
+CONVERSION_DAY = dt.date(2002, 1, 10)
+PER_CERTIFICATE = {"CONV-FRACTION-AGGREGATE": "per-certificate"}
+
+
+def test_a_conversion_question_certificate_by_certificate_conv_fraction_aggregate(certified: str) -> None:
+    """250 shares surrendered on three certificates of 1, 1 and 248 shares.
+    - prefstack's, all together: 250 x 125/3 = 31,250/3 = 10,416.666...: 10,416 shares and 2/3 x $24
+      = $16.00 in cash (the certificates change nothing);
+    - per certificate: 1 x 125/3 = 41 + 2/3, twice, and 248 x 125/3 = 31,000/3 = 10,333 + 1/3: 41 + 41
+      + 10,333 = 10,415 shares, and the fractions 2/3 + 2/3 + 1/3 = 5/3, paid 5/3 x $24 = $40.00: a
+      share fewer, $24.00 more;
+    - per share (for comparison): 250 x 41 = 10,250 shares and 250 x 2/3 x $24 = $4,000.00.
+    Without the certificates the alternative is refused naming --certificates; certificates that do
+    not add up to the shares converted (1 + 1 = 2, not 250) are refused under every reading."""
+    certificates = [Fraction(1), Fraction(1), Fraction(248)]
+
+    def quote(choices: dict[str, str], held: list[Fraction] | None = certificates) -> tuple[int, Fraction]:
+        answer = _books(certified, **choices).convert(CONVERSION_DAY, "F", MICROSOFT, Fraction(250), None, held)
+        return answer.common_shares, Fraction(answer.cash_for_fraction.value)
+
+    assert quote({}) == quote({}, None) == (10_416, Fraction(16))
+    assert quote(PER_CERTIFICATE) == (41 + 41 + 10_333, Fraction(5, 3) * 24) == (10_415, Fraction(40))
+    assert quote({"CONV-FRACTION-AGGREGATE": "per-share"}) == (250 * 41, Fraction(4_000))
+    with pytest.raises(InputError) as refused:
+        quote(PER_CERTIFICATE, None)
+    assert (refused.value.field, refused.value.clause) == ("--certificates", "F §5(b)")
+    assert "per-certificate" in refused.value.problem
+    for choices in ({}, PER_CERTIFICATE):
+        with pytest.raises(InputError, match="hold 2 shares, not the 250 converted") as short:
+            quote(choices, [Fraction(1), Fraction(1)])
+        assert (short.value.field, short.value.clause) == ("--certificates", "F §5(b)")
+
+
+RECORDED = """- kind: conversion
+  date: '2002-01-10'
+  recorded_at: '2002-01-10T17:00:00Z'
+  series: F
+  holder: Microsoft Corporation
+  shares: '1000'
+"""
+
+
+@pytest.fixture
+def certified(tmp_path: Path) -> str:
+    """The example ledger with its conversion (Microsoft, 1,000 Series F on 2002-01-10) recorded with
+    the shares on each certificate surrendered: 1, 1 and 998."""
+    text = Path(EXAMPLE).read_text(encoding="utf-8")
+    assert text.count(RECORDED) == 1
+    path = tmp_path / "ledger.yaml"
+    path.write_text(text.replace(RECORDED, RECORDED + "  certificates: ['1', '1', '998']\n"), encoding="utf-8")
+    return str(path)
+
+
+def test_a_recorded_conversion_certificate_by_certificate_conv_fraction_aggregate(certified: str) -> None:
+    """The ledger's conversion of 1,000 shares on certificates of 1, 1 and 998 shares: all together
+    1,000 x 125/3 = 125,000/3 = 41,666.666...: 41,666 shares and 2/3 x $24 = $16.00; per certificate
+    41 + 41 + floor(998 x 125/3 = 124,750/3 = 41,583.333...) = 41,665 shares and (2/3 + 2/3 + 1/3) x
+    $24 = $40.00, and the Common Stock outstanding one share fewer. The example ledger as it is records
+    no certificates: under the alternative its replay is refused naming the field; a conversion event
+    whose certificates do not hold the shares converted is refused when read, naming the field."""
+    recorded = read_ledger(Path(certified)).events
+    on = dt.date(2002, 6, 30)
+
+    def converted(choices: dict[str, str]) -> tuple[Any, Fraction]:
+        with under(parse(choices, "test")):
+            state = replay(recorded, on)
+        result = state.series["F"].conversions[-1].result
+        return (result.common_shares.value, result.cash_for_fraction.value), section5.common_outstanding(state)
+
+    (together, common_together), (apart, common_apart) = converted({}), converted(PER_CERTIFICATE)
+    assert together == (41_666, Fraction(16))
+    assert apart == (41 + 41 + 41_583, Fraction(40)) == (41_665, Fraction(40))
+    assert common_apart == common_together - 1
+    with under(parse(PER_CERTIFICATE, "test")), pytest.raises(LedgerRuleError) as refused:
+        replay(read_ledger(Path(EXAMPLE)).events, on)
+    assert (refused.value.field, refused.value.clause) == ("certificates", "F §5(b)")
+    with pytest.raises(InputError) as wrong:
+        ev.parse_event(
+            {"kind": "conversion", "date": "2002-01-10", "series": "F", "holder": MICROSOFT, "shares": "1000"}
+            | {"certificates": ["1", "998"]},
+            "test",
+        )
+    assert wrong.value.field == "test (conversion).certificates"
+    assert wrong.value.clause == "F §5(c)"
+    assert "hold 999 shares, not the 1000 converted" in wrong.value.problem
+
+
+def test_the_conversion_statement_lists_the_certificates_and_weighs_per_certificate(certified: str) -> None:
+    """The conversion statement of 250 shares on certificates of 1, 1 and 248 (the first test's
+    figures) lists the certificates; under prefstack's reading its annex says per-certificate would
+    issue 10,415 shares instead of 10,416 and pay $40.00 instead of $16.00 for the fractions."""
+    held = [Fraction(1), Fraction(1), Fraction(248)]
+    document = _books(certified).conversion_statement(CONVERSION_DAY, "F", MICROSOFT, Fraction(250), None, held)
+    figures = {f.label: f.value for f in document.figures}
+    assert figures["Shares of Common Stock"] == "10,416"
+    assert figures["Certificates surrendered (shares each)"].startswith("1")
+    note = next(n for n in document.alternatives if n.startswith("Under CONV-FRACTION-AGGREGATE=per-certificate"))
+    assert "Shares of Common Stock 10,415 instead of 10,416" in note
+    assert "$40.00 instead of $16.00" in note
+
+
+def test_the_convert_command_takes_the_certificates(cli: Any, certified: str) -> None:
+    """prefstack convert --certificates 1,1,248 (the first test's figures) under per-certificate."""
+    asked = ["convert", "--series", "F", "--holder", MICROSOFT, "--shares", "250", "--on", "2002-01-10"]
+    per_certificate = ["--reading", "CONV-FRACTION-AGGREGATE=per-certificate"]
+    found = json.loads(
+        cli(*per_certificate, *asked, "--certificates", "1,1,248", "--ledger", certified, "--format", "json").stdout
+    )
+    assert (found["common_shares"], found["cash_for_fraction"]) == (10_415, "40.00")
+    refused = cli(*per_certificate, *asked, "--ledger", certified, ok=False)
+    assert refused.returncode == 2 and "--certificates" in refused.stderr
