@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from prefstack.answers import Figure
+from prefstack.answers import Figure, optional
 from prefstack.calendars import payment_dates
 from prefstack.citations import CAPITAL_STRUCTURE
 from prefstack.clauses import antidilution as ad
 from prefstack.clauses.dividends import DividendPayment
 from prefstack.clauses.liquidation import (
     NON_CASH_METHODS,
+    ItemWaterfall,
     JuniorHolding,
     NonCashProceeds,
     ParityHolding,
@@ -267,6 +268,27 @@ class PayoutRow:
 
 
 @dataclass(frozen=True)
+class ItemPayout:
+    """What one holder of one class is paid of one item of the proceeds (all its tiers together)."""
+
+    security: str
+    holder: str
+    amount: Figure
+
+
+@dataclass(frozen=True)
+class ItemAllocation:
+    """LIQ-NON-CASH=item-by-item: one item of the proceeds (the cash, or one item of non-cash property)
+    through the waterfall on its own, its value rounded to the cent, and what each holder is paid of it."""
+
+    item: str
+    value: Figure
+    paid_in_cents: Figure
+    clause: str
+    payouts: tuple[ItemPayout, ...]
+
+
+@dataclass(frozen=True)
 class WaterfallAnswer:
     """F/G §3: who is paid what from the proceeds of a liquidation (``prefstack waterfall``)."""
 
@@ -277,6 +299,9 @@ class WaterfallAnswer:
     total_distributed: Figure
     total_paid: Figure
     payouts: tuple[PayoutRow, ...]
+    by_item: tuple[ItemAllocation, ...] | None = optional()
+    """Under LIQ-NON-CASH=item-by-item: each item and what each holder is paid of it (``payouts``: the
+    sums over the items); left out under prefstack's reading."""
 
 
 def liquidation(
@@ -318,6 +343,22 @@ def liquidation(
         total_distributed=Figure(exact_value(result.proceeds), MONEY),
         total_paid=Figure(exact_value(result.total_paid), MONEY),
         payouts=tuple(_payout_row(p) for p in result.payouts),
+        by_item=tuple(_item_allocation(item) for item in result.by_item) if result.by_item else None,
+    )
+
+
+def _item_allocation(item: ItemWaterfall) -> ItemAllocation:
+    paid: dict[tuple[str, str], Fraction] = {}
+    for p in item.payouts:
+        paid[(p.security, p.holder)] = paid.get((p.security, p.holder), Fraction(0)) + p.paid
+    in_cents = item.value.inputs["paid in cents"]
+    assert isinstance(in_cents, Fraction)
+    return ItemAllocation(
+        item=item.item,
+        value=Figure(exact_value(item.value), MONEY),
+        paid_in_cents=Figure(in_cents, MONEY),
+        clause=item.value.clause,
+        payouts=tuple(ItemPayout(who[0], who[1], Figure(amount, MONEY)) for who, amount in paid.items()),
     )
 
 

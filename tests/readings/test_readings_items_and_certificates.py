@@ -12,9 +12,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 
 from prefstack.books import Books
+from prefstack.clauses.liquidation import JuniorHolding, NonCashProceeds, ParityHolding, valuation_method, waterfall
 from prefstack.errors import InputError
 from prefstack.instruments.capital_structure import CapitalStructureError, LoadedStructure, parse_capital_structure
 from prefstack.interpretations.readings import parse, under
@@ -22,10 +24,12 @@ from prefstack.ledger import events as ev
 from prefstack.ledger import section5
 from prefstack.ledger.files import read_ledger
 from prefstack.ledger.replay import LedgerRuleError, replay
+from prefstack.output_schemas import output_schema
 
 COVERED: set[tuple[str, str]] = {
     ("CONV-FRACTION-AGGREGATE", "per-certificate"),
     ("CAPSTRUCT-VOTES", "holder-by-holder"),
+    ("LIQ-NON-CASH", "item-by-item"),
 }
 
 EXAMPLE = str(resources.files("prefstack.data").joinpath("example_ledger.yaml"))
@@ -262,3 +266,99 @@ def test_the_convert_command_takes_the_certificates(cli: Any, certified: str) ->
     assert (found["common_shares"], found["cash_for_fraction"]) == (10_415, "40.00")
     refused = cli(*per_certificate, *asked, "--ledger", certified, ok=False)
     assert refused.returncode == 2 and "--certificates" in refused.stderr
+
+
+# --- F/G §3(c): non-cash property through the waterfall item by item (LIQ-NON-CASH) ----------------
+
+LIQ_ON = dt.date(2003, 1, 15)
+ITEM_BY_ITEM = {"LIQ-NON-CASH": "item-by-item"}
+
+
+def _property(description: str, value: str) -> NonCashProceeds:
+    return NonCashProceeds(description, Fraction(value), "F §3(c)(i)(A)", valuation_method("F §3(c)(i)(A)"))
+
+
+def _liquidate(choices: dict[str, str], cash: str, items: list[NonCashProceeds], parity: Any, junior: Any) -> Any:
+    with under(parse(choices, "test")):
+        return waterfall(Fraction(cash), items, [], parity, junior, LIQ_ON)
+
+
+def test_a_preference_partly_met_by_the_cash_continues_into_the_next_item_liq_non_cash() -> None:
+    """Series F holder A: 1,000 shares at a Liquidation Value of $1,000 (full amount $1,000,000), 40,000
+    shares of Common Stock as converted; the Common Stock 860,000 shares (900,000 as converted in all).
+    Proceeds: cash $400,000 and acquirer shares worth $900,000.
+    - prefstack's: $1,300,000 as one amount: A's preference $1,000,000, the rest $300,000 as converted:
+      A 300,000 x 40/900 = $13,333.33 (13,333.333...), the Common 300,000 x 860/900 = $286,666.67;
+    - item by item: the cash first, all of it to A's preference ($400,000 of $1,000,000); then the
+      shares: the $600,000 left of A's preference, and the other $300,000 as converted, A $13,333.33 and
+      the Common $286,666.67. The same totals (no cent is rounded differently), shown item by item:
+      cash A $400,000.00; shares A 600,000 + 13,333.33 = $613,333.33, the Common $286,666.67; each item
+      adds up to itself."""
+    parity = [ParityHolding("F", "A", Fraction(1000), Fraction(1000), Fraction(40_000), True)]
+    junior = [JuniorHolding("Common Stock", "holders of Common Stock", Fraction(860_000))]
+    shares = [_property("acquirer shares", "900000")]
+    default = _liquidate({}, "400000", shares, parity, junior)
+    apart = _liquidate(ITEM_BY_ITEM, "400000", shares, parity, junior)
+    totals = {("F", "A"): Fraction("1013333.33"), ("Common Stock", "holders of Common Stock"): Fraction("286666.67")}
+    assert default.by_holder() == apart.by_holder() == totals
+    assert default.by_item == ()
+    cash, acquirer = apart.by_item
+    assert (cash.item, cash.value.value, acquirer.item, acquirer.value.value) == (
+        "cash",
+        400_000,
+        "acquirer shares",
+        900_000,
+    )
+
+    def of(item: Any) -> dict[str, Fraction]:
+        found: dict[str, Fraction] = {}
+        for p in item.payouts:
+            found[p.holder] = found.get(p.holder, Fraction(0)) + p.paid
+        return found
+
+    assert of(cash) == {"A": 400_000, "holders of Common Stock": 0}
+    assert of(acquirer) == {"A": 600_000 + Fraction("13333.33"), "holders of Common Stock": Fraction("286666.67")}
+    assert sum(of(acquirer).values()) == 900_000 and sum(of(cash).values()) == 400_000  # each item conserved
+    assert apart.total_paid.value == default.total_paid.value == 1_300_000
+
+
+def test_rounding_each_item_to_the_cent_moves_a_cent_liq_non_cash() -> None:
+    """Series F holder A: 1 share at a Liquidation Value of $100, 1 share of Common Stock as converted;
+    holders X and Y of 1 share of Common Stock each. Proceeds: cash $100.01 and a bond worth $0.01.
+    - prefstack's: $100.02 as one amount: A's $100 preference, the 2 cents left shared as converted, 2/3
+      of a cent each for A, X and Y: Sainte-Lague gives floor(2 x 2/3 + 1/2) = 1 cent each, 3 > 2, and the
+      cent taken back from the last listed of the ties, Y: A $100.01, X $0.01, Y $0.00;
+    - item by item: the cash, $100.01: A's $100 and 1 cent shared by three ties, to the first listed, A;
+      the bond, 1 cent: A's preference is met, the cent again to A: A $100.02, X $0.00, Y $0.00.
+    Each item adds up to itself (100.01 and 0.01), and so does the whole ($100.02)."""
+    parity = [ParityHolding("F", "A", Fraction(1), Fraction(100), Fraction(1), True)]
+    junior = [JuniorHolding("Common Stock", "X", Fraction(1)), JuniorHolding("Common Stock", "Y", Fraction(1))]
+    bond = [_property("bond", "0.01")]
+    default = _liquidate({}, "100.01", bond, parity, junior).by_holder()
+    apart = _liquidate(ITEM_BY_ITEM, "100.01", bond, parity, junior)
+    x, y = ("Common Stock", "X"), ("Common Stock", "Y")
+    assert (default[("F", "A")], default[x], default[y]) == (Fraction("100.01"), Fraction("0.01"), 0)
+    paid = apart.by_holder()
+    assert (paid[("F", "A")], paid[x], paid[y]) == (Fraction("100.02"), 0, 0)
+    assert [sum(p.paid for p in item.payouts) for item in apart.by_item] == [Fraction("100.01"), Fraction("0.01")]
+    assert sum(paid.values()) == sum(default.values()) == Fraction("100.02")
+
+
+def test_the_waterfall_question_shows_each_item(cli: Any) -> None:
+    """The waterfall question on the example ledger, 2002-06-30, cash $10,000,000 and --non-cash acquirer
+    shares $5,000,000: under item-by-item the answer lists the two items, each adding up to itself (the
+    Series F and G preferences, over $15,000,000 in all, take all of both: the cash first), beside the
+    totals; under prefstack's reading it lists none."""
+    asked = ["waterfall", "--proceeds", "10000000", "--on", "2002-06-30", "--ledger", EXAMPLE, "--format", "json"]
+    property_ = ["--non-cash", "acquirer shares=5000000@F §3(c)(i)(A)"]
+    plain = json.loads(cli(*asked, *property_).stdout)
+    assert "by_item" not in plain
+    found = json.loads(cli("--reading", "LIQ-NON-CASH=item-by-item", *asked, *property_).stdout)
+    jsonschema.validate(found, output_schema("waterfall"))
+    assert [(i["item"], i["paid_in_cents"]) for i in found["by_item"]] == [
+        ("cash", "10000000.00"),
+        ("acquirer shares", "5000000.00"),
+    ]
+    for item in found["by_item"]:
+        assert sum(Fraction(p["amount"]) for p in item["payouts"]) == Fraction(item["paid_in_cents"])
+    assert sum(Fraction(p["amount"]) for p in found["payouts"]) == 15_000_000
