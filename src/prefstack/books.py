@@ -196,17 +196,28 @@ class Books:
                         state, series.series, holder.holder, shares, None
                     )
                 except InputError as exc:
+                    if exc.field == "--certificates":
+                        # a reading that needs the certificates surrendered, which a holding does not
+                        # record (CONV-FRACTION-AGGREGATE=per-certificate): the question is refused
+                        raise
                     quotes[(series.series, holder.holder)] = exc
         return answer, quotes
 
     @_under_readings
     def convert(
-        self, on: dt.date, series: str, holder: str, shares: Fraction, funds: Fraction | None
+        self,
+        on: dt.date,
+        series: str,
+        holder: str,
+        shares: Fraction,
+        funds: Fraction | None,
+        certificates: Sequence[Fraction] | None = None,
     ) -> ConversionQuote:
-        """F/G §5(a)-(c): what converting ``shares`` of ``holder`` on ``on`` gives."""
+        """F/G §5(a)-(c): what converting ``shares`` of ``holder`` on ``on`` gives (``certificates``:
+        the shares on each certificate surrendered)."""
         from prefstack.queries import conversion_quote
 
-        return conversion_quote(self._on(on), series, holder, shares, funds)
+        return conversion_quote(self._on(on), series, holder, shares, funds, certificates)
 
     @_under_readings
     def waterfall(
@@ -316,21 +327,34 @@ class Books:
         return [(holder, certificate_of_adjustment(state, series, adjustment, holder))]
 
     def conversion_statement(
-        self, on: dt.date, series: str, holder: str, shares: Fraction, funds: Fraction | None
+        self,
+        on: dt.date,
+        series: str,
+        holder: str,
+        shares: Fraction,
+        funds: Fraction | None,
+        certificates: Sequence[Fraction] | None = None,
     ) -> Document:
-        """F/G §5(a)-(c): ``holder``'s statement of a conversion of ``shares`` on ``on``."""
-        ((_, document),) = self.conversion_statements(on, series, holder, shares, funds)
+        """F/G §5(a)-(c): ``holder``'s statement of a conversion of ``shares`` on ``on`` (``certificates``:
+        the shares on each certificate surrendered)."""
+        ((_, document),) = self.conversion_statements(on, series, holder, shares, funds, certificates)
         return document
 
     @_weighed
     @_under_readings
     def conversion_statements(
-        self, on: dt.date, series: str, holder: str, shares: Fraction, funds: Fraction | None
+        self,
+        on: dt.date,
+        series: str,
+        holder: str,
+        shares: Fraction,
+        funds: Fraction | None,
+        certificates: Sequence[Fraction] | None = None,
     ) -> list[tuple[str | None, Document]]:
         """:meth:`conversion_statement`, as the one document addressed to ``holder``."""
         from prefstack.documents.kinds import conversion_statement
 
-        return [(holder, conversion_statement(self._on(on), series, holder, shares, funds))]
+        return [(holder, conversion_statement(self._on(on), series, holder, shares, funds, certificates))]
 
     @_weighed
     @_under_readings

@@ -1240,6 +1240,22 @@ def _json_of(answer: object) -> dict[str, Any]:
     return json_ready(answer)
 
 
+CertificatesOption = Annotated[
+    str | None,
+    typer.Option(
+        help="The preferred shares on each certificate surrendered, comma-separated, adding up to --shares "
+        "(§5(c)(i); read by CONV-FRACTION-AGGREGATE=per-certificate)"
+    ),
+]
+
+
+def _certificates(text: str | None, series: str) -> list[Fraction] | None:
+    """``--certificates 100,150``: the shares on each certificate surrendered."""
+    if text is None:
+        return None
+    return [parse_exact(part.strip(), "--certificates", f"{series} §5(c)(i)") for part in text.split(",")]
+
+
 @app.command()
 def convert(
     series: Annotated[str, typer.Option(help="A series id (F, G, H, ...)")],
@@ -1247,6 +1263,7 @@ def convert(
     shares: Annotated[str, typer.Option(help="Shares of preferred to convert")],
     on: Annotated[str, typer.Option(help="Conversion Date (§5(c)(i))")],
     funds: Annotated[str | None, typer.Option(help="Cash legally available for accrued dividends (§5(c)(iii))")] = None,
+    certificates: CertificatesOption = None,
     db: DbOption = DEFAULT_DB,
     company: CompanyOption = None,
     ledger: LedgerOption = None,
@@ -1258,7 +1275,8 @@ def convert(
     day = parse_date(on, "--on", "F §5(c)(i)")
     converted = parse_exact(shares, "--shares", f"{name} §5(a)")
     cash = parse_exact(funds, "--funds", f"{name} §5(c)(iii)") if funds is not None else None
-    quote = _ask(_books(db, ledger, company), lambda b: b.convert(day, name, holder, converted, cash), format)
+    held = _certificates(certificates, name)
+    quote = _ask(_books(db, ledger, company), lambda b: b.convert(day, name, holder, converted, cash, held), format)
     dividends = quote["dividend_settlement"]
     clauses = quote["clauses"]
     record = {
@@ -1804,6 +1822,7 @@ def document_conversion_statement(
     on: Annotated[str, typer.Option(help="Conversion Date")],
     out: OutOption,
     funds: Annotated[str | None, typer.Option(help="Cash legally available for the accrued dividends")] = None,
+    certificates: CertificatesOption = None,
     db: DbOption = DEFAULT_DB,
     company: CompanyOption = None,
     ledger: LedgerOption = None,
@@ -1814,7 +1833,9 @@ def document_conversion_statement(
     day = parse_date(on, "--on", f"{name} §5(c)(i)")
     amount = parse_exact(funds, "--funds", f"{name} §5(c)(iii)") if funds is not None else None
     converted = parse_exact(shares, "--shares", f"{name} §5(a)")
-    _write_document(_books(db, ledger, company).conversion_statement(day, name, holder, converted, amount), out)
+    held = _certificates(certificates, name)
+    books = _books(db, ledger, company)
+    _write_document(books.conversion_statement(day, name, holder, converted, amount, held), out)
 
 
 @document_app.command("redemption-notice")

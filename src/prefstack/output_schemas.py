@@ -243,7 +243,18 @@ WATERFALL = obj(
                 }
             )
         ),
-    }
+        "by_item": array(
+            obj(
+                {
+                    "item": TEXT,
+                    **figures(value="money", paid_in_cents="money"),
+                    "clause": CLAUSE,
+                    "payouts": array(obj({"security": TEXT, "holder": TEXT, **figures(amount="money")})),
+                }
+            )
+        ),
+    },
+    optional=("by_item",),
 )
 
 REDEMPTION = obj(

@@ -15,12 +15,14 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from prefstack.answers import Figure
+from prefstack.answers import Figure, optional
 from prefstack.calendars import payment_dates
+from prefstack.citations import CAPITAL_STRUCTURE
 from prefstack.clauses import antidilution as ad
 from prefstack.clauses.dividends import DividendPayment
 from prefstack.clauses.liquidation import (
     NON_CASH_METHODS,
+    ItemWaterfall,
     JuniorHolding,
     NonCashProceeds,
     ParityHolding,
@@ -32,11 +34,11 @@ from prefstack.clauses.liquidation import (
 )
 from prefstack.clauses.liquidation_structure import StructureWaterfall, capital_structure_waterfall
 from prefstack.clauses.redemption import NoSuchClause, RedemptionHolding, redeem
-from prefstack.clauses.voting import class_votes, series_voting_power, votes
+from prefstack.clauses.voting import class_votes, class_votes_holder_by_holder, series_voting_power, votes
 from prefstack.errors import CitationError, InputError
 from prefstack.explain import Explained, exact_value
 from prefstack.figures import COMMON, MONEY, PRICE, SHARES
-from prefstack.instruments.capital_structure import LoadedStructure
+from prefstack.instruments.capital_structure import GenericClass, LoadedStructure
 from prefstack.ledger import events as ev
 from prefstack.ledger import section5
 from prefstack.ledger.events import LedgerEvent
@@ -91,14 +93,26 @@ class ConversionQuote:
 
 
 def conversion_quote(
-    state: LedgerState, series: str, holder: str, shares: Fraction, funds_legally_available: Fraction | None
+    state: LedgerState,
+    series: str,
+    holder: str,
+    shares: Fraction,
+    funds_legally_available: Fraction | None,
+    certificates: Sequence[Fraction] | None = None,
 ) -> ConversionQuote:
     """F/G §5(a)-(c): what converting ``shares`` of ``holder`` on the state's date gives — the
     same rule (:func:`~prefstack.ledger.replay.conversion_decision`) as the ``conversion`` event,
-    cut-offs included."""
+    cut-offs included; ``certificates``: the shares on each certificate surrendered (read by
+    CONV-FRACTION-AGGREGATE=per-certificate)."""
     try:
         decision = conversion_decision(
-            state, series, holder, shares, state.as_of, funds_legally_available=funds_legally_available
+            state,
+            series,
+            holder,
+            shares,
+            state.as_of,
+            funds_legally_available=funds_legally_available,
+            certificates=certificates,
         )
     except InputError as exc:
         raise InputError(f"--{exc.field}", exc.clause, exc.problem) from exc
@@ -254,6 +268,27 @@ class PayoutRow:
 
 
 @dataclass(frozen=True)
+class ItemPayout:
+    """What one holder of one class is paid of one item of the proceeds (all its tiers together)."""
+
+    security: str
+    holder: str
+    amount: Figure
+
+
+@dataclass(frozen=True)
+class ItemAllocation:
+    """LIQ-NON-CASH=item-by-item: one item of the proceeds (the cash, or one item of non-cash property)
+    through the waterfall on its own, its value rounded to the cent, and what each holder is paid of it."""
+
+    item: str
+    value: Figure
+    paid_in_cents: Figure
+    clause: str
+    payouts: tuple[ItemPayout, ...]
+
+
+@dataclass(frozen=True)
 class WaterfallAnswer:
     """F/G §3: who is paid what from the proceeds of a liquidation (``prefstack waterfall``)."""
 
@@ -264,6 +299,9 @@ class WaterfallAnswer:
     total_distributed: Figure
     total_paid: Figure
     payouts: tuple[PayoutRow, ...]
+    by_item: tuple[ItemAllocation, ...] | None = optional()
+    """Under LIQ-NON-CASH=item-by-item: each item and what each holder is paid of it (``payouts``: the
+    sums over the items); left out under prefstack's reading."""
 
 
 def liquidation(
@@ -305,6 +343,22 @@ def liquidation(
         total_distributed=Figure(exact_value(result.proceeds), MONEY),
         total_paid=Figure(exact_value(result.total_paid), MONEY),
         payouts=tuple(_payout_row(p) for p in result.payouts),
+        by_item=tuple(_item_allocation(item) for item in result.by_item) if result.by_item else None,
+    )
+
+
+def _item_allocation(item: ItemWaterfall) -> ItemAllocation:
+    paid: dict[tuple[str, str], Fraction] = {}
+    for p in item.payouts:
+        paid[(p.security, p.holder)] = paid.get((p.security, p.holder), Fraction(0)) + p.paid
+    in_cents = item.value.inputs["paid in cents"]
+    assert isinstance(in_cents, Fraction)
+    return ItemAllocation(
+        item=item.item,
+        value=Figure(exact_value(item.value), MONEY),
+        paid_in_cents=Figure(in_cents, MONEY),
+        clause=item.value.clause,
+        payouts=tuple(ItemPayout(who[0], who[1], Figure(amount, MONEY)) for who, amount in paid.items()),
     )
 
 
@@ -486,16 +540,19 @@ class VotesAnswer:
     """None where the ledger records no Common Stock outstanding."""
 
 
-def _class_votes_as_read(
-    name: str, shares: Fraction, common_per_share: Fraction, source: str, illustrative: bool
-) -> Explained:
+def _class_votes_as_read(c: GenericClass, where: str) -> Explained:
     """The votes a generic class casts with the Common Stock under the reading of CAPSTRUCT-VOTES: the
-    whole shares of Common Stock its shares convert into (prefstack's), or one vote per whole share of
-    the class itself (``per-share``: the fraction of a share, if any, dropped)."""
+    whole shares of Common Stock its shares convert into (prefstack's), one vote per whole share of
+    the class itself (``per-share``: the fraction of a share, if any, dropped), or each holder's whole
+    shares of Common Stock added (``holder-by-holder``: needs the class's ``holders`` in the file,
+    ``where`` naming the class there)."""
     from dataclasses import replace
 
     from prefstack.interpretations.readings import chosen
 
+    name, shares, source, illustrative = c.name, c.shares_outstanding, c.source, c.illustrative
+    common_per_share = c.common_per_share
+    assert common_per_share is not None  # a class votes with the Common Stock only as converted (checked on reading)
     match chosen("CAPSTRUCT-VOTES"):
         case "default":
             return class_votes(name, shares, common_per_share, source, illustrative)
@@ -507,6 +564,16 @@ def _class_votes_as_read(
                 inputs=inputs,
                 formula="floor(shares outstanding): one vote per share of the class (CAPSTRUCT-VOTES=per-share)",
             )
+        case "holder-by-holder":
+            if c.holders is None:
+                raise InputError(
+                    f"{where}.holders",
+                    CAPITAL_STRUCTURE,
+                    f"CAPSTRUCT-VOTES=holder-by-holder drops the fraction holder by holder: the file gives no "
+                    f"holders of {name} (F §4, G §4)",
+                )
+            held = [(h.name, h.shares) for h in c.holders]
+            return class_votes_holder_by_holder(name, held, common_per_share, source, illustrative)
         case other:
             raise AssertionError(f"CAPSTRUCT-VOTES alternative {other!r} is registered but not computed")
 
@@ -536,11 +603,12 @@ def voting(state: LedgerState, structure: LoadedStructure | None = None) -> Vote
         )
     common = section5.common_outstanding(state)
     classes = []
-    for c in () if structure is None else structure.structure.generic:
-        per_share = c.common_per_share
-        if not c.votes_with_common or per_share is None:
+    listed = () if structure is None else structure.structure.classes
+    for index, c in enumerate(listed):
+        if not isinstance(c, GenericClass) or not c.votes_with_common or c.common_per_share is None:
             continue
-        cast = _class_votes_as_read(c.name, c.shares_outstanding, per_share, c.source, c.illustrative)
+        assert structure is not None
+        cast = _class_votes_as_read(c, f"{structure.origin}: classes[{index}] ({c.name})")
         classes.append(
             ClassVotes(
                 class_=c.name,

@@ -103,11 +103,20 @@ def _cents(amount: Fraction, clause: str) -> Fraction:
 
 
 @implements("F §5(a)", "G §5(a)", "F §5(b)", "G §5(b)")
-def common_and_fraction(shares: Fraction, issue_price: Fraction, conversion_price: Fraction) -> tuple[int, Fraction]:
+def common_and_fraction(
+    shares: Fraction,
+    issue_price: Fraction,
+    conversion_price: Fraction,
+    certificates: Sequence[Fraction] | None = None,
+    clause: str = "F §5(b)",
+) -> tuple[int, Fraction]:
     """The whole shares of Common Stock issued for ``shares`` surrendered together and the
     fraction of a share paid in cash, under the reading of CONV-FRACTION-AGGREGATE: on all the
-    shares at once (prefstack's), or share by share (``per-share``: each share's whole part issued
-    and its fraction paid, the fractions added)."""
+    shares at once (prefstack's), share by share (``per-share``: each share's whole part issued
+    and its fraction paid, the fractions added), or certificate by certificate
+    (``per-certificate``: each certificate's shares x Original Issue Price / Conversion Price, its
+    whole part issued and its fraction paid, the fractions added; ``certificates``, the shares on
+    each certificate surrendered, are needed, ``clause`` naming the section an error cites)."""
     match chosen("CONV-FRACTION-AGGREGATE"):
         case "default":
             return floor_whole(shares * issue_price / conversion_price)
@@ -116,8 +125,46 @@ def common_and_fraction(shares: Fraction, issue_price: Fraction, conversion_pric
             each, each_fraction = floor_whole(issue_price / conversion_price)
             of_part, part_fraction = floor_whole(part * issue_price / conversion_price)
             return whole_shares * each + of_part, whole_shares * each_fraction + part_fraction
+        case "per-certificate":
+            if certificates is None:
+                raise InputError(
+                    "certificates",
+                    clause,
+                    "CONV-FRACTION-AGGREGATE=per-certificate converts each certificate surrendered on its own: "
+                    "give the shares on each certificate (§5(c)(i))",
+                )
+            whole, fraction = 0, Fraction(0)
+            for held in certificates:
+                of_certificate, its_fraction = floor_whole(held * issue_price / conversion_price)
+                whole, fraction = whole + of_certificate, fraction + its_fraction
+            return whole, fraction
         case other:
             raise AssertionError(f"CONV-FRACTION-AGGREGATE alternative {other!r} is registered but not computed")
+
+
+def _certificates(
+    certificates: Sequence[Fraction] | None, shares: Fraction, clause: str
+) -> tuple[Fraction, ...] | None:
+    """The shares on each certificate surrendered (§5(c)(i)), checked: each positive, adding up to
+    the shares converted."""
+    if certificates is None:
+        return None
+    found = tuple(certificates)
+    if not found:
+        raise InputError("certificates", clause, "list the shares on each certificate surrendered, or give none")
+    for held in found:
+        if not isinstance(held, Fraction) or held <= 0:
+            raise InputError(
+                "certificates", clause, f"each certificate holds a positive exact number of shares, not {held!r}"
+            )
+    total = sum(found, Fraction(0))
+    if total != shares:
+        raise InputError(
+            "certificates",
+            clause,
+            f"the certificates surrendered hold {total} shares, not the {shares} converted (§5(c)(i))",
+        )
+    return found
 
 
 # §5(a) ------------------------------------------------------------------------------------
@@ -433,6 +480,7 @@ def convert(
     accrued_unpaid_dividends: Fraction,
     funds_legally_available: Fraction,
     common_fair_market_value: Fraction | Explained | None,
+    certificates: Sequence[Fraction] | None = None,
 ) -> ConversionResult:
     """Convert ``shares`` of preferred surrendered together by one holder (F/G §5(a)-(c)).
 
@@ -441,16 +489,18 @@ def convert(
     fraction is paid in cash at the Conversion Price (§5(b)), to the cent (CONV-CASH-CENTS).
     Accrued but unpaid dividends on those shares are settled per §5(c)(iii):
     ``common_fair_market_value`` (as of the conversion date, §3(c)) is needed only when
-    ``funds_legally_available`` fall short of them.
+    ``funds_legally_available`` fall short of them. ``certificates``: the shares on each
+    certificate surrendered (adding up to ``shares``), read by CONV-FRACTION-AGGREGATE=per-certificate.
     """
     clause_a = for_series(terms.series, "§5(a)")
     clause_b = for_series(terms.series, "§5(b)")
     _positive(shares, "shares", clause_a)
+    surrendered = _certificates(certificates, shares, clause_b)
     price, price_parts = _value_of(conversion_price, "conversion_price", clause_a)
     _positive(price, "conversion_price", clause_a)
     issue_price = terms.original_issue_price.value
     exact_common = shares * issue_price / price
-    whole, fraction = common_and_fraction(shares, issue_price, price)
+    whole, fraction = common_and_fraction(shares, issue_price, price, surrendered, clause_b)
     dividends = _settle_dividends(
         terms, accrued_unpaid_dividends, funds_legally_available, common_fair_market_value, conversion_date
     )
@@ -474,16 +524,19 @@ def convert(
                     formula="whole part of (exact conversion shares + exact dividend shares) - conversion shares",
                 ),
             )
+    common_inputs: dict[str, Scalar] = {
+        "preferred_shares": shares,
+        "original_issue_price": issue_price,
+        "conversion_price": price,
+        "exact_common_shares": exact_common,
+    }
+    if surrendered is not None:
+        common_inputs["certificates_surrendered"] = ", ".join(str(held) for held in surrendered)
     common = Explained(
         name="common_shares",
         value=whole,
         clause=clause_b,
-        inputs={
-            "preferred_shares": shares,
-            "original_issue_price": issue_price,
-            "conversion_price": price,
-            "exact_common_shares": exact_common,
-        },
+        inputs=common_inputs,
         parts=price_parts,
         formula="whole part of preferred_shares x original_issue_price / conversion_price",
         interpretations=(reading("CONV-FRACTION-AGGREGATE"),),

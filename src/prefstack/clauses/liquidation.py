@@ -19,6 +19,7 @@ property are computed elsewhere and are inputs here.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import math
@@ -40,6 +41,7 @@ from prefstack.terms.schema import Exact
 
 __all__ = [
     "Claim",
+    "ItemWaterfall",
     "JuniorHolding",
     "NonCashProceeds",
     "ParityHolding",
@@ -431,6 +433,18 @@ class Payout:
 
 
 @dataclass(frozen=True)
+class ItemWaterfall:
+    """One item of the proceeds (the cash, or one item of non-cash property) sent through the
+    waterfall on its own (LIQ-NON-CASH=item-by-item): its value and what each holding is paid of it."""
+
+    item: str
+    value: Explained
+    """Its value (cash; a non-cash item's §3(c) Fair Market Value); ``inputs["paid in cents"]``: the
+    value rounded half-up to the cent, which its payouts add up to."""
+    payouts: tuple[Payout, ...]
+
+
+@dataclass(frozen=True)
 class Waterfall:
     """The distribution of the proceeds of a liquidation, tier by tier."""
 
@@ -440,6 +454,9 @@ class Waterfall:
     payouts: tuple[Payout, ...]
     tier_totals: dict[Tier, Explained]
     total_paid: Explained
+    by_item: tuple[ItemWaterfall, ...] = ()
+    """Under LIQ-NON-CASH=item-by-item: each item of the proceeds and its payouts (``payouts`` are
+    their sums); empty under prefstack's reading (the proceeds are one amount of value)."""
 
     def by_holder(self) -> dict[tuple[str, str], Fraction]:
         """Total paid to each (security, holder), in the order first listed."""
@@ -862,7 +879,7 @@ def waterfall(
     return run(conversion_equilibrium(convertible_series(parity), payoff, for_series(ref, "§3(b)")))
 
 
-@implements("F §3(a)", "F §3(b)", "G §3(a)", "G §3(b)")
+@implements("F §3(a)", "F §3(b)", "G §3(a)", "G §3(b)", "F §3(c)", "G §3(c)")
 def distribute(
     ref: str,
     on: dt.date,
@@ -872,7 +889,155 @@ def distribute(
     converted: Sequence[Claim],
 ) -> Waterfall:
     """Pay the preference ``tiers`` in order, each up to its full amount (§3(a)), then the rest on
-    an as-converted basis (§3(b)), in cents that add up to the proceeds (LIQ-CENTS)."""
+    an as-converted basis (§3(b)), in cents that add up to the proceeds (LIQ-CENTS), under the
+    reading of LIQ-NON-CASH: the proceeds as one amount of value (prefstack's), or each item of
+    them through the waterfall on its own (``item-by-item``, :func:`distribute_item_by_item`)."""
+    match chosen("LIQ-NON-CASH"):
+        case "default":
+            return _distribute_value(ref, on, proceeds, items, tiers, converted)
+        case "item-by-item":
+            return distribute_item_by_item(ref, on, proceeds, items, tiers, converted)
+        case other:
+            raise AssertionError(f"LIQ-NON-CASH alternative {other!r} is registered but not computed")
+
+
+@implements("F §3(a)", "F §3(b)", "G §3(a)", "G §3(b)", "F §3(c)", "G §3(c)")
+def distribute_item_by_item(
+    ref: str,
+    on: dt.date,
+    proceeds: Explained,
+    items: tuple[NonCashProceeds, ...],
+    tiers: Sequence[PreferenceTier],
+    converted: Sequence[Claim],
+) -> Waterfall:
+    """LIQ-NON-CASH=item-by-item: the cash first (with any exercise price paid in, one item), then
+    each non-cash item in the order listed, each through the whole waterfall on its own: the
+    preferences take what is left of their full amounts (a preference partly met by one item
+    continues into the next: its exact amount and its cents are reduced by what it was paid), the
+    rest of the item is shared as converted (a capped class's cap reduced likewise). Each item's
+    value is rounded half-up to the cent on its own and its cents apportioned as LIQ-CENTS says, so
+    each item's payouts add up to it; a holding is paid the sum over the items."""
+    non_cash_total = sum((item.value for item in items), Fraction(0))
+    parts = [("cash", _fraction(proceeds) - non_cash_total, proceeds.clause)]
+    parts += [(item.description, item.value, item.valuation_clause) for item in items]
+    # the payouts of a run are in a fixed order: each tier's claims, then the as-converted claims
+    count = sum(len(t.claims) for t in tiers) + len(converted)
+    paid_exact, paid_cents = [Fraction(0)] * count, [0] * count
+    runs: list[Waterfall] = []
+    by_item: list[ItemWaterfall] = []
+    for description, value, clause in parts:
+        cents = _cents(value, for_series(ref, "§3(b)"))
+        item_value = Explained(
+            name=f"item of the proceeds: {description}",
+            value=value,
+            clause=clause,
+            inputs={"paid in cents": Fraction(cents, 100), "on": on},
+            formula="cash (and any exercise price paid)" if description == "cash" else "Fair Market Value",
+            interpretations=[reading("LIQ-NON-CASH"), reading("LIQ-CENTS")],
+        )
+        position = 0
+        left_tiers = []
+        for tier in tiers:
+            claims = []
+            for claim in tier.claims:
+                claims.append(_preference_left(claim, paid_exact[position], paid_cents[position]))
+                position += 1
+            left_tiers.append(dataclasses.replace(tier, claims=tuple(claims)))
+        left_converted = []
+        for claim in converted:
+            left_converted.append(_cap_left(claim, paid_exact[position], paid_cents[position]))
+            position += 1
+        run = _distribute_value(ref, on, item_value, items, left_tiers, left_converted)
+        if len(run.payouts) != count:
+            raise AssertionError(f"an item's waterfall paid {len(run.payouts)} claims, not {count}")
+        for j, payout in enumerate(run.payouts):
+            paid_exact[j] += payout.exact
+            paid_cents[j] += int(payout.paid * 100)
+        runs.append(run)
+        by_item.append(ItemWaterfall(description, item_value, run.payouts))
+    return _merged(proceeds, items, runs, tuple(by_item))
+
+
+def _preference_left(claim: Claim, exact_paid: Fraction, cents_paid: int) -> Claim:
+    """A preference's claim on the next item: its full amount less what the items before paid it."""
+    if exact_paid == 0 and cents_paid == 0:
+        return claim
+    full_cents = None if claim.full_cents is None else max(claim.full_cents - cents_paid, 0)
+    return dataclasses.replace(claim, weight=max(claim.weight - exact_paid, Fraction(0)), full_cents=full_cents)
+
+
+def _cap_left(claim: Claim, exact_paid: Fraction, cents_paid: int) -> Claim:
+    """An as-converted claim on the next item: a capped class's cap less what the items before paid it."""
+    if claim.cap is None:
+        return claim
+    cap_cents = None if claim.cap_cents is None else max(claim.cap_cents - cents_paid, 0)
+    return dataclasses.replace(claim, cap=max(claim.cap - exact_paid, Fraction(0)), cap_cents=cap_cents)
+
+
+def _merged(
+    proceeds: Explained,
+    items: tuple[NonCashProceeds, ...],
+    runs: Sequence[Waterfall],
+    by_item: tuple[ItemWaterfall, ...],
+) -> Waterfall:
+    """The items' waterfalls as one: each holding's payout the sum of its payouts of every item."""
+    first = runs[0]
+    note = reading("LIQ-NON-CASH")
+    payouts = []
+    for j, template in enumerate(first.payouts):
+        each = [run.payouts[j] for run in runs]
+        amount = Explained(
+            name=template.amount.name,
+            value=sum((p.paid for p in each), Fraction(0)),
+            clause=template.amount.clause,
+            inputs={
+                **{k: v for k, v in template.amount.inputs.items() if all(p.amount.inputs.get(k) == v for p in each)},
+                **{f"of {item.item}": p.paid for item, p in zip(by_item, each, strict=True)},
+            },
+            parts=[
+                dataclasses.replace(p.amount, name=f"{p.amount.name} (of {item.item})")
+                for item, p in zip(by_item, each, strict=True)
+            ],
+            formula="sum over the items of the proceeds, each through the waterfall on its own",
+            interpretations=[*template.amount.interpretations, note],
+        )
+        exact_paid = sum((p.exact for p in each), Fraction(0))
+        payouts.append(dataclasses.replace(template, amount=amount, exact=exact_paid))
+    totals = {}
+    for tier, template_total in first.tier_totals.items():
+        of_items = [run.tier_totals[tier] for run in runs]
+        totals[tier] = dataclasses.replace(
+            template_total,
+            value=sum((_fraction(t) for t in of_items), Fraction(0)),
+            inputs={f"of {item.item}": _fraction(t) for item, t in zip(by_item, of_items, strict=True)},
+            parts=of_items,
+            formula="sum over the items of the proceeds",
+            interpretations=[*template_total.interpretations, note],
+        )
+    total_paid = dataclasses.replace(
+        first.total_paid,
+        value=sum((_fraction(run.total_paid) for run in runs), Fraction(0)),
+        parts=list(totals.values()),
+        interpretations=[*first.total_paid.interpretations, note],
+    )
+    in_cents = sum((Fraction(str(item.value.inputs["paid in cents"])) for item in by_item), Fraction(0))
+    whole = dataclasses.replace(
+        proceeds,
+        inputs={**proceeds.inputs, "paid in cents": in_cents},
+        formula=f"{proceeds.formula}; each item rounded to the cent on its own (LIQ-NON-CASH=item-by-item)",
+    )
+    return Waterfall(first.on, whole, items, tuple(payouts), totals, total_paid, by_item)
+
+
+def _distribute_value(
+    ref: str,
+    on: dt.date,
+    proceeds: Explained,
+    items: tuple[NonCashProceeds, ...],
+    tiers: Sequence[PreferenceTier],
+    converted: Sequence[Claim],
+) -> Waterfall:
+    """:func:`distribute` of ``proceeds`` as one amount of value (LIQ-NON-CASH)."""
     total_exact = _fraction(proceeds)
     total_cents = int(Fraction(str(proceeds.inputs["paid in cents"])) * 100)
     filled = _fill_preference_tiers(tiers, total_cents, total_exact)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from enum import Enum
 from fractions import Fraction
 
@@ -28,7 +28,11 @@ from prefstack.interpretations.readings import chosen
 from prefstack.numeric import exact, floor_whole
 from prefstack.terms import SeriesTerms
 
-__all__ = ["ConsentPurpose", "class_votes", "series_majority", "series_voting_power", "votes", "votes_by_holder"]
+__all__ = [
+    "ConsentPurpose",
+    "class_votes",
+    "class_votes_holder_by_holder",
+    "series_majority", "series_voting_power", "votes", "votes_by_holder"]
 
 
 @implements("F §4", "G §4")
@@ -117,6 +121,47 @@ def class_votes(name: str, shares: Fraction, common_per_share: Fraction, source:
         "floor(shares outstanding x shares of Common Stock per share)",
         reading("CAPSTRUCT-VOTES"),
         extra={"source": source, "illustrative": illustrative},
+    )
+
+
+@implements("F §4", "G §4")
+def class_votes_holder_by_holder(
+    name: str, holders: Sequence[tuple[str, Fraction]], common_per_share: Fraction, source: str, illustrative: bool
+) -> Explained:
+    """The votes a generic class casts with the Common Stock counted holder by holder
+    (CAPSTRUCT-VOTES=holder-by-holder): each holder's whole shares of Common Stock as converted
+    (its shares x shares of Common Stock per share, its own fraction dropped), added over the
+    holders (an ``int``), as F §4 and G §4 count each holder of their own series."""
+    each = [
+        _whole_votes_as_converted(
+            f"votes of {holder} ({name}) with the Common Stock",
+            CAPITAL_STRUCTURE,
+            shares * common_per_share,
+            {"shares held": shares, "shares of Common Stock per share": common_per_share},
+            "floor(shares held x shares of Common Stock per share)",
+            reading("CAPSTRUCT-VOTES"),
+        )
+        for holder, shares in holders
+    ]
+    total = 0
+    for cast in each:
+        assert isinstance(cast.value, int)
+        total += cast.value
+    return Explained(
+        name=f"votes of {name} with the Common Stock",
+        value=total,
+        clause=CAPITAL_STRUCTURE,  # the file describes the class; no certificate of it is at hand
+        inputs={
+            "holders": len(each),
+            "shares outstanding": sum((shares for _, shares in holders), Fraction(0)),
+            "shares of Common Stock per share": common_per_share,
+            "source": source,
+            "illustrative": illustrative,
+        },
+        parts=each,
+        formula="sum over the holders of floor(shares held x shares of Common Stock per share) "
+        "(CAPSTRUCT-VOTES=holder-by-holder)",
+        interpretations=[reading("CAPSTRUCT-VOTES")],
     )
 
 

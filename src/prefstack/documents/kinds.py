@@ -338,14 +338,31 @@ def certificate_of_adjustment(
 
 
 def conversion_statement(
-    state: LedgerState, series: str, holder: str, shares: Fraction, funds: Fraction | None
+    state: LedgerState,
+    series: str,
+    holder: str,
+    shares: Fraction,
+    funds: Fraction | None,
+    certificates: Sequence[Fraction] | None = None,
 ) -> Document:
-    """F/G §5(a)-(c): common shares, cash for the fraction, and the accrued dividends settled."""
-    q = conversion_quote(state, series, holder, shares, funds)
+    """F/G §5(a)-(c): common shares, cash for the fraction, and the accrued dividends settled
+    (``certificates``: the shares on each certificate surrendered, listed when given)."""
+    q = conversion_quote(state, series, holder, shares, funds, certificates)
     settlement = q.dividend_settlement
     converted = fixed(q.shares_converted.value, SHARES)
     figures = [
         Figure("Preferred shares converted", converted, f"{series} §5(a)"),
+        *(
+            [
+                Figure(
+                    "Certificates surrendered (shares each)",
+                    ", ".join(fixed(c, SHARES) for c in certificates),
+                    f"{series} §5(c)(i)",
+                )
+            ]
+            if certificates is not None
+            else []
+        ),
         Figure("Conversion Price", f"${fixed(q.conversion_price.value, PRICE)}", f"{series} §5(a)"),
         Figure("Shares of Common Stock", f"{q.common_shares:,}", f"{series} §5(b)"),
         Figure(

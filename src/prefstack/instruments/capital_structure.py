@@ -7,7 +7,8 @@ A capital-structure file lists, for one company:
   and never repeated here), or a **generic class** described by its economic terms only
   (liquidation preference per share or as a multiple of the original issue price, seniority
   rank, participation and its cap, conversion price or ratio, cumulative dividend, shares
-  outstanding, whether it votes with the Common Stock);
+  outstanding, whether it votes with the Common Stock, and optionally its ``holders``: each
+  holder's name and shares, which must add up to the shares outstanding);
 * ``common``: the Common Stock: its authorized shares and the statement that its outstanding
   count comes from the ledger;
 * ``options_and_warrants``: tranches of options and warrants: count, strike price and what
@@ -49,6 +50,7 @@ __all__ = [
     "CapitalStructure",
     "CapitalStructureError",
     "CertificateClass",
+    "ClassHolder",
     "CommonStock",
     "GenericClass",
     "LoadedStructure",
@@ -128,6 +130,13 @@ class CumulativeDividend(_Strict):
     accrues_from: Date
 
 
+class ClassHolder(_Strict):
+    """One holder of a generic class: its name and its shares of the class."""
+
+    name: Name
+    shares: NonNegative
+
+
 class GenericClass(_Strict):
     """A class described by its economic terms only (no terms file)."""
 
@@ -149,6 +158,10 @@ class GenericClass(_Strict):
     """Whether it votes with the Common Stock as a single class, as converted (whole shares)."""
     source: Text
     illustrative: bool
+    holders: tuple[ClassHolder, ...] | None = None
+    """Optional: the class's holders and their shares, adding up to ``shares_outstanding`` (read by
+    CAPSTRUCT-VOTES=holder-by-holder, which drops the fraction of a share of Common Stock holder by
+    holder); absent: the file does not say who holds the class."""
 
     @property
     def preference_per_share(self) -> Fraction:
@@ -291,6 +304,7 @@ def _check_economics(source: str, structure: CapitalStructure) -> None:
                 _certificate_cite(structure, "§4"),
                 "a class votes with the Common Stock as converted: give its conversion price or ratio",
             )
+        _check_holders(source, at, c)
         if c.participation_cap is not None and not c.participating:
             raise _error(source, f"{at}.participation_cap", FILE_FORMAT, "a cap needs participating: true")
         if c.participation_cap is not None and c.participation_cap * c.original_issue_price < c.preference_per_share:
@@ -310,6 +324,27 @@ def _check_economics(source: str, structure: CapitalStructure) -> None:
                 f"{o.exercisable_for!r}: prefstack exercises options and warrants into {structure.common.name!r} "
                 "only (exercise into a class of preferred is not implemented)",
             )
+
+
+def _check_holders(source: str, at: str, c: GenericClass) -> None:
+    """A class's holders (optional): named once each, their shares adding up to its shares outstanding."""
+    if c.holders is None:
+        return
+    if not c.holders:
+        raise _error(source, f"{at}.holders", FILE_FORMAT, "list at least one holder, or leave holders out")
+    seen: set[str] = set()
+    for j, holder in enumerate(c.holders):
+        if holder.name in seen:
+            raise _error(source, f"{at}.holders[{j}].name", FILE_FORMAT, f"holder {holder.name!r} is listed twice")
+        seen.add(holder.name)
+    total = sum((h.shares for h in c.holders), Fraction(0))
+    if total != c.shares_outstanding:
+        raise _error(
+            source,
+            f"{at}.holders",
+            FILE_FORMAT,
+            f"the holders' shares add up to {total}, not the class's shares_outstanding {c.shares_outstanding}",
+        )
 
 
 def _check_names(source: str, structure: CapitalStructure) -> None:

@@ -32,6 +32,7 @@ from pydantic import (
 from prefstack.citations import for_series
 from prefstack.clauses.dividends import arrears_in_shares_clause
 from prefstack.errors import InputError, PrefstackError
+from prefstack.explain import display
 from prefstack.interpretations import reading
 from prefstack.terms.schema import (
     NO_EXCLUSION,
@@ -284,11 +285,34 @@ class Conversion(_Event):
     conditioned_on_offering_closing: Date | None = Field(
         default=None, description="§5(c)(v): the underwritten offering's closing date, when conditioned on it"
     )
+    certificates: list[Exact] | None = Field(
+        default=None,
+        description="the preferred shares on each certificate surrendered (§5(c)(i)), adding up to shares "
+        "(read by CONV-FRACTION-AGGREGATE=per-certificate)",
+    )
 
     @field_validator("shares")
     @classmethod
     def _shares(cls, v: Fraction) -> Fraction:
         return _positive(v, "shares", "F §5(a)")
+
+    @field_validator("certificates")
+    @classmethod
+    def _certificates(cls, v: list[Fraction] | None, info: ValidationInfo) -> list[Fraction] | None:
+        if v is None:
+            return v
+        if not v:
+            raise ValueError("list the shares on each certificate surrendered, or leave certificates out")
+        if any(count <= 0 for count in v):
+            raise ValueError("each certificate surrendered holds a positive number of shares")
+        shares = info.data.get("shares")
+        total = sum(v, Fraction(0))
+        if shares is not None and total != shares:
+            raise ValueError(
+                f"the certificates surrendered hold {display(total)} shares, not the {display(shares)} converted "
+                "(the shares converted are those of the certificates surrendered, §5(b), §5(c)(i))"
+            )
+        return v
 
 
 # ----------------------------------------------------------------- common stock and market

@@ -1746,11 +1746,13 @@ def conversion_decision(
     *,
     funds_legally_available: Fraction | None,
     conditioned_on_offering_closing: dt.date | None = None,
+    certificates: Sequence[Fraction] | None = None,
 ) -> ConversionDecision:
     """F/G §5(a)-(c) on the state reached: who may convert what and when (the liquidation and
     §6(j) / G §6(i) redemption cut-offs), the Conversion Price in effect, the Common Stock and cash
-    for the fraction, and the accrued dividends settled. Raises :class:`InputError` naming the
-    field and clause, or :class:`ConversionRightsTerminated`. Pure: the state is not changed."""
+    for the fraction, and the accrued dividends settled; ``certificates``: the shares on each
+    certificate surrendered (CONV-FRACTION-AGGREGATE=per-certificate). Raises :class:`InputError`
+    naming the field and clause, or :class:`ConversionRightsTerminated`. Pure: the state is not changed."""
     s = state.series[series]
     clause = f"{series} §5(a)"
     if s.original_issuance_date is None:
@@ -1791,6 +1793,7 @@ def conversion_decision(
         accrued_unpaid_dividends=converted_accrued,
         funds_legally_available=funds,
         common_fair_market_value=fmv,
+        certificates=certificates,
     )
     on_converted = Explained(
         "accrued_unpaid_on_converted_shares",
@@ -1819,6 +1822,7 @@ def _apply_conversion(state: LedgerState, item: Placed, event: ev.Conversion) ->
             event.date,
             funds_legally_available=event.funds_legally_available,
             conditioned_on_offering_closing=event.conditioned_on_offering_closing,
+            certificates=event.certificates,
         )
     except ConversionRightsTerminated as exc:
         raise LedgerRuleError(item, "date", exc.clause, str(exc)) from exc
