@@ -138,16 +138,18 @@ def addressee(state: LedgerState, holder: str) -> Addressee:
                 state.holder_name(holder),
                 (f"c/o {agent.name}", *agent.address),
                 f"in care of the transfer agent: no address of the holder is on record in the ledger "
-                f"(NOTICE-ADDRESS=transfer-agent, {_notice_clause(state)})",
+                f"(NOTICE-ADDRESS=transfer-agent, {_notice_clause(state, holder)})",
             )
         case other:
             raise AssertionError(f"NOTICE-ADDRESS alternative {other!r} is registered but not computed")
 
 
-def _notice_clause(state: LedgerState) -> str:
-    """The clause of each series of the ledger that has notices mailed to the holders' addresses
-    (F/G §5(k)), from the series' terms."""
-    return ", ".join(sorted({s.terms.conversion.record_date_notice_days.cite for s in state.series.values()}))
+def _notice_clause(state: LedgerState, holder: str) -> str:
+    """The clause that has notices mailed to the holders' addresses (F/G §5(k)), from the terms of
+    each series ``holder`` holds or held shares of (of every series of the ledger for a holder of
+    none, whose document is refused elsewhere)."""
+    held = [s for s in state.series.values() if holder in s.holdings] or list(state.series.values())
+    return ", ".join(sorted({s.terms.conversion.record_date_notice_days.cite for s in held}))
 
 
 def _transfer_agent(state: LedgerState, holder: str) -> TransferAgent:
@@ -160,7 +162,7 @@ def _transfer_agent(state: LedgerState, holder: str) -> TransferAgent:
     if company.transfer_agent is None:
         raise InputError(
             f"instruments/issuers/{company.id}/{ISSUER_FILE}.transfer_agent",
-            _notice_clause(state),
+            _notice_clause(state, holder),
             f"no transfer agent of {company.name} is on file, so the document of {state.holder_name(holder)}, "
             "who has no address on record in the ledger, cannot be addressed in care of it "
             "(NOTICE-ADDRESS=transfer-agent)",
