@@ -437,18 +437,32 @@ def cash_payment(terms: SeriesTerms, dividend_value: Fraction, *, shares: Fracti
 
 @implements("F §2(b)")
 def common_stock_price(
-    terms: SeriesTerms, payment_date: dt.date, closing_prices: Mapping[dt.date, Fraction]
+    terms: SeriesTerms,
+    payment_date: dt.date,
+    closing_prices: Mapping[dt.date, Fraction],
+    *,
+    paid_on: dt.date | None = None,
 ) -> Explained:
     """Average closing price of the Common Stock over the 25 Nasdaq trading days ending on the
-    last trading day before the Payment Date (F §2(b); DIV-F-COMMON-PRICE-WINDOW)."""
+    last trading day before the Payment Date (F §2(b); DIV-F-COMMON-PRICE-WINDOW). ``paid_on``: the
+    day the dividend was actually paid, when later than the Payment Date (None: paid on it); read
+    only under DIV-F-COMMON-PRICE-WINDOW=paid-late, whose window ends on the last trading day
+    before it."""
     div = terms.dividends
     if div.common_price_trading_days is None:
         raise InputError("form", div.forms.cite, f"Series {terms.series} dividends are not paid in Common Stock")
     count = div.common_price_trading_days.value
     clause = div.common_price_trading_days.cite
+    if paid_on is not None and paid_on < payment_date:
+        raise InputError("paid_on", clause, f"paid_on {paid_on} is before the Payment Date {payment_date}")
+    late: dict[str, dt.date] = {}
     match chosen("DIV-F-COMMON-PRICE-WINDOW"):
         case "default":
             window = trading_days_ending_before(payment_date, count)
+        case "paid-late":  # before the day actually paid; a dividend without paid_on was paid on the Payment Date
+            paid = payment_date if paid_on is None else paid_on
+            window = trading_days_ending_before(paid, count)
+            late = {"paid_on": paid}
         case "calendar-days":  # the trading days among the calendar days: only they have closing prices
             window = nasdaq_trading_days(payment_date - dt.timedelta(days=count), payment_date - dt.timedelta(days=1))
             if not window:
@@ -470,6 +484,7 @@ def common_stock_price(
         clause=clause,
         inputs={
             "payment_date": payment_date,
+            **late,
             "trading_days": len(window),
             "first_trading_day": window[0],
             "last_trading_day": window[-1],
@@ -569,6 +584,7 @@ def pay_dividend(
     registration_effective: bool | None = None,
     shares: Fraction | None = None,
     pik_carried: Fraction = Fraction(0),
+    paid_on: dt.date | None = None,
 ) -> DividendPayment:
     """Split a holder's dividend into the forms elected (F §2(b)) and compute each part.
 
@@ -576,7 +592,8 @@ def pay_dividend(
     unless every share of Common Stock previously issued as a dividend is covered by an
     effective resale registration statement, the Common Stock portion is refused. ``shares`` are
     the shares the dividend is on (needed only to round cash per share, DIV-CASH-CENTS=per-share);
-    ``pik_carried`` the fraction of a PIK share carried in (DIV-FRACTIONAL-PIK=whole-carry).
+    ``pik_carried`` the fraction of a PIK share carried in (DIV-FRACTIONAL-PIK=whole-carry);
+    ``paid_on`` the day a dividend paid late was actually paid (DIV-F-COMMON-PRICE-WINDOW=paid-late).
     """
     election.check(terms)
     value = _fr(dividend)
@@ -597,7 +614,7 @@ def pay_dividend(
             )
         if closing_prices is None:
             raise InputError("closing_prices", for_series(terms.series, "§2(b)"), "required to price Common Stock")
-        price = common_stock_price(terms, payment_date, closing_prices)
+        price = common_stock_price(terms, payment_date, closing_prices, paid_on=paid_on)
         common, fraction_cash = common_stock_dividend(terms, portion_of(value, election.common), price)
     if pik_cash is not None and fraction_cash is not None:
         fraction_cash = Explained(

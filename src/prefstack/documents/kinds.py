@@ -15,6 +15,7 @@ from prefstack.documents.charts import as_base64, chart_data, history_png
 from prefstack.errors import InputError
 from prefstack.explain import Explained, display, exact_value, render
 from prefstack.figures import PRICE, SHARES, fixed, quantity_text
+from prefstack.instruments.registry import ISSUER_FILE, TransferAgent, issuer_of_series
 from prefstack.interpretations import reading, registry
 from prefstack.interpretations.readings import chosen
 from prefstack.ledger import events as ev
@@ -115,16 +116,58 @@ def addressee(state: LedgerState, holder: str) -> Addressee:
     """The holder at its last address on the records of the Company (F/G §5(k)). A holder with no
     address on record is not refused: its document says "no address on record in the ledger"
     where the address would be, so that no notice the Company owes is held back and no address is
-    invented (interpretation NOTICE-ADDRESS)."""
+    invented (interpretation NOTICE-ADDRESS). Under NOTICE-ADDRESS=refuse no document is made for
+    it; under NOTICE-ADDRESS=transfer-agent it is addressed in care of the company's transfer agent
+    (its issuer.yaml's ``transfer_agent``), and refused where none is on file."""
     found = state.addresses.get(holder)
-    if found is None and chosen("NOTICE-ADDRESS") == "refuse":  # NOTICE-ADDRESS=refuse: no document
+    if found is not None:
+        return Addressee(state.holder_name(holder), found.address)
+    match chosen("NOTICE-ADDRESS"):
+        case "default":
+            return Addressee(state.holder_name(holder), None)
+        case "refuse":  # no document
+            raise InputError(
+                "holder",
+                ", ".join(registry()[reading("NOTICE-ADDRESS")].clauses),
+                f"no address of {state.holder_name(holder)} is on record in the ledger (NOTICE-ADDRESS=refuse): "
+                "record a holder_address event",
+            )
+        case "transfer-agent":
+            agent = _transfer_agent(state, holder)
+            return Addressee(
+                state.holder_name(holder),
+                (f"c/o {agent.name}", *agent.address),
+                f"in care of the transfer agent: no address of the holder is on record in the ledger "
+                f"(NOTICE-ADDRESS=transfer-agent, {_notice_clause(state, holder)})",
+            )
+        case other:
+            raise AssertionError(f"NOTICE-ADDRESS alternative {other!r} is registered but not computed")
+
+
+def _notice_clause(state: LedgerState, holder: str) -> str:
+    """The clause that has notices mailed to the holders' addresses (F/G §5(k)), from the terms of
+    each series ``holder`` holds or held shares of (of every series of the ledger for a holder of
+    none, whose document is refused elsewhere)."""
+    held = [s for s in state.series.values() if holder in s.holdings] or list(state.series.values())
+    return ", ".join(sorted({s.terms.conversion.record_date_notice_days.cite for s in held}))
+
+
+def _transfer_agent(state: LedgerState, holder: str) -> TransferAgent:
+    """The transfer agent of the ledger's company (its issuer.yaml's ``transfer_agent``), in whose
+    care NOTICE-ADDRESS=transfer-agent addresses ``holder``'s document; refused where none is on file."""
+    companies = {issuer_of_series(series) for series in state.series}
+    if len(companies) != 1:  # replay holds the series of one company, and a holder's document one of them
+        raise AssertionError(f"a holder's document is of one company's ledger, not of {len(companies)}")
+    (company,) = companies
+    if company.transfer_agent is None:
         raise InputError(
-            "holder",
-            ", ".join(registry()[reading("NOTICE-ADDRESS")].clauses),
-            f"no address of {state.holder_name(holder)} is on record in the ledger (NOTICE-ADDRESS=refuse): "
-            "record a holder_address event",
+            f"instruments/issuers/{company.id}/{ISSUER_FILE}.transfer_agent",
+            _notice_clause(state, holder),
+            f"no transfer agent of {company.name} is on file, so the document of {state.holder_name(holder)}, "
+            "who has no address on record in the ledger, cannot be addressed in care of it "
+            "(NOTICE-ADDRESS=transfer-agent)",
         )
-    return Addressee(state.holder_name(holder), found.address if found else None)
+    return company.transfer_agent
 
 
 def to_the_holders(series: Sequence[str]) -> Addressee:

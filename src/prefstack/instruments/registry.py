@@ -1,7 +1,8 @@
 """The issuers prefstack knows: one folder per company under ``instruments/issuers/``.
 
 Each folder holds ``issuer.yaml`` (``format: prefstack-issuer/1``, the company's ``id`` and legal
-``name``), one folder per series (its ``terms.yaml`` and ``sections.yaml``, beside the
+``name``, and optionally its ``transfer_agent``: ``name`` and ``address`` lines, read by
+NOTICE-ADDRESS=transfer-agent), one folder per series (its ``terms.yaml`` and ``sections.yaml``, beside the
 certificate's text where the package carries it) and, optionally, the company's
 ``capital_structure.yaml``. A company is named by its id (``cais-internet``) or by its legal name
 as ledger files write it (``CAIS Internet, Inc.``); :func:`issuer` resolves either and refuses
@@ -22,12 +23,16 @@ from importlib.abc import Traversable
 from prefstack.datafiles import load_data
 from prefstack.errors import InputError
 
-__all__ = ["ISSUER_FILE", "Issuer", "IssuerError", "issuer", "issuer_of_series", "issuers"]
+__all__ = ["ISSUER_FILE", "Issuer", "IssuerError", "TransferAgent", "issuer", "issuer_of_series", "issuers"]
 
 ISSUER_FILE = "issuer.yaml"
 FORMAT = "prefstack-issuer/1"
 _ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 _SECTIONS_FILE = "sections.yaml"
+_REQUIRED = {"format", "id", "name"}
+_OPTIONAL = {"transfer_agent"}
+MAX_ADDRESS_LINES = 6
+"""The most lines a transfer agent's address may have (as a holder's, :mod:`prefstack.ledger.events`)."""
 
 
 class IssuerError(InputError):
@@ -35,12 +40,24 @@ class IssuerError(InputError):
 
 
 @dataclass(frozen=True)
+class TransferAgent:
+    """The transfer agent of a company's preferred stock, as its ``issuer.yaml`` names it: notices
+    are mailed to holders "at their last addresses as shown on the records of the Company, or such
+    transfer agent" (F/G §5(k))."""
+
+    name: str
+    address: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Issuer:
-    """A company prefstack has certificates of: its id, legal name and series ids (name order)."""
+    """A company prefstack has certificates of: its id, legal name and series ids (name order), and
+    its transfer agent where its ``issuer.yaml`` names one (None: none on file)."""
 
     id: str
     name: str
     series: tuple[str, ...]
+    transfer_agent: TransferAgent | None = None
 
 
 def _folder() -> Traversable:
@@ -61,8 +78,8 @@ def _series_ids(where: str, folder: Traversable) -> tuple[str, ...]:
 
 def _read(where: str, folder: Traversable) -> Issuer:
     data = load_data(folder.joinpath(ISSUER_FILE).read_text(encoding="utf-8"))
-    if not isinstance(data, dict) or set(data) != {"format", "id", "name"}:
-        raise IssuerError(where, FORMAT, "needs exactly format, id and name")
+    if not isinstance(data, dict) or not _REQUIRED <= set(data) <= _REQUIRED | _OPTIONAL:
+        raise IssuerError(where, FORMAT, "needs format, id and name, and may have transfer_agent; nothing else")
     if data["format"] != FORMAT:
         raise IssuerError(f"{where}.format", FORMAT, f"must be {FORMAT!r}, not {data['format']!r}")
     ident, name = data["id"], data["name"]
@@ -72,7 +89,25 @@ def _read(where: str, folder: Traversable) -> Issuer:
         )
     if not isinstance(name, str) or not name.strip():
         raise IssuerError(f"{where}.name", FORMAT, "needs the company's legal name")
-    return Issuer(ident, name, _series_ids(where, folder))
+    agent = _transfer_agent(f"{where}.transfer_agent", data["transfer_agent"]) if "transfer_agent" in data else None
+    return Issuer(ident, name, _series_ids(where, folder), agent)
+
+
+def _line(where: str, value: object) -> str:
+    if not isinstance(value, str) or not value.strip() or "\n" in value or len(value) > 200:
+        raise IssuerError(where, FORMAT, f"needs one line of text of at most 200 characters, not {value!r}")
+    return value.strip()
+
+
+def _transfer_agent(where: str, data: object) -> TransferAgent:
+    """An issuer's ``transfer_agent``: its ``name`` and its ``address``, a list of 1 to 6 lines."""
+    if not isinstance(data, dict) or set(data) != {"name", "address"}:
+        raise IssuerError(where, FORMAT, "needs exactly name and address (a list of lines)")
+    address = data["address"]
+    if not isinstance(address, list) or not 1 <= len(address) <= MAX_ADDRESS_LINES:
+        raise IssuerError(f"{where}.address", FORMAT, f"needs a list of 1 to {MAX_ADDRESS_LINES} lines")
+    lines = tuple(_line(f"{where}.address[{n}]", line) for n, line in enumerate(address))
+    return TransferAgent(_line(f"{where}.name", data["name"]), lines)
 
 
 @cache

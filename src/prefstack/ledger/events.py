@@ -218,12 +218,31 @@ class DividendPayment(_Event):
 
     ``paid``: each holder is paid in the form elected (or the default form, F §2(d)).
     ``not_legally_available``: nothing is paid; the dividend accrues unpaid (G §2(b)).
-    ``date`` is the Payment Date.
+    ``date`` is the Payment Date. ``paid_on``, optional, is the day a dividend paid late was actually
+    paid (on or after the Payment Date; absent: paid on the Payment Date); the payment is still
+    recorded on its Payment Date, and only DIV-F-COMMON-PRICE-WINDOW=paid-late reads it.
     """
 
     kind: Literal["dividend_payment"] = "dividend_payment"
     series: Series
     outcome: Literal["paid", "not_legally_available"]
+    paid_on: Date | None = Field(
+        default=None,
+        description="The day the dividend was actually paid, when later than the Payment Date (date); read by "
+        "DIV-F-COMMON-PRICE-WINDOW=paid-late, which ends the Common Stock's price window before it (F §2(b))",
+    )
+
+    @field_validator("paid_on")
+    @classmethod
+    def _paid_on(cls, v: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        if v is None:
+            return v
+        if info.data.get("outcome") != "paid":
+            raise ValueError("paid_on is the day a paid dividend was paid: this outcome pays nothing")
+        day = info.data.get("date")
+        if isinstance(day, dt.date) and v < day:
+            raise ValueError(f"paid_on {v} is before the Payment Date {day}: a dividend is paid on it or later")
+        return v
 
 
 class ArrearsPaid(_Event):
@@ -1048,12 +1067,12 @@ def parse_event(data: Mapping[str, Any], where: str) -> LedgerEvent:
         message = first["msg"].removeprefix("Value error, ")
         raise InputError(
             f"{where} ({kind}).{loc}" if loc else f"{where} ({kind})",
-            _error_clause(first["type"], str(kind), data),
+            _error_clause(first["type"], str(kind), data, loc),
             message,
         ) from exc
 
 
-def _error_clause(error_type: str, kind: str, data: Mapping[str, Any]) -> str:
+def _error_clause(error_type: str, kind: str, data: Mapping[str, Any], field: str) -> str:
     """A malformed field (missing, unknown, of the wrong type) is a fault of the ledger format; a
     value a clause rules out cites that clause, in the certificate of the event's own series."""
     if error_type != "value_error":
@@ -1062,7 +1081,7 @@ def _error_clause(error_type: str, kind: str, data: Mapping[str, Any]) -> str:
     series = data.get("series")
     if not isinstance(series, str) or " §" not in clause:
         return clause
-    own = _OWN_CLAUSE.get(kind)
+    own = _OWN_FIELD_CLAUSE.get((kind, field), _OWN_CLAUSE.get(kind))
     if own is not None and series in series_names():
         return own(load_terms(series))
     from prefstack.citations import cite
@@ -1133,6 +1152,12 @@ _OWN_CLAUSE: dict[str, Callable[[SeriesTerms], str]] = {
 }
 """Where an event of one series rests on a clause of its own certificate, read from the term of
 that clause in the series' terms (each certificate numbers its sections its own way)."""
+
+_OWN_FIELD_CLAUSE: dict[tuple[str, str], Callable[[SeriesTerms], str]] = {
+    ("dividend_payment", "paid_on"): lambda t: t.dividends.forms.cite,
+}
+"""A field of an event of one series that a clause other than its kind's rules on, by (kind, field):
+the day a dividend was actually paid, read by the form of the dividend (F §2(b))."""
 
 
 def event_clause(event: LedgerEvent) -> str:

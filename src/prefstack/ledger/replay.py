@@ -233,6 +233,8 @@ class PaidDividend(NamedTuple):
     pik_shares: Fraction | None
     common_shares: int | Fraction | None
     """Whole shares of Common Stock; an exact Fraction under DIV-F-COMMON-FRACTIONS=fractional."""
+    paid_on: dt.date | None
+    """The day the dividend was actually paid, where its ``dividend_payment`` gives one (paid late)."""
     lots: tuple[Lot, ...] = ()
     """The holding's lots in the period (none under prefstack's readings)."""
 
@@ -240,7 +242,8 @@ class PaidDividend(NamedTuple):
 def paid_dividend(state: LedgerState, series: str, record: PaidDividend) -> Payment:
     """The payment of ``record``, every figure explained: :func:`pay_dividend` on the facts replay
     recorded and the closing prices of ``state`` (a state on or after the Payment Date holds every
-    price before it). Equal to what replay computed (a test checks every payment of the example)."""
+    price before it; :func:`_common_prices` for a dividend paid late). Equal to what replay computed
+    (a test checks every payment of the example)."""
     terms = state.series[series].terms
     quarter = lots_period_dividend(
         terms, record.shares, record.accrual_start, record.payment_date, record.arrears, record.lots
@@ -251,10 +254,11 @@ def paid_dividend(state: LedgerState, series: str, record: PaidDividend) -> Paym
         dividend=quarter,
         payment_date=record.payment_date,
         election=record.election,
-        closing_prices=state.closing_prices,
+        closing_prices=_common_prices(state),
         registration_effective=record.registration_effective,
         shares=record.shares,
         pik_carried=carried or Fraction(0),
+        paid_on=record.paid_on,
     )
 
 
@@ -440,6 +444,12 @@ class LedgerState(_Sealable):
     common_issued_as_dividends: int | Fraction = 0
     registration_effective: bool | None = None
     closing_prices: dict[dt.date, Fraction] = field(default_factory=dict)
+    closing_prices_ahead: dict[dt.date, Fraction] = field(default_factory=dict)
+    """Every closing price of the ledger (its events known at the replay's instant, voided ones
+    left out), dated on or before the state's date or not, gathered before replay; only under
+    DIV-F-COMMON-PRICE-WINDOW=paid-late and where a ``dividend_payment`` gives ``paid_on``: such a
+    dividend is paid on its Payment Date in replay, but its price window ends before ``paid_on``,
+    on days whose prices replay meets after the payment. Empty otherwise."""
     elections: dict[tuple[str, str, dt.date], ElectionOnRecord] = field(default_factory=dict)
     """Each holder's election by (series, holder, Payment Date): the latest received."""
     wire_notices: dict[tuple[str, str, dt.date], dt.date] = field(default_factory=dict)
@@ -633,6 +643,11 @@ def fold(
         raise LedgerRuleError(later, "date", clause or "ledger format", problem)
     state.liquidation_fixed_for = fixed[0] if fixed else None
     state.transactions = {p.event.id: p for p in ordered if isinstance(p.event, ev.MergerOrSale) and p.event.id}
+    paid_late = any(isinstance(p.event, ev.DividendPayment) and p.event.paid_on is not None for p in ordered)
+    if paid_late and chosen("DIV-F-COMMON-PRICE-WINDOW") == "paid-late":  # priced on days after its Payment Date
+        for item in ordered:
+            if isinstance(item.event, ev.ClosingPrice):
+                _record_closing_price(state.closing_prices_ahead, item, item.event)
     for item in ordered:
         if item.effective_date > as_of:
             break
@@ -768,17 +783,28 @@ def _apply(state: LedgerState, item: Placed) -> None:
 
 
 def _apply_closing_price(state: LedgerState, item: Placed, event: ev.ClosingPrice) -> None:
+    _record_closing_price(state.closing_prices, item, event)
+
+
+def _record_closing_price(prices: dict[dt.date, Fraction], item: Placed, event: ev.ClosingPrice) -> None:
     """One closing price a day; a second one is refused (correct the first with a void)."""
-    if event.date in state.closing_prices:
+    if event.date in prices:
         raise LedgerRuleError(
             item,
             "date",
             "ledger format",
             f"the closing price of {event.date} is already recorded "
-            f"({to_decimal_string(state.closing_prices[event.date])}); correct it with a void of that "
+            f"({to_decimal_string(prices[event.date])}); correct it with a void of that "
             "event, not a second one",
         )
-    state.closing_prices[event.date] = event.price
+    prices[event.date] = event.price
+
+
+def _common_prices(state: LedgerState) -> Mapping[dt.date, Fraction]:
+    """The closing prices a dividend paid in Common Stock is priced from (F §2(b)): those replay has
+    met, or, where the window of a dividend paid late may end after them, every one of the ledger
+    (:attr:`LedgerState.closing_prices_ahead`, which holds them all)."""
+    return state.closing_prices_ahead or state.closing_prices
 
 
 def _apply_common_outstanding(state: LedgerState, item: Placed, event: ev.CommonOutstanding) -> None:
@@ -1265,7 +1291,7 @@ def _apply_payment(state: LedgerState, item: Placed, event: ev.DividendPayment) 
     if event.outcome == "not_legally_available":
         _accrue_unpaid(s, event.date, due)
         return
-    paid = [_pay_holder(state, item, s, event.date, holding, dividend) for holding, dividend in due]
+    paid = [_pay_holder(state, item, s, event, holding, dividend) for holding, dividend in due]
     _issue_dividend_shares(state, item, s, event.date, paid)
     s.payments[event.date] = paid
 
@@ -1339,13 +1365,14 @@ def _accrue_unpaid(s: SeriesState, payment_date: dt.date, due: Sequence[tuple[Ho
 
 
 def _pay_holder(
-    state: LedgerState, item: Placed, s: SeriesState, payment_date: dt.date, holding: Holding, dividend: Fraction
+    state: LedgerState, item: Placed, s: SeriesState, event: ev.DividendPayment, holding: Holding, dividend: Fraction
 ) -> PaidDividend:
     """F §2(b)-(c), G §2(a): one holder's dividend paid in the form of its election (or the default),
     its period starting again on ``payment_date``. A dividend with a Common Stock portion is paid
     by the clause itself (:func:`pay_dividend`: the price, the registration condition, whole shares
     and cash for the fraction); any other keeps only its PIK shares
     (:func:`~prefstack.kernels.dividends.pik_value`), and :func:`paid_dividend` explains it."""
+    payment_date = event.date
     holder = holding.holder
     assert holding.accrual_start is not None
     s.holdings[holder] = Holding(
@@ -1372,10 +1399,11 @@ def _pay_holder(
                 dividend=quarter,
                 payment_date=payment_date,
                 election=election,
-                closing_prices=state.closing_prices,
+                closing_prices=_common_prices(state),
                 registration_effective=registration_ok,
                 shares=holding.shares,
                 pik_carried=carried,
+                paid_on=event.paid_on,
             )
         except InputError as exc:
             raise LedgerRuleError(item, f"{holder}: {exc.field}", exc.clause, exc.problem) from exc
@@ -1392,6 +1420,7 @@ def _pay_holder(
         registration_ok,
         pik,
         common,
+        event.paid_on,
         holding.lots,
     )
 
