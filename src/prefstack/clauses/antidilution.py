@@ -45,6 +45,7 @@ T = TypeVar("T")
 
 __all__ = [
     "NO_EXCLUSION",
+    "WAIVER_KINDS",
     "Action",
     "AdditionalReservedEmployeeShares",
     "Adjustment",
@@ -222,6 +223,9 @@ class OptionShareCountChange:
     date: dt.date
     new_max_shares: Fraction
     new_min_additional_consideration: Fraction
+    fair_market_value_per_share: Fraction | None = None
+    """The Fair Market Value per share of Common Stock on the date of the change (read only under
+    AD-COUNT-CHANGE-BASIS=from-change-date)."""
 
 
 @dataclass(frozen=True)
@@ -303,13 +307,25 @@ class PartOfTransaction:
 class SeriesWaiver:
     """Written notice from holders of the series agreeing that no adjustment be made for the
     issuance ``issuance_id`` (§5(d)(ii)); effective when ``votes_for`` is a majority of
-    ``outstanding_voting_power`` and it is received before the issuance."""
+    ``outstanding_voting_power`` and it is received before the issuance. ``issue_kind`` (one of
+    :data:`WAIVER_KINDS`) names a kind of issue the notice also waives: computed only under
+    AD-WAIVER=of-a-kind (every later issue of the kind); prefstack's reading covers the named issue
+    alone and refuses a notice that names a kind without an issue."""
 
     date: dt.date
     series: str
-    issuance_id: str
+    issuance_id: str | None
     votes_for: Fraction
     outstanding_voting_power: Fraction
+    issue_kind: str | None = None
+
+
+WAIVER_KINDS = ("common_stock", "option", "convertible_security")
+"""The kinds of issue a §5(d)(ii) notice may name under AD-WAIVER=of-a-kind: an issue of Common Stock,
+of Options (or Rights), of Convertible Securities (the issues a ledger records: ``common_issued``,
+``option_issued`` with ``security: option`` or ``convertible_security``)."""
+
+_KIND_OF_RIGHTS = {"Option": "option", "Convertible Security": "convertible_security"}
 
 
 @dataclass(frozen=True)
@@ -485,6 +501,11 @@ class _Option:
     (AD-95-PERCENT-CONDITION=exercise-date); exercised first."""
     counted_on_exercise: bool = False
     """An employee option counted against its basket only as exercised (AD-RESERVED-EMPLOYEE=at-exercise)."""
+    additional_share: Fraction = Fraction(1)
+    """The share of its maximum shares that were Additional Shares of Common Stock at its issue (not
+    taken by an exclusion basket): the part a change re-judges under AD-COUNT-CHANGE-BASIS=from-change-date."""
+    changed_from_date: bool = False
+    """Its share count changed under AD-COUNT-CHANGE-BASIS=from-change-date (an expiry then is refused)."""
 
 
 @dataclass
@@ -525,6 +546,8 @@ class _Work:
     late_waivers: dict[str, SeriesWaiver] = field(default_factory=dict)
     """Waivers received after the issue they name, effective under AD-WAIVER=late-counts: every
     replay of the actions before them knows them from its start."""
+    kind_waivers: dict[str, SeriesWaiver] = field(default_factory=dict)
+    """Under AD-WAIVER=of-a-kind: the effective notices waiving every later issue of a kind, by kind."""
     bases: dict[str, _Basis] = field(default_factory=dict)
     adjustments: list[Adjustment] = field(default_factory=list)
     decisions: list[Decision] = field(default_factory=list)
@@ -598,6 +621,7 @@ def _copy_of(work: _Work, bases: dict[str, _Basis]) -> _Work:
         position=work.position,
         waivers=dict(work.waivers),
         late_waivers=dict(work.late_waivers),
+        kind_waivers=dict(work.kind_waivers),
         bases=bases,
         lost_baskets=set(work.lost_baskets),
     )
@@ -672,8 +696,9 @@ def _issue(
     fmv: Fraction | None,
     deemed: bool,
     exercise_price: Fraction | None,
-) -> None:
-    """Judge ``shares`` issued (or deemed issued) for ``consideration`` under §5(d)(i)-(iv)."""
+) -> Fraction:
+    """Judge ``shares`` issued (or deemed issued) for ``consideration`` under §5(d)(i)-(iv); returns
+    how many of them are Additional Shares of Common Stock (not taken by an exclusion)."""
     label = f"{'deemed issue' if deemed else 'issue'} {action_id}"
     exclusion = work.exclusion(purpose)
     _section_5_d_i_c_purpose_allowed(work, exclusion, deemed)
@@ -699,12 +724,12 @@ def _issue(
                 interpretations=tuple(interps),
             ),
         )
-        return
+        return additional
     add_consideration = per_share * additional
     threshold = _section_5_d_ii_greater_of(work, action_id, date, label, per_share, fmv, deemed, facts, interps)
-    if threshold is None:
-        return
-    _section_5_d_iv_formula(work, date, label, additional, add_consideration, threshold, facts, interps)
+    if threshold is not None:
+        _section_5_d_iv_formula(work, date, label, additional, add_consideration, threshold, facts, interps)
+    return additional
 
 
 @implements("F §5(d)(i)(C)(4)", "G §5(d)(i)(C)(4)", "F §5(d)(i)(C)(5)", "G §5(d)(i)(C)(5)")
@@ -939,6 +964,48 @@ def _section_5_d_ii_greater_of(
     Market Value and the Conversion Price), or None (the decision recorded) when the consideration
     per share is not below that greater figure or the series waived the adjustment."""
     value = _fmv(fmv, "fair_market_value_per_share", work.cite("§5(d)(iii)" if deemed else "§5(d)(iv)"))
+    facts["consideration_per_share"] = per_share
+    threshold, divisor, equal_adjusts = _greater_of_figures(work, value, facts, interps)
+    if per_share > threshold or (per_share == threshold and not equal_adjusts):
+        formula = "consideration_per_share >= greater_of: no adjustment" + (
+            " (and the shares are not deemed issued)" if deemed else ""
+        )
+        explained = Explained(
+            "conversion_price",
+            work.price,
+            work.cite("§5(d)(ii)"),
+            inputs=facts,
+            formula=formula,
+            interpretations=tuple(interps),
+        )
+        work.decide(date, label, explained)
+        return None
+    waiver = _waiver_for(work, action_id, facts)
+    if waiver is None:
+        return divisor
+    work.decide(
+        date,
+        label,
+        Explained(
+            "conversion_price",
+            work.price,
+            work.cite("§5(d)(ii)"),
+            inputs=facts,
+            formula="a majority of the series agreed in writing before the issue that no adjustment be made"
+            + ("" if waiver.issuance_id == action_id else " for issues of its kind"),
+            interpretations=(*interps, reading("AD-WAIVER")),
+        ),
+    )
+    return None
+
+
+@implements("F §5(d)(ii)", "G §5(d)(ii)")
+def _greater_of_figures(
+    work: _Work, value: Fraction, facts: dict[str, Scalar], interps: list[str]
+) -> tuple[Fraction, Fraction, bool]:
+    """The greater of 95% of the Fair Market Value ``value`` and the Conversion Price (the test), what
+    divides the consideration in the numerator of the formula, and whether a consideration equal to the
+    greater figure adjusts (AD-GREATER-OF); the figures are added to ``facts``."""
     ninety_five = work.terms.conversion.fair_market_value_threshold.value * value
     # AD-GREATER-OF: the price compared is the one in effect, or (reduced-by-carry) that price less
     # the reductions carried forward; the numerator divides by the same greater figure, or
@@ -970,7 +1037,6 @@ def _section_5_d_ii_greater_of(
     )
     facts.update(
         {
-            "consideration_per_share": per_share,
             "fair_market_value_per_share": value,
             "ninety_five_percent_of_fair_market_value": ninety_five,
             "conversion_price_before": work.price,
@@ -980,38 +1046,25 @@ def _section_5_d_ii_greater_of(
     if divisor != threshold:
         facts["numerator_divisor"] = divisor
     interps.append(reading("AD-GREATER-OF"))
-    if per_share > threshold or (per_share == threshold and not equal_adjusts):
-        formula = "consideration_per_share >= greater_of: no adjustment" + (
-            " (and the shares are not deemed issued)" if deemed else ""
-        )
-        explained = Explained(
-            "conversion_price",
-            work.price,
-            work.cite("§5(d)(ii)"),
-            inputs=facts,
-            formula=formula,
-            interpretations=tuple(interps),
-        )
-        work.decide(date, label, explained)
-        return None
+    return threshold, divisor, equal_adjusts
+
+
+@implements("F §5(d)(ii)", "G §5(d)(ii)")
+def _waiver_for(work: _Work, action_id: str, facts: dict[str, Scalar]) -> SeriesWaiver | None:
+    """The effective notice of the series, received before, that waives the adjustment for the issue
+    ``action_id`` (of Common Stock, or of the Option or Convertible Security of that id): one naming
+    it, or (AD-WAIVER=of-a-kind) one naming its kind; its date and votes are added to ``facts``."""
     waiver = work.waivers.get(action_id)
-    if waiver is None:
-        return divisor
-    facts["waiver_date"] = waiver.date
-    facts["waiver_votes_for"] = waiver.votes_for
-    work.decide(
-        date,
-        label,
-        Explained(
-            "conversion_price",
-            work.price,
-            work.cite("§5(d)(ii)"),
-            inputs=facts,
-            formula="a majority of the series agreed in writing before the issue that no adjustment be made",
-            interpretations=(*interps, reading("AD-WAIVER")),
-        ),
-    )
-    return None
+    if waiver is None and work.kind_waivers:
+        record = work.options.get(action_id)
+        kind = "common_stock" if record is None else _KIND_OF_RIGHTS[record.kind]
+        waiver = work.kind_waivers.get(kind)
+        if waiver is not None:
+            facts["waiver_issue_kind"] = kind
+    if waiver is not None:
+        facts["waiver_date"] = waiver.date
+        facts["waiver_votes_for"] = waiver.votes_for
+    return waiver
 
 
 @implements("F §5(d)(iv)", "G §5(d)(iv)")
@@ -1031,13 +1084,7 @@ def _section_5_d_iv_formula(
     average of F/G §5(d)(iv); or a full ratchet: the price per share of the issue, where lower."""
     outstanding = _outstanding_counted(work, facts)
     conversion = work.terms.conversion
-    clause_iv = conversion.adjustment_formula.cite
-    carry_rule = chosen("AD-CARRY-FORWARD")
-    # AD-CARRY-FORWARD: the reduction is computed from the price in effect, or (from-reduced-price)
-    # from that price less the reductions carried forward, as if they had been made
-    base = work.price - work.carry if carry_rule == "from-reduced-price" else work.price
-    if base != work.price:
-        facts["conversion_price_less_carried"] = base
+    base = _formula_base(work, facts)
     if conversion.adjustment_formula.value == "full_ratchet":
         exact_new = min(base, add_consideration / additional)
         average = "the lower of conversion_price and additional_consideration / additional_shares (full ratchet)"
@@ -1047,6 +1094,39 @@ def _section_5_d_iv_formula(
             "conversion_price x (common_outstanding_before + additional_consideration / greater_of) / "
             "(common_outstanding_before + additional_shares)"
         )
+    facts.update({"common_outstanding_before": outstanding, "additional_consideration": add_consideration})
+    if conversion.adjustment_formula.value == "weighted_average":
+        interps.append(reading("AD-OUTSTANDING"))
+    _section_5_d_iv_reduce(work, date, label, base, exact_new, average, facts, interps)
+
+
+def _formula_base(work: _Work, facts: dict[str, Scalar]) -> Fraction:
+    """The price the formula of §5(d)(iv) reduces: the price in effect, or (AD-CARRY-FORWARD=
+    from-reduced-price) that price less the reductions carried forward, as if they had been made."""
+    carry_rule = chosen("AD-CARRY-FORWARD")
+    base = work.price - work.carry if carry_rule == "from-reduced-price" else work.price
+    if base != work.price:
+        facts["conversion_price_less_carried"] = base
+    return base
+
+
+@implements("F §5(d)(iv)", "G §5(d)(iv)")
+def _section_5_d_iv_reduce(
+    work: _Work,
+    date: dt.date,
+    label: str,
+    base: Fraction,
+    exact_new: Fraction,
+    average: str,
+    facts: dict[str, Scalar],
+    interps: list[str],
+) -> None:
+    """``exact_new`` (what the formula ``average`` gives from ``base``) to the places of
+    ``adjustment_rounding_places`` (half up, AD-ROUND-CENT); the reduction made once it (with the
+    reductions carried forward) reaches ``minimum_reduction``, else carried forward."""
+    conversion = work.terms.conversion
+    clause_iv = conversion.adjustment_formula.cite
+    carry_rule = chosen("AD-CARRY-FORWARD")
     places = conversion.adjustment_rounding_places.value
     mode = pick(
         "AD-ROUND-CENT",
@@ -1064,16 +1144,12 @@ def _section_5_d_iv_formula(
     minimum = work.terms.conversion.minimum_reduction.value
     facts.update(
         {
-            "common_outstanding_before": outstanding,
-            "additional_consideration": add_consideration,
             "exact_new_price": exact_new,
             "new_price_to_the_cent": rounded,
             "reduction": reduction,
             "carried_forward_before": carry_before,
         }
     )
-    if conversion.adjustment_formula.value == "weighted_average":
-        interps.append(reading("AD-OUTSTANDING"))
     interps += [reading("AD-ROUND-CENT"), reading("AD-CARRY-FORWARD")]
     formula = (
         f"{average}, to the nearest cent; made only when the reduction plus reductions carried forward "
@@ -1211,7 +1287,7 @@ def _section_5_d_iii_deemed_issue(work: _Work, action: OptionIssuance | Converti
             ),
         )
         return
-    _issue(
+    additional = _issue(
         work,
         action_id=action.id,
         date=action.date,
@@ -1222,6 +1298,8 @@ def _section_5_d_iii_deemed_issue(work: _Work, action: OptionIssuance | Converti
         deemed=True,
         exercise_price=basis.min_additional / basis.max_shares,
     )
+    if additional != basis.max_shares:
+        work.options[action.id] = replace(work.options[action.id], additional_share=additional / basis.max_shares)
     if deferred is not None:  # the shares the basket took wait for their test until exercised
         untested = work.usage.get(deferred.id, Fraction(0)) - used_before
         work.options[action.id] = replace(work.options[action.id], untested=untested)
@@ -1309,6 +1387,13 @@ def _section_5_d_iii_readjust(
             ),
         )
         return
+    if record.changed_from_date:
+        raise InputError(
+            "id",
+            clause,
+            f"the share count of {action.id!r} changed under AD-COUNT-CHANGE-BASIS=from-change-date, which does "
+            "not compute the expiry of an Option it changed",
+        )
     if isinstance(action, OptionExpiry):
         new_basis, facts, interp = _section_5_d_iii_b_expired_basis(work, record, action, clause)
     else:
@@ -1346,6 +1431,122 @@ def _section_5_d_iii_readjust(
         _record(work, action.date, clause, label, before, facts, explained)
     else:
         work.decide(action.date, label, explained)
+
+
+def _from_change_date() -> bool:
+    """Whether a change in the shares issuable under an Option applies only from its date
+    (AD-COUNT-CHANGE-BASIS=from-change-date) rather than replaying the actions from its issue."""
+    match chosen("AD-COUNT-CHANGE-BASIS"):
+        case "default":
+            return False
+        case "from-change-date":
+            return True
+        case other:
+            raise AssertionError(f"AD-COUNT-CHANGE-BASIS alternative {other!r} is registered but not computed")
+
+
+@implements("F §5(d)(iii)(C)", "G §5(d)(iii)(C)", "F §5(d)(iv)", "G §5(d)(iv)")
+def _section_5_d_iii_c_from_change_date(work: _Work, action: OptionShareCountChange, replaying: bool) -> None:
+    """AD-COUNT-CHANGE-BASIS=from-change-date: the Conversion Price in effect is kept (nothing is
+    replayed) and on the change's date the unexercised part of the Option is judged again, on the
+    changed basis in place of the old one, with the Common Stock outstanding O and the greater figure
+    G of that date (§5(d)(ii)): the price is multiplied by F(new) / F(old), where for a part of U
+    shares for a consideration C, F = (O + C / G) / (O + U) when C / U is below G and 1 otherwise;
+    rounded and carried forward as any §5(d)(iv) reduction, and made only when it lowers the price.
+    U, C: the unexercised shares of the basis in effect and their pro rata part of its consideration
+    (received + minimum additional); U', C': ``new_max_shares`` and the received part of the same
+    shares + ``new_min_additional_consideration``; each times the share of the Option that was
+    Additional Shares at its issue (what a basket took stays there). A full ratchet takes C' / U'."""
+    clause = work.cite("§5(d)(iii)(C)")
+    record = work.options.get(action.id)
+    if record is None:
+        raise InputError(
+            "id", clause, f"no Option or Convertible Security {action.id!r} was issued before {action.date}"
+        )
+    label = f"share count change {action.id}"
+    new_basis, facts, interp = _section_5_d_iii_c_changed_basis(record, action, clause)
+    work.options[action.id] = replace(record, basis=new_basis, changed_from_date=True)
+    interps = [interp]
+    if record.before_issuance:
+        if not replaying:
+            work.decide(
+                action.date,
+                label,
+                Explained(
+                    "conversion_price",
+                    work.price,
+                    clause,
+                    inputs={"option": action.id, "original_issuance_date": work.original_issuance_date},
+                    formula="issued on or before the Original Issuance Date, never deemed issued: nothing to adjust",
+                    interpretations=(reading("AD-ORIGINAL-ISSUANCE-DATE"),),
+                ),
+            )
+        return
+    basis = record.basis
+    unexercised = basis.max_shares - record.exercised
+    part = unexercised / basis.max_shares
+    share = record.additional_share
+    old_shares = unexercised * share
+    old_consideration = (basis.received + basis.min_additional) * part * share
+    new_shares = action.new_max_shares * share
+    new_consideration = (basis.received * part + action.new_min_additional_consideration) * share
+    facts.update(
+        {
+            "additional_share_at_issue": share,
+            "unexercised_shares_before": old_shares,
+            "unexercised_consideration_before": old_consideration,
+            "unexercised_shares_after": new_shares,
+            "unexercised_consideration_after": new_consideration,
+        }
+    )
+
+    def decide(formula: str) -> None:
+        if not replaying:
+            explained = Explained(
+                "conversion_price", work.price, clause, inputs=facts, formula=formula, interpretations=tuple(interps)
+            )
+            work.decide(action.date, label, explained)
+
+    if share == 0:
+        decide("the Option's shares are within an exclusion of §5(d)(i): the change adjusts nothing")
+        return
+    if _waiver_for(work, action.id, facts) is not None:
+        decide("a majority of the series agreed in writing that no adjustment be made for the Option")
+        return
+    fmv = _fmv(action.fair_market_value_per_share, "fair_market_value_per_share", clause)
+    threshold, divisor, equal_adjusts = _greater_of_figures(work, fmv, facts, interps)
+    outstanding = _outstanding_counted(work, facts)
+    base = _formula_base(work, facts)
+
+    def below(shares: Fraction, consideration: Fraction) -> bool:
+        per_share = consideration / shares
+        return per_share < threshold or (per_share == threshold and equal_adjusts)
+
+    def factor(shares: Fraction, consideration: Fraction) -> Fraction:
+        if shares == 0 or not below(shares, consideration):
+            return Fraction(1)
+        return (outstanding + consideration / divisor) / (outstanding + shares)
+
+    conversion = work.terms.conversion
+    if conversion.adjustment_formula.value == "full_ratchet":
+        per_share = new_consideration / new_shares if new_shares else None
+        exact_new = base if per_share is None or not below(new_shares, new_consideration) else min(base, per_share)
+        average = "the lower of conversion_price and the changed part's consideration per share (full ratchet)"
+    else:
+        old_factor, new_factor = factor(old_shares, old_consideration), factor(new_shares, new_consideration)
+        facts.update({"factor_before": old_factor, "factor_after": new_factor})
+        exact_new = base * new_factor / old_factor
+        average = (
+            "conversion_price x factor_after / factor_before, where a factor is (common_outstanding_before + "
+            "consideration / greater_of) / (common_outstanding_before + shares) for the unexercised part on "
+            "the basis after or before the change (1 where its consideration per share is not below greater_of)"
+        )
+        interps.append(reading("AD-OUTSTANDING"))
+    facts["common_outstanding_before"] = outstanding
+    if exact_new >= base:
+        decide(f"{average}: not below the price in effect, which is kept")
+        return
+    _section_5_d_iv_reduce(work, action.date, label, base, exact_new, average, facts, interps)
 
 
 def _scale(work: _Work, factor: Fraction) -> None:
@@ -1565,6 +1766,8 @@ def _apply(work: _Work, actions: Sequence[Action], index: int, initial: Fraction
         _section_5_d_iii_deemed_issue(work, action)
     elif isinstance(action, OptionExercise):
         _section_5_d_iii_a_exercise(work, action)
+    elif isinstance(action, OptionShareCountChange) and _from_change_date():
+        _section_5_d_iii_c_from_change_date(work, action, replaying)
     elif isinstance(action, (OptionExpiry, OptionShareCountChange)):
         if replaying:
             if action.id not in work.bases:
@@ -1947,12 +2150,27 @@ def _section_5_d_ii_waiver(
     work: _Work, action: SeriesWaiver, replaying: bool, actions: Sequence[Action], index: int, initial: Fraction
 ) -> None:
     """A series' written agreement that no adjustment be made for an issue: effective when a majority
-    of the series' voting power gives it before the issue, and for that series only."""
+    of the series' voting power gives it before the issue, and for that series only. A notice naming a
+    kind of issue waives every later issue of the kind under AD-WAIVER=of-a-kind only."""
     clause = work.cite("§5(d)(ii)")
+    # AD-WAIVER=late-counts: a waiver received after the issue still waives its adjustment;
+    # of-a-kind: a notice naming a kind waives every later issue of it
+    match chosen("AD-WAIVER"):
+        case "default":
+            late_counts, of_a_kind = False, False
+        case "late-counts":
+            late_counts, of_a_kind = True, False
+        case "of-a-kind":
+            late_counts, of_a_kind = False, True
+        case other:
+            raise AssertionError(f"AD-WAIVER alternative {other!r} is registered but not computed")
+    _waiver_names(action, clause, of_a_kind)
+    named = action.issuance_id
+    label = f"waiver for {named}" if named is not None else f"waiver for issues of {action.issue_kind}"
     if action.series != work.terms.series:
         work.decide(
             action.date,
-            f"waiver for {action.issuance_id}",
+            label,
             Explained(
                 "waiver_effective",
                 False,
@@ -1963,46 +2181,76 @@ def _section_5_d_ii_waiver(
         )
         return
     effective = _majority(action.votes_for, action.outstanding_voting_power, clause)
-    late = work.issued(action.issuance_id)
-    # AD-WAIVER=late-counts: a waiver received after the issue still waives its adjustment
-    late_counts = pick("AD-WAIVER", {"default": False, "late-counts": True})
+    late = named is not None and work.issued(named)
     ok = effective and (not late or late_counts)
-    if ok and late and not replaying:
-        _section_5_d_ii_late_waiver(work, action, actions, index, initial)
-    if ok:
-        work.waivers[action.issuance_id] = action
+    if named is not None and ok and late and not replaying:
+        _section_5_d_ii_late_waiver(work, action, named, actions, index, initial)
+    if named is not None and ok:
+        work.waivers[named] = action
+    kind_waived = of_a_kind and action.issue_kind is not None and effective
+    if kind_waived:
+        assert action.issue_kind is not None
+        work.kind_waivers[action.issue_kind] = action
     if not replaying:
+        inputs: dict[str, Scalar] = {
+            "votes_for": action.votes_for,
+            "outstanding_voting_power": action.outstanding_voting_power,
+            "received_after_the_issuance": late,
+        }
+        formula = "a majority of the voting power, received before the issuance"
+        if action.issue_kind is not None:
+            inputs["issue_kind"] = action.issue_kind
+            inputs["later_issues_of_the_kind_waived"] = kind_waived
+            formula += (
+                "; every later issue of the kind it names is waived too"
+                if of_a_kind
+                else "; the kind it names is not waived: the notice covers the issue it names"
+            )
         work.decide(
             action.date,
-            f"waiver for {action.issuance_id}",
+            label,
             Explained(
                 "waiver_effective",
-                ok,
+                ok if named is not None else kind_waived,
                 clause,
-                inputs={
-                    "votes_for": action.votes_for,
-                    "outstanding_voting_power": action.outstanding_voting_power,
-                    "received_after_the_issuance": late,
-                },
-                formula="a majority of the voting power, received before the issuance",
+                inputs=inputs,
+                formula=formula,
                 interpretations=(reading("AD-WAIVER"),),
             ),
         )
 
 
+def _waiver_names(action: SeriesWaiver, clause: str, of_a_kind: bool) -> None:
+    """Refuse a notice that names no issue and no kind, a kind not of :data:`WAIVER_KINDS`, and (but
+    under AD-WAIVER=of-a-kind) a kind without an issue: prefstack's reading covers the named issue only."""
+    if action.issue_kind is not None and action.issue_kind not in WAIVER_KINDS:
+        raise InputError(
+            "issue_kind", clause, f"{action.issue_kind!r} is not a kind of issue ({', '.join(WAIVER_KINDS)})"
+        )
+    if action.issuance_id is None and action.issue_kind is None:
+        raise InputError("issuance_id", clause, "name the issuance the waiver covers")
+    if action.issuance_id is None and not of_a_kind:
+        raise InputError(
+            "issue_kind",
+            clause,
+            "a notice covers the one issue it names (AD-WAIVER; waiving every later issue of a kind is the "
+            "alternative of-a-kind): name the issuance",
+        )
+
+
 @implements("F §5(d)(ii)", "G §5(d)(ii)")
 def _section_5_d_ii_late_waiver(
-    work: _Work, action: SeriesWaiver, actions: Sequence[Action], index: int, initial: Fraction
+    work: _Work, action: SeriesWaiver, named: str, actions: Sequence[Action], index: int, initial: Fraction
 ) -> None:
     """AD-WAIVER=late-counts: the Conversion Price recomputed by replaying every earlier action with
     the waiver known from the start, so that the issue it names is not adjusted."""
-    work.waivers[action.issuance_id] = action
-    work.late_waivers[action.issuance_id] = action
+    work.waivers[named] = action
+    work.late_waivers[named] = action
     replay = _replay_before(work, actions, index, initial, dict(work.bases))
     before = work.price
     work.price, work.carry, work.usage = replay.price, replay.carry, dict(replay.usage)
     clause = work.cite("§5(d)(ii)")
-    label = f"waiver for {action.issuance_id}"
+    label = f"waiver for {named}"
     facts: dict[str, Scalar] = {"conversion_price_before": before, "conversion_price_recomputed": replay.price}
     explained = Explained(
         "conversion_price",

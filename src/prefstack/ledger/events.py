@@ -386,6 +386,18 @@ class SeriesConsent(_Event):
     holders_against: list[Name] | None = Field(
         default=None, description="the holders who voted against (read by VOTE-SERIES-MAJORITY=votes-cast)"
     )
+    issue_kind: Literal["common_stock", "option", "convertible_security"] | None = Field(
+        default=None,
+        description="for waive_adjustment: a kind of issue the notice also waives, every later issue of it (read "
+        "only under AD-WAIVER=of-a-kind; prefstack's reading covers the issue named in reference and refuses a "
+        "notice naming a kind without one)",
+    )
+
+    @model_validator(mode="after")
+    def _kind_of_a_waiver(self) -> SeriesConsent:
+        if self.issue_kind is not None and self.matter != "waive_adjustment":
+            raise ValueError("issue_kind names the issues a waiver of adjustment (F §5(d)(ii)) covers")
+        return self
 
     @field_validator("holders_against")
     @classmethod
@@ -526,6 +538,16 @@ class OptionChanged(_Event):
     option: str
     new_max_shares: Exact
     new_min_additional_consideration: Exact
+    fair_market_value_per_share: Exact | None = Field(
+        default=None,
+        description="Fair Market Value of a share of Common Stock on the date of the change (read only under "
+        "AD-COUNT-CHANGE-BASIS=from-change-date; none: from the closing prices)",
+    )
+
+    @field_validator("fair_market_value_per_share")
+    @classmethod
+    def _change_fmv(cls, v: Fraction | None) -> Fraction | None:
+        return None if v is None else _positive(v, "fair_market_value_per_share", "F §5(d)(iii)(C)")
 
 
 class StockSplit(_Event):

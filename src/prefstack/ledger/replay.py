@@ -1022,10 +1022,27 @@ def _apply_consent(state: LedgerState, item: Placed, event: ev.SeriesConsent) ->
     base = total if against is None or chosen("VOTE-SERIES-MAJORITY") != "votes-cast" else consenting + against
     base = base or total
     if event.matter == "waive_adjustment":
-        if not event.reference:
+        # AD-WAIVER=of-a-kind: a notice may name a kind of issue instead of an issue; prefstack's
+        # reading covers the issue it names only
+        if not event.reference and event.issue_kind is not None and chosen("AD-WAIVER") != "of-a-kind":
+            raise LedgerRuleError(
+                item,
+                "issue_kind",
+                f"{event.series} {section}",
+                "a notice covers the one issue it names (AD-WAIVER; waiving every later issue of a kind is the "
+                "alternative of-a-kind): name the issuance in reference",
+            )
+        if not event.reference and event.issue_kind is None:
             raise LedgerRuleError(item, "reference", f"{event.series} {section}", "name the issuance the waiver covers")
         state.section5_actions.append(
-            ad.SeriesWaiver(event.date, event.series, event.reference, Fraction(consenting), Fraction(base))
+            ad.SeriesWaiver(
+                event.date,
+                event.series,
+                event.reference or None,
+                Fraction(consenting),
+                Fraction(base),
+                issue_kind=event.issue_kind,
+            )
         )
     else:
         if event.shares is None or event.shares <= 0:

@@ -114,11 +114,17 @@ def action_for(state: LedgerState, item: Placed) -> ad.Action | None:
         case ev.OptionExpired():
             return ad.OptionExpiry(id=e.option, date=e.date, shares=e.shares)
         case ev.OptionChanged():
+            # AD-COUNT-CHANGE-BASIS=from-change-date judges the change with the Fair Market Value of its
+            # day: the event's, else the closing prices' (no other reading reads it)
+            on_change = e.fair_market_value_per_share
+            if chosen("AD-COUNT-CHANGE-BASIS") == "from-change-date":
+                on_change = _fmv(state, e.fair_market_value_per_share, e.date)
             return ad.OptionShareCountChange(
                 id=e.option,
                 date=e.date,
                 new_max_shares=e.new_max_shares,
                 new_min_additional_consideration=e.new_min_additional_consideration,
+                fair_market_value_per_share=on_change,
             )
         case ev.StockSplit():
             return ad.StockSplit(date=e.date, new_shares_per_old_share=e.new_shares_per_old_share)
