@@ -11,11 +11,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from prefstack import output
+from prefstack.arguments import parse_date, parse_exact, series_name
 from prefstack.clauses.dividends import ScheduleRow, cash_schedule, pik_schedule
 from prefstack.errors import InputError, PrefstackError
 from prefstack.figures import RATIO, SHARES, count_text, exact_of, figure_text, json_figure
 from prefstack.interpretations import registry
-from prefstack.numeric import exact, to_decimal_string
+from prefstack.numeric import to_decimal_string
 from prefstack.output import Column, Format, console, emit, explanation_text, table, to_json
 from prefstack.terms import SeriesTerms, load_terms, series_names
 from prefstack.terms.schema import ScheduleAssumption
@@ -166,27 +167,8 @@ def _everywhere(
         ctx.with_resource(readings.under(_READINGS))
 
 
-def parse_date(text: str, field: str, clause: str) -> dt.date:
-    from prefstack.terms.schema import checked_date
-
-    try:
-        return checked_date(dt.date.fromisoformat(text))
-    except ValueError as exc:
-        problem = str(exc) if "outside" in str(exc) else f"{text!r} is not a date (YYYY-MM-DD)"
-        raise InputError(field, "option", problem) from exc
-
-
-def parse_exact(text: str, field: str, clause: str) -> Fraction:
-    return exact(text, field=field, clause=clause)
-
-
 def _series(text: str) -> str:
-    from prefstack.terms.schema import series_names
-
-    series = text.upper()
-    if series not in series_names():
-        raise InputError("SERIES", "series", f"unknown series {text!r}; prefstack knows {', '.join(series_names())}")
-    return series
+    return series_name(text)
 
 
 @app.command()
@@ -1941,6 +1923,77 @@ ADJUSTMENT_COLUMNS = (
     Column("Common per preferred share", "common_shares_per_preferred_share", "ratio"),
     Column("facts", "facts"),
 )
+
+
+# ----------------------------------------------------------------------------- the web service
+
+users_app = typer.Typer(no_args_is_help=True, help="Users of the web service: add, role, token.")
+app.add_typer(users_app, name="users")
+
+
+@app.command()
+def serve(
+    db: DbOption = DEFAULT_DB,
+    host: Annotated[str, typer.Option(help="The address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="The port to listen on", min=1, max=65535)] = 8000,
+) -> None:
+    """The web service over the store (docs/web.md): every question over HTTP, for the users and
+    roles `prefstack users` gives."""
+    from prefstack.ledger import service
+    from prefstack.web import serve as run_service
+
+    service.require_store(db)
+    run_service(db, host, port)
+
+
+@users_app.command("add")
+def users_add(
+    name: Annotated[str, typer.Argument(help="The user's name (recorded with every write the user makes)")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from the first line of standard input")
+    ] = False,
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Add a user; without --password-stdin the user signs in with API tokens only (`users token`)."""
+    from prefstack.web.accounts import Accounts
+
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
+    _ensure_sqlite_folder(db)
+    with Accounts(db) as accounts:
+        accounts.add_user(name, password)
+    print(f"added user {name} ({'password' if password is not None else 'API tokens only'})")
+
+
+@users_app.command("role")
+def users_role(
+    name: Annotated[str, typer.Argument(help="The user")],
+    company: Annotated[str, typer.Option("--company", help="The company: its issuer id or legal name")],
+    role: Annotated[str, typer.Option("--role", help="administrator, holder or auditor")],
+    holder: Annotated[str | None, typer.Option("--holder", help="With --role holder: the holder id")] = None,
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Give a user its role in a company (replacing the one it had there)."""
+    from prefstack.instruments.registry import issuer
+    from prefstack.ledger import service
+    from prefstack.web.accounts import Accounts
+
+    company_id = issuer(company, "--company").id
+    service.require_store(db)
+    with Accounts(db) as accounts:
+        accounts.set_role(name, company_id, role, holder)
+    whose = f" (holder {holder})" if holder is not None else ""
+    print(f"{name} is {role}{whose} of {service.company_label(company_id)}")
+
+
+@users_app.command("token")
+def users_token(name: Annotated[str, typer.Argument(help="The user")], db: DbOption = DEFAULT_DB) -> None:
+    """Make a new API token for a user and print it once (only its hash is stored)."""
+    from prefstack.ledger import service
+    from prefstack.web.accounts import Accounts
+
+    service.require_store(db)
+    with Accounts(db) as accounts:
+        print(accounts.new_token(name))
 
 
 # ----------------------------------------------------------------------------- the main job
