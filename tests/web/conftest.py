@@ -1,126 +1,30 @@
-"""A real web service for the tests: uvicorn on 127.0.0.1, on a free port, in a thread, over a
-store holding a small ledger of CAIS Internet (Series F and G), with one user of each role.
-
-The ledger (the dividends test's, F §2, G §2): A holds 40,000 and B 10,000 shares of Series F,
-issued 2000-08-02; C 20,000 of Series G, issued 2000-06-15; B elected cash for 2000-09-15; the
-dividends of 2000-09-15 were paid, those of 2000-12-15 were not legally available.
-"""
+"""Fixtures of the web service's tests (see webservice.py)."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
-import httpx
 import pytest
-import uvicorn
-import yaml
-
-LEDGER: list[dict[str, Any]] = [
-    {"kind": "common_outstanding", "date": "2000-06-01", "shares": 20_000_000},
-    {"kind": "preferred_issued", "date": "2000-06-15", "series": "G", "holder": "C", "shares": "20000"},
-    {"kind": "preferred_issued", "date": "2000-08-02", "series": "F", "holder": "A", "shares": "40000"},
-    {"kind": "preferred_issued", "date": "2000-08-02", "series": "F", "holder": "B", "shares": "10000"},
-    {
-        "kind": "dividend_election",
-        "date": "2000-09-01",
-        "series": "F",
-        "holder": "B",
-        "payment_date": "2000-09-15",
-        "cash": "1",
-    },
-    {"kind": "wire_account_notice", "date": "2000-09-05", "series": "F", "holder": "B", "payment_date": "2000-09-15"},
-    {"kind": "dividend_payment", "date": "2000-09-15", "series": "G", "outcome": "paid"},
-    {"kind": "dividend_payment", "date": "2000-09-15", "series": "F", "outcome": "paid"},
-    {"kind": "dividend_payment", "date": "2000-12-15", "series": "G", "outcome": "not_legally_available"},
-    {"kind": "dividend_payment", "date": "2000-12-15", "series": "F", "outcome": "not_legally_available"},
-]
-COMPANY = "cais-internet"
-PASSWORD = "correct horse battery"
-USERS: dict[str, tuple[str, str | None] | None] = {
-    "admin": ("administrator", None),
-    "auditor": ("auditor", None),
-    "holder-a": ("holder", "A"),
-    "holder-b": ("holder", "B"),
-    "stranger": None,  # a user with no role in the company
-}
+from webservice import Service, make_store, running
 
 
-def ledger_file(path: Path, events: list[dict[str, Any]] = LEDGER, company: str = "CAIS Internet, Inc.") -> Path:
-    path.write_text(yaml.safe_dump({"format": "prefstack-ledger/1", "company": company, "events": events}))
-    return path
-
-
-def make_store(db: str, tmp_path: Path, *, passwords: bool = False) -> dict[str, str]:
-    """The store at ``db`` with :data:`LEDGER` imported and :data:`USERS`; each user's API token."""
-    from prefstack.ledger import service
-    from prefstack.ledger.files import read_ledger
-    from prefstack.web.accounts import Accounts
-
-    read = read_ledger(ledger_file(tmp_path / "small.yaml"))
-    with service.open_store(db) as store:
-        service.append(store, read.events, company=COMPANY, recorded_by="setup")
-    tokens = {}
-    with Accounts(db) as accounts:
-        for name, role in USERS.items():
-            accounts.add_user(name, PASSWORD if passwords and name == "admin" else None)
-            if role is not None:
-                accounts.set_role(name, COMPANY, role[0], role[1])
-            tokens[name] = accounts.new_token(name)
-    return tokens
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@dataclass
-class Service:
-    url: str
-    db: str
-    tokens: dict[str, str]
-
-    def client(self, user: str | None = None) -> httpx.Client:
-        """A client signed in with ``user``'s API token (None: not signed in)."""
-        headers = {} if user is None else {"Authorization": f"Bearer {self.tokens[user]}"}
-        return httpx.Client(base_url=self.url, headers=headers, timeout=60)
+class Serve(Protocol):
+    def __call__(self, db: str) -> str: ...
 
 
 @pytest.fixture
-def serve() -> Iterator[Callable[..., str]]:
-    """Start the service over a store in a uvicorn thread; its base URL. Stopped after the test."""
-    running: list[tuple[uvicorn.Server, threading.Thread]] = []
-
-    def start(db: str) -> str:
-        from prefstack.web.app import create_app
-
-        port = free_port()
-        server = uvicorn.Server(uvicorn.Config(create_app(db), host="127.0.0.1", port=port, log_level="warning"))
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        running.append((server, thread))
-        deadline = time.monotonic() + 30
-        while not server.started:
-            if time.monotonic() > deadline or not thread.is_alive():
-                raise AssertionError("the service did not start")
-            time.sleep(0.02)
-        return f"http://127.0.0.1:{port}"
-
-    yield start
-    for server, thread in running:
-        server.should_exit = True
-        thread.join(timeout=30)
+def serve() -> Iterator[Serve]:
+    """Start the service over a store (its base URL); stopped after the test."""
+    with ExitStack() as stack:
+        yield lambda db: stack.enter_context(running(db))
 
 
 @pytest.fixture
-def service(serve: Callable[..., str], tmp_path: Path) -> Service:
+def service(serve: Serve, tmp_path: Path) -> Service:
+    """The service over a fresh store of the small ledger (the administrator has a password)."""
     db = f"sqlite:///{tmp_path / 'web.sqlite'}"
     tokens = make_store(db, tmp_path, passwords=True)
     return Service(serve(db), db, tokens)
