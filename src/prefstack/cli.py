@@ -12,14 +12,13 @@ import typer
 
 from prefstack import output
 from prefstack.arguments import parse_date, parse_exact, series_name
-from prefstack.clauses.dividends import ScheduleRow, cash_schedule, pik_schedule
+from prefstack.clauses.dividends import ScheduleRow, pik_schedule
 from prefstack.errors import InputError, PrefstackError
-from prefstack.figures import RATIO, SHARES, count_text, exact_of, figure_text, json_figure
+from prefstack.figures import count_text, exact_of, figure_text
 from prefstack.interpretations import registry
 from prefstack.numeric import to_decimal_string
 from prefstack.output import Column, Format, console, emit, explanation_text, table, to_json
-from prefstack.terms import SeriesTerms, load_terms, series_names
-from prefstack.terms.schema import ScheduleAssumption
+from prefstack.terms import load_terms, series_names
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -29,6 +28,7 @@ if TYPE_CHECKING:
     from prefstack.instruments.capital_structure import LoadedStructure
     from prefstack.ledger.replay import Placed
     from prefstack.ledger.store import LedgerStream, StoredEvent
+    from prefstack.schedules import ScheduleQuestion
 
 
 def _plain_type_names() -> None:
@@ -188,22 +188,16 @@ def schedule(
     ] = None,
 ) -> None:
     """A PIK dividend schedule in the form of F Sched. 1 (every dividend paid in shares)."""
-    terms = load_terms(_series(series))
-    assumption = terms.schedule_assumption
-    if assumption is None and (issue_date is None or shares is None or through is None):
-        raise InputError(
-            "--issue-date/--shares/--through",
-            "G §2(a)",
-            f"Series {terms.series} has no schedule in its certificate; give --issue-date, --shares and --through",
-        )
-    start = parse_date(issue_date, "--issue-date", "F Sched. 1") if issue_date else _assumed(assumption, "closing_date")
-    end = parse_date(through, "--through", "F Sched. 1") if through else _assumed(assumption, "through")
-    held = parse_exact(shares, "--shares", "F Sched. 1") if shares else _assumed_shares(assumption)
-    price = parse_exact(conversion_price, "--conversion-price", "F §5(a)") if conversion_price else None
-    if "pik" not in terms.dividends.forms.value:
-        _cash_schedule(terms, start, held, end, format, out, explain)
+    from prefstack.schedules import CLI_FIELDS, pik_record, schedule_question
+
+    asked = schedule_question(series, issue_date, shares, through, conversion_price, CLI_FIELDS)
+    terms = asked.terms
+    if not asked.pays_in_shares:
+        _cash_schedule(asked, format, out, explain)
         return
-    result = pik_schedule(terms, issue_date=start, shares=held, through=end, conversion_price=price)
+    result = pik_schedule(
+        terms, issue_date=asked.start, shares=asked.shares, through=asked.end, conversion_price=asked.conversion_price
+    )
     if explain:
         for warning in result.warnings:
             print(f"warning: {warning}", file=sys.stderr)
@@ -215,7 +209,7 @@ def schedule(
         else:
             print(explained.to_text())
         return
-    records = [_schedule_record(r) for r in result.rows]
+    records = [pik_record(r) for r in result.rows]
     source = "F Sched. 1" if terms.schedule_assumption is not None else terms.dividends.quarterly_rate.cite
     title = f"Series {terms.series}: PIK dividend schedule ({source})"
     emit(records, records, SCHEDULE_COLUMNS, title, format, out=out)
@@ -229,17 +223,17 @@ CASH_SCHEDULE_COLUMNS = (
 )
 
 
-def _cash_schedule(
-    terms: SeriesTerms, start: dt.date, held: Fraction, end: dt.date, format: Format, out: str | None, explain: bool
-) -> None:
+def _cash_schedule(asked: ScheduleQuestion, format: Format, out: str | None, explain: bool) -> None:
     """A series paying its dividends in cash only has a cash schedule: each Payment Date's dividend
     on the shares, paid when due, in cents (its §2(a)-(b); DIV-CASH-CENTS)."""
+    from prefstack.schedules import cash_records
+
+    terms = asked.terms
     if explain:
         raise InputError("--explain", terms.dividends.forms.cite, "a cash schedule's rows explain themselves in JSON")
-    rows = cash_schedule(terms, issue_date=start, shares=held, through=end)
-    records = [{**r.record(), "explain": {"dividend": r.dividend.to_dict(), "cash": r.cash.to_dict()}} for r in rows]
+    records = cash_records(asked)
     cite = terms.dividends.annual_rate.cite
-    title = f"Series {terms.series}: cash dividend schedule on {to_decimal_string(held)} shares ({cite})"
+    title = f"Series {terms.series}: cash dividend schedule on {to_decimal_string(asked.shares)} shares ({cite})"
     emit(records, records, CASH_SCHEDULE_COLUMNS, title, format, out=out)
 
 
@@ -250,36 +244,6 @@ SCHEDULE_COLUMNS = (
     Column("conversion ratio", "conversion_ratio", "ratio"),
     Column("equivalent common", "equivalent_common", "shares"),
 )
-
-
-def _schedule_record(row: ScheduleRow) -> dict[str, str]:
-    """A schedule row as F Sched. 1 prints it (2, 2, 5 and 2 places), with the exact values beside."""
-    shown = row.rounded()
-    out = {"date": shown["date"]}
-    for name, places in (
-        ("incremental_shares", SHARES),
-        ("total_shares", SHARES),
-        ("conversion_ratio", RATIO),
-        ("equivalent_common", SHARES),
-    ):
-        value = getattr(row, name).value
-        assert isinstance(value, Fraction)
-        figure = json_figure(name, value, places)
-        assert figure[name] == shown[name]  # the certificate's own rounding, half-up
-        out.update(figure)
-    return out
-
-
-def _assumed(assumption: ScheduleAssumption | None, name: str) -> dt.date:
-    assert assumption is not None
-    value = getattr(assumption, name).value
-    assert isinstance(value, dt.date)
-    return value
-
-
-def _assumed_shares(assumption: ScheduleAssumption | None) -> Fraction:
-    assert assumption is not None
-    return assumption.shares.value
 
 
 def _pick_row(rows: tuple[ScheduleRow, ...], wanted: str | None) -> ScheduleRow:

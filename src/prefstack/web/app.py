@@ -193,6 +193,26 @@ def create_app(db: str) -> FastAPI:
         report = json_ready(books(who, known_at).state(day, explain=False))
         return _response(200, access.positions_of(report, whose))
 
+    @app.get("/api/companies/{company}/schedule", tags=["questions"])
+    def schedule(
+        who: Anyone,
+        series: str,
+        issue_date: str | None = None,
+        shares: str | None = None,
+        through: str | None = None,
+        conversion_price: str | None = None,
+    ) -> JSONResponse:
+        """``prefstack schedule``: a series' dividend schedule from its terms alone (F Sched. 1's
+        form for a series paying in shares; each Payment Date's cash otherwise); no ledger figure,
+        so every role asks it."""
+        from prefstack.schedules import cash_records, pik_records, schedule_question
+
+        fields = {k: k for k in ("series", "issue_date", "shares", "through", "conversion_price")}
+        asked = schedule_question(series, issue_date, shares, through, conversion_price, fields)
+        if not asked.pays_in_shares:
+            return _response(200, cash_records(asked))
+        return _response(200, pik_records(asked))
+
     @app.get("/api/companies/{company}/dividends", tags=["questions"])
     def dividends(who: Anyone, payment_date: str, series: str | None = None) -> JSONResponse:
         """``prefstack dividends``: each holder's dividend of a Payment Date (a holder: its own rows)."""
