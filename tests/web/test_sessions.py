@@ -83,3 +83,17 @@ def test_secrets_are_stored_only_as_hashes(service: Service) -> None:
     assert base64.b64decode(digest) == expected
     assert tokens == {hashlib.sha256(t.encode()).hexdigest() for t in service.tokens.values()}
     assert hashlib.sha256(session.encode()).hexdigest() in sessions and session not in sessions
+
+
+def test_an_expired_session_is_not_signed_in(service: Service) -> None:
+    login = httpx.post(f"{service.url}/login", json={"name": "admin", "password": PASSWORD})
+    cookies = {"prefstack_session": login.cookies["prefstack_session"]}
+    assert httpx.get(f"{service.url}/api/session", cookies=cookies).status_code == 200
+    engine = sa.create_engine(service.db)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text("UPDATE web_sessions SET expires_at = '2000-01-01T00:00:00.000000Z'"))
+    finally:
+        engine.dispose()
+    expired = httpx.get(f"{service.url}/api/session", cookies=cookies)
+    assert (expired.status_code, expired.content) == (401, b"")

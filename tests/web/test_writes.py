@@ -143,3 +143,33 @@ def test_concurrent_appends_with_stale_versions(serve: Serve, tmp_path: Path, st
     """On SQLite and on PostgreSQL (``store_url``: the suite's PostgreSQL server for the second)."""
     tokens = make_store(store_url, tmp_path)
     concurrent_appends(Service(serve(store_url), store_url, tokens))
+
+
+def test_a_key_whose_first_request_is_still_answered_is_refused_409(service: Service) -> None:
+    """The first request under a key claims it before it appends; a second one arriving meanwhile
+    (simulated: the key claimed, no answer kept yet) is refused 409 and stores nothing."""
+    from prefstack.web.accounts import Accounts
+
+    with Accounts(service.db) as accounts:
+        assert accounts.reserve("admin", COMPANY, "in-flight", "a request's hash") is None
+    with service.client("admin") as client:
+        busy = client.post(EVENTS, json=price("2001-01-02", "3.50"), headers={"Idempotency-Key": "in-flight"})
+    assert (busy.status_code, busy.json()["field"]) == (409, "Idempotency-Key")
+    assert len(trail(service)) == 11
+
+
+def test_a_ledger_file_is_imported_at_the_version_if_match_names(service: Service) -> None:
+    text = (
+        'format: prefstack-ledger/1\ncompany: "CAIS Internet, Inc."\nevents:\n'
+        "- {kind: closing_price, date: '2001-01-02', price: '3.50', recorded_by: someone-else}\n"
+        "- {kind: closing_price, date: '2001-01-03', price: '3.60'}\n"
+    )
+    yaml_type = {"Content-Type": "application/yaml"}
+    with service.client("admin") as client:
+        stale = client.post(LEDGER, content=text, headers={**yaml_type, "If-Match": "10"})
+        assert (stale.status_code, stale.json()["current_version"]) == (409, 11)
+        done = client.post(LEDGER, content=text, headers={**yaml_type, "If-Match": "11"})
+        assert done.status_code == 201
+    # both recorded by the user who imported them (the file's recorded_by is not the writer)
+    assert [(e["seq"], e["recorded_by"]) for e in done.json()["events"]] == [(12, "admin"), (13, "admin")]
+    assert len(trail(service)) == 13

@@ -395,20 +395,20 @@ def create_app(db: str) -> FastAPI:
         who: Access, key: str | None, request_hash: str, run: Callable[[], tuple[int, dict[str, Any]]]
     ) -> JSONResponse:
         """``run()``'s answer; under an ``Idempotency-Key``, kept: the same key and request answer
-        the kept answer and store nothing new, the same key with another request is refused 422, and
-        a key whose first request is still being answered is refused 409."""
+        the kept answer and store nothing new, a key whose first request is still being answered is
+        refused 409 (whatever the request), and the same key with another request is refused 422."""
         if key is None:
             return _response(*_answered(run))
         if not 1 <= len(key) <= 200:
             raise InputError("Idempotency-Key", IDEMPOTENCY, "an Idempotency-Key has 1 to 200 characters")
         held = accounts.reserve(who.user, who.company, key, request_hash)
         if held is not None:
-            if held.request_hash != request_hash:
-                problem = "this Idempotency-Key was used with another request: use a new key for a new request"
-                return _response(422, {"field": "Idempotency-Key", "clause": IDEMPOTENCY, "problem": problem})
             if held.status is None or held.body is None:
                 problem = "the first request with this Idempotency-Key is still being answered: retry later"
                 return _response(409, {"field": "Idempotency-Key", "clause": IDEMPOTENCY, "problem": problem})
+            if held.request_hash != request_hash:
+                problem = "this Idempotency-Key was used with another request: use a new key for a new request"
+                return _response(422, {"field": "Idempotency-Key", "clause": IDEMPOTENCY, "problem": problem})
             return _response(held.status, json.loads(held.body), {"Idempotent-Replayed": "true"})
         try:
             status, body = _answered(run)
