@@ -11,7 +11,7 @@ adjustment every holder is furnished, the interpretations). Anything else is :cl
 no role in.
 
 A holder is shown its own records only (:func:`holder_asked`, :func:`positions_of`,
-:func:`dividends_of`): never another holder's name, shares or figures, nor a series total that
+:func:`dividends_of`, :func:`conversion_of`): never another holder's name, shares or figures, nor a series total that
 would reveal them (a series' shares outstanding less its own are the others'), nor the
 explanation trees (their inputs may hold series totals).
 """
@@ -141,6 +141,12 @@ def dividends_of(answer: dict[str, Any], access: Access) -> dict[str, Any]:
         for s in answer["series"]
     ]
     return {**answer, "series": series}
+
+
+def conversion_of(quote: dict[str, Any], access: Access) -> dict[str, Any]:
+    """A conversion's quote (``prefstack convert --format json``; asked about the holder's own
+    shares, :func:`holder_asked`): a holder's without the explanation tree."""
+    return quote if access.holder is None else _without_explain(quote)
 
 
 def _without_explain(record: dict[str, Any]) -> dict[str, Any]:

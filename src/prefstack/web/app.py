@@ -81,6 +81,8 @@ def create_app(db: str) -> FastAPI:
         title="prefstack",
         summary="Certificates of designation of convertible preferred stock as executable, auditable software",
         version="0.1.0",
+        docs_url=None,  # FastAPI's pages load their scripts from a CDN; everything served is the package's
+        redoc_url=None,
     )
     app.state.accounts = accounts
     app.state.db = db
@@ -230,7 +232,9 @@ def create_app(db: str) -> FastAPI:
         day = parse_date(on, "on", f"{name} §5(c)(i)")
         converted = parse_exact(shares, "shares", f"{name} §5(a)")
         cash = None if funds is None else parse_exact(funds, "funds", f"{name} §5(c)(iii)")
-        return _response(200, json_ready(books(who).convert(day, name, whose, converted, cash)))
+        return _response(
+            200, access.conversion_of(json_ready(books(who).convert(day, name, whose, converted, cash)), who)
+        )
 
     @app.get("/api/companies/{company}/waterfall", tags=["questions"])
     def waterfall(
