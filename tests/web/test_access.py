@@ -328,3 +328,20 @@ def test_a_question_refused_by_prefstack_names_its_field_and_clause(reads: Servi
             f"/api/companies/{COMPANY}/votes", params={"as_of": AS_OF, "capital_structure": "/etc/passwd"}
         )
         assert (unknown.status_code, unknown.json()["field"]) == (422, "capital_structure")
+
+
+def test_options_of_the_questions_answer_as_the_commands_do(
+    reads: Service, cli_json: Callable[[tuple[str, ...]], Any]
+) -> None:
+    """known_at (replayed as the ledger stood then), explain, the company's bundled capital structure."""
+    late = "2100-01-01T00:00:00Z"
+    with reads.client("auditor") as client:
+        url = f"/api/companies/{COMPANY}"
+        known = client.get(f"{url}/state", params={"as_of": AS_OF, "known_at": late, "explain": "true"}).json()
+        assert known == cli_json(("state", "--as-of", AS_OF, "--known-at", late, "--explain"))
+        assert "explain" in known["series"][0]["holders"][0]
+        params = {"proceeds": "30000000", "on": AS_OF, "capital_structure": "company"}
+        structured = client.get(f"{url}/waterfall", params=params).json()
+        args = ("waterfall", "--proceeds", "30000000", "--on", AS_OF, "--capital-structure", "company")
+        assert structured == cli_json(args)
+        assert structured["capital_structure"]["company"] is not None

@@ -16,7 +16,8 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, Query, Request
@@ -28,6 +29,7 @@ from prefstack.answers import json_ready
 from prefstack.arguments import parse_date, parse_exact, series_name
 from prefstack.books import Books
 from prefstack.errors import InputError, PrefstackError
+from prefstack.instruments.capital_structure import LoadedStructure, bundled_for_company
 from prefstack.ledger.hashing import InvalidEvent
 from prefstack.ledger.store import ConcurrencyError, StoredEvent, StoreUnavailable
 from prefstack.web import access
@@ -77,7 +79,14 @@ class EventWrite(BaseModel):
 def create_app(db: str) -> FastAPI:
     """The service over the store at ``db`` (its user tables are created if missing)."""
     accounts = Accounts(db)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        accounts.close()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="prefstack",
         summary="Certificates of designation of convertible preferred stock as executable, auditable software",
         version="0.1.0",
@@ -121,8 +130,7 @@ def create_app(db: str) -> FastAPI:
         moment = None if known_at is None else parse_recorded_at(known_at, "known_at")
         return Books(db, who.company, known_at=moment)
 
-    def structure(value: str, who: Access) -> Any:
-        from prefstack.instruments.capital_structure import bundled_for_company
+    def structure(value: str, who: Access) -> LoadedStructure | None:
         from prefstack.ledger import service
 
         if value == "none":
