@@ -1424,7 +1424,7 @@ def transaction_command(
 ) -> None:
     """F/G §6(b) and G §3(d): would this transaction be a Mandatory Redemption Event of each series,
     and a deemed liquidation of Series G (with G's payout)? Nothing is recorded."""
-    from prefstack.ledger.events import parse_event
+    from prefstack.proposals import judged_on, proposed_transaction
 
     facts: dict[str, object] = {
         "prior_stockholders_voting_share": prior_stockholders_share,
@@ -1439,56 +1439,13 @@ def transaction_command(
         "appointed_with_consent": appointed_with_consent,
         "vacated_or_stayed_on": vacated_or_stayed_on,
     }
-    fields = _proposed_transaction_fields(kind, on, facts, agreement_only)
-    event = parse_event({k: v for k, v in fields.items() if v is not None}, "--kind")
-    judge_on = None if as_of is None else parse_date(as_of, "--as-of", "F §6(b)")
-    if judge_on is not None and judge_on < event.date:
-        raise InputError("--as-of", "F §6(b)", f"judge the facts on or after the transaction's date {event.date}")
+    event = proposed_transaction(kind, on, facts, agreement_only, "--kind")
+    judge_on = judged_on(event, as_of, "--as-of")
     result = _ask(_books(db, ledger, company), lambda b: b.proposed_transaction(event, judge_on), format)
     title = f"A {kind} on {result['on']} (nothing recorded)"
     emit(result, result["series"], TRANSACTION_COLUMNS, title, format, out=out)
     if format is Format.table:
         _print_transaction_reasons(result)
-
-
-_TRANSACTION_KINDS = {
-    "merger": "merger_or_sale",
-    "consolidation": "merger_or_sale",
-    "asset_sale": "merger_or_sale",
-    "subsidiary_stock_sale": "merger_or_sale",
-    "control_acquisition": "control_acquisition",
-    "board_turnover": "board_turnover",
-    "insolvency": "insolvency",
-}
-"""The kinds of transaction `transaction --kind` asks about, and the ledger event of each."""
-
-_TRANSACTION_FACTS = {
-    "merger_or_sale": ("prior_stockholders_voting_share", "all_or_substantially_all", "consideration"),
-    "control_acquisition": ("acquirers", "voting_power_after"),
-    "board_turnover": ("period_start_year", "board_size", "continuing_directors"),
-    "insolvency": ("insolvency", "appointed_with_consent", "vacated_or_stayed_on"),
-}
-"""The facts each event of §6(b) records (the options of `transaction` that give them)."""
-
-
-def _proposed_transaction_fields(
-    kind: str, on: str, facts: dict[str, object], agreement_only: bool
-) -> dict[str, object]:
-    """The fields of the ledger event a `transaction --kind KIND` question proposes: its kind, date and
-    the facts of that kind that were given (an unknown kind is refused, listing the kinds)."""
-    event_kind = _TRANSACTION_KINDS.get(kind)
-    if event_kind is None:
-        raise InputError("--kind", "F §6(b)", f"{kind!r}: ask about {', '.join(_TRANSACTION_KINDS)}")
-    fields: dict[str, object] = {
-        "kind": event_kind,
-        "date": on,
-        "description": f"proposed {kind}",
-        "agreement_only": agreement_only,
-    }
-    if event_kind == "merger_or_sale":
-        fields["transaction"] = kind
-    fields.update({name: facts[name] for name in _TRANSACTION_FACTS[event_kind] if facts[name] is not None})
-    return fields
 
 
 def _print_transaction_reasons(result: dict[str, Any]) -> None:

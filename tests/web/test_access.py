@@ -68,6 +68,23 @@ ENDPOINTS = [
     ),
     Endpoint("votes", "GET", "votes", {"as_of": AS_OF}, ("votes", "--as-of", AS_OF)),
     Endpoint(
+        "transaction",
+        "GET",
+        "transaction",
+        {"kind": "merger", "on": "2001-03-01", "prior_stockholders_share": "0.4", "consideration": "90000000"},
+        (
+            "transaction",
+            "--kind",
+            "merger",
+            "--on",
+            "2001-03-01",
+            "--prior-stockholders-share",
+            "0.4",
+            "--consideration",
+            "90000000",
+        ),
+    ),
+    Endpoint(
         "calendar",
         "GET",
         "calendar",
@@ -345,3 +362,38 @@ def test_options_of_the_questions_answer_as_the_commands_do(
         args = ("waterfall", "--proceeds", "30000000", "--on", AS_OF, "--capital-structure", "company")
         assert structured == cli_json(args)
         assert structured["capital_structure"]["company"] is not None
+
+
+def test_a_proposed_merger_by_hand(reads: Service) -> None:
+    """A merger on 2001-03-01 after which the prior stockholders hold 40% (< 50%): a Mandatory
+    Redemption Event of F and G (F/G §6(b)(i)) and a deemed liquidation of G (G §3(d)), nothing recorded.
+    C's Liquidation Value (G §3(a)): 20,000 shares + 300 PIK shares of 2000-09-15 = 20,300 x $1,000
+    = $20,300,000; the 2000-12-15 dividend unpaid: 20,300,000 x 1.5% = $304,500, which accrues in turn;
+    2000-12-15 to 2001-03-01 is 76 days (30/360): 20,604,500 x 6% x 76/360 = $260,990.33;
+    in all $20,300,000 + $304,500 + $260,990.33 = $20,865,490.33."""
+    with reads.client("auditor") as client:
+        before = len(client.get(f"/api/companies/{COMPANY}/ledger").json()["events"])
+        params = {"kind": "merger", "on": "2001-03-01", "prior_stockholders_share": "0.4", "consideration": "90000000"}
+        answer = client.get(f"/api/companies/{COMPANY}/transaction", params=params).json()
+        after = len(client.get(f"/api/companies/{COMPANY}/ledger").json()["events"])
+    f, g = answer["series"]
+    assert (f["series"], f["mandatory_redemption_event"], f["clause"], f["deemed_liquidation"]) == (
+        "F",
+        True,
+        "F §6(b)(i)",
+        False,
+    )
+    assert (g["series"], g["mandatory_redemption_event"], g["deemed_liquidation"], g["deemed_liquidation_clause"]) == (
+        "G",
+        True,
+        True,
+        "G §3(d)",
+    )
+    liquidation_value = 20_300 * 1000 + Fr(20_300 * 1000 * 15, 1000) + Fr(20_604_500 * 6 * 76, 100 * 360)
+    # 20,604,500 x 6 x 76 / 36,000 = 260,990.333...: to the cent (half-up) $260,990.33
+    assert liquidation_value == Fr(20_300_000 + 304_500) + Fr(782_971, 3)
+    payout = g["payouts"][0]
+    assert (payout["holder"], payout["amount"]) == ("C", "20865490.33")
+    # paid in cents: $20,865,490.333... less a third of a cent
+    assert Fr(payout["amount"]) == liquidation_value - Fr(1, 300) and "amount_exact" not in payout
+    assert after == before  # nothing recorded

@@ -27,6 +27,7 @@ PATHS = {
             "convert",
             "waterfall",
             "redemption",
+            "transaction",
             "votes",
             "calendar",
             "certificates-of-adjustment",

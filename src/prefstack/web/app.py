@@ -261,6 +261,47 @@ def create_app(db: str) -> FastAPI:
         answer = books(who).waterfall(day, cash, seniors, others, structure(capital_structure, who))
         return _response(200, json_ready(answer))
 
+    @app.get("/api/companies/{company}/transaction", tags=["questions"])
+    def transaction(
+        who: Reader,
+        kind: str,
+        on: str,
+        prior_stockholders_share: str | None = None,
+        all_or_substantially_all: bool | None = None,
+        consideration: str | None = None,
+        acquirer: Annotated[list[str] | None, Query()] = None,
+        voting_power_after: str | None = None,
+        agreement_only: bool = False,
+        period_start_year: int | None = None,
+        board_size: int | None = None,
+        continuing_directors: int | None = None,
+        insolvency: str | None = None,
+        appointed_with_consent: bool | None = None,
+        vacated_or_stayed_on: str | None = None,
+        as_of: str | None = None,
+    ) -> JSONResponse:
+        """``prefstack transaction``: would this transaction be a Mandatory Redemption Event of each
+        series, and a deemed liquidation of Series G (with its payout)? Nothing is recorded
+        (administrator, auditor)."""
+        from prefstack.proposals import judged_on, proposed_transaction
+
+        facts: dict[str, object] = {
+            "prior_stockholders_voting_share": prior_stockholders_share,
+            "all_or_substantially_all": all_or_substantially_all,
+            "consideration": consideration,
+            "acquirers": acquirer or [],
+            "voting_power_after": voting_power_after,
+            "period_start_year": period_start_year,
+            "board_size": board_size,
+            "continuing_directors": continuing_directors,
+            "insolvency": insolvency,
+            "appointed_with_consent": appointed_with_consent,
+            "vacated_or_stayed_on": vacated_or_stayed_on,
+        }
+        event = proposed_transaction(kind, on, facts, agreement_only, "kind")
+        judge_on = judged_on(event, as_of, "as_of")
+        return _response(200, json_ready(books(who).proposed_transaction(event, judge_on)))
+
     @app.get("/api/companies/{company}/redemption", tags=["questions"])
     def redemption(
         who: Reader, on: str, series: str, funds: str | None = None, in_common: bool = False
