@@ -4,12 +4,15 @@ write."""
 
 from __future__ import annotations
 
+import json
 import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
 from webservice import COMPANY, Serve, Service, make_store
+
+from helpers import Prefstack
 
 EVENTS = f"/api/companies/{COMPANY}/events"
 LEDGER = f"/api/companies/{COMPANY}/ledger"
@@ -179,3 +182,33 @@ def test_a_ledger_file_is_imported_at_the_version_if_match_names(service: Servic
     # both recorded by the user who imported them (the file's recorded_by is not the writer)
     assert [(e["seq"], e["recorded_by"]) for e in done.json()["events"]] == [(12, "admin"), (13, "admin")]
     assert len(trail(service)) == 13
+
+
+def test_a_void_through_the_service_and_the_receipt_of_each_append(
+    service: Service, tmp_path: Path, prefstack: Prefstack
+) -> None:
+    """A void is an event like any other: appended by the administrator, who is recorded as having
+    made it; each append's answer carries its receipt, which `prefstack ledger verify` checks."""
+    with service.client("admin") as client:
+        added = client.post(EVENTS, json=price("2001-01-02", "3.50")).json()
+        void = {"event": {"kind": "void", "date": "2001-01-03", "voids_seq": 12, "reason": "a wrong price"}}
+        voided = client.post(EVENTS, json=void).json()
+    assert added["receipt"]["seq"] == 12 and added["receipt"]["head_hash"] == added["events"][0]["hash"]
+    assert added["receipt"]["company"] == "CAIS Internet, Inc."
+    events = {e["seq"]: e for e in trail(service)}
+    assert (events[12]["voided"], events[12]["voided_by"]) == (True, 13) and "a wrong price" in events[12]["status"]
+    assert (events[13]["kind"], events[13]["recorded_by"]) == ("void", "admin")
+    for name, answer in (("added", added), ("voided", voided)):
+        (tmp_path / f"{name}.json").write_text(json.dumps(answer["receipt"]))
+    checked = prefstack(
+        "ledger",
+        "verify",
+        "--db",
+        service.db,
+        "--receipt",
+        str(tmp_path / "added.json"),
+        "--receipt",
+        str(tmp_path / "voided.json"),
+    )
+    assert checked.code == 0, checked.out + checked.err
+    assert "the ledger extends 2 receipt(s)" in checked.out

@@ -437,12 +437,21 @@ def create_app(db: str) -> FastAPI:
         return await run_in_threadpool(_idempotent, who, idempotency_key, request_hash, run)
 
     def _append(who: Access, events: list[Any], expected: int | None) -> dict[str, Any]:
-        from prefstack.ledger import service
+        """Append ``events`` as ``who``: the answer names the events stored and the receipt of the
+        append (a receipt file's JSON: `prefstack ledger verify --receipt` checks the ledger still
+        extends it)."""
+        from prefstack.ledger import receipts, service
 
         with service.open_store(db, who.company) as store:
             stored = service.append(store, events, company=who.company, recorded_by=who.user, expected_version=expected)
-            version = stored[-1].seq if stored else store.stream(who.company).version()
-        return {"company": who.company, "version": version, "events": [_stored(s) for s in stored]}
+            version, head_hash = (stored[-1].seq, stored[-1].hash) if stored else store.stream(who.company).head()
+        receipt = receipts.issue(version, head_hash, company=service.company_name(who.company))
+        return {
+            "company": who.company,
+            "version": version,
+            "events": [_stored(s) for s in stored],
+            "receipt": receipt.document(),
+        }
 
     def _idempotent(
         who: Access, key: str | None, request_hash: str, run: Callable[[], tuple[int, dict[str, Any]]]
