@@ -1,6 +1,6 @@
 """The command line asks every question through the query layer (:class:`prefstack.books.Books`): it
 never imports the projection (replay's state, the §5 fold), the builders of answers or documents.
-The web service will be held to the same rule."""
+The web service (every module of :mod:`prefstack.web`) is held to the same rule."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import ast
 from pathlib import Path
 
 import prefstack.cli
+import prefstack.web
 
 ALLOWED = {
     "prefstack.ledger.replay": {"Placed"},  # an event as written to the ledger, not the projection
@@ -45,6 +46,18 @@ def test_the_command_line_reaches_the_projection_only_through_the_query_layer() 
         if module in PROJECTION and name not in ALLOWED.get(module, set())
     ]
     assert reaching == []
+
+
+def test_the_web_service_reaches_the_projection_only_through_the_query_layer() -> None:
+    modules = sorted(Path(prefstack.web.__file__).parent.glob("*.py"))
+    assert {m.name for m in modules} >= {"__init__.py", "access.py", "accounts.py", "app.py"}
+    reaching = [
+        f"{path.name} line {line}: from {module} import {name}"
+        for path in modules
+        for module, name, line in _imports(path)
+        if (module in PROJECTION and name not in ALLOWED.get(module, set())) or module.startswith("prefstack.clauses")
+    ]
+    assert reaching == []  # nor the clauses: the schedule's rows come from prefstack.schedules
 
 
 def test_the_check_finds_an_import_of_the_projection(tmp_path: Path) -> None:

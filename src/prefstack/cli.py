@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from prefstack import output
-from prefstack.clauses.dividends import ScheduleRow, cash_schedule, pik_schedule
+from prefstack.arguments import parse_date, parse_exact, series_name
+from prefstack.clauses.dividends import ScheduleRow, pik_schedule
 from prefstack.errors import InputError, PrefstackError
-from prefstack.figures import RATIO, SHARES, count_text, exact_of, figure_text, json_figure
+from prefstack.figures import count_text, exact_of, figure_text
 from prefstack.interpretations import registry
-from prefstack.numeric import exact, to_decimal_string
+from prefstack.numeric import to_decimal_string
 from prefstack.output import Column, Format, console, emit, explanation_text, table, to_json
-from prefstack.terms import SeriesTerms, load_terms, series_names
-from prefstack.terms.schema import ScheduleAssumption
+from prefstack.terms import load_terms, series_names
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from prefstack.instruments.capital_structure import LoadedStructure
     from prefstack.ledger.replay import Placed
     from prefstack.ledger.store import LedgerStream, StoredEvent
+    from prefstack.schedules import ScheduleQuestion
 
 
 def _plain_type_names() -> None:
@@ -166,27 +167,8 @@ def _everywhere(
         ctx.with_resource(readings.under(_READINGS))
 
 
-def parse_date(text: str, field: str, clause: str) -> dt.date:
-    from prefstack.terms.schema import checked_date
-
-    try:
-        return checked_date(dt.date.fromisoformat(text))
-    except ValueError as exc:
-        problem = str(exc) if "outside" in str(exc) else f"{text!r} is not a date (YYYY-MM-DD)"
-        raise InputError(field, "option", problem) from exc
-
-
-def parse_exact(text: str, field: str, clause: str) -> Fraction:
-    return exact(text, field=field, clause=clause)
-
-
 def _series(text: str) -> str:
-    from prefstack.terms.schema import series_names
-
-    series = text.upper()
-    if series not in series_names():
-        raise InputError("SERIES", "series", f"unknown series {text!r}; prefstack knows {', '.join(series_names())}")
-    return series
+    return series_name(text)
 
 
 @app.command()
@@ -206,22 +188,16 @@ def schedule(
     ] = None,
 ) -> None:
     """A PIK dividend schedule in the form of F Sched. 1 (every dividend paid in shares)."""
-    terms = load_terms(_series(series))
-    assumption = terms.schedule_assumption
-    if assumption is None and (issue_date is None or shares is None or through is None):
-        raise InputError(
-            "--issue-date/--shares/--through",
-            "G §2(a)",
-            f"Series {terms.series} has no schedule in its certificate; give --issue-date, --shares and --through",
-        )
-    start = parse_date(issue_date, "--issue-date", "F Sched. 1") if issue_date else _assumed(assumption, "closing_date")
-    end = parse_date(through, "--through", "F Sched. 1") if through else _assumed(assumption, "through")
-    held = parse_exact(shares, "--shares", "F Sched. 1") if shares else _assumed_shares(assumption)
-    price = parse_exact(conversion_price, "--conversion-price", "F §5(a)") if conversion_price else None
-    if "pik" not in terms.dividends.forms.value:
-        _cash_schedule(terms, start, held, end, format, out, explain)
+    from prefstack.schedules import CLI_FIELDS, pik_record, schedule_question
+
+    asked = schedule_question(series, issue_date, shares, through, conversion_price, CLI_FIELDS)
+    terms = asked.terms
+    if not asked.pays_in_shares:
+        _cash_schedule(asked, format, out, explain)
         return
-    result = pik_schedule(terms, issue_date=start, shares=held, through=end, conversion_price=price)
+    result = pik_schedule(
+        terms, issue_date=asked.start, shares=asked.shares, through=asked.end, conversion_price=asked.conversion_price
+    )
     if explain:
         for warning in result.warnings:
             print(f"warning: {warning}", file=sys.stderr)
@@ -233,7 +209,7 @@ def schedule(
         else:
             print(explained.to_text())
         return
-    records = [_schedule_record(r) for r in result.rows]
+    records = [pik_record(r) for r in result.rows]
     source = "F Sched. 1" if terms.schedule_assumption is not None else terms.dividends.quarterly_rate.cite
     title = f"Series {terms.series}: PIK dividend schedule ({source})"
     emit(records, records, SCHEDULE_COLUMNS, title, format, out=out)
@@ -247,17 +223,17 @@ CASH_SCHEDULE_COLUMNS = (
 )
 
 
-def _cash_schedule(
-    terms: SeriesTerms, start: dt.date, held: Fraction, end: dt.date, format: Format, out: str | None, explain: bool
-) -> None:
+def _cash_schedule(asked: ScheduleQuestion, format: Format, out: str | None, explain: bool) -> None:
     """A series paying its dividends in cash only has a cash schedule: each Payment Date's dividend
     on the shares, paid when due, in cents (its §2(a)-(b); DIV-CASH-CENTS)."""
+    from prefstack.schedules import cash_records
+
+    terms = asked.terms
     if explain:
         raise InputError("--explain", terms.dividends.forms.cite, "a cash schedule's rows explain themselves in JSON")
-    rows = cash_schedule(terms, issue_date=start, shares=held, through=end)
-    records = [{**r.record(), "explain": {"dividend": r.dividend.to_dict(), "cash": r.cash.to_dict()}} for r in rows]
+    records = cash_records(asked)
     cite = terms.dividends.annual_rate.cite
-    title = f"Series {terms.series}: cash dividend schedule on {to_decimal_string(held)} shares ({cite})"
+    title = f"Series {terms.series}: cash dividend schedule on {to_decimal_string(asked.shares)} shares ({cite})"
     emit(records, records, CASH_SCHEDULE_COLUMNS, title, format, out=out)
 
 
@@ -268,36 +244,6 @@ SCHEDULE_COLUMNS = (
     Column("conversion ratio", "conversion_ratio", "ratio"),
     Column("equivalent common", "equivalent_common", "shares"),
 )
-
-
-def _schedule_record(row: ScheduleRow) -> dict[str, str]:
-    """A schedule row as F Sched. 1 prints it (2, 2, 5 and 2 places), with the exact values beside."""
-    shown = row.rounded()
-    out = {"date": shown["date"]}
-    for name, places in (
-        ("incremental_shares", SHARES),
-        ("total_shares", SHARES),
-        ("conversion_ratio", RATIO),
-        ("equivalent_common", SHARES),
-    ):
-        value = getattr(row, name).value
-        assert isinstance(value, Fraction)
-        figure = json_figure(name, value, places)
-        assert figure[name] == shown[name]  # the certificate's own rounding, half-up
-        out.update(figure)
-    return out
-
-
-def _assumed(assumption: ScheduleAssumption | None, name: str) -> dt.date:
-    assert assumption is not None
-    value = getattr(assumption, name).value
-    assert isinstance(value, dt.date)
-    return value
-
-
-def _assumed_shares(assumption: ScheduleAssumption | None) -> Fraction:
-    assert assumption is not None
-    return assumption.shares.value
 
 
 def _pick_row(rows: tuple[ScheduleRow, ...], wanted: str | None) -> ScheduleRow:
@@ -1496,7 +1442,7 @@ def transaction_command(
 ) -> None:
     """F/G §6(b) and G §3(d): would this transaction be a Mandatory Redemption Event of each series,
     and a deemed liquidation of Series G (with G's payout)? Nothing is recorded."""
-    from prefstack.ledger.events import parse_event
+    from prefstack.proposals import judged_on, proposed_transaction
 
     facts: dict[str, object] = {
         "prior_stockholders_voting_share": prior_stockholders_share,
@@ -1511,56 +1457,13 @@ def transaction_command(
         "appointed_with_consent": appointed_with_consent,
         "vacated_or_stayed_on": vacated_or_stayed_on,
     }
-    fields = _proposed_transaction_fields(kind, on, facts, agreement_only)
-    event = parse_event({k: v for k, v in fields.items() if v is not None}, "--kind")
-    judge_on = None if as_of is None else parse_date(as_of, "--as-of", "F §6(b)")
-    if judge_on is not None and judge_on < event.date:
-        raise InputError("--as-of", "F §6(b)", f"judge the facts on or after the transaction's date {event.date}")
+    event = proposed_transaction(kind, on, facts, agreement_only, "--kind")
+    judge_on = judged_on(event, as_of, "--as-of")
     result = _ask(_books(db, ledger, company), lambda b: b.proposed_transaction(event, judge_on), format)
     title = f"A {kind} on {result['on']} (nothing recorded)"
     emit(result, result["series"], TRANSACTION_COLUMNS, title, format, out=out)
     if format is Format.table:
         _print_transaction_reasons(result)
-
-
-_TRANSACTION_KINDS = {
-    "merger": "merger_or_sale",
-    "consolidation": "merger_or_sale",
-    "asset_sale": "merger_or_sale",
-    "subsidiary_stock_sale": "merger_or_sale",
-    "control_acquisition": "control_acquisition",
-    "board_turnover": "board_turnover",
-    "insolvency": "insolvency",
-}
-"""The kinds of transaction `transaction --kind` asks about, and the ledger event of each."""
-
-_TRANSACTION_FACTS = {
-    "merger_or_sale": ("prior_stockholders_voting_share", "all_or_substantially_all", "consideration"),
-    "control_acquisition": ("acquirers", "voting_power_after"),
-    "board_turnover": ("period_start_year", "board_size", "continuing_directors"),
-    "insolvency": ("insolvency", "appointed_with_consent", "vacated_or_stayed_on"),
-}
-"""The facts each event of §6(b) records (the options of `transaction` that give them)."""
-
-
-def _proposed_transaction_fields(
-    kind: str, on: str, facts: dict[str, object], agreement_only: bool
-) -> dict[str, object]:
-    """The fields of the ledger event a `transaction --kind KIND` question proposes: its kind, date and
-    the facts of that kind that were given (an unknown kind is refused, listing the kinds)."""
-    event_kind = _TRANSACTION_KINDS.get(kind)
-    if event_kind is None:
-        raise InputError("--kind", "F §6(b)", f"{kind!r}: ask about {', '.join(_TRANSACTION_KINDS)}")
-    fields: dict[str, object] = {
-        "kind": event_kind,
-        "date": on,
-        "description": f"proposed {kind}",
-        "agreement_only": agreement_only,
-    }
-    if event_kind == "merger_or_sale":
-        fields["transaction"] = kind
-    fields.update({name: facts[name] for name in _TRANSACTION_FACTS[event_kind] if facts[name] is not None})
-    return fields
 
 
 def _print_transaction_reasons(result: dict[str, Any]) -> None:
@@ -1962,6 +1865,77 @@ ADJUSTMENT_COLUMNS = (
     Column("Common per preferred share", "common_shares_per_preferred_share", "ratio"),
     Column("facts", "facts"),
 )
+
+
+# ----------------------------------------------------------------------------- the web service
+
+users_app = typer.Typer(no_args_is_help=True, help="Users of the web service: add, role, token.")
+app.add_typer(users_app, name="users")
+
+
+@app.command()
+def serve(
+    db: DbOption = DEFAULT_DB,
+    host: Annotated[str, typer.Option(help="The address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="The port to listen on", min=1, max=65535)] = 8000,
+) -> None:
+    """The web service over the store (docs/web.md): every question over HTTP, for the users and
+    roles `prefstack users` gives."""
+    from prefstack.ledger import service
+    from prefstack.web import serve as run_service
+
+    service.require_store(db)
+    run_service(db, host, port)
+
+
+@users_app.command("add")
+def users_add(
+    name: Annotated[str, typer.Argument(help="The user's name (recorded with every write the user makes)")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from the first line of standard input")
+    ] = False,
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Add a user; without --password-stdin the user signs in with API tokens only (`users token`)."""
+    from prefstack.web.accounts import Accounts
+
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
+    _ensure_sqlite_folder(db)
+    with Accounts(db) as accounts:
+        accounts.add_user(name, password)
+    print(f"added user {name} ({'password' if password is not None else 'API tokens only'})")
+
+
+@users_app.command("role")
+def users_role(
+    name: Annotated[str, typer.Argument(help="The user")],
+    company: Annotated[str, typer.Option("--company", help="The company: its issuer id or legal name")],
+    role: Annotated[str, typer.Option("--role", help="administrator, holder or auditor")],
+    holder: Annotated[str | None, typer.Option("--holder", help="With --role holder: the holder id")] = None,
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Give a user its role in a company (replacing the one it had there)."""
+    from prefstack.instruments.registry import issuer
+    from prefstack.ledger import service
+    from prefstack.web.accounts import Accounts
+
+    company_id = issuer(company, "--company").id
+    service.require_store(db)
+    with Accounts(db) as accounts:
+        accounts.set_role(name, company_id, role, holder)
+    whose = f" (holder {holder})" if holder is not None else ""
+    print(f"{name} is {role}{whose} of {service.company_label(company_id)}")
+
+
+@users_app.command("token")
+def users_token(name: Annotated[str, typer.Argument(help="The user")], db: DbOption = DEFAULT_DB) -> None:
+    """Make a new API token for a user and print it once (only its hash is stored)."""
+    from prefstack.ledger import service
+    from prefstack.web.accounts import Accounts
+
+    service.require_store(db)
+    with Accounts(db) as accounts:
+        print(accounts.new_token(name))
 
 
 # ----------------------------------------------------------------------------- the main job

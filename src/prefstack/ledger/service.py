@@ -411,6 +411,7 @@ def append(
     recorded_by: str | None = None,
     validated: Checked | None = None,
     attempts: int = APPEND_ATTEMPTS,
+    expected_version: int | None = None,
 ) -> list[StoredEvent]:
     """Validate ``new`` against the stored ledger of ``company`` (an issuer id) and append it to
     that company's stream atomically, recorded by ``recorded_by`` (None: the operating-system user)
@@ -426,6 +427,10 @@ def append(
     the ledger of ``company``), so an append to an empty stream need not replay it again; the
     version check still guarantees that the stream was empty when the events are written.
 
+    ``expected_version``: the version of the stream the caller decided on (a web client's
+    ``If-Match``): the append is made at that version or not at all, :class:`ConcurrencyError`
+    (naming the stream's version) where the stream is elsewhere, with no retry.
+
     After the append, the fold validated is kept as the stream's snapshot at its new head
     (:mod:`prefstack.ledger.snapshots`), and the next append or question on or after its last
     event starts from it."""
@@ -438,6 +443,8 @@ def append(
     for attempt in range(1, attempts + 1):
         head = stream.head()
         version = head.version
+        if expected_version is not None and version != expected_version:
+            raise ConcurrencyError(expected_version, version, stream.company)
         checked = validated if version == 0 else None
         if checked is None:
             checked = _validated_append(stream, head, renumbered(new, version))
@@ -449,7 +456,7 @@ def append(
                 _save_snapshot(stream, stored, checked)
             return stored
         except ConcurrencyError:
-            if attempt == attempts:
+            if attempt == attempts or expected_version is not None:
                 raise
             time.sleep(random.uniform(0, 0.01 * attempt))  # back off a little, differently per writer
     raise AssertionError("unreachable: the last attempt returns or raises")

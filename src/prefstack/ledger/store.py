@@ -844,6 +844,19 @@ class EventStore:
         if has_head:
             _legacy_head.drop(conn)
 
+    @contextmanager
+    def transaction(self, *, write: bool) -> Iterator[Connection]:
+        """A transaction on the store's database, for the tables kept beside the ledgers (the web
+        service's users, sessions and idempotency keys: :mod:`prefstack.web.accounts`); ``write``:
+        a writer's (on SQLite it starts ``BEGIN IMMEDIATE``, as an append does)."""
+        with self._transaction(write=write) as conn:
+            yield conn
+
+    @property
+    def dialect(self) -> str:
+        """The database's dialect: ``sqlite`` or ``postgresql``."""
+        return str(self._engine.dialect.name)
+
     def stream(self, company: str) -> LedgerStream:
         """The ledger of ``company`` (an issuer id); a company without events has an empty stream."""
         return LedgerStream(self, check_company(company))
