@@ -1355,6 +1355,38 @@ def _section_5_d_iii_c_changed_basis(
     return new_basis, facts, reading("AD-COUNT-CHANGE-BASIS")
 
 
+def _option_on_record(
+    work: _Work, action: OptionExercise | OptionExpiry | OptionShareCountChange, clause: str
+) -> _Option:
+    """The Option or Convertible Security an exercise, an expiry or a change names, refused when
+    none was issued before it (§5(d)(iii))."""
+    record = work.options.get(action.id)
+    if record is None:
+        raise InputError(
+            "id", clause, f"no Option or Convertible Security {action.id!r} was issued before {action.date}"
+        )
+    return record
+
+
+def _never_deemed_issued(
+    work: _Work, action: OptionExpiry | OptionShareCountChange, label: str, clause: str, verb: str
+) -> None:
+    """An Option issued on or before the Original Issuance Date was never deemed issued: its expiry
+    or change leaves the price as it is (AD-ORIGINAL-ISSUANCE-DATE)."""
+    work.decide(
+        action.date,
+        label,
+        Explained(
+            "conversion_price",
+            work.price,
+            clause,
+            inputs={"option": action.id, "original_issuance_date": work.original_issuance_date},
+            formula=f"issued on or before the Original Issuance Date, never deemed issued: nothing to {verb}",
+            interpretations=(reading("AD-ORIGINAL-ISSUANCE-DATE"),),
+        ),
+    )
+
+
 @implements("F §5(d)(iii)(B)", "G §5(d)(iii)(B)", "F §5(d)(iii)(C)", "G §5(d)(iii)(C)")
 def _section_5_d_iii_readjust(
     work: _Work,
@@ -1367,25 +1399,10 @@ def _section_5_d_iii_readjust(
     with the Option on its new basis, as if it had been issued only to that extent."""
     section = "§5(d)(iii)(B)" if isinstance(action, OptionExpiry) else "§5(d)(iii)(C)"
     clause = work.cite(section)
-    record = work.options.get(action.id)
-    if record is None:
-        raise InputError(
-            "id", clause, f"no Option or Convertible Security {action.id!r} was issued before {action.date}"
-        )
+    record = _option_on_record(work, action, clause)
     label = f"{'expiry' if isinstance(action, OptionExpiry) else 'share count change'} {action.id}"
     if record.before_issuance:
-        work.decide(
-            action.date,
-            label,
-            Explained(
-                "conversion_price",
-                work.price,
-                clause,
-                inputs={"option": action.id, "original_issuance_date": work.original_issuance_date},
-                formula="issued on or before the Original Issuance Date, never deemed issued: nothing to readjust",
-                interpretations=(reading("AD-ORIGINAL-ISSUANCE-DATE"),),
-            ),
-        )
+        _never_deemed_issued(work, action, label, clause, "readjust")
         return
     if record.changed_from_date:
         raise InputError(
@@ -1458,29 +1475,14 @@ def _section_5_d_iii_c_from_change_date(work: _Work, action: OptionShareCountCha
     shares + ``new_min_additional_consideration``; each times the share of the Option that was
     Additional Shares at its issue (what a basket took stays there). A full ratchet takes C' / U'."""
     clause = work.cite("§5(d)(iii)(C)")
-    record = work.options.get(action.id)
-    if record is None:
-        raise InputError(
-            "id", clause, f"no Option or Convertible Security {action.id!r} was issued before {action.date}"
-        )
+    record = _option_on_record(work, action, clause)
     label = f"share count change {action.id}"
     new_basis, facts, interp = _section_5_d_iii_c_changed_basis(record, action, clause)
     work.options[action.id] = replace(record, basis=new_basis, changed_from_date=True)
     interps = [interp]
     if record.before_issuance:
         if not replaying:
-            work.decide(
-                action.date,
-                label,
-                Explained(
-                    "conversion_price",
-                    work.price,
-                    clause,
-                    inputs={"option": action.id, "original_issuance_date": work.original_issuance_date},
-                    formula="issued on or before the Original Issuance Date, never deemed issued: nothing to adjust",
-                    interpretations=(reading("AD-ORIGINAL-ISSUANCE-DATE"),),
-                ),
-            )
+            _never_deemed_issued(work, action, label, clause, "adjust")
         return
     basis = record.basis
     unexercised = basis.max_shares - record.exercised
@@ -1848,11 +1850,7 @@ def _section_5_d_iii_a_exercise(work: _Work, action: OptionExercise) -> None:
     """Exercise of an Option or conversion of a Convertible Security: the Common Stock is issued
     and counted as outstanding, with no adjustment."""
     clause = work.cite("§5(d)(iii)(A)")
-    record = work.options.get(action.id)
-    if record is None:
-        raise InputError(
-            "id", clause, f"no Option or Convertible Security {action.id!r} was issued before {action.date}"
-        )
+    record = _option_on_record(work, action, clause)
     shares = _fraction(action.shares, "shares", clause, positive=True)
     if record.exercised + shares > record.basis.max_shares:
         raise InputError(
