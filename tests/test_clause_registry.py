@@ -157,15 +157,16 @@ def test_marked_tests_are_read_from_functions_classes_methods_and_pytestmark(tmp
 def test_where_f_5_d_iv_lists_the_formula_its_interpretations_and_its_tests() -> None:
     found = where("F §5(d)(iv)", TESTS)
     assert found["sections"] == ["F §5(d)(iv)"]
-    formula = antidilution._section_5_d_iv_formula
+    # the formula, and the step that rounds its result and carries a small reduction forward
     assert found["code"] == [
         {
-            "function": "prefstack.clauses.antidilution._section_5_d_iv_formula",
+            "function": f"prefstack.clauses.antidilution.{function.__name__}",
             "sections": ["F §5(d)(iv)"],
             "relation": "section",
             "file": "src/prefstack/clauses/antidilution.py",
-            "line": formula.__code__.co_firstlineno,
+            "line": function.__code__.co_firstlineno,
         }
+        for function in (antidilution._section_5_d_iv_formula, antidilution._section_5_d_iv_reduce)
     ]
     ids = [i["id"] for i in found["interpretations"]]
     assert {"AD-GREATER-OF", "AD-OUTSTANDING", "AD-ROUND-CENT", "AD-CARRY-FORWARD"} <= set(ids)
@@ -181,10 +182,12 @@ def test_where_a_section_of_a_certificate_laid_out_alike_finds_the_shared_clause
     registered under H §5(d)(iv), so `where` gives the one registered under F and G §5(d)(iv),
     saying so, with their interpretations, and the tests marked with H §5(d)(iv) itself."""
     found = where("H §5(d)(iv)", TESTS)
-    (code,) = found["code"]
-    assert code["function"] == "prefstack.clauses.antidilution._section_5_d_iv_formula"
-    assert code["sections"] == ["F §5(d)(iv)", "G §5(d)(iv)"]
-    assert code["relation"] == "the same section of F (certificates laid out alike share the clause)"
+    formula, reduce = found["code"]
+    assert formula["function"] == "prefstack.clauses.antidilution._section_5_d_iv_formula"
+    assert reduce["function"] == "prefstack.clauses.antidilution._section_5_d_iv_reduce"
+    for code in (formula, reduce):
+        assert code["sections"] == ["F §5(d)(iv)", "G §5(d)(iv)"]
+        assert code["relation"] == "the same section of F (certificates laid out alike share the clause)"
     assert {"AD-ROUND-CENT", "AD-CARRY-FORWARD"} <= {i["id"] for i in found["interpretations"]}
     assert any(t["file"] == "tests/companies/test_series_h_of_a_second_company.py" for t in found["tests"])
 
@@ -257,7 +260,7 @@ def test_cli_where_refuses_an_unknown_citation_naming_it_and_close_matches(cli, 
 def test_cli_where_table_and_json(cli) -> None:  # type: ignore[no-untyped-def]
     formula = antidilution._section_5_d_iv_formula
     table = cli("where", "F §5(d)(iv)").stdout
-    assert "Code implementing F §5(d)(iv) (1)" in table
+    assert "Code implementing F §5(d)(iv) (2)" in table  # the formula and its rounding step
     assert "prefstack.clauses.antidilution._section_5_d_iv_formula" in table
     assert f"src/prefstack/clauses/antidilution.py:{formula.__code__.co_firstlineno}" in table
     assert "AD-ROUND-CENT" in table

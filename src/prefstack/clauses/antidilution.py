@@ -1462,7 +1462,7 @@ def _from_change_date() -> bool:
             raise AssertionError(f"AD-COUNT-CHANGE-BASIS alternative {other!r} is registered but not computed")
 
 
-@implements("F §5(d)(iii)(C)", "G §5(d)(iii)(C)", "F §5(d)(iv)", "G §5(d)(iv)")
+@implements("F §5(d)(iii)(C)", "G §5(d)(iii)(C)")
 def _section_5_d_iii_c_from_change_date(work: _Work, action: OptionShareCountChange, replaying: bool) -> None:
     """AD-COUNT-CHANGE-BASIS=from-change-date: the Conversion Price in effect is kept (nothing is
     replayed) and on the change's date the unexercised part of the Option is judged again, on the
