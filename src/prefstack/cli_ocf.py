@@ -94,17 +94,27 @@ def ocf_import(
 ) -> None:
     """Read an OCF package into the company's ledger (a new ledger: the company's stream must be empty):
     validated whole, then appended all at once, or nothing at all."""
+    for line in import_package(
+        Path(package), company, db, dry_run=dry_run, capital_structure_out=capital_structure_out
+    ):
+        print(line)
+
+
+def import_package(
+    package: Path, company: str, db: str, *, dry_run: bool, capital_structure_out: str | None = None
+) -> list[str]:
+    """``prefstack ocf import``: what it prints, line by line. Every problem is a
+    :class:`~prefstack.errors.PrefstackError`, raised before anything is stored."""
     from prefstack.instruments.capital_structure import _bundled
+    from prefstack.instruments.registry import issuer
     from prefstack.ledger import service
     from prefstack.ocf.importer import read_ledger_of
     from prefstack.ocf.package import read_package
 
-    imported = read_ledger_of(read_package(Path(package)), company)
+    imported = read_ledger_of(read_package(package), company)
     checked = service.validated_fold(imported.placed, imported.company)
     structure_text = None
     if imported.structure is not None:
-        from prefstack.instruments.registry import issuer
-
         bundled = _bundled().get(issuer(imported.company).name)
         if bundled is None or bundled[1] != imported.structure:
             if capital_structure_out is None:
@@ -117,15 +127,13 @@ def ocf_import(
             import yaml
 
             structure_text = yaml.safe_dump(imported.structure.model_dump(mode="json"), sort_keys=False)
-    for note in imported.notes:
-        print(f"note: {note}")
+    lines = [f"note: {note}" for note in imported.notes]
     kinds: dict[str, int] = {}
     for p in imported.placed:
         kinds[p.event.kind] = kinds.get(p.event.kind, 0) + 1
     summary = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
     if dry_run:
-        print(f"would import {len(imported.placed)} events ({summary}); nothing stored (--dry-run)")
-        return
+        return [*lines, f"would import {len(imported.placed)} events ({summary}); nothing stored (--dry-run)"]
     from prefstack.cli import _ensure_sqlite_folder
 
     _ensure_sqlite_folder(db)
@@ -139,7 +147,10 @@ def ocf_import(
                 "an OCF package is imported into an empty ledger",
             )
         stored = service.append(store, imported.placed, company=imported.company, validated=checked)
+    lines.append(
+        f"imported {len(stored)} events ({summary}) into the ledger of {service.company_label(imported.company)}"
+    )
     if structure_text is not None and capital_structure_out is not None:
         Path(capital_structure_out).write_text(structure_text, encoding="utf-8")
-        print(f"wrote the package's capital structure to {capital_structure_out}")
-    print(f"imported {len(stored)} events ({summary}) into the ledger of {service.company_label(imported.company)}")
+        lines.append(f"wrote the package's capital structure to {capital_structure_out}")
+    return lines

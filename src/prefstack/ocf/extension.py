@@ -145,7 +145,7 @@ def find(obj: dict[str, Any], where: str) -> dict[str, Any] | None:
             raise InputError(f"{where}.comments[{i}]", CLAUSE, "a second prefstack extension on one object")
         try:
             data = json.loads(text[len(PREFIX) :])
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise InputError(f"{where}.comments[{i}]", CLAUSE, f"the extension is not JSON ({exc})") from exc
         if not isinstance(data, dict) or data.get("role") not in ROLES:
             raise InputError(
