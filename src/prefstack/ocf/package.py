@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -90,7 +91,7 @@ class _Source:
                     if info.file_size > MAX_FILE_BYTES:
                         raise InputError(f"{path}:{info.filename}", CLAUSE, f"has {info.file_size:,} bytes")
                     self.members[PurePosixPath(info.filename).as_posix()] = archive.read(info)
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, NotImplementedError) as exc:
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, EOFError, NotImplementedError) as exc:
             raise InputError(str(path), CLAUSE, f"is not a readable zip file ({exc})") from exc
         except RuntimeError as exc:  # an encrypted member
             raise InputError(str(path), CLAUSE, f"cannot be unpacked ({exc})") from exc
