@@ -152,11 +152,11 @@ class _Builder:
         off_record = {id(p) for pair in voids(self.placed) for p in pair}
         for item in self.placed:
             event = item.event
+            tx = None if id(item) in off_record else self._transaction(item)
             for field in ("holder", "from_holder", "to_holder"):
                 value = getattr(event, field, None)
-                if isinstance(value, str) and event.kind in ("preferred_issued", "transfer", "conversion"):
+                if tx is not None and isinstance(value, str):
                     self.holders.setdefault(value)
-            tx = None if id(item) in off_record else self._transaction(item)
             if tx is None:
                 self.package_events.append(self._event_ext(item))
                 continue
