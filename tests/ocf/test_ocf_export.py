@@ -167,3 +167,10 @@ def test_events_after_the_date_are_left_out() -> None:
     dates = [t["date"] for t in package["Transactions.ocf.json"]["items"]]
     assert dates and max(dates) <= "2000-07-01"
     assert "2000-08-02" not in dates  # the Series F issue
+
+
+def test_docs_print_the_extensions_json_schema() -> None:
+    """docs/ocf.md shows the extension's JSON Schema: the one the code validates against."""
+    text = (ROOT / "docs" / "ocf.md").read_text(encoding="utf-8")
+    block = text.split("```json\n", 1)[1].split("\n```", 1)[0]
+    assert json.loads(block) == extension.EXTENSION_SCHEMA
