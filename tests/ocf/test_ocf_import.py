@@ -191,17 +191,17 @@ def test_a_refused_package_stores_nothing(package: Files, tmp_path: Path) -> Non
 
 
 def stored_events(path: Path) -> int:
+    """The events the store at ``path`` holds, all companies together (0 where no store was created)."""
+    from prefstack.ledger.store import events_table
+
     if not path.exists():
         return 0
     engine = sa.create_engine(f"sqlite:///{path}")
     try:
         with engine.connect() as connection:
-            names = sa.inspect(connection).get_table_names()
-            return sum(
-                connection.execute(sa.text("select count(*) from events")).scalar_one()
-                for _ in ["events"]
-                if "events" in names
-            )
+            if events_table.name not in sa.inspect(connection).get_table_names():
+                return 0
+            return int(connection.execute(sa.select(sa.func.count()).select_from(events_table)).scalar_one())
     finally:
         engine.dispose()
 
