@@ -2024,8 +2024,10 @@ def _run_schedules(placed: Sequence[Placed]) -> dict[str, tuple[str | None, str 
 
 
 from prefstack.cli_ocf import ocf_app  # noqa: E402
+from prefstack.cli_register import register_app  # noqa: E402
 
 app.add_typer(ocf_app, name="ocf")
+app.add_typer(register_app, name="register")
 
 
 def main() -> None:
