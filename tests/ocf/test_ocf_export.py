@@ -157,6 +157,10 @@ def test_what_ocf_cannot_hold_travels_in_the_manifest_extension(cais: dict[str, 
     for kind in ("dividend_election", "wire_account_notice", "notice_sent", "dividend_payment", "closing_price"):
         assert kind in kinds
     assert package["terms"] == {"F": "Series F Preferred Stock", "G": "Series G Preferred Stock"}
+    # computed under prefstack's readings; the PIK shares rest on the day count (F Sched. 1) and the split's
+    # price on the adjustment rounded to the cent (F §5(d)(iv))
+    assert package["readings"] == {}
+    assert {"DIV-DAYCOUNT", "AD-ROUND-CENT", "DIV-FRACTIONAL-PIK"} <= set(package["interpretations"])
     assert package["capital_structure"]["company"] == "CAIS Internet, Inc."
     issuer = cais["Manifest.ocf.json"]["issuer"]
     assert (issuer["legal_name"], issuer["formation_date"]) == ("CAIS Internet, Inc.", "1996-02-20")

@@ -34,6 +34,7 @@ from typing import Any
 from prefstack.errors import InputError
 from prefstack.instruments.capital_structure import CapitalStructure, GenericClass
 from prefstack.interpretations import reading
+from prefstack.interpretations.readings import active, consulting
 from prefstack.ledger import events as ev
 from prefstack.ledger.files import event_document
 from prefstack.ledger.replay import LedgerState, Placed, replay, voids
@@ -141,6 +142,8 @@ class _Builder:
         self.holders: dict[str, None] = {}
         self.option_balance: dict[str, Fraction] = {}
         self.ocf_options: set[str] = set()
+        self.interpretations: list[str] = []
+        """The interpretations whose reading the figures of the package rest on (filled at the end)."""
 
     # ------------------------------------------------------------------ events
 
@@ -563,6 +566,8 @@ class _Builder:
             "company": self.company,
             "as_of": self.as_of.isoformat(),
             "terms": {s: load_terms(s).designation.value for s in self.series},
+            "readings": dict(active()),
+            "interpretations": self.interpretations,
             "events": self.package_events,
             "capital_structure": None if self.structure is None else self.structure.model_dump(mode="json"),
         }
@@ -666,18 +671,20 @@ def export_package(
     kept = [p for p in placed if p.event.date <= as_of]
     if not kept:
         raise InputError("--as-of", "ledger format", f"the ledger has no event on or before {as_of}")
-    builder = _Builder(kept, company, as_of, structure, issuer, generated_at)
-    builder.events()
-    builder.derived()
-    builder.transactions.sort(key=lambda t: (t["date"], 0 if t["id"].startswith("ev-") else 1))
-    items = {
-        "stakeholders_files": builder.stakeholders(),
-        "stock_classes_files": builder.stock_classes(),
-        "stock_plans_files": builder.stock_plans(),
-        "stock_legend_templates_files": [],
-        "vesting_terms_files": [],
-        "valuations_files": [],
-        "transactions_files": builder.transactions,
-    }
+    with consulting() as consulted:
+        builder = _Builder(kept, company, as_of, structure, issuer, generated_at)
+        builder.events()
+        builder.derived()
+        builder.transactions.sort(key=lambda t: (t["date"], 0 if t["id"].startswith("ev-") else 1))
+        items = {
+            "stakeholders_files": builder.stakeholders(),
+            "stock_classes_files": builder.stock_classes(),
+            "stock_plans_files": builder.stock_plans(),
+            "stock_legend_templates_files": [],
+            "vesting_terms_files": [],
+            "valuations_files": [],
+            "transactions_files": builder.transactions,
+        }
+    builder.interpretations = sorted(consulted)
     files = {name: {"items": items[key], "file_type": file_type} for key, (name, file_type) in FILES.items()}
     return {MANIFEST: builder.manifest(files), **files}

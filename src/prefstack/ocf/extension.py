@@ -46,6 +46,18 @@ EXTENSION_SCHEMA: dict[str, Any] = {
                     "description": "series id -> the designation of the certificate whose terms prefstack holds",
                     "additionalProperties": {"type": "string"},
                 },
+                "readings": {
+                    "type": "object",
+                    "description": "The reading set the package's figures were computed under (interpretation id -> "
+                    "alternative; empty: prefstack's readings)",
+                    "additionalProperties": {"type": "string"},
+                },
+                "interpretations": {
+                    "type": "array",
+                    "description": "The ids of the interpretations whose reading the package's figures rest on "
+                    "(prefstack interpretations)",
+                    "items": {"type": "string"},
+                },
                 "events": {
                     "type": "array",
                     "description": "Every ledger event that no OCF transaction carries (elections, notices, "
@@ -58,7 +70,16 @@ EXTENSION_SCHEMA: dict[str, Any] = {
                     "type": ["object", "null"],
                 },
             },
-            "required": ["role", "company", "as_of", "terms", "events", "capital_structure"],
+            "required": [
+                "role",
+                "company",
+                "as_of",
+                "terms",
+                "readings",
+                "interpretations",
+                "events",
+                "capital_structure",
+            ],
             "additionalProperties": False,
         },
         {

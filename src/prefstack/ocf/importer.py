@@ -100,6 +100,7 @@ class _Reader:
     as_of: dt.date = dt.date.min
     structure: CapitalStructure | None = None
     package_ext: dict[str, Any] | None = None
+    notes: list[str] = field(default_factory=list)
 
     def manifest(self) -> None:
         manifest = self.package.manifest
@@ -116,6 +117,13 @@ class _Reader:
         events = extension.require(self.package_ext, "events", list, f"{where} extension")
         for i, placed in enumerate(events):
             self.events.append(self._placed_event(placed, f"{where} extension events[{i}]"))
+        readings = self.package_ext.get("readings")
+        if isinstance(readings, dict) and readings:
+            chosen = ", ".join(f"{k}={v}" for k, v in sorted(readings.items()))
+            self.notes.append(
+                f"the package's figures were computed under {chosen}; the ledger is validated and its derived "
+                "transactions recomputed under prefstack's readings"
+            )
         structure = self.package_ext.get("capital_structure")
         if structure is not None:
             self.structure = parse_capital_structure(structure, f"{where} extension capital_structure")
@@ -388,7 +396,7 @@ def read_ledger_of(package: Package, company: str) -> Imported:
     placed = [_placed(doc, where, i) for i, (doc, where) in enumerate(docs, 1)]
     if not placed:
         raise InputError(package.source, CLAUSE, "the package records no transaction prefstack can read")
-    imported = Imported(issuer(company, "--company").id, placed, reader.structure, list(package.notes))
+    imported = Imported(issuer(company, "--company").id, placed, reader.structure, [*package.notes, *reader.notes])
     imported.notes += _derived_differences(reader, imported)
     return imported
 
