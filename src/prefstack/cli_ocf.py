@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from prefstack.arguments import parse_date
 from prefstack.errors import InputError
+
+if TYPE_CHECKING:
+    from prefstack.instruments.capital_structure import CapitalStructure
 
 ocf_app = typer.Typer(no_args_is_help=True, help="Open Cap Table Format packages: export and import (docs/ocf.md).")
 
@@ -47,7 +50,7 @@ def ocf_export(
 ) -> None:
     """Write the company's cap table as of --as-of as an OCF package (every file validates against the
     OCF schemas); what OCF cannot hold travels in prefstack's extension (docs/ocf.md)."""
-    from prefstack.instruments.capital_structure import _bundled, load_capital_structure
+    from prefstack.instruments.capital_structure import load_capital_structure
     from prefstack.instruments.registry import issuer
     from prefstack.ledger import service
     from prefstack.ocf.export import IssuerFacts, check_country, export_package
@@ -67,14 +70,22 @@ def ocf_export(
         raise InputError("--company", "ledger format", f"the ledger is {whose}'s, not {wanted.name}'s")
     structure = None
     if capital_structure == "company":
-        found = _bundled().get(wanted.name)
-        structure = None if found is None else found[1]
+        structure = bundled_structure(wanted.name)
+        if structure is None:
+            print(f"note: prefstack bundles no capital structure for {wanted.name}: its series and Common Stock only")
     elif capital_structure != "none":
         structure = load_capital_structure(Path(capital_structure)).structure
     files = export_package(placed, wanted.id, day, structure, facts, dt.datetime.now(dt.UTC))
     write_package(files, Path(out))
     transactions = len(files["Transactions.ocf.json"]["items"])
     print(f"wrote the OCF package of {wanted.name} as of {day} to {out}: {transactions} transactions")
+
+
+def bundled_structure(company: str) -> CapitalStructure | None:
+    """The capital structure prefstack bundles for ``company`` (its legal name); None where it bundles none."""
+    from prefstack.instruments.capital_structure import bundled_for_company, bundled_names
+
+    return bundled_for_company(company, "--capital-structure").structure if company in bundled_names() else None
 
 
 @ocf_app.command("import")
@@ -105,7 +116,6 @@ def import_package(
 ) -> list[str]:
     """``prefstack ocf import``: what it prints, line by line. Every problem is a
     :class:`~prefstack.errors.PrefstackError`, raised before anything is stored."""
-    from prefstack.instruments.capital_structure import _bundled
     from prefstack.instruments.registry import issuer
     from prefstack.ledger import service
     from prefstack.ocf.importer import read_ledger_of
@@ -114,19 +124,17 @@ def import_package(
     imported = read_ledger_of(read_package(package), company)
     checked = service.validated_fold(imported.placed, imported.company)
     structure_text = None
-    if imported.structure is not None:
-        bundled = _bundled().get(issuer(imported.company).name)
-        if bundled is None or bundled[1] != imported.structure:
-            if capital_structure_out is None:
-                raise InputError(
-                    "--capital-structure-out",
-                    "capital structure format",
-                    "the package carries a capital structure that is not the company's bundled one: name the file "
-                    "to write it to",
-                )
-            import yaml
+    if imported.structure is not None and bundled_structure(issuer(imported.company).name) != imported.structure:
+        if capital_structure_out is None:
+            raise InputError(
+                "--capital-structure-out",
+                "capital structure format",
+                "the package carries a capital structure that is not the company's bundled one: name the file "
+                "to write it to",
+            )
+        import yaml
 
-            structure_text = yaml.safe_dump(imported.structure.model_dump(mode="json"), sort_keys=False)
+        structure_text = yaml.safe_dump(imported.structure.model_dump(mode="json"), sort_keys=False)
     lines = [f"note: {note}" for note in imported.notes]
     kinds: dict[str, int] = {}
     for p in imported.placed:

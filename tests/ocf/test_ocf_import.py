@@ -300,3 +300,35 @@ def test_an_issuance_added_by_another_system_imports_as_an_issue_of_the_series(
     assert events[-1] == ev.PreferredIssued(
         date=dt.date(2003, 6, 15), series="G", holder="3Com Corporation", shares="100"
     )
+
+
+def test_a_package_of_another_company_is_refused(package: Files, tmp_path: Path) -> None:
+    folder = tmp_path / "p"
+    write_package(package, folder)
+    with pytest.raises(InputError, match=r"the package is the cap table of cais-internet, not of northwind-networks"):
+        import_package(folder, "northwind-networks", f"sqlite:///{tmp_path / 's.sqlite'}", dry_run=True)
+
+
+def test_a_capital_structure_other_than_the_bundled_one_is_written_where_asked(package: Files, tmp_path: Path) -> None:
+    """The package's capital structure with Series C's shares edited (15,000 -> 12,000) is not the bundled
+    file: import asks where to write it, and writes a file that loads as a capital structure."""
+    from prefstack.instruments.capital_structure import load_capital_structure
+    from prefstack.ocf import extension
+
+    edited = copy.deepcopy(package)
+    manifest = edited["Manifest.ocf.json"]
+    data = extension.find(manifest, "manifest")
+    assert data is not None
+    data["capital_structure"]["classes"][0]["shares_outstanding"] = "12000"
+    manifest["comments"] = [extension.comment(data)]
+    folder = tmp_path / "p"
+    write_package(edited, folder)
+    db = f"sqlite:///{tmp_path / 's.sqlite'}"
+    with pytest.raises(InputError, match=r"--capital-structure-out: the package carries a capital structure"):
+        import_package(folder, "cais-internet", db, dry_run=False)
+    assert stored_events(tmp_path / "s.sqlite") == 0
+    out = tmp_path / "structure.yaml"
+    lines = import_package(folder, "cais-internet", db, dry_run=False, capital_structure_out=str(out))
+    assert lines[-1] == f"wrote the package's capital structure to {out}"
+    loaded = load_capital_structure(out).structure
+    assert loaded.classes[0].name == "Series C" and loaded.generic[0].shares_outstanding == 12000
