@@ -332,3 +332,20 @@ def test_a_capital_structure_other_than_the_bundled_one_is_written_where_asked(p
     assert lines[-1] == f"wrote the package's capital structure to {out}"
     loaded = load_capital_structure(out).structure
     assert loaded.classes[0].name == "Series C" and loaded.generic[0].shares_outstanding == 12000
+
+
+def test_a_derived_transaction_removed_by_hand_is_recomputed_and_said(
+    original: tuple[str, list[Placed]], package: Files, tmp_path: Path
+) -> None:
+    """A ratio adjustment is the certificates' result, not a recorded fact (OCF-DERIVED-TRANSACTIONS):
+    removing it changes no event; the import says it recomputed one the package lacks."""
+    _, placed = original
+    edited = copy.deepcopy(package)
+    items = edited["Transactions.ocf.json"]["items"]
+    adjustment = next(t for t in items if t["object_type"] == "TX_STOCK_CLASS_CONVERSION_RATIO_ADJUSTMENT")
+    items.remove(adjustment)
+    imported = imported_from(edited, tmp_path / "derived")
+    assert [p.event for p in imported.placed] == [p.event for p in placed]
+    assert (
+        imported.notes[-1] == "1 derived transaction(s) recomputed from the events are not in the package (recomputed)"
+    )
