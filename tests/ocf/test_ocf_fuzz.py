@@ -60,7 +60,9 @@ def _places(node: Any, parent: Any = None, key: Any = None) -> list[tuple[Any, A
 @st.composite
 def broken_documents(draw: st.DrawFn) -> Files:
     files: Files = json.loads(base())
-    for _ in range(draw(st.integers(1, 3))):
+    for _ in range(draw(st.integers(0, 2))):
+        _break_an_extension(draw, files)
+    for _ in range(draw(st.integers(0, 2))):
         places = _places(files, None, None)
         parent, key = draw(st.sampled_from(places))
         action = draw(st.sampled_from(["delete", "replace", "garble"]))
@@ -75,6 +77,27 @@ def broken_documents(draw: st.DrawFn) -> Files:
         else:
             parent[key] = extension.PREFIX + json.dumps(draw(ANY_JSON))
     return files
+
+
+def _break_an_extension(draw: st.DrawFn, files: Files) -> None:
+    """Decode one extension comment, delete or replace a field inside its JSON, and encode it again
+    (valid JSON, wrong content: an event's field, a seq, the capital structure, ...)."""
+    comments = [
+        (parent, key)
+        for parent, key in _places(files, None, None)
+        if isinstance(parent[key], str) and parent[key].startswith(extension.PREFIX)
+    ]
+    parent, key = draw(st.sampled_from(comments))
+    data = json.loads(parent[key][len(extension.PREFIX) :])
+    inner = _places(data, None, None)
+    if not inner:
+        return
+    container, at = draw(st.sampled_from(inner))
+    if draw(st.booleans()):
+        del container[at]
+    else:
+        container[at] = draw(ANY_JSON | st.sampled_from(["0", "-5", "2/3", "1e3", "2099-01-01", "F", "X", ""]))
+    parent[key] = extension.PREFIX + json.dumps(data)
 
 
 def _write(files: Files, folder: Path, as_zip: bool, raw: tuple[str, bytes] | None) -> Path:
