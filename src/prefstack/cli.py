@@ -2023,6 +2023,13 @@ def _run_schedules(placed: Sequence[Placed]) -> dict[str, tuple[str | None, str 
     return found
 
 
+from prefstack.cli_ocf import ocf_app  # noqa: E402
+from prefstack.cli_register import register_app  # noqa: E402
+
+app.add_typer(ocf_app, name="ocf")
+app.add_typer(register_app, name="register")
+
+
 def main() -> None:
     """Entry point: usage errors are Typer's; prefstack's own errors print one line, exit 2.
 

@@ -56,6 +56,7 @@ __all__ = [
     "LoadedStructure",
     "OptionTranche",
     "bundled_for_company",
+    "bundled_names",
     "capital_structure_json_schema",
     "load_capital_structure",
     "parse_capital_structure",
@@ -514,6 +515,11 @@ def _bundled() -> dict[str, tuple[str, CapitalStructure]]:
         structure = parse_capital_structure(load_data(item.read_text(encoding="utf-8")), where)
         found[structure.company] = (where, structure)
     return found
+
+
+def bundled_names() -> list[str]:
+    """The companies (legal names) prefstack bundles a capital structure for."""
+    return sorted(_bundled())
 
 
 def bundled_for_company(company: str | None, field: str) -> LoadedStructure:
