@@ -1,0 +1,46 @@
+"""The decisions of the OCF interchange (src/prefstack/ocf/decisions.yaml): each one named by the
+code that follows it and by docs/ocf.md, every name the code and the docs use written down, and
+none of them among the certificates' interpretations."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from prefstack.interpretations import registry
+from prefstack.ocf.decisions import decision, decisions
+
+ROOT = Path(__file__).resolve().parents[2]
+NAMED = re.compile(r"OCF-[A-Z0-9-]*[A-Z0-9]")
+
+
+def _named_in(paths: list[Path]) -> set[str]:
+    return {name for path in paths for name in NAMED.findall(path.read_text(encoding="utf-8"))}
+
+
+def test_every_decision_is_followed_by_the_code_and_documented() -> None:
+    code = _named_in(sorted((ROOT / "src/prefstack/ocf").glob("*.py")))
+    docs = _named_in([ROOT / "docs/ocf.md"])
+    written = set(decisions())
+    assert written == {
+        "OCF-POSITIONS",
+        "OCF-DERIVED-TRANSACTIONS",
+        "OCF-NUMERIC-ROUNDING",
+        "OCF-RENAME-DATE",
+        "OCF-MD5",
+    }
+    assert code == written and docs == written
+
+
+def test_a_decision_is_not_a_reading_of_a_certificate() -> None:
+    assert not set(decisions()) & set(registry())
+    for item in decisions().values():
+        assert item["alternatives"] and item["why"] and item["reading"]
+
+
+def test_an_unknown_decision_is_refused_by_name() -> None:
+    assert decision("OCF-MD5") == "OCF-MD5"
+    with pytest.raises(KeyError, match="OCF-NOPE"):
+        decision("OCF-NOPE")
