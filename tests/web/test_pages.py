@@ -69,11 +69,19 @@ def parsed(html: str) -> Figures:
     return parser
 
 
+def sign_in_form(browser: httpx.Client, next_url: str = f"{BASE}/glance") -> dict[str, str]:
+    """The hidden fields of the sign-in page's form (its CSRF token; its cookie is the browser's)."""
+    page = browser.get("/login", params={"next": next_url})
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page.text))
+    assert fields["next"] == next_url and len(fields["csrf_token"]) >= 40
+    return fields
+
+
 @contextmanager
 def session(service: Service) -> Iterator[tuple[httpx.Client, str]]:
     """A browser signed in as the administrator through the sign-in page's form; its CSRF token."""
     with httpx.Client(base_url=service.url, timeout=120) as browser:
-        signed = browser.post("/login", data={"name": "admin", "password": PASSWORD, "next": f"{BASE}/glance"})
+        signed = browser.post("/login", data={**sign_in_form(browser), "name": "admin", "password": PASSWORD})
         assert (signed.status_code, signed.headers["location"]) == (303, f"{BASE}/glance")
         yield browser, browser.get("/api/session").json()["csrf_token"]
 
@@ -158,11 +166,17 @@ def test_the_navigation_follows_the_role(service: Service) -> None:
 
 def test_sign_in_and_out_through_the_pages(service: Service) -> None:
     with httpx.Client(base_url=service.url) as browser:
-        wrong = browser.post("/login", data={"name": "admin", "password": "wrong password", "next": "/"})
-        assert wrong.status_code == 401 and "set-cookie" not in wrong.headers
+        # the sign-in page's form without the token its page set (posted from another site): refused
+        forged = browser.post("/login", data={"name": "admin", "password": PASSWORD, "next": "/", "csrf_token": "x"})
+        assert forged.status_code == 403 and "prefstack_session" not in forged.headers.get("set-cookie", "")
+        wrong = browser.post(
+            "/login", data={**sign_in_form(browser, "/"), "name": "admin", "password": "wrong password"}
+        )
+        assert wrong.status_code == 401 and "prefstack_session" not in wrong.headers.get("set-cookie", "")
         assert parsed(wrong.text).found["login-problem"]["text"] == "Wrong name or password."
         # only this service's paths are followed after signing in
-        elsewhere = browser.post("/login", data={"name": "admin", "password": PASSWORD, "next": "//example.org/"})
+        form = {**sign_in_form(browser, "/"), "next": "//example.org/"}
+        elsewhere = browser.post("/login", data={**form, "name": "admin", "password": PASSWORD})
         assert (elsewhere.status_code, elsewhere.headers["location"]) == (303, "/")
         assert "HttpOnly" in elsewhere.headers["set-cookie"]
         csrf = browser.get("/api/session").json()["csrf_token"]
