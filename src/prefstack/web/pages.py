@@ -90,6 +90,9 @@ _environment = jinja2.Environment(
     lstrip_blocks=True,
 )
 
+_environment.filters["money"] = lambda text: money_text(Fraction(str(text)))
+"""An amount of a JSON answer (exact decimal text) as ``$1,234.56`` (the JSON's own digits)."""
+
 
 def _html(template: str, status: int = 200, **context: Any) -> HTMLResponse:
     body = _environment.get_template(template).render(**context)
@@ -188,7 +191,7 @@ def chart_svg(
 ) -> dict[str, Any]:
     """An inline SVG line chart of ``points`` (date, exact value): the coordinates are for drawing
     only (floats); the table beside the chart shows the exact figures."""
-    pad_left, pad_right, pad_top, pad_bottom = 64, 16, 16, 36
+    pad_left, pad_right, pad_top, pad_bottom = 104, 16, 16, 36
     if not points:
         return {"width": width, "height": height, "path": "", "dots": [], "ticks": [], "label": label}
     values = [float(v) for _, v in points]
