@@ -16,6 +16,7 @@ from 2000-06-15; B took cash for 2000-09-15, A the default PIK shares (F §2(d))
 from __future__ import annotations
 
 import csv
+import html as html_text
 import io
 import re
 from collections.abc import Iterator
@@ -99,6 +100,7 @@ READERS_ONLY = [
     f"{BASE}/waterfall?proceeds=30000000&on={AS_OF}",
     f"{BASE}/waterfall.csv?proceeds=30000000&on={AS_OF}",
     f"{BASE}/charts?through=2001-03-31",
+    f"{BASE}/calendar?start=2000-09-01&end=2001-03-31",
 ]
 ADMIN_ONLY = [f"{BASE}/events/new?kind=closing_price", f"{BASE}/import"]
 HOLDER_A = [
@@ -150,10 +152,11 @@ def test_the_navigation_follows_the_role(service: Service) -> None:
         "nav-ledger",
         "nav-waterfall",
         "nav-charts",
+        "nav-calendar",
         "nav-add-event",
         "nav-import",
     }
-    assert navigation["auditor"] == {"nav-glance", "nav-ledger", "nav-waterfall", "nav-charts"}
+    assert navigation["auditor"] == {"nav-glance", "nav-ledger", "nav-waterfall", "nav-charts", "nav-calendar"}
     assert navigation["holder-a"] == {"nav-holder"}
     # the company's address takes each role to its first page
     for user, first in (("auditor", f"{BASE}/glance"), ("holder-a", f"{BASE}/holders/A")):
@@ -355,6 +358,26 @@ def test_the_charts_are_the_state_on_each_payment_date(service: Service) -> None
     )
     assert {"chart-F-shares", "chart-F-liquidation_value", "chart-F-conversion_price", "chart-G-shares"} <= set(page)
     assert "F-2001-03-15-shares" in page  # the third Payment Date up to 2001-03-31
+
+
+# --------------------------------------------------------------------------- the calendar
+
+
+def test_the_calendar_page_is_the_apis_deadlines(service: Service) -> None:
+    with service.client("auditor") as client:
+        html = client.get(f"{BASE}/calendar", params={"start": "2000-09-01", "end": "2000-12-31"}).text
+        deadlines = client.get(f"{API}/calendar", params={"from": "2000-09-01", "to": "2000-12-31"}).json()
+    rows = re.findall(
+        r'<tr data-testid="deadline-\d+" data-status="([^"]*)"><th scope="row">'
+        r'<time datetime="([^"]*)">[^<]*</time></th><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td>',
+        html,
+    )
+    unescaped = [(st, d, party, html_text.unescape(what), clause) for st, d, party, what, clause in rows]
+    assert unescaped == [(d["status"], d["date"], d["party"], d["what"], d["clause"]) for d in deadlines]
+    # by the ledger: B sent its wire account on 2000-09-05 for the cash of 2000-09-15 (F §2(e));
+    # A made no election, so F §2(d)'s default form applies
+    assert ("met", "2000-09-13", "B", "wire account for the 2000-09-15 cash dividend", "F §2(e)") in unescaped
+    assert unescaped[0][:3] == ("not made, default applies", "2000-09-05", "A")
 
 
 # --------------------------------------------------------------------------- a holder's page

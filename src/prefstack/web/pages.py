@@ -250,6 +250,7 @@ def add_pages(app: FastAPI, db: str, accounts: Accounts, cookie: str, csrf_heade
             {"href": f"{base}/ledger", "text": "Ledger", "id": "nav-ledger"},
             {"href": f"{base}/waterfall", "text": "Waterfall", "id": "nav-waterfall"},
             {"href": f"{base}/charts", "text": "Charts", "id": "nav-charts"},
+            {"href": f"{base}/calendar", "text": "Calendar", "id": "nav-calendar"},
         ]
         if who.grant.role == "administrator":
             links += [
@@ -345,6 +346,46 @@ def add_pages(app: FastAPI, db: str, accounts: Accounts, cookie: str, csrf_heade
         caller, who = page_access(request, company, READERS)
         trail = json_ready(Books(db, who.company).audit_trail())
         return page("ledger.html", request, caller, who, trail=trail, added=added)
+
+    # ------------------------------------------------------------------ the compliance calendar
+
+    @app.get("/companies/{company}/calendar", include_in_schema=False)
+    def calendar(
+        request: Request, company: str, start: str | None = None, end: str | None = None, as_of: str | None = None
+    ) -> HTMLResponse:
+        """Every deadline from ``start`` to ``end`` with its party and clause, met, missed or
+        pending as the ledger stood on ``as_of`` (``GET .../calendar``; none given: the year to
+        today, judged today)."""
+        caller, who = page_access(request, company, READERS)
+        try:
+            last = as_of_of(end, "to", "F §2(e)")
+            first = parse_date(start, "from", "F §2(e)") if start else last - dt.timedelta(days=365)
+            judged = last if not as_of else parse_date(as_of, "as_of", "F §2(e)")
+            deadlines = [d.to_dict() for d in Books(db, who.company).calendar(first, last, judged)]
+        except PrefstackError as exc:
+            return page(
+                "calendar.html",
+                request,
+                caller,
+                who,
+                422,
+                error=problem_of(exc),
+                deadlines=[],
+                start=start or "",
+                end=end or "",
+                as_of=as_of or "",
+            )
+        return page(
+            "calendar.html",
+            request,
+            caller,
+            who,
+            error=None,
+            deadlines=deadlines,
+            start=first.isoformat(),
+            end=last.isoformat(),
+            as_of=judged.isoformat(),
+        )
 
     # ------------------------------------------------------------------ the waterfall
 
