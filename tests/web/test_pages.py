@@ -411,6 +411,7 @@ def test_a_holders_page_shows_its_own_positions_dividends_and_notices(service: S
     assert Fr(page["dividend-F-2000-09-15-dividend"]["data-exact"]) == Fr(40_000_000 * 7 * 44, 100 * 360)
     assert page["dividend-F-2000-09-15-pik_shares"]["data-value"] == "342.22"
     assert page["dividend-F-2000-12-15-status"]["text"] == "unpaid"
+    assert not [k for k in page if k.startswith("dividend-G-")]  # A never held Series G: no rows, not C's
     assert "dividend-F-2000-09-15-statement" in parsed(html).ids
     assert "dividend-F-2000-12-15-statement" not in parsed(html).ids  # no statement of a dividend not paid
     assert statement.content.startswith(b"%PDF")

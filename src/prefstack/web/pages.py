@@ -705,7 +705,7 @@ def add_pages(app: FastAPI, db: str, accounts: Accounts, cookie: str, csrf_heade
 
     def holder_records(who: Access, holder: str, day: dt.date) -> dict[str, Any]:
         """A holder's positions (with the clause of each figure), its dividend on every Payment Date
-        of each series it holds up to ``day``, and the certificates of adjustment of those series
+        of each series it held up to ``day``, and the certificates of adjustment of those series
         (F/G §5(j): furnished to every holder), as the holder may see them."""
         from prefstack.calendars import payment_dates
         from prefstack.terms import load_terms
@@ -726,11 +726,14 @@ def add_pages(app: FastAPI, db: str, accounts: Accounts, cookie: str, csrf_heade
                         }
                     )
         dividends = []
-        for p in positions:
-            if p["issued"] is None:
+        # every series, not only those held on ``day``: a holder that converted or was redeemed
+        # keeps the dividends it had before
+        for series in state["series"]:
+            if series["original_issuance_date"] is None:
                 continue
-            for pd in payment_dates(load_terms(p["series"]), dt.date.fromisoformat(p["issued"]), day):
-                answer = access.dividends_of(json_ready(books.dividends(pd, p["series"])), who_as(who, holder))
+            name, issued = series["series"], dt.date.fromisoformat(series["original_issuance_date"])
+            for pd in payment_dates(load_terms(name), issued, day):
+                answer = access.dividends_of(json_ready(books.dividends(pd, name)), who_as(who, holder))
                 for s in answer["series"]:
                     for row in s["holders"]:
                         dividends.append(
@@ -750,7 +753,7 @@ def add_pages(app: FastAPI, db: str, accounts: Accounts, cookie: str, csrf_heade
                                 "statement": row["status"] == "paid",
                             }
                         )
-        held = {p["series"] for p in positions}
+        held = {p["series"] for p in positions} | {d["series"] for d in dividends}
         notices = [c for c in json_ready_list(books.certificates_of_adjustment(day)) if c["series"] in held]
         return {"positions": positions, "dividends": dividends, "notices": notices}
 
