@@ -678,7 +678,7 @@ def ledger_add(
     """Validate one event and append it to the store; print the receipt of the append."""
     from prefstack.ledger import service
     from prefstack.ledger.events import parse_event
-    from prefstack.ledger.files import load_text
+    from prefstack.ledger.fieldlist import event_data
     from prefstack.ledger.replay import Placed
 
     if not field:
@@ -686,19 +686,15 @@ def ledger_add(
         return
     if date is None:
         raise InputError("--date", "ledger format", "give the event's effective date (YYYY-MM-DD)")
-    data: dict[str, object] = {"kind": kind, "date": date}
+    answers = []
     for item in field:
         name, sep, value = item.partition("=")
         if not sep or not name:
             raise InputError("--field", "ledger format", f"{item!r} is not NAME=VALUE")
-        # Lists and booleans are written in YAML (holders_consenting=[A, B], effective=true);
-        # everything else stays a string, so numbers are never read as floats.
-        if name in data:
-            raise InputError("--field", "ledger format", f"{name!r} is given twice")
-        data[name] = (
-            load_text(value, ".yaml", f"--field {name}") if value[:1] in "[{" or value in ("true", "false") else value
-        )
-    event = parse_event(data, "--field")
+        answers.append((name, value))
+    # Lists and booleans are written in YAML (holders_consenting=[A, B], effective=true);
+    # everything else stays a string, so numbers are never read as floats (the web form's too).
+    event = parse_event(event_data(kind, date, answers, "--field"), "--field")
     recorded_by = _recorded_by(by)
     plan = _ReceiptPlan(receipt, sign_key)
     service.require_store(db)
@@ -779,53 +775,18 @@ def ledger_log(
 
 
 def _print_fields_of(kind: str) -> None:
-    """The fields an event kind takes, with their types and the clause it rests on."""
-    from prefstack.ledger.events import KIND_ORDER, clause_of, ledger_json_schema, refuse_retired
+    """The fields an event kind takes, with their types and the clause it rests on (the web
+    page's form asks for the same list, :func:`prefstack.ledger.fieldlist.event_fields`)."""
+    from prefstack.ledger.fieldlist import event_fields
 
-    refuse_retired({"kind": kind}, "--kind")
-    if kind not in KIND_ORDER:
-        raise InputError("--kind", "ledger format", f"no event kind {kind!r} (kinds: {', '.join(sorted(KIND_ORDER))})")
-    schema = ledger_json_schema()
-    definition = next(
-        d for d in schema["$defs"].values() if d.get("properties", {}).get("kind", {}).get("const") == kind
-    )
-    required = set(definition.get("required", []))
-    rows = []
-    for name, prop in definition["properties"].items():
-        if name in ("kind", "date", "recorded_at"):
-            continue
-        rows.append(
-            {
-                "field": name,
-                "type": _type_name(prop),
-                "required": "yes" if name in required else "no",
-                "meaning": "" if "pattern" in prop else str(prop.get("description", "")),
-            }
-        )
+    clause, fields = event_fields(kind, "--kind")
+    rows = [
+        {"field": f.name, "type": f.type, "required": "yes" if f.required else "no", "meaning": f.meaning}
+        for f in fields
+    ]
     out = console()
-    out.print(f"Fields of a {kind} event ({clause_of(kind)}); give each as --field NAME=VALUE, with --date:")
+    out.print(f"Fields of a {kind} event ({clause}); give each as --field NAME=VALUE, with --date:")
     out.print(table("", rows, ("field", "type", "required", "meaning")))
-
-
-def _type_name(prop: dict[str, Any]) -> str:
-    """A JSON Schema property as a plain type name: text, exact number, date, yes/no, list of text..."""
-    if "anyOf" in prop:
-        names = [_type_name(p) for p in prop["anyOf"] if p.get("type") != "null"]
-        return " or ".join(names)
-    if "enum" in prop:
-        return "one of " + ", ".join(str(v) for v in prop["enum"])
-    if "const" in prop:
-        return str(prop["const"])
-    if prop.get("format") == "date":
-        return "date (YYYY-MM-DD)"
-    if "pattern" in prop:
-        return 'exact number ("1000.00", "2/3")'
-    kind = prop.get("type")
-    if kind == "array":
-        return "list of " + _type_name(prop.get("items", {}))
-    if "$ref" in prop:
-        return str(prop["$ref"]).rsplit("/", 1)[-1]
-    return {"string": "text", "boolean": "yes/no (true or false)", "integer": "whole number"}.get(str(kind), str(kind))
 
 
 @ledger_app.command("export")

@@ -79,11 +79,16 @@ def authenticate(accounts: Accounts, request: Request, cookie: str) -> Caller:
     return Caller(found[0], session, found[1])
 
 
-def require_csrf(caller: Caller, given: str | None) -> None:
-    """A write signed in by a session cookie carries the session's CSRF token (403 otherwise)."""
+def require_csrf(caller: Caller, given: str | None, form_field: str | None = None) -> None:
+    """A write signed in by a session cookie carries the session's CSRF token (403 otherwise): in
+    the ``X-CSRF-Token`` header (``given``) or, from a page's form, in its hidden ``csrf_token``
+    field (``form_field``); either one that matches will do."""
     if caller.session is None:
         return
-    if given is None or caller.csrf is None or not hmac.compare_digest(given.encode(), caller.csrf.encode()):
+    if caller.csrf is None:
+        raise Refused(403)
+    expected = caller.csrf.encode()
+    if not any(t is not None and hmac.compare_digest(t.encode(), expected) for t in (given, form_field)):
         raise Refused(403)
 
 

@@ -22,7 +22,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from prefstack.answers import json_ready
@@ -32,7 +32,7 @@ from prefstack.errors import InputError, PrefstackError
 from prefstack.instruments.capital_structure import LoadedStructure, bundled_for_company
 from prefstack.ledger.hashing import InvalidEvent
 from prefstack.ledger.store import ConcurrencyError, StoredEvent, StoreUnavailable
-from prefstack.web import access, jobs
+from prefstack.web import access, jobs, pages
 from prefstack.web.access import ADMIN, EVERYONE, READERS, Access, Caller, Refused
 from prefstack.web.accounts import SESSION_SECONDS, Accounts
 
@@ -147,10 +147,15 @@ def create_app(db: str) -> FastAPI:
         """Sign in with a name and password (a form or JSON): sets the session cookie (HttpOnly,
         SameSite=Strict, Secure over https) and answers the session's CSRF token."""
         given = await _credentials(request)
+        from_page = await _page_next(request)
         if given is None or not await run_in_threadpool(accounts.check_password, *given):
+            if from_page is not None:  # the sign-in page's form: the page again, saying why
+                return pages.login_page(from_page, "Wrong name or password.", 401)
             raise Refused(401)
         session, csrf = await run_in_threadpool(accounts.start_session, given[0])
-        response = JSONResponse({"user": given[0], "csrf_token": csrf})
+        response: Response = JSONResponse({"user": given[0], "csrf_token": csrf})
+        if from_page is not None:
+            response = RedirectResponse(pages.safe_next(from_page), status_code=303)
         response.set_cookie(
             SESSION_COOKIE,
             session,
@@ -163,12 +168,16 @@ def create_app(db: str) -> FastAPI:
         return response
 
     @app.post("/logout", tags=["session"], status_code=204)
-    def logout(request: Request, who: Annotated[Caller, Depends(caller)]) -> Response:
-        """End the session (a session's logout carries its CSRF token); a token's request ends nothing."""
-        access.require_csrf(who, request.headers.get(CSRF_HEADER))
+    async def logout(request: Request, who: Annotated[Caller, Depends(caller)]) -> Response:
+        """End the session (a session's logout carries its CSRF token, in ``X-CSRF-Token`` or a
+        page's form field ``csrf_token``); a token's request ends nothing. A page's form is
+        answered 303 to the sign-in page."""
+        form = await _form(request)
+        token = None if form is None else form.get("csrf_token")
+        access.require_csrf(who, request.headers.get(CSRF_HEADER), token if isinstance(token, str) else None)
         if who.session is not None:
-            accounts.end_session(who.session)
-        response = Response(status_code=204)
+            await run_in_threadpool(accounts.end_session, who.session)
+        response = Response(status_code=204) if form is None else RedirectResponse("/login", status_code=303)
         response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
         return response
 
@@ -178,6 +187,8 @@ def create_app(db: str) -> FastAPI:
         grants = accounts.grants(who.name)
         roles = [dataclasses.asdict(g) for g in sorted(grants.values(), key=lambda g: g.company)]
         return JSONResponse({"user": who.name, "roles": roles, "csrf_token": who.csrf})
+
+    pages.add_pages(app, db, accounts, SESSION_COOKIE, CSRF_HEADER)
 
     # ------------------------------------------------------------------ questions
 
@@ -541,3 +552,19 @@ async def _credentials(request: Request) -> tuple[str, str] | None:
         return None
     name, password = data.get("name"), data.get("password")
     return (name, password) if isinstance(name, str) and isinstance(password, str) else None
+
+
+async def _form(request: Request) -> dict[str, Any] | None:
+    """A request's form fields (a page's form post); None for any other body."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip()
+    if kind not in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        return None
+    return dict(await request.form())
+
+
+async def _page_next(request: Request) -> str | None:
+    """Where the sign-in page's form goes after signing in (its hidden ``next`` field); None for
+    a login that is no page's (JSON, or a form without ``next``): it is answered in JSON."""
+    form = await _form(request)
+    target = None if form is None else form.get("next")
+    return target if isinstance(target, str) else None

@@ -1,0 +1,161 @@
+/* The waterfall explorer: moving the slider (or typing an exit value, or choosing a date) asks the
+   service's waterfall (GET /api/companies/{company}/waterfall, the JSON of `prefstack waterfall`),
+   debounced, and redraws the chart (SVG) and the tables. Amounts are the JSON's strings, exact to
+   the cent; sums by class are made in whole cents (BigInt), never in floating point. The bars'
+   lengths are the only floating-point numbers (for drawing). prefstack's own script: no library. */
+(function () {
+  "use strict";
+  var form = document.getElementById("waterfall-form");
+  if (!form) { return; }
+  var slider = document.getElementById("exit-slider");
+  var field = document.getElementById("exit-value");
+  var date = document.getElementById("exit-date");
+  var chart = document.getElementById("waterfall-chart");
+  var classes = document.querySelector("#waterfall-classes tbody");
+  var holders = document.querySelector("#waterfall-holders tbody");
+  var total = document.getElementById("waterfall-total");
+  var slot = document.getElementById("waterfall-problem-slot");
+  var csv = document.getElementById("waterfall-csv");
+  var pdf = document.getElementById("waterfall-pdf");
+  var breakpoints = document.getElementById("waterfall-breakpoints");
+  var SVG = "http://www.w3.org/2000/svg";
+  var timer = null;
+  var asked = 0;
+
+  function cents(text) {
+    var negative = text.charAt(0) === "-";
+    var parts = (negative ? text.slice(1) : text).split(".");
+    var value = BigInt(parts[0]) * 100n + BigInt(((parts[1] || "") + "00").slice(0, 2));
+    return negative ? -value : value;
+  }
+  function dollars(c) {
+    var negative = c < 0n;
+    var a = negative ? -c : c;
+    var whole = (a / 100n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+    var part = (a % 100n).toString().padStart(2, "0");
+    return (negative ? "-$" : "$") + whole + "." + part;
+  }
+  function cell(row, text, header, value) {
+    var c = document.createElement(header ? "th" : "td");
+    if (header) { c.scope = "row"; }
+    c.textContent = text;
+    if (value !== undefined) { c.dataset.value = value; c.className = "num"; }
+    row.appendChild(c);
+  }
+  function byClass(payouts) {
+    var order = [], sums = {}, clauses = {};
+    payouts.forEach(function (p) {
+      if (!(p.security in sums)) { order.push(p.security); sums[p.security] = 0n; clauses[p.security] = []; }
+      sums[p.security] += cents(p.amount);
+      if (clauses[p.security].indexOf(p.clause) < 0) { clauses[p.security].push(p.clause); }
+    });
+    return order.map(function (k) { return { security: k, cents: sums[k], clause: clauses[k].join(", ") }; });
+  }
+  function twoPlaces(c) {
+    var negative = c < 0n, a = negative ? -c : c;
+    return (negative ? "-" : "") + (a / 100n).toString() + "." + (a % 100n).toString().padStart(2, "0");
+  }
+  function bars(rows) {
+    while (chart.lastChild && chart.lastChild.nodeName !== "desc") { chart.removeChild(chart.lastChild); }
+    var top = 0n;
+    rows.forEach(function (r) { if (r.cents > top) { top = r.cents; } });
+    var height = 24, gap = 6, labelWidth = 190, width = 640;
+    rows.forEach(function (r, i) {
+      var y = i * (height + gap);
+      var share = top > 0n ? Number((r.cents * 10000n) / top) / 10000 : 0;
+      var bar = document.createElementNS(SVG, "rect");
+      bar.setAttribute("x", String(labelWidth));
+      bar.setAttribute("y", String(y));
+      bar.setAttribute("height", String(height));
+      bar.setAttribute("width", String(Math.max(share * (width - labelWidth - 120), 1)));
+      bar.setAttribute("class", r.kind === "class" ? "bar-class" : "bar-holder");
+      bar.dataset.cents = r.cents.toString();
+      var label = document.createElementNS(SVG, "text");
+      label.setAttribute("x", "0");
+      label.setAttribute("y", String(y + height * 0.7));
+      label.setAttribute("class", "bar-label");
+      label.textContent = r.label;
+      var amount = document.createElementNS(SVG, "text");
+      amount.setAttribute("x", String(labelWidth + Math.max(share * (width - labelWidth - 120), 1) + 6));
+      amount.setAttribute("y", String(y + height * 0.7));
+      amount.setAttribute("class", "bar-label");
+      amount.textContent = dollars(r.cents);
+      chart.appendChild(bar); chart.appendChild(label); chart.appendChild(amount);
+    });
+    var h = Math.max(rows.length * (height + gap), 40);
+    chart.setAttribute("viewBox", "0 0 " + width + " " + h);
+    chart.setAttribute("height", String(h));
+  }
+  function markBreakpoints(answer) {
+    /* Hook: the scenario engine's breakpoints, when the waterfall's JSON carries them. */
+    if (!Array.isArray(answer.breakpoints)) { breakpoints.hidden = true; return; }
+    breakpoints.textContent = "";
+    var list = document.createElement("ul");
+    answer.breakpoints.forEach(function (b) {
+      var item = document.createElement("li");
+      item.textContent = b.proceeds + ": " + b.what;
+      list.appendChild(item);
+    });
+    breakpoints.appendChild(list);
+    breakpoints.hidden = false;
+  }
+  function show(answer) {
+    var groups = byClass(answer.payouts);
+    classes.textContent = "";
+    groups.forEach(function (g) {
+      var row = document.createElement("tr");
+      cell(row, g.security, true); cell(row, twoPlaces(g.cents), false, twoPlaces(g.cents)); cell(row, g.clause, false);
+      classes.appendChild(row);
+    });
+    holders.textContent = "";
+    answer.payouts.forEach(function (p) {
+      var row = document.createElement("tr");
+      cell(row, p.tier, false); cell(row, p.security, false); cell(row, p.holder, true);
+      cell(row, p.amount, false, p.amount); cell(row, p.clause, false);
+      holders.appendChild(row);
+    });
+    total.textContent = "Total paid: " + answer.total_paid + " of " + answer.proceeds;
+    var rows = groups.map(function (g) { return { label: "Class " + g.security, cents: g.cents, kind: "class" }; });
+    answer.payouts.forEach(function (p) {
+      rows.push({ label: p.security + " · " + p.holder, cents: cents(p.amount), kind: "holder" });
+    });
+    bars(rows);
+    markBreakpoints(answer);
+    var query = "?proceeds=" + encodeURIComponent(field.value) + "&on=" + encodeURIComponent(date.value);
+    csv.href = form.dataset.csv + query;
+    pdf.href = form.dataset.pdf + query;
+    slot.textContent = "";
+  }
+  function refused(body) {
+    slot.textContent = "";
+    var p = document.createElement("p");
+    p.className = "problem"; p.id = "waterfall-problem"; p.setAttribute("role", "alert"); p.dataset.testid = "waterfall-problem";
+    p.textContent = (body && body.problem ? body.problem : "The service refused the question.") +
+      (body && body.field ? " (field " + body.field + (body.clause ? ", " + body.clause : "") + ")" : "");
+    slot.appendChild(p);
+    field.setAttribute("aria-invalid", "true");
+  }
+  function ask() {
+    var mine = ++asked;
+    field.removeAttribute("aria-invalid");
+    var url = form.dataset.api + "?proceeds=" + encodeURIComponent(field.value) + "&on=" + encodeURIComponent(date.value);
+    form.setAttribute("aria-busy", "true");
+    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { return r.json().then(function (body) { return { ok: r.ok, body: body }; }, function () { return { ok: false, body: null }; }); })
+      .then(function (got) {
+        if (mine !== asked) { return; }
+        form.removeAttribute("aria-busy");
+        if (got.ok) { show(got.body); } else { refused(got.body); }
+      }, function () { if (mine === asked) { form.removeAttribute("aria-busy"); refused(null); } });
+  }
+  function later() {
+    if (timer !== null) { clearTimeout(timer); }
+    timer = setTimeout(ask, 250);
+  }
+  slider.addEventListener("input", function () { field.value = slider.value; later(); });
+  field.addEventListener("input", function () { if (/^\d+$/.test(field.value)) { slider.value = field.value; } later(); });
+  date.addEventListener("change", later);
+  form.addEventListener("submit", function (e) { e.preventDefault(); ask(); });
+  document.body.dataset.waterfallReady = "true";
+  if (field.value) { ask(); }
+})();
