@@ -75,13 +75,15 @@ class Figures:
     stored: int = 0
     lost: int = 0
     duplicated: int = 0
+    elapsed: float = 0.0
+    """From the first request to the last answer (the requests in flight at the end are waited for)."""
 
     def lines(self) -> list[str]:
         total = len(self.reads) + len(self.writes)
         errors = ", ".join(f"{n} {what}" for what, n in sorted(self.errors.items())) or "none"
         return [
             f"{self.backend}: {self.readers} readers and {self.writers} writers for {self.seconds:.0f} s: "
-            f"{total} requests answered, {total / self.seconds:.1f} requests/s",
+            f"{total} requests answered in {self.elapsed:.1f} s, {total / self.elapsed:.1f} requests/s",
             f"  reads:  {len(self.reads)}, p50 {_ms(self.reads, 50)}, p99 {_ms(self.reads, 99)}",
             f"  writes: {len(self.writes)} (with {self.replayed} idempotent replays), "
             f"p50 {_ms(self.writes, 50)}, p99 {_ms(self.writes, 99)}",
@@ -175,7 +177,8 @@ class Server:
 async def _load(url: str, tokens: dict[str, str], figures: Figures, max_requests: int) -> None:
     import httpx
 
-    deadline = time.monotonic() + figures.seconds
+    started = time.monotonic()
+    deadline = started + figures.seconds
     days = iter(range(10**9))  # one date per write, shared by the writers (one event loop: no race)
     base = f"/api/companies/{COMPANY}/"
 
@@ -241,6 +244,7 @@ async def _load(url: str, tokens: dict[str, str], figures: Figures, max_requests
                         await write(session, day, key)
 
     await asyncio.gather(*(reader(i) for i in range(figures.readers)), *(writer(i) for i in range(figures.writers)))
+    figures.elapsed = time.monotonic() - started
 
 
 def _check(url: str, tokens: dict[str, str], figures: Figures) -> None:
