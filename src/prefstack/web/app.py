@@ -148,6 +148,9 @@ def create_app(db: str) -> FastAPI:
         SameSite=Strict, Secure over https) and answers the session's CSRF token."""
         given = await _credentials(request)
         from_page = await _page_next(request)
+        if from_page is not None and not pages.login_token_ok(request, (await _form(request) or {}).get("csrf_token")):
+            # the sign-in page's form without its page's token (posted from elsewhere, or expired)
+            return pages.login_page(from_page, "The sign-in form expired: sign in again.", 403)
         if given is None or not await run_in_threadpool(accounts.check_password, *given):
             if from_page is not None:  # the sign-in page's form: the page again, saying why
                 return pages.login_page(from_page, "Wrong name or password.", 401)
@@ -156,6 +159,7 @@ def create_app(db: str) -> FastAPI:
         response: Response = JSONResponse({"user": given[0], "csrf_token": csrf})
         if from_page is not None:
             response = RedirectResponse(pages.safe_next(from_page), status_code=303)
+            response.delete_cookie(pages.LOGIN_COOKIE, path="/login", httponly=True, samesite="strict")
         response.set_cookie(
             SESSION_COOKIE,
             session,

@@ -19,7 +19,9 @@ from __future__ import annotations
 import csv
 import dataclasses
 import datetime as dt
+import hmac
 import io
+import secrets
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from fractions import Fraction
@@ -43,7 +45,7 @@ from prefstack.web import access
 from prefstack.web.access import ADMIN, EVERYONE, READERS, Access, Caller, Refused
 from prefstack.web.accounts import Accounts
 
-__all__ = ["SignIn", "add_pages", "login_page", "safe_next"]
+__all__ = ["LOGIN_COOKIE", "SignIn", "add_pages", "login_page", "login_token_ok", "safe_next"]
 
 STATIC = Path(__file__).parent / "static"
 TEMPLATES = Path(__file__).parent / "templates"
@@ -52,6 +54,8 @@ CSP = (
     "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
 )
 """Everything a page loads is the service's own (there is no network)."""
+LOGIN_COOKIE = "prefstack_login"
+"""The sign-in page's CSRF cookie (a double-submit token: no session exists yet)."""
 
 FIGURE_KINDS = {
     "shares_outstanding": "shares",
@@ -86,6 +90,9 @@ _environment = jinja2.Environment(
     lstrip_blocks=True,
 )
 
+_environment.filters["money"] = lambda text: money_text(Fraction(str(text)))
+"""An amount of a JSON answer (exact decimal text) as ``$1,234.56`` (the JSON's own digits)."""
+
 
 def _html(template: str, status: int = 200, **context: Any) -> HTMLResponse:
     body = _environment.get_template(template).render(**context)
@@ -93,8 +100,23 @@ def _html(template: str, status: int = 200, **context: Any) -> HTMLResponse:
 
 
 def login_page(next_url: str, problem: str | None = None, status: int = 200) -> HTMLResponse:
-    """The sign-in page (``problem``: why the last try was refused)."""
-    return _html("login.html", status, next_url=safe_next(next_url), problem=problem, nav=[], user=None)
+    """The sign-in page (``problem``: why the last try was refused). Its form carries a fresh
+    CSRF token, also set in the cookie :data:`LOGIN_COOKIE` (HttpOnly, SameSite=Strict, for
+    ``/login`` only): a form posted from another site has no such pair (:func:`login_token_ok`)."""
+    token = secrets.token_urlsafe(32)
+    response = _html(
+        "login.html", status, next_url=safe_next(next_url), problem=problem, nav=[], user=None, login_csrf=token
+    )
+    response.set_cookie(LOGIN_COOKIE, token, max_age=3600, httponly=True, samesite="strict", path="/login")
+    return response
+
+
+def login_token_ok(request: Request, form_token: object) -> bool:
+    """Whether the sign-in page's form carries the token of the cookie its page set."""
+    cookie = request.cookies.get(LOGIN_COOKIE)
+    return (
+        isinstance(form_token, str) and cookie is not None and hmac.compare_digest(form_token.encode(), cookie.encode())
+    )
 
 
 def figure(row: Mapping[str, Any], name: str, kind: str, clause: str | None) -> dict[str, Any]:
@@ -169,7 +191,7 @@ def chart_svg(
 ) -> dict[str, Any]:
     """An inline SVG line chart of ``points`` (date, exact value): the coordinates are for drawing
     only (floats); the table beside the chart shows the exact figures."""
-    pad_left, pad_right, pad_top, pad_bottom = 64, 16, 16, 36
+    pad_left, pad_right, pad_top, pad_bottom = 104, 16, 16, 36
     if not points:
         return {"width": width, "height": height, "path": "", "dots": [], "ticks": [], "label": label}
     values = [float(v) for _, v in points]

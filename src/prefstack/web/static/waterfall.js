@@ -74,7 +74,7 @@
       label.setAttribute("x", "0");
       label.setAttribute("y", String(y + height * 0.7));
       label.setAttribute("class", "bar-label");
-      label.textContent = r.label;
+      label.textContent = r.label.length > 30 ? r.label.slice(0, 29) + "…" : r.label;
       var amount = document.createElementNS(SVG, "text");
       amount.setAttribute("x", String(labelWidth + Math.max(share * (width - labelWidth - 120), 1) + 6));
       amount.setAttribute("y", String(y + height * 0.7));
@@ -84,7 +84,7 @@
     });
     var h = Math.max(rows.length * (height + gap), 40);
     chart.setAttribute("viewBox", "0 0 " + width + " " + h);
-    chart.setAttribute("height", String(h));
+    chart.removeAttribute("height");
   }
   function markBreakpoints(answer) {
     /* Hook: the scenario engine's breakpoints, when the waterfall's JSON carries them. */
@@ -104,17 +104,17 @@
     classes.textContent = "";
     groups.forEach(function (g) {
       var row = document.createElement("tr");
-      cell(row, g.security, true); cell(row, twoPlaces(g.cents), false, twoPlaces(g.cents)); cell(row, g.clause, false);
+      cell(row, g.security, true); cell(row, dollars(g.cents), false, twoPlaces(g.cents)); cell(row, g.clause, false);
       classes.appendChild(row);
     });
     holders.textContent = "";
     answer.payouts.forEach(function (p) {
       var row = document.createElement("tr");
       cell(row, p.tier, false); cell(row, p.security, false); cell(row, p.holder, true);
-      cell(row, p.amount, false, p.amount); cell(row, p.clause, false);
+      cell(row, dollars(cents(p.amount)), false, p.amount); cell(row, p.clause, false);
       holders.appendChild(row);
     });
-    total.textContent = "Total paid: " + answer.total_paid + " of " + answer.proceeds;
+    total.textContent = "Total paid: " + dollars(cents(answer.total_paid)) + " of " + dollars(cents(answer.proceeds));
     var rows = groups.map(function (g) { return { label: "Class " + g.security, cents: g.cents, kind: "class" }; });
     answer.payouts.forEach(function (p) {
       rows.push({ label: p.security + " · " + p.holder, cents: cents(p.amount), kind: "holder" });
