@@ -226,19 +226,25 @@ def test_a_wrong_password_shows_the_sign_in_page_again_with_the_reason(page: Pag
     with page.expect_navigation():
         page.click("#login-submit")
     assert page.locator("[data-testid=login-problem]").inner_text() == "Wrong name or password."
-    assert [c["name"] for c in page.context.cookies()] == []  # no session
+    assert "prefstack_session" not in [c["name"] for c in page.context.cookies()]  # no session
     accessible(page)
     shot(page, "sign-in-wrong-password")
 
 
 def holder_amounts(page: Page) -> dict[tuple[str, str, str], Fr]:
-    """The waterfall page's table by holder: (tier, class, holder) -> amount."""
+    """The waterfall page's table by holder: (tier, class, holder) -> amount (its JSON value, the
+    cell's ``data-value``; the text shows it as $1,234.56)."""
     rows = page.locator("#waterfall-holders tbody tr")
     found = {}
     for i in range(rows.count()):
-        tier, security, holder, amount, _clause = rows.nth(i).locator("th, td").all_inner_texts()
-        found[(tier, security, holder)] = Fr(amount)
+        tier, security, holder, _amount, _clause = rows.nth(i).locator("th, td").all_inner_texts()
+        found[(tier, security, holder)] = Fr(rows.nth(i).locator("td.num").get_attribute("data-value") or "")
     return found
+
+
+def paid(dollars: int) -> str:
+    """The explorer's total line for a payout of every dollar of ``dollars``."""
+    return f"Total paid: ${dollars:,}.00 of ${dollars:,}.00"
 
 
 def chart_cents(page: Page) -> dict[str, int]:
@@ -254,7 +260,7 @@ def test_moving_the_exit_value_changes_the_chart_and_the_tables(page: Page, site
     sign_in(page, site, "admin")
     page.goto(f"{site}/companies/{COMPANY}/waterfall?on=2000-12-31&proceeds=10000000")
     total = page.locator("[data-testid=waterfall-total]")
-    total.filter(has_text="Total paid: 10000000.00 of 10000000.00").wait_for()
+    total.filter(has_text=paid(10_000_000)).wait_for()
     page.wait_for_function("document.querySelectorAll('#waterfall-chart rect').length > 0")
     accessible(page)
     before = holder_amounts(page)
@@ -277,11 +283,16 @@ def test_moving_the_exit_value_changes_the_chart_and_the_tables(page: Page, site
     page.keyboard.press("End")
     top = int(slider.input_value())
     assert top > 72_000_000 and page.locator("#exit-value").input_value() == str(top)
-    total.filter(has_text=f"Total paid: {top}.00 of {top}.00").wait_for()
+    total.filter(has_text=paid(top)).wait_for()
     after = holder_amounts(page)
     assert after != before and sum(after.values()) == top
-    # above the preferences each preferred holding is paid its full preference first (F/G §3(a))
-    assert after[("parity preference", "F", "A")] > a
+    # above the preferences each preferred holding is paid its full preference first (F/G §3(a)): A's
+    # 363,080/9 shares x its Liquidation Value per share, $1,000 + the dividend accrued from 2000-09-15
+    # (unpaid on 2000-12-15) to 2000-12-31, $1,000 x 7% x 106/360 = $20.6111 (371/18), so
+    # 363,080/9 x 18,371/18 = $41,173,720.2469..., $41,173,720.25 to the cent
+    full = Fr(363_080, 9) * (1000 + Fr(1000 * 7 * 106, 100 * 360))
+    assert full == Fr(3_335_071_340, 81)
+    assert after[("parity preference", "F", "A")] == Fr("41173720.25") == round(full, 2)
     assert chart_cents(page) != bars
     shot(page, "waterfall-slider-at-top")
 
@@ -290,7 +301,7 @@ def test_moving_the_exit_value_changes_the_chart_and_the_tables(page: Page, site
     page.keyboard.press("ArrowLeft")
     lower = top - step
     assert int(slider.input_value()) == lower
-    total.filter(has_text=f"Total paid: {lower}.00 of {lower}.00").wait_for()
+    total.filter(has_text=paid(lower)).wait_for()
     assert sum(holder_amounts(page).values()) == lower
 
 
