@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DB ?= sqlite:///var/prefstack.sqlite
 
-.PHONY: run test lint bench setup postgres system-libs clean
+.PHONY: run test lint bench setup postgres system-libs chromium clean
 
 setup: $(STAMP)
 
@@ -32,7 +32,11 @@ postgres:
 system-libs:
 	@scripts/ensure-system-libs.sh
 
-test: $(STAMP) postgres system-libs
+# Debian's Chromium for the browser tests (Playwright drives it by its path; no browser download).
+chromium:
+	@scripts/ensure-chromium.sh
+
+test: $(STAMP) postgres system-libs chromium
 	$(BIN)/ruff check src tests
 	$(BIN)/mypy src
 	$(BIN)/pytest

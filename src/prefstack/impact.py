@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from fractions import Fraction
@@ -248,35 +248,60 @@ def _forked_changes(choice: tuple[str, str]) -> Answer:
     return _changes_under(_FORKED, *choice)
 
 
-def _all_changes(question: _Question, choices: list[tuple[str, str]], jobs: int) -> list[Answer]:
+def _all_changes(
+    question: _Question, choices: list[tuple[str, str]], jobs: int, progress: Progress | None = None
+) -> list[Answer]:
     """The changes under each alternative, in order: one after another, or with ``jobs`` > 1 in that
     many forked worker processes (each alternative replays the ledger on its own; the replays are
-    independent). Where processes cannot be forked, one after another."""
+    independent). Where processes cannot be forked, one after another. ``progress`` is told how many
+    are answered, in order."""
     global _FORKED
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, not {jobs}")
+    told = progress or (lambda done, total: None)
+    told(0, len(choices))
+    answers: list[Answer] = []
     if jobs == 1 or len(choices) < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return [_changes_under(question, ident, alternative) for ident, alternative in choices]
+        for ident, alternative in choices:
+            answers.append(_changes_under(question, ident, alternative))
+            told(len(answers), len(choices))
+        return answers
     _FORKED = question
     try:
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=min(jobs, len(choices)), mp_context=context) as pool:
-            return list(pool.map(_forked_changes, choices))
+            for answer in pool.map(_forked_changes, choices):
+                answers.append(answer)
+                told(len(answers), len(choices))
+        return answers
     finally:
         _FORKED = None
 
 
-def impact(books: Books, as_of: dt.date, liquidation: Liquidation | None = None, jobs: int = 1) -> Impact:
+Progress = Callable[[int, int], None]
+"""Told ``(done, total)``: how many of the alternatives computed again are answered, of how many."""
+
+
+def impact(
+    books: Books,
+    as_of: dt.date,
+    liquidation: Liquidation | None = None,
+    jobs: int = 1,
+    progress: Progress | None = None,
+) -> Impact:
     """Each implemented alternative's changes to the figures of ``books`` on ``as_of`` (and, with
     ``liquidation``, to what each holder is paid from its proceeds on that date); ``jobs``: how many
-    processes answer the alternatives (the result is the same)."""
+    processes answer the alternatives (the result is the same); ``progress``, where given, is told
+    ``(0, total)`` once prefstack's figures are computed and ``(done, total)`` after each alternative."""
     if books.readings:
         raise ValueError("the impact of each reading is measured against prefstack's readings: give books without")
     with consulting() as consulted:
         default = _figures(books, as_of, liquidation)
     selectable = list(_selectable())
     asked = [(ident, alternative) for ident, alternative, _, _ in selectable if ident in consulted]
-    answers = dict(zip(asked, _all_changes((books, as_of, liquidation, default), asked, jobs), strict=True))
+    answers = dict(
+        zip(asked, _all_changes((books, as_of, liquidation, default), asked, jobs, progress), strict=True)
+    )
     points = []
     unchanged = []
     not_consulted = []

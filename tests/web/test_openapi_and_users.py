@@ -36,6 +36,8 @@ PATHS = {
     },
     "/api/companies/{company}/events": {"post"},
     "/api/companies/{company}/ledger": {"get", "post"},
+    "/api/companies/{company}/jobs": {"post"},
+    "/api/companies/{company}/jobs/{job}": {"get"},
 }
 
 

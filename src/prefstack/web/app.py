@@ -32,7 +32,7 @@ from prefstack.errors import InputError, PrefstackError
 from prefstack.instruments.capital_structure import LoadedStructure, bundled_for_company
 from prefstack.ledger.hashing import InvalidEvent
 from prefstack.ledger.store import ConcurrencyError, StoredEvent, StoreUnavailable
-from prefstack.web import access, pages
+from prefstack.web import access, jobs, pages
 from prefstack.web.access import ADMIN, EVERYONE, READERS, Access, Caller, Refused
 from prefstack.web.accounts import SESSION_SECONDS, Accounts
 
@@ -83,6 +83,7 @@ def create_app(db: str) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
+        app.state.jobs.close()
         accounts.close()
 
     app = FastAPI(
@@ -498,6 +499,7 @@ def create_app(db: str) -> FastAPI:
             accounts.finish(who.user, who.company, key, status, json.dumps(body))
         return _response(status, body)
 
+    app.state.jobs = jobs.register(app, db, allow(READERS), allow(READERS, write=True))
     return app
 
 

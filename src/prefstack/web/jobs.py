@@ -1,0 +1,316 @@
+"""Long work as a job the client polls: ``POST /api/companies/{company}/jobs`` and ``GET .../jobs/{id}``.
+
+Two kinds of work take long enough to run apart from the request that asks for them:
+
+- ``impact``: what each implemented alternative reading changes in the ledger's figures on a date
+  (``prefstack interpretations --impact --format json``; arguments ``as_of``, and optionally
+  ``proceeds`` and ``capital_structure`` as the command's options);
+- ``waterfall-grid``: the F/G §3 waterfall (``prefstack waterfall --format json``) at each exit value
+  of a grid on one date (arguments ``on``, ``proceeds`` (a list of exit values) or ``grid``
+  (``{"low", "high", "points"}``: ``points`` values evenly spaced from ``low`` to ``high``, both
+  included, exact fractions), and optionally ``capital_structure``).
+
+The arguments are checked when the job is asked for (a refusal is 422 with the field, the clause
+and the problem, and no job is made); the work then runs in the service's worker threads
+(:class:`Jobs`, a bounded queue: a service already holding :data:`CAPACITY` jobs waiting or running
+answers 429), and the client polls the job for its status (``queued``, ``running``, ``finished``,
+``failed``), its progress (``done`` of ``total``: alternatives answered, or waterfalls computed) and,
+once finished, its result (the command's JSON). A job belongs to its company: only a user with a
+role there that may read every holder's figures (administrator, auditor) asks for one or reads one;
+another company's job id is unknown (404). Jobs are kept in the service's memory, not the store: a
+restarted service has none, and only the last :data:`KEPT` finished jobs are kept.
+"""
+
+import dataclasses
+import datetime as dt
+import logging
+import secrets
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from fractions import Fraction
+from typing import Annotated, Any
+
+from fastapi import Body, Depends, FastAPI
+from fastapi.responses import JSONResponse
+
+from prefstack.answers import json_ready
+from prefstack.arguments import parse_date, parse_exact
+from prefstack.books import Books
+from prefstack.errors import InputError, PrefstackError
+from prefstack.instruments.capital_structure import LoadedStructure, bundled_for_company
+from prefstack.web.access import Access
+
+__all__ = ["CAPACITY", "KEPT", "MAX_GRID", "Job", "Jobs", "register"]
+
+CLAUSE = "jobs"
+"""The clause of the errors about a job's arguments that no certificate governs."""
+KINDS = ("impact", "waterfall-grid")
+CAPACITY = 8
+"""At most this many jobs wait or run in one service at once; one more is refused 429."""
+KEPT = 64
+"""Finished (or failed) jobs kept for their clients to read; the oldest is forgotten first."""
+MAX_GRID = 1001
+"""The most exit values of one waterfall grid."""
+WORKERS = 1
+"""Worker threads answering jobs (the work is CPU-bound Python: more threads share one interpreter)."""
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+Work = Callable[[Progress], Any]
+
+
+@dataclasses.dataclass
+class Job:
+    """One job: what was asked, by whom, and how far it is."""
+
+    id: str
+    company: str
+    kind: str
+    arguments: dict[str, Any]
+    created_by: str
+    created_at: dt.datetime
+    status: str = "queued"
+    done: int = 0
+    total: int | None = None
+    result: Any = None
+    error: dict[str, Any] | None = None
+
+    def answer(self) -> dict[str, Any]:
+        """The job as its client reads it: the result only once finished, the error once failed."""
+        out: dict[str, Any] = {
+            "id": self.id,
+            "company": self.company,
+            "kind": self.kind,
+            "arguments": self.arguments,
+            "created_by": self.created_by,
+            "created_at": self.created_at.isoformat(),
+            "status": self.status,
+            "progress": {"done": self.done, "total": self.total},
+        }
+        if self.status == "finished":
+            out["result"] = self.result
+        if self.status == "failed":
+            out["error"] = self.error
+        return out
+
+
+class QueueFull(Exception):
+    """The service holds :data:`CAPACITY` jobs waiting or running already."""
+
+
+class Jobs:
+    """The jobs of one service: a bounded queue answered by worker threads."""
+
+    def __init__(self, workers: int = WORKERS, capacity: int = CAPACITY, kept: int = KEPT) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="prefstack-job")
+        self._capacity = capacity
+        self._kept = kept
+        self._lock = threading.Lock()
+        self._jobs: OrderedDict[str, Job] = OrderedDict()
+        self._pending = 0
+
+    def submit(
+        self, company: str, user: str, kind: str, arguments: dict[str, Any], work: Work, total: int | None
+    ) -> Job:
+        """A new job running ``work`` (told its progress) in a worker, of ``total`` steps where known
+        beforehand; :class:`QueueFull` where the queue is full."""
+        with self._lock:
+            if self._pending >= self._capacity:
+                raise QueueFull()
+            self._pending += 1
+            job = Job(secrets.token_urlsafe(16), company, kind, arguments, user, dt.datetime.now(dt.UTC), total=total)
+            self._jobs[job.id] = job
+        self._pool.submit(self._run, job, work)
+        return job
+
+    def get(self, company: str, ident: str) -> dict[str, Any] | None:
+        """The job ``ident`` of ``company`` as its client reads it; None where there is none."""
+        with self._lock:
+            job = self._jobs.get(ident)
+            return None if job is None or job.company != company else job.answer()
+
+    def close(self) -> None:
+        """Stop: the jobs waiting are cancelled, a running one is left to end."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def _progress(self, job: Job) -> Progress:
+        def told(done: int, total: int) -> None:
+            with self._lock:
+                job.done, job.total = done, total
+
+        return told
+
+    def _run(self, job: Job, work: Work) -> None:
+        with self._lock:
+            job.status = "running"
+        try:
+            result = work(self._progress(job))
+        except PrefstackError as exc:
+            self._end(job, "failed", None, _error(exc))
+        except Exception as exc:  # the job must end: a client would otherwise poll a running job forever
+            log.exception("job %s (%s) failed", job.id, job.kind)
+            self._end(job, "failed", None, {"field": None, "clause": None, "problem": f"the service failed: {exc!r}"})
+        else:
+            self._end(job, "finished", result, None)
+
+    def _end(self, job: Job, status: str, result: Any, error: dict[str, Any] | None) -> None:
+        with self._lock:
+            job.status, job.result, job.error = status, result, error
+            self._pending -= 1
+            ended = [j for j in self._jobs.values() if j.status in ("finished", "failed")]
+            for old in ended[: max(0, len(ended) - self._kept)]:
+                del self._jobs[old.id]
+
+
+def _error(exc: PrefstackError) -> dict[str, Any]:
+    return {
+        "field": getattr(exc, "field", None),
+        "clause": getattr(exc, "clause", None),
+        "problem": getattr(exc, "problem", str(exc)),
+    }
+
+
+# ---------------------------------------------------------------------------------- the arguments
+
+
+def _structure(arguments: dict[str, Any], company: str) -> LoadedStructure | None:
+    from prefstack.ledger import service
+
+    value = arguments.get("capital_structure", "none")
+    if value == "none":
+        return None
+    if value == "company":
+        return bundled_for_company(service.company_name(company), "capital_structure")
+    raise InputError("capital_structure", "capital structure", f"{value!r}: give 'none' or 'company'")
+
+
+def _text(arguments: dict[str, Any], field: str, clause: str) -> str:
+    value = arguments.get(field)
+    if not isinstance(value, str):
+        raise InputError(field, clause, f"give {field} as text (a date YYYY-MM-DD or an exact amount)")
+    return value
+
+
+def _only(arguments: dict[str, Any], allowed: set[str], kind: str) -> None:
+    for field in sorted(set(arguments) - allowed - {"kind"}):
+        raise InputError(
+            field, CLAUSE, f"not an argument of a {kind} job (its arguments: {', '.join(sorted(allowed))})"
+        )
+
+
+def _impact_work(arguments: dict[str, Any], db: str, company: str) -> tuple[int | None, Work]:
+    """``interpretations --impact``: the JSON the command prints; progress: alternatives answered."""
+    from prefstack.impact import Liquidation, impact
+
+    _only(arguments, {"as_of", "proceeds", "capital_structure"}, "impact")
+    day = parse_date(_text(arguments, "as_of", "interpretations"), "as_of", "interpretations")
+    if "proceeds" not in arguments and "capital_structure" in arguments:
+        raise InputError("capital_structure", "interpretations", "capital_structure goes with proceeds")
+    liquidation = None
+    if "proceeds" in arguments:
+        cash = parse_exact(_text(arguments, "proceeds", "F §3(a)"), "proceeds", "F §3(a)")
+        liquidation = Liquidation(cash, _structure(arguments, company))
+
+    def work(progress: Progress) -> Any:
+        return json_ready(impact(Books(db, company), day, liquidation, 1, progress))
+
+    return None, work  # how many alternatives are computed again is known once prefstack's figures are
+
+
+def _grid(arguments: dict[str, Any]) -> list[Fraction]:
+    """The exit values of a waterfall grid: ``proceeds`` (a list) or ``grid`` (low, high, points)."""
+    if ("proceeds" in arguments) == ("grid" in arguments):
+        raise InputError("proceeds", CLAUSE, "give the exit values as proceeds (a list) or grid, one of the two")
+    if "proceeds" in arguments:
+        given = arguments["proceeds"]
+        if not isinstance(given, list) or not given or not all(isinstance(v, str) for v in given):
+            raise InputError("proceeds", "F §3(a)", "give the exit values as a non-empty list of exact amounts (text)")
+        if len(given) > MAX_GRID:
+            raise InputError("proceeds", CLAUSE, f"a grid has at most {MAX_GRID} exit values, not {len(given)}")
+        return [parse_exact(v, f"proceeds[{i}]", "F §3(a)") for i, v in enumerate(given)]
+    grid = arguments["grid"]
+    if not isinstance(grid, dict) or set(grid) != {"low", "high", "points"}:
+        raise InputError("grid", CLAUSE, 'give the grid as {"low": AMOUNT, "high": AMOUNT, "points": N}')
+    low = parse_exact(_text(grid, "low", "F §3(a)"), "grid.low", "F §3(a)")
+    high = parse_exact(_text(grid, "high", "F §3(a)"), "grid.high", "F §3(a)")
+    points = grid["points"]
+    if not isinstance(points, int) or isinstance(points, bool) or not 2 <= points <= MAX_GRID:
+        raise InputError("grid.points", CLAUSE, f"give from 2 to {MAX_GRID} points, not {points!r}")
+    if high <= low:
+        raise InputError("grid.high", CLAUSE, f"the highest exit value ({high}) must exceed the lowest ({low})")
+    step = (high - low) / (points - 1)  # exact: a Fraction, no rounding
+    return [low + step * i for i in range(points)]
+
+
+def _grid_work(arguments: dict[str, Any], db: str, company: str) -> tuple[int | None, Work]:
+    """The waterfall at each exit value of the grid, in order: each the JSON of ``waterfall --format
+    json``; progress: waterfalls computed."""
+    _only(arguments, {"on", "proceeds", "grid", "capital_structure"}, "waterfall-grid")
+    day = parse_date(_text(arguments, "on", "F §3(a)"), "on", "F §3(a)")
+    values = _grid(arguments)
+    used = _structure(arguments, company)
+
+    def work(progress: Progress) -> Any:
+        books = Books(db, company)
+        answers = []
+        progress(0, len(values))
+        for value in values:
+            answers.append(json_ready(books.waterfall(day, value, (), (), used)))
+            progress(len(answers), len(values))
+        return answers
+
+    return len(values), work
+
+
+_KINDS: dict[str, Callable[[dict[str, Any], str, str], tuple[int | None, Work]]] = {
+    "impact": _impact_work,
+    "waterfall-grid": _grid_work,
+}
+
+
+# ---------------------------------------------------------------------------------- the routes
+
+
+def register(app: FastAPI, db: str, reader: Callable[..., Access], writer: Callable[..., Access]) -> Jobs:
+    """The job routes on ``app`` (``reader``: the dependency admitting administrators and auditors;
+    ``writer``: the same, with a session's CSRF token checked); the service's :class:`Jobs`."""
+    jobs = Jobs()
+
+    @app.post(
+        "/api/companies/{company}/jobs",
+        tags=["jobs"],
+        status_code=202,
+        responses={422: {"description": "Refused arguments"}, 429: {"description": "Too many jobs waiting"}},
+    )
+    def start_job(who: Annotated[Access, Depends(writer)], asked: Annotated[dict[str, Any], Body()]) -> JSONResponse:
+        """Start a job (``kind``: ``impact`` or ``waterfall-grid``, with its arguments): 202 with the
+        job, polled at ``Location`` (administrator, auditor)."""
+        kind = asked.get("kind")
+        if kind not in _KINDS:
+            raise InputError("kind", CLAUSE, f"{kind!r}: a job's kind is one of {', '.join(KINDS)}")
+        total, work = _KINDS[kind](asked, db, who.company)
+        arguments = {k: v for k, v in asked.items() if k != "kind"}
+        try:
+            job = jobs.submit(who.company, who.user, kind, arguments, work, total)
+        except QueueFull:
+            problem = f"the service holds {CAPACITY} jobs waiting or running already: retry later"
+            return JSONResponse(
+                {"field": None, "clause": CLAUSE, "problem": problem}, status_code=429, headers={"Retry-After": "5"}
+            )
+        answer = jobs.get(who.company, job.id)
+        location = f"/api/companies/{who.company}/jobs/{job.id}"
+        return JSONResponse(answer, status_code=202, headers={"Location": location})
+
+    @app.get("/api/companies/{company}/jobs/{job}", tags=["jobs"], responses={404: {"description": "No such job"}})
+    def read_job(who: Annotated[Access, Depends(reader)], job: str) -> JSONResponse:
+        """A job of the company: its status, progress and, once finished, its result (administrator, auditor)."""
+        answer = jobs.get(who.company, job)
+        if answer is None:
+            problem = "no job of this company has this id (jobs are kept in the service's memory)"
+            return JSONResponse({"field": "job", "clause": CLAUSE, "problem": problem}, status_code=404)
+        return JSONResponse(answer)
+
+    return jobs

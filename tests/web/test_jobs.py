@@ -1,0 +1,205 @@
+"""Long work as polled jobs (``POST/GET /api/companies/{company}/jobs``) on the real service: an impact
+table and a waterfall grid polled to completion and compared with the command line's JSON, their
+progress, who may ask for and read a job, refused arguments, and the bounded queue.
+
+The ledger is webservice.py's: A holds 40,000 (40,342.22 after its PIK dividend of 2000-09-15) and
+B 10,000 shares of Series F, C 20,000 of Series G; the dividends of 2000-12-15 were not paid.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from fractions import Fraction as Fr
+from typing import Any
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+from webservice import COMPANY, PASSWORD, Service
+
+from prefstack.web.jobs import Jobs, QueueFull
+
+JOBS = f"/api/companies/{COMPANY}/jobs"
+
+
+def cli_json(service: Service, *args: str) -> Any:
+    from prefstack.cli import app
+
+    result = CliRunner().invoke(
+        app, [*args, "--db", service.db, "--company", COMPANY, "--format", "json"], catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def poll(client: httpx.Client, location: str, seconds: float = 120) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Poll a job until it ends: its last answer and the progress seen on the way."""
+    seen = []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        answer = client.get(location)
+        assert answer.status_code == 200, answer.text
+        job: dict[str, Any] = answer.json()
+        seen.append(job["progress"])
+        if job["status"] in ("finished", "failed"):
+            return job, seen
+        assert job["status"] in ("queued", "running") and "result" not in job
+        time.sleep(0.05)
+    raise AssertionError(f"the job did not end in {seconds} s")
+
+
+def test_an_impact_job_polled_to_completion_answers_the_command_lines_json(service: Service) -> None:
+    with service.client("auditor") as client:
+        started = client.post(JOBS, json={"kind": "impact", "as_of": "2000-12-31"})
+        assert started.status_code == 202, started.text
+        job = started.json()
+        assert (job["kind"], job["created_by"], job["arguments"]) == ("impact", "auditor", {"as_of": "2000-12-31"})
+        assert job["status"] in ("queued", "running")  # a worker may have taken it up already
+        assert started.headers["Location"] == f"{JOBS}/{job['id']}"
+        finished, seen = poll(client, started.headers["Location"])
+    assert finished["status"] == "finished"
+    expected = cli_json(service, "interpretations", "--impact", "--as-of", "2000-12-31")
+    assert finished["result"] == expected
+    # progress counts the alternatives computed again: every one whose interpretation the figures
+    # consulted, which ends as a point (a change), unchanged or refused; the not consulted are not computed
+    computed = len(expected["points"]) + len(expected["unchanged"]) + len(expected["refused"])
+    assert computed > 0 and finished["progress"] == {"done": computed, "total": computed}
+    dones = [p["done"] for p in seen]
+    assert dones == sorted(dones)  # never goes back
+
+
+def test_a_waterfall_grid_job_answers_each_exit_value_as_the_waterfall_does(service: Service) -> None:
+    with service.client("admin") as client:
+        # 4 points from $0 to $30,000,000: a step of 30,000,000 / (4 - 1) = $10,000,000
+        grid = {"low": "0", "high": "30000000", "points": 4}
+        started = client.post(JOBS, json={"kind": "waterfall-grid", "on": "2000-12-31", "grid": grid})
+        assert started.status_code == 202, started.text
+        assert started.json()["progress"] == {"done": 0, "total": 4}
+        finished, _ = poll(client, started.headers["Location"])
+        assert finished["status"] == "finished" and finished["progress"] == {"done": 4, "total": 4}
+        answers = finished["result"]
+        assert [a["proceeds"] for a in answers] == ["0.00", "10000000.00", "20000000.00", "30000000.00"]
+        for answer in answers:
+            alone = client.get(
+                f"/api/companies/{COMPANY}/waterfall", params={"proceeds": answer["proceeds"], "on": "2000-12-31"}
+            )
+            assert alone.json() == answer
+    # F/G §3(a): below the preferences (about $72 million) all of the proceeds go to the parity tier,
+    # pro rata to each holding's full preference. A and B hold Series F, each share worth the same
+    # Liquidation Value, so their exact entitlements stand as their shares: A 40,000 + 40,000 x 7% x
+    # 44/360 = 363,080/9 shares, B 10,000 (its dividend of 2000-09-15 paid in cash).
+    at_10m = {(p["security"], p["holder"]): p for p in answers[1]["payouts"] if p["tier"] == "parity preference"}
+    a, b = (Fr(at_10m[("F", h)]["exact_entitlement"]) for h in ("A", "B"))
+    assert a / b == Fr(363_080, 9) / 10_000
+    assert sum(Fr(p["amount"]) for p in answers[1]["payouts"]) == 10_000_000  # each cent of the proceeds paid
+    assert all(Fr(p["amount"]) == 0 for p in answers[0]["payouts"])  # nothing to share from $0
+
+
+def test_a_grid_of_listed_exit_values_keeps_them_exact_and_in_order(service: Service) -> None:
+    with service.client("admin") as client:
+        started = client.post(
+            JOBS, json={"kind": "waterfall-grid", "on": "2000-12-31", "proceeds": ["5000000", "1234567.891"]}
+        )
+        finished, _ = poll(client, started.headers["Location"])
+    # the answers in the order asked; an exit value's fraction of a cent is kept exact beside its cents
+    assert [(a["proceeds"], a.get("proceeds_exact")) for a in finished["result"]] == [
+        ("5000000.00", None),
+        ("1234567.89", "1234567.891"),
+    ]
+
+
+def test_only_administrators_and_auditors_of_the_company_ask_for_or_read_a_job(service: Service) -> None:
+    asked = {"kind": "waterfall-grid", "on": "2000-12-31", "proceeds": ["1000000"]}
+    with service.client("admin") as client:
+        location = client.post(JOBS, json=asked).headers["Location"]
+        poll(client, location)
+    with service.client("auditor") as client:  # a job belongs to its company: every reader there sees it
+        assert client.get(location).json()["created_by"] == "admin"
+    for user in ("holder-a", "stranger", None):
+        with service.client(user) as client:
+            status = 401 if user is None else 403
+            for response in (client.post(JOBS, json=asked), client.get(location)):
+                assert (response.status_code, response.content) == (status, b"")
+    # the same id under another company (where the user has no role) is refused, not found
+    with service.client("admin") as client:
+        other = client.get(location.replace(COMPANY, "northwind-networks"))
+        assert (other.status_code, other.content) == (403, b"")
+        unknown = client.get(f"{JOBS}/no-such-job")
+        assert unknown.status_code == 404 and unknown.json()["field"] == "job"
+
+
+def test_a_session_asks_for_a_job_only_with_its_csrf_token(service: Service) -> None:
+    with httpx.Client(base_url=service.url) as browser:
+        csrf = browser.post("/login", data={"name": "admin", "password": PASSWORD}).json()["csrf_token"]
+        asked = {"kind": "waterfall-grid", "on": "2000-12-31", "proceeds": ["1000000"]}
+        refused = browser.post(JOBS, json=asked)
+        assert (refused.status_code, refused.content) == (403, b"")
+        assert browser.post(JOBS, json=asked, headers={"X-CSRF-Token": csrf}).status_code == 202
+
+
+@pytest.mark.parametrize(
+    ("asked", "field", "clause"),
+    [
+        ({"kind": "nope"}, "kind", "jobs"),
+        ({"kind": "impact"}, "as_of", "interpretations"),
+        ({"kind": "impact", "as_of": "2000-13-01"}, "as_of", "option"),  # parse_date's, as the questions'
+        (
+            {"kind": "impact", "as_of": "2000-12-31", "capital_structure": "company"},
+            "capital_structure",
+            "interpretations",
+        ),
+        ({"kind": "impact", "as_of": "2000-12-31", "jobs": 4}, "jobs", "jobs"),
+        ({"kind": "waterfall-grid", "on": "2000-12-31"}, "proceeds", "jobs"),
+        ({"kind": "waterfall-grid", "on": "2000-12-31", "proceeds": ["1", "x"]}, "proceeds[1]", "F §3(a)"),
+        (
+            {"kind": "waterfall-grid", "on": "2000-12-31", "grid": {"low": "0", "high": "9", "points": 1}},
+            "grid.points",
+            "jobs",
+        ),
+        (
+            {"kind": "waterfall-grid", "on": "2000-12-31", "grid": {"low": "9", "high": "0", "points": 3}},
+            "grid.high",
+            "jobs",
+        ),
+        ({"kind": "waterfall-grid", "on": "2000-12-31", "proceeds": ["1"] * 1002}, "proceeds", "jobs"),
+    ],
+)
+def test_refused_arguments_answer_their_field_and_clause_and_make_no_job(
+    service: Service, asked: dict[str, Any], field: str, clause: str
+) -> None:
+    with service.client("admin") as client:
+        refused = client.post(JOBS, json=asked)
+    assert refused.status_code == 422, refused.text
+    assert (refused.json()["field"], refused.json()["clause"]) == (field, clause)
+    assert "Location" not in refused.headers
+
+
+def test_the_queue_is_bounded_and_keeps_the_last_finished_jobs() -> None:
+    jobs = Jobs(workers=1, capacity=2, kept=1)
+    release = threading.Event()
+
+    def blocked(progress: Any) -> str:
+        progress(0, 1)
+        release.wait(10)
+        progress(1, 1)
+        return "done"
+
+    try:
+        first = jobs.submit("c", "u", "test", {}, blocked, 1)
+        second = jobs.submit("c", "u", "test", {}, blocked, 1)
+        with pytest.raises(QueueFull):  # one running, one waiting: the queue of 2 is full
+            jobs.submit("c", "u", "test", {}, blocked, 1)
+        assert jobs.get("other", first.id) is None  # another company's job is unknown there
+        release.set()
+        deadline = time.monotonic() + 10
+        while (jobs.get("c", second.id) or {}).get("status") != "finished" and time.monotonic() < deadline:
+            time.sleep(0.01)
+        # only the last finished job is kept (kept=1): the first is forgotten, the second answers
+        assert jobs.get("c", first.id) is None
+        assert jobs.get("c", second.id) == {**second.answer(), "status": "finished", "result": "done"}
+        assert jobs.submit("c", "u", "test", {}, lambda progress: 1, None).id  # room again
+    finally:
+        release.set()
+        jobs.close()
