@@ -384,14 +384,7 @@ def test_a_holder_trying_another_holders_url_gets_403(page: Page, site: str) -> 
 @pytest.mark.parametrize(
     "path",
     [
-        pytest.param(
-            "/holders/A",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="the holder page is 598 px wide at 390: a span.visually-hidden (position: absolute) in a "
-                "table cell of a .scroll region escapes it, .scroll not being positioned (style.css)",
-            ),
-        ),
+        "/holders/A",
         "/waterfall?on=2000-12-31&proceeds=10000000",
         "/glance",
         "/ledger",
