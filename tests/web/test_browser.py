@@ -208,9 +208,9 @@ def test_each_role_signs_in_through_the_sign_in_page(page: Page, site: str, user
     accessible(page)
     links = page.locator("#nav a").all_inner_texts()
     if user == "admin":
-        assert links == ["At a glance", "Ledger", "Waterfall", "Charts", "Add an event", "Import a ledger"]
+        assert links == ["At a glance", "Ledger", "Waterfall", "Charts", "Calendar", "Add an event", "Import a ledger"]
     elif user == "auditor":
-        assert links == ["At a glance", "Ledger", "Waterfall", "Charts"]  # reads everything, writes nothing
+        assert links == ["At a glance", "Ledger", "Waterfall", "Charts", "Calendar"]  # reads everything, writes nothing
     else:
         assert links == ["My holdings"]
         assert page.locator("[data-testid=holder-id]").inner_text() == user[-1].upper()
@@ -248,10 +248,10 @@ def paid(dollars: int) -> str:
 
 
 def chart_cents(page: Page) -> dict[str, int]:
-    """The chart's bars: each bar's label and its amount in cents."""
+    """The chart's bars: each bar's label (a holder's: its tier, series and holder) and its amount in cents."""
     bars: dict[str, int] = page.evaluate(
         """() => Object.fromEntries([...document.querySelectorAll('#waterfall-chart rect')].map(
-               (r) => [r.nextElementSibling.textContent, Number(r.dataset.cents)]))"""
+               (r) => [r.dataset.label, Number(r.dataset.cents)]))"""
     )
     return bars
 
@@ -274,6 +274,11 @@ def test_moving_the_exit_value_changes_the_chart_and_the_tables(page: Page, site
     assert sum(before.values()) == 10_000_000
     bars = chart_cents(page)
     assert bars["Class F"] == (a + b) * 100  # the chart draws the table's figures
+    # one bar per class and per row of the holders' table, each known by its tier, series and holder
+    assert len(bars) == page.locator("#waterfall-chart rect").count() == len(before) + 3
+    assert bars["parity preference · F · A"] == a * 100
+    headings = page.locator("#waterfall-chart text.bar-heading").all_text_contents()
+    assert headings == sorted({tier for tier, _, _ in before}, key=[t for t, _, _ in before].index)
     shot(page, "waterfall-10m")
 
     # the slider, moved with the keyboard (End: its top, three times every Liquidation Value): the

@@ -58,10 +58,19 @@
   function bars(rows) {
     while (chart.lastChild && chart.lastChild.nodeName !== "desc") { chart.removeChild(chart.lastChild); }
     var top = 0n;
-    rows.forEach(function (r) { if (r.cents > top) { top = r.cents; } });
+    rows.forEach(function (r) { if (r.kind !== "heading" && r.cents > top) { top = r.cents; } });
     var height = 24, gap = 6, labelWidth = 190, width = 640;
     rows.forEach(function (r, i) {
       var y = i * (height + gap);
+      if (r.kind === "heading") {  /* a tier's name above its holders' bars */
+        var heading = document.createElementNS(SVG, "text");
+        heading.setAttribute("x", "0");
+        heading.setAttribute("y", String(y + height * 0.7));
+        heading.setAttribute("class", "bar-heading");
+        heading.textContent = r.label;
+        chart.appendChild(heading);
+        return;
+      }
       var share = top > 0n ? Number((r.cents * 10000n) / top) / 10000 : 0;
       var bar = document.createElementNS(SVG, "rect");
       bar.setAttribute("x", String(labelWidth));
@@ -70,6 +79,7 @@
       bar.setAttribute("width", String(Math.max(share * (width - labelWidth - 120), 1)));
       bar.setAttribute("class", r.kind === "class" ? "bar-class" : "bar-holder");
       bar.dataset.cents = r.cents.toString();
+      bar.dataset.label = r.key || r.label;
       var label = document.createElementNS(SVG, "text");
       label.setAttribute("x", "0");
       label.setAttribute("y", String(y + height * 0.7));
@@ -116,8 +126,13 @@
     });
     total.textContent = "Total paid: " + dollars(cents(answer.total_paid)) + " of " + dollars(cents(answer.proceeds));
     var rows = groups.map(function (g) { return { label: "Class " + g.security, cents: g.cents, kind: "class" }; });
+    var tier = null;
     answer.payouts.forEach(function (p) {
-      rows.push({ label: p.security + " · " + p.holder, cents: cents(p.amount), kind: "holder" });
+      if (p.tier !== tier) { tier = p.tier; rows.push({ label: tier, kind: "heading" }); }
+      rows.push({
+        label: p.security + " · " + p.holder, key: p.tier + " · " + p.security + " · " + p.holder,
+        cents: cents(p.amount), kind: "holder"
+      });
     });
     bars(rows);
     markBreakpoints(answer);
