@@ -320,6 +320,13 @@ def reading_commands(folder: Path) -> dict[str, list[str]]:
         "document record-date-notice": [
             "document", "record-date-notice", "--event", "split-2002", "--out", f"{out}/n.pdf",
         ],
+        "ocf export": [
+            "ocf", "export", "--company", "cais-internet", "--as-of", "2002-06-30", "--out", f"{out}/ocf.zip",
+            "--formation-date", "1996-01-01", "--country-of-formation", "US",
+        ],
+        "register export": [
+            "register", "export", "--company", "cais-internet", "--as-of", "2002-06-30", "--out", f"{out}/r.csv",
+        ],
         "document history": [
             "document", "history", "--series", "F", "--from", "2000-08-02", "--to", "2002-06-30",
             "--out", f"{out}/h.png",
@@ -327,8 +334,13 @@ def reading_commands(folder: Path) -> dict[str, list[str]]:
     }  # fmt: skip
 
 
-WRITERS_AND_VERIFIER = {"ledger import", "ledger add", "ledger void", "ledger verify", "ledger snapshot", "run"}
+WRITERS_AND_VERIFIER = {
+    "ledger import", "ledger add", "ledger void", "ledger verify", "ledger snapshot", "run", "ocf import",
+    "register import",
+}  # fmt: skip
 LISTS_HEADS_ONLY = {"ledger companies"}  # the companies and their heads, read without replaying any ledger
+ACCOUNTS = {"users add", "users role", "users token"}  # the web service's users: no ledger is read
+SERVES = {"serve"}  # reads the store on each request: test_the_service_refuses_a_tampered_store
 
 
 def _commands_with_db(group: Any, prefix: str = "") -> set[str]:
@@ -345,7 +357,31 @@ def _commands_with_db(group: Any, prefix: str = "") -> set[str]:
 def test_the_reading_commands_are_every_command_that_reads_the_store(tmp_path: Path) -> None:
     with_db = _commands_with_db(typer.main.get_command(app))
     assert {"state", "ledger export", "document history"} <= with_db
-    assert with_db - WRITERS_AND_VERIFIER - LISTS_HEADS_ONLY == set(reading_commands(tmp_path))
+    assert with_db - WRITERS_AND_VERIFIER - LISTS_HEADS_ONLY - ACCOUNTS - SERVES == set(reading_commands(tmp_path))
+
+
+def test_the_service_refuses_a_tampered_store(store: Store) -> None:
+    """`prefstack serve` reads the ledger on each request through the same verified load: once a
+    row is edited, a question is refused naming the edited event, with none of the ledger's figures."""
+    import httpx
+    from tests.web.webservice import running
+
+    from prefstack.web.accounts import Accounts
+
+    with Accounts(store.url) as accounts:
+        accounts.add_user("auditor", None)
+        accounts.set_role("auditor", "cais-internet", "auditor", None)
+        token = accounts.new_token("auditor")
+    with running(store.url) as base:
+        client = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60)
+        question = "/api/companies/cais-internet/state?as_of=2001-12-31"
+        assert client.get(question).status_code == 200
+        edit_share_count(store)
+        refused = client.get(question)
+        assert refused.status_code == 422
+        body = refused.json()
+        assert body["field"] == "--db" and f"seq {F_ISSUE} edited" in body["problem"], body
+        assert "40001" not in refused.text and "Microsoft" not in refused.text
 
 
 def test_every_reading_command_refuses_a_tampered_store_and_answers_when_allowed(
