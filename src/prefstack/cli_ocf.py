@@ -146,15 +146,9 @@ def import_package(
 
     _ensure_sqlite_folder(db)
     with service.open_store(db, imported.company) as store:
-        stream = store.stream(imported.company)
-        if stream.version():
-            raise InputError(
-                "--company",
-                "ledger format",
-                f"the ledger of {service.company_label(imported.company)} already holds {stream.version()} events: "
-                "an OCF package is imported into an empty ledger",
-            )
-        stored = service.append(store, imported.placed, company=imported.company, validated=checked)
+        stored = service.append_to_empty(
+            store, imported.placed, company=imported.company, what="an OCF package", validated=checked
+        )
     lines.append(
         f"imported {len(stored)} events ({summary}) into the ledger of {service.company_label(imported.company)}"
     )

@@ -36,6 +36,19 @@ def import_register(path: Path, company: str, db: str, *, dry_run: bool) -> list
     whose = issuer(company, "--company").id
     register = read_register(path)
     lines = [f"note: {note}" for note in register.notes]
+    try:
+        service.require_store(db)
+        with service.open_store(db, whose) as store:
+            held = store.stream(whose).version()
+    except InputError:  # no store yet (a SQLite file that does not exist): nothing is held
+        held = 0
+    if held:  # a register gives the holdings from the start: on top of a ledger they would count twice
+            raise InputError(
+                "--company",
+                "register format",
+                f"the ledger of {service.company_label(whose)} already holds {held} events: a register is imported "
+                "into an empty ledger",
+            )
     if dry_run:
         lines += [f"would store: {p.event.kind} {p.event.date} {p.event.payload()}" for p in register.placed]
         return [*lines, f"would import {len(register.placed)} events; nothing stored (--dry-run)"]
@@ -48,7 +61,7 @@ def import_register(path: Path, company: str, db: str, *, dry_run: bool) -> list
         validated = service.validated_fold(register.placed, whose)
     _ensure_sqlite_folder(db)
     with service.open_store(db, whose) as store:
-        stored = service.append(store, register.placed, company=whose, validated=validated)
+        stored = service.append_to_empty(store, register.placed, company=whose, what="a register", validated=validated)
     return [*lines, f"imported {len(stored)} events into the ledger of {service.company_label(whose)}"]
 
 

@@ -77,6 +77,22 @@ def test_a_register_imports_and_exports_in_the_same_columns(tmp_path: Path) -> N
     assert [p.event for p in placed_again] == [p.event for p in placed]
 
 
+def test_a_register_is_imported_into_an_empty_ledger_only(tmp_path: Path) -> None:
+    """A register gives the holdings from the start: imported again on top of the ledger it made, it
+    would count every share twice (80,000 of F), so it is refused naming --company, dry run or not,
+    and nothing more is stored."""
+    register = write_csv(tmp_path / "register.csv", ROWS)
+    db = tmp_path / "store.sqlite"
+    url = f"sqlite:///{db}"
+    assert import_register(register, "cais-internet", url, dry_run=False)[-1].startswith("imported 3 events")
+    for dry_run in (True, False):
+        with pytest.raises(InputError) as refused:
+            import_register(register, "cais-internet", url, dry_run=dry_run)
+        assert refused.value.field == "--company"
+        assert "already holds 3 events: a register is imported into an empty ledger" in refused.value.problem
+        assert stored_events(db) == 3
+
+
 def test_every_unreadable_row_is_reported_by_number_and_nothing_is_stored(tmp_path: Path) -> None:
     bad = [
         ROWS[0],

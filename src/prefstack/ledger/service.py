@@ -403,6 +403,32 @@ APPEND_ATTEMPTS = 20
 """How many times an append is validated again against a ledger that another writer moved on."""
 
 
+def append_to_empty(
+    store: EventStore, new: Sequence[Placed], *, company: str, what: str, validated: Checked | None = None
+) -> list[StoredEvent]:
+    """Append ``new`` as the whole ledger of ``company``, whose stream must be empty (``what`` is
+    being imported: an OCF package, a transfer agent's register, which give a company's holdings
+    from the start and would count them twice on top of a ledger); refused naming ``--company``
+    when the stream holds events, then or when the events are written (the append is made at
+    version 0 or not at all)."""
+    stream = store.stream(registry.issuer(company, "company").id)
+
+    def refused(version: int) -> InputError:
+        return InputError(
+            "--company",
+            "ledger format",
+            f"the ledger of {company_label(company)} already holds {version} events: {what} is imported into an "
+            "empty ledger",
+        )
+
+    if stream.version():
+        raise refused(stream.version())
+    try:
+        return append(store, new, company=company, validated=validated, expected_version=0)
+    except ConcurrencyError:
+        raise refused(stream.version()) from None
+
+
 def append(
     store: EventStore,
     new: Sequence[Placed],
