@@ -150,6 +150,8 @@ class ScenarioPlan:
     classes: tuple[str, ...]
     """Each security (a class, a series, the Common Stock, a tranche), in the columns' order."""
     clause: str
+    most_cents: int
+    """The largest exit value the plan was made for (cents)."""
     exact_side: _Plans = field(repr=False, compare=False)
 
     @property
@@ -511,6 +513,6 @@ def plan_for(inputs: StructureInputs, most_cents: int = MAX_EXIT_CENTS) -> Scena
     )
     classes = tuple(dict.fromkeys(security for security, _ in plans.columns))
     plan = ScenarioPlan(
-        inputs.on, kernel, tuple(deciders), tuple(stretches), tuple(breakpoints), classes, clause, plans
+        inputs.on, kernel, tuple(deciders), tuple(stretches), tuple(breakpoints), classes, clause, most_cents, plans
     )
     return plan
