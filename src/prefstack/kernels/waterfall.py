@@ -23,13 +23,14 @@ plan). The kernel then pays, for each exit value ``x`` in cents:
 Exactness. Cents are int64. A quotient ``total x weight / sum of weights`` is formed in float64
 from the weight's correctly rounded ratio: its error is below ``2**-52`` of its size, so its
 rounding to the nearest cent is certain unless it lies within ``2**-51`` of its size of a half
-cent; likewise the choice of the claim that takes or gives back a cent (the Sainte-Laguë
-priorities ``weight / (cents + 1/2)``) is certain unless two differ by less than ``2**-45`` of
-their size, or are the same weight with the same cents (an exact tie, given to the claim listed
-first, or on giving back, last, as the clause does). A row where any of these is uncertain is paid
-again by the scalar, exact integer path (:func:`pay_exactly`), Python integers throughout. The
-largest exit value is :data:`MAX_EXIT_CENTS`, so that every total is below ``2**53`` cents and
-the bounds above hold; a larger one is refused.
+cent, and such a quota is rounded again in Python integers. Likewise the choice of the claim that
+takes or gives back a cent (the Sainte-Laguë priorities ``weight / (cents + 1/2)``) is certain
+unless two differ by less than ``2**-45`` of their size and are not the same weight with the same
+cents (an exact tie, given to the claim listed first, or on giving back, last, as the clause
+does). A row where such a choice is uncertain is paid again by the scalar, exact integer path
+(:func:`pay_exactly`), Python integers throughout. The largest exit value is
+:data:`MAX_EXIT_CENTS`, so that every total is below ``2**53`` cents and the bounds above hold; a
+larger one is refused.
 """
 
 from __future__ import annotations
@@ -148,7 +149,7 @@ def pay(plan: KernelPlan, exits: npt.ArrayLike, field: str = "exit_values") -> C
 
 
 def _pay_profile(profile: ProfileKernel, x: Cents, width: int, clause: str) -> Cents:
-    out = np.zeros((x.size, width), dtype=np.int64)
+    out = np.zeros((width, x.size), dtype=np.int64)  # a column per row of this array: contiguous
     left = x + np.int64(profile.exercise_cents)
     total = left.copy()
     uncertain = np.zeros(x.size, dtype=bool)
@@ -156,24 +157,31 @@ def _pay_profile(profile: ProfileKernel, x: Cents, width: int, clause: str) -> C
         full = tier.total
         cents = np.minimum(left, np.int64(full))
         left = left - cents
-        columns = np.asarray(tier.columns, dtype=np.int64)
         paid_in_full = cents == full
-        if full > 0 and paid_in_full.any():
-            out[np.ix_(np.flatnonzero(paid_in_full), columns)] += np.asarray(tier.weights, dtype=np.int64)
+        if full > 0:
+            for column, weight in zip(tier.columns, tier.weights, strict=True):
+                out[column] += paid_in_full * np.int64(weight)
         short = np.flatnonzero((cents > 0) & ~paid_in_full)
         if short.size:
             shares, bad = _apportion(cents[short], tier.weights)
-            out[np.ix_(short, columns)] += shares
+            for k, column in enumerate(tier.columns):
+                out[column, short] += shares[:, k]
             uncertain[short] |= bad
     rest = np.flatnonzero(left > 0)
     if rest.size:
         _participation_weight_check(profile.participation, clause)
         shares, bad = _apportion_capped(left[rest], profile.participation, clause)
-        out[np.ix_(rest, np.asarray(profile.participation.columns, dtype=np.int64))] += shares
+        every = rest.size == x.size
+        for k, column in enumerate(profile.participation.columns):
+            if every:
+                out[column] += shares[:, k]
+            else:
+                out[column, rest] += shares[:, k]
         uncertain[rest] |= bad
+    paid = out.T
     for row in np.flatnonzero(uncertain):
-        out[row] = pay_exactly(profile, int(total[row]) - profile.exercise_cents, width, clause)
-    return out
+        paid[row] = pay_exactly(profile, int(total[row]) - profile.exercise_cents, width, clause)
+    return paid
 
 
 def _participation_weight_check(split: Split, clause: str) -> None:
@@ -206,10 +214,14 @@ def _apportion(total: Cents, weights: tuple[int, ...]) -> tuple[Cents, npt.NDArr
     positive = ratios > 0
     quota = total.astype(np.float64)[:, None] * ratios[None, :]
     below = np.floor(quota)
-    bad: npt.NDArray[np.bool_] = np.asarray(
-        (np.abs(quota - below - 0.5) <= quota * _ROUNDING_MARGIN + 2.0**-30).any(axis=1), dtype=bool
-    )
     shares = np.floor(quota + 0.5).astype(np.int64)
+    near_half = np.abs(quota - below - 0.5) <= quota * _ROUNDING_MARGIN + 2.0**-30
+    if near_half.any():
+        # the quotas too near a half cent to round in float: rounded exactly, in Python integers
+        whole = sum(weights)
+        for i, j in zip(*np.nonzero(near_half), strict=True):
+            shares[i, j] = (2 * int(total[i]) * weights[j] + whole) // (2 * whole)
+    bad = np.zeros(total.size, dtype=bool)
     short = total - shares.sum(axis=1)
     while True:
         active = np.flatnonzero((short != 0) & ~bad)
