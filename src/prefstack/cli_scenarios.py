@@ -102,6 +102,10 @@ def scenarios_command(
     chart: Annotated[
         list[str] | None, typer.Option(help="FILE.png or FILE.html: payout by class on --on, repeatable")
     ] = None,
+    engine: Annotated[str, typer.Option(help="local (this process) or dask (the workers of --scheduler)")] = "local",
+    scheduler: Annotated[
+        str | None, typer.Option(help="With --engine dask: the Dask scheduler's address (tcp://HOST:PORT)")
+    ] = None,
     capital_structure: CapitalStructureOption = None,
     db: DbOption = DEFAULT_DB,
     company: CompanyOption = None,
@@ -112,8 +116,12 @@ def scenarios_command(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from prefstack.cli import _books, _capital_structure
-    from prefstack.scenario_files import grid, on_dates, write_chart, write_table
+    from prefstack.scenario_files import dask_chunks, grid, on_dates, write_chart, write_table
 
+    if engine not in ("local", "dask"):
+        raise InputError("--engine", "option", f"local or dask, not {engine!r}")
+    if (engine == "dask") != (scheduler is not None):
+        raise InputError("--scheduler", "option", "give --scheduler ADDRESS with --engine dask, and only then")
     exits = grid(parse_exact(from_, "--from", "scenario grid"), parse_exact(to, "--to", "scenario grid"), steps)
     day = parse_date(on, "--on", "F §3(a)")
     more = [parse_date(d.strip(), "--dates", "F §3(a)") for d in dates.split(",")] if dates else []
@@ -125,7 +133,8 @@ def scenarios_command(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console()
     ) as progress:
         task = progress.add_task("exit values", total=exits.size * len(plans))
-        rows = write_table(Path(out), plans, exits, lambda n: progress.advance(task, n))
+        chunks = None if scheduler is None else dask_chunks(plans, exits, scheduler)
+        rows = write_table(Path(out), plans, exits, lambda n: progress.advance(task, n), chunks)
     shown = console()
     shown.print(f"{rows:,} rows ({len(plans)} date(s) x {exits.size:,} exit values) written to {out} (cents)")
     first = next(p for p in plans if p.on == day)

@@ -12,15 +12,17 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from prefstack.errors import InputError
-from prefstack.kernels.waterfall import MAX_EXIT_CENTS
+from prefstack.kernels.waterfall import MAX_EXIT_CENTS, KernelPlan, pay
 from prefstack.scenarios import ScenarioPlan
 
 __all__ = ["CHUNK_ROWS", "grid", "holder_columns", "output_columns", "write_chart", "write_table"]
@@ -71,8 +73,7 @@ def output_columns(plans: Sequence[ScenarioPlan]) -> list[str]:
     return list(names) + list(holders)
 
 
-def _rows(plan: ScenarioPlan, exits: npt.NDArray[np.int64], names: Sequence[str]) -> dict[str, npt.NDArray[np.int64]]:
-    paid = plan.payouts(exits, field="--to")
+def _rows(plan: ScenarioPlan, paid: npt.NDArray[np.int64]) -> dict[str, npt.NDArray[np.int64]]:
     by_class = plan.by_class(paid)
     out = {name: by_class[:, i] for i, name in enumerate(plan.classes)}
     for j in holder_columns(plan):
@@ -81,19 +82,68 @@ def _rows(plan: ScenarioPlan, exits: npt.NDArray[np.int64], names: Sequence[str]
     return out
 
 
+def pay_chunk(kernel: KernelPlan, exits: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """One chunk's payouts (a task a Dask worker runs: the kernel's plan and the exit values in,
+    the cents out)."""
+    return pay(kernel, exits, field="--to")
+
+
+Chunks = Iterator[tuple[ScenarioPlan, npt.NDArray[np.int64], npt.NDArray[np.int64]]]
+
+
+def local_chunks(plans: Sequence[ScenarioPlan], exits: npt.NDArray[np.int64]) -> Chunks:
+    """Each date's grid a chunk at a time in this process: (plan, exit values, payouts)."""
+    for plan in plans:
+        for begin in range(0, exits.size, CHUNK_ROWS):
+            chunk = exits[begin : begin + CHUNK_ROWS]
+            yield plan, chunk, pay_chunk(plan.kernel, chunk)
+
+
+DASK_AHEAD = 8
+"""Chunks submitted to the Dask cluster ahead of the one being written (memory stays bounded)."""
+
+
+def dask_chunks(plans: Sequence[ScenarioPlan], exits: npt.NDArray[np.int64], scheduler: str) -> Chunks:
+    """The same chunks computed by the workers of the Dask scheduler at ``scheduler``, in the same
+    order (the kernel is deterministic: the same cents as :func:`local_chunks`)."""
+    try:
+        from distributed import Client
+    except ImportError as exc:  # pragma: no cover - a dependency of the project
+        raise InputError("--engine", GRID_CLAUSE, "dask[distributed] is not installed") from exc
+    try:
+        client = Client(scheduler, timeout=30)  # type: ignore[no-untyped-call]
+    except (OSError, TimeoutError) as exc:
+        raise InputError("--scheduler", GRID_CLAUSE, f"no Dask scheduler answers at {scheduler}: {exc}") from exc
+    with client:
+        work = [(plan, exits[b : b + CHUNK_ROWS]) for plan in plans for b in range(0, exits.size, CHUNK_ROWS)]
+        kernels = {id(plan): client.scatter(plan.kernel, broadcast=True) for plan in plans}  # type: ignore[no-untyped-call]
+        pending: deque[tuple[ScenarioPlan, npt.NDArray[np.int64], Any]] = deque()
+        for plan, chunk in work:
+            pending.append((plan, chunk, client.submit(pay_chunk, kernels[id(plan)], chunk, pure=False)))
+            if len(pending) > DASK_AHEAD:
+                done_plan, done_chunk, future = pending.popleft()
+                yield done_plan, done_chunk, future.result()
+        while pending:
+            done_plan, done_chunk, future = pending.popleft()
+            yield done_plan, done_chunk, future.result()
+
+
 def write_table(
     path: Path,
     plans: Sequence[ScenarioPlan],
     exits: npt.NDArray[np.int64],
     advance: Callable[[int], None] = lambda rows: None,
+    chunks: Chunks | None = None,
 ) -> int:
     """Write every date's payouts at every exit value to ``path`` (``.csv`` or ``.parquet``): the
     columns ``on``, ``exit_value_cents`` and one per class and named holding, in cents (a holding
-    absent on a date is left empty). Returns the rows written; ``advance`` is told each chunk's rows."""
+    absent on a date is left empty). ``chunks``: where they are computed (default: here, by
+    :func:`local_chunks`). Returns the rows written; ``advance`` is told each chunk's rows."""
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".parquet"):
         raise InputError("--out", GRID_CLAUSE, f"write FILE.csv or FILE.parquet, not {path.name}")
     names = output_columns(plans)
+    computed = local_chunks(plans, exits) if chunks is None else chunks
     written = 0
     if suffix == ".parquet":
         import pyarrow as pa
@@ -103,30 +153,26 @@ def write_table(
             [("on", pa.date32()), ("exit_value_cents", pa.int64())] + [(name, pa.int64()) for name in names]
         )
         with pq.ParquetWriter(path, schema) as writer:
-            for plan in plans:
-                for begin in range(0, exits.size, CHUNK_ROWS):
-                    chunk = exits[begin : begin + CHUNK_ROWS]
-                    found = _rows(plan, chunk, names)
-                    arrays = [pa.array(np.full(chunk.size, plan.on), pa.date32()), pa.array(chunk)]
-                    arrays += [pa.array(found[n]) if n in found else pa.nulls(chunk.size, pa.int64()) for n in names]
-                    writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
-                    written += chunk.size
-                    advance(chunk.size)
+            for plan, chunk, paid in computed:
+                found = _rows(plan, paid)
+                arrays = [pa.array(np.full(chunk.size, plan.on), pa.date32()), pa.array(chunk)]
+                arrays += [pa.array(found[n]) if n in found else pa.nulls(chunk.size, pa.int64()) for n in names]
+                writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
+                written += chunk.size
+                advance(chunk.size)
         return written
     with path.open("w", encoding="utf-8", newline="") as out:
         out.write(",".join(_csv_field(n) for n in ["on", "exit_value_cents", *names]) + "\n")
-        for plan in plans:
-            for begin in range(0, exits.size, CHUNK_ROWS):
-                chunk = exits[begin : begin + CHUNK_ROWS]
-                found = _rows(plan, chunk, names)
-                columns = [np.full(chunk.size, plan.on.isoformat()), chunk.astype(str)]
-                columns += [found[n].astype(str) if n in found else np.full(chunk.size, "") for n in names]
-                lines = columns[0].astype(object)
-                for c in columns[1:]:
-                    lines = lines + "," + c.astype(object)
-                out.write("\n".join(lines.tolist()) + "\n")
-                written += chunk.size
-                advance(chunk.size)
+        for plan, chunk, paid in computed:
+            found = _rows(plan, paid)
+            columns = [np.full(chunk.size, plan.on.isoformat()), chunk.astype(str)]
+            columns += [found[n].astype(str) if n in found else np.full(chunk.size, "") for n in names]
+            lines = columns[0].astype(object)
+            for c in columns[1:]:
+                lines = lines + "," + c.astype(object)
+            out.write("\n".join(lines.tolist()) + "\n")
+            written += chunk.size
+            advance(chunk.size)
     return written
 
 
