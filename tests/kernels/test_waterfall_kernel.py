@@ -289,3 +289,29 @@ def test_random_capital_structures_equal_the_exact_engine(
     kernel = plan.payouts(np.array(exits, dtype=np.int64)).tolist()
     for cents, row in zip(exits, kernel, strict=True):
         assert row == exact_cents(inputs, plan.columns, cents), cents
+
+
+def test_without_a_capital_structure_equal_to_books_waterfall() -> None:
+    """--capital-structure none: Series F and G, then the Common Stock. On 2002-06-30 the one
+    breakpoint is F and G paid in full (their full amounts $43,442,976.34 + $22,586,176.36 =
+    $66,029,152.70 to the cent); at exit values around it and far past it the kernel's cents equal
+    Books.waterfall's, holding by holding."""
+    books = Books("unused.db", None, EXAMPLE)
+    plan = books.scenario_plan(ON, None)
+    assert [b.reason for b in plan.breakpoints] == ["parity preferences (F, G) paid in full"]
+    assert abs(plan.breakpoints[0].exit_value - Fraction("66029152.70")) < Fraction(1, 100)
+    exits = [0, 1, 500_000_000, 6_602_915_269, 6_602_915_270, 6_602_915_271, 12_345_678_901, 10**12]
+    for cents, row in zip(exits, plan.payouts(np.array(exits)).tolist(), strict=True):
+        paid: dict[tuple[str, str], Fraction] = {}
+        for p in books.waterfall(ON, Fraction(cents, 100)).payouts:
+            paid[(p.security, p.holder)] = paid.get((p.security, p.holder), Fraction(0)) + p.amount.value
+        assert row == [int(paid.get(c, Fraction(0)) * 100) for c in plan.columns], cents
+
+
+def test_another_reading_is_refused_by_name() -> None:
+    """The kernel computes prefstack's LIQ-CENTS (Sainte-Laguë) only: under largest-remainder the plan
+    is refused, naming the reading (the exact `prefstack waterfall` computes it)."""
+    books = Books("unused.db", None, EXAMPLE, readings=(("LIQ-CENTS", "largest-remainder"),))
+    with pytest.raises(InputError) as refused:
+        books.scenario_plan(ON, None)
+    assert refused.value.field == "--reading" and "LIQ-CENTS" in refused.value.problem
