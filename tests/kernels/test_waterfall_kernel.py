@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from prefstack.books import Books
-from prefstack.clauses.liquidation import apportion_cents
+from prefstack.clauses.liquidation import apportion_cents, apportion_cents_capped
 from prefstack.clauses.liquidation_structure import (
     ClassPosition,
     StructureInputs,
@@ -96,6 +96,35 @@ def test_cap_by_hand() -> None:
     cents: 5 and 15, under the cap: 5, 15."""
     plan = one_tier_plan((1, 3), (10, None))
     assert pay(plan, np.array([100, 20])).tolist() == [[10, 90], [5, 15]]
+
+
+def test_exact_ties_between_different_weights_by_hand() -> None:
+    """2 cents by 3 : 1: quotas 1.5 and 0.5, rounded half up 2 + 1 = 3, one over; giving back, the
+    priorities 3 / (2 - 1/2) = 2 and 1 / (1 - 1/2) = 2 tie exactly (different weights): the last gives
+    it back: 2, 0 (decided in int64 by 3 x (2 x 1 - 1) <= 1 x (2 x 2 - 1), 3 <= 3)."""
+    assert pay(one_tier_plan((3, 1)), np.array([2])).tolist() == [[2, 0]]
+    assert apportion_cents(2, [Fraction(3), Fraction(1)]) == [2, 0]
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)
+@given(
+    st.lists(st.integers(min_value=0, max_value=60), min_size=1, max_size=6).filter(any),
+    st.lists(st.integers(min_value=1, max_value=5_000), min_size=1, max_size=20),
+    st.lists(st.one_of(st.none(), st.integers(min_value=0, max_value=3_000)), min_size=6, max_size=6),
+)
+def test_small_weights_equal_the_clause_apportionment(
+    weights: list[int], totals: list[int], caps: list[int | None]
+) -> None:
+    """Small weights (many exact ties between different weights) and totals: the kernel's
+    apportionment equals the clause's apportion_cents and, with caps, apportion_cents_capped
+    (where some weight stays uncapped, as the clause requires when cents remain)."""
+    exits = np.array(totals)
+    rows = pay(one_tier_plan(tuple(weights)), exits).tolist()
+    assert rows == [apportion_cents(t, [Fraction(w) for w in weights]) for t in totals]
+    capped = tuple(caps[: len(weights)])
+    if any(c is None and w > 0 for c, w in zip(capped, weights, strict=True)):
+        rows = pay(one_tier_plan(tuple(weights), capped), exits).tolist()
+        assert rows == [apportion_cents_capped(t, [Fraction(w) for w in weights], list(capped)) for t in totals]
 
 
 def test_cais_at_90_million_by_hand() -> None:

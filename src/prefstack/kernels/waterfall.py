@@ -27,7 +27,9 @@ cent, and such a quota is rounded again in Python integers. Likewise the choice 
 takes or gives back a cent (the Sainte-Laguë priorities ``weight / (cents + 1/2)``) is certain
 unless two differ by less than ``2**-45`` of their size and are not the same weight with the same
 cents (an exact tie, given to the claim listed first, or on giving back, last, as the clause
-does). A row where such a choice is uncertain is paid again by the scalar, exact integer path
+does); such near ties are decided exactly in int64 where the two weights' ratio in lowest terms
+is small enough for the cross products to stay below 2**62 (D and E of the CAIS structure are
+2 : 1). A row where a choice is still uncertain is paid again by the scalar, exact integer path
 (:func:`pay_exactly`), Python integers throughout. The largest exit value is
 :data:`MAX_EXIT_CENTS`, so that every total is below ``2**53`` cents and the bounds above hold; a
 larger one is refused.
@@ -35,6 +37,7 @@ larger one is refused.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -212,6 +215,7 @@ def _apportion(total: Cents, weights: tuple[int, ...]) -> tuple[Cents, npt.NDArr
     ratios = _ratios(weights)
     groups = _groups(weights)
     positive = ratios > 0
+    pairs = _pair_ratios(weights)
     quota = total.astype(np.float64)[:, None] * ratios[None, :]
     below = np.floor(quota)
     shares = np.floor(quota + 0.5).astype(np.int64)
@@ -243,11 +247,68 @@ def _apportion(total: Cents, weights: tuple[int, ...]) -> tuple[Cents, npt.NDArr
         near = np.abs(priority - top[:, None]) <= np.abs(top[:, None]) * _PRIORITY_MARGIN
         same = (groups[None, :] == groups[best][:, None]) & (s == s[np.arange(active.size), best][:, None])
         unsure = (near & ~same).any(axis=1)
+        if unsure.any():
+            rows = np.flatnonzero(unsure)
+            exact_best, unresolved = _exact_best(near[rows], shares[active[rows]], giving[rows], pairs)
+            best[rows] = exact_best
+            unsure[rows] = unresolved
         bad[active[unsure]] = True
         sure = active[~unsure]
         step = np.where(giving[~unsure], 1, -1).astype(np.int64)
         shares[sure, best[~unsure]] += step
         short[sure] -= step
+
+
+_INT64_PRODUCT = 2**62
+"""Below this, ``p x (2 x cents + 1)`` is computed exactly in int64."""
+
+
+def _pair_ratios(weights: tuple[int, ...]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """For each pair (i, j): w_i / w_j in lowest terms (p, q), or (-1, -1) where either is 2**62 or more."""
+    width = len(weights)
+    p = np.full((width, width), -1, dtype=np.int64)
+    q = np.full((width, width), -1, dtype=np.int64)
+    for i, wi in enumerate(weights):
+        for j, wj in enumerate(weights):
+            if wi > 0 and wj > 0:
+                g = math.gcd(wi, wj)
+                if wi // g < _INT64_PRODUCT and wj // g < _INT64_PRODUCT:
+                    p[i, j], q[i, j] = wi // g, wj // g
+    return p, q
+
+
+def _exact_best(
+    near: npt.NDArray[np.bool_],
+    shares: Cents,
+    giving: npt.NDArray[np.bool_],
+    pairs: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+    """Among each row's ``near`` candidates, the one the clause picks, compared exactly: taking a
+    cent, the highest ``w / (s + 1/2)`` (ties: the first listed); giving one back, the lowest
+    ``w / (s - 1/2)`` (ties: the last), by ``p x (2 s_c +- 1)`` against ``q x (2 s_j +- 1)`` in int64
+    where ``p / q`` is the two weights' ratio in lowest terms and both products stay below 2**62;
+    rows with a pair of candidates where they would not are left unresolved (the exact path pays them)."""
+    p, q = pairs
+    limit = _INT64_PRODUCT // (2 * int(shares.max(initial=0)) + 1)
+    count = near.shape[0]
+    index = np.arange(count)
+    current = np.argmax(near, axis=1)  # the first candidate
+    unresolved = np.zeros(count, dtype=bool)
+    for j in range(near.shape[1]):
+        test = near[:, j] & (current != j)
+        if not test.any():
+            continue
+        pj, qj = p[j, current], q[j, current]  # w_j / w_current = pj / qj
+        comparable = (pj >= 0) & (pj < limit) & (qj < limit)
+        sj, sc = shares[:, j], shares[index, current]
+        # taking: j is higher when w_j (2 s_c + 1) > w_c (2 s_j + 1); giving back: j is lower or equal
+        # (ties to the later) when w_j (2 s_c - 1) <= w_c (2 s_j - 1)
+        higher = pj * (2 * sc + 1) > qj * (2 * sj + 1)
+        lower_or_equal = pj * (2 * sc - 1) <= qj * (2 * sj - 1)
+        better = np.where(giving, higher, lower_or_equal)
+        current = np.where(test & comparable & better, j, current)
+        unresolved |= test & ~comparable
+    return current, unresolved
 
 
 def _apportion_capped(total: Cents, split: Split, clause: str) -> tuple[Cents, npt.NDArray[np.bool_]]:
