@@ -510,6 +510,7 @@ def plan_for(inputs: StructureInputs, most_cents: int = MAX_EXIT_CENTS) -> Scena
         starts=tuple(s.start for s in stretches),
         kernel_of=tuple(used.index(s.chosen) for s in stretches),
         clause=clause,
+        most_cents=most_cents,
     )
     classes = tuple(dict.fromkeys(security for security, _ in plans.columns))
     plan = ScenarioPlan(

@@ -146,13 +146,17 @@ def test_cais_at_90_million_by_hand() -> None:
 
 
 def test_an_exit_above_the_largest_supported_is_refused() -> None:
-    """MAX_EXIT_CENTS is $100,000,000,000.00; one cent more is refused naming the field, as are
-    negative and fractional exit values."""
+    """MAX_EXIT_CENTS is $100,000,000,000.00; one cent more is refused naming the field, as is one
+    cent above the range a plan was made for (its choices there were not weighed), and negative and
+    fractional exit values."""
     plan = cais_plan()
     assert plan.payouts(np.array([MAX_EXIT_CENTS])).shape == (1, len(plan.columns))
     with pytest.raises(InputError) as refused:
         plan.payouts(np.array([MAX_EXIT_CENTS + 1]), field="--to")
     assert refused.value.field == "--to" and "largest exit value" in refused.value.problem
+    small = plan_for(cais_inputs(), 100_000_000_000)  # made for exits up to $1,000,000,000
+    with pytest.raises(InputError, match="the plan was made for"):
+        small.payouts(np.array([100_000_000_001]))
     with pytest.raises(InputError, match="negative"):
         plan.payouts(np.array([-1]))
     with pytest.raises(InputError, match="whole cents"):

@@ -108,10 +108,14 @@ class KernelPlan:
     kernel_of: tuple[int, ...]
     clause: str
     """The clause the proceeds are distributed under (an error names it)."""
+    most_cents: int = MAX_EXIT_CENTS
+    """The largest exit value the stretches were found for: a larger one is refused (the choices
+    past it were not weighed)."""
 
 
-def checked_exits(exits: npt.ArrayLike, field: str, clause: str) -> Cents:
-    """``exits`` as int64 cents, each from 0 to :data:`MAX_EXIT_CENTS`; anything else is refused."""
+def checked_exits(exits: npt.ArrayLike, field: str, clause: str, most: int = MAX_EXIT_CENTS) -> Cents:
+    """``exits`` as int64 cents, each from 0 to ``most`` (at most :data:`MAX_EXIT_CENTS`); anything
+    else is refused."""
     array = np.asarray(exits)
     if array.ndim != 1:
         raise InputError(field, clause, f"give a one-dimensional array of exit values, not shape {array.shape}")
@@ -126,13 +130,19 @@ def checked_exits(exits: npt.ArrayLike, field: str, clause: str) -> Cents:
             f"{int(array.max())} cents is above the largest exit value the kernel pays exactly, "
             f"{MAX_EXIT_CENTS} cents ($100,000,000,000.00)",
         )
+    if array.size and int(array.max()) > most:
+        raise InputError(
+            field,
+            clause,
+            f"{int(array.max())} cents is above the largest exit value the plan was made for, {most} cents",
+        )
     return array.astype(np.int64)
 
 
 def pay(plan: KernelPlan, exits: npt.ArrayLike, field: str = "exit_values") -> Cents:
     """Each exit value's payouts in cents: an array of ``len(exits)`` rows and one column per
     ``plan.columns`` (what that holding is paid over every tier)."""
-    x = checked_exits(exits, field, plan.clause)
+    x = checked_exits(exits, field, plan.clause, plan.most_cents)
     out = np.zeros((x.size, len(plan.columns)), dtype=np.int64)
     if x.size == 0:
         return out
