@@ -49,6 +49,7 @@ COMMANDS: dict[str, list[str]] = {
         "--consideration",
         "100000000",
     ],
+    "breakpoints": ["breakpoints", "--on", "2002-06-30", "--capital-structure", "company"],
 }
 LEDGERLESS: dict[str, list[str]] = {
     "schedule": ["schedule", "F"],

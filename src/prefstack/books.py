@@ -46,6 +46,7 @@ if TYPE_CHECKING:
         WaterfallAnswer,
     )
     from prefstack.report import StateAnswer
+    from prefstack.scenarios import ScenarioPlan
 
 __all__ = ["Books"]
 
@@ -232,6 +233,18 @@ class Books:
         from prefstack.queries import liquidation
 
         return liquidation(self._on(on), proceeds, senior, non_cash, structure)
+
+    @_under_readings
+    def scenario_plan(
+        self, on: dt.date, structure: LoadedStructure | None = None, most_cents: int | None = None
+    ) -> ScenarioPlan:
+        """F/G §3 at every exit value up to ``most_cents`` (default: the kernel's largest) on
+        ``on``: the plan of the vectorized waterfall, its conversion equilibrium and breakpoints."""
+        from prefstack.kernels.waterfall import MAX_EXIT_CENTS
+        from prefstack.scenarios import plan_for, structure_inputs
+
+        top = MAX_EXIT_CENTS if most_cents is None else most_cents
+        return plan_for(structure_inputs(self._on(on), structure), top)
 
     @_under_readings
     def dividends(self, payment_date: dt.date, series: str | None = None) -> DividendsAnswer:

@@ -2005,3 +2005,8 @@ def main() -> None:
     except PrefstackError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)
+
+
+from prefstack.cli_scenarios import register as _register_scenarios  # noqa: E402
+
+_register_scenarios(app)

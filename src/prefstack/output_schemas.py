@@ -555,6 +555,16 @@ IMPACT = obj(
     optional=("proceeds",),
 )
 
+BREAKPOINTS = obj(
+    {
+        "on": DATE,
+        "capital_structure": TEXT,
+        **figures(largest_exit_value="money"),
+        "breakpoints": array(obj({**figures(exit_value="money"), "reason": TEXT, "clause": CLAUSE})),
+        "stretches": array(obj({**figures(**{"from": "money"}), "converted_or_exercised": array(TEXT)})),
+    }
+)
+
 OUTPUTS: dict[str, dict[str, Any]] = {
     "dividends": DIVIDENDS,
     "state": STATE,
@@ -570,6 +580,7 @@ OUTPUTS: dict[str, dict[str, Any]] = {
     "interpretations": INTERPRETATIONS,
     "impact": IMPACT,
     "where": WHERE,
+    "breakpoints": BREAKPOINTS,
 }
 """The commands whose JSON output has a schema, by name."""
 
