@@ -22,7 +22,7 @@ import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from prefstack.errors import InputError
 from prefstack.interpretations.readings import ReadingSet, consulted_set, under
@@ -32,9 +32,10 @@ if TYPE_CHECKING:
     from prefstack.clauses.liquidation import NonCashProceeds, SeniorClass
     from prefstack.compliance import Deadline
     from prefstack.documents import Document
-    from prefstack.instruments.capital_structure import LoadedStructure
+    from prefstack.instruments.capital_structure import CapitalStructure, LoadedStructure
     from prefstack.ledger.events import LedgerEvent
     from prefstack.ledger.replay import LedgerState, Placed
+    from prefstack.ocf.export import IssuerFacts
     from prefstack.queries import (
         AuditTrail,
         ConversionQuote,
@@ -298,6 +299,28 @@ class Books:
         if self.ledger is not None:
             raise InputError("--ledger", "ledger format", "the audit trail is the store's: it has no ledger file")
         return ledger_log(self.db, self.company)
+
+    @_under_readings
+    def register(self, as_of: dt.date) -> list[dict[str, str]]:
+        """The transfer agent's register on ``as_of``: one row per holder and series with its shares,
+        address, certificate numbers and legends (docs/register.md)."""
+        from prefstack.register import register_rows
+
+        _, placed = self._events()
+        return register_rows(self._on(as_of), placed)
+
+    @_under_readings
+    def ocf_package(
+        self, as_of: dt.date, structure: CapitalStructure | None, issuer: IssuerFacts, generated_at: dt.datetime
+    ) -> dict[str, dict[str, Any]]:
+        """The company's cap table on ``as_of`` as an Open Cap Table Format package (file name -> JSON),
+        with ``structure``'s other classes and prefstack's extension (docs/ocf.md)."""
+        from prefstack.ocf.export import export_package
+
+        company, placed = self._events()
+        if company is None:
+            raise InputError("--ledger", "ledger format", "the ledger names no company")
+        return export_package(placed, company, as_of, structure, issuer, generated_at)
 
     @_under_readings
     def calendar(self, start: dt.date, end: dt.date, judged: dt.date) -> list[Deadline]:

@@ -50,10 +50,10 @@ def ocf_export(
 ) -> None:
     """Write the company's cap table as of --as-of as an OCF package (every file validates against the
     OCF schemas); what OCF cannot hold travels in prefstack's extension (docs/ocf.md)."""
+    from prefstack.cli import _books
     from prefstack.instruments.capital_structure import load_capital_structure
     from prefstack.instruments.registry import issuer
-    from prefstack.ledger import service
-    from prefstack.ocf.export import IssuerFacts, check_country, export_package
+    from prefstack.ocf.export import IssuerFacts, check_country
     from prefstack.ocf.package import write_package
 
     day = parse_date(as_of, "--as-of", "OCF manifest as_of")
@@ -62,12 +62,7 @@ def ocf_export(
         check_country(country_of_formation, "--country-of-formation"),
         subdivision,
     )
-    whose, placed = service.load_ledger(ledger, db, company)
-    if whose is None:
-        raise InputError("--ledger", "ledger format", "the ledger names no company")
     wanted = issuer(company, "--company")
-    if issuer(whose, "--company").id != wanted.id:
-        raise InputError("--company", "ledger format", f"the ledger is {whose}'s, not {wanted.name}'s")
     structure = None
     if capital_structure == "company":
         structure = bundled_structure(wanted.name)
@@ -75,7 +70,7 @@ def ocf_export(
             print(f"note: prefstack bundles no capital structure for {wanted.name}: its series and Common Stock only")
     elif capital_structure != "none":
         structure = load_capital_structure(Path(capital_structure)).structure
-    files = export_package(placed, wanted.id, day, structure, facts, dt.datetime.now(dt.UTC))
+    files = _books(db, ledger, wanted.id).ocf_package(day, structure, facts, dt.datetime.now(dt.UTC))
     write_package(files, Path(out))
     transactions = len(files["Transactions.ocf.json"]["items"])
     print(f"wrote the OCF package of {wanted.name} as of {day} to {out}: {transactions} transactions")

@@ -75,12 +75,10 @@ def register_export(
 ) -> None:
     """Write the register as of --as-of: one row per holder and series with its shares, in the columns
     register import reads."""
-    from prefstack.ledger import service
-    from prefstack.ledger.replay import replay
-    from prefstack.register import register_rows, write_register
+    from prefstack.cli import _books
+    from prefstack.register import write_register
 
     day = parse_date(as_of, "--as-of", "register format")
-    whose, placed = service.load_ledger(ledger, db, company)
-    rows = register_rows(replay(placed, day, company=whose), placed)
+    rows = _books(db, ledger, company).register(day)
     write_register(rows, Path(out))
     print(f"wrote {len(rows)} rows to {out}")
