@@ -21,7 +21,7 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
-from typing import NamedTuple, assert_never
+from typing import TYPE_CHECKING, NamedTuple, Protocol, assert_never
 
 from prefstack.calendars import is_payment_date, next_payment_date, payment_dates, quarter_around
 from prefstack.citations import for_series
@@ -321,9 +321,15 @@ class _ReadOnlyList(list):  # type: ignore[type-arg]
 
 
 def _sealed(value: object) -> object:
+    """``value`` read-only: a dict or list copied into a read-only one, its items sealed in turn; a
+    set frozen; a :class:`_Sealable` sealed in place; anything else (immutable) as it is."""
     if isinstance(value, dict):
+        if _all_immutable(value.values()):  # nothing inside to seal: one copy, no call per item
+            return _ReadOnlyDict(value)
         return _ReadOnlyDict({k: _sealed(v) for k, v in value.items()})
     if isinstance(value, list):
+        if _all_immutable(value):
+            return _ReadOnlyList(value)
         return _ReadOnlyList(_sealed(v) for v in value)
     if isinstance(value, set):
         return frozenset(value)
@@ -332,13 +338,47 @@ def _sealed(value: object) -> object:
     return value
 
 
+def _all_immutable(values: Iterable[object]) -> bool:
+    """Whether none of ``values`` is of a kind :func:`_sealed` changes (a dict, list, set or
+    :class:`_Sealable`), judged by their types alone, gathered without a Python call per value: a
+    large register's state holds hundreds of thousands of records (payments, elections) in a few
+    mappings, and sealing them one call each took most of the time of a question answered from a
+    snapshot."""
+    return not any(issubclass(kind, _CHANGED_BY_SEALING) for kind in set(map(type, values)))
+
+
+class Deferred(Protocol):
+    """Where a field of a state not yet read comes from (a snapshot's history, read when a reader
+    first asks for it: :mod:`prefstack.ledger.snapshots`)."""
+
+    def value(self, name: str) -> object:
+        """The field ``name`` of the state that holds this, as the snapshot wrote it."""
+        ...
+
+
 class _Sealable:
     """State that replay builds step by step and then seals: after :meth:`seal` no attribute,
     mapping or list of it can change (:class:`StateIsReadOnly`). Caches that only memoize a pure
     function of the state are named in ``_CACHES`` and stay writable."""
 
     _CACHES: frozenset[str] = frozenset()
+    _DEFERRABLE: frozenset[str] = frozenset()
+    """Fields a snapshot may leave unread until a reader asks for them (:func:`defer`)."""
     _is_sealed: bool = False
+
+    if not TYPE_CHECKING:  # for the type checker every attribute stays declared, none is found here
+
+        def __getattr__(self, name: str) -> object:
+            """A deferred field (:func:`defer`), read on first use; Python calls this only for an
+            attribute the object does not hold."""
+            deferred = self.__dict__.get("_deferred") if name in self._DEFERRABLE else None
+            if deferred is None:
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+            value = deferred.value(name)
+            object.__setattr__(self, name, _sealed(value) if self._is_sealed else value)
+            if all(n in self.__dict__ for n in self._DEFERRABLE):
+                del self.__dict__["_deferred"]
+            return self.__dict__[name]
 
     def __setattr__(self, name: str, value: object) -> None:
         if self._is_sealed:
@@ -352,13 +392,41 @@ class _Sealable:
         if self._is_sealed:
             return
         for name, value in vars(self).items():
-            if name not in self._CACHES:
+            if name not in self._CACHES and name != "_deferred":
                 object.__setattr__(self, name, _sealed(value))
         object.__setattr__(self, "_is_sealed", True)
 
 
+_CHANGED_BY_SEALING = (dict, list, set, _Sealable)
+
+
+def defer(owner: _Sealable, deferred: Deferred) -> None:
+    """Leave the deferrable fields of ``owner`` (which must not hold them) to be read from
+    ``deferred`` when a reader first asks for one; sealed then if ``owner`` is sealed by then."""
+    held = sorted(owner._DEFERRABLE & vars(owner).keys())
+    if held:
+        raise ValueError(f"{type(owner).__name__} already holds {', '.join(held)}")
+    vars(owner)["_deferred"] = deferred
+
+
+def deferred_of(owner: _Sealable) -> Deferred | None:
+    """Where the fields of ``owner`` not read yet come from; None where it holds them all."""
+    found: Deferred | None = vars(owner).get("_deferred")
+    return found
+
+
+def undeferred(state: LedgerState) -> LedgerState:
+    """``state`` with every deferred field of it and of its series read (:func:`defer`)."""
+    for owner in (state, *state.series.values()):
+        for name in sorted(owner._DEFERRABLE):
+            getattr(owner, name)
+    return state
+
+
 @dataclass
 class SeriesState(_Sealable):
+    _DEFERRABLE = frozenset({"payments"})
+
     terms: SeriesTerms
     original_issuance_date: dt.date | None = None
     shares_ever_issued: Fraction = Fraction(0)
@@ -435,6 +503,7 @@ class LedgerState(_Sealable):
     """Everything the ledger says, as of one date. Sealed by :func:`replay`: read-only from then on."""
 
     _CACHES = frozenset({"section5_cache", "section5_folds"})
+    _DEFERRABLE = frozenset({"elections"})
 
     as_of: dt.date
     series: dict[str, SeriesState]
