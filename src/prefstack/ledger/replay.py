@@ -111,6 +111,11 @@ from prefstack.numeric import to_decimal_string
 from prefstack.terms import SeriesTerms, load_terms
 from prefstack.terms.schema import Term
 
+_CONTENT_JSON = json.JSONEncoder(sort_keys=True, check_circular=False)
+"""An event's content in its replay-order key: ``json.dumps(data, sort_keys=True)``, the same text,
+from one encoder made once (``json.dumps`` with an argument makes a new one for every call: it
+took most of the time of ordering a long ledger). Event data is never circular."""
+
 
 class LedgerRuleError(PrefstackError):
     """An event that cannot apply to the state the ledger has reached."""
@@ -163,7 +168,7 @@ class Placed:
     def _sort_key(self) -> tuple[dt.date, int, str]:
         # Not kept beside the key: the JSON data of 100,000 events held 90 MB, and dumping an
         # event again for the store's payload costs no more time than keeping it.
-        content = json.dumps(self.event.model_dump(mode="json"), sort_keys=True)
+        content = _CONTENT_JSON.encode(self.event.model_dump(mode="json"))
         return (self.effective_date, ev.kind_rank(self.event), content)
 
     def sort_key(self) -> tuple[dt.date, int, str]:
@@ -779,9 +784,13 @@ def _apply(state: LedgerState, item: Placed) -> None:
     of the LedgerEvent union without a case here fails the type check (mypy --strict) and, should
     it ever run, the replay itself (``tests/ledger/test_replay_handlers.py`` checks every kind)."""
     event = item.event
-    match event:
+    match event:  # the kinds a long ledger holds most of first: each case is one more isinstance
+        case ev.DividendElection():
+            _apply_election(state, item, event)
         case ev.ClosingPrice():
             _apply_closing_price(state, item, event)
+        case ev.DividendPayment():
+            _apply_payment(state, item, event)
         case ev.RegistrationStatement():
             state.registration_effective = event.effective
         case ev.CommonOutstanding():
@@ -792,12 +801,8 @@ def _apply(state: LedgerState, item: Placed) -> None:
             _apply_consent(state, item, event)
         case ev.PreferredIssued():
             _apply_issue(state, item, event)
-        case ev.DividendElection():
-            _apply_election(state, item, event)
         case ev.WireAccountNotice():
             _apply_wire_notice(state, item, event)
-        case ev.DividendPayment():
-            _apply_payment(state, item, event)
         case ev.ArrearsPaid():
             _apply_arrears_paid(state, item, event)
         case ev.RatableDividends():
@@ -1407,15 +1412,19 @@ def _dividends_due(s: SeriesState, payment_date: dt.date) -> list[tuple[Holding,
     recorded no payment, with the value of its dividend of the period (F §2(a), G §2(a);
     :func:`~prefstack.kernels.dividends.period_value`), in holder order."""
     due = []
+    passed: dict[dt.date, bool] = {}
+    """Whether a Payment Date came between each accrual start and ``payment_date`` (most holdings
+    share one start: the last Payment Date)."""
     for holder in sorted(s.holdings):
         holding = s.holdings[holder]
-        if (
-            (holding.shares == 0 and not holding.lots)
-            or holding.accrual_start is None
-            or holding.accrual_start >= payment_date
-        ):
+        start = holding.accrual_start
+        if (holding.shares == 0 and not holding.lots) or start is None or start >= payment_date:
             continue
-        holding = _roll(s, holder, payment_date, inclusive=False)
+        rolls = passed.get(start)
+        if rolls is None:
+            rolls = passed[start] = next_payment_date(s.terms, start) < payment_date
+        if rolls:  # else :func:`rolled` would give the holding itself
+            holding = _roll(s, holder, payment_date, inclusive=False)
         assert holding.accrual_start is not None
         if holding.lots:  # only under an alternative (DIV-ARREARS-PIK-ACCRUAL, TRANSFER-ACCRUED)
             value = lots_period_value(
