@@ -669,11 +669,14 @@ def company_issuer(placed: Sequence[Placed], company: str | None) -> Issuer | No
     issuer whose series the events name, else None. An event naming a series of another company
     is refused."""
     expected = issuer(company) if company is not None else None
+    owners: dict[str, Issuer] = {}  # a long ledger names a few series many times
     for item in placed:
         named = getattr(item.event, "series", None)
         if not isinstance(named, str):
             continue
-        owner = issuer_of_series(named)
+        owner = owners.get(named)
+        if owner is None:
+            owner = owners[named] = issuer_of_series(named)
         if expected is None:
             expected = owner
         elif owner != expected:
@@ -1383,7 +1386,7 @@ def _apply_payment(state: LedgerState, item: Placed, event: ev.DividendPayment) 
         _accrue_unpaid(s, event.date, due)
         return
     paid = [_pay_holder(state, item, s, event, holding, dividend) for holding, dividend in due]
-    _issue_dividend_shares(state, item, s, event.date, paid)
+    _issue_dividend_shares(state, item, s, event.date, [holding for holding, _ in due], paid)
     s.payments[event.date] = paid
 
 
@@ -1462,17 +1465,14 @@ def _accrue_unpaid(s: SeriesState, payment_date: dt.date, due: Sequence[tuple[Ho
 def _pay_holder(
     state: LedgerState, item: Placed, s: SeriesState, event: ev.DividendPayment, holding: Holding, dividend: Fraction
 ) -> PaidDividend:
-    """F §2(b)-(c), G §2(a): one holder's dividend paid in the form of its election (or the default),
-    its period starting again on ``payment_date``. A dividend with a Common Stock portion is paid
-    by the clause itself (:func:`pay_dividend`: the price, the registration condition, whole shares
-    and cash for the fraction); any other keeps only its PIK shares
-    (:func:`~prefstack.kernels.dividends.pik_value`), and :func:`paid_dividend` explains it."""
+    """F §2(b)-(c), G §2(a): one holder's dividend paid in the form of its election (or the default)
+    (its period starts again on ``payment_date``: :func:`_issue_dividend_shares`). A dividend with a
+    Common Stock portion is paid by the clause itself (:func:`pay_dividend`: the price, the
+    registration condition, whole shares and cash for the fraction); any other keeps only its PIK
+    shares (:func:`~prefstack.kernels.dividends.pik_value`), and :func:`paid_dividend` explains it."""
     payment_date = event.date
     holder = holding.holder
     assert holding.accrual_start is not None
-    s.holdings[holder] = Holding(
-        holding.series, holder, holding.shares, payment_date, holding.arrears, holding.unpaid_dates
-    )  # a constructor, not dataclasses.replace: this runs once per holder and Payment Date
     election, why = election_for(state, s.terms, holder, payment_date)
     registration_ok = state.common_issued_as_dividends == 0 or bool(state.registration_effective)
     carried = _pik_carried(s, holder, payment_date) if election.pik else Fraction(0)
@@ -1521,18 +1521,23 @@ def _pay_holder(
 
 
 def _issue_dividend_shares(
-    state: LedgerState, item: Placed, s: SeriesState, payment_date: dt.date, paid: Sequence[PaidDividend]
+    state: LedgerState,
+    item: Placed,
+    s: SeriesState,
+    payment_date: dt.date,
+    holdings: Sequence[Holding],
+    paid: Sequence[PaidDividend],
 ) -> None:
     """F §1(a), §2(b)-(c), G §1(a), §2(a): the PIK shares of every holder issued (refused beyond the
-    authorized shares) and the Common Stock issued as dividends counted, excluded from Additional
-    Shares (§5(d)(i)(C)(6))."""
+    authorized shares), each of ``holdings`` (the one each record of ``paid`` pays, in turn) starting its next
+    period on ``payment_date``, and the Common Stock issued as dividends counted, excluded from
+    Additional Shares (§5(d)(i)(C)(6))."""
     pik_total = sum((r.pik_shares for r in paid if r.pik_shares is not None), Fraction(0))
     _check_authorized(item, s, pik_total, "pik_shares")
-    for record in paid:
-        if record.pik_shares is not None:
-            h = s.holdings[record.holder]
-            shares = h.shares + record.pik_shares
-            s.holdings[record.holder] = Holding(h.series, h.holder, shares, h.accrual_start, h.arrears, h.unpaid_dates)
+    for h, record in zip(holdings, paid, strict=True):
+        shares = h.shares if record.pik_shares is None else h.shares + record.pik_shares
+        # a constructor, not dataclasses.replace: this runs once per holder and Payment Date
+        s.holdings[h.holder] = Holding(h.series, h.holder, shares, payment_date, h.arrears, h.unpaid_dates)
         if record.common_shares is not None:
             state.common_issued_as_dividends += record.common_shares
             state.section5_actions.append(
