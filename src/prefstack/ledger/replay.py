@@ -111,6 +111,9 @@ from prefstack.numeric import to_decimal_string
 from prefstack.terms import SeriesTerms, load_terms
 from prefstack.terms.schema import Term
 
+_ZERO = Fraction(0)
+"""Zero, made once: the paths run once per holder and Payment Date share it (a Fraction never changes)."""
+
 _CONTENT_JSON = json.JSONEncoder(sort_keys=True, check_circular=False)
 """An event's content in its replay-order key: ``json.dumps(data, sort_keys=True)``, the same text,
 from one encoder made once (``json.dumps`` with an argument makes a new one for every call: it
@@ -273,7 +276,7 @@ def _pik_carried(s: SeriesState, holder: str, before: dt.date) -> Fraction:
     shares issued for them (none under the other readings)."""
     match chosen("DIV-FRACTIONAL-PIK"):
         case "default" | "round-cents" | "whole-cash":
-            return Fraction(0)
+            return _ZERO
         case "whole-carry":
             pass
         case other:
@@ -706,21 +709,34 @@ def fold(
     """The events known at ``known_at`` folded in replay order up to the end of ``as_of``, not yet
     finished (:func:`finish`): the state a snapshot keeps (:mod:`prefstack.ledger.snapshots`).
     Mutable: only replay, :func:`resume` and :func:`finish` may hold it."""
-    visible = [p for p in placed if known_at is None or p.recorded_at is None or p.recorded_at <= known_at]
+    if known_at is None:
+        visible = list(placed)
+    else:
+        visible = [p for p in placed if p.recorded_at is None or p.recorded_at <= known_at]
     series = company_series(placed, company)
     state = LedgerState(as_of=as_of, series={s: SeriesState(load_terms(s)) for s in series})
     ordered = order(visible)
+    # What the fold needs before it starts, in one pass over the events (in replay order).
+    liquidations: list[Placed] = []
+    paid_late = False
+    for p in ordered:
+        event = p.event
+        if isinstance(event, ev.Liquidation):
+            liquidations.append(p)
+        elif isinstance(event, ev.MergerOrSale):
+            if event.id:
+                state.transactions[event.id] = p
+        elif isinstance(event, ev.DividendPayment) and event.paid_on is not None:
+            paid_late = True
     # The date fixed for a liquidation payment ends the Conversion Rights the day before it
     # (F/G §5(a)), so it must be known before the conversions around it are judged.
-    fixed = [p.event.date for p in ordered if isinstance(p.event, ev.Liquidation)]
+    fixed = [p.event.date for p in liquidations]
     if len(fixed) > 1:
-        later = next(p for p in ordered if isinstance(p.event, ev.Liquidation) and p.event.date == fixed[1])
+        later = next(p for p in liquidations if p.event.date == fixed[1])
         clause = ", ".join(s.terms.liquidation.preference_multiple.cite for s in state.series.values())
         problem = f"the Company was already liquidated on {fixed[0]}"
         raise LedgerRuleError(later, "date", clause or "ledger format", problem)
     state.liquidation_fixed_for = fixed[0] if fixed else None
-    state.transactions = {p.event.id: p for p in ordered if isinstance(p.event, ev.MergerOrSale) and p.event.id}
-    paid_late = any(isinstance(p.event, ev.DividendPayment) and p.event.paid_on is not None for p in ordered)
     if paid_late and chosen("DIV-F-COMMON-PRICE-WINDOW") == "paid-late":  # priced on days after its Payment Date
         for item in ordered:
             if isinstance(item.event, ev.ClosingPrice):
@@ -1475,7 +1491,7 @@ def _pay_holder(
     assert holding.accrual_start is not None
     election, why = election_for(state, s.terms, holder, payment_date)
     registration_ok = state.common_issued_as_dividends == 0 or bool(state.registration_effective)
-    carried = _pik_carried(s, holder, payment_date) if election.pik else Fraction(0)
+    carried = _pik_carried(s, holder, payment_date) if election.pik else _ZERO
     pik, common = pik_value(s.terms, dividend, election, carried), None
     if election.common:
         match chosen(reading("DIV-F-REGISTRATION-VACUOUS")):
