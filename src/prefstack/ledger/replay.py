@@ -741,18 +741,25 @@ def fold(
         for item in ordered:
             if isinstance(item.event, ev.ClosingPrice):
                 _record_closing_price(state.closing_prices_ahead, item, item.event)
-    for item in ordered:
-        if item.effective_date > as_of:
-            break
-        _fold_one(state, item)
+    _fold_in_order(state, ordered, as_of)
     return state
 
 
-def _fold_one(state: LedgerState, item: Placed) -> None:
-    _settle_deposits(state, item.effective_date, including_the_day=item.sort_key()[1] >= REDEMPTION_RANK)
-    _apply(state, item)
-    state.events_applied += 1
-    state.folded_through = item.sort_key()
+def _fold_in_order(state: LedgerState, ordered: Iterable[Placed], through: dt.date | None) -> None:
+    """Fold ``ordered`` (in replay order) onto ``state``, up to the end of ``through`` (None: all).
+    The count of events applied and the key of the last are set once, after the last (no applier
+    reads them; a fold that raises is not kept)."""
+    applied, last = 0, state.folded_through
+    for item in ordered:
+        if through is not None and item.effective_date > through:
+            break
+        key = item.sort_key()
+        _settle_deposits(state, item.effective_date, including_the_day=key[1] >= REDEMPTION_RANK)
+        _apply(state, item)
+        applied += 1
+        last = key
+    state.events_applied += applied
+    state.folded_through = last
 
 
 def _resumable(state: LedgerState, new: Sequence[Placed]) -> bool:
@@ -777,8 +784,7 @@ def resume(state: LedgerState, new: Sequence[Placed]) -> bool:
     if (state.reads_as_of and last != state.as_of) or not _resumable(state, new):
         return False
     state.as_of = last
-    for item in sorted(new, key=Placed.sort_key):
-        _fold_one(state, item)
+    _fold_in_order(state, sorted(new, key=Placed.sort_key), None)
     return True
 
 
