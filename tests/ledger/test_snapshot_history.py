@@ -40,16 +40,21 @@ def _folded() -> LedgerState:
     return fold(_example(), LAST, company=COMPANY)
 
 
-def _unread(state: LedgerState) -> list[bool]:
-    """For the state and each of its series: whether its history is still unread."""
-    return [deferred_of(owner) is not None for owner in (state, *state.series.values())]
+def _unread(state: LedgerState) -> list[list[str]]:
+    """For the state and each of its series: the fields of its history not read yet."""
+    owners = (state, *state.series.values())
+    return [sorted(o._DEFERRABLE - vars(o).keys()) if deferred_of(o) is not None else [] for o in owners]
+
+
+SERIES_HISTORY = ["conversions", "payments", "unpaid_dividends"]
+UNREAD = [["elections"], SERIES_HISTORY, SERIES_HISTORY]
 
 
 def test_a_question_at_the_head_reads_no_history() -> None:
     read = snapshots.loads(snapshots.dumps(_folded()))
-    assert _unread(read) == [True, True, True]
+    assert _unread(read) == UNREAD
     report = state_report(finish(read, LAST))
-    assert _unread(read) == [True, True, True]  # the state report needs holdings, not history
+    assert _unread(read) == UNREAD  # the state report needs holdings, not history
     assert report == state_report(finish(_folded(), LAST))
 
 
@@ -61,7 +66,7 @@ def test_the_history_read_on_first_use_is_the_folds() -> None:
     folded = _folded()
     read = snapshots.loads(snapshots.dumps(folded))
     first = read.series["F"].payments[dt.date(2000, 9, 15)][0]
-    assert _unread(read) == [True, False, True]  # one series' payments read, nothing else
+    assert _unread(read) == [UNREAD[0], ["conversions", "unpaid_dividends"], UNREAD[2]]  # one field read
     assert (first.holder, first.shares, first.pik_shares) == ("Microsoft Corporation", 40_000, Fraction(3080, 9))
     assert Fraction(40_000 * 1_000 * 7, 100) * Fraction(44, 360) / 1_000 == Fraction(3080, 9)
     assert paid_dividend(read, "F", first) == paid_dividend(folded, "F", first)
@@ -73,8 +78,8 @@ def test_the_history_read_on_first_use_is_the_folds() -> None:
         Fraction(1, 2),
         Fraction(1, 2),
     )
-    assert read.elections == folded.elections and _unread(read) == [False, False, False]
-    assert snapshots.same_fold(read, folded)
+    assert read.elections == folded.elections
+    assert snapshots.same_fold(read, folded) and _unread(read) == [[], [], []]
 
 
 def test_a_history_read_after_the_state_is_sealed_is_read_only() -> None:
@@ -116,7 +121,8 @@ def test_a_snapshot_without_its_history_or_with_another_is_refused() -> None:
     head, history = _parts(snapshots.dumps(_folded()))
     with pytest.raises(pickle.UnpicklingError, match="its history is missing"):
         snapshots.loads(head)
-    forged = head + zlib.compress(pickle.dumps({"elections": {}, "payments": {"F": {}}}), 1)  # no Series G
+    empty = {"payments": {}, "unpaid_dividends": {}, "conversions": []}
+    forged = head + zlib.compress(pickle.dumps({"state": {"elections": {}}, "series": {"F": empty}}), 1)  # no G
     read = snapshots.loads(forged)
     with pytest.raises(pickle.UnpicklingError, match="history is not the one prefstack wrote"):
         read.series["F"].payments  # noqa: B018 - the history is read on first use

@@ -433,7 +433,7 @@ def undeferred(state: LedgerState) -> LedgerState:
 
 @dataclass
 class SeriesState(_Sealable):
-    _DEFERRABLE = frozenset({"payments"})
+    _DEFERRABLE = frozenset({"payments", "unpaid_dividends", "conversions"})
 
     terms: SeriesTerms
     original_issuance_date: dt.date | None = None

@@ -13,8 +13,9 @@ is finished for a date, serialized by :func:`dumps` and stored beside the stream
   (``reads_as_of``).
 
 A question at the head needs the holdings and the current figures, not the history: each
-holder's paid dividends (:class:`~prefstack.ledger.replay.PaidDividend`, per Payment Date) and
-dividend elections, which are most of a long ledger's fold. They are written after the rest, as
+holder's paid dividends (:class:`~prefstack.ledger.replay.PaidDividend`, per Payment Date),
+dividend elections, dividends recorded as not legally available and conversions, which are most
+of a long ledger's fold (the fields named ``_DEFERRABLE`` in the state's classes). They are written after the rest, as
 a second compressed part, and read only when a reader first asks for them
 (:func:`~prefstack.ledger.replay.defer`); a snapshot written again from a state whose history was
 never read copies that part as it is.
@@ -177,7 +178,15 @@ def dumps(state: LedgerState) -> bytes:
             undeferred(state)
             # the second part's own pickler, numbering the Fractions on from the first's
             pickler = _Pickler(second, list(pickler.values))
-            pickler.dump({"elections": state.elections, "payments": {k: s.payments for k, s in state.series.items()}})
+            pickler.dump(
+                {
+                    "state": {name: getattr(state, name) for name in sorted(LedgerState._DEFERRABLE)},
+                    "series": {
+                        key: {name: getattr(s, name) for name in sorted(SeriesState._DEFERRABLE)}
+                        for key, s in state.series.items()
+                    },
+                }
+            )
             rest = zlib.compress(second.getvalue(), 1)
         else:
             rest = history.blob
@@ -202,22 +211,41 @@ class _History:
                     found = _Unpickler(io.BytesIO(zlib.decompress(self.blob)), self.values).load()
                 except (IndexError, TypeError, zlib.error) as exc:
                     raise pickle.UnpicklingError(f"not a snapshot prefstack wrote: {exc}") from exc
-            if (
-                not isinstance(found, dict)
-                or set(found) != {"elections", "payments"}
-                or not isinstance(found["elections"], dict)
-                or not isinstance(found["payments"], dict)
-                or set(found["payments"]) != self.series
-                or not all(isinstance(p, dict) for p in found["payments"].values())
+            if not (
+                isinstance(found, dict)
+                and set(found) == {"state", "series"}
+                and _fields_of(LedgerState, found["state"])
+                and isinstance(found["series"], dict)
+                and set(found["series"]) == self.series
+                and all(_fields_of(SeriesState, fields) for fields in found["series"].values())
             ):
                 raise pickle.UnpicklingError("a snapshot's history is not the one prefstack wrote")
             self._read = found
         return self._read
 
 
+def _fields_of(kind: type[LedgerState] | type[SeriesState], fields: object) -> bool:
+    """Whether ``fields`` are the deferred fields of ``kind``, each of the type of the field."""
+    return (
+        isinstance(fields, dict)
+        and set(fields) == kind._DEFERRABLE
+        and all(type(fields[name]) is kind_of_field for name, kind_of_field in _deferrable(kind))
+    )
+
+
+def _deferrable(kind: type[LedgerState] | type[SeriesState]) -> list[tuple[str, type]]:
+    """Each deferred field of ``kind`` with the type of its value (a dict or a list: its default's)."""
+    found = []
+    for f in dataclasses.fields(kind):
+        if f.name in kind._DEFERRABLE:
+            assert callable(f.default_factory), f"{kind.__name__}.{f.name} is a dict or list field"
+            found.append((f.name, type(f.default_factory())))
+    return found
+
+
 class _Part:
-    """Where a state read from a snapshot reads one of its deferred fields from (:class:`_History`):
-    the state's elections (``series`` None) or one series' payments."""
+    """Where a state read from a snapshot reads its deferred fields from (:class:`_History`): the
+    state's own (``series`` None) or one series'."""
 
     def __init__(self, history: _History, series: str | None) -> None:
         self.history = history
@@ -225,11 +253,7 @@ class _Part:
 
     def value(self, name: str) -> object:
         read = self.history.read()
-        if self.series is None and name == "elections":
-            return read["elections"]
-        if self.series is not None and name == "payments":
-            return read["payments"][self.series]
-        raise AssertionError(f"a snapshot's history has no field {name} of {self.series or 'the state'}")
+        return read["state"][name] if self.series is None else read["series"][self.series][name]
 
 
 def _unread_history(state: LedgerState) -> _History | None:
