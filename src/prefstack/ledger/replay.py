@@ -385,7 +385,7 @@ class _Sealable:
             value = deferred.value(name)
             object.__setattr__(self, name, _sealed(value) if self._is_sealed else value)
             if all(n in self.__dict__ for n in self._DEFERRABLE):
-                del self.__dict__["_deferred"]
+                self.__dict__.pop("_deferred", None)  # another thread may have read it first
             return self.__dict__[name]
 
     def __setattr__(self, name: str, value: object) -> None:
