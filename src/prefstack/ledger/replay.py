@@ -21,7 +21,7 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
-from typing import NamedTuple, assert_never
+from typing import TYPE_CHECKING, NamedTuple, Protocol, assert_never
 
 from prefstack.calendars import is_payment_date, next_payment_date, payment_dates, quarter_around
 from prefstack.citations import for_series
@@ -111,6 +111,14 @@ from prefstack.numeric import to_decimal_string
 from prefstack.terms import SeriesTerms, load_terms
 from prefstack.terms.schema import Term
 
+_ZERO = Fraction(0)
+"""Zero, made once: the paths run once per holder and Payment Date share it (a Fraction never changes)."""
+
+_CONTENT_JSON = json.JSONEncoder(sort_keys=True, check_circular=False)
+"""An event's content in its replay-order key: ``json.dumps(data, sort_keys=True)``, the same text,
+from one encoder made once (``json.dumps`` with an argument makes a new one for every call: it
+took most of the time of ordering a long ledger). Event data is never circular."""
+
 
 class LedgerRuleError(PrefstackError):
     """An event that cannot apply to the state the ledger has reached."""
@@ -163,7 +171,7 @@ class Placed:
     def _sort_key(self) -> tuple[dt.date, int, str]:
         # Not kept beside the key: the JSON data of 100,000 events held 90 MB, and dumping an
         # event again for the store's payload costs no more time than keeping it.
-        content = json.dumps(self.event.model_dump(mode="json"), sort_keys=True)
+        content = _CONTENT_JSON.encode(self.event.model_dump(mode="json"))
         return (self.effective_date, ev.kind_rank(self.event), content)
 
     def sort_key(self) -> tuple[dt.date, int, str]:
@@ -268,7 +276,7 @@ def _pik_carried(s: SeriesState, holder: str, before: dt.date) -> Fraction:
     shares issued for them (none under the other readings)."""
     match chosen("DIV-FRACTIONAL-PIK"):
         case "default" | "round-cents" | "whole-cash":
-            return Fraction(0)
+            return _ZERO
         case "whole-carry":
             pass
         case other:
@@ -321,9 +329,15 @@ class _ReadOnlyList(list):  # type: ignore[type-arg]
 
 
 def _sealed(value: object) -> object:
+    """``value`` read-only: a dict or list copied into a read-only one, its items sealed in turn; a
+    set frozen; a :class:`_Sealable` sealed in place; anything else (immutable) as it is."""
     if isinstance(value, dict):
+        if _all_immutable(value.values()):  # nothing inside to seal: one copy, no call per item
+            return _ReadOnlyDict(value)
         return _ReadOnlyDict({k: _sealed(v) for k, v in value.items()})
     if isinstance(value, list):
+        if _all_immutable(value):
+            return _ReadOnlyList(value)
         return _ReadOnlyList(_sealed(v) for v in value)
     if isinstance(value, set):
         return frozenset(value)
@@ -332,13 +346,47 @@ def _sealed(value: object) -> object:
     return value
 
 
+def _all_immutable(values: Iterable[object]) -> bool:
+    """Whether none of ``values`` is of a kind :func:`_sealed` changes (a dict, list, set or
+    :class:`_Sealable`), judged by their types alone, gathered without a Python call per value: a
+    large register's state holds hundreds of thousands of records (payments, elections) in a few
+    mappings, and sealing them one call each took most of the time of a question answered from a
+    snapshot."""
+    return not any(issubclass(kind, _CHANGED_BY_SEALING) for kind in set(map(type, values)))
+
+
+class Deferred(Protocol):
+    """Where a field of a state not yet read comes from (a snapshot's history, read when a reader
+    first asks for it: :mod:`prefstack.ledger.snapshots`)."""
+
+    def value(self, name: str) -> object:
+        """The field ``name`` of the state that holds this, as the snapshot wrote it."""
+        ...
+
+
 class _Sealable:
     """State that replay builds step by step and then seals: after :meth:`seal` no attribute,
     mapping or list of it can change (:class:`StateIsReadOnly`). Caches that only memoize a pure
     function of the state are named in ``_CACHES`` and stay writable."""
 
     _CACHES: frozenset[str] = frozenset()
+    _DEFERRABLE: frozenset[str] = frozenset()
+    """Fields a snapshot may leave unread until a reader asks for them (:func:`defer`)."""
     _is_sealed: bool = False
+
+    if not TYPE_CHECKING:  # for the type checker every attribute stays declared, none is found here
+
+        def __getattr__(self, name: str) -> object:
+            """A deferred field (:func:`defer`), read on first use; Python calls this only for an
+            attribute the object does not hold."""
+            deferred = self.__dict__.get("_deferred") if name in self._DEFERRABLE else None
+            if deferred is None:
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+            value = deferred.value(name)
+            object.__setattr__(self, name, _sealed(value) if self._is_sealed else value)
+            if all(n in self.__dict__ for n in self._DEFERRABLE):
+                self.__dict__.pop("_deferred", None)  # another thread may have read it first
+            return self.__dict__[name]
 
     def __setattr__(self, name: str, value: object) -> None:
         if self._is_sealed:
@@ -352,13 +400,41 @@ class _Sealable:
         if self._is_sealed:
             return
         for name, value in vars(self).items():
-            if name not in self._CACHES:
+            if name not in self._CACHES and name != "_deferred":
                 object.__setattr__(self, name, _sealed(value))
         object.__setattr__(self, "_is_sealed", True)
 
 
+_CHANGED_BY_SEALING = (dict, list, set, _Sealable)
+
+
+def defer(owner: _Sealable, deferred: Deferred) -> None:
+    """Leave the deferrable fields of ``owner`` (which must not hold them) to be read from
+    ``deferred`` when a reader first asks for one; sealed then if ``owner`` is sealed by then."""
+    held = sorted(owner._DEFERRABLE & vars(owner).keys())
+    if held:
+        raise ValueError(f"{type(owner).__name__} already holds {', '.join(held)}")
+    vars(owner)["_deferred"] = deferred
+
+
+def deferred_of(owner: _Sealable) -> Deferred | None:
+    """Where the fields of ``owner`` not read yet come from; None where it holds them all."""
+    found: Deferred | None = vars(owner).get("_deferred")
+    return found
+
+
+def undeferred(state: LedgerState) -> LedgerState:
+    """``state`` with every deferred field of it and of its series read (:func:`defer`)."""
+    for owner in (state, *state.series.values()):
+        for name in sorted(owner._DEFERRABLE):
+            getattr(owner, name)
+    return state
+
+
 @dataclass
 class SeriesState(_Sealable):
+    _DEFERRABLE = frozenset({"payments", "unpaid_dividends", "conversions"})
+
     terms: SeriesTerms
     original_issuance_date: dt.date | None = None
     shares_ever_issued: Fraction = Fraction(0)
@@ -435,6 +511,7 @@ class LedgerState(_Sealable):
     """Everything the ledger says, as of one date. Sealed by :func:`replay`: read-only from then on."""
 
     _CACHES = frozenset({"section5_cache", "section5_folds"})
+    _DEFERRABLE = frozenset({"elections"})
 
     as_of: dt.date
     series: dict[str, SeriesState]
@@ -595,11 +672,14 @@ def company_issuer(placed: Sequence[Placed], company: str | None) -> Issuer | No
     issuer whose series the events name, else None. An event naming a series of another company
     is refused."""
     expected = issuer(company) if company is not None else None
+    owners: dict[str, Issuer] = {}  # a long ledger names a few series many times
     for item in placed:
         named = getattr(item.event, "series", None)
         if not isinstance(named, str):
             continue
-        owner = issuer_of_series(named)
+        owner = owners.get(named)
+        if owner is None:
+            owner = owners[named] = issuer_of_series(named)
         if expected is None:
             expected = owner
         elif owner != expected:
@@ -629,37 +709,57 @@ def fold(
     """The events known at ``known_at`` folded in replay order up to the end of ``as_of``, not yet
     finished (:func:`finish`): the state a snapshot keeps (:mod:`prefstack.ledger.snapshots`).
     Mutable: only replay, :func:`resume` and :func:`finish` may hold it."""
-    visible = [p for p in placed if known_at is None or p.recorded_at is None or p.recorded_at <= known_at]
+    if known_at is None:
+        visible = list(placed)
+    else:
+        visible = [p for p in placed if p.recorded_at is None or p.recorded_at <= known_at]
     series = company_series(placed, company)
     state = LedgerState(as_of=as_of, series={s: SeriesState(load_terms(s)) for s in series})
     ordered = order(visible)
+    # What the fold needs before it starts, in one pass over the events (in replay order).
+    liquidations: list[Placed] = []
+    paid_late = False
+    for p in ordered:
+        event = p.event
+        if isinstance(event, ev.Liquidation):
+            liquidations.append(p)
+        elif isinstance(event, ev.MergerOrSale):
+            if event.id:
+                state.transactions[event.id] = p
+        elif isinstance(event, ev.DividendPayment) and event.paid_on is not None:
+            paid_late = True
     # The date fixed for a liquidation payment ends the Conversion Rights the day before it
     # (F/G §5(a)), so it must be known before the conversions around it are judged.
-    fixed = [p.event.date for p in ordered if isinstance(p.event, ev.Liquidation)]
+    fixed = [p.event.date for p in liquidations]
     if len(fixed) > 1:
-        later = next(p for p in ordered if isinstance(p.event, ev.Liquidation) and p.event.date == fixed[1])
+        later = next(p for p in liquidations if p.event.date == fixed[1])
         clause = ", ".join(s.terms.liquidation.preference_multiple.cite for s in state.series.values())
         problem = f"the Company was already liquidated on {fixed[0]}"
         raise LedgerRuleError(later, "date", clause or "ledger format", problem)
     state.liquidation_fixed_for = fixed[0] if fixed else None
-    state.transactions = {p.event.id: p for p in ordered if isinstance(p.event, ev.MergerOrSale) and p.event.id}
-    paid_late = any(isinstance(p.event, ev.DividendPayment) and p.event.paid_on is not None for p in ordered)
     if paid_late and chosen("DIV-F-COMMON-PRICE-WINDOW") == "paid-late":  # priced on days after its Payment Date
         for item in ordered:
             if isinstance(item.event, ev.ClosingPrice):
                 _record_closing_price(state.closing_prices_ahead, item, item.event)
-    for item in ordered:
-        if item.effective_date > as_of:
-            break
-        _fold_one(state, item)
+    _fold_in_order(state, ordered, as_of)
     return state
 
 
-def _fold_one(state: LedgerState, item: Placed) -> None:
-    _settle_deposits(state, item.effective_date, including_the_day=item.sort_key()[1] >= REDEMPTION_RANK)
-    _apply(state, item)
-    state.events_applied += 1
-    state.folded_through = item.sort_key()
+def _fold_in_order(state: LedgerState, ordered: Iterable[Placed], through: dt.date | None) -> None:
+    """Fold ``ordered`` (in replay order) onto ``state``, up to the end of ``through`` (None: all).
+    The count of events applied and the key of the last are set once, after the last (no applier
+    reads them; a fold that raises is not kept)."""
+    applied, last = 0, state.folded_through
+    for item in ordered:
+        if through is not None and item.effective_date > through:
+            break
+        key = item.sort_key()
+        _settle_deposits(state, item.effective_date, including_the_day=key[1] >= REDEMPTION_RANK)
+        _apply(state, item)
+        applied += 1
+        last = key
+    state.events_applied += applied
+    state.folded_through = last
 
 
 def _resumable(state: LedgerState, new: Sequence[Placed]) -> bool:
@@ -684,8 +784,7 @@ def resume(state: LedgerState, new: Sequence[Placed]) -> bool:
     if (state.reads_as_of and last != state.as_of) or not _resumable(state, new):
         return False
     state.as_of = last
-    for item in sorted(new, key=Placed.sort_key):
-        _fold_one(state, item)
+    _fold_in_order(state, sorted(new, key=Placed.sort_key), None)
     return True
 
 
@@ -710,9 +809,13 @@ def _apply(state: LedgerState, item: Placed) -> None:
     of the LedgerEvent union without a case here fails the type check (mypy --strict) and, should
     it ever run, the replay itself (``tests/ledger/test_replay_handlers.py`` checks every kind)."""
     event = item.event
-    match event:
+    match event:  # the kinds a long ledger holds most of first: each case is one more isinstance
+        case ev.DividendElection():
+            _apply_election(state, item, event)
         case ev.ClosingPrice():
             _apply_closing_price(state, item, event)
+        case ev.DividendPayment():
+            _apply_payment(state, item, event)
         case ev.RegistrationStatement():
             state.registration_effective = event.effective
         case ev.CommonOutstanding():
@@ -723,12 +826,8 @@ def _apply(state: LedgerState, item: Placed) -> None:
             _apply_consent(state, item, event)
         case ev.PreferredIssued():
             _apply_issue(state, item, event)
-        case ev.DividendElection():
-            _apply_election(state, item, event)
         case ev.WireAccountNotice():
             _apply_wire_notice(state, item, event)
-        case ev.DividendPayment():
-            _apply_payment(state, item, event)
         case ev.ArrearsPaid():
             _apply_arrears_paid(state, item, event)
         case ev.RatableDividends():
@@ -1309,7 +1408,7 @@ def _apply_payment(state: LedgerState, item: Placed, event: ev.DividendPayment) 
         _accrue_unpaid(s, event.date, due)
         return
     paid = [_pay_holder(state, item, s, event, holding, dividend) for holding, dividend in due]
-    _issue_dividend_shares(state, item, s, event.date, paid)
+    _issue_dividend_shares(state, item, s, event.date, [holding for holding, _ in due], paid)
     s.payments[event.date] = paid
 
 
@@ -1338,15 +1437,19 @@ def _dividends_due(s: SeriesState, payment_date: dt.date) -> list[tuple[Holding,
     recorded no payment, with the value of its dividend of the period (F §2(a), G §2(a);
     :func:`~prefstack.kernels.dividends.period_value`), in holder order."""
     due = []
+    passed: dict[dt.date, bool] = {}
+    """Whether a Payment Date came between each accrual start and ``payment_date`` (most holdings
+    share one start: the last Payment Date)."""
     for holder in sorted(s.holdings):
         holding = s.holdings[holder]
-        if (
-            (holding.shares == 0 and not holding.lots)
-            or holding.accrual_start is None
-            or holding.accrual_start >= payment_date
-        ):
+        start = holding.accrual_start
+        if (holding.shares == 0 and not holding.lots) or start is None or start >= payment_date:
             continue
-        holding = _roll(s, holder, payment_date, inclusive=False)
+        rolls = passed.get(start)
+        if rolls is None:
+            rolls = passed[start] = next_payment_date(s.terms, start) < payment_date
+        if rolls:  # else :func:`rolled` would give the holding itself
+            holding = _roll(s, holder, payment_date, inclusive=False)
         assert holding.accrual_start is not None
         if holding.lots:  # only under an alternative (DIV-ARREARS-PIK-ACCRUAL, TRANSFER-ACCRUED)
             value = lots_period_value(
@@ -1384,20 +1487,17 @@ def _accrue_unpaid(s: SeriesState, payment_date: dt.date, due: Sequence[tuple[Ho
 def _pay_holder(
     state: LedgerState, item: Placed, s: SeriesState, event: ev.DividendPayment, holding: Holding, dividend: Fraction
 ) -> PaidDividend:
-    """F §2(b)-(c), G §2(a): one holder's dividend paid in the form of its election (or the default),
-    its period starting again on ``payment_date``. A dividend with a Common Stock portion is paid
-    by the clause itself (:func:`pay_dividend`: the price, the registration condition, whole shares
-    and cash for the fraction); any other keeps only its PIK shares
-    (:func:`~prefstack.kernels.dividends.pik_value`), and :func:`paid_dividend` explains it."""
+    """F §2(b)-(c), G §2(a): one holder's dividend paid in the form of its election (or the default)
+    (its period starts again on ``payment_date``: :func:`_issue_dividend_shares`). A dividend with a
+    Common Stock portion is paid by the clause itself (:func:`pay_dividend`: the price, the
+    registration condition, whole shares and cash for the fraction); any other keeps only its PIK
+    shares (:func:`~prefstack.kernels.dividends.pik_value`), and :func:`paid_dividend` explains it."""
     payment_date = event.date
     holder = holding.holder
     assert holding.accrual_start is not None
-    s.holdings[holder] = Holding(
-        holding.series, holder, holding.shares, payment_date, holding.arrears, holding.unpaid_dates
-    )  # a constructor, not dataclasses.replace: this runs once per holder and Payment Date
     election, why = election_for(state, s.terms, holder, payment_date)
     registration_ok = state.common_issued_as_dividends == 0 or bool(state.registration_effective)
-    carried = _pik_carried(s, holder, payment_date) if election.pik else Fraction(0)
+    carried = _pik_carried(s, holder, payment_date) if election.pik else _ZERO
     pik, common = pik_value(s.terms, dividend, election, carried), None
     if election.common:
         match chosen(reading("DIV-F-REGISTRATION-VACUOUS")):
@@ -1443,18 +1543,23 @@ def _pay_holder(
 
 
 def _issue_dividend_shares(
-    state: LedgerState, item: Placed, s: SeriesState, payment_date: dt.date, paid: Sequence[PaidDividend]
+    state: LedgerState,
+    item: Placed,
+    s: SeriesState,
+    payment_date: dt.date,
+    holdings: Sequence[Holding],
+    paid: Sequence[PaidDividend],
 ) -> None:
     """F §1(a), §2(b)-(c), G §1(a), §2(a): the PIK shares of every holder issued (refused beyond the
-    authorized shares) and the Common Stock issued as dividends counted, excluded from Additional
-    Shares (§5(d)(i)(C)(6))."""
+    authorized shares), each of ``holdings`` (the one each record of ``paid`` pays, in turn) starting its next
+    period on ``payment_date``, and the Common Stock issued as dividends counted, excluded from
+    Additional Shares (§5(d)(i)(C)(6))."""
     pik_total = sum((r.pik_shares for r in paid if r.pik_shares is not None), Fraction(0))
     _check_authorized(item, s, pik_total, "pik_shares")
-    for record in paid:
-        if record.pik_shares is not None:
-            h = s.holdings[record.holder]
-            shares = h.shares + record.pik_shares
-            s.holdings[record.holder] = Holding(h.series, h.holder, shares, h.accrual_start, h.arrears, h.unpaid_dates)
+    for h, record in zip(holdings, paid, strict=True):
+        shares = h.shares if record.pik_shares is None else h.shares + record.pik_shares
+        # a constructor, not dataclasses.replace: this runs once per holder and Payment Date
+        s.holdings[h.holder] = Holding(h.series, h.holder, shares, payment_date, h.arrears, h.unpaid_dates)
         if record.common_shares is not None:
             state.common_issued_as_dividends += record.common_shares
             state.section5_actions.append(

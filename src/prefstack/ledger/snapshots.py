@@ -12,6 +12,14 @@ is finished for a date, serialized by :func:`dumps` and stored beside the stream
 - the date the fold was made to, and whether an event was judged on that date itself
   (``reads_as_of``).
 
+A question at the head needs the holdings and the current figures, not the history: each
+holder's paid dividends (:class:`~prefstack.ledger.replay.PaidDividend`, per Payment Date),
+dividend elections, dividends recorded as not legally available and conversions, which are most
+of a long ledger's fold (the fields named ``_DEFERRABLE`` in the state's classes). They are written after the rest, as
+a second compressed part, and read only when a reader first asks for them
+(:func:`~prefstack.ledger.replay.defer`); a snapshot written again from a state whose history was
+never read copies that part as it is.
+
 It is derived data, a cache: deleting it loses nothing, and every answer read from it equals a
 fold from the start (``tests/ledger/test_snapshots.py`` checks state, appends and refusals both
 ways). It is read only for the latest state of the stream (no ``--known-at``) and a date on or
@@ -33,6 +41,7 @@ import io
 import math
 import pickle
 import zlib
+from collections.abc import Sequence
 from fractions import Fraction
 from importlib import resources
 from pathlib import Path
@@ -41,11 +50,11 @@ from typing import Any
 import pydantic
 
 from prefstack.instruments import registry
-from prefstack.ledger.replay import LedgerState
+from prefstack.ledger.replay import LedgerState, SeriesState, defer, deferred_of, undeferred
 from prefstack.memo import without_cyclic_gc
 from prefstack.terms import SeriesTerms, load_terms
 
-FORMAT = 1
+FORMAT = 2
 """The snapshot format; a change of what a state holds changes the code, and so the fingerprint."""
 
 
@@ -109,9 +118,20 @@ def _fraction_checked(numerator: object, denominator: object) -> Fraction:
     raise pickle.UnpicklingError(f"a snapshot's table holds {numerator!r}/{denominator!r}, not a Fraction")
 
 
+_LEFT_OUT = frozenset({"_deferred", *LedgerState._DEFERRABLE, *SeriesState._DEFERRABLE})
+"""What the first part of a snapshot does not hold: the history (written in the second part) and
+where a state read from a snapshot reads its own history from."""
+
+
 def _without_caches(state: LedgerState) -> tuple[Any, ...]:
-    fields = {**vars(state), "section5_cache": {}}
+    fields = {k: v for k, v in vars(state).items() if k not in _LEFT_OUT}
+    fields["section5_cache"] = {}
     return copyreg.__newobj__, (LedgerState,), fields  # type: ignore[attr-defined]
+
+
+def _without_history(series: SeriesState) -> tuple[Any, ...]:
+    fields = {k: v for k, v in vars(series).items() if k not in _LEFT_OUT}
+    return copyreg.__newobj__, (SeriesState,), fields  # type: ignore[attr-defined]
 
 
 class _Pickler(pickle.Pickler):
@@ -121,10 +141,15 @@ class _Pickler(pickle.Pickler):
     rates and amounts for many holders); reading each value once made its snapshot a third faster
     to read, and the state read back shares them (Fractions never change)."""
 
-    def __init__(self, file: io.BytesIO) -> None:
+    def __init__(self, file: io.BytesIO, values: Sequence[Fraction] = ()) -> None:
         super().__init__(file, protocol=5)
-        self.dispatch_table = {**copyreg.dispatch_table, SeriesTerms: _terms_by_id, LedgerState: _without_caches}
-        self.values: dict[Fraction, int] = {}
+        self.dispatch_table = {
+            **copyreg.dispatch_table,
+            SeriesTerms: _terms_by_id,
+            LedgerState: _without_caches,
+            SeriesState: _without_history,
+        }
+        self.values: dict[Fraction, int] = {value: number for number, value in enumerate(values)}
 
     def persistent_id(self, obj: object) -> int | None:
         if type(obj) is not Fraction:
@@ -139,19 +164,115 @@ def dumps(state: LedgerState) -> bytes:
     """``state`` (a fold, not finished) as bytes: its memo of §5 answers left out (it is rebuilt
     as questions are asked; the §5 folds themselves are kept, to be continued), its series' terms
     named by series id, its Fractions by their number in the table of distinct values written
-    first (:class:`_Pickler`). Raises :class:`NotSnapshotable` for a state whose terms are not the
-    registry's."""
+    first (:class:`_Pickler`), its history (:data:`_LEFT_OUT`) in a second part after the rest:
+    the part it was read from, as it is, where the state was read from a snapshot and its history
+    never read since (the table then keeps the numbers that part names). Raises
+    :class:`NotSnapshotable` for a state whose terms are not the registry's."""
+    history = _unread_history(state)
     body = io.BytesIO()
-    pickler = _Pickler(body)
+    pickler = _Pickler(body, history.values if history is not None else ())
     with without_cyclic_gc():
         pickler.dump(state)
+        if history is None:
+            second = io.BytesIO()
+            undeferred(state)
+            # the second part's own pickler, numbering the Fractions on from the first's
+            pickler = _Pickler(second, list(pickler.values))
+            pickler.dump(
+                {
+                    "state": {name: getattr(state, name) for name in sorted(LedgerState._DEFERRABLE)},
+                    "series": {
+                        key: {name: getattr(s, name) for name in sorted(SeriesState._DEFERRABLE)}
+                        for key, s in state.series.items()
+                    },
+                }
+            )
+            rest = zlib.compress(second.getvalue(), 1)
+        else:
+            rest = history.blob
     table = [(value.numerator, value.denominator) for value in pickler.values]
-    return framed(pickle.dumps(table, protocol=5), body.getvalue())
+    return framed(pickle.dumps(table, protocol=5), body.getvalue()) + rest
+
+
+class _History:
+    """The second part of a snapshot (its history), read on first use: the Fractions it names are
+    those of the first part's table, which it keeps."""
+
+    def __init__(self, blob: bytes, values: list[Fraction], series: frozenset[str]) -> None:
+        self.blob = blob
+        self.values = values
+        self.series = series
+        self._read: dict[str, Any] | None = None
+
+    def read(self) -> dict[str, Any]:
+        if self._read is None:
+            with without_cyclic_gc():
+                try:
+                    found = _Unpickler(io.BytesIO(zlib.decompress(self.blob)), self.values).load()
+                except (IndexError, TypeError, zlib.error) as exc:
+                    raise pickle.UnpicklingError(f"not a snapshot prefstack wrote: {exc}") from exc
+            if not (
+                isinstance(found, dict)
+                and set(found) == {"state", "series"}
+                and _fields_of(LedgerState, found["state"])
+                and isinstance(found["series"], dict)
+                and set(found["series"]) == self.series
+                and all(_fields_of(SeriesState, fields) for fields in found["series"].values())
+            ):
+                raise pickle.UnpicklingError("a snapshot's history is not the one prefstack wrote")
+            self._read = found
+        return self._read
+
+
+def _fields_of(kind: type[LedgerState] | type[SeriesState], fields: object) -> bool:
+    """Whether ``fields`` are the deferred fields of ``kind``, each of the type of the field."""
+    return (
+        isinstance(fields, dict)
+        and set(fields) == kind._DEFERRABLE
+        and all(type(fields[name]) is kind_of_field for name, kind_of_field in _deferrable(kind))
+    )
+
+
+def _deferrable(kind: type[LedgerState] | type[SeriesState]) -> list[tuple[str, type]]:
+    """Each deferred field of ``kind`` with the type of its value (a dict or a list: its default's)."""
+    found = []
+    for f in dataclasses.fields(kind):
+        if f.name in kind._DEFERRABLE:
+            assert callable(f.default_factory), f"{kind.__name__}.{f.name} is a dict or list field"
+            found.append((f.name, type(f.default_factory())))
+    return found
+
+
+class _Part:
+    """Where a state read from a snapshot reads its deferred fields from (:class:`_History`): the
+    state's own (``series`` None) or one series'."""
+
+    def __init__(self, history: _History, series: str | None) -> None:
+        self.history = history
+        self.series = series
+
+    def value(self, name: str) -> object:
+        read = self.history.read()
+        return read["state"][name] if self.series is None else read["series"][self.series][name]
+
+
+def _unread_history(state: LedgerState) -> _History | None:
+    """The history ``state`` was read with, where no part of it has been read since (so it is
+    the state's history as it is: nothing changes a field without reading it)."""
+    owners = (state, *state.series.values())
+    parts = [deferred_of(owner) for owner in owners]
+    if not all(isinstance(p, _Part) for p in parts):
+        return None
+    histories = {id(p.history) for p in parts if isinstance(p, _Part)}
+    first = parts[0]
+    assert isinstance(first, _Part)
+    return first.history if len(histories) == 1 else None
 
 
 def framed(table: bytes, body: bytes) -> bytes:
-    """A snapshot's bytes: the pickled table of values, then the pickled state, compressed (the
-    table's length first, eight bytes big-endian)."""
+    """The first part of a snapshot's bytes: the pickled table of values, then the pickled state
+    without its history, compressed (the table's length first, eight bytes big-endian). The second
+    part, the history compressed, follows it."""
     return zlib.compress(len(table).to_bytes(8, "big") + table + body, 1)
 
 
@@ -203,10 +324,14 @@ class _Unpickler(pickle.Unpickler):
 
 
 def loads(blob: bytes) -> LedgerState:
-    """The fold :func:`dumps` wrote."""
-    raw = zlib.decompress(blob)
-    size = int.from_bytes(raw[:8], "big")
+    """The fold :func:`dumps` wrote, its history left to be read when a reader first asks for it."""
     with without_cyclic_gc():  # hundreds of thousands of objects and no cycles to find
+        first = zlib.decompressobj()
+        try:
+            raw = first.decompress(blob)
+        except zlib.error as exc:
+            raise pickle.UnpicklingError(f"not a snapshot prefstack wrote: {exc}") from exc
+        size = int.from_bytes(raw[:8], "big")
         values = [_fraction_checked(n, d) for n, d in _Unpickler(io.BytesIO(raw[8 : 8 + size])).load()]
         try:
             state = _Unpickler(io.BytesIO(raw[8 + size :]), values).load()
@@ -214,13 +339,22 @@ def loads(blob: bytes) -> LedgerState:
             raise pickle.UnpicklingError(f"not a snapshot prefstack wrote: {exc}") from exc
     if not isinstance(state, LedgerState):
         raise pickle.UnpicklingError(f"a snapshot holds a {type(state).__name__}, not a ledger state")
+    if not first.eof or not first.unused_data:
+        raise pickle.UnpicklingError("not a snapshot prefstack wrote: its history is missing")
+    history = _History(first.unused_data, values, frozenset(state.series))
+    try:
+        defer(state, _Part(history, None))
+        for series, series_state in state.series.items():
+            defer(series_state, _Part(history, series))
+    except ValueError as exc:
+        raise pickle.UnpicklingError(f"not a snapshot prefstack wrote: {exc}") from exc
     return state
 
 
 def _comparable(state: LedgerState) -> dict[str, object]:
     """What a fold holds, for comparison: every field but the memo of §5 answers, with each
     series' §5 fold by its own fields (a fold object compares by identity)."""
-    fields = {k: v for k, v in vars(state).items() if k != "section5_cache"}
+    fields = {k: v for k, v in vars(undeferred(state)).items() if k != "section5_cache"}
     fields["section5_folds"] = {key: vars(fold) for key, fold in state.section5_folds.items()}
     return fields
 

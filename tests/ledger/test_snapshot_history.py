@@ -1,0 +1,130 @@
+"""A snapshot's history (each holder's paid dividends and dividend elections) is its second part,
+read only when a reader first asks for it: a question at the head answers without it, and a
+state read from a snapshot holds, once asked, the same history as the fold it was written from."""
+
+from __future__ import annotations
+
+import datetime as dt
+import pickle
+import zlib
+from fractions import Fraction
+from importlib import resources
+
+import pytest
+
+from prefstack.ledger import snapshots
+from prefstack.ledger.files import read_ledger
+from prefstack.ledger.replay import (
+    LedgerState,
+    Placed,
+    StateIsReadOnly,
+    deferred_of,
+    finish,
+    fold,
+    paid_dividend,
+)
+from prefstack.report import state_report
+
+COMPANY = "cais-internet"
+EXAMPLE = resources.files("prefstack.data").joinpath("example_ledger.yaml")
+LAST = dt.date(2002, 8, 1)
+"""The example's last event."""
+
+
+def _example() -> list[Placed]:
+    with resources.as_file(EXAMPLE) as path:
+        return read_ledger(path).events
+
+
+def _folded() -> LedgerState:
+    return fold(_example(), LAST, company=COMPANY)
+
+
+def _unread(state: LedgerState) -> list[list[str]]:
+    """For the state and each of its series: the fields of its history not read yet."""
+    owners = (state, *state.series.values())
+    return [sorted(o._DEFERRABLE - vars(o).keys()) if deferred_of(o) is not None else [] for o in owners]
+
+
+SERIES_HISTORY = ["conversions", "payments", "unpaid_dividends"]
+UNREAD = [["elections"], SERIES_HISTORY, SERIES_HISTORY]
+
+
+def test_a_question_at_the_head_reads_no_history() -> None:
+    read = snapshots.loads(snapshots.dumps(_folded()))
+    assert _unread(read) == UNREAD
+    report = state_report(finish(read, LAST))
+    assert _unread(read) == UNREAD  # the state report needs holdings, not history
+    assert report == state_report(finish(_folded(), LAST))
+
+
+def test_the_history_read_on_first_use_is_the_folds() -> None:
+    """The example's first Series F dividend: Microsoft's 40,000 shares paid in PIK on
+    2000-09-15 for the period from the 2000-08-02 issue: 40,000 x $1,000 x 7% = $2,800,000 a
+    year; 44 days (2000-08-02 to 2000-09-15) of it at actual/360: $2,800,000 x 44 / 360 =
+    $342,222.22..., in shares at $1,000: 342.22... = 3080/9 shares."""
+    folded = _folded()
+    read = snapshots.loads(snapshots.dumps(folded))
+    first = read.series["F"].payments[dt.date(2000, 9, 15)][0]
+    assert _unread(read) == [UNREAD[0], ["conversions", "unpaid_dividends"], UNREAD[2]]  # one field read
+    assert (first.holder, first.shares, first.pik_shares) == ("Microsoft Corporation", 40_000, Fraction(3080, 9))
+    assert Fraction(40_000 * 1_000 * 7, 100) * Fraction(44, 360) / 1_000 == Fraction(3080, 9)
+    assert paid_dividend(read, "F", first) == paid_dividend(folded, "F", first)
+    assert read.series["F"].payments == folded.series["F"].payments
+    assert read.series["G"].payments == folded.series["G"].payments
+    # Microsoft's election for 2001-09-15, received 2001-08-31: half PIK, half Common Stock
+    election = read.elections[("F", "Microsoft Corporation", dt.date(2001, 9, 15))]
+    assert election.date == dt.date(2001, 8, 31) and (election.election.pik, election.election.common) == (
+        Fraction(1, 2),
+        Fraction(1, 2),
+    )
+    assert read.elections == folded.elections
+    assert snapshots.same_fold(read, folded) and _unread(read) == [[], [], []]
+
+
+def test_a_history_read_after_the_state_is_sealed_is_read_only() -> None:
+    state = finish(snapshots.loads(snapshots.dumps(_folded())), LAST)
+    payments = state.series["F"].payments
+    with pytest.raises(StateIsReadOnly):
+        payments[dt.date(2099, 3, 15)] = []
+    with pytest.raises(StateIsReadOnly):
+        payments[dt.date(2000, 9, 15)].append(payments[dt.date(2000, 9, 15)][0])
+    with pytest.raises(StateIsReadOnly):
+        del state.elections[("F", "Microsoft Corporation", dt.date(2001, 9, 15))]
+
+
+def test_a_snapshot_written_again_from_a_state_whose_history_was_not_read_copies_it() -> None:
+    blob = snapshots.dumps(_folded())
+    again = snapshots.dumps(snapshots.loads(blob))
+    assert _parts(again)[1] == _parts(blob)[1]  # the history part, byte for byte
+    read = snapshots.loads(again)
+    assert snapshots.same_fold(read, _folded())
+
+
+def test_a_history_changed_by_a_reader_of_a_fold_is_written_again() -> None:
+    """A fold read from a snapshot and continued (an election appended) writes its history anew."""
+    state = snapshots.loads(snapshots.dumps(_folded()))
+    key = ("F", "Microsoft Corporation", dt.date(2002, 9, 15))
+    recorded = state.elections[("F", "Microsoft Corporation", dt.date(2001, 9, 15))]
+    state.elections[key] = recorded
+    read = snapshots.loads(snapshots.dumps(state))
+    assert read.elections[key] == recorded and len(read.elections) == len(_folded().elections) + 1
+
+
+def _parts(blob: bytes) -> tuple[bytes, bytes]:
+    first = zlib.decompressobj()
+    first.decompress(blob)
+    return blob[: len(blob) - len(first.unused_data)], first.unused_data
+
+
+def test_a_snapshot_without_its_history_or_with_another_is_refused() -> None:
+    head, history = _parts(snapshots.dumps(_folded()))
+    with pytest.raises(pickle.UnpicklingError, match="its history is missing"):
+        snapshots.loads(head)
+    empty = {"payments": {}, "unpaid_dividends": {}, "conversions": []}
+    forged = head + zlib.compress(pickle.dumps({"state": {"elections": {}}, "series": {"F": empty}}), 1)  # no G
+    read = snapshots.loads(forged)
+    with pytest.raises(pickle.UnpicklingError, match="history is not the one prefstack wrote"):
+        read.series["F"].payments  # noqa: B018 - the history is read on first use
+    assert history  # the real one is there, and reads
+    assert snapshots.loads(head + history).series["G"].payments
