@@ -354,6 +354,14 @@ def test_the_waterfall_page_lists_the_apis_breakpoints_each_a_button_to_its_exit
         ticks = re.findall(r'<option value="([^"]*)" label="[^"]*"></option>', page)
         assert ticks == [b["exit_value"] for b in answer["breakpoints"]]
         assert 'list="exit-breakpoints"' in page and '<datalist id="exit-breakpoints">' in page
+        top = int(re.findall(r'id="exit-slider" min="0" max="(\d+)"', page)[0])
+        mark = r'<line class="mark" x1="([^"]*)" x2="[^"]*" y1="0" y2="12" data-exit-value="([^"]*)">'
+        marks = re.findall(mark, page)
+        assert marks == [
+            (f"{float(Fr(b['exit_value']) / top) * 1000:.1f}", b["exit_value"])
+            for b in answer["breakpoints"]
+            if Fr(b["exit_value"]) <= top
+        ]
         assert f'<input type="hidden" name="on" value="{answer["on"]}" id="breakpoints-on">' in page
     assert [(v, text) for v, _, _, _, _, text, _ in BREAKPOINT_ITEM.findall(html)] == [
         ("72039276.69", "$72,039,276.69")

@@ -412,6 +412,12 @@ def add_pages(app: FastAPI, db: str, accounts: Accounts, cookie: str, csrf_heade
             return [], problem_of(exc)
         return breakpoints_json(plan, None)["breakpoints"], None
 
+    def slider_mark(breakpoint: Mapping[str, str], top: int) -> str | None:
+        """Where a breakpoint's mark is drawn under the slider (0 to 1000 across it; drawing only,
+        so a float); None past the slider's top."""
+        share = Fraction(breakpoint["exit_value"]) / top
+        return None if share > 1 else f"{float(share) * 1000:.1f}"
+
     @app.get("/companies/{company}/waterfall", include_in_schema=False)
     def waterfall(request: Request, company: str, proceeds: str | None = None, on: str | None = None) -> HTMLResponse:
         caller, who = page_access(request, company, READERS)
@@ -428,6 +434,7 @@ def add_pages(app: FastAPI, db: str, accounts: Accounts, cookie: str, csrf_heade
             day = parse_date(day_text, "on", "F §3(a)")
             context["max"] = slider_max(who, day)
             context["breakpoints"], context["breakpoints_error"] = breakpoints_of(who, day)
+            context["breakpoints"] = [{**b, "mark": slider_mark(b, context["max"])} for b in context["breakpoints"]]
             if proceeds:
                 answer = waterfall_answer(who, proceeds, day_text)
                 context["answer"] = answer

@@ -22,6 +22,7 @@
   var breakpoints = document.getElementById("waterfall-breakpoints");
   var bpList = document.getElementById("waterfall-breakpoint-list");
   var bpTicks = document.getElementById("exit-breakpoints");
+  var bpMarks = document.getElementById("exit-marks");
   var bpSlot = document.getElementById("waterfall-breakpoints-problem-slot");
   var bpOn = document.getElementById("breakpoints-on");
   var bpOnText = document.getElementById("breakpoints-on-text");
@@ -127,11 +128,21 @@
     /* GET .../breakpoints?on=D (the JSON of `prefstack breakpoints`): the list and the slider's ticks. */
     bpList.textContent = "";
     bpTicks.textContent = "";
+    bpMarks.textContent = "";
+    var top = cents(slider.max);
     answer.breakpoints.forEach(function (b, i) {
       bpList.appendChild(breakpointItem(b, i));
       var tick = document.createElement("option");
       tick.value = b.exit_value; tick.label = dollars(cents(b.exit_value));
       bpTicks.appendChild(tick);
+      var at = cents(b.exit_value);
+      if (top > 0n && at <= top) {  /* a mark under the slider: drawing only, 0 to 1000 across it */
+        var x = (Number((at * 10000n) / top) / 10).toFixed(1);
+        var mark = document.createElementNS(SVG, "line");
+        mark.setAttribute("class", "mark"); mark.setAttribute("x1", x); mark.setAttribute("x2", x);
+        mark.setAttribute("y1", "0"); mark.setAttribute("y2", "12"); mark.dataset.exitValue = b.exit_value;
+        bpMarks.appendChild(mark);
+      }
     });
     bpOn.value = answer.on;
     bpOnText.textContent = answer.on;
@@ -142,6 +153,7 @@
     /* The breakpoints of another date are not kept beside a date they are not of. */
     bpList.textContent = "";
     bpTicks.textContent = "";
+    bpMarks.textContent = "";
     delete breakpoints.dataset.on;
     bpSlot.textContent = "";
     var p = document.createElement("p");
