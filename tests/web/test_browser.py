@@ -371,6 +371,14 @@ def test_a_breakpoints_button_moves_the_exit_value_to_it(page: Page, site: str) 
     assert breakpoint_items(page) == [(b["exit_value"], b["reason"], b["clause"]) for b in later["breakpoints"]]
     assert breakpoint_items(page)[0][0] != "72039276.69"
     assert page.locator("#breakpoints-on").input_value() == "2001-06-30"
+    # a date the breakpoints are refused on (no Common Stock balance before 2000-06-01): the problem
+    # beside the list, and no breakpoint of another date left in it
+    page.fill("#exit-date", "2000-01-01")
+    problem = page.locator("[data-testid=waterfall-breakpoints-problem]")
+    problem.wait_for()
+    assert "common_outstanding" in problem.inner_text() and "F §3(b)" in problem.inner_text()
+    assert breakpoint_items(page) == [] and page.locator("#exit-marks line").count() == 0
+    accessible(page)
 
 
 def test_an_event_appended_through_the_form_changes_the_state(page: Page, site: str) -> None:

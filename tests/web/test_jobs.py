@@ -157,9 +157,11 @@ def test_a_scenarios_job_pays_the_exact_waterfalls_cents_and_gives_the_breakpoin
     quotas = [Fr(10**9) * v / total for v in (Fr(363_080, 9) * Fr(18_371, 18), 10_000 * Fr(18_371, 18))]
     assert [round(q) for q in quotas] == [571_545_442, 141_674_259]
     assert rows[100] == [1_000_000_000, 571_545_442 + 141_674_259, 286_780_299, 0]
-    # above the preferences the Common Stock is paid: at $100,000,000 F, G and the Common Stock share
-    # the $27,960,723.31 left (F/G §3(b)); every cent is paid
+    # above the preferences the rest is shared as converted (F/G §3(b)): at $72,000,000 (row 720) the
+    # Common Stock gets nothing, at $72,100,000 (row 721) it does; at $100,000,000 F and G get more
+    # than their Liquidation Values (A + B: 4,117,372,025 + 1,020,611,111 cents; C: 2,065,944,533)
     assert rows[720][3] == 0 and rows[721][3] > 0
+    assert rows[1000][1] > 4_117_372_025 + 1_020_611_111 and rows[1000][2] > 2_065_944_533
     assert all(sum(r[1:]) == r[0] for r in rows)
 
 
@@ -180,7 +182,7 @@ def test_a_scenarios_job_of_100000_steps_over_the_companys_capital_structure(ser
         assert finished["progress"] == {"done": 100_001, "total": 100_001}
         # progress is told after each chunk of 16,384 exit values paid: 0, 16,384, 32,768, ... 100,001
         assert {p["done"] for p in seen} <= {*range(0, 100_001, SCENARIO_CHUNK), 100_001}
-        assert all(p["total"] in (None, 100_001) for p in seen)
+        assert all(p["total"] == 100_001 for p in seen)  # known when the job is asked for
         result = finished["result"]
         columns, rows = result["columns"], result["rows"]
         assert len(rows) == 100_001 and rows[-1][0] == 100_000_000_000

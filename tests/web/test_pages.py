@@ -379,6 +379,22 @@ def test_the_waterfall_page_lists_the_apis_breakpoints_each_a_button_to_its_exit
     assert all(Fr(amount) == 0 for tier, _, amount in rows if tier != "parity preference")  # nothing left over
 
 
+def test_breakpoints_refused_show_their_problem_beside_the_list_and_the_page_still_answers(service: Service) -> None:
+    """On 2000-01-01 the ledger holds no Common Stock balance yet (its first event is of 2000-06-01):
+    the breakpoints' plan is refused naming common_outstanding and F §3(b), as the API refuses it;
+    the page shows that beside an empty list and answers 200 (the waterfall is asked separately)."""
+    with service.client("admin") as client:
+        api = client.get(f"{API}/breakpoints", params={"on": "2000-01-01"})
+        page = client.get(f"{BASE}/waterfall", params={"on": "2000-01-01"})
+    assert api.status_code == 422
+    refused = api.json()
+    assert (refused["field"], refused["clause"]) == ("common_outstanding", "F §3(b)")
+    assert page.status_code == 200
+    shown = parsed(page.text).found["waterfall-breakpoints-problem"]["text"]
+    assert refused["problem"] in shown and "common_outstanding" in shown and "F §3(b)" in shown
+    assert BREAKPOINT_ITEM.findall(page.text) == []
+
+
 def test_a_bad_exit_value_shows_its_problem(service: Service) -> None:
     with service.client("admin") as client:
         answer = client.get(f"{BASE}/waterfall", params={"proceeds": "lots", "on": AS_OF})
