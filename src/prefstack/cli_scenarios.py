@@ -6,14 +6,15 @@ from __future__ import annotations
 
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from prefstack.arguments import parse_date, parse_exact
 from prefstack.errors import InputError
-from prefstack.figures import MONEY, json_figure, money_text
+from prefstack.figures import money_text
 from prefstack.output import Column, Format, console, emit
+from prefstack.scenario_answers import breakpoints_json
 
 if TYPE_CHECKING:
     from prefstack.instruments.capital_structure import LoadedStructure
@@ -69,20 +70,8 @@ def breakpoints_command(
     if format not in (Format.table, Format.json):
         raise InputError("--format", "option", "breakpoints are written as a table or json")
     plan, structure = _plan(on, capital_structure, db, company, ledger)
-    records = [
-        {**json_figure("exit_value", b.exit_value, MONEY), "reason": b.reason, "clause": b.clause}
-        for b in plan.breakpoints
-    ]
-    result: dict[str, Any] = {
-        "on": plan.on.isoformat(),
-        "capital_structure": "none" if structure is None else structure.origin,
-        **json_figure("largest_exit_value", Fraction(plan.most_cents, 100), MONEY),
-        "breakpoints": records,
-        "stretches": [
-            {**json_figure("from", Fraction(s.start, 100), MONEY), "converted_or_exercised": sorted(s.chosen)}
-            for s in plan.stretches
-        ],
-    }
+    result = breakpoints_json(plan, structure)
+    records = result["breakpoints"]
     title = f"Breakpoints of the waterfall on {plan.on.isoformat()} (CAPSTRUCT-CONVERSION-CHOICE equilibrium)"
     emit(result, records, BREAKPOINT_COLUMNS, title, format)
     if format is Format.table:

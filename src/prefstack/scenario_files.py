@@ -33,26 +33,31 @@ CHUNK_ROWS = 262_144
 GRID_CLAUSE = "scenario grid"
 
 
-def grid(start: Fraction, stop: Fraction, steps: int) -> npt.NDArray[np.int64]:
+def grid(
+    start: Fraction, stop: Fraction, steps: int, fields: tuple[str, str, str] = ("--from", "--to", "--steps")
+) -> npt.NDArray[np.int64]:
     """The exit values ``start + i x (stop - start) / steps`` for i = 0..steps, in cents; each must
-    be a whole number of cents (nothing is rounded: a grid that is not is refused, naming --steps)."""
+    be a whole number of cents (nothing is rounded: a grid that is not is refused, naming the
+    steps' field). ``fields`` names the lowest value, the highest and the steps in the errors (the
+    command's options; the web service's job names its arguments ``from``, ``to``, ``steps``)."""
+    low, high, count = fields
     if steps < 1:
-        raise InputError("--steps", GRID_CLAUSE, f"give at least one step, not {steps}")
+        raise InputError(count, GRID_CLAUSE, f"give at least one step, not {steps}")
     if start < 0 or stop < start:
-        raise InputError("--from", GRID_CLAUSE, f"need 0 <= --from <= --to, not {start} and {stop}")
-    for name, value in (("--from", start), ("--to", stop)):
+        raise InputError(low, GRID_CLAUSE, f"need 0 <= {low} <= {high}, not {start} and {stop}")
+    for name, value in ((low, start), (high, stop)):
         if (value * 100).denominator != 1:
             raise InputError(name, GRID_CLAUSE, f"{value} is not a whole number of cents")
     if stop * 100 > MAX_EXIT_CENTS:
         raise InputError(
-            "--to", GRID_CLAUSE, f"{stop} is above the largest exit value the kernel pays, $100,000,000,000.00"
+            high, GRID_CLAUSE, f"{stop} is above the largest exit value the kernel pays, $100,000,000,000.00"
         )
     first, span = int(start * 100), int((stop - start) * 100)
     if span % steps:
         raise InputError(
-            "--steps",
+            count,
             GRID_CLAUSE,
-            f"({stop} - {start}) / {steps} is not a whole number of cents: choose another --steps",
+            f"({stop} - {start}) / {steps} is not a whole number of cents: choose another {count}",
         )
     return first + np.arange(steps + 1, dtype=np.int64) * (span // steps)
 

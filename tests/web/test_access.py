@@ -59,6 +59,7 @@ ENDPOINTS = [
         {"proceeds": "30000000", "on": AS_OF},
         ("waterfall", "--proceeds", "30000000", "--on", AS_OF),
     ),
+    Endpoint("breakpoints", "GET", "breakpoints", {"on": AS_OF}, ("breakpoints", "--on", AS_OF)),
     Endpoint(
         "redemption",
         "GET",
@@ -362,6 +363,9 @@ def test_options_of_the_questions_answer_as_the_commands_do(
         args = ("waterfall", "--proceeds", "30000000", "--on", AS_OF, "--capital-structure", "company")
         assert structured == cli_json(args)
         assert structured["capital_structure"]["company"] is not None
+        points = client.get(f"{url}/breakpoints", params={"on": AS_OF, "capital_structure": "company"}).json()
+        assert points == cli_json(("breakpoints", "--on", AS_OF, "--capital-structure", "company"))
+        assert points["capital_structure"].startswith("bundled ") and len(points["stretches"]) > 1
 
 
 def test_a_proposed_merger_by_hand(reads: Service) -> None:
@@ -397,3 +401,42 @@ def test_a_proposed_merger_by_hand(reads: Service) -> None:
     # paid in cents: $20,865,490.333... less a third of a cent
     assert Fr(payout["amount"]) == liquidation_value - Fr(1, 300) and "amount_exact" not in payout
     assert after == before  # nothing recorded
+
+
+def test_the_breakpoints_by_hand(reads: Service) -> None:
+    """With the ledger's series and Common Stock only, on 2000-12-31, the one breakpoint is where the
+    parity tier (F/G §3(a)) is paid in full: every holding's Liquidation Value together.
+    F (F §3(a)): each share $1,000 + its dividend accrued from 2000-09-15 (unpaid on 2000-12-15) to
+    2000-12-31, $1,000 x 7% x 106/360 = 371/18, so $18,371/18 a share; A holds 40,000 + 3,080/9 PIK
+    shares = 363,080/9, B 10,000 (cash dividend): (363,080/9 + 90,000/9) x 18,371/18 = 453,080 x
+    18,371 / 162 = 4,161,766,340/81.
+    G (G §3(a)): C's 20,300 shares x $1,000 + the unpaid 2000-12-15 dividend 20,300,000 x 1.5% =
+    $20,604,500, accruing 16 days (30/360) at 6%: x (1 + 6% x 16/360) = x 376/375 = 61,978,336/3.
+    Together: (4,161,766,340 + 61,978,336 x 27) / 81 = 5,835,181,412/81 = $72,039,276.6913...,
+    shown to the cent half-up as $72,039,276.69 with the exact fraction beside it. Nobody converts
+    (one stretch from $0). The holder may not ask it (the breakpoints reveal every position)."""
+    with reads.client("auditor") as client:
+        answer = client.get(f"/api/companies/{COMPANY}/breakpoints", params={"on": AS_OF}).json()
+    f = (Fr(363_080, 9) + 10_000) * Fr(18_371, 18)
+    g = 20_604_500 * Fr(376, 375)
+    assert (f, g) == (Fr(4_161_766_340, 81), Fr(61_978_336, 3))
+    assert f + g == Fr(5_835_181_412, 81)
+    assert answer == {
+        "on": AS_OF,
+        "capital_structure": "none",
+        "largest_exit_value": "100000000000.00",
+        "breakpoints": [
+            {
+                "exit_value": "72039276.69",
+                "exit_value_exact": "5835181412/81",
+                "reason": "parity preferences (F, G) paid in full",
+                "clause": "F §3(a)",
+            }
+        ],
+        "stretches": [{"from": "0.00", "converted_or_exercised": []}],
+    }
+    with reads.client("auditor") as client:
+        bad = client.get(f"/api/companies/{COMPANY}/breakpoints", params={"on": "2000-02-30"})
+        odd = client.get(f"/api/companies/{COMPANY}/breakpoints", params={"on": AS_OF, "capital_structure": "x.yaml"})
+    assert (bad.status_code, bad.json()["field"]) == (422, "on")
+    assert (odd.status_code, odd.json()["field"]) == (422, "capital_structure")

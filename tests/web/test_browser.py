@@ -310,6 +310,77 @@ def test_moving_the_exit_value_changes_the_chart_and_the_tables(page: Page, site
     assert sum(holder_amounts(page).values()) == lower
 
 
+def breakpoint_items(page: Page) -> list[tuple[str, ...]]:
+    """The explorer's list of breakpoints: each item's exit value (its button's value), reason and clause."""
+    items: list[list[str]] = page.evaluate(
+        """() => [...document.querySelectorAll('#waterfall-breakpoint-list li')].map((li) => [
+               li.querySelector('button.breakpoint').value, li.querySelector('.reason').textContent,
+               li.dataset.clause])"""
+    )
+    return [tuple(i) for i in items]
+
+
+def test_a_breakpoints_button_moves_the_exit_value_to_it(page: Page, site: str) -> None:
+    """The breakpoints of 2000-12-31 are listed (the API's) and ticked on the slider; the button of
+    the parity preferences paid in full, $72,039,276.69 (5,835,181,412/81 to the cent, by hand in
+    test_access.py), sets the field to it and the slider to the nearest of its steps, and the tables
+    are drawn again at that value: each holding paid its Liquidation Value to the cent, A
+    $41,173,720.25 + B $10,206,111.11 + C $20,659,445.33 = $72,039,276.69, nothing left over. A new
+    date asks the breakpoints again (the Liquidation Values have grown by 2001-06-30)."""
+    sign_in(page, site, "admin")
+    page.goto(f"{site}/companies/{COMPANY}/waterfall?on=2000-12-31&proceeds=10000000")
+    total = page.locator("[data-testid=waterfall-total]")
+    total.filter(has_text=paid(10_000_000)).wait_for()
+    page.locator("[data-testid=waterfall-breakpoints][data-on='2000-12-31']").wait_for()  # asked again on load
+    api = page.request.get(f"{site}/api/companies/{COMPANY}/breakpoints?on=2000-12-31").json()
+    assert breakpoint_items(page) == [(b["exit_value"], b["reason"], b["clause"]) for b in api["breakpoints"]]
+    assert breakpoint_items(page) == [("72039276.69", "parity preferences (F, G) paid in full", "F §3(a)")]
+    ticks = page.evaluate("() => [...document.querySelectorAll('#exit-breakpoints option')].map((o) => o.value)")
+    assert ticks == ["72039276.69"] and page.locator("#exit-slider").get_attribute("list") == "exit-breakpoints"
+    # and a mark drawn under the slider, as far across it (0 to 1000) as the breakpoint is of the
+    # slider's top (three times the Liquidation Values: 72,039,276.69 / 216,117,831 = 1/3, so 333.3)
+    top = int(page.locator("#exit-slider").get_attribute("max") or "0")
+    mark = page.locator("#exit-marks line.mark")
+    assert mark.count() == 1 and mark.get_attribute("data-exit-value") == "72039276.69"
+    assert float(mark.get_attribute("x1") or "") == round(float(Fr("72039276.69") / top) * 1000, 1) == 333.3
+    accessible(page)
+    shot(page, "waterfall-breakpoints")
+
+    page.locator("[data-testid=breakpoint-0]").click()
+    total.filter(has_text="Total paid: $72,039,276.69 of $72,039,276.69").wait_for()
+    assert page.locator("#exit-value").input_value() == "72039276.69"
+    slider = page.locator("#exit-slider")
+    step = int(slider.get_attribute("step") or "0")
+    assert abs(Fr(slider.input_value()) - Fr("72039276.69")) <= Fr(step, 2)  # the slider's nearest step
+    amounts = holder_amounts(page)
+    exact = page.request.get(f"{site}/api/companies/{COMPANY}/waterfall?proceeds=72039276.69&on=2000-12-31").json()
+    assert amounts == {(p["tier"], p["security"], p["holder"]): Fr(p["amount"]) for p in exact["payouts"]}
+    assert [amounts[("parity preference", s, h)] for s, h in (("F", "A"), ("F", "B"), ("G", "C"))] == [
+        Fr("41173720.25"),
+        Fr("10206111.11"),
+        Fr("20659445.33"),
+    ]
+    assert sum(amounts.values()) == Fr("72039276.69")
+    assert chart_cents(page)["Class F"] == 4_117_372_025 + 1_020_611_111  # A's and B's cents
+    accessible(page)
+    shot(page, "waterfall-at-a-breakpoint")
+
+    page.fill("#exit-date", "2001-06-30")
+    page.locator("[data-testid=waterfall-breakpoints][data-on='2001-06-30']").wait_for()
+    later = page.request.get(f"{site}/api/companies/{COMPANY}/breakpoints?on=2001-06-30").json()
+    assert breakpoint_items(page) == [(b["exit_value"], b["reason"], b["clause"]) for b in later["breakpoints"]]
+    assert breakpoint_items(page)[0][0] != "72039276.69"
+    assert page.locator("#breakpoints-on").input_value() == "2001-06-30"
+    # a date the breakpoints are refused on (no Common Stock balance before 2000-06-01): the problem
+    # beside the list, and no breakpoint of another date left in it
+    page.fill("#exit-date", "2000-01-01")
+    problem = page.locator("[data-testid=waterfall-breakpoints-problem]")
+    problem.wait_for()
+    assert "common_outstanding" in problem.inner_text() and "F §3(b)" in problem.inner_text()
+    assert breakpoint_items(page) == [] and page.locator("#exit-marks line").count() == 0
+    accessible(page)
+
+
 def test_an_event_appended_through_the_form_changes_the_state(page: Page, site: str) -> None:
     sign_in(page, site, "admin")
     glance = f"{site}/companies/{COMPANY}/glance?as_of=2001-01-31"

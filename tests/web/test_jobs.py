@@ -19,7 +19,7 @@ import pytest
 from typer.testing import CliRunner
 from webservice import COMPANY, PASSWORD, Service
 
-from prefstack.web.jobs import Jobs, QueueFull
+from prefstack.web.jobs import SCENARIO_CHUNK, Jobs, QueueFull
 
 JOBS = f"/api/companies/{COMPANY}/jobs"
 
@@ -110,6 +110,97 @@ def test_a_grid_of_listed_exit_values_keeps_them_exact_and_in_order(service: Ser
     ]
 
 
+def class_cents(answer: dict[str, Any]) -> dict[str, int]:
+    """The exact waterfall's payouts (``GET .../waterfall``) summed by class, in cents (each amount
+    is whole cents: LIQ-CENTS)."""
+    out: dict[str, int] = {}
+    for p in answer["payouts"]:
+        cents = Fr(p["amount"]) * 100
+        assert cents.denominator == 1
+        out[p["security"]] = out.get(p["security"], 0) + int(cents)
+    return out
+
+
+def test_a_scenarios_job_pays_the_exact_waterfalls_cents_and_gives_the_breakpoints(service: Service) -> None:
+    """The grid $0 to $100,000,000 in 1,000 steps of $100,000 (1,001 exit values) on 2000-12-31,
+    the ledger's series and Common Stock: each class's cents at each exit value, as the kernel pays
+    them, equal the exact waterfall's at the rows checked; the breakpoints are the endpoint's."""
+    on = "2000-12-31"
+    with service.client("auditor") as client:
+        asked = {"kind": "scenarios", "on": on, "from": "0", "to": "100000000", "steps": 1000}
+        started = client.post(JOBS, json=asked)
+        assert started.status_code == 202, started.text
+        assert started.json()["progress"] == {"done": 0, "total": 1001}
+        finished, seen = poll(client, started.headers["Location"])
+        assert finished["status"] == "finished", finished
+        assert finished["progress"] == {"done": 1001, "total": 1001}
+        assert [p["done"] for p in seen] == sorted(p["done"] for p in seen)
+        result = finished["result"]
+        assert result["on"] == on and result["columns"] == ["exit_value_cents", "F", "G", "Common Stock"]
+        rows = result["rows"]
+        # exit value i: i x $100,000 = i x 10,000,000 cents
+        assert [r[0] for r in rows] == [i * 10_000_000 for i in range(1001)]
+        for i in (0, 100, 720, 721, 1000):
+            exact = client.get(f"/api/companies/{COMPANY}/waterfall", params={"proceeds": str(i * 100_000), "on": on})
+            paid = class_cents(exact.json())
+            assert dict(zip(result["columns"][1:], rows[i][1:], strict=True)) == {
+                name: paid.get(name, 0) for name in result["columns"][1:]
+            }, i
+        breakpoints = client.get(f"/api/companies/{COMPANY}/breakpoints", params={"on": on}).json()
+    assert result["breakpoints"] == breakpoints
+    # by hand at $10,000,000 (row 100), below the parity preferences ($72,039,276.69: test_access):
+    # the 1,000,000,000 cents are apportioned to A, B and C by their Liquidation Values (F/G §3(a)),
+    # A 363,080/9 x 18,371/18, B 10,000 x 18,371/18, C 61,978,336/3, together 5,835,181,412/81:
+    # A's quota 571,545,442.12, B's 141,674,258.54, C's 286,780,299.33: to the nearest cent they
+    # already sum to 1,000,000,000 (442 + 259 + 299 = 1,000), so F = 571,545,442 + 141,674,259
+    total = Fr(5_835_181_412, 81)
+    quotas = [Fr(10**9) * v / total for v in (Fr(363_080, 9) * Fr(18_371, 18), 10_000 * Fr(18_371, 18))]
+    assert [round(q) for q in quotas] == [571_545_442, 141_674_259]
+    assert rows[100] == [1_000_000_000, 571_545_442 + 141_674_259, 286_780_299, 0]
+    # above the preferences the rest is shared as converted (F/G §3(b)): at $72,000,000 (row 720) the
+    # Common Stock gets nothing, at $72,100,000 (row 721) it does; at $100,000,000 F and G get more
+    # than their Liquidation Values (A + B: 4,117,372,025 + 1,020,611,111 cents; C: 2,065,944,533)
+    assert rows[720][3] == 0 and rows[721][3] > 0
+    assert rows[1000][1] > 4_117_372_025 + 1_020_611_111 and rows[1000][2] > 2_065_944_533
+    assert all(sum(r[1:]) == r[0] for r in rows)
+
+
+def test_a_scenarios_job_of_100000_steps_over_the_companys_capital_structure(service: Service) -> None:
+    """The largest grid (100,000 steps): $0 to $1,000,000,000 in steps of $10,000 over the bundled
+    CAIS capital structure (Series C, D, E senior, the options and the Qwest Warrant); a tranche the
+    exact waterfall does not exercise has no payout there and 0 cents here."""
+    on = "2000-12-31"
+    with service.client("admin") as client:
+        asked = {
+            "kind": "scenarios", "on": on, "from": "0", "to": "1000000000", "steps": 100_000,
+            "capital_structure": "company",
+        }  # fmt: skip
+        started = client.post(JOBS, json=asked)
+        assert started.status_code == 202, started.text
+        finished, seen = poll(client, started.headers["Location"])
+        assert finished["status"] == "finished", finished
+        assert finished["progress"] == {"done": 100_001, "total": 100_001}
+        # progress is told after each chunk of 16,384 exit values paid: 0, 16,384, 32,768, ... 100,001
+        assert {p["done"] for p in seen} <= {*range(0, 100_001, SCENARIO_CHUNK), 100_001}
+        assert all(p["total"] == 100_001 for p in seen)  # known when the job is asked for
+        result = finished["result"]
+        columns, rows = result["columns"], result["rows"]
+        assert len(rows) == 100_001 and rows[-1][0] == 100_000_000_000
+        for i in (3_000, 7_204, 33_249, 100_000):  # $30M, $72.04M, $332.49M, $1bn
+            params = {"proceeds": str(i * 10_000), "on": on, "capital_structure": "company"}
+            paid = class_cents(client.get(f"/api/companies/{COMPANY}/waterfall", params=params).json())
+            assert set(paid) <= set(columns[1:])
+            assert rows[i][1:] == [paid.get(name, 0) for name in columns[1:]], i
+        breakpoints = client.get(
+            f"/api/companies/{COMPANY}/breakpoints", params={"on": on, "capital_structure": "company"}
+        ).json()
+    assert result["breakpoints"] == breakpoints
+    # the senior rank (F §1(b)) is paid in full from $30,826,301.37 (the breakpoint): at $30,000,000
+    # (row 3,000) the three senior classes share every cent, F and G get nothing
+    assert sum(rows[3_000][1:4]) == 3_000_000_000 and rows[3_000][4:6] == [0, 0]
+    assert breakpoints["breakpoints"][0]["exit_value"] == "30826301.37"
+
+
 def test_only_administrators_and_auditors_of_the_company_ask_for_or_read_a_job(service: Service) -> None:
     asked = {"kind": "waterfall-grid", "on": "2000-12-31", "proceeds": ["1000000"]}
     with service.client("admin") as client:
@@ -164,6 +255,29 @@ def test_a_session_asks_for_a_job_only_with_its_csrf_token(service: Service) -> 
             "jobs",
         ),
         ({"kind": "waterfall-grid", "on": "2000-12-31", "proceeds": ["1"] * 1002}, "proceeds", "jobs"),
+        ({"kind": "scenarios", "from": "0", "to": "1", "steps": 1}, "on", "F §3(a)"),
+        ({"kind": "scenarios", "on": "2000-12-31", "to": "1", "steps": 1}, "from", "scenario grid"),
+        ({"kind": "scenarios", "on": "2000-12-31", "from": "0", "to": "1", "steps": 0}, "steps", "scenario grid"),
+        (
+            {"kind": "scenarios", "on": "2000-12-31", "from": "0", "to": "100000000", "steps": 100_001},
+            "steps",
+            "scenario grid",
+        ),
+        ({"kind": "scenarios", "on": "2000-12-31", "from": "0", "to": "1", "steps": "2"}, "steps", "scenario grid"),
+        # $1 is 100 cents: 100 / 3 is not whole cents (nothing is rounded)
+        ({"kind": "scenarios", "on": "2000-12-31", "from": "0", "to": "1", "steps": 3}, "steps", "scenario grid"),
+        ({"kind": "scenarios", "on": "2000-12-31", "from": "0", "to": "1.001", "steps": 1}, "to", "scenario grid"),
+        ({"kind": "scenarios", "on": "2000-12-31", "from": "2", "to": "1", "steps": 1}, "from", "scenario grid"),
+        (
+            {"kind": "scenarios", "on": "2000-12-31", "from": "0", "to": "100000000000.01", "steps": 1},
+            "to",
+            "scenario grid",
+        ),
+        (
+            {"kind": "scenarios", "on": "2000-12-31", "from": "0", "to": "1", "steps": 1, "dates": ["2001-01-01"]},
+            "dates",
+            "jobs",
+        ),
     ],
 )
 def test_refused_arguments_answer_their_field_and_clause_and_make_no_job(

@@ -26,6 +26,7 @@ PATHS = {
             "dividends",
             "convert",
             "waterfall",
+            "breakpoints",
             "redemption",
             "transaction",
             "votes",

@@ -323,6 +323,78 @@ def test_the_waterfall_page_and_its_exports_are_the_apis(service: Service) -> No
         assert not re.search(r"https?://(?!www\.w3\.org/2000/svg\b)", script.text)  # only the SVG namespace
 
 
+BREAKPOINT_ITEM = re.compile(
+    r'<li data-exit-value="([^"]*)" data-exact="([^"]*)" data-clause="([^"]*)">'
+    r'<button type="submit" class="breakpoint" name="proceeds" value="([^"]*)" id="breakpoint-(\d+)"'
+    r'[^>]*>([^<]*)</button> <span class="reason" id="breakpoint-\d+-reason">([^<]*)</span>'
+)
+
+
+def test_the_waterfall_page_lists_the_apis_breakpoints_each_a_button_to_its_exit_value(service: Service) -> None:
+    """The explorer's breakpoints (server-rendered, so without the script too) are the breakpoints
+    endpoint's for the page's date: each value, its exact fraction, reason and clause, a tick of the
+    slider's datalist, and a button submitting its own form (the date and that exit value). On
+    2000-12-31 the one breakpoint is the parity preferences paid in full, 5,835,181,412/81 =
+    $72,039,276.69 (test_access.py, by hand): there each holding is paid its Liquidation Value to
+    the cent, A $41,173,720.25 + B $10,206,111.11 + C $20,659,445.33 = $72,039,276.69."""
+    with service.client("auditor") as client:
+        api = client.get(f"{API}/breakpoints", params={"on": AS_OF}).json()
+        html = client.get(f"{BASE}/waterfall", params={"on": AS_OF}).text
+        later = client.get(f"{API}/breakpoints", params={"on": "2001-06-30"}).json()
+        html_later = client.get(f"{BASE}/waterfall", params={"on": "2001-06-30"}).text
+    for answer, page in ((api, html), (later, html_later)):
+        items = BREAKPOINT_ITEM.findall(page)
+        assert [(v, exact, clause, reason) for v, exact, clause, _, _, _, reason in items] == [
+            (b["exit_value"], b.get("exit_value_exact", b["exit_value"]), b["clause"], b["reason"])
+            for b in answer["breakpoints"]
+        ]
+        assert [(button, int(i)) for _, _, _, button, i, _, _ in items] == [
+            (b["exit_value"], i) for i, b in enumerate(answer["breakpoints"])
+        ]
+        ticks = re.findall(r'<option value="([^"]*)" label="[^"]*"></option>', page)
+        assert ticks == [b["exit_value"] for b in answer["breakpoints"]]
+        assert 'list="exit-breakpoints"' in page and '<datalist id="exit-breakpoints">' in page
+        top = int(re.findall(r'id="exit-slider" min="0" max="(\d+)"', page)[0])
+        mark = r'<line class="mark" x1="([^"]*)" x2="[^"]*" y1="0" y2="12" data-exit-value="([^"]*)">'
+        marks = re.findall(mark, page)
+        assert marks == [
+            (f"{float(Fr(b['exit_value']) / top) * 1000:.1f}", b["exit_value"])
+            for b in answer["breakpoints"]
+            if Fr(b["exit_value"]) <= top
+        ]
+        assert f'<input type="hidden" name="on" value="{answer["on"]}" id="breakpoints-on">' in page
+    assert [(v, text) for v, _, _, _, _, text, _ in BREAKPOINT_ITEM.findall(html)] == [
+        ("72039276.69", "$72,039,276.69")
+    ]
+    assert api["breakpoints"][0]["exit_value_exact"] == "5835181412/81"
+    assert later["breakpoints"][0]["exit_value"] != "72039276.69"  # the Liquidation Values grew by then
+    # the button's form, submitted without the script: the page at that exit value on that date
+    with service.client("auditor") as client:
+        at = client.get(f"{BASE}/waterfall", params={"on": AS_OF, "proceeds": "72039276.69"}).text
+    row = r'<tr><td>([^<]*)</td><td>[FG]</td><th scope="row">([ABC])</th><td class="num" data-value="([^"]*)">'
+    rows = re.findall(row, at)
+    preferences = [(holder, amount) for tier, holder, amount in rows if tier == "parity preference"]
+    assert preferences == [("A", "41173720.25"), ("B", "10206111.11"), ("C", "20659445.33")]
+    assert sum(Fr(v) for _, v in preferences) == Fr("72039276.69")
+    assert all(Fr(amount) == 0 for tier, _, amount in rows if tier != "parity preference")  # nothing left over
+
+
+def test_breakpoints_refused_show_their_problem_beside_the_list_and_the_page_still_answers(service: Service) -> None:
+    """On 2000-01-01 the ledger holds no Common Stock balance yet (its first event is of 2000-06-01):
+    the breakpoints' plan is refused naming common_outstanding and F §3(b), as the API refuses it;
+    the page shows that beside an empty list and answers 200 (the waterfall is asked separately)."""
+    with service.client("admin") as client:
+        api = client.get(f"{API}/breakpoints", params={"on": "2000-01-01"})
+        page = client.get(f"{BASE}/waterfall", params={"on": "2000-01-01"})
+    assert api.status_code == 422
+    refused = api.json()
+    assert (refused["field"], refused["clause"]) == ("common_outstanding", "F §3(b)")
+    assert page.status_code == 200
+    shown = parsed(page.text).found["waterfall-breakpoints-problem"]["text"]
+    assert refused["problem"] in shown and "common_outstanding" in shown and "F §3(b)" in shown
+    assert BREAKPOINT_ITEM.findall(page.text) == []
+
+
 def test_a_bad_exit_value_shows_its_problem(service: Service) -> None:
     with service.client("admin") as client:
         answer = client.get(f"{BASE}/waterfall", params={"proceeds": "lots", "on": AS_OF})

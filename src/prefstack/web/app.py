@@ -32,6 +32,7 @@ from prefstack.errors import InputError, PrefstackError
 from prefstack.instruments.capital_structure import LoadedStructure, bundled_for_company
 from prefstack.ledger.hashing import InvalidEvent
 from prefstack.ledger.store import ConcurrencyError, StoredEvent, StoreUnavailable
+from prefstack.scenario_answers import breakpoints_json
 from prefstack.web import access, jobs, pages
 from prefstack.web.access import ADMIN, EVERYONE, READERS, Access, Caller, Refused
 from prefstack.web.accounts import SESSION_SECONDS, Accounts
@@ -276,6 +277,15 @@ def create_app(db: str) -> FastAPI:
         seniors, others = [parse_senior(x) for x in senior or []], [parse_non_cash(x) for x in non_cash or []]
         answer = books(who).waterfall(day, cash, seniors, others, structure(capital_structure, who))
         return _response(200, json_ready(answer))
+
+    @app.get("/api/companies/{company}/breakpoints", tags=["questions"])
+    def breakpoints(who: Reader, on: str, capital_structure: Structure = "none") -> JSONResponse:
+        """``prefstack breakpoints``: the exit values where any class's payoff changes slope on
+        ``on``, exact, each with its reason and clause, and what converts or is exercised on each
+        stretch (administrator, auditor: the breakpoints of every class reveal every position)."""
+        day = parse_date(on, "on", "F §3(a)")
+        used = structure(capital_structure, who)
+        return _response(200, breakpoints_json(books(who).scenario_plan(day, used), used))
 
     @app.get("/api/companies/{company}/transaction", tags=["questions"])
     def transaction(

@@ -1,6 +1,6 @@
 """Long work as a job the client polls: ``POST /api/companies/{company}/jobs`` and ``GET .../jobs/{id}``.
 
-Two kinds of work take long enough to run apart from the request that asks for them:
+Three kinds of work take long enough to run apart from the request that asks for them:
 
 - ``impact``: what each implemented alternative reading changes in the ledger's figures on a date
   (``prefstack interpretations --impact --format json``; arguments ``as_of``, and optionally
@@ -8,13 +8,20 @@ Two kinds of work take long enough to run apart from the request that asks for t
 - ``waterfall-grid``: the F/G §3 waterfall (``prefstack waterfall --format json``) at each exit value
   of a grid on one date (arguments ``on``, ``proceeds`` (a list of exit values) or ``grid``
   (``{"low", "high", "points"}``: ``points`` values evenly spaced from ``low`` to ``high``, both
-  included, exact fractions), and optionally ``capital_structure``).
+  included, exact fractions), and optionally ``capital_structure``);
+- ``scenarios``: the vectorized waterfall (:meth:`prefstack.scenarios.ScenarioPlan.payouts`,
+  summed by class with :meth:`~prefstack.scenarios.ScenarioPlan.by_class`) at each exit value of a
+  grid on one date (arguments ``on``, ``from``, ``to``, ``steps``: the exit values ``from + i x (to
+  - from) / steps`` for i = 0..steps, each whole cents, at most :data:`MAX_SCENARIO_STEPS` steps;
+  optionally ``capital_structure``), as ``prefstack scenarios`` computes them: each class's cents
+  at each exit value, and the plan's breakpoints (``prefstack breakpoints --format json``).
 
 The arguments are checked when the job is asked for (a refusal is 422 with the field, the clause
 and the problem, and no job is made); the work then runs in the service's worker threads
 (:class:`Jobs`, a bounded queue: a service already holding :data:`CAPACITY` jobs waiting or running
 answers 429), and the client polls the job for its status (``queued``, ``running``, ``finished``,
-``failed``), its progress (``done`` of ``total``: alternatives answered, or waterfalls computed) and,
+``failed``), its progress (``done`` of ``total``: alternatives answered, waterfalls computed, or
+exit values of a scenarios grid paid) and,
 once finished, its result (the command's JSON). A job belongs to its company: only a user with a
 role there that may read every holder's figures (administrator, auditor) asks for one or reads one;
 another company's job id is unknown (404). Jobs are kept in the service's memory, not the store: a
@@ -42,17 +49,21 @@ from prefstack.errors import InputError, PrefstackError
 from prefstack.instruments.capital_structure import LoadedStructure, bundled_for_company
 from prefstack.web.access import Access
 
-__all__ = ["CAPACITY", "KEPT", "MAX_GRID", "Job", "Jobs", "register"]
+__all__ = ["CAPACITY", "KEPT", "MAX_GRID", "MAX_SCENARIO_STEPS", "SCENARIO_CHUNK", "Job", "Jobs", "register"]
 
 CLAUSE = "jobs"
 """The clause of the errors about a job's arguments that no certificate governs."""
-KINDS = ("impact", "waterfall-grid")
+KINDS = ("impact", "waterfall-grid", "scenarios")
 CAPACITY = 8
 """At most this many jobs wait or run in one service at once; one more is refused 429."""
 KEPT = 64
 """Finished (or failed) jobs kept for their clients to read; the oldest is forgotten first."""
 MAX_GRID = 1001
 """The most exit values of one waterfall grid."""
+MAX_SCENARIO_STEPS = 100_000
+"""The most steps of a scenarios grid (``steps + 1`` exit values)."""
+SCENARIO_CHUNK = 16_384
+"""Exit values of a scenarios grid paid at a time (the progress is told after each chunk)."""
 WORKERS = 1
 """Worker threads answering jobs (the work is CPU-bound Python: more threads share one interpreter)."""
 
@@ -265,9 +276,46 @@ def _grid_work(arguments: dict[str, Any], db: str, company: str) -> tuple[int | 
     return len(values), work
 
 
+def _scenarios_work(arguments: dict[str, Any], db: str, company: str) -> tuple[int | None, Work]:
+    """The vectorized waterfall at each exit value of the grid ``from + i x (to - from) / steps``
+    (i = 0..steps) on ``on``: each class's cents (the kernel's, as ``prefstack scenarios`` writes
+    them), and the plan's breakpoints; progress: exit values paid."""
+    from prefstack.scenario_answers import breakpoints_json
+    from prefstack.scenario_files import grid
+
+    _only(arguments, {"on", "from", "to", "steps", "capital_structure"}, "scenarios")
+    day = parse_date(_text(arguments, "on", "F §3(a)"), "on", "F §3(a)")
+    low = parse_exact(_text(arguments, "from", "scenario grid"), "from", "scenario grid")
+    high = parse_exact(_text(arguments, "to", "scenario grid"), "to", "scenario grid")
+    steps = arguments.get("steps")
+    if not isinstance(steps, int) or isinstance(steps, bool) or not 1 <= steps <= MAX_SCENARIO_STEPS:
+        raise InputError("steps", "scenario grid", f"give from 1 to {MAX_SCENARIO_STEPS:,} steps, not {steps!r}")
+    exits = grid(low, high, steps, ("from", "to", "steps"))
+    used = _structure(arguments, company)
+
+    def work(progress: Progress) -> Any:
+        progress(0, int(exits.size))
+        plan = Books(db, company).scenario_plan(day, used)
+        rows: list[list[int]] = []
+        for begin in range(0, exits.size, SCENARIO_CHUNK):
+            chunk = exits[begin : begin + SCENARIO_CHUNK]
+            by_class = plan.by_class(plan.payouts(chunk, "to"))
+            rows += [[int(x), *paid] for x, paid in zip(chunk.tolist(), by_class.tolist(), strict=True)]
+            progress(len(rows), int(exits.size))
+        return {
+            "on": day.isoformat(),
+            "columns": ["exit_value_cents", *plan.classes],
+            "rows": rows,
+            "breakpoints": breakpoints_json(plan, used),
+        }
+
+    return int(exits.size), work
+
+
 _KINDS: dict[str, Callable[[dict[str, Any], str, str], tuple[int | None, Work]]] = {
     "impact": _impact_work,
     "waterfall-grid": _grid_work,
+    "scenarios": _scenarios_work,
 }
 
 
@@ -286,7 +334,7 @@ def register(app: FastAPI, db: str, reader: Callable[..., Access], writer: Calla
         responses={422: {"description": "Refused arguments"}, 429: {"description": "Too many jobs waiting"}},
     )
     def start_job(who: Annotated[Access, Depends(writer)], asked: Annotated[dict[str, Any], Body()]) -> JSONResponse:
-        """Start a job (``kind``: ``impact`` or ``waterfall-grid``, with its arguments): 202 with the
+        """Start a job (``kind``: ``impact``, ``waterfall-grid`` or ``scenarios``, with its arguments): 202 with the
         job, polled at ``Location`` (administrator, auditor)."""
         kind = asked.get("kind")
         if kind not in _KINDS:

@@ -41,6 +41,7 @@ from prefstack.arguments import parse_date, parse_exact, series_name
 from prefstack.books import Books
 from prefstack.errors import InputError, PrefstackError
 from prefstack.figures import MONEY, exact_of, figure_text, fixed, money_text
+from prefstack.scenario_answers import breakpoints_json
 from prefstack.web import access
 from prefstack.web.access import ADMIN, EVERYONE, READERS, Access, Caller, Refused
 from prefstack.web.accounts import Accounts
@@ -401,13 +402,39 @@ def add_pages(app: FastAPI, db: str, accounts: Accounts, cookie: str, csrf_heade
         top = -(-total * 3 // 1)
         return max(int(top), 1_000_000)
 
+    def breakpoints_of(who: Access, day: dt.date) -> tuple[list[dict[str, str]], dict[str, str] | None]:
+        """The breakpoints of the waterfall the page shows (the ledger's series and Common Stock,
+        as ``GET .../breakpoints?on=D`` answers them), or the problem that refused them (shown
+        beside the list; the waterfall itself is still answered)."""
+        try:
+            plan = Books(db, who.company).scenario_plan(day)
+        except PrefstackError as exc:
+            return [], problem_of(exc)
+        return breakpoints_json(plan, None)["breakpoints"], None
+
+    def slider_mark(breakpoint: Mapping[str, str], top: int) -> str | None:
+        """Where a breakpoint's mark is drawn under the slider (0 to 1000 across it; drawing only,
+        so a float); None past the slider's top."""
+        share = Fraction(breakpoint["exit_value"]) / top
+        return None if share > 1 else f"{float(share) * 1000:.1f}"
+
     @app.get("/companies/{company}/waterfall", include_in_schema=False)
     def waterfall(request: Request, company: str, proceeds: str | None = None, on: str | None = None) -> HTMLResponse:
         caller, who = page_access(request, company, READERS)
         day_text = on or as_of_of(None).isoformat()
-        context: dict[str, Any] = {"on": day_text, "proceeds": proceeds or "", "answer": None, "classes": []}
+        context: dict[str, Any] = {
+            "on": day_text,
+            "proceeds": proceeds or "",
+            "answer": None,
+            "classes": [],
+            "breakpoints": [],
+            "breakpoints_error": None,
+        }
         try:
-            context["max"] = slider_max(who, parse_date(day_text, "on", "F §3(a)"))
+            day = parse_date(day_text, "on", "F §3(a)")
+            context["max"] = slider_max(who, day)
+            context["breakpoints"], context["breakpoints_error"] = breakpoints_of(who, day)
+            context["breakpoints"] = [{**b, "mark": slider_mark(b, context["max"])} for b in context["breakpoints"]]
             if proceeds:
                 answer = waterfall_answer(who, proceeds, day_text)
                 context["answer"] = answer

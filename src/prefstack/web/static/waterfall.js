@@ -1,6 +1,8 @@
 /* The waterfall explorer: moving the slider (or typing an exit value, or choosing a date) asks the
    service's waterfall (GET /api/companies/{company}/waterfall, the JSON of `prefstack waterfall`),
-   debounced, and redraws the chart (SVG) and the tables. Amounts are the JSON's strings, exact to
+   debounced, and redraws the chart (SVG) and the tables. On load and when the date changes it asks
+   the breakpoints (GET .../breakpoints, the JSON of `prefstack breakpoints`) and shows them as the
+   slider's ticks (its <datalist>) and as a list of buttons, each setting the exit value to one. Amounts are the JSON's strings, exact to
    the cent; sums by class are made in whole cents (BigInt), never in floating point. The bars'
    lengths are the only floating-point numbers (for drawing). prefstack's own script: no library. */
 (function () {
@@ -18,6 +20,13 @@
   var csv = document.getElementById("waterfall-csv");
   var pdf = document.getElementById("waterfall-pdf");
   var breakpoints = document.getElementById("waterfall-breakpoints");
+  var bpList = document.getElementById("waterfall-breakpoint-list");
+  var bpTicks = document.getElementById("exit-breakpoints");
+  var bpMarks = document.getElementById("exit-marks");
+  var bpSlot = document.getElementById("waterfall-breakpoints-problem-slot");
+  var bpOn = document.getElementById("breakpoints-on");
+  var bpOnText = document.getElementById("breakpoints-on-text");
+  var bpAsked = 0;
   var SVG = "http://www.w3.org/2000/svg";
   var timer = null;
   var asked = 0;
@@ -96,18 +105,83 @@
     chart.setAttribute("viewBox", "0 0 " + width + " " + h);
     chart.removeAttribute("height");
   }
-  function markBreakpoints(answer) {
-    /* Hook: the scenario engine's breakpoints, when the waterfall's JSON carries them. */
-    if (!Array.isArray(answer.breakpoints)) { breakpoints.hidden = true; return; }
-    breakpoints.textContent = "";
-    var list = document.createElement("ul");
-    answer.breakpoints.forEach(function (b) {
-      var item = document.createElement("li");
-      item.textContent = b.proceeds + ": " + b.what;
-      list.appendChild(item);
+  function breakpointItem(b, i) {
+    /* One breakpoint as the page renders it: a button setting the exit value to it, its reason and clause. */
+    var item = document.createElement("li");
+    item.dataset.exitValue = b.exit_value;
+    item.dataset.exact = b.exit_value_exact || b.exit_value;
+    item.dataset.clause = b.clause;
+    var button = document.createElement("button");
+    button.type = "submit"; button.className = "breakpoint"; button.name = "proceeds"; button.value = b.exit_value;
+    button.id = "breakpoint-" + i; button.dataset.testid = "breakpoint-" + i;
+    button.setAttribute("aria-describedby", "breakpoint-" + i + "-reason");
+    button.textContent = dollars(cents(b.exit_value));
+    var reason = document.createElement("span");
+    reason.className = "reason"; reason.id = "breakpoint-" + i + "-reason"; reason.textContent = b.reason;
+    var cite = document.createElement("span");
+    cite.className = "cite"; cite.textContent = "(" + b.clause + ")";
+    item.appendChild(button); item.appendChild(document.createTextNode(" "));
+    item.appendChild(reason); item.appendChild(document.createTextNode(" ")); item.appendChild(cite);
+    return item;
+  }
+  function drawBreakpoints(answer) {
+    /* GET .../breakpoints?on=D (the JSON of `prefstack breakpoints`): the list and the slider's ticks. */
+    bpList.textContent = "";
+    bpTicks.textContent = "";
+    bpMarks.textContent = "";
+    var top = cents(slider.max);
+    answer.breakpoints.forEach(function (b, i) {
+      bpList.appendChild(breakpointItem(b, i));
+      var tick = document.createElement("option");
+      tick.value = b.exit_value; tick.label = dollars(cents(b.exit_value));
+      bpTicks.appendChild(tick);
+      var at = cents(b.exit_value);
+      if (top > 0n && at <= top) {  /* a mark under the slider: drawing only, 0 to 1000 across it */
+        var x = (Number((at * 10000n) / top) / 10).toFixed(1);
+        var mark = document.createElementNS(SVG, "line");
+        mark.setAttribute("class", "mark"); mark.setAttribute("x1", x); mark.setAttribute("x2", x);
+        mark.setAttribute("y1", "0"); mark.setAttribute("y2", "12"); mark.dataset.exitValue = b.exit_value;
+        bpMarks.appendChild(mark);
+      }
     });
-    breakpoints.appendChild(list);
-    breakpoints.hidden = false;
+    bpOn.value = answer.on;
+    bpOnText.textContent = answer.on;
+    bpSlot.textContent = "";
+    breakpoints.dataset.on = answer.on;
+  }
+  function breakpointsRefused(body) {
+    /* The breakpoints of another date are not kept beside a date they are not of. */
+    bpList.textContent = "";
+    bpTicks.textContent = "";
+    bpMarks.textContent = "";
+    delete breakpoints.dataset.on;
+    bpSlot.textContent = "";
+    var p = document.createElement("p");
+    p.className = "problem"; p.id = "waterfall-breakpoints-problem"; p.setAttribute("role", "alert");
+    p.dataset.testid = "waterfall-breakpoints-problem";
+    p.textContent = (body && body.problem ? body.problem : "The service refused the breakpoints.") +
+      (body && body.field ? " (field " + body.field + (body.clause ? ", " + body.clause : "") + ")" : "");
+    bpSlot.appendChild(p);
+  }
+  function askBreakpoints() {
+    var mine = ++bpAsked;
+    var url = breakpoints.dataset.api + "?on=" + encodeURIComponent(date.value);
+    breakpoints.setAttribute("aria-busy", "true");
+    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { return r.json().then(function (body) { return { ok: r.ok, body: body }; }, function () { return { ok: false, body: null }; }); })
+      .then(function (got) {
+        if (mine !== bpAsked) { return; }
+        breakpoints.removeAttribute("aria-busy");
+        if (got.ok) { drawBreakpoints(got.body); } else { breakpointsRefused(got.body); }
+      }, function () { if (mine === bpAsked) { breakpoints.removeAttribute("aria-busy"); breakpointsRefused(null); } });
+  }
+  function choose(value) {
+    /* A breakpoint's button: the field takes its exit value (to the cent, as the JSON shows it), the
+       slider the nearest of its steps, and the waterfall is asked at once. */
+    if (timer !== null) { clearTimeout(timer); timer = null; }
+    field.value = value;
+    slider.value = value;
+    ask();
   }
   function show(answer) {
     var groups = byClass(answer.payouts);
@@ -135,7 +209,6 @@
       });
     });
     bars(rows);
-    markBreakpoints(answer);
     var query = "?proceeds=" + encodeURIComponent(field.value) + "&on=" + encodeURIComponent(date.value);
     csv.href = form.dataset.csv + query;
     pdf.href = form.dataset.pdf + query;
@@ -169,8 +242,15 @@
   }
   slider.addEventListener("input", function () { field.value = slider.value; later(); });
   field.addEventListener("input", function () { if (/^\d+$/.test(field.value)) { slider.value = field.value; } later(); });
-  date.addEventListener("change", later);
+  date.addEventListener("change", function () { later(); askBreakpoints(); });
   form.addEventListener("submit", function (e) { e.preventDefault(); ask(); });
+  bpList.addEventListener("click", function (e) {
+    var button = e.target.closest("button.breakpoint");
+    if (!button) { return; }
+    e.preventDefault();
+    choose(button.value);
+  });
   document.body.dataset.waterfallReady = "true";
   if (field.value) { ask(); }
+  if (date.value) { askBreakpoints(); }
 })();
