@@ -810,3 +810,7 @@ def add_pages(app: FastAPI, db: str, accounts: Accounts, cookie: str, csrf_heade
             lambda: books.adjustment_certificates(day, name, on, whose, every_holder=False),
             f"certificate-of-adjustment-{name}-{on.isoformat()}.pdf",
         )
+
+    from prefstack.web import documents  # the page of documents to render (the routes are app.py's)
+
+    documents.add_page(app, page_access, page)
