@@ -10,9 +10,9 @@ same functions (:mod:`prefstack.documents`): the bytes are those the command wri
 PDF (``--all-holders --out FILE.pdf``); the command's other batch, a folder of PDFs, has no single
 answer over HTTP (422 for ``.html`` and ``.png``).
 
-A refusal of the question is 422 with its field, clause and problem; a field the command names as
-its option (``--payment-date``) is named as the query parameter (``payment_date``), and the
-command's ``--out`` as the URL's ``format``.
+A refusal of the question is 422 with its field, clause and problem; an option of the command
+(``--payment-date``), as the field or in the problem's text, is named as the query parameter
+(``payment_date``), and the command's ``--out`` as the URL's ``format``.
 
 Who: an administrator or auditor renders any document of any holder; a holder only its own copy
 (no ``holder``, or its own: the holder's; another holder, or ``all_holders``: 403 with an empty
@@ -25,9 +25,11 @@ every other question a holder asks about "me".
 (administrators and auditors).
 """
 
-
 import datetime as dt
+import re
+import tempfile
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -67,11 +69,13 @@ def _parameter(field: str) -> str:
 
 
 def _asked(question: Callable[[], Response]) -> Response:
-    """``question()``; a refusal naming a command's option names the query parameter instead."""
+    """``question()``; a refusal naming a command's option (as its field, or in its problem's text)
+    names the query parameter instead."""
     try:
         return question()
     except InputError as exc:
-        raise InputError(_parameter(exc.field), exc.clause, exc.problem) from exc
+        problem = re.sub(r"--[a-z][a-z-]*", lambda m: _parameter(m.group(0)), exc.problem)
+        raise InputError(_parameter(exc.field), exc.clause, problem) from exc
 
 
 def _given(value: str | None) -> str | None:
@@ -102,22 +106,21 @@ def _one_or_all(holder: str | None, all_holders: bool, clause: str) -> None:
 
 
 def _bytes(docs: Documents, fmt: str, *, batch: bool) -> bytes:
-    """What the command writes to ``--out FILE.{fmt}``: one document, or (``batch``) the merged PDF."""
-    from prefstack.documents import Document, pdf_bytes, png_bytes, render_html
+    """What the command writes to ``--out FILE.{fmt}`` (written by the same function, into a
+    folder of its own, and read back): one document, or (``batch``) the merged PDF."""
+    from prefstack.documents import Document, write, write_batch
 
-    if batch:
-        if not docs:
-            raise InputError("all_holders", "documents", "no holders to write documents for")
-        if fmt != "pdf":
-            raise InputError(
-                "format", "documents", f".{fmt}: with all_holders the documents are one merged PDF: ask .pdf"
-            )
-        return pdf_bytes([d for _, d in docs])
-    ((_, doc),) = docs
-    assert isinstance(doc, Document)
-    if fmt == "html":
-        return render_html(doc).encode("utf-8")
-    return pdf_bytes(doc) if fmt == "pdf" else png_bytes(doc)
+    if batch and fmt != "pdf":
+        raise InputError("format", "documents", f".{fmt}: with all_holders the documents are one merged PDF: ask .pdf")
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / f"document.{fmt}"
+        if batch:
+            write_batch([(h or "", d) for h, d in docs], out)
+        else:
+            ((_, doc),) = docs
+            assert isinstance(doc, Document)
+            write(doc, out)
+        return out.read_bytes()
 
 
 def _answer(data: bytes, kind: str, fmt: str) -> Response:
