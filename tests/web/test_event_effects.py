@@ -114,8 +114,8 @@ def test_a_stock_split_halves_each_conversion_price_and_doubles_the_votes(servic
 
 
 def test_an_event_that_changes_no_figure_of_its_date_lists_none(service: Service) -> None:
-    # #10: the F dividend of 2000-12-15 was not legally available: the accrued dividends accrue
-    # whatever the outcome (F §2(b)), so on 2000-12-15 no figure differs
+    # #10: the G dividend of 2000-12-15 was not legally available: the accrued dividends accrue
+    # whatever the outcome (G §2(b)), so on 2000-12-15 no figure differs
     with service.client("admin") as client:
         answer = client.get(EFFECT.format(seq=10)).json()
     assert answer["changes"] == [] and answer["kind"] == "dividend_payment"
