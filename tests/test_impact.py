@@ -205,7 +205,7 @@ def test_an_alternative_whose_reading_no_figure_consults_changes_nothing() -> No
     """The impact computes again only the alternatives of interpretations the figures consulted. Check
     the ones it skips by computing them anyway, on dates before and after the example's Common
     Stock issue, split and conversion, with and without a liquidation: none changes a figure."""
-    from prefstack.impact import _changes, _figures
+    from prefstack.impact import changes_between, figures_of
     from prefstack.interpretations.readings import parse
 
     books = _books()
@@ -217,11 +217,11 @@ def test_an_alternative_whose_reading_no_figure_consults_changes_nothing() -> No
     ):
         found = impact(books, day, liquidation)
         assert found.not_consulted and not set(found.not_consulted) & set(found.unchanged)
-        default = _figures(books, day, liquidation)
+        default = figures_of(books, day, liquidation)
         for skipped in found.not_consulted:
             ident, alternative = skipped.split("=")
             other = Books(books.db, books.company, books.ledger, books.known_at, parse({ident: alternative}, "test"))
-            assert _changes(default, _figures(other, day, liquidation)) == [], skipped
+            assert changes_between(default, figures_of(other, day, liquidation)) == [], skipped
             skipped_somewhere.add(ident)
     assert {"RED-CENTS", "FMV-WINDOW"} <= skipped_somewhere  # no redemption; every issue gives its value
 

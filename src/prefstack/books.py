@@ -146,10 +146,20 @@ class Books:
     weigh_alternatives: bool = True
     """Whether documents say what each implemented alternative of their readings would change (each
     alternative replays the ledger once more: a batch of thousands of holders may do without)."""
+    version: int | None = None
+    """As the ledger stood at that version: its events of ``seq`` up to ``version`` only, in the
+    order they were recorded (None: every event). Such books are always replayed (a snapshot is the
+    fold of the whole ledger); the effect of the event ``seq`` is the difference between the books
+    at ``seq - 1`` and at ``seq``."""
 
     def _on(self, day: dt.date) -> LedgerState:
         from prefstack.ledger import service
 
+        if self.version is not None:
+            from prefstack.ledger.replay import replay
+
+            whose, placed = self._events()
+            return replay(placed, day, company=whose)
         return service.state_on(
             self.ledger,
             self.db,
@@ -165,7 +175,11 @@ class Books:
         from prefstack.ledger import service
 
         found = service.load_ledger(self.ledger, self.db, self.company, self.known_at)
-        return found.company, found.placed
+        if self.version is None:
+            return found.company, found.placed
+        if self.version < 0:
+            raise InputError("version", "ledger format", f"{self.version} is no ledger version (0 or more)")
+        return found.company, [p for p in found.placed if p.seq is not None and p.seq <= self.version]
 
     @_under_readings
     def state(self, as_of: dt.date, *, structure: LoadedStructure | None = None, explain: bool = False) -> StateAnswer:

@@ -35,7 +35,7 @@ from prefstack.interpretations.readings import consulting, parse
 from prefstack.queries import ConversionQuote, WaterfallAnswer
 from prefstack.report import HolderState, StateAnswer
 
-__all__ = ["Change", "Impact", "Liquidation", "Point", "impact"]
+__all__ = ["Change", "Figures", "Impact", "Liquidation", "Point", "changes_between", "figures_of", "impact"]
 
 _FIGURES: tuple[tuple[str, str], ...] = (
     ("shares_outstanding", "shares"),
@@ -170,7 +170,11 @@ def _clause(series: str, figure: str, certificates: list[str]) -> str:
     return ", ".join(for_series(name, section) for name in certificates)
 
 
-def _changes(default: Figures, other: Figures) -> list[Change]:
+def changes_between(default: Figures, other: Figures) -> list[Change]:
+    """Every figure of every holder that differs between ``default`` and ``other`` (figures of the
+    same date, :func:`figures_of`), ``other``'s less ``default``'s, with the clause of each: what an
+    alternative reading changes (``--impact``), or what one ledger event changed (the books before
+    and after it was recorded)."""
     before, after = _holders(default[0]), _holders(other[0])
     certificates = [s.series for s in default[0].series]
     found = []
@@ -213,7 +217,9 @@ class Liquidation:
     structure: LoadedStructure | None = None
 
 
-def _figures(books: Books, as_of: dt.date, liquidation: Liquidation | None) -> Figures:
+def figures_of(books: Books, as_of: dt.date, liquidation: Liquidation | None = None) -> Figures:
+    """The figures :func:`changes_between` compares: the state of ``books`` on ``as_of``, each
+    holding's conversion on that date and (with ``liquidation``) what each holder is paid."""
     state, conversions = books.state_and_conversions(as_of)
     if liquidation is None:
         return state, conversions, {}
@@ -237,10 +243,10 @@ def _changes_under(question: _Question, ident: str, alternative: str) -> Answer:
     books, as_of, liquidation, default = question
     readings = parse({ident: alternative}, "--impact")
     try:
-        other = _figures(Books(books.db, books.company, books.ledger, books.known_at, readings), as_of, liquidation)
+        other = figures_of(Books(books.db, books.company, books.ledger, books.known_at, readings), as_of, liquidation)
     except PrefstackError as refused:
         return str(refused)
-    return _changes(default, other)
+    return changes_between(default, other)
 
 
 def _forked_changes(choice: tuple[str, str]) -> Answer:
@@ -296,7 +302,7 @@ def impact(
     if books.readings:
         raise ValueError("the impact of each reading is measured against prefstack's readings: give books without")
     with consulting() as consulted:
-        default = _figures(books, as_of, liquidation)
+        default = figures_of(books, as_of, liquidation)
     selectable = list(_selectable())
     asked = [(ident, alternative) for ident, alternative, _, _ in selectable if ident in consulted]
     answers = dict(

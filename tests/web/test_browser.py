@@ -208,9 +208,9 @@ def test_each_role_signs_in_through_the_sign_in_page(page: Page, site: str, user
     accessible(page)
     links = page.locator("#nav a").all_inner_texts()
     if user == "admin":
-        assert links == ["At a glance", "Ledger", "Waterfall", "Charts", "Calendar", "Add an event", "Import a ledger"]
+        assert links == ["At a glance", "Ledger", "Waterfall", "Charts", "Calendar", "Documents", "Add an event", "Import a ledger"]
     elif user == "auditor":
-        assert links == ["At a glance", "Ledger", "Waterfall", "Charts", "Calendar"]  # reads everything, writes nothing
+        assert links == ["At a glance", "Ledger", "Waterfall", "Charts", "Calendar", "Documents"]  # reads everything, writes nothing
     else:
         assert links == ["My holdings"]
         assert page.locator("[data-testid=holder-id]").inner_text() == user[-1].upper()

@@ -39,6 +39,18 @@ PATHS = {
     "/api/companies/{company}/ledger": {"get", "post"},
     "/api/companies/{company}/jobs": {"post"},
     "/api/companies/{company}/jobs/{job}": {"get"},
+    "/api/companies/{company}/events/{seq}/effect": {"get"},
+    **{
+        f"/api/companies/{{company}}/documents/{kind}.{{fmt}}": {"get"}
+        for kind in (
+            "dividend-statement",
+            "certificate-of-adjustment",
+            "conversion-statement",
+            "redemption-notice",
+            "record-date-notice",
+            "history",
+        )
+    },
 }
 
 

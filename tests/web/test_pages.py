@@ -153,10 +153,18 @@ def test_the_navigation_follows_the_role(service: Service) -> None:
         "nav-waterfall",
         "nav-charts",
         "nav-calendar",
+        "nav-documents",
         "nav-add-event",
         "nav-import",
     }
-    assert navigation["auditor"] == {"nav-glance", "nav-ledger", "nav-waterfall", "nav-charts", "nav-calendar"}
+    assert navigation["auditor"] == {
+        "nav-glance",
+        "nav-ledger",
+        "nav-waterfall",
+        "nav-charts",
+        "nav-calendar",
+        "nav-documents",
+    }
     assert navigation["holder-a"] == {"nav-holder"}
     # the company's address takes each role to its first page
     for user, first in (("auditor", f"{BASE}/glance"), ("holder-a", f"{BASE}/holders/A")):

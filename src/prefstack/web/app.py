@@ -509,6 +509,10 @@ def create_app(db: str) -> FastAPI:
             accounts.finish(who.user, who.company, key, status, json.dumps(body))
         return _response(status, body)
 
+    from prefstack.web import documents, effects  # documents rendered, each event's effect (docs/web.md)
+
+    documents.register(app, db, allow(EVERYONE))
+    effects.register(app, db, allow(READERS))
     app.state.jobs = jobs.register(app, db, allow(READERS), allow(READERS, write=True))
     return app
 

@@ -252,6 +252,7 @@ def add_pages(app: FastAPI, db: str, accounts: Accounts, cookie: str, csrf_heade
             {"href": f"{base}/waterfall", "text": "Waterfall", "id": "nav-waterfall"},
             {"href": f"{base}/charts", "text": "Charts", "id": "nav-charts"},
             {"href": f"{base}/calendar", "text": "Calendar", "id": "nav-calendar"},
+            {"href": f"{base}/documents", "text": "Documents", "id": "nav-documents"},
         ]
         if who.grant.role == "administrator":
             links += [
@@ -837,3 +838,7 @@ def add_pages(app: FastAPI, db: str, accounts: Accounts, cookie: str, csrf_heade
             lambda: books.adjustment_certificates(day, name, on, whose, every_holder=False),
             f"certificate-of-adjustment-{name}-{on.isoformat()}.pdf",
         )
+
+    from prefstack.web import documents  # the page of documents to render (the routes are app.py's)
+
+    documents.add_page(app, page_access, page)
