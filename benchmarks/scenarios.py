@@ -167,3 +167,7 @@ def run() -> list[str]:
 
 
 __all__ = ["baseline", "run"]
+
+
+if __name__ == "__main__":
+    print("\n".join(run()))
