@@ -25,6 +25,7 @@ from typing import Any
 from starlette.requests import Request
 
 from prefstack.errors import InputError
+from prefstack.interpretations.readings import ReadingSet
 from prefstack.web.accounts import Accounts, Grant
 
 ADMIN: tuple[str, ...] = ("administrator",)
@@ -56,6 +57,9 @@ class Access:
     user: str
     company: str
     grant: Grant
+    readings: ReadingSet = ()
+    """The reading set the request's questions are answered under (its ``reading=ID=ALT``
+    parameters; empty: prefstack's readings)."""
 
     @property
     def holder(self) -> str | None:

@@ -114,12 +114,39 @@ def create_app(db: str) -> FastAPI:
         def dependency(company: str, request: Request, who: Annotated[Caller, Depends(caller)]) -> Access:
             if write:
                 access.require_csrf(who, request.headers.get(CSRF_HEADER))
-            return access.grant(accounts, who, company, roles)
+            admitted = access.grant(accounts, who, company, roles)
+            if write and request.query_params.getlist("reading"):
+                from prefstack.interpretations import readings
+
+                problem = "the ledger is validated under prefstack's readings: append without reading"
+                raise InputError("reading", readings.CLAUSE, problem)
+            return admitted
 
         return dependency
 
-    Reader = Annotated[Access, Depends(allow(READERS))]
-    Anyone = Annotated[Access, Depends(allow(EVERYONE))]
+    Readings = Annotated[
+        list[str],
+        Query(
+            description="ID=ALTERNATIVE: answer under another reading of the certificates (`--reading`; "
+            "`prefstack interpretations` lists the implemented alternatives); repeat for several"
+        ),
+    ]
+
+    def asking(roles: tuple[str, ...]) -> Callable[..., Access]:
+        """A question's access: the role's, then (once admitted) the reading set its ``reading``
+        parameters name, refused 422 naming ``reading`` where one is unknown or only described."""
+        admitted = allow(roles)
+
+        def dependency(who: Annotated[Access, Depends(admitted)], reading: Readings = []) -> Access:  # noqa: B006
+            from prefstack.interpretations import readings
+
+            chosen = readings.parse(readings.parse_options(reading, "reading"), "reading")
+            return dataclasses.replace(who, readings=chosen)
+
+        return dependency
+
+    Reader = Annotated[Access, Depends(asking(READERS))]
+    Anyone = Annotated[Access, Depends(asking(EVERYONE))]
     Writer = Annotated[Access, Depends(allow(ADMIN, write=True))]
     KnownAt = Annotated[str | None, Query(description="As the ledger stood at this instant (ISO 8601, UTC offset)")]
     Structure = Annotated[
@@ -130,7 +157,7 @@ def create_app(db: str) -> FastAPI:
         from prefstack.ledger.files import parse_recorded_at
 
         moment = None if known_at is None else parse_recorded_at(known_at, "known_at")
-        return Books(db, who.company, known_at=moment)
+        return Books(db, who.company, known_at=moment, readings=who.readings)
 
     def structure(value: str, who: Access) -> LoadedStructure | None:
         from prefstack.ledger import service
@@ -511,7 +538,7 @@ def create_app(db: str) -> FastAPI:
 
     from prefstack.web import documents, effects  # documents rendered, each event's effect (docs/web.md)
 
-    documents.register(app, db, allow(EVERYONE))
+    documents.register(app, db, asking(EVERYONE))
     effects.register(app, db, allow(READERS))
     app.state.jobs = jobs.register(app, db, allow(READERS), allow(READERS, write=True))
     return app

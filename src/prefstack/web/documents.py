@@ -137,7 +137,7 @@ def register(app: FastAPI, db: str, anyone: Callable[..., Access]) -> None:
     AllHolders = Annotated[bool, Query(description="One document per holder, merged in one PDF (--all-holders)")]
 
     def books(who: Access) -> Books:
-        return Books(db, who.company)
+        return Books(db, who.company, readings=who.readings)
 
     @app.get("/api/companies/{company}/documents/dividend-statement.{fmt}", tags=["documents"])
     def dividend_statement(
