@@ -97,6 +97,44 @@ def test_scenarios_with_two_dates(cli: Any, tmp_path: Path) -> None:
     assert rows[4]["Series D"] == "1282301370"
 
 
+def test_capital_structures_as_a_dimension_of_the_grid(cli: Any, tmp_path: Path) -> None:
+    """--capital-structure given twice (the bundled file, then none): each variant's rows, after a
+    capital_structure column, equal a run of that variant alone. Without the senior classes, at
+    $45,000,000 F and G share all of it by their full amounts ($43,442,976.3447... : $22,586,176.3612...):
+    F's quota 4,500,000,000 x 43,442,976.3447... / 66,029,152.7059... = 2,960,713,344.63... cents ->
+    2,960,713,345 (the exact engine's $29,607,133.45: `waterfall --proceeds 45000000`)."""
+    both, company, alone = tmp_path / "both.csv", tmp_path / "company.csv", tmp_path / "none.csv"
+    grid = ["--from", "0", "--to", "90000000", "--steps", "2", "--on", "2002-06-30", "--ledger", EXAMPLE]
+    shown = cli(
+        "scenarios", *grid, "--capital-structure", "company", "--capital-structure", "none", "--out", str(both)
+    ).stdout  # fmt: skip
+    assert "6 rows (1 date(s) x 2 capital structures x 3 exit values)" in shown
+    cli("scenarios", *grid, "--capital-structure", "company", "--out", str(company))
+    cli("scenarios", *grid, "--capital-structure", "none", "--out", str(alone))
+    rows = rows_of(both)
+    assert [r["capital_structure"] for r in rows] == ["company"] * 3 + ["none"] * 3
+    for variant, single in (("company", rows_of(company)), ("none", rows_of(alone))):
+        mine = [
+            {k: v for k, v in r.items() if k != "capital_structure" and v != ""}
+            for r in rows
+            if r["capital_structure"] == variant
+        ]
+        assert mine == [{k: v for k, v in r.items() if v != ""} for r in single]
+    assert rows[4]["F"] == "2960713345" and rows[4]["Series C"] == ""  # no senior class in that variant
+    refused = cli(
+        "scenarios",
+        *grid,
+        "--capital-structure",
+        "none",
+        "--capital-structure",
+        "none",
+        "--out",
+        str(tmp_path / "x.csv"),
+        ok=False,
+    )
+    assert refused.returncode == 2 and "--capital-structure" in refused.stderr
+
+
 def test_a_grid_not_in_whole_cents_or_too_large_is_refused(cli: Any, tmp_path: Path) -> None:
     """$1 in 3 steps is 33 1/3 cents a step: refused naming --steps; $100,000,000,000.01 is above the
     largest exit value: refused naming --to. Nothing is written."""
@@ -112,13 +150,14 @@ def test_a_grid_not_in_whole_cents_or_too_large_is_refused(cli: Any, tmp_path: P
 
 def test_dask_engine_gives_the_local_files(cli: Any, tmp_path: Path) -> None:
     """--engine dask --scheduler ADDRESS on a local Dask cluster listening on 127.0.0.1: a grid of
-    20,001 exit values ($0 to $3,000,000,000 by $150,000) on two dates is
+    20,001 exit values ($0 to $3,000,000,000 by $150,000) on two dates and two capital structures is
     computed by the cluster's workers (a task per date's chunk) and the CSV file is byte for byte
     the local run's."""
     from distributed import LocalCluster
 
     local, spread = tmp_path / "local.csv", tmp_path / "dask.csv"
     grid = ["--from", "0", "--to", "3000000000", "--steps", "20000", *ON, "--dates", "2003-06-30"]
+    grid += ["--capital-structure", "none"]  # and a second capital structure: exit values x dates x variants
     cli("scenarios", *grid, "--out", str(local))
     with LocalCluster(
         n_workers=1,
@@ -132,6 +171,6 @@ def test_dask_engine_gives_the_local_files(cli: Any, tmp_path: Path) -> None:
         assert address.startswith("tcp://127.0.0.1:")
         cli("scenarios", *grid, "--out", str(spread), "--engine", "dask", "--scheduler", address)
     assert spread.read_bytes() == local.read_bytes()
-    assert len(local.read_text(encoding="utf-8").splitlines()) == 1 + 2 * 20_001
+    assert len(local.read_text(encoding="utf-8").splitlines()) == 1 + 2 * 2 * 20_001
     refused = cli("scenarios", *grid, "--out", str(tmp_path / "x.csv"), "--engine", "dask", ok=False)
     assert refused.returncode == 2 and "--scheduler" in refused.stderr

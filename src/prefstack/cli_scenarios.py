@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -95,13 +96,21 @@ def scenarios_command(
     scheduler: Annotated[
         str | None, typer.Option(help="With --engine dask: the Dask scheduler's address (tcp://HOST:PORT)")
     ] = None,
-    capital_structure: CapitalStructureOption = None,
+    capital_structure: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--capital-structure",
+            help="Every class of the company: a capital-structure FILE, 'company' or 'none' (as for "
+            "breakpoints); given more than once, each is a variant of the grid (a capital_structure column)",
+        ),
+    ] = None,
     db: DbOption = DEFAULT_DB,
     company: CompanyOption = None,
     ledger: LedgerOption = None,
 ) -> None:
     """F/G §3 at every exit value of a grid: each class's and named holder's payout in cents
-    (CSV or Parquet), with a chart of payout by class against the exit value, breakpoints marked."""
+    (CSV or Parquet), with a chart of payout by class against the exit value, breakpoints marked;
+    the grid is exit values x dates x capital-structure variants."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from prefstack.cli import _books, _capital_structure
@@ -114,10 +123,17 @@ def scenarios_command(
     exits = grid(parse_exact(from_, "--from", "scenario grid"), parse_exact(to, "--to", "scenario grid"), steps)
     day = parse_date(on, "--on", "F §3(a)")
     more = [parse_date(d.strip(), "--dates", "F §3(a)") for d in dates.split(",")] if dates else []
-    structure = _capital_structure(capital_structure, db, ledger, company)
+    variants = capital_structure or ["none"]
+    if len(set(variants)) < len(variants):
+        raise InputError("--capital-structure", "option", "a capital structure is given twice")
     books = _books(db, ledger, company)
     top = int(exits[-1])
-    plans = [books.scenario_plan(d, structure, top) for d in on_dates(day, more)]
+    plans = []
+    for variant in variants:  # each capital structure's plan on each date (a dimension of the grid)
+        structure = _capital_structure(variant, db, ledger, company)
+        named = variant if len(variants) > 1 else ""
+        for d in on_dates(day, more):
+            plans.append(dataclasses.replace(books.scenario_plan(d, structure, top), variant=named))
     with Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console()
     ) as progress:
@@ -125,7 +141,10 @@ def scenarios_command(
         chunks = None if scheduler is None else dask_chunks(plans, exits, scheduler)
         rows = write_table(Path(out), plans, exits, lambda n: progress.advance(task, n), chunks)
     shown = console()
-    shown.print(f"{rows:,} rows ({len(plans)} date(s) x {exits.size:,} exit values) written to {out} (cents)")
+    dated = f"{len(plans) // len(variants)} date(s)"
+    if len(variants) > 1:
+        dated += f" x {len(variants)} capital structures"
+    shown.print(f"{rows:,} rows ({dated} x {exits.size:,} exit values) written to {out} (cents)")
     first = next(p for p in plans if p.on == day)
     for path in chart or []:
         title = f"Payout by class on {day.isoformat()}, exit values ${exits[0] / 100:,.2f} to ${exits[-1] / 100:,.2f}"

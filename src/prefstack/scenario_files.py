@@ -142,35 +142,41 @@ def write_table(
 ) -> int:
     """Write every date's payouts at every exit value to ``path`` (``.csv`` or ``.parquet``): the
     columns ``on``, ``exit_value_cents`` and one per class and named holding, in cents (a holding
-    absent on a date is left empty). ``chunks``: where they are computed (default: here, by
+    absent on a date is left empty), after ``capital_structure`` where the plans are of several
+    variants (each plan's ``variant``). ``chunks``: where they are computed (default: here, by
     :func:`local_chunks`). Returns the rows written; ``advance`` is told each chunk's rows."""
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".parquet"):
         raise InputError("--out", GRID_CLAUSE, f"write FILE.csv or FILE.parquet, not {path.name}")
     names = output_columns(plans)
+    variants = any(plan.variant for plan in plans)  # a capital_structure column where there are several
     computed = local_chunks(plans, exits) if chunks is None else chunks
     written = 0
     if suffix == ".parquet":
         import pyarrow as pa
         import pyarrow.parquet as pq
 
+        fields = [("capital_structure", pa.string())] if variants else []
         schema = pa.schema(
-            [("on", pa.date32()), ("exit_value_cents", pa.int64())] + [(name, pa.int64()) for name in names]
+            [*fields, ("on", pa.date32()), ("exit_value_cents", pa.int64())] + [(name, pa.int64()) for name in names]
         )
         with pq.ParquetWriter(path, schema) as writer:
             for plan, chunk, paid in computed:
                 found = _rows(plan, paid)
-                arrays = [pa.array(np.full(chunk.size, plan.on), pa.date32()), pa.array(chunk)]
+                arrays = [pa.array(np.full(chunk.size, plan.variant), pa.string())] if variants else []
+                arrays += [pa.array(np.full(chunk.size, plan.on), pa.date32()), pa.array(chunk)]
                 arrays += [pa.array(found[n]) if n in found else pa.nulls(chunk.size, pa.int64()) for n in names]
                 writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
                 written += chunk.size
                 advance(chunk.size)
         return written
     with path.open("w", encoding="utf-8", newline="") as out:
-        out.write(",".join(_csv_field(n) for n in ["on", "exit_value_cents", *names]) + "\n")
+        first = ["capital_structure"] if variants else []
+        out.write(",".join(_csv_field(n) for n in [*first, "on", "exit_value_cents", *names]) + "\n")
         for plan, chunk, paid in computed:
             found = _rows(plan, paid)
-            columns = [np.full(chunk.size, plan.on.isoformat()), chunk.astype(str)]
+            columns = [np.full(chunk.size, _csv_field(plan.variant), dtype=object)] if variants else []
+            columns += [np.full(chunk.size, plan.on.isoformat()), chunk.astype(str)]
             columns += [found[n].astype(str) if n in found else np.full(chunk.size, "") for n in names]
             lines = columns[0].astype(object)
             for c in columns[1:]:

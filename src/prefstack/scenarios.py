@@ -153,6 +153,9 @@ class ScenarioPlan:
     most_cents: int
     """The largest exit value the plan was made for (cents)."""
     exact_side: _Plans = field(repr=False, compare=False)
+    variant: str = ""
+    """The capital structure the plan was made for, where a grid has several (``--capital-structure``
+    given more than once: a dimension of the grid); empty where it has one."""
 
     @property
     def columns(self) -> tuple[tuple[str, str], ...]:
