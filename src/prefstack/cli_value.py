@@ -1,0 +1,165 @@
+"""``prefstack value``: the fair value of a share and of the class of a series on a date, by a
+binomial lattice or least-squares Monte Carlo (:mod:`prefstack.kernels.valuation`), every input
+with its source (ledger, terms, user, estimate). The ledger's figures come through the query
+layer (:meth:`prefstack.books.Books.valuation_inputs`). Registered on the main app by :func:`register`."""
+
+from __future__ import annotations
+
+import enum
+import json
+import math
+from typing import Annotated, Any
+
+import typer
+
+from prefstack.arguments import parse_date
+from prefstack.errors import InputError
+from prefstack.kernels.valuation import Market, lattice_value, monte_carlo_value
+from prefstack.valuation import Input, historical_volatility, instrument, quarterly_times
+
+__all__ = ["register"]
+
+DEFAULT_DB = "sqlite:///var/prefstack.sqlite"
+DbOption = Annotated[str, typer.Option("--db", help="SQLAlchemy URL of the store", envvar="PREFSTACK_DB")]
+CompanyOption = Annotated[
+    str | None,
+    typer.Option("--company", help="The company whose ledger to use: its issuer id or legal name", show_default=False),
+]
+LedgerOption = Annotated[str | None, typer.Option("--ledger", help="Read a ledger file instead of the store")]
+
+
+class Method(enum.StrEnum):
+    mc = "mc"
+    lattice = "lattice"
+
+
+class ValueFormat(enum.StrEnum):
+    table = "table"
+    json = "json"
+
+
+def _positive(value: float | None, option: str, clause: str, *, zero: bool = False) -> None:
+    if value is None:
+        return
+    if not math.isfinite(value) or value < 0 or (value == 0 and not zero):
+        raise InputError(option, clause, f"must be {'non-negative' if zero else 'positive'} and finite, not {value}")
+
+
+def value_command(
+    series: Annotated[str, typer.Option("--series", help="The series to value (F, G)")],
+    on: Annotated[str, typer.Option("--on", help="The valuation date (YYYY-MM-DD)")],
+    rate: Annotated[float, typer.Option("--rate", help="Risk-free rate, continuously compounded, per year")],
+    method: Annotated[Method, typer.Option("--method", help="mc or lattice")] = Method.mc,
+    volatility: Annotated[
+        float | None,
+        typer.Option(
+            "--volatility", help="Volatility of the Common Stock per year (default: the ledger's closing prices)"
+        ),
+    ] = None,
+    spot: Annotated[
+        float | None,
+        typer.Option("--spot", help="Price of the Common Stock (default: the ledger's last closing price)"),
+    ] = None,
+    credit_spread: Annotated[
+        float, typer.Option("--credit-spread", help="Credit spread on the redemption claim")
+    ] = 0.0,
+    dividend_yield: Annotated[float, typer.Option("--dividend-yield", help="Dividend yield of the Common Stock")] = 0.0,
+    paths: Annotated[int, typer.Option("--paths", help="Monte Carlo paths (even: antithetic pairs)")] = 100_000,
+    steps: Annotated[int, typer.Option("--steps", help="Lattice steps")] = 1_000,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the Monte Carlo's random numbers")] = 1,
+    db: DbOption = DEFAULT_DB,
+    company: CompanyOption = None,
+    ledger: LedgerOption = None,
+    format: Annotated[ValueFormat, typer.Option("--format", help="table or json")] = ValueFormat.table,
+) -> None:
+    """Fair value of one share and of the class of ``--series`` on ``--on``: PIK accretion, optimal
+    conversion (F/G §5(a)), the §6(j) cut-off and the fifth-anniversary redemption (F/G §6(a))
+    with a credit spread (docs/valuation.md)."""
+    from prefstack.cli import _books
+
+    day = parse_date(on, "--on", "F §6(a)")
+    model = "model (docs/valuation.md)"
+    _positive(volatility, "--volatility", model)
+    _positive(spot, "--spot", model)
+    _positive(credit_spread, "--credit-spread", model, zero=True)
+    _positive(dividend_yield, "--dividend-yield", model, zero=True)
+    if not math.isfinite(rate):
+        raise InputError("--rate", model, f"must be finite, not {rate}")
+    if paths < 2 or paths % 2:
+        raise InputError("--paths", model, f"must be an even number of at least 2 (antithetic pairs), not {paths}")
+    if steps < 1:
+        raise InputError("--steps", model, f"must be at least 1, not {steps}")
+    if seed < 0:
+        raise InputError("--seed", model, f"must be non-negative, not {seed}")
+    inputs = _books(db, ledger, company).valuation_inputs(day, series)
+    listed = inputs.inputs()
+    fmv_clause = inputs.terms.fair_market_value.averaging_days.cite
+    if spot is None:
+        if not inputs.closing_prices:
+            raise InputError("--spot", fmv_clause, f"not given, and the ledger has no closing price on or before {day}")
+        priced_on, price = inputs.closing_prices[-1]
+        spot = float(price)
+        listed.append(Input("stock price", repr(spot), "ledger", f"closing price of {priced_on}"))
+    else:
+        listed.append(Input("stock price", repr(spot), "user", "--spot"))
+    if volatility is None:
+        volatility = historical_volatility(inputs.closing_prices, day, fmv_clause)
+        listed.append(
+            Input(
+                "volatility",
+                f"{volatility:.6f}",
+                "estimate",
+                "daily log returns of the ledger's closing prices, x sqrt(252)",
+            )
+        )
+    else:
+        listed.append(Input("volatility", repr(volatility), "user", "--volatility"))
+    listed += [
+        Input("risk-free rate", repr(rate), "user", "--rate"),
+        Input("credit spread", repr(credit_spread), "user", "--credit-spread (0 where not given)"),
+        Input("dividend yield", repr(dividend_yield), "user", "--dividend-yield (0 where not given)"),
+    ]
+    market = Market(spot, volatility, rate, dividend_yield, credit_spread)
+    share = instrument(inputs)
+    shares = float(inputs.shares_outstanding)
+    result: dict[str, Any] = {
+        "series": inputs.series,
+        "on": day.isoformat(),
+        "method": method.value,
+        "interpretations": ["VAL-PIK-DEFAULT", "VAL-CONVERSION-ACCRUED", "VAL-REDEMPTION-CASH"],
+    }
+    if method is Method.lattice:
+        per_share = lattice_value(share, market, steps)
+        result.update(value_per_share=round(per_share, 4), steps=steps)
+    else:
+        mc = monte_carlo_value(share, market, quarterly_times(inputs), paths // 2, seed)
+        per_share = mc.value
+        result.update(
+            value_per_share=round(mc.value, 4),
+            standard_error=round(mc.standard_error, 4),
+            ci95=[round(mc.ci_low, 4), round(mc.ci_high, 4)],
+            paths=mc.paths,
+            seed=mc.seed,
+            converted_share=round(mc.converted_share, 4),
+        )
+    result["shares_outstanding"] = str(inputs.shares_outstanding)
+    result["value_of_class"] = round(per_share * shares, 2)
+    result["conversion_value_per_share"] = round(share.units[0] * spot + share.accrued_start[0], 4)
+    result["redemption_amount_per_share"] = round(share.redemption, 4)
+    result["inputs"] = [{"name": i.name, "value": i.value, "source": i.source, "basis": i.basis} for i in listed]
+    if format is ValueFormat.json:
+        typer.echo(json.dumps(result, indent=2))
+        return
+    typer.echo(
+        f"Series {inputs.series} on {day} ({method.value}): ${per_share:,.2f} a share, "
+        f"${per_share * shares:,.2f} the class"
+    )
+    if method is Method.mc:
+        low, high = result["ci95"]
+        typer.echo(f"  standard error {result['standard_error']}, 95% CI [{low}, {high}], {paths} paths, seed {seed}")
+    for i in listed:
+        typer.echo(f"  {i.name}: {i.value} ({i.source}: {i.basis})")
+
+
+def register(app: typer.Typer) -> None:
+    app.command(name="value")(value_command)
