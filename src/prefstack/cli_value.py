@@ -15,7 +15,7 @@ import typer
 from prefstack.arguments import parse_date
 from prefstack.errors import InputError
 from prefstack.kernels.valuation import Market, lattice_value, monte_carlo_value
-from prefstack.valuation import Input, historical_volatility, instrument, quarterly_times
+from prefstack.valuation import Input, historical_volatility, instrument, model_readings, quarterly_times
 
 __all__ = ["register"]
 
@@ -126,7 +126,7 @@ def value_command(
         "series": inputs.series,
         "on": day.isoformat(),
         "method": method.value,
-        "interpretations": ["VAL-PIK-DEFAULT", "VAL-CONVERSION-ACCRUED", "VAL-REDEMPTION-CASH"],
+        "interpretations": model_readings(),
     }
     if method is Method.lattice:
         per_share = lattice_value(share, market, steps)

@@ -34,6 +34,7 @@ import numpy as np
 
 from prefstack.calendars import payment_dates
 from prefstack.errors import InputError
+from prefstack.interpretations import reading
 from prefstack.kernels.valuation import Convertible
 from prefstack.numeric import to_decimal_string
 
@@ -48,6 +49,7 @@ __all__ = [
     "accretion",
     "historical_volatility",
     "instrument",
+    "model_readings",
     "quarterly_times",
 ]
 
@@ -189,6 +191,11 @@ def accretion(inputs: ValuationInputs) -> Accretion:
     starts.append(accrued)
     rates.append(last / days if days else Fraction(0))
     return Accretion(dates, tuple(helds), tuple(starts), tuple(rates), held * price + accrued + last)
+
+
+def model_readings() -> list[str]:
+    """The readings the model rests on (docs/valuation.md)."""
+    return [reading("VAL-PIK-DEFAULT"), reading("VAL-CONVERSION-ACCRUED"), reading("VAL-REDEMPTION-CASH")]
 
 
 def _years(start: dt.date, end: dt.date) -> float:

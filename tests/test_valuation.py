@@ -1,0 +1,115 @@
+"""The fair-value model's instrument, exact from the terms and the example ledger (PIK accretion of
+F §2(b) and G §2(a), the Redemption Date and Price of §6(a)), and `prefstack value`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from fractions import Fraction
+from importlib import resources
+from typing import Any
+
+import pytest
+
+from prefstack.books import Books
+from prefstack.valuation import accretion, instrument, quarterly_times
+
+EXAMPLE = str(resources.files("prefstack.data").joinpath("example_ledger.yaml"))
+ON = dt.date(2002, 6, 30)
+
+
+def inputs(series: str) -> Any:
+    return Books("sqlite:///:memory:", ledger=EXAMPLE).valuation_inputs(ON, series)
+
+
+def test_series_f_accretes_by_pik_and_redeems_on_the_fifth_anniversary() -> None:
+    """F: issued 2000-08-02, redeemed 2005-08-02 (§6(a)). On 2002-06-30 a share has accrued 15 days
+    (06-15 to 06-30) x $70 / 360 = $35/12 = $2.9167 (no arrears). Payment Dates 2002-09-15 ..
+    2005-06-15 are 12 (2 + 4 + 4 + 2); each pays a full quarter, 1.75% of the holding, in PIK
+    shares: the holding is 1.0175^12. The last period, 06-15 to 08-02, is 48 days at 7% / 360
+    (F Sched. 1): Redemption Price = 1,000 x 1.0175^12 x (1 + 0.07 x 48 / 360) = $1,242.93."""
+    got = inputs("F")
+    assert got.redemption_date == dt.date(2005, 8, 2)
+    assert got.accrued_per_share == Fraction(35, 12)
+    assert got.conversion_price == 24
+    acc = accretion(got)
+    assert len(acc.pay_dates) == 12 and acc.pay_dates[0] == dt.date(2002, 9, 15)
+    assert acc.held[-1] == Fraction(10175, 10000) ** 12
+    expected = 1000 * Fraction(10175, 10000) ** 12 * (1 + Fraction(7, 100) * 48 / 360)
+    assert acc.redemption_amount == expected
+    assert float(expected) == pytest.approx(1242.9327, abs=1e-4)
+    # the first interval reaches the quarter's $17.50 on 09-15: ($17.50 - $35/12) / 77 days a day
+    assert acc.accrual_per_day[0] == (Fraction(35, 2) - Fraction(35, 12)) / 77
+    share = instrument(got)
+    assert share.units[0] == pytest.approx(1000 / 24)  # F §5(a): 1,000 / 24 shares of Common Stock
+    assert share.units[1] == pytest.approx(1000 / 24 * 1.0175)
+    assert share.terms_at(0.0) == pytest.approx((1000 / 24, 35 / 12))
+    # §6(j): no conversion after 2005-07-28, 5 days before the Redemption Date (1,124 and 1,129 days)
+    assert share.conversion_end == pytest.approx(1124 / 365) and share.maturity == pytest.approx(1129 / 365)
+    assert quarterly_times(got)[-2:] == pytest.approx([1124 / 365, 1129 / 365])
+
+
+def test_series_g_compounds_one_and_a_half_percent_a_quarter() -> None:
+    """G: issued 2000-06-15, redeemed 2005-06-15, itself a Payment Date: 12 Payment Dates of 1.5%,
+    nothing accrued after the last: Redemption Price = 1,000 x 1.015^12 = $1,195.62. On 2002-06-30 a
+    share has accrued 15 days x $60 / 360 = $2.50; conversion into 1,000 / 36 shares."""
+    got = inputs("G")
+    assert got.redemption_date == dt.date(2005, 6, 15)
+    assert got.accrued_per_share == Fraction(5, 2)
+    acc = accretion(got)
+    assert acc.redemption_amount == 1000 * Fraction(1015, 1000) ** 12
+    assert float(acc.redemption_amount) == pytest.approx(1195.6182, abs=1e-4)
+    assert instrument(got).units[0] == pytest.approx(1000 / 36)
+
+
+def test_a_valuation_on_or_after_the_redemption_date_is_refused() -> None:
+    from dataclasses import replace
+
+    from prefstack.errors import InputError
+
+    with pytest.raises(InputError, match=r"--on: the Redemption Date 2005-08-02 has come \(F §6\(a\)\)"):
+        instrument(replace(inputs("F"), on=dt.date(2005, 8, 2)))
+
+
+ARGS = ["value", "--series", "F", "--on", "2002-06-30", "--ledger", EXAMPLE, "--rate", "0.05"]
+
+
+def test_value_json_lists_every_input_with_its_source(cli: Any) -> None:
+    """Monte Carlo, 20,000 paths, seed 5: the value per share x 43,316.64 shares is the class's; the
+    standard error and 95% CI (value +- 1.96 SE) are given; the same seed gives the same figures; the
+    stock price is the ledger's last closing price (2002-06-28, $8.90), the volatility estimated."""
+    run = ["--credit-spread", "0.03", "--paths", "20000", "--seed", "5", "--format", "json"]
+    result = json.loads(cli(*ARGS, *run).stdout)
+    assert result == json.loads(cli(*ARGS, *run).stdout)
+    shares = Fraction(result["shares_outstanding"])
+    assert result["value_of_class"] == pytest.approx(
+        result["value_per_share"] * float(shares), abs=0.02 * float(shares)
+    )
+    low, high = result["ci95"]
+    assert low == pytest.approx(result["value_per_share"] - 1.96 * result["standard_error"], abs=1e-3)
+    assert high == pytest.approx(result["value_per_share"] + 1.96 * result["standard_error"], abs=1e-3)
+    assert result["seed"] == 5 and result["paths"] == 20_000
+    sources = {i["name"]: (i["value"], i["source"]) for i in result["inputs"]}
+    assert sources["stock price"] == ("8.9", "ledger")
+    assert sources["volatility"][1] == "estimate"
+    assert sources["Conversion Price"] == ("24", "ledger")
+    assert sources["PIK rate per quarter"] == ("0.0175", "terms")
+    assert sources["risk-free rate"] == ("0.05", "user")
+    # at least the conversion value 1,000 / 24 x 8.90 + 2.9167 = $373.75 and the claim less credit
+    assert result["conversion_value_per_share"] == pytest.approx(1000 / 24 * 8.9 + 35 / 12, abs=1e-3)
+    assert result["value_per_share"] > 1242.93 * 2.718281828 ** (-0.08 * 1129 / 365) - 3 * result["standard_error"]
+    lattice = json.loads(cli(*ARGS, "--credit-spread", "0.03", "--method", "lattice", "--format", "json").stdout)
+    assert abs(lattice["value_per_share"] - result["value_per_share"]) < 3 * result["standard_error"] + 3
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--paths", "3"], "--paths: must be an even number"),
+        (["--volatility", "-0.2"], "--volatility: must be positive"),
+        (["--series", "Q"], "--series: the ledger has no Series Q"),
+    ],
+)
+def test_value_refuses_bad_input(cli: Any, extra: list[str], message: str) -> None:
+    result = cli(*ARGS, *extra, ok=False)
+    assert result.returncode == 2 and message in result.stderr
