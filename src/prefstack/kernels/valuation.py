@@ -13,6 +13,7 @@ its kind (redemption or conversion).
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -104,14 +105,26 @@ class Convertible:
         return float(self.units[k]), float(self.accrued_start[k] + self.accrual_rate[k] * (t - start))
 
 
+def _terms_on(instrument: Convertible, times: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """(shares of Common Stock, cash) that converting delivers at each of ``times``."""
+    k = np.searchsorted(instrument.pay_times, times, side="right")
+    starts = np.concatenate(([0.0], instrument.pay_times))[k]
+    return instrument.units[k], instrument.accrued_start[k] + instrument.accrual_rate[k] * (times - starts)
+
+
 def lattice_value(instrument: Convertible, market: Market, steps: int) -> float:
     """The value of one share on a Cox-Ross-Rubinstein lattice of ``steps`` steps: at each node the
     holder converts when conversion is worth more than holding (optimal conversion); the debt part
-    (what is owed at redemption) is discounted at rate + credit spread, the equity part at rate."""
+    (what is owed at redemption) is discounted at rate + credit spread, the equity part at rate.
+
+    Holding is worth at least the redemption claim discounted at rate + spread (the bond floor), and
+    conversion grows with the stock price, so only the nodes whose conversion value is above the
+    floor, a run at the top of each step, are tested for conversion."""
     if steps < 1:
         raise ValueError("steps must be at least 1")
     dt = instrument.maturity / steps
-    up = math.exp(market.volatility * math.sqrt(dt))
+    log_up = market.volatility * math.sqrt(dt)
+    up = math.exp(log_up)
     down = 1.0 / up
     growth = math.exp((market.rate - market.dividend_yield) * dt)
     p = (growth - down) / (up - down)
@@ -119,33 +132,45 @@ def lattice_value(instrument: Convertible, market: Market, steps: int) -> float:
         raise ValueError("the lattice is not arbitrage-free at these steps (raise steps)")
     equity_disc = math.exp(-market.rate * dt)
     debt_disc = math.exp(-(market.rate + market.credit_spread) * dt)
-    pe_u, pe_d = p * equity_disc, (1.0 - p) * equity_disc
-    pd_u, pd_d = p * debt_disc, (1.0 - p) * debt_disc
-    # node j of step i: spot * up^(i - 2j); the ratios of the last step
-    spots = market.spot * up ** (steps - 2.0 * np.arange(steps + 1))
-    units, cash = instrument.terms_at(instrument.maturity)
-    debt = np.full(steps + 1, instrument.redemption)
-    total = debt.copy()
-    if instrument.conversion_end >= instrument.maturity:
-        conv = units * spots + cash
-        converted = conv > total
-        total = np.where(converted, conv, total)
-        debt = np.where(converted, 0.0, debt)
-    equity = total - debt
-    for i in range(steps - 1, -1, -1):
+    coef_up = np.array([[p * debt_disc], [p * equity_disc]])
+    coef_down = np.array([[(1.0 - p) * debt_disc], [(1.0 - p) * equity_disc]])
+    # every spot of the lattice, spot * up^k for k = steps .. -steps; step i's nodes are
+    # grid[steps - i :: 2][: i + 1] (spot * up^(i - 2j), j = 0 .. i)
+    grid = market.spot * np.exp(log_up * np.arange(steps, -steps - 1, -1, dtype=np.float64))
+    times = np.arange(steps + 1, dtype=np.float64) * dt
+    units, cash = _terms_on(instrument, times)
+    allowed = times <= instrument.conversion_end
+    floors = instrument.redemption * np.exp(-(market.rate + market.credit_spread) * (instrument.maturity - times))
+    values = np.empty((2, steps + 1))  # row 0: the debt part, row 1: the equity part
+    values[0] = instrument.redemption
+    values[1] = 0.0
+    spare = np.empty((2, steps + 1))
+    conv_buf = np.empty(steps + 1)
+    total_buf = np.empty(steps + 1)
+    mask_buf = np.empty(steps + 1, dtype=bool)
+    for i in range(steps, -1, -1):
         n = i + 1
-        debt = pd_u * debt[:n] + pd_d * debt[1 : n + 1]
-        equity = pe_u * equity[:n] + pe_d * equity[1 : n + 1]
-        t = i * dt
-        spots = spots[:n] * down  # spot * up^(i - 2j) from spot * up^(i + 1 - 2j)
-        if t <= instrument.conversion_end:
-            units, cash = instrument.terms_at(t)
-            conv = units * spots + cash
-            converted = conv > debt + equity
-            if converted.any():
-                equity = np.where(converted, conv, equity)
-                debt = np.where(converted, 0.0, debt)
-    return float(debt[0] + equity[0])
+        if i < steps:
+            np.multiply(values[:, 1 : n + 1], coef_down, out=spare[:, :n])
+            np.multiply(values[:, :n], coef_up, out=values[:, :n])
+            np.add(values[:, :n], spare[:, :n], out=values[:, :n])
+        if not allowed[i] or units[i] <= 0:
+            continue
+        # nodes j with spot * up^(i - 2j) * units + cash > floor: j < (i - log(level / spot) / log_up) / 2
+        level = (floors[i] - cash[i]) / units[i]
+        above = n if level <= 0 else math.floor((i - math.log(level / market.spot) / log_up) / 2) + 2
+        k = min(n, max(0, above))
+        if k == 0:
+            continue
+        spots = grid[steps - i :: 2][:k]
+        conv = conv_buf[:k]
+        np.multiply(spots, units[i], out=conv)
+        conv += cash[i]
+        np.add(values[0, :k], values[1, :k], out=total_buf[:k])
+        mask = np.greater(conv, total_buf[:k], out=mask_buf[:k])
+        np.copyto(values[1, :k], conv, where=mask)
+        np.copyto(values[0, :k], 0.0, where=mask)
+    return float(values[0, 0] + values[1, 0])
 
 
 @dataclass(frozen=True)
@@ -163,21 +188,57 @@ class MonteCarloResult:
     """The fraction of paths converted before maturity or at it."""
 
 
-def simulate_paths(market: Market, times: FloatArray, pairs: int, seed: int) -> FloatArray:
-    """Stock prices at ``times`` (ascending, > 0) on ``2 * pairs`` GBM paths: the first ``pairs``
-    rows from normals Z, the next from -Z (antithetic), under the risk-neutral drift r - q."""
+def simulate_paths(market: Market, times: FloatArray, pairs: int, seed: int) -> NDArray[np.float32]:
+    """Stock prices at ``times`` (ascending, > 0) on ``2 * pairs`` GBM paths under the risk-neutral
+    drift r - q, one row per time: the first ``pairs`` columns from normals Z, the next from -Z
+    (antithetic: their log-prices are twice the drift less the first's). Single precision (a
+    path's relative error ~1e-7 is far below the Monte Carlo's); the normals come from PCG64
+    seeded with ``seed``, drawn time by time."""
     rng = np.random.Generator(np.random.PCG64(seed))
+    steps = len(times)
     dts = np.diff(np.concatenate(([0.0], times)))
-    z = rng.standard_normal((pairs, len(times)))
     drift = (market.rate - market.dividend_yield - 0.5 * market.volatility**2) * dts
-    shock = market.volatility * np.sqrt(dts)
-    log_up = np.cumsum(drift + shock * z, axis=1)
-    log_down = np.cumsum(drift - shock * z, axis=1)
-    return market.spot * np.exp(np.concatenate((log_up, log_down), axis=0))
+    shock = (market.volatility * np.sqrt(dts)).astype(np.float32)[:, None]
+    out = np.empty((steps, 2, pairs), dtype=np.float32)  # row j: the paths from Z, then from -Z
+    for j in range(steps):
+        rng.standard_normal(out=out[j, 0], dtype=np.float32)
+    up = out[:, 0]
+    up *= shock
+    up += drift.astype(np.float32)[:, None]
+    np.cumsum(up, axis=0, out=up)
+    twice = (2.0 * np.cumsum(drift)).astype(np.float32)[:, None]
+    np.subtract(twice, up, out=out[:, 1])
+    out += np.float32(math.log(market.spot))
+    np.exp(out, out=out)
+    return out.reshape(steps, 2 * pairs)
 
 
-def _basis(x: FloatArray) -> FloatArray:
-    return np.stack((np.ones_like(x), x, x * x, x * x * x), axis=1)
+def _positive_on(poly: FloatArray, x: FloatArray) -> NDArray[np.bool_]:
+    """Where the polynomial ``poly`` (highest power first) is positive at ``x``: found from its real
+    roots, so each interval between them costs a comparison or two over ``x``, not an evaluation."""
+    roots = np.roots(poly)
+    real = sorted(float(z.real) for z in roots if abs(z.imag) <= 1e-9 * max(1.0, abs(z)))
+    edges = [-math.inf, *real, math.inf]
+    found = np.zeros(len(x), dtype=bool)
+    for low, high in itertools.pairwise(edges):
+        if low == high:
+            continue
+        probe = (
+            (low + high) / 2
+            if math.isfinite(low) and math.isfinite(high)
+            else (high - 1.0 if math.isfinite(high) else (low + 1.0 if math.isfinite(low) else 0.0))
+        )
+        if np.polyval(poly, probe) <= 0:
+            continue
+        if math.isfinite(low) and math.isfinite(high):
+            found |= (x > low) & (x <= high)
+        elif math.isfinite(low):
+            found |= x > low
+        elif math.isfinite(high):
+            found |= x <= high
+        else:
+            found[:] = True
+    return found
 
 
 def monte_carlo_value(
@@ -186,49 +247,64 @@ def monte_carlo_value(
     """Least-squares Monte Carlo (Longstaff-Schwartz): conversion is possible at each of ``times``
     (ascending, in (0, maturity], the last the maturity) that is not after ``conversion_end``, and
     at time 0. Going back from maturity, the continuation value is regressed (on 1, x, x^2, x^3 of
-    the conversion value scaled by the spot's) only over the paths where conversion competes: its
-    value is above the present value of the redemption claim at that time (below it, holding is
-    worth more, since holding is worth at least the claim). A path's cash flow is discounted at
-    rate + credit spread when it is the redemption, at rate when it is conversion."""
+    the stock price over the spot: conversion is affine in it, so these span the same polynomials
+    as powers of the conversion value; by the normal equations) only over the paths where
+    conversion competes: its value is above the present value of the redemption claim at that time
+    (below it holding is worth more, since holding is worth at least the claim). A path's cash flow
+    is discounted at rate + credit spread when it is the redemption, at rate when it is conversion:
+    each path carries the present value (at time 0) of what conversion gave it, or -1 while it
+    holds the claim, whose value at a time is one number."""
     if pairs < 1:
         raise ValueError("pairs must be at least 1")
     if len(times) == 0 or abs(times[-1] - instrument.maturity) > 1e-12 or np.any(np.diff(times) <= 0) or times[0] <= 0:
         raise ValueError("times must be ascending in (0, maturity] and end at maturity")
     s = simulate_paths(market, times, pairs, seed)
     r, spread = market.rate, market.credit_spread
-    n = s.shape[0]
-    payoff = np.full(n, instrument.redemption)
-    when = np.full(n, instrument.maturity)
-    debt = np.ones(n, dtype=bool)
+    n = s.shape[1]
+    units_at, cash_at = _terms_on(instrument, times)
+    claim0 = instrument.redemption * math.exp(-(r + spread) * instrument.maturity)
+    pv = np.full(n, -1.0)  # -1: the path holds the claim
     last = len(times) - 1
     for j in range(last, -1, -1):
         t = float(times[j])
-        if t > instrument.conversion_end:
+        if t > instrument.conversion_end or units_at[j] <= 0:
             continue
-        units, cash = instrument.terms_at(t)
-        conv = units * s[:, j] + cash
-        floor = instrument.redemption * math.exp(-(r + spread) * (instrument.maturity - t))
+        units, cash, grow = float(units_at[j]), float(cash_at[j]), math.exp(-r * t)
+        # the claim's value at t, in time-0 money at rate: redemption e^-(r+s)(T-t) e^-rt
+        claim = instrument.redemption * math.exp(-(r + spread) * (instrument.maturity - t)) * grow
+        level = (instrument.redemption if j == last else claim / grow) - cash
+        competing = np.flatnonzero(s[j] > level / units)
+        if len(competing) == 0:
+            continue
+        spot = s[j][competing].astype(np.float64)
         if j == last:
-            exercise = conv > payoff
-        else:
-            competing = conv > floor
-            exercise = np.zeros(n, dtype=bool)
-            if competing.sum() > 4:
-                held = payoff[competing] * np.exp(-(r + spread * debt[competing]) * (when[competing] - t))
-                x = conv[competing] / (units * market.spot + cash)
-                design = _basis(x)
-                coef, *_ = np.linalg.lstsq(design, held, rcond=None)
-                exercise[competing] = conv[competing] > design @ coef
-        payoff = np.where(exercise, conv, payoff)
-        when = np.where(exercise, t, when)
-        debt &= ~exercise
-    present = payoff * np.exp(-(r + spread * debt) * when)
+            pv[competing] = (spot * units + cash) * grow
+            continue
+        if len(competing) <= 4:
+            continue
+        held = pv[competing]
+        np.copyto(held, claim, where=held < 0)
+        x = spot / market.spot
+        design = np.empty((4, len(competing)))
+        design[0] = 1.0
+        design[1] = x
+        np.multiply(x, x, out=design[2])
+        np.multiply(design[2], x, out=design[3])
+        coef = np.linalg.solve(design @ design.T, design @ held)
+        # convert where conversion (affine in x) beats the fitted cubic: the intervals between the
+        # real roots of their difference where it is positive
+        gap = np.array([-coef[3], -coef[2], units * market.spot * grow - coef[1], cash * grow - coef[0]])
+        better = _positive_on(gap, x)
+        chosen = competing[better]
+        pv[chosen] = (spot[better] * units + cash) * grow
+    holding = pv < 0
+    present = np.where(holding, claim0, pv)
     units0, cash0 = instrument.terms_at(0.0)
     now = units0 * market.spot + cash0
     pair_means = 0.5 * (present[:pairs] + present[pairs:])
     value = float(pair_means.mean())
     se = float(pair_means.std(ddof=1) / math.sqrt(pairs)) if pairs > 1 else float("nan")
-    converted = float((~debt).mean())
+    converted = float(1.0 - holding.mean())
     if now > value:  # converting today beats holding: the value is certain
         return MonteCarloResult(now, 0.0, now, now, n, seed, 1.0)
     return MonteCarloResult(value, se, value - 1.96 * se, value + 1.96 * se, n, seed, converted)
