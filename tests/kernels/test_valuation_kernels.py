@@ -135,3 +135,15 @@ def test_bad_instruments_and_markets_are_refused() -> None:
         Market(10.0, 0.3, 0.05, 0.0, -0.01)
     with pytest.raises(ValueError, match="one entry per interval"):
         Convertible(1.0, 1000.0, np.array([0.5]), np.array([1.0]), np.zeros(1), np.zeros(1), 1.0)
+
+
+def test_the_exercise_region_is_where_the_cubic_is_positive() -> None:
+    """(x - 1)(x - 2)(x - 3) = x^3 - 6x^2 + 11x - 6 is positive on (1, 2] and above 3: at 0.5 it is
+    -0.5 x -1.5 x -2.5 = -1.875, at 1.5 it is 0.5 x -0.5 x -1.5 = 0.375, at 2.5 it is -0.375, at 4
+    it is 6. A cubic with no real root but one and a negative lead is positive below it."""
+    from prefstack.kernels.valuation import _positive_on
+
+    x = np.array([0.5, 1.5, 2.5, 4.0])
+    assert _positive_on(np.array([1.0, -6.0, 11.0, -6.0]), x).tolist() == [False, True, False, True]
+    # -(x - 2)(x^2 + 1) = -x^3 + 2x^2 - x + 2: positive below 2 only
+    assert _positive_on(np.array([-1.0, 2.0, -1.0, 2.0]), x).tolist() == [True, True, False, False]
