@@ -91,11 +91,13 @@ def _quantlib(market: Market, years: float, redemption: float, ratio: float, ste
     )
     spread = ql.QuoteHandle(ql.SimpleQuote(market.credit_spread))
 
+    bond = ql.ConvertibleZeroCouponBond(
+        ql.AmericanExercise(today, maturity), ratio, ql.CallabilitySchedule(), today, 0, dc, schedule, redemption
+    )
+    bond.setPricingEngine(ql.BinomialCRRConvertibleEngine(process, steps, spread))
+
     def price() -> float:
-        bond = ql.ConvertibleZeroCouponBond(
-            ql.AmericanExercise(today, maturity), ratio, ql.CallabilitySchedule(), today, 0, dc, schedule, redemption
-        )
-        bond.setPricingEngine(ql.BinomialCRRConvertibleEngine(process, steps, spread))
+        bond.recalculate()  # the engine runs again (the bond, its engine and curves are built once)
         return float(bond.NPV())
 
     return price

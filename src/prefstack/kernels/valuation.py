@@ -16,6 +16,7 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -30,6 +31,9 @@ __all__ = [
 ]
 
 FloatArray = NDArray[np.float64]
+REGRESSION_PATHS = 131_072
+"""The most competing paths the continuation value is regressed over at one time (the decision is
+then taken on every competing path)."""
 
 
 @dataclass(frozen=True)
@@ -132,8 +136,10 @@ def lattice_value(instrument: Convertible, market: Market, steps: int) -> float:
         raise ValueError("the lattice is not arbitrage-free at these steps (raise steps)")
     equity_disc = math.exp(-market.rate * dt)
     debt_disc = math.exp(-(market.rate + market.credit_spread) * dt)
-    coef_up = np.array([[p * debt_disc], [p * equity_disc]])
-    coef_down = np.array([[(1.0 - p) * debt_disc], [(1.0 - p) * equity_disc]])
+    # one step back is a two-tap filter: out[j] = down-weight x v[j + 1] + up-weight x v[j]
+    # (np.convolve flips its kernel)
+    debt_taps = np.array([(1.0 - p) * debt_disc, p * debt_disc])
+    equity_taps = np.array([(1.0 - p) * equity_disc, p * equity_disc])
     # every spot of the lattice, spot * up^k for k = steps .. -steps; step i's nodes are
     # grid[steps - i :: 2][: i + 1] (spot * up^(i - 2j), j = 0 .. i)
     grid = market.spot * np.exp(log_up * np.arange(steps, -steps - 1, -1, dtype=np.float64))
@@ -141,36 +147,41 @@ def lattice_value(instrument: Convertible, market: Market, steps: int) -> float:
     units, cash = _terms_on(instrument, times)
     allowed = times <= instrument.conversion_end
     floors = instrument.redemption * np.exp(-(market.rate + market.credit_spread) * (instrument.maturity - times))
-    values = np.empty((2, steps + 1))  # row 0: the debt part, row 1: the equity part
-    values[0] = instrument.redemption
-    values[1] = 0.0
-    spare = np.empty((2, steps + 1))
-    conv_buf = np.empty(steps + 1)
+    # the nodes tested at step i: j < k[i], those with spot * up^(i - 2j) * units + cash > floor,
+    # j < (i - log(level / spot) / log_up) / 2 (two more for rounding; none where not allowed)
+    index = np.arange(steps + 1)
+    safe_units = np.where(units > 0, units, 1.0)
+    level = (floors - cash) / safe_units
+    with np.errstate(divide="ignore", invalid="ignore"):
+        bound = np.floor((index - np.log(np.where(level > 0, level, 1.0) / market.spot) / log_up) / 2) + 2
+    tested = np.where(level <= 0, index + 1, np.clip(bound, 0, index + 1))
+    tested = np.where(allowed & (units > 0), tested, 0).astype(np.int64).tolist()
+    cash_list = cash.tolist()
+    units_list = units.tolist()
+    debt = np.full(steps + 1, instrument.redemption)
+    equity = np.zeros(steps + 1)
+    shares_grid: dict[float, FloatArray] = {}  # units x grid, for each number of shares
     total_buf = np.empty(steps + 1)
     mask_buf = np.empty(steps + 1, dtype=bool)
     for i in range(steps, -1, -1):
-        n = i + 1
         if i < steps:
-            np.multiply(values[:, 1 : n + 1], coef_down, out=spare[:, :n])
-            np.multiply(values[:, :n], coef_up, out=values[:, :n])
-            np.add(values[:, :n], spare[:, :n], out=values[:, :n])
-        if not allowed[i] or units[i] <= 0:
-            continue
-        # nodes j with spot * up^(i - 2j) * units + cash > floor: j < (i - log(level / spot) / log_up) / 2
-        level = (floors[i] - cash[i]) / units[i]
-        above = n if level <= 0 else math.floor((i - math.log(level / market.spot) / log_up) / 2) + 2
-        k = min(n, max(0, above))
+            debt = np.convolve(debt, debt_taps, "valid")
+            equity = np.convolve(equity, equity_taps, "valid")
+        k = tested[i]
         if k == 0:
             continue
-        spots = grid[steps - i :: 2][:k]
-        conv = conv_buf[:k]
-        np.multiply(spots, units[i], out=conv)
-        conv += cash[i]
-        np.add(values[0, :k], values[1, :k], out=total_buf[:k])
-        mask = np.greater(conv, total_buf[:k], out=mask_buf[:k])
-        np.copyto(values[1, :k], conv, where=mask)
-        np.copyto(values[0, :k], 0.0, where=mask)
-    return float(values[0, 0] + values[1, 0])
+        held = units_list[i]
+        if held not in shares_grid:
+            shares_grid[held] = held * grid
+        conv = shares_grid[held][steps - i : steps - i + 2 * k : 2]
+        total = np.add(debt[:k], equity[:k], out=total_buf[:k])
+        paid = cash_list[i]
+        if paid:
+            total -= paid
+        mask = np.greater(conv, total, out=mask_buf[:k])
+        np.add(conv, paid, out=equity[:k], where=mask)
+        np.copyto(debt[:k], 0.0, where=mask)
+    return float(debt[0] + equity[0])
 
 
 @dataclass(frozen=True)
@@ -213,11 +224,12 @@ def simulate_paths(market: Market, times: FloatArray, pairs: int, seed: int) -> 
     return out.reshape(steps, 2 * pairs)
 
 
-def _positive_on(poly: FloatArray, x: FloatArray) -> NDArray[np.bool_]:
-    """Where the polynomial ``poly`` (highest power first) is positive at ``x``: found from its real
-    roots, so each interval between them costs a comparison or two over ``x``, not an evaluation."""
+def _positive_on(poly: FloatArray, x: NDArray[np.floating[Any]], scale: float = 1.0) -> NDArray[np.bool_]:
+    """Where the polynomial ``poly`` (highest power first) is positive at ``x / scale``: found from
+    its real roots, so each interval between them costs a comparison or two over ``x``, not an
+    evaluation."""
     roots = np.roots(poly)
-    real = sorted(float(z.real) for z in roots if abs(z.imag) <= 1e-9 * max(1.0, abs(z)))
+    real = sorted(scale * float(z.real) for z in roots if abs(z.imag) <= 1e-9 * max(1.0, abs(z)))
     edges = [-math.inf, *real, math.inf]
     found = np.zeros(len(x), dtype=bool)
     for low, high in itertools.pairwise(edges):
@@ -228,7 +240,7 @@ def _positive_on(poly: FloatArray, x: FloatArray) -> NDArray[np.bool_]:
             if math.isfinite(low) and math.isfinite(high)
             else (high - 1.0 if math.isfinite(high) else (low + 1.0 if math.isfinite(low) else 0.0))
         )
-        if np.polyval(poly, probe) <= 0:
+        if np.polyval(poly, probe / scale) <= 0:
             continue
         if math.isfinite(low) and math.isfinite(high):
             found |= (x > low) & (x <= high)
@@ -276,27 +288,30 @@ def monte_carlo_value(
         competing = np.flatnonzero(s[j] > level / units)
         if len(competing) == 0:
             continue
-        spot = s[j][competing].astype(np.float64)
+        spot = s[j][competing]
         if j == last:
-            pv[competing] = (spot * units + cash) * grow
+            pv[competing] = (spot.astype(np.float64) * units + cash) * grow
             continue
         if len(competing) <= 4:
             continue
-        held = pv[competing]
+        # the regression's sample: the first REGRESSION_PATHS competing paths (the paths are
+        # independent, so these are a sample of the competing ones like any other)
+        sample = competing[:REGRESSION_PATHS]
+        held = pv[sample]
         np.copyto(held, claim, where=held < 0)
-        x = spot / market.spot
-        design = np.empty((4, len(competing)))
+        x = spot[:REGRESSION_PATHS].astype(np.float64) / market.spot
+        design = np.empty((4, len(sample)))
         design[0] = 1.0
         design[1] = x
         np.multiply(x, x, out=design[2])
         np.multiply(design[2], x, out=design[3])
         coef = np.linalg.solve(design @ design.T, design @ held)
         # convert where conversion (affine in x) beats the fitted cubic: the intervals between the
-        # real roots of their difference where it is positive
+        # real roots of their difference where it is positive, over every competing path
         gap = np.array([-coef[3], -coef[2], units * market.spot * grow - coef[1], cash * grow - coef[0]])
-        better = _positive_on(gap, x)
+        better = _positive_on(gap, spot, market.spot)
         chosen = competing[better]
-        pv[chosen] = (spot[better] * units + cash) * grow
+        pv[chosen] = (spot[better].astype(np.float64) * units + cash) * grow
     holding = pv < 0
     present = np.where(holding, claim0, pv)
     units0, cash0 = instrument.terms_at(0.0)
