@@ -113,3 +113,17 @@ def test_value_json_lists_every_input_with_its_source(cli: Any) -> None:
 def test_value_refuses_bad_input(cli: Any, extra: list[str], message: str) -> None:
     result = cli(*ARGS, *extra, ok=False)
     assert result.returncode == 2 and message in result.stderr
+
+
+def test_value_greeks_on_the_lattice_and_by_monte_carlo(cli: Any) -> None:
+    """Series G at the ledger's $8.90 with volatility 0.6: conversion gives 1,000 / 36 = 27.78 shares
+    a share held, so delta (the value's change per $1 of the stock price) lies between 0 and 27.78
+    times the holding's growth to the cut-off (1.015^12 = 1.1956, at most 33.21); vega is positive;
+    the lattice's gamma is positive, the Monte Carlo gives none; the two deltas within 10%."""
+    args = [*ARGS[:2], "G", *ARGS[3:], "--volatility", "0.6", "--greeks", "--format", "json"]
+    lattice = json.loads(cli(*args, "--method", "lattice", "--steps", "500").stdout)["greeks"]
+    mc = json.loads(cli(*args, "--paths", "40000").stdout)["greeks"]
+    for greeks in (lattice, mc):
+        assert 0 < greeks["delta"] < 1000 / 36 * 1.015**12 and greeks["vega"] > 0
+    assert lattice["gamma"] > 0 and mc["gamma"] is None
+    assert abs(mc["delta"] / lattice["delta"] - 1) < 0.1

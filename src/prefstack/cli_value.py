@@ -14,7 +14,14 @@ import typer
 
 from prefstack.arguments import parse_date
 from prefstack.errors import InputError
-from prefstack.kernels.valuation import Market, lattice_value, monte_carlo_value
+from prefstack.kernels.valuation import (
+    Greeks,
+    Market,
+    bumped_greeks,
+    lattice_spot_bump,
+    lattice_value,
+    monte_carlo_value,
+)
 from prefstack.valuation import Input, historical_volatility, instrument, model_readings, quarterly_times
 
 __all__ = ["register"]
@@ -67,6 +74,9 @@ def value_command(
     paths: Annotated[int, typer.Option("--paths", help="Monte Carlo paths (even: antithetic pairs)")] = 100_000,
     steps: Annotated[int, typer.Option("--steps", help="Lattice steps")] = 1_000,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the Monte Carlo's random numbers")] = 1,
+    greeks: Annotated[
+        bool, typer.Option("--greeks", help="Also delta, gamma and vega, by bumping (common random numbers for mc)")
+    ] = False,
     db: DbOption = DEFAULT_DB,
     company: CompanyOption = None,
     ledger: LedgerOption = None,
@@ -128,11 +138,20 @@ def value_command(
         "method": method.value,
         "interpretations": model_readings(),
     }
+    sensitivities: Greeks | None = None
     if method is Method.lattice:
         per_share = lattice_value(share, market, steps)
         result.update(value_per_share=round(per_share, 4), steps=steps)
+        if greeks:
+            bump = lattice_spot_bump(share, market, steps)
+            sensitivities = bumped_greeks(lambda m: lattice_value(share, m, steps), market, spot_bump=bump)
     else:
-        mc = monte_carlo_value(share, market, quarterly_times(inputs), paths // 2, seed)
+        times = quarterly_times(inputs)
+        mc = monte_carlo_value(share, market, times, paths // 2, seed)
+        if greeks:
+            sensitivities = bumped_greeks(
+                lambda m: monte_carlo_value(share, m, times, paths // 2, seed, mc.policy).value, market
+            )
         per_share = mc.value
         result.update(
             value_per_share=round(mc.value, 4),
@@ -146,6 +165,17 @@ def value_command(
     result["value_of_class"] = round(per_share * shares, 2)
     result["conversion_value_per_share"] = round(share.units[0] * spot + share.accrued_start[0], 4)
     result["redemption_amount_per_share"] = round(share.redemption, 4)
+    if sensitivities is not None:
+        # a Monte Carlo's second difference in the spot is dominated by paths crossing the conversion
+        # boundary between the bumps: its gamma is not given (the lattice's is)
+        gamma = round(sensitivities.gamma, 6) if method is Method.lattice else None
+        result["greeks"] = {
+            "delta": round(sensitivities.delta, 4),
+            "gamma": gamma,
+            "vega": round(sensitivities.vega, 4),
+            "spot_bump_log": sensitivities.spot_bump,
+            "volatility_bump": sensitivities.volatility_bump,
+        }
     result["inputs"] = [{"name": i.name, "value": i.value, "source": i.source, "basis": i.basis} for i in listed]
     if format is ValueFormat.json:
         typer.echo(json.dumps(result, indent=2))
@@ -157,6 +187,13 @@ def value_command(
     if method is Method.mc:
         low, high = result["ci95"]
         typer.echo(f"  standard error {result['standard_error']}, 95% CI [{low}, {high}], {paths} paths, seed {seed}")
+    if sensitivities is not None:
+        shown = result["greeks"]
+        gamma_text = "not estimated by mc" if shown["gamma"] is None else f"{shown['gamma']:.6f}"
+        typer.echo(
+            f"  delta {shown['delta']:.4f}, gamma {gamma_text}, vega {shown['vega']:.4f} "
+            "(per share: per $1 of the stock price, per 1.00 of volatility)"
+        )
     for i in listed:
         typer.echo(f"  {i.name}: {i.value} ({i.source}: {i.basis})")
 

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -23,8 +24,11 @@ from numpy.typing import NDArray
 
 __all__ = [
     "Convertible",
+    "Greeks",
     "Market",
     "MonteCarloResult",
+    "bumped_greeks",
+    "lattice_spot_bump",
     "lattice_value",
     "monte_carlo_value",
     "simulate_paths",
@@ -116,6 +120,11 @@ def _terms_on(instrument: Convertible, times: FloatArray) -> tuple[FloatArray, F
     return instrument.units[k], instrument.accrued_start[k] + instrument.accrual_rate[k] * (times - starts)
 
 
+def lattice_spot_bump(instrument: Convertible, market: Market, steps: int) -> float:
+    """Two log-steps of the lattice, 2 sigma sqrt(T / steps): the spot bump of its Greeks."""
+    return 2 * market.volatility * math.sqrt(instrument.maturity / steps)
+
+
 def lattice_value(instrument: Convertible, market: Market, steps: int) -> float:
     """The value of one share on a Cox-Ross-Rubinstein lattice of ``steps`` steps: at each node the
     holder converts when conversion is worth more than holding (optimal conversion); the debt part
@@ -197,6 +206,8 @@ class MonteCarloResult:
     seed: int
     converted_share: float
     """The fraction of paths converted before maturity or at it."""
+    policy: tuple[Intervals, ...] = ()
+    """Where the holder converts at each time (stock-price intervals): the exercise policy found."""
 
 
 def simulate_paths(market: Market, times: FloatArray, pairs: int, seed: int) -> NDArray[np.float32]:
@@ -224,24 +235,37 @@ def simulate_paths(market: Market, times: FloatArray, pairs: int, seed: int) -> 
     return out.reshape(steps, 2 * pairs)
 
 
-def _positive_on(poly: FloatArray, x: NDArray[np.floating[Any]], scale: float = 1.0) -> NDArray[np.bool_]:
-    """Where the polynomial ``poly`` (highest power first) is positive at ``x / scale``: found from
-    its real roots, so each interval between them costs a comparison or two over ``x``, not an
-    evaluation."""
+Intervals = tuple[tuple[float, float], ...]
+"""Where a holder converts at one date: stock prices in (low, high] (either may be infinite)."""
+
+
+def _positive_intervals(poly: FloatArray, scale: float = 1.0) -> Intervals:
+    """The intervals of ``scale * x`` where the polynomial ``poly`` (highest power first) of x is
+    positive: between its real roots."""
     roots = np.roots(poly)
     real = sorted(scale * float(z.real) for z in roots if abs(z.imag) <= 1e-9 * max(1.0, abs(z)))
     edges = [-math.inf, *real, math.inf]
-    found = np.zeros(len(x), dtype=bool)
+    found: list[tuple[float, float]] = []
     for low, high in itertools.pairwise(edges):
         if low == high:
             continue
-        probe = (
-            (low + high) / 2
-            if math.isfinite(low) and math.isfinite(high)
-            else (high - 1.0 if math.isfinite(high) else (low + 1.0 if math.isfinite(low) else 0.0))
-        )
-        if np.polyval(poly, probe / scale) <= 0:
-            continue
+        if math.isfinite(low) and math.isfinite(high):
+            probe = (low + high) / 2
+        elif math.isfinite(high):
+            probe = high - 1.0
+        elif math.isfinite(low):
+            probe = low + 1.0
+        else:
+            probe = 0.0
+        if np.polyval(poly, probe / scale) > 0:
+            found.append((low, high))
+    return tuple(found)
+
+
+def _inside(intervals: Intervals, x: NDArray[np.floating[Any]]) -> NDArray[np.bool_]:
+    """Whether each of ``x`` is in one of ``intervals``: a comparison or two over ``x`` for each."""
+    found = np.zeros(len(x), dtype=bool)
+    for low, high in intervals:
         if math.isfinite(low) and math.isfinite(high):
             found |= (x > low) & (x <= high)
         elif math.isfinite(low):
@@ -253,8 +277,18 @@ def _positive_on(poly: FloatArray, x: NDArray[np.floating[Any]], scale: float = 
     return found
 
 
+def _positive_on(poly: FloatArray, x: NDArray[np.floating[Any]], scale: float = 1.0) -> NDArray[np.bool_]:
+    """Where the polynomial ``poly`` (highest power first) is positive at ``x / scale``."""
+    return _inside(_positive_intervals(poly, scale), x)
+
+
 def monte_carlo_value(
-    instrument: Convertible, market: Market, times: FloatArray, pairs: int, seed: int
+    instrument: Convertible,
+    market: Market,
+    times: FloatArray,
+    pairs: int,
+    seed: int,
+    policy: tuple[Intervals, ...] | None = None,
 ) -> MonteCarloResult:
     """Least-squares Monte Carlo (Longstaff-Schwartz): conversion is possible at each of ``times``
     (ascending, in (0, maturity], the last the maturity) that is not after ``conversion_end``, and
@@ -265,7 +299,11 @@ def monte_carlo_value(
     (below it holding is worth more, since holding is worth at least the claim). A path's cash flow
     is discounted at rate + credit spread when it is the redemption, at rate when it is conversion:
     each path carries the present value (at time 0) of what conversion gave it, or -1 while it
-    holds the claim, whose value at a time is one number."""
+    holds the claim, whose value at a time is one number.
+
+    ``policy``: where the holder converts at each of ``times`` (stock-price intervals; the result's
+    own ``policy``), used instead of regressing: a bumped market valued under the policy of the
+    unbumped one, on the same random numbers, moves with the market alone (the Greeks)."""
     if pairs < 1:
         raise ValueError("pairs must be at least 1")
     if len(times) == 0 or abs(times[-1] - instrument.maturity) > 1e-12 or np.any(np.diff(times) <= 0) or times[0] <= 0:
@@ -276,6 +314,9 @@ def monte_carlo_value(
     units_at, cash_at = _terms_on(instrument, times)
     claim0 = instrument.redemption * math.exp(-(r + spread) * instrument.maturity)
     pv = np.full(n, -1.0)  # -1: the path holds the claim
+    regions: list[Intervals] = [() for _ in times]
+    if policy is not None and len(policy) != len(times):
+        raise ValueError("the policy needs one set of intervals per time")
     last = len(times) - 1
     for j in range(last, -1, -1):
         t = float(times[j])
@@ -291,25 +332,31 @@ def monte_carlo_value(
         spot = s[j][competing]
         if j == last:
             pv[competing] = (spot.astype(np.float64) * units + cash) * grow
+            regions[j] = ((level / units, math.inf),)
             continue
-        if len(competing) <= 4:
+        if len(competing) <= 4 and policy is None:
             continue
-        # the regression's sample: the first REGRESSION_PATHS competing paths (the paths are
-        # independent, so these are a sample of the competing ones like any other)
-        sample = competing[:REGRESSION_PATHS]
-        held = pv[sample]
-        np.copyto(held, claim, where=held < 0)
-        x = spot[:REGRESSION_PATHS].astype(np.float64) / market.spot
-        design = np.empty((4, len(sample)))
-        design[0] = 1.0
-        design[1] = x
-        np.multiply(x, x, out=design[2])
-        np.multiply(design[2], x, out=design[3])
-        coef = np.linalg.solve(design @ design.T, design @ held)
-        # convert where conversion (affine in x) beats the fitted cubic: the intervals between the
-        # real roots of their difference where it is positive, over every competing path
-        gap = np.array([-coef[3], -coef[2], units * market.spot * grow - coef[1], cash * grow - coef[0]])
-        better = _positive_on(gap, spot, market.spot)
+        if policy is not None:
+            region = policy[j]
+        else:
+            # the regression's sample: the first REGRESSION_PATHS competing paths (the paths are
+            # independent, so these are a sample of the competing ones like any other)
+            sample = competing[:REGRESSION_PATHS]
+            held = pv[sample]
+            np.copyto(held, claim, where=held < 0)
+            x = spot[:REGRESSION_PATHS].astype(np.float64) / market.spot
+            design = np.empty((4, len(sample)))
+            design[0] = 1.0
+            design[1] = x
+            np.multiply(x, x, out=design[2])
+            np.multiply(design[2], x, out=design[3])
+            coef = np.linalg.solve(design @ design.T, design @ held)
+            # convert where conversion (affine in x) beats the fitted cubic: the intervals between the
+            # real roots of their difference where it is positive, over every competing path
+            gap = np.array([-coef[3], -coef[2], units * market.spot * grow - coef[1], cash * grow - coef[0]])
+            region = _positive_intervals(gap, market.spot)
+        regions[j] = region
+        better = _inside(region, spot)
         chosen = competing[better]
         pv[chosen] = (spot[better].astype(np.float64) * units + cash) * grow
     holding = pv < 0
@@ -321,5 +368,47 @@ def monte_carlo_value(
     se = float(pair_means.std(ddof=1) / math.sqrt(pairs)) if pairs > 1 else float("nan")
     converted = float(1.0 - holding.mean())
     if now > value:  # converting today beats holding: the value is certain
-        return MonteCarloResult(now, 0.0, now, now, n, seed, 1.0)
-    return MonteCarloResult(value, se, value - 1.96 * se, value + 1.96 * se, n, seed, converted)
+        return MonteCarloResult(now, 0.0, now, now, n, seed, 1.0, tuple(regions))
+    return MonteCarloResult(value, se, value - 1.96 * se, value + 1.96 * se, n, seed, converted, tuple(regions))
+
+
+@dataclass(frozen=True)
+class Greeks:
+    """Sensitivities of the value by differences: delta (per $1 of the stock price), gamma (per $1,
+    squared) and vega (per 1.00 of volatility, i.e. per 100 points), with the bumps (the spot's in
+    log terms)."""
+
+    delta: float
+    gamma: float
+    vega: float
+    spot_bump: float
+    volatility_bump: float
+
+
+def bumped_greeks(
+    value: Callable[[Market], float], market: Market, spot_bump: float = 0.01, volatility_bump: float = 0.01
+) -> Greeks:
+    """Delta, gamma and vega of ``value`` (a price as a function of the market) by differences: the
+    spot multiplied by e^(+-spot_bump) (three-point formulas on the uneven points), the volatility
+    moved by +-``volatility_bump``. For the Monte Carlo, ``value`` keeps its seed and path count, so
+    every bumped price uses the same random numbers (common random numbers: the differences carry
+    far less noise than the prices). For the lattice, a spot bump of two of its log-steps
+    (2 sigma sqrt(dt)) moves the nodes onto each other, so the lattice's oscillation in the spot
+    cancels in the differences."""
+    if not (0 < spot_bump < 1 and 0 < volatility_bump < market.volatility):
+        raise ValueError("the bumps must be positive, the spot's below 1 and the volatility's below the volatility")
+    spot = market.spot
+    high, low = spot * math.exp(spot_bump), spot * math.exp(-spot_bump)
+    mid = value(market)
+    up = value(replace(market, spot=high))
+    down = value(replace(market, spot=low))
+    more = value(replace(market, volatility=market.volatility + volatility_bump))
+    less = value(replace(market, volatility=market.volatility - volatility_bump))
+    slope_up, slope_down = (up - mid) / (high - spot), (mid - down) / (spot - low)
+    return Greeks(
+        delta=(up - down) / (high - low),
+        gamma=2 * (slope_up - slope_down) / (high - low),
+        vega=(more - less) / (2 * volatility_bump),
+        spot_bump=spot_bump,
+        volatility_bump=volatility_bump,
+    )
