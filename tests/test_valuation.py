@@ -81,7 +81,8 @@ def test_value_json_lists_every_input_with_its_source(cli: Any) -> None:
     run = ["--credit-spread", "0.03", "--paths", "20000", "--seed", "5", "--format", "json"]
     result = json.loads(cli(*ARGS, *run).stdout)
     assert result == json.loads(cli(*ARGS, *run).stdout)
-    shares = Fraction(result["shares_outstanding"])
+    shares = Fraction(result["shares_outstanding_exact"])
+    assert result["shares_outstanding"] == "43316.64"  # F §1(a): 40,000 issued plus PIK shares
     assert result["value_of_class"] == pytest.approx(
         result["value_per_share"] * float(shares), abs=0.02 * float(shares)
     )

@@ -14,6 +14,7 @@ import typer
 
 from prefstack.arguments import parse_date
 from prefstack.errors import InputError
+from prefstack.figures import SHARES, json_figure
 from prefstack.kernels.valuation import (
     Greeks,
     Market,
@@ -161,7 +162,7 @@ def value_command(
             seed=mc.seed,
             converted_share=round(mc.converted_share, 4),
         )
-    result["shares_outstanding"] = str(inputs.shares_outstanding)
+    result.update(json_figure("shares_outstanding", inputs.shares_outstanding, SHARES))
     result["value_of_class"] = round(per_share * shares, 2)
     result["conversion_value_per_share"] = round(share.units[0] * spot + share.accrued_start[0], 4)
     result["redemption_amount_per_share"] = round(share.redemption, 4)

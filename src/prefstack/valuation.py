@@ -95,7 +95,7 @@ class ValuationInputs:
         t = self.terms
         div = t.dividends
         return [
-            Input("shares outstanding", str(self.shares_outstanding), "ledger", f"{t.series} §1(a)"),
+            Input("shares outstanding", to_decimal_string(self.shares_outstanding), "ledger", f"{t.series} §1(a)"),
             Input(
                 "accrued dividends per share", to_decimal_string(self.accrued_per_share), "ledger", "DIV-ACCRUED-UNPAID"
             ),
