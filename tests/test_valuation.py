@@ -128,3 +128,27 @@ def test_value_greeks_on_the_lattice_and_by_monte_carlo(cli: Any) -> None:
         assert 0 < greeks["delta"] < 1000 / 36 * 1.015**12 and greeks["vega"] > 0
     assert lattice["gamma"] > 0 and mc["gamma"] is None
     assert abs(mc["delta"] / lattice["delta"] - 1) < 0.1
+
+
+def test_after_the_cut_off_a_share_is_its_redemption_claim() -> None:
+    """On 2005-07-30 Series F can no longer convert (F §6(j): the cut-off is 2005-07-28, 5 days
+    before the Redemption Date 2005-08-02), and no Payment Date is left. The example ledger has
+    $875/4 = $218.75 of accrued but unpaid dividends per share then; 3 more days at $70 / 360 add
+    $0.5833: the Redemption Price is $1,000 + $218.75 + $0.58333 = $1,219.3333, worth
+    1,219.3333 x e^(-(0.05 + 0.03) x 3 / 365) = $1,218.5318 whatever the stock price: the lattice
+    and the Monte Carlo (every path alike, standard error 0) give it."""
+    import math
+
+    from prefstack.kernels.valuation import Market, lattice_value, monte_carlo_value
+
+    got = Books("sqlite:///:memory:", ledger=EXAMPLE).valuation_inputs(dt.date(2005, 7, 30), "F")
+    assert got.accrued_per_share == Fraction(875, 4)
+    assert accretion(got).redemption_amount == 1000 + Fraction(875, 4) + Fraction(70 * 3, 360)
+    share = instrument(got)
+    expected = (1000 + 218.75 + 70 * 3 / 360) * math.exp(-0.08 * 3 / 365)
+    assert expected == pytest.approx(1218.5318, abs=1e-4)
+    market = Market(30.0, 0.5, 0.05, 0.0, 0.03)  # conversion would give 86.69 x $30 = $2,600.78
+    assert share.units[0] * 30 > 2_600
+    assert lattice_value(share, market, 100) == pytest.approx(expected, rel=1e-12)
+    mc = monte_carlo_value(share, market, quarterly_times(got), 1_000, seed=1)
+    assert mc.value == pytest.approx(expected, rel=1e-12) and mc.standard_error == 0.0

@@ -367,7 +367,7 @@ def monte_carlo_value(
     value = float(pair_means.mean())
     se = float(pair_means.std(ddof=1) / math.sqrt(pairs)) if pairs > 1 else float("nan")
     converted = float(1.0 - holding.mean())
-    if now > value:  # converting today beats holding: the value is certain
+    if instrument.conversion_end >= 0 and now > value:  # converting today beats holding: the value is certain
         return MonteCarloResult(now, 0.0, now, now, n, seed, 1.0, tuple(regions))
     return MonteCarloResult(value, se, value - 1.96 * se, value + 1.96 * se, n, seed, converted, tuple(regions))
 
