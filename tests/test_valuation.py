@@ -152,3 +152,49 @@ def test_after_the_cut_off_a_share_is_its_redemption_claim() -> None:
     assert lattice_value(share, market, 100) == pytest.approx(expected, rel=1e-12)
     mc = monte_carlo_value(share, market, quarterly_times(got), 1_000, seed=1)
     assert mc.value == pytest.approx(expected, rel=1e-12) and mc.standard_error == 0.0
+
+
+def test_opm_on_the_cais_structure_sums_to_the_equity_and_backsolves(cli: Any) -> None:
+    """The bundled CAIS structure on 2002-06-30 (tests/test_cli_scenarios.py: the senior rank paid in
+    full at $32,023,013.70, F and G at $98,052,166.40, ...). The payoffs at every breakpoint sum to
+    the exit value (a tranche's net of its exercise price), so the classes' values sum to the total
+    equity; with almost no volatility and no rate each class is worth its payoff at the equity value
+    itself: at $150,000,000, between $98,052,166.40 and the next breakpoint, F has its full
+    $43,442,976.34 plus its part of the rest, as the payoffs interpolate. A backsolve from the Common
+    Stock's value gives the equity value back."""
+    from prefstack.valuation import opm_backsolve, opm_class_values
+
+    base = ["opm", "--on", "2002-06-30", "--ledger", EXAMPLE, "--capital-structure", "company", "--format", "json"]
+    run = ["--rate", "0.05", "--volatility", "0.6", "--term-years", "3"]
+    given = json.loads(cli(*base, *run, "--equity-value", "100000000").stdout)
+    values = {c["class"]: c["value"] for c in given["classes"]}
+    assert sum(values.values()) == pytest.approx(100_000_000, abs=0.1)
+    assert given["breakpoints"][0] == str(30_000_000 + Fraction(147_680_000, 73))
+    back = json.loads(cli(*base, *run, "--backsolve", f"Common Stock={values['Common Stock']}").stdout)
+    assert back["equity_value"] == pytest.approx(100_000_000, abs=1.0)
+    assert back["equity_value_source"] == "backsolve"
+    # the deterministic limit, computed here from the plan's payoffs at the two knots around $150M
+    from prefstack.cli import _capital_structure
+    from prefstack.valuation import opm_payoffs
+
+    structure = _capital_structure("company", "sqlite:///:memory:", EXAMPLE, None)
+    payoffs = opm_payoffs(Books("sqlite:///:memory:", ledger=EXAMPLE).scenario_plan(ON, structure))
+    assert all(sum(row) == knot for knot, row in zip(payoffs.knots, payoffs.payoffs, strict=True))
+    low = max(i for i, k in enumerate(payoffs.knots) if k <= 150_000_000)
+    k0, k1 = payoffs.knots[low], payoffs.knots[low + 1]
+    assert k0 == pytest.approx(98_052_166.40, abs=0.01)
+    w = (150_000_000 - k0) / (k1 - k0)
+    limit = opm_class_values(payoffs, 150_000_000.0, 1e-6, 0.0, 1.0)
+    f = payoffs.classes.index("F")
+    expected_f = payoffs.payoffs[low][f] + w * (payoffs.payoffs[low + 1][f] - payoffs.payoffs[low][f])
+    assert payoffs.payoffs[low][f] == pytest.approx(43_442_976.34, abs=0.01)
+    assert limit["F"] == pytest.approx(float(expected_f), rel=1e-9)
+    assert opm_backsolve(payoffs, "F", limit["F"], 1e-6, 0.0, 1.0) == pytest.approx(150_000_000, rel=1e-8)
+
+
+def test_opm_refuses_both_or_neither_equity_value_and_backsolve(cli: Any) -> None:
+    base = ["opm", "--on", "2002-06-30", "--ledger", EXAMPLE, "--rate", "0.05", "--volatility", "0.6"]
+    result = cli(*base, "--term-years", "3", ok=False)
+    assert result.returncode == 2 and "--equity-value: give the total equity value or --backsolve" in result.stderr
+    result = cli(*base, "--term-years", "3", "--backsolve", "Series Z=5", ok=False)
+    assert result.returncode == 2 and "--backsolve: no class 'Series Z'" in result.stderr

@@ -23,7 +23,16 @@ from prefstack.kernels.valuation import (
     lattice_value,
     monte_carlo_value,
 )
-from prefstack.valuation import Input, historical_volatility, instrument, model_readings, quarterly_times
+from prefstack.valuation import (
+    Input,
+    historical_volatility,
+    instrument,
+    model_readings,
+    opm_backsolve,
+    opm_class_values,
+    opm_payoffs,
+    quarterly_times,
+)
 
 __all__ = ["register"]
 
@@ -199,5 +208,82 @@ def value_command(
         typer.echo(f"  {i.name}: {i.value} ({i.source}: {i.basis})")
 
 
+def opm_command(
+    on: Annotated[str, typer.Option("--on", help="The valuation date (YYYY-MM-DD)")],
+    rate: Annotated[float, typer.Option("--rate", help="Risk-free rate, continuously compounded, per year")],
+    volatility: Annotated[float, typer.Option("--volatility", help="Volatility of the total equity value per year")],
+    term_years: Annotated[float, typer.Option("--term-years", help="Years to the exit")],
+    equity_value: Annotated[
+        float | None, typer.Option("--equity-value", help="The total equity value (or give --backsolve)")
+    ] = None,
+    backsolve: Annotated[
+        str | None,
+        typer.Option(
+            "--backsolve", help="CLASS=VALUE: the known value of one class, whole (e.g. 'Common Stock=37000000')"
+        ),
+    ] = None,
+    capital_structure: Annotated[
+        str | None,
+        typer.Option("--capital-structure", help="A capital-structure FILE, 'company' or 'none' (as for breakpoints)"),
+    ] = None,
+    db: DbOption = DEFAULT_DB,
+    company: CompanyOption = None,
+    ledger: LedgerOption = None,
+    format: Annotated[ValueFormat, typer.Option("--format", help="table or json")] = ValueFormat.table,
+) -> None:
+    """The option-pricing model: each class's value as Black-Scholes call spreads on the total
+    equity between the breakpoints of F/G §3 on the date (the waterfall on that date held to the
+    exit), for a given total equity value or backsolved from the known value of one class."""
+    from prefstack.cli import _books, _capital_structure
+
+    day = parse_date(on, "--on", "F §3(a)")
+    model = "model (docs/valuation.md)"
+    _positive(volatility, "--volatility", model)
+    _positive(term_years, "--term-years", model)
+    _positive(equity_value, "--equity-value", model)
+    if not math.isfinite(rate):
+        raise InputError("--rate", model, f"must be finite, not {rate}")
+    if (equity_value is None) == (backsolve is None):
+        raise InputError("--equity-value", model, "give the total equity value or --backsolve CLASS=VALUE, one of them")
+    structure = _capital_structure(capital_structure, db, ledger, company)
+    payoffs = opm_payoffs(_books(db, ledger, company).scenario_plan(day, structure))
+    known: dict[str, Any] | None = None
+    if backsolve is not None:
+        name, sep, text = backsolve.rpartition("=")
+        try:
+            known_value = float(text)
+        except ValueError:
+            known_value = math.nan
+        if not sep or not math.isfinite(known_value):
+            raise InputError("--backsolve", "F §3(a)", f"write CLASS=VALUE (a number), not {backsolve!r}")
+        equity_value = opm_backsolve(payoffs, name.strip(), known_value, volatility, rate, term_years)
+        known = {"class": name.strip(), "value": known_value}
+    assert equity_value is not None
+    values = opm_class_values(payoffs, equity_value, volatility, rate, term_years)
+    result: dict[str, Any] = {
+        "on": day.isoformat(),
+        "method": "opm",
+        "capital_structure": "none" if structure is None else structure.origin,
+        "equity_value": round(equity_value, 2),
+        "equity_value_source": "backsolve" if known else "user",
+        "backsolved_from": known,
+        "volatility": volatility,
+        "rate": rate,
+        "term_years": term_years,
+        "classes": [{"class": name, "value": round(v, 2)} for name, v in values.items()],
+        "breakpoints": [str(k) for k in payoffs.knots[1:-1]],
+    }
+    if format is ValueFormat.json:
+        typer.echo(json.dumps(result, indent=2))
+        return
+    source = f"backsolved from {known['class']} = {known['value']:,.2f}" if known else "given"
+    typer.echo(
+        f"OPM on {day}: total equity ${equity_value:,.2f} ({source}), volatility {volatility}, {term_years} years"
+    )
+    for name, v in values.items():
+        typer.echo(f"  {name}: ${v:,.2f}")
+
+
 def register(app: typer.Typer) -> None:
     app.command(name="value")(value_command)
+    app.command(name="opm")(opm_command)

@@ -35,21 +35,26 @@ import numpy as np
 from prefstack.calendars import payment_dates
 from prefstack.errors import InputError
 from prefstack.interpretations import reading
-from prefstack.kernels.valuation import Convertible
+from prefstack.kernels.valuation import Convertible, opm_values
 from prefstack.numeric import to_decimal_string
 
 if TYPE_CHECKING:
+    from prefstack.scenarios import ScenarioPlan
     from prefstack.terms.schema import SeriesTerms
 
 __all__ = [
     "DAYS_PER_YEAR",
     "Accretion",
     "Input",
+    "OpmPayoffs",
     "ValuationInputs",
     "accretion",
     "historical_volatility",
     "instrument",
     "model_readings",
+    "opm_backsolve",
+    "opm_class_values",
+    "opm_payoffs",
     "quarterly_times",
 ]
 
@@ -249,3 +254,73 @@ def historical_volatility(prices: Sequence[tuple[dt.date, Fraction]], on: dt.dat
         )
     returns = np.diff(np.log(np.array(window)))
     return float(np.std(returns, ddof=1) * math.sqrt(TRADING_DAYS_PER_YEAR))
+
+
+@dataclass(frozen=True)
+class OpmPayoffs:
+    """Each class's payoff at the scenario engine's breakpoints (F/G §3 over every exit value):
+    exact, a tranche's net of its exercise price where exercised; linear between them, and past
+    the last breakpoint with the slope to ``knots[-1]`` (twice the last breakpoint)."""
+
+    classes: tuple[str, ...]
+    clause: str
+    """The clause of the waterfall (the plan's)."""
+    knots: tuple[Fraction, ...]
+    payoffs: tuple[tuple[Fraction, ...], ...]
+    """One row per knot, one column per class."""
+
+
+def opm_payoffs(plan: ScenarioPlan) -> OpmPayoffs:
+    """The payoffs of the option-pricing model from the scenario engine's plan on a date."""
+    points = sorted({Fraction(0), *(b.exit_value for b in plan.breakpoints)})
+    last = max(points[-1] * 2, Fraction(1))
+    if last * 100 > plan.most_cents:
+        raise InputError("exit value", plan.clause, f"the plan reaches {plan.most_cents} cents, not {last}")
+    knots = (*points, last)
+    rows = []
+    for x in knots:
+        chosen = plan.chosen_at(int(x * 100))
+        rows.append(tuple(plan.exact_side.payoff(name, chosen, x) for name in plan.classes))
+    return OpmPayoffs(plan.classes, plan.clause, knots, tuple(rows))
+
+
+def opm_class_values(
+    payoffs: OpmPayoffs, equity_value: float, volatility: float, rate: float, years: float
+) -> dict[str, float]:
+    """Each class's value when the total equity is worth ``equity_value`` (Black-Scholes call
+    spreads between the breakpoints, :func:`prefstack.kernels.valuation.opm_values`)."""
+    knots = np.array([float(k) for k in payoffs.knots])
+    table = np.array([[float(p) for p in row] for row in payoffs.payoffs])
+    values = opm_values(knots, table, equity_value, volatility, rate, years)
+    return dict(zip(payoffs.classes, (float(v) for v in values), strict=True))
+
+
+def opm_backsolve(
+    payoffs: OpmPayoffs, known_class: str, known_value: float, volatility: float, rate: float, years: float
+) -> float:
+    """The total equity value at which ``known_class`` is worth ``known_value`` (its value rises with
+    the equity's: every payoff is non-decreasing in the exit value), by bisection to 1e-10."""
+    if known_class not in payoffs.classes:
+        raise InputError(
+            "--backsolve", payoffs.clause, f"no class {known_class!r} (the classes: {list(payoffs.classes)})"
+        )
+    if not known_value > 0:
+        raise InputError("--backsolve", payoffs.clause, f"the known value must be positive, not {known_value}")
+
+    def worth(total: float) -> float:
+        return opm_class_values(payoffs, total, volatility, rate, years)[known_class]
+
+    low, high = 1e-6, max(float(payoffs.knots[-1]), known_value)
+    while worth(high) < known_value:
+        high *= 2
+        if high > 1e18:
+            raise InputError("--backsolve", payoffs.clause, f"{known_class} never reaches {known_value}")
+    for _ in range(200):
+        mid = 0.5 * (low + high)
+        if worth(mid) < known_value:
+            low = mid
+        else:
+            high = mid
+        if high - low <= 1e-10 * high:
+            break
+    return 0.5 * (low + high)

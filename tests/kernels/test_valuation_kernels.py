@@ -178,3 +178,16 @@ def test_greeks_by_bumping_match_black_scholes() -> None:
     mc = bumped_greeks(lambda m: monte_carlo_value(instrument, m, times, 50_000, 2, policy).value, market)
     assert mc.delta == pytest.approx(delta, rel=0.03)
     assert mc.vega == pytest.approx(vega, rel=0.03)
+
+
+def test_opm_call_spreads_of_a_preference_and_the_common() -> None:
+    """A preference of 100 and the common after it: the common is a call struck at 100, the
+    preference the value less that call. V = 100, sigma = 0.2, r = 0, T = 1: d1 = 0.1, d2 = -0.1,
+    C = 100 (N(0.1) - N(-0.1)) = 100 x (0.539828 - 0.460172) = 7.9656; the preference 92.0344."""
+    from prefstack.kernels.valuation import opm_values
+
+    knots = np.array([0.0, 100.0, 200.0])
+    payoffs = np.array([[0.0, 0.0], [100.0, 0.0], [100.0, 100.0]])  # (preference, common) at each knot
+    preference, common = opm_values(knots, payoffs, 100.0, 0.2, 0.0, 1.0)
+    assert common == pytest.approx(7.9656, abs=1e-4)
+    assert preference == pytest.approx(92.0344, abs=1e-4)

@@ -27,10 +27,12 @@ __all__ = [
     "Greeks",
     "Market",
     "MonteCarloResult",
+    "black_scholes_calls",
     "bumped_greeks",
     "lattice_spot_bump",
     "lattice_value",
     "monte_carlo_value",
+    "opm_values",
     "simulate_paths",
 ]
 
@@ -412,3 +414,34 @@ def bumped_greeks(
         spot_bump=spot_bump,
         volatility_bump=volatility_bump,
     )
+
+
+def black_scholes_calls(value: float, strikes: FloatArray, volatility: float, rate: float, years: float) -> FloatArray:
+    """Black-Scholes calls on ``value`` (no dividends) at each of ``strikes`` (0 gives the value)."""
+    out = np.full(len(strikes), value, dtype=np.float64)
+    positive = strikes > 0
+    k = strikes[positive]
+    sd = volatility * math.sqrt(years)
+    d1 = (np.log(value / k) + (rate + 0.5 * volatility * volatility) * years) / sd
+    d2 = d1 - sd
+    n1 = 0.5 * (1 + np.vectorize(math.erf)(d1 / math.sqrt(2)))
+    n2 = 0.5 * (1 + np.vectorize(math.erf)(d2 / math.sqrt(2)))
+    out[positive] = value * n1 - k * math.exp(-rate * years) * n2
+    return out
+
+
+def opm_values(
+    knots: FloatArray, payoffs: FloatArray, value: float, volatility: float, rate: float, years: float
+) -> FloatArray:
+    """The option-pricing-model value of each class: its payoff, linear between ``knots`` (exit
+    values, ascending from 0) and on past the last with the last stretch's slope, is a sum of call
+    spreads: slope_k x (C(knot_k) - C(knot_k+1)) over the stretches, C the Black-Scholes call on the
+    total equity ``value``. ``payoffs``: one row per knot, one column per class (zero at 0)."""
+    if knots[0] != 0 or np.any(np.diff(knots) <= 0):
+        raise ValueError("knots must ascend from 0")
+    if not (value > 0 and volatility > 0 and years > 0):
+        raise ValueError("the equity value, volatility and term must be positive")
+    slopes = np.diff(payoffs, axis=0) / np.diff(knots)[:, None]  # one row per stretch
+    calls = black_scholes_calls(value, knots, volatility, rate, years)
+    spreads = np.append(calls[:-2] - calls[1:-1], calls[-2])  # the last stretch runs on: C(knot) - 0
+    return np.asarray(spreads @ slopes, dtype=np.float64)
