@@ -120,14 +120,15 @@ def test_value_greeks_on_the_lattice_and_by_monte_carlo(cli: Any) -> None:
     """Series G at the ledger's $8.90 with volatility 0.6: conversion gives 1,000 / 36 = 27.78 shares
     a share held, so delta (the value's change per $1 of the stock price) lies between 0 and 27.78
     times the holding's growth to the cut-off (1.015^12 = 1.1956, at most 33.21); vega is positive;
-    the lattice's gamma is positive, the Monte Carlo gives none; the two deltas within 10%."""
+    the lattice's gamma is positive, the Monte Carlo gives none; the two deltas within 5% (400,000
+    paths: at 40,000 the Monte Carlo's delta still moves by 20% from seed to seed)."""
     args = [*ARGS[:2], "G", *ARGS[3:], "--volatility", "0.6", "--greeks", "--format", "json"]
     lattice = json.loads(cli(*args, "--method", "lattice", "--steps", "500").stdout)["greeks"]
-    mc = json.loads(cli(*args, "--paths", "40000").stdout)["greeks"]
+    mc = json.loads(cli(*args, "--paths", "400000").stdout)["greeks"]
     for greeks in (lattice, mc):
         assert 0 < greeks["delta"] < 1000 / 36 * 1.015**12 and greeks["vega"] > 0
     assert lattice["gamma"] > 0 and mc["gamma"] is None
-    assert abs(mc["delta"] / lattice["delta"] - 1) < 0.1
+    assert abs(mc["delta"] / lattice["delta"] - 1) < 0.05
 
 
 def test_after_the_cut_off_a_share_is_its_redemption_claim() -> None:
@@ -198,3 +199,20 @@ def test_opm_refuses_both_or_neither_equity_value_and_backsolve(cli: Any) -> Non
     assert result.returncode == 2 and "--equity-value: give the total equity value or --backsolve" in result.stderr
     result = cli(*base, "--term-years", "3", "--backsolve", "Series Z=5", ok=False)
     assert result.returncode == 2 and "--backsolve: no class 'Series Z'" in result.stderr
+
+
+def test_value_on_a_dask_cluster_gives_the_local_figures(cli: Any) -> None:
+    """--engine dask --scheduler ADDRESS on a local Dask cluster on 127.0.0.1: 300,000 paths (3
+    chunks of up to 65,536 pairs, a task each) give the local run's JSON to the last digit."""
+    from distributed import LocalCluster
+
+    run = [*ARGS, "--credit-spread", "0.03", "--paths", "300000", "--seed", "4", "--format", "json"]
+    local = json.loads(cli(*run).stdout)
+    with LocalCluster(
+        n_workers=1, threads_per_worker=2, processes=False, host="127.0.0.1", protocol="tcp", dashboard_address=None
+    ) as cluster:
+        spread = json.loads(cli(*run, "--engine", "dask", "--scheduler", cluster.scheduler_address).stdout)
+    assert spread.pop("engine") == "dask" and local.pop("engine") == "local"
+    assert spread == local
+    refused = cli(*run, "--engine", "dask", ok=False)
+    assert refused.returncode == 2 and "--scheduler" in refused.stderr

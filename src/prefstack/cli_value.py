@@ -19,12 +19,14 @@ from prefstack.kernels.valuation import (
     Greeks,
     Market,
     bumped_greeks,
+    chunked_monte_carlo,
     lattice_spot_bump,
     lattice_value,
-    monte_carlo_value,
+    run_here,
 )
 from prefstack.valuation import (
     Input,
+    dask_runner,
     historical_volatility,
     instrument,
     model_readings,
@@ -84,6 +86,12 @@ def value_command(
     paths: Annotated[int, typer.Option("--paths", help="Monte Carlo paths (even: antithetic pairs)")] = 100_000,
     steps: Annotated[int, typer.Option("--steps", help="Lattice steps")] = 1_000,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the Monte Carlo's random numbers")] = 1,
+    engine: Annotated[
+        str, typer.Option(help="mc: local (this process) or dask (the workers of --scheduler)")
+    ] = "local",
+    scheduler: Annotated[
+        str | None, typer.Option(help="With --engine dask: the Dask scheduler's address (tcp://HOST:PORT)")
+    ] = None,
     greeks: Annotated[
         bool, typer.Option("--greeks", help="Also delta, gamma and vega, by bumping (common random numbers for mc)")
     ] = False,
@@ -111,6 +119,10 @@ def value_command(
         raise InputError("--steps", model, f"must be at least 1, not {steps}")
     if seed < 0:
         raise InputError("--seed", model, f"must be non-negative, not {seed}")
+    if engine not in ("local", "dask"):
+        raise InputError("--engine", "option", f"local or dask, not {engine!r}")
+    if (engine == "dask") != (scheduler is not None):
+        raise InputError("--scheduler", "option", "give --scheduler ADDRESS with --engine dask, and only then")
     inputs = _books(db, ledger, company).valuation_inputs(day, series)
     listed = inputs.inputs()
     fmv_clause = inputs.terms.fair_market_value.averaging_days.cite
@@ -157,10 +169,11 @@ def value_command(
             sensitivities = bumped_greeks(lambda m: lattice_value(share, m, steps), market, spot_bump=bump)
     else:
         times = quarterly_times(inputs)
-        mc = monte_carlo_value(share, market, times, paths // 2, seed)
+        runner = run_here if scheduler is None else dask_runner(scheduler)
+        mc = chunked_monte_carlo(share, market, times, paths // 2, seed, runner)
         if greeks:
             sensitivities = bumped_greeks(
-                lambda m: monte_carlo_value(share, m, times, paths // 2, seed, mc.policy).value, market
+                lambda m: chunked_monte_carlo(share, m, times, paths // 2, seed, runner, mc.policy).value, market
             )
         per_share = mc.value
         result.update(
@@ -169,6 +182,7 @@ def value_command(
             ci95=[round(mc.ci_low, 4), round(mc.ci_high, 4)],
             paths=mc.paths,
             seed=mc.seed,
+            engine=engine,
             converted_share=round(mc.converted_share, 4),
         )
     result.update(json_figure("shares_outstanding", inputs.shares_outstanding, SHARES))

@@ -35,7 +35,16 @@ import numpy as np
 from prefstack.calendars import payment_dates
 from prefstack.errors import InputError
 from prefstack.interpretations import reading
-from prefstack.kernels.valuation import Convertible, opm_values
+from prefstack.kernels.valuation import (
+    Chunk,
+    ChunkMoments,
+    Convertible,
+    Intervals,
+    Market,
+    Runner,
+    opm_values,
+    price_chunk,
+)
 from prefstack.numeric import to_decimal_string
 
 if TYPE_CHECKING:
@@ -49,6 +58,7 @@ __all__ = [
     "OpmPayoffs",
     "ValuationInputs",
     "accretion",
+    "dask_runner",
     "historical_volatility",
     "instrument",
     "model_readings",
@@ -324,3 +334,34 @@ def opm_backsolve(
         if high - low <= 1e-10 * high:
             break
     return 0.5 * (low + high)
+
+
+def dask_runner(scheduler: str) -> Runner:
+    """A runner that prices the chunks on the workers of the Dask scheduler at ``scheduler`` (a
+    task per chunk) and gives their moments back in chunk order: the figures of a local run."""
+    try:
+        from distributed import Client
+    except ImportError as exc:  # pragma: no cover - a dependency of the project
+        raise InputError("--engine", "model (docs/valuation.md)", "dask[distributed] is not installed") from exc
+
+    def run(
+        instrument: Convertible,
+        market: Market,
+        times: np.ndarray,
+        chunks: Sequence[Chunk],
+        policy: tuple[Intervals, ...],
+    ) -> list[ChunkMoments]:
+        try:
+            client = Client(scheduler, timeout=30)  # type: ignore[no-untyped-call]
+        except (OSError, TimeoutError) as exc:
+            raise InputError(
+                "--scheduler", "model (docs/valuation.md)", f"no Dask scheduler answers at {scheduler}: {exc}"
+            ) from exc
+        with client:
+            futures = [
+                client.submit(price_chunk, instrument, market, times, pairs, seed, policy, pure=False)
+                for pairs, seed in chunks
+            ]
+            return [future.result() for future in futures]
+
+    return run

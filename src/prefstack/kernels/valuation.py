@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -23,16 +23,21 @@ import numpy as np
 from numpy.typing import NDArray
 
 __all__ = [
+    "CHUNK_PAIRS",
+    "ChunkMoments",
     "Convertible",
     "Greeks",
     "Market",
     "MonteCarloResult",
     "black_scholes_calls",
     "bumped_greeks",
+    "chunked_monte_carlo",
     "lattice_spot_bump",
     "lattice_value",
     "monte_carlo_value",
     "opm_values",
+    "price_chunk",
+    "run_here",
     "simulate_paths",
 ]
 
@@ -212,7 +217,9 @@ class MonteCarloResult:
     """Where the holder converts at each time (stock-price intervals): the exercise policy found."""
 
 
-def simulate_paths(market: Market, times: FloatArray, pairs: int, seed: int) -> NDArray[np.float32]:
+def simulate_paths(
+    market: Market, times: FloatArray, pairs: int, seed: int | np.random.SeedSequence
+) -> NDArray[np.float32]:
     """Stock prices at ``times`` (ascending, > 0) on ``2 * pairs`` GBM paths under the risk-neutral
     drift r - q, one row per time: the first ``pairs`` columns from normals Z, the next from -Z
     (antithetic: their log-prices are twice the drift less the first's). Single precision (a
@@ -284,14 +291,14 @@ def _positive_on(poly: FloatArray, x: NDArray[np.floating[Any]], scale: float = 
     return _inside(_positive_intervals(poly, scale), x)
 
 
-def monte_carlo_value(
+def _lsm(
     instrument: Convertible,
     market: Market,
     times: FloatArray,
     pairs: int,
-    seed: int,
+    seed: int | np.random.SeedSequence,
     policy: tuple[Intervals, ...] | None = None,
-) -> MonteCarloResult:
+) -> tuple[FloatArray, float, tuple[Intervals, ...]]:
     """Least-squares Monte Carlo (Longstaff-Schwartz): conversion is possible at each of ``times``
     (ascending, in (0, maturity], the last the maturity) that is not after ``conversion_end``, and
     at time 0. Going back from maturity, the continuation value is regressed (on 1, x, x^2, x^3 of
@@ -363,15 +370,115 @@ def monte_carlo_value(
         pv[chosen] = (spot[better].astype(np.float64) * units + cash) * grow
     holding = pv < 0
     present = np.where(holding, claim0, pv)
+    return 0.5 * (present[:pairs] + present[pairs:]), float(holding.sum()), tuple(regions)
+
+
+def _now(instrument: Convertible, market: Market) -> float | None:
+    """What converting today gives, where conversion is still allowed today."""
     units0, cash0 = instrument.terms_at(0.0)
-    now = units0 * market.spot + cash0
-    pair_means = 0.5 * (present[:pairs] + present[pairs:])
+    return units0 * market.spot + cash0 if instrument.conversion_end >= 0 else None
+
+
+def monte_carlo_value(
+    instrument: Convertible,
+    market: Market,
+    times: FloatArray,
+    pairs: int,
+    seed: int,
+    policy: tuple[Intervals, ...] | None = None,
+) -> MonteCarloResult:
+    """The least-squares Monte Carlo value (:func:`_lsm`, the policy found on the same paths that
+    are priced) with its standard error over the antithetic pairs' means."""
+    pair_means, holding, regions = _lsm(instrument, market, times, pairs, seed, policy)
     value = float(pair_means.mean())
     se = float(pair_means.std(ddof=1) / math.sqrt(pairs)) if pairs > 1 else float("nan")
-    converted = float(1.0 - holding.mean())
-    if instrument.conversion_end >= 0 and now > value:  # converting today beats holding: the value is certain
-        return MonteCarloResult(now, 0.0, now, now, n, seed, 1.0, tuple(regions))
-    return MonteCarloResult(value, se, value - 1.96 * se, value + 1.96 * se, n, seed, converted, tuple(regions))
+    n = 2 * pairs
+    now = _now(instrument, market)
+    if now is not None and now > value:  # converting today beats holding: the value is certain
+        return MonteCarloResult(now, 0.0, now, now, n, seed, 1.0, regions)
+    converted = 1.0 - holding / n
+    return MonteCarloResult(value, se, value - 1.96 * se, value + 1.96 * se, n, seed, converted, regions)
+
+
+@dataclass(frozen=True)
+class ChunkMoments:
+    """One chunk's antithetic pairs: how many, the sum and the sum of squares of their means, and
+    how many of its paths hold the claim to the end."""
+
+    pairs: int
+    total: float
+    total_sq: float
+    holding: float
+
+
+def price_chunk(
+    instrument: Convertible,
+    market: Market,
+    times: FloatArray,
+    pairs: int,
+    seed: np.random.SeedSequence,
+    policy: tuple[Intervals, ...],
+) -> ChunkMoments:
+    """One chunk of paths priced under a given conversion policy (a task for a worker)."""
+    pair_means, holding, _ = _lsm(instrument, market, times, pairs, seed, policy)
+    return ChunkMoments(pairs, float(pair_means.sum()), float(np.dot(pair_means, pair_means)), holding)
+
+
+Chunk = tuple[int, np.random.SeedSequence]
+"""A chunk's pairs and its seed."""
+Runner = Callable[[Convertible, Market, FloatArray, Sequence[Chunk], tuple[Intervals, ...]], list[ChunkMoments]]
+"""Prices chunks under a policy, in the order given (in this process, or on a cluster)."""
+
+
+def run_here(
+    instrument: Convertible,
+    market: Market,
+    times: FloatArray,
+    chunks: Sequence[Chunk],
+    policy: tuple[Intervals, ...],
+) -> list[ChunkMoments]:
+    """Each chunk priced in this process, in order."""
+    return [price_chunk(instrument, market, times, pairs, seed, policy) for pairs, seed in chunks]
+
+
+CHUNK_PAIRS = 65_536
+"""Antithetic pairs per chunk of the chunked Monte Carlo (and of its pilot run)."""
+
+
+def chunked_monte_carlo(
+    instrument: Convertible,
+    market: Market,
+    times: FloatArray,
+    pairs: int,
+    seed: int,
+    runner: Runner = run_here,
+    policy: tuple[Intervals, ...] | None = None,
+) -> MonteCarloResult:
+    """Least-squares Monte Carlo in two passes, split into chunks that any runner may price: the
+    seed's :class:`numpy.random.SeedSequence` spawns one child for a pilot run of up to
+    CHUNK_PAIRS pairs, which finds the conversion policy by regression (unless ``policy`` is
+    given), and one child for each chunk of CHUNK_PAIRS pairs, priced under that policy on paths
+    of its own (an out-of-sample policy: the estimate is biased low, not high). The chunks' sums
+    are combined in chunk order, so a runner on a cluster gives the figures of :func:`run_here`."""
+    if pairs < 2:
+        raise ValueError("pairs must be at least 2")
+    count = -(-pairs // CHUNK_PAIRS)
+    children = np.random.SeedSequence(seed).spawn(count + 1)
+    if policy is None:
+        policy = _lsm(instrument, market, times, min(pairs, CHUNK_PAIRS), children[0], None)[2]
+    chunks = [(min(CHUNK_PAIRS, pairs - c * CHUNK_PAIRS), children[c + 1]) for c in range(count)]
+    moments = runner(instrument, market, times, chunks, policy)
+    total = sum(m.total for m in moments)
+    total_sq = sum(m.total_sq for m in moments)
+    value = total / pairs
+    variance = max(total_sq - pairs * value * value, 0.0) / (pairs - 1)
+    se = math.sqrt(variance / pairs)
+    n = 2 * pairs
+    now = _now(instrument, market)
+    if now is not None and now > value:
+        return MonteCarloResult(now, 0.0, now, now, n, seed, 1.0, policy)
+    converted = 1.0 - sum(m.holding for m in moments) / n
+    return MonteCarloResult(value, se, value - 1.96 * se, value + 1.96 * se, n, seed, converted, policy)
 
 
 @dataclass(frozen=True)
