@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     )
     from prefstack.report import StateAnswer
     from prefstack.scenarios import ScenarioPlan
+    from prefstack.valuation import ValuationInputs
 
 __all__ = ["Books"]
 
@@ -260,6 +261,48 @@ class Books:
 
         top = MAX_EXIT_CENTS if most_cents is None else most_cents
         return plan_for(structure_inputs(self._on(on), structure), top)
+
+    @_under_readings
+    def valuation_inputs(self, on: dt.date, series: str) -> ValuationInputs:
+        """What the ledger and the terms know for the fair value of a share of ``series`` on ``on``:
+        shares outstanding, accrued dividends per share, Conversion Price, Liquidation Value, the
+        Original Issuance Date and the Redemption Date (F/G §6(a)), the Common Stock's closing
+        prices on or before ``on`` (:mod:`prefstack.valuation`)."""
+        from prefstack.clauses.redemption import fifth_anniversary_redemption_date
+        from prefstack.report import state_answer
+        from prefstack.valuation import ValuationInputs
+
+        state = self._on(on)
+        if series not in state.series:
+            known = sorted(state.series)
+            raise InputError("--series", "F §1(a), G §1(a)", f"the ledger has no Series {series} (it has {known})")
+        held = state.series[series]
+        terms = held.terms
+        clause = terms.redeemable().anniversary_years.cite
+        answer = next(s for s in state_answer(state, explain=False).series if s.series == series)
+        shares = Fraction(answer.shares_outstanding.value)
+        if shares <= 0:
+            raise InputError("--series", f"{series} §1(a)", f"no shares of Series {series} are outstanding on {on}")
+        if held.original_issuance_date is None:
+            raise InputError("original_issuance_date", clause, f"the ledger has no issuance of Series {series}")
+        redemption_date = fifth_anniversary_redemption_date(terms, held.original_issuance_date).value
+        assert isinstance(redemption_date, dt.date)
+        accrued = sum((Fraction(h.accrued_unpaid_dividends.value) for h in answer.holders), Fraction(0))
+        value = sum((Fraction(h.liquidation_value.value) for h in answer.holders), Fraction(0))
+        return ValuationInputs(
+            series=series,
+            on=on,
+            terms=terms,
+            shares_outstanding=shares,
+            accrued_per_share=accrued / shares,
+            conversion_price=Fraction(answer.conversion_price.value),
+            conversion_price_clause=answer.conversion_price_clause,
+            liquidation_value_per_share=value / shares,
+            original_issuance_date=held.original_issuance_date,
+            redemption_date=redemption_date,
+            redemption_clause=clause,
+            closing_prices=tuple(sorted((d, p) for d, p in state.closing_prices.items() if d <= on)),
+        )
 
     @_under_readings
     def dividends(self, payment_date: dt.date, series: str | None = None) -> DividendsAnswer:

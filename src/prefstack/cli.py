@@ -2010,3 +2010,7 @@ def main() -> None:
 from prefstack.cli_scenarios import register as _register_scenarios  # noqa: E402
 
 _register_scenarios(app)
+
+from prefstack.cli_value import register as _register_value  # noqa: E402
+
+_register_value(app)

@@ -1,0 +1,303 @@
+"""``prefstack value``: the fair value of a share and of the class of a series on a date, by a
+binomial lattice or least-squares Monte Carlo (:mod:`prefstack.kernels.valuation`), every input
+with its source (ledger, terms, user, estimate). The ledger's figures come through the query
+layer (:meth:`prefstack.books.Books.valuation_inputs`). Registered on the main app by :func:`register`."""
+
+from __future__ import annotations
+
+import enum
+import json
+import math
+from typing import Annotated, Any
+
+import typer
+
+from prefstack.arguments import parse_date
+from prefstack.errors import InputError
+from prefstack.figures import SHARES, json_figure
+from prefstack.kernels.valuation import (
+    Greeks,
+    Market,
+    bumped_greeks,
+    chunked_monte_carlo,
+    lattice_spot_bump,
+    lattice_value,
+    run_here,
+)
+from prefstack.valuation import (
+    Input,
+    dask_runner,
+    historical_volatility,
+    instrument,
+    model_readings,
+    opm_backsolve,
+    opm_class_values,
+    opm_payoffs,
+    quarterly_times,
+)
+
+__all__ = ["register"]
+
+DEFAULT_DB = "sqlite:///var/prefstack.sqlite"
+DbOption = Annotated[str, typer.Option("--db", help="SQLAlchemy URL of the store", envvar="PREFSTACK_DB")]
+CompanyOption = Annotated[
+    str | None,
+    typer.Option("--company", help="The company whose ledger to use: its issuer id or legal name", show_default=False),
+]
+LedgerOption = Annotated[str | None, typer.Option("--ledger", help="Read a ledger file instead of the store")]
+
+
+class Method(enum.StrEnum):
+    mc = "mc"
+    lattice = "lattice"
+
+
+class ValueFormat(enum.StrEnum):
+    table = "table"
+    json = "json"
+
+
+def _positive(value: float | None, option: str, clause: str, *, zero: bool = False) -> None:
+    if value is None:
+        return
+    if not math.isfinite(value) or value < 0 or (value == 0 and not zero):
+        raise InputError(option, clause, f"must be {'non-negative' if zero else 'positive'} and finite, not {value}")
+
+
+def value_command(
+    series: Annotated[str, typer.Option("--series", help="The series to value (F, G)")],
+    on: Annotated[str, typer.Option("--on", help="The valuation date (YYYY-MM-DD)")],
+    rate: Annotated[float, typer.Option("--rate", help="Risk-free rate, continuously compounded, per year")],
+    method: Annotated[Method, typer.Option("--method", help="mc or lattice")] = Method.mc,
+    volatility: Annotated[
+        float | None,
+        typer.Option(
+            "--volatility", help="Volatility of the Common Stock per year (default: the ledger's closing prices)"
+        ),
+    ] = None,
+    spot: Annotated[
+        float | None,
+        typer.Option("--spot", help="Price of the Common Stock (default: the ledger's last closing price)"),
+    ] = None,
+    credit_spread: Annotated[
+        float, typer.Option("--credit-spread", help="Credit spread on the redemption claim")
+    ] = 0.0,
+    dividend_yield: Annotated[float, typer.Option("--dividend-yield", help="Dividend yield of the Common Stock")] = 0.0,
+    paths: Annotated[int, typer.Option("--paths", help="Monte Carlo paths (even: antithetic pairs)")] = 100_000,
+    steps: Annotated[int, typer.Option("--steps", help="Lattice steps")] = 1_000,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the Monte Carlo's random numbers")] = 1,
+    engine: Annotated[
+        str, typer.Option(help="mc: local (this process) or dask (the workers of --scheduler)")
+    ] = "local",
+    scheduler: Annotated[
+        str | None, typer.Option(help="With --engine dask: the Dask scheduler's address (tcp://HOST:PORT)")
+    ] = None,
+    greeks: Annotated[
+        bool, typer.Option("--greeks", help="Also delta, gamma and vega, by bumping (common random numbers for mc)")
+    ] = False,
+    db: DbOption = DEFAULT_DB,
+    company: CompanyOption = None,
+    ledger: LedgerOption = None,
+    format: Annotated[ValueFormat, typer.Option("--format", help="table or json")] = ValueFormat.table,
+) -> None:
+    """Fair value of one share and of the class of ``--series`` on ``--on``: PIK accretion, optimal
+    conversion (F/G §5(a)), the §6(j) cut-off and the fifth-anniversary redemption (F/G §6(a))
+    with a credit spread (docs/valuation.md)."""
+    from prefstack.cli import _books
+
+    day = parse_date(on, "--on", "F §6(a)")
+    model = "model (docs/valuation.md)"
+    _positive(volatility, "--volatility", model)
+    _positive(spot, "--spot", model)
+    _positive(credit_spread, "--credit-spread", model, zero=True)
+    _positive(dividend_yield, "--dividend-yield", model, zero=True)
+    if not math.isfinite(rate):
+        raise InputError("--rate", model, f"must be finite, not {rate}")
+    if paths < 2 or paths % 2:
+        raise InputError("--paths", model, f"must be an even number of at least 2 (antithetic pairs), not {paths}")
+    if steps < 1:
+        raise InputError("--steps", model, f"must be at least 1, not {steps}")
+    if seed < 0:
+        raise InputError("--seed", model, f"must be non-negative, not {seed}")
+    if engine not in ("local", "dask"):
+        raise InputError("--engine", "option", f"local or dask, not {engine!r}")
+    if (engine == "dask") != (scheduler is not None):
+        raise InputError("--scheduler", "option", "give --scheduler ADDRESS with --engine dask, and only then")
+    inputs = _books(db, ledger, company).valuation_inputs(day, series)
+    listed = inputs.inputs()
+    fmv_clause = inputs.terms.fair_market_value.averaging_days.cite
+    if spot is None:
+        if not inputs.closing_prices:
+            raise InputError("--spot", fmv_clause, f"not given, and the ledger has no closing price on or before {day}")
+        priced_on, price = inputs.closing_prices[-1]
+        spot = float(price)
+        listed.append(Input("stock price", repr(spot), "ledger", f"closing price of {priced_on}"))
+    else:
+        listed.append(Input("stock price", repr(spot), "user", "--spot"))
+    if volatility is None:
+        volatility = historical_volatility(inputs.closing_prices, day, fmv_clause)
+        listed.append(
+            Input(
+                "volatility",
+                f"{volatility:.6f}",
+                "estimate",
+                "daily log returns of the ledger's closing prices, x sqrt(252)",
+            )
+        )
+    else:
+        listed.append(Input("volatility", repr(volatility), "user", "--volatility"))
+    listed += [
+        Input("risk-free rate", repr(rate), "user", "--rate"),
+        Input("credit spread", repr(credit_spread), "user", "--credit-spread (0 where not given)"),
+        Input("dividend yield", repr(dividend_yield), "user", "--dividend-yield (0 where not given)"),
+    ]
+    market = Market(spot, volatility, rate, dividend_yield, credit_spread)
+    share = instrument(inputs)
+    shares = float(inputs.shares_outstanding)
+    result: dict[str, Any] = {
+        "series": inputs.series,
+        "on": day.isoformat(),
+        "method": method.value,
+        "interpretations": model_readings(),
+    }
+    sensitivities: Greeks | None = None
+    if method is Method.lattice:
+        per_share = lattice_value(share, market, steps)
+        result.update(value_per_share=round(per_share, 4), steps=steps)
+        if greeks:
+            bump = lattice_spot_bump(share, market, steps)
+            sensitivities = bumped_greeks(lambda m: lattice_value(share, m, steps), market, spot_bump=bump)
+    else:
+        times = quarterly_times(inputs)
+        runner = run_here if scheduler is None else dask_runner(scheduler)
+        mc = chunked_monte_carlo(share, market, times, paths // 2, seed, runner)
+        if greeks:
+            sensitivities = bumped_greeks(
+                lambda m: chunked_monte_carlo(share, m, times, paths // 2, seed, runner, mc.policy).value, market
+            )
+        per_share = mc.value
+        result.update(
+            value_per_share=round(mc.value, 4),
+            standard_error=round(mc.standard_error, 4),
+            ci95=[round(mc.ci_low, 4), round(mc.ci_high, 4)],
+            paths=mc.paths,
+            seed=mc.seed,
+            engine=engine,
+            converted_share=round(mc.converted_share, 4),
+        )
+    result.update(json_figure("shares_outstanding", inputs.shares_outstanding, SHARES))
+    result["value_of_class"] = round(per_share * shares, 2)
+    result["conversion_value_per_share"] = round(share.units[0] * spot + share.accrued_start[0], 4)
+    result["redemption_amount_per_share"] = round(share.redemption, 4)
+    if sensitivities is not None:
+        # a Monte Carlo's second difference in the spot is dominated by paths crossing the conversion
+        # boundary between the bumps: its gamma is not given (the lattice's is)
+        gamma = round(sensitivities.gamma, 6) if method is Method.lattice else None
+        result["greeks"] = {
+            "delta": round(sensitivities.delta, 4),
+            "gamma": gamma,
+            "vega": round(sensitivities.vega, 4),
+            "spot_bump_log": sensitivities.spot_bump,
+            "volatility_bump": sensitivities.volatility_bump,
+        }
+    result["inputs"] = [{"name": i.name, "value": i.value, "source": i.source, "basis": i.basis} for i in listed]
+    if format is ValueFormat.json:
+        typer.echo(json.dumps(result, indent=2))
+        return
+    typer.echo(
+        f"Series {inputs.series} on {day} ({method.value}): ${per_share:,.2f} a share, "
+        f"${per_share * shares:,.2f} the class"
+    )
+    if method is Method.mc:
+        low, high = result["ci95"]
+        typer.echo(f"  standard error {result['standard_error']}, 95% CI [{low}, {high}], {paths} paths, seed {seed}")
+    if sensitivities is not None:
+        shown = result["greeks"]
+        gamma_text = "not estimated by mc" if shown["gamma"] is None else f"{shown['gamma']:.6f}"
+        typer.echo(
+            f"  delta {shown['delta']:.4f}, gamma {gamma_text}, vega {shown['vega']:.4f} "
+            "(per share: per $1 of the stock price, per 1.00 of volatility)"
+        )
+    for i in listed:
+        typer.echo(f"  {i.name}: {i.value} ({i.source}: {i.basis})")
+
+
+def opm_command(
+    on: Annotated[str, typer.Option("--on", help="The valuation date (YYYY-MM-DD)")],
+    rate: Annotated[float, typer.Option("--rate", help="Risk-free rate, continuously compounded, per year")],
+    volatility: Annotated[float, typer.Option("--volatility", help="Volatility of the total equity value per year")],
+    term_years: Annotated[float, typer.Option("--term-years", help="Years to the exit")],
+    equity_value: Annotated[
+        float | None, typer.Option("--equity-value", help="The total equity value (or give --backsolve)")
+    ] = None,
+    backsolve: Annotated[
+        str | None,
+        typer.Option(
+            "--backsolve", help="CLASS=VALUE: the known value of one class, whole (e.g. 'Common Stock=37000000')"
+        ),
+    ] = None,
+    capital_structure: Annotated[
+        str | None,
+        typer.Option("--capital-structure", help="A capital-structure FILE, 'company' or 'none' (as for breakpoints)"),
+    ] = None,
+    db: DbOption = DEFAULT_DB,
+    company: CompanyOption = None,
+    ledger: LedgerOption = None,
+    format: Annotated[ValueFormat, typer.Option("--format", help="table or json")] = ValueFormat.table,
+) -> None:
+    """The option-pricing model: each class's value as Black-Scholes call spreads on the total
+    equity between the breakpoints of F/G §3 on the date (the waterfall on that date held to the
+    exit), for a given total equity value or backsolved from the known value of one class."""
+    from prefstack.cli import _books, _capital_structure
+
+    day = parse_date(on, "--on", "F §3(a)")
+    model = "model (docs/valuation.md)"
+    _positive(volatility, "--volatility", model)
+    _positive(term_years, "--term-years", model)
+    _positive(equity_value, "--equity-value", model)
+    if not math.isfinite(rate):
+        raise InputError("--rate", model, f"must be finite, not {rate}")
+    if (equity_value is None) == (backsolve is None):
+        raise InputError("--equity-value", model, "give the total equity value or --backsolve CLASS=VALUE, one of them")
+    structure = _capital_structure(capital_structure, db, ledger, company)
+    payoffs = opm_payoffs(_books(db, ledger, company).scenario_plan(day, structure))
+    known: dict[str, Any] | None = None
+    if backsolve is not None:
+        name, sep, text = backsolve.rpartition("=")
+        try:
+            known_value = float(text)
+        except ValueError:
+            known_value = math.nan
+        if not sep or not math.isfinite(known_value):
+            raise InputError("--backsolve", "F §3(a)", f"write CLASS=VALUE (a number), not {backsolve!r}")
+        equity_value = opm_backsolve(payoffs, name.strip(), known_value, volatility, rate, term_years)
+        known = {"class": name.strip(), "value": known_value}
+    assert equity_value is not None
+    values = opm_class_values(payoffs, equity_value, volatility, rate, term_years)
+    result: dict[str, Any] = {
+        "on": day.isoformat(),
+        "method": "opm",
+        "capital_structure": "none" if structure is None else structure.origin,
+        "equity_value": round(equity_value, 2),
+        "equity_value_source": "backsolve" if known else "user",
+        "backsolved_from": known,
+        "volatility": volatility,
+        "rate": rate,
+        "term_years": term_years,
+        "classes": [{"class": name, "value": round(v, 2)} for name, v in values.items()],
+        "breakpoints": [str(k) for k in payoffs.knots[1:-1]],
+    }
+    if format is ValueFormat.json:
+        typer.echo(json.dumps(result, indent=2))
+        return
+    source = f"backsolved from {known['class']} = {known['value']:,.2f}" if known else "given"
+    typer.echo(
+        f"OPM on {day}: total equity ${equity_value:,.2f} ({source}), volatility {volatility}, {term_years} years"
+    )
+    for name, v in values.items():
+        typer.echo(f"  {name}: ${v:,.2f}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command(name="value")(value_command)
+    app.command(name="opm")(opm_command)

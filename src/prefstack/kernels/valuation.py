@@ -1,0 +1,554 @@
+"""Numeric kernels of fair value: a convertible preferred share with PIK accretion, valued by a CRR
+binomial lattice and by least-squares Monte Carlo under geometric Brownian motion.
+
+Floats are allowed here: fair value is a model estimate, not a clause figure. The instrument is
+described by :class:`Convertible`, built from the terms and the ledger by
+:mod:`prefstack.valuation` (which cites the clauses); the kernels know no series and no clause.
+
+The credit model is Tsiveriotis-Fernandes: the redemption claim (a cash amount the Company owes)
+is discounted at the risk-free rate plus the credit spread, what conversion delivers at the
+risk-free rate. The lattice carries both parts; the Monte Carlo discounts each path's cash flow by
+its kind (redemption or conversion).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = [
+    "CHUNK_PAIRS",
+    "ChunkMoments",
+    "Convertible",
+    "Greeks",
+    "Market",
+    "MonteCarloResult",
+    "black_scholes_calls",
+    "bumped_greeks",
+    "chunked_monte_carlo",
+    "lattice_spot_bump",
+    "lattice_value",
+    "monte_carlo_value",
+    "opm_values",
+    "price_chunk",
+    "run_here",
+    "simulate_paths",
+]
+
+FloatArray = NDArray[np.float64]
+REGRESSION_PATHS = 131_072
+"""The most competing paths the continuation value is regressed over at one time (the decision is
+then taken on every competing path)."""
+
+
+@dataclass(frozen=True)
+class Market:
+    """The model of the Common Stock: spot price, volatility, continuously compounded risk-free rate
+    and dividend yield (all per year), and the credit spread on the Company's redemption claim."""
+
+    spot: float
+    volatility: float
+    rate: float
+    dividend_yield: float = 0.0
+    credit_spread: float = 0.0
+
+    def __post_init__(self) -> None:
+        for name in ("spot", "volatility", "rate", "dividend_yield", "credit_spread"):
+            value = getattr(self, name)
+            if not math.isfinite(value):
+                raise ValueError(f"{name} must be finite, not {value}")
+        if self.spot <= 0 or self.volatility <= 0:
+            raise ValueError("spot and volatility must be positive")
+        if self.credit_spread < 0:
+            raise ValueError("credit_spread must not be negative")
+
+
+@dataclass(frozen=True)
+class Convertible:
+    """One share held from the valuation date (time 0) with everything that accretes to it.
+
+    Time is in years from the valuation date. The Payment Dates ``pay_times`` (ascending, in
+    (0, maturity]) cut time into intervals ``k = 0 .. len(pay_times)``; on interval ``k`` (from
+    ``pay_times[k-1]``, or 0, up to but not including ``pay_times[k]``) conversion delivers
+    ``units[k]`` shares of Common Stock and ``accrued_start[k] + accrual_rate[k] * (t - start)``
+    in cash (the accrued dividends). ``redemption`` is the amount the Company owes at
+    ``maturity``; conversion is allowed at any time up to and including ``conversion_end``."""
+
+    maturity: float
+    redemption: float
+    pay_times: FloatArray
+    units: FloatArray
+    accrued_start: FloatArray
+    accrual_rate: FloatArray
+    conversion_end: float
+
+    def __post_init__(self) -> None:
+        k = len(self.pay_times)
+        if not (self.maturity > 0 and math.isfinite(self.maturity)):
+            raise ValueError("maturity must be positive")
+        if not (len(self.units) == len(self.accrued_start) == len(self.accrual_rate) == k + 1):
+            raise ValueError("units, accrued_start and accrual_rate need one entry per interval")
+        if k and (np.any(np.diff(self.pay_times) <= 0) or self.pay_times[0] <= 0 or self.pay_times[-1] > self.maturity):
+            raise ValueError("pay_times must be ascending in (0, maturity]")
+        if self.conversion_end > self.maturity:
+            raise ValueError("conversion_end is after maturity")
+
+    @staticmethod
+    def zero_coupon(maturity: float, redemption: float, ratio: float) -> Convertible:
+        """A zero-coupon convertible: a fixed conversion ratio, no cash on conversion, convertible
+        up to maturity (the case QuantLib's convertible engine represents)."""
+        return Convertible(
+            maturity=maturity,
+            redemption=redemption,
+            pay_times=np.zeros(0),
+            units=np.array([ratio]),
+            accrued_start=np.zeros(1),
+            accrual_rate=np.zeros(1),
+            conversion_end=maturity,
+        )
+
+    def terms_at(self, t: float) -> tuple[float, float]:
+        """(shares of Common Stock, cash) that converting at time ``t`` delivers."""
+        k = int(np.searchsorted(self.pay_times, t, side="right"))
+        start = 0.0 if k == 0 else float(self.pay_times[k - 1])
+        return float(self.units[k]), float(self.accrued_start[k] + self.accrual_rate[k] * (t - start))
+
+
+def _terms_on(instrument: Convertible, times: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """(shares of Common Stock, cash) that converting delivers at each of ``times``."""
+    k = np.searchsorted(instrument.pay_times, times, side="right")
+    starts = np.concatenate(([0.0], instrument.pay_times))[k]
+    return instrument.units[k], instrument.accrued_start[k] + instrument.accrual_rate[k] * (times - starts)
+
+
+def lattice_spot_bump(instrument: Convertible, market: Market, steps: int) -> float:
+    """Two log-steps of the lattice, 2 sigma sqrt(T / steps): the spot bump of its Greeks."""
+    return 2 * market.volatility * math.sqrt(instrument.maturity / steps)
+
+
+def lattice_value(instrument: Convertible, market: Market, steps: int) -> float:
+    """The value of one share on a Cox-Ross-Rubinstein lattice of ``steps`` steps: at each node the
+    holder converts when conversion is worth more than holding (optimal conversion); the debt part
+    (what is owed at redemption) is discounted at rate + credit spread, the equity part at rate.
+
+    Holding is worth at least the redemption claim discounted at rate + spread (the bond floor), and
+    conversion grows with the stock price, so only the nodes whose conversion value is above the
+    floor, a run at the top of each step, are tested for conversion."""
+    if steps < 1:
+        raise ValueError("steps must be at least 1")
+    dt = instrument.maturity / steps
+    log_up = market.volatility * math.sqrt(dt)
+    up = math.exp(log_up)
+    down = 1.0 / up
+    growth = math.exp((market.rate - market.dividend_yield) * dt)
+    p = (growth - down) / (up - down)
+    if not 0.0 < p < 1.0:
+        raise ValueError("the lattice is not arbitrage-free at these steps (raise steps)")
+    equity_disc = math.exp(-market.rate * dt)
+    debt_disc = math.exp(-(market.rate + market.credit_spread) * dt)
+    # one step back is a two-tap filter: out[j] = down-weight x v[j + 1] + up-weight x v[j]
+    # (np.convolve flips its kernel)
+    debt_taps = np.array([(1.0 - p) * debt_disc, p * debt_disc])
+    equity_taps = np.array([(1.0 - p) * equity_disc, p * equity_disc])
+    # every spot of the lattice, spot * up^k for k = steps .. -steps; step i's nodes are
+    # grid[steps - i :: 2][: i + 1] (spot * up^(i - 2j), j = 0 .. i)
+    grid = market.spot * np.exp(log_up * np.arange(steps, -steps - 1, -1, dtype=np.float64))
+    times = np.arange(steps + 1, dtype=np.float64) * dt
+    units, cash = _terms_on(instrument, times)
+    allowed = times <= instrument.conversion_end
+    floors = instrument.redemption * np.exp(-(market.rate + market.credit_spread) * (instrument.maturity - times))
+    # the nodes tested at step i: j < k[i], those with spot * up^(i - 2j) * units + cash > floor,
+    # j < (i - log(level / spot) / log_up) / 2 (two more for rounding; none where not allowed)
+    index = np.arange(steps + 1)
+    safe_units = np.where(units > 0, units, 1.0)
+    level = (floors - cash) / safe_units
+    with np.errstate(divide="ignore", invalid="ignore"):
+        bound = np.floor((index - np.log(np.where(level > 0, level, 1.0) / market.spot) / log_up) / 2) + 2
+    tested = np.where(level <= 0, index + 1, np.clip(bound, 0, index + 1))
+    tested = np.where(allowed & (units > 0), tested, 0).astype(np.int64).tolist()
+    cash_list = cash.tolist()
+    units_list = units.tolist()
+    debt = np.full(steps + 1, instrument.redemption)
+    equity = np.zeros(steps + 1)
+    shares_grid: dict[float, FloatArray] = {}  # units x grid, for each number of shares
+    total_buf = np.empty(steps + 1)
+    mask_buf = np.empty(steps + 1, dtype=bool)
+    for i in range(steps, -1, -1):
+        if i < steps:
+            debt = np.convolve(debt, debt_taps, "valid")
+            equity = np.convolve(equity, equity_taps, "valid")
+        k = tested[i]
+        if k == 0:
+            continue
+        held = units_list[i]
+        if held not in shares_grid:
+            shares_grid[held] = held * grid
+        conv = shares_grid[held][steps - i : steps - i + 2 * k : 2]
+        total = np.add(debt[:k], equity[:k], out=total_buf[:k])
+        paid = cash_list[i]
+        if paid:
+            total -= paid
+        mask = np.greater(conv, total, out=mask_buf[:k])
+        np.add(conv, paid, out=equity[:k], where=mask)
+        np.copyto(debt[:k], 0.0, where=mask)
+    return float(debt[0] + equity[0])
+
+
+@dataclass(frozen=True)
+class MonteCarloResult:
+    """A Monte Carlo estimate: the value, its standard error (from antithetic pairs), the 95%
+    confidence interval (value +- 1.96 standard errors), the paths (pairs x 2) and the seed."""
+
+    value: float
+    standard_error: float
+    ci_low: float
+    ci_high: float
+    paths: int
+    seed: int
+    converted_share: float
+    """The fraction of paths converted before maturity or at it."""
+    policy: tuple[Intervals, ...] = ()
+    """Where the holder converts at each time (stock-price intervals): the exercise policy found."""
+
+
+def simulate_paths(
+    market: Market, times: FloatArray, pairs: int, seed: int | np.random.SeedSequence
+) -> NDArray[np.float32]:
+    """Stock prices at ``times`` (ascending, > 0) on ``2 * pairs`` GBM paths under the risk-neutral
+    drift r - q, one row per time: the first ``pairs`` columns from normals Z, the next from -Z
+    (antithetic: their log-prices are twice the drift less the first's). Single precision (a
+    path's relative error ~1e-7 is far below the Monte Carlo's); the normals come from PCG64
+    seeded with ``seed``, drawn time by time."""
+    rng = np.random.Generator(np.random.PCG64(seed))
+    steps = len(times)
+    dts = np.diff(np.concatenate(([0.0], times)))
+    drift = (market.rate - market.dividend_yield - 0.5 * market.volatility**2) * dts
+    shock = (market.volatility * np.sqrt(dts)).astype(np.float32)[:, None]
+    out = np.empty((steps, 2, pairs), dtype=np.float32)  # row j: the paths from Z, then from -Z
+    for j in range(steps):
+        rng.standard_normal(out=out[j, 0], dtype=np.float32)
+    up = out[:, 0]
+    up *= shock
+    up += drift.astype(np.float32)[:, None]
+    np.cumsum(up, axis=0, out=up)
+    twice = (2.0 * np.cumsum(drift)).astype(np.float32)[:, None]
+    np.subtract(twice, up, out=out[:, 1])
+    out += np.float32(math.log(market.spot))
+    np.exp(out, out=out)
+    return out.reshape(steps, 2 * pairs)
+
+
+Intervals = tuple[tuple[float, float], ...]
+"""Where a holder converts at one date: stock prices in (low, high] (either may be infinite)."""
+
+
+def _positive_intervals(poly: FloatArray, scale: float = 1.0) -> Intervals:
+    """The intervals of ``scale * x`` where the polynomial ``poly`` (highest power first) of x is
+    positive: between its real roots."""
+    roots = np.roots(poly)
+    real = sorted(scale * float(z.real) for z in roots if abs(z.imag) <= 1e-9 * max(1.0, abs(z)))
+    edges = [-math.inf, *real, math.inf]
+    found: list[tuple[float, float]] = []
+    for low, high in itertools.pairwise(edges):
+        if low == high:
+            continue
+        if math.isfinite(low) and math.isfinite(high):
+            probe = (low + high) / 2
+        elif math.isfinite(high):
+            probe = high - 1.0
+        elif math.isfinite(low):
+            probe = low + 1.0
+        else:
+            probe = 0.0
+        if np.polyval(poly, probe / scale) > 0:
+            found.append((low, high))
+    return tuple(found)
+
+
+def _inside(intervals: Intervals, x: NDArray[np.floating[Any]]) -> NDArray[np.bool_]:
+    """Whether each of ``x`` is in one of ``intervals``: a comparison or two over ``x`` for each."""
+    found = np.zeros(len(x), dtype=bool)
+    for low, high in intervals:
+        if math.isfinite(low) and math.isfinite(high):
+            found |= (x > low) & (x <= high)
+        elif math.isfinite(low):
+            found |= x > low
+        elif math.isfinite(high):
+            found |= x <= high
+        else:
+            found[:] = True
+    return found
+
+
+def _positive_on(poly: FloatArray, x: NDArray[np.floating[Any]], scale: float = 1.0) -> NDArray[np.bool_]:
+    """Where the polynomial ``poly`` (highest power first) is positive at ``x / scale``."""
+    return _inside(_positive_intervals(poly, scale), x)
+
+
+def _lsm(
+    instrument: Convertible,
+    market: Market,
+    times: FloatArray,
+    pairs: int,
+    seed: int | np.random.SeedSequence,
+    policy: tuple[Intervals, ...] | None = None,
+) -> tuple[FloatArray, float, tuple[Intervals, ...]]:
+    """Least-squares Monte Carlo (Longstaff-Schwartz): conversion is possible at each of ``times``
+    (ascending, in (0, maturity], the last the maturity) that is not after ``conversion_end``, and
+    at time 0. Going back from maturity, the continuation value is regressed (on 1, x, x^2, x^3 of
+    the stock price over the spot: conversion is affine in it, so these span the same polynomials
+    as powers of the conversion value; by the normal equations) only over the paths where
+    conversion competes: its value is above the present value of the redemption claim at that time
+    (below it holding is worth more, since holding is worth at least the claim). A path's cash flow
+    is discounted at rate + credit spread when it is the redemption, at rate when it is conversion:
+    each path carries the present value (at time 0) of what conversion gave it, or -1 while it
+    holds the claim, whose value at a time is one number.
+
+    ``policy``: where the holder converts at each of ``times`` (stock-price intervals; the result's
+    own ``policy``), used instead of regressing: a bumped market valued under the policy of the
+    unbumped one, on the same random numbers, moves with the market alone (the Greeks)."""
+    if pairs < 1:
+        raise ValueError("pairs must be at least 1")
+    if len(times) == 0 or abs(times[-1] - instrument.maturity) > 1e-12 or np.any(np.diff(times) <= 0) or times[0] <= 0:
+        raise ValueError("times must be ascending in (0, maturity] and end at maturity")
+    s = simulate_paths(market, times, pairs, seed)
+    r, spread = market.rate, market.credit_spread
+    n = s.shape[1]
+    units_at, cash_at = _terms_on(instrument, times)
+    claim0 = instrument.redemption * math.exp(-(r + spread) * instrument.maturity)
+    pv = np.full(n, -1.0)  # -1: the path holds the claim
+    regions: list[Intervals] = [() for _ in times]
+    if policy is not None and len(policy) != len(times):
+        raise ValueError("the policy needs one set of intervals per time")
+    last = len(times) - 1
+    for j in range(last, -1, -1):
+        t = float(times[j])
+        if t > instrument.conversion_end or units_at[j] <= 0:
+            continue
+        units, cash, grow = float(units_at[j]), float(cash_at[j]), math.exp(-r * t)
+        # the claim's value at t, in time-0 money at rate: redemption e^-(r+s)(T-t) e^-rt
+        claim = instrument.redemption * math.exp(-(r + spread) * (instrument.maturity - t)) * grow
+        level = (instrument.redemption if j == last else claim / grow) - cash
+        competing = np.flatnonzero(s[j] > level / units)
+        if len(competing) == 0:
+            continue
+        spot = s[j][competing]
+        if j == last:
+            pv[competing] = (spot.astype(np.float64) * units + cash) * grow
+            regions[j] = ((level / units, math.inf),)
+            continue
+        if len(competing) <= 4 and policy is None:
+            continue
+        if policy is not None:
+            region = policy[j]
+        else:
+            # the regression's sample: the first REGRESSION_PATHS competing paths (the paths are
+            # independent, so these are a sample of the competing ones like any other)
+            sample = competing[:REGRESSION_PATHS]
+            held = pv[sample]
+            np.copyto(held, claim, where=held < 0)
+            x = spot[:REGRESSION_PATHS].astype(np.float64) / market.spot
+            design = np.empty((4, len(sample)))
+            design[0] = 1.0
+            design[1] = x
+            np.multiply(x, x, out=design[2])
+            np.multiply(design[2], x, out=design[3])
+            coef = np.linalg.solve(design @ design.T, design @ held)
+            # convert where conversion (affine in x) beats the fitted cubic: the intervals between the
+            # real roots of their difference where it is positive, over every competing path
+            gap = np.array([-coef[3], -coef[2], units * market.spot * grow - coef[1], cash * grow - coef[0]])
+            region = _positive_intervals(gap, market.spot)
+        regions[j] = region
+        better = _inside(region, spot)
+        chosen = competing[better]
+        pv[chosen] = (spot[better].astype(np.float64) * units + cash) * grow
+    holding = pv < 0
+    present = np.where(holding, claim0, pv)
+    return 0.5 * (present[:pairs] + present[pairs:]), float(holding.sum()), tuple(regions)
+
+
+def _now(instrument: Convertible, market: Market) -> float | None:
+    """What converting today gives, where conversion is still allowed today."""
+    units0, cash0 = instrument.terms_at(0.0)
+    return units0 * market.spot + cash0 if instrument.conversion_end >= 0 else None
+
+
+def monte_carlo_value(
+    instrument: Convertible,
+    market: Market,
+    times: FloatArray,
+    pairs: int,
+    seed: int,
+    policy: tuple[Intervals, ...] | None = None,
+) -> MonteCarloResult:
+    """The least-squares Monte Carlo value (:func:`_lsm`, the policy found on the same paths that
+    are priced) with its standard error over the antithetic pairs' means."""
+    pair_means, holding, regions = _lsm(instrument, market, times, pairs, seed, policy)
+    value = float(pair_means.mean())
+    se = float(pair_means.std(ddof=1) / math.sqrt(pairs)) if pairs > 1 else float("nan")
+    n = 2 * pairs
+    now = _now(instrument, market)
+    if now is not None and now > value:  # converting today beats holding: the value is certain
+        return MonteCarloResult(now, 0.0, now, now, n, seed, 1.0, regions)
+    converted = 1.0 - holding / n
+    return MonteCarloResult(value, se, value - 1.96 * se, value + 1.96 * se, n, seed, converted, regions)
+
+
+@dataclass(frozen=True)
+class ChunkMoments:
+    """One chunk's antithetic pairs: how many, the sum and the sum of squares of their means, and
+    how many of its paths hold the claim to the end."""
+
+    pairs: int
+    total: float
+    total_sq: float
+    holding: float
+
+
+def price_chunk(
+    instrument: Convertible,
+    market: Market,
+    times: FloatArray,
+    pairs: int,
+    seed: np.random.SeedSequence,
+    policy: tuple[Intervals, ...],
+) -> ChunkMoments:
+    """One chunk of paths priced under a given conversion policy (a task for a worker)."""
+    pair_means, holding, _ = _lsm(instrument, market, times, pairs, seed, policy)
+    return ChunkMoments(pairs, float(pair_means.sum()), float(np.dot(pair_means, pair_means)), holding)
+
+
+Chunk = tuple[int, np.random.SeedSequence]
+"""A chunk's pairs and its seed."""
+Runner = Callable[[Convertible, Market, FloatArray, Sequence[Chunk], tuple[Intervals, ...]], list[ChunkMoments]]
+"""Prices chunks under a policy, in the order given (in this process, or on a cluster)."""
+
+
+def run_here(
+    instrument: Convertible,
+    market: Market,
+    times: FloatArray,
+    chunks: Sequence[Chunk],
+    policy: tuple[Intervals, ...],
+) -> list[ChunkMoments]:
+    """Each chunk priced in this process, in order."""
+    return [price_chunk(instrument, market, times, pairs, seed, policy) for pairs, seed in chunks]
+
+
+CHUNK_PAIRS = 65_536
+"""Antithetic pairs per chunk of the chunked Monte Carlo (and of its pilot run)."""
+
+
+def chunked_monte_carlo(
+    instrument: Convertible,
+    market: Market,
+    times: FloatArray,
+    pairs: int,
+    seed: int,
+    runner: Runner = run_here,
+    policy: tuple[Intervals, ...] | None = None,
+) -> MonteCarloResult:
+    """Least-squares Monte Carlo in two passes, split into chunks that any runner may price: the
+    seed's :class:`numpy.random.SeedSequence` spawns one child for a pilot run of up to
+    CHUNK_PAIRS pairs, which finds the conversion policy by regression (unless ``policy`` is
+    given), and one child for each chunk of CHUNK_PAIRS pairs, priced under that policy on paths
+    of its own (an out-of-sample policy: the estimate is biased low, not high). The chunks' sums
+    are combined in chunk order, so a runner on a cluster gives the figures of :func:`run_here`."""
+    if pairs < 2:
+        raise ValueError("pairs must be at least 2")
+    count = -(-pairs // CHUNK_PAIRS)
+    children = np.random.SeedSequence(seed).spawn(count + 1)
+    if policy is None:
+        policy = _lsm(instrument, market, times, min(pairs, CHUNK_PAIRS), children[0], None)[2]
+    chunks = [(min(CHUNK_PAIRS, pairs - c * CHUNK_PAIRS), children[c + 1]) for c in range(count)]
+    moments = runner(instrument, market, times, chunks, policy)
+    total = sum(m.total for m in moments)
+    total_sq = sum(m.total_sq for m in moments)
+    value = total / pairs
+    variance = max(total_sq - pairs * value * value, 0.0) / (pairs - 1)
+    se = math.sqrt(variance / pairs)
+    n = 2 * pairs
+    now = _now(instrument, market)
+    if now is not None and now > value:
+        return MonteCarloResult(now, 0.0, now, now, n, seed, 1.0, policy)
+    converted = 1.0 - sum(m.holding for m in moments) / n
+    return MonteCarloResult(value, se, value - 1.96 * se, value + 1.96 * se, n, seed, converted, policy)
+
+
+@dataclass(frozen=True)
+class Greeks:
+    """Sensitivities of the value by differences: delta (per $1 of the stock price), gamma (per $1,
+    squared) and vega (per 1.00 of volatility, i.e. per 100 points), with the bumps (the spot's in
+    log terms)."""
+
+    delta: float
+    gamma: float
+    vega: float
+    spot_bump: float
+    volatility_bump: float
+
+
+def bumped_greeks(
+    value: Callable[[Market], float], market: Market, spot_bump: float = 0.01, volatility_bump: float = 0.01
+) -> Greeks:
+    """Delta, gamma and vega of ``value`` (a price as a function of the market) by differences: the
+    spot multiplied by e^(+-spot_bump) (three-point formulas on the uneven points), the volatility
+    moved by +-``volatility_bump``. For the Monte Carlo, ``value`` keeps its seed and path count, so
+    every bumped price uses the same random numbers (common random numbers: the differences carry
+    far less noise than the prices). For the lattice, a spot bump of two of its log-steps
+    (2 sigma sqrt(dt)) moves the nodes onto each other, so the lattice's oscillation in the spot
+    cancels in the differences."""
+    if not (0 < spot_bump < 1 and 0 < volatility_bump < market.volatility):
+        raise ValueError("the bumps must be positive, the spot's below 1 and the volatility's below the volatility")
+    spot = market.spot
+    high, low = spot * math.exp(spot_bump), spot * math.exp(-spot_bump)
+    mid = value(market)
+    up = value(replace(market, spot=high))
+    down = value(replace(market, spot=low))
+    more = value(replace(market, volatility=market.volatility + volatility_bump))
+    less = value(replace(market, volatility=market.volatility - volatility_bump))
+    slope_up, slope_down = (up - mid) / (high - spot), (mid - down) / (spot - low)
+    return Greeks(
+        delta=(up - down) / (high - low),
+        gamma=2 * (slope_up - slope_down) / (high - low),
+        vega=(more - less) / (2 * volatility_bump),
+        spot_bump=spot_bump,
+        volatility_bump=volatility_bump,
+    )
+
+
+def black_scholes_calls(value: float, strikes: FloatArray, volatility: float, rate: float, years: float) -> FloatArray:
+    """Black-Scholes calls on ``value`` (no dividends) at each of ``strikes`` (0 gives the value)."""
+    out = np.full(len(strikes), value, dtype=np.float64)
+    positive = strikes > 0
+    k = strikes[positive]
+    sd = volatility * math.sqrt(years)
+    d1 = (np.log(value / k) + (rate + 0.5 * volatility * volatility) * years) / sd
+    d2 = d1 - sd
+    n1 = 0.5 * (1 + np.vectorize(math.erf)(d1 / math.sqrt(2)))
+    n2 = 0.5 * (1 + np.vectorize(math.erf)(d2 / math.sqrt(2)))
+    out[positive] = value * n1 - k * math.exp(-rate * years) * n2
+    return out
+
+
+def opm_values(
+    knots: FloatArray, payoffs: FloatArray, value: float, volatility: float, rate: float, years: float
+) -> FloatArray:
+    """The option-pricing-model value of each class: its payoff, linear between ``knots`` (exit
+    values, ascending from 0) and on past the last with the last stretch's slope, is a sum of call
+    spreads: slope_k x (C(knot_k) - C(knot_k+1)) over the stretches, C the Black-Scholes call on the
+    total equity ``value``. ``payoffs``: one row per knot, one column per class (zero at 0)."""
+    if knots[0] != 0 or np.any(np.diff(knots) <= 0):
+        raise ValueError("knots must ascend from 0")
+    if not (value > 0 and volatility > 0 and years > 0):
+        raise ValueError("the equity value, volatility and term must be positive")
+    slopes = np.diff(payoffs, axis=0) / np.diff(knots)[:, None]  # one row per stretch
+    calls = black_scholes_calls(value, knots, volatility, rate, years)
+    spreads = np.append(calls[:-2] - calls[1:-1], calls[-2])  # the last stretch runs on: C(knot) - 0
+    return np.asarray(spreads @ slopes, dtype=np.float64)

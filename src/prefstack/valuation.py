@@ -1,0 +1,367 @@
+"""Fair value of a share of a series: the model's inputs, each with its source, and the instrument
+the kernels value (:mod:`prefstack.kernels.valuation`).
+
+The instrument is built exactly (Fractions) from the terms and the ledger's figures on the
+valuation date, then handed to the kernels as floats (fair value is a model estimate):
+
+- one share held on the date, with the PIK shares its dividends add (VAL-PIK-DEFAULT): on each
+  Payment Date (F/G §2(a)) the dividends accrued are paid in shares of the series at the Original
+  Issue Price, so the holding grows by the quarterly rate each full quarter (F §2(b) "1.75% of the
+  total value ... including all previous PIK Preferred Shares"; G §2(a) 1.5% compounding);
+- between Payment Dates dividends accrue at the annual rate x days / day-count basis
+  (DIV-ACCRUED-UNPAID);
+- conversion at any time (F/G §5(a)) into Original Issue Price / Conversion Price shares of Common
+  Stock per share held, with the accrued but unpaid dividends paid in cash (F §5(c)(iii);
+  VAL-CONVERSION-ACCRUED), the Conversion Price held where it stands on the date (no §5(d)
+  adjustment is modelled);
+- no conversion after the close of business on the cut-off day before the Redemption Date
+  (F §6(j), G §6(i));
+- redemption on the fifth anniversary of the Original Issuance Date (F/G §6(a)) at the Original
+  Issue Price plus accrued but unpaid dividends of every share held, paid in cash
+  (VAL-REDEMPTION-CASH), a claim on the Company discounted with a credit spread.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from prefstack.calendars import payment_dates
+from prefstack.errors import InputError
+from prefstack.interpretations import reading
+from prefstack.kernels.valuation import (
+    Chunk,
+    ChunkMoments,
+    Convertible,
+    Intervals,
+    Market,
+    Runner,
+    opm_values,
+    price_chunk,
+)
+from prefstack.numeric import to_decimal_string
+
+if TYPE_CHECKING:
+    from prefstack.scenarios import ScenarioPlan
+    from prefstack.terms.schema import SeriesTerms
+
+__all__ = [
+    "DAYS_PER_YEAR",
+    "Accretion",
+    "Input",
+    "OpmPayoffs",
+    "ValuationInputs",
+    "accretion",
+    "dask_runner",
+    "historical_volatility",
+    "instrument",
+    "model_readings",
+    "opm_backsolve",
+    "opm_class_values",
+    "opm_payoffs",
+    "quarterly_times",
+]
+
+DAYS_PER_YEAR = 365
+"""The model's clock: actual days / 365 (the market inputs are per such year)."""
+TRADING_DAYS_PER_YEAR = 252
+"""Daily log returns of closing prices are annualized by sqrt(252)."""
+MIN_RETURNS = 20
+"""The fewest daily returns a volatility is estimated from."""
+
+
+@dataclass(frozen=True)
+class Input:
+    """One input of the model: its value, where it comes from (ledger, terms, user, estimate) and
+    the clause or method behind it."""
+
+    name: str
+    value: str
+    source: str
+    basis: str
+
+
+@dataclass(frozen=True)
+class ValuationInputs:
+    """What the ledger and the terms know of a series on a date (:meth:`prefstack.books.Books.valuation_inputs`)."""
+
+    series: str
+    on: dt.date
+    terms: SeriesTerms
+    shares_outstanding: Fraction
+    accrued_per_share: Fraction
+    """Accrued but unpaid dividends of one share on the date (the holders' sum / shares)."""
+    conversion_price: Fraction
+    conversion_price_clause: str
+    liquidation_value_per_share: Fraction
+    original_issuance_date: dt.date
+    redemption_date: dt.date
+    redemption_clause: str
+    closing_prices: tuple[tuple[dt.date, Fraction], ...]
+    """The ledger's closing prices of the Common Stock on or before the date, in date order."""
+
+    def inputs(self) -> list[Input]:
+        t = self.terms
+        div = t.dividends
+        return [
+            Input("shares outstanding", to_decimal_string(self.shares_outstanding), "ledger", f"{t.series} §1(a)"),
+            Input(
+                "accrued dividends per share", to_decimal_string(self.accrued_per_share), "ledger", "DIV-ACCRUED-UNPAID"
+            ),
+            Input("Conversion Price", to_decimal_string(self.conversion_price), "ledger", self.conversion_price_clause),
+            Input(
+                "Liquidation Value per share",
+                to_decimal_string(self.liquidation_value_per_share),
+                "ledger",
+                f"{t.series} §3(a)",
+            ),
+            Input("Original Issue Price", to_decimal_string(t.issue_price), "terms", t.original_issue_price.cite),
+            Input(
+                "PIK rate per quarter", to_decimal_string(div.quarterly_rate.value), "terms", div.quarterly_rate.cite
+            ),
+            Input("annual dividend rate", to_decimal_string(div.annual_rate.value), "terms", div.annual_rate.cite),
+            Input("day-count basis", str(div.day_count_basis.value), "terms", div.day_count_basis.cite),
+            Input("default dividend form", div.default_form.value, "terms", div.default_form.cite),
+            Input("Original Issuance Date", self.original_issuance_date.isoformat(), "ledger", self.redemption_clause),
+            Input("Redemption Date", self.redemption_date.isoformat(), "terms", self.redemption_clause),
+            Input(
+                "conversion cut-off days",
+                str(t.redeemable().conversion_cutoff_days.value),
+                "terms",
+                t.redeemable().conversion_cutoff_days.cite,
+            ),
+        ]
+
+
+@dataclass(frozen=True)
+class Accretion:
+    """The accretion of one share held on the valuation date, exact: on each interval between
+    Payment Dates (the first from the valuation date), the shares held (PIK shares included), the
+    accrued dividends at its start and their accrual per day; then the Redemption Price of the
+    holding on the Redemption Date."""
+
+    pay_dates: tuple[dt.date, ...]
+    held: tuple[Fraction, ...]
+    accrued_start: tuple[Fraction, ...]
+    accrual_per_day: tuple[Fraction, ...]
+    redemption_amount: Fraction
+
+
+def accretion(inputs: ValuationInputs) -> Accretion:
+    """VAL-PIK-DEFAULT: every Payment Date in (on, Redemption Date] pays the dividends accrued on
+    it in PIK shares at the Original Issue Price (F §2(b), §2(d); G §2(a)), so nothing stays in
+    arrears after it. The dividend of a Payment Date (DIV-DAYCOUNT): a full quarter from the
+    previous Payment Date is the quarterly rate x the holding x the Original Issue Price; a period
+    from the Original Issuance Date is the annual rate x days / basis; the first Payment Date also
+    pays the arrears on the date (the ledger's accrued dividends less the accrual of the running
+    period, capped at a quarter, DIV-INTRA-QUARTER-CAP), with their own dividend where arrears
+    compound (G §2(a)). Within a quarter the model accrues the quarter's dividend in equal daily
+    parts (so never more than the quarter); the last period, from the last Payment Date to the
+    Redemption Date, is the annual rate x days / basis (F Sched. 1). The Redemption Price (F/G
+    §6(a)) is the holding x the Original Issue Price + its accrued dividends on the Redemption
+    Date."""
+    terms = inputs.terms
+    div = terms.dividends
+    price, basis = terms.issue_price, div.day_count_basis.value
+    annual, quarterly = div.annual_rate.value, div.quarterly_rate.value
+    dates = tuple(payment_dates(terms, inputs.on, inputs.redemption_date))
+    before = list(payment_dates(terms, inputs.original_issuance_date, inputs.on))
+    start = before[-1] if before else inputs.original_issuance_date
+    full_quarter = bool(before)
+
+    def period_dividend(held: Fraction, begin: dt.date, end: dt.date, full: bool) -> Fraction:
+        if full:
+            return held * price * quarterly
+        return held * price * annual * (end - begin).days / basis
+
+    running = min(price * annual * (inputs.on - start).days / basis, price * quarterly)
+    arrears = max(inputs.accrued_per_share - running, Fraction(0))
+    held, accrued, previous = Fraction(1), inputs.accrued_per_share, inputs.on
+    helds: list[Fraction] = []
+    starts: list[Fraction] = []
+    rates: list[Fraction] = []
+    for index, day in enumerate(dates):
+        if index == 0:
+            due = arrears + period_dividend(held, start, day, full_quarter)
+            if div.compounds_arrears.value:
+                due += arrears * annual * (day - inputs.on).days / basis
+        else:
+            due = period_dividend(held, previous, day, True)
+        helds.append(held)
+        starts.append(accrued)
+        rates.append((due - accrued) / (day - previous).days)
+        held += due / price  # the dividend in PIK shares (fractions kept: the model's holding)
+        accrued, previous = Fraction(0), day
+    last = period_dividend(held, previous, inputs.redemption_date, False)
+    if not dates and div.compounds_arrears.value:
+        last += arrears * annual * (inputs.redemption_date - inputs.on).days / basis
+    days = (inputs.redemption_date - previous).days
+    helds.append(held)
+    starts.append(accrued)
+    rates.append(last / days if days else Fraction(0))
+    return Accretion(dates, tuple(helds), tuple(starts), tuple(rates), held * price + accrued + last)
+
+
+def model_readings() -> list[str]:
+    """The readings the model rests on (docs/valuation.md)."""
+    return [reading("VAL-PIK-DEFAULT"), reading("VAL-CONVERSION-ACCRUED"), reading("VAL-REDEMPTION-CASH")]
+
+
+def _years(start: dt.date, end: dt.date) -> float:
+    return (end - start).days / DAYS_PER_YEAR
+
+
+def instrument(inputs: ValuationInputs) -> Convertible:
+    """The share as the kernels value it (floats; time in years of 365 days from the date)."""
+    if inputs.on >= inputs.redemption_date:
+        raise InputError("--on", inputs.redemption_clause, f"the Redemption Date {inputs.redemption_date} has come")
+    if inputs.conversion_price <= 0:
+        raise InputError("conversion_price", inputs.conversion_price_clause, "the Conversion Price must be positive")
+    acc = accretion(inputs)
+    ratio = inputs.terms.issue_price / inputs.conversion_price
+    cutoff = inputs.terms.redeemable().conversion_cutoff_days.value
+    return Convertible(
+        maturity=_years(inputs.on, inputs.redemption_date),
+        redemption=float(acc.redemption_amount),
+        pay_times=np.array([_years(inputs.on, d) for d in acc.pay_dates]),
+        units=np.array([float(h * ratio) for h in acc.held]),
+        accrued_start=np.array([float(a) for a in acc.accrued_start]),
+        accrual_rate=np.array([float(r * DAYS_PER_YEAR) for r in acc.accrual_per_day]),
+        conversion_end=_years(inputs.on, inputs.redemption_date - dt.timedelta(days=cutoff)),
+    )
+
+
+def quarterly_times(inputs: ValuationInputs) -> np.ndarray:
+    """The Monte Carlo's dates of conversion: each Payment Date (after its PIK dividend), the
+    last day before the cut-off (F §6(j), G §6(i)) and the Redemption Date, in years from the date."""
+    cutoff = inputs.terms.redeemable().conversion_cutoff_days.value
+    days = set(payment_dates(inputs.terms, inputs.on, inputs.redemption_date))
+    last = inputs.redemption_date - dt.timedelta(days=cutoff)
+    if last > inputs.on:
+        days.add(last)
+    days.add(inputs.redemption_date)
+    return np.array([_years(inputs.on, d) for d in sorted(days)])
+
+
+def historical_volatility(prices: Sequence[tuple[dt.date, Fraction]], on: dt.date, clause: str) -> float:
+    """The annualized volatility of daily log returns of the closing prices of the year to ``on``
+    (sample standard deviation x sqrt(252)); at least 20 returns are needed."""
+    window = [float(p) for day, p in prices if on - dt.timedelta(days=DAYS_PER_YEAR) < day <= on]
+    if any(p <= 0 for p in window):
+        raise InputError("closing_price", clause, "a closing price is not positive")
+    if len(window) < MIN_RETURNS + 1:
+        raise InputError(
+            "--volatility",
+            clause,
+            f"not given, and the ledger has {len(window)} closing prices in the year to {on} "
+            f"(at least {MIN_RETURNS + 1} are needed to estimate it)",
+        )
+    returns = np.diff(np.log(np.array(window)))
+    return float(np.std(returns, ddof=1) * math.sqrt(TRADING_DAYS_PER_YEAR))
+
+
+@dataclass(frozen=True)
+class OpmPayoffs:
+    """Each class's payoff at the scenario engine's breakpoints (F/G §3 over every exit value):
+    exact, a tranche's net of its exercise price where exercised; linear between them, and past
+    the last breakpoint with the slope to ``knots[-1]`` (twice the last breakpoint)."""
+
+    classes: tuple[str, ...]
+    clause: str
+    """The clause of the waterfall (the plan's)."""
+    knots: tuple[Fraction, ...]
+    payoffs: tuple[tuple[Fraction, ...], ...]
+    """One row per knot, one column per class."""
+
+
+def opm_payoffs(plan: ScenarioPlan) -> OpmPayoffs:
+    """The payoffs of the option-pricing model from the scenario engine's plan on a date."""
+    points = sorted({Fraction(0), *(b.exit_value for b in plan.breakpoints)})
+    last = max(points[-1] * 2, Fraction(1))
+    if last * 100 > plan.most_cents:
+        raise InputError("exit value", plan.clause, f"the plan reaches {plan.most_cents} cents, not {last}")
+    knots = (*points, last)
+    rows = []
+    for x in knots:
+        chosen = plan.chosen_at(int(x * 100))
+        rows.append(tuple(plan.exact_side.payoff(name, chosen, x) for name in plan.classes))
+    return OpmPayoffs(plan.classes, plan.clause, knots, tuple(rows))
+
+
+def opm_class_values(
+    payoffs: OpmPayoffs, equity_value: float, volatility: float, rate: float, years: float
+) -> dict[str, float]:
+    """Each class's value when the total equity is worth ``equity_value`` (Black-Scholes call
+    spreads between the breakpoints, :func:`prefstack.kernels.valuation.opm_values`)."""
+    knots = np.array([float(k) for k in payoffs.knots])
+    table = np.array([[float(p) for p in row] for row in payoffs.payoffs])
+    values = opm_values(knots, table, equity_value, volatility, rate, years)
+    return dict(zip(payoffs.classes, (float(v) for v in values), strict=True))
+
+
+def opm_backsolve(
+    payoffs: OpmPayoffs, known_class: str, known_value: float, volatility: float, rate: float, years: float
+) -> float:
+    """The total equity value at which ``known_class`` is worth ``known_value`` (its value rises with
+    the equity's: every payoff is non-decreasing in the exit value), by bisection to 1e-10."""
+    if known_class not in payoffs.classes:
+        raise InputError(
+            "--backsolve", payoffs.clause, f"no class {known_class!r} (the classes: {list(payoffs.classes)})"
+        )
+    if not known_value > 0:
+        raise InputError("--backsolve", payoffs.clause, f"the known value must be positive, not {known_value}")
+
+    def worth(total: float) -> float:
+        return opm_class_values(payoffs, total, volatility, rate, years)[known_class]
+
+    low, high = 1e-6, max(float(payoffs.knots[-1]), known_value)
+    while worth(high) < known_value:
+        high *= 2
+        if high > 1e18:
+            raise InputError("--backsolve", payoffs.clause, f"{known_class} never reaches {known_value}")
+    for _ in range(200):
+        mid = 0.5 * (low + high)
+        if worth(mid) < known_value:
+            low = mid
+        else:
+            high = mid
+        if high - low <= 1e-10 * high:
+            break
+    return 0.5 * (low + high)
+
+
+def dask_runner(scheduler: str) -> Runner:
+    """A runner that prices the chunks on the workers of the Dask scheduler at ``scheduler`` (a
+    task per chunk) and gives their moments back in chunk order: the figures of a local run."""
+    try:
+        from distributed import Client
+    except ImportError as exc:  # pragma: no cover - a dependency of the project
+        raise InputError("--engine", "model (docs/valuation.md)", "dask[distributed] is not installed") from exc
+
+    def run(
+        instrument: Convertible,
+        market: Market,
+        times: np.ndarray,
+        chunks: Sequence[Chunk],
+        policy: tuple[Intervals, ...],
+    ) -> list[ChunkMoments]:
+        try:
+            client = Client(scheduler, timeout=30)  # type: ignore[no-untyped-call]
+        except (OSError, TimeoutError) as exc:
+            raise InputError(
+                "--scheduler", "model (docs/valuation.md)", f"no Dask scheduler answers at {scheduler}: {exc}"
+            ) from exc
+        with client:
+            futures = [
+                client.submit(price_chunk, instrument, market, times, pairs, seed, policy, pure=False)
+                for pairs, seed in chunks
+            ]
+            return [future.result() for future in futures]
+
+    return run

@@ -1,0 +1,218 @@
+"""The fair-value model's instrument, exact from the terms and the example ledger (PIK accretion of
+F §2(b) and G §2(a), the Redemption Date and Price of §6(a)), and `prefstack value`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from fractions import Fraction
+from importlib import resources
+from typing import Any
+
+import pytest
+
+from prefstack.books import Books
+from prefstack.valuation import accretion, instrument, quarterly_times
+
+EXAMPLE = str(resources.files("prefstack.data").joinpath("example_ledger.yaml"))
+ON = dt.date(2002, 6, 30)
+
+
+def inputs(series: str) -> Any:
+    return Books("sqlite:///:memory:", ledger=EXAMPLE).valuation_inputs(ON, series)
+
+
+def test_series_f_accretes_by_pik_and_redeems_on_the_fifth_anniversary() -> None:
+    """F: issued 2000-08-02, redeemed 2005-08-02 (§6(a)). On 2002-06-30 a share has accrued 15 days
+    (06-15 to 06-30) x $70 / 360 = $35/12 = $2.9167 (no arrears). Payment Dates 2002-09-15 ..
+    2005-06-15 are 12 (2 + 4 + 4 + 2); each pays a full quarter, 1.75% of the holding, in PIK
+    shares: the holding is 1.0175^12. The last period, 06-15 to 08-02, is 48 days at 7% / 360
+    (F Sched. 1): Redemption Price = 1,000 x 1.0175^12 x (1 + 0.07 x 48 / 360) = $1,242.93."""
+    got = inputs("F")
+    assert got.redemption_date == dt.date(2005, 8, 2)
+    assert got.accrued_per_share == Fraction(35, 12)
+    assert got.conversion_price == 24
+    acc = accretion(got)
+    assert len(acc.pay_dates) == 12 and acc.pay_dates[0] == dt.date(2002, 9, 15)
+    assert acc.held[-1] == Fraction(10175, 10000) ** 12
+    expected = 1000 * Fraction(10175, 10000) ** 12 * (1 + Fraction(7, 100) * 48 / 360)
+    assert acc.redemption_amount == expected
+    assert float(expected) == pytest.approx(1242.9327, abs=1e-4)
+    # the first interval reaches the quarter's $17.50 on 09-15: ($17.50 - $35/12) / 77 days a day
+    assert acc.accrual_per_day[0] == (Fraction(35, 2) - Fraction(35, 12)) / 77
+    share = instrument(got)
+    assert share.units[0] == pytest.approx(1000 / 24)  # F §5(a): 1,000 / 24 shares of Common Stock
+    assert share.units[1] == pytest.approx(1000 / 24 * 1.0175)
+    assert share.terms_at(0.0) == pytest.approx((1000 / 24, 35 / 12))
+    # §6(j): no conversion after 2005-07-28, 5 days before the Redemption Date (1,124 and 1,129 days)
+    assert share.conversion_end == pytest.approx(1124 / 365) and share.maturity == pytest.approx(1129 / 365)
+    assert quarterly_times(got)[-2:] == pytest.approx([1124 / 365, 1129 / 365])
+
+
+def test_series_g_compounds_one_and_a_half_percent_a_quarter() -> None:
+    """G: issued 2000-06-15, redeemed 2005-06-15, itself a Payment Date: 12 Payment Dates of 1.5%,
+    nothing accrued after the last: Redemption Price = 1,000 x 1.015^12 = $1,195.62. On 2002-06-30 a
+    share has accrued 15 days x $60 / 360 = $2.50; conversion into 1,000 / 36 shares."""
+    got = inputs("G")
+    assert got.redemption_date == dt.date(2005, 6, 15)
+    assert got.accrued_per_share == Fraction(5, 2)
+    acc = accretion(got)
+    assert acc.redemption_amount == 1000 * Fraction(1015, 1000) ** 12
+    assert float(acc.redemption_amount) == pytest.approx(1195.6182, abs=1e-4)
+    assert instrument(got).units[0] == pytest.approx(1000 / 36)
+
+
+def test_a_valuation_on_or_after_the_redemption_date_is_refused() -> None:
+    from dataclasses import replace
+
+    from prefstack.errors import InputError
+
+    with pytest.raises(InputError, match=r"--on: the Redemption Date 2005-08-02 has come \(F §6\(a\)\)"):
+        instrument(replace(inputs("F"), on=dt.date(2005, 8, 2)))
+
+
+ARGS = ["value", "--series", "F", "--on", "2002-06-30", "--ledger", EXAMPLE, "--rate", "0.05"]
+
+
+def test_value_json_lists_every_input_with_its_source(cli: Any) -> None:
+    """Monte Carlo, 20,000 paths, seed 5: the value per share x 43,316.64 shares is the class's; the
+    standard error and 95% CI (value +- 1.96 SE) are given; the same seed gives the same figures; the
+    stock price is the ledger's last closing price (2002-06-28, $8.90), the volatility estimated."""
+    run = ["--credit-spread", "0.03", "--paths", "20000", "--seed", "5", "--format", "json"]
+    result = json.loads(cli(*ARGS, *run).stdout)
+    assert result == json.loads(cli(*ARGS, *run).stdout)
+    shares = Fraction(result["shares_outstanding_exact"])
+    assert result["shares_outstanding"] == "43316.64"  # F §1(a): 40,000 issued plus PIK shares
+    assert result["value_of_class"] == pytest.approx(
+        result["value_per_share"] * float(shares), abs=0.02 * float(shares)
+    )
+    low, high = result["ci95"]
+    assert low == pytest.approx(result["value_per_share"] - 1.96 * result["standard_error"], abs=1e-3)
+    assert high == pytest.approx(result["value_per_share"] + 1.96 * result["standard_error"], abs=1e-3)
+    assert result["seed"] == 5 and result["paths"] == 20_000
+    sources = {i["name"]: (i["value"], i["source"]) for i in result["inputs"]}
+    assert sources["stock price"] == ("8.9", "ledger")
+    assert sources["volatility"][1] == "estimate"
+    assert sources["Conversion Price"] == ("24", "ledger")
+    assert sources["PIK rate per quarter"] == ("0.0175", "terms")
+    assert sources["risk-free rate"] == ("0.05", "user")
+    # at least the conversion value 1,000 / 24 x 8.90 + 2.9167 = $373.75 and the claim less credit
+    assert result["conversion_value_per_share"] == pytest.approx(1000 / 24 * 8.9 + 35 / 12, abs=1e-3)
+    assert result["value_per_share"] > 1242.93 * 2.718281828 ** (-0.08 * 1129 / 365) - 3 * result["standard_error"]
+    lattice = json.loads(cli(*ARGS, "--credit-spread", "0.03", "--method", "lattice", "--format", "json").stdout)
+    assert abs(lattice["value_per_share"] - result["value_per_share"]) < 3 * result["standard_error"] + 3
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--paths", "3"], "--paths: must be an even number"),
+        (["--volatility", "-0.2"], "--volatility: must be positive"),
+        (["--series", "Q"], "--series: the ledger has no Series Q"),
+    ],
+)
+def test_value_refuses_bad_input(cli: Any, extra: list[str], message: str) -> None:
+    result = cli(*ARGS, *extra, ok=False)
+    assert result.returncode == 2 and message in result.stderr
+
+
+def test_value_greeks_on_the_lattice_and_by_monte_carlo(cli: Any) -> None:
+    """Series G at the ledger's $8.90 with volatility 0.6: conversion gives 1,000 / 36 = 27.78 shares
+    a share held, so delta (the value's change per $1 of the stock price) lies between 0 and 27.78
+    times the holding's growth to the cut-off (1.015^12 = 1.1956, at most 33.21); vega is positive;
+    the lattice's gamma is positive, the Monte Carlo gives none; the two deltas within 5% (400,000
+    paths: at 40,000 the Monte Carlo's delta still moves by 20% from seed to seed)."""
+    args = [*ARGS[:2], "G", *ARGS[3:], "--volatility", "0.6", "--greeks", "--format", "json"]
+    lattice = json.loads(cli(*args, "--method", "lattice", "--steps", "500").stdout)["greeks"]
+    mc = json.loads(cli(*args, "--paths", "400000").stdout)["greeks"]
+    for greeks in (lattice, mc):
+        assert 0 < greeks["delta"] < 1000 / 36 * 1.015**12 and greeks["vega"] > 0
+    assert lattice["gamma"] > 0 and mc["gamma"] is None
+    assert abs(mc["delta"] / lattice["delta"] - 1) < 0.05
+
+
+def test_after_the_cut_off_a_share_is_its_redemption_claim() -> None:
+    """On 2005-07-30 Series F can no longer convert (F §6(j): the cut-off is 2005-07-28, 5 days
+    before the Redemption Date 2005-08-02), and no Payment Date is left. The example ledger has
+    $875/4 = $218.75 of accrued but unpaid dividends per share then; 3 more days at $70 / 360 add
+    $0.5833: the Redemption Price is $1,000 + $218.75 + $0.58333 = $1,219.3333, worth
+    1,219.3333 x e^(-(0.05 + 0.03) x 3 / 365) = $1,218.5318 whatever the stock price: the lattice
+    and the Monte Carlo (every path alike, standard error 0) give it."""
+    import math
+
+    from prefstack.kernels.valuation import Market, lattice_value, monte_carlo_value
+
+    got = Books("sqlite:///:memory:", ledger=EXAMPLE).valuation_inputs(dt.date(2005, 7, 30), "F")
+    assert got.accrued_per_share == Fraction(875, 4)
+    assert accretion(got).redemption_amount == 1000 + Fraction(875, 4) + Fraction(70 * 3, 360)
+    share = instrument(got)
+    expected = (1000 + 218.75 + 70 * 3 / 360) * math.exp(-0.08 * 3 / 365)
+    assert expected == pytest.approx(1218.5318, abs=1e-4)
+    market = Market(30.0, 0.5, 0.05, 0.0, 0.03)  # conversion would give 86.69 x $30 = $2,600.78
+    assert share.units[0] * 30 > 2_600
+    assert lattice_value(share, market, 100) == pytest.approx(expected, rel=1e-12)
+    mc = monte_carlo_value(share, market, quarterly_times(got), 1_000, seed=1)
+    assert mc.value == pytest.approx(expected, rel=1e-12) and mc.standard_error == 0.0
+
+
+def test_opm_on_the_cais_structure_sums_to_the_equity_and_backsolves(cli: Any) -> None:
+    """The bundled CAIS structure on 2002-06-30 (tests/test_cli_scenarios.py: the senior rank paid in
+    full at $32,023,013.70, F and G at $98,052,166.40, ...). The payoffs at every breakpoint sum to
+    the exit value (a tranche's net of its exercise price), so the classes' values sum to the total
+    equity; with almost no volatility and no rate each class is worth its payoff at the equity value
+    itself: at $150,000,000, between $98,052,166.40 and the next breakpoint, F has its full
+    $43,442,976.34 plus its part of the rest, as the payoffs interpolate. A backsolve from the Common
+    Stock's value gives the equity value back."""
+    from prefstack.valuation import opm_backsolve, opm_class_values
+
+    base = ["opm", "--on", "2002-06-30", "--ledger", EXAMPLE, "--capital-structure", "company", "--format", "json"]
+    run = ["--rate", "0.05", "--volatility", "0.6", "--term-years", "3"]
+    given = json.loads(cli(*base, *run, "--equity-value", "100000000").stdout)
+    values = {c["class"]: c["value"] for c in given["classes"]}
+    assert sum(values.values()) == pytest.approx(100_000_000, abs=0.1)
+    assert given["breakpoints"][0] == str(30_000_000 + Fraction(147_680_000, 73))
+    back = json.loads(cli(*base, *run, "--backsolve", f"Common Stock={values['Common Stock']}").stdout)
+    assert back["equity_value"] == pytest.approx(100_000_000, abs=1.0)
+    assert back["equity_value_source"] == "backsolve"
+    # the deterministic limit, computed here from the plan's payoffs at the two knots around $150M
+    from prefstack.cli import _capital_structure
+    from prefstack.valuation import opm_payoffs
+
+    structure = _capital_structure("company", "sqlite:///:memory:", EXAMPLE, None)
+    payoffs = opm_payoffs(Books("sqlite:///:memory:", ledger=EXAMPLE).scenario_plan(ON, structure))
+    assert all(sum(row) == knot for knot, row in zip(payoffs.knots, payoffs.payoffs, strict=True))
+    low = max(i for i, k in enumerate(payoffs.knots) if k <= 150_000_000)
+    k0, k1 = payoffs.knots[low], payoffs.knots[low + 1]
+    assert k0 == pytest.approx(98_052_166.40, abs=0.01)
+    w = (150_000_000 - k0) / (k1 - k0)
+    limit = opm_class_values(payoffs, 150_000_000.0, 1e-6, 0.0, 1.0)
+    f = payoffs.classes.index("F")
+    expected_f = payoffs.payoffs[low][f] + w * (payoffs.payoffs[low + 1][f] - payoffs.payoffs[low][f])
+    assert payoffs.payoffs[low][f] == pytest.approx(43_442_976.34, abs=0.01)
+    assert limit["F"] == pytest.approx(float(expected_f), rel=1e-9)
+    assert opm_backsolve(payoffs, "F", limit["F"], 1e-6, 0.0, 1.0) == pytest.approx(150_000_000, rel=1e-8)
+
+
+def test_opm_refuses_both_or_neither_equity_value_and_backsolve(cli: Any) -> None:
+    base = ["opm", "--on", "2002-06-30", "--ledger", EXAMPLE, "--rate", "0.05", "--volatility", "0.6"]
+    result = cli(*base, "--term-years", "3", ok=False)
+    assert result.returncode == 2 and "--equity-value: give the total equity value or --backsolve" in result.stderr
+    result = cli(*base, "--term-years", "3", "--backsolve", "Series Z=5", ok=False)
+    assert result.returncode == 2 and "--backsolve: no class 'Series Z'" in result.stderr
+
+
+def test_value_on_a_dask_cluster_gives_the_local_figures(cli: Any) -> None:
+    """--engine dask --scheduler ADDRESS on a local Dask cluster on 127.0.0.1: 300,000 paths (3
+    chunks of up to 65,536 pairs, a task each) give the local run's JSON to the last digit."""
+    from distributed import LocalCluster
+
+    run = [*ARGS, "--credit-spread", "0.03", "--paths", "300000", "--seed", "4", "--format", "json"]
+    local = json.loads(cli(*run).stdout)
+    with LocalCluster(
+        n_workers=1, threads_per_worker=2, processes=False, host="127.0.0.1", protocol="tcp", dashboard_address=None
+    ) as cluster:
+        spread = json.loads(cli(*run, "--engine", "dask", "--scheduler", cluster.scheduler_address).stdout)
+    assert spread.pop("engine") == "dask" and local.pop("engine") == "local"
+    assert spread == local
+    refused = cli(*run, "--engine", "dask", ok=False)
+    assert refused.returncode == 2 and "--scheduler" in refused.stderr
