@@ -158,7 +158,7 @@ def value_command(
         "series": inputs.series,
         "on": day.isoformat(),
         "method": method.value,
-        "interpretations": model_readings(),
+        "model_decisions": model_readings(),
     }
     sensitivities: Greeks | None = None
     if method is Method.lattice:

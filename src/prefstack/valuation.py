@@ -33,8 +33,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from prefstack.calendars import payment_dates
+from prefstack.decisions import decision
 from prefstack.errors import InputError
-from prefstack.interpretations import reading
 from prefstack.kernels.valuation import (
     Chunk,
     ChunkMoments,
@@ -209,8 +209,9 @@ def accretion(inputs: ValuationInputs) -> Accretion:
 
 
 def model_readings() -> list[str]:
-    """The readings the model rests on (docs/valuation.md)."""
-    return [reading("VAL-PIK-DEFAULT"), reading("VAL-CONVERSION-ACCRUED"), reading("VAL-REDEMPTION-CASH")]
+    """The assumptions the model rests on (``valuation_decisions.yaml``, docs/valuation.md)."""
+    named = ("VAL-PIK-DEFAULT", "VAL-CONVERSION-ACCRUED", "VAL-REDEMPTION-CASH")
+    return [decision("valuation", ident) for ident in named]
 
 
 def _years(start: dt.date, end: dt.date) -> float:

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from prefstack.decisions import decision
 from prefstack.errors import InputError
 from prefstack.instruments.capital_structure import CapitalStructure, GenericClass
 from prefstack.interpretations.readings import active, consulting
@@ -38,7 +39,6 @@ from prefstack.ledger import events as ev
 from prefstack.ledger.files import event_document
 from prefstack.ledger.replay import LedgerState, Placed, replay, voids
 from prefstack.ocf import extension
-from prefstack.ocf.decisions import decision
 from prefstack.ocf.numbers import exact_string, numeric
 from prefstack.terms.schema import load_terms
 
@@ -290,7 +290,7 @@ class _Builder:
         """Shares issued as dividends, shares redeemed or retired otherwise, and changes of the
         Conversion Price, found by replaying the ledger to each date on which an event could make
         them and comparing with the day before (reading OCF-DERIVED-TRANSACTIONS)."""
-        decision("OCF-DERIVED-TRANSACTIONS")
+        decision("ocf", "OCF-DERIVED-TRANSACTIONS")
         by_date: dict[dt.date, list[Placed]] = defaultdict(list)
         for item in self.placed:
             if not isinstance(item.event, ev.ClosingPrice):
@@ -667,7 +667,7 @@ def export_package(
 ) -> dict[str, dict[str, Any]]:
     """The OCF package of the ledger ``placed`` of ``company`` as of ``as_of``: file name -> JSON.
     Events dated after ``as_of`` are left out (the package is the cap table as of that date)."""
-    decision("OCF-POSITIONS")
+    decision("ocf", "OCF-POSITIONS")
     kept = [p for p in placed if p.event.date <= as_of]
     if not kept:
         raise InputError("--as-of", "ledger format", f"the ledger has no event on or before {as_of}")

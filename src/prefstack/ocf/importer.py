@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+from prefstack.decisions import decision
 from prefstack.errors import InputError
 from prefstack.instruments.capital_structure import CapitalStructure, parse_capital_structure
 from prefstack.instruments.registry import issuer
@@ -29,7 +30,6 @@ from prefstack.ledger.events import LedgerEvent, parse_event
 from prefstack.ledger.files import parse_recorded_at
 from prefstack.ledger.replay import Placed
 from prefstack.ocf import extension
-from prefstack.ocf.decisions import decision
 from prefstack.ocf.export import COMMON_ID, UNNAMED, series_class_id
 from prefstack.ocf.numbers import agrees, parse_numeric
 from prefstack.ocf.package import Package
@@ -361,7 +361,7 @@ def _foreign_event(reader: _Reader, item: dict[str, Any], where: str) -> dict[st
 def read_ledger_of(package: Package, company: str) -> Imported:
     """The ledger a package gives for ``company``; every problem is an :class:`InputError` naming the
     package's object and field, and nothing is stored here."""
-    decision("OCF-RENAME-DATE")
+    decision("ocf", "OCF-RENAME-DATE")
     reader = _Reader(package, company)
     reader.manifest()
     reader.stakeholders()
@@ -440,7 +440,7 @@ def _checked_by(check: Callable[[object], str], value: str, where: str) -> str:
 def _derived_differences(reader: _Reader, imported: Imported) -> list[str]:
     """The package's derived transactions that recomputing them from the imported events does not
     give (OCF-DERIVED-TRANSACTIONS): listed, never stored."""
-    decision("OCF-DERIVED-TRANSACTIONS")
+    decision("ocf", "OCF-DERIVED-TRANSACTIONS")
     if not reader.derived:
         return []
     from prefstack.ocf.export import IssuerFacts, export_package

@@ -6,9 +6,9 @@ import re
 from decimal import Decimal
 from fractions import Fraction
 
+from prefstack.decisions import decision
 from prefstack.errors import InputError
 from prefstack.numeric import to_decimal_string
-from prefstack.ocf.decisions import decision
 
 PLACES = 10
 """OCF's Numeric holds at most ten decimal places (types/Numeric.schema.json)."""
@@ -25,7 +25,7 @@ def is_exact(value: Fraction) -> bool:
 def numeric(value: Fraction | int) -> str:
     """``value`` as an OCF Numeric: exact where it has at most ten decimal places, else rounded to ten
     places half-even (reading OCF-NUMERIC-ROUNDING; the exact value travels in the extension)."""
-    decision("OCF-NUMERIC-ROUNDING")
+    decision("ocf", "OCF-NUMERIC-ROUNDING")
     scaled = round(Fraction(value) * SCALE)  # a Fraction rounds half to even
     text = format(Decimal(f"{scaled}E-{PLACES}"), "f")
     return text.rstrip("0").rstrip(".") if "." in text else text

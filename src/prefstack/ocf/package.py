@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from prefstack.decisions import decision
 from prefstack.errors import InputError
-from prefstack.ocf.decisions import decision
 from prefstack.ocf.export import FILES, MANIFEST, dumps
 
 CLAUSE = "OCF package"
@@ -125,7 +125,7 @@ def _json(raw: bytes, where: str) -> object:
 
 def read_package(path: Path) -> Package:
     """The package at ``path`` (a folder or a zip); errors name the file and the field."""
-    decision("OCF-MD5")
+    decision("ocf", "OCF-MD5")
     source = _Source(path)
     manifests = []
     for name in source.members:
