@@ -19,13 +19,13 @@ from __future__ import annotations
 import datetime as dt
 import time
 import tracemalloc
-from collections.abc import Callable
 from fractions import Fraction
 from importlib import resources
 
 import numpy as np
 import numpy.typing as npt
 
+from benchmarks._timing import best
 from prefstack.books import Books
 from prefstack.clauses.liquidation_structure import capital_structure_waterfall
 from prefstack.instruments.capital_structure import bundled_for_company
@@ -37,15 +37,6 @@ EXACT_SAMPLE = 1_000
 TOP_CENTS = 200_000_000_000
 GOAL_BASELINE = 20.0
 GOAL_EXACT = 10_000.0
-
-
-def _best(runs: int, work: Callable[[], object]) -> float:
-    best = float("inf")
-    for _ in range(runs):
-        started = time.perf_counter()
-        work()
-        best = min(best, time.perf_counter() - started)
-    return best
 
 
 def _float_waterfall(
@@ -106,7 +97,7 @@ def _bandwidth() -> float:
     """Bytes per second of a large NumPy copy (read + write) on this machine: the best of five."""
     source = np.ones(32 * 1024 * 1024, dtype=np.int64)  # 256 MiB
     target = np.empty_like(source)
-    seconds = _best(5, lambda: np.copyto(target, source))
+    seconds = best(5, lambda: np.copyto(target, source))
     return 2 * source.nbytes / seconds
 
 
@@ -124,7 +115,7 @@ def run() -> list[str]:
         return plan.by_class(plan.payouts(exits))
 
     per_class = kernel()
-    kernel_s = _best(3, kernel)
+    kernel_s = best(3, kernel)
     tracemalloc.start()
     kernel()
     _, peak = tracemalloc.get_traced_memory()

@@ -13,27 +13,18 @@ Each figure is the best of a few runs; the ratios are of figures of this run.
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable
 
 import numpy as np
 import numpy.typing as npt
 
+from benchmarks._timing import best
 from prefstack.kernels.valuation import Convertible, Market, lattice_value, monte_carlo_value
 
 PATHS = 1_000_000
 STEPS = 20
 LATTICE_STEPS = 2_000
 GOAL_MC = 5.0
-
-
-def _best(runs: int, work: Callable[[], object]) -> float:
-    best = float("inf")
-    for _ in range(runs):
-        started = time.perf_counter()
-        work()
-        best = min(best, time.perf_counter() - started)
-    return best
 
 
 def _baseline(instrument: Convertible, market: Market, times: npt.NDArray[np.float64], paths: int, seed: int) -> float:
@@ -121,10 +112,10 @@ def run() -> list[str]:
     market = Market(20.0, 0.5, 0.05, 0.0, 0.03)
     pairs = PATHS // 2
     result = monte_carlo_value(share, market, quarters, pairs, seed=1)
-    kernel = _best(3, lambda: monte_carlo_value(share, market, quarters, pairs, seed=1))
+    kernel = best(3, lambda: monte_carlo_value(share, market, quarters, pairs, seed=1))
     base_value = _baseline(share, market, quarters, PATHS, 1)
-    baseline = _best(2, lambda: _baseline(share, market, quarters, PATHS, 1))
-    rng_floor = _best(3, lambda: np.random.Generator(np.random.PCG64(1)).standard_normal((pairs, STEPS)))
+    baseline = best(2, lambda: _baseline(share, market, quarters, PATHS, 1))
+    rng_floor = best(3, lambda: np.random.Generator(np.random.PCG64(1)).standard_normal((pairs, STEPS)))
     lines.append(
         f"Monte Carlo, {PATHS:,} paths x {STEPS} quarterly steps, optimal conversion: kernel {kernel * 1e3:.0f} ms "
         f"(value {result.value:.2f} +- {result.standard_error:.2f}), baseline {baseline * 1e3:.0f} ms "
@@ -134,13 +125,13 @@ def run() -> list[str]:
     zero = Convertible.zero_coupon(3.0, 1410.0, 1000 / 24)
     lat_market = Market(20.0, 0.4, 0.05, 0.0, 0.02)
     ours = lattice_value(zero, lat_market, LATTICE_STEPS)
-    ours_time = _best(5, lambda: lattice_value(zero, lat_market, LATTICE_STEPS))
+    ours_time = best(5, lambda: lattice_value(zero, lat_market, LATTICE_STEPS))
     quantlib = _quantlib(lat_market, 3.0, 1410.0, 1000 / 24, LATTICE_STEPS)
     if quantlib is None:
         lines.append(f"lattice, {LATTICE_STEPS:,} steps: {ours_time * 1e3:.1f} ms (QuantLib not installed)")
     else:
         theirs = quantlib()
-        theirs_time = _best(5, quantlib)
+        theirs_time = best(5, quantlib)
         lines.append(
             f"lattice, {LATTICE_STEPS:,} steps: {ours_time * 1e3:.1f} ms (value {ours:.2f}), QuantLib "
             f"{theirs_time * 1e3:.1f} ms (value {theirs:.2f}): {theirs_time / ours_time:.2f}x QuantLib's speed"
