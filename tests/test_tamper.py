@@ -320,6 +320,15 @@ def reading_commands(folder: Path) -> dict[str, list[str]]:
         "document record-date-notice": [
             "document", "record-date-notice", "--event", "split-2002", "--out", f"{out}/n.pdf",
         ],
+        "breakpoints": ["breakpoints", "--on", "2002-06-30"],
+        "scenarios": [
+            "scenarios", "--from", "0", "--to", "1000", "--steps", "1", "--on", "2002-06-30", "--out", f"{out}/s.csv",
+        ],
+        "value": ["value", "--series", "F", "--on", "2002-06-30", "--rate", "0.05", "--method", "lattice"],
+        "opm": [
+            "opm", "--on", "2002-06-30", "--rate", "0.05", "--volatility", "0.8", "--term-years", "3",
+            "--equity-value", "300000000",
+        ],
         "ocf export": [
             "ocf", "export", "--company", "cais-internet", "--as-of", "2002-06-30", "--out", f"{out}/ocf.zip",
             "--formation-date", "1996-01-01", "--country-of-formation", "US",
