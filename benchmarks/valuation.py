@@ -137,3 +137,7 @@ def run() -> list[str]:
             f"{theirs_time * 1e3:.1f} ms (value {theirs:.2f}): {theirs_time / ours_time:.2f}x QuantLib's speed"
         )
     return lines
+
+
+if __name__ == "__main__":
+    print("\n".join(run()))
