@@ -32,13 +32,12 @@ def _baseline(instrument: Convertible, market: Market, times: npt.NDArray[np.flo
     rng = np.random.default_rng(seed)
     dts = np.diff(np.concatenate(([0.0], times)))
     z = rng.standard_normal((paths, len(times)))
-    increments = (market.rate - market.dividend_yield - 0.5 * market.volatility**2) * dts + market.volatility * np.sqrt(
-        dts
-    ) * z
-    s = market.spot * np.exp(np.cumsum(increments, axis=1))
-    r, spread = market.rate, market.credit_spread
-    payoff = np.full(paths, instrument.redemption)
-    when = np.full(paths, instrument.maturity)
+    spot, volatility, r, dividend_yield, spread = market.floats()
+    maturity, redemption, _ = instrument.horizon()
+    increments = (r - dividend_yield - 0.5 * volatility**2) * dts + volatility * np.sqrt(dts) * z
+    s = spot * np.exp(np.cumsum(increments, axis=1))
+    payoff = np.full(paths, redemption)
+    when = np.full(paths, maturity)
     debt = np.ones(paths, dtype=bool)
     for j in range(len(times) - 1, -1, -1):
         t = float(times[j])
@@ -47,12 +46,12 @@ def _baseline(instrument: Convertible, market: Market, times: npt.NDArray[np.flo
         if j == len(times) - 1:
             exercise = conv > payoff
         else:
-            floor = instrument.redemption * math.exp(-(r + spread) * (instrument.maturity - t))
+            floor = redemption * math.exp(-(r + spread) * (maturity - t))
             competing = np.where(conv > floor)[0]
             exercise = np.zeros(paths, dtype=bool)
             if len(competing) > 4:
                 held = payoff[competing] * np.exp(-(r + spread * debt[competing]) * (when[competing] - t))
-                x = conv[competing] / (units * market.spot)
+                x = conv[competing] / (units * spot)
                 design = np.column_stack([np.ones_like(x), x, x**2, x**3])
                 coef = np.linalg.lstsq(design, held, rcond=None)[0]
                 exercise[competing] = conv[competing] > design @ coef
@@ -71,16 +70,17 @@ def _quantlib(market: Market, years: float, redemption: float, ratio: float, ste
     ql.Settings.instance().evaluationDate = today
     calendar, dc = ql.NullCalendar(), ql.Actual365Fixed()
     maturity = today + round(years * 365)
+    spot, volatility, rate, dividend_yield, credit_spread = market.floats()
     process = ql.BlackScholesMertonProcess(
-        ql.QuoteHandle(ql.SimpleQuote(market.spot)),
-        ql.YieldTermStructureHandle(ql.FlatForward(today, market.dividend_yield, dc, ql.Continuous, ql.Annual)),
-        ql.YieldTermStructureHandle(ql.FlatForward(today, market.rate, dc, ql.Continuous, ql.Annual)),
-        ql.BlackVolTermStructureHandle(ql.BlackConstantVol(today, calendar, market.volatility, dc)),
+        ql.QuoteHandle(ql.SimpleQuote(spot)),
+        ql.YieldTermStructureHandle(ql.FlatForward(today, dividend_yield, dc, ql.Continuous, ql.Annual)),
+        ql.YieldTermStructureHandle(ql.FlatForward(today, rate, dc, ql.Continuous, ql.Annual)),
+        ql.BlackVolTermStructureHandle(ql.BlackConstantVol(today, calendar, volatility, dc)),
     )
     schedule = ql.Schedule(
         today, maturity, ql.Period(ql.Once), calendar, ql.Unadjusted, ql.Unadjusted, ql.DateGeneration.Backward, False
     )
-    spread = ql.QuoteHandle(ql.SimpleQuote(market.credit_spread))
+    spread = ql.QuoteHandle(ql.SimpleQuote(credit_spread))
 
     bond = ql.ConvertibleZeroCouponBond(
         ql.AmericanExercise(today, maturity), ratio, ql.CallabilitySchedule(), today, 0, dc, schedule, redemption

@@ -20,6 +20,7 @@ from prefstack.kernels.valuation import (
     Market,
     bumped_greeks,
     chunked_monte_carlo,
+    exact_input,
     lattice_spot_bump,
     lattice_value,
     run_here,
@@ -151,7 +152,18 @@ def value_command(
         Input("credit spread", repr(credit_spread), "user", "--credit-spread (0 where not given)"),
         Input("dividend yield", repr(dividend_yield), "user", "--dividend-yield (0 where not given)"),
     ]
-    market = Market(spot, volatility, rate, dividend_yield, credit_spread)
+    market = Market(  # each input exact: a typed option as the decimal it was typed (0.05 is 1/20)
+        *(
+            exact_input(value, name)
+            for value, name in (
+                (spot, "--spot"),
+                (volatility, "--volatility"),
+                (rate, "--rate"),
+                (dividend_yield, "--dividend-yield"),
+                (credit_spread, "--credit-spread"),
+            )
+        )
+    )
     share = instrument(inputs)
     shares = float(inputs.shares_outstanding)
     result: dict[str, Any] = {
@@ -188,7 +200,7 @@ def value_command(
     result.update(json_figure("shares_outstanding", inputs.shares_outstanding, SHARES))
     result["value_of_class"] = round(per_share * shares, 2)
     result["conversion_value_per_share"] = round(share.units[0] * spot + share.accrued_start[0], 4)
-    result["redemption_amount_per_share"] = round(share.redemption, 4)
+    result["redemption_amount_per_share"] = round(float(share.redemption), 4)
     if sensitivities is not None:
         # a Monte Carlo's second difference in the spot is dominated by paths crossing the conversion
         # boundary between the bumps: its gamma is not given (the lattice's is)

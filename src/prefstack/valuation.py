@@ -219,7 +219,8 @@ def _years(start: dt.date, end: dt.date) -> float:
 
 
 def instrument(inputs: ValuationInputs) -> Convertible:
-    """The share as the kernels value it (floats; time in years of 365 days from the date)."""
+    """The share as the kernels value it (time in years of 365 days from the date: the horizon and
+    the redemption amount exact, the schedule's arrays in floats)."""
     if inputs.on >= inputs.redemption_date:
         raise InputError("--on", inputs.redemption_clause, f"the Redemption Date {inputs.redemption_date} has come")
     if inputs.conversion_price <= 0:
@@ -228,13 +229,13 @@ def instrument(inputs: ValuationInputs) -> Convertible:
     ratio = inputs.terms.issue_price / inputs.conversion_price
     cutoff = inputs.terms.redeemable().conversion_cutoff_days.value
     return Convertible(
-        maturity=_years(inputs.on, inputs.redemption_date),
-        redemption=float(acc.redemption_amount),
+        maturity=Fraction((inputs.redemption_date - inputs.on).days, DAYS_PER_YEAR),
+        redemption=acc.redemption_amount,
         pay_times=np.array([_years(inputs.on, d) for d in acc.pay_dates]),
         units=np.array([float(h * ratio) for h in acc.held]),
         accrued_start=np.array([float(a) for a in acc.accrued_start]),
         accrual_rate=np.array([float(r * DAYS_PER_YEAR) for r in acc.accrual_per_day]),
-        conversion_end=_years(inputs.on, inputs.redemption_date - dt.timedelta(days=cutoff)),
+        conversion_end=Fraction((inputs.redemption_date - dt.timedelta(days=cutoff) - inputs.on).days, DAYS_PER_YEAR),
     )
 
 

@@ -1,9 +1,11 @@
 """Numeric kernels of fair value: a convertible preferred share with PIK accretion, valued by a CRR
 binomial lattice and by least-squares Monte Carlo under geometric Brownian motion.
 
-Floats are allowed here: fair value is a model estimate, not a clause figure. The instrument is
-described by :class:`Convertible`, built from the terms and the ledger by
-:mod:`prefstack.valuation` (which cites the clauses); the kernels know no series and no clause.
+Fair value is a model estimate, not a clause figure. The model's inputs are exact: a
+:class:`Market` and the horizon of a :class:`Convertible` hold Fractions (the Convertible built
+from the terms and the ledger by :mod:`prefstack.valuation`, which cites the clauses), and the
+kernels take them as floats only where they compute (``Market.floats``, ``Convertible.horizon``),
+on NumPy arrays; the kernels know no series and no clause. The estimates they return are floats.
 
 The credit model is Tsiveriotis-Fernandes: the redemption claim (a cash amount the Company owes)
 is discounted at the risk-free rate plus the credit spread, what conversion delivers at the
@@ -17,6 +19,8 @@ import itertools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -32,6 +36,7 @@ __all__ = [
     "black_scholes_calls",
     "bumped_greeks",
     "chunked_monte_carlo",
+    "exact_input",
     "lattice_spot_bump",
     "lattice_value",
     "monte_carlo_value",
@@ -47,26 +52,53 @@ REGRESSION_PATHS = 131_072
 then taken on every competing path)."""
 
 
+def exact_input(value: object, name: str) -> Fraction:
+    """A model input as an exact Fraction: a Fraction, an int or a Decimal as it is, a float as the
+    decimal it prints as (``0.05`` is 1/20, what a user typed), a string parsed; refused (naming
+    ``name``) where it is not a finite number."""
+    if isinstance(value, bool):
+        raise ValueError(f"{name} must be a number, not {value!r}")
+    try:
+        if isinstance(value, float):
+            return Fraction(repr(value))
+        if isinstance(value, (Fraction, int, Decimal, str)):
+            return Fraction(value)
+    except (ValueError, OverflowError, ZeroDivisionError) as exc:
+        raise ValueError(f"{name} must be a finite number, not {value!r}") from exc
+    raise ValueError(f"{name} must be a number, not {value!r}")
+
+
 @dataclass(frozen=True)
 class Market:
     """The model of the Common Stock: spot price, volatility, continuously compounded risk-free rate
-    and dividend yield (all per year), and the credit spread on the Company's redemption claim."""
+    and dividend yield (all per year), and the credit spread on the Company's redemption claim.
 
-    spot: float
-    volatility: float
-    rate: float
-    dividend_yield: float = 0.0
-    credit_spread: float = 0.0
+    Its inputs are exact (Fractions, each given value read by :func:`exact_input`); the kernels
+    take them as floats where they compute (:meth:`floats`)."""
+
+    spot: Fraction
+    volatility: Fraction
+    rate: Fraction
+    dividend_yield: Fraction = Fraction(0)
+    credit_spread: Fraction = Fraction(0)
 
     def __post_init__(self) -> None:
         for name in ("spot", "volatility", "rate", "dividend_yield", "credit_spread"):
-            value = getattr(self, name)
-            if not math.isfinite(value):
-                raise ValueError(f"{name} must be finite, not {value}")
+            object.__setattr__(self, name, exact_input(getattr(self, name), name))
         if self.spot <= 0 or self.volatility <= 0:
             raise ValueError("spot and volatility must be positive")
         if self.credit_spread < 0:
             raise ValueError("credit_spread must not be negative")
+
+    def floats(self) -> tuple[float, float, float, float, float]:
+        """(spot, volatility, rate, dividend yield, credit spread) for the kernels' arithmetic."""
+        return (
+            float(self.spot),
+            float(self.volatility),
+            float(self.rate),
+            float(self.dividend_yield),
+            float(self.credit_spread),
+        )
 
 
 @dataclass(frozen=True)
@@ -80,17 +112,19 @@ class Convertible:
     in cash (the accrued dividends). ``redemption`` is the amount the Company owes at
     ``maturity``; conversion is allowed at any time up to and including ``conversion_end``."""
 
-    maturity: float
-    redemption: float
+    maturity: Fraction
+    redemption: Fraction
     pay_times: FloatArray
     units: FloatArray
     accrued_start: FloatArray
     accrual_rate: FloatArray
-    conversion_end: float
+    conversion_end: Fraction
 
     def __post_init__(self) -> None:
+        for name in ("maturity", "redemption", "conversion_end"):
+            object.__setattr__(self, name, exact_input(getattr(self, name), name))
         k = len(self.pay_times)
-        if not (self.maturity > 0 and math.isfinite(self.maturity)):
+        if not self.maturity > 0:
             raise ValueError("maturity must be positive")
         if not (len(self.units) == len(self.accrued_start) == len(self.accrual_rate) == k + 1):
             raise ValueError("units, accrued_start and accrual_rate need one entry per interval")
@@ -99,8 +133,12 @@ class Convertible:
         if self.conversion_end > self.maturity:
             raise ValueError("conversion_end is after maturity")
 
+    def horizon(self) -> tuple[float, float, float]:
+        """(maturity, redemption amount, end of conversion) for the kernels' arithmetic."""
+        return float(self.maturity), float(self.redemption), float(self.conversion_end)
+
     @staticmethod
-    def zero_coupon(maturity: float, redemption: float, ratio: float) -> Convertible:
+    def zero_coupon(maturity: Fraction, redemption: Fraction, ratio: float) -> Convertible:
         """A zero-coupon convertible: a fixed conversion ratio, no cash on conversion, convertible
         up to maturity (the case QuantLib's convertible engine represents)."""
         return Convertible(
@@ -129,7 +167,7 @@ def _terms_on(instrument: Convertible, times: FloatArray) -> tuple[FloatArray, F
 
 def lattice_spot_bump(instrument: Convertible, market: Market, steps: int) -> float:
     """Two log-steps of the lattice, 2 sigma sqrt(T / steps): the spot bump of its Greeks."""
-    return 2 * market.volatility * math.sqrt(instrument.maturity / steps)
+    return 2 * float(market.volatility) * math.sqrt(float(instrument.maturity) / steps)
 
 
 def lattice_value(instrument: Convertible, market: Market, steps: int) -> float:
@@ -142,39 +180,41 @@ def lattice_value(instrument: Convertible, market: Market, steps: int) -> float:
     floor, a run at the top of each step, are tested for conversion."""
     if steps < 1:
         raise ValueError("steps must be at least 1")
-    dt = instrument.maturity / steps
-    log_up = market.volatility * math.sqrt(dt)
+    spot, volatility, rate, dividend_yield, credit_spread = market.floats()
+    maturity, redemption, conversion_end = instrument.horizon()
+    dt = maturity / steps
+    log_up = volatility * math.sqrt(dt)
     up = math.exp(log_up)
     down = 1.0 / up
-    growth = math.exp((market.rate - market.dividend_yield) * dt)
+    growth = math.exp((rate - dividend_yield) * dt)
     p = (growth - down) / (up - down)
     if not 0.0 < p < 1.0:
         raise ValueError("the lattice is not arbitrage-free at these steps (raise steps)")
-    equity_disc = math.exp(-market.rate * dt)
-    debt_disc = math.exp(-(market.rate + market.credit_spread) * dt)
+    equity_disc = math.exp(-rate * dt)
+    debt_disc = math.exp(-(rate + credit_spread) * dt)
     # one step back is a two-tap filter: out[j] = down-weight x v[j + 1] + up-weight x v[j]
     # (np.convolve flips its kernel)
     debt_taps = np.array([(1.0 - p) * debt_disc, p * debt_disc])
     equity_taps = np.array([(1.0 - p) * equity_disc, p * equity_disc])
     # every spot of the lattice, spot * up^k for k = steps .. -steps; step i's nodes are
     # grid[steps - i :: 2][: i + 1] (spot * up^(i - 2j), j = 0 .. i)
-    grid = market.spot * np.exp(log_up * np.arange(steps, -steps - 1, -1, dtype=np.float64))
+    grid = spot * np.exp(log_up * np.arange(steps, -steps - 1, -1, dtype=np.float64))
     times = np.arange(steps + 1, dtype=np.float64) * dt
     units, cash = _terms_on(instrument, times)
-    allowed = times <= instrument.conversion_end
-    floors = instrument.redemption * np.exp(-(market.rate + market.credit_spread) * (instrument.maturity - times))
+    allowed = times <= conversion_end
+    floors = redemption * np.exp(-(rate + credit_spread) * (maturity - times))
     # the nodes tested at step i: j < k[i], those with spot * up^(i - 2j) * units + cash > floor,
     # j < (i - log(level / spot) / log_up) / 2 (two more for rounding; none where not allowed)
     index = np.arange(steps + 1)
     safe_units = np.where(units > 0, units, 1.0)
     level = (floors - cash) / safe_units
     with np.errstate(divide="ignore", invalid="ignore"):
-        bound = np.floor((index - np.log(np.where(level > 0, level, 1.0) / market.spot) / log_up) / 2) + 2
+        bound = np.floor((index - np.log(np.where(level > 0, level, 1.0) / spot) / log_up) / 2) + 2
     tested = np.where(level <= 0, index + 1, np.clip(bound, 0, index + 1))
     tested = np.where(allowed & (units > 0), tested, 0).astype(np.int64).tolist()
     cash_list = cash.tolist()
     units_list = units.tolist()
-    debt = np.full(steps + 1, instrument.redemption)
+    debt = np.full(steps + 1, redemption)
     equity = np.zeros(steps + 1)
     shares_grid: dict[float, FloatArray] = {}  # units x grid, for each number of shares
     total_buf = np.empty(steps + 1)
@@ -226,10 +266,11 @@ def simulate_paths(
     path's relative error ~1e-7 is far below the Monte Carlo's); the normals come from PCG64
     seeded with ``seed``, drawn time by time."""
     rng = np.random.Generator(np.random.PCG64(seed))
+    spot, volatility, rate, dividend_yield, _ = market.floats()
     steps = len(times)
     dts = np.diff(np.concatenate(([0.0], times)))
-    drift = (market.rate - market.dividend_yield - 0.5 * market.volatility**2) * dts
-    shock = (market.volatility * np.sqrt(dts)).astype(np.float32)[:, None]
+    drift = (rate - dividend_yield - 0.5 * volatility**2) * dts
+    shock = (volatility * np.sqrt(dts)).astype(np.float32)[:, None]
     out = np.empty((steps, 2, pairs), dtype=np.float32)  # row j: the paths from Z, then from -Z
     for j in range(steps):
         rng.standard_normal(out=out[j, 0], dtype=np.float32)
@@ -239,7 +280,7 @@ def simulate_paths(
     np.cumsum(up, axis=0, out=up)
     twice = (2.0 * np.cumsum(drift)).astype(np.float32)[:, None]
     np.subtract(twice, up, out=out[:, 1])
-    out += np.float32(math.log(market.spot))
+    out += np.float32(math.log(spot))
     np.exp(out, out=out)
     return out.reshape(steps, 2 * pairs)
 
@@ -315,13 +356,14 @@ def _lsm(
     unbumped one, on the same random numbers, moves with the market alone (the Greeks)."""
     if pairs < 1:
         raise ValueError("pairs must be at least 1")
-    if len(times) == 0 or abs(times[-1] - instrument.maturity) > 1e-12 or np.any(np.diff(times) <= 0) or times[0] <= 0:
+    maturity, redemption, conversion_end = instrument.horizon()
+    if len(times) == 0 or abs(times[-1] - maturity) > 1e-12 or np.any(np.diff(times) <= 0) or times[0] <= 0:
         raise ValueError("times must be ascending in (0, maturity] and end at maturity")
     s = simulate_paths(market, times, pairs, seed)
-    r, spread = market.rate, market.credit_spread
+    spot0, _, r, _, spread = market.floats()
     n = s.shape[1]
     units_at, cash_at = _terms_on(instrument, times)
-    claim0 = instrument.redemption * math.exp(-(r + spread) * instrument.maturity)
+    claim0 = redemption * math.exp(-(r + spread) * maturity)
     pv = np.full(n, -1.0)  # -1: the path holds the claim
     regions: list[Intervals] = [() for _ in times]
     if policy is not None and len(policy) != len(times):
@@ -329,12 +371,12 @@ def _lsm(
     last = len(times) - 1
     for j in range(last, -1, -1):
         t = float(times[j])
-        if t > instrument.conversion_end or units_at[j] <= 0:
+        if t > conversion_end or units_at[j] <= 0:
             continue
         units, cash, grow = float(units_at[j]), float(cash_at[j]), math.exp(-r * t)
         # the claim's value at t, in time-0 money at rate: redemption e^-(r+s)(T-t) e^-rt
-        claim = instrument.redemption * math.exp(-(r + spread) * (instrument.maturity - t)) * grow
-        level = (instrument.redemption if j == last else claim / grow) - cash
+        claim = redemption * math.exp(-(r + spread) * (maturity - t)) * grow
+        level = (redemption if j == last else claim / grow) - cash
         competing = np.flatnonzero(s[j] > level / units)
         if len(competing) == 0:
             continue
@@ -353,7 +395,7 @@ def _lsm(
             sample = competing[:REGRESSION_PATHS]
             held = pv[sample]
             np.copyto(held, claim, where=held < 0)
-            x = spot[:REGRESSION_PATHS].astype(np.float64) / market.spot
+            x = spot[:REGRESSION_PATHS].astype(np.float64) / spot0
             design = np.empty((4, len(sample)))
             design[0] = 1.0
             design[1] = x
@@ -362,8 +404,8 @@ def _lsm(
             coef = np.linalg.solve(design @ design.T, design @ held)
             # convert where conversion (affine in x) beats the fitted cubic: the intervals between the
             # real roots of their difference where it is positive, over every competing path
-            gap = np.array([-coef[3], -coef[2], units * market.spot * grow - coef[1], cash * grow - coef[0]])
-            region = _positive_intervals(gap, market.spot)
+            gap = np.array([-coef[3], -coef[2], units * spot0 * grow - coef[1], cash * grow - coef[0]])
+            region = _positive_intervals(gap, spot0)
         regions[j] = region
         better = _inside(region, spot)
         chosen = competing[better]
@@ -376,7 +418,7 @@ def _lsm(
 def _now(instrument: Convertible, market: Market) -> float | None:
     """What converting today gives, where conversion is still allowed today."""
     units0, cash0 = instrument.terms_at(0.0)
-    return units0 * market.spot + cash0 if instrument.conversion_end >= 0 else None
+    return units0 * float(market.spot) + cash0 if instrument.conversion_end >= 0 else None
 
 
 def monte_carlo_value(
@@ -507,16 +549,17 @@ def bumped_greeks(
     if not (0 < spot_bump < 1 and 0 < volatility_bump < market.volatility):
         raise ValueError("the bumps must be positive, the spot's below 1 and the volatility's below the volatility")
     spot = market.spot
-    high, low = spot * math.exp(spot_bump), spot * math.exp(-spot_bump)
+    high, low = spot * Fraction(math.exp(spot_bump)), spot * Fraction(math.exp(-spot_bump))
     mid = value(market)
     up = value(replace(market, spot=high))
     down = value(replace(market, spot=low))
-    more = value(replace(market, volatility=market.volatility + volatility_bump))
-    less = value(replace(market, volatility=market.volatility - volatility_bump))
-    slope_up, slope_down = (up - mid) / (high - spot), (mid - down) / (spot - low)
+    more = value(replace(market, volatility=market.volatility + exact_input(volatility_bump, "volatility_bump")))
+    less = value(replace(market, volatility=market.volatility - exact_input(volatility_bump, "volatility_bump")))
+    rise, fall = float(high - spot), float(spot - low)
+    slope_up, slope_down = (up - mid) / rise, (mid - down) / fall
     return Greeks(
-        delta=(up - down) / (high - low),
-        gamma=2 * (slope_up - slope_down) / (high - low),
+        delta=(up - down) / (rise + fall),
+        gamma=2 * (slope_up - slope_down) / (rise + fall),
         vega=(more - less) / (2 * volatility_bump),
         spot_bump=spot_bump,
         volatility_bump=volatility_bump,
