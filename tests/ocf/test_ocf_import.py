@@ -349,3 +349,37 @@ def test_a_derived_transaction_removed_by_hand_is_recomputed_and_said(
     assert (
         imported.notes[-1] == "1 derived transaction(s) recomputed from the events are not in the package (recomputed)"
     )
+
+
+def _patched_central_directory(path: Path, offset: int, value: bytes) -> None:
+    """Overwrite bytes of every member's entry in the zip's central directory (signature PK\\1\\2)."""
+    data = bytearray(path.read_bytes())
+    at = data.find(b"PK\x01\x02")
+    while at >= 0:
+        data[at + offset : at + offset + len(value)] = value
+        at = data.find(b"PK\x01\x02", at + 4)
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize(
+    ("offset", "value", "problem"),
+    [
+        (8, b"\x01\x00", "is encrypted: it cannot be unpacked"),  # general-purpose flag bit 0
+        (10, b"\x63\x00", "is compressed by method 99, which prefstack cannot unpack"),  # 99: AES
+    ],
+)
+def test_a_zip_member_that_cannot_be_unpacked_is_refused_by_name(
+    tmp_path: Path, offset: int, value: bytes, problem: str
+) -> None:
+    """An encrypted member, or one compressed by a method Python's zipfile does not unpack, is refused
+    naming the member before anything is read from it."""
+    import zipfile
+
+    path = tmp_path / "package.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("Manifest.ocf.json", "{}")
+    _patched_central_directory(path, offset, value)
+    with pytest.raises(InputError) as refused:
+        read_package(path)
+    assert refused.value.field == f"{path}:Manifest.ocf.json"
+    assert refused.value.problem == problem

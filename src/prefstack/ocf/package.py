@@ -33,10 +33,16 @@ OTHER_FILES = {
 """Files a manifest may list that prefstack never writes (their objects are refused on import)."""
 
 
+_ENCRYPTED = 0x1
+"""The general-purpose flag of a zip member that is encrypted."""
+_COMPRESSIONS = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA})
+"""The compression methods Python's zipfile unpacks."""
+
+
 @dataclass
 class Package:
     """A package read: the manifest, each listed file's documents by manifest key, and what was
-    noticed but not refused (md5 values that do not match, reading OCF-MD5)."""
+    noticed but not refused (md5 values that do not match, decision OCF-MD5)."""
 
     source: str
     manifest: dict[str, Any]
@@ -90,11 +96,14 @@ class _Source:
                 for info in infos:
                     if info.file_size > MAX_FILE_BYTES:
                         raise InputError(f"{path}:{info.filename}", CLAUSE, f"has {info.file_size:,} bytes")
+                    if info.flag_bits & _ENCRYPTED:
+                        raise InputError(f"{path}:{info.filename}", CLAUSE, "is encrypted: it cannot be unpacked")
+                    if info.compress_type not in _COMPRESSIONS:
+                        problem = f"is compressed by method {info.compress_type}, which prefstack cannot unpack"
+                        raise InputError(f"{path}:{info.filename}", CLAUSE, problem)
                     self.members[PurePosixPath(info.filename).as_posix()] = archive.read(info)
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, EOFError, NotImplementedError) as exc:
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, EOFError) as exc:
             raise InputError(str(path), CLAUSE, f"is not a readable zip file ({exc})") from exc
-        except RuntimeError as exc:  # an encrypted member
-            raise InputError(str(path), CLAUSE, f"cannot be unpacked ({exc})") from exc
 
     def read(self, name: str) -> bytes:
         member = self.members[name]
