@@ -132,8 +132,35 @@ def add_years(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years, day=28)
 
 
+BUNDLED_SESSIONS_END = dt.date(2026, 12, 31)
+"""The Nasdaq sessions to this date are read from the closures bundled with prefstack
+(``data/nasdaq_closures.txt``); a question past it reads the exchange_calendars library's XNAS
+calendar, which a test proves equal to the bundled days up to this date. Reading the bundled
+file takes a millisecond; importing the library (and pandas) takes a few hundred, on every
+command that counts a trading day."""
+
+
 @cache
-def _nasdaq_sessions() -> tuple[dt.date, ...]:
+def _bundled_sessions() -> tuple[dt.date, ...]:
+    """The Nasdaq sessions from :data:`TRADING_CALENDAR_START` to :data:`BUNDLED_SESSIONS_END`:
+    every weekday that is not a closure listed in the bundled file."""
+    from importlib import resources
+
+    text = resources.files("prefstack.data").joinpath("nasdaq_closures.txt").read_text(encoding="utf-8")
+    closures = {dt.date.fromisoformat(line) for line in text.splitlines() if line and not line.startswith("#")}
+    days = []
+    day = TRADING_CALENDAR_START
+    while day <= BUNDLED_SESSIONS_END:
+        if day.weekday() < 5 and day not in closures:
+            days.append(day)
+        day += dt.timedelta(days=1)
+    return tuple(days)
+
+
+@cache
+def library_sessions() -> tuple[dt.date, ...]:
+    """The Nasdaq sessions of the exchange_calendars library's XNAS calendar, from
+    :data:`TRADING_CALENDAR_START` to the end of its calendar."""
     import warnings
 
     with warnings.catch_warnings():
@@ -145,11 +172,19 @@ def _nasdaq_sessions() -> tuple[dt.date, ...]:
         return tuple(ts.date() for ts in calendar.sessions)
 
 
+def _nasdaq_sessions(through: dt.date) -> tuple[dt.date, ...]:
+    """Nasdaq sessions covering every day to ``through``: the bundled ones where they reach it
+    (the day after a session is asked about too, hence the margin of a week), else the library's."""
+    if through + dt.timedelta(days=7) <= BUNDLED_SESSIONS_END:
+        return _bundled_sessions()
+    return library_sessions()
+
+
 def nasdaq_trading_days(start: dt.date, end: dt.date) -> list[dt.date]:
     """Nasdaq trading days from ``start`` to ``end`` inclusive."""
     import bisect
 
-    sessions = _nasdaq_sessions()
+    sessions = _nasdaq_sessions(end)
     if start < TRADING_CALENDAR_START:
         raise InputError("date", "F §2(b)", f"trading calendar starts {TRADING_CALENDAR_START}; {start} is earlier")
     if end > sessions[-1]:
@@ -167,7 +202,7 @@ def trading_days_ending_before(day: dt.date, count: int) -> list[dt.date]:
     """The ``count`` Nasdaq trading days ending on the last trading day strictly before ``day``."""
     import bisect
 
-    sessions = _nasdaq_sessions()
+    sessions = _nasdaq_sessions(day)
     if day > sessions[-1] + dt.timedelta(days=1):
         raise InputError("date", "F §2(b)", f"trading calendar ends {sessions[-1]}; {day} is later")
     hi = bisect.bisect_left(sessions, day)
