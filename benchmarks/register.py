@@ -113,7 +113,31 @@ def run() -> list[str]:
         event = ["--kind", "closing_price", "--date", date, "--field", f"price={price}"]
         added = _cli.prefstack("ledger", "add", *event, "--db", db, timeout=TIMEOUT)
         lines += _report("add", f"ledger add closing_price {date}", added)
+        lines += _earlier_date(db)
     return lines
+
+
+MIDDLE = "2003-01-01"
+"""An as-of date in the middle of the register, before its last event."""
+
+
+def _earlier_date(db: str) -> list[str]:
+    """``state --as-of`` a date before the last event, replayed (no checkpoints yet) and then from
+    the checkpoint of its quarter once ``ledger snapshot`` has kept them, side by side."""
+    question = ("state", "--db", db, "--as-of", MIDDLE, "--format", "json")
+    replayed = _cli.prefstack(*question, timeout=TIMEOUT)
+    snapshot = _cli.prefstack("ledger", "snapshot", "--db", db, timeout=TIMEOUT)
+    checkpointed = _cli.prefstack(*question, timeout=TIMEOUT)
+    if not (replayed.ok and snapshot.ok and checkpointed.ok):
+        statuses = ", ".join(m.status() for m in (replayed, snapshot, checkpointed))
+        return [f"  state --as-of {MIDDLE}: did not complete ({statuses})"]
+    return [
+        f"  an earlier date: state --as-of {MIDDLE} replayed {replayed.seconds:.2f} s "
+        f"(peak {replayed.peak_mb:,.0f} MB); "
+        f"`ledger snapshot` (snapshot and quarterly checkpoints) {snapshot.seconds:.2f} s "
+        f"(peak {snapshot.peak_mb:,.0f} MB); then from the checkpoint of 2002-12-31 {checkpointed.seconds:.2f} s "
+        f"(peak {checkpointed.peak_mb:,.0f} MB): {replayed.seconds / checkpointed.seconds:.1f}x faster"
+    ]
 
 
 if __name__ == "__main__":

@@ -809,18 +809,26 @@ def ledger_export(
 @ledger_app.command("snapshot")
 def ledger_snapshot(db: DbOption = DEFAULT_DB, company: CompanyOption = None) -> None:
     """Fold the company's whole ledger and keep it as the ledger's snapshot, from which the latest
-    state and the next append start. Appends and imports keep the snapshot themselves; run this
-    after upgrading prefstack or changing a terms file, which retire it, so that reads are fast
-    again before the next append."""
+    state and the next append start, and keep its fold to each quarter end before the last event
+    (checkpoints), from which a question on an earlier date starts. Appends and imports keep the
+    snapshot themselves (not the checkpoints); run this after upgrading prefstack or changing a
+    terms file, which retire both, and on a long ledger whose past dates are asked about."""
     from prefstack.ledger import service
 
     service.require_store(db)
     with service.open_store(db, company) as store:
         whose = service.store_company(store, company)
-        made = service.make_snapshot(store.stream(whose))
+        stream = store.stream(whose)
+        made = service.make_snapshot(stream)
+        quarters = stream.checkpoint_dates()
     print(
         f"snapshot of the ledger of {service.company_label(whose)} at seq {made.version} "
-        f"(events to {made.as_of}): {len(made.blob) / 2**20:.1f} MB"
+        f"(events to {made.as_of}): {len(made.blob) / 2**20:.1f} MB; "
+        + (
+            f"{len(quarters)} quarterly checkpoint(s), {quarters[0]} to {quarters[-1]}"
+            if quarters
+            else "no quarterly checkpoints (no quarter end before the last event, or a void in the ledger)"
+        )
     )
 
 

@@ -144,7 +144,7 @@ def test_the_single_ledger_becomes_its_companys_stream_unchanged(store_url: str,
         ]
     assert stored_rows(raw, where=f"WHERE company = '{CAIS}'") == old
     assert stored_rows(raw) == old  # every row is the company's
-    assert tables(raw) == {"ledger_events", "ledger_streams", "ledger_meta", "ledger_snapshots"}
+    assert tables(raw) == {"ledger_events", "ledger_streams", "ledger_meta", "ledger_snapshots", "ledger_checkpoints"}
     with raw.connect() as conn:
         assert conn.execute(sa.text("SELECT key, value FROM ledger_meta")).all() == []
         # The snapshots' table is new and empty: the first append after the migration keeps one.
@@ -214,7 +214,7 @@ def test_an_empty_old_store_becomes_an_empty_store(store_url: str, raw: sa.Engin
     with EventStore(store_url) as store:
         assert store.companies() == []
         assert store.verify().ok
-    assert tables(raw) == {"ledger_events", "ledger_streams", "ledger_meta", "ledger_snapshots"}
+    assert tables(raw) == {"ledger_events", "ledger_streams", "ledger_meta", "ledger_snapshots", "ledger_checkpoints"}
 
 
 def test_a_missing_head_row_is_taken_from_the_last_event_as_before(store_url: str, raw: sa.Engine) -> None:

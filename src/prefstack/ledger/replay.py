@@ -762,26 +762,32 @@ def _fold_in_order(state: LedgerState, ordered: Iterable[Placed], through: dt.da
     state.folded_through = last
 
 
-def _resumable(state: LedgerState, new: Sequence[Placed]) -> bool:
+def read_before_folding(item: Placed) -> bool:
+    """Whether a fold reads ``item`` before it starts, wherever it stands in the ledger: a void, a
+    liquidation (which fixes the end of Conversion Rights), a merger or sale (which a
+    reclassification names), or an event carrying an id (which must be unique in the ledger)."""
+    return item.event.id is not None or isinstance(item.event, (ev.EventVoided, ev.Liquidation, ev.MergerOrSale))
+
+
+def _resumable(state: LedgerState, new: Sequence[Placed], *, prescanned: bool) -> bool:
     last = state.folded_through
     return all(
-        (last is None or item.sort_key() > last)
-        and item.event.id is None
-        and not isinstance(item.event, (ev.EventVoided, ev.Liquidation, ev.MergerOrSale))
-        for item in new
+        (last is None or item.sort_key() > last) and (prescanned or not read_before_folding(item)) for item in new
     )
 
 
-def resume(state: LedgerState, new: Sequence[Placed]) -> bool:
+def resume(state: LedgerState, new: Sequence[Placed], *, prescanned: bool = False) -> bool:
     """Fold ``new`` onto ``state`` (a :func:`fold` on its last event's date), moving its date to the
     last of theirs, where that gives what a fold of the ledger with ``new`` gives: every new event
     comes after the last one folded in replay order, none is one the fold reads before it starts
     (a void, a liquidation fixing the end of Conversion Rights, a merger or sale that a
     reclassification names) or carries an id (which must be unique in the whole ledger), and the
     fold judged no event on its own date (an insolvency, ``reads_as_of``) if the date moves.
-    False, ``state`` unchanged, otherwise: the caller folds from the start."""
+    False, ``state`` unchanged, otherwise: the caller folds from the start. ``prescanned``: the
+    events were in the ledger whose whole the fold's first pass read (a checkpoint continued with
+    the events of its own ledger, :mod:`prefstack.ledger.checkpoints`): only their order is checked."""
     last = max(state.as_of, *(p.effective_date for p in new))
-    if (state.reads_as_of and last != state.as_of) or not _resumable(state, new):
+    if (state.reads_as_of and last != state.as_of) or not _resumable(state, new, prescanned=prescanned):
         return False
     state.as_of = last
     _fold_in_order(state, sorted(new, key=Placed.sort_key), None)

@@ -25,11 +25,29 @@ from typing import NamedTuple
 from prefstack.errors import InputError
 from prefstack.instruments import registry
 from prefstack.interpretations import readings
-from prefstack.ledger import section5, snapshots
+from prefstack.ledger import checkpoints, section5, snapshots
 from prefstack.ledger.events import LedgerEvent, event_from_stored
 from prefstack.ledger.files import LedgerFile, read_ledger
-from prefstack.ledger.replay import LedgerState, Placed, company_issuer, finish, fold, replay, resume
-from prefstack.ledger.store import ConcurrencyError, EventStore, Head, LedgerStream, NewEvent, Snapshot, StoredEvent
+from prefstack.ledger.replay import (
+    LedgerState,
+    Placed,
+    company_issuer,
+    finish,
+    fold,
+    read_before_folding,
+    replay,
+    resume,
+)
+from prefstack.ledger.store import (
+    Checkpoint,
+    ConcurrencyError,
+    EventStore,
+    Head,
+    LedgerStream,
+    NewEvent,
+    Snapshot,
+    StoredEvent,
+)
 from prefstack.memo import without_cyclic_gc
 
 STORE = "store"
@@ -260,13 +278,14 @@ class Resumed(NamedTuple):
     """Whether the tail is long or slow enough that the snapshot should be written again."""
 
 
-def _resumed(stream: LedgerStream, head: Head) -> Resumed | None:
+def _resumed(stream: LedgerStream, head: Head, found: Snapshot | None = None) -> Resumed | None:
     """The fold of the whole stream at ``head`` from its snapshot: the snapshot is read where it was
     made by this code with these terms at a head of this stream (the stored hash at its version is
     the one it names), and the events stored after it are folded onto it where they all come after
     it in replay order (:func:`~prefstack.ledger.replay.resume`). None where there is no such
-    snapshot or the events after it cannot be folded on: the caller replays from the start."""
-    found = stream.snapshot()
+    snapshot or the events after it cannot be folded on: the caller replays from the start.
+    ``found``: the stream's snapshot where the caller has read it already."""
+    found = stream.snapshot() if found is None else found
     if found is None or found.version > head.version or found.fingerprint != snapshots.fingerprint(stream.company):
         return None
     if Head(found.version, found.head_hash) != head and stream.hash_at(found.version) != found.head_hash:
@@ -310,7 +329,40 @@ def make_snapshot(stream: LedgerStream) -> Snapshot:
     assert snapshot is not None  # a store's series are the registry's: their fold is always kept
     if len(placed) != head.version or not stream.save_snapshot(snapshot):
         raise ConcurrencyError(head.version, stream.version(), stream.company)
+    fingerprint = snapshots.fingerprint(stream.company)
+    made = [
+        Checkpoint(day, head.version, head.head_hash, fingerprint, blob)
+        for day, blob in checkpoints.quarterly_folds(placed, stream.company)
+    ]
+    if not stream.save_checkpoints(made):
+        raise ConcurrencyError(head.version, stream.version(), stream.company)
     return snapshot
+
+
+def _from_checkpoint(stream: LedgerStream, as_of: dt.date) -> LedgerState | None:
+    """The state of ``stream`` (whose chain verified) as of the end of ``as_of`` from the checkpoint
+    of the latest quarter end on or before it (:mod:`prefstack.ledger.checkpoints`) and the events
+    effective after that day and on or before ``as_of``; None where there is no checkpoint that
+    gives what a fold from the first event gives: the caller replays."""
+    found = stream.checkpoint_on_or_before(as_of)
+    if found is None or found.fingerprint != snapshots.fingerprint(stream.company):
+        return None
+    if stream.hash_at(found.version) != found.head_hash:
+        return None
+    appended = placed_from_store(stream.read(after=found.version))
+    if any(p.effective_date <= found.as_of or read_before_folding(p) for p in appended):
+        return None
+    tail = placed_from_store(stream.read(through=found.version, dated_after=found.as_of, dated_through=as_of))
+    tail += [p for p in appended if p.effective_date <= as_of]
+    with without_cyclic_gc():
+        folded = snapshots.loads(found.blob)
+        # the stored events were read by the first pass of the fold it was made by; those appended
+        # since, checked above, are none a fold reads before it starts
+        if tail and not resume(folded, tail, prescanned=True):
+            return None
+        if folded.reads_as_of and as_of != folded.as_of:
+            return None
+        return finish(folded, as_of)
 
 
 def verify_stream(stream: LedgerStream) -> str:
@@ -323,6 +375,43 @@ def verify_stream(stream: LedgerStream) -> str:
     read (said so); one that would be read and differs from its events is refused,
     :class:`InputError` (it was changed outside prefstack: `ledger snapshot` writes it again)."""
     placed = placed_from_store(stream.read())
+    return _verify_snapshot(stream, placed) + _verify_checkpoints(stream, placed)
+
+
+def _verify_checkpoints(stream: LedgerStream, placed: Sequence[Placed]) -> str:
+    """For ``ledger verify``: each checkpoint that would be read equals the fold to its quarter
+    end of the events it was made from (:mod:`prefstack.ledger.checkpoints`), refused as a
+    snapshot is where one differs; what was found ("" where there are none)."""
+    dates = stream.checkpoint_dates()
+    if not dates:
+        return ""
+    fingerprint = snapshots.fingerprint(stream.company)
+    kept = [found for found in map(stream.checkpoint_on_or_before, dates) if found is not None]
+    read = [
+        c
+        for c in kept
+        if c.fingerprint == fingerprint and c.version <= len(placed) and stream.hash_at(c.version) == c.head_hash
+    ]
+    for version in sorted({c.version for c in read}):
+        made_from = [p for p in placed if p.seq is not None and p.seq <= version]
+        expected = dict(checkpoints.quarterly_folds(made_from, stream.company))
+        for c in (c for c in read if c.version == version):
+            blob = expected.get(c.as_of)
+            with without_cyclic_gc():
+                same = blob is not None and snapshots.same_fold(snapshots.loads(c.blob), snapshots.loads(blob))
+            if not same:
+                raise InputError(
+                    "--db",
+                    STORE,
+                    f"the checkpoint of the ledger of {stream.company} on {c.as_of} does not equal the fold of its "
+                    "events: it was changed outside prefstack; `prefstack ledger snapshot` writes them again",
+                )
+    unread = len(kept) - len(read)
+    shown = f"; {len(read)} quarterly checkpoint(s) equal the folds of their events"
+    return shown + (f", {unread} made by another prefstack or of other events: not read" if unread else "")
+
+
+def _verify_snapshot(stream: LedgerStream, placed: Sequence[Placed]) -> str:
     found = stream.snapshot()
     if found is None or found.fingerprint != snapshots.fingerprint(stream.company):
         validate(placed, stream.company)
@@ -361,7 +450,9 @@ def state_on(
 ) -> tuple[str | None, LedgerState]:
     """The company (:func:`load_ledger`) and its state as of the end of ``as_of``. The latest state
     of a store's ledger, on or after its last event, is read from the stream's snapshot and the
-    events stored after it (see :mod:`prefstack.ledger.snapshots`); anything else is replayed, and
+    events stored after it (see :mod:`prefstack.ledger.snapshots`); an earlier date from the
+    checkpoint of the quarter end before it and the events after that (see
+    :mod:`prefstack.ledger.checkpoints`); anything else is replayed, and
     everything where ``replay_always`` (a question asked under another reading set than
     prefstack's: the snapshot is the fold under prefstack's readings)."""
     if readings.active() and not replay_always:
@@ -372,11 +463,17 @@ def state_on(
             stream = store.stream(store_company(store, company))
             # A chain that does not verify is read for forensics: from its events as they now are.
             if require_verified(stream, allow=ALLOW_UNVERIFIED):
-                resumed = _resumed(stream, stream.head())
-                if resumed is not None:
-                    folded = resumed.folded
-                    if as_of >= folded.as_of and (not folded.reads_as_of or as_of == folded.as_of):
-                        return stream.company, finish(folded, as_of)
+                kept = stream.snapshot()
+                if kept is None or as_of >= kept.as_of:
+                    resumed = _resumed(stream, stream.head(), kept)
+                    if resumed is not None:
+                        folded = resumed.folded
+                        if as_of >= folded.as_of and (not folded.reads_as_of or as_of == folded.as_of):
+                            return stream.company, finish(folded, as_of)
+                # a date before the last event: the fold of its quarter (checkpoints)
+                checked = _from_checkpoint(stream, as_of)
+                if checked is not None:
+                    return stream.company, checked
     whose, placed = load_ledger(source, db, company, known_at)
     return whose, replay(placed, as_of, company=whose)
 

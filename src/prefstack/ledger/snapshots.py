@@ -23,7 +23,8 @@ never read copies that part as it is.
 It is derived data, a cache: deleting it loses nothing, and every answer read from it equals a
 fold from the start (``tests/ledger/test_snapshots.py`` checks state, appends and refusals both
 ways). It is read only for the latest state of the stream (no ``--known-at``) and a date on or
-after its last event; an earlier date folds from the start.
+after its last event; an earlier date starts from the checkpoint of its quarter where there is
+one (:mod:`prefstack.ledger.checkpoints`, the same format), else folds from the start.
 
 The format is Python's pickle, read with an unpickler that builds only prefstack's own classes
 and the few standard ones a state holds (:data:`ALLOWED`), so a store cannot make a reader run
@@ -139,7 +140,10 @@ class _Pickler(pickle.Pickler):
     a table of the distinct values (a pickle "persistent id"), and the table is written before the
     state. A large register's fold holds 360,000 Fractions of 18,000 values (the same share counts,
     rates and amounts for many holders); reading each value once made its snapshot a third faster
-    to read, and the state read back shares them (Fractions never change)."""
+    to read, and the state read back shares them (Fractions never change). A value is looked up
+    by its numerator and denominator (a Fraction is kept in lowest terms, so equal values have
+    equal pairs): hashing the pair of ints is far cheaper than hashing the Fraction, which
+    computes a modular inverse each time, and a state names its Fractions millions of times."""
 
     def __init__(self, file: io.BytesIO, values: Sequence[Fraction] = ()) -> None:
         super().__init__(file, protocol=5)
@@ -149,15 +153,22 @@ class _Pickler(pickle.Pickler):
             LedgerState: _without_caches,
             SeriesState: _without_history,
         }
-        self.values: dict[Fraction, int] = {value: number for number, value in enumerate(values)}
+        self.values: dict[tuple[int, int], int] = {
+            (value.numerator, value.denominator): number for number, value in enumerate(values)
+        }
 
     def persistent_id(self, obj: object) -> int | None:
         if type(obj) is not Fraction:
             return None
-        number = self.values.get(obj)
+        key = (obj.numerator, obj.denominator)
+        number = self.values.get(key)
         if number is None:
-            number = self.values[obj] = len(self.values)
+            number = self.values[key] = len(self.values)
         return number
+
+    def table(self) -> list[Fraction]:
+        """The distinct values written, in the order of their numbers."""
+        return [Fraction(numerator, denominator) for numerator, denominator in self.values]
 
 
 def dumps(state: LedgerState) -> bytes:
@@ -177,7 +188,7 @@ def dumps(state: LedgerState) -> bytes:
             second = io.BytesIO()
             undeferred(state)
             # the second part's own pickler, numbering the Fractions on from the first's
-            pickler = _Pickler(second, list(pickler.values))
+            pickler = _Pickler(second, pickler.table())
             pickler.dump(
                 {
                     "state": {name: getattr(state, name) for name in sorted(LedgerState._DEFERRABLE)},
@@ -190,7 +201,7 @@ def dumps(state: LedgerState) -> bytes:
             rest = zlib.compress(second.getvalue(), 1)
         else:
             rest = history.blob
-    table = [(value.numerator, value.denominator) for value in pickler.values]
+    table = list(pickler.values)
     return framed(pickle.dumps(table, protocol=5), body.getvalue()) + rest
 
 

@@ -140,6 +140,21 @@ snapshots_table = sa.Table(
 """The latest snapshot of each company's ledger (:mod:`prefstack.ledger.snapshots`): derived data,
 outside the hash chains; it answers only while the stream's head is the one it names."""
 
+checkpoints_table = sa.Table(
+    "ledger_checkpoints",
+    metadata,
+    sa.Column("company", sa.String(64), primary_key=True),
+    sa.Column("as_of", sa.String(10), primary_key=True),
+    sa.Column("version", sa.BigInteger, nullable=False),
+    sa.Column("head_hash", sa.String(64), nullable=False),
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+    sa.Column("blob", sa.LargeBinary, nullable=False),
+)
+"""Each company's ledger folded to the end of each calendar quarter, as it stood at one head
+(:mod:`prefstack.ledger.checkpoints`): derived data, outside the hash chains, read for a question
+on a date before the head's last event while the events it was made from are still stored as
+they were."""
+
 _legacy = sa.MetaData()
 _legacy_events = sa.Table(
     "ledger_events_single",
@@ -314,6 +329,18 @@ class StoreReport:
         """Raise :class:`IntegrityProblem` naming the problems, if there are any."""
         if self.problems:
             raise IntegrityProblem(self.problems)
+
+
+@dataclasses.dataclass(frozen=True)
+class Checkpoint:
+    """A company's ledger folded to the end of ``as_of`` (not finished) from the events stored at
+    ``version`` (whose hash was ``head_hash``), by the code and terms of ``fingerprint``."""
+
+    as_of: datetime.date
+    version: int
+    head_hash: str
+    fingerprint: str
+    blob: bytes
 
 
 @dataclasses.dataclass(frozen=True)
@@ -1063,16 +1090,72 @@ class LedgerStream:
             )
         return True
 
+    def checkpoint_on_or_before(self, day: datetime.date) -> Checkpoint | None:
+        """The company's checkpoint of the latest date on or before ``day``, whatever head it was
+        made at (the caller compares); None where there is none."""
+        with self._store._transaction(write=False) as conn:
+            row = conn.execute(
+                sa.select(
+                    checkpoints_table.c.as_of,
+                    checkpoints_table.c.version,
+                    checkpoints_table.c.head_hash,
+                    checkpoints_table.c.fingerprint,
+                    checkpoints_table.c.blob,
+                )
+                .where(checkpoints_table.c.company == self.company, checkpoints_table.c.as_of <= day.isoformat())
+                .order_by(checkpoints_table.c.as_of.desc())
+                .limit(1)
+            ).first()
+        if row is None:
+            return None
+        day = datetime.date.fromisoformat(row.as_of)
+        return Checkpoint(day, int(row.version), str(row.head_hash), str(row.fingerprint), bytes(row.blob))
+
+    def checkpoint_dates(self) -> list[datetime.date]:
+        """The dates of the company's checkpoints, in order."""
+        with self._store._transaction(write=False) as conn:
+            found = conn.execute(
+                sa.select(checkpoints_table.c.as_of)
+                .where(checkpoints_table.c.company == self.company)
+                .order_by(checkpoints_table.c.as_of)
+            ).scalars()
+            return [datetime.date.fromisoformat(str(day)) for day in found]
+
+    def save_checkpoints(self, checkpoints: Sequence[Checkpoint]) -> bool:
+        """Keep ``checkpoints`` as the company's, replacing those before, if the stream's head is
+        still the one they were made at; False (nothing written) where another writer moved it on."""
+        with self._store._transaction(write=True) as conn:
+            head = self._head_in(conn, lock=True)
+            if head is None or any(head != Head(c.version, c.head_hash) for c in checkpoints):
+                return False
+            conn.execute(checkpoints_table.delete().where(checkpoints_table.c.company == self.company))
+            for c in checkpoints:
+                conn.execute(
+                    checkpoints_table.insert().values(
+                        company=self.company,
+                        as_of=c.as_of.isoformat(),
+                        version=c.version,
+                        head_hash=c.head_hash,
+                        fingerprint=c.fingerprint,
+                        blob=c.blob,
+                    )
+                )
+        return True
+
     def read(
         self,
         *,
         known_at: datetime.datetime | None = None,
         kinds: Collection[str] | None = None,
         after: int | None = None,
+        through: int | None = None,
+        dated_after: datetime.date | None = None,
+        dated_through: datetime.date | None = None,
     ) -> list[StoredEvent]:
         """The stream's events in seq order: those recorded at or before ``known_at`` (what the
-        ledger said then) if given, only of the given ``kinds`` if given, and only those after
-        seq ``after`` if given.
+        ledger said then) if given, only of the given ``kinds`` if given, only those after seq
+        ``after`` and up to seq ``through`` if given, and only those effective after
+        ``dated_after`` and on or before ``dated_through`` if given.
 
         Reading does not recompute hashes (:meth:`verify` does); a row that cannot be decoded
         raises :class:`IntegrityProblem`.
@@ -1082,6 +1165,12 @@ class LedgerStream:
             query = query.where(events_table.c.recorded_at <= format_instant(known_at, field="known_at"))
         if after is not None:
             query = query.where(events_table.c.seq > after)
+        if through is not None:
+            query = query.where(events_table.c.seq <= through)
+        if dated_after is not None:
+            query = query.where(events_table.c.effective_date > dated_after.isoformat())
+        if dated_through is not None:
+            query = query.where(events_table.c.effective_date <= dated_through.isoformat())
         if kinds is not None:
             if isinstance(kinds, str):
                 raise InvalidEvent("kinds", f"must be a collection of kinds, not the single string {kinds!r}")
