@@ -97,3 +97,75 @@ def test_an_expired_session_is_not_signed_in(service: Service) -> None:
         engine.dispose()
     expired = httpx.get(f"{service.url}/api/session", cookies=cookies)
     assert (expired.status_code, expired.content) == (401, b"")
+
+
+def _login(service: Service, name: str, password: str) -> httpx.Response:
+    return httpx.post(f"{service.url}/login", json={"name": name, "password": password})
+
+
+def _age_failures(service: Service, seconds: int) -> None:
+    """Move every recorded failed sign-in ``seconds`` into the past (as if that time had gone by)."""
+    from prefstack.web.accounts import login_failures_table
+
+    engine = sa.create_engine(service.db)
+    with engine.begin() as conn:
+        rows = conn.execute(sa.select(login_failures_table.c.key, login_failures_table.c.at)).all()
+        conn.execute(login_failures_table.delete())
+        import datetime as dt
+
+        def earlier(at: str) -> str:
+            return (dt.datetime.fromisoformat(at) - dt.timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+        moved = [{"key": key, "at": earlier(at)} for key, at in rows]
+        if moved:
+            conn.execute(login_failures_table.insert(), moved)
+    engine.dispose()
+
+
+def test_five_failed_sign_ins_for_a_name_hold_it_off_for_the_window_even_with_the_right_password(
+    service: Service,
+) -> None:
+    from prefstack.web.accounts import LOGIN_FAILURES_PER_NAME, LOGIN_WINDOW_SECONDS
+
+    for _ in range(LOGIN_FAILURES_PER_NAME):  # 5 guesses
+        assert _login(service, "admin", "wrong password").status_code == 401
+    held = _login(service, "admin", PASSWORD)
+    assert held.status_code == 429 and held.content == b"" and "set-cookie" not in held.headers
+    # the 5th latest failure leaves the 15-minute window in at most 900 s (a second more, rounded up)
+    assert 1 <= int(held.headers["retry-after"]) <= LOGIN_WINDOW_SECONDS + 1
+    # another name is not held off by the administrator's failures (a wrong password: 401, not 429)
+    assert _login(service, "carol", "wrong password").status_code == 401
+    # 14 minutes later the failures are still in the window; 16 minutes later they are not
+    _age_failures(service, 14 * 60)
+    later = _login(service, "admin", PASSWORD)
+    assert later.status_code == 429 and 1 <= int(later.headers["retry-after"]) <= 61
+    _age_failures(service, 2 * 60)
+    assert _login(service, "admin", PASSWORD).status_code == 200
+    # a success clears the name's count: four more failures do not hold it off
+    for _ in range(LOGIN_FAILURES_PER_NAME - 1):
+        assert _login(service, "admin", "wrong password").status_code == 401
+    assert _login(service, "admin", PASSWORD).status_code == 200
+
+
+def test_twenty_failed_sign_ins_from_one_address_hold_off_every_name_from_it(service: Service) -> None:
+    from prefstack.web.accounts import LOGIN_FAILURES_PER_ADDRESS
+
+    for n in range(LOGIN_FAILURES_PER_ADDRESS):  # 20 names tried once each from 127.0.0.1
+        assert _login(service, f"guess{n}", "a password").status_code == 401
+    assert _login(service, "admin", PASSWORD).status_code == 429
+
+
+def test_the_sign_in_page_says_when_to_try_again(service: Service) -> None:
+    import re
+
+    with httpx.Client(base_url=service.url) as browser:
+        for _ in range(5):
+            page = browser.get("/login", params={"next": "/companies"})
+            fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page.text))
+            answer = browser.post("/login", data={**fields, "name": "admin", "password": "wrong password"})
+            assert answer.status_code == 401 and "Wrong name or password." in answer.text
+        page = browser.get("/login", params={"next": "/companies"})
+        fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page.text))
+        held = browser.post("/login", data={**fields, "name": "admin", "password": PASSWORD})
+        assert held.status_code == 429 and "Too many failed sign-ins: try again in 15 minutes." in held.text
+        assert int(held.headers["retry-after"]) > 14 * 60

@@ -13,6 +13,14 @@ outside the ledgers' hash chains. Nothing secret is stored as given:
 - a session has an expiry (:data:`SESSION_SECONDS`) and its own CSRF token (the synchronizer
   token a cookie-authenticated write must carry).
 
+Failed sign-ins are counted per user name and per client address (table ``web_login_failures``,
+so that every worker and a restart see them): after :data:`LOGIN_FAILURES_PER_NAME` failures for
+a name, or :data:`LOGIN_FAILURES_PER_ADDRESS` from an address, within :data:`LOGIN_WINDOW_SECONDS`,
+sign-ins for that name or from that address are refused (429, ``Retry-After``) until the oldest
+of them leaves the window, the right password included (else guessing would go on), and without
+checking the password (each check costs a scrypt). A successful sign-in clears its name's count.
+A name is counted whether or not it is a user's, so the refusal says nothing of which names exist.
+
 Roles (:data:`ROLES`): one per user and company; a holder's role names its holder id (the
 ``holder`` of the ledger's events).
 """
@@ -100,6 +108,22 @@ idempotency_table = sa.Table(
 )
 """A write made under an ``Idempotency-Key``: the hash of its request and, once answered, its
 status and body (``status`` None: the first request with the key is still being answered)."""
+
+login_failures_table = sa.Table(
+    "web_login_failures",
+    _metadata,
+    sa.Column("key", sa.String(200), nullable=False),
+    sa.Column("at", sa.String(32), nullable=False),
+    sa.Index("ix_web_login_failures_key_at", "key", "at"),
+)
+"""A failed sign-in, twice: under ``name:NAME`` and under ``address:ADDRESS`` (the client's)."""
+
+LOGIN_WINDOW_SECONDS = 15 * 60
+LOGIN_FAILURES_PER_NAME = 5
+"""Failed sign-ins for one name within the window before its sign-ins are refused."""
+LOGIN_FAILURES_PER_ADDRESS = 20
+"""Failed sign-ins from one address (whatever the names) within the window before its sign-ins
+are refused: one guesser trying many names."""
 
 _PG_CREATE_LOCK = 0x7072_6566_7765_6231  # pg_advisory_xact_lock key serializing the tables' creation
 
@@ -266,6 +290,48 @@ class Accounts:
             password_matches(_DUMMY, password)
             return False
         return password_matches(str(stored), password)
+
+    def sign_in_wait(self, name: str, address: str) -> int:
+        """Seconds before ``name`` may try to sign in from ``address`` again (0: now): see the
+        module's text on failed sign-ins."""
+        now = _now()
+        start = _instant(now - dt.timedelta(seconds=LOGIN_WINDOW_SECONDS))
+        wait = 0
+        with self._tx(write=False) as conn:
+            limits = ((f"name:{name}", LOGIN_FAILURES_PER_NAME), (f"address:{address}", LOGIN_FAILURES_PER_ADDRESS))
+            for key, limit in limits:
+                recent = [
+                    str(at)
+                    for at in conn.execute(
+                        sa.select(login_failures_table.c.at)
+                        .where(login_failures_table.c.key == key, login_failures_table.c.at > start)
+                        .order_by(login_failures_table.c.at.desc())
+                        .limit(limit)
+                    ).scalars()
+                ]
+                if len(recent) >= limit:  # free again when the limit-th latest failure leaves the window
+                    freed = dt.datetime.fromisoformat(recent[-1]) + dt.timedelta(seconds=LOGIN_WINDOW_SECONDS)
+                    wait = max(wait, max(1, int((freed - now).total_seconds()) + 1))
+        return wait
+
+    def sign_in_failed(self, name: str, address: str) -> None:
+        """Count a failed sign-in of ``name`` from ``address`` (and forget failures older than the
+        window)."""
+        now = _now()
+        with self._tx(write=True) as conn:
+            conn.execute(
+                login_failures_table.delete().where(
+                    login_failures_table.c.at <= _instant(now - dt.timedelta(seconds=LOGIN_WINDOW_SECONDS))
+                )
+            )
+            at = _instant(now)
+            failed = [{"key": f"name:{name}", "at": at}, {"key": f"address:{address}", "at": at}]
+            conn.execute(login_failures_table.insert(), failed)
+
+    def signed_in(self, name: str) -> None:
+        """A successful sign-in of ``name``: its failures are forgotten (its address's are kept)."""
+        with self._tx(write=True) as conn:
+            conn.execute(login_failures_table.delete().where(login_failures_table.c.key == f"name:{name}"))
 
     def token_user(self, token: str) -> str | None:
         """The user an API token belongs to, None for no such token."""

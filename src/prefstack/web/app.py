@@ -170,7 +170,14 @@ def create_app(db: str) -> FastAPI:
 
     # ------------------------------------------------------------------ signing in
 
-    @app.post("/login", tags=["session"], responses={401: {"description": "Wrong name or password (empty body)"}})
+    @app.post(
+        "/login",
+        tags=["session"],
+        responses={
+            401: {"description": "Wrong name or password (empty body)"},
+            429: {"description": "Too many failed sign-ins for the name or from the address (Retry-After)"},
+        },
+    )
     async def login(request: Request) -> Response:
         """Sign in with a name and password (a form or JSON): sets the session cookie (HttpOnly,
         SameSite=Strict, Secure over https) and answers the session's CSRF token."""
@@ -179,10 +186,26 @@ def create_app(db: str) -> FastAPI:
         if from_page is not None and not pages.login_token_ok(request, (await _form(request) or {}).get("csrf_token")):
             # the sign-in page's form without its page's token (posted from elsewhere, or expired)
             return pages.login_page(from_page, "The sign-in form expired: sign in again.", 403)
+        # the client's address as uvicorn gives it (behind a proxy on 127.0.0.1, the forwarded one);
+        # a transport that gives none: all such clients counted under one address, "unknown"
+        address = request.client.host if request.client is not None else "unknown"
+        if given is not None:
+            wait = await run_in_threadpool(accounts.sign_in_wait, given[0], address)
+            if wait:
+                minutes = -(-wait // 60)
+                if from_page is not None:
+                    text = f"Too many failed sign-ins: try again in {minutes} minute{'s' if minutes > 1 else ''}."
+                    page = pages.login_page(from_page, text, 429)
+                    page.headers["Retry-After"] = str(wait)
+                    return page
+                return Response(status_code=429, headers={"Retry-After": str(wait)})
         if given is None or not await run_in_threadpool(accounts.check_password, *given):
+            if given is not None:
+                await run_in_threadpool(accounts.sign_in_failed, given[0], address)
             if from_page is not None:  # the sign-in page's form: the page again, saying why
                 return pages.login_page(from_page, "Wrong name or password.", 401)
             raise Refused(401)
+        await run_in_threadpool(accounts.signed_in, given[0])
         session, csrf = await run_in_threadpool(accounts.start_session, given[0])
         response: Response = JSONResponse({"user": given[0], "csrf_token": csrf})
         if from_page is not None:
