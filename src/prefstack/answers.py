@@ -89,6 +89,11 @@ def _value(value: object, where: str) -> Any:
     raise TypeError(f"{where}: an answer cannot hold a {type(value).__name__} ({value!r}); give it as a Figure")
 
 
+COMPARABLE = ("convert", "dividends", "redemption", "state", "transaction", "votes", "waterfall")
+"""The questions answered twice to compare two reading sets (the command line's ``--compare-reading``,
+the web service's ``compare``): their answers are matched record by record (:func:`differences`)."""
+
+
 def differences(default: Any, other: Any, path: str = "") -> list[dict[str, Any]]:
     """Where two JSON answers of one question differ (:func:`json_ready` of each), leaf by leaf:
     ``{"path": ..., "default": ..., "alternative": ...}``. A list of records is matched by each

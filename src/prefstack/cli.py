@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from prefstack import output
+from prefstack import answers, output
 from prefstack.arguments import parse_date, parse_exact, series_name
 from prefstack.clauses.dividends import ScheduleRow, pik_schedule
 from prefstack.errors import InputError, PrefstackError
@@ -90,7 +90,7 @@ _COMPARE: tuple[tuple[str, str], ...] = ()
 """The reading set the question is asked under a second time, to compare (``--compare-reading``)."""
 _WEIGH = True
 """Whether documents say what each alternative reading would change (``--no-alternatives``: not)."""
-COMPARABLE = frozenset({"state", "convert", "waterfall", "dividends", "redemption", "votes", "transaction"})
+COMPARABLE = frozenset(answers.COMPARABLE)
 """The questions ``--compare-reading`` answers twice."""
 
 

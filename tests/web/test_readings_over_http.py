@@ -80,3 +80,35 @@ def test_a_write_under_another_reading_is_refused_and_stores_nothing(service: Se
         after = len(client.get(f"/api/companies/{COMPANY}/ledger").json()["events"])
     assert refused.status_code == 422 and refused.json()["field"] == "reading"
     assert after == before
+
+
+def test_compare_answers_twice_and_says_what_differs_as_the_command_does(service: Service) -> None:
+    from prefstack.cli import app
+
+    asked = {"as_of": "2000-09-10", "compare": "DIV-DAYCOUNT=thirty-360"}
+    with service.client("auditor") as client:
+        compared = client.get(STATE, params=asked)
+    assert compared.status_code == 200, compared.text
+    body = compared.json()
+    assert set(body) == {"answer", "compared_under", "alternative", "differences"}
+    assert body["compared_under"] == "DIV-DAYCOUNT=thirty-360"
+    # the figures of the test above: A's accrual over 39 actual days against 38 days of 30/360
+    assert _accrued(body["answer"])["A"] == "910000/3"
+    assert _accrued(body["alternative"])["A"] == "2660000/9"
+    paths = {d["path"] for d in body["differences"]}
+    assert any("holders[A]" in path and "accrued_unpaid_dividends" in path for path in paths), paths
+    words = ["--compare-reading", "DIV-DAYCOUNT=thirty-360", "state", "--as-of", "2000-09-10", "--db", service.db]
+    command = CliRunner().invoke(app, [*words, "--format", "json"], catch_exceptions=False)
+    assert command.exit_code == 0, command.output
+    assert body == json.loads(command.stdout)
+
+
+def test_compare_goes_with_a_compared_question_only(service: Service) -> None:
+    with service.client("auditor") as client:
+        refused = client.get(
+            f"/api/companies/{COMPANY}/calendar",
+            params={"start": "2000-09-01", "end": "2000-12-31", "compare": "DIV-DAYCOUNT=thirty-360"},
+        )
+        unknown = client.get(STATE, params={"as_of": "2000-09-10", "compare": "DIV-DAYCOUNT=no-such-count"})
+    assert refused.status_code == 422 and refused.json()["field"] == "compare", refused.text
+    assert unknown.status_code == 422 and unknown.json()["field"] == "compare", unknown.text

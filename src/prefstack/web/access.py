@@ -60,6 +60,9 @@ class Access:
     readings: ReadingSet = ()
     """The reading set the request's questions are answered under (its ``reading=ID=ALT``
     parameters; empty: prefstack's readings)."""
+    compare: ReadingSet = ()
+    """The reading set the question is asked under a second time, to compare (its
+    ``compare=ID=ALT`` parameters added to ``readings``; empty: no comparison)."""
 
     @property
     def holder(self) -> str | None:

@@ -25,7 +25,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from prefstack.answers import json_ready
+from prefstack.answers import COMPARABLE, json_ready
 from prefstack.arguments import parse_date, parse_exact, series_name
 from prefstack.books import Books
 from prefstack.errors import InputError, PrefstackError
@@ -132,18 +132,52 @@ def create_app(db: str) -> FastAPI:
         ),
     ]
 
+    Compare = Annotated[
+        list[str],
+        Query(
+            description="ID=ALTERNATIVE: answer also under this reading (added to `reading`) and say where the "
+            "two answers differ (`--compare-reading`); only with state, convert, waterfall, dividends, "
+            "redemption, votes and transaction"
+        ),
+    ]
+
     def asking(roles: tuple[str, ...]) -> Callable[..., Access]:
         """A question's access: the role's, then (once admitted) the reading set its ``reading``
-        parameters name, refused 422 naming ``reading`` where one is unknown or only described."""
+        parameters name and the one its ``compare`` parameters add, refused 422 naming the
+        parameter where one is unknown or only described, or where ``compare`` is given to a
+        question that is not compared (:data:`COMPARABLE`)."""
         admitted = allow(roles)
 
-        def dependency(who: Annotated[Access, Depends(admitted)], reading: Readings = []) -> Access:  # noqa: B006
+        def dependency(
+            request: Request,
+            who: Annotated[Access, Depends(admitted)],
+            reading: Readings = [],  # noqa: B006
+            compare: Compare = [],  # noqa: B006
+        ) -> Access:
             from prefstack.interpretations import readings
 
             chosen = readings.parse(readings.parse_options(reading, "reading"), "reading")
-            return dataclasses.replace(who, readings=chosen)
+            compared = readings.parse_options(compare, "compare")
+            if compared and request.url.path.rsplit("/", 1)[-1] not in COMPARABLE:
+                raise InputError("compare", readings.CLAUSE, f"compare goes with a question: {', '.join(COMPARABLE)}")
+            both = readings.parse({**dict(chosen), **compared}, "compare") if compared else ()
+            return dataclasses.replace(who, readings=chosen, compare=both)
 
         return dependency
+
+    def answered(who: Access, ask: Callable[[Access], Any]) -> JSONResponse:
+        """``ask``'s answer under the request's reading set; with ``compare``, asked again under the
+        compared set and answered as ``--compare-reading --format json`` prints it: ``{"answer",
+        "compared_under", "alternative", "differences"}``."""
+        answer = ask(who)
+        if not who.compare:
+            return _response(200, answer)
+        from prefstack.answers import differences
+
+        other = ask(dataclasses.replace(who, readings=who.compare, compare=()))
+        under = ", ".join(f"{ident}={alternative}" for ident, alternative in who.compare)
+        found = differences(answer, other)
+        return _response(200, {"answer": answer, "compared_under": under, "alternative": other, "differences": found})
 
     Reader = Annotated[Access, Depends(asking(READERS))]
     Anyone = Annotated[Access, Depends(asking(EVERYONE))]
@@ -258,7 +292,7 @@ def create_app(db: str) -> FastAPI:
         """``prefstack state``: every series and holder on ``as_of`` (administrator, auditor)."""
         day = parse_date(as_of, "as_of", "F §3(a)")
         used = structure(capital_structure, who)
-        return _response(200, json_ready(books(who, known_at).state(day, structure=used, explain=explain)))
+        return answered(who, lambda w: json_ready(books(w, known_at).state(day, structure=used, explain=explain)))
 
     @app.get("/api/companies/{company}/positions", tags=["questions"])
     def positions(who: Anyone, as_of: str, holder: str | None = None, known_at: KnownAt = None) -> JSONResponse:
@@ -295,8 +329,7 @@ def create_app(db: str) -> FastAPI:
         """``prefstack dividends``: each holder's dividend of a Payment Date (a holder: its own rows)."""
         day = parse_date(payment_date, "payment_date", "F §2(a)")
         which = None if series is None else series_name(series, "series")
-        answer = json_ready(books(who).dividends(day, which))
-        return _response(200, access.dividends_of(answer, who))
+        return answered(who, lambda w: access.dividends_of(json_ready(books(w).dividends(day, which)), w))
 
     @app.get("/api/companies/{company}/convert", tags=["questions"])
     def convert(who: Anyone, series: str, holder: str, shares: str, on: str, funds: str | None = None) -> JSONResponse:
@@ -307,8 +340,8 @@ def create_app(db: str) -> FastAPI:
         day = parse_date(on, "on", f"{name} §5(c)(i)")
         converted = parse_exact(shares, "shares", f"{name} §5(a)")
         cash = None if funds is None else parse_exact(funds, "funds", f"{name} §5(c)(iii)")
-        return _response(
-            200, access.conversion_of(json_ready(books(who).convert(day, name, whose, converted, cash)), who)
+        return answered(
+            who, lambda w: access.conversion_of(json_ready(books(w).convert(day, name, whose, converted, cash)), w)
         )
 
     @app.get("/api/companies/{company}/waterfall", tags=["questions"])
@@ -325,8 +358,8 @@ def create_app(db: str) -> FastAPI:
 
         day, cash = parse_date(on, "on", "F §3(a)"), parse_exact(proceeds, "proceeds", "F §3(a)")
         seniors, others = [parse_senior(x) for x in senior or []], [parse_non_cash(x) for x in non_cash or []]
-        answer = books(who).waterfall(day, cash, seniors, others, structure(capital_structure, who))
-        return _response(200, json_ready(answer))
+        used = structure(capital_structure, who)
+        return answered(who, lambda w: json_ready(books(w).waterfall(day, cash, seniors, others, used)))
 
     @app.get("/api/companies/{company}/breakpoints", tags=["questions"])
     def breakpoints(who: Reader, on: str, capital_structure: Structure = "none") -> JSONResponse:
@@ -376,7 +409,7 @@ def create_app(db: str) -> FastAPI:
         }
         event = proposed_transaction(kind, on, facts, agreement_only, "kind")
         judge_on = judged_on(event, as_of, "as_of")
-        return _response(200, json_ready(books(who).proposed_transaction(event, judge_on)))
+        return answered(who, lambda w: json_ready(books(w).proposed_transaction(event, judge_on)))
 
     @app.get("/api/companies/{company}/redemption", tags=["questions"])
     def redemption(
@@ -387,18 +420,18 @@ def create_app(db: str) -> FastAPI:
         name = series_name(series, "series")
         day = parse_date(on, "on", f"{name} §6(a)")
         if in_common:
-            return _response(200, json_ready(books(who).redemption_in_common(day, name)))
+            return answered(who, lambda w: json_ready(books(w).redemption_in_common(day, name)))
         if funds is None:
             raise InputError("funds", f"{name} §6(a)", "give the funds legally available (or in_common=true)")
-        return _response(
-            200, json_ready(books(who).redemption(day, name, parse_exact(funds, "funds", f"{name} §6(a)")))
-        )
+        available = parse_exact(funds, "funds", f"{name} §6(a)")
+        return answered(who, lambda w: json_ready(books(w).redemption(day, name, available)))
 
     @app.get("/api/companies/{company}/votes", tags=["questions"])
     def votes(who: Reader, as_of: str, capital_structure: Structure = "none") -> JSONResponse:
         """``prefstack votes``: each holder's votes and each series' voting power (administrator, auditor)."""
         day = parse_date(as_of, "as_of", "F §4")
-        return _response(200, json_ready(books(who).votes(day, structure(capital_structure, who))))
+        used = structure(capital_structure, who)
+        return answered(who, lambda w: json_ready(books(w).votes(day, used)))
 
     @app.get("/api/companies/{company}/calendar", tags=["questions"])
     def calendar(
