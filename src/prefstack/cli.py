@@ -12,7 +12,7 @@ import typer
 
 from prefstack import answers, output
 from prefstack.arguments import parse_date, parse_exact, series_name
-from prefstack.clauses.dividends import ScheduleRow, pik_schedule
+from prefstack.clauses.dividends import pik_schedule
 from prefstack.errors import InputError, PrefstackError
 from prefstack.figures import count_text, exact_of, figure_text
 from prefstack.interpretations import registry
@@ -188,20 +188,14 @@ def schedule(
     ] = None,
 ) -> None:
     """A PIK dividend schedule in the form of F Sched. 1 (every dividend paid in shares)."""
-    from prefstack.schedules import CLI_FIELDS, pik_record, schedule_question
+    from prefstack.schedules import CLI_FIELDS, explained_row, pik_record, schedule_question
 
     asked = schedule_question(series, issue_date, shares, through, conversion_price, CLI_FIELDS)
     terms = asked.terms
-    if not asked.pays_in_shares:
-        _cash_schedule(asked, format, out, explain)
-        return
-    result = pik_schedule(
-        terms, issue_date=asked.start, shares=asked.shares, through=asked.end, conversion_price=asked.conversion_price
-    )
     if explain:
-        for warning in result.warnings:
+        explained, warnings = explained_row(asked, row, {"explain": "--explain", "row": "--row"})
+        for warning in warnings:
             print(f"warning: {warning}", file=sys.stderr)
-        explained = _pick_row(result.rows, row).explain()
         if format in (Format.csv, Format.xlsx):
             raise InputError("--format", "output format", "--explain writes a tree: give --format table or json")
         if format is Format.json:
@@ -209,6 +203,12 @@ def schedule(
         else:
             print(explained.to_text())
         return
+    if not asked.pays_in_shares:
+        _cash_schedule(asked, format, out)
+        return
+    result = pik_schedule(
+        terms, issue_date=asked.start, shares=asked.shares, through=asked.end, conversion_price=asked.conversion_price
+    )
     records = [pik_record(r) for r in result.rows]
     source = "F Sched. 1" if terms.schedule_assumption is not None else terms.dividends.quarterly_rate.cite
     title = f"Series {terms.series}: PIK dividend schedule ({source})"
@@ -223,14 +223,12 @@ CASH_SCHEDULE_COLUMNS = (
 )
 
 
-def _cash_schedule(asked: ScheduleQuestion, format: Format, out: str | None, explain: bool) -> None:
+def _cash_schedule(asked: ScheduleQuestion, format: Format, out: str | None) -> None:
     """A series paying its dividends in cash only has a cash schedule: each Payment Date's dividend
     on the shares, paid when due, in cents (its §2(a)-(b); DIV-CASH-CENTS)."""
     from prefstack.schedules import cash_records
 
     terms = asked.terms
-    if explain:
-        raise InputError("--explain", terms.dividends.forms.cite, "a cash schedule's rows explain themselves in JSON")
     records = cash_records(asked)
     cite = terms.dividends.annual_rate.cite
     title = f"Series {terms.series}: cash dividend schedule on {to_decimal_string(asked.shares)} shares ({cite})"
@@ -244,17 +242,6 @@ SCHEDULE_COLUMNS = (
     Column("conversion ratio", "conversion_ratio", "ratio"),
     Column("equivalent common", "equivalent_common", "shares"),
 )
-
-
-def _pick_row(rows: tuple[ScheduleRow, ...], wanted: str | None) -> ScheduleRow:
-    if wanted is None:
-        return rows[1] if len(rows) > 1 else rows[0]
-    day = parse_date(wanted, "--row", "F Sched. 1")
-    for candidate in rows:
-        if candidate.date == day:
-            return candidate
-    dates = ", ".join(r.date.isoformat() for r in rows)
-    raise InputError("--row", "F Sched. 1", f"no row dated {day}; the rows are {dates}")
 
 
 @app.command()

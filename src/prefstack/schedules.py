@@ -19,6 +19,7 @@ from typing import Any
 from prefstack.arguments import parse_date, parse_exact, series_name
 from prefstack.clauses.dividends import ScheduleRow, cash_schedule, pik_schedule
 from prefstack.errors import InputError
+from prefstack.explain import Explained
 from prefstack.figures import RATIO, SHARES, json_figure
 from prefstack.terms import SeriesTerms, load_terms
 
@@ -125,3 +126,36 @@ def cash_records(question: ScheduleQuestion) -> list[dict[str, Any]]:
     """A cash schedule's rows, each with the explanation of its dividend and of its cash."""
     rows = cash_schedule(question.terms, issue_date=question.start, shares=question.shares, through=question.end)
     return [{**r.record(), "explain": {"dividend": r.dividend.to_dict(), "cash": r.cash.to_dict()}} for r in rows]
+
+
+def pick_row(rows: tuple[ScheduleRow, ...], wanted: str | None, field: str) -> ScheduleRow:
+    """The row of a PIK schedule dated ``wanted`` (``field`` names it in an error; None: the first
+    dividend's row, or the issue's where there is none)."""
+    if wanted is None:
+        return rows[1] if len(rows) > 1 else rows[0]
+    day = parse_date(wanted, field, "F Sched. 1")
+    for candidate in rows:
+        if candidate.date == day:
+            return candidate
+    dates = ", ".join(r.date.isoformat() for r in rows)
+    raise InputError(field, "F Sched. 1", f"no row dated {day}; the rows are {dates}")
+
+
+def explained_row(
+    question: ScheduleQuestion, wanted: str | None, fields: Mapping[str, str]
+) -> tuple[Explained, tuple[str, ...]]:
+    """Every input and clause behind one row of a PIK schedule (``schedule --explain``): the row's
+    explanation tree and the schedule's warnings. A cash schedule is refused (its rows explain
+    themselves); ``fields`` names the question's ``explain`` and ``row`` in errors."""
+    terms = question.terms
+    if not question.pays_in_shares:
+        problem = "a cash schedule's rows explain themselves in JSON"
+        raise InputError(fields["explain"], terms.dividends.forms.cite, problem)
+    result = pik_schedule(
+        terms,
+        issue_date=question.start,
+        shares=question.shares,
+        through=question.end,
+        conversion_price=question.conversion_price,
+    )
+    return pick_row(result.rows, wanted, fields["row"]).explain(), result.warnings

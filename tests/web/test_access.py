@@ -440,3 +440,26 @@ def test_the_breakpoints_by_hand(reads: Service) -> None:
         odd = client.get(f"/api/companies/{COMPANY}/breakpoints", params={"on": AS_OF, "capital_structure": "x.yaml"})
     assert (bad.status_code, bad.json()["field"]) == (422, "on")
     assert (odd.status_code, odd.json()["field"]) == (422, "capital_structure")
+
+
+def test_a_schedule_row_explained_over_http_is_the_commands(reads: Service) -> None:
+    from prefstack.cli import app
+
+    asked = {"series": "F", "explain": "true", "row": "2000-09-15"}
+    with reads.client("holder-a") as client:  # terms only: every role asks it
+        explained = client.get(f"/api/companies/{COMPANY}/schedule", params=asked)
+        wrong_row = client.get(f"/api/companies/{COMPANY}/schedule", params={**asked, "row": "2000-09-16"})
+        row_alone = client.get(f"/api/companies/{COMPANY}/schedule", params={"series": "F", "row": "2000-09-15"})
+    assert explained.status_code == 200, explained.text
+    body = explained.json()
+    command = CliRunner().invoke(app, ["schedule", "F", "--explain", "--row", "2000-09-15", "--format", "json"])
+    assert command.exit_code == 0, command.output
+    assert body["explain"] == json.loads(command.stdout)
+    # F Sched. 1's first dividend: 40,000 shares x $1,000 x 7% x 44/360 days = $342,222.22..., paid in
+    # 342.22... shares at $1,000 (3,080/9 of a share)
+    (incremental,) = [p for p in body["explain"]["parts"] if p["name"] == "incremental_shares"]
+    assert incremental["value"].endswith("(=3080/9)") and incremental["clause"] == "F §2(b)"
+    # the schedule's warning (its total exceeds the shares authorized by F §1(a)), which the command prints on stderr
+    assert len(body["warnings"]) == 1 and "exceeds the 56617 shares authorized by F §1(a)" in body["warnings"][0]
+    assert wrong_row.status_code == 422 and wrong_row.json()["field"] == "row"
+    assert row_alone.status_code == 422 and row_alone.json()["field"] == "row"

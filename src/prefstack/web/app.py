@@ -312,14 +312,23 @@ def create_app(db: str) -> FastAPI:
         shares: str | None = None,
         through: str | None = None,
         conversion_price: str | None = None,
+        explain: bool = False,
+        row: str | None = None,
     ) -> JSONResponse:
         """``prefstack schedule``: a series' dividend schedule from its terms alone (F Sched. 1's
         form for a series paying in shares; each Payment Date's cash otherwise); no ledger figure,
-        so every role asks it."""
-        from prefstack.schedules import cash_records, pik_records, schedule_question
+        so every role asks it. ``explain``: every input and clause behind one row (``row``, its
+        date; the first dividend's by default), as ``schedule --explain --format json`` prints it,
+        under ``explain``, with the schedule's ``warnings``."""
+        from prefstack.schedules import cash_records, explained_row, pik_records, schedule_question
 
-        fields = {k: k for k in ("series", "issue_date", "shares", "through", "conversion_price")}
+        fields = {k: k for k in ("series", "issue_date", "shares", "through", "conversion_price", "explain", "row")}
         asked = schedule_question(series, issue_date, shares, through, conversion_price, fields)
+        if explain:
+            tree, warnings = explained_row(asked, row, fields)
+            return _response(200, {"explain": tree.to_dict(), "warnings": list(warnings)})
+        if row is not None:
+            raise InputError("row", "F Sched. 1", "row names the row explain=true explains")
         if not asked.pays_in_shares:
             return _response(200, cash_records(asked))
         return _response(200, pik_records(asked))
