@@ -317,3 +317,71 @@ def test_the_queue_is_bounded_and_keeps_the_last_finished_jobs() -> None:
     finally:
         release.set()
         jobs.close()
+
+
+def test_an_ended_job_is_read_again_after_the_service_restarts(service: Service) -> None:
+    from webservice import running
+
+    asked = {"kind": "waterfall-grid", "on": "2000-12-31", "proceeds": ["10000000", "60000000"]}
+    with service.client("auditor") as client:
+        started = client.post(JOBS, json=asked)
+        assert started.status_code == 202, started.text
+        job, _ = poll(client, started.headers["Location"])
+    assert job["status"] == "finished" and len(job["result"]) == 2
+    # another service over the same store (the first one still up: a restart, as far as the store knows)
+    with running(service.db) as url:
+        headers = {"Authorization": f"Bearer {service.tokens['auditor']}"}
+        again = httpx.get(f"{url}{JOBS}/{job['id']}", headers=headers, timeout=60)
+        other_company = httpx.get(f"{url}/api/companies/another/jobs/{job['id']}", headers=headers, timeout=60)
+    assert again.status_code == 200 and again.json() == job
+    assert other_company.status_code in (403, 404)  # no role there: refused before the job is looked up
+
+
+def test_a_job_left_running_by_a_service_that_stopped_is_failed_saying_so(tmp_path: Any) -> None:
+    from prefstack.web.jobs import STOPPED
+
+    db = f"sqlite:///{tmp_path / 'jobs.sqlite'}"
+    release = threading.Event()
+
+    def blocked(progress: Any) -> str:
+        release.wait(10)
+        return "done"
+
+    first = Jobs(workers=1, capacity=2, db=db)
+    try:
+        running_job = first.submit("c", "u", "test", {"n": 1}, blocked, 1)
+        waiting_job = first.submit("c", "u", "test", {"n": 2}, blocked, 1)
+        # a second service over the store: the first's jobs, queued or running there, are failed
+        second = Jobs(db=db)
+        try:
+            for job in (running_job, waiting_job):
+                answer = second.get("c", job.id)
+                assert answer is not None and answer["status"] == "failed", answer
+                assert answer["error"] == {"field": None, "clause": "jobs", "problem": STOPPED}
+                assert answer["arguments"] == job.arguments and answer["created_by"] == "u"
+            assert second.get("other", running_job.id) is None
+        finally:
+            second.close()
+    finally:
+        release.set()
+        first.close()
+
+
+def test_the_store_keeps_the_last_ended_jobs(tmp_path: Any) -> None:
+    db = f"sqlite:///{tmp_path / 'jobs.sqlite'}"
+    jobs = Jobs(workers=1, capacity=4, kept=2, db=db)
+    try:
+        made = [jobs.submit("c", "u", "test", {"n": n}, lambda progress, n=n: n * 10, None) for n in range(3)]
+        deadline = time.monotonic() + 10
+        while any((jobs.get("c", j.id) or {}).get("status") != "finished" for j in made[1:]):
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+    finally:
+        jobs.close()
+    later = Jobs(db=db, kept=2)
+    try:
+        # kept=2: the first is forgotten; the other two answer from the store, results and all
+        assert later.get("c", made[0].id) is None
+        assert [(later.get("c", j.id) or {}).get("result") for j in made[1:]] == [10, 20]
+    finally:
+        later.close()

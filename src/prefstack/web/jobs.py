@@ -24,12 +24,21 @@ answers 429), and the client polls the job for its status (``queued``, ``running
 exit values of a scenarios grid paid) and,
 once finished, its result (the command's JSON). A job belongs to its company: only a user with a
 role there that may read every holder's figures (administrator, auditor) asks for one or reads one;
-another company's job id is unknown (404). Jobs are kept in the service's memory, not the store: a
-restarted service has none, and only the last :data:`KEPT` finished jobs are kept.
+another company's job id is unknown (404).
+
+Jobs are kept in the store too (table ``web_jobs``: what was asked, by whom, its status and,
+once ended, its result or error, outside the ledgers' hash chains), written when a job is asked
+for, when it starts and when it ends; its progress is kept in the service's memory while it runs.
+A finished job is read back after the service restarts; a job the store holds as queued or
+running when a service starts over it was left by a service that stopped before it ended: it is
+marked failed, saying so (ask for it again). One service answers the jobs of a store (as
+``prefstack serve`` runs one). The last :data:`KEPT` ended jobs are kept, the oldest forgotten
+first.
 """
 
 import dataclasses
 import datetime as dt
+import json
 import logging
 import secrets
 import threading
@@ -39,6 +48,7 @@ from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
 from typing import Annotated, Any
 
+import sqlalchemy as sa
 from fastapi import Body, Depends, FastAPI
 from fastapi.responses import JSONResponse
 
@@ -47,6 +57,7 @@ from prefstack.arguments import parse_date, parse_exact
 from prefstack.books import Books
 from prefstack.errors import InputError, PrefstackError
 from prefstack.instruments.capital_structure import LoadedStructure, bundled_for_company
+from prefstack.ledger.store import EventStore
 from prefstack.web.access import Access
 
 __all__ = ["CAPACITY", "KEPT", "MAX_GRID", "MAX_SCENARIO_STEPS", "SCENARIO_CHUNK", "Job", "Jobs", "register"]
@@ -68,6 +79,25 @@ WORKERS = 1
 """Worker threads answering jobs (the work is CPU-bound Python: more threads share one interpreter)."""
 
 log = logging.getLogger(__name__)
+
+_metadata = sa.MetaData()
+jobs_table = sa.Table(
+    "web_jobs",
+    _metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("company", sa.String(64), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("arguments", sa.Text, nullable=False),
+    sa.Column("created_by", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("done", sa.BigInteger, nullable=False),
+    sa.Column("total", sa.BigInteger, nullable=True),
+    sa.Column("result", sa.Text, nullable=True),
+    sa.Column("error", sa.Text, nullable=True),
+)
+"""Each job as its client reads it (JSON text for its arguments, result and error)."""
+STOPPED = "the service stopped before the job ended: ask for it again"
 
 Progress = Callable[[int, int], None]
 Work = Callable[[Progress], Any]
@@ -113,15 +143,25 @@ class QueueFull(Exception):
 
 
 class Jobs:
-    """The jobs of one service: a bounded queue answered by worker threads."""
+    """The jobs of one service: a bounded queue answered by worker threads, each job kept in the
+    store at ``db`` as well (None: in memory only)."""
 
-    def __init__(self, workers: int = WORKERS, capacity: int = CAPACITY, kept: int = KEPT) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="prefstack-job")
+    def __init__(
+        self, workers: int = WORKERS, capacity: int = CAPACITY, kept: int = KEPT, db: str | None = None
+    ) -> None:
         self._capacity = capacity
         self._kept = kept
         self._lock = threading.Lock()
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._pending = 0
+        self._store = None if db is None else EventStore(db)
+        if self._store is not None:
+            with self._store.transaction(write=True) as conn:
+                _metadata.create_all(conn)
+                left = jobs_table.c.status.in_(("queued", "running"))
+                error = json.dumps({"field": None, "clause": CLAUSE, "problem": STOPPED})
+                conn.execute(jobs_table.update().where(left).values(status="failed", error=error))
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="prefstack-job")
 
     def submit(
         self, company: str, user: str, kind: str, arguments: dict[str, Any], work: Work, total: int | None
@@ -134,6 +174,13 @@ class Jobs:
             self._pending += 1
             job = Job(secrets.token_urlsafe(16), company, kind, arguments, user, dt.datetime.now(dt.UTC), total=total)
             self._jobs[job.id] = job
+        try:
+            self._keep(job, new=True)
+        except BaseException:
+            with self._lock:
+                self._pending -= 1
+                del self._jobs[job.id]
+            raise
         self._pool.submit(self._run, job, work)
         return job
 
@@ -141,11 +188,52 @@ class Jobs:
         """The job ``ident`` of ``company`` as its client reads it; None where there is none."""
         with self._lock:
             job = self._jobs.get(ident)
-            return None if job is None or job.company != company else job.answer()
+            if job is not None:
+                return None if job.company != company else job.answer()
+        if self._store is None:
+            return None
+        with self._store.transaction(write=False) as conn:
+            row = conn.execute(
+                sa.select(jobs_table).where(jobs_table.c.id == ident, jobs_table.c.company == company)
+            ).first()
+        return None if row is None else _read(row).answer()
 
     def close(self) -> None:
         """Stop: the jobs waiting are cancelled, a running one is left to end."""
         self._pool.shutdown(wait=False, cancel_futures=True)
+        if self._store is not None:
+            self._store.close()
+
+    def _keep(self, job: Job, *, new: bool = False) -> None:
+        """Write ``job`` to the store (its status, progress and, once ended, result or error), and
+        forget the oldest ended jobs beyond :data:`KEPT` there."""
+        if self._store is None:
+            return
+        values = {
+            "status": job.status,
+            "done": job.done,
+            "total": job.total,
+            "result": None if job.status != "finished" else json.dumps(job.result),
+            "error": None if job.error is None else json.dumps(job.error),
+        }
+        with self._store.transaction(write=True) as conn:
+            if new:
+                conn.execute(
+                    jobs_table.insert().values(
+                        id=job.id,
+                        company=job.company,
+                        kind=job.kind,
+                        arguments=json.dumps(job.arguments),
+                        created_by=job.created_by,
+                        created_at=job.created_at.isoformat(),
+                        **values,
+                    )
+                )
+                return
+            conn.execute(jobs_table.update().where(jobs_table.c.id == job.id).values(**values))
+            ended = jobs_table.c.status.in_(("finished", "failed"))
+            kept = sa.select(jobs_table.c.id).where(ended).order_by(jobs_table.c.created_at.desc()).limit(self._kept)
+            conn.execute(jobs_table.delete().where(ended, jobs_table.c.id.not_in(kept.scalar_subquery())))
 
     def _progress(self, job: Job) -> Progress:
         def told(done: int, total: int) -> None:
@@ -157,6 +245,10 @@ class Jobs:
     def _run(self, job: Job, work: Work) -> None:
         with self._lock:
             job.status = "running"
+        try:
+            self._keep(job)
+        except Exception:  # the store cannot be written: the job still runs and answers from memory
+            log.exception("job %s (%s): its start could not be written to the store", job.id, job.kind)
         try:
             result = work(self._progress(job))
         except PrefstackError as exc:
@@ -170,10 +262,32 @@ class Jobs:
     def _end(self, job: Job, status: str, result: Any, error: dict[str, Any] | None) -> None:
         with self._lock:
             job.status, job.result, job.error = status, result, error
+        try:
+            self._keep(job)
+        except Exception:  # not kept: its client reads it from memory until the service stops
+            log.exception("job %s (%s): its end could not be written to the store", job.id, job.kind)
+        with self._lock:
             self._pending -= 1
             ended = [j for j in self._jobs.values() if j.status in ("finished", "failed")]
             for old in ended[: max(0, len(ended) - self._kept)]:
                 del self._jobs[old.id]
+
+
+def _read(row: sa.Row[Any]) -> Job:
+    """A job as the store keeps it."""
+    return Job(
+        id=str(row.id),
+        company=str(row.company),
+        kind=str(row.kind),
+        arguments=json.loads(row.arguments),
+        created_by=str(row.created_by),
+        created_at=dt.datetime.fromisoformat(row.created_at),
+        status=str(row.status),
+        done=int(row.done),
+        total=None if row.total is None else int(row.total),
+        result=None if row.result is None else json.loads(row.result),
+        error=None if row.error is None else json.loads(row.error),
+    )
 
 
 def _error(exc: PrefstackError) -> dict[str, Any]:
@@ -325,7 +439,7 @@ _KINDS: dict[str, Callable[[dict[str, Any], str, str], tuple[int | None, Work]]]
 def register(app: FastAPI, db: str, reader: Callable[..., Access], writer: Callable[..., Access]) -> Jobs:
     """The job routes on ``app`` (``reader``: the dependency admitting administrators and auditors;
     ``writer``: the same, with a session's CSRF token checked); the service's :class:`Jobs`."""
-    jobs = Jobs()
+    jobs = Jobs(db=db)
 
     @app.post(
         "/api/companies/{company}/jobs",
@@ -357,7 +471,7 @@ def register(app: FastAPI, db: str, reader: Callable[..., Access], writer: Calla
         """A job of the company: its status, progress and, once finished, its result (administrator, auditor)."""
         answer = jobs.get(who.company, job)
         if answer is None:
-            problem = "no job of this company has this id (jobs are kept in the service's memory)"
+            problem = f"no job of this company has this id (the last {KEPT} ended jobs are kept)"
             return JSONResponse({"field": "job", "clause": CLAUSE, "problem": problem}, status_code=404)
         return JSONResponse(answer)
 
