@@ -39,6 +39,7 @@ __all__ = [
     "exact_input",
     "lattice_spot_bump",
     "lattice_value",
+    "log_paths",
     "monte_carlo_value",
     "opm_values",
     "price_chunk",
@@ -264,7 +265,18 @@ def simulate_paths(
     drift r - q, one row per time: the first ``pairs`` columns from normals Z, the next from -Z
     (antithetic: their log-prices are twice the drift less the first's). Single precision (a
     path's relative error ~1e-7 is far below the Monte Carlo's); the normals come from PCG64
-    seeded with ``seed``, drawn time by time."""
+    seeded with ``seed``, drawn time by time. The exponential of :func:`log_paths`."""
+    out = log_paths(market, times, pairs, seed)
+    np.exp(out, out=out)
+    return out
+
+
+def log_paths(
+    market: Market, times: FloatArray, pairs: int, seed: int | np.random.SeedSequence
+) -> NDArray[np.float32]:
+    """The logarithms of :func:`simulate_paths`'s prices. The least-squares Monte Carlo compares
+    them with the log of each date's conversion threshold and takes the exponential of the paths
+    where conversion competes only, sparing a pass over every path and date."""
     rng = np.random.Generator(np.random.PCG64(seed))
     spot, volatility, rate, dividend_yield, _ = market.floats()
     steps = len(times)
@@ -274,14 +286,17 @@ def simulate_paths(
     out = np.empty((steps, 2, pairs), dtype=np.float32)  # row j: the paths from Z, then from -Z
     for j in range(steps):
         rng.standard_normal(out=out[j, 0], dtype=np.float32)
+    # the log of the spot enters with the first step's drift, so the running sum carries it (one pass
+    # over the paths fewer); the antithetic paths are twice (log spot + the drift to date) less them
+    start = drift.copy()
+    start[0] += math.log(spot)
     up = out[:, 0]
     up *= shock
-    up += drift.astype(np.float32)[:, None]
-    np.cumsum(up, axis=0, out=up)
-    twice = (2.0 * np.cumsum(drift)).astype(np.float32)[:, None]
+    up += start.astype(np.float32)[:, None]
+    for j in range(1, steps):  # the running sum over the dates, date by date (numpy's cumsum along
+        np.add(up[j], up[j - 1], out=up[j])  # the first axis walks each path's column: several times slower)
+    twice = (2.0 * np.cumsum(start)).astype(np.float32)[:, None]
     np.subtract(twice, up, out=out[:, 1])
-    out += np.float32(math.log(spot))
-    np.exp(out, out=out)
     return out.reshape(steps, 2 * pairs)
 
 
@@ -359,9 +374,9 @@ def _lsm(
     maturity, redemption, conversion_end = instrument.horizon()
     if len(times) == 0 or abs(times[-1] - maturity) > 1e-12 or np.any(np.diff(times) <= 0) or times[0] <= 0:
         raise ValueError("times must be ascending in (0, maturity] and end at maturity")
-    s = simulate_paths(market, times, pairs, seed)
+    logs = log_paths(market, times, pairs, seed)
     spot0, _, r, _, spread = market.floats()
-    n = s.shape[1]
+    n = logs.shape[1]
     units_at, cash_at = _terms_on(instrument, times)
     claim0 = redemption * math.exp(-(r + spread) * maturity)
     pv = np.full(n, -1.0)  # -1: the path holds the claim
@@ -377,10 +392,13 @@ def _lsm(
         # the claim's value at t, in time-0 money at rate: redemption e^-(r+s)(T-t) e^-rt
         claim = redemption * math.exp(-(r + spread) * (maturity - t)) * grow
         level = (redemption if j == last else claim / grow) - cash
-        competing = np.flatnonzero(s[j] > level / units)
+        # conversion competes above the threshold: compared in logs (the threshold's log rounded to
+        # single precision, as the path's is), the prices of the competing paths only taken
+        threshold = level / units
+        competing = np.flatnonzero(logs[j] > np.float32(math.log(threshold))) if threshold > 0 else np.arange(n)
         if len(competing) == 0:
             continue
-        spot = s[j][competing]
+        spot = np.exp(logs[j][competing])
         if j == last:
             pv[competing] = (spot.astype(np.float64) * units + cash) * grow
             regions[j] = ((level / units, math.inf),)
