@@ -109,6 +109,8 @@ def test_value_json_lists_every_input_with_its_source(cli: Any) -> None:
         (["--paths", "3"], "--paths: must be an even number"),
         (["--volatility", "-0.2"], "--volatility: must be positive"),
         (["--series", "Q"], "--series: the ledger has no Series Q"),
+        (["--engine", "gpu", "--method", "lattice"], "--engine: the GPU path prices Monte Carlo paths"),
+        (["--engine", "tpu"], "--engine: local, dask or gpu, not 'tpu'"),
     ],
 )
 def test_value_refuses_bad_input(cli: Any, extra: list[str], message: str) -> None:
@@ -216,3 +218,16 @@ def test_value_on_a_dask_cluster_gives_the_local_figures(cli: Any) -> None:
     assert spread == local
     refused = cli(*run, "--engine", "dask", ok=False)
     assert refused.returncode == 2 and "--scheduler" in refused.stderr
+
+
+def test_value_on_the_gpu_engine_says_why_it_cannot_run_here(cli: Any) -> None:
+    """Without CuPy (not a dependency: the development and CI machines have no GPU) the GPU path is
+    refused naming --engine and what is missing; with CuPy and a GPU it prices (docs/valuation.md)."""
+    try:
+        import cupy  # type: ignore[import-not-found]  # noqa: F401
+    except ImportError:
+        result = cli(*ARGS, "--engine", "gpu", "--paths", "2000", ok=False)
+        assert result.returncode == 2 and "--engine: gpu: CuPy is not installed" in result.stderr
+        return
+    priced = json.loads(cli(*ARGS, "--engine", "gpu", "--paths", "2000", "--format", "json").stdout)
+    assert priced["engine"] == "gpu" and priced["value_per_share"] > 0

@@ -16,11 +16,14 @@ from prefstack.arguments import parse_date
 from prefstack.errors import InputError
 from prefstack.figures import SHARES, json_figure
 from prefstack.kernels.valuation import (
+    GpuUnavailable,
     Greeks,
     Market,
+    Runner,
     bumped_greeks,
     chunked_monte_carlo,
     exact_input,
+    gpu_runner,
     lattice_spot_bump,
     lattice_value,
     run_here,
@@ -38,6 +41,23 @@ from prefstack.valuation import (
 )
 
 __all__ = ["register"]
+
+
+def _runner(engine: str, scheduler: str | None) -> Runner:
+    """Where the Monte Carlo's chunks are priced: here, on a Dask cluster, or on a GPU."""
+    match engine:
+        case "local":
+            return run_here
+        case "dask":
+            assert scheduler is not None  # checked with the options
+            return dask_runner(scheduler)
+        case "gpu":
+            try:
+                return gpu_runner()
+            except GpuUnavailable as exc:
+                raise InputError("--engine", "model (docs/valuation.md)", f"gpu: {exc}") from exc
+        case other:
+            raise InputError("--engine", "option", f"local, dask or gpu, not {other!r}")
 
 DEFAULT_DB = "sqlite:///var/prefstack.sqlite"
 DbOption = Annotated[str, typer.Option("--db", help="SQLAlchemy URL of the store", envvar="PREFSTACK_DB")]
@@ -88,7 +108,10 @@ def value_command(
     steps: Annotated[int, typer.Option("--steps", help="Lattice steps")] = 1_000,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the Monte Carlo's random numbers")] = 1,
     engine: Annotated[
-        str, typer.Option(help="mc: local (this process) or dask (the workers of --scheduler)")
+        str,
+        typer.Option(
+            help="mc: local (this process), dask (the workers of --scheduler) or gpu (an NVIDIA GPU, with CuPy)"
+        ),
     ] = "local",
     scheduler: Annotated[
         str | None, typer.Option(help="With --engine dask: the Dask scheduler's address (tcp://HOST:PORT)")
@@ -120,8 +143,10 @@ def value_command(
         raise InputError("--steps", model, f"must be at least 1, not {steps}")
     if seed < 0:
         raise InputError("--seed", model, f"must be non-negative, not {seed}")
-    if engine not in ("local", "dask"):
-        raise InputError("--engine", "option", f"local or dask, not {engine!r}")
+    if engine not in ("local", "dask", "gpu"):
+        raise InputError("--engine", "option", f"local, dask or gpu, not {engine!r}")
+    if engine == "gpu" and method is not Method.mc:
+        raise InputError("--engine", "option", "the GPU path prices Monte Carlo paths: give --method mc")
     if (engine == "dask") != (scheduler is not None):
         raise InputError("--scheduler", "option", "give --scheduler ADDRESS with --engine dask, and only then")
     inputs = _books(db, ledger, company).valuation_inputs(day, series)
@@ -181,7 +206,7 @@ def value_command(
             sensitivities = bumped_greeks(lambda m: lattice_value(share, m, steps), market, spot_bump=bump)
     else:
         times = quarterly_times(inputs)
-        runner = run_here if scheduler is None else dask_runner(scheduler)
+        runner = _runner(engine, scheduler)
         mc = chunked_monte_carlo(share, market, times, paths // 2, seed, runner)
         if greeks:
             sensitivities = bumped_greeks(

@@ -30,13 +30,16 @@ __all__ = [
     "CHUNK_PAIRS",
     "ChunkMoments",
     "Convertible",
+    "GpuUnavailable",
     "Greeks",
     "Market",
     "MonteCarloResult",
     "black_scholes_calls",
     "bumped_greeks",
     "chunked_monte_carlo",
+    "device_runner",
     "exact_input",
+    "gpu_runner",
     "lattice_spot_bump",
     "lattice_value",
     "log_paths",
@@ -266,37 +269,48 @@ def simulate_paths(
     (antithetic: their log-prices are twice the drift less the first's). Single precision (a
     path's relative error ~1e-7 is far below the Monte Carlo's); the normals come from PCG64
     seeded with ``seed``, drawn time by time. The exponential of :func:`log_paths`."""
-    out = log_paths(market, times, pairs, seed)
+    out: NDArray[np.float32] = log_paths(market, times, pairs, seed)
     np.exp(out, out=out)
     return out
 
 
 def log_paths(
-    market: Market, times: FloatArray, pairs: int, seed: int | np.random.SeedSequence
-) -> NDArray[np.float32]:
+    market: Market, times: FloatArray, pairs: int, seed: int | np.random.SeedSequence, xp: Any = np
+) -> Any:
     """The logarithms of :func:`simulate_paths`'s prices. The least-squares Monte Carlo compares
     them with the log of each date's conversion threshold and takes the exponential of the paths
-    where conversion competes only, sparing a pass over every path and date."""
-    rng = np.random.Generator(np.random.PCG64(seed))
+    where conversion competes only, sparing a pass over every path and date.
+
+    ``xp``: the array module the paths are made in (NumPy; CuPy for the GPU path,
+    :func:`gpu_runner`), whose own generator draws the normals there, seeded from ``seed``: the
+    same seed gives other normals than NumPy's PCG64, and an estimate within the Monte Carlo
+    error of the CPU path's."""
     spot, volatility, rate, dividend_yield, _ = market.floats()
     steps = len(times)
     dts = np.diff(np.concatenate(([0.0], times)))
     drift = (rate - dividend_yield - 0.5 * volatility**2) * dts
-    shock = (volatility * np.sqrt(dts)).astype(np.float32)[:, None]
-    out = np.empty((steps, 2, pairs), dtype=np.float32)  # row j: the paths from Z, then from -Z
-    for j in range(steps):
-        rng.standard_normal(out=out[j, 0], dtype=np.float32)
+    shock = xp.asarray((volatility * np.sqrt(dts)).astype(np.float32)[:, None])
+    out = xp.empty((steps, 2, pairs), dtype=xp.float32)  # row j: the paths from Z, then from -Z
+    if xp is np:
+        rng = np.random.Generator(np.random.PCG64(seed))
+        for j in range(steps):
+            rng.standard_normal(out=out[j, 0], dtype=np.float32)
+    else:
+        sequence = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+        device_rng = xp.random.default_rng(int(sequence.generate_state(1, dtype=np.uint64)[0]))
+        for j in range(steps):
+            out[j, 0] = device_rng.standard_normal(pairs, dtype=xp.float32)
     # the log of the spot enters with the first step's drift, so the running sum carries it (one pass
     # over the paths fewer); the antithetic paths are twice (log spot + the drift to date) less them
     start = drift.copy()
     start[0] += math.log(spot)
     up = out[:, 0]
     up *= shock
-    up += start.astype(np.float32)[:, None]
+    up += xp.asarray(start.astype(np.float32)[:, None])
     for j in range(1, steps):  # the running sum over the dates, date by date (numpy's cumsum along
-        np.add(up[j], up[j - 1], out=up[j])  # the first axis walks each path's column: several times slower)
-    twice = (2.0 * np.cumsum(start)).astype(np.float32)[:, None]
-    np.subtract(twice, up, out=out[:, 1])
+        xp.add(up[j], up[j - 1], out=up[j])  # the first axis walks each path's column: several times slower)
+    twice = xp.asarray((2.0 * np.cumsum(start)).astype(np.float32)[:, None])
+    xp.subtract(twice, up, out=out[:, 1])
     return out.reshape(steps, 2 * pairs)
 
 
@@ -327,9 +341,10 @@ def _positive_intervals(poly: FloatArray, scale: float = 1.0) -> Intervals:
     return tuple(found)
 
 
-def _inside(intervals: Intervals, x: NDArray[np.floating[Any]]) -> NDArray[np.bool_]:
-    """Whether each of ``x`` is in one of ``intervals``: a comparison or two over ``x`` for each."""
-    found = np.zeros(len(x), dtype=bool)
+def _inside(intervals: Intervals, x: Any, xp: Any = np) -> Any:
+    """Whether each of ``x`` (an array of ``xp``) is in one of ``intervals``: a comparison or two
+    over ``x`` for each."""
+    found = xp.zeros(len(x), dtype=bool)
     for low, high in intervals:
         if math.isfinite(low) and math.isfinite(high):
             found |= (x > low) & (x <= high)
@@ -344,7 +359,8 @@ def _inside(intervals: Intervals, x: NDArray[np.floating[Any]]) -> NDArray[np.bo
 
 def _positive_on(poly: FloatArray, x: NDArray[np.floating[Any]], scale: float = 1.0) -> NDArray[np.bool_]:
     """Where the polynomial ``poly`` (highest power first) is positive at ``x / scale``."""
-    return _inside(_positive_intervals(poly, scale), x)
+    found: NDArray[np.bool_] = _inside(_positive_intervals(poly, scale), x)
+    return found
 
 
 def _lsm(
@@ -354,7 +370,8 @@ def _lsm(
     pairs: int,
     seed: int | np.random.SeedSequence,
     policy: tuple[Intervals, ...] | None = None,
-) -> tuple[FloatArray, float, tuple[Intervals, ...]]:
+    xp: Any = np,
+) -> tuple[Any, float, tuple[Intervals, ...]]:
     """Least-squares Monte Carlo (Longstaff-Schwartz): conversion is possible at each of ``times``
     (ascending, in (0, maturity], the last the maturity) that is not after ``conversion_end``, and
     at time 0. Going back from maturity, the continuation value is regressed (on 1, x, x^2, x^3 of
@@ -368,18 +385,23 @@ def _lsm(
 
     ``policy``: where the holder converts at each of ``times`` (stock-price intervals; the result's
     own ``policy``), used instead of regressing: a bumped market valued under the policy of the
-    unbumped one, on the same random numbers, moves with the market alone (the Greeks)."""
+    unbumped one, on the same random numbers, moves with the market alone (the Greeks).
+
+    ``xp``: the array module of the paths (:func:`log_paths`); another than NumPy (the GPU path)
+    prices under a given ``policy`` only, the regression being the host's."""
     if pairs < 1:
         raise ValueError("pairs must be at least 1")
+    if xp is not np and policy is None:
+        raise ValueError("paths made on a device are priced under a policy found on the host")
     maturity, redemption, conversion_end = instrument.horizon()
     if len(times) == 0 or abs(times[-1] - maturity) > 1e-12 or np.any(np.diff(times) <= 0) or times[0] <= 0:
         raise ValueError("times must be ascending in (0, maturity] and end at maturity")
-    logs = log_paths(market, times, pairs, seed)
+    logs = log_paths(market, times, pairs, seed, xp)
     spot0, _, r, _, spread = market.floats()
     n = logs.shape[1]
     units_at, cash_at = _terms_on(instrument, times)
     claim0 = redemption * math.exp(-(r + spread) * maturity)
-    pv = np.full(n, -1.0)  # -1: the path holds the claim
+    pv = xp.full(n, -1.0)  # -1: the path holds the claim
     regions: list[Intervals] = [() for _ in times]
     if policy is not None and len(policy) != len(times):
         raise ValueError("the policy needs one set of intervals per time")
@@ -395,12 +417,12 @@ def _lsm(
         # conversion competes above the threshold: compared in logs (the threshold's log rounded to
         # single precision, as the path's is), the prices of the competing paths only taken
         threshold = level / units
-        competing = np.flatnonzero(logs[j] > np.float32(math.log(threshold))) if threshold > 0 else np.arange(n)
+        competing = xp.flatnonzero(logs[j] > np.float32(math.log(threshold))) if threshold > 0 else xp.arange(n)
         if len(competing) == 0:
             continue
-        spot = np.exp(logs[j][competing])
+        spot = xp.exp(logs[j][competing])
         if j == last:
-            pv[competing] = (spot.astype(np.float64) * units + cash) * grow
+            pv[competing] = (spot.astype(xp.float64) * units + cash) * grow
             regions[j] = ((level / units, math.inf),)
             continue
         if len(competing) <= 4 and policy is None:
@@ -425,11 +447,11 @@ def _lsm(
             gap = np.array([-coef[3], -coef[2], units * spot0 * grow - coef[1], cash * grow - coef[0]])
             region = _positive_intervals(gap, spot0)
         regions[j] = region
-        better = _inside(region, spot)
+        better = _inside(region, spot, xp)
         chosen = competing[better]
-        pv[chosen] = (spot[better].astype(np.float64) * units + cash) * grow
+        pv[chosen] = (spot[better].astype(xp.float64) * units + cash) * grow
     holding = pv < 0
-    present = np.where(holding, claim0, pv)
+    present = xp.where(holding, claim0, pv)
     return 0.5 * (present[:pairs] + present[pairs:]), float(holding.sum()), tuple(regions)
 
 
@@ -478,10 +500,12 @@ def price_chunk(
     pairs: int,
     seed: np.random.SeedSequence,
     policy: tuple[Intervals, ...],
+    xp: Any = np,
 ) -> ChunkMoments:
-    """One chunk of paths priced under a given conversion policy (a task for a worker)."""
-    pair_means, holding, _ = _lsm(instrument, market, times, pairs, seed, policy)
-    return ChunkMoments(pairs, float(pair_means.sum()), float(np.dot(pair_means, pair_means)), holding)
+    """One chunk of paths priced under a given conversion policy (a task for a worker), its paths
+    made in the array module ``xp`` (NumPy; CuPy on a GPU: :func:`gpu_runner`)."""
+    pair_means, holding, _ = _lsm(instrument, market, times, pairs, seed, policy, xp)
+    return ChunkMoments(pairs, float(pair_means.sum()), float(xp.dot(pair_means, pair_means)), holding)
 
 
 Chunk = tuple[int, np.random.SeedSequence]
@@ -499,6 +523,46 @@ def run_here(
 ) -> list[ChunkMoments]:
     """Each chunk priced in this process, in order."""
     return [price_chunk(instrument, market, times, pairs, seed, policy) for pairs, seed in chunks]
+
+
+def device_runner(xp: Any) -> Runner:
+    """A runner that prices each chunk with its paths made in the array module ``xp``, in order (the
+    policy is found on the host, by the pilot run of :func:`chunked_monte_carlo`)."""
+
+    def run(
+        instrument: Convertible,
+        market: Market,
+        times: FloatArray,
+        chunks: Sequence[Chunk],
+        policy: tuple[Intervals, ...],
+    ) -> list[ChunkMoments]:
+        return [price_chunk(instrument, market, times, pairs, seed, policy, xp) for pairs, seed in chunks]
+
+    return run
+
+
+class GpuUnavailable(Exception):
+    """The GPU path cannot run here: why."""
+
+
+def gpu_runner() -> Runner:
+    """The GPU path: each chunk's paths made and priced on the first NVIDIA GPU with CuPy, chosen
+    because its arrays take NumPy's API, so the one kernel above runs on either (the CPU path's
+    tests run the same code, and :func:`device_runner` with a NumPy stand-in runs its device
+    branch); its generator is CuPy's, seeded from each chunk's seed. Optional: CuPy is not a
+    dependency of prefstack; without it, or without a GPU, :class:`GpuUnavailable` says so."""
+    try:
+        import cupy  # type: ignore[import-not-found]
+    except ImportError as exc:
+        problem = "CuPy is not installed (pip install cupy-cuda12x, on a machine with an NVIDIA GPU)"
+        raise GpuUnavailable(problem) from exc
+    try:
+        devices = int(cupy.cuda.runtime.getDeviceCount())
+    except Exception as exc:  # CuPy raises its own CUDA errors where no driver or device answers
+        raise GpuUnavailable(f"CuPy finds no CUDA device: {exc}") from exc
+    if devices < 1:
+        raise GpuUnavailable("CuPy finds no CUDA device")
+    return device_runner(cupy)
 
 
 CHUNK_PAIRS = 65_536
