@@ -8,43 +8,25 @@ from __future__ import annotations
 import enum
 import json
 import math
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from prefstack.arguments import parse_date
 from prefstack.errors import InputError
 from prefstack.figures import SHARES, json_figure
-from prefstack.kernels.valuation import (
-    GpuUnavailable,
-    Greeks,
-    Market,
-    Runner,
-    bumped_greeks,
-    chunked_monte_carlo,
-    exact_input,
-    gpu_runner,
-    lattice_spot_bump,
-    lattice_value,
-    run_here,
-)
-from prefstack.valuation import (
-    Input,
-    dask_runner,
-    historical_volatility,
-    instrument,
-    model_readings,
-    opm_backsolve,
-    opm_class_values,
-    opm_payoffs,
-    quarterly_times,
-)
+
+if TYPE_CHECKING:
+    from prefstack.kernels.valuation import Greeks, Runner
 
 __all__ = ["register"]
 
 
 def _runner(engine: str, scheduler: str | None) -> Runner:
     """Where the Monte Carlo's chunks are priced: here, on a Dask cluster, or on a GPU."""
+    from prefstack.kernels.valuation import GpuUnavailable, gpu_runner, run_here
+    from prefstack.valuation import dask_runner
+
     match engine:
         case "local":
             return run_here
@@ -127,7 +109,17 @@ def value_command(
     """Fair value of one share and of the class of ``--series`` on ``--on``: PIK accretion, optimal
     conversion (F/G §5(a)), the §6(j) cut-off and the fifth-anniversary redemption (F/G §6(a))
     with a credit spread (docs/valuation.md)."""
+    # the model's modules (NumPy) are imported by the command that uses them, not by every command
     from prefstack.cli import _books
+    from prefstack.kernels.valuation import (
+        Market,
+        bumped_greeks,
+        chunked_monte_carlo,
+        exact_input,
+        lattice_spot_bump,
+        lattice_value,
+    )
+    from prefstack.valuation import Input, historical_volatility, instrument, model_readings, quarterly_times
 
     day = parse_date(on, "--on", "F §6(a)")
     model = "model (docs/valuation.md)"
@@ -286,6 +278,7 @@ def opm_command(
     equity between the breakpoints of F/G §3 on the date (the waterfall on that date held to the
     exit), for a given total equity value or backsolved from the known value of one class."""
     from prefstack.cli import _books, _capital_structure
+    from prefstack.valuation import opm_backsolve, opm_class_values, opm_payoffs
 
     day = parse_date(on, "--on", "F §3(a)")
     model = "model (docs/valuation.md)"
