@@ -50,6 +50,12 @@ COMMANDS: dict[str, list[str]] = {
         "100000000",
     ],
     "breakpoints": ["breakpoints", "--on", "2002-06-30", "--capital-structure", "company"],
+    "value": ["value", "--series", "F", "--on", "2002-06-30", "--rate", "0.05", "--paths", "2000", "--greeks"],
+    "opm": [
+        "opm",
+        *("--on", "2002-06-30", "--rate", "0.05", "--volatility", "0.6", "--term-years", "3"),
+        *("--backsolve", "Common Stock=37000000", "--capital-structure", "company"),
+    ],
 }
 LEDGERLESS: dict[str, list[str]] = {
     "schedule": ["schedule", "F"],
@@ -168,3 +174,26 @@ def test_the_terms_of_each_series_validate_against_the_terms_schema(cli, series:
     del broken["dividends"]["annual_rate"]["cite"]
     assert not validator.is_valid(broken)
     assert not validator.is_valid({**data, "surprise": 1})
+
+
+def test_the_fair_value_schemas_tell_the_methods_apart(cli: Any, adjusted_example: str) -> None:
+    """The lattice's JSON (its steps, no Monte Carlo error) and an OPM for a given equity value
+    validate; a lattice answer carrying a standard error, or an MC answer without its seed, does not."""
+    from prefstack.output_schemas import output_schema
+
+    asked = ["value", "--series", "G", "--on", "2002-06-30", "--rate", "0.05", "--method", "lattice", "--steps", "200"]
+    lattice = json.loads(cli(*asked, "--ledger", adjusted_example, "--format", "json").stdout)
+    value = jsonschema.Draft202012Validator(output_schema("value"), format_checker=jsonschema.FormatChecker())
+    value.validate(lattice)
+    assert lattice["steps"] == 200 and lattice["series"] == "G"
+    assert not value.is_valid({**lattice, "standard_error": 1.0})
+    mc_args = ["value", "--series", "F", "--on", "2002-06-30", "--rate", "0.05", "--paths", "2000"]
+    mc = json.loads(cli(*mc_args, "--ledger", adjusted_example, "--format", "json").stdout)
+    value.validate(mc)
+    assert not value.is_valid({k: v for k, v in mc.items() if k != "seed"})
+    assert not value.is_valid({**mc, "inputs": [{**mc["inputs"][0], "source": "guess"}]})
+    opm_args = ["opm", "--on", "2002-06-30", "--rate", "0.05", "--volatility", "0.6", "--term-years", "3"]
+    opm_args += ["--equity-value", "300000000", "--ledger", adjusted_example, "--format", "json"]
+    opm = json.loads(cli(*opm_args).stdout)
+    jsonschema.Draft202012Validator(output_schema("opm")).validate(opm)
+    assert opm["backsolved_from"] is None and opm["equity_value_source"] == "user"

@@ -6,7 +6,6 @@ layer (:meth:`prefstack.books.Books.valuation_inputs`). Registered on the main a
 from __future__ import annotations
 
 import enum
-import json
 import math
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -15,6 +14,7 @@ import typer
 from prefstack.arguments import parse_date
 from prefstack.errors import InputError
 from prefstack.figures import SHARES, json_figure
+from prefstack.output import to_json
 
 if TYPE_CHECKING:
     from prefstack.kernels.valuation import Greeks, Runner
@@ -231,7 +231,7 @@ def value_command(
         }
     result["inputs"] = [{"name": i.name, "value": i.value, "source": i.source, "basis": i.basis} for i in listed]
     if format is ValueFormat.json:
-        typer.echo(json.dumps(result, indent=2))
+        typer.echo(to_json(result))
         return
     typer.echo(
         f"Series {inputs.series} on {day} ({method.value}): ${per_share:,.2f} a share, "
@@ -318,7 +318,7 @@ def opm_command(
         "breakpoints": [str(k) for k in payoffs.knots[1:-1]],
     }
     if format is ValueFormat.json:
-        typer.echo(json.dumps(result, indent=2))
+        typer.echo(to_json(result))
         return
     source = f"backsolved from {known['class']} = {known['value']:,.2f}" if known else "given"
     typer.echo(

@@ -565,6 +565,73 @@ BREAKPOINTS = obj(
     }
 )
 
+NUMBER = {"type": "number"}
+"""A model's estimate (fair value): a JSON number, not a clause figure (docs/valuation.md)."""
+_MC_ONLY = ("standard_error", "ci95", "paths", "seed", "engine", "converted_share")
+
+VALUE: dict[str, Any] = {
+    **obj(
+        {
+            "series": TEXT,
+            "on": DATE,
+            "method": {"enum": ["mc", "lattice"]},
+            "model_decisions": array(_INTERPRETATION_ID),
+            "value_per_share": NUMBER,
+            "standard_error": NUMBER,
+            "ci95": {"type": "array", "items": NUMBER, "minItems": 2, "maxItems": 2},
+            "paths": INT,
+            "seed": INT,
+            "engine": {"enum": ["local", "dask", "gpu"]},
+            "converted_share": NUMBER,
+            "steps": INT,
+            **figures(shares_outstanding="shares"),
+            "value_of_class": NUMBER,
+            "conversion_value_per_share": NUMBER,
+            "redemption_amount_per_share": NUMBER,
+            "greeks": obj(
+                {
+                    "delta": NUMBER,
+                    "gamma": nullable(NUMBER),
+                    "vega": NUMBER,
+                    "spot_bump_log": NUMBER,
+                    "volatility_bump": NUMBER,
+                }
+            ),
+            "inputs": array(
+                obj(
+                    {
+                        "name": TEXT,
+                        "value": TEXT,
+                        "source": {"enum": ["ledger", "terms", "user", "estimate"]},
+                        "basis": TEXT,
+                    }
+                )
+            ),
+        },
+        optional=(*_MC_ONLY, "steps", "greeks"),
+    ),
+    # Monte Carlo gives its error, paths, seed and engine; the lattice its steps, and neither the other's
+    "if": {"properties": {"method": {"const": "mc"}}},
+    "then": {"required": list(_MC_ONLY), "not": {"required": ["steps"]}},
+    "else": {"required": ["steps"], "not": {"anyOf": [{"required": [key]} for key in _MC_ONLY]}},
+}
+
+OPM = obj(
+    {
+        "on": DATE,
+        "method": {"const": "opm"},
+        "capital_structure": TEXT,
+        "equity_value": NUMBER,
+        "equity_value_source": {"enum": ["user", "backsolve"]},
+        "backsolved_from": nullable(obj({"class": TEXT, "value": NUMBER})),
+        "volatility": NUMBER,
+        "rate": NUMBER,
+        "term_years": NUMBER,
+        "classes": array(obj({"class": TEXT, "value": NUMBER})),
+        "breakpoints": array({"type": "string", "pattern": PATTERNS["exact"]}),
+    }
+)
+
 OUTPUTS: dict[str, dict[str, Any]] = {
     "dividends": DIVIDENDS,
     "state": STATE,
@@ -581,6 +648,8 @@ OUTPUTS: dict[str, dict[str, Any]] = {
     "impact": IMPACT,
     "where": WHERE,
     "breakpoints": BREAKPOINTS,
+    "value": VALUE,
+    "opm": OPM,
 }
 """The commands whose JSON output has a schema, by name."""
 
