@@ -231,3 +231,26 @@ def test_value_on_the_gpu_engine_says_why_it_cannot_run_here(cli: Any) -> None:
         return
     priced = json.loads(cli(*ARGS, "--engine", "gpu", "--paths", "2000", "--format", "json").stdout)
     assert priced["engine"] == "gpu" and priced["value_per_share"] > 0
+
+
+def test_value_on_a_rate_curve_lists_it_and_refuses_a_bad_one(cli: Any) -> None:
+    """--rate-curve instead of --rate: a flat curve at 5% gives the lattice figure of --rate 0.05
+    (to the cent), a rising one another; the curve is listed as the user's input."""
+    base = ["value", "--series", "F", "--on", "2002-06-30", "--ledger", EXAMPLE, "--method", "lattice"]
+    base += ["--steps", "400", "--credit-spread", "0.03", "--format", "json"]
+    flat = json.loads(cli(*base, "--rate", "0.05").stdout)
+    curved = json.loads(cli(*base, "--rate-curve", "1=0.05,5=0.05").stdout)
+    rising = json.loads(cli(*base, "--rate-curve", "0.5=0.02,3=0.06").stdout)
+    assert curved["value_per_share"] == pytest.approx(flat["value_per_share"], abs=0.005)
+    assert rising["value_per_share"] != pytest.approx(flat["value_per_share"], abs=0.5)
+    sources = {i["name"]: (i["value"], i["source"]) for i in rising["inputs"]}
+    assert sources["risk-free curve"] == ("0.5y 0.02, 3y 0.06", "user")
+    assert "risk-free rate" not in sources
+    both = cli(*base, "--rate", "0.05", "--rate-curve", "1=0.05", ok=False)
+    neither = cli(*base, ok=False)
+    garbled = cli(*base, "--rate-curve", "1:0.05", ok=False)
+    descending = cli(*base, "--rate-curve", "5=0.05,1=0.04", ok=False)
+    assert both.returncode == neither.returncode == 2 and "--rate: give the risk-free rate" in neither.stderr
+    assert "--rate: give the risk-free rate" in both.stderr
+    assert garbled.returncode == 2 and "--rate-curve: write YEARS=RATE" in garbled.stderr
+    assert descending.returncode == 2 and "--rate-curve: tenors must be positive and ascending" in descending.stderr

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import enum
 import math
+from fractions import Fraction
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -14,6 +15,7 @@ import typer
 from prefstack.arguments import parse_date
 from prefstack.errors import InputError
 from prefstack.figures import SHARES, json_figure
+from prefstack.numeric import to_decimal_string
 from prefstack.output import to_json
 
 if TYPE_CHECKING:
@@ -70,7 +72,18 @@ def _positive(value: float | None, option: str, clause: str, *, zero: bool = Fal
 def value_command(
     series: Annotated[str, typer.Option("--series", help="The series to value (F, G)")],
     on: Annotated[str, typer.Option("--on", help="The valuation date (YYYY-MM-DD)")],
-    rate: Annotated[float, typer.Option("--rate", help="Risk-free rate, continuously compounded, per year")],
+    rate: Annotated[
+        float | None,
+        typer.Option("--rate", help="Risk-free rate, continuously compounded, per year (or give --rate-curve)"),
+    ] = None,
+    rate_curve: Annotated[
+        str | None,
+        typer.Option(
+            "--rate-curve",
+            help="Zero rates by tenor, YEARS=RATE,... (e.g. 0.5=0.045,1=0.05,5=0.055): continuously compounded, "
+            "linear in time between tenors, flat outside (instead of --rate)",
+        ),
+    ] = None,
     method: Annotated[Method, typer.Option("--method", help="mc or lattice")] = Method.mc,
     volatility: Annotated[
         float | None,
@@ -127,7 +140,10 @@ def value_command(
     _positive(spot, "--spot", model)
     _positive(credit_spread, "--credit-spread", model, zero=True)
     _positive(dividend_yield, "--dividend-yield", model, zero=True)
-    if not math.isfinite(rate):
+    if (rate is None) == (rate_curve is None):
+        raise InputError("--rate", model, "give the risk-free rate (--rate) or a curve (--rate-curve), one of them")
+    curve = () if rate_curve is None else _curve(rate_curve, model)
+    if rate is not None and not math.isfinite(rate):
         raise InputError("--rate", model, f"must be finite, not {rate}")
     if paths < 2 or paths % 2:
         raise InputError("--paths", model, f"must be an even number of at least 2 (antithetic pairs), not {paths}")
@@ -164,22 +180,24 @@ def value_command(
         )
     else:
         listed.append(Input("volatility", repr(volatility), "user", "--volatility"))
+    if rate is None:
+        tenors = ", ".join(f"{to_decimal_string(years)}y {to_decimal_string(zero)}" for years, zero in curve)
+        basis = "--rate-curve (zero rates; linear in time between tenors, flat outside)"
+        listed.append(Input("risk-free curve", tenors, "user", basis))
+    else:
+        listed.append(Input("risk-free rate", repr(rate), "user", "--rate"))
     listed += [
-        Input("risk-free rate", repr(rate), "user", "--rate"),
         Input("credit spread", repr(credit_spread), "user", "--credit-spread (0 where not given)"),
         Input("dividend yield", repr(dividend_yield), "user", "--dividend-yield (0 where not given)"),
     ]
     market = Market(  # each input exact: a typed option as the decimal it was typed (0.05 is 1/20)
-        *(
-            exact_input(value, name)
-            for value, name in (
-                (spot, "--spot"),
-                (volatility, "--volatility"),
-                (rate, "--rate"),
-                (dividend_yield, "--dividend-yield"),
-                (credit_spread, "--credit-spread"),
-            )
-        )
+        spot=exact_input(spot, "--spot"),
+        volatility=exact_input(volatility, "--volatility"),
+        # with a curve, the last tenor's zero rate stands in the Market's flat rate, which the kernels then do not use
+        rate=exact_input(curve[-1][1] if rate is None else rate, "--rate"),
+        dividend_yield=exact_input(dividend_yield, "--dividend-yield"),
+        credit_spread=exact_input(credit_spread, "--credit-spread"),
+        curve=curve,
     )
     share = instrument(inputs)
     shares = float(inputs.shares_outstanding)
@@ -331,3 +349,21 @@ def opm_command(
 def register(app: typer.Typer) -> None:
     app.command(name="value")(value_command)
     app.command(name="opm")(opm_command)
+
+
+def _curve(text: str, clause: str) -> tuple[tuple[Fraction, Fraction], ...]:
+    """``--rate-curve YEARS=RATE,...``: exact (tenor, zero rate) pairs, tenors positive and ascending."""
+    points: list[tuple[Fraction, Fraction]] = []
+    for part in text.split(","):
+        years, sep, zero = part.strip().partition("=")
+        try:
+            point = (Fraction(years.strip()), Fraction(zero.strip()))
+        except (ValueError, ZeroDivisionError):
+            point = None
+        if not sep or point is None:
+            problem = f"write YEARS=RATE,... (e.g. 1=0.05,5=0.055), not {part.strip()!r}"
+            raise InputError("--rate-curve", clause, problem)
+        if point[0] <= 0 or (points and point[0] <= points[-1][0]):
+            raise InputError("--rate-curve", clause, f"tenors must be positive and ascending: {part.strip()!r}")
+        points.append(point)
+    return tuple(points)

@@ -7,6 +7,7 @@ sanity properties of a convertible's value."""
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 from importlib import resources
 from typing import Any
 
@@ -267,3 +268,39 @@ def test_the_gpu_path_runs_where_cupy_and_a_gpu_are_and_says_why_not_elsewhere()
         assert "CUDA device" in str(exc)
         return
     _device_check(runner)  # on a GPU: the same check as the NumPy stand-in's
+
+
+def test_a_rate_curve_discounts_by_its_zero_rate_to_each_date() -> None:
+    """Zero rates 2% to 1 year and 5% to 3 years (linear in time between, flat outside): the
+    forward rate is 2% over the first year and (0.05 x 3 - 0.02 x 1) / 2 = 6.5% over the next two,
+    and the discount factor to 3 years e^-0.15, as a flat 5%. The zero-coupon convertible (no
+    dividends, no spread: conversion before maturity never pays) is the bond plus calls, which
+    depend on the curve only through D(3): both methods give the flat 5% closed form (1,338.5)."""
+    curve = ((1, Fraction(2, 100)), (3, Fraction(5, 100)))
+    market = Market(20.0, 0.4, 0.05, curve=curve)
+    assert market.forwards(np.array([1.0, 3.0])) == pytest.approx([0.02, 0.065], abs=1e-12)
+    assert market.discounts(np.array([0.5, 1.0, 2.0, 3.0, 4.0])) == pytest.approx(
+        [math.exp(-0.02 * 0.5), math.exp(-0.02), math.exp(-0.035 * 2), math.exp(-0.15), math.exp(-0.05 * 4)], rel=1e-12
+    )  # z(0.5) = 2% (flat before the first tenor), z(2) = 3.5% (halfway), z(4) = 5% (flat after the last)
+    instrument = Convertible.zero_coupon(YEARS, REDEMPTION, RATIO)
+    exact = closed_form(20.0, 0.4, 0.05)
+    assert lattice_value(instrument, market, 2_000) == pytest.approx(exact, rel=2e-4)
+    mc = monte_carlo_value(instrument, market, np.arange(1, 13) / 4.0, 50_000, seed=11)
+    assert abs(mc.value - exact) < 3 * mc.standard_error + 0.5
+    # with a credit spread the curve's shape matters (the claim's value before maturity): a curve
+    # steepening to the same 5% is worth less to hold early, and differs from the flat 5%
+    spread = Market(20.0, 0.4, 0.05, 0.0, 0.03, curve=curve)
+    assert lattice_value(instrument, spread, 1_000) != pytest.approx(
+        lattice_value(instrument, Market(20.0, 0.4, 0.05, 0.0, 0.03), 1_000), rel=1e-6
+    )
+
+
+def test_a_flat_curve_gives_the_flat_rates_figures() -> None:
+    share, times = series_f_share()
+    flat = Market(8.90, 0.8, 0.05, 0.0, 0.03)
+    curved = Market(8.90, 0.8, 0.05, 0.0, 0.03, curve=((1, Fraction(5, 100)), (5, Fraction(5, 100))))
+    assert lattice_value(share, curved, 500) == pytest.approx(lattice_value(share, flat, 500), rel=1e-10)
+    one, other = monte_carlo_value(share, flat, times, 5_000, 2), monte_carlo_value(share, curved, times, 5_000, 2)
+    assert one.value == pytest.approx(other.value, rel=1e-9)
+    with pytest.raises(ValueError, match="tenors must be positive and ascending"):
+        Market(8.90, 0.8, 0.05, curve=((5, Fraction(5, 100)), (1, Fraction(4, 100))))

@@ -85,6 +85,11 @@ class Market:
     rate: Fraction
     dividend_yield: Fraction = Fraction(0)
     credit_spread: Fraction = Fraction(0)
+    curve: tuple[tuple[Fraction, Fraction], ...] = ()
+    """A term structure of risk-free rates: (years, continuously compounded zero rate) at ascending
+    tenors; empty: ``rate`` at every maturity. Between two tenors the zero rate is interpolated
+    linearly in time, flat before the first and after the last, so the forward rate is constant
+    between the times the kernels step over only where the curve is (:meth:`forwards`)."""
 
     def __post_init__(self) -> None:
         for name in ("spot", "volatility", "rate", "dividend_yield", "credit_spread"):
@@ -93,6 +98,35 @@ class Market:
             raise ValueError("spot and volatility must be positive")
         if self.credit_spread < 0:
             raise ValueError("credit_spread must not be negative")
+        points = tuple(
+            (exact_input(years, "curve tenor"), exact_input(zero, "curve rate")) for years, zero in self.curve
+        )
+        if any(years <= 0 for years, _ in points) or any(a[0] >= b[0] for a, b in itertools.pairwise(points)):
+            raise ValueError("the curve's tenors must be positive and ascending")
+        object.__setattr__(self, "curve", points)
+
+    def zero_rates(self, times: FloatArray) -> FloatArray:
+        """The zero rate to each of ``times`` (years): ``rate`` without a curve."""
+        if not self.curve:
+            return np.full(len(times), float(self.rate))
+        tenors = np.array([float(years) for years, _ in self.curve])
+        zeros = np.array([float(zero) for _, zero in self.curve])
+        return np.asarray(np.interp(times, tenors, zeros), dtype=np.float64)
+
+    def discounts(self, times: FloatArray) -> FloatArray:
+        """The risk-free discount factor to each of ``times``: e^(-z(t) t)."""
+        if not self.curve:
+            return np.exp(-float(self.rate) * np.asarray(times, dtype=np.float64))
+        return np.exp(-self.zero_rates(times) * times)
+
+    def forwards(self, times: FloatArray) -> FloatArray:
+        """The forward rate over each interval between 0 and ``times`` (ascending): ``rate`` without
+        a curve, else (z(t1) t1 - z(t0) t0) / (t1 - t0)."""
+        if not self.curve:
+            return np.full(len(times), float(self.rate))
+        edges = np.concatenate(([0.0], times))
+        exposure = self.zero_rates(edges) * edges
+        return np.asarray(np.diff(exposure) / np.diff(edges), dtype=np.float64)
 
     def floats(self) -> tuple[float, float, float, float, float]:
         """(spot, volatility, rate, dividend yield, credit spread) for the kernels' arithmetic."""
@@ -190,23 +224,32 @@ def lattice_value(instrument: Convertible, market: Market, steps: int) -> float:
     log_up = volatility * math.sqrt(dt)
     up = math.exp(log_up)
     down = 1.0 / up
-    growth = math.exp((rate - dividend_yield) * dt)
-    p = (growth - down) / (up - down)
-    if not 0.0 < p < 1.0:
-        raise ValueError("the lattice is not arbitrage-free at these steps (raise steps)")
-    equity_disc = math.exp(-rate * dt)
-    debt_disc = math.exp(-(rate + credit_spread) * dt)
-    # one step back is a two-tap filter: out[j] = down-weight x v[j + 1] + up-weight x v[j]
-    # (np.convolve flips its kernel)
-    debt_taps = np.array([(1.0 - p) * debt_disc, p * debt_disc])
-    equity_taps = np.array([(1.0 - p) * equity_disc, p * equity_disc])
+    # each step's risk-free rate: the curve's forward rate over it (without a curve, ``rate``)
+    step_rates = market.forwards(np.arange(1, steps + 1, dtype=np.float64) * dt) if market.curve else None
+    taps: list[tuple[FloatArray, FloatArray]] = []
+    for step_rate in [rate] if step_rates is None else step_rates.tolist():
+        growth = math.exp((step_rate - dividend_yield) * dt)
+        p = (growth - down) / (up - down)
+        if not 0.0 < p < 1.0:
+            raise ValueError("the lattice is not arbitrage-free at these steps (raise steps)")
+        equity_disc = math.exp(-step_rate * dt)
+        debt_disc = math.exp(-(step_rate + credit_spread) * dt)
+        # one step back is a two-tap filter: out[j] = down-weight x v[j + 1] + up-weight x v[j]
+        # (np.convolve flips its kernel)
+        debt_taps = np.array([(1.0 - p) * debt_disc, p * debt_disc])
+        equity_taps = np.array([(1.0 - p) * equity_disc, p * equity_disc])
+        taps.append((debt_taps, equity_taps))
     # every spot of the lattice, spot * up^k for k = steps .. -steps; step i's nodes are
     # grid[steps - i :: 2][: i + 1] (spot * up^(i - 2j), j = 0 .. i)
     grid = spot * np.exp(log_up * np.arange(steps, -steps - 1, -1, dtype=np.float64))
     times = np.arange(steps + 1, dtype=np.float64) * dt
     units, cash = _terms_on(instrument, times)
     allowed = times <= conversion_end
-    floors = redemption * np.exp(-(rate + credit_spread) * (maturity - times))
+    if market.curve:  # the claim at t: redemption e^(-s (T - t)) D(T) / D(t)
+        discount = market.discounts(times)
+        floors = redemption * np.exp(-credit_spread * (maturity - times)) * discount[-1] / discount
+    else:
+        floors = redemption * np.exp(-(rate + credit_spread) * (maturity - times))
     # the nodes tested at step i: j < k[i], those with spot * up^(i - 2j) * units + cash > floor,
     # j < (i - log(level / spot) / log_up) / 2 (two more for rounding; none where not allowed)
     index = np.arange(steps + 1)
@@ -225,6 +268,7 @@ def lattice_value(instrument: Convertible, market: Market, steps: int) -> float:
     mask_buf = np.empty(steps + 1, dtype=bool)
     for i in range(steps, -1, -1):
         if i < steps:
+            debt_taps, equity_taps = taps[i if len(taps) > 1 else 0]
             debt = np.convolve(debt, debt_taps, "valid")
             equity = np.convolve(equity, equity_taps, "valid")
         k = tested[i]
@@ -288,7 +332,9 @@ def log_paths(
     spot, volatility, rate, dividend_yield, _ = market.floats()
     steps = len(times)
     dts = np.diff(np.concatenate(([0.0], times)))
-    drift = (rate - dividend_yield - 0.5 * volatility**2) * dts
+    # each step's drift at the curve's forward rate over it (without a curve, ``rate``)
+    step_rates = market.forwards(np.asarray(times, dtype=np.float64)) if market.curve else rate
+    drift = (step_rates - dividend_yield - 0.5 * volatility**2) * dts
     shock = xp.asarray((volatility * np.sqrt(dts)).astype(np.float32)[:, None])
     out = xp.empty((steps, 2, pairs), dtype=xp.float32)  # row j: the paths from Z, then from -Z
     if xp is np:
@@ -400,7 +446,11 @@ def _lsm(
     spot0, _, r, _, spread = market.floats()
     n = logs.shape[1]
     units_at, cash_at = _terms_on(instrument, times)
-    claim0 = redemption * math.exp(-(r + spread) * maturity)
+    if market.curve:
+        discount = market.discounts(np.asarray(times, dtype=np.float64))
+        claim0 = redemption * math.exp(-spread * maturity) * float(discount[-1])
+    else:
+        claim0 = redemption * math.exp(-(r + spread) * maturity)
     pv = xp.full(n, -1.0)  # -1: the path holds the claim
     regions: list[Intervals] = [() for _ in times]
     if policy is not None and len(policy) != len(times):
@@ -410,9 +460,13 @@ def _lsm(
         t = float(times[j])
         if t > conversion_end or units_at[j] <= 0:
             continue
-        units, cash, grow = float(units_at[j]), float(cash_at[j]), math.exp(-r * t)
-        # the claim's value at t, in time-0 money at rate: redemption e^-(r+s)(T-t) e^-rt
-        claim = redemption * math.exp(-(r + spread) * (maturity - t)) * grow
+        units, cash = float(units_at[j]), float(cash_at[j])
+        if market.curve:  # in time-0 money: D(t); the claim at t, redemption e^-s(T-t) D(T)
+            grow = float(discount[j])
+            claim = redemption * math.exp(-spread * (maturity - t)) * float(discount[-1])
+        else:  # the claim's value at t, in time-0 money at rate: redemption e^-(r+s)(T-t) e^-rt
+            grow = math.exp(-r * t)
+            claim = redemption * math.exp(-(r + spread) * (maturity - t)) * grow
         level = (redemption if j == last else claim / grow) - cash
         # conversion competes above the threshold: compared in logs (the threshold's log rounded to
         # single precision, as the path's is), the prices of the competing paths only taken
