@@ -23,6 +23,8 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import TYPE_CHECKING, NamedTuple, Protocol, assert_never
 
+import orjson
+
 from prefstack.calendars import is_payment_date, next_payment_date, payment_dates, quarter_around
 from prefstack.citations import for_series
 from prefstack.clauses import antidilution as ad
@@ -114,10 +116,26 @@ from prefstack.terms.schema import Term
 _ZERO = Fraction(0)
 """Zero, made once: the paths run once per holder and Payment Date share it (a Fraction never changes)."""
 
-_CONTENT_JSON = json.JSONEncoder(sort_keys=True, check_circular=False)
-"""An event's content in its replay-order key: ``json.dumps(data, sort_keys=True)``, the same text,
-from one encoder made once (``json.dumps`` with an argument makes a new one for every call: it
-took most of the time of ordering a long ledger). Event data is never circular."""
+_CONTENT_JSON = json.JSONEncoder(sort_keys=True, check_circular=False, separators=(",", ":"))
+"""An event's content in its replay-order key, where :func:`_content` cannot take orjson's text:
+``json.dumps(data, sort_keys=True, separators=(",", ":"))`` from one encoder made once."""
+
+
+def _content(data: object) -> str:
+    """The content of an event's replay-order key: its JSON data with sorted keys, compact, every
+    character outside printable ASCII escaped (``\\uXXXX``) as :mod:`json` writes it. orjson writes
+    the same text several times faster where the data holds printable ASCII only (it leaves other
+    characters as they are); :data:`_CONTENT_JSON` writes the rest. The order of these keys is the
+    order of ``json.dumps(data, sort_keys=True)`` (the same text with a space after each separator:
+    two texts with a common prefix take their separators at the same places), so the replay order
+    of same-day events of one kind is what it was (``tests/ledger/test_replay_order.py``)."""
+    try:
+        text: str = orjson.dumps(data, option=orjson.OPT_SORT_KEYS).decode()
+    except orjson.JSONEncodeError:  # an integer beyond 64 bits, which orjson does not write
+        return _CONTENT_JSON.encode(data)
+    if text.isascii() and "\x7f" not in text:  # orjson escapes the other control characters itself
+        return text
+    return _CONTENT_JSON.encode(data)
 
 
 class LedgerRuleError(PrefstackError):
@@ -171,7 +189,7 @@ class Placed:
     def _sort_key(self) -> tuple[dt.date, int, str]:
         # Not kept beside the key: the JSON data of 100,000 events held 90 MB, and dumping an
         # event again for the store's payload costs no more time than keeping it.
-        content = _CONTENT_JSON.encode(self.event.model_dump(mode="json"))
+        content = _content(self.event.model_dump(mode="json"))
         return (self.effective_date, ev.kind_rank(self.event), content)
 
     def sort_key(self) -> tuple[dt.date, int, str]:
@@ -750,11 +768,16 @@ def _fold_in_order(state: LedgerState, ordered: Iterable[Placed], through: dt.da
     The count of events applied and the key of the last are set once, after the last (no applier
     reads them; a fold that raises is not kept)."""
     applied, last = 0, state.folded_through
+    series_states = tuple(state.series.values())  # a fold's series are fixed when it starts
     for item in ordered:
-        if through is not None and item.effective_date > through:
+        day = item.effective_date
+        if through is not None and day > through:
             break
         key = item.sort_key()
-        _settle_deposits(state, item.effective_date, including_the_day=key[1] >= REDEMPTION_RANK)
+        for s in series_states:  # nearly every event: no deposit awaits its Redemption Date
+            if s.pending_deposits:
+                _settle_deposits(state, day, including_the_day=key[1] >= REDEMPTION_RANK)
+                break
         _apply(state, item)
         applied += 1
         last = key
