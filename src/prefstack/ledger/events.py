@@ -1016,11 +1016,19 @@ Security's, so that a parity dividend sees whether its were "contemporaneously .
 paid" (G §2(c))."""
 
 
+def series_of(event: LedgerEvent) -> str | None:
+    """The series ``event`` names (its ``series`` field), None for an event of no series. Read
+    from the model's fields: asking a pydantic model for an attribute it lacks raises and formats
+    an error each time, which ordering a long ledger did for every event."""
+    named = event.__dict__.get("series")
+    return named if isinstance(named, str) else None
+
+
 def kind_rank(event: LedgerEvent) -> int:
     """The place of an event among the events of its date (interpretation LEDGER-SAME-DAY-ORDER)."""
     reading("LEDGER-SAME-DAY-ORDER")
-    series = getattr(event, "series", None)
-    if event.kind in FIRST_OF_THEIR_KIND and isinstance(series, str) and _has_blockers(series):
+    series = series_of(event)
+    if event.kind in FIRST_OF_THEIR_KIND and series is not None and _has_blockers(series):
         return FIRST_OF_THEIR_KIND[event.kind]
     return KIND_ORDER[event.kind]
 
@@ -1185,9 +1193,9 @@ the day a dividend was actually paid, read by the form of the dividend (F §2(b)
 def event_clause(event: LedgerEvent) -> str:
     """The clause one event rests on: for an event of a series, the clause of its own certificate
     where :data:`_OWN_CLAUSE` knows it, else the clause of its kind (:func:`clause_of`)."""
-    series = getattr(event, "series", None)
+    series = series_of(event)
     own = _OWN_CLAUSE.get(event.kind)
-    if own is not None and isinstance(series, str):
+    if own is not None and series is not None:
         return own(load_terms(series))
     return clause_of(event.kind)
 

@@ -185,16 +185,17 @@ class Placed:
             return event.conditioned_on_offering_closing
         return event.date
 
-    @functools.cached_property
-    def _sort_key(self) -> tuple[dt.date, int, str]:
-        # Not kept beside the key: the JSON data of 100,000 events held 90 MB, and dumping an
-        # event again for the store's payload costs no more time than keeping it.
-        content = _content(self.event.model_dump(mode="json"))
-        return (self.effective_date, ev.kind_rank(self.event), content)
-
     def sort_key(self) -> tuple[dt.date, int, str]:
-        """Replay order: effective date, the rank of the kind, then the content (computed once)."""
-        return self._sort_key
+        """Replay order: effective date, the rank of the kind, then the content (computed once, kept
+        in the instance's dictionary as ``functools.cached_property`` would, without its lock: a
+        long ledger computes a hundred thousand of them). The JSON data is not kept beside the
+        key: for 100,000 events it held 90 MB, and dumping an event again for the store's payload
+        costs no more time than keeping it."""
+        found: tuple[dt.date, int, str] | None = self.__dict__.get("_sort_key")
+        if found is None:
+            found = (self.effective_date, ev.kind_rank(self.event), _content(self.event.model_dump(mode="json")))
+            self.__dict__["_sort_key"] = found
+        return found
 
 
 class Lot(NamedTuple):
@@ -692,8 +693,8 @@ def company_issuer(placed: Sequence[Placed], company: str | None) -> Issuer | No
     expected = issuer(company) if company is not None else None
     owners: dict[str, Issuer] = {}  # a long ledger names a few series many times
     for item in placed:
-        named = getattr(item.event, "series", None)
-        if not isinstance(named, str):
+        named = ev.series_of(item.event)
+        if named is None:
             continue
         owner = owners.get(named)
         if owner is None:
@@ -1214,14 +1215,21 @@ def _apply_election(state: LedgerState, item: Placed, event: ev.DividendElection
     state.elections[(event.series, event.holder, event.payment_date)] = ElectionOnRecord(event.date, election)
 
 
-def election_for(state: LedgerState, terms: SeriesTerms, holder: str, payment_date: dt.date) -> tuple[Election, str]:
+def election_for(
+    state: LedgerState,
+    terms: SeriesTerms,
+    holder: str,
+    payment_date: dt.date,
+    judged: dict[tuple[dt.date, int], tuple[Election, str]] | None = None,
+) -> tuple[Election, str]:
     """The form of a holder's dividend: the election noticed at least ten days before the
     Payment Date (F §2(e)), else the default form (F §2(d); DIV-F-ELECTION-VS-PIK,
     DIV-F-LATE-ELECTION). Each holder's own (TRANSFER-ELECTION); under its alternative ``attaches``
     the shares the holder received in the period from a holder whose election for the Payment Date
     was received on or before the transfer are paid in that holder's form, the rest in its own: the
-    portions are weighed by shares."""
-    own, why = _holder_election(state, terms, holder, payment_date)
+    portions are weighed by shares. ``judged``: the elections already judged for this Payment Date
+    (:func:`_holder_election`), kept by the caller for one payment of a series."""
+    own, why = _holder_election(state, terms, holder, payment_date, judged)
     match chosen("TRANSFER-ELECTION"):
         case "default":
             return own, why
@@ -1267,9 +1275,17 @@ def _with_attached_elections(
 
 
 def _holder_election(
-    state: LedgerState, terms: SeriesTerms, holder: str, payment_date: dt.date
+    state: LedgerState,
+    terms: SeriesTerms,
+    holder: str,
+    payment_date: dt.date,
+    judged: dict[tuple[dt.date, int], tuple[Election, str]] | None = None,
 ) -> tuple[Election, str]:
-    """:func:`election_for` of the holder's own election alone."""
+    """:func:`election_for` of the holder's own election alone. An election on record is judged by
+    its date and its portions alone (the terms, the Payment Date and the readings being those of
+    the payment): where ``judged`` is given, each is judged once per (date received, election) and
+    the holders who sent the same election on the same day share the answer (a register's
+    thousands of elections come on a few days in a few forms)."""
     default = Election.only(terms.dividends.default_form.value)
     found = state.elections.get((terms.series, holder, payment_date))
     cash_offered = "cash" in terms.dividends.forms.value
@@ -1288,6 +1304,20 @@ def _holder_election(
         if chosen("DIV-F-LATE-ELECTION") == "cash" and cash_offered:
             return Election.only("cash"), "no election: cash (DIV-F-LATE-ELECTION=cash)"
         return default, f"no election: {terms.dividends.default_form.cite} default ({reading('DIV-F-ELECTION-VS-PIK')})"
+    if judged is not None:
+        key = (found.date, id(found.election))  # the elections on record are alive while the payment runs
+        answer = judged.get(key)
+        if answer is None:
+            answer = judged[key] = _judged_election(terms, payment_date, found)
+        return answer
+    return _judged_election(terms, payment_date, found)
+
+
+def _judged_election(terms: SeriesTerms, payment_date: dt.date, found: ElectionOnRecord) -> tuple[Election, str]:
+    """An election on record for ``payment_date``: honoured if noticed in time (F §2(e)), else as
+    DIV-F-LATE-ELECTION reads it."""
+    default = Election.only(terms.dividends.default_form.value)
+    cash_offered = "cash" in terms.dividends.forms.value
     notice_days = terms.dividends.election_notice_days
     deadline = dividend_form_notice_deadline(terms, payment_date).value if notice_days is not None else None
     if notice_days is not None and isinstance(deadline, dt.date) and found.date > deadline:
@@ -1436,7 +1466,8 @@ def _apply_payment(state: LedgerState, item: Placed, event: ev.DividendPayment) 
     if event.outcome == "not_legally_available":
         _accrue_unpaid(s, event.date, due)
         return
-    paid = [_pay_holder(state, item, s, event, holding, dividend) for holding, dividend in due]
+    judged: dict[tuple[dt.date, int], tuple[Election, str]] = {}  # the elections judged, for this payment
+    paid = [_pay_holder(state, item, s, event, holding, dividend, judged) for holding, dividend in due]
     _issue_dividend_shares(state, item, s, event.date, [holding for holding, _ in due], paid)
     s.payments[event.date] = paid
 
@@ -1514,7 +1545,13 @@ def _accrue_unpaid(s: SeriesState, payment_date: dt.date, due: Sequence[tuple[Ho
 
 
 def _pay_holder(
-    state: LedgerState, item: Placed, s: SeriesState, event: ev.DividendPayment, holding: Holding, dividend: Fraction
+    state: LedgerState,
+    item: Placed,
+    s: SeriesState,
+    event: ev.DividendPayment,
+    holding: Holding,
+    dividend: Fraction,
+    judged: dict[tuple[dt.date, int], tuple[Election, str]],
 ) -> PaidDividend:
     """F §2(b)-(c), G §2(a): one holder's dividend paid in the form of its election (or the default)
     (its period starts again on ``payment_date``: :func:`_issue_dividend_shares`). A dividend with a
@@ -1524,7 +1561,7 @@ def _pay_holder(
     payment_date = event.date
     holder = holding.holder
     assert holding.accrual_start is not None
-    election, why = election_for(state, s.terms, holder, payment_date)
+    election, why = election_for(state, s.terms, holder, payment_date, judged)
     registration_ok = state.common_issued_as_dividends == 0 or bool(state.registration_effective)
     carried = _pik_carried(s, holder, payment_date) if election.pik else _ZERO
     pik, common = pik_value(s.terms, dividend, election, carried), None
