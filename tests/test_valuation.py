@@ -254,3 +254,18 @@ def test_value_on_a_rate_curve_lists_it_and_refuses_a_bad_one(cli: Any) -> None:
     assert "--rate: give the risk-free rate" in both.stderr
     assert garbled.returncode == 2 and "--rate-curve: write YEARS=RATE" in garbled.stderr
     assert descending.returncode == 2 and "--rate-curve: tenors must be positive and ascending" in descending.stderr
+
+
+def test_value_with_a_change_of_control_lists_it_and_its_decision(cli: Any) -> None:
+    base = [*ARGS, "--credit-spread", "0.03", "--method", "lattice", "--steps", "400", "--format", "json"]
+    without = json.loads(cli(*base).stdout)
+    with_deal = json.loads(cli(*base, "--change-of-control-rate", "0.3").stdout)
+    assert "VAL-CHANGE-OF-CONTROL" in with_deal["model_decisions"]
+    assert "VAL-CHANGE-OF-CONTROL" not in without["model_decisions"]
+    sources = {i["name"]: (i["value"], i["source"]) for i in with_deal["inputs"]}
+    assert sources["change-of-control intensity per year"] == ("0.3", "user")
+    assert with_deal["value_per_share"] < without["value_per_share"]  # accretion and optionality cut short
+    negative = cli(*base, "--change-of-control-rate", "-1", ok=False)
+    assert negative.returncode == 2 and "--change-of-control-rate: must be non-negative" in negative.stderr
+    on_gpu = cli(*ARGS, "--engine", "gpu", "--change-of-control-rate", "0.3", ok=False)
+    assert on_gpu.returncode == 2 and "--engine: the GPU path prices without a change of control" in on_gpu.stderr

@@ -99,6 +99,14 @@ def value_command(
         float, typer.Option("--credit-spread", help="Credit spread on the redemption claim")
     ] = 0.0,
     dividend_yield: Annotated[float, typer.Option("--dividend-yield", help="Dividend yield of the Common Stock")] = 0.0,
+    change_of_control_rate: Annotated[
+        float,
+        typer.Option(
+            "--change-of-control-rate",
+            help="Intensity per year of a change of control: the Company then redeems at the day's Redemption "
+            "Price (F/G §6(c)) unless converting is worth more (VAL-CHANGE-OF-CONTROL); 0: none",
+        ),
+    ] = 0.0,
     paths: Annotated[int, typer.Option("--paths", help="Monte Carlo paths (even: antithetic pairs)")] = 100_000,
     steps: Annotated[int, typer.Option("--steps", help="Lattice steps")] = 1_000,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the Monte Carlo's random numbers")] = 1,
@@ -140,6 +148,7 @@ def value_command(
     _positive(spot, "--spot", model)
     _positive(credit_spread, "--credit-spread", model, zero=True)
     _positive(dividend_yield, "--dividend-yield", model, zero=True)
+    _positive(change_of_control_rate, "--change-of-control-rate", model, zero=True)
     if (rate is None) == (rate_curve is None):
         raise InputError("--rate", model, "give the risk-free rate (--rate) or a curve (--rate-curve), one of them")
     curve = () if rate_curve is None else _curve(rate_curve, model)
@@ -155,6 +164,8 @@ def value_command(
         raise InputError("--engine", "option", f"local, dask or gpu, not {engine!r}")
     if engine == "gpu" and method is not Method.mc:
         raise InputError("--engine", "option", "the GPU path prices Monte Carlo paths: give --method mc")
+    if engine == "gpu" and change_of_control_rate:
+        raise InputError("--engine", model, "the GPU path prices without a change of control: give --engine local")
     if (engine == "dask") != (scheduler is not None):
         raise InputError("--scheduler", "option", "give --scheduler ADDRESS with --engine dask, and only then")
     inputs = _books(db, ledger, company).valuation_inputs(day, series)
@@ -189,6 +200,12 @@ def value_command(
     listed += [
         Input("credit spread", repr(credit_spread), "user", "--credit-spread (0 where not given)"),
         Input("dividend yield", repr(dividend_yield), "user", "--dividend-yield (0 where not given)"),
+        Input(
+            "change-of-control intensity per year",
+            repr(change_of_control_rate),
+            "user",
+            "--change-of-control-rate (0 where not given: none; VAL-CHANGE-OF-CONTROL)",
+        ),
     ]
     market = Market(  # each input exact: a typed option as the decimal it was typed (0.05 is 1/20)
         spot=exact_input(spot, "--spot"),
@@ -197,6 +214,7 @@ def value_command(
         rate=exact_input(curve[-1][1] if rate is None else rate, "--rate"),
         dividend_yield=exact_input(dividend_yield, "--dividend-yield"),
         credit_spread=exact_input(credit_spread, "--credit-spread"),
+        change_of_control=exact_input(change_of_control_rate, "--change-of-control-rate"),
         curve=curve,
     )
     share = instrument(inputs)
@@ -205,7 +223,7 @@ def value_command(
         "series": inputs.series,
         "on": day.isoformat(),
         "method": method.value,
-        "model_decisions": model_readings(),
+        "model_decisions": model_readings(change_of_control_rate > 0),
     }
     sensitivities: Greeks | None = None
     if method is Method.lattice:

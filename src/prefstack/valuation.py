@@ -208,9 +208,12 @@ def accretion(inputs: ValuationInputs) -> Accretion:
     return Accretion(dates, tuple(helds), tuple(starts), tuple(rates), held * price + accrued + last)
 
 
-def model_readings() -> list[str]:
-    """The assumptions the model rests on (``valuation_decisions.yaml``, docs/valuation.md)."""
-    named = ("VAL-PIK-DEFAULT", "VAL-CONVERSION-ACCRUED", "VAL-REDEMPTION-CASH")
+def model_readings(change_of_control: bool = False) -> list[str]:
+    """The assumptions the model rests on (``valuation_decisions.yaml``, docs/valuation.md); with
+    a change of control, VAL-CHANGE-OF-CONTROL too."""
+    named: tuple[str, ...] = ("VAL-PIK-DEFAULT", "VAL-CONVERSION-ACCRUED", "VAL-REDEMPTION-CASH")
+    if change_of_control:
+        named += ("VAL-CHANGE-OF-CONTROL",)
     return [decision("valuation", ident) for ident in named]
 
 
@@ -236,6 +239,7 @@ def instrument(inputs: ValuationInputs) -> Convertible:
         accrued_start=np.array([float(a) for a in acc.accrued_start]),
         accrual_rate=np.array([float(r * DAYS_PER_YEAR) for r in acc.accrual_per_day]),
         conversion_end=Fraction((inputs.redemption_date - dt.timedelta(days=cutoff) - inputs.on).days, DAYS_PER_YEAR),
+        par=np.array([float(h * inputs.terms.issue_price) for h in acc.held]),
     )
 
 

@@ -40,7 +40,12 @@ def test_a_decision_is_not_a_reading_of_a_certificate() -> None:
         assert not set(decisions(part)) & set(registry())
         for item in decisions(part).values():
             assert item["alternatives"] and item["why"] and item["reading"]
-    assert set(decisions("valuation")) == {"VAL-PIK-DEFAULT", "VAL-CONVERSION-ACCRUED", "VAL-REDEMPTION-CASH"}
+    assert set(decisions("valuation")) == {
+        "VAL-PIK-DEFAULT",
+        "VAL-CONVERSION-ACCRUED",
+        "VAL-REDEMPTION-CASH",
+        "VAL-CHANGE-OF-CONTROL",
+    }
 
 
 def test_an_unknown_decision_is_refused_by_name() -> None:

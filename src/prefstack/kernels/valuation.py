@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -85,6 +85,10 @@ class Market:
     rate: Fraction
     dividend_yield: Fraction = Fraction(0)
     credit_spread: Fraction = Fraction(0)
+    change_of_control: Fraction = Fraction(0)
+    """The intensity (per year) of a change of control, a Poisson event: on it the Company redeems
+    every share (F/G §6(b)-(c)) unless converting is worth more (:class:`Convertible` ``par``);
+    0: none (docs/valuation.md, VAL-CHANGE-OF-CONTROL)."""
     curve: tuple[tuple[Fraction, Fraction], ...] = ()
     """A term structure of risk-free rates: (years, continuously compounded zero rate) at ascending
     tenors; empty: ``rate`` at every maturity. Between two tenors the zero rate is interpolated
@@ -92,8 +96,10 @@ class Market:
     between the times the kernels step over only where the curve is (:meth:`forwards`)."""
 
     def __post_init__(self) -> None:
-        for name in ("spot", "volatility", "rate", "dividend_yield", "credit_spread"):
+        for name in ("spot", "volatility", "rate", "dividend_yield", "credit_spread", "change_of_control"):
             object.__setattr__(self, name, exact_input(getattr(self, name), name))
+        if self.change_of_control < 0:
+            raise ValueError("change_of_control must not be negative")
         if self.spot <= 0 or self.volatility <= 0:
             raise ValueError("spot and volatility must be positive")
         if self.credit_spread < 0:
@@ -157,6 +163,10 @@ class Convertible:
     accrued_start: FloatArray
     accrual_rate: FloatArray
     conversion_end: Fraction
+    par: FloatArray | None = None
+    """The holding at the Original Issue Price on each interval (PIK shares included): the
+    Redemption Price on a day is it plus the accrued dividends (F/G §6(c)); needed to value a
+    change of control, None where the instrument does not say (a plain zero-coupon convertible)."""
 
     def __post_init__(self) -> None:
         for name in ("maturity", "redemption", "conversion_end"):
@@ -170,6 +180,18 @@ class Convertible:
             raise ValueError("pay_times must be ascending in (0, maturity]")
         if self.conversion_end > self.maturity:
             raise ValueError("conversion_end is after maturity")
+        if self.par is not None and len(self.par) != k + 1:
+            raise ValueError("par needs one entry per interval")
+
+    def redemption_prices(self, times: FloatArray) -> FloatArray:
+        """The Redemption Price of the holding at each of ``times``: its par plus the dividends
+        accrued (what a change of control pays, F/G §6(c))."""
+        if self.par is None:
+            raise ValueError("the instrument does not give its par: a change of control cannot be valued")
+        k = np.searchsorted(self.pay_times, times, side="right")
+        starts = np.concatenate(([0.0], self.pay_times))[k]
+        prices = self.par[k] + self.accrued_start[k] + self.accrual_rate[k] * (times - starts)
+        return np.asarray(prices, dtype=np.float64)
 
     def horizon(self) -> tuple[float, float, float]:
         """(maturity, redemption amount, end of conversion) for the kernels' arithmetic."""
@@ -258,9 +280,15 @@ def lattice_value(instrument: Convertible, market: Market, steps: int) -> float:
     with np.errstate(divide="ignore", invalid="ignore"):
         bound = np.floor((index - np.log(np.where(level > 0, level, 1.0) / spot) / log_up) / 2) + 2
     tested = np.where(level <= 0, index + 1, np.clip(bound, 0, index + 1))
+    if market.change_of_control:  # the event's price need not be above the floor: every node is tested
+        tested = index + 1
     tested = np.where(allowed & (units > 0), tested, 0).astype(np.int64).tolist()
     cash_list = cash.tolist()
     units_list = units.tolist()
+    hazard = float(market.change_of_control)
+    if hazard:  # the event during a step: at its node, the day's Redemption Price or conversion if worth more
+        stay = math.exp(-hazard * dt)
+        event_prices = instrument.redemption_prices(times).tolist()
     debt = np.full(steps + 1, redemption)
     equity = np.zeros(steps + 1)
     shares_grid: dict[float, FloatArray] = {}  # units x grid, for each number of shares
@@ -271,6 +299,14 @@ def lattice_value(instrument: Convertible, market: Market, steps: int) -> float:
             debt_taps, equity_taps = taps[i if len(taps) > 1 else 0]
             debt = np.convolve(debt, debt_taps, "valid")
             equity = np.convolve(equity, equity_taps, "valid")
+            if hazard:  # paid by the acquirer: no credit spread on it (VAL-CHANGE-OF-CONTROL)
+                event = np.full(i + 1, event_prices[i])
+                if allowed[i] and units_list[i] > 0:
+                    nodes = grid[steps - i : steps - i + 2 * i + 1 : 2]
+                    np.maximum(event, units_list[i] * nodes + cash_list[i], out=event)
+                debt *= stay
+                equity *= stay
+                equity += (1.0 - stay) * event
         k = tested[i]
         if k == 0:
             continue
@@ -445,6 +481,7 @@ def _lsm(
     logs = log_paths(market, times, pairs, seed, xp)
     spot0, _, r, _, spread = market.floats()
     n = logs.shape[1]
+    tau = _event_times(instrument, market, times, pairs, seed, logs, xp)
     units_at, cash_at = _terms_on(instrument, times)
     if market.curve:
         discount = market.discounts(np.asarray(times, dtype=np.float64))
@@ -452,6 +489,8 @@ def _lsm(
     else:
         claim0 = redemption * math.exp(-(r + spread) * maturity)
     pv = xp.full(n, -1.0)  # -1: the path holds the claim
+    if tau is not None:  # the paths a change of control ends: what it pays, in time-0 money
+        pv[tau.paths] = tau.present
     regions: list[Intervals] = [() for _ in times]
     if policy is not None and len(policy) != len(times):
         raise ValueError("the policy needs one set of intervals per time")
@@ -472,6 +511,8 @@ def _lsm(
         # single precision, as the path's is), the prices of the competing paths only taken
         threshold = level / units
         competing = xp.flatnonzero(logs[j] > np.float32(math.log(threshold))) if threshold > 0 else xp.arange(n)
+        if tau is not None:  # a path a change of control ended before t converts no more
+            competing = competing[tau.times[competing] > t]
         if len(competing) == 0:
             continue
         spot = xp.exp(logs[j][competing])
@@ -507,6 +548,66 @@ def _lsm(
     holding = pv < 0
     present = xp.where(holding, claim0, pv)
     return 0.5 * (present[:pairs] + present[pairs:]), float(holding.sum()), tuple(regions)
+
+
+EVENT_STREAM = 0x636F6331
+"""The key of the random stream of a path's change of control, spawned from its seed beside the
+normals' (so a run without one draws the same normals as before)."""
+
+
+class _Events(NamedTuple):
+    """When a change of control comes on each path (at or after maturity: none), and for the paths
+    it ends, their indices and what it pays them in time-0 money."""
+
+    times: FloatArray
+    paths: NDArray[np.int64]
+    present: FloatArray
+
+
+def _event_times(
+    instrument: Convertible,
+    market: Market,
+    times: FloatArray,
+    pairs: int,
+    seed: int | np.random.SeedSequence,
+    logs: Any,
+    xp: Any,
+) -> _Events | None:
+    """VAL-CHANGE-OF-CONTROL on the Monte Carlo's paths: each pair's time of a change of control,
+    exponential of intensity ``market.change_of_control`` (one for both paths of an antithetic
+    pair), drawn from a stream of its own; on a path it ends before maturity, the stock price at
+    that time from the Brownian bridge between the dates around it (antithetic normals for the
+    pair), and the holder paid the Redemption Price of the day (F/G §6(c)) or, while conversion is
+    allowed, converting if worth more, discounted at the risk-free rate (the acquirer pays). None
+    without a change of control."""
+    hazard = float(market.change_of_control)
+    if not hazard:
+        return None
+    if xp is not np:
+        raise ValueError("a change of control is priced on the host, not on a device")
+    sequence = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    stream = np.random.SeedSequence(sequence.entropy, spawn_key=(*sequence.spawn_key, EVENT_STREAM))
+    rng = np.random.Generator(np.random.PCG64(stream))
+    half = rng.exponential(1.0 / hazard, pairs)
+    shocks = rng.standard_normal(pairs)
+    when = np.concatenate((half, half))
+    maturity, _, conversion_end = instrument.horizon()
+    paths = np.flatnonzero(when < maturity)
+    tau = when[paths]
+    right = np.searchsorted(times, tau, side="left")  # the first date on or after the event
+    t_right = times[right]
+    t_left = np.where(right > 0, times[np.maximum(right - 1, 0)], 0.0)
+    log_right = logs[right, paths].astype(np.float64)
+    log_left = np.where(right > 0, logs[np.maximum(right - 1, 0), paths], math.log(float(market.spot)))
+    weight = (tau - t_left) / (t_right - t_left)
+    spread = float(market.volatility) * np.sqrt((tau - t_left) * (t_right - tau) / (t_right - t_left))
+    z = np.concatenate((shocks, -shocks))[paths]
+    price = np.exp(log_left + weight * (log_right - log_left) + spread * z)
+    paid = instrument.redemption_prices(tau)
+    units, cash = _terms_on(instrument, tau)
+    convertible = tau <= conversion_end
+    paid = np.where(convertible, np.maximum(paid, units * price + cash), paid)
+    return _Events(when, paths, paid * market.discounts(tau))
 
 
 def _now(instrument: Convertible, market: Market) -> float | None:
