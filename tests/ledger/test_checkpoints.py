@@ -55,6 +55,19 @@ def _answered(db: str, day: dt.date) -> str:
     return _report(service.state_on(None, db, COMPANY, day)[1])
 
 
+def _counting_replays(monkeypatch: pytest.MonkeyPatch) -> list[dt.date]:
+    """The dates the service replays a ledger to from now on (a question a checkpoint answers adds none)."""
+    replays: list[dt.date] = []
+    real_replay = service.replay
+
+    def counted(placed: list[Placed], as_of: dt.date, **kwargs: object) -> object:
+        replays.append(as_of)
+        return real_replay(placed, as_of, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(service, "replay", counted)
+    return replays
+
+
 def _not_called(*_args: object, **_kwargs: object) -> None:
     raise AssertionError("replayed from the start, not folded on from a checkpoint")
 
@@ -123,14 +136,7 @@ def test_a_later_append_keeps_the_checkpoints_and_a_backdated_one_retires_them(
     with service.open_store(db) as store:
         service.append(store, [Placed(backdated, "test")], company=COMPANY, recorded_by="test")
     expected = _replayed(db, day)
-    replays: list[dt.date] = []
-    real_replay = service.replay
-
-    def counted(placed: list[Placed], as_of: dt.date, **kwargs: object) -> object:
-        replays.append(as_of)
-        return real_replay(placed, as_of, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(service, "replay", counted)
+    replays = _counting_replays(monkeypatch)
     assert _answered(db, day) == expected
     assert replays == [day]
 
@@ -170,13 +176,6 @@ def test_a_checkpoint_of_other_events_or_another_fingerprint_is_never_read(
             if c is not None
         ]
         assert stream.save_checkpoints(other)
-    replays: list[dt.date] = []
-    real_replay = service.replay
-
-    def counted(placed: list[Placed], as_of: dt.date, **kwargs: object) -> object:
-        replays.append(as_of)
-        return real_replay(placed, as_of, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(service, "replay", counted)
+    replays = _counting_replays(monkeypatch)
     assert _answered(db, day) == expected
     assert replays == [day]

@@ -669,17 +669,6 @@ Runner = Callable[[Convertible, Market, FloatArray, Sequence[Chunk], tuple[Inter
 """Prices chunks under a policy, in the order given (in this process, or on a cluster)."""
 
 
-def run_here(
-    instrument: Convertible,
-    market: Market,
-    times: FloatArray,
-    chunks: Sequence[Chunk],
-    policy: tuple[Intervals, ...],
-) -> list[ChunkMoments]:
-    """Each chunk priced in this process, in order."""
-    return [price_chunk(instrument, market, times, pairs, seed, policy) for pairs, seed in chunks]
-
-
 def device_runner(xp: Any) -> Runner:
     """A runner that prices each chunk with its paths made in the array module ``xp``, in order (the
     policy is found on the host, by the pilot run of :func:`chunked_monte_carlo`)."""
@@ -694,6 +683,10 @@ def device_runner(xp: Any) -> Runner:
         return [price_chunk(instrument, market, times, pairs, seed, policy, xp) for pairs, seed in chunks]
 
     return run
+
+
+run_here: Runner = device_runner(np)
+"""Each chunk priced in this process, in order (its paths NumPy's)."""
 
 
 class GpuUnavailable(Exception):
