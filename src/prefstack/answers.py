@@ -46,6 +46,17 @@ def optional() -> Any:
 
 def json_ready(answer: object) -> dict[str, Any]:
     """``answer`` (a dataclass of this layer) as JSON-ready data."""
+    return _ready(answer, {})
+
+
+_Shown = dict[tuple[int, str], tuple[Figure, dict[str, str]]]
+"""The figures written so far by one :func:`json_ready`, by (the Figure's identity, its name): a
+figure shared by many records (the Conversion Price and ratio of every holder of a series) is
+rounded and written once. The Figure is kept beside what it wrote, so its identity stays its own
+while the memo lives."""
+
+
+def _ready(answer: object, shown: _Shown) -> dict[str, Any]:
     if not dataclasses.is_dataclass(answer) or isinstance(answer, type):
         raise TypeError(f"an answer is a dataclass instance, not {type(answer).__name__}")
     out: dict[str, Any] = {}
@@ -54,9 +65,13 @@ def json_ready(answer: object) -> dict[str, Any]:
         if value is None and omit_if_none:
             continue
         if type(value) is Figure:
-            out.update(json_figure(name, value.value, value.places))
+            key = (id(value), name)
+            found = shown.get(key)
+            if found is None:
+                found = shown[key] = (value, json_figure(name, value.value, value.places))
+            out.update(found[1])
         else:
-            out[name] = _value(value, f"{type(answer).__name__}.{attribute}")
+            out[name] = _value(value, f"{type(answer).__name__}.{attribute}", shown)
     return out
 
 
@@ -75,17 +90,17 @@ def _json_name(attribute: str) -> str:
     return attribute[:-1] if attribute.endswith("_") and not attribute.endswith("__") else attribute
 
 
-def _value(value: object, where: str) -> Any:
+def _value(value: object, where: str, shown: _Shown) -> Any:
     if value is None or isinstance(value, (bool, int, str)):
         return value
     if isinstance(value, dt.date):  # a datetime is a date too: both as ISO 8601
         return value.isoformat()
     if isinstance(value, (tuple, list)):
-        return [_value(v, where) for v in value]
+        return [_value(v, where, shown) for v in value]
     if isinstance(value, Mapping):  # an explanation (Explained.to_dict) or facts: JSON-ready already
-        return {str(k): _value(v, where) for k, v in value.items()}
+        return {str(k): _value(v, where, shown) for k, v in value.items()}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return json_ready(value)
+        return _ready(value, shown)
     raise TypeError(f"{where}: an answer cannot hold a {type(value).__name__} ({value!r}); give it as a Figure")
 
 

@@ -54,6 +54,11 @@ __all__ = ["Books"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
+T = TypeVar("T")
+
+
+def _itself(state: LedgerState) -> LedgerState:
+    return state
 
 
 def _under_readings(method: Callable[Concatenate[Books, P], R]) -> Callable[Concatenate[Books, P], R]:
@@ -154,14 +159,19 @@ class Books:
     at ``seq - 1`` and at ``seq``."""
 
     def _on(self, day: dt.date) -> LedgerState:
+        return self._answer_on(day, _itself)
+
+    def _answer_on(self, day: dt.date, question: Callable[[LedgerState], T]) -> T:
+        """``question`` answered on the state on ``day``; of a store's ledger, while its hash chain
+        is verified beside it (:func:`prefstack.ledger.service.answer_on`)."""
         from prefstack.ledger import service
 
         if self.version is not None:
             from prefstack.ledger.replay import replay
 
             whose, placed = self._events()
-            return replay(placed, day, company=whose)
-        return service.state_on(
+            return question(replay(placed, day, company=whose))
+        return service.answer_on(
             self.ledger,
             self.db,
             self.company,
@@ -169,6 +179,7 @@ class Books:
             self.known_at,
             # the readings a question consults are collected from a fold, not from a snapshot
             replay_always=bool(self.readings) or consulted_set() is not None,
+            question=question,
         )[1]
 
     def _events(self) -> tuple[str | None, list[Placed]]:
@@ -189,7 +200,7 @@ class Books:
         counting every class of ``structure`` where one is given."""
         from prefstack.report import state_answer
 
-        return state_answer(self._on(as_of), structure, explain=explain)
+        return self._answer_on(as_of, lambda state: state_answer(state, structure, explain=explain))
 
     @_under_readings
     def state_and_conversions(

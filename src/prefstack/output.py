@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -149,7 +149,51 @@ def emit(
 
 
 def to_json(data: object) -> str:
+    """``data`` as JSON, indented by two, non-ASCII characters as they are: ``json.dumps(data,
+    indent=2, ensure_ascii=False)``, character for character. Data made of plain JSON types only
+    (every answer of the query layer: figures are strings, whole quantities integers) is written by
+    orjson, in a fifteenth of the time (the state of 7,000 holders is 5 MB); ``tests/test_to_json.py``
+    proves the two texts equal on any such data. Anything else (a float, which orjson writes in
+    another form, ``1e16`` for ``1e+16``; a subclass; a type :mod:`json` refuses), an integer
+    beyond 64 bits or a lone surrogate is written, or refused, by :mod:`json` as before."""
+    if _plain(data):
+        import orjson
+
+        try:
+            return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode()
+        except orjson.JSONEncodeError:
+            pass
     return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+_SCALARS = frozenset({str, int, bool, type(None)})
+_CONTAINERS = frozenset({dict, list, tuple})
+
+
+def _plain(data: object) -> bool:
+    """Whether ``data`` holds nothing but strings, ints, booleans, None, and dicts (with string
+    keys), lists and tuples of them: the types whose JSON orjson and :mod:`json` write alike.
+    Iterative, so that no depth is too deep to check."""
+    pending: list[Any] = [data]
+    while pending:
+        item = pending.pop()
+        kind = type(item)
+        values: Iterable[Any]
+        if kind is dict:
+            if any(type(key) is not str for key in item):
+                return False
+            values = item.values()
+        elif kind is list or kind is tuple:
+            values = item
+        else:
+            return kind in _SCALARS
+        for value in values:
+            kind = type(value)
+            if kind in _CONTAINERS:
+                pending.append(value)
+            elif kind not in _SCALARS:
+                return False
+    return True
 
 
 def to_csv(rows: Sequence[Mapping[str, str]], columns: Sequence[str]) -> str:

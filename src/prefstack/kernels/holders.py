@@ -30,9 +30,13 @@ def liquidation_value(
     terms: SeriesTerms, shares: Fraction, accrued_unpaid: Fraction, issue_price_adjustment: Fraction
 ) -> Fraction:
     """The Liquidation Value of a holding of ``shares`` with ``accrued_unpaid`` dividends: the value
-    of :func:`~prefstack.clauses.liquidation.liquidation_value_per_share` times the shares."""
-    per_share = accrued_unpaid / shares if shares else Fraction(0)
-    return liquidation_value_per_share_value(terms, per_share, issue_price_adjustment) * shares
+    of :func:`~prefstack.clauses.liquidation.liquidation_value_per_share` times the shares:
+    (preference per share + accrued / shares) x shares, written as preference per share x shares +
+    accrued, the same exact value without dividing by the shares (0 for no shares, as the per-share
+    form gives)."""
+    if not shares:
+        return Fraction(0)
+    return liquidation_value_per_share_value(terms, Fraction(0), issue_price_adjustment) * shares + accrued_unpaid
 
 
 def votes_value(

@@ -18,9 +18,9 @@ import dataclasses
 import datetime as dt
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import Generic, NamedTuple, TypeVar
 
 from prefstack.errors import InputError
 from prefstack.instruments import registry
@@ -47,6 +47,7 @@ from prefstack.ledger.store import (
     NewEvent,
     Snapshot,
     StoredEvent,
+    VerifyReport,
 )
 from prefstack.memo import without_cyclic_gc
 
@@ -186,8 +187,10 @@ def load_ledger(source: str | None, db: str, company: str | None, known_at: dt.d
     require_store(db)
     with open_store(db, company) as store:
         stream = store.stream(store_company(store, company))
-        require_verified(stream, allow=ALLOW_UNVERIFIED)
-        return Ledger(stream.company, placed_from_store(stream.read(known_at=known_at)))
+        events = while_verifying(
+            stream, lambda: placed_from_store(stream.read(known_at=known_at)), allow=ALLOW_UNVERIFIED
+        )
+        return Ledger(stream.company, events.get())
 
 
 def load(
@@ -197,11 +200,13 @@ def load(
     return load_ledger(source, db, company, known_at).placed
 
 
-def require_verified(stream: LedgerStream, *, allow: bool) -> bool:
+def require_verified(stream: LedgerStream, *, allow: bool, report: VerifyReport | None = None) -> bool:
     """Refuse a company's stream whose hash chain does not verify (``allow``: read it anyway, for
     forensics); whether it verified. Other companies' streams are not checked: each ledger stands
-    alone."""
-    report = stream.verify()
+    alone. ``report``: the stream's :meth:`~LedgerStream.verify` made already (beside the caller's
+    work, :func:`while_verifying`)."""
+    if report is None:
+        report = stream.verify()
     if not report.ok and not allow:
         first = report.problems[0]
         raise InputError(
@@ -212,6 +217,43 @@ def require_verified(stream: LedgerStream, *, allow: bool) -> bool:
             "run `prefstack ledger verify`, or pass --allow-unverified to read it anyway",
         )
     return report.ok
+
+
+T = TypeVar("T")
+
+
+@dataclasses.dataclass(frozen=True)
+class Verified(Generic[T]):
+    """The outcome of work done while a stream's hash chain was verified (:func:`while_verifying`)."""
+
+    verified: bool
+    """Whether the chain verified (where it did not, the work was done for an ``allow``-ed reading)."""
+    value: T | None
+    error: Exception | None
+    """What the work raised, raised again by :meth:`get`: only once the chain's own refusal is out of
+    the way, as when the chain was verified first."""
+
+    def get(self) -> T:
+        if self.error is not None:
+            raise self.error
+        return self.value  # type: ignore[return-value]  # None only where the work returned None
+
+
+def while_verifying(stream: LedgerStream, work: Callable[[], T], *, allow: bool) -> Verified[T]:
+    """``work`` done while the hash chain of ``stream`` is verified beside it, in a child process
+    where one can be forked (:meth:`~LedgerStream.verify_beside`), and the chain then required as
+    :func:`require_verified` requires it: a chain that does not verify is refused (unless ``allow``)
+    before anything the work raised is raised, and nothing the work found is given out before the
+    chain is known to verify. The same outcome as verifying first and working after, in the time of
+    the longer of the two (a state of the 54,000-event register: 0.2 s of verifying beside 0.3 s of
+    reading its snapshot and answering)."""
+    with stream.verify_beside() as checking:
+        try:
+            value, error = work(), None
+        except Exception as exc:  # raised again by Verified.get, after the chain's refusal
+            value, error = None, exc
+        verified = require_verified(stream, allow=allow, report=checking.result())
+    return Verified(verified, value, error)
 
 
 def validate(placed: Sequence[Placed], company: str | None = None) -> LedgerState | None:
@@ -448,34 +490,65 @@ def state_on(
     *,
     replay_always: bool = False,
 ) -> tuple[str | None, LedgerState]:
-    """The company (:func:`load_ledger`) and its state as of the end of ``as_of``. The latest state
-    of a store's ledger, on or after its last event, is read from the stream's snapshot and the
-    events stored after it (see :mod:`prefstack.ledger.snapshots`); an earlier date from the
-    checkpoint of the quarter end before it and the events after that (see
-    :mod:`prefstack.ledger.checkpoints`); anything else is replayed, and
-    everything where ``replay_always`` (a question asked under another reading set than
-    prefstack's: the snapshot is the fold under prefstack's readings)."""
+    """The company (:func:`load_ledger`) and its state as of the end of ``as_of``: :func:`answer_on`
+    with the state itself for the answer."""
+    return answer_on(source, db, company, as_of, known_at, replay_always=replay_always, question=_itself)
+
+
+def _itself(state: LedgerState) -> LedgerState:
+    return state
+
+
+def answer_on(
+    source: str | None,
+    db: str,
+    company: str | None,
+    as_of: dt.date,
+    known_at: dt.datetime | None = None,
+    *,
+    replay_always: bool = False,
+    question: Callable[[LedgerState], T],
+) -> tuple[str | None, T]:
+    """The company (:func:`load_ledger`) and ``question`` answered on its state as of the end of
+    ``as_of``. The latest state of a store's ledger, on or after its last event, is read from the
+    stream's snapshot and the events stored after it (see :mod:`prefstack.ledger.snapshots`); an
+    earlier date from the checkpoint of the quarter end before it and the events after that (see
+    :mod:`prefstack.ledger.checkpoints`); anything else is replayed, and everything where
+    ``replay_always`` (a question asked under another reading set than prefstack's: the snapshot is
+    the fold under prefstack's readings). A state read from the store is answered while the chain
+    is verified (:func:`while_verifying`), and the answer given only where it verifies."""
     if readings.active() and not replay_always:
         raise AssertionError("a state under a reading set is replayed: pass replay_always")
     if source is None and known_at is None and not replay_always:
         require_store(db)
         with open_store(db, company) as store:
             stream = store.stream(store_company(store, company))
+            answered = while_verifying(
+                stream, lambda: _answered_from_store(stream, as_of, question), allow=ALLOW_UNVERIFIED
+            )
             # A chain that does not verify is read for forensics: from its events as they now are.
-            if require_verified(stream, allow=ALLOW_UNVERIFIED):
-                kept = stream.snapshot()
-                if kept is None or as_of >= kept.as_of:
-                    resumed = _resumed(stream, stream.head(), kept)
-                    if resumed is not None:
-                        folded = resumed.folded
-                        if as_of >= folded.as_of and (not folded.reads_as_of or as_of == folded.as_of):
-                            return stream.company, finish(folded, as_of)
-                # a date before the last event: the fold of its quarter (checkpoints)
-                checked = _from_checkpoint(stream, as_of)
-                if checked is not None:
-                    return stream.company, checked
+            if answered.verified:
+                found = answered.get()
+                if found is not None:
+                    return stream.company, found[0]
     whose, placed = load_ledger(source, db, company, known_at)
-    return whose, replay(placed, as_of, company=whose)
+    return whose, question(replay(placed, as_of, company=whose))
+
+
+def _answered_from_store(stream: LedgerStream, as_of: dt.date, question: Callable[[LedgerState], T]) -> tuple[T] | None:
+    """``question`` answered on the state of ``stream`` on ``as_of`` read from its snapshot (a date
+    on or after its last event) or the checkpoint of the quarter before (an earlier date), in a
+    1-tuple; None where neither gives it (the caller replays)."""
+    kept = stream.snapshot()
+    if kept is None or as_of >= kept.as_of:
+        resumed = _resumed(stream, stream.head(), kept)
+        if resumed is not None:
+            folded = resumed.folded
+            if as_of >= folded.as_of and (not folded.reads_as_of or as_of == folded.as_of):
+                return (question(finish(folded, as_of)),)
+    # a date before the last event: the fold of its quarter (checkpoints)
+    checked = _from_checkpoint(stream, as_of)
+    return None if checked is None else (question(checked),)
 
 
 def to_new_event(p: Placed, recorded_by: str | None = None) -> NewEvent:
@@ -562,15 +635,21 @@ def append(
             "--reading", readings.CLAUSE, "the ledger is validated under prefstack's readings: append without --reading"
         )
     stream = store.stream(registry.issuer(company, "company").id)
-    require_verified(stream, allow=False)  # nothing is ever appended to a chain that does not verify
-    for attempt in range(1, attempts + 1):
+
+    def validated_now() -> tuple[int, Checked | None]:
         head = stream.head()
-        version = head.version
-        if expected_version is not None and version != expected_version:
-            raise ConcurrencyError(expected_version, version, stream.company)
-        checked = validated if version == 0 else None
+        if expected_version is not None and head.version != expected_version:
+            raise ConcurrencyError(expected_version, head.version, stream.company)
+        checked = validated if head.version == 0 else None
         if checked is None:
-            checked = _validated_append(stream, head, renumbered(new, version))
+            checked = _validated_append(stream, head, renumbered(new, head.version))
+        return head.version, checked
+
+    # nothing is ever appended to a chain that does not verify: the first validation is made while it is verified
+    first: tuple[int, Checked | None] | None = while_verifying(stream, validated_now, allow=False).get()
+    for attempt in range(1, attempts + 1):
+        version, checked = validated_now() if first is None else first
+        first = None
         try:
             with without_cyclic_gc():
                 events = [to_new_event(p, recorded_by) for p in new]

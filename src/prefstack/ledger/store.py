@@ -53,7 +53,7 @@ import json
 import re
 import types
 import uuid
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from types import TracebackType
 from typing import Any, Literal, NamedTuple, Self
@@ -63,6 +63,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection, Engine
 
+from prefstack.forked import Beside, beside
 from prefstack.ledger.hashing import (
     GENESIS,
     JSON,
@@ -766,6 +767,7 @@ class EventStore:
     """
 
     def __init__(self, url: str, *, legacy_company: str | None = None) -> None:
+        self._url = url
         self._engine = _make_engine(url)
         self._postgres = self._engine.dialect.name == "postgresql"
         try:
@@ -786,6 +788,16 @@ class EventStore:
     def close(self) -> None:
         """Release the database connections."""
         self._engine.dispose()
+
+    def _reopened(self) -> EventStore:
+        """The same store through an engine of its own, for a forked child process (which must not
+        use the connections it inherited): the tables exist already, so nothing is created or
+        migrated."""
+        fresh = object.__new__(EventStore)
+        fresh._url = self._url
+        fresh._engine = _make_engine(self._url)
+        fresh._postgres = self._postgres
+        return fresh
 
     @contextmanager
     def _transaction(self, *, write: bool) -> Iterator[Connection]:
@@ -1185,3 +1197,14 @@ class LedgerStream:
     def verify(self) -> VerifyReport:
         """Recompute the stream's hash chain (see :meth:`EventStore.verify`)."""
         return self._store.verify(self.company).streams[self.company]
+
+    def verify_beside(self) -> Beside[VerifyReport]:
+        """:meth:`verify`, started in a child process while this one goes on where it can be
+        (:func:`prefstack.forked.beside`): the report is :meth:`Beside.result`. The child reads the
+        store through connections of its own."""
+        store, company = self._store, self.company
+
+        def prepare() -> Callable[[], VerifyReport]:
+            return store._reopened().stream(company).verify
+
+        return beside(self.verify, prepare)
