@@ -269,3 +269,54 @@ def test_value_with_a_change_of_control_lists_it_and_its_decision(cli: Any) -> N
     assert negative.returncode == 2 and "--change-of-control-rate: must be non-negative" in negative.stderr
     on_gpu = cli(*ARGS, "--engine", "gpu", "--change-of-control-rate", "0.3", ok=False)
     assert on_gpu.returncode == 2 and "--engine: the GPU path prices without a change of control" in on_gpu.stderr
+
+
+# --- the holder's election of cash dividends (F §2(b), VAL-CASH-ELECTION) ----------------------
+
+
+def test_series_f_with_cash_dividends_stays_one_share_and_pays_each_quarter() -> None:
+    """F on 2002-06-30 with the holder's cash election: the same 12 Payment Dates, each paying in
+    cash what PIK shares would have been worth on one share held, $17.50 a full quarter (F §2(a):
+    $70 a year, quarterly); the first pays $17.50 too (no arrears: the $35/12 accrued is part of
+    the quarter). The holding stays one share, so conversion gives 1,000 / 24 shares of Common
+    Stock throughout and the Redemption Price is $1,000 + 48 days x $70 / 360 = $1,009.33."""
+    acc = accretion(inputs("F"), "cash")
+    assert acc.cash_dividends == (Fraction(35, 2),) * 12
+    assert set(acc.held) == {1}
+    assert acc.redemption_amount == 1000 + Fraction(70 * 48, 360)
+    assert float(acc.redemption_amount) == pytest.approx(1009.3333, abs=1e-4)
+    # the accrual between Payment Dates is the PIK case's on one share
+    pik = accretion(inputs("F"))
+    assert acc.accrual_per_day[0] == pik.accrual_per_day[0]
+    assert acc.accrued_start == pik.accrued_start
+    share = instrument(inputs("F"), "cash")
+    assert share.units == pytest.approx([1000 / 24] * 13)
+    assert share.coupons == pytest.approx([17.5] * 12)
+    assert share.par == pytest.approx([1000.0] * 13)
+
+
+def test_a_series_whose_holders_cannot_elect_cash_is_refused() -> None:
+    from prefstack.errors import InputError
+
+    with pytest.raises(InputError, match=r"--dividend-form: Series G's dividends are paid in pik only.*\(G §2\(a\)\)"):
+        instrument(inputs("G"), "cash")
+
+
+def test_value_with_cash_dividends_lists_the_form_and_its_decision(cli: Any) -> None:
+    from jsonschema import Draft202012Validator
+
+    from prefstack.output_schemas import output_schema
+
+    base = [*ARGS, "--credit-spread", "0.03", "--method", "lattice", "--steps", "400", "--format", "json"]
+    pik = json.loads(cli(*base).stdout)
+    cash = json.loads(cli(*base, "--dividend-form", "cash").stdout)
+    Draft202012Validator(output_schema("value")).validate(cash)
+    assert (pik["dividend_form"], cash["dividend_form"]) == ("pik", "cash")
+    assert "VAL-CASH-ELECTION" in cash["model_decisions"] and "VAL-PIK-DEFAULT" not in cash["model_decisions"]
+    assert "VAL-PIK-DEFAULT" in pik["model_decisions"]
+    sources = {i["name"]: (i["value"], i["source"]) for i in cash["inputs"]}
+    assert sources["future dividends paid in"] == ("cash", "user")
+    assert cash["redemption_amount_per_share"] == pytest.approx(1009.3333, abs=1e-4)
+    assert cash["value_per_share"] != pik["value_per_share"]
+    refused = cli(*ARGS, "--series", "G", "--dividend-form", "cash", ok=False)
+    assert refused.returncode == 2 and "--dividend-form: Series G's dividends are paid in pik only" in refused.stderr

@@ -57,6 +57,11 @@ class Method(enum.StrEnum):
     lattice = "lattice"
 
 
+class DividendForm(enum.StrEnum):
+    pik = "pik"
+    cash = "cash"
+
+
 class ValueFormat(enum.StrEnum):
     table = "table"
     json = "json"
@@ -107,6 +112,14 @@ def value_command(
             "Price (F/G §6(c)) unless converting is worth more (VAL-CHANGE-OF-CONTROL); 0: none",
         ),
     ] = 0.0,
+    dividend_form: Annotated[
+        DividendForm,
+        typer.Option(
+            "--dividend-form",
+            help="Future dividends paid in PIK shares (VAL-PIK-DEFAULT) or, where the terms let the holder "
+            "elect it (F §2(b)), in cash (VAL-CASH-ELECTION)",
+        ),
+    ] = DividendForm.pik,
     paths: Annotated[int, typer.Option("--paths", help="Monte Carlo paths (even: antithetic pairs)")] = 100_000,
     steps: Annotated[int, typer.Option("--steps", help="Lattice steps")] = 1_000,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the Monte Carlo's random numbers")] = 1,
@@ -141,6 +154,7 @@ def value_command(
         lattice_value,
     )
     from prefstack.valuation import Input, historical_volatility, instrument, model_readings, quarterly_times
+    from prefstack.valuation import dividend_form as checked_form
 
     day = parse_date(on, "--on", "F §6(a)")
     model = "model (docs/valuation.md)"
@@ -169,7 +183,14 @@ def value_command(
     if (engine == "dask") != (scheduler is not None):
         raise InputError("--scheduler", "option", "give --scheduler ADDRESS with --engine dask, and only then")
     inputs = _books(db, ledger, company).valuation_inputs(day, series)
+    form = checked_form(inputs.terms, dividend_form.value)
     listed = inputs.inputs()
+    if form == "cash":
+        basis = f"--dividend-form cash: the holder's election ({inputs.terms.dividends.forms.cite}; VAL-CASH-ELECTION)"
+        listed.append(Input("future dividends paid in", form, "user", basis))
+    else:
+        basis = f"--dividend-form pik, the default ({inputs.terms.dividends.default_form.cite}; VAL-PIK-DEFAULT)"
+        listed.append(Input("future dividends paid in", form, "terms", basis))
     fmv_clause = inputs.terms.fair_market_value.averaging_days.cite
     if spot is None:
         if not inputs.closing_prices:
@@ -217,13 +238,14 @@ def value_command(
         change_of_control=exact_input(change_of_control_rate, "--change-of-control-rate"),
         curve=curve,
     )
-    share = instrument(inputs)
+    share = instrument(inputs, form)
     shares = float(inputs.shares_outstanding)
     result: dict[str, Any] = {
         "series": inputs.series,
         "on": day.isoformat(),
         "method": method.value,
-        "model_decisions": model_readings(change_of_control_rate > 0),
+        "dividend_form": form,
+        "model_decisions": model_readings(change_of_control_rate > 0, form),
     }
     sensitivities: Greeks | None = None
     if method is Method.lattice:

@@ -575,6 +575,7 @@ VALUE: dict[str, Any] = {
             "series": TEXT,
             "on": DATE,
             "method": {"enum": ["mc", "lattice"]},
+            "dividend_form": {"enum": ["pik", "cash"]},
             "model_decisions": array(_INTERPRETATION_ID),
             "value_per_share": NUMBER,
             "standard_error": NUMBER,

@@ -53,12 +53,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DAYS_PER_YEAR",
+    "DIVIDEND_FORMS",
     "Accretion",
     "Input",
     "OpmPayoffs",
     "ValuationInputs",
     "accretion",
     "dask_runner",
+    "dividend_form",
     "historical_volatility",
     "instrument",
     "model_readings",
@@ -151,12 +153,23 @@ class Accretion:
     accrued_start: tuple[Fraction, ...]
     accrual_per_day: tuple[Fraction, ...]
     redemption_amount: Fraction
+    cash_dividends: tuple[Fraction, ...] | None = None
+    """With the holder's cash election (VAL-CASH-ELECTION): the dividend paid in cash on each
+    Payment Date; None where they are paid in PIK shares."""
 
 
-def accretion(inputs: ValuationInputs) -> Accretion:
+DIVIDEND_FORMS = ("pik", "cash")
+"""The forms of future dividends the model values: PIK shares (VAL-PIK-DEFAULT, the default) or the
+holder's election of cash (VAL-CASH-ELECTION, where the series' terms offer it)."""
+
+
+def accretion(inputs: ValuationInputs, form: str = "pik") -> Accretion:
     """VAL-PIK-DEFAULT: every Payment Date in (on, Redemption Date] pays the dividends accrued on
     it in PIK shares at the Original Issue Price (F §2(b), §2(d); G §2(a)), so nothing stays in
-    arrears after it. The dividend of a Payment Date (DIV-DAYCOUNT): a full quarter from the
+    arrears after it. With ``form`` ``"cash"`` (VAL-CASH-ELECTION, F §2(b)) the same dividends are
+    paid in cash instead: the holding stays one share and each Payment Date's dividend is a cash
+    amount (:func:`dividend_form` checks that the terms offer it). The dividend of a Payment Date
+    (DIV-DAYCOUNT): a full quarter from the
     previous Payment Date is the quarterly rate x the holding x the Original Issue Price; a period
     from the Original Issuance Date is the annual rate x days / basis; the first Payment Date also
     pays the arrears on the date (the ledger's accrued dividends less the accrual of the running
@@ -186,6 +199,9 @@ def accretion(inputs: ValuationInputs) -> Accretion:
     helds: list[Fraction] = []
     starts: list[Fraction] = []
     rates: list[Fraction] = []
+    paid: list[Fraction] = []
+    if form not in DIVIDEND_FORMS:
+        raise ValueError(f"the model values dividends paid as {' or '.join(DIVIDEND_FORMS)}, not {form!r}")
     for index, day in enumerate(dates):
         if index == 0:
             due = arrears + period_dividend(held, start, day, full_quarter)
@@ -196,7 +212,10 @@ def accretion(inputs: ValuationInputs) -> Accretion:
         helds.append(held)
         starts.append(accrued)
         rates.append((due - accrued) / (day - previous).days)
-        held += due / price  # the dividend in PIK shares (fractions kept: the model's holding)
+        if form == "cash":
+            paid.append(due)
+        else:
+            held += due / price  # the dividend in PIK shares (fractions kept: the model's holding)
         accrued, previous = Fraction(0), day
     last = period_dividend(held, previous, inputs.redemption_date, False)
     if not dates and div.compounds_arrears.value:
@@ -205,13 +224,34 @@ def accretion(inputs: ValuationInputs) -> Accretion:
     helds.append(held)
     starts.append(accrued)
     rates.append(last / days if days else Fraction(0))
-    return Accretion(dates, tuple(helds), tuple(starts), tuple(rates), held * price + accrued + last)
+    cash = tuple(paid) if form == "cash" else None
+    return Accretion(dates, tuple(helds), tuple(starts), tuple(rates), held * price + accrued + last, cash)
 
 
-def model_readings(change_of_control: bool = False) -> list[str]:
-    """The assumptions the model rests on (``valuation_decisions.yaml``, docs/valuation.md); with
-    a change of control, VAL-CHANGE-OF-CONTROL too."""
-    named: tuple[str, ...] = ("VAL-PIK-DEFAULT", "VAL-CONVERSION-ACCRUED", "VAL-REDEMPTION-CASH")
+def dividend_form(terms: SeriesTerms, form: str) -> str:
+    """``form`` where the model can value it for a series with ``terms``: ``pik`` always (every
+    series' dividends can be PIK shares in the model, VAL-PIK-DEFAULT); ``cash`` only where the
+    terms let the holder elect cash (F §2(b)); refused naming ``--dividend-form`` and the clause
+    otherwise."""
+    forms = terms.dividends.forms
+    if form == "cash" and "cash" not in forms.value:
+        raise InputError(
+            "--dividend-form",
+            forms.cite,
+            f"Series {terms.series}'s dividends are paid in {', '.join(forms.value)} only: "
+            "the holder cannot elect cash",
+        )
+    if form not in DIVIDEND_FORMS:
+        raise InputError("--dividend-form", forms.cite, f"the model values {' or '.join(DIVIDEND_FORMS)}, not {form!r}")
+    return form
+
+
+def model_readings(change_of_control: bool = False, form: str = "pik") -> list[str]:
+    """The assumptions the model rests on (``valuation_decisions.yaml``, docs/valuation.md): the
+    form of the dividends (VAL-PIK-DEFAULT, or VAL-CASH-ELECTION with ``form`` cash); with a change
+    of control, VAL-CHANGE-OF-CONTROL too."""
+    dividends = "VAL-CASH-ELECTION" if form == "cash" else "VAL-PIK-DEFAULT"
+    named: tuple[str, ...] = (dividends, "VAL-CONVERSION-ACCRUED", "VAL-REDEMPTION-CASH")
     if change_of_control:
         named += ("VAL-CHANGE-OF-CONTROL",)
     return [decision("valuation", ident) for ident in named]
@@ -221,14 +261,15 @@ def _years(start: dt.date, end: dt.date) -> float:
     return (end - start).days / DAYS_PER_YEAR
 
 
-def instrument(inputs: ValuationInputs) -> Convertible:
+def instrument(inputs: ValuationInputs, form: str = "pik") -> Convertible:
     """The share as the kernels value it (time in years of 365 days from the date: the horizon and
-    the redemption amount exact, the schedule's arrays in floats)."""
+    the redemption amount exact, the schedule's arrays in floats), its future dividends paid in
+    ``form`` (:func:`accretion`)."""
     if inputs.on >= inputs.redemption_date:
         raise InputError("--on", inputs.redemption_clause, f"the Redemption Date {inputs.redemption_date} has come")
     if inputs.conversion_price <= 0:
         raise InputError("conversion_price", inputs.conversion_price_clause, "the Conversion Price must be positive")
-    acc = accretion(inputs)
+    acc = accretion(inputs, dividend_form(inputs.terms, form))
     ratio = inputs.terms.issue_price / inputs.conversion_price
     cutoff = inputs.terms.redeemable().conversion_cutoff_days.value
     return Convertible(
@@ -240,6 +281,7 @@ def instrument(inputs: ValuationInputs) -> Convertible:
         accrual_rate=np.array([float(r * DAYS_PER_YEAR) for r in acc.accrual_per_day]),
         conversion_end=Fraction((inputs.redemption_date - dt.timedelta(days=cutoff) - inputs.on).days, DAYS_PER_YEAR),
         par=np.array([float(h * inputs.terms.issue_price) for h in acc.held]),
+        coupons=None if acc.cash_dividends is None else np.array([float(c) for c in acc.cash_dividends]),
     )
 
 

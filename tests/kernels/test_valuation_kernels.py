@@ -341,3 +341,94 @@ def test_a_change_of_control_needs_the_instruments_par_and_the_host() -> None:
         _lsm(share, market, times, 100, 1, ((),) * len(times), _numpy_stand_in())
     with pytest.raises(ValueError, match="change_of_control must not be negative"):
         Market(20.0, 0.4, 0.05, change_of_control=-0.1)
+
+
+# --- dividends paid in cash (the holder's election): coupons on the Payment Dates --------------
+
+PAY = np.array([0.25 * i for i in range(1, 17)])  # quarterly for four years
+"""Payment Dates a quarter apart for four years; each pays $17.50 (F §2(a): $70 a year) in cash."""
+
+
+def with_coupons(units: float, coupons: bool = True) -> Convertible:
+    k = len(PAY)
+    return Convertible(
+        maturity=Fraction(4),
+        redemption=Fraction(1000),
+        pay_times=PAY,
+        units=np.full(k + 1, units),
+        accrued_start=np.zeros(k + 1),
+        accrual_rate=np.full(k + 1, 70.0),
+        conversion_end=Fraction(39, 10),
+        par=np.full(k + 1, 1000.0),
+        coupons=np.full(k, 17.5) if coupons else None,
+    )
+
+
+COUPON_TIMES = np.concatenate((PAY[PAY < 3.9], [3.9, 4.0]))
+"""The Monte Carlo's dates of conversion: each Payment Date before the cut-off, the cut-off, maturity."""
+
+
+def test_a_share_that_never_converts_is_its_dividends_and_redemption_at_rate_plus_spread() -> None:
+    """Conversion into a millionth of a share is never worth it: the value is the bond, every cash
+    dividend and the redemption discounted at 5% + 3%: sum 17.50 e^(-0.08 t) + 1,000 e^(-0.32)."""
+    market = Market(
+        spot=Fraction(10), volatility=Fraction(3, 10), rate=Fraction(5, 100), credit_spread=Fraction(3, 100)
+    )
+    bond = sum(17.5 * math.exp(-0.08 * t) for t in PAY) + 1000 * math.exp(-0.08 * 4)
+    share = with_coupons(1e-6)
+    assert lattice_value(share, market, 1000) == pytest.approx(bond, rel=1e-12)
+    assert monte_carlo_value(share, market, COUPON_TIMES, 2000, 1).value == pytest.approx(bond, rel=1e-12)
+    # on a curve: each amount at its zero rate plus the spread
+    curved = Market(
+        spot=Fraction(10),
+        volatility=Fraction(3, 10),
+        rate=Fraction(6, 100),
+        credit_spread=Fraction(3, 100),
+        curve=((Fraction(1), Fraction(4, 100)), (Fraction(4), Fraction(6, 100))),
+    )
+    zero = np.interp(PAY, [1.0, 4.0], [0.04, 0.06])
+    on_curve = float(np.sum(17.5 * np.exp(-(zero + 0.03) * PAY))) + 1000 * math.exp(-(0.06 + 0.03) * 4)
+    assert lattice_value(share, curved, 1000) == pytest.approx(on_curve, rel=1e-8)  # forwards per step
+    assert monte_carlo_value(share, curved, COUPON_TIMES, 2000, 1).value == pytest.approx(on_curve, rel=1e-12)
+
+
+@pytest.mark.parametrize("units", [50.0, 100.0, 150.0])
+@pytest.mark.parametrize("hazard", [Fraction(0), Fraction(1, 2)])
+def test_lattice_and_monte_carlo_agree_with_cash_dividends(units: float, hazard: Fraction) -> None:
+    """The two methods agree within three standard errors and 0.5% with coupons, with and without a
+    change of control; the coupons add value over the same share without them."""
+    market = Market(
+        spot=Fraction(10),
+        volatility=Fraction(3, 10),
+        rate=Fraction(5, 100),
+        credit_spread=Fraction(3, 100),
+        change_of_control=hazard,
+    )
+    lattice = lattice_value(with_coupons(units), market, 2000)
+    mc = monte_carlo_value(with_coupons(units), market, COUPON_TIMES, 50_000, 3)
+    assert abs(lattice - mc.value) < max(3 * mc.standard_error, 0.005 * lattice)
+    assert lattice > lattice_value(with_coupons(units, coupons=False), market, 2000)
+
+
+def test_cash_dividends_value_rises_with_the_stock_price_and_the_volatility() -> None:
+    def value(spot: int, vol: Fraction) -> float:
+        market = Market(spot=Fraction(spot), volatility=vol, rate=Fraction(5, 100), credit_spread=Fraction(3, 100))
+        return lattice_value(with_coupons(100.0), market, 800)
+
+    spots = [value(s, Fraction(3, 10)) for s in (5, 8, 10, 12, 15)]
+    assert spots == sorted(spots) and len(set(spots)) == len(spots)
+    assert value(10, Fraction(2, 10)) < value(10, Fraction(3, 10)) < value(10, Fraction(5, 10))
+
+
+def test_coupons_must_match_the_payment_dates() -> None:
+    with pytest.raises(ValueError, match="coupons need one non-negative amount per Payment Date"):
+        Convertible(
+            maturity=Fraction(1),
+            redemption=Fraction(1000),
+            pay_times=np.array([0.5]),
+            units=np.ones(2),
+            accrued_start=np.zeros(2),
+            accrual_rate=np.zeros(2),
+            conversion_end=Fraction(1),
+            coupons=np.array([1.0, 2.0]),
+        )

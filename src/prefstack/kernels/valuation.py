@@ -167,6 +167,11 @@ class Convertible:
     """The holding at the Original Issue Price on each interval (PIK shares included): the
     Redemption Price on a day is it plus the accrued dividends (F/G §6(c)); needed to value a
     change of control, None where the instrument does not say (a plain zero-coupon convertible)."""
+    coupons: FloatArray | None = None
+    """The dividend paid in cash on each of ``pay_times`` (the holder's cash election, F §2(b)):
+    a claim on the Company like the redemption, discounted at rate + credit spread, paid to a
+    holder who has not converted before it (a holder converting on a Payment Date has it); None:
+    none (dividends paid in shares accrete to ``units`` and ``par`` instead)."""
 
     def __post_init__(self) -> None:
         for name in ("maturity", "redemption", "conversion_end"):
@@ -182,6 +187,21 @@ class Convertible:
             raise ValueError("conversion_end is after maturity")
         if self.par is not None and len(self.par) != k + 1:
             raise ValueError("par needs one entry per interval")
+        if self.coupons is not None and (len(self.coupons) != k or np.any(self.coupons < 0)):
+            raise ValueError("coupons need one non-negative amount per Payment Date")
+
+    def coupon_values(self, market: Market, times: FloatArray) -> FloatArray:
+        """For each of ``times``: the dividends paid in cash on or before it, each discounted from
+        its Payment Date to time 0 at rate + credit spread (a claim on the Company, as the
+        redemption is), in time-0 money. Zeros without cash dividends."""
+        out = np.zeros(len(times))
+        if self.coupons is None or not len(self.coupons):
+            return out
+        spread = float(market.credit_spread)
+        worth = self.coupons * market.discounts(self.pay_times) * np.exp(-spread * self.pay_times)
+        paid = np.searchsorted(self.pay_times, np.asarray(times, dtype=np.float64), side="right")
+        running = np.concatenate(([0.0], np.cumsum(worth)))
+        return np.asarray(running[paid], dtype=np.float64)
 
     def redemption_prices(self, times: FloatArray) -> FloatArray:
         """The Redemption Price of the holding at each of ``times``: its par plus the dividends
@@ -285,6 +305,7 @@ def lattice_value(instrument: Convertible, market: Market, steps: int) -> float:
     tested = np.where(allowed & (units > 0), tested, 0).astype(np.int64).tolist()
     cash_list = cash.tolist()
     units_list = units.tolist()
+    coupons_at = _lattice_coupons(instrument, market, times, step_rates)
     hazard = float(market.change_of_control)
     if hazard:  # the event during a step: at its node, the day's Redemption Price or conversion if worth more
         stay = math.exp(-hazard * dt)
@@ -308,20 +329,39 @@ def lattice_value(instrument: Convertible, market: Market, steps: int) -> float:
                 equity *= stay
                 equity += (1.0 - stay) * event
         k = tested[i]
-        if k == 0:
-            continue
-        held = units_list[i]
-        if held not in shares_grid:
-            shares_grid[held] = held * grid
-        conv = shares_grid[held][steps - i : steps - i + 2 * k : 2]
-        total = np.add(debt[:k], equity[:k], out=total_buf[:k])
-        paid = cash_list[i]
-        if paid:
-            total -= paid
-        mask = np.greater(conv, total, out=mask_buf[:k])
-        np.add(conv, paid, out=equity[:k], where=mask)
-        np.copyto(debt[:k], 0.0, where=mask)
+        if k:
+            held = units_list[i]
+            if held not in shares_grid:
+                shares_grid[held] = held * grid
+            conv = shares_grid[held][steps - i : steps - i + 2 * k : 2]
+            total = np.add(debt[:k], equity[:k], out=total_buf[:k])
+            paid = cash_list[i]
+            if paid:
+                total -= paid
+            mask = np.greater(conv, total, out=mask_buf[:k])
+            np.add(conv, paid, out=equity[:k], where=mask)
+            np.copyto(debt[:k], 0.0, where=mask)
+        if coupons_at[i]:  # paid since the step before, to every holder then: converting now keeps it
+            debt += coupons_at[i]
     return float(debt[0] + equity[0])
+
+
+def _lattice_coupons(
+    instrument: Convertible, market: Market, times: FloatArray, step_rates: FloatArray | None
+) -> list[float]:
+    """For each step of the lattice (at ``times``), the dividends paid in cash after the step
+    before it and up to it, carried to the step at the step's rate + credit spread (so that one
+    step back discounts each to its Payment Date's value at the step before)."""
+    out = [0.0] * len(times)
+    if instrument.coupons is None:
+        return out
+    spread = float(market.credit_spread)
+    dt = float(times[1] - times[0]) if len(times) > 1 else 0.0
+    for when, amount in zip(instrument.pay_times.tolist(), instrument.coupons.tolist(), strict=True):
+        i = min(math.ceil(when / dt - 1e-9), len(times) - 1) if dt else 0
+        step_rate = float(market.rate) if step_rates is None else float(step_rates[max(i - 1, 0)])
+        out[i] += amount * math.exp((step_rate + spread) * (float(times[i]) - when))
+    return out
 
 
 @dataclass(frozen=True)
@@ -488,6 +528,11 @@ def _lsm(
         claim0 = redemption * math.exp(-spread * maturity) * float(discount[-1])
     else:
         claim0 = redemption * math.exp(-(r + spread) * maturity)
+    # dividends paid in cash (the holder's election): those paid up to each date, in time-0 money at
+    # rate + spread; a path has those paid up to when it converts, or all of them where it holds on
+    coupons_to = instrument.coupon_values(market, np.asarray(times, dtype=np.float64))
+    coupons_all = float(coupons_to[-1])
+    claim0 += coupons_all
     pv = xp.full(n, -1.0)  # -1: the path holds the claim
     if tau is not None:  # the paths a change of control ends: what it pays, in time-0 money
         pv[tau.paths] = tau.present
@@ -506,6 +551,9 @@ def _lsm(
         else:  # the claim's value at t, in time-0 money at rate: redemption e^-(r+s)(T-t) e^-rt
             grow = math.exp(-r * t)
             claim = redemption * math.exp(-(r + spread) * (maturity - t)) * grow
+        received = float(coupons_to[j])  # the same whether the path converts at t or holds on
+        # holding at t is worth at least the claim and the dividends still to come, valued as the claim is
+        claim += (coupons_all - received) * math.exp(spread * t)
         level = (redemption if j == last else claim / grow) - cash
         # conversion competes above the threshold: compared in logs (the threshold's log rounded to
         # single precision, as the path's is), the prices of the competing paths only taken
@@ -517,7 +565,7 @@ def _lsm(
             continue
         spot = xp.exp(logs[j][competing])
         if j == last:
-            pv[competing] = (spot.astype(xp.float64) * units + cash) * grow
+            pv[competing] = (spot.astype(xp.float64) * units + cash) * grow + received
             regions[j] = ((level / units, math.inf),)
             continue
         if len(competing) <= 4 and policy is None:
@@ -528,8 +576,9 @@ def _lsm(
             # the regression's sample: the first REGRESSION_PATHS competing paths (the paths are
             # independent, so these are a sample of the competing ones like any other)
             sample = competing[:REGRESSION_PATHS]
-            held = pv[sample]
-            np.copyto(held, claim, where=held < 0)
+            taken = pv[sample]
+            held = taken - received  # what holding on gave each path after t
+            np.copyto(held, claim, where=taken < 0)
             x = spot[:REGRESSION_PATHS].astype(np.float64) / spot0
             design = np.empty((4, len(sample)))
             design[0] = 1.0
@@ -544,7 +593,7 @@ def _lsm(
         regions[j] = region
         better = _inside(region, spot, xp)
         chosen = competing[better]
-        pv[chosen] = (spot[better].astype(xp.float64) * units + cash) * grow
+        pv[chosen] = (spot[better].astype(xp.float64) * units + cash) * grow + received
     holding = pv < 0
     present = xp.where(holding, claim0, pv)
     return 0.5 * (present[:pairs] + present[pairs:]), float(holding.sum()), tuple(regions)
@@ -607,7 +656,8 @@ def _event_times(
     units, cash = _terms_on(instrument, tau)
     convertible = tau <= conversion_end
     paid = np.where(convertible, np.maximum(paid, units * price + cash), paid)
-    return _Events(when, paths, paid * market.discounts(tau))
+    # with the dividends paid in cash before the event (on or before its day)
+    return _Events(when, paths, paid * market.discounts(tau) + instrument.coupon_values(market, tau))
 
 
 def _now(instrument: Convertible, market: Market) -> float | None:
