@@ -282,7 +282,21 @@ def instrument(inputs: ValuationInputs, form: str = "pik") -> Convertible:
         conversion_end=Fraction((inputs.redemption_date - dt.timedelta(days=cutoff) - inputs.on).days, DAYS_PER_YEAR),
         par=np.array([float(h * inputs.terms.issue_price) for h in acc.held]),
         coupons=None if acc.cash_dividends is None else np.array([float(c) for c in acc.cash_dividends]),
+        deemed_liquidation=_deemed_liquidation(inputs.terms, acc.held),
     )
+
+
+def _deemed_liquidation(terms: SeriesTerms, held: Sequence[Fraction]) -> np.ndarray | None:
+    """For a series whose terms make a merger a deemed liquidation (G §3(d)) in which it shares
+    with the Common Stock as converted after its preference (G §3(b)): the preference of the
+    holding on each interval, multiple x Original Issue Price x holding (G §3(a)), which a change
+    of control pays with the accrued dividends and the as-converted shares at the stock price
+    (VAL-CHANGE-OF-CONTROL); None for any other series (the event redeems, §6(c))."""
+    liquidation = terms.liquidation
+    if liquidation.deemed_liquidation_below is None or not liquidation.participates_as_converted.value:
+        return None
+    preference = terms.issue_price * liquidation.preference_multiple.value
+    return np.array([float(h * preference) for h in held])
 
 
 def quarterly_times(inputs: ValuationInputs) -> np.ndarray:

@@ -330,6 +330,41 @@ def test_a_change_of_control_lattice_and_monte_carlo_agree_and_tend_to_todays_re
     assert lattice_value(share, sure, 2_000) == pytest.approx(1000 + 35 / 12, rel=2e-3)
 
 
+def series_g_share() -> tuple[Convertible, np.ndarray]:
+    import datetime as dt
+
+    from prefstack.books import Books
+    from prefstack.valuation import instrument, quarterly_times
+
+    ledger = str(resources.files("prefstack.data").joinpath("example_ledger.yaml"))
+    inputs = Books("sqlite:///:memory:", ledger=ledger).valuation_inputs(dt.date(2002, 6, 30), "G")
+    return instrument(inputs), quarterly_times(inputs)
+
+
+def test_a_change_of_control_of_series_g_is_a_deemed_liquidation_with_participation() -> None:
+    """G §3(d): the deal is a deemed liquidation; G takes its Liquidation Value (G §3(a)) and then
+    shares as converted with the Common Stock (G §3(b)), at the day's stock price per share of
+    Common Stock (VAL-CHANGE-OF-CONTROL). On 2002-06-30 (S = 8.90, sigma = 0.8, r = 5%, spread 3%)
+    a G share is $1,000 + 15 days x $60 / 360 = $1,002.50 of preference and 1,000 / 36 shares as
+    converted: at 50 deals a year it is worth 1,002.50 + 27.78 x 8.90 = 1,249.72, where F's share
+    is worth its Redemption Price alone (1,002.92); lattice and Monte Carlo agree at 0.3 and 2 a
+    year, and a likelier deal is worth more to G (it pays the preference and the stock both)."""
+    share, times = series_g_share()
+    assert share.deemed_liquidation is not None and series_f_share()[0].deemed_liquidation is None
+    today = share.event_values(np.array([0.0]), np.array([8.90]), np.array([True]))[0]
+    assert today == pytest.approx(1000 + 2.5 + 1000 / 36 * 8.90, abs=1e-9)
+    sure = Market(8.90, 0.8, 0.05, 0.0, 0.03, change_of_control=50)
+    assert lattice_value(share, sure, 2_000) == pytest.approx(1002.5 + 1000 / 36 * 8.90, rel=1e-3)
+    values = []
+    for hazard in (0.3, 2.0):
+        market = Market(8.90, 0.8, 0.05, 0.0, 0.03, change_of_control=hazard)
+        lattice = lattice_value(share, market, 1_000)
+        mc = monte_carlo_value(share, market, times, 40_000, seed=3)
+        assert abs(mc.value - lattice) < 3 * mc.standard_error + 0.002 * lattice, hazard
+        values.append(lattice)
+    assert lattice_value(share, Market(8.90, 0.8, 0.05, 0.0, 0.03), 1_000) < values[0] < values[1]
+
+
 def test_a_change_of_control_needs_the_instruments_par_and_the_host() -> None:
     from prefstack.kernels.valuation import _lsm
 

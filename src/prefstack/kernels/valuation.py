@@ -167,6 +167,12 @@ class Convertible:
     """The holding at the Original Issue Price on each interval (PIK shares included): the
     Redemption Price on a day is it plus the accrued dividends (F/G §6(c)); needed to value a
     change of control, None where the instrument does not say (a plain zero-coupon convertible)."""
+    deemed_liquidation: FloatArray | None = None
+    """For a series for which a change of control is a deemed liquidation in which it shares with
+    the Common Stock after its preference (G §3(b), §3(d)): the holding's preference before
+    accrued dividends (multiple x Original Issue Price x holding) on each interval; on the event it
+    is paid that, the dividends accrued, and ``units`` times the stock price. None: the event
+    redeems (F/G §6(c))."""
     coupons: FloatArray | None = None
     """The dividend paid in cash on each of ``pay_times`` (the holder's cash election, F §2(b)):
     a claim on the Company like the redemption, discounted at rate + credit spread, paid to a
@@ -187,6 +193,8 @@ class Convertible:
             raise ValueError("conversion_end is after maturity")
         if self.par is not None and len(self.par) != k + 1:
             raise ValueError("par needs one entry per interval")
+        if self.deemed_liquidation is not None and len(self.deemed_liquidation) != k + 1:
+            raise ValueError("deemed_liquidation needs one entry per interval")
         if self.coupons is not None and (len(self.coupons) != k or np.any(self.coupons < 0)):
             raise ValueError("coupons need one non-negative amount per Payment Date")
 
@@ -212,6 +220,21 @@ class Convertible:
         starts = np.concatenate(([0.0], self.pay_times))[k]
         prices = self.par[k] + self.accrued_start[k] + self.accrual_rate[k] * (times - starts)
         return np.asarray(prices, dtype=np.float64)
+
+    def event_values(self, times: FloatArray, prices: FloatArray, convertible: NDArray[np.bool_]) -> FloatArray:
+        """What a change of control at each of ``times`` pays the holding, the stock price then
+        being ``prices``: the Redemption Price (F/G §6(c)); where conversion is still allowed
+        (``convertible``) converting instead if worth more; and for a deemed liquidation with
+        participation (``deemed_liquidation``), its preference, the dividends accrued and the
+        as-converted shares at the stock price (G §3(a)-(b), §3(d)) where that is worth more
+        (VAL-CHANGE-OF-CONTROL)."""
+        paid = self.redemption_prices(times)
+        units, cash = _terms_on(self, times)
+        paid = np.where(convertible, np.maximum(paid, units * prices + cash), paid)
+        if self.deemed_liquidation is not None:
+            k = np.searchsorted(self.pay_times, times, side="right")
+            paid = np.maximum(paid, self.deemed_liquidation[k] + cash + units * prices)
+        return np.asarray(paid, dtype=np.float64)
 
     def horizon(self) -> tuple[float, float, float]:
         """(maturity, redemption amount, end of conversion) for the kernels' arithmetic."""
@@ -307,9 +330,8 @@ def lattice_value(instrument: Convertible, market: Market, steps: int) -> float:
     units_list = units.tolist()
     coupons_at = _lattice_coupons(instrument, market, times, step_rates)
     hazard = float(market.change_of_control)
-    if hazard:  # the event during a step: at its node, the day's Redemption Price or conversion if worth more
+    if hazard:  # the event during a step: at its node, what it pays (Convertible.event_values)
         stay = math.exp(-hazard * dt)
-        event_prices = instrument.redemption_prices(times).tolist()
     debt = np.full(steps + 1, redemption)
     equity = np.zeros(steps + 1)
     shares_grid: dict[float, FloatArray] = {}  # units x grid, for each number of shares
@@ -321,10 +343,8 @@ def lattice_value(instrument: Convertible, market: Market, steps: int) -> float:
             debt = np.convolve(debt, debt_taps, "valid")
             equity = np.convolve(equity, equity_taps, "valid")
             if hazard:  # paid by the acquirer: no credit spread on it (VAL-CHANGE-OF-CONTROL)
-                event = np.full(i + 1, event_prices[i])
-                if allowed[i] and units_list[i] > 0:
-                    nodes = grid[steps - i : steps - i + 2 * i + 1 : 2]
-                    np.maximum(event, units_list[i] * nodes + cash_list[i], out=event)
+                nodes = grid[steps - i : steps - i + 2 * i + 1 : 2]
+                event = instrument.event_values(np.full(i + 1, times[i]), nodes, np.full(i + 1, allowed[i]))
                 debt *= stay
                 equity *= stay
                 equity += (1.0 - stay) * event
@@ -652,10 +672,7 @@ def _event_times(
     spread = float(market.volatility) * np.sqrt((tau - t_left) * (t_right - tau) / (t_right - t_left))
     z = np.concatenate((shocks, -shocks))[paths]
     price = np.exp(log_left + weight * (log_right - log_left) + spread * z)
-    paid = instrument.redemption_prices(tau)
-    units, cash = _terms_on(instrument, tau)
-    convertible = tau <= conversion_end
-    paid = np.where(convertible, np.maximum(paid, units * price + cash), paid)
+    paid = instrument.event_values(tau, price, tau <= conversion_end)
     # with the dividends paid in cash before the event (on or before its day)
     return _Events(when, paths, paid * market.discounts(tau) + instrument.coupon_values(market, tau))
 
