@@ -1314,6 +1314,20 @@ def waterfall_command(
         )
     if used["choices"]:
         shown.print(f"Exercise price paid in: {figure_text(used, 'exercise_cash', 'money')}")
+    if result.get("class_holders"):
+        columns = CLASS_HOLDER_COLUMNS
+        rows = [{c.header: figure_text(r, c.key, c.kind) for c in columns} for r in result["class_holders"]]
+        headers = [c.header for c in columns]
+        title = "Paid to the holders the capital structure lists (CAPSTRUCT-HOLDER-PAYOUTS)"
+        shown.print(table(title, rows, headers, right=["in all"]))
+
+
+CLASS_HOLDER_COLUMNS = (
+    Column("security", "security"),
+    Column("holder", "holder"),
+    Column("in all", "amount", "money"),
+    Column("clause", "clause"),
+)
 
 
 @app.command(name="dividends")

@@ -253,8 +253,21 @@ WATERFALL = obj(
                 }
             )
         ),
+        "class_holders": array(
+            obj(
+                {
+                    "security": TEXT,
+                    "holder": TEXT,
+                    **figures(amount="money"),
+                    "exact_entitlement": {"type": "string", "pattern": PATTERNS["exact"]},
+                    "clause": CLAUSE,
+                    "illustrative": BOOL,
+                    "explain": EXPLAIN,
+                }
+            )
+        ),
     },
-    optional=("by_item",),
+    optional=("by_item", "class_holders"),
 )
 
 REDEMPTION = obj(

@@ -268,6 +268,20 @@ class PayoutRow:
 
 
 @dataclass(frozen=True)
+class ClassHolderRow:
+    """What one holder of a generic class the capital-structure file lists holders for is paid in
+    all, its part of the class's payments (CAPSTRUCT-HOLDER-PAYOUTS)."""
+
+    security: str
+    holder: str
+    amount: Figure
+    exact_entitlement: str
+    clause: str
+    illustrative: bool
+    explain: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
 class ItemPayout:
     """What one holder of one class is paid of one item of the proceeds (all its tiers together)."""
 
@@ -302,6 +316,9 @@ class WaterfallAnswer:
     by_item: tuple[ItemAllocation, ...] | None = optional()
     """Under LIQ-NON-CASH=item-by-item: each item and what each holder is paid of it (``payouts``: the
     sums over the items); left out under prefstack's reading."""
+    class_holders: tuple[ClassHolderRow, ...] | None = optional()
+    """With a capital structure that lists the holders of a generic class: what each of them is paid
+    in all, its part of the class's payouts (CAPSTRUCT-HOLDER-PAYOUTS); left out where none is listed."""
 
 
 def liquidation(
@@ -321,6 +338,7 @@ def liquidation(
         junior = [JuniorHolding("Common Stock", "holders of Common Stock", outstanding)]
         result = waterfall(proceeds, non_cash, senior, parity, junior, state.as_of)
         used = _no_structure_used(senior)
+        holders: tuple[ClassHolderRow, ...] = ()
     else:
         _check_structure_lists_the_ledger(structure, parity)
         common = structure.structure.common.name
@@ -330,6 +348,18 @@ def liquidation(
         )
         result = whole.waterfall
         used = _structure_used(structure, whole)
+        holders = tuple(
+            ClassHolderRow(
+                security=h.security,
+                holder=h.holder,
+                amount=Figure(h.paid, MONEY),
+                exact_entitlement=to_decimal_string(h.exact),
+                clause=h.amount.clause,
+                illustrative=h.amount.inputs.get("illustrative") is True,
+                explain=h.amount.to_dict(),
+            )
+            for h in whole.holders
+        )
     return WaterfallAnswer(
         on=state.as_of,
         capital_structure=used,
@@ -344,6 +374,7 @@ def liquidation(
         total_paid=Figure(exact_value(result.total_paid), MONEY),
         payouts=tuple(_payout_row(p) for p in result.payouts),
         by_item=tuple(_item_allocation(item) for item in result.by_item) if result.by_item else None,
+        class_holders=holders or None,
     )
 
 

@@ -78,7 +78,8 @@ def output_columns(plans: Sequence[ScenarioPlan]) -> list[str]:
     return list(names) + list(holders)
 
 
-def _rows(plan: ScenarioPlan, paid: npt.NDArray[np.int64]) -> dict[str, npt.NDArray[np.int64]]:
+def _rows(plan: ScenarioPlan, kernel_paid: npt.NDArray[np.int64]) -> dict[str, npt.NDArray[np.int64]]:
+    paid = plan.to_holders(kernel_paid)  # a class whose holders are listed: a column per holder
     by_class = plan.by_class(paid)
     out = {name: by_class[:, i] for i, name in enumerate(plan.classes)}
     for j in holder_columns(plan):

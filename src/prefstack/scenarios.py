@@ -50,8 +50,8 @@ from prefstack.clauses.liquidation import _cents as cents_of
 from prefstack.clauses.liquidation import convertible_series, water_fill
 from prefstack.clauses.liquidation_structure import StructureInputs
 from prefstack.errors import InputError
-from prefstack.interpretations.readings import chosen
-from prefstack.kernels.waterfall import MAX_EXIT_CENTS, KernelPlan, ProfileKernel, Split, pay
+from prefstack.interpretations.readings import chosen, pick
+from prefstack.kernels.waterfall import MAX_EXIT_CENTS, KernelPlan, ProfileKernel, Split, pay, split_cents
 
 if TYPE_CHECKING:
     from prefstack.instruments.capital_structure import LoadedStructure
@@ -78,6 +78,7 @@ KERNEL_READINGS: dict[str, tuple[str, ...]] = {
     "CAPSTRUCT-PARTICIPATION-CAP": ("default",),
     "CAPSTRUCT-CDE-PLACEMENT": ("default", "parity"),
     "CAPSTRUCT-SENIOR-OVERRIDE": ("default",),
+    "CAPSTRUCT-HOLDER-PAYOUTS": ("default", "class-only"),
 }
 """The alternatives of each reading the kernel computes (the others are refused by :func:`plan_for`).
 The readings that only change the inputs (CAPSTRUCT-DIVIDEND-ACCRUAL, LIQ-FULL-PARTICIPATION, the
@@ -139,6 +140,32 @@ class Stretch:
 
 
 @dataclass(frozen=True)
+class HolderSplit:
+    """A generic class whose holders the capital-structure file lists: the kernel's column of the
+    class, and each holder's name and shares as whole-number weights (CAPSTRUCT-HOLDER-PAYOUTS)."""
+
+    column: int
+    names: tuple[str, ...]
+    weights: tuple[int, ...]
+
+
+def holder_splits(inputs: StructureInputs, columns: Sequence[tuple[str, str]]) -> tuple[HolderSplit, ...]:
+    """The splits of the classes of ``inputs`` whose holders are listed, their shares scaled to whole
+    numbers by the least common multiple of their denominators (the same proportions); none under
+    CAPSTRUCT-HOLDER-PAYOUTS=class-only."""
+    listed = [p for p in inputs.positions if p.holders]
+    if not listed or not pick("CAPSTRUCT-HOLDER-PAYOUTS", {"default": True, "class-only": False}):
+        return ()
+    out = []
+    for p in listed:
+        scale = math.lcm(*(Fraction(held).denominator for _, held in p.holders))
+        weights = tuple(int(Fraction(held) * scale) for _, held in p.holders)
+        column = list(columns).index((p.name, f"holders of {p.name}"))
+        out.append(HolderSplit(column, tuple(name for name, _ in p.holders), weights))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
 class ScenarioPlan:
     """The kernel's plan on one date, its breakpoints and the names of what it pays."""
 
@@ -156,14 +183,36 @@ class ScenarioPlan:
     variant: str = ""
     """The capital structure the plan was made for, where a grid has several (``--capital-structure``
     given more than once: a dimension of the grid); empty where it has one."""
+    splits: tuple[HolderSplit, ...] = ()
+    """The classes paid to the holders the capital-structure file lists (:func:`holder_splits`)."""
 
     @property
     def columns(self) -> tuple[tuple[str, str], ...]:
-        return self.kernel.columns
+        """Each (security, holder) the payouts have a column for: the kernel's, a class whose
+        holders are listed in one column per holder."""
+        if not self.splits:
+            return self.kernel.columns
+        split = {s.column: s for s in self.splits}
+        out: list[tuple[str, str]] = []
+        for j, (security, holder) in enumerate(self.kernel.columns):
+            out += [(security, name) for name in split[j].names] if j in split else [(security, holder)]
+        return tuple(out)
 
     def payouts(self, exit_cents: npt.ArrayLike, field: str = "exit_values") -> npt.NDArray[np.int64]:
-        """Each exit value's payouts in cents, one column per (security, holder)."""
-        return pay(self.kernel, exit_cents, field)
+        """Each exit value's payouts in cents, one column per (security, holder) of :attr:`columns`."""
+        return self.to_holders(pay(self.kernel, exit_cents, field))
+
+    def to_holders(self, paid: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """The kernel's payouts (one column per column of :attr:`kernel`, as a worker pays them) with
+        each class whose holders are listed split into a column per holder: :attr:`columns`."""
+        if not self.splits:
+            return paid
+        split = {s.column: s for s in self.splits}
+        parts = [
+            split_cents(paid[:, j], split[j].weights) if j in split else paid[:, j : j + 1]
+            for j in range(paid.shape[1])
+        ]
+        return np.concatenate(parts, axis=1)
 
     def by_class(self, payouts: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
         """Each row's payouts summed over the holders of each of :attr:`classes`."""
@@ -517,6 +566,15 @@ def plan_for(inputs: StructureInputs, most_cents: int = MAX_EXIT_CENTS) -> Scena
     )
     classes = tuple(dict.fromkeys(security for security, _ in plans.columns))
     plan = ScenarioPlan(
-        inputs.on, kernel, tuple(deciders), tuple(stretches), tuple(breakpoints), classes, clause, most_cents, plans
+        inputs.on,
+        kernel,
+        tuple(deciders),
+        tuple(stretches),
+        tuple(breakpoints),
+        classes,
+        clause,
+        most_cents,
+        plans,
+        splits=holder_splits(inputs, plans.columns),
     )
     return plan

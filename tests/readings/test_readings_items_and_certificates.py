@@ -29,6 +29,7 @@ from prefstack.output_schemas import output_schema
 COVERED: set[tuple[str, str]] = {
     ("CONV-FRACTION-AGGREGATE", "per-certificate"),
     ("CAPSTRUCT-VOTES", "holder-by-holder"),
+    ("CAPSTRUCT-HOLDER-PAYOUTS", "class-only"),
     ("LIQ-NON-CASH", "item-by-item"),
 }
 
@@ -362,3 +363,29 @@ def test_the_waterfall_question_shows_each_item(cli: Any) -> None:
     for item in found["by_item"]:
         assert sum(Fraction(p["amount"]) for p in item["payouts"]) == Fraction(item["paid_in_cents"])
     assert sum(Fraction(p["amount"]) for p in found["payouts"]) == 15_000_000
+
+
+# --- F/G §3: what a generic class is paid, holder by holder (CAPSTRUCT-HOLDER-PAYOUTS) -------------
+
+
+def test_a_classs_payment_split_among_its_holders_capstruct_holder_payouts() -> None:
+    """Series C alone ahead of F and G: 3 shares, $1,000 preference each, held 1 by A, 1 by B and 1 by
+    C. A liquidation of $1,000.01 pays C's tier short: the class gets all $1,000.01.
+    - prefstack's: each holder a third, 1,000.01 / 3 = 333.3366...; the 100,001 cents by
+      Sainte-Laguë: 33,334 to A (ties to the first listed), 33,334 to B, 33,333 to C = 100,001;
+    - class-only: one holding, "holders of Series C", $1,000.01, and no holders' parts."""
+    document = _structure_document(_generic_class("Series C", "3", holders=[{"name": n, "shares": "1"} for n in "ABC"]))
+    structure = LoadedStructure(parse_capital_structure(document, "test"), "test")
+    on = dt.date(2002, 6, 30)
+    answer = _books().waterfall(on, Fraction("1000.01"), structure=structure)
+    assert answer.class_holders is not None
+    parts = {h.holder: h.amount.value for h in answer.class_holders}
+    assert parts == {"A": Fraction("333.34"), "B": Fraction("333.34"), "C": Fraction("333.33")}
+    assert {h.exact_entitlement for h in answer.class_holders} == {"100001/300"}
+    c_rows = [p for p in answer.payouts if p.security == "Series C"]
+    assert [(p.holder, p.amount.value) for p in c_rows] == [("holders of Series C", Fraction("1000.01"))]
+    only = _books(**{"CAPSTRUCT-HOLDER-PAYOUTS": "class-only"}).waterfall(on, Fraction("1000.01"), structure=structure)
+    assert only.class_holders is None
+    assert [(p.holder, p.amount.value) for p in only.payouts if p.security == "Series C"] == [
+        ("holders of Series C", Fraction("1000.01"))
+    ]

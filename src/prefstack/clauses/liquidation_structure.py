@@ -21,6 +21,7 @@ senior rank just ahead of Series F and G (CAPSTRUCT-SENIOR-OVERRIDE).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
@@ -38,6 +39,8 @@ from prefstack.clauses.liquidation import (
     SeniorClass,
     Tier,
     Waterfall,
+    _holders_cents,
+    apportion_cents,
     as_converted_claims_3b,
     conversion_equilibrium,
     converted_holdings,
@@ -134,6 +137,9 @@ class ClassPosition:
     cap_total: Fraction | None
     """The most the class receives in all while keeping its preference (None: no cap)."""
     notes: tuple[tuple[str, str | bool], ...]
+    holders: tuple[tuple[str, Fraction], ...] = ()
+    """The holders the capital-structure file lists for the class and their shares (empty: it lists
+    none, and the class is paid as one holding, "holders of ...")."""
 
     @property
     def amount(self) -> Fraction:
@@ -168,6 +174,8 @@ class StructureWaterfall:
     tranches: tuple[OptionTranche, ...]
     payoffs: dict[str, Fraction]
     inputs: StructureInputs
+    holders: tuple[HolderPayment, ...] = ()
+    """What each listed holder of a generic class is paid in all (:func:`class_holder_payments`)."""
 
     def switch_payoffs(self, name: str) -> tuple[Fraction, Fraction]:
         """(as chosen, switched): what class or tranche ``name`` receives, exactly, with its choice as
@@ -230,6 +238,7 @@ def _generic_position(c: GenericClass, on: dt.date, ref: str) -> ClassPosition:
         as_converted_common=converted if c.participating and converted is not None else Fraction(0),
         cap_total=None if cap is None else cap * c.original_issue_price * c.shares_outstanding,
         notes=_notes(c.source, c.illustrative),
+        holders=() if c.holders is None else tuple((h.name, h.shares) for h in c.holders),
     )
 
 
@@ -647,4 +656,64 @@ def capital_structure_waterfall(
     result = _run(inputs, chosen)
     choices = tuple(_choice(inputs, name, chosen) for name in _deciders(inputs))
     payoffs = {name: _payoff(inputs, result, name, chosen) for name in _deciders(inputs)}
-    return StructureWaterfall(result, choices, chosen, tuple(lines), tuple(positions), inputs.tranches, payoffs, inputs)
+    holders = class_holder_payments(result, positions, ref)
+    return StructureWaterfall(
+        result, choices, chosen, tuple(lines), tuple(positions), inputs.tranches, payoffs, inputs, holders
+    )
+
+
+@dataclass(frozen=True)
+class HolderPayment:
+    """What one listed holder of a generic class is paid in all (CAPSTRUCT-HOLDER-PAYOUTS)."""
+
+    security: str
+    holder: str
+    amount: Explained
+    """Paid, in whole cents (value: Fraction dollars)."""
+    exact: Fraction
+
+    @property
+    def paid(self) -> Fraction:
+        assert isinstance(self.amount.value, Fraction)
+        return self.amount.value
+
+
+@implements("F §3(a)", "G §3(a)", "F §3(b)", "G §3(b)")
+def class_holder_payments(result: Waterfall, positions: Sequence[ClassPosition], ref: str) -> tuple[HolderPayment, ...]:
+    """What the waterfall pays in all to each generic class whose holders the capital-structure file
+    lists (its preference, its participation, or the Common Stock it converts into, over every
+    tier), split among them by their shares (CAPSTRUCT-HOLDER-PAYOUTS): each holder's exact amount
+    is the class's exact total x its shares / the class's shares, and the class's whole cents are
+    shared out as LIQ-CENTS shares a tier's cents (prefstack's: apportioned, adding up to the
+    class's). None under CAPSTRUCT-HOLDER-PAYOUTS=class-only, or where no holders are listed."""
+    listed = [p for p in positions if p.holders]
+    if not listed or not pick("CAPSTRUCT-HOLDER-PAYOUTS", {"default": True, "class-only": False}):
+        return ()
+    out: list[HolderPayment] = []
+    for position in listed:
+        rows = [p for p in result.payouts if p.security == position.name and p.holder == f"holders of {position.name}"]
+        paid = sum((p.paid for p in rows), Fraction(0))
+        exact_total = sum((p.exact for p in rows), Fraction(0))
+        cents = int(paid * 100)
+        shares = [held for _, held in position.holders]
+        whole = sum(shares, Fraction(0))
+        entitled = [exact_total * held / whole for held in shares]
+        split = _holders_cents(cents, entitled, functools.partial(apportion_cents, cents, shares)) or [0] * len(shares)
+        clause = rows[0].amount.clause if rows else for_series(ref, "§3(b)")
+        for (name, held), got, exact in zip(position.holders, split, entitled, strict=True):
+            amount = Explained(
+                f"{name}: its part of what {position.name} is paid",
+                Fraction(got, 100),
+                clause,
+                inputs={
+                    "paid to the class": paid,
+                    "shares held": held,
+                    "shares of the class": whole,
+                    **dict(position.notes),
+                },
+                parts=[p.amount for p in rows],
+                formula="the class's total payment split by shares; cents as LIQ-CENTS shares them",
+                interpretations=[reading("CAPSTRUCT-HOLDER-PAYOUTS"), reading("LIQ-CENTS")],
+            )
+            out.append(HolderPayment(position.name, name, amount, exact))
+    return tuple(out)

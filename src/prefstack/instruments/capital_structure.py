@@ -160,9 +160,10 @@ class GenericClass(_Strict):
     source: Text
     illustrative: bool
     holders: tuple[ClassHolder, ...] | None = None
-    """Optional: the class's holders and their shares, adding up to ``shares_outstanding`` (read by
-    CAPSTRUCT-VOTES=holder-by-holder, which drops the fraction of a share of Common Stock holder by
-    holder); absent: the file does not say who holds the class."""
+    """Optional: the class's holders and their shares, adding up to ``shares_outstanding``: what the
+    waterfall pays the class is split among them by shares (CAPSTRUCT-HOLDER-PAYOUTS), and
+    CAPSTRUCT-VOTES=holder-by-holder drops the fraction of a share of Common Stock holder by holder;
+    absent: the file does not say who holds the class, which is paid as one holding."""
 
     @property
     def preference_per_share(self) -> Fraction:

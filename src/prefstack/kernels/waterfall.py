@@ -53,6 +53,7 @@ __all__ = [
     "apportion_exactly",
     "pay",
     "pay_exactly",
+    "split_cents",
 ]
 
 MAX_EXIT_CENTS = 10**13
@@ -376,6 +377,22 @@ def _apportion_capped(total: Cents, split: Split, clause: str) -> tuple[Cents, n
                 next_pending.append(again)
         pending = np.concatenate(next_pending) if next_pending else np.arange(0)
     return out, bad
+
+
+def split_cents(total: Cents, weights: tuple[int, ...]) -> Cents:
+    """Each row's ``total`` cents (none negative) shared among whole-number ``weights`` as the
+    clause's ``apportion_cents`` shares them (Sainte-Laguë): one column per weight, each row adding
+    up to its total; the rows the float arithmetic cannot be certain of by the exact path. The
+    holders of a class the capital-structure file lists (CAPSTRUCT-HOLDER-PAYOUTS)."""
+    out = np.zeros((total.size, len(weights)), dtype=np.int64)
+    paid = np.flatnonzero(total > 0)
+    if paid.size == 0 or sum(weights) == 0:
+        return out
+    shares, bad = _apportion(total[paid], weights)
+    out[paid] = shares
+    for row in np.flatnonzero(bad):
+        out[paid[row]] = apportion_exactly(int(total[paid[row]]), weights)
+    return out
 
 
 # ----------------------------------------------------------------------------- the exact path
