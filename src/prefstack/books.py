@@ -245,7 +245,7 @@ class Books:
         the shares on each certificate surrendered)."""
         from prefstack.queries import conversion_quote
 
-        return conversion_quote(self._on(on), series, holder, shares, funds, certificates)
+        return self._answer_on(on, lambda state: conversion_quote(state, series, holder, shares, funds, certificates))
 
     @_under_readings
     def waterfall(
@@ -259,7 +259,7 @@ class Books:
         """F/G §3: who is paid what from ``proceeds`` of a liquidation on ``on``."""
         from prefstack.queries import liquidation
 
-        return liquidation(self._on(on), proceeds, senior, non_cash, structure)
+        return self._answer_on(on, lambda state: liquidation(state, proceeds, senior, non_cash, structure))
 
     @_under_readings
     def scenario_plan(
@@ -271,7 +271,7 @@ class Books:
         from prefstack.scenarios import plan_for, structure_inputs
 
         top = MAX_EXIT_CENTS if most_cents is None else most_cents
-        return plan_for(structure_inputs(self._on(on), structure), top)
+        return self._answer_on(on, lambda state: plan_for(structure_inputs(state, structure), top))
 
     @_under_readings
     def valuation_inputs(self, on: dt.date, series: str) -> ValuationInputs:
@@ -320,35 +320,35 @@ class Books:
         """F/G §2: each holder's dividend of ``payment_date`` (every series, or ``series``)."""
         from prefstack.queries import dividends
 
-        return dividends(self._on(payment_date), payment_date, series)
+        return self._answer_on(payment_date, lambda state: dividends(state, payment_date, series))
 
     @_under_readings
     def redemption(self, on: dt.date, series: str, funds: Fraction) -> RedemptionAnswer:
         """F/G §6: shares redeemed pro rata on ``on`` with ``funds`` legally available."""
         from prefstack.queries import redemption
 
-        return redemption(self._on(on), series, funds)
+        return self._answer_on(on, lambda state: redemption(state, series, funds))
 
     @_under_readings
     def redemption_in_common(self, on: dt.date, series: str) -> RedemptionInCommonAnswer:
         """F §6(d): the Redemption Price paid in Common Stock at its Fair Market Value."""
         from prefstack.queries import redemption_in_common
 
-        return redemption_in_common(self._on(on), series)
+        return self._answer_on(on, lambda state: redemption_in_common(state, series))
 
     @_under_readings
     def votes(self, as_of: dt.date, structure: LoadedStructure | None = None) -> VotesAnswer:
         """F/G §4: each holder's votes and each series' voting power on ``as_of``."""
         from prefstack.queries import voting
 
-        return voting(self._on(as_of), structure)
+        return self._answer_on(as_of, lambda state: voting(state, structure))
 
     @_under_readings
     def certificates_of_adjustment(self, as_of: dt.date) -> list[CertificateOfAdjustment]:
         """F/G §5(j): a certificate for every adjustment of the Conversion Price up to ``as_of``."""
         from prefstack.queries import certificates_of_adjustment
 
-        return certificates_of_adjustment(self._on(as_of))
+        return self._answer_on(as_of, certificates_of_adjustment)
 
     @_under_readings
     def proposed_transaction(self, event: LedgerEvent, as_of: dt.date | None = None) -> TransactionAnswer:

@@ -92,15 +92,20 @@ def test_lattice_agrees_with_quantlib_within_half_a_percent(spot: float, vol: fl
         assert abs(ours / theirs - 1) < 1e-4
 
 
-def series_f_share() -> tuple[Convertible, np.ndarray]:
+def series_share(series: str) -> tuple[Convertible, np.ndarray]:
+    """A share of ``series`` of the example ledger on 2002-06-30 and its Monte Carlo dates."""
     import datetime as dt
 
     from prefstack.books import Books
     from prefstack.valuation import instrument, quarterly_times
 
     ledger = str(resources.files("prefstack.data").joinpath("example_ledger.yaml"))
-    inputs = Books("sqlite:///:memory:", ledger=ledger).valuation_inputs(dt.date(2002, 6, 30), "F")
+    inputs = Books("sqlite:///:memory:", ledger=ledger).valuation_inputs(dt.date(2002, 6, 30), series)
     return instrument(inputs), quarterly_times(inputs)
+
+
+def series_f_share() -> tuple[Convertible, np.ndarray]:
+    return series_share("F")
 
 
 def test_monte_carlo_agrees_with_the_lattice_on_series_f() -> None:
@@ -330,17 +335,6 @@ def test_a_change_of_control_lattice_and_monte_carlo_agree_and_tend_to_todays_re
     assert lattice_value(share, sure, 2_000) == pytest.approx(1000 + 35 / 12, rel=2e-3)
 
 
-def series_g_share() -> tuple[Convertible, np.ndarray]:
-    import datetime as dt
-
-    from prefstack.books import Books
-    from prefstack.valuation import instrument, quarterly_times
-
-    ledger = str(resources.files("prefstack.data").joinpath("example_ledger.yaml"))
-    inputs = Books("sqlite:///:memory:", ledger=ledger).valuation_inputs(dt.date(2002, 6, 30), "G")
-    return instrument(inputs), quarterly_times(inputs)
-
-
 def test_a_change_of_control_of_series_g_is_a_deemed_liquidation_with_participation() -> None:
     """G §3(d): the deal is a deemed liquidation; G takes its Liquidation Value (G §3(a)) and then
     shares as converted with the Common Stock (G §3(b)), at the day's stock price per share of
@@ -349,7 +343,7 @@ def test_a_change_of_control_of_series_g_is_a_deemed_liquidation_with_participat
     converted: at 50 deals a year it is worth 1,002.50 + 27.78 x 8.90 = 1,249.72, where F's share
     is worth its Redemption Price alone (1,002.92); lattice and Monte Carlo agree at 0.3 and 2 a
     year, and a likelier deal is worth more to G (it pays the preference and the stock both)."""
-    share, times = series_g_share()
+    share, times = series_share("G")
     assert share.deemed_liquidation is not None and series_f_share()[0].deemed_liquidation is None
     today = share.event_values(np.array([0.0]), np.array([8.90]), np.array([True]))[0]
     assert today == pytest.approx(1000 + 2.5 + 1000 / 36 * 8.90, abs=1e-9)
