@@ -195,6 +195,33 @@ def test_opm_on_the_cais_structure_sums_to_the_equity_and_backsolves(cli: Any) -
     assert opm_backsolve(payoffs, "F", limit["F"], 1e-6, 0.0, 1.0) == pytest.approx(150_000_000, rel=1e-8)
 
 
+def test_opm_on_the_waterfall_of_the_exit_date(cli: Any) -> None:
+    """VAL-OPM-WATERFALL-DATE: two years (730 days) after 2002-06-30 the exit is 2004-06-29; from the
+    ledger as it stands on 2002-06-30, the senior rank's preferences grow by Series D's 8% cumulative
+    dividend on $10,000,000 for 730 days (+$1,600,000: $32,023,013.70 -> $33,623,013.70) and F and
+    G's by their accruing dividends; the classes still sum to the equity value, the preferred ones
+    are worth more and the Common Stock less than with the valuation date's waterfall."""
+    from jsonschema import Draft202012Validator
+
+    from prefstack.output_schemas import output_schema
+
+    base = ["opm", "--on", "2002-06-30", "--ledger", EXAMPLE, "--capital-structure", "company", "--format", "json"]
+    run = [*base, "--rate", "0.05", "--volatility", "0.6", "--term-years", "2", "--equity-value", "300000000"]
+    today = json.loads(cli(*run).stdout)
+    at_exit = json.loads(cli(*run, "--waterfall-on", "exit").stdout)
+    Draft202012Validator(output_schema("opm")).validate(at_exit)
+    assert (today["waterfall_on"], at_exit["waterfall_on"]) == ("2002-06-30", "2004-06-29")
+    assert at_exit["model_decisions"] == ["VAL-OPM-WATERFALL-DATE"]
+    assert Fraction(at_exit["breakpoints"][0]) == Fraction(today["breakpoints"][0]) + 1_600_000
+    assert Fraction(at_exit["breakpoints"][0]) == 33_600_000 + Fraction(1_680_000, 73)
+    assert Fraction(at_exit["breakpoints"][1]) > Fraction(today["breakpoints"][1])  # F and G accrue too
+    before = {c["class"]: c["value"] for c in today["classes"]}
+    after = {c["class"]: c["value"] for c in at_exit["classes"]}
+    assert sum(after.values()) == pytest.approx(300_000_000, abs=0.1)
+    assert after["F"] > before["F"] and after["G"] > before["G"] and after["Series D"] > before["Series D"]
+    assert after["Common Stock"] < before["Common Stock"]
+
+
 def test_opm_refuses_both_or_neither_equity_value_and_backsolve(cli: Any) -> None:
     base = ["opm", "--on", "2002-06-30", "--ledger", EXAMPLE, "--rate", "0.05", "--volatility", "0.6"]
     result = cli(*base, "--term-years", "3", ok=False)

@@ -274,6 +274,23 @@ class Books:
         return self._answer_on(on, lambda state: plan_for(structure_inputs(state, structure), top))
 
     @_under_readings
+    def projected_scenario_plan(
+        self, on: dt.date, through: dt.date, structure: LoadedStructure | None = None
+    ) -> ScenarioPlan:
+        """:meth:`scenario_plan` on ``through`` of the ledger as it stands on ``on``: its events
+        effective on or before ``on`` only (nothing later is known on ``on``), the dividends and
+        interest accruing to ``through`` (the OPM's exit, VAL-OPM-WATERFALL-DATE)."""
+        from prefstack.kernels.waterfall import MAX_EXIT_CENTS
+        from prefstack.ledger.replay import replay
+        from prefstack.scenarios import plan_for, structure_inputs
+
+        if through < on:
+            raise InputError("--term-years", "model (docs/valuation.md)", f"the exit {through} is before {on}")
+        whose, placed = self._events()
+        state = replay([p for p in placed if p.event.date <= on], through, company=whose)
+        return plan_for(structure_inputs(state, structure), MAX_EXIT_CENTS)
+
+    @_under_readings
     def valuation_inputs(self, on: dt.date, series: str) -> ValuationInputs:
         """What the ledger and the terms know for the fair value of a share of ``series`` on ``on``:
         shares outstanding, accrued dividends per share, Conversion Price, Liquidation Value, the

@@ -62,6 +62,11 @@ class DividendForm(enum.StrEnum):
     cash = "cash"
 
 
+class WaterfallOn(enum.StrEnum):
+    valuation = "valuation"
+    exit = "exit"
+
+
 class ValueFormat(enum.StrEnum):
     table = "table"
     json = "json"
@@ -327,16 +332,26 @@ def opm_command(
         str | None,
         typer.Option("--capital-structure", help="A capital-structure FILE, 'company' or 'none' (as for breakpoints)"),
     ] = None,
+    waterfall_on: Annotated[
+        WaterfallOn,
+        typer.Option(
+            "--waterfall-on",
+            help="The breakpoints of the waterfall on the valuation date (held to the exit) or on the exit date, "
+            "--on + --term-years, with the dividends accrued to it (VAL-OPM-WATERFALL-DATE)",
+        ),
+    ] = WaterfallOn.valuation,
     db: DbOption = DEFAULT_DB,
     company: CompanyOption = None,
     ledger: LedgerOption = None,
     format: Annotated[ValueFormat, typer.Option("--format", help="table or json")] = ValueFormat.table,
 ) -> None:
     """The option-pricing model: each class's value as Black-Scholes call spreads on the total
-    equity between the breakpoints of F/G §3 on the date (the waterfall on that date held to the
-    exit), for a given total equity value or backsolved from the known value of one class."""
+    equity between the breakpoints of F/G §3 (the waterfall on the valuation date held to the exit,
+    or with --waterfall-on exit the waterfall on the exit date), for a given total equity value or
+    backsolved from the known value of one class."""
     from prefstack.cli import _books, _capital_structure
-    from prefstack.valuation import opm_backsolve, opm_class_values, opm_payoffs
+    from prefstack.decisions import decision
+    from prefstack.valuation import exit_date, opm_backsolve, opm_class_values, opm_payoffs
 
     day = parse_date(on, "--on", "F §3(a)")
     model = "model (docs/valuation.md)"
@@ -348,7 +363,13 @@ def opm_command(
     if (equity_value is None) == (backsolve is None):
         raise InputError("--equity-value", model, "give the total equity value or --backsolve CLASS=VALUE, one of them")
     structure = _capital_structure(capital_structure, db, ledger, company)
-    payoffs = opm_payoffs(_books(db, ledger, company).scenario_plan(day, structure))
+    books = _books(db, ledger, company)
+    if waterfall_on is WaterfallOn.exit:
+        exit_on = exit_date(day, term_years)
+        payoffs = opm_payoffs(books.projected_scenario_plan(day, exit_on, structure))
+    else:
+        exit_on = day
+        payoffs = opm_payoffs(books.scenario_plan(day, structure))
     known: dict[str, Any] | None = None
     if backsolve is not None:
         name, sep, text = backsolve.rpartition("=")
@@ -372,6 +393,8 @@ def opm_command(
         "volatility": volatility,
         "rate": rate,
         "term_years": term_years,
+        "waterfall_on": exit_on.isoformat(),
+        "model_decisions": [decision("valuation", "VAL-OPM-WATERFALL-DATE")],
         "classes": [{"class": name, "value": round(v, 2)} for name, v in values.items()],
         "breakpoints": [str(k) for k in payoffs.knots[1:-1]],
     }
@@ -380,7 +403,8 @@ def opm_command(
         return
     source = f"backsolved from {known['class']} = {known['value']:,.2f}" if known else "given"
     typer.echo(
-        f"OPM on {day}: total equity ${equity_value:,.2f} ({source}), volatility {volatility}, {term_years} years"
+        f"OPM on {day}: total equity ${equity_value:,.2f} ({source}), volatility {volatility}, {term_years} years; "
+        f"the breakpoints of the waterfall on {exit_on}"
     )
     for name, v in values.items():
         typer.echo(f"  {name}: ${v:,.2f}")

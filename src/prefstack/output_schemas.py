@@ -641,6 +641,8 @@ OPM = obj(
         "volatility": NUMBER,
         "rate": NUMBER,
         "term_years": NUMBER,
+        "waterfall_on": DATE,
+        "model_decisions": array(_INTERPRETATION_ID),
         "classes": array(obj({"class": TEXT, "value": NUMBER})),
         "breakpoints": array({"type": "string", "pattern": PATTERNS["exact"]}),
     }

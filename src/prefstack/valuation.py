@@ -61,6 +61,7 @@ __all__ = [
     "accretion",
     "dask_runner",
     "dividend_form",
+    "exit_date",
     "historical_volatility",
     "instrument",
     "model_readings",
@@ -340,6 +341,17 @@ class OpmPayoffs:
     knots: tuple[Fraction, ...]
     payoffs: tuple[tuple[Fraction, ...], ...]
     """One row per knot, one column per class."""
+
+
+def exit_date(on: dt.date, term_years: float) -> dt.date:
+    """The OPM's exit date: ``term_years`` years of 365 days after ``on``, to the nearest day
+    (VAL-OPM-WATERFALL-DATE)."""
+    days = round(term_years * DAYS_PER_YEAR)
+    try:
+        return on + dt.timedelta(days=days)
+    except OverflowError as exc:
+        problem = f"{term_years} years from {on} is no date"
+        raise InputError("--term-years", "model (docs/valuation.md)", problem) from exc
 
 
 def opm_payoffs(plan: ScenarioPlan) -> OpmPayoffs:
