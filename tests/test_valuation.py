@@ -347,3 +347,22 @@ def test_value_with_cash_dividends_lists_the_form_and_its_decision(cli: Any) -> 
     assert cash["value_per_share"] != pik["value_per_share"]
     refused = cli(*ARGS, "--series", "G", "--dividend-form", "cash", ok=False)
     assert refused.returncode == 2 and "--dividend-form: Series G's dividends are paid in pik only" in refused.stderr
+
+
+def test_value_with_the_redemption_in_common_stock(cli: Any) -> None:
+    """F §6(d): with --redemption-in-common the redemption is paid in stock worth it, without the
+    credit spread: at a 5% spread the F share is worth more than redeemed in cash, the decision and
+    the input say so; G's Company has no such right: refused naming the option and G §6(a)."""
+    base = [*ARGS, "--credit-spread", "0.05", "--method", "lattice", "--steps", "400", "--format", "json"]
+    cash = json.loads(cli(*base).stdout)
+    stock = json.loads(cli(*base, "--redemption-in-common").stdout)
+    assert stock["value_per_share"] > cash["value_per_share"]
+    assert (
+        "VAL-REDEMPTION-IN-COMMON" in stock["model_decisions"] and "VAL-REDEMPTION-CASH" not in stock["model_decisions"]
+    )
+    sources = {i["name"]: (i["value"], i["source"]) for i in stock["inputs"]}
+    assert sources["Redemption Price paid in"] == ("Common Stock", "user")
+    assert {i["name"]: i["value"] for i in cash["inputs"]}["Redemption Price paid in"] == "cash"
+    refused = cli(*ARGS, "--series", "G", "--redemption-in-common", ok=False)
+    assert refused.returncode == 2
+    assert "--redemption-in-common: the Company may not pay the Redemption Price of Series G" in refused.stderr

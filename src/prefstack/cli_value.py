@@ -125,6 +125,14 @@ def value_command(
             "elect it (F §2(b)), in cash (VAL-CASH-ELECTION)",
         ),
     ] = DividendForm.pik,
+    redemption_in_common: Annotated[
+        bool,
+        typer.Option(
+            "--redemption-in-common",
+            help="The Company pays the Redemption Price in Common Stock worth it (F §6(d)), no credit spread on "
+            "it (VAL-REDEMPTION-IN-COMMON); default: in cash, at the spread (VAL-REDEMPTION-CASH)",
+        ),
+    ] = False,
     paths: Annotated[int, typer.Option("--paths", help="Monte Carlo paths (even: antithetic pairs)")] = 100_000,
     steps: Annotated[int, typer.Option("--steps", help="Lattice steps")] = 1_000,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the Monte Carlo's random numbers")] = 1,
@@ -243,14 +251,21 @@ def value_command(
         change_of_control=exact_input(change_of_control_rate, "--change-of-control-rate"),
         curve=curve,
     )
-    share = instrument(inputs, form)
+    share = instrument(inputs, form, redemption_in_common)
+    if redemption_in_common:
+        right = inputs.terms.redeemable().may_pay_in_common
+        assert right is not None  # instrument() refused a series without it
+        basis = f"--redemption-in-common: the Company's right ({right.cite})"
+        listed.append(Input("Redemption Price paid in", "Common Stock", "user", f"{basis}; VAL-REDEMPTION-IN-COMMON"))
+    else:
+        listed.append(Input("Redemption Price paid in", "cash", "user", "VAL-REDEMPTION-CASH (the default)"))
     shares = float(inputs.shares_outstanding)
     result: dict[str, Any] = {
         "series": inputs.series,
         "on": day.isoformat(),
         "method": method.value,
         "dividend_form": form,
-        "model_decisions": model_readings(change_of_control_rate > 0, form),
+        "model_decisions": model_readings(change_of_control_rate > 0, form, redemption_in_common),
     }
     sensitivities: Greeks | None = None
     if method is Method.lattice:

@@ -247,12 +247,14 @@ def dividend_form(terms: SeriesTerms, form: str) -> str:
     return form
 
 
-def model_readings(change_of_control: bool = False, form: str = "pik") -> list[str]:
+def model_readings(change_of_control: bool = False, form: str = "pik", in_common: bool = False) -> list[str]:
     """The assumptions the model rests on (``valuation_decisions.yaml``, docs/valuation.md): the
-    form of the dividends (VAL-PIK-DEFAULT, or VAL-CASH-ELECTION with ``form`` cash); with a change
+    form of the dividends (VAL-PIK-DEFAULT, or VAL-CASH-ELECTION with ``form`` cash), of the
+    redemption (VAL-REDEMPTION-CASH, or VAL-REDEMPTION-IN-COMMON with ``in_common``); with a change
     of control, VAL-CHANGE-OF-CONTROL too."""
     dividends = "VAL-CASH-ELECTION" if form == "cash" else "VAL-PIK-DEFAULT"
-    named: tuple[str, ...] = (dividends, "VAL-CONVERSION-ACCRUED", "VAL-REDEMPTION-CASH")
+    redemption = "VAL-REDEMPTION-IN-COMMON" if in_common else "VAL-REDEMPTION-CASH"
+    named: tuple[str, ...] = (dividends, "VAL-CONVERSION-ACCRUED", redemption)
     if change_of_control:
         named += ("VAL-CHANGE-OF-CONTROL",)
     return [decision("valuation", ident) for ident in named]
@@ -262,10 +264,19 @@ def _years(start: dt.date, end: dt.date) -> float:
     return (end - start).days / DAYS_PER_YEAR
 
 
-def instrument(inputs: ValuationInputs, form: str = "pik") -> Convertible:
+def instrument(inputs: ValuationInputs, form: str = "pik", in_common: bool = False) -> Convertible:
     """The share as the kernels value it (time in years of 365 days from the date: the horizon and
     the redemption amount exact, the schedule's arrays in floats), its future dividends paid in
-    ``form`` (:func:`accretion`)."""
+    ``form`` (:func:`accretion`), its Redemption Price paid in Common Stock where ``in_common``
+    (VAL-REDEMPTION-IN-COMMON; refused for a series whose terms do not let the Company)."""
+    if in_common:
+        allowed = inputs.terms.redeemable().may_pay_in_common
+        if allowed is None or not allowed.value:
+            raise InputError(
+                "--redemption-in-common",
+                inputs.redemption_clause,
+                f"the Company may not pay the Redemption Price of Series {inputs.terms.series} in Common Stock",
+            )
     if inputs.on >= inputs.redemption_date:
         raise InputError("--on", inputs.redemption_clause, f"the Redemption Date {inputs.redemption_date} has come")
     if inputs.conversion_price <= 0:
@@ -284,6 +295,7 @@ def instrument(inputs: ValuationInputs, form: str = "pik") -> Convertible:
         par=np.array([float(h * inputs.terms.issue_price) for h in acc.held]),
         coupons=None if acc.cash_dividends is None else np.array([float(c) for c in acc.cash_dividends]),
         deemed_liquidation=_deemed_liquidation(inputs.terms, acc.held),
+        redemption_in_stock=in_common,
     )
 
 

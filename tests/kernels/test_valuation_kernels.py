@@ -7,6 +7,7 @@ sanity properties of a convertible's value."""
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from fractions import Fraction
 from importlib import resources
 from typing import Any
@@ -461,3 +462,40 @@ def test_coupons_must_match_the_payment_dates() -> None:
             conversion_end=Fraction(1),
             coupons=np.array([1.0, 2.0]),
         )
+
+
+# --- the Redemption Price paid in Common Stock (F §6(d), VAL-REDEMPTION-IN-COMMON) --------------
+
+
+def in_stock(units: float, coupons: bool = False) -> Convertible:
+    return replace(with_coupons(units, coupons), redemption_in_stock=True)
+
+
+def test_a_redemption_paid_in_stock_bears_no_credit_spread() -> None:
+    """A share that never converts, its redemption paid in stock worth it: 1,000 e^(-0.05 x 4), the
+    rate alone, where in cash it is 1,000 e^(-0.08 x 4); its cash dividends keep the spread."""
+    market = Market(
+        spot=Fraction(10), volatility=Fraction(3, 10), rate=Fraction(5, 100), credit_spread=Fraction(3, 100)
+    )
+    alone = 1000 * math.exp(-0.05 * 4)
+    assert lattice_value(in_stock(1e-6), market, 1000) == pytest.approx(alone, rel=1e-12)
+    assert monte_carlo_value(in_stock(1e-6), market, COUPON_TIMES, 2000, 1).value == pytest.approx(alone, rel=1e-12)
+    with_dividends = alone + sum(17.5 * math.exp(-0.08 * t) for t in PAY)
+    assert lattice_value(in_stock(1e-6, coupons=True), market, 1000) == pytest.approx(with_dividends, rel=1e-12)
+
+
+@pytest.mark.parametrize("units", [50.0, 100.0])
+def test_in_stock_lattice_and_monte_carlo_agree_and_bound_the_cash_value(units: float) -> None:
+    """At a 5% spread the two methods agree on the share redeemed in stock, which is worth more than
+    the share redeemed in cash; with no spread the two are the same."""
+    market = Market(
+        spot=Fraction(10), volatility=Fraction(3, 10), rate=Fraction(5, 100), credit_spread=Fraction(5, 100)
+    )
+    lattice = lattice_value(in_stock(units), market, 2000)
+    mc = monte_carlo_value(in_stock(units), market, COUPON_TIMES, 50_000, 4)
+    assert abs(lattice - mc.value) < max(3 * mc.standard_error, 0.005 * lattice)
+    assert lattice > lattice_value(with_coupons(units, coupons=False), market, 2000)
+    riskless = Market(spot=Fraction(10), volatility=Fraction(3, 10), rate=Fraction(5, 100))
+    assert lattice_value(in_stock(units), riskless, 500) == pytest.approx(
+        lattice_value(with_coupons(units, coupons=False), riskless, 500), rel=1e-12
+    )

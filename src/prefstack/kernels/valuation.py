@@ -173,6 +173,10 @@ class Convertible:
     accrued dividends (multiple x Original Issue Price x holding) on each interval; on the event it
     is paid that, the dividends accrued, and ``units`` times the stock price. None: the event
     redeems (F/G §6(c))."""
+    redemption_in_stock: bool = False
+    """The Redemption Price is delivered in Common Stock worth it (F §6(d)): value that does not
+    depend on the Company's cash, discounted at the rate without the credit spread (the spread stays
+    on cash dividends); False: a cash claim at rate + spread."""
     coupons: FloatArray | None = None
     """The dividend paid in cash on each of ``pay_times`` (the holder's cash election, F §2(b)):
     a claim on the Company like the redemption, discounted at rate + credit spread, paid to a
@@ -285,6 +289,7 @@ def lattice_value(instrument: Convertible, market: Market, steps: int) -> float:
         raise ValueError("steps must be at least 1")
     spot, volatility, rate, dividend_yield, credit_spread = market.floats()
     maturity, redemption, conversion_end = instrument.horizon()
+    claim_spread = 0.0 if instrument.redemption_in_stock else credit_spread  # on the redemption
     dt = maturity / steps
     log_up = volatility * math.sqrt(dt)
     up = math.exp(log_up)
@@ -312,9 +317,9 @@ def lattice_value(instrument: Convertible, market: Market, steps: int) -> float:
     allowed = times <= conversion_end
     if market.curve:  # the claim at t: redemption e^(-s (T - t)) D(T) / D(t)
         discount = market.discounts(times)
-        floors = redemption * np.exp(-credit_spread * (maturity - times)) * discount[-1] / discount
+        floors = redemption * np.exp(-claim_spread * (maturity - times)) * discount[-1] / discount
     else:
-        floors = redemption * np.exp(-(rate + credit_spread) * (maturity - times))
+        floors = redemption * np.exp(-(rate + claim_spread) * (maturity - times))
     # the nodes tested at step i: j < k[i], those with spot * up^(i - 2j) * units + cash > floor,
     # j < (i - log(level / spot) / log_up) / 2 (two more for rounding; none where not allowed)
     index = np.arange(steps + 1)
@@ -332,8 +337,9 @@ def lattice_value(instrument: Convertible, market: Market, steps: int) -> float:
     hazard = float(market.change_of_control)
     if hazard:  # the event during a step: at its node, what it pays (Convertible.event_values)
         stay = math.exp(-hazard * dt)
-    debt = np.full(steps + 1, redemption)
-    equity = np.zeros(steps + 1)
+    # the redemption is the debt part (discounted at rate + spread), or paid in stock the equity part
+    debt = np.full(steps + 1, 0.0 if instrument.redemption_in_stock else redemption)
+    equity = np.full(steps + 1, redemption if instrument.redemption_in_stock else 0.0)
     shares_grid: dict[float, FloatArray] = {}  # units x grid, for each number of shares
     total_buf = np.empty(steps + 1)
     mask_buf = np.empty(steps + 1, dtype=bool)
@@ -540,14 +546,15 @@ def _lsm(
         raise ValueError("times must be ascending in (0, maturity] and end at maturity")
     logs = log_paths(market, times, pairs, seed, xp)
     spot0, _, r, _, spread = market.floats()
+    claim_spread = 0.0 if instrument.redemption_in_stock else spread  # on the redemption (F §6(d): stock)
     n = logs.shape[1]
     tau = _event_times(instrument, market, times, pairs, seed, logs, xp)
     units_at, cash_at = _terms_on(instrument, times)
     if market.curve:
         discount = market.discounts(np.asarray(times, dtype=np.float64))
-        claim0 = redemption * math.exp(-spread * maturity) * float(discount[-1])
+        claim0 = redemption * math.exp(-claim_spread * maturity) * float(discount[-1])
     else:
-        claim0 = redemption * math.exp(-(r + spread) * maturity)
+        claim0 = redemption * math.exp(-(r + claim_spread) * maturity)
     # dividends paid in cash (the holder's election): those paid up to each date, in time-0 money at
     # rate + spread; a path has those paid up to when it converts, or all of them where it holds on
     coupons_to = instrument.coupon_values(market, np.asarray(times, dtype=np.float64))
@@ -567,10 +574,10 @@ def _lsm(
         units, cash = float(units_at[j]), float(cash_at[j])
         if market.curve:  # in time-0 money: D(t); the claim at t, redemption e^-s(T-t) D(T)
             grow = float(discount[j])
-            claim = redemption * math.exp(-spread * (maturity - t)) * float(discount[-1])
+            claim = redemption * math.exp(-claim_spread * (maturity - t)) * float(discount[-1])
         else:  # the claim's value at t, in time-0 money at rate: redemption e^-(r+s)(T-t) e^-rt
             grow = math.exp(-r * t)
-            claim = redemption * math.exp(-(r + spread) * (maturity - t)) * grow
+            claim = redemption * math.exp(-(r + claim_spread) * (maturity - t)) * grow
         received = float(coupons_to[j])  # the same whether the path converts at t or holds on
         # holding at t is worth at least the claim and the dividends still to come, valued as the claim is
         claim += (coupons_all - received) * math.exp(spread * t)
