@@ -45,6 +45,9 @@ def test_a_decision_is_not_a_reading_of_a_certificate() -> None:
         "VAL-CONVERSION-ACCRUED",
         "VAL-REDEMPTION-CASH",
         "VAL-CHANGE-OF-CONTROL",
+        "VAL-CASH-ELECTION",
+        "VAL-OPM-WATERFALL-DATE",
+        "VAL-REDEMPTION-IN-COMMON",
     }
 
 
