@@ -55,6 +55,7 @@ __all__ = [
     "GenericClass",
     "LoadedStructure",
     "OptionTranche",
+    "WarrantIssuance",
     "bundled_for_company",
     "bundled_names",
     "capital_structure_json_schema",
@@ -196,6 +197,16 @@ class CommonStock(_Strict):
     illustrative: bool
 
 
+class WarrantIssuance(_Strict):
+    """When, to whom and for what a warrant tranche was issued: facts no clause reads, kept for
+    interchange (an OCF ``TX_WARRANT_ISSUANCE``, docs/ocf.md)."""
+
+    holder: Name
+    date: Date
+    purchase_price: NonNegative
+    """What the holder paid for the warrants, in all (dollars; 0 where they came with another deal)."""
+
+
 class OptionTranche(_Strict):
     """Options or warrants of one strike price."""
 
@@ -208,6 +219,9 @@ class OptionTranche(_Strict):
     """The class they are exercised into; prefstack implements exercise for Common Stock."""
     source: Text
     illustrative: bool
+    issuance: WarrantIssuance | None = None
+    """Optional, for a warrant: its holder, date and purchase price, which an OCF export writes as
+    a warrant issuance (absent: the export carries the tranche in its extension only)."""
 
 
 PreferredClass = Annotated[CertificateClass | GenericClass, Field(discriminator="kind")]
@@ -318,6 +332,13 @@ def _check_economics(source: str, structure: CapitalStructure) -> None:
                 f"{c.preference_per_share}: the cap limits preference and participation together",
             )
     for i, o in enumerate(structure.options_and_warrants):
+        if o.issuance is not None and o.kind != "warrant":
+            raise _error(
+                source,
+                f"options_and_warrants[{i}] ({o.name}).issuance",
+                FILE_FORMAT,
+                "only a warrant tranche records its issuance here (an Option of the ledger is its option_issued event)",
+            )
         if o.exercisable_for != structure.common.name:
             raise _error(
                 source,

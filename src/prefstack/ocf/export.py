@@ -33,7 +33,7 @@ from typing import Any
 
 from prefstack.decisions import decision
 from prefstack.errors import InputError
-from prefstack.instruments.capital_structure import CapitalStructure, GenericClass
+from prefstack.instruments.capital_structure import CapitalStructure, GenericClass, OptionTranche
 from prefstack.interpretations.readings import active, consulting
 from prefstack.ledger import events as ev
 from prefstack.ledger.files import event_document
@@ -93,6 +93,11 @@ def series_class_id(series: str) -> str:
 
 def generic_class_id(name: str) -> str:
     return "class-" + "".join(c if c.isalnum() else "-" for c in name.lower())
+
+
+def tranche_holder_id(name: str) -> str:
+    """The OCF stakeholder id of the holder of a warrant tranche of the capital structure."""
+    return f"{generic_class_id(name)}/holder"
 
 
 def position(class_id: str, holder: str) -> str:
@@ -449,8 +454,47 @@ class _Builder:
 
     # ------------------------------------------------------------------ objects
 
+    def warrants(self) -> None:
+        """Each warrant tranche of the capital structure whose issuance it records, as a
+        ``TX_WARRANT_ISSUANCE`` to a stakeholder of its own (the tranche's extension; the capital
+        structure itself travels in the manifest's)."""
+        for t in self._issued_warrants():
+            assert t.issuance is not None
+            security = generic_class_id(t.name)
+            self.transactions.append(
+                {
+                    "object_type": "TX_WARRANT_ISSUANCE",
+                    "id": f"{security}/issuance",
+                    "date": t.issuance.date.isoformat(),
+                    "security_id": security,
+                    "custom_id": t.name,
+                    "stakeholder_id": tranche_holder_id(t.name),
+                    "security_law_exemptions": [],
+                    "quantity": numeric(t.count),
+                    "exercise_price": _money(t.strike_price),
+                    "purchase_price": _money(t.issuance.purchase_price),
+                    "exercise_triggers": [],
+                    "comments": [extension.comment({"role": "tranche", "name": t.name})],
+                }
+            )
+
+    def _issued_warrants(self) -> list[OptionTranche]:
+        if self.structure is None:
+            return []
+        return [t for t in self.structure.options_and_warrants if t.kind == "warrant" and t.issuance is not None]
+
     def stakeholders(self) -> list[dict[str, Any]]:
-        out = []
+        out = [
+            {
+                "object_type": "STAKEHOLDER",
+                "id": tranche_holder_id(t.name),
+                "name": {"legal_name": t.issuance.holder},
+                "stakeholder_type": "INSTITUTION",
+                "comments": [extension.comment({"role": "tranche", "name": t.name})],
+            }
+            for t in self._issued_warrants()
+            if t.issuance is not None
+        ]
         for holder in self.holders:
             name = UNNAMED.get(holder, self.final.holder_name(holder))
             out.append(
@@ -675,6 +719,7 @@ def export_package(
         builder = _Builder(kept, company, as_of, structure, issuer, generated_at)
         builder.events()
         builder.derived()
+        builder.warrants()
         builder.transactions.sort(key=lambda t: (t["date"], 0 if t["id"].startswith("ev-") else 1))
         items = {
             "stakeholders_files": builder.stakeholders(),

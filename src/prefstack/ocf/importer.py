@@ -101,6 +101,10 @@ class _Reader:
     structure: CapitalStructure | None = None
     package_ext: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)
+    tranche_holders: dict[str, str] = field(default_factory=dict)
+    """The stakeholder id of a warrant tranche's holder -> its name as the package gives it."""
+    warrants: dict[str, tuple[dict[str, Any], str]] = field(default_factory=dict)
+    """A warrant tranche's name -> its TX_WARRANT_ISSUANCE and where it was read."""
 
     def manifest(self) -> None:
         manifest = self.package.manifest
@@ -153,6 +157,9 @@ class _Reader:
                 if ext is None:
                     self.holders[ident] = name  # from elsewhere: the name is the holder id
                     self.foreign_holders[ident] = where
+                    continue
+                if ext.get("role") == "tranche":  # the holder of a warrant tranche of the capital structure
+                    self.tranche_holders[ident] = name
                     continue
                 holder = extension.require(ext, "holder", str, f"{where} extension")
                 self.holders[ident] = holder
@@ -224,10 +231,69 @@ class _Reader:
                 elif ext.get("role") == "event":
                     seq, event, _ = self._placed_event(ext.get("event"), f"{where} extension.event")
                     self.events.append((seq, _edited(event, item, where, self), where))
+                elif ext.get("role") == "tranche" and item.get("object_type") == "TX_WARRANT_ISSUANCE":
+                    self.warrants[extension.require(ext, "name", str, f"{where} extension")] = (item, where)
                 else:
                     raise InputError(
-                        f"{where}.comments", extension.CLAUSE, "a transaction's extension is event or derived"
+                        f"{where}.comments",
+                        extension.CLAUSE,
+                        "a transaction's extension is event or derived (or tranche, on a TX_WARRANT_ISSUANCE)",
                     )
+
+    def warrant_tranches(self) -> None:
+        """The capital structure's warrant tranches whose issuance it records, with what a person
+        edited in their TX_WARRANT_ISSUANCE (date, quantity, exercise and purchase price, the
+        holder's name); a tranche whose transaction was removed is left out (its warrants were not
+        issued); each change listed as a note."""
+        structure = self.structure
+        if structure is None:
+            for name, (_, where) in self.warrants.items():
+                raise InputError(
+                    f"{where}.comments", extension.CLAUSE, f"no capital structure has the tranche {name!r}"
+                )
+            return
+        kept: list[dict[str, Any]] = []
+        for tranche in structure.options_and_warrants:
+            data = tranche.model_dump(mode="json")
+            if tranche.kind == "warrant" and tranche.issuance is not None:
+                found = self.warrants.pop(tranche.name, None)
+                if found is None:
+                    self.notes.append(f"the warrants {tranche.name!r}: their TX_WARRANT_ISSUANCE was removed; left out")
+                    continue
+                data = self._edited_tranche(data, *found)
+            kept.append(data)
+        for name, (_, where) in self.warrants.items():
+            raise InputError(
+                f"{where}.comments", extension.CLAUSE, f"the capital structure has no warrant tranche {name!r}"
+            )
+        if kept != [t.model_dump(mode="json") for t in structure.options_and_warrants]:
+            document = {**structure.model_dump(mode="json"), "options_and_warrants": kept}
+            self.structure = parse_capital_structure(document, "the package's capital structure, as edited")
+
+    def _edited_tranche(self, data: dict[str, Any], item: dict[str, Any], where: str) -> dict[str, Any]:
+        issuance = dict(data["issuance"])
+        stakeholder = _text(item, "stakeholder_id", where)
+        if stakeholder not in self.tranche_holders:
+            raise InputError(f"{where}.stakeholder_id", CLAUSE, f"no stakeholder {stakeholder!r} of the tranche")
+        given = {
+            "date": _date(item, "date", where).isoformat(),
+            "holder": self.tranche_holders[stakeholder],
+            "purchase_price": str(_money_amount(item.get("purchase_price"), f"{where}.purchase_price")),
+        }
+        count = parse_numeric(item.get("quantity"), f"{where}.quantity")
+        strike = _money_amount(item.get("exercise_price"), f"{where}.exercise_price")
+        out = dict(data)
+        if not agrees(count, Fraction(data["count"])):
+            out["count"] = str(count)
+        if strike != Fraction(data["strike_price"]):
+            out["strike_price"] = str(strike)
+        for key, value in given.items():
+            if (Fraction(value) != Fraction(issuance[key])) if key == "purchase_price" else value != issuance[key]:
+                issuance[key] = value
+        out["issuance"] = issuance
+        if out != data:
+            self.notes.append(f"{where}: the warrants {data['name']!r} as edited in the package")
+        return out
 
 
 _OBJECT_OF_KIND = {
@@ -294,6 +360,13 @@ def _edited(event: dict[str, Any], item: dict[str, Any], where: str, reader: _Re
         elif ratio and 1 / ratio != _exact(out.get("old_shares_per_new_share")):
             out["old_shares_per_new_share"] = f"{ratio.denominator}/{ratio.numerator}"
     return out
+
+
+def _money_amount(value: object, where: str) -> Fraction:
+    """The amount of an OCF Monetary in US dollars, exactly."""
+    if not isinstance(value, dict) or value.get("currency") != "USD":
+        raise InputError(where, CLAUSE, "a Monetary in USD ({amount, currency: USD})")
+    return parse_numeric(value.get("amount"), f"{where}.amount")
 
 
 def _ratio(value: object, where: str) -> Fraction:
@@ -368,6 +441,7 @@ def read_ledger_of(package: Package, company: str) -> Imported:
     reader.stock_classes()
     reader.refuse_others()
     reader.transactions()
+    reader.warrant_tranches()
     ordered = sorted(reader.events, key=lambda e: e[0])
     seen: dict[int, str] = {}
     for seq, _, where in ordered:
