@@ -312,6 +312,20 @@ def test_a_flat_curve_gives_the_flat_rates_figures() -> None:
         Market(8.90, 0.8, 0.05, curve=((5, Fraction(5, 100)), (1, Fraction(4, 100))))
 
 
+def _agreeing_under_deals(share: Convertible, times: np.ndarray) -> list[float]:
+    """The lattice's values with 0.3 and 2 deals a year (S = 8.90, sigma = 0.8, r = 5%, spread 3%),
+    each checked against the Monte Carlo's (3 standard errors plus 0.2%), which a seed repeats."""
+    values = []
+    for hazard in (0.3, 2.0):
+        market = Market(8.90, 0.8, 0.05, 0.0, 0.03, change_of_control=hazard)
+        lattice = lattice_value(share, market, 1_000)
+        mc = monte_carlo_value(share, market, times, 40_000, seed=3)
+        assert abs(mc.value - lattice) < 3 * mc.standard_error + 0.002 * lattice, hazard
+        assert monte_carlo_value(share, market, times, 40_000, seed=3) == mc  # repeatable by seed
+        values.append(lattice)
+    return values
+
+
 def test_a_change_of_control_lattice_and_monte_carlo_agree_and_tend_to_todays_redemption() -> None:
     """VAL-CHANGE-OF-CONTROL on the Series F share (S = 8.90, sigma = 0.8, r = 5%, spread 3%): with
     intensities 0.3 and 2 a year the lattice (the event at each step's node with probability
@@ -322,14 +336,7 @@ def test_a_change_of_control_lattice_and_monte_carlo_agree_and_tend_to_todays_re
     days accrued at $70 / 360), above converting today (1,000 / 24 x 8.90 + 2.92 = 373.75)."""
     share, times = series_f_share()
     assert share.redemption_prices(np.array([0.0]))[0] == pytest.approx(1000 + 35 / 12, abs=1e-9)
-    values = []
-    for hazard in (0.3, 2.0):
-        market = Market(8.90, 0.8, 0.05, 0.0, 0.03, change_of_control=hazard)
-        lattice = lattice_value(share, market, 1_000)
-        mc = monte_carlo_value(share, market, times, 40_000, seed=3)
-        assert abs(mc.value - lattice) < 3 * mc.standard_error + 0.002 * lattice, hazard
-        assert monte_carlo_value(share, market, times, 40_000, seed=3) == mc  # repeatable by seed
-        values.append(lattice)
+    values = _agreeing_under_deals(share, times)
     none = lattice_value(share, Market(8.90, 0.8, 0.05, 0.0, 0.03), 1_000)
     assert none > values[0] > values[1]
     sure = Market(8.90, 0.8, 0.05, 0.0, 0.03, change_of_control=50)
@@ -350,13 +357,7 @@ def test_a_change_of_control_of_series_g_is_a_deemed_liquidation_with_participat
     assert today == pytest.approx(1000 + 2.5 + 1000 / 36 * 8.90, abs=1e-9)
     sure = Market(8.90, 0.8, 0.05, 0.0, 0.03, change_of_control=50)
     assert lattice_value(share, sure, 2_000) == pytest.approx(1002.5 + 1000 / 36 * 8.90, rel=1e-3)
-    values = []
-    for hazard in (0.3, 2.0):
-        market = Market(8.90, 0.8, 0.05, 0.0, 0.03, change_of_control=hazard)
-        lattice = lattice_value(share, market, 1_000)
-        mc = monte_carlo_value(share, market, times, 40_000, seed=3)
-        assert abs(mc.value - lattice) < 3 * mc.standard_error + 0.002 * lattice, hazard
-        values.append(lattice)
+    values = _agreeing_under_deals(share, times)
     assert lattice_value(share, Market(8.90, 0.8, 0.05, 0.0, 0.03), 1_000) < values[0] < values[1]
 
 
