@@ -294,6 +294,10 @@ def test_value_with_a_change_of_control_lists_it_and_its_decision(cli: Any) -> N
     assert with_deal["value_per_share"] < without["value_per_share"]  # accretion and optionality cut short
     negative = cli(*base, "--change-of-control-rate", "-1", ok=False)
     assert negative.returncode == 2 and "--change-of-control-rate: must be non-negative" in negative.stderr
+    premium = json.loads(cli(*base, "--change-of-control-rate", "0.3", "--deal-premium", "0.5").stdout)
+    assert {i["name"]: i["value"] for i in premium["inputs"]}["deal premium on the Common Stock"] == "0.5"
+    alone = cli(*ARGS, "--deal-premium", "0.5", ok=False)
+    assert alone.returncode == 2 and "--deal-premium: a deal premium goes with a change of control" in alone.stderr
     on_gpu = cli(*ARGS, "--engine", "gpu", "--change-of-control-rate", "0.3", ok=False)
     assert on_gpu.returncode == 2 and "--engine: the GPU path prices without a change of control" in on_gpu.stderr
 

@@ -117,6 +117,14 @@ def value_command(
             "Price (F/G §6(c)) unless converting is worth more (VAL-CHANGE-OF-CONTROL); 0: none",
         ),
     ] = 0.0,
+    deal_premium: Annotated[
+        float,
+        typer.Option(
+            "--deal-premium",
+            help="With --change-of-control-rate: the deal pays each share of Common Stock the day's price x (1 + "
+            "this), which conversion and G's participation follow (VAL-CHANGE-OF-CONTROL); 0: the day's price",
+        ),
+    ] = 0.0,
     dividend_form: Annotated[
         DividendForm,
         typer.Option(
@@ -176,6 +184,11 @@ def value_command(
     _positive(credit_spread, "--credit-spread", model, zero=True)
     _positive(dividend_yield, "--dividend-yield", model, zero=True)
     _positive(change_of_control_rate, "--change-of-control-rate", model, zero=True)
+    if not math.isfinite(deal_premium) or deal_premium <= -1:
+        raise InputError("--deal-premium", model, f"must be finite and above -1, not {deal_premium}")
+    if deal_premium and not change_of_control_rate:
+        problem = "a deal premium goes with a change of control: give --change-of-control-rate"
+        raise InputError("--deal-premium", model, problem)
     if (rate is None) == (rate_curve is None):
         raise InputError("--rate", model, "give the risk-free rate (--rate) or a curve (--rate-curve), one of them")
     curve = () if rate_curve is None else _curve(rate_curve, model)
@@ -240,6 +253,12 @@ def value_command(
             "user",
             "--change-of-control-rate (0 where not given: none; VAL-CHANGE-OF-CONTROL)",
         ),
+        Input(
+            "deal premium on the Common Stock",
+            repr(deal_premium),
+            "user",
+            "--deal-premium (0 where not given: the day's price; VAL-CHANGE-OF-CONTROL)",
+        ),
     ]
     market = Market(  # each input exact: a typed option as the decimal it was typed (0.05 is 1/20)
         spot=exact_input(spot, "--spot"),
@@ -250,6 +269,7 @@ def value_command(
         credit_spread=exact_input(credit_spread, "--credit-spread"),
         change_of_control=exact_input(change_of_control_rate, "--change-of-control-rate"),
         curve=curve,
+        deal_premium=exact_input(deal_premium, "--deal-premium"),
     )
     share = instrument(inputs, form, redemption_in_common)
     if redemption_in_common:

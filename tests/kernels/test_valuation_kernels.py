@@ -500,3 +500,32 @@ def test_in_stock_lattice_and_monte_carlo_agree_and_bound_the_cash_value(units: 
     assert lattice_value(in_stock(units), riskless, 500) == pytest.approx(
         lattice_value(with_coupons(units, coupons=False), riskless, 500), rel=1e-12
     )
+
+
+def test_a_deal_premium_lifts_what_conversion_and_participation_give_on_the_deal() -> None:
+    """--deal-premium: the deal pays each share of Common Stock the day's price x (1 + premium). At 50
+    deals a year (the deal at once) G is worth 1,002.50 + 1,000/36 x 8.90 x 1.3 = 1,323.89 with a 30%
+    premium; F converts on a deal at once (1,000 a year) where 1,000/24 x 8.90 x 3 + 35/12 = 1,115.42
+    beats its Redemption Price of 1,002.92 (a 200% premium), and a 30% premium leaves F at its
+    Redemption Price. Lattice and
+    Monte Carlo agree with a premium at 0.3 deals a year, and the premium raises G's value."""
+    g, g_times = series_share("G")
+    f, _ = series_f_share()
+
+    def at(share: Convertible, hazard: float, premium: float, steps: int = 2_000) -> float:
+        market = Market(8.90, 0.8, 0.05, 0.0, 0.03, change_of_control=hazard, deal_premium=premium)
+        return lattice_value(share, market, steps)
+
+    assert at(g, 50, 0.3) == pytest.approx(1002.5 + 1000 / 36 * 8.90 * 1.3, rel=1e-3)
+    # F's payoff on the deal is the greater of the two, convex in the price: at 50 deals a year the
+    # days before the deal still add some value (1,127.20); at 1,000 a year the deal is at once
+    assert at(f, 1_000, 2.0) == pytest.approx(1000 / 24 * 8.90 * 3 + 35 / 12, rel=1e-4)
+    assert at(f, 50, 2.0) > at(f, 1_000, 2.0)
+    assert at(f, 50, 0.3) == pytest.approx(1000 + 35 / 12, rel=2e-3)
+    market = Market(8.90, 0.8, 0.05, 0.0, 0.03, change_of_control=0.3, deal_premium=0.3)
+    lattice = lattice_value(g, market, 1_000)
+    mc = monte_carlo_value(g, market, g_times, 40_000, seed=3)
+    assert abs(mc.value - lattice) < 3 * mc.standard_error + 0.002 * lattice
+    assert lattice > at(g, 0.3, 0.0, 1_000)
+    with pytest.raises(ValueError, match="deal_premium must be above -1"):
+        Market(8.90, 0.8, 0.05, deal_premium=-1)

@@ -94,12 +94,19 @@ class Market:
     tenors; empty: ``rate`` at every maturity. Between two tenors the zero rate is interpolated
     linearly in time, flat before the first and after the last, so the forward rate is constant
     between the times the kernels step over only where the curve is (:meth:`forwards`)."""
+    deal_premium: Fraction = Fraction(0)
+    """On a change of control the Common Stock is worth the day's price x (1 + this): what the deal
+    pays each share, which what conversion and a participation in a deemed liquidation deliver
+    follow; 0: the day's price (VAL-CHANGE-OF-CONTROL). Above -1."""
 
     def __post_init__(self) -> None:
-        for name in ("spot", "volatility", "rate", "dividend_yield", "credit_spread", "change_of_control"):
+        names = ("spot", "volatility", "rate", "dividend_yield", "credit_spread", "change_of_control", "deal_premium")
+        for name in names:
             object.__setattr__(self, name, exact_input(getattr(self, name), name))
         if self.change_of_control < 0:
             raise ValueError("change_of_control must not be negative")
+        if self.deal_premium <= -1:
+            raise ValueError("deal_premium must be above -1 (the deal pays something for each share)")
         if self.spot <= 0 or self.volatility <= 0:
             raise ValueError("spot and volatility must be positive")
         if self.credit_spread < 0:
@@ -337,6 +344,7 @@ def lattice_value(instrument: Convertible, market: Market, steps: int) -> float:
     hazard = float(market.change_of_control)
     if hazard:  # the event during a step: at its node, what it pays (Convertible.event_values)
         stay = math.exp(-hazard * dt)
+        jump = 1.0 + float(market.deal_premium)  # the deal's price of a share of Common Stock
     # the redemption is the debt part (discounted at rate + spread), or paid in stock the equity part
     debt = np.full(steps + 1, 0.0 if instrument.redemption_in_stock else redemption)
     equity = np.full(steps + 1, redemption if instrument.redemption_in_stock else 0.0)
@@ -350,7 +358,7 @@ def lattice_value(instrument: Convertible, market: Market, steps: int) -> float:
             equity = np.convolve(equity, equity_taps, "valid")
             if hazard:  # paid by the acquirer: no credit spread on it (VAL-CHANGE-OF-CONTROL)
                 nodes = grid[steps - i : steps - i + 2 * i + 1 : 2]
-                event = instrument.event_values(np.full(i + 1, times[i]), nodes, np.full(i + 1, allowed[i]))
+                event = instrument.event_values(np.full(i + 1, times[i]), nodes * jump, np.full(i + 1, allowed[i]))
                 debt *= stay
                 equity *= stay
                 equity += (1.0 - stay) * event
@@ -679,7 +687,7 @@ def _event_times(
     spread = float(market.volatility) * np.sqrt((tau - t_left) * (t_right - tau) / (t_right - t_left))
     z = np.concatenate((shocks, -shocks))[paths]
     price = np.exp(log_left + weight * (log_right - log_left) + spread * z)
-    paid = instrument.event_values(tau, price, tau <= conversion_end)
+    paid = instrument.event_values(tau, price * (1.0 + float(market.deal_premium)), tau <= conversion_end)
     # with the dividends paid in cash before the event (on or before its day)
     return _Events(when, paths, paid * market.discounts(tau) + instrument.coupon_values(market, tau))
 
