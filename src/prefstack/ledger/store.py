@@ -1205,6 +1205,14 @@ class LedgerStream:
         store, company = self._store, self.company
 
         def prepare() -> Callable[[], VerifyReport]:
-            return store._reopened().stream(company).verify
+            fresh = store._reopened()
+
+            def verify() -> VerifyReport:
+                try:
+                    return fresh.stream(company).verify()
+                finally:
+                    fresh.close()  # the child's own connections, closed before it leaves (a server sees a goodbye)
+
+            return verify
 
         return beside(self.verify, prepare)
