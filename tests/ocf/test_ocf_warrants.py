@@ -132,3 +132,21 @@ def test_only_a_warrant_records_its_issuance() -> None:
     data["options_and_warrants"][0]["issuance"] = ISSUANCE  # the Management options
     with pytest.raises(CapitalStructureError, match=r"options_and_warrants\[0\] \(Management options\)\.issuance"):
         parse_capital_structure(data, "test")
+
+
+def test_the_bundled_synthetic_company_exports_its_lender_warrant(tmp_path: Path) -> None:
+    """Northwind Networks (synthetic, every figure illustrative) records its Lender warrant's issuance:
+    exported as a TX_WARRANT_ISSUANCE of 100,000 shares at $12.00 to Harbor Venture Lending LLC, and
+    imported back into the same capital structure."""
+    from test_ocf_export import NORTHWIND
+
+    whose, placed = service.load_ledger(str(NORTHWIND), "sqlite:///unused.sqlite", None)
+    assert whose is not None
+    structure = bundled_for_company(service.company_name(whose), "--capital-structure").structure
+    files = export_package(placed, whose, dt.date(2025, 12, 31), structure, FACTS, WHEN)
+    tx = warrant(files)
+    assert (tx["custom_id"], tx["date"], Fraction(tx["quantity"])) == ("Lender warrant", "2024-09-30", 100_000)
+    assert Fraction(tx["exercise_price"]["amount"]) == 12
+    write_package(files, tmp_path / "northwind")
+    back = read_ledger_of(read_package(tmp_path / "northwind"), "northwind-networks")
+    assert back.structure == structure
