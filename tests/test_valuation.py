@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from prefstack.books import Books
+from prefstack.errors import InputError
 from prefstack.valuation import accretion, instrument, quarterly_times
 
 EXAMPLE = str(resources.files("prefstack.data").joinpath("example_ledger.yaml"))
@@ -311,7 +312,7 @@ def test_series_f_with_cash_dividends_stays_one_share_and_pays_each_quarter() ->
     $70 a year, quarterly); the first pays $17.50 too (no arrears: the $35/12 accrued is part of
     the quarter). The holding stays one share, so conversion gives 1,000 / 24 shares of Common
     Stock throughout and the Redemption Price is $1,000 + 48 days x $70 / 360 = $1,009.33."""
-    acc = accretion(inputs("F"), "cash")
+    acc = accretion(inputs("F"), Fraction(1))
     assert acc.cash_dividends == (Fraction(35, 2),) * 12
     assert set(acc.held) == {1}
     assert acc.redemption_amount == 1000 + Fraction(70 * 48, 360)
@@ -324,6 +325,28 @@ def test_series_f_with_cash_dividends_stays_one_share_and_pays_each_quarter() ->
     assert share.units == pytest.approx([1000 / 24] * 13)
     assert share.coupons == pytest.approx([17.5] * 12)
     assert share.par == pytest.approx([1000.0] * 13)
+
+
+def test_a_split_election_pays_a_portion_in_cash_and_the_rest_in_pik_shares() -> None:
+    """F §2(b) "any combination": half of each dividend in cash, half in PIK shares. Each quarter the
+    holding grows by half of 1.75%, 0.875%, and pays half of its $17.50 per share in cash: the k-th
+    Payment Date pays 8.75 x 1.00875^k, the holding at the Redemption Date is 1.00875^12, redeemed at
+    1,000 x 1.00875^12 x (1 + 0.07 x 48/360). cash=1/2 and cash=0.5 read alike; 0 is pik and 1 cash."""
+    from prefstack.valuation import dividend_form, form_text
+
+    got = inputs("F")
+    half = dividend_form(got.terms, "cash=1/2")
+    assert half == dividend_form(got.terms, "cash=0.5") == Fraction(1, 2)
+    acc = accretion(got, half)
+    grow = Fraction(100875, 100000)
+    assert acc.cash_dividends == tuple(Fraction(35, 4) * grow**k for k in range(12))
+    assert acc.held[-1] == grow**12
+    assert acc.redemption_amount == 1000 * grow**12 * (1 + Fraction(7, 100) * 48 / 360)
+    assert (form_text(half), form_text(Fraction(0)), form_text(Fraction(1))) == ("cash=0.5", "pik", "cash")
+    assert dividend_form(got.terms, "cash=0") == 0 and dividend_form(got.terms, "cash") == 1
+    for bad, message in (("cash=2", "from 0 to 1"), ("cash=x", "is not a portion"), ("stock", "pik, cash or cash=P")):
+        with pytest.raises(InputError, match=message):
+            dividend_form(got.terms, bad)
 
 
 def test_a_series_whose_holders_cannot_elect_cash_is_refused() -> None:
@@ -349,6 +372,9 @@ def test_value_with_cash_dividends_lists_the_form_and_its_decision(cli: Any) -> 
     assert sources["future dividends paid in"] == ("cash", "user")
     assert cash["redemption_amount_per_share"] == pytest.approx(1009.3333, abs=1e-4)
     assert cash["value_per_share"] != pik["value_per_share"]
+    split = json.loads(cli(*base, "--dividend-form", "cash=1/2").stdout)
+    Draft202012Validator(output_schema("value")).validate(split)
+    assert split["dividend_form"] == "cash=0.5" and "VAL-CASH-ELECTION" in split["model_decisions"]
     refused = cli(*ARGS, "--series", "G", "--dividend-form", "cash", ok=False)
     assert refused.returncode == 2 and "--dividend-form: Series G's dividends are paid in pik only" in refused.stderr
 

@@ -57,11 +57,6 @@ class Method(enum.StrEnum):
     lattice = "lattice"
 
 
-class DividendForm(enum.StrEnum):
-    pik = "pik"
-    cash = "cash"
-
-
 class WaterfallOn(enum.StrEnum):
     valuation = "valuation"
     exit = "exit"
@@ -126,13 +121,14 @@ def value_command(
         ),
     ] = 0.0,
     dividend_form: Annotated[
-        DividendForm,
+        str,
         typer.Option(
             "--dividend-form",
-            help="Future dividends paid in PIK shares (VAL-PIK-DEFAULT) or, where the terms let the holder "
-            "elect it (F §2(b)), in cash (VAL-CASH-ELECTION)",
+            help="Future dividends paid in PIK shares: pik (VAL-PIK-DEFAULT); or, where the terms let the holder "
+            "elect it (F §2(b)), in cash: cash, or cash=P for a portion P in cash and the rest in PIK shares "
+            "(VAL-CASH-ELECTION)",
         ),
-    ] = DividendForm.pik,
+    ] = "pik",
     redemption_in_common: Annotated[
         bool,
         typer.Option(
@@ -174,7 +170,14 @@ def value_command(
         lattice_spot_bump,
         lattice_value,
     )
-    from prefstack.valuation import Input, historical_volatility, instrument, model_readings, quarterly_times
+    from prefstack.valuation import (
+        Input,
+        form_text,
+        historical_volatility,
+        instrument,
+        model_readings,
+        quarterly_times,
+    )
     from prefstack.valuation import dividend_form as checked_form
 
     day = parse_date(on, "--on", "F §6(a)")
@@ -209,10 +212,12 @@ def value_command(
     if (engine == "dask") != (scheduler is not None):
         raise InputError("--scheduler", "option", "give --scheduler ADDRESS with --engine dask, and only then")
     inputs = _books(db, ledger, company).valuation_inputs(day, series)
-    form = checked_form(inputs.terms, dividend_form.value)
+    portion = checked_form(inputs.terms, dividend_form)
+    form = form_text(portion)
     listed = inputs.inputs()
-    if form == "cash":
-        basis = f"--dividend-form cash: the holder's election ({inputs.terms.dividends.forms.cite}; VAL-CASH-ELECTION)"
+    if portion:
+        cite = inputs.terms.dividends.forms.cite
+        basis = f"--dividend-form {form}: the holder's election ({cite}; VAL-CASH-ELECTION)"
         listed.append(Input("future dividends paid in", form, "user", basis))
     else:
         basis = f"--dividend-form pik, the default ({inputs.terms.dividends.default_form.cite}; VAL-PIK-DEFAULT)"
@@ -271,7 +276,7 @@ def value_command(
         curve=curve,
         deal_premium=exact_input(deal_premium, "--deal-premium"),
     )
-    share = instrument(inputs, form, redemption_in_common)
+    share = instrument(inputs, dividend_form, redemption_in_common)
     if redemption_in_common:
         right = inputs.terms.redeemable().may_pay_in_common
         assert right is not None  # instrument() refused a series without it
@@ -285,7 +290,7 @@ def value_command(
         "on": day.isoformat(),
         "method": method.value,
         "dividend_form": form,
-        "model_decisions": model_readings(change_of_control_rate > 0, form, redemption_in_common),
+        "model_decisions": model_readings(change_of_control_rate > 0, portion, redemption_in_common),
     }
     sensitivities: Greeks | None = None
     if method is Method.lattice:

@@ -588,7 +588,7 @@ VALUE: dict[str, Any] = {
             "series": TEXT,
             "on": DATE,
             "method": {"enum": ["mc", "lattice"]},
-            "dividend_form": {"enum": ["pik", "cash"]},
+            "dividend_form": {"type": "string", "pattern": r"^(pik|cash|cash=(0|1|0?\.[0-9]+|[0-9]+/[0-9]+))$"},
             "model_decisions": array(_INTERPRETATION_ID),
             "value_per_share": NUMBER,
             "standard_error": NUMBER,

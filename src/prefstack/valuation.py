@@ -62,6 +62,7 @@ __all__ = [
     "dask_runner",
     "dividend_form",
     "exit_date",
+    "form_text",
     "historical_volatility",
     "instrument",
     "model_readings",
@@ -159,17 +160,18 @@ class Accretion:
     Payment Date; None where they are paid in PIK shares."""
 
 
-DIVIDEND_FORMS = ("pik", "cash")
-"""The forms of future dividends the model values: PIK shares (VAL-PIK-DEFAULT, the default) or the
-holder's election of cash (VAL-CASH-ELECTION, where the series' terms offer it)."""
+DIVIDEND_FORMS = ("pik", "cash", "cash=P")
+"""The forms of future dividends the model values (``--dividend-form``): PIK shares (VAL-PIK-DEFAULT,
+the default), the holder's election of cash (VAL-CASH-ELECTION, where the series' terms offer it), or
+a portion P of each dividend in cash and the rest in PIK shares (F §2(b): "any combination")."""
 
 
-def accretion(inputs: ValuationInputs, form: str = "pik") -> Accretion:
+def accretion(inputs: ValuationInputs, cash_portion: Fraction = Fraction(0)) -> Accretion:
     """VAL-PIK-DEFAULT: every Payment Date in (on, Redemption Date] pays the dividends accrued on
     it in PIK shares at the Original Issue Price (F §2(b), §2(d); G §2(a)), so nothing stays in
-    arrears after it. With ``form`` ``"cash"`` (VAL-CASH-ELECTION, F §2(b)) the same dividends are
-    paid in cash instead: the holding stays one share and each Payment Date's dividend is a cash
-    amount (:func:`dividend_form` checks that the terms offer it). The dividend of a Payment Date
+    arrears after it. With a ``cash_portion`` (VAL-CASH-ELECTION, F §2(b); :func:`dividend_form`
+    reads it and checks that the terms offer cash) that part of each dividend is paid in cash and
+    only the rest in PIK shares: with 1, the holding stays one share. The dividend of a Payment Date
     (DIV-DAYCOUNT): a full quarter from the
     previous Payment Date is the quarterly rate x the holding x the Original Issue Price; a period
     from the Original Issuance Date is the annual rate x days / basis; the first Payment Date also
@@ -201,8 +203,8 @@ def accretion(inputs: ValuationInputs, form: str = "pik") -> Accretion:
     starts: list[Fraction] = []
     rates: list[Fraction] = []
     paid: list[Fraction] = []
-    if form not in DIVIDEND_FORMS:
-        raise ValueError(f"the model values dividends paid as {' or '.join(DIVIDEND_FORMS)}, not {form!r}")
+    if not 0 <= cash_portion <= 1:
+        raise ValueError(f"the portion of a dividend paid in cash is between 0 and 1, not {cash_portion}")
     for index, day in enumerate(dates):
         if index == 0:
             due = arrears + period_dividend(held, start, day, full_quarter)
@@ -213,10 +215,9 @@ def accretion(inputs: ValuationInputs, form: str = "pik") -> Accretion:
         helds.append(held)
         starts.append(accrued)
         rates.append((due - accrued) / (day - previous).days)
-        if form == "cash":
-            paid.append(due)
-        else:
-            held += due / price  # the dividend in PIK shares (fractions kept: the model's holding)
+        if cash_portion:
+            paid.append(due * cash_portion)
+        held += due * (1 - cash_portion) / price  # the rest in PIK shares (fractions kept: the model's holding)
         accrued, previous = Fraction(0), day
     last = period_dividend(held, previous, inputs.redemption_date, False)
     if not dates and div.compounds_arrears.value:
@@ -225,34 +226,53 @@ def accretion(inputs: ValuationInputs, form: str = "pik") -> Accretion:
     helds.append(held)
     starts.append(accrued)
     rates.append(last / days if days else Fraction(0))
-    cash = tuple(paid) if form == "cash" else None
+    cash = tuple(paid) if cash_portion else None
     return Accretion(dates, tuple(helds), tuple(starts), tuple(rates), held * price + accrued + last, cash)
 
 
-def dividend_form(terms: SeriesTerms, form: str) -> str:
-    """``form`` where the model can value it for a series with ``terms``: ``pik`` always (every
-    series' dividends can be PIK shares in the model, VAL-PIK-DEFAULT); ``cash`` only where the
-    terms let the holder elect cash (F §2(b)); refused naming ``--dividend-form`` and the clause
-    otherwise."""
+def dividend_form(terms: SeriesTerms, form: str) -> Fraction:
+    """The portion of each future dividend the model pays in cash for ``form``: ``pik`` 0 (every
+    series' dividends can be PIK shares in the model, VAL-PIK-DEFAULT), ``cash`` 1, ``cash=P`` P (an
+    exact decimal or fraction from 0 to 1: F §2(b)'s "any combination", the rest in PIK shares); cash
+    only where the terms let the holder elect it (F §2(b)). Anything else refused naming
+    ``--dividend-form`` and the clause."""
     forms = terms.dividends.forms
-    if form == "cash" and "cash" not in forms.value:
+    if form == "pik":
+        return Fraction(0)
+    name, sep, text = form.partition("=")
+    if name != "cash" or (sep and not text):
+        raise InputError("--dividend-form", forms.cite, f"pik, cash or cash=P (a portion from 0 to 1), not {form!r}")
+    try:
+        portion = Fraction(text) if sep else Fraction(1)
+    except (ValueError, ZeroDivisionError):
+        raise InputError("--dividend-form", forms.cite, f"{text!r} is not a portion (write 1/2 or 0.5)") from None
+    if not 0 <= portion <= 1:
+        raise InputError("--dividend-form", forms.cite, f"the portion paid in cash is from 0 to 1, not {text}")
+    if portion and "cash" not in forms.value:
         raise InputError(
             "--dividend-form",
             forms.cite,
             f"Series {terms.series}'s dividends are paid in {', '.join(forms.value)} only: "
             "the holder cannot elect cash",
         )
-    if form not in DIVIDEND_FORMS:
-        raise InputError("--dividend-form", forms.cite, f"the model values {' or '.join(DIVIDEND_FORMS)}, not {form!r}")
-    return form
+    return portion
 
 
-def model_readings(change_of_control: bool = False, form: str = "pik", in_common: bool = False) -> list[str]:
+def form_text(portion: Fraction) -> str:
+    """How the output names a cash portion: ``pik``, ``cash``, or ``cash=P`` (P exact)."""
+    if portion == 0:
+        return "pik"
+    return "cash" if portion == 1 else f"cash={to_decimal_string(portion)}"
+
+
+def model_readings(
+    change_of_control: bool = False, cash_portion: Fraction = Fraction(0), in_common: bool = False
+) -> list[str]:
     """The assumptions the model rests on (``valuation_decisions.yaml``, docs/valuation.md): the
-    form of the dividends (VAL-PIK-DEFAULT, or VAL-CASH-ELECTION with ``form`` cash), of the
+    form of the dividends (VAL-PIK-DEFAULT, or VAL-CASH-ELECTION with a cash portion), of the
     redemption (VAL-REDEMPTION-CASH, or VAL-REDEMPTION-IN-COMMON with ``in_common``); with a change
     of control, VAL-CHANGE-OF-CONTROL too."""
-    dividends = "VAL-CASH-ELECTION" if form == "cash" else "VAL-PIK-DEFAULT"
+    dividends = "VAL-CASH-ELECTION" if cash_portion else "VAL-PIK-DEFAULT"
     redemption = "VAL-REDEMPTION-IN-COMMON" if in_common else "VAL-REDEMPTION-CASH"
     named: tuple[str, ...] = (dividends, "VAL-CONVERSION-ACCRUED", redemption)
     if change_of_control:
@@ -266,8 +286,9 @@ def _years(start: dt.date, end: dt.date) -> float:
 
 def instrument(inputs: ValuationInputs, form: str = "pik", in_common: bool = False) -> Convertible:
     """The share as the kernels value it (time in years of 365 days from the date: the horizon and
-    the redemption amount exact, the schedule's arrays in floats), its future dividends paid in
-    ``form`` (:func:`accretion`), its Redemption Price paid in Common Stock where ``in_common``
+    the redemption amount exact, the schedule's arrays in floats), its future dividends paid as
+    ``form`` says (:func:`dividend_form`, :func:`accretion`), its Redemption Price paid in Common
+    Stock where ``in_common``
     (VAL-REDEMPTION-IN-COMMON; refused for a series whose terms do not let the Company)."""
     if in_common:
         allowed = inputs.terms.redeemable().may_pay_in_common
