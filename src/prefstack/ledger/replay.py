@@ -123,7 +123,7 @@ _CONTENT_JSON = json.JSONEncoder(sort_keys=True, check_circular=False, separator
 
 def _content(data: object) -> str:
     """The content of an event's replay-order key: its JSON data with sorted keys, compact, every
-    character outside printable ASCII escaped (``\\uXXXX``) as :mod:`json` writes it. orjson writes
+    character outside printable ASCII escaped (``\\u`` and four hex digits) as :mod:`json` writes it. orjson writes
     the same text several times faster where the data holds printable ASCII only (it leaves other
     characters as they are); :data:`_CONTENT_JSON` writes the rest. The order of these keys is the
     order of ``json.dumps(data, sort_keys=True)`` (the same text with a space after each separator:
