@@ -226,10 +226,10 @@ def value_command(
     if spot is None:
         if not inputs.closing_prices:
             raise InputError("--spot", fmv_clause, f"not given, and the ledger has no closing price on or before {day}")
-        priced_on, price = inputs.closing_prices[-1]
-        spot = float(price)
-        listed.append(Input("stock price", repr(spot), "ledger", f"closing price of {priced_on}"))
+        priced_on, stock_price = inputs.closing_prices[-1]  # exact, as the ledger records it
+        listed.append(Input("stock price", to_decimal_string(stock_price), "ledger", f"closing price of {priced_on}"))
     else:
+        stock_price = exact_input(spot, "--spot")
         listed.append(Input("stock price", repr(spot), "user", "--spot"))
     if volatility is None:
         volatility = historical_volatility(inputs.closing_prices, day, fmv_clause)
@@ -266,7 +266,7 @@ def value_command(
         ),
     ]
     market = Market(  # each input exact: a typed option as the decimal it was typed (0.05 is 1/20)
-        spot=exact_input(spot, "--spot"),
+        spot=stock_price,
         volatility=exact_input(volatility, "--volatility"),
         # with a curve, the last tenor's zero rate stands in the Market's flat rate, which the kernels then do not use
         rate=exact_input(curve[-1][1] if rate is None else rate, "--rate"),
@@ -319,7 +319,10 @@ def value_command(
         )
     result.update(json_figure("shares_outstanding", inputs.shares_outstanding, SHARES))
     result["value_of_class"] = round(per_share * shares, 2)
-    result["conversion_value_per_share"] = round(share.units[0] * spot + share.accrued_start[0], 4)
+    # converting today, exactly (F §5(a): Original Issue Price / Conversion Price shares; F §5(c)(iii): the
+    # accrued dividends in cash), shown as the model's other figures are
+    today = inputs.terms.issue_price / inputs.conversion_price * stock_price + inputs.accrued_per_share
+    result["conversion_value_per_share"] = float(round(today, 4))
     result["redemption_amount_per_share"] = round(float(share.redemption), 4)
     if sensitivities is not None:
         # a Monte Carlo's second difference in the spot is dominated by paths crossing the conversion
