@@ -39,12 +39,11 @@ from prefstack.ledger import events as ev
 from prefstack.ledger.files import event_document
 from prefstack.ledger.replay import LedgerState, Placed, replay, voids
 from prefstack.ocf import extension
-from prefstack.ocf.numbers import exact_string, numeric
+from prefstack.ocf.numbers import CURRENCY, exact_string, numeric
 from prefstack.terms.schema import load_terms
 
 OCF_VERSION = "1.2.1-alpha+main"
 """The OCF version of the schemas in ../shared/ocf/schema (the manifest's ``ocf_version`` const)."""
-CURRENCY = "USD"
 """Every amount of the certificates is in dollars (F §3(a): "$1,000.00")."""
 MANIFEST = "Manifest.ocf.json"
 FILES: dict[str, tuple[str, str]] = {

@@ -31,7 +31,7 @@ from prefstack.ledger.files import parse_recorded_at
 from prefstack.ledger.replay import Placed
 from prefstack.ocf import extension
 from prefstack.ocf.export import COMMON_ID, UNNAMED, series_class_id
-from prefstack.ocf.numbers import agrees, parse_numeric
+from prefstack.ocf.numbers import CURRENCY, agrees, parse_numeric
 from prefstack.ocf.package import Package
 from prefstack.terms.schema import series_names
 
@@ -364,8 +364,8 @@ def _edited(event: dict[str, Any], item: dict[str, Any], where: str, reader: _Re
 
 def _money_amount(value: object, where: str) -> Fraction:
     """The amount of an OCF Monetary in US dollars, exactly."""
-    if not isinstance(value, dict) or value.get("currency") != "USD":
-        raise InputError(where, CLAUSE, "a Monetary in USD ({amount, currency: USD})")
+    if not isinstance(value, dict) or value.get("currency") != CURRENCY:
+        raise InputError(where, CLAUSE, f"a Monetary in {CURRENCY} ({{amount, currency: {CURRENCY}}})")
     return parse_numeric(value.get("amount"), f"{where}.amount")
 
 

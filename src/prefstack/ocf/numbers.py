@@ -15,6 +15,8 @@ PLACES = 10
 SCALE: int = 10**PLACES
 _NUMERIC = re.compile(r"^[+-]?[0-9]+(\.[0-9]{1,10})?$")
 CLAUSE = "OCF Numeric"
+CURRENCY = "USD"
+"""The currency of every OCF Monetary prefstack writes and reads (the certificates' dollars)."""
 
 
 def is_exact(value: Fraction) -> bool:
