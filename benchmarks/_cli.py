@@ -80,15 +80,24 @@ def _tail(path: Path, limit: int = 2000) -> str:
     return path.read_bytes()[-limit:].decode("utf-8", "replace")
 
 
-def prefstack(*args: str, timeout: float = DEFAULT_TIMEOUT) -> Measured:
+ENTRY = "prefstack.launch"
+"""The ``prefstack`` program's entry point (its console script)."""
+COMMAND_LINE_ONLY = "prefstack.cli"
+"""The command line without the entry point around it: no hash chain checked from the command's
+first instant (the check starts where the command reads the store), no freezing at exit."""
+
+
+def prefstack(*args: str, timeout: float = DEFAULT_TIMEOUT, entry: str = ENTRY) -> Measured:
     """Run ``prefstack ARGS`` (this checkout's code) in a child process and measure it.
 
-    At the timeout the command is killed (SIGKILL) and reported as timed out, with the peak
-    memory it had reached.
+    ``entry``: the module whose ``main`` runs it (:data:`ENTRY`, or :data:`COMMAND_LINE_ONLY` to
+    measure what the entry point adds). At the timeout the command is killed (SIGKILL) and reported
+    as timed out, with the peak memory it had reached (of the command's process and the children
+    it waited for, whichever was largest).
     """
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(SRC), env.get("PYTHONPATH", "")) if p)
-    command = [sys.executable, "-c", "from prefstack.cli import main; main()", *args]
+    command = [sys.executable, "-c", f"from {entry} import main; main()", *args]
     with tempfile.TemporaryDirectory(prefix="prefstack-cli-") as tmp:
         result_file = Path(tmp) / "result.json"
         out_path, err_path = Path(tmp) / "stdout", Path(tmp) / "stderr"

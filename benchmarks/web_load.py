@@ -145,7 +145,7 @@ class Server:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
-        code = "import sys; from prefstack.cli import main; sys.argv[0] = 'prefstack'; sys.exit(main())"
+        code = "import sys; from prefstack.launch import main; sys.argv[0] = 'prefstack'; sys.exit(main())"
         args = ["serve", "--db", db, "--host", "127.0.0.1", "--port", str(self.port)]
         with log.open("wb") as out:
             self.proc = subprocess.Popen([sys.executable, "-c", code, *args], stdout=out, stderr=subprocess.STDOUT)

@@ -102,7 +102,7 @@ def cli() -> Callable[..., CliResult]:
 
     def run(*args: str, ok: bool = True, input: str | None = None) -> CliResult:
         proc = subprocess.run(
-            [sys.executable, "-c", "from prefstack.cli import main; main()", *args],
+            [sys.executable, "-c", "from prefstack.launch import main; main()", *args],
             capture_output=True,
             text=True,
             input=input,

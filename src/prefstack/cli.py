@@ -16,6 +16,7 @@ from prefstack.clauses.dividends import pik_schedule
 from prefstack.errors import InputError, PrefstackError
 from prefstack.figures import count_text, exact_of, figure_text
 from prefstack.interpretations import registry
+from prefstack.launch import DB_ENV, DEFAULT_DB
 from prefstack.numeric import to_decimal_string
 from prefstack.output import Column, Format, console, emit, explanation_text, table, to_json
 from prefstack.terms import load_terms, series_names
@@ -63,7 +64,6 @@ app = typer.Typer(
 )
 
 
-DEFAULT_DB = "sqlite:///var/prefstack.sqlite"
 CapitalStructureOption = Annotated[
     str | None,
     typer.Option(
@@ -73,7 +73,7 @@ CapitalStructureOption = Annotated[
         "The output names it.",
     ),
 ]
-DbOption = Annotated[str, typer.Option("--db", help="SQLAlchemy URL of the store", envvar="PREFSTACK_DB")]
+DbOption = Annotated[str, typer.Option("--db", help="SQLAlchemy URL of the store", envvar=DB_ENV)]
 CompanyOption = Annotated[
     str | None,
     typer.Option(

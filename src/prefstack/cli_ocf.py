@@ -10,14 +10,14 @@ import typer
 
 from prefstack.arguments import parse_date
 from prefstack.errors import InputError
+from prefstack.launch import DB_ENV, DEFAULT_DB
 
 if TYPE_CHECKING:
     from prefstack.instruments.capital_structure import CapitalStructure
 
 ocf_app = typer.Typer(no_args_is_help=True, help="Open Cap Table Format packages: export and import (docs/ocf.md).")
 
-DbOption = Annotated[str, typer.Option("--db", help="SQLAlchemy URL of the store", envvar="PREFSTACK_DB")]
-DEFAULT_DB = "sqlite:///var/prefstack.sqlite"
+DbOption = Annotated[str, typer.Option("--db", help="SQLAlchemy URL of the store", envvar=DB_ENV)]
 
 
 @ocf_app.command("export")

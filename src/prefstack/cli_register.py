@@ -8,8 +8,9 @@ from typing import Annotated
 import typer
 
 from prefstack.arguments import parse_date
-from prefstack.cli_ocf import DEFAULT_DB, DbOption
+from prefstack.cli_ocf import DbOption
 from prefstack.errors import InputError
+from prefstack.launch import DEFAULT_DB
 
 register_app = typer.Typer(no_args_is_help=True, help="A transfer agent's register (CSV or Excel): import and export.")
 

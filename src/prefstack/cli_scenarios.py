@@ -14,6 +14,7 @@ import typer
 from prefstack.arguments import parse_date, parse_exact
 from prefstack.errors import InputError
 from prefstack.figures import money_text
+from prefstack.launch import DB_ENV, DEFAULT_DB
 from prefstack.output import Column, Format, console, emit
 from prefstack.scenario_answers import breakpoints_json
 
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
 
 __all__ = ["register"]
 
-DEFAULT_DB = "sqlite:///var/prefstack.sqlite"
 # The options of the main app's commands, as prefstack.cli words them (not imported from it: it
 # imports this module to register the commands).
 CapitalStructureOption = Annotated[
@@ -34,7 +34,7 @@ CapitalStructureOption = Annotated[
         "ledger's company) or 'none' (the ledger's series and Common Stock only; also when omitted).",
     ),
 ]
-DbOption = Annotated[str, typer.Option("--db", help="SQLAlchemy URL of the store", envvar="PREFSTACK_DB")]
+DbOption = Annotated[str, typer.Option("--db", help="SQLAlchemy URL of the store", envvar=DB_ENV)]
 CompanyOption = Annotated[
     str | None,
     typer.Option("--company", help="The company whose ledger to use: its issuer id or legal name", show_default=False),

@@ -15,6 +15,7 @@ import typer
 from prefstack.arguments import parse_date
 from prefstack.errors import InputError
 from prefstack.figures import SHARES, json_figure
+from prefstack.launch import DB_ENV, DEFAULT_DB
 from prefstack.numeric import to_decimal_string
 from prefstack.output import to_json
 
@@ -43,8 +44,7 @@ def _runner(engine: str, scheduler: str | None) -> Runner:
         case other:
             raise InputError("--engine", "option", f"local, dask or gpu, not {other!r}")
 
-DEFAULT_DB = "sqlite:///var/prefstack.sqlite"
-DbOption = Annotated[str, typer.Option("--db", help="SQLAlchemy URL of the store", envvar="PREFSTACK_DB")]
+DbOption = Annotated[str, typer.Option("--db", help="SQLAlchemy URL of the store", envvar=DB_ENV)]
 CompanyOption = Annotated[
     str | None,
     typer.Option("--company", help="The company whose ledger to use: its issuer id or legal name", show_default=False),

@@ -30,11 +30,31 @@ import sys
 import threading
 from collections.abc import Callable
 from types import TracebackType
-from typing import Generic, Self, TypeVar
+from typing import Generic, Protocol, Self, TypeVar
 
-__all__ = ["Beside", "beside", "can_fork"]
+__all__ = ["Beside", "Pending", "Then", "beside", "can_fork"]
 
 T = TypeVar("T")
+S = TypeVar("S")
+T_co = TypeVar("T_co", covariant=True)
+
+
+class Pending(Protocol[T_co]):
+    """Work under way beside this process (:class:`Beside`, :class:`Then`): its result when asked;
+    used as a context manager, so that nothing is left running."""
+
+    @property
+    def forked(self) -> bool: ...
+
+    def result(self) -> T_co: ...
+
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
 
 
 def can_fork() -> bool:
@@ -102,6 +122,34 @@ class Beside(Generic[T]):
             with contextlib.suppress(ProcessLookupError):  # it had finished already: reaped all the same
                 os.kill(self._pid, signal.SIGKILL)
             self._reap()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+class Then(Generic[S, T]):
+    """Work started earlier (``first``) whose result this process finishes into its own with
+    ``finish`` when asked: a child started at a command's first instant, adopted by the reader that
+    needs its work (:mod:`prefstack.ledger.early`)."""
+
+    def __init__(self, first: Beside[S], finish: Callable[[S], T]) -> None:
+        self._first = first
+        self._finish = finish
+
+    @property
+    def forked(self) -> bool:
+        return self._first.forked
+
+    def result(self) -> T:
+        return self._finish(self._first.result())
+
+    def close(self) -> None:
+        self._first.close()
 
     def __enter__(self) -> Self:
         return self

@@ -28,7 +28,7 @@ def test_concurrent_cli_writers_all_succeed(tmp_path: Path) -> None:
             }
         )
     )
-    run = [sys.executable, "-c", "from prefstack.cli import main; main()"]
+    run = [sys.executable, "-c", "from prefstack.launch import main; main()"]
     subprocess.run([*run, "ledger", "import", str(base), "--db", db], check=True, capture_output=True)
     procs = []
     for writer in range(WRITERS):

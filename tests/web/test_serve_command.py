@@ -15,7 +15,8 @@ def test_prefstack_serve_answers_on_127_0_0_1(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'web.sqlite'}"
     tokens = make_store(db, tmp_path)
     port = free_port()
-    command = [sys.executable, "-c", "from prefstack.cli import main; main()", "serve", "--db", db, "--port", str(port)]
+    entry = "from prefstack.launch import main; main()"
+    command = [sys.executable, "-c", entry, "serve", "--db", db, "--port", str(port)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 60
@@ -39,7 +40,7 @@ def test_prefstack_serve_answers_on_127_0_0_1(tmp_path: Path) -> None:
 
 def test_prefstack_serve_refuses_a_store_that_does_not_exist(tmp_path: Path) -> None:
     missing = f"sqlite:///{tmp_path / 'missing.sqlite'}"
-    command = [sys.executable, "-c", "from prefstack.cli import main; main()", "serve", "--db", missing]
+    command = [sys.executable, "-c", "from prefstack.launch import main; main()", "serve", "--db", missing]
     done = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "no store at" in done.stderr
     assert not (tmp_path / "missing.sqlite").exists()

@@ -63,7 +63,9 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection, Engine
 
-from prefstack.forked import Beside, beside
+from prefstack import early
+from prefstack.early import EarlyReport
+from prefstack.forked import Pending, Then, beside
 from prefstack.ledger.hashing import (
     GENESIS,
     JSON,
@@ -789,16 +791,6 @@ class EventStore:
         """Release the database connections."""
         self._engine.dispose()
 
-    def _reopened(self) -> EventStore:
-        """The same store through an engine of its own, for a forked child process (which must not
-        use the connections it inherited): the tables exist already, so nothing is created or
-        migrated."""
-        fresh = object.__new__(EventStore)
-        fresh._url = self._url
-        fresh._engine = _make_engine(self._url)
-        fresh._postgres = self._postgres
-        return fresh
-
     @contextmanager
     def _transaction(self, *, write: bool) -> Iterator[Connection]:
         try:
@@ -918,7 +910,11 @@ class EventStore:
         ``removed`` (missing from the chain), ``reordered`` (moved to another seq), ``inserted``
         (not appended by the ledger); every problem names its company. Events stored under a key
         with no head are reported as ``inserted``."""
-        wanted = None if company is None else check_company(company)
+        return StoreReport(self._verified(None if company is None else check_company(company)).reports)
+
+    def _verified(self, wanted: str | None) -> EarlyReport:
+        """:meth:`verify` of the stream ``wanted`` (None: every stream), with the head each was
+        verified against, read in the same transaction as its events."""
         with self._transaction(write=False) as conn:
             query = sa.select(streams_table)
             if wanted is not None:
@@ -938,8 +934,31 @@ class EventStore:
                         sa.select(*_EVENT_COLUMNS).where(events_table.c.company == key).order_by(events_table.c.seq)
                     )
                 ]
-                reports[key] = _check_stream(key, rows, heads.get(key, Head(0, GENESIS)))
-        return StoreReport(reports)
+                reports[key] = _check_stream(key, rows, heads.setdefault(key, Head(0, GENESIS)))
+        return EarlyReport(reports, heads)
+
+    @classmethod
+    def _at(cls, url: str) -> EventStore:
+        """The store at ``url`` through an engine of its own, creating and migrating nothing: for a
+        child process (which must not use connections it inherited), reading a store that exists."""
+        store = object.__new__(cls)
+        store._url = url
+        store._engine = _make_engine(url)
+        store._postgres = store._engine.dialect.name == "postgresql"
+        return store
+
+
+def verify_at(url: str, company: str | None) -> EarlyReport:
+    """The chains of the store at ``url``, for the early child (:mod:`prefstack.early`): of the
+    stream of ``company`` where the store holds one under that key, else of every stream (a
+    ``--company`` given by legal name). Nothing is created or migrated: a store that is not there
+    or not of this layout raises, and the reader checks for itself."""
+    store = EventStore._at(url)
+    try:
+        held = {head.company for head in store.companies()}
+        return store._verified(company if company in held else None)
+    finally:
+        store.close()  # the child's own connections, closed before it leaves
 
 
 class LedgerStream:
@@ -1198,14 +1217,19 @@ class LedgerStream:
         """Recompute the stream's hash chain (see :meth:`EventStore.verify`)."""
         return self._store.verify(self.company).streams[self.company]
 
-    def verify_beside(self) -> Beside[VerifyReport]:
+    def verify_beside(self) -> Pending[VerifyReport]:
         """:meth:`verify`, started in a child process while this one goes on where it can be
         (:func:`prefstack.forked.beside`): the report is :meth:`Beside.result`. The child reads the
-        store through connections of its own."""
+        store through connections of its own. Where the command started a child verifying this
+        store at its first instant (:mod:`prefstack.early`), that child's report is taken instead,
+        where it is certainly this stream's report now (:meth:`_from_early`)."""
         store, company = self._store, self.company
+        started = early.claim(store._url)
+        if started is not None:
+            return Then(started, self._from_early)
 
         def prepare() -> Callable[[], VerifyReport]:
-            fresh = store._reopened()
+            fresh = EventStore._at(store._url)
 
             def verify() -> VerifyReport:
                 try:
@@ -1216,3 +1240,12 @@ class LedgerStream:
             return verify
 
         return beside(self.verify, prepare)
+
+    def _from_early(self, found: EarlyReport | None) -> VerifyReport:
+        """This stream's report from the early child's, where the child verified this stream at the
+        head it has now; else (no report, another head: an append made since) verified here."""
+        if found is not None:
+            report = found.reports.get(self.company)
+            if report is not None and found.heads.get(self.company) == self.head():
+                return report
+        return self.verify()
