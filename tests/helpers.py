@@ -3,6 +3,7 @@ run of the command line, and SQL on a store's database for inspection and tamper
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -27,3 +28,23 @@ def sql(engine: sa.Engine, statement: str, **params: object) -> list[tuple[Any, 
     with engine.begin() as conn:
         result = conn.execute(sa.text(statement), params)
         return [tuple(row) for row in result] if result.returns_rows else []
+
+
+def edit_share_count(url: str) -> None:
+    """Tamper with the store at ``url`` holding the example ledger: its Series F issue of 40,000
+    shares (seq 524) changed to 40,001 in place, its hash left as it was."""
+    engine = sa.create_engine(url)
+    try:
+        (payload,) = sql(engine, "SELECT payload FROM ledger_events WHERE seq = 524")[0]
+        sql(engine, "UPDATE ledger_events SET payload = :p WHERE seq = 524", p=payload.replace('"40000"', '"40001"'))
+    finally:
+        engine.dispose()
+
+
+def no_child_left() -> bool:
+    """Whether this process has no child process left to reap (none forked and forgotten)."""
+    try:
+        os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False

@@ -13,9 +13,9 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 import typer.main
 
+from helpers import edit_share_count, no_child_left
 from prefstack import early, forked, launch
 from prefstack.errors import InputError
 from prefstack.ledger import service
@@ -135,19 +135,14 @@ needs_fork = pytest.mark.skipif(
 def _in_fresh_process(check: str, *args: str) -> None:
     """Run ``CHECKS[check](*args)`` in a new process; fail with its traceback where it fails."""
     code = "import sys; from tests.test_launch import CHECKS; CHECKS[sys.argv[1]](*sys.argv[2:])"
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)}
+    paths = (str(ROOT), str(ROOT / "tests"), os.environ.get("PYTHONPATH"))  # as pytest imports them
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in paths if p)}
     proc = subprocess.run(
         [sys.executable, "-c", code, check, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
     )
     assert proc.returncode == 0, f"{check} failed:\n{proc.stdout}\n{proc.stderr}"
 
 
-def _no_child_left() -> bool:
-    try:
-        os.waitpid(-1, os.WNOHANG)
-    except ChildProcessError:
-        return True
-    return False
 
 
 def _reader_takes_the_early_report(url: str, company: str) -> None:
@@ -165,7 +160,7 @@ def _reader_takes_the_early_report(url: str, company: str) -> None:
         with stream.verify_beside() as again:
             assert not isinstance(again, forked.Then)  # a second reader checks for itself
             assert again.result() == report
-    assert _no_child_left()
+    assert no_child_left()
 
 
 def _broken_chain_reported_alike(url: str) -> None:
@@ -185,7 +180,7 @@ def _broken_chain_reported_alike(url: str) -> None:
             assert "does not verify" in str(exc) and "seq 524 edited" in str(exc)
         else:
             raise AssertionError("a chain that does not verify was not refused")
-    assert _no_child_left()
+    assert no_child_left()
 
 
 def _earlier_head_not_taken(url: str) -> None:
@@ -203,7 +198,7 @@ def _earlier_head_not_taken(url: str) -> None:
         report = stream._from_early(found)
         assert report.ok and report.events_checked == 555  # not the child's 554
         assert report == stream.verify()
-    assert _no_child_left()
+    assert no_child_left()
 
 
 def _other_or_unclaimed_child_stopped(url: str, other: str) -> None:
@@ -217,7 +212,7 @@ def _other_or_unclaimed_child_stopped(url: str, other: str) -> None:
         assert early.start(url, None)
         early.release()  # nobody claimed it
         assert early.started() is None
-    assert _no_child_left()
+    assert no_child_left()
 
 
 def _entry_point_takes_the_early_report(url: str) -> None:
@@ -236,7 +231,7 @@ def _entry_point_takes_the_early_report(url: str) -> None:
     except SystemExit as exc:
         assert exc.code in (0, None), exc.code
     assert taken == [True], taken
-    assert _no_child_left()
+    assert no_child_left()
 
 
 CHECKS = {
@@ -255,17 +250,6 @@ def example_store(store_url: str) -> str:
     return store_url
 
 
-def _edit_share_count(url: str) -> None:
-    engine = sa.create_engine(url)
-    try:
-        with engine.begin() as conn:
-            (payload,) = conn.execute(sa.text("SELECT payload FROM ledger_events WHERE seq = 524")).one()
-            conn.execute(
-                sa.text("UPDATE ledger_events SET payload = :p WHERE seq = 524"),
-                {"p": payload.replace('"40000"', '"40001"')},
-            )
-    finally:
-        engine.dispose()
 
 
 @needs_fork
@@ -277,7 +261,7 @@ def test_the_reader_takes_the_early_childs_report(example_store: str, company: s
 
 @needs_fork
 def test_a_chain_that_does_not_verify_is_reported_by_the_early_child_as_by_the_reader(example_store: str) -> None:
-    _edit_share_count(example_store)
+    edit_share_count(example_store)
     _in_fresh_process("broken", example_store)
 
 
@@ -311,7 +295,7 @@ def test_a_command_through_the_entry_point_takes_the_early_report(example_store:
 def test_a_tampered_store_is_refused_through_the_entry_point(example_store: str, cli: object) -> None:
     """In a process of its own (the ``cli`` fixture runs ``prefstack.launch``), with the check started
     at its first instant: refused, naming the event, as before."""
-    _edit_share_count(example_store)
+    edit_share_count(example_store)
     result = cli("state", "--db", example_store, "--as-of", "2003-12-31", ok=False)  # type: ignore[operator]
     assert result.returncode == 2
     assert "does not verify" in result.stderr and "seq 524 edited" in result.stderr

@@ -62,7 +62,22 @@ def can_fork() -> bool:
     return sys.platform == "linux" and (os.cpu_count() or 1) > 1 and threading.active_count() == 1
 
 
-class Beside(Generic[T]):
+class _Closing:
+    """Used as a context manager: :meth:`close` at the end of the block, whatever happened in it."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+class Beside(_Closing, Generic[T]):
     """Work started by :func:`beside`: its result once the child has given it, or computed here."""
 
     def __init__(self, work: Callable[[], T], prepare: Callable[[], Callable[[], T]], fork: bool) -> None:
@@ -123,19 +138,11 @@ class Beside(Generic[T]):
                 os.kill(self._pid, signal.SIGKILL)
             self._reap()
 
-    def __enter__(self) -> Self:
-        return self
 
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
-
-
-class Then(Generic[S, T]):
+class Then(_Closing, Generic[S, T]):
     """Work started earlier (``first``) whose result this process finishes into its own with
     ``finish`` when asked: a child started at a command's first instant, adopted by the reader that
-    needs its work (:mod:`prefstack.ledger.early`)."""
+    needs its work (:mod:`prefstack.early`)."""
 
     def __init__(self, first: Beside[S], finish: Callable[[S], T]) -> None:
         self._first = first
@@ -150,14 +157,6 @@ class Then(Generic[S, T]):
 
     def close(self) -> None:
         self._first.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
 
 def beside(work: Callable[[], T], prepare: Callable[[], Callable[[], T]]) -> Beside[T]:

@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from importlib import resources
 
 import pytest
-import sqlalchemy as sa
 
+from helpers import edit_share_count, no_child_left
 from prefstack import forked
 from prefstack.errors import InputError
 from prefstack.ledger import service
@@ -29,12 +29,6 @@ F_ISSUE = 524  # the Series F issue of 40,000 shares in the example
 pytestmark = pytest.mark.skipif(not forked.can_fork(), reason="no child is forked on this machine")
 
 
-def _no_child_left() -> bool:
-    try:
-        os.waitpid(-1, os.WNOHANG)
-    except ChildProcessError:
-        return True
-    return False
 
 
 def test_the_child_does_the_work_and_this_process_gets_its_result() -> None:
@@ -43,7 +37,7 @@ def test_the_child_does_the_work_and_this_process_gets_its_result() -> None:
         assert pending.forked
         child = pending.result()
     assert child != parent  # computed in another process
-    assert _no_child_left()
+    assert no_child_left()
 
 
 def test_a_child_that_fails_leaves_the_work_to_this_process() -> None:
@@ -53,7 +47,7 @@ def test_a_child_that_fails_leaves_the_work_to_this_process() -> None:
     with forked.beside(lambda: 42, lambda: broken) as pending:
         assert pending.forked
         assert pending.result() == 42  # the child exited 1 without a result: done here
-    assert _no_child_left()
+    assert no_child_left()
 
 
 def test_a_child_killed_before_it_answers_leaves_the_work_to_this_process() -> None:
@@ -73,7 +67,7 @@ def test_a_child_nobody_waits_for_is_killed_and_reaped() -> None:
     ):
         raise RuntimeError("the command failed first")
     assert time.monotonic() - started < 30
-    assert _no_child_left()
+    assert no_child_left()
 
 
 def test_no_child_beside_another_thread() -> None:
@@ -100,15 +94,6 @@ def stream_store(store_url: str) -> Iterator[EventStore]:
         yield store
 
 
-def _edit_share_count(url: str) -> None:
-    engine = sa.create_engine(url)
-    try:
-        with engine.begin() as conn:
-            (payload,) = conn.execute(sa.text("SELECT payload FROM ledger_events WHERE seq = 524")).one()
-            changed = payload.replace('"40000"', '"40001"')
-            conn.execute(sa.text("UPDATE ledger_events SET payload = :p WHERE seq = 524"), {"p": changed})
-    finally:
-        engine.dispose()
 
 
 @pytest.fixture(params=["forked", "in turn"])
@@ -123,13 +108,13 @@ def test_the_work_is_given_once_the_chain_verifies(stream_store: EventStore, for
     done = service.while_verifying(stream, stream.head, allow=False)
     assert done.verified
     assert done.get() == stream.head()
-    assert _no_child_left()
+    assert no_child_left()
 
 
 def test_a_chain_that_does_not_verify_is_refused_before_the_works_own_error(
     stream_store: EventStore, store_url: str, fork: bool
 ) -> None:
-    _edit_share_count(store_url)
+    edit_share_count(store_url)
     stream = stream_store.stream(COMPANY)
 
     def work() -> int:
@@ -137,7 +122,7 @@ def test_a_chain_that_does_not_verify_is_refused_before_the_works_own_error(
 
     with pytest.raises(InputError, match=r"does not verify .*seq 524 edited"):
         service.while_verifying(stream, work, allow=False)
-    assert _no_child_left()
+    assert no_child_left()
 
 
 def test_the_works_error_is_raised_where_the_chain_verifies(stream_store: EventStore, fork: bool) -> None:
@@ -153,7 +138,7 @@ def test_the_works_error_is_raised_where_the_chain_verifies(stream_store: EventS
 
 
 def test_an_allowed_chain_that_does_not_verify_is_said_so(stream_store: EventStore, store_url: str, fork: bool) -> None:
-    _edit_share_count(store_url)
+    edit_share_count(store_url)
     stream = stream_store.stream(COMPANY)
     done = service.while_verifying(stream, stream.version, allow=True)
     assert not done.verified
@@ -175,4 +160,4 @@ def test_the_state_is_the_same_forked_or_not(
             found[mode, day] = {name: s.shares_outstanding for name, s in state.series.items()}
     assert found["forked", dt.date(2003, 12, 31)] == found["in turn", dt.date(2003, 12, 31)]
     assert found["forked", dt.date(2001, 6, 30)] == found["in turn", dt.date(2001, 6, 30)]
-    assert _no_child_left()
+    assert no_child_left()
