@@ -117,14 +117,76 @@ def _parts(blob: bytes) -> tuple[bytes, bytes]:
     return blob[: len(blob) - len(first.unused_data)], first.unused_data
 
 
+def _fields(history: bytes) -> dict[str, dict[str, object]]:
+    """A snapshot's history: each field's bytes, for the state and each series."""
+    found: dict[str, dict[str, object]] = pickle.loads(zlib.decompress(history))
+    return found
+
+
 def test_a_snapshot_without_its_history_or_with_another_is_refused() -> None:
     head, history = _parts(snapshots.dumps(_folded()))
     with pytest.raises(pickle.UnpicklingError, match="its history is missing"):
         snapshots.loads(head)
-    empty = {"payments": {}, "unpaid_dividends": {}, "conversions": []}
-    forged = head + zlib.compress(pickle.dumps({"state": {"elections": {}}, "series": {"F": empty}}), 1)  # no G
-    read = snapshots.loads(forged)
+    empty = {"payments": pickle.dumps({}), "unpaid_dividends": pickle.dumps({}), "conversions": pickle.dumps([])}
+    forged = head + zlib.compress(pickle.dumps({"state": {"elections": pickle.dumps({})}, "series": {"F": empty}}), 1)
+    read = snapshots.loads(forged)  # no G
     with pytest.raises(pickle.UnpicklingError, match="history is not the one prefstack wrote"):
         read.series["F"].payments  # noqa: B018 - the history is read on first use
     assert history  # the real one is there, and reads
     assert snapshots.loads(head + history).series["G"].payments
+
+
+def test_a_history_field_of_another_kind_is_refused() -> None:
+    """Each field of the history is pickled on its own and read on its own: a field that reads as
+    another kind of value (a list where the payments are a dict) is refused when it is read, and
+    the fields beside it still read."""
+    head, history = _parts(snapshots.dumps(_folded()))
+    fields = _fields(history)
+    fields["series"]["F"]["payments"] = pickle.dumps([])  # type: ignore[index]
+    read = snapshots.loads(head + zlib.compress(pickle.dumps(fields), 1))
+    with pytest.raises(pickle.UnpicklingError, match="history is not the one prefstack wrote"):
+        read.series["F"].payments  # noqa: B018 - the history is read on first use
+    assert read.elections == _folded().elections
+
+
+def test_a_snapshot_written_again_copies_each_field_of_its_history_not_read() -> None:
+    """Read the elections alone (as folding a dividend election on does) and write the snapshot
+    again: the fields not read are copied as they were written, byte for byte, the elections
+    written anew, and the snapshot reads back as the fold."""
+    blob = snapshots.dumps(_folded())
+    state = snapshots.loads(blob)
+    assert state.elections == _folded().elections
+    assert _unread(state) == [[], SERIES_HISTORY, SERIES_HISTORY]
+    again = snapshots.dumps(state)
+    before, after = _fields(_parts(blob)[1]), _fields(_parts(again)[1])
+    assert after["series"] == before["series"]  # every series field as it was written
+    read = snapshots.loads(again)
+    assert snapshots.same_fold(read, _folded())
+
+
+def test_equal_elections_on_record_are_one_record() -> None:
+    """A fold keeps one record per day received and portions (replay's ``_on_record``), so a
+    snapshot writes each once and its history reads each once; each holder's election is still its
+    own entry, equal to what its event says. A synthetic dividend ledger of 3,000 events: every
+    holder elects for every Payment Date, on a few days, in a few forms."""
+    from benchmarks.synthetic import DIVIDEND_END, dividend_ledger
+
+    from prefstack.ledger.files import parse_ledger
+
+    placed = parse_ledger(dividend_ledger(3_000), "synthetic")
+    folded = fold(placed, DIVIDEND_END, company=COMPANY)
+    elections = [p.event for p in placed if p.event.kind == "dividend_election"]
+    records = list(folded.elections.values())
+    assert len(records) == len(elections) > 100
+    assert len({id(r) for r in records}) == len(set(records)) < len(records) / 10
+    for event in elections:
+        record = folded.elections[(event.series, event.holder, event.payment_date)]
+        assert record.date == event.date
+        assert (record.election.cash, record.election.pik, record.election.common) == (
+            event.cash,
+            event.pik,
+            event.common,
+        )
+    read = snapshots.loads(snapshots.dumps(folded))
+    assert read.elections == folded.elections
+    assert len({id(r) for r in read.elections.values()}) == len(set(records))

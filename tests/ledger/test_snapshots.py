@@ -226,9 +226,12 @@ class _NamesValue(pickle.Pickler):
         ([(1, -3)], "holds 1/-3, not a Fraction"),
         ([("1", 3)], "holds '1'/3, not a Fraction"),
         ([(True, 1)], "holds True/1, not a Fraction"),
+        ([(1, 2, 3)], "holds (1, 2, 3), not a Fraction, a date or a string"),
+        ([7], "holds 7, not a Fraction, a date or a string"),
+        ([dt.datetime(2001, 1, 1)], "not a Fraction, a date or a string"),  # a date and time is not a date
     ],
 )
-def test_a_snapshot_whose_table_of_values_holds_anything_but_fractions_is_refused(
+def test_a_snapshot_whose_table_of_values_holds_anything_but_fractions_dates_and_strings_is_refused(
     table: list[tuple[object, object]], problem: str
 ) -> None:
     with pytest.raises(pickle.UnpicklingError, match=re.escape(problem)):
@@ -243,12 +246,13 @@ def test_a_snapshot_naming_a_value_its_table_does_not_hold_is_refused() -> None:
 
 
 def test_a_snapshot_writes_each_value_once_and_the_state_read_back_shares_it() -> None:
-    """The example's fold names the same Fractions many times (share counts, rates, amounts): the
-    snapshot's table holds each value once, and the fold read back holds one object per value,
-    equal to the fold written."""
+    """The example's fold names the same Fractions, dates and strings many times (share counts,
+    rates, amounts, dates, holders' names): the snapshot's table holds each value once (a Fraction
+    by its numerator and denominator, in lowest terms), and the fold read back, history and all,
+    holds one object per value, equal to the fold written."""
     import gc
 
-    from prefstack.ledger.replay import fold
+    from prefstack.ledger.replay import fold, undeferred
 
     events = _example()
     state = fold(events, max(p.event.date for p in events), company=COMPANY)
@@ -256,11 +260,18 @@ def test_a_snapshot_writes_each_value_once_and_the_state_read_back_shares_it() -
     raw = zlib.decompress(blob)
     table = pickle.loads(raw[8 : 8 + int.from_bytes(raw[:8], "big")])
     assert len(table) == len(set(table))  # each value once
-    assert all((Fraction(n, d).numerator, Fraction(n, d).denominator) == (n, d) for n, d in table)  # lowest terms
-    read = snapshots.loads(blob)
+    fractions = [entry for entry in table if type(entry) is tuple]
+    assert fractions and all((Fraction(n, d).numerator, Fraction(n, d).denominator) == (n, d) for n, d in fractions)
+    assert dt.date(2000, 9, 15) in table and "Microsoft Corporation" in table  # a Payment Date, a holder
+    assert {type(entry) for entry in table} == {tuple, dt.date, str}
+    read = undeferred(snapshots.loads(blob))
     assert snapshots.same_fold(read, state)
-    referred = [o for o in gc.get_referents(*_walk(read)) if type(o) is Fraction]
-    assert referred and len({id(o) for o in referred}) == len(set(referred)) <= len(table)
+    reached = [o for o in gc.get_referents(*_walk(read))]
+    for kind in (Fraction, dt.date):
+        referred = [o for o in reached if type(o) is kind]
+        assert referred and len({id(o) for o in referred}) == len(set(referred)) <= len(table)
+    names = [o for o in reached if type(o) is str and o == "Microsoft Corporation"]
+    assert len(names) > 1 and len({id(o) for o in names}) == 1
 
 
 def _walk(state: object) -> list[object]:
