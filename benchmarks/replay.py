@@ -12,7 +12,7 @@ quarter end itself, and the eve of the next Payment Date, after that quarter's e
 most events a checkpoint leaves to fold), each beside a replay to the same date and the figure
 last reported (``last``). Each other figure is printed beside the one measured before the
 snapshot kept its history apart (``before``). The answers from a snapshot or a checkpoint are the
-median of :data:`REPEATS` runs, each printed with its range (a single run of about 45 ms varies by
+median of :data:`REPEATS` runs, each printed with its range (a single run of about 35 ms varies by
 a few milliseconds); the replays are one run each.
 """
 
@@ -38,7 +38,8 @@ BEFORE_SNAPSHOT_SECONDS = 0.226
 beside it), measured on a quiet machine: printed beside today's."""
 LAST_FROM_CHECKPOINT = {dt.date(2002, 12, 31): 0.009, dt.date(2003, 3, 14): 0.135}
 """The state from a checkpoint as last reported, before a snapshot's history was read field by
-field and the elections on record were shared (:func:`prefstack.ledger.replay._on_record`)."""
+field, the elections on record were shared (:func:`prefstack.ledger.replay._on_record`) and new
+elections were kept beside the unread ones (:func:`prefstack.ledger.replay.put_entry`)."""
 
 
 def synthetic_ledger(events: int) -> list[Placed]:

@@ -11,9 +11,10 @@ from fractions import Fraction
 from importlib import resources
 
 import pytest
+from benchmarks.synthetic import DIVIDEND_END, dividend_ledger
 
 from prefstack.ledger import snapshots
-from prefstack.ledger.files import read_ledger
+from prefstack.ledger.files import parse_ledger, read_ledger
 from prefstack.ledger.replay import (
     LedgerState,
     Placed,
@@ -169,10 +170,6 @@ def test_equal_elections_on_record_are_one_record() -> None:
     snapshot writes each once and its history reads each once; each holder's election is still its
     own entry, equal to what its event says. A synthetic dividend ledger of 3,000 events: every
     holder elects for every Payment Date, on a few days, in a few forms."""
-    from benchmarks.synthetic import DIVIDEND_END, dividend_ledger
-
-    from prefstack.ledger.files import parse_ledger
-
     placed = parse_ledger(dividend_ledger(3_000), "synthetic")
     folded = fold(placed, DIVIDEND_END, company=COMPANY)
     elections = [p.event for p in placed if p.event.kind == "dividend_election"]
@@ -190,3 +187,37 @@ def test_equal_elections_on_record_are_one_record() -> None:
     read = snapshots.loads(snapshots.dumps(folded))
     assert read.elections == folded.elections
     assert len({id(r) for r in read.elections.values()}) == len(set(records))
+
+
+def test_elections_folded_onto_a_checkpoint_are_put_beside_its_unread_elections() -> None:
+    """A quarter's dividend elections folded onto the checkpoint of the quarter before do not read
+    the elections of the earlier Payment Dates (replay's ``put_entry``): the field stays unread, and
+    read afterwards holds the same entries in the same order as a fold from the start, with each
+    new election for a key already on record replacing it in its place; the fold written again and
+    read back equals that fold. A synthetic dividend ledger of 3,000 events: the checkpoint of
+    2002-12-31, then its elections for 2003-03-15 up to the eve, 2003-03-14."""
+    from prefstack.ledger import checkpoints
+    from prefstack.ledger.replay import put_entry, resume
+
+    placed = parse_ledger(dividend_ledger(3_000), "synthetic")
+    quarter, eve = dt.date(2002, 12, 31), dt.date(2003, 3, 14)
+    tail = [p for p in placed if quarter < p.effective_date <= eve]
+    assert sum(p.event.kind == "dividend_election" for p in tail) > 10
+    blob = dict(checkpoints.quarterly_folds(placed, COMPANY))[quarter]
+    state = snapshots.loads(blob)
+    assert resume(state, tail, prescanned=True)
+    assert _unread(state)[0] == ["elections"]  # not read: the new elections wait beside it
+    again = snapshots.dumps(state)  # written with them
+    from_start = fold(placed, eve, company=COMPANY)
+    assert list(state.elections.items()) == list(from_start.elections.items())  # read now, the same order
+    assert snapshots.same_fold(state, from_start)
+    assert snapshots.same_fold(snapshots.loads(again), from_start)
+    # a second election for a key on record replaces it where it stands, read or not
+    key, first = next(iter(from_start.elections.items()))
+    later = snapshots.loads(blob)
+    other = next(r for r in from_start.elections.values() if r != first)
+    put_entry(later, "elections", key, other)
+    assert next(iter(later.elections)) == key and later.elections[key] == other
+    sealed = finish(snapshots.loads(blob), quarter)
+    with pytest.raises(StateIsReadOnly):
+        put_entry(sealed, "elections", key, other)

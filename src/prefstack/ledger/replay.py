@@ -402,9 +402,14 @@ class _Sealable:
             if deferred is None:
                 raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
             value = deferred.value(name)
+            put = self.__dict__.get("_put", {}).get(name)
+            if put is not None:  # entries put before the field was read (:func:`put_entry`), after its own
+                assert isinstance(value, dict), f"{type(self).__name__}.{name} is a mapping"
+                value.update(put)
             object.__setattr__(self, name, _sealed(value) if self._is_sealed else value)
             if all(n in self.__dict__ for n in self._DEFERRABLE):
                 self.__dict__.pop("_deferred", None)  # another thread may have read it first
+                self.__dict__.pop("_put", None)
             return self.__dict__[name]
 
     def __setattr__(self, name: str, value: object) -> None:
@@ -419,7 +424,7 @@ class _Sealable:
         if self._is_sealed:
             return
         for name, value in vars(self).items():
-            if name not in self._CACHES and name != "_deferred":
+            if name not in self._CACHES and name not in ("_deferred", "_put"):
                 object.__setattr__(self, name, _sealed(value))
         object.__setattr__(self, "_is_sealed", True)
 
@@ -434,6 +439,27 @@ def defer(owner: _Sealable, deferred: Deferred) -> None:
     if held:
         raise ValueError(f"{type(owner).__name__} already holds {', '.join(held)}")
     vars(owner)["_deferred"] = deferred
+
+
+def put_entry(owner: _Sealable, name: str, key: object, value: object) -> None:
+    """Set ``key`` of the mapping field ``name`` of ``owner`` to ``value``, without reading the
+    field where it is still deferred (:func:`defer`): the entry is kept beside it and added to it
+    when a reader first asks for it, after the field's own entries, as setting it on the field read
+    would have added it (the same entries in the same order). Folding a quarter's dividend
+    elections onto a checkpoint so need not read the elections of every earlier Payment Date."""
+    if owner._is_sealed:
+        raise StateIsReadOnly(f"a replayed state is read-only: cannot set {type(owner).__name__}.{name}")
+    held = vars(owner)
+    if name in held or held.get("_deferred") is None:
+        getattr(owner, name)[key] = value
+    else:
+        held.setdefault("_put", {}).setdefault(name, {})[key] = value
+
+
+def put_before_reading(owner: _Sealable, name: str) -> bool:
+    """Whether entries were put in the deferred field ``name`` of ``owner`` that it has not read
+    yet (:func:`put_entry`)."""
+    return name in vars(owner).get("_put", {})
 
 
 def deferred_of(owner: _Sealable) -> Deferred | None:
@@ -1212,7 +1238,7 @@ def _apply_election(state: LedgerState, item: Placed, event: ev.DividendElection
     if event.date > event.payment_date:
         clause = (s.terms.dividends.election_notice_days or s.terms.dividends.forms).cite
         raise LedgerRuleError(item, "date", clause, "an election received after its Payment Date cannot apply")
-    state.elections[(event.series, event.holder, event.payment_date)] = _on_record(event.date, election)
+    put_entry(state, "elections", (event.series, event.holder, event.payment_date), _on_record(event.date, election))
 
 
 _ON_RECORD: dict[tuple[dt.date, int, int, int, int, int, int], ElectionOnRecord] = {}

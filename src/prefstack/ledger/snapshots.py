@@ -17,9 +17,11 @@ holder's paid dividends (:class:`~prefstack.ledger.replay.PaidDividend`, per Pay
 dividend elections, dividends recorded as not legally available and conversions, which are most
 of a long ledger's fold (the fields named ``_DEFERRABLE`` in the state's classes). They are
 written after the rest, as a second compressed part, each field pickled on its own, and each is
-read only when a reader first asks for it (:func:`~prefstack.ledger.replay.defer`): folding a
-dividend election on reads the elections, not every paid dividend. A snapshot written again from
-a state read from one copies each field of its history not read since as it is.
+read only when a reader first asks for it (:func:`~prefstack.ledger.replay.defer`): a question
+about the paid dividends does not read the elections, and a dividend election folded on reads
+neither (it is kept beside the elections until they are read:
+:func:`~prefstack.ledger.replay.put_entry`). A snapshot written again from a state read from one
+copies each field of its history not read since as it is.
 
 It is derived data, a cache: deleting it loses nothing, and every answer read from it equals a
 fold from the start (``tests/ledger/test_snapshots.py`` checks state, appends and refusals both
@@ -53,7 +55,14 @@ from typing import Any
 import pydantic
 
 from prefstack.instruments import registry
-from prefstack.ledger.replay import LedgerState, SeriesState, defer, deferred_of, undeferred
+from prefstack.ledger.replay import (
+    LedgerState,
+    SeriesState,
+    defer,
+    deferred_of,
+    put_before_reading,
+    undeferred,
+)
 from prefstack.memo import without_cyclic_gc
 from prefstack.terms import SeriesTerms, load_terms
 
@@ -121,9 +130,10 @@ def _fraction_checked(numerator: object, denominator: object) -> Fraction:
     raise pickle.UnpicklingError(f"a snapshot's table holds {numerator!r}/{denominator!r}, not a Fraction")
 
 
-_LEFT_OUT = frozenset({"_deferred", *LedgerState._DEFERRABLE, *SeriesState._DEFERRABLE})
-"""What the first part of a snapshot does not hold: the history (written in the second part) and
-where a state read from a snapshot reads its own history from."""
+_LEFT_OUT = frozenset({"_deferred", "_put", *LedgerState._DEFERRABLE, *SeriesState._DEFERRABLE})
+"""What the first part of a snapshot does not hold: the history (written in the second part),
+where a state read from a snapshot reads its own history from, and the entries put in a field of
+it not read yet (:func:`~prefstack.ledger.replay.put_entry`, written with the field)."""
 
 
 def _without_caches(state: LedgerState) -> tuple[Any, ...]:
@@ -208,7 +218,8 @@ def dumps(state: LedgerState) -> bytes:
     values written first (:class:`_Pickler`), its history (:data:`_LEFT_OUT`) in a second part
     after the rest, each field of it pickled on its own (:class:`_History`). Where the state was
     read from a snapshot, each field of that history not read since is copied as it was written
-    (nothing changes a field without reading it), and the table keeps the numbers those fields name;
+    (nothing changes a field without reading it, or putting an entry beside it:
+    :func:`~prefstack.ledger.replay.put_entry`), and the table keeps the numbers those fields name;
     where none was read, the whole second part is. Raises :class:`NotSnapshotable` for a state
     whose terms are not the registry's."""
     history = _history_read_with(state)
@@ -221,7 +232,10 @@ def dumps(state: LedgerState) -> bytes:
             (series, name): history.field_bytes(series, name)
             for series, owner in owners
             for name in owner._DEFERRABLE
-            if history is not None and _reads_from(owner, history) and name not in vars(owner)
+            if history is not None
+            and _reads_from(owner, history)
+            and name not in vars(owner)
+            and not put_before_reading(owner, name)
         }
         if history is not None and len(unread) == sum(len(owner._DEFERRABLE) for _, owner in owners):
             rest = history.blob
@@ -247,8 +261,8 @@ class _History:
     """The second part of a snapshot (its history): every deferred field of the state and of each
     series pickled on its own (the values it names are those of the first part's table, which it
     keeps), all compressed together. The part is decompressed when a reader first asks for a field,
-    and each field read when first asked for: folding a dividend election on needs the elections,
-    not every holder's paid dividends."""
+    and each field read when first asked for: a dividend statement needs the paid dividends, not
+    every holder's elections."""
 
     def __init__(self, blob: bytes, values: list[Value], series: frozenset[str]) -> None:
         self.blob = blob
