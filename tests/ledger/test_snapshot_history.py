@@ -221,3 +221,16 @@ def test_elections_folded_onto_a_checkpoint_are_put_beside_its_unread_elections(
     sealed = finish(snapshots.loads(blob), quarter)
     with pytest.raises(StateIsReadOnly):
         put_entry(sealed, "elections", key, other)
+
+
+def test_a_field_another_thread_read_meanwhile_is_the_one_returned() -> None:
+    """A reader whose attribute lookup missed a deferred field that another thread then read (the
+    last one, so the state no longer names where its history comes from) gets the field that
+    thread set, not an error and not a second copy."""
+    from prefstack.ledger.replay import undeferred
+
+    state = undeferred(snapshots.loads(snapshots.dumps(_folded())))
+    assert deferred_of(state) is None and "_put" not in vars(state)
+    assert type(state).__getattr__(state, "elections") is state.elections
+    with pytest.raises(AttributeError):
+        type(state).__getattr__(state, "no_such_field")

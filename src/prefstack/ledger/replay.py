@@ -398,11 +398,17 @@ class _Sealable:
         def __getattr__(self, name: str) -> object:
             """A deferred field (:func:`defer`), read on first use; Python calls this only for an
             attribute the object does not hold."""
-            deferred = self.__dict__.get("_deferred") if name in self._DEFERRABLE else None
+            held = self.__dict__
+            # Another thread may be reading the fields too, and drops "_deferred" then "_put" once
+            # all are read: taken in the other order, a "_deferred" found means the "_put" taken
+            # first was still there, and none found means the field is held by now.
+            put = held.get("_put", {}).get(name)
+            deferred = held.get("_deferred") if name in self._DEFERRABLE else None
+            if deferred is None and name in self._DEFERRABLE and name in held:
+                return held[name]
             if deferred is None:
                 raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
             value = deferred.value(name)
-            put = self.__dict__.get("_put", {}).get(name)
             if put is not None:  # entries put before the field was read (:func:`put_entry`), after its own
                 assert isinstance(value, dict), f"{type(self).__name__}.{name} is a mapping"
                 value.update(put)
