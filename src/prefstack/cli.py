@@ -1855,6 +1855,10 @@ def serve(
     from prefstack.web import serve as run_service
 
     service.require_store(db)
+    # main() turns the cyclic collector off for a command that answers and exits; the service
+    # lives on, and what it makes in cycles (an exception and its traceback, the server's own
+    # structures) must be freed: on again (folds still pause it, without_cyclic_gc).
+    gc.enable()
     run_service(db, host, port)
 
 
@@ -2004,10 +2008,10 @@ def main() -> None:
     """Entry point: usage errors are Typer's; prefstack's own errors print one line, exit 2.
 
     A command answers one question and exits, so the cyclic garbage collector stays off for the
-    whole process: a fold, a snapshot and a report build hundreds of thousands of objects that
-    hold no cycles (``tests/ledger/test_no_cycles.py`` checks it), which reference counting frees,
-    and every pass of the collector over them was wasted (a `state` of the 54,000-event register
-    spent 0.4 s of its 2.2 s in them)."""
+    whole process (but for `serve`, which lives on): a fold, a snapshot and a report build
+    hundreds of thousands of objects that hold no cycles (``tests/ledger/test_no_cycles.py``
+    checks it), which reference counting frees, and every pass of the collector over them was
+    wasted (a `state` of the 54,000-event register spent 0.4 s of its 2.2 s in them)."""
     gc.disable()
     try:
         app()

@@ -44,3 +44,20 @@ def test_prefstack_serve_refuses_a_store_that_does_not_exist(tmp_path: Path) -> 
     done = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "no store at" in done.stderr
     assert not (tmp_path / "missing.sqlite").exists()
+
+
+def test_prefstack_serve_runs_with_the_cyclic_collector_on(tmp_path: Path) -> None:
+    """A command that answers and exits runs with the collector off (cli.main); the service lives
+    on, so what it makes in cycles must be collected: `serve` turns it on before it listens."""
+    db = f"sqlite:///{tmp_path / 'web.sqlite'}"
+    make_store(db, tmp_path)
+    probe = (
+        "import gc, sys, prefstack.web as web\n"
+        "web.serve = lambda db, host, port: print('collector on' if gc.isenabled() else 'collector off')\n"
+        "from prefstack.launch import main\n"
+        "sys.argv = ['prefstack', 'serve', '--db', sys.argv[1]]\n"
+        "main()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe, db], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "collector on"
