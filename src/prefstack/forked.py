@@ -17,12 +17,14 @@ process would compute itself.
 The child uses nothing it inherited that another process could disturb: ``prepare`` makes what it
 needs afresh (a new database engine), the parent's connections are left untouched, it writes its
 result (pickled) to a pipe and leaves by ``os._exit``, so it flushes none of the parent's buffers
-and runs none of its exit handlers.
+and runs none of its exit handlers. It runs no cyclic garbage collection: nothing it would free is
+used again, and a collection would write to every object it shares with the parent.
 """
 
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import pickle
 import signal
@@ -96,6 +98,11 @@ class Beside(_Closing, Generic[T]):
         read, write = os.pipe()
         pid = os.fork()
         if pid == 0:  # the child: compute, write, leave
+            # No cyclic collection in the child: its life is one piece of work and it leaves by
+            # os._exit, so nothing it collects would be used again; a collection would touch every
+            # object it shares with this process (each page then copied) and, verifying a
+            # register's 54,000 events, took a sixth of the child's time.
+            gc.disable()
             code = 1
             try:
                 os.close(read)

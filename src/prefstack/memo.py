@@ -17,10 +17,8 @@ Only pure functions may be memoized: same arguments, same (frozen) result.
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import gc
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable
 from typing import ParamSpec, TypeVar
 
 from prefstack.interpretations.readings import active, consulted_set, consulting
@@ -64,17 +62,3 @@ def per_terms(fn: Callable[P, R]) -> Callable[P, R]:
 
     return remembered
 
-
-@contextlib.contextmanager
-def without_cyclic_gc() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector for the duration (reference counting still frees
-    everything that is not in a cycle). A replay builds hundreds of thousands of long-lived objects
-    and almost no cycles; the collector's full passes over them made replay time grow faster than
-    the ledger (measured: 8,000 events of §5 activity 3.6 s with it, 2.0 s without, and linear)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()

@@ -20,6 +20,7 @@ from prefstack.clauses.conversion import (
 )
 from prefstack.clauses.liquidation import liquidation_value_per_share
 from prefstack.clauses.voting import votes
+from prefstack.collector import without_cyclic_gc
 from prefstack.errors import InputError
 from prefstack.explain import Explained, exact_value, render
 from prefstack.figures import COMMON, MONEY, PRICE, RATIO, SHARES
@@ -37,7 +38,6 @@ from prefstack.ledger.replay import (
     series_voted_otherwise,
 )
 from prefstack.ledger.section5 import common_outstanding, conversion_price_state, fair_market_value_on
-from prefstack.memo import without_cyclic_gc
 from prefstack.queries import common_count
 
 # ----------------------------------------------------------------------------- the answer

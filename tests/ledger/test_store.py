@@ -586,3 +586,46 @@ def test_the_stored_payload_is_pydantics_dump_without_kind_date_and_none_at_ever
         expected = event.model_dump(mode="json", exclude={"kind", "date"}, exclude_none=True)
         assert payload_of(event.model_dump(mode="json")) == expected == event.payload()
     assert "consideration" not in events[-1].payload()  # a field that is none is left out
+
+
+def test_the_rows_read_from_the_driver_are_the_rows_sqlalchemy_gives(store: LedgerStream) -> None:
+    """Reading and verifying take the driver's tuples as they are (store._written_rows): on each
+    backend they equal SQLAlchemy's rows, field by field and type by type, seq an int."""
+    from prefstack.ledger import store as module
+
+    store.append([note(1, text="é \"quoted\" \\ ☃"), note(2)], expected_version=0)
+    query = sa.select(*module._EVENT_COLUMNS).where(module.events_table.c.company == COMPANY)
+    with store._store._transaction(write=False) as conn:
+        driver = module._written_rows(conn, query.order_by(module.events_table.c.seq))
+        rows = [tuple(row) for row in conn.execute(query.order_by(module.events_table.c.seq))]
+    assert [tuple(row) for row in driver] == rows and len(rows) == 2
+    assert [[type(v) for v in row] for row in driver] == [[type(v) for v in row] for row in rows]
+    assert [type(row.seq) for row in driver] == [int, int]
+    assert store.verify().ok and [e.seq for e in store.read()] == [1, 2]
+
+
+def test_verifying_pauses_the_collector_and_leaves_it_as_it_found_it(
+    store: LedgerStream, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    from prefstack.ledger import store as module
+
+    store.append([note(1), note(2)], expected_version=0)
+    seen: list[bool] = []
+    real = module._check_stream
+
+    def watched(*args: object) -> object:
+        seen.append(gc.isenabled())
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(module, "_check_stream", watched)
+    was_enabled = gc.isenabled()  # off where an in-process command ran before (cli.main turns it off)
+    try:
+        gc.enable()
+        assert store.verify().ok and gc.isenabled()
+        gc.disable()
+        assert store.verify().ok and not gc.isenabled()
+    finally:
+        (gc.enable if was_enabled else gc.disable)()
+    assert seen == [False, False]  # paused while the rows were read and hashed

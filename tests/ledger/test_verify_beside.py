@@ -7,6 +7,7 @@ comes first) is the same forked or not, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 import threading
 import time
@@ -37,6 +38,19 @@ def test_the_child_does_the_work_and_this_process_gets_its_result() -> None:
         assert pending.forked
         child = pending.result()
     assert child != parent  # computed in another process
+    assert no_child_left()
+
+
+def test_the_child_runs_no_cyclic_collection_and_this_process_still_does() -> None:
+    was_enabled = gc.isenabled()  # off where an in-process command ran before (cli.main turns it off)
+    gc.enable()
+    try:
+        with forked.beside(gc.isenabled, lambda: gc.isenabled) as pending:
+            assert pending.forked
+            assert pending.result() is False  # the child's: it leaves by os._exit, nothing to collect
+        assert gc.isenabled()
+    finally:
+        (gc.enable if was_enabled else gc.disable)()
     assert no_child_left()
 
 

@@ -41,10 +41,10 @@ import bisect
 import datetime as dt
 from collections.abc import Sequence
 
+from prefstack.collector import without_cyclic_gc
 from prefstack.ledger import events as ev
 from prefstack.ledger import snapshots
 from prefstack.ledger.replay import LedgerState, Placed, fold, order, resume
-from prefstack.memo import without_cyclic_gc
 
 QUARTER_END_MONTHS = ((3, 31), (6, 30), (9, 30), (12, 31))
 """The days a checkpoint is made on: the ends of the calendar quarters."""

@@ -17,12 +17,12 @@ from typing import Any, TypeVar
 
 import yaml
 
+from prefstack.collector import without_cyclic_gc
 from prefstack.errors import InputError
 from prefstack.ledger.events import LedgerEvent, check_name, parse_event
 from prefstack.ledger.hashing import InvalidEvent
 from prefstack.ledger.replay import Placed
 from prefstack.ledger.store import check_recorded_by
-from prefstack.memo import without_cyclic_gc
 
 T = TypeVar("T")
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TypeAlias
 
 from prefstack.errors import PrefstackError
@@ -131,13 +131,9 @@ def event_hash(
     )
 
 
-_encode_string = json.encoder.encode_basestring
-"""What ``_CANONICAL.encode`` does with a string (``ensure_ascii=False``), called directly: it is
-called for seven strings of every event each time a chain is verified."""
-
-
-def _string(text: str) -> str:
-    return _encode_string(text)
+_encode_string: Callable[[str], str] = json.encoder.encode_basestring
+"""What ``_CANONICAL.encode`` does with a string (``ensure_ascii=False``), called directly (no
+wrapper: it is called for six strings of every event each time a chain is verified)."""
 
 
 def hash_written_event(
@@ -160,8 +156,8 @@ def hash_written_event(
     if isinstance(seq, bool) or not isinstance(seq, int):
         raise InvalidEvent("seq", f"must be an int, not {type(seq).__name__}")
     document = (
-        f'{{"effective_date":{_string(effective_date)},"event_id":{_string(event_id)},'
-        f'"kind":{_string(kind)},"payload":{payload_json},"prev_hash":{_string(prev_hash)},'
-        f'"recorded_at":{_string(recorded_at)},"recorded_by":{_string(recorded_by)},"seq":{seq}}}'
+        f'{{"effective_date":{_encode_string(effective_date)},"event_id":{_encode_string(event_id)},'
+        f'"kind":{_encode_string(kind)},"payload":{payload_json},"prev_hash":{_encode_string(prev_hash)},'
+        f'"recorded_at":{_encode_string(recorded_at)},"recorded_by":{_encode_string(recorded_by)},"seq":{seq}}}'
     )
     return hashlib.sha256(document.encode("utf-8")).hexdigest()

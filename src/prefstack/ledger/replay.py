@@ -99,6 +99,7 @@ from prefstack.clauses.redemption import (
 )
 from prefstack.clauses.redemption import BoardTurnover as RedemptionBoardTurnover
 from prefstack.clauses.voting import ConsentPurpose, series_majority, votes
+from prefstack.collector import without_cyclic_gc
 from prefstack.errors import AuthorizedSharesExceeded, InputError, PrefstackError
 from prefstack.explain import Explained, display
 from prefstack.instruments.registry import Issuer, issuer, issuer_of_series
@@ -108,7 +109,6 @@ from prefstack.kernels.dividends import period_value, pik_value
 from prefstack.kernels.holders import accrued_unpaid_value
 from prefstack.ledger import events as ev
 from prefstack.ledger import section5
-from prefstack.memo import without_cyclic_gc
 from prefstack.numeric import to_decimal_string
 from prefstack.terms import SeriesTerms, load_terms
 from prefstack.terms.schema import Term

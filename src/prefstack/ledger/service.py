@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Generic, NamedTuple, TypeVar
 
+from prefstack.collector import without_cyclic_gc
 from prefstack.errors import InputError
 from prefstack.instruments import registry
 from prefstack.interpretations import readings
@@ -49,7 +50,6 @@ from prefstack.ledger.store import (
     StoredEvent,
     VerifyReport,
 )
-from prefstack.memo import without_cyclic_gc
 
 STORE = "store"
 """The clause of the errors about the store and the company it is asked about."""

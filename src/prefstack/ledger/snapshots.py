@@ -54,6 +54,7 @@ from typing import Any
 
 import pydantic
 
+from prefstack.collector import without_cyclic_gc
 from prefstack.instruments import registry
 from prefstack.ledger.replay import (
     LedgerState,
@@ -63,7 +64,6 @@ from prefstack.ledger.replay import (
     put_before_reading,
     undeferred,
 )
-from prefstack.memo import without_cyclic_gc
 from prefstack.terms import SeriesTerms, load_terms
 
 FORMAT = 3

@@ -64,6 +64,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection, Engine
 
 from prefstack import early
+from prefstack.collector import without_cyclic_gc
 from prefstack.early import EarlyReport
 from prefstack.forked import Pending, Then, beside
 from prefstack.ledger.hashing import (
@@ -695,6 +696,18 @@ _EVENT_COLUMNS = tuple(events_table.c[name] for name in _Written._fields)
 """The columns of an event as :class:`_Written` holds them (the stream's key left out)."""
 
 
+def _written_rows(conn: Connection, query: sa.Select[Any]) -> list[_Written]:
+    """The rows of ``query`` (a select of :data:`_EVENT_COLUMNS`) as the driver gives them: the
+    columns are integers and text, which neither driver (sqlite3, psycopg) nor SQLAlchemy converts,
+    so the driver's tuples are taken as they are, without a SQLAlchemy row made for each (a third
+    of the time of reading the 54,000 events of a register to verify its chain)."""
+    result = conn.execute(query)
+    try:
+        return list(map(_Written._make, result.cursor.fetchall()))
+    finally:
+        result.close()
+
+
 def _series_named(payloads: Sequence[str]) -> list[str]:
     """The series the stored payloads name (``series``), in order, each once."""
     named: dict[str, None] = {}
@@ -928,13 +941,10 @@ class EventStore:
                 keys = [wanted]
             reports = {}
             for key in keys:
-                rows = [
-                    _Written(*row)
-                    for row in conn.execute(
-                        sa.select(*_EVENT_COLUMNS).where(events_table.c.company == key).order_by(events_table.c.seq)
-                    )
-                ]
-                reports[key] = _check_stream(key, rows, heads.setdefault(key, Head(0, GENESIS)))
+                query = sa.select(*_EVENT_COLUMNS).where(events_table.c.company == key).order_by(events_table.c.seq)
+                with without_cyclic_gc():  # tens of thousands of rows and strings, no cycles
+                    rows = _written_rows(conn, query)
+                    reports[key] = _check_stream(key, rows, heads.setdefault(key, Head(0, GENESIS)))
         return EarlyReport(reports, heads)
 
     @classmethod
@@ -1210,8 +1220,8 @@ class LedgerStream:
                 return []
             query = query.where(events_table.c.kind.in_(wanted))
         with self._store._transaction(write=False) as conn:
-            rows = conn.execute(query).all()
-        return [_decode(_Written(*row)) for row in rows]
+            rows = _written_rows(conn, query)
+        return [_decode(row) for row in rows]
 
     def verify(self) -> VerifyReport:
         """Recompute the stream's hash chain (see :meth:`EventStore.verify`)."""
