@@ -224,9 +224,10 @@ class Books:
                         state, series.series, holder.holder, shares, None
                     )
                 except InputError as exc:
-                    if exc.field == "--certificates":
+                    if exc.field in ("--certificates", "--db"):
                         # a reading that needs the certificates surrendered, which a holding does not
-                        # record (CONV-FRACTION-AGGREGATE=per-certificate): the question is refused
+                        # record (CONV-FRACTION-AGGREGATE=per-certificate), or a snapshot kept in the
+                        # store that cannot be read: the question is refused, not one holder's quote
                         raise
                     quotes[(series.series, holder.holder)] = exc
         return answer, quotes

@@ -115,6 +115,8 @@ def conversion_quote(
             certificates=certificates,
         )
     except InputError as exc:
+        if exc.field.startswith("--"):  # an option already (--db: a snapshot the store holds that cannot be read)
+            raise
         raise InputError(f"--{exc.field}", exc.clause, exc.problem) from exc
     result, price, on_converted = decision.result, decision.conversion_price, exact_value(decision.accrued_unpaid)
     settlement = result.dividends

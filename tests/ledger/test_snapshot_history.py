@@ -234,3 +234,113 @@ def test_a_field_another_thread_read_meanwhile_is_the_one_returned() -> None:
     assert type(state).__getattr__(state, "elections") is state.elections
     with pytest.raises(AttributeError):
         type(state).__getattr__(state, "no_such_field")
+
+
+def test_writing_a_snapshot_again_reads_no_field_of_its_history_not_read_yet(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fields not read are copied as bytes, not read and pickled again (which would give the
+    same bytes, so comparing the bytes alone cannot tell): writing the snapshot again of a state
+    whose history was not read, or was read in part, reads no other field."""
+    blob = snapshots.dumps(_folded())
+    untouched, in_part = snapshots.loads(blob), snapshots.loads(blob)
+    assert in_part.elections == _folded().elections  # the elections read, the series' fields not
+
+    def refused(self: object, series: str | None, name: str) -> object:
+        raise AssertionError(f"read {series}.{name} to write the snapshot again")
+
+    monkeypatch.setattr(snapshots._History, "value", refused)
+    again = snapshots.dumps(untouched)
+    assert _parts(again)[1] == _parts(blob)[1]
+    in_part_again = snapshots.dumps(in_part)
+    assert _unread(untouched) == UNREAD and _unread(in_part) == [[], SERIES_HISTORY, SERIES_HISTORY]
+    monkeypatch.undo()
+    assert snapshots.same_fold(snapshots.loads(again), _folded())
+    assert snapshots.same_fold(snapshots.loads(in_part_again), _folded())
+
+
+def test_entries_put_beside_a_field_cannot_come_from_the_snapshot(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Entries put beside an unread field (``_put``) are the fold's own, never read from a snapshot:
+    a first part whose state holds one (here written by a dumps told not to leave it out), or holds
+    anything else but its fields, or lacks one, is refused when loaded, naming what it holds or
+    lacks, before any reader could take the entry as the fold's."""
+    forged_put = _folded()
+    vars(forged_put)["_put"] = {"elections": {("F", "Someone", LAST): 7}}
+    monkeypatch.setattr(snapshots, "_LEFT_OUT", snapshots._LEFT_OUT - {"_put"})
+    with_put = snapshots.dumps(forged_put)
+    vars(forged_put).pop("_put")
+    vars(forged_put)["stray"] = 1
+    with_stray = snapshots.dumps(forged_put)
+    vars(forged_put).pop("stray")
+    vars(forged_put.series["G"]).pop("holdings")
+    without_holdings = snapshots.dumps(forged_put)
+    monkeypatch.undo()
+    with pytest.raises(snapshots.SnapshotUnreadable, match=r"LedgerState holds _put\)"):
+        snapshots.loads(with_put)
+    with pytest.raises(snapshots.SnapshotUnreadable, match=r"LedgerState holds stray"):
+        snapshots.loads(with_stray)
+    with pytest.raises(snapshots.SnapshotUnreadable, match=r"SeriesState lacks holdings"):
+        snapshots.loads(without_holdings)
+    assert snapshots.same_fold(snapshots.loads(snapshots.dumps(_folded())), _folded())  # a real one reads
+
+
+def test_a_history_field_cut_short_or_not_a_pickle_is_refused_as_the_stores_when_first_read() -> None:
+    """A field of the history that is cut short, or not a pickle at all, or a table of values that
+    is not a list, is refused as a snapshot prefstack did not write (an error naming the store and
+    how to write it again), not as whatever reading the bytes raised (an EOFError, which the command
+    line took for an interrupted input and answered "Aborted.")."""
+    head, history = _parts(snapshots.dumps(_folded()))
+    fields = _fields(history)
+    for written, said in ((b"", "EOFError"), (b"\x80\x05junk", "not a snapshot prefstack wrote")):
+        fields["series"]["F"]["payments"] = written  # type: ignore[index]
+        read = snapshots.loads(head + zlib.compress(pickle.dumps(fields), 1))
+        with pytest.raises(snapshots.SnapshotUnreadable, match=said) as refused:
+            read.series["F"].payments  # noqa: B018 - the history is read on first use
+        assert refused.value.field == "--db" and "`prefstack ledger snapshot` writes them again" in str(refused.value)
+        assert isinstance(refused.value, pickle.UnpicklingError)
+    assert read.series["G"].payments == _folded().series["G"].payments  # the fields beside it still read
+    not_a_list = snapshots.framed(pickle.dumps(7), pickle.dumps({"a": 1}))
+    with pytest.raises(snapshots.SnapshotUnreadable, match="table of values is a int, not a list"):
+        snapshots.loads(not_a_list)
+    with pytest.raises(snapshots.SnapshotUnreadable, match="not a snapshot prefstack wrote"):
+        snapshots.loads(b"not even compressed")
+
+
+def test_two_threads_reading_a_field_first_get_the_one_object_with_the_entries_put_beside_it() -> None:
+    """Two readers of an unread field, both reading it from the history at once: the one that
+    finishes first sets the field (with the entries put beside it) and, as it was the last field,
+    drops where the history comes from and the entries put; the other, finishing after, gets that
+    same object, not a second copy and not one without the entries put."""
+    import threading
+
+    from prefstack.ledger.replay import put_entry
+
+    folded = _folded()
+    key, first = next(iter(folded.elections.items()))
+    other = next(r for r in folded.elections.values() if r != first)
+    state = snapshots.loads(snapshots.dumps(folded))
+    put_entry(state, "elections", key, other)
+    real = deferred_of(state)
+    assert real is not None
+    both_reading, early_done = threading.Barrier(2, timeout=10), threading.Event()
+
+    class Slow:
+        def value(self, name: str) -> object:
+            both_reading.wait()
+            if threading.current_thread().name == "late":
+                assert early_done.wait(10)
+            return real.value(name)  # type: ignore[union-attr]
+
+    vars(state)["_deferred"] = Slow()
+    got: dict[str, object] = {}
+
+    def read() -> None:
+        got[threading.current_thread().name] = state.elections
+
+    threads = {name: threading.Thread(target=read, name=name) for name in ("early", "late")}
+    for thread in threads.values():
+        thread.start()
+    threads["early"].join(10)
+    assert "early" in got and "_deferred" not in vars(state) and "_put" not in vars(state)
+    early_done.set()
+    threads["late"].join(10)
+    assert got["late"] is got["early"] is state.elections
+    assert state.elections[key] == other and len(state.elections) == len(folded.elections)

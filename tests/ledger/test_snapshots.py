@@ -400,3 +400,31 @@ def test_ledger_verify_folds_once_through_the_snapshot_and_on_over_the_events_af
     verified = prefstack("ledger", "verify", "--db", store_url)
     assert verified.code == 0, verified.err
     assert "555 events, hash chain intact, every event applies; the snapshot at seq 554 equals" in verified.out
+
+
+def test_a_snapshot_that_cannot_be_read_is_refused_naming_the_store_until_it_is_written_again(
+    prefstack: Prefstack, store_url: str
+) -> None:
+    """A snapshot row changed outside prefstack (its head and fingerprint still the ledger's, its
+    bytes cut short): every command that would read it refuses, exit 2, one line naming the store
+    and the way out (before, a question answered "Aborted." and an append raised); `ledger
+    snapshot` writes it again from the events, and the question is answered as a replay answers it."""
+    with resources.as_file(EXAMPLE) as path:
+        assert prefstack("ledger", "import", str(path), "--db", store_url).code == 0
+    found = _stored_snapshot(store_url)
+    assert found is not None
+    _write(store_url, snapshots_table.update().values(blob=found.blob[: len(found.blob) // 3]))
+    day = found.as_of.isoformat()
+    refusal = "a snapshot or checkpoint kept in the store cannot be read"
+    asked = prefstack("state", "--as-of", day, "--db", store_url)
+    assert asked.code == 2 and asked.err.startswith(f"error: --db: {refusal}") and asked.out == "", asked.err
+    assert "`prefstack ledger snapshot` writes them again" in asked.err
+    price = ("ledger", "add", "--kind", "closing_price", "--date", day, "--field", "price=2.5")
+    added = prefstack(*price, "--db", store_url)
+    assert added.code == 2 and refusal in added.err
+    assert prefstack("ledger", "verify", "--db", store_url).code == 2
+    assert prefstack("ledger", "snapshot", "--db", store_url).code == 0
+    again = prefstack("state", "--as-of", day, "--db", store_url, "--format", "json")
+    assert again.code == 0
+    assert _report(service.state_on(None, store_url, None, found.as_of)[1]) == _replayed(store_url, found.as_of)
+    assert prefstack(*price, "--db", store_url).code == 0

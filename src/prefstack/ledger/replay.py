@@ -412,11 +412,13 @@ class _Sealable:
             if put is not None:  # entries put before the field was read (:func:`put_entry`), after its own
                 assert isinstance(value, dict), f"{type(self).__name__}.{name} is a mapping"
                 value.update(put)
-            object.__setattr__(self, name, _sealed(value) if self._is_sealed else value)
-            if all(n in self.__dict__ for n in self._DEFERRABLE):
-                self.__dict__.pop("_deferred", None)  # another thread may have read it first
-                self.__dict__.pop("_put", None)
-            return self.__dict__[name]
+            # Where another thread read the field meanwhile, its copy is kept and given to both:
+            # every reader of a state holds the same object.
+            found = held.setdefault(name, _sealed(value) if self._is_sealed else value)
+            if all(n in held for n in self._DEFERRABLE):
+                held.pop("_deferred", None)  # another thread may have read it first
+                held.pop("_put", None)
+            return found
 
     def __setattr__(self, name: str, value: object) -> None:
         if self._is_sealed:

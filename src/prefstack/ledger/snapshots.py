@@ -46,15 +46,16 @@ import io
 import math
 import pickle
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from fractions import Fraction
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pydantic
 
 from prefstack.collector import without_cyclic_gc
+from prefstack.errors import InputError
 from prefstack.instruments import registry
 from prefstack.ledger.replay import (
     LedgerState,
@@ -65,6 +66,52 @@ from prefstack.ledger.replay import (
     undeferred,
 )
 from prefstack.terms import SeriesTerms, load_terms
+
+
+class SnapshotUnreadable(InputError, pickle.UnpicklingError):
+    """A snapshot or checkpoint kept in the store that is not one prefstack wrote: refused, naming
+    the store, wherever it is read (the first part when loaded, a field of its history when a
+    question first asks for it). It is also a :class:`pickle.UnpicklingError`: what it was read as."""
+
+    def __init__(self, detail: str) -> None:
+        self.detail = detail
+        super().__init__(
+            "--db",
+            "store",
+            f"a snapshot or checkpoint kept in the store cannot be read ({detail}): it was changed outside "
+            "prefstack; `prefstack ledger snapshot` writes them again from the events",
+        )
+
+    def __reduce__(self) -> tuple[type[SnapshotUnreadable], tuple[str]]:  # type: ignore[override]
+        return type(self), (self.detail,)
+
+
+_DECODING_ERRORS = (
+    pickle.UnpicklingError,
+    EOFError,
+    IndexError,
+    KeyError,
+    AttributeError,
+    TypeError,
+    ValueError,
+    OverflowError,
+    zlib.error,
+)
+"""What reading bytes that are not a snapshot prefstack wrote raises: cut short (EOFError),
+naming a value the table does not hold (IndexError), a class it may not name or a record that
+does not validate, and so on. Each is refused as :class:`SnapshotUnreadable`."""
+
+
+def _decoded(read: Callable[[], T]) -> T:
+    """``read()``, where it reads a snapshot's bytes: what it raises for bytes prefstack did not
+    write, :class:`SnapshotUnreadable`."""
+    try:
+        return read()
+    except SnapshotUnreadable:
+        raise
+    except _DECODING_ERRORS as exc:
+        raise SnapshotUnreadable(f"not a snapshot prefstack wrote: {type(exc).__name__}: {exc}") from exc
+
 
 FORMAT = 3
 """The snapshot format; a change of what a state holds changes the code, and so the fingerprint."""
@@ -127,8 +174,10 @@ def _fraction_checked(numerator: object, denominator: object) -> Fraction:
         and math.gcd(numerator, denominator) == 1
     ):
         return _fraction(numerator, denominator)
-    raise pickle.UnpicklingError(f"a snapshot's table holds {numerator!r}/{denominator!r}, not a Fraction")
+    raise SnapshotUnreadable(f"a snapshot's table holds {numerator!r}/{denominator!r}, not a Fraction")
 
+
+T = TypeVar("T")
 
 _LEFT_OUT = frozenset({"_deferred", "_put", *LedgerState._DEFERRABLE, *SeriesState._DEFERRABLE})
 """What the first part of a snapshot does not hold: the history (written in the second part),
@@ -208,7 +257,7 @@ def _table_value(entry: object) -> Value:
         return entry  # type: ignore[return-value]
     if kind is tuple and len(entry) == 2:  # type: ignore[arg-type]
         return _fraction_checked(*entry)  # type: ignore[misc]
-    raise pickle.UnpicklingError(f"a snapshot's table holds {entry!r}, not a Fraction, a date or a string")
+    raise SnapshotUnreadable(f"a snapshot's table holds {entry!r}, not a Fraction, a date or a string")
 
 
 def dumps(state: LedgerState) -> bytes:
@@ -273,10 +322,7 @@ class _History:
     def fields(self) -> dict[str, Any]:
         """Each field's bytes, by ``{"state": {name: ...}, "series": {series: {name: ...}}}``."""
         if self._fields is None:
-            try:
-                found = _Unpickler(io.BytesIO(zlib.decompress(self.blob))).load()
-            except (IndexError, TypeError, zlib.error) as exc:
-                raise pickle.UnpicklingError(f"not a snapshot prefstack wrote: {exc}") from exc
+            found = _decoded(lambda: _Unpickler(io.BytesIO(zlib.decompress(self.blob))).load())
             if not (
                 isinstance(found, dict)
                 and set(found) == {"state", "series"}
@@ -285,7 +331,7 @@ class _History:
                 and set(found["series"]) == self.series
                 and all(_written(SeriesState, fields) for fields in found["series"].values())
             ):
-                raise pickle.UnpicklingError("a snapshot's history is not the one prefstack wrote")
+                raise SnapshotUnreadable("a snapshot's history is not the one prefstack wrote")
             self._fields = found
         return self._fields
 
@@ -298,13 +344,11 @@ class _History:
     def value(self, series: str | None, name: str) -> object:
         """The field ``name`` of the state (``series`` None) or of a series, read."""
         kind = LedgerState if series is None else SeriesState
+        written = self.field_bytes(series, name)
         with without_cyclic_gc():
-            try:
-                found = _Unpickler(io.BytesIO(self.field_bytes(series, name)), self.values).load()
-            except (IndexError, TypeError) as exc:
-                raise pickle.UnpicklingError(f"not a snapshot prefstack wrote: {exc}") from exc
+            found = _decoded(lambda: _Unpickler(io.BytesIO(written), self.values).load())
         if type(found) is not dict(_deferrable(kind))[name]:
-            raise pickle.UnpicklingError("a snapshot's history is not the one prefstack wrote")
+            raise SnapshotUnreadable("a snapshot's history is not the one prefstack wrote")
         return found
 
 
@@ -404,35 +448,44 @@ class _Unpickler(pickle.Unpickler):
                 return found
         elif name in ALLOWED.get(module, frozenset()):
             return super().find_class(module, name)
-        raise pickle.UnpicklingError(f"a snapshot may not name {module}.{name}")
+        raise SnapshotUnreadable(f"a snapshot may not name {module}.{name}")
 
 
 def loads(blob: bytes) -> LedgerState:
-    """The fold :func:`dumps` wrote, its history left to be read when a reader first asks for it."""
+    """The fold :func:`dumps` wrote, its history left to be read when a reader first asks for it;
+    :class:`SnapshotUnreadable` for bytes it did not write."""
     with without_cyclic_gc():  # hundreds of thousands of objects and no cycles to find
         first = zlib.decompressobj()
-        try:
-            raw = first.decompress(blob)
-        except zlib.error as exc:
-            raise pickle.UnpicklingError(f"not a snapshot prefstack wrote: {exc}") from exc
+        raw = _decoded(lambda: first.decompress(blob))
         size = int.from_bytes(raw[:8], "big")
-        values = [_table_value(entry) for entry in _Unpickler(io.BytesIO(raw[8 : 8 + size])).load()]
-        try:
-            state = _Unpickler(io.BytesIO(raw[8 + size :]), values).load()
-        except (IndexError, TypeError) as exc:
-            raise pickle.UnpicklingError(f"not a snapshot prefstack wrote: {exc}") from exc
+        table = _decoded(lambda: _Unpickler(io.BytesIO(raw[8 : 8 + size])).load())
+        if type(table) is not list:
+            raise SnapshotUnreadable(f"a snapshot's table of values is a {type(table).__name__}, not a list")
+        values = [_table_value(entry) for entry in table]
+        state = _decoded(lambda: _Unpickler(io.BytesIO(raw[8 + size :]), values).load())
     if not isinstance(state, LedgerState):
-        raise pickle.UnpicklingError(f"a snapshot holds a {type(state).__name__}, not a ledger state")
+        raise SnapshotUnreadable(f"a snapshot holds a {type(state).__name__}, not a ledger state")
     if not first.eof or not first.unused_data:
-        raise pickle.UnpicklingError("not a snapshot prefstack wrote: its history is missing")
+        raise SnapshotUnreadable("not a snapshot prefstack wrote: its history is missing")
     history = _History(first.unused_data, values, frozenset(state.series))
-    try:
-        defer(state, _Part(history, None))
-        for series, series_state in state.series.items():
-            defer(series_state, _Part(history, series))
-    except ValueError as exc:
-        raise pickle.UnpicklingError(f"not a snapshot prefstack wrote: {exc}") from exc
+    for series, owner in ((None, state), *state.series.items()):
+        if not isinstance(owner, SeriesState if series is not None else LedgerState):
+            raise SnapshotUnreadable(f"a snapshot holds a {type(owner).__name__} for Series {series}")
+        _only_its_fields(owner)
+        defer(owner, _Part(history, series))
     return state
+
+
+def _only_its_fields(owner: LedgerState | SeriesState) -> None:
+    """Refuse a state or series read from a snapshot's first part that holds anything but the
+    fields the first part keeps (every field but its history): a forged entry such as ``_put``
+    would otherwise be read as entries put beside its history, unchecked."""
+    kept = {f.name for f in dataclasses.fields(owner)} - owner._DEFERRABLE
+    found = set(vars(owner))
+    if found != kept:
+        said = [f"holds {', '.join(sorted(found - kept))}"] if found - kept else []
+        said += [f"lacks {', '.join(sorted(kept - found))}"] if kept - found else []
+        raise SnapshotUnreadable(f"a snapshot's {type(owner).__name__} {'; '.join(said)}")
 
 
 def _comparable(state: LedgerState) -> dict[str, object]:
