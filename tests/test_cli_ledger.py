@@ -127,3 +127,18 @@ def test_help_shows_plain_type_names(cli) -> None:  # type: ignore[no-untyped-de
         assert "<str>" not in shown and "<bool>" not in shown and "<list[str]>" not in shown, command
         assert "TEXT" in shown
     assert "TEXT ..." in cli("ledger", "add", "--help").stdout
+
+
+def test_the_command_line_imports_rich_only_to_draw_a_table() -> None:
+    """Rich (17 ms of the quarter of a second `ledger add` spends importing, for nothing it prints)
+    is imported where a table is drawn, not with the command line: `prefstack.cli` loads without it."""
+    import subprocess
+    import sys
+
+    probe = "import sys; import prefstack.cli; print(sorted(m for m in sys.modules if m.split('.')[0] == 'rich'))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+    drawn = "import sys; from prefstack.output import console, table; console().print(table('t', [{'a': '1'}], ['a']))"
+    shown = subprocess.run([sys.executable, "-c", drawn], capture_output=True, text=True, timeout=60)
+    assert shown.returncode == 0 and "1" in shown.stdout, shown.stderr

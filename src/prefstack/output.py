@@ -9,12 +9,13 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
-
-from rich.console import Console
-from rich.table import Table
+from typing import TYPE_CHECKING, Any
 
 from prefstack.errors import InputError
+
+if TYPE_CHECKING:  # Rich is imported where a table is drawn: a command printing JSON or a line needs none of it
+    from rich.console import Console
+    from rich.table import Table
 
 
 class Format(StrEnum):
@@ -206,6 +207,8 @@ def to_csv(rows: Sequence[Mapping[str, str]], columns: Sequence[str]) -> str:
 
 
 def table(title: str, rows: Sequence[Mapping[str, str]], columns: Sequence[str], right: Sequence[str] = ()) -> Table:
+    from rich.table import Table
+
     out = Table(title=title, title_justify="left")
     for column in columns:
         out.add_column(column, justify="right" if column in right else "left")
@@ -234,4 +237,6 @@ def explanation_text(item: Mapping[str, object], indent: int = 0) -> str:
 
 
 def console() -> Console:
+    from rich.console import Console
+
     return Console(width=160, highlight=False, soft_wrap=False)
