@@ -110,7 +110,7 @@ def test_a_date_before_the_last_event_is_answered_from_its_quarter_as_a_replay_a
     # on a quarter end, the day after it, in the middle of a quarter and the day before the next
     days = [made[0], made[1] + dt.timedelta(days=1), made[2] + dt.timedelta(days=45), made[-1] - dt.timedelta(days=1)]
     expected = {day: _replayed(db, day) for day in days}
-    monkeypatch.setattr(service, "replay", _not_called)
+    monkeypatch.setattr(service, "load_ledger", _not_called)
     for day in days:
         assert _answered(db, day) == expected[day], day
 
@@ -127,7 +127,7 @@ def test_a_later_append_keeps_the_checkpoints_and_a_backdated_one_retires_them(
         service.append(store, [Placed(later, "test")], company=COMPANY, recorded_by="test")
     expected = _replayed(db, day)
     with monkeypatch.context() as patched:
-        patched.setattr(service, "replay", _not_called)
+        patched.setattr(service, "load_ledger", _not_called)
         assert _answered(db, day) == expected  # an event after every checkpoint: still read
     # a new address of a holder recorded late, effective 2001-01-10, before the checkpoints of
     # 2001-03-31 on: they no longer hold every event to their date, and the question is replayed

@@ -77,7 +77,7 @@ def test_an_append_keeps_the_fold_at_the_new_head_and_it_answers_as_a_replay_doe
     assert found is not None and (found.version, found.head_hash) == head
     assert found.as_of == _last(db) and found.fingerprint == snapshots.fingerprint(COMPANY)
     expected = {day: _replayed(db, day) for day in (found.as_of, found.as_of + dt.timedelta(days=400))}
-    monkeypatch.setattr(service, "replay", _not_called)  # nothing is replayed from the start
+    monkeypatch.setattr(service, "load_ledger", _not_called)  # the events are not even read
     for day, replayed in expected.items():
         whose, state = service.state_on(None, db, None, day)
         assert whose == COMPANY and _report(state) == replayed
@@ -110,7 +110,7 @@ def test_a_later_event_is_folded_on_from_the_snapshot_and_equals_a_replay(
     later = _last(db) + dt.timedelta(days=3)
     price = _event({"kind": "closing_price", "date": later.isoformat(), "price": "7.25"})
     monkeypatch.setattr(service, "validated_fold", _not_called)
-    monkeypatch.setattr(service, "replay", _not_called)
+    monkeypatch.setattr(service, "load_ledger", _not_called)
     with service.open_store(db) as store:
         service.append(store, [price], company=COMPANY, recorded_by="test")
     assert _stored_snapshot(db) == before  # one event after it: the snapshot is not written again

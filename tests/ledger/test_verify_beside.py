@@ -21,7 +21,7 @@ from prefstack import forked
 from prefstack.errors import InputError
 from prefstack.ledger import service
 from prefstack.ledger.files import read_ledger
-from prefstack.ledger.store import EventStore, LedgerStream
+from prefstack.ledger.store import EventStore
 
 EXAMPLE = resources.files("prefstack.data").joinpath("example_ledger.yaml")
 COMPANY = "cais-internet"
@@ -175,38 +175,3 @@ def test_the_state_is_the_same_forked_or_not(
     assert found["forked", dt.date(2003, 12, 31)] == found["in turn", dt.date(2003, 12, 31)]
     assert found["forked", dt.date(2001, 6, 30)] == found["in turn", dt.date(2001, 6, 30)]
     assert no_child_left()
-
-
-def test_a_date_no_snapshot_or_checkpoint_answers_is_replayed_from_events_read_beside_one_check(
-    stream_store: EventStore, store_url: str, fork: bool, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Before the last event and with no checkpoint kept (an append keeps only the snapshot), the
-    events are read while the chain is checked, once: not checked again to read them for the
-    replay. The answer is the replay of the stored events; a chain edited since is refused."""
-    day = dt.date(2001, 6, 30)
-    assert stream_store.stream(COMPANY).checkpoint_on_or_before(day) is None
-    placed = service.placed_from_store(stream_store.stream(COMPANY).read())
-    expected = service.replay(placed, day, company=COMPANY)
-    checks: list[str] = []
-    real = LedgerStream.verify_beside
-
-    def counted(self: LedgerStream) -> object:
-        checks.append(self.company)
-        return real(self)
-
-    monkeypatch.setattr(LedgerStream, "verify_beside", counted)
-    monkeypatch.setattr(service, "load_ledger", _not_called)
-    whose, state = service.state_on(None, store_url, None, day)
-    assert whose == COMPANY and checks == [COMPANY]
-    assert state.events_applied == expected.events_applied < len(placed)
-    assert {s: x.shares_outstanding for s, x in state.series.items()} == {
-        s: x.shares_outstanding for s, x in expected.series.items()
-    }
-    edit_share_count(store_url)
-    with pytest.raises(InputError, match=r"does not verify .*seq 524 edited"):
-        service.state_on(None, store_url, None, day)
-    assert no_child_left()
-
-
-def _not_called(*_args: object, **_kwargs: object) -> None:
-    raise AssertionError("the events were read again, beside a second check of the chain")

@@ -516,9 +516,7 @@ def answer_on(
     :mod:`prefstack.ledger.checkpoints`); anything else is replayed, and everything where
     ``replay_always`` (a question asked under another reading set than prefstack's: the snapshot is
     the fold under prefstack's readings). A state read from the store is answered while the chain
-    is verified (:func:`while_verifying`), and the answer given only where it verifies; where
-    neither the snapshot nor a checkpoint answers, the events to replay are read beside that same
-    check (one check of the chain, not a second one while :func:`load_ledger` reads them)."""
+    is verified (:func:`while_verifying`), and the answer given only where it verifies."""
     if readings.active() and not replay_always:
         raise AssertionError("a state under a reading set is replayed: pass replay_always")
     if source is None and known_at is None and not replay_always:
@@ -528,30 +526,19 @@ def answer_on(
             answered = while_verifying(
                 stream, lambda: _answered_from_store(stream, as_of, question), allow=ALLOW_UNVERIFIED
             )
-            stored = stream.company
-        # A chain that does not verify is read for forensics: from its events as they now are.
-        if answered.verified:
-            found = answered.get()
-            if isinstance(found, _ToReplay):
-                return stored, question(replay(found.placed, as_of, company=stored))
-            return stored, found[0]
+            # A chain that does not verify is read for forensics: from its events as they now are.
+            if answered.verified:
+                found = answered.get()
+                if found is not None:
+                    return stream.company, found[0]
     whose, placed = load_ledger(source, db, company, known_at)
     return whose, question(replay(placed, as_of, company=whose))
 
 
-@dataclasses.dataclass(frozen=True)
-class _ToReplay:
-    """No snapshot or checkpoint answers: the stream's events, read while its chain is verified."""
-
-    placed: list[Placed]
-
-
-def _answered_from_store(
-    stream: LedgerStream, as_of: dt.date, question: Callable[[LedgerState], T]
-) -> tuple[T] | _ToReplay:
+def _answered_from_store(stream: LedgerStream, as_of: dt.date, question: Callable[[LedgerState], T]) -> tuple[T] | None:
     """``question`` answered on the state of ``stream`` on ``as_of`` read from its snapshot (a date
     on or after its last event) or the checkpoint of the quarter before (an earlier date), in a
-    1-tuple; where neither gives it, the stream's events for the caller to replay."""
+    1-tuple; None where neither gives it (the caller replays)."""
     kept = stream.snapshot()
     if kept is None or as_of >= kept.as_of:
         resumed = _resumed(stream, stream.head(), kept)
@@ -561,9 +548,7 @@ def _answered_from_store(
                 return (question(finish(folded, as_of)),)
     # a date before the last event: the fold of its quarter (checkpoints)
     checked = _from_checkpoint(stream, as_of)
-    if checked is not None:
-        return (question(checked),)
-    return _ToReplay(placed_from_store(stream.read()))
+    return None if checked is None else (question(checked),)
 
 
 def to_new_event(p: Placed, recorded_by: str | None = None) -> NewEvent:
