@@ -5,6 +5,7 @@ state read from a snapshot holds, once asked, the same history as the fold it wa
 from __future__ import annotations
 
 import datetime as dt
+import io
 import pickle
 import zlib
 from fractions import Fraction
@@ -273,6 +274,26 @@ def test_entries_put_beside_a_field_cannot_come_from_the_snapshot(monkeypatch: p
     vars(forged_put.series["G"]).pop("holdings")
     without_holdings = snapshots.dumps(forged_put)
     monkeypatch.undo()
+    # the state's series missing, or not a dict of series by id: refused, not a traceback
+    history = _parts(snapshots.dumps(_folded()))[1]
+    for forged, said in (
+        (None, "LedgerState lacks series"),
+        (5, "series are a int"),
+        (["F"], "series are a list"),
+        ({7: _folded().series["F"]}, "series are a dict, not a dict by series id"),
+        ({"F": 5}, "holds a int for Series F"),
+    ):
+        other = _folded()
+        if forged is None:
+            vars(other).pop("series")
+        else:
+            vars(other)["series"] = forged
+        body = io.BytesIO()
+        pickler = snapshots._Pickler(body)
+        pickler.dump(other)
+        blob = snapshots.framed(pickle.dumps(list(pickler.values)), body.getvalue()) + history
+        with pytest.raises(snapshots.SnapshotUnreadable, match=said):
+            snapshots.loads(blob)
     with pytest.raises(snapshots.SnapshotUnreadable, match=r"LedgerState holds _put\)"):
         snapshots.loads(with_put)
     with pytest.raises(snapshots.SnapshotUnreadable, match=r"LedgerState holds stray"):

@@ -467,11 +467,16 @@ def loads(blob: bytes) -> LedgerState:
         raise SnapshotUnreadable(f"a snapshot holds a {type(state).__name__}, not a ledger state")
     if not first.eof or not first.unused_data:
         raise SnapshotUnreadable("not a snapshot prefstack wrote: its history is missing")
-    history = _History(first.unused_data, values, frozenset(state.series))
-    for series, owner in ((None, state), *state.series.items()):
-        if not isinstance(owner, SeriesState if series is not None else LedgerState):
+    _only_its_fields(state)
+    held = vars(state)["series"]
+    if type(held) is not dict or not all(type(series) is str for series in held):
+        raise SnapshotUnreadable(f"a snapshot's series are a {type(held).__name__}, not a dict by series id")
+    history = _History(first.unused_data, values, frozenset(held))
+    for series, owner in held.items():
+        if not isinstance(owner, SeriesState):
             raise SnapshotUnreadable(f"a snapshot holds a {type(owner).__name__} for Series {series}")
         _only_its_fields(owner)
+    for series, owner in ((None, state), *held.items()):
         defer(owner, _Part(history, series))
     return state
 

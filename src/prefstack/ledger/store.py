@@ -513,12 +513,34 @@ def _edited(row: _Written, why: str) -> Problem:
     return Problem(row.seq, row.event_id, "edited", f"event {row.event_id} (seq {row.seq}) {why}")
 
 
+def _wrongly_typed(row: _Written) -> list[str]:
+    """The fields of a stored row that are not of the type the ledger writes (SQLite keeps any
+    value in any column: a writer of the database can put text in ``seq`` or a blob or NULL in a
+    text column)."""
+    return [name for name, value in zip(row._fields, row, strict=True) if type(value) is not _TYPES.get(name, str)]
+
+
+_TYPES = {"seq": int}
+"""The type of a stored field that is not text (:func:`_wrongly_typed`)."""
+
+
 def _check_row(
     rows: Sequence[_Written], index: int, prev_hash: str, position_of: Mapping[str, int], head_version: int
 ) -> Problem | None:
     """The problem at ``rows[index]`` given the hash of the intact event before it, or None."""
     row = rows[index]
     expected_seq = index + 1
+    wrong = _wrongly_typed(row)
+    if wrong:
+        seq = row.seq if type(row.seq) is int else expected_seq
+        event_id = row.event_id if type(row.event_id) is str else None
+        return Problem(
+            seq,
+            event_id,
+            "edited",
+            f"event {event_id} (seq {seq}) holds {', '.join(wrong)} of another type than the ledger writes "
+            "(seq a whole number, every other field text): its stored values were changed",
+        )
     if row.seq > expected_seq:
         return Problem(
             expected_seq,
@@ -601,7 +623,11 @@ def _intact_prefix(rows: Sequence[_Written]) -> int:
     for index, (seq, event_id, kind, effective, at, payload, prev_hash, stored, by) in enumerate(rows):
         if seq != index + 1 or prev_hash != prev:
             return index
-        if hash_written_event(seq, event_id, kind, effective, at, payload, prev_hash, recorded_by=by) != stored:
+        try:
+            rehashed = hash_written_event(seq, event_id, kind, effective, at, payload, prev_hash, recorded_by=by)
+        except (TypeError, InvalidEvent):  # a stored value of another type than the ledger writes
+            return index  # named by _check_row
+        if rehashed != stored:
             return index
         prev = stored
     return len(rows)
