@@ -629,3 +629,37 @@ def test_verifying_pauses_the_collector_and_leaves_it_as_it_found_it(
     finally:
         (gc.enable if was_enabled else gc.disable)()
     assert seen == [False, False]  # paused while the rows were read and hashed
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "at", "named"),
+    [
+        ("event_id", b"blob", 2, "event_id"),
+        ("kind", b"note", 2, "kind"),
+        ("recorded_by", b"someone", 2, "recorded_by"),
+        ("prev_hash", b"x", 2, "prev_hash"),
+        ("seq", "three", 3, "seq"),  # text in the integer column, on the last row
+        ("effective_date", b"2024-03-15", 1, "effective_date"),
+    ],
+)
+def test_a_stored_value_of_another_type_is_reported_edited_not_a_crash(
+    tmp_path: Path, column: str, value: object, at: int, named: str
+) -> None:
+    """SQLite keeps a blob in any column and text that is not a number in an integer one: a writer
+    of the database who stores one where the ledger writes text or a whole number gets that event
+    reported as edited, naming the field, as any other change to it is (before, verifying raised a
+    TypeError). (A number in a text column is stored as text, a numeral in seq as a number: those
+    are changed values, reported as such.)"""
+    import sqlite3
+
+    path = tmp_path / "typed.sqlite"
+    with EventStore(f"sqlite:///{path}") as opened:
+        opened.stream(COMPANY).append([note(1), note(2), note(3)], expected_version=0)
+    with sqlite3.connect(path) as conn:
+        conn.execute(f"UPDATE ledger_events SET {column} = ? WHERE seq = ?", (value, at))
+    with EventStore(f"sqlite:///{path}") as opened:
+        report = opened.stream(COMPANY).verify()
+    assert not report.ok and len(report.problems) == 1
+    problem = report.problems[0]
+    assert problem.kind == "edited" and problem.seq == at, problem
+    assert f"holds {named} of another type than the ledger writes" in problem.message
