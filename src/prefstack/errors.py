@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 
 class PrefstackError(Exception):
     """Base class of every error prefstack raises on purpose."""
@@ -19,6 +21,24 @@ class InputError(PrefstackError, ValueError):
     def __reduce__(self) -> tuple[type[InputError], tuple[str, str, str]]:
         """Pickled as its field, clause and problem (it crosses to and from worker processes)."""
         return type(self), (self.field, self.clause, self.problem)
+
+
+class SnapshotUnreadable(InputError, pickle.UnpicklingError):
+    """A snapshot or checkpoint kept in the store that is not one prefstack wrote: refused, naming
+    the store, wherever it is read (the first part when loaded, a field of its history when a
+    question first asks for it). It is also a :class:`pickle.UnpicklingError`: what it was read as."""
+
+    def __init__(self, detail: str) -> None:
+        self.detail = detail
+        super().__init__(
+            "--db",
+            "store",
+            f"a snapshot or checkpoint kept in the store cannot be read ({detail}): it was changed outside "
+            "prefstack; `prefstack ledger snapshot` writes them again from the events",
+        )
+
+    def __reduce__(self) -> tuple[type[SnapshotUnreadable], tuple[str]]:  # type: ignore[override]
+        return type(self), (self.detail,)
 
 
 class TermsError(PrefstackError):

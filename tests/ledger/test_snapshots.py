@@ -14,6 +14,7 @@ import zlib
 from dataclasses import replace
 from fractions import Fraction
 from importlib import resources
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -428,3 +429,29 @@ def test_a_snapshot_that_cannot_be_read_is_refused_naming_the_store_until_it_is_
     assert again.code == 0
     assert _report(service.state_on(None, store_url, None, found.as_of)[1]) == _replayed(store_url, found.as_of)
     assert prefstack(*price, "--db", store_url).code == 0
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "value"),
+    [("ledger_snapshots", "blob", "text, not bytes"), ("ledger_snapshots", "as_of", b"2002-08-01"),
+     ("ledger_checkpoints", "version", "many")],
+)
+def test_a_snapshot_or_checkpoint_row_holding_another_type_is_refused_as_the_stores(
+    prefstack: Prefstack, tmp_path: Path, table: str, column: str, value: object
+) -> None:
+    """SQLite keeps any value in any column: a snapshot or checkpoint row holding text where
+    prefstack writes bytes or a whole number, or a blob where it writes a date, is refused as a
+    snapshot whose bytes prefstack did not write (exit 2, naming the store), not a traceback."""
+    import sqlite3
+
+    url = f"sqlite:///{tmp_path / 'typed.sqlite'}"
+    with resources.as_file(EXAMPLE) as path:
+        assert prefstack("ledger", "import", str(path), "--db", url).code == 0
+    assert prefstack("ledger", "snapshot", "--db", url).code == 0
+    with sqlite3.connect(tmp_path / "typed.sqlite") as conn:
+        conn.execute(f"UPDATE {table} SET {column} = ?", (value,))
+    day = "2002-08-01" if table == "ledger_snapshots" else "2001-06-30"
+    asked = prefstack("state", "--as-of", day, "--db", url)
+    assert asked.code == 2 and asked.out == "", asked.err
+    assert asked.err.startswith("error: --db: a snapshot or checkpoint kept in the store cannot be read (the ")
+    assert "row holds a value of another type than prefstack writes" in asked.err

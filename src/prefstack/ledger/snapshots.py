@@ -55,7 +55,7 @@ from typing import Any, TypeVar
 import pydantic
 
 from prefstack.collector import without_cyclic_gc
-from prefstack.errors import InputError
+from prefstack.errors import SnapshotUnreadable
 from prefstack.instruments import registry
 from prefstack.ledger.replay import (
     LedgerState,
@@ -66,25 +66,6 @@ from prefstack.ledger.replay import (
     undeferred,
 )
 from prefstack.terms import SeriesTerms, load_terms
-
-
-class SnapshotUnreadable(InputError, pickle.UnpicklingError):
-    """A snapshot or checkpoint kept in the store that is not one prefstack wrote: refused, naming
-    the store, wherever it is read (the first part when loaded, a field of its history when a
-    question first asks for it). It is also a :class:`pickle.UnpicklingError`: what it was read as."""
-
-    def __init__(self, detail: str) -> None:
-        self.detail = detail
-        super().__init__(
-            "--db",
-            "store",
-            f"a snapshot or checkpoint kept in the store cannot be read ({detail}): it was changed outside "
-            "prefstack; `prefstack ledger snapshot` writes them again from the events",
-        )
-
-    def __reduce__(self) -> tuple[type[SnapshotUnreadable], tuple[str]]:  # type: ignore[override]
-        return type(self), (self.detail,)
-
 
 _DECODING_ERRORS = (
     pickle.UnpicklingError,

@@ -66,6 +66,7 @@ from sqlalchemy.engine import Connection, Engine
 from prefstack import early
 from prefstack.collector import without_cyclic_gc
 from prefstack.early import EarlyReport
+from prefstack.errors import SnapshotUnreadable
 from prefstack.forked import Pending, Then, beside
 from prefstack.ledger.hashing import (
     GENESIS,
@@ -722,6 +723,12 @@ _EVENT_COLUMNS = tuple(events_table.c[name] for name in _Written._fields)
 """The columns of an event as :class:`_Written` holds them (the stream's key left out)."""
 
 
+def _unreadable_row(what: str, exc: Exception) -> SnapshotUnreadable:
+    """A snapshot or checkpoint row holding a value of another type than prefstack writes (SQLite
+    keeps any), refused as a snapshot is whose bytes prefstack did not write."""
+    return SnapshotUnreadable(f"the {what} row holds a value of another type than prefstack writes: {exc}")
+
+
 def _written_rows(conn: Connection, query: sa.Select[Any]) -> list[_Written]:
     """The rows of ``query`` (a select of :data:`_EVENT_COLUMNS`) as the driver gives them: the
     columns are integers and text, which neither driver (sqlite3, psycopg) nor SQLAlchemy converts,
@@ -1127,14 +1134,17 @@ class LedgerStream:
             ).first()
         if row is None:
             return None
-        return Snapshot(
-            int(row.version),
-            str(row.head_hash),
-            str(row.fingerprint),
-            datetime.date.fromisoformat(row.as_of),
-            bool(row.reads_as_of),
-            bytes(row.blob),
-        )
+        try:
+            return Snapshot(
+                int(row.version),
+                str(row.head_hash),
+                str(row.fingerprint),
+                datetime.date.fromisoformat(row.as_of),
+                bool(row.reads_as_of),
+                bytes(row.blob),
+            )
+        except (TypeError, ValueError) as exc:
+            raise _unreadable_row("snapshot", exc) from exc
 
     def save_snapshot(self, snapshot: Snapshot) -> bool:
         """Keep ``snapshot`` as the company's, replacing the one before, if the stream's head is
@@ -1175,8 +1185,16 @@ class LedgerStream:
             ).first()
         if row is None:
             return None
-        day = datetime.date.fromisoformat(row.as_of)
-        return Checkpoint(day, int(row.version), str(row.head_hash), str(row.fingerprint), bytes(row.blob))
+        try:
+            return Checkpoint(
+                datetime.date.fromisoformat(row.as_of),
+                int(row.version),
+                str(row.head_hash),
+                str(row.fingerprint),
+                bytes(row.blob),
+            )
+        except (TypeError, ValueError) as exc:
+            raise _unreadable_row("checkpoint", exc) from exc
 
     def checkpoint_dates(self) -> list[datetime.date]:
         """The dates of the company's checkpoints, in order."""
