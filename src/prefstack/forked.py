@@ -23,6 +23,7 @@ used again, and a collection would write to every object it shares with the pare
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import gc
 import os
@@ -64,11 +65,12 @@ def can_fork() -> bool:
     return sys.platform == "linux" and (os.cpu_count() or 1) > 1 and threading.active_count() == 1
 
 
-class _Closing:
+class _Closing(abc.ABC):
     """Used as a context manager: :meth:`close` at the end of the block, whatever happened in it."""
 
+    @abc.abstractmethod
     def close(self) -> None:
-        raise NotImplementedError
+        """Stop the work and release what it holds (each kind of work says how)."""
 
     def __enter__(self) -> Self:
         return self
