@@ -42,6 +42,7 @@ from prefstack.kernels.valuation import (
     Intervals,
     Market,
     Runner,
+    in_floats,
     opm_values,
     price_chunk,
 )
@@ -309,12 +310,12 @@ def instrument(inputs: ValuationInputs, form: str = "pik", in_common: bool = Fal
         maturity=Fraction((inputs.redemption_date - inputs.on).days, DAYS_PER_YEAR),
         redemption=acc.redemption_amount,
         pay_times=np.array([_years(inputs.on, d) for d in acc.pay_dates]),
-        units=np.array([float(h * ratio) for h in acc.held]),
-        accrued_start=np.array([float(a) for a in acc.accrued_start]),
-        accrual_rate=np.array([float(r * DAYS_PER_YEAR) for r in acc.accrual_per_day]),
+        units=np.array(in_floats([h * ratio for h in acc.held])),
+        accrued_start=np.array(in_floats(acc.accrued_start)),
+        accrual_rate=np.array(in_floats([r * DAYS_PER_YEAR for r in acc.accrual_per_day])),
         conversion_end=Fraction((inputs.redemption_date - dt.timedelta(days=cutoff) - inputs.on).days, DAYS_PER_YEAR),
-        par=np.array([float(h * inputs.terms.issue_price) for h in acc.held]),
-        coupons=None if acc.cash_dividends is None else np.array([float(c) for c in acc.cash_dividends]),
+        par=np.array(in_floats([h * inputs.terms.issue_price for h in acc.held])),
+        coupons=None if acc.cash_dividends is None else np.array(in_floats(acc.cash_dividends)),
         deemed_liquidation=_deemed_liquidation(inputs.terms, acc.held),
         redemption_in_stock=in_common,
     )
@@ -330,7 +331,7 @@ def _deemed_liquidation(terms: SeriesTerms, held: Sequence[Fraction]) -> np.ndar
     if liquidation.deemed_liquidation_below is None or not liquidation.participates_as_converted.value:
         return None
     preference = terms.issue_price * liquidation.preference_multiple.value
-    return np.array([float(h * preference) for h in held])
+    return np.array(in_floats([h * preference for h in held]))
 
 
 def quarterly_times(inputs: ValuationInputs) -> np.ndarray:
@@ -348,7 +349,7 @@ def quarterly_times(inputs: ValuationInputs) -> np.ndarray:
 def historical_volatility(prices: Sequence[tuple[dt.date, Fraction]], on: dt.date, clause: str) -> float:
     """The annualized volatility of daily log returns of the closing prices of the year to ``on``
     (sample standard deviation x sqrt(252)); at least 20 returns are needed."""
-    window = [float(p) for day, p in prices if on - dt.timedelta(days=DAYS_PER_YEAR) < day <= on]
+    window = in_floats([p for day, p in prices if on - dt.timedelta(days=DAYS_PER_YEAR) < day <= on])
     if any(p <= 0 for p in window):
         raise InputError("closing_price", clause, "a closing price is not positive")
     if len(window) < MIN_RETURNS + 1:
@@ -406,8 +407,8 @@ def opm_class_values(
 ) -> dict[str, float]:
     """Each class's value when the total equity is worth ``equity_value`` (Black-Scholes call
     spreads between the breakpoints, :func:`prefstack.kernels.valuation.opm_values`)."""
-    knots = np.array([float(k) for k in payoffs.knots])
-    table = np.array([[float(p) for p in row] for row in payoffs.payoffs])
+    knots = np.array(in_floats(payoffs.knots))
+    table = np.array([in_floats(row) for row in payoffs.payoffs])
     values = opm_values(knots, table, equity_value, volatility, rate, years)
     return dict(zip(payoffs.classes, (float(v) for v in values), strict=True))
 
@@ -427,7 +428,7 @@ def opm_backsolve(
     def worth(total: float) -> float:
         return opm_class_values(payoffs, total, volatility, rate, years)[known_class]
 
-    low, high = 1e-6, max(float(payoffs.knots[-1]), known_value)
+    low, high = 1e-6, max(in_floats(payoffs.knots[-1:])[0], known_value)
     while worth(high) < known_value:
         high *= 2
         if high > 1e18:

@@ -4,8 +4,9 @@ binomial lattice and by least-squares Monte Carlo under geometric Brownian motio
 Fair value is a model estimate, not a clause figure. The model's inputs are exact: a
 :class:`Market` and the horizon of a :class:`Convertible` hold Fractions (the Convertible built
 from the terms and the ledger by :mod:`prefstack.valuation`, which cites the clauses), and the
-kernels take them as floats only where they compute (``Market.floats``, ``Convertible.horizon``),
-on NumPy arrays; the kernels know no series and no clause. The estimates they return are floats.
+kernels take them as floats through one function (:func:`in_floats`: ``Market.as_floats``,
+``Convertible.horizon``), on NumPy arrays; the kernels know no series and no clause. The
+estimates they return are floats.
 
 The credit model is Tsiveriotis-Fernandes: the redemption claim (a cash amount the Company owes)
 is discounted at the risk-free rate plus the credit spread, what conversion delivers at the
@@ -18,7 +19,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, NamedTuple
@@ -72,13 +73,33 @@ def exact_input(value: object, name: str) -> Fraction:
     raise ValueError(f"{name} must be a number, not {value!r}")
 
 
+def in_floats(values: Sequence[Fraction]) -> list[float]:
+    """Exact model inputs as the float64 numbers the kernels compute with: the one place where a
+    kernel's exact input becomes a float (each the float nearest it). What the kernels compute from
+    them is proven equal to the same model in exact arithmetic, to the cent
+    (``tests/kernels/test_valuation_exact.py``)."""
+    return [x.item() for x in np.asarray(values, dtype=np.float64)]
+
+
+class MarketFloats(NamedTuple):
+    """A :class:`Market`'s inputs in floats (:func:`in_floats`)."""
+
+    spot: float
+    volatility: float
+    rate: float
+    dividend_yield: float
+    credit_spread: float
+    change_of_control: float
+    deal_premium: float
+
+
 @dataclass(frozen=True)
 class Market:
     """The model of the Common Stock: spot price, volatility, continuously compounded risk-free rate
     and dividend yield (all per year), and the credit spread on the Company's redemption claim.
 
     Its inputs are exact (Fractions, each given value read by :func:`exact_input`); the kernels
-    take them as floats where they compute (:meth:`floats`)."""
+    compute with their floats (:attr:`as_floats`, :func:`in_floats`), made once with the market."""
 
     spot: Fraction
     volatility: Fraction
@@ -98,6 +119,10 @@ class Market:
     """On a change of control the Common Stock is worth the day's price x (1 + this): what the deal
     pays each share, which what conversion and a participation in a deemed liquidation deliver
     follow; 0: the day's price (VAL-CHANGE-OF-CONTROL). Above -1."""
+    as_floats: MarketFloats = field(init=False, repr=False, compare=False)
+    """The inputs as the kernels compute with them: made once, when the market is made."""
+    _tenors: FloatArray = field(init=False, repr=False, compare=False)
+    _zeros: FloatArray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         names = ("spot", "volatility", "rate", "dividend_yield", "credit_spread", "change_of_control", "deal_premium")
@@ -117,39 +142,36 @@ class Market:
         if any(years <= 0 for years, _ in points) or any(a[0] >= b[0] for a, b in itertools.pairwise(points)):
             raise ValueError("the curve's tenors must be positive and ascending")
         object.__setattr__(self, "curve", points)
+        exact = [getattr(self, name) for name in MarketFloats._fields]
+        object.__setattr__(self, "as_floats", MarketFloats(*in_floats(exact)))
+        object.__setattr__(self, "_tenors", np.array([years for years, _ in points], dtype=np.float64))
+        object.__setattr__(self, "_zeros", np.array([zero for _, zero in points], dtype=np.float64))
 
     def zero_rates(self, times: FloatArray) -> FloatArray:
         """The zero rate to each of ``times`` (years): ``rate`` without a curve."""
         if not self.curve:
-            return np.full(len(times), float(self.rate))
-        tenors = np.array([float(years) for years, _ in self.curve])
-        zeros = np.array([float(zero) for _, zero in self.curve])
-        return np.asarray(np.interp(times, tenors, zeros), dtype=np.float64)
+            return np.full(len(times), self.as_floats.rate)
+        return np.asarray(np.interp(times, self._tenors, self._zeros), dtype=np.float64)
 
     def discounts(self, times: FloatArray) -> FloatArray:
         """The risk-free discount factor to each of ``times``: e^(-z(t) t)."""
         if not self.curve:
-            return np.exp(-float(self.rate) * np.asarray(times, dtype=np.float64))
+            return np.exp(-self.as_floats.rate * np.asarray(times, dtype=np.float64))
         return np.exp(-self.zero_rates(times) * times)
 
     def forwards(self, times: FloatArray) -> FloatArray:
         """The forward rate over each interval between 0 and ``times`` (ascending): ``rate`` without
         a curve, else (z(t1) t1 - z(t0) t0) / (t1 - t0)."""
         if not self.curve:
-            return np.full(len(times), float(self.rate))
+            return np.full(len(times), self.as_floats.rate)
         edges = np.concatenate(([0.0], times))
         exposure = self.zero_rates(edges) * edges
         return np.asarray(np.diff(exposure) / np.diff(edges), dtype=np.float64)
 
     def floats(self) -> tuple[float, float, float, float, float]:
         """(spot, volatility, rate, dividend yield, credit spread) for the kernels' arithmetic."""
-        return (
-            float(self.spot),
-            float(self.volatility),
-            float(self.rate),
-            float(self.dividend_yield),
-            float(self.credit_spread),
-        )
+        f = self.as_floats
+        return f.spot, f.volatility, f.rate, f.dividend_yield, f.credit_spread
 
 
 @dataclass(frozen=True)
@@ -216,7 +238,7 @@ class Convertible:
         out = np.zeros(len(times))
         if self.coupons is None or not len(self.coupons):
             return out
-        spread = float(market.credit_spread)
+        spread = market.as_floats.credit_spread
         worth = self.coupons * market.discounts(self.pay_times) * np.exp(-spread * self.pay_times)
         paid = np.searchsorted(self.pay_times, np.asarray(times, dtype=np.float64), side="right")
         running = np.concatenate(([0.0], np.cumsum(worth)))
@@ -249,7 +271,8 @@ class Convertible:
 
     def horizon(self) -> tuple[float, float, float]:
         """(maturity, redemption amount, end of conversion) for the kernels' arithmetic."""
-        return float(self.maturity), float(self.redemption), float(self.conversion_end)
+        maturity, redemption, conversion_end = in_floats([self.maturity, self.redemption, self.conversion_end])
+        return maturity, redemption, conversion_end
 
     @staticmethod
     def zero_coupon(maturity: Fraction, redemption: Fraction, ratio: float) -> Convertible:
@@ -281,7 +304,7 @@ def _terms_on(instrument: Convertible, times: FloatArray) -> tuple[FloatArray, F
 
 def lattice_spot_bump(instrument: Convertible, market: Market, steps: int) -> float:
     """Two log-steps of the lattice, 2 sigma sqrt(T / steps): the spot bump of its Greeks."""
-    return 2 * float(market.volatility) * math.sqrt(float(instrument.maturity) / steps)
+    return 2 * market.as_floats.volatility * math.sqrt(instrument.horizon()[0] / steps)
 
 
 def lattice_value(instrument: Convertible, market: Market, steps: int) -> float:
@@ -341,10 +364,10 @@ def lattice_value(instrument: Convertible, market: Market, steps: int) -> float:
     cash_list = cash.tolist()
     units_list = units.tolist()
     coupons_at = _lattice_coupons(instrument, market, times, step_rates)
-    hazard = float(market.change_of_control)
+    hazard = market.as_floats.change_of_control
     if hazard:  # the event during a step: at its node, what it pays (Convertible.event_values)
         stay = math.exp(-hazard * dt)
-        jump = 1.0 + float(market.deal_premium)  # the deal's price of a share of Common Stock
+        jump = 1.0 + market.as_floats.deal_premium  # the deal's price of a share of Common Stock
     # the redemption is the debt part (discounted at rate + spread), or paid in stock the equity part
     debt = np.full(steps + 1, 0.0 if instrument.redemption_in_stock else redemption)
     equity = np.full(steps + 1, redemption if instrument.redemption_in_stock else 0.0)
@@ -389,11 +412,11 @@ def _lattice_coupons(
     out = [0.0] * len(times)
     if instrument.coupons is None:
         return out
-    spread = float(market.credit_spread)
+    spread = market.as_floats.credit_spread
     dt = float(times[1] - times[0]) if len(times) > 1 else 0.0
     for when, amount in zip(instrument.pay_times.tolist(), instrument.coupons.tolist(), strict=True):
         i = min(math.ceil(when / dt - 1e-9), len(times) - 1) if dt else 0
-        step_rate = float(market.rate) if step_rates is None else float(step_rates[max(i - 1, 0)])
+        step_rate = market.as_floats.rate if step_rates is None else float(step_rates[max(i - 1, 0)])
         out[i] += amount * math.exp((step_rate + spread) * (float(times[i]) - when))
     return out
 
@@ -664,7 +687,7 @@ def _event_times(
     pair), and the holder paid the Redemption Price of the day (F/G §6(c)) or, while conversion is
     allowed, converting if worth more, discounted at the risk-free rate (the acquirer pays). None
     without a change of control."""
-    hazard = float(market.change_of_control)
+    hazard = market.as_floats.change_of_control
     if not hazard:
         return None
     if xp is not np:
@@ -682,12 +705,12 @@ def _event_times(
     t_right = times[right]
     t_left = np.where(right > 0, times[np.maximum(right - 1, 0)], 0.0)
     log_right = logs[right, paths].astype(np.float64)
-    log_left = np.where(right > 0, logs[np.maximum(right - 1, 0), paths], math.log(float(market.spot)))
+    log_left = np.where(right > 0, logs[np.maximum(right - 1, 0), paths], math.log(market.as_floats.spot))
     weight = (tau - t_left) / (t_right - t_left)
-    spread = float(market.volatility) * np.sqrt((tau - t_left) * (t_right - tau) / (t_right - t_left))
+    spread = market.as_floats.volatility * np.sqrt((tau - t_left) * (t_right - tau) / (t_right - t_left))
     z = np.concatenate((shocks, -shocks))[paths]
     price = np.exp(log_left + weight * (log_right - log_left) + spread * z)
-    paid = instrument.event_values(tau, price * (1.0 + float(market.deal_premium)), tau <= conversion_end)
+    paid = instrument.event_values(tau, price * (1.0 + market.as_floats.deal_premium), tau <= conversion_end)
     # with the dividends paid in cash before the event (on or before its day)
     return _Events(when, paths, paid * market.discounts(tau) + instrument.coupon_values(market, tau))
 
@@ -695,7 +718,7 @@ def _event_times(
 def _now(instrument: Convertible, market: Market) -> float | None:
     """What converting today gives, where conversion is still allowed today."""
     units0, cash0 = instrument.terms_at(0.0)
-    return units0 * float(market.spot) + cash0 if instrument.conversion_end >= 0 else None
+    return units0 * market.as_floats.spot + cash0 if instrument.conversion_end >= 0 else None
 
 
 def monte_carlo_value(
@@ -867,7 +890,7 @@ def bumped_greeks(
     down = value(replace(market, spot=low))
     more = value(replace(market, volatility=market.volatility + exact_input(volatility_bump, "volatility_bump")))
     less = value(replace(market, volatility=market.volatility - exact_input(volatility_bump, "volatility_bump")))
-    rise, fall = float(high - spot), float(spot - low)
+    rise, fall = in_floats([high - spot, spot - low])
     slope_up, slope_down = (up - mid) / rise, (mid - down) / fall
     return Greeks(
         delta=(up - down) / (rise + fall),
