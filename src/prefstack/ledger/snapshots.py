@@ -67,6 +67,8 @@ from prefstack.ledger.replay import (
 )
 from prefstack.terms import SeriesTerms, load_terms
 
+T = TypeVar("T")
+
 _DECODING_ERRORS = (
     pickle.UnpicklingError,
     EOFError,
@@ -157,8 +159,6 @@ def _fraction_checked(numerator: object, denominator: object) -> Fraction:
         return _fraction(numerator, denominator)
     raise SnapshotUnreadable(f"a snapshot's table holds {numerator!r}/{denominator!r}, not a Fraction")
 
-
-T = TypeVar("T")
 
 _LEFT_OUT = frozenset({"_deferred", "_put", *LedgerState._DEFERRABLE, *SeriesState._DEFERRABLE})
 """What the first part of a snapshot does not hold: the history (written in the second part),

@@ -514,15 +514,15 @@ def _edited(row: _Written, why: str) -> Problem:
     return Problem(row.seq, row.event_id, "edited", f"event {row.event_id} (seq {row.seq}) {why}")
 
 
+_TYPES = {"seq": int}
+"""The type of a stored field that is not text (:func:`_wrongly_typed`)."""
+
+
 def _wrongly_typed(row: _Written) -> list[str]:
     """The fields of a stored row that are not of the type the ledger writes (SQLite keeps any
     value in any column: a writer of the database can put text in ``seq`` or a blob or NULL in a
     text column)."""
     return [name for name, value in zip(row._fields, row, strict=True) if type(value) is not _TYPES.get(name, str)]
-
-
-_TYPES = {"seq": int}
-"""The type of a stored field that is not text (:func:`_wrongly_typed`)."""
 
 
 def _check_row(
