@@ -6,6 +6,7 @@ on SQLite and PostgreSQL; a child nobody claims is stopped and reaped."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -13,9 +14,10 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 import typer.main
 
-from helpers import edit_share_count, no_child_left
+from helpers import edit_share_count, no_child_left, sql
 from prefstack import early, forked, launch
 from prefstack.errors import InputError
 from prefstack.ledger import service
@@ -143,8 +145,6 @@ def _in_fresh_process(check: str, *args: str) -> None:
     assert proc.returncode == 0, f"{check} failed:\n{proc.stdout}\n{proc.stderr}"
 
 
-
-
 def _reader_takes_the_early_report(url: str, company: str) -> None:
     with EventStore(url) as store:
         stream = store.stream(COMPANY)
@@ -234,12 +234,56 @@ def _entry_point_takes_the_early_report(url: str) -> None:
     assert no_child_left()
 
 
+def _finished_unreaped() -> None:
+    """Wait until the early child has verified and left (its report in the pipe), without reaping it:
+    the reader then takes that report as it would have."""
+    assert early._started is not None
+    pid = early._started[1]._pid
+    assert pid is not None
+    os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
+
+
+def _edited_after_the_early_check(url: str, question: str) -> None:
+    """An event edited in place after the early child verified the chain, its hash and the head left
+    as they were: refused by the reader that takes the child's report, whether it reads every event
+    (``load``) or a snapshot and the events after it (``state``: the edited event is the one
+    appended after the snapshot)."""
+    with EventStore(url) as store:
+        stream = store.stream(COMPANY)
+        if question == "state":
+            event = parse_event({"kind": "closing_price", "date": "2002-08-02", "price": "8.95"}, "test")
+            service.append(store, [Placed(event, "test")], company=COMPANY)  # folded onto the snapshot
+            kept = stream.snapshot()
+            assert kept is not None and kept.version == 554  # the appended event is read after the snapshot
+        assert early.start(url, COMPANY)
+        _finished_unreaped()
+        if question == "state":
+            edit = "UPDATE ledger_events SET payload = :p WHERE seq = 555"
+            sql(sa.create_engine(url), edit, p='{"price":"9.95"}')
+            edited = "seq 555 edited"
+        else:
+            edit_share_count(url)
+            edited = "seq 524 edited"
+        try:
+            if question == "state":
+                service.answer_on(None, url, COMPANY, dt.date(2003, 12, 31), question=lambda s: s)
+            else:
+                service.load_ledger(None, url, COMPANY)
+        except InputError as exc:
+            assert "does not verify" in str(exc) and edited in str(exc), exc
+        else:
+            raise AssertionError("an event edited after the early check was read unrefused")
+        assert early.started() is None  # the early child's report was the one taken
+    assert no_child_left()
+
+
 CHECKS = {
     "reader": _reader_takes_the_early_report,
     "broken": _broken_chain_reported_alike,
     "earlier-head": _earlier_head_not_taken,
     "stopped": _other_or_unclaimed_child_stopped,
     "entry-point": _entry_point_takes_the_early_report,
+    "edited-after": _edited_after_the_early_check,
 }
 
 
@@ -248,8 +292,6 @@ def example_store(store_url: str) -> str:
     with EventStore(store_url) as store:
         service.append(store, read_ledger(EXAMPLE).events, company=COMPANY)  # type: ignore[arg-type]
     return store_url
-
-
 
 
 @needs_fork
@@ -275,6 +317,12 @@ def test_a_child_of_another_store_or_nobodys_is_stopped_and_reaped(example_store
     other = tmp_path / "other.sqlite"
     _in_fresh_process("stopped", example_store, f"sqlite:///{other}")
     assert not other.exists()  # the child created nothing
+
+
+@needs_fork
+@pytest.mark.parametrize("question", ["load", "state"])
+def test_an_event_edited_after_the_early_check_is_refused(example_store: str, question: str) -> None:
+    _in_fresh_process("edited-after", example_store, question)
 
 
 def test_a_failed_early_child_leaves_the_check_to_the_reader(example_store: str) -> None:

@@ -890,7 +890,7 @@ def ledger_verify(
         for whose, checked in report.streams.items():
             label = service.company_label(whose)
             try:
-                snapshot = service.verify_stream(store.stream(whose))
+                snapshot = service.verify_stream(store.stream(whose), checked)
             except InputError as exc:
                 raise InputError(exc.field, exc.clause, f"{exc.problem} (the ledger of {label})") from exc
             extended = f", the ledger extends {extends[whose]} receipt(s)" if extends[whose] else ""
@@ -1955,7 +1955,10 @@ def run(
                 "--db", "ledger format", f"the stored ledger of {first.company} fails verification: {first.message}"
             )
         out.print(f"Ledger verified: {report.events_checked} events, hash chain intact\n")
-        placed = service.placed_from_store(store.stream(whose).read())
+        verified = store.stream(whose)
+        placed = service.after_verifying(
+            verified, report.streams[whose], lambda: service.placed_from_store(verified.read())
+        )
     for series, (issued_on, shares, through) in _run_schedules(placed).items():
         schedule(series, issued_on, shares, through, None, format=Format.table, out=None, explain=False, row=None)
     state(

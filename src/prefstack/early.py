@@ -22,7 +22,12 @@ certainly that report:
 - the stream's head is still the one the child verified (an append made since, by another
   writer, makes the reader verify the longer chain itself);
 - the child finished (a child that failed for any reason, or was killed, leaves the check to
-  the reader, in turn).
+  the reader, in turn);
+- what the reader read is the chain the child verified: the child read the events in a
+  transaction of its own, earlier, so every event row, stored hash and head the reader read is
+  checked against the hashes the child verified (each row also against its own hash), and an
+  event edited in place in between, its hash left as it was, is refused as the reader's own check
+  would refuse it (:func:`prefstack.ledger.service.covering`).
 
 A child nobody claims is killed and reaped when the command ends (:func:`release`). Only the
 commands that verify a ledger in one process that runs no other thread start one

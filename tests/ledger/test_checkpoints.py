@@ -145,7 +145,7 @@ def test_ledger_verify_compares_each_checkpoint_with_the_fold_of_its_events(stor
     db = _store(store_url, _example())
     with service.open_store(db) as store:
         stream = store.stream(COMPANY)
-        said = service.verify_stream(stream)
+        said = service.verify_stream(stream, stream.verify())
         assert said.endswith("; 9 quarterly checkpoint(s) equal the folds of their events"), said
         # the checkpoint of 2001-03-31 replaced by that of 2000-12-31 (a changed row): refused, named
         import dataclasses
@@ -154,7 +154,7 @@ def test_ledger_verify_compares_each_checkpoint_with_the_fold_of_its_events(stor
         swapped = [dataclasses.replace(c, blob=made[2].blob) if c.as_of == dt.date(2001, 3, 31) else c for c in made]
         assert stream.save_checkpoints(swapped)
         with pytest.raises(InputError, match="checkpoint of the ledger of cais-internet on 2001-03-31 does not equal"):
-            service.verify_stream(stream)
+            service.verify_stream(stream, stream.verify())
 
 
 def test_a_checkpoint_of_other_events_or_another_fingerprint_is_never_read(

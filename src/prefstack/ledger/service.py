@@ -46,9 +46,11 @@ from prefstack.ledger.store import (
     Head,
     LedgerStream,
     NewEvent,
+    Reads,
     Snapshot,
     StoredEvent,
     VerifyReport,
+    disagreement,
 )
 
 STORE = "store"
@@ -200,13 +202,18 @@ def load(
     return load_ledger(source, db, company, known_at).placed
 
 
-def require_verified(stream: LedgerStream, *, allow: bool, report: VerifyReport | None = None) -> bool:
+def require_verified(
+    stream: LedgerStream, *, allow: bool, report: VerifyReport | None = None, reads: Reads | None = None
+) -> bool:
     """Refuse a company's stream whose hash chain does not verify (``allow``: read it anyway, for
     forensics); whether it verified. Other companies' streams are not checked: each ledger stands
     alone. ``report``: the stream's :meth:`~LedgerStream.verify` made already (beside the caller's
-    work, :func:`while_verifying`)."""
+    work, :func:`while_verifying`). ``reads``: what the caller read of the stream in other
+    transactions than the one verified, which must be the verified chain's (:func:`covering`)."""
     if report is None:
         report = stream.verify()
+    if reads is not None and report.ok:
+        report = covering(stream, report, reads)
     if not report.ok and not allow:
         first = report.problems[0]
         raise InputError(
@@ -217,6 +224,28 @@ def require_verified(stream: LedgerStream, *, allow: bool, report: VerifyReport 
             "run `prefstack ledger verify`, or pass --allow-unverified to read it anyway",
         )
     return report.ok
+
+
+def covering(stream: LedgerStream, report: VerifyReport, reads: Reads) -> VerifyReport:
+    """A report of the chain of ``stream`` that vouches for ``reads``: ``report`` (which verifies)
+    where everything read is its chain's (:func:`~prefstack.ledger.store.disagreement`); else the
+    chain verified again now, after everything was read: one that does not verify any more names
+    the event changed; one that verifies and still disagrees with what was read (an event changed
+    and changed back while it was read) is refused, naming ``--db``: nothing read is given out."""
+    if disagreement(report, reads) is None:
+        return report
+    now = stream.verify()
+    if not now.ok:
+        return now
+    found = disagreement(now, reads)
+    if found is None:
+        return now  # events appended since the first check: the chain verified now holds them
+    raise InputError(
+        "--db",
+        STORE,
+        f"the ledger of {stream.company} changed while it was read ({found.what}), although its hash chain verifies "
+        "before and after: nothing read was used; run the command again, and `prefstack ledger verify`",
+    )
 
 
 T = TypeVar("T")
@@ -244,15 +273,31 @@ def while_verifying(stream: LedgerStream, work: Callable[[], T], *, allow: bool)
     where one can be forked (:meth:`~LedgerStream.verify_beside`), and the chain then required as
     :func:`require_verified` requires it: a chain that does not verify is refused (unless ``allow``)
     before anything the work raised is raised, and nothing the work found is given out before the
-    chain is known to verify. The same outcome as verifying first and working after, in the time of
-    the longer of the two (a state of the 54,000-event register: 0.2 s of verifying beside 0.3 s of
-    reading its snapshot and answering)."""
+    chain is known to verify and everything the work read of the stream is known to be that
+    chain's (:func:`covering`: the child reads in a transaction of its own). The same outcome as
+    verifying first and working after in one transaction, in the time of the longer of the two (a
+    state of the 54,000-event register: 0.2 s of verifying beside 0.3 s of reading its snapshot
+    and answering)."""
     with stream.verify_beside() as checking:
+        return _worked(stream, work, allow, checking.result)
+
+
+def after_verifying(stream: LedgerStream, report: VerifyReport, work: Callable[[], T]) -> T:
+    """``work`` reading ``stream``, whose chain ``report`` verified already (in a transaction of its
+    own): what the work read is that chain's (:func:`covering`) or refused, as
+    :func:`while_verifying` refuses."""
+    return _worked(stream, work, False, lambda: report).get()
+
+
+def _worked(
+    stream: LedgerStream, work: Callable[[], T], allow: bool, report: Callable[[], VerifyReport]
+) -> Verified[T]:
+    with stream.watching() as reads:
         try:
             value, error = work(), None
         except Exception as exc:  # raised again by Verified.get, after the chain's refusal
             value, error = None, exc
-        verified = require_verified(stream, allow=allow, report=checking.result())
+    verified = require_verified(stream, allow=allow, report=report(), reads=reads)
     return Verified(verified, value, error)
 
 
@@ -361,9 +406,7 @@ def make_snapshot(stream: LedgerStream) -> Snapshot:
     """Fold the whole of ``stream`` (whose chain must verify), validate it as an append does and
     keep the fold as its snapshot at its head; the snapshot kept. Refused for an empty stream, or
     where another writer appended while it was made (run it again)."""
-    require_verified(stream, allow=False)
-    head = stream.head()
-    placed = placed_from_store(stream.read())
+    head, placed = while_verifying(stream, lambda: (stream.head(), placed_from_store(stream.read())), allow=False).get()
     checked = validated_fold(placed, stream.company)
     if checked is None:
         raise InputError("--company", STORE, f"the ledger of {stream.company} holds no events yet: nothing to fold")
@@ -407,8 +450,9 @@ def _from_checkpoint(stream: LedgerStream, as_of: dt.date) -> LedgerState | None
         return finish(folded, as_of)
 
 
-def verify_stream(stream: LedgerStream) -> str:
-    """For ``ledger verify``, once the chain verified: every event of the stream applies (as
+def verify_stream(stream: LedgerStream, report: VerifyReport) -> str:
+    """For ``ledger verify``, once the chain verified (``report``, which the events read here must
+    be the chain of: :func:`after_verifying`): every event of the stream applies (as
     :func:`validate` checks) and its snapshot equals the fold of the events it was made from; what
     was found of the snapshot. One fold serves both where it can: the events up to the snapshot
     are folded and compared with it, and the rest folded on and validated as an append would be.
@@ -416,6 +460,10 @@ def verify_stream(stream: LedgerStream) -> str:
     A snapshot another prefstack made, or that names a head the stream does not have, is never
     read (said so); one that would be read and differs from its events is refused,
     :class:`InputError` (it was changed outside prefstack: `ledger snapshot` writes it again)."""
+    return after_verifying(stream, report, lambda: _verified_stream(stream))
+
+
+def _verified_stream(stream: LedgerStream) -> str:
     placed = placed_from_store(stream.read())
     return _verify_snapshot(stream, placed) + _verify_checkpoints(stream, placed)
 
@@ -645,11 +693,10 @@ def append(
             checked = _validated_append(stream, head, renumbered(new, head.version))
         return head.version, checked
 
-    # nothing is ever appended to a chain that does not verify: the first validation is made while it is verified
-    first: tuple[int, Checked | None] | None = while_verifying(stream, validated_now, allow=False).get()
     for attempt in range(1, attempts + 1):
-        version, checked = validated_now() if first is None else first
-        first = None
+        # nothing is ever appended to a chain that does not verify, nor validated against events that are not
+        # the chain's: each validation is made while the chain is verified
+        version, checked = while_verifying(stream, validated_now, allow=False).get()
         try:
             with without_cyclic_gc():
                 events = [to_new_event(p, recorded_by) for p in new]

@@ -301,11 +301,23 @@ class VerifyReport:
     events_checked: int
     problems: list[Problem]
     company: str | None = None
+    chain: str = dataclasses.field(default="", repr=False, compare=False)
+    """The hashes of a chain that verifies, in seq order, one after another (64 hexadecimal digits
+    each; empty where it does not verify): what a reader checks the rows it read against
+    (:func:`disagreement`)."""
+
+    def hash_at(self, seq: int) -> str:
+        """The verified hash of the event at ``seq`` (1 to ``events_checked``; :data:`GENESIS` at 0)."""
+        return GENESIS if seq == 0 else self.chain[_HASH_DIGITS * (seq - 1) : _HASH_DIGITS * seq]
 
     def raise_if_broken(self) -> None:
         """Raise :class:`IntegrityProblem` naming the problems, if there are any."""
         if self.problems:
             raise IntegrityProblem(self.problems)
+
+
+_HASH_DIGITS = len(GENESIS)
+"""The length of an event's hash written in hexadecimal (SHA-256)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -612,7 +624,7 @@ def _check_stream(company: str, rows: Sequence[_Written], head: Head) -> VerifyR
     problem names the company."""
     found = _check_chain(rows, head.version, head.head_hash)
     problems = [dataclasses.replace(p, company=company) for p in found.problems]
-    return VerifyReport(ok=found.ok, events_checked=found.events_checked, problems=problems, company=company)
+    return dataclasses.replace(found, problems=problems, company=company)
 
 
 def _intact_prefix(rows: Sequence[_Written]) -> int:
@@ -678,7 +690,68 @@ def _check_chain(rows: Sequence[_Written], head_version: int, head_hash: str) ->
         )
     if head_problem is not None:
         return VerifyReport(ok=False, events_checked=count, problems=[head_problem])
-    return VerifyReport(ok=True, events_checked=count, problems=[])
+    return VerifyReport(ok=True, events_checked=count, problems=[], chain="".join([row.hash for row in rows]))
+
+
+@dataclasses.dataclass
+class Reads:
+    """What a reader read of one stream while it is watched (:meth:`LedgerStream.watching`): every
+    event row, every stored hash asked for by seq and every head, as the store gave them. A chain
+    verified in another transaction (in a child process beside the reader, or before it) vouches
+    for these only where they are that chain's (:func:`disagreement`): an event edited in place
+    between the two reads, its hash left as it was, is otherwise read unrefused."""
+
+    rows: list[_Written] = dataclasses.field(default_factory=list)
+    hashes: list[tuple[int, str | None]] = dataclasses.field(default_factory=list)
+    heads: list[Head] = dataclasses.field(default_factory=list)
+
+
+class Disagreement(NamedTuple):
+    """Something a reader read that is not the verified chain's (:func:`disagreement`)."""
+
+    seq: int | None
+    """Where (None: a row whose seq is not a whole number)."""
+    what: str
+    beyond: bool
+    """Whether it lies after the verified chain's last event (appended since it was verified),
+    rather than contradicting an event of it."""
+
+
+def disagreement(report: VerifyReport, reads: Reads) -> Disagreement | None:
+    """The first of ``reads`` that is not the chain ``report`` verified (which must verify),
+    preferring a contradiction to a read past its end; None where everything read is that chain's:
+    each row matches its own hash (its values are those the hash was made of) and that hash is the
+    verified chain's at its seq; each stored hash and head read is the chain's at its seq."""
+    if not report.ok:
+        raise AssertionError("rows are checked against a chain that verifies")
+    count = report.events_checked
+    beyond: Disagreement | None = None
+    for row in reads.rows:
+        seq = row.seq
+        if type(seq) is not int or seq < 1:
+            return Disagreement(None, f"an event row with seq {seq!r}", False)
+        if seq > count:
+            beyond = beyond or Disagreement(seq, f"event {row.event_id} (seq {seq}) after the verified chain", True)
+        elif row.hash != report.hash_at(seq) or not _matches_own_hash(row):
+            return Disagreement(seq, f"event {row.event_id} (seq {seq}) is not the event verified there", False)
+    for seq, found in reads.hashes:
+        if 1 <= seq <= count and found != report.hash_at(seq):
+            return Disagreement(seq, f"the hash stored at seq {seq} is not the verified chain's", False)
+        if seq > count and found is not None:
+            beyond = beyond or Disagreement(seq, f"a hash stored at seq {seq}, after the verified chain", True)
+    for head in reads.heads:
+        if head.version > count:
+            beyond = beyond or Disagreement(head.version, f"a head of {head.version} events", True)
+        elif head.head_hash != report.hash_at(head.version):
+            return Disagreement(head.version, f"the head at seq {head.version} is not the verified chain's", False)
+    return beyond
+
+
+def _matches_own_hash(row: _Written) -> bool:
+    try:
+        return _intact_at(row, row.seq)
+    except (TypeError, InvalidEvent):  # a stored value of another type than the ledger writes
+        return False
 
 
 def _make_engine(url: str) -> Engine:
@@ -1010,6 +1083,18 @@ class LedgerStream:
     def __init__(self, store: EventStore, company: str) -> None:
         self._store = store
         self.company = company
+        self._watchers: list[Reads] = []
+
+    @contextmanager
+    def watching(self) -> Iterator[Reads]:
+        """Record what this stream's readers read (:class:`Reads`) until the block ends, to check
+        it against a chain verified elsewhere (:func:`disagreement`)."""
+        reads = Reads()
+        self._watchers.append(reads)
+        try:
+            yield reads
+        finally:
+            self._watchers.remove(reads)
 
     def __repr__(self) -> str:
         return f"LedgerStream({self.company!r})"
@@ -1030,7 +1115,10 @@ class LedgerStream:
         (:data:`GENESIS` for an empty stream)."""
         with self._store._transaction(write=False) as conn:
             head = self._head_in(conn)
-        return Head(0, GENESIS) if head is None else head
+        found = Head(0, GENESIS) if head is None else head
+        for reads in self._watchers:
+            reads.heads.append(found)
+        return found
 
     def hash_at(self, seq: int) -> str | None:
         """The stored hash of the stream's event at ``seq``, or None where no event is stored there.
@@ -1043,7 +1131,10 @@ class LedgerStream:
             found = conn.execute(
                 sa.select(events_table.c.hash).where(events_table.c.company == self.company, events_table.c.seq == seq)
             ).scalar_one_or_none()
-        return None if found is None else str(found)
+        stored = None if found is None else str(found)
+        for reads in self._watchers:
+            reads.hashes.append((seq, stored))
+        return stored
 
     def append(self, events: Sequence[NewEvent], *, expected_version: int) -> list[StoredEvent]:
         """Append ``events`` to the company's stream in one transaction, if the stream is at
@@ -1265,6 +1356,8 @@ class LedgerStream:
             query = query.where(events_table.c.kind.in_(wanted))
         with self._store._transaction(write=False) as conn:
             rows = _written_rows(conn, query)
+        for reads in self._watchers:
+            reads.rows.extend(rows)
         return [_decode(row) for row in rows]
 
     def verify(self) -> VerifyReport:

@@ -1,0 +1,159 @@
+"""What a reader reads of a ledger is the chain that was verified, although the two are read in
+different transactions (the chain in a child process beside the reader, or before it):
+:func:`prefstack.ledger.store.disagreement` and :func:`prefstack.ledger.service.covering`. An event
+edited in place between the check and the read, its hash and the head left as they were, is
+refused as the check would refuse it; one edited and changed back while it was read is refused as
+a ledger that changed while read; events appended by another writer since the check are covered
+by checking again. On SQLite and PostgreSQL.
+
+The early check (started at the command's first instant, :mod:`prefstack.early`) is the case
+where the window between the two reads is longest: tested through it in ``tests/test_launch.py``."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import pytest
+import sqlalchemy as sa
+
+from helpers import edit_share_count, sql
+from prefstack.errors import InputError
+from prefstack.ledger import service
+from prefstack.ledger.events import parse_event
+from prefstack.ledger.files import read_ledger
+from prefstack.ledger.replay import Placed
+from prefstack.ledger.store import GENESIS, EventStore, LedgerStream, Reads, StoredEvent, VerifyReport, disagreement
+
+EXAMPLE = resources.files("prefstack.data").joinpath("example_ledger.yaml")
+COMPANY = "cais-internet"
+F_ISSUE = 524  # the Series F issue of 40,000 shares in the example (helpers.edit_share_count)
+
+
+@pytest.fixture
+def example_store(store_url: str) -> str:
+    with EventStore(store_url) as store:
+        service.append(store, read_ledger(EXAMPLE).events, company=COMPANY)  # type: ignore[arg-type]
+    return store_url
+
+
+def _sql(url: str, statement: str, **params: object) -> list[tuple[object, ...]]:
+    engine = sa.create_engine(url)
+    try:
+        return sql(engine, statement, **params)
+    finally:
+        engine.dispose()
+
+
+def _f_issue_shares(events: list[StoredEvent]) -> object:
+    return next(e.payload["shares"] for e in events if e.seq == F_ISSUE)
+
+
+def test_an_event_edited_in_place_after_the_check_is_refused(example_store: str) -> None:
+    with EventStore(example_store) as store:
+        stream = store.stream(COMPANY)
+        report = stream.verify()
+        assert report.ok and report.events_checked == 554
+        edit_share_count(example_store)  # 40,000 -> 40,001 after the check, the hash and head as they were
+        with pytest.raises(InputError, match=f"does not verify .*first: seq {F_ISSUE} edited") as raised:
+            service.after_verifying(stream, report, stream.read)
+        assert raised.value.field == "--db"
+        # what is read is refused the same way through a check beside the reader
+        with pytest.raises(InputError, match=f"seq {F_ISSUE} edited"):
+            service.while_verifying(stream, stream.read, allow=False).get()
+        # --allow-unverified reads it as it now is, for forensics
+        found = service.while_verifying(stream, stream.read, allow=True)
+        assert not found.verified and _f_issue_shares(found.get()) == "40001"
+
+
+def test_an_event_changed_and_changed_back_while_it_was_read_is_refused(example_store: str) -> None:
+    """The chain verifies before and after the read, but what was read is not it: nothing read is used."""
+    (original,) = _sql(example_store, "SELECT payload FROM ledger_events WHERE seq = :s", s=F_ISSUE)[0]
+    with EventStore(example_store) as store:
+        stream = store.stream(COMPANY)
+        report = stream.verify()
+
+        def read_during_an_edit() -> list[StoredEvent]:
+            edit_share_count(example_store)
+            try:
+                return stream.read()
+            finally:
+                _sql(example_store, "UPDATE ledger_events SET payload = :p WHERE seq = :s", p=original, s=F_ISSUE)
+
+        with pytest.raises(InputError, match=f"changed while it was read \\(event .* \\(seq {F_ISSUE}\\) is not the"):
+            service.after_verifying(stream, report, read_during_an_edit)
+        assert stream.verify().ok  # as it was
+
+
+def test_events_appended_since_the_check_are_covered_by_checking_again(example_store: str) -> None:
+    with EventStore(example_store) as store:
+        stream = store.stream(COMPANY)
+        report = stream.verify()
+        event = parse_event({"kind": "closing_price", "date": "2002-07-01", "price": "8.95"}, "test")
+        service.append(store, [Placed(event, "test")], company=COMPANY)  # another writer, after the check
+        checks: list[VerifyReport] = []
+        verify = stream.verify
+
+        def counted() -> VerifyReport:
+            checks.append(verify())
+            return checks[-1]
+
+        stream.verify = counted  # type: ignore[method-assign]  # this object only
+        read = service.after_verifying(stream, report, stream.read)
+        assert len(read) == 555 and read[-1].payload == {"price": "8.95"}
+        assert [c.events_checked for c in checks] == [555]  # checked once more, covering the new event
+        # what the first check covers needs no second
+        checks.clear()
+        assert len(service.after_verifying(stream, report, lambda: stream.read(through=554))) == 554
+        assert checks == []
+
+
+def test_a_head_or_stored_hash_that_is_not_the_verified_chains_is_refused(example_store: str) -> None:
+    with EventStore(example_store) as store:
+        stream = store.stream(COMPANY)
+        report = stream.verify()
+        _sql(example_store, "UPDATE ledger_streams SET head_hash = :h WHERE company = :c", h="a" * 64, c=COMPANY)
+        with pytest.raises(InputError, match=r"does not verify .*first: seq 554 edited: the ledger head records"):
+            service.after_verifying(stream, report, stream.head)
+    with EventStore(example_store) as store:  # the head as it was, a stored hash changed
+        stream = store.stream(COMPANY)
+        _sql(
+            example_store,
+            "UPDATE ledger_streams SET head_hash = :h WHERE company = :c",
+            h=report.hash_at(554),
+            c=COMPANY,
+        )
+        _sql(example_store, "UPDATE ledger_events SET hash = :h WHERE seq = :s", h="f" * 64, s=F_ISSUE)
+        with pytest.raises(InputError, match=f"does not verify .*first: seq {F_ISSUE} edited"):
+            service.after_verifying(stream, report, lambda: stream.hash_at(F_ISSUE))
+
+
+def _rows(stream: LedgerStream, **selection: int) -> Reads:
+    with stream.watching() as reads:
+        stream.read(**selection)  # type: ignore[arg-type]
+    return reads
+
+
+def test_what_disagrees_with_a_verified_chain(example_store: str) -> None:
+    with EventStore(example_store) as store:
+        stream = store.stream(COMPANY)
+        report = stream.verify()
+        assert len(report.chain) == 64 * 554 and report.hash_at(0) == GENESIS
+        assert report.hash_at(F_ISSUE) == stream.hash_at(F_ISSUE)
+        everything = _rows(stream)
+        assert len(everything.rows) == 554 and disagreement(report, everything) is None
+        with stream.watching() as reads:
+            stream.head()
+            stream.hash_at(F_ISSUE)
+            stream.hash_at(555)  # nothing stored there: agrees
+        assert disagreement(report, reads) is None and reads.hashes == [(F_ISSUE, report.hash_at(F_ISSUE)), (555, None)]
+        event = parse_event({"kind": "closing_price", "date": "2002-07-01", "price": "8.95"}, "test")
+        service.append(store, [Placed(event, "test")], company=COMPANY)
+        later = _rows(stream, after=550)
+        found = disagreement(report, later)
+        assert found is not None and found.beyond and found.seq == 555
+        edit_share_count(example_store)  # a contradiction comes before a read past the end
+        both = _rows(stream, after=500)
+        found = disagreement(report, both)
+        assert found is not None and not found.beyond and found.seq == F_ISSUE
+        with pytest.raises(AssertionError, match="a chain that verifies"):
+            disagreement(stream.verify(), both)  # the chain no longer verifies: nothing to check against
