@@ -663,3 +663,61 @@ def test_a_stored_value_of_another_type_is_reported_edited_not_a_crash(
     problem = report.problems[0]
     assert problem.kind == "edited" and problem.seq == at, problem
     assert f"holds {named} of another type than the ledger writes" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "at"),
+    [
+        ("payload", b'{"text":"x"}', 2),
+        ("effective_date", b"2024-03-15", 1),
+        ("recorded_at", b"2024-03-15T00:00:00Z", 2),
+        ("event_id", b"blob", 2),
+        ("kind", b"note", 2),
+        ("recorded_by", b"someone", 2),
+        ("prev_hash", b"x", 2),
+        ("hash", b"x", 3),
+        ("seq", "three", 3),
+    ],
+)
+def test_a_stored_value_of_another_type_read_unverified_is_refused_not_a_crash(
+    tmp_path: Path, column: str, value: object, at: int
+) -> None:
+    """Read without verifying (what ``--allow-unverified`` reads, for forensics), an event row holding
+    a value of another type than the ledger writes is refused as not what the ledger wrote, naming
+    the field, not a TypeError (a blob payload) or a StoredEvent of bytes passed on."""
+    import sqlite3
+
+    path = tmp_path / "typed.sqlite"
+    with EventStore(f"sqlite:///{path}") as opened:
+        opened.stream(COMPANY).append([note(1), note(2), note(3)], expected_version=0)
+    with sqlite3.connect(path) as conn:
+        conn.execute(f"UPDATE ledger_events SET {column} = ? WHERE seq = ?", (value, at))
+    with EventStore(f"sqlite:///{path}") as opened, pytest.raises(IntegrityProblem) as info:
+        opened.stream(COMPANY).read()
+    (problem,) = info.value.problems
+    # a seq that is not a whole number is named as stored (a read does not know the row's position)
+    assert problem.kind == "edited" and problem.seq == (0 if column == "seq" else at), problem
+    assert f"holds {column} of another type than the ledger writes" in problem.message
+    assert f"(seq {value if column == 'seq' else at})" in problem.message
+
+
+@pytest.mark.parametrize(("column", "value"), [("version", "many"), ("version", b"\x03"), ("head_hash", b"x")])
+def test_a_head_of_another_type_is_reported_not_a_crash(tmp_path: Path, column: str, value: object) -> None:
+    """A stream's head holding text or a blob for its version, or a blob for its hash: reported by
+    verifying as the stream's problem, and refused (not a ValueError) by every reader of the head."""
+    import sqlite3
+
+    path = tmp_path / "typed.sqlite"
+    with EventStore(f"sqlite:///{path}") as opened:
+        opened.stream(COMPANY).append([note(1), note(2)], expected_version=0)
+    with sqlite3.connect(path) as conn:
+        conn.execute(f"UPDATE ledger_streams SET {column} = ?", (value,))
+    with EventStore(f"sqlite:///{path}") as opened:
+        report = opened.verify()
+        assert not report.ok
+        (problem,) = report.problems
+        assert problem.kind == "edited" and problem.company == COMPANY
+        assert f"the ledger head holds {column} of another type than the ledger writes" in problem.message
+        for reader in (opened.companies, opened.stream(COMPANY).head):
+            with pytest.raises(IntegrityProblem, match=f"head holds {column} of another type"):
+                reader()

@@ -470,10 +470,22 @@ def _decode(row: _Written) -> StoredEvent:
         payload = _load_payload(row.payload)
         effective_date = datetime.date.fromisoformat(row.effective_date)
         recorded_at = parse_instant(row.recorded_at)
-    except ValueError as exc:
+    except (ValueError, TypeError) as exc:  # TypeError: a stored value of another type (SQLite keeps any)
+        wrong = _wrongly_typed(row)
+        if wrong:
+            raise IntegrityProblem([_wrongly_typed_problem(row, wrong, row.seq)]) from exc
         raise IntegrityProblem(
             [Problem(row.seq, row.event_id, "edited", f"stored event {row.event_id} cannot be read: {exc}")]
         ) from exc
+    if not (
+        type(row.seq) is int
+        and type(row.event_id) is str
+        and type(row.kind) is str
+        and type(row.prev_hash) is str
+        and type(row.hash) is str
+        and type(row.recorded_by) is str
+    ):  # the fields taken as they are stored (a chain read under --allow-unverified is not checked)
+        raise IntegrityProblem([_wrongly_typed_problem(row, _wrongly_typed(row), row.seq)])
     if not isinstance(payload, dict):
         raise IntegrityProblem(
             [Problem(row.seq, row.event_id, "edited", f"stored payload of event {row.event_id} is not a JSON object")]
@@ -537,6 +549,44 @@ def _wrongly_typed(row: _Written) -> list[str]:
     return [name for name, value in zip(row._fields, row, strict=True) if type(value) is not _TYPES.get(name, str)]
 
 
+def _wrongly_typed_problem(row: _Written, wrong: Sequence[str], expected_seq: object) -> Problem:
+    """The problem of ``row`` holding the fields ``wrong`` of another type than the ledger writes,
+    at ``expected_seq`` where its own seq is not a whole number."""
+    seq = row.seq if type(row.seq) is int else expected_seq
+    event_id = row.event_id if type(row.event_id) is str else None
+    return Problem(
+        seq if type(seq) is int else 0,
+        event_id,
+        "edited",
+        f"event {event_id} (seq {seq!s}) holds {', '.join(wrong)} of another type than the ledger writes "
+        "(seq a whole number, every other field text): its stored values were changed",
+    )
+
+
+def _stored_head(company: str, version: object, head_hash: object) -> Head:
+    """A stream's head as stored, refused (:class:`IntegrityProblem`) where it holds a value of another
+    type than the ledger writes (SQLite keeps any: text or a blob for the version)."""
+    if type(version) is not int or type(head_hash) is not str:
+        wrong = [
+            name
+            for name, value, kind in (("version", version, int), ("head_hash", head_hash, str))
+            if type(value) is not kind
+        ]
+        raise IntegrityProblem(
+            [
+                Problem(
+                    0,
+                    None,
+                    "edited",
+                    f"the ledger head holds {', '.join(wrong)} of another type than the ledger writes (version a "
+                    "whole number, head_hash text): its stored values were changed",
+                    company=company,
+                )
+            ]
+        )
+    return Head(version, head_hash)
+
+
 def _check_row(
     rows: Sequence[_Written], index: int, prev_hash: str, position_of: Mapping[str, int], head_version: int
 ) -> Problem | None:
@@ -545,15 +595,7 @@ def _check_row(
     expected_seq = index + 1
     wrong = _wrongly_typed(row)
     if wrong:
-        seq = row.seq if type(row.seq) is int else expected_seq
-        event_id = row.event_id if type(row.event_id) is str else None
-        return Problem(
-            seq,
-            event_id,
-            "edited",
-            f"event {event_id} (seq {seq}) holds {', '.join(wrong)} of another type than the ledger writes "
-            "(seq a whole number, every other field text): its stored values were changed",
-        )
+        return _wrongly_typed_problem(row, wrong, expected_seq)
     if row.seq > expected_seq:
         return Problem(
             expected_seq,
@@ -1016,7 +1058,7 @@ class EventStore:
         head, in the order of their ids."""
         with self._transaction(write=False) as conn:
             heads = {
-                str(r.company): StreamHead(str(r.company), int(r.version), str(r.head_hash))
+                str(r.company): StreamHead(str(r.company), *_stored_head(str(r.company), r.version, r.head_hash))
                 for r in conn.execute(sa.select(streams_table))
             }
             for (key,) in conn.execute(sa.select(events_table.c.company).distinct()):
@@ -1038,15 +1080,26 @@ class EventStore:
             query = sa.select(streams_table)
             if wanted is not None:
                 query = query.where(streams_table.c.company == wanted)
-            heads = {str(r.company): Head(int(r.version), str(r.head_hash)) for r in conn.execute(query)}
+            heads: dict[str, Head] = {}
+            unreadable: dict[str, Problem] = {}
+            for r in conn.execute(query):
+                try:
+                    heads[str(r.company)] = _stored_head(str(r.company), r.version, r.head_hash)
+                except IntegrityProblem as exc:  # reported as the stream's problem, its events not read
+                    unreadable[str(r.company)] = exc.problems[0]
             if wanted is None:
                 keys = sorted(
-                    set(heads) | {str(k) for (k,) in conn.execute(sa.select(events_table.c.company).distinct())}
+                    set(heads)
+                    | set(unreadable)
+                    | {str(k) for (k,) in conn.execute(sa.select(events_table.c.company).distinct())}
                 )
             else:
                 keys = [wanted]
             reports = {}
             for key in keys:
+                if key in unreadable:
+                    reports[key] = VerifyReport(ok=False, events_checked=0, problems=[unreadable[key]], company=key)
+                    continue
                 query = sa.select(*_EVENT_COLUMNS).where(events_table.c.company == key).order_by(events_table.c.seq)
                 with without_cyclic_gc():  # tens of thousands of rows and strings, no cycles
                     rows = _written_rows(conn, query)
@@ -1104,7 +1157,7 @@ class LedgerStream:
             streams_table.c.company == self.company
         )
         row = conn.execute(query.with_for_update() if lock else query).first()
-        return None if row is None else Head(int(row.version), str(row.head_hash))
+        return None if row is None else _stored_head(self.company, row.version, row.head_hash)
 
     def version(self) -> int:
         """The number of events in the company's stream."""
