@@ -743,9 +743,25 @@ class Reads:
     for these only where they are that chain's (:func:`disagreement`): an event edited in place
     between the two reads, its hash left as it was, is otherwise read unrefused."""
 
-    rows: list[_Written] = dataclasses.field(default_factory=list)
+    rows: list[RowRead] = dataclasses.field(default_factory=list)
     hashes: list[tuple[int, str | None]] = dataclasses.field(default_factory=list)
     heads: list[Head] = dataclasses.field(default_factory=list)
+
+
+class RowRead(NamedTuple):
+    """An event row as a watched reader read it (:class:`Reads`): where, its stored hash and whether
+    its values are those that hash was made of (checked as it is read, so that the row itself, its
+    payload text, need not be kept until the chain is known)."""
+
+    seq: object
+    """As stored: a whole number, unless a writer of the database put something else there."""
+    event_id: object
+    hash: object
+    matches_own_hash: bool
+
+    @classmethod
+    def of(cls, row: _Written) -> RowRead:
+        return cls(row.seq, row.event_id, row.hash, _matches_own_hash(row))
 
 
 class Disagreement(NamedTuple):
@@ -774,7 +790,7 @@ def disagreement(report: VerifyReport, reads: Reads) -> Disagreement | None:
             return Disagreement(None, f"an event row with seq {seq!r}", False)
         if seq > count:
             beyond = beyond or Disagreement(seq, f"event {row.event_id} (seq {seq}) after the verified chain", True)
-        elif row.hash != report.hash_at(seq) or not _matches_own_hash(row):
+        elif row.hash != report.hash_at(seq) or not row.matches_own_hash:
             return Disagreement(seq, f"event {row.event_id} (seq {seq}) is not the event verified there", False)
     for seq, found in reads.hashes:
         if 1 <= seq <= count and found != report.hash_at(seq):
@@ -1409,8 +1425,10 @@ class LedgerStream:
             query = query.where(events_table.c.kind.in_(wanted))
         with self._store._transaction(write=False) as conn:
             rows = _written_rows(conn, query)
-        for reads in self._watchers:
-            reads.rows.extend(rows)
+        if self._watchers:
+            seen = list(map(RowRead.of, rows))
+            for reads in self._watchers:
+                reads.rows.extend(seen)
         return [_decode(row) for row in rows]
 
     def verify(self) -> VerifyReport:
