@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from prefstack.documents import Document
     from prefstack.instruments.capital_structure import LoadedStructure
     from prefstack.ledger.replay import Placed
-    from prefstack.ledger.store import LedgerStream, StoredEvent
+    from prefstack.ledger.store import Head, LedgerStream, StoredEvent
     from prefstack.schedules import ScheduleQuestion
 
 
@@ -870,8 +870,16 @@ def ledger_verify(
         extends = dict.fromkeys(report.streams, 0)
         for name, held, whose in targets:
             stream = store.stream(whose)
-            head = stream.head()
-            stored_hash = stream.hash_at(held.seq) if held.seq <= head.version else None
+
+            def stored(stream: LedgerStream = stream, seq: int = held.seq) -> tuple[Head, str | None]:
+                head = stream.head()
+                return head, stream.hash_at(seq) if seq <= head.version else None
+
+            checked = report.streams.get(whose)
+            # read after the chain was verified: where it verified, what is read must be its own
+            head, stored_hash = (
+                stored() if checked is None or not checked.ok else service.after_verifying(stream, checked, stored)
+            )
             found = [receipts.extension_problem(held, head.version, stored_hash)]
             if key is not None:
                 found.insert(0, receipts.signature_problem(held, key, str(public_key)))
