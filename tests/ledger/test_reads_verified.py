@@ -22,7 +22,16 @@ from prefstack.ledger import service
 from prefstack.ledger.events import parse_event
 from prefstack.ledger.files import read_ledger
 from prefstack.ledger.replay import Placed
-from prefstack.ledger.store import GENESIS, EventStore, LedgerStream, Reads, StoredEvent, VerifyReport, disagreement
+from prefstack.ledger.store import (
+    GENESIS,
+    EventStore,
+    Head,
+    LedgerStream,
+    Reads,
+    StoredEvent,
+    VerifyReport,
+    disagreement,
+)
 
 EXAMPLE = resources.files("prefstack.data").joinpath("example_ledger.yaml")
 COMPANY = "cais-internet"
@@ -155,5 +164,15 @@ def test_what_disagrees_with_a_verified_chain(example_store: str) -> None:
         both = _rows(stream, after=500)
         found = disagreement(report, both)
         assert found is not None and not found.beyond and found.seq == F_ISSUE
+        with pytest.raises(ValueError, match="no verified hash at seq 555"):
+            report.hash_at(555)
+        with pytest.raises(ValueError, match="no verified hash at seq -1"):
+            report.hash_at(-1)
+        assert disagreement(report, Reads(heads=[Head(-1, report.hash_at(553))])) == (-1, "a head of -1 events", False)
+        assert disagreement(report, Reads(hashes=[(0, "0" * 64)])) == (
+            0,
+            "the hash stored at seq 0 is not the verified chain's",
+            False,
+        )
         with pytest.raises(AssertionError, match="a chain that verifies"):
             disagreement(stream.verify(), both)  # the chain no longer verifies: nothing to check against

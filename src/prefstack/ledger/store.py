@@ -308,6 +308,8 @@ class VerifyReport:
 
     def hash_at(self, seq: int) -> str:
         """The verified hash of the event at ``seq`` (1 to ``events_checked``; :data:`GENESIS` at 0)."""
+        if not 0 <= seq <= self.events_checked or len(self.chain) != _HASH_DIGITS * self.events_checked:
+            raise ValueError(f"no verified hash at seq {seq} (a chain of {self.events_checked} events that verifies)")
         return GENESIS if seq == 0 else self.chain[_HASH_DIGITS * (seq - 1) : _HASH_DIGITS * seq]
 
     def raise_if_broken(self) -> None:
@@ -787,17 +789,19 @@ def disagreement(report: VerifyReport, reads: Reads) -> Disagreement | None:
     for row in reads.rows:
         seq = row.seq
         if type(seq) is not int or seq < 1:
-            return Disagreement(None, f"an event row with seq {seq!r}", False)
+            return Disagreement(seq if type(seq) is int else None, f"an event row with seq {seq!r}", False)
         if seq > count:
             beyond = beyond or Disagreement(seq, f"event {row.event_id} (seq {seq}) after the verified chain", True)
         elif row.hash != report.hash_at(seq) or not row.matches_own_hash:
             return Disagreement(seq, f"event {row.event_id} (seq {seq}) is not the event verified there", False)
     for seq, found in reads.hashes:
-        if 1 <= seq <= count and found != report.hash_at(seq):
+        if (1 <= seq <= count and found != report.hash_at(seq)) or (seq < 1 and found is not None):
             return Disagreement(seq, f"the hash stored at seq {seq} is not the verified chain's", False)
         if seq > count and found is not None:
             beyond = beyond or Disagreement(seq, f"a hash stored at seq {seq}, after the verified chain", True)
     for head in reads.heads:
+        if head.version < 0:
+            return Disagreement(head.version, f"a head of {head.version} events", False)
         if head.version > count:
             beyond = beyond or Disagreement(head.version, f"a head of {head.version} events", True)
         elif head.head_hash != report.hash_at(head.version):
