@@ -23,10 +23,10 @@ import gc
 import time
 
 from benchmarks.synthetic import DIVIDEND_END, dividend_ledger
+from prefstack.collector import without_cyclic_gc
 from prefstack.ledger import checkpoints, snapshots
 from prefstack.ledger.files import parse_ledger
 from prefstack.ledger.replay import LedgerState, Placed, finish, fold, replay, resume
-from prefstack.memo import without_cyclic_gc
 from prefstack.report import state_report
 
 END = DIVIDEND_END
