@@ -11,6 +11,7 @@ where the window between the two reads is longest: tested through it in ``tests/
 
 from __future__ import annotations
 
+import datetime as dt
 from importlib import resources
 
 import pytest
@@ -110,9 +111,10 @@ def test_events_appended_since_the_check_are_covered_by_checking_again(example_s
         read = service.after_verifying(stream, report, stream.read)
         assert len(read) == 555 and read[-1].payload == {"price": "8.95"}
         assert [c.events_checked for c in checks] == [555]  # checked once more, covering the new event
-        # what the first check covers needs no second
-        checks.clear()
-        assert len(service.after_verifying(stream, report, lambda: stream.read(through=554))) == 554
+        # what a check covers needs no second (a read is taken with the head, which must be the chain's too)
+        covering = checks.pop()
+        assert len(service.after_verifying(stream, covering, lambda: stream.read(through=554))) == 554
+        assert len(service.after_verifying(stream, covering, lambda: stream.read(after=500))) == 55
         assert checks == []
 
 
@@ -164,6 +166,10 @@ def test_what_disagrees_with_a_verified_chain(example_store: str) -> None:
         both = _rows(stream, after=500)
         found = disagreement(report, both)
         assert found is not None and not found.beyond and found.seq == F_ISSUE
+        assert report.date_at(F_ISSUE) == stream.read(after=F_ISSUE - 1, through=F_ISSUE)[0].effective_date.isoformat()
+        assert len(report.dates) == 10 * 554
+        with pytest.raises(ValueError, match="no verified date at seq 0"):
+            report.date_at(0)
         with pytest.raises(ValueError, match="no verified hash at seq 555"):
             report.hash_at(555)
         with pytest.raises(ValueError, match="no verified hash at seq -1"):
@@ -176,3 +182,72 @@ def test_what_disagrees_with_a_verified_chain(example_store: str) -> None:
         )
         with pytest.raises(AssertionError, match="a chain that verifies"):
             disagreement(stream.verify(), both)  # the chain no longer verifies: nothing to check against
+
+
+def test_an_event_deleted_after_the_check_is_refused_though_every_row_read_is_the_chains(example_store: str) -> None:
+    """Every row that comes back matches the chain: the one that does not come back is found."""
+    with EventStore(example_store) as store:
+        stream = store.stream(COMPANY)
+        report = stream.verify()
+        _sql(example_store, "DELETE FROM ledger_events WHERE seq = 300")
+        for read in (stream.read, lambda: stream.read(after=200), lambda: stream.read(through=400)):
+            with pytest.raises(InputError, match=r"does not verify .*first: seq 300 removed"):
+                service.after_verifying(stream, report, read)
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "selection"),
+    [
+        ("effective_date", "2099-01-01", {"dated_through": dt.date(2002, 12, 31)}),
+        ("effective_date", "1999-01-01", {"dated_after": dt.date(1999, 12, 31)}),
+        ("recorded_at", "2099-01-01T00:00:00.000000+00:00", {"known_at": dt.datetime(2030, 1, 1, tzinfo=dt.UTC)}),
+        ("kind", "note", {"kinds": ["preferred_issued"]}),
+    ],
+)
+def test_an_event_edited_so_that_a_read_leaves_it_out_is_refused(
+    example_store: str, column: str, value: str, selection: dict[str, object]
+) -> None:
+    """The Series F issue edited after the check so that the read's conditions no longer choose it:
+    not read, and still refused (before, the answer was made without it)."""
+    with EventStore(example_store) as store:
+        stream = store.stream(COMPANY)
+        report = stream.verify()
+        assert F_ISSUE in {e.seq for e in stream.read(**selection)}  # type: ignore[arg-type]
+        _sql(example_store, f"UPDATE ledger_events SET {column} = :v WHERE seq = :s", v=value, s=F_ISSUE)
+        with pytest.raises(InputError, match=f"does not verify .*first: seq {F_ISSUE} edited"):
+            service.after_verifying(stream, report, lambda: stream.read(**selection))  # type: ignore[arg-type]
+
+
+SELECTIONS: list[dict[str, object]] = [
+    {},
+    {"after": 500},
+    {"through": 10},
+    {"after": 5, "through": 9},
+    {"after": 600},
+    {"dated_after": dt.date(2001, 3, 31)},
+    {"dated_through": dt.date(2000, 12, 31), "after": 100},
+    {"dated_after": dt.date(2000, 6, 30), "dated_through": dt.date(2000, 9, 30), "through": 540},
+    {"known_at": dt.datetime(2000, 1, 1, tzinfo=dt.UTC)},
+    {"known_at": dt.datetime(2100, 1, 1, tzinfo=dt.UTC), "after": 550},
+    {"kinds": ["preferred_issued", "closing_price"]},
+    {"kinds": []},
+    {"kinds": ["conversion"], "dated_through": dt.date(2002, 1, 1)},
+]
+
+
+@pytest.mark.parametrize("selection", SELECTIONS, ids=[",".join(s) or "all" for s in SELECTIONS])
+def test_a_watched_read_chooses_the_same_events_as_the_database(
+    example_store: str, selection: dict[str, object]
+) -> None:
+    """Watched, a read takes the seq range and chooses among it here; unwatched, the database chooses:
+    the same events either way."""
+    with EventStore(example_store) as store:
+        stream = store.stream(COMPANY)
+        plain = stream.read(**selection)  # type: ignore[arg-type]
+        with stream.watching() as reads:
+            watched = stream.read(**selection)  # type: ignore[arg-type]
+        assert watched == plain
+        report = stream.verify()
+        assert disagreement(report, reads) is None
+        (span,) = reads.spans
+        assert span.seqs == span.expected(report) and len(reads.heads) == 1

@@ -306,6 +306,17 @@ class VerifyReport:
     each; empty where it does not verify): what a reader checks the rows it read against
     (:func:`disagreement`)."""
 
+    dates: str = dataclasses.field(default="", repr=False, compare=False)
+    """The effective dates of a chain that verifies, in seq order, one after another (10 characters
+    each, as stored; empty where it does not verify): which events a read chosen by date had to
+    give (:func:`disagreement`)."""
+
+    def date_at(self, seq: int) -> str:
+        """The verified effective date, as stored, of the event at ``seq`` (1 to ``events_checked``)."""
+        if not 1 <= seq <= self.events_checked or len(self.dates) != _DATE_DIGITS * self.events_checked:
+            raise ValueError(f"no verified date at seq {seq} (a chain of {self.events_checked} events that verifies)")
+        return self.dates[_DATE_DIGITS * (seq - 1) : _DATE_DIGITS * seq]
+
     def hash_at(self, seq: int) -> str:
         """The verified hash of the event at ``seq`` (1 to ``events_checked``; :data:`GENESIS` at 0)."""
         if not 0 <= seq <= self.events_checked or len(self.chain) != _HASH_DIGITS * self.events_checked:
@@ -320,6 +331,8 @@ class VerifyReport:
 
 _HASH_DIGITS = len(GENESIS)
 """The length of an event's hash written in hexadecimal (SHA-256)."""
+_DATE_DIGITS = len("2000-01-01")
+"""The length of an effective date as stored (:func:`~prefstack.ledger.hashing.format_date`)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -734,10 +747,17 @@ def _check_chain(rows: Sequence[_Written], head_version: int, head_hash: str) ->
         )
     if head_problem is not None:
         return VerifyReport(ok=False, events_checked=count, problems=[head_problem])
-    return VerifyReport(ok=True, events_checked=count, problems=[], chain="".join([row.hash for row in rows]))
+    dates = "".join([row.effective_date for row in rows])
+    return VerifyReport(
+        ok=True,
+        events_checked=count,
+        problems=[],
+        chain="".join([row.hash for row in rows]),
+        dates=dates if len(dates) == _DATE_DIGITS * count else "",  # each written by format_date
+    )
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(eq=False)
 class Reads:
     """What a reader read of one stream while it is watched (:meth:`LedgerStream.watching`): every
     event row, every stored hash asked for by seq and every head, as the store gave them. A chain
@@ -748,6 +768,66 @@ class Reads:
     rows: list[RowRead] = dataclasses.field(default_factory=list)
     hashes: list[tuple[int, str | None]] = dataclasses.field(default_factory=list)
     heads: list[Head] = dataclasses.field(default_factory=list)
+    spans: list[Span] = dataclasses.field(default_factory=list)
+    """Each read's seq range, which must have come back whole (no event of it deleted)."""
+
+
+class Span(NamedTuple):
+    """The seq range one watched read asked for, up to the head read with it (``last``), and the
+    events that came back (their seqs): whole where they are ``first`` to ``last``, each once, or
+    those of them effective after ``dated_after`` and on or before ``dated_through`` where the read
+    was chosen by date (which the verified chain's dates say: :func:`disagreement`)."""
+
+    first: int
+    last: int
+    seqs: tuple[object, ...]
+    dated_after: str | None = None
+    dated_through: str | None = None
+
+    @classmethod
+    def of(
+        cls,
+        rows: Sequence[_Written],
+        first: int,
+        through: int | None,
+        head: Head,
+        dated_after: str | None = None,
+        dated_through: str | None = None,
+    ) -> Span:
+        last = head.version if through is None else min(through, head.version)
+        return cls(first, last, tuple(row.seq for row in rows), dated_after, dated_through)
+
+    @property
+    def dated(self) -> bool:
+        return self.dated_after is not None or self.dated_through is not None
+
+    def expected(self, report: VerifyReport) -> tuple[int, ...]:
+        """The seqs this read had to give, by the chain ``report`` verified (which holds ``last``)."""
+        seqs = range(self.first, self.last + 1)
+        if not self.dated:
+            return tuple(seqs)
+        after, through = self.dated_after, self.dated_through
+        return tuple(
+            s
+            for s in seqs
+            if (after is None or report.date_at(s) > after) and (through is None or report.date_at(s) <= through)
+        )
+
+
+def _chosen(
+    row: _Written, recorded: str | None, kinds: list[str] | None, after_day: str | None, through_day: str | None
+) -> bool:
+    """Whether the conditions of :meth:`LedgerStream.read` choose ``row``, comparing its stored text
+    as the database does (instants and dates are written at a fixed width, so that their text sorts
+    as they do). A row holding a value of another type is chosen: decoding it refuses it."""
+    if not (type(row.recorded_at) is str and type(row.effective_date) is str and type(row.kind) is str):
+        return True
+    return (
+        (recorded is None or row.recorded_at <= recorded)
+        and (kinds is None or row.kind in kinds)
+        and (after_day is None or row.effective_date > after_day)
+        and (through_day is None or row.effective_date <= through_day)
+    )
 
 
 class RowRead(NamedTuple):
@@ -781,7 +861,8 @@ def disagreement(report: VerifyReport, reads: Reads) -> Disagreement | None:
     """The first of ``reads`` that is not the chain ``report`` verified (which must verify),
     preferring a contradiction to a read past its end; None where everything read is that chain's:
     each row matches its own hash (its values are those the hash was made of) and that hash is the
-    verified chain's at its seq; each stored hash and head read is the chain's at its seq."""
+    verified chain's at its seq; each read's seq range came back whole, to the head read with it;
+    each stored hash and head read is the chain's at its seq."""
     if not report.ok:
         raise AssertionError("rows are checked against a chain that verifies")
     count = report.events_checked
@@ -794,6 +875,17 @@ def disagreement(report: VerifyReport, reads: Reads) -> Disagreement | None:
             beyond = beyond or Disagreement(seq, f"event {row.event_id} (seq {seq}) after the verified chain", True)
         elif row.hash != report.hash_at(seq) or not row.matches_own_hash:
             return Disagreement(seq, f"event {row.event_id} (seq {seq}) is not the event verified there", False)
+    for span in reads.spans:
+        if span.last > count:
+            continue  # read with a head after the verified chain's: beyond (the head is checked below)
+        if span.dated and not report.dates:
+            return Disagreement(span.first, "events chosen by date from a chain whose dates were not kept", False)
+        if span.seqs != span.expected(report):
+            return Disagreement(
+                span.first,
+                f"seq {span.first} to {span.last} read as {len(span.seqs)} event(s), not those stored",
+                False,
+            )
     for seq, found in reads.hashes:
         if (1 <= seq <= count and found != report.hash_at(seq)) or (seq < 1 and found is not None):
             return Disagreement(seq, f"the hash stored at seq {seq} is not the verified chain's", False)
@@ -1407,33 +1499,66 @@ class LedgerStream:
         ``dated_after`` and on or before ``dated_through`` if given.
 
         Reading does not recompute hashes (:meth:`verify` does); a row that cannot be decoded
-        raises :class:`IntegrityProblem`.
+        raises :class:`IntegrityProblem`. Where the stream is watched (:meth:`watching`), every
+        event of the seq range is read with the head, in one transaction, and each is recorded and
+        checked against its own hash, before the other conditions choose among them (as the
+        database would, comparing the stored text): an event the conditions leave out because it
+        was edited, or one deleted, is then found (:func:`disagreement`), as an edited one read is.
         """
-        query = sa.select(*_EVENT_COLUMNS).where(events_table.c.company == self.company).order_by(events_table.c.seq)
-        if known_at is not None:
-            query = query.where(events_table.c.recorded_at <= format_instant(known_at, field="known_at"))
-        if after is not None:
-            query = query.where(events_table.c.seq > after)
-        if through is not None:
-            query = query.where(events_table.c.seq <= through)
-        if dated_after is not None:
-            query = query.where(events_table.c.effective_date > dated_after.isoformat())
-        if dated_through is not None:
-            query = query.where(events_table.c.effective_date <= dated_through.isoformat())
+        recorded = None if known_at is None else format_instant(known_at, field="known_at")
+        wanted: list[str] | None = None
         if kinds is not None:
             if isinstance(kinds, str):
                 raise InvalidEvent("kinds", f"must be a collection of kinds, not the single string {kinds!r}")
             wanted = sorted(set(kinds))
+        after_day = None if dated_after is None else dated_after.isoformat()
+        through_day = None if dated_through is None else dated_through.isoformat()
+        query = sa.select(*_EVENT_COLUMNS).where(events_table.c.company == self.company).order_by(events_table.c.seq)
+        if after is not None:
+            query = query.where(events_table.c.seq > after)
+        if through is not None:
+            query = query.where(events_table.c.seq <= through)
+        first = 1 if after is None else after + 1
+        if self._watchers and recorded is None and wanted is None:
+            # chosen by seq and date only: by the database, each event it leaves out found by its
+            # verified date (VerifyReport.dates), without reading them all
+            if after_day is not None:
+                query = query.where(events_table.c.effective_date > after_day)
+            if through_day is not None:
+                query = query.where(events_table.c.effective_date <= through_day)
+            with self._store._transaction(write=False) as conn:
+                head = self._head_in(conn) or Head(0, GENESIS)
+                rows = _written_rows(conn, query)
+            self._saw(rows, Span.of(rows, first, through, head, after_day, through_day), head)
+            return [_decode(row) for row in rows]
+        if self._watchers:
+            with self._store._transaction(write=False) as conn:
+                head = self._head_in(conn) or Head(0, GENESIS)
+                rows = _written_rows(conn, query)
+            self._saw(rows, Span.of(rows, first, through, head), head)
+            rows = [row for row in rows if _chosen(row, recorded, wanted, after_day, through_day)]
+            return [_decode(row) for row in rows]
+        if recorded is not None:
+            query = query.where(events_table.c.recorded_at <= recorded)
+        if after_day is not None:
+            query = query.where(events_table.c.effective_date > after_day)
+        if through_day is not None:
+            query = query.where(events_table.c.effective_date <= through_day)
+        if wanted is not None:
             if not wanted:
                 return []
             query = query.where(events_table.c.kind.in_(wanted))
         with self._store._transaction(write=False) as conn:
             rows = _written_rows(conn, query)
-        if self._watchers:
-            seen = list(map(RowRead.of, rows))
-            for reads in self._watchers:
-                reads.rows.extend(seen)
         return [_decode(row) for row in rows]
+
+    def _saw(self, rows: Sequence[_Written], span: Span, head: Head) -> None:
+        """Record ``rows``, read as ``span`` with ``head``, for every watcher of the stream."""
+        seen = list(map(RowRead.of, rows))
+        for reads in self._watchers:
+            reads.rows.extend(seen)
+            reads.spans.append(span)
+            reads.heads.append(head)
 
     def verify(self) -> VerifyReport:
         """Recompute the stream's hash chain (see :meth:`EventStore.verify`)."""
