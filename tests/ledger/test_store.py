@@ -721,3 +721,19 @@ def test_a_head_of_another_type_is_reported_not_a_crash(tmp_path: Path, column: 
         for reader in (opened.companies, opened.stream(COMPANY).head):
             with pytest.raises(IntegrityProblem, match=f"head holds {column} of another type"):
                 reader()
+
+
+def test_an_append_is_made_only_onto_the_head_it_was_validated_against(store_url: str) -> None:
+    """At the version expected, a head whose hash is not the one the caller validated against (the
+    head or its last event changed since) is refused, nothing appended; the right one is taken."""
+    with EventStore(store_url) as store:
+        stream = store.stream(COMPANY)
+        first = stream.append([note(1), note(2)], expected_version=0, expected_hash=GENESIS)
+        head = stream.head()
+        assert head == (2, first[-1].hash)
+        refused = f"acme seq 2 edited: the ledger head at seq 2 has the hash {head.head_hash}, not the"
+        with pytest.raises(IntegrityProblem, match=refused):
+            stream.append([note(3)], expected_version=2, expected_hash=first[0].hash)
+        assert stream.version() == 2 and stream.verify().ok  # nothing appended
+        third = stream.append([note(3)], expected_version=2, expected_hash=head.head_hash)
+        assert third[0].prev_hash == head.head_hash and stream.verify().ok

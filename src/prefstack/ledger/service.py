@@ -684,23 +684,23 @@ def append(
         )
     stream = store.stream(registry.issuer(company, "company").id)
 
-    def validated_now() -> tuple[int, Checked | None]:
+    def validated_now() -> tuple[Head, Checked | None]:
         head = stream.head()
         if expected_version is not None and head.version != expected_version:
             raise ConcurrencyError(expected_version, head.version, stream.company)
         checked = validated if head.version == 0 else None
         if checked is None:
             checked = _validated_append(stream, head, renumbered(new, head.version))
-        return head.version, checked
+        return head, checked
 
     for attempt in range(1, attempts + 1):
         # nothing is ever appended to a chain that does not verify, nor validated against events that are not
         # the chain's: each validation is made while the chain is verified
-        version, checked = while_verifying(stream, validated_now, allow=False).get()
+        head, checked = while_verifying(stream, validated_now, allow=False).get()
         try:
             with without_cyclic_gc():
                 events = [to_new_event(p, recorded_by) for p in new]
-                stored = stream.append(events, expected_version=version)
+                stored = stream.append(events, expected_version=head.version, expected_hash=head.head_hash)
             if checked is not None:
                 _save_snapshot(stream, stored, checked)
             return stored

@@ -1301,12 +1301,18 @@ class LedgerStream:
             reads.hashes.append((seq, stored))
         return stored
 
-    def append(self, events: Sequence[NewEvent], *, expected_version: int) -> list[StoredEvent]:
+    def append(
+        self, events: Sequence[NewEvent], *, expected_version: int, expected_hash: str | None = None
+    ) -> list[StoredEvent]:
         """Append ``events`` to the company's stream in one transaction, if the stream is at
-        ``expected_version`` (0 for a company with no events yet: the append starts its stream).
+        ``expected_version`` (0 for a company with no events yet: the append starts its stream)
+        and, where ``expected_hash`` is given, its head has that hash (the head the caller
+        validated the events against, and verified).
 
-        Raises :class:`ConcurrencyError` if it is not (another writer appended to this stream
-        first), :class:`InvalidEvent` if an event cannot be stored exactly; either way nothing is
+        Raises :class:`ConcurrencyError` if it is not at that version (another writer appended to
+        this stream first), :class:`IntegrityProblem` if its head has another hash at that version
+        (the head or its last event was changed since: an append never moves it back),
+        :class:`InvalidEvent` if an event cannot be stored exactly; in every case nothing is
         stored. Other companies' streams are neither read nor changed.
         """
         if isinstance(expected_version, bool) or not isinstance(expected_version, int) or expected_version < 0:
@@ -1318,15 +1324,31 @@ class LedgerStream:
             prepared.append(event.prepared)
         try:
             with self._store._transaction(write=True) as conn:
-                return self._append_in(conn, prepared, expected_version)
+                return self._append_in(conn, prepared, expected_version, expected_hash)
         except sa_exc.IntegrityError as exc:
             raise ConcurrencyError(expected_version, self.version(), self.company) from exc
 
-    def _append_in(self, conn: Connection, prepared: Sequence[_Prepared], expected_version: int) -> list[StoredEvent]:
+    def _append_in(
+        self, conn: Connection, prepared: Sequence[_Prepared], expected_version: int, expected_hash: str | None
+    ) -> list[StoredEvent]:
         head = self._head_in(conn, lock=True)
         actual = 0 if head is None else head.version
         if actual != expected_version:
             raise ConcurrencyError(expected_version, actual, self.company)
+        found = GENESIS if head is None else head.head_hash
+        if expected_hash is not None and found != expected_hash:
+            raise IntegrityProblem(
+                [
+                    Problem(
+                        actual,
+                        None,
+                        "edited",
+                        f"the ledger head at seq {actual} has the hash {found}, not the {expected_hash} the append was "
+                        "validated against: it was changed since; nothing was appended (run `prefstack ledger verify`)",
+                        company=self.company,
+                    )
+                ]
+            )
         if not prepared:
             return []
         if head is None:
