@@ -434,7 +434,8 @@ def test_a_snapshot_that_cannot_be_read_is_refused_naming_the_store_until_it_is_
 @pytest.mark.parametrize(
     ("table", "column", "value"),
     [("ledger_snapshots", "blob", "text, not bytes"), ("ledger_snapshots", "as_of", b"2002-08-01"),
-     ("ledger_checkpoints", "version", "many")],
+     ("ledger_checkpoints", "version", "many"), ("ledger_snapshots", "version", float("inf")),
+     ("ledger_snapshots", "blob", 12), ("ledger_checkpoints", "blob", 10**6)],
 )
 def test_a_snapshot_or_checkpoint_row_holding_another_type_is_refused_as_the_stores(
     prefstack: Prefstack, tmp_path: Path, table: str, column: str, value: object
@@ -455,3 +456,19 @@ def test_a_snapshot_or_checkpoint_row_holding_another_type_is_refused_as_the_sto
     assert asked.code == 2 and asked.out == "", asked.err
     assert asked.err.startswith("error: --db: a snapshot or checkpoint kept in the store cannot be read (the ")
     assert "row holds a value of another type than prefstack writes" in asked.err
+
+
+def test_a_checkpoint_date_that_is_not_one_is_refused_by_ledger_verify(prefstack: Prefstack, tmp_path: Path) -> None:
+    """Listed by ``ledger verify``, a checkpoint whose date is not a date is refused as the store's
+    (exit 2), not a ValueError traceback."""
+    import sqlite3
+
+    url = f"sqlite:///{tmp_path / 'dated.sqlite'}"
+    with resources.as_file(EXAMPLE) as path:
+        assert prefstack("ledger", "import", str(path), "--db", url).code == 0
+    assert prefstack("ledger", "snapshot", "--db", url).code == 0
+    with sqlite3.connect(tmp_path / "dated.sqlite") as conn:
+        conn.execute("UPDATE ledger_checkpoints SET as_of = 'garbage' WHERE as_of = '2001-06-30'")
+    checked = prefstack("ledger", "verify", "--db", url)
+    assert checked.code == 2, (checked.out, checked.err)
+    assert "a snapshot or checkpoint kept in the store cannot be read (the checkpoint row holds" in checked.err

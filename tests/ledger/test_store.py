@@ -737,3 +737,32 @@ def test_an_append_is_made_only_onto_the_head_it_was_validated_against(store_url
         assert stream.version() == 2 and stream.verify().ok  # nothing appended
         third = stream.append([note(3)], expected_version=2, expected_hash=head.head_hash)
         assert third[0].prev_hash == head.head_hash and stream.verify().ok
+
+
+@pytest.mark.parametrize(
+    ("statement", "value", "why"),
+    [
+        ("UPDATE ledger_events SET payload = CAST(? AS TEXT) WHERE seq = 2", b"\xff\xfe", "cannot be read"),
+        ("UPDATE ledger_events SET recorded_at = ? WHERE seq = 2", "0001-01-01T00:00:00+01:00", "cannot be read"),
+        ("UPDATE ledger_events SET recorded_at = ? WHERE seq = 2", "2024-01-01T00:00:00", "names no UTC offset"),
+        ("UPDATE ledger_events SET payload = ? WHERE seq = 2", '{"a":' * 100_000 + "1" + "}" * 100_000, "cannot be"),
+    ],
+    ids=["not-utf-8", "instant-out-of-range", "instant-without-offset", "payload-nested-too-deep"],
+)
+def test_stored_text_that_cannot_be_read_is_refused_not_a_crash(
+    tmp_path: Path, statement: str, value: object, why: str
+) -> None:
+    """Read without verifying (what ``--allow-unverified`` reads), an event whose stored text the
+    driver cannot decode, whose instant is out of range once in UTC or names no offset (it would be
+    read in the machine's time zone), or whose payload is nested deeper than Python parses, is
+    refused as not what the ledger wrote, not a driver error, OverflowError or RecursionError."""
+    import sqlite3
+
+    path = tmp_path / "text.sqlite"
+    with EventStore(f"sqlite:///{path}") as opened:
+        opened.stream(COMPANY).append([note(1), note(2), note(3)], expected_version=0)
+    with sqlite3.connect(path) as conn:
+        conn.execute(statement, (value,))
+    with EventStore(f"sqlite:///{path}") as opened, pytest.raises(IntegrityProblem, match=why) as info:
+        opened.stream(COMPANY).read()
+    assert info.value.problems[0].kind == "edited"

@@ -98,8 +98,12 @@ def format_instant(value: datetime.datetime, *, field: str = "recorded_at") -> s
 
 
 def parse_instant(text: str) -> datetime.datetime:
-    """Read an instant written by :func:`format_instant`."""
-    return datetime.datetime.fromisoformat(text).astimezone(datetime.UTC)
+    """Read an instant written by :func:`format_instant`: one naming no UTC offset is not one (it
+    would be read in the machine's time zone) and raises :class:`ValueError`."""
+    found = datetime.datetime.fromisoformat(text)
+    if found.tzinfo is None:
+        raise ValueError(f"the instant {text!r} names no UTC offset")
+    return found.astimezone(datetime.UTC)
 
 
 def event_hash(

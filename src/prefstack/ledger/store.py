@@ -485,7 +485,9 @@ def _decode(row: _Written) -> StoredEvent:
         payload = _load_payload(row.payload)
         effective_date = datetime.date.fromisoformat(row.effective_date)
         recorded_at = parse_instant(row.recorded_at)
-    except (ValueError, TypeError) as exc:  # TypeError: a stored value of another type (SQLite keeps any)
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+        # TypeError: a stored value of another type (SQLite keeps any); OverflowError: an instant out of
+        # range once in UTC; RecursionError: a payload nested deeper than any event's
         wrong = _wrongly_typed(row)
         if wrong:
             raise IntegrityProblem([_wrongly_typed_problem(row, wrong, row.seq)]) from exc
@@ -956,6 +958,15 @@ def _unreadable_row(what: str, exc: Exception) -> SnapshotUnreadable:
     return SnapshotUnreadable(f"the {what} row holds a value of another type than prefstack writes: {exc}")
 
 
+def _require_types(what: str, row: Any, **types: type) -> None:
+    """Refuse a snapshot or checkpoint ``row`` (:func:`_unreadable_row`) whose fields are not of the
+    ``types`` prefstack writes, exactly (a float for a whole number, an integer for bytes: SQLite
+    keeps any)."""
+    wrong = [name for name, kind in types.items() if type(getattr(row, name)) is not kind]
+    if wrong:
+        raise _unreadable_row(what, TypeError(f"{', '.join(wrong)} of another type than prefstack writes"))
+
+
 def _written_rows(conn: Connection, query: sa.Select[Any]) -> list[_Written]:
     """The rows of ``query`` (a select of :data:`_EVENT_COLUMNS`) as the driver gives them: the
     columns are integers and text, which neither driver (sqlite3, psycopg) nor SQLAlchemy converts,
@@ -963,9 +974,16 @@ def _written_rows(conn: Connection, query: sa.Select[Any]) -> list[_Written]:
     of the time of reading the 54,000 events of a register to verify its chain)."""
     result = conn.execute(query)
     try:
-        return list(map(_Written._make, result.cursor.fetchall()))
+        fetched = result.cursor.fetchall()
+    except conn.dialect.loaded_dbapi.Error as exc:  # the driver's own, as SQLAlchemy does not fetch these
+        if "decode" in str(exc):  # SQLite: text that is not UTF-8, which prefstack never writes
+            raise IntegrityProblem(
+                [Problem(0, None, "edited", f"a stored event holds text that cannot be read ({exc}): it was changed")]
+            ) from exc
+        raise StoreUnavailable(f"the ledger database is unavailable: {exc}") from exc
     finally:
         result.close()
+    return list(map(_Written._make, fetched))
 
 
 def _series_named(payloads: Sequence[str]) -> list[str]:
@@ -1412,16 +1430,17 @@ class LedgerStream:
             ).first()
         if row is None:
             return None
+        _require_types("snapshot", row, version=int, head_hash=str, fingerprint=str, as_of=str, blob=bytes)
         try:
             return Snapshot(
-                int(row.version),
-                str(row.head_hash),
-                str(row.fingerprint),
+                row.version,
+                row.head_hash,
+                row.fingerprint,
                 datetime.date.fromisoformat(row.as_of),
                 bool(row.reads_as_of),
-                bytes(row.blob),
+                row.blob,
             )
-        except (TypeError, ValueError) as exc:
+        except ValueError as exc:
             raise _unreadable_row("snapshot", exc) from exc
 
     def save_snapshot(self, snapshot: Snapshot) -> bool:
@@ -1463,15 +1482,12 @@ class LedgerStream:
             ).first()
         if row is None:
             return None
+        _require_types("checkpoint", row, as_of=str, version=int, head_hash=str, fingerprint=str, blob=bytes)
         try:
             return Checkpoint(
-                datetime.date.fromisoformat(row.as_of),
-                int(row.version),
-                str(row.head_hash),
-                str(row.fingerprint),
-                bytes(row.blob),
+                datetime.date.fromisoformat(row.as_of), row.version, row.head_hash, row.fingerprint, row.blob
             )
-        except (TypeError, ValueError) as exc:
+        except ValueError as exc:
             raise _unreadable_row("checkpoint", exc) from exc
 
     def checkpoint_dates(self) -> list[datetime.date]:
@@ -1482,7 +1498,11 @@ class LedgerStream:
                 .where(checkpoints_table.c.company == self.company)
                 .order_by(checkpoints_table.c.as_of)
             ).scalars()
-            return [datetime.date.fromisoformat(str(day)) for day in found]
+            days = list(found)
+        try:
+            return [datetime.date.fromisoformat(day) for day in days]
+        except (TypeError, ValueError) as exc:
+            raise _unreadable_row("checkpoint", exc) from exc
 
     def save_checkpoints(self, checkpoints: Sequence[Checkpoint]) -> bool:
         """Keep ``checkpoints`` as the company's, replacing those before, if the stream's head is
