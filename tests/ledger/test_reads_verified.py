@@ -92,6 +92,9 @@ def test_an_event_changed_and_changed_back_while_it_was_read_is_refused(example_
         with pytest.raises(InputError, match=f"changed while it was read \\(event .* \\(seq {F_ISSUE}\\) is not the"):
             service.after_verifying(stream, report, read_during_an_edit)
         assert stream.verify().ok  # as it was
+        # read for forensics (--allow-unverified): given out as read, as unverified
+        forensic = service._worked(stream, read_during_an_edit, True, lambda: report)
+        assert not forensic.verified and _f_issue_shares(forensic.get()) == "40001"
 
 
 def test_events_appended_since_the_check_are_covered_by_checking_again(example_store: str) -> None:

@@ -213,7 +213,12 @@ def require_verified(
     if report is None:
         report = stream.verify()
     if reads is not None and report.ok:
-        report = covering(stream, report, reads)
+        try:
+            report = covering(stream, report, reads)
+        except ChangedWhileRead:
+            if allow:
+                return False  # read for forensics: what was read, as it was read, unverified
+            raise
     if not report.ok and not allow:
         first = report.problems[0]
         raise InputError(
@@ -240,12 +245,24 @@ def covering(stream: LedgerStream, report: VerifyReport, reads: Reads) -> Verify
     found = disagreement(now, reads)
     if found is None:
         return now  # events appended since the first check: the chain verified now holds them
-    raise InputError(
-        "--db",
-        STORE,
-        f"the ledger of {stream.company} changed while it was read ({found.what}), although its hash chain verifies "
-        "before and after: nothing read was used; run the command again, and `prefstack ledger verify`",
-    )
+    raise ChangedWhileRead(stream.company, found.what)
+
+
+class ChangedWhileRead(InputError):
+    """What a command read of a ledger is not the chain verified before and after it was read (an
+    event changed and changed back while it was read): nothing read is used."""
+
+    def __init__(self, company: str, what: str) -> None:
+        self.company, self.what = company, what
+        super().__init__(
+            "--db",
+            STORE,
+            f"the ledger of {company} changed while it was read ({what}), although its hash chain verifies before "
+            "and after: nothing read was used; run the command again, and `prefstack ledger verify`",
+        )
+
+    def __reduce__(self) -> tuple[type[ChangedWhileRead], tuple[str, str]]:  # type: ignore[override]
+        return type(self), (self.company, self.what)
 
 
 T = TypeVar("T")
