@@ -103,19 +103,26 @@ def test_events_appended_since_the_check_are_covered_by_checking_again(example_s
         report = stream.verify()
         event = parse_event({"kind": "closing_price", "date": "2002-07-01", "price": "8.95"}, "test")
         service.append(store, [Placed(event, "test")], company=COMPANY)  # another writer, after the check
-        checks: list[VerifyReport] = []
-        verify = stream.verify
+        checks: list[VerifyReport | None] = []
+        verify, verify_after = stream.verify, stream.verify_after
 
         def counted() -> VerifyReport:
             checks.append(verify())
+            return verify()
+
+        def counted_after(verified: VerifyReport) -> VerifyReport | None:
+            checks.append(verify_after(verified))
             return checks[-1]
 
         stream.verify = counted  # type: ignore[method-assign]  # this object only
+        stream.verify_after = counted_after  # type: ignore[method-assign]
         read = service.after_verifying(stream, report, stream.read)
         assert len(read) == 555 and read[-1].payload == {"price": "8.95"}
-        assert [c.events_checked for c in checks] == [555]  # checked once more, covering the new event
+        # checked once more, covering the new event: the chain extended by it alone, not verified whole again
+        assert checks == [verify()] and checks[0] is not None and checks[0].events_checked == 555
         # what a check covers needs no second (a read is taken with the head, which must be the chain's too)
         covering = checks.pop()
+        assert covering is not None
         assert len(service.after_verifying(stream, covering, lambda: stream.read(through=554))) == 554
         assert len(service.after_verifying(stream, covering, lambda: stream.read(after=500))) == 55
         assert checks == []
@@ -254,3 +261,61 @@ def test_a_watched_read_chooses_the_same_events_as_the_database(
         assert disagreement(report, reads) is None
         (span,) = reads.spans
         assert span.seqs == span.expected(report) and len(reads.heads) == 1
+
+
+def _price(day: str, price: str) -> Placed:
+    return Placed(parse_event({"kind": "closing_price", "date": day, "price": price}, "test"), "test")
+
+
+def test_a_chain_is_extended_by_the_events_appended_since_it_was_verified(example_store: str) -> None:
+    with EventStore(example_store) as store:
+        stream = store.stream(COMPANY)
+        report = stream.verify()
+        assert stream.verify_after(report) == report  # nothing since
+        service.append(store, [_price("2002-08-02", "8.95"), _price("2002-08-05", "9.05")], company=COMPANY)
+        extended, whole = stream.verify_after(report), stream.verify()
+        assert extended == whole and extended is not None
+        assert (extended.chain, extended.dates) == (whole.chain, whole.dates)
+        # the events since edited, unlinked or past the head: not extended (the whole chain names why)
+        _sql(example_store, "UPDATE ledger_events SET payload = :p WHERE seq = 556", p='{"price":"9.06"}')
+        assert stream.verify_after(report) is None
+        assert stream.verify_after(whole) == whole  # the edit is not among the events since: readers check
+        _sql(example_store, "UPDATE ledger_streams SET version = 555 WHERE company = :c", c=COMPANY)
+        assert stream.verify_after(report) is None
+
+
+def test_an_append_retried_after_another_writer_verifies_only_the_events_since(
+    example_store: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first attempt is validated while the whole chain is verified; the other writer's append
+    makes it conflict; the second is validated against the chain extended by that append alone."""
+    calls: list[str] = []
+    verify, verify_after, append = LedgerStream.verify, LedgerStream.verify_after, LedgerStream.append
+
+    def counted_verify(self: LedgerStream) -> VerifyReport:
+        calls.append("verify")
+        return verify(self)
+
+    def counted_after(self: LedgerStream, verified: VerifyReport) -> VerifyReport | None:
+        calls.append("verify_after")
+        return verify_after(self, verified)
+
+    def overtaken(self: LedgerStream, events: list[object], **expected: object) -> list[StoredEvent]:
+        if "other writer" not in calls:  # once, just before the first write
+            calls.append("other writer")
+            with EventStore(example_store) as other:
+                other.stream(COMPANY).append(
+                    [service.to_new_event(_price("2002-08-02", "8.95"))], expected_version=self.version()
+                )
+        return append(self, events, **expected)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(LedgerStream, "verify", counted_verify)
+    monkeypatch.setattr(LedgerStream, "verify_after", counted_after)
+    monkeypatch.setattr(LedgerStream, "append", overtaken)
+    with EventStore(example_store) as store:
+        stored = service.append(store, [_price("2002-08-05", "9.05")], company=COMPANY)
+        assert [e.seq for e in stored] == [556]  # after the other writer's 555
+        monkeypatch.setattr(LedgerStream, "verify", verify)
+        assert store.stream(COMPANY).verify().ok
+    assert calls.index("other writer") < calls.index("verify_after")  # the retry extended the chain
+    assert calls.count("verify") <= 1  # the whole chain once at most here (else in the child beside)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -46,6 +47,7 @@ from prefstack.ledger.store import (
     Head,
     LedgerStream,
     NewEvent,
+    Problem,
     Reads,
     Snapshot,
     StoredEvent,
@@ -210,14 +212,22 @@ def require_verified(
     alone. ``report``: the stream's :meth:`~LedgerStream.verify` made already (beside the caller's
     work, :func:`while_verifying`). ``reads``: what the caller read of the stream in other
     transactions than the one verified, which must be the verified chain's (:func:`covering`)."""
+    return vouching(stream, allow=allow, report=report, reads=reads).ok
+
+
+def vouching(
+    stream: LedgerStream, *, allow: bool, report: VerifyReport | None = None, reads: Reads | None = None
+) -> VerifyReport:
+    """:func:`require_verified`, giving the report that vouches for ``reads`` (one that does not
+    verify where ``allow`` let it through)."""
     if report is None:
         report = stream.verify()
     if reads is not None and report.ok:
         try:
             report = covering(stream, report, reads)
-        except ChangedWhileRead:
-            if allow:
-                return False  # read for forensics: what was read, as it was read, unverified
+        except ChangedWhileRead as exc:
+            if allow:  # read for forensics: what was read, as it was read, unverified
+                return VerifyReport(False, 0, [Problem(0, None, "edited", exc.problem, stream.company)], stream.company)
             raise
     if not report.ok and not allow:
         first = report.problems[0]
@@ -228,7 +238,7 @@ def require_verified(
             f"first: seq {first.seq} {first.kind}: {first.message}); "
             "run `prefstack ledger verify`, or pass --allow-unverified to read it anyway",
         )
-    return report.ok
+    return report
 
 
 def covering(stream: LedgerStream, report: VerifyReport, reads: Reads) -> VerifyReport:
@@ -237,9 +247,11 @@ def covering(stream: LedgerStream, report: VerifyReport, reads: Reads) -> Verify
     chain verified again now, after everything was read: one that does not verify any more names
     the event changed; one that verifies and still disagrees with what was read (an event changed
     and changed back while it was read) is refused, naming ``--db``: nothing read is given out."""
-    if disagreement(report, reads) is None:
+    found = disagreement(report, reads)
+    if found is None:
         return report
-    now = stream.verify()
+    # read past the chain verified (events appended since): the chain extended by them, where they verify
+    now = _extended(stream, report) if found.beyond else stream.verify()
     if not now.ok:
         return now
     found = disagreement(now, reads)
@@ -278,6 +290,8 @@ class Verified(Generic[T]):
     error: Exception | None
     """What the work raised, raised again by :meth:`get`: only once the chain's own refusal is out of
     the way, as when the chain was verified first."""
+    report: VerifyReport
+    """The report that vouches for what the work read (:func:`vouching`)."""
 
     def get(self) -> T:
         if self.error is not None:
@@ -314,8 +328,8 @@ def _worked(
             value, error = work(), None
         except Exception as exc:  # raised again by Verified.get, after the chain's refusal
             value, error = None, exc
-    verified = require_verified(stream, allow=allow, report=report(), reads=reads)
-    return Verified(verified, value, error)
+    vouched = vouching(stream, allow=allow, report=report(), reads=reads)
+    return Verified(vouched.ok, value, error, vouched)
 
 
 def validate(placed: Sequence[Placed], company: str | None = None) -> LedgerState | None:
@@ -710,10 +724,17 @@ def append(
             checked = _validated_append(stream, head, renumbered(new, head.version))
         return head, checked
 
+    prior: VerifyReport | None = None
     for attempt in range(1, attempts + 1):
         # nothing is ever appended to a chain that does not verify, nor validated against events that are not
-        # the chain's: each validation is made while the chain is verified
-        head, checked = while_verifying(stream, validated_now, allow=False).get()
+        # the chain's: each validation is made while the chain is verified; after a conflict, the chain verified
+        # before, extended by the events the other writer appended
+        if prior is None:
+            outcome = while_verifying(stream, validated_now, allow=False)
+        else:
+            outcome = _worked(stream, validated_now, False, functools.partial(_extended, stream, prior))
+        head, checked = outcome.get()
+        prior = outcome.report
         try:
             with without_cyclic_gc():
                 events = [to_new_event(p, recorded_by) for p in new]
@@ -726,6 +747,12 @@ def append(
                 raise
             time.sleep(random.uniform(0, 0.01 * attempt))  # back off a little, differently per writer
     raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def _extended(stream: LedgerStream, verified: VerifyReport) -> VerifyReport:
+    """The chain of ``stream`` verified now: ``verified`` extended by the events since where they
+    verify (:meth:`~LedgerStream.verify_after`), else the whole chain verified again."""
+    return stream.verify_after(verified) or stream.verify()
 
 
 def _validated_append(stream: LedgerStream, head: Head, numbered: Sequence[Placed]) -> Checked | None:

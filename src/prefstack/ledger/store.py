@@ -1606,6 +1606,39 @@ class LedgerStream:
         """Recompute the stream's hash chain (see :meth:`EventStore.verify`)."""
         return self._store.verify(self.company).streams[self.company]
 
+    def verify_after(self, verified: VerifyReport) -> VerifyReport | None:
+        """The report of the stream's chain as it is now, from ``verified`` (a report of it that
+        verifies) and the events appended since, which are read with the head in one transaction
+        and verified here: each matches its own hash and names the one before, the first the last
+        of ``verified``, and the last is the head. The events of ``verified`` are not read again:
+        what a reader read of them is checked against its hashes (:func:`disagreement`). None where
+        the events since do not verify so (the caller verifies the whole chain, which names why)."""
+        if not verified.ok:
+            raise AssertionError("a chain is extended from a report that verifies")
+        count = verified.events_checked
+        query = (
+            sa.select(*_EVENT_COLUMNS)
+            .where(events_table.c.company == self.company, events_table.c.seq > count)
+            .order_by(events_table.c.seq)
+        )
+        with self._store._transaction(write=False) as conn:
+            head = self._head_in(conn) or Head(0, GENESIS)
+            rows = _written_rows(conn, query)
+        prev = verified.hash_at(count)
+        for expected, row in enumerate(rows, count + 1):
+            if type(row.seq) is not int or row.seq != expected or row.prev_hash != prev or not _matches_own_hash(row):
+                return None
+            prev = row.hash
+        if head != (count + len(rows), prev):
+            return None
+        dates = "".join([row.effective_date for row in rows])
+        return dataclasses.replace(
+            verified,
+            events_checked=head.version,
+            chain=verified.chain + "".join([row.hash for row in rows]),
+            dates=verified.dates + dates if verified.dates and len(dates) == _DATE_DIGITS * len(rows) else "",
+        )
+
     def verify_beside(self) -> Pending[VerifyReport]:
         """:meth:`verify`, started in a child process while this one goes on where it can be
         (:func:`prefstack.forked.beside`): the report is :meth:`Beside.result`. The child reads the
