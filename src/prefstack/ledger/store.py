@@ -50,6 +50,7 @@ import datetime
 import functools
 import getpass
 import json
+import os
 import re
 import types
 import uuid
@@ -1240,10 +1241,14 @@ class EventStore:
     def _at(cls, url: str) -> EventStore:
         """The store at ``url`` through an engine of its own, creating and migrating nothing: for a
         child process (which must not use connections it inherited), reading a store that exists."""
+        engine = _make_engine(url)
+        if engine.dialect.name == "sqlite" and not os.path.isfile(str(engine.url.database)):
+            engine.dispose()  # connecting would create the file: a store that is not there is not read
+            raise StoreUnavailable(f"no SQLite store at {url}")
         store = object.__new__(cls)
         store._url = url
-        store._engine = _make_engine(url)
-        store._postgres = store._engine.dialect.name == "postgresql"
+        store._engine = engine
+        store._postgres = engine.dialect.name == "postgresql"
         return store
 
 
