@@ -606,7 +606,7 @@ class _ReceiptPlan:
         asked); the receipt names the stream's company (its legal name)."""
         from prefstack.ledger import receipts, service
 
-        seq, head_hash = (stored[-1].seq, stored[-1].hash) if stored else stream.head()
+        seq, head_hash = (stored[-1].seq, stored[-1].hash) if stored else service.verified_head(stream)
         receipt = receipts.issue(seq, head_hash, company=service.company_name(stream.company), sign_key=self.key)
         print(receipt.line())
         if self.path is not None:

@@ -319,3 +319,15 @@ def test_an_append_retried_after_another_writer_verifies_only_the_events_since(
         assert store.stream(COMPANY).verify().ok
     assert calls.index("other writer") < calls.index("verify_after")  # the retry extended the chain
     assert calls.count("verify") <= 1  # the whole chain once at most here (else in the child beside)
+
+
+def test_the_head_a_receipt_of_nothing_appended_names_is_verified(example_store: str) -> None:
+    """An append that stores nothing has its receipt name the head: read while the chain is verified
+    and refused where it is not that chain's (before, read as stored)."""
+    with EventStore(example_store) as store:
+        stream = store.stream(COMPANY)
+        head = service.verified_head(stream)
+        assert head == stream.head() and head.version == 554
+        _sql(example_store, "UPDATE ledger_streams SET head_hash = :h WHERE company = :c", h="b" * 64, c=COMPANY)
+        with pytest.raises(InputError, match=r"does not verify .*first: seq 554 edited: the ledger head records"):
+            service.verified_head(stream)

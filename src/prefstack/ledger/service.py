@@ -313,6 +313,12 @@ def while_verifying(stream: LedgerStream, work: Callable[[], T], *, allow: bool)
         return _worked(stream, work, allow, checking.result)
 
 
+def verified_head(stream: LedgerStream) -> Head:
+    """The head of ``stream``, read while its chain is verified and checked to be that chain's (a
+    receipt of an append that stored nothing names it); refused as :func:`while_verifying` refuses."""
+    return while_verifying(stream, stream.head, allow=False).get()
+
+
 def after_verifying(stream: LedgerStream, report: VerifyReport, work: Callable[[], T]) -> T:
     """``work`` reading ``stream``, whose chain ``report`` verified already (in a transaction of its
     own): what the work read is that chain's (:func:`covering`) or refused, as

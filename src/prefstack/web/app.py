@@ -562,7 +562,8 @@ def create_app(db: str) -> FastAPI:
 
         with service.open_store(db, who.company) as store:
             stored = service.append(store, events, company=who.company, recorded_by=who.user, expected_version=expected)
-            version, head_hash = (stored[-1].seq, stored[-1].hash) if stored else store.stream(who.company).head()
+            stream = store.stream(who.company)
+            version, head_hash = (stored[-1].seq, stored[-1].hash) if stored else service.verified_head(stream)
         receipt = receipts.issue(version, head_hash, company=service.company_name(who.company))
         return {
             "company": who.company,
