@@ -29,6 +29,7 @@ from prefstack.ledger.store import (
     Head,
     LedgerStream,
     Reads,
+    Span,
     StoredEvent,
     VerifyReport,
     disagreement,
@@ -242,6 +243,9 @@ SELECTIONS: list[dict[str, object]] = [
     {"kinds": ["preferred_issued", "closing_price"]},
     {"kinds": []},
     {"kinds": ["conversion"], "dated_through": dt.date(2002, 1, 1)},
+    {"after": -3},
+    {"after": -3, "dated_after": dt.date(2001, 3, 31)},
+    {"after": 9, "through": 4},
 ]
 
 
@@ -331,3 +335,17 @@ def test_the_head_a_receipt_of_nothing_appended_names_is_verified(example_store:
         _sql(example_store, "UPDATE ledger_streams SET head_hash = :h WHERE company = :c", h="b" * 64, c=COMPANY)
         with pytest.raises(InputError, match=r"does not verify .*first: seq 554 edited: the ledger head records"):
             service.verified_head(stream)
+
+
+def test_an_empty_chain_vouches_for_reads_of_nothing_and_a_head_of_another_type_is_not_extended(
+    example_store: str,
+) -> None:
+    empty = VerifyReport(ok=True, events_checked=0, problems=[], company=COMPANY)
+    nothing_dated = Reads(spans=[Span(1, 0, (), "2000-01-01", None)], heads=[Head(0, GENESIS)])
+    assert disagreement(empty, nothing_dated) is None  # no dates kept, and none needed
+    with EventStore(example_store) as store:
+        stream = store.stream(COMPANY)
+        report = stream.verify()
+        if example_store.startswith("sqlite"):  # PostgreSQL keeps a whole number there
+            _sql(example_store, "UPDATE ledger_streams SET version = 'many' WHERE company = :c", c=COMPANY)
+            assert stream.verify_after(report) is None  # the whole chain verified names it

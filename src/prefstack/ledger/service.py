@@ -9,7 +9,8 @@ Every append is validated by replaying the company's whole ledger with the new e
 anything is written; the write itself carries the version of that company's stream the
 validation was made against, so a concurrent writer makes it fail cleanly
 (:class:`~prefstack.ledger.store.ConcurrencyError`) rather than store events validated against a
-state that no longer exists.
+state that no longer exists, and the hash of that version's head, which the validation read and
+the chain's check vouched for (:func:`covering`).
 """
 
 from __future__ import annotations
@@ -219,7 +220,10 @@ def vouching(
     stream: LedgerStream, *, allow: bool, report: VerifyReport | None = None, reads: Reads | None = None
 ) -> VerifyReport:
     """:func:`require_verified`, giving the report that vouches for ``reads`` (one that does not
-    verify where ``allow`` let it through)."""
+    verify where ``allow`` let it through). A report extended by the events appended since
+    (:meth:`~LedgerStream.verify_after`) vouches for what was read, not for events edited in
+    place since the whole chain was verified that nothing read: the next whole check finds
+    those (every command's first, `ledger verify`)."""
     if report is None:
         report = stream.verify()
     if reads is not None and report.ok:

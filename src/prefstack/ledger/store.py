@@ -23,7 +23,9 @@ event moved to another stream breaks both chains, and a receipt names its compan
 
 Writers. :meth:`LedgerStream.append` is optimistic: the caller states the version of the stream
 (its number of events) it based its decision on, and the append fails with
-:class:`ConcurrencyError`, storing nothing, if another writer appended to that stream first.
+:class:`ConcurrencyError`, storing nothing, if another writer appended to that stream first; the
+caller may state the head's hash too (the head it validated against and verified), and a head of
+another hash at that version (changed outside prefstack since) fails with :class:`IntegrityProblem`.
 On SQLite a write transaction starts with ``BEGIN IMMEDIATE`` (writers queue, waiting up to
 :data:`BUSY_TIMEOUT_MS`); on PostgreSQL the stream's head row is locked ``FOR UPDATE``, so
 writers of different companies do not wait for each other. The UNIQUE ``(company, seq)``
@@ -881,7 +883,7 @@ def disagreement(report: VerifyReport, reads: Reads) -> Disagreement | None:
     for span in reads.spans:
         if span.last > count:
             continue  # read with a head after the verified chain's: beyond (the head is checked below)
-        if span.dated and not report.dates:
+        if span.dated and len(report.dates) != _DATE_DIGITS * count:
             return Disagreement(span.first, "events chosen by date from a chain whose dates were not kept", False)
         if span.seqs != span.expected(report):
             return Disagreement(
@@ -1565,7 +1567,7 @@ class LedgerStream:
             query = query.where(events_table.c.seq > after)
         if through is not None:
             query = query.where(events_table.c.seq <= through)
-        first = 1 if after is None else after + 1
+        first = 1 if after is None else max(after, 0) + 1  # seqs start at 1
         if self._watchers and recorded is None and wanted is None:
             # chosen by seq and date only: by the database, each event it leaves out found by its
             # verified date (VerifyReport.dates), without reading them all
@@ -1626,9 +1628,12 @@ class LedgerStream:
             .where(events_table.c.company == self.company, events_table.c.seq > count)
             .order_by(events_table.c.seq)
         )
-        with self._store._transaction(write=False) as conn:
-            head = self._head_in(conn) or Head(0, GENESIS)
-            rows = _written_rows(conn, query)
+        try:
+            with self._store._transaction(write=False) as conn:
+                head = self._head_in(conn) or Head(0, GENESIS)
+                rows = _written_rows(conn, query)
+        except IntegrityProblem:  # a head or event of another type: the whole chain verified names it
+            return None
         prev = verified.hash_at(count)
         for expected, row in enumerate(rows, count + 1):
             if type(row.seq) is not int or row.seq != expected or row.prev_hash != prev or not _matches_own_hash(row):
@@ -1641,7 +1646,9 @@ class LedgerStream:
             verified,
             events_checked=head.version,
             chain=verified.chain + "".join([row.hash for row in rows]),
-            dates=verified.dates + dates if verified.dates and len(dates) == _DATE_DIGITS * len(rows) else "",
+            dates=verified.dates + dates
+            if len(verified.dates) == _DATE_DIGITS * count and len(dates) == _DATE_DIGITS * len(rows)
+            else "",
         )
 
     def verify_beside(self) -> Pending[VerifyReport]:
