@@ -529,3 +529,15 @@ def test_a_deal_premium_lifts_what_conversion_and_participation_give_on_the_deal
     assert lattice > at(g, 0.3, 0.0, 1_000)
     with pytest.raises(ValueError, match="deal_premium must be above -1"):
         Market(8.90, 0.8, 0.05, deal_premium=-1)
+
+
+def test_the_lattice_step_is_numpy_convolve_to_the_bit() -> None:
+    """One step back of the lattice calls the C routine of np.convolve directly (its taps flipped):
+    the same numbers, to the bit, for every length a lattice passes through."""
+    from prefstack.kernels.valuation import _correlate
+
+    rng = np.random.default_rng(7)
+    for length in range(2, 60):
+        values = rng.random(length) * 1_000
+        taps = rng.random(2)
+        assert np.array_equal(_correlate(values, taps, "valid"), np.convolve(values, taps[::-1], "valid"))

@@ -16,6 +16,7 @@ its kind (redemption or conversion).
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import math
 from collections.abc import Callable, Sequence
@@ -302,6 +303,19 @@ def _terms_on(instrument: Convertible, times: FloatArray) -> tuple[FloatArray, F
     return instrument.units[k], instrument.accrued_start[k] + instrument.accrual_rate[k] * (times - starts)
 
 
+def _multiarray() -> Any:
+    try:
+        return importlib.import_module("numpy._core.multiarray")
+    except ModuleNotFoundError:  # NumPy 1
+        return importlib.import_module("numpy.core.multiarray")
+
+
+_correlate: Callable[[FloatArray, FloatArray, str], FloatArray] = _multiarray().correlate
+"""The C routine :func:`numpy.convolve` calls (with its taps flipped), without the checks of its
+arguments that it makes on every call: ``_correlate(v, taps, "valid")[j] = taps[0] v[j] + taps[1]
+v[j + 1]``, the same numbers (``tests/kernels/test_valuation_kernels.py``)."""
+
+
 def lattice_spot_bump(instrument: Convertible, market: Market, steps: int) -> float:
     """Two log-steps of the lattice, 2 sigma sqrt(T / steps): the spot bump of its Greeks."""
     return 2 * market.as_floats.volatility * math.sqrt(instrument.horizon()[0] / steps)
@@ -334,10 +348,11 @@ def lattice_value(instrument: Convertible, market: Market, steps: int) -> float:
             raise ValueError("the lattice is not arbitrage-free at these steps (raise steps)")
         equity_disc = math.exp(-step_rate * dt)
         debt_disc = math.exp(-(step_rate + credit_spread) * dt)
-        # one step back is a two-tap filter: out[j] = down-weight x v[j + 1] + up-weight x v[j]
-        # (np.convolve flips its kernel)
-        debt_taps = np.array([(1.0 - p) * debt_disc, p * debt_disc])
-        equity_taps = np.array([(1.0 - p) * equity_disc, p * equity_disc])
+        # one step back is a two-tap filter: out[j] = up-weight x v[j] + down-weight x v[j + 1], the
+        # "valid" correlation with these taps (np.convolve's, with the taps it flips; called directly:
+        # a 2,000-step lattice makes 4,000 such calls, and its checks took a fifth of the time)
+        debt_taps = np.array([p * debt_disc, (1.0 - p) * debt_disc])
+        equity_taps = np.array([p * equity_disc, (1.0 - p) * equity_disc])
         taps.append((debt_taps, equity_taps))
     # every spot of the lattice, spot * up^k for k = steps .. -steps; step i's nodes are
     # grid[steps - i :: 2][: i + 1] (spot * up^(i - 2j), j = 0 .. i)
@@ -377,8 +392,8 @@ def lattice_value(instrument: Convertible, market: Market, steps: int) -> float:
     for i in range(steps, -1, -1):
         if i < steps:
             debt_taps, equity_taps = taps[i if len(taps) > 1 else 0]
-            debt = np.convolve(debt, debt_taps, "valid")
-            equity = np.convolve(equity, equity_taps, "valid")
+            debt = _correlate(debt, debt_taps, "valid")
+            equity = _correlate(equity, equity_taps, "valid")
             if hazard:  # paid by the acquirer: no credit spread on it (VAL-CHANGE-OF-CONTROL)
                 nodes = grid[steps - i : steps - i + 2 * i + 1 : 2]
                 event = instrument.event_values(np.full(i + 1, times[i]), nodes * jump, np.full(i + 1, allowed[i]))
