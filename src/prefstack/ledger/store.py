@@ -811,12 +811,13 @@ class Span(NamedTuple):
         seqs = range(self.first, self.last + 1)
         if not self.dated:
             return tuple(seqs)
-        after, through = self.dated_after, self.dated_through
-        return tuple(
-            s
-            for s in seqs
-            if (after is None or report.date_at(s) > after) and (through is None or report.date_at(s) <= through)
-        )
+        if self.last > report.events_checked or len(report.dates) != _DATE_DIGITS * report.events_checked:
+            raise ValueError(f"no verified dates to seq {self.last} (a chain of {report.events_checked} events)")
+        dates, width = report.dates, _DATE_DIGITS
+        after = "" if self.dated_after is None else self.dated_after  # below every date
+        through = "~" if self.dated_through is None else self.dated_through  # above every date
+        starts = range(width * (self.first - 1), width * self.last, width)
+        return tuple(start // width + 1 for start in starts if after < dates[start : start + width] <= through)
 
 
 def _chosen(
