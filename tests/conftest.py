@@ -7,6 +7,7 @@ the reason, except in CI (``CI=true``), where they fail: CI must run them.
 
 from __future__ import annotations
 
+import gc
 import itertools
 import os
 import subprocess
@@ -138,11 +139,16 @@ def prefstack(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatc
     def run(*args: str) -> Run:
         monkeypatch.setattr(sys, "argv", ["prefstack", *args])
         capsys.readouterr()
+        collecting = gc.isenabled()
         try:
             main()
             code = 0
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        finally:
+            # a command turns the cyclic collector off for the rest of its process (cli.main), which
+            # here is the test run's: on again as it was
+            (gc.enable if collecting else gc.disable)()
         out, err = capsys.readouterr()
         return Run(code, out, err)
 
