@@ -82,16 +82,52 @@ def in_floats(values: Sequence[Fraction]) -> list[float]:
     return [x.item() for x in np.asarray(values, dtype=np.float64)]
 
 
-class MarketFloats(NamedTuple):
-    """A :class:`Market`'s inputs in floats (:func:`in_floats`)."""
+class MarketFloats:
+    """A :class:`Market`'s inputs as the kernels compute with them: one float64 vector made from
+    the exact inputs by :func:`in_floats`, in the order of :data:`MARKET_INPUTS`, each read by its
+    name."""
 
-    spot: float
-    volatility: float
-    rate: float
-    dividend_yield: float
-    credit_spread: float
-    change_of_control: float
-    deal_premium: float
+    __slots__ = ("_values",)
+
+    def __init__(self, exact: Sequence[Fraction]) -> None:
+        if len(exact) != len(MARKET_INPUTS):
+            raise ValueError(f"a market has {len(MARKET_INPUTS)} inputs ({', '.join(MARKET_INPUTS)})")
+        self._values: FloatArray = np.array(in_floats(exact), dtype=np.float64)
+
+    def _at(self, name: str) -> float:
+        return self._values.item(MARKET_INPUTS.index(name))
+
+    @property
+    def spot(self) -> float:
+        return self._at("spot")
+
+    @property
+    def volatility(self) -> float:
+        return self._at("volatility")
+
+    @property
+    def rate(self) -> float:
+        return self._at("rate")
+
+    @property
+    def dividend_yield(self) -> float:
+        return self._at("dividend_yield")
+
+    @property
+    def credit_spread(self) -> float:
+        return self._at("credit_spread")
+
+    @property
+    def change_of_control(self) -> float:
+        return self._at("change_of_control")
+
+    @property
+    def deal_premium(self) -> float:
+        return self._at("deal_premium")
+
+
+MARKET_INPUTS = ("spot", "volatility", "rate", "dividend_yield", "credit_spread", "change_of_control", "deal_premium")
+"""The exact inputs of a :class:`Market` that the kernels take as floats, in order."""
 
 
 @dataclass(frozen=True)
@@ -126,8 +162,7 @@ class Market:
     _zeros: FloatArray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        names = ("spot", "volatility", "rate", "dividend_yield", "credit_spread", "change_of_control", "deal_premium")
-        for name in names:
+        for name in MARKET_INPUTS:
             object.__setattr__(self, name, exact_input(getattr(self, name), name))
         if self.change_of_control < 0:
             raise ValueError("change_of_control must not be negative")
@@ -143,8 +178,7 @@ class Market:
         if any(years <= 0 for years, _ in points) or any(a[0] >= b[0] for a, b in itertools.pairwise(points)):
             raise ValueError("the curve's tenors must be positive and ascending")
         object.__setattr__(self, "curve", points)
-        exact = [getattr(self, name) for name in MarketFloats._fields]
-        object.__setattr__(self, "as_floats", MarketFloats(*in_floats(exact)))
+        object.__setattr__(self, "as_floats", MarketFloats([getattr(self, name) for name in MARKET_INPUTS]))
         object.__setattr__(self, "_tenors", np.array([years for years, _ in points], dtype=np.float64))
         object.__setattr__(self, "_zeros", np.array([zero for _, zero in points], dtype=np.float64))
 
@@ -276,14 +310,15 @@ class Convertible:
         return maturity, redemption, conversion_end
 
     @staticmethod
-    def zero_coupon(maturity: Fraction, redemption: Fraction, ratio: float) -> Convertible:
-        """A zero-coupon convertible: a fixed conversion ratio, no cash on conversion, convertible
-        up to maturity (the case QuantLib's convertible engine represents)."""
+    def zero_coupon(maturity: Fraction, redemption: Fraction, ratio: Fraction) -> Convertible:
+        """A zero-coupon convertible: a fixed conversion ratio (shares of Common Stock a share, exact:
+        :func:`exact_input`), no cash on conversion, convertible up to maturity (the case QuantLib's
+        convertible engine represents)."""
         return Convertible(
             maturity=maturity,
             redemption=redemption,
             pay_times=np.zeros(0),
-            units=np.array([ratio]),
+            units=np.array(in_floats([exact_input(ratio, "ratio")]), dtype=np.float64),
             accrued_start=np.zeros(1),
             accrual_rate=np.zeros(1),
             conversion_end=maturity,
