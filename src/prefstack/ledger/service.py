@@ -205,25 +205,18 @@ def load(
     return load_ledger(source, db, company, known_at).placed
 
 
-def require_verified(
-    stream: LedgerStream, *, allow: bool, report: VerifyReport | None = None, reads: Reads | None = None
-) -> bool:
-    """Refuse a company's stream whose hash chain does not verify (``allow``: read it anyway, for
-    forensics); whether it verified. Other companies' streams are not checked: each ledger stands
-    alone. ``report``: the stream's :meth:`~LedgerStream.verify` made already (beside the caller's
-    work, :func:`while_verifying`). ``reads``: what the caller read of the stream in other
-    transactions than the one verified, which must be the verified chain's (:func:`covering`)."""
-    return vouching(stream, allow=allow, report=report, reads=reads).ok
-
-
 def vouching(
     stream: LedgerStream, *, allow: bool, report: VerifyReport | None = None, reads: Reads | None = None
 ) -> VerifyReport:
-    """:func:`require_verified`, giving the report that vouches for ``reads`` (one that does not
-    verify where ``allow`` let it through). A report extended by the events appended since
-    (:meth:`~LedgerStream.verify_after`) vouches for what was read, not for events edited in
-    place since the whole chain was verified that nothing read: the next whole check finds
-    those (every command's first, `ledger verify`)."""
+    """The report of the chain of ``stream`` that vouches for ``reads``, refusing a chain that does
+    not verify (``allow``: read it anyway, for forensics; the report then does not verify). Other
+    companies' streams are not checked: each ledger stands alone. ``report``: the stream's
+    :meth:`~LedgerStream.verify` made already (beside the caller's work, :func:`while_verifying`;
+    None: verified here). ``reads``: what the caller read of the stream in other transactions than
+    the one verified, which must be the verified chain's (:func:`covering`). A report extended by
+    the events appended since (:meth:`~LedgerStream.verify_after`) vouches for what was read, not
+    for events edited in place since the whole chain was verified that nothing read: the next
+    whole check finds those (every command's first, `ledger verify`)."""
     if report is None:
         report = stream.verify()
     if reads is not None and report.ok:
@@ -306,7 +299,7 @@ class Verified(Generic[T]):
 def while_verifying(stream: LedgerStream, work: Callable[[], T], *, allow: bool) -> Verified[T]:
     """``work`` done while the hash chain of ``stream`` is verified beside it, in a child process
     where one can be forked (:meth:`~LedgerStream.verify_beside`), and the chain then required as
-    :func:`require_verified` requires it: a chain that does not verify is refused (unless ``allow``)
+    :func:`vouching` requires it: a chain that does not verify is refused (unless ``allow``)
     before anything the work raised is raised, and nothing the work found is given out before the
     chain is known to verify and everything the work read of the stream is known to be that
     chain's (:func:`covering`: the child reads in a transaction of its own). The same outcome as

@@ -689,14 +689,14 @@ def _check_stream(company: str, rows: Sequence[_Written], head: Head) -> VerifyR
     return dataclasses.replace(found, problems=problems, company=company)
 
 
-def _intact_prefix(rows: Sequence[_Written]) -> int:
-    """How many of ``rows``, from the first, are as the ledger wrote them: numbered 1, 2, ... in
-    turn, each pointing to the hash of the one before (the first to the genesis) and matching its
-    own hash. The condition :func:`_check_row` finds no problem in, without its diagnosis, in one
-    loop: verifying a long intact chain is this loop alone."""
-    prev = GENESIS
+def _intact_prefix(rows: Sequence[_Written], first: int = 1, prev: str = GENESIS) -> int:
+    """How many of ``rows``, from the first, are as the ledger wrote them: numbered ``first``,
+    ``first`` + 1, ... in turn, each pointing to the hash of the one before (the first to ``prev``:
+    the genesis, or the hash of the event before ``first``) and matching its own hash. The
+    condition :func:`_check_row` finds no problem in, without its diagnosis, in one loop: verifying
+    a long intact chain is this loop alone."""
     for index, (seq, event_id, kind, effective, at, payload, prev_hash, stored, by) in enumerate(rows):
-        if seq != index + 1 or prev_hash != prev:
+        if seq != first + index or prev_hash != prev:
             return index
         try:
             rehashed = hash_written_event(seq, event_id, kind, effective, at, payload, prev_hash, recorded_by=by)
@@ -752,14 +752,16 @@ def _check_chain(rows: Sequence[_Written], head_version: int, head_hash: str) ->
         )
     if head_problem is not None:
         return VerifyReport(ok=False, events_checked=count, problems=[head_problem])
+    chain, dates = _columns(rows)
+    return VerifyReport(ok=True, events_checked=count, problems=[], chain=chain, dates=dates)
+
+
+def _columns(rows: Sequence[_Written]) -> tuple[str, str]:
+    """The hashes and the effective dates of intact ``rows``, each column one string (the
+    :class:`VerifyReport`'s ``chain`` and ``dates``; no dates where one is not written as
+    :func:`~prefstack.ledger.hashing.format_date` writes them)."""
     dates = "".join([row.effective_date for row in rows])
-    return VerifyReport(
-        ok=True,
-        events_checked=count,
-        problems=[],
-        chain="".join([row.hash for row in rows]),
-        dates=dates if len(dates) == _DATE_DIGITS * count else "",  # each written by format_date
-    )
+    return "".join([row.hash for row in rows]), dates if len(dates) == _DATE_DIGITS * len(rows) else ""
 
 
 @dataclasses.dataclass(eq=False)
@@ -1568,25 +1570,23 @@ class LedgerStream:
             query = query.where(events_table.c.seq > after)
         if through is not None:
             query = query.where(events_table.c.seq <= through)
-        first = 1 if after is None else max(after, 0) + 1  # seqs start at 1
-        if self._watchers and recorded is None and wanted is None:
-            # chosen by seq and date only: by the database, each event it leaves out found by its
-            # verified date (VerifyReport.dates), without reading them all
-            if after_day is not None:
+        if self._watchers:
+            # chosen by seq and date only, by the database: each event it leaves out is found by its
+            # verified date (VerifyReport.dates), without reading them all; chosen by recording time
+            # or kind too, here, from every event of the range
+            by_date = recorded is None and wanted is None
+            if by_date and after_day is not None:
                 query = query.where(events_table.c.effective_date > after_day)
-            if through_day is not None:
+            if by_date and through_day is not None:
                 query = query.where(events_table.c.effective_date <= through_day)
             with self._store._transaction(write=False) as conn:
                 head = self._head_in(conn) or Head(0, GENESIS)
                 rows = _written_rows(conn, query)
-            self._saw(rows, Span.of(rows, first, through, head, after_day, through_day), head)
-            return [_decode(row) for row in rows]
-        if self._watchers:
-            with self._store._transaction(write=False) as conn:
-                head = self._head_in(conn) or Head(0, GENESIS)
-                rows = _written_rows(conn, query)
-            self._saw(rows, Span.of(rows, first, through, head), head)
-            rows = [row for row in rows if _chosen(row, recorded, wanted, after_day, through_day)]
+            first = 1 if after is None else max(after, 0) + 1  # seqs start at 1
+            dated = (after_day, through_day) if by_date else (None, None)
+            self._saw(rows, Span.of(rows, first, through, head, *dated), head)
+            if not by_date:
+                rows = [row for row in rows if _chosen(row, recorded, wanted, after_day, through_day)]
             return [_decode(row) for row in rows]
         if recorded is not None:
             query = query.where(events_table.c.recorded_at <= recorded)
@@ -1635,21 +1635,17 @@ class LedgerStream:
                 rows = _written_rows(conn, query)
         except IntegrityProblem:  # a head or event of another type: the whole chain verified names it
             return None
-        prev = verified.hash_at(count)
-        for expected, row in enumerate(rows, count + 1):
-            if type(row.seq) is not int or row.seq != expected or row.prev_hash != prev or not _matches_own_hash(row):
-                return None
-            prev = row.hash
-        if head != (count + len(rows), prev):
+        if _intact_prefix(rows, count + 1, verified.hash_at(count)) < len(rows):
             return None
-        dates = "".join([row.effective_date for row in rows])
+        if head != (count + len(rows), rows[-1].hash if rows else verified.hash_at(count)):
+            return None
+        chain, dates = _columns(rows)
+        dated = len(verified.dates) == _DATE_DIGITS * count and len(dates) == _DATE_DIGITS * len(rows)
         return dataclasses.replace(
             verified,
             events_checked=head.version,
-            chain=verified.chain + "".join([row.hash for row in rows]),
-            dates=verified.dates + dates
-            if len(verified.dates) == _DATE_DIGITS * count and len(dates) == _DATE_DIGITS * len(rows)
-            else "",
+            chain=verified.chain + chain,
+            dates=verified.dates + dates if dated else "",
         )
 
     def verify_beside(self) -> Pending[VerifyReport]:
