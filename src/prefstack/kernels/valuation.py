@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple, get_args
 
 import numpy as np
 from numpy.typing import NDArray
@@ -82,51 +82,10 @@ def in_floats(values: Sequence[Fraction]) -> list[float]:
     return [x.item() for x in np.asarray(values, dtype=np.float64)]
 
 
-class MarketFloats:
-    """A :class:`Market`'s inputs as the kernels compute with them: one float64 vector made from
-    the exact inputs by :func:`in_floats`, in the order of :data:`MARKET_INPUTS`, each read by its
-    name."""
-
-    __slots__ = ("_values",)
-
-    def __init__(self, exact: Sequence[Fraction]) -> None:
-        if len(exact) != len(MARKET_INPUTS):
-            raise ValueError(f"a market has {len(MARKET_INPUTS)} inputs ({', '.join(MARKET_INPUTS)})")
-        self._values: FloatArray = np.array(in_floats(exact), dtype=np.float64)
-
-    def _at(self, name: str) -> float:
-        return self._values.item(MARKET_INPUTS.index(name))
-
-    @property
-    def spot(self) -> float:
-        return self._at("spot")
-
-    @property
-    def volatility(self) -> float:
-        return self._at("volatility")
-
-    @property
-    def rate(self) -> float:
-        return self._at("rate")
-
-    @property
-    def dividend_yield(self) -> float:
-        return self._at("dividend_yield")
-
-    @property
-    def credit_spread(self) -> float:
-        return self._at("credit_spread")
-
-    @property
-    def change_of_control(self) -> float:
-        return self._at("change_of_control")
-
-    @property
-    def deal_premium(self) -> float:
-        return self._at("deal_premium")
-
-
-MARKET_INPUTS = ("spot", "volatility", "rate", "dividend_yield", "credit_spread", "change_of_control", "deal_premium")
+MarketInput = Literal[
+    "spot", "volatility", "rate", "dividend_yield", "credit_spread", "change_of_control", "deal_premium"
+]
+MARKET_INPUTS: tuple[MarketInput, ...] = get_args(MarketInput)
 """The exact inputs of a :class:`Market` that the kernels take as floats, in order."""
 
 
@@ -156,8 +115,9 @@ class Market:
     """On a change of control the Common Stock is worth the day's price x (1 + this): what the deal
     pays each share, which what conversion and a participation in a deemed liquidation deliver
     follow; 0: the day's price (VAL-CHANGE-OF-CONTROL). Above -1."""
-    as_floats: MarketFloats = field(init=False, repr=False, compare=False)
-    """The inputs as the kernels compute with them: made once, when the market is made."""
+    as_floats: FloatArray = field(init=False, repr=False, compare=False)
+    """The inputs as the kernels compute with them, in the order of :data:`MARKET_INPUTS`: made
+    once, when the market is made, by :func:`in_floats` (each read by :meth:`float_input`)."""
     _tenors: FloatArray = field(init=False, repr=False, compare=False)
     _zeros: FloatArray = field(init=False, repr=False, compare=False)
 
@@ -178,35 +138,40 @@ class Market:
         if any(years <= 0 for years, _ in points) or any(a[0] >= b[0] for a, b in itertools.pairwise(points)):
             raise ValueError("the curve's tenors must be positive and ascending")
         object.__setattr__(self, "curve", points)
-        object.__setattr__(self, "as_floats", MarketFloats([getattr(self, name) for name in MARKET_INPUTS]))
+        exact = [getattr(self, name) for name in MARKET_INPUTS]
+        object.__setattr__(self, "as_floats", np.array(in_floats(exact), dtype=np.float64))
         object.__setattr__(self, "_tenors", np.array([years for years, _ in points], dtype=np.float64))
         object.__setattr__(self, "_zeros", np.array([zero for _, zero in points], dtype=np.float64))
 
     def zero_rates(self, times: FloatArray) -> FloatArray:
         """The zero rate to each of ``times`` (years): ``rate`` without a curve."""
         if not self.curve:
-            return np.full(len(times), self.as_floats.rate)
+            return np.full(len(times), self.float_input("rate"))
         return np.asarray(np.interp(times, self._tenors, self._zeros), dtype=np.float64)
 
     def discounts(self, times: FloatArray) -> FloatArray:
         """The risk-free discount factor to each of ``times``: e^(-z(t) t)."""
         if not self.curve:
-            return np.exp(-self.as_floats.rate * np.asarray(times, dtype=np.float64))
+            return np.exp(-self.float_input("rate") * np.asarray(times, dtype=np.float64))
         return np.exp(-self.zero_rates(times) * times)
 
     def forwards(self, times: FloatArray) -> FloatArray:
         """The forward rate over each interval between 0 and ``times`` (ascending): ``rate`` without
         a curve, else (z(t1) t1 - z(t0) t0) / (t1 - t0)."""
         if not self.curve:
-            return np.full(len(times), self.as_floats.rate)
+            return np.full(len(times), self.float_input("rate"))
         edges = np.concatenate(([0.0], times))
         exposure = self.zero_rates(edges) * edges
         return np.asarray(np.diff(exposure) / np.diff(edges), dtype=np.float64)
 
+    def float_input(self, name: MarketInput) -> float:
+        """The input ``name`` as the kernels compute with it (:attr:`as_floats`)."""
+        return float(self.as_floats.item(MARKET_INPUTS.index(name)))
+
     def floats(self) -> tuple[float, float, float, float, float]:
         """(spot, volatility, rate, dividend yield, credit spread) for the kernels' arithmetic."""
-        f = self.as_floats
-        return f.spot, f.volatility, f.rate, f.dividend_yield, f.credit_spread
+        spot, volatility, rate, dividend_yield, credit_spread = self.as_floats.tolist()[:5]
+        return spot, volatility, rate, dividend_yield, credit_spread
 
 
 @dataclass(frozen=True)
@@ -273,7 +238,7 @@ class Convertible:
         out = np.zeros(len(times))
         if self.coupons is None or not len(self.coupons):
             return out
-        spread = market.as_floats.credit_spread
+        spread = market.float_input("credit_spread")
         worth = self.coupons * market.discounts(self.pay_times) * np.exp(-spread * self.pay_times)
         paid = np.searchsorted(self.pay_times, np.asarray(times, dtype=np.float64), side="right")
         running = np.concatenate(([0.0], np.cumsum(worth)))
@@ -353,7 +318,7 @@ v[j + 1]``, the same numbers (``tests/kernels/test_valuation_kernels.py``)."""
 
 def lattice_spot_bump(instrument: Convertible, market: Market, steps: int) -> float:
     """Two log-steps of the lattice, 2 sigma sqrt(T / steps): the spot bump of its Greeks."""
-    return 2 * market.as_floats.volatility * math.sqrt(instrument.horizon()[0] / steps)
+    return 2 * market.float_input("volatility") * math.sqrt(instrument.horizon()[0] / steps)
 
 
 def lattice_value(instrument: Convertible, market: Market, steps: int) -> float:
@@ -414,10 +379,10 @@ def lattice_value(instrument: Convertible, market: Market, steps: int) -> float:
     cash_list = cash.tolist()
     units_list = units.tolist()
     coupons_at = _lattice_coupons(instrument, market, times, step_rates)
-    hazard = market.as_floats.change_of_control
+    hazard = market.float_input("change_of_control")
     if hazard:  # the event during a step: at its node, what it pays (Convertible.event_values)
         stay = math.exp(-hazard * dt)
-        jump = 1.0 + market.as_floats.deal_premium  # the deal's price of a share of Common Stock
+        jump = 1.0 + market.float_input("deal_premium")  # the deal's price of a share of Common Stock
     # the redemption is the debt part (discounted at rate + spread), or paid in stock the equity part
     debt = np.full(steps + 1, 0.0 if instrument.redemption_in_stock else redemption)
     equity = np.full(steps + 1, redemption if instrument.redemption_in_stock else 0.0)
@@ -462,11 +427,11 @@ def _lattice_coupons(
     out = [0.0] * len(times)
     if instrument.coupons is None:
         return out
-    spread = market.as_floats.credit_spread
+    spread = market.float_input("credit_spread")
     dt = float(times[1] - times[0]) if len(times) > 1 else 0.0
     for when, amount in zip(instrument.pay_times.tolist(), instrument.coupons.tolist(), strict=True):
         i = min(math.ceil(when / dt - 1e-9), len(times) - 1) if dt else 0
-        step_rate = market.as_floats.rate if step_rates is None else float(step_rates[max(i - 1, 0)])
+        step_rate = market.float_input("rate") if step_rates is None else float(step_rates[max(i - 1, 0)])
         out[i] += amount * math.exp((step_rate + spread) * (float(times[i]) - when))
     return out
 
@@ -501,9 +466,7 @@ def simulate_paths(
     return out
 
 
-def log_paths(
-    market: Market, times: FloatArray, pairs: int, seed: int | np.random.SeedSequence, xp: Any = np
-) -> Any:
+def log_paths(market: Market, times: FloatArray, pairs: int, seed: int | np.random.SeedSequence, xp: Any = np) -> Any:
     """The logarithms of :func:`simulate_paths`'s prices. The least-squares Monte Carlo compares
     them with the log of each date's conversion threshold and takes the exponential of the paths
     where conversion competes only, sparing a pass over every path and date.
@@ -737,7 +700,7 @@ def _event_times(
     pair), and the holder paid the Redemption Price of the day (F/G §6(c)) or, while conversion is
     allowed, converting if worth more, discounted at the risk-free rate (the acquirer pays). None
     without a change of control."""
-    hazard = market.as_floats.change_of_control
+    hazard = market.float_input("change_of_control")
     if not hazard:
         return None
     if xp is not np:
@@ -755,12 +718,12 @@ def _event_times(
     t_right = times[right]
     t_left = np.where(right > 0, times[np.maximum(right - 1, 0)], 0.0)
     log_right = logs[right, paths].astype(np.float64)
-    log_left = np.where(right > 0, logs[np.maximum(right - 1, 0), paths], math.log(market.as_floats.spot))
+    log_left = np.where(right > 0, logs[np.maximum(right - 1, 0), paths], math.log(market.float_input("spot")))
     weight = (tau - t_left) / (t_right - t_left)
-    spread = market.as_floats.volatility * np.sqrt((tau - t_left) * (t_right - tau) / (t_right - t_left))
+    spread = market.float_input("volatility") * np.sqrt((tau - t_left) * (t_right - tau) / (t_right - t_left))
     z = np.concatenate((shocks, -shocks))[paths]
     price = np.exp(log_left + weight * (log_right - log_left) + spread * z)
-    paid = instrument.event_values(tau, price * (1.0 + market.as_floats.deal_premium), tau <= conversion_end)
+    paid = instrument.event_values(tau, price * (1.0 + market.float_input("deal_premium")), tau <= conversion_end)
     # with the dividends paid in cash before the event (on or before its day)
     return _Events(when, paths, paid * market.discounts(tau) + instrument.coupon_values(market, tau))
 
@@ -768,7 +731,7 @@ def _event_times(
 def _now(instrument: Convertible, market: Market) -> float | None:
     """What converting today gives, where conversion is still allowed today."""
     units0, cash0 = instrument.terms_at(0.0)
-    return units0 * market.as_floats.spot + cash0 if instrument.conversion_end >= 0 else None
+    return units0 * market.float_input("spot") + cash0 if instrument.conversion_end >= 0 else None
 
 
 def monte_carlo_value(
