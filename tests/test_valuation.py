@@ -112,6 +112,9 @@ def test_value_json_lists_every_input_with_its_source(cli: Any) -> None:
         (["--series", "Q"], "--series: the ledger has no Series Q"),
         (["--engine", "gpu", "--method", "lattice"], "--engine: the GPU path prices Monte Carlo paths"),
         (["--engine", "tpu"], "--engine: local, dask or gpu, not 'tpu'"),
+        (["--workers", "0"], "--workers: must be at least 1, not 0"),
+        (["--workers", "2", "--method", "lattice"], "--workers: threads price the Monte Carlo here"),
+        (["--workers", "2", "--engine", "gpu"], "--workers: threads price the Monte Carlo here"),
     ],
 )
 def test_value_refuses_bad_input(cli: Any, extra: list[str], message: str) -> None:
@@ -246,6 +249,17 @@ def test_value_on_a_dask_cluster_gives_the_local_figures(cli: Any) -> None:
     assert spread == local
     refused = cli(*run, "--engine", "dask", ok=False)
     assert refused.returncode == 2 and "--scheduler" in refused.stderr
+
+
+def test_value_gives_the_same_figures_on_one_thread_and_on_several(cli: Any) -> None:
+    """--workers: 300,000 paths (3 chunks of up to 65,536 pairs) priced on one thread, on two and on
+    three side by side give the same JSON to the last digit (each chunk's figures are its own, added
+    in chunk order); the default (as many threads as CPUs) gives them too."""
+    run = [*ARGS, "--credit-spread", "0.03", "--paths", "300000", "--seed", "4", "--format", "json"]
+    one = json.loads(cli(*run, "--workers", "1").stdout)
+    assert one["paths"] == 300_000 and one["standard_error"] > 0
+    for workers in (["--workers", "2"], ["--workers", "3"], []):
+        assert json.loads(cli(*run, *workers).stdout) == one
 
 
 def test_value_on_the_gpu_engine_says_why_it_cannot_run_here(cli: Any) -> None:

@@ -25,14 +25,15 @@ if TYPE_CHECKING:
 __all__ = ["register"]
 
 
-def _runner(engine: str, scheduler: str | None) -> Runner:
-    """Where the Monte Carlo's chunks are priced: here, on a Dask cluster, or on a GPU."""
-    from prefstack.kernels.valuation import GpuUnavailable, gpu_runner, run_here
+def _runner(engine: str, scheduler: str | None, workers: int | None) -> Runner:
+    """Where the Monte Carlo's chunks are priced: here (on ``workers`` threads, or as many as this
+    process has CPUs), on a Dask cluster, or on a GPU."""
+    from prefstack.kernels.valuation import GpuUnavailable, gpu_runner, threaded_runner, usable_cores
     from prefstack.valuation import dask_runner
 
     match engine:
         case "local":
-            return run_here
+            return threaded_runner(usable_cores() if workers is None else workers)
         case "dask":
             assert scheduler is not None  # checked with the options
             return dask_runner(scheduler)
@@ -43,6 +44,7 @@ def _runner(engine: str, scheduler: str | None) -> Runner:
                 raise InputError("--engine", "model (docs/valuation.md)", f"gpu: {exc}") from exc
         case other:
             raise InputError("--engine", "option", f"local, dask or gpu, not {other!r}")
+
 
 DbOption = Annotated[str, typer.Option("--db", help="SQLAlchemy URL of the store", envvar=DB_ENV)]
 CompanyOption = Annotated[
@@ -149,6 +151,15 @@ def value_command(
     scheduler: Annotated[
         str | None, typer.Option(help="With --engine dask: the Dask scheduler's address (tcp://HOST:PORT)")
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            help="With --engine local: threads pricing the Monte Carlo's chunks side by side (default: as many as "
+            "this process has CPUs); the figures are the same for any number",
+            show_default=False,
+        ),
+    ] = None,
     greeks: Annotated[
         bool, typer.Option("--greeks", help="Also delta, gamma and vega, by bumping (common random numbers for mc)")
     ] = False,
@@ -209,6 +220,12 @@ def value_command(
         raise InputError("--engine", "option", "the GPU path prices Monte Carlo paths: give --method mc")
     if engine == "gpu" and change_of_control_rate:
         raise InputError("--engine", model, "the GPU path prices without a change of control: give --engine local")
+    if workers is not None and workers < 1:
+        raise InputError("--workers", "option", f"must be at least 1, not {workers}")
+    if workers is not None and (engine != "local" or method is not Method.mc):
+        raise InputError(
+            "--workers", "option", "threads price the Monte Carlo here: give it with --method mc and --engine local"
+        )
     if (engine == "dask") != (scheduler is not None):
         raise InputError("--scheduler", "option", "give --scheduler ADDRESS with --engine dask, and only then")
     inputs = _books(db, ledger, company).valuation_inputs(day, series)
@@ -301,7 +318,7 @@ def value_command(
             sensitivities = bumped_greeks(lambda m: lattice_value(share, m, steps), market, spot_bump=bump)
     else:
         times = quarterly_times(inputs)
-        runner = _runner(engine, scheduler)
+        runner = _runner(engine, scheduler, workers)
         mc = chunked_monte_carlo(share, market, times, paths // 2, seed, runner)
         if greeks:
             sensitivities = bumped_greeks(

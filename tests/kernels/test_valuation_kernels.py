@@ -225,6 +225,33 @@ def test_the_chunked_monte_carlo_agrees_with_the_lattice_and_with_itself() -> No
     assert chunked_monte_carlo(share, market, times, pairs, 9) == mc
 
 
+def test_chunks_priced_on_threads_give_the_figures_of_one_thread_in_chunk_order() -> None:
+    """threaded_runner: five chunks (of sizes that differ, so their order shows) priced on two and
+    on four threads give each chunk's moments of one thread, in chunk order, to the bit; the whole
+    Monte Carlo too; the threads are joined when it returns; no workers is refused."""
+    import threading
+
+    from prefstack.kernels.valuation import chunked_monte_carlo, run_here, threaded_runner, usable_cores
+
+    share, times = series_f_share()
+    market = Market(8.90, 0.8, 0.05, 0.0, 0.03)
+    seeds = np.random.SeedSequence(3).spawn(5)
+    chunks = [(1_000 + 500 * k, seed) for k, seed in enumerate(seeds)]
+    policy = chunked_monte_carlo(share, market, times, 2_000, 3).policy
+    alone = run_here(share, market, times, chunks, policy)
+    assert [m.pairs for m in alone] == [1_000, 1_500, 2_000, 2_500, 3_000]
+    before = threading.active_count()
+    for workers in (2, 4):
+        assert threaded_runner(workers)(share, market, times, chunks, policy) == alone
+        assert threading.active_count() == before
+    whole = chunked_monte_carlo(share, market, times, 150_000, 3)
+    assert chunked_monte_carlo(share, market, times, 150_000, 3, threaded_runner(3)) == whole
+    assert threaded_runner(1) is run_here
+    assert usable_cores() >= 1
+    with pytest.raises(ValueError, match="workers must be at least 1, not 0"):
+        threaded_runner(0)
+
+
 def _numpy_stand_in() -> Any:
     """NumPy under another name: an array module that is not ``numpy`` itself, so the kernel takes
     its device branch (the path CuPy takes on a GPU: the module's own generator, ``xp.*`` calls)."""
