@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import gc
 import itertools
+import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -88,6 +91,69 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     finally:
         with admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+def dask_scheduler(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The address of a Dask scheduler and one worker (two threads), each a process of its own
+    listening on 127.0.0.1, started for the tests of a module that spread work over a cluster and
+    stopped and reaped after them (the tests of forking find no child of this process left). The
+    test process imports no Dask: a cluster run in it leaves Dask's threads behind once closed,
+    and a process with another thread forks no child (``forked.beside``)."""
+    folder = tmp_path_factory.mktemp("dask")
+    address_file = folder / "scheduler.json"
+    common = ["--host", "127.0.0.1", "--no-dashboard"]
+    scheduler = [sys.executable, "-m", "distributed.cli.dask_scheduler", *common, "--port", "0"]
+    worker = [sys.executable, "-m", "distributed.cli.dask_worker", *common, "--nthreads", "2", "--no-nanny"]
+    started: list[subprocess.Popen[bytes]] = []
+    logs = {name: (folder / f"{name}.log").open("wb") for name in ("scheduler", "worker")}
+    try:
+        started.append(
+            subprocess.Popen(
+                [*scheduler, "--scheduler-file", str(address_file)],
+                stdout=logs["scheduler"],
+                stderr=subprocess.STDOUT,
+            )
+        )
+        address = _when_ready(lambda: json.loads(address_file.read_text())["address"], started[0], address_file)
+        started.append(
+            subprocess.Popen(
+                [*worker, address],
+                stdout=logs["worker"],
+                stderr=subprocess.STDOUT,
+            )
+        )
+        worker_log = folder / "worker.log"
+        _when_ready(lambda: "Registered to:" in worker_log.read_text() or None, started[1], worker_log)
+        assert address.startswith("tcp://127.0.0.1:")
+        yield address
+    finally:
+        for process in reversed(started):
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        for log in logs.values():
+            log.close()
+
+
+def _when_ready(ready: Callable[[], Any], process: subprocess.Popen[bytes], log: Path) -> Any:
+    """What ``ready`` gives once it gives something (a server's file written, its log saying so),
+    asked every tenth of a second for up to 60 seconds; the process's exit, or the time, fails."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"{process.args} exited {process.returncode}: {log.read_text(errors='replace')}")
+        try:
+            found = ready()
+        except (FileNotFoundError, json.JSONDecodeError, KeyError):
+            found = None
+        if found:
+            return found
+        time.sleep(0.1)
+    raise AssertionError(f"{process.args} not ready after 60 s: {log.read_text(errors='replace')}")
 
 
 @dataclass

@@ -148,28 +148,16 @@ def test_a_grid_not_in_whole_cents_or_too_large_is_refused(cli: Any, tmp_path: P
     assert not out.exists()
 
 
-def test_dask_engine_gives_the_local_files(cli: Any, tmp_path: Path) -> None:
-    """--engine dask --scheduler ADDRESS on a local Dask cluster listening on 127.0.0.1: a grid of
-    20,001 exit values ($0 to $3,000,000,000 by $150,000) on two dates and two capital structures is
-    computed by the cluster's workers (a task per date's chunk) and the CSV file is byte for byte
-    the local run's."""
-    from distributed import LocalCluster
-
+def test_dask_engine_gives_the_local_files(cli: Any, tmp_path: Path, dask_scheduler: str) -> None:
+    """--engine dask --scheduler ADDRESS on a Dask scheduler and worker listening on 127.0.0.1
+    (processes of their own): a grid of 20,001 exit values ($0 to $3,000,000,000 by $150,000) on two
+    dates and two capital structures is computed by the cluster's worker (a task per date's chunk)
+    and the CSV file is byte for byte the local run's."""
     local, spread = tmp_path / "local.csv", tmp_path / "dask.csv"
     grid = ["--from", "0", "--to", "3000000000", "--steps", "20000", *ON, "--dates", "2003-06-30"]
     grid += ["--capital-structure", "none"]  # and a second capital structure: exit values x dates x variants
     cli("scenarios", *grid, "--out", str(local))
-    with LocalCluster(
-        n_workers=1,
-        threads_per_worker=2,
-        processes=False,
-        host="127.0.0.1",
-        protocol="tcp",
-        dashboard_address=None,
-    ) as cluster:
-        address = cluster.scheduler_address
-        assert address.startswith("tcp://127.0.0.1:")
-        cli("scenarios", *grid, "--out", str(spread), "--engine", "dask", "--scheduler", address)
+    cli("scenarios", *grid, "--out", str(spread), "--engine", "dask", "--scheduler", dask_scheduler)
     assert spread.read_bytes() == local.read_bytes()
     assert len(local.read_text(encoding="utf-8").splitlines()) == 1 + 2 * 2 * 20_001
     refused = cli("scenarios", *grid, "--out", str(tmp_path / "x.csv"), "--engine", "dask", ok=False)
