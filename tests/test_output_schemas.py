@@ -177,8 +177,10 @@ def test_the_terms_of_each_series_validate_against_the_terms_schema(cli, series:
 
 
 def test_the_fair_value_schemas_tell_the_methods_apart(cli: Any, adjusted_example: str) -> None:
-    """The lattice's JSON (its steps, no Monte Carlo error) and an OPM for a given equity value
-    validate; a lattice answer carrying a standard error, or an MC answer without its seed, does not."""
+    """The lattice's JSON (its steps, no Monte Carlo error), an OPM for a given equity value and the
+    value of a class by it validate; a lattice answer carrying a standard error or the OPM, an MC
+    answer without its seed, or a value by the OPM without the model or with a share model's field,
+    does not."""
     from prefstack.output_schemas import output_schema
 
     asked = ["value", "--series", "G", "--on", "2002-06-30", "--rate", "0.05", "--method", "lattice", "--steps", "200"]
@@ -197,3 +199,11 @@ def test_the_fair_value_schemas_tell_the_methods_apart(cli: Any, adjusted_exampl
     opm = json.loads(cli(*opm_args).stdout)
     jsonschema.Draft202012Validator(output_schema("opm")).validate(opm)
     assert opm["backsolved_from"] is None and opm["equity_value_source"] == "user"
+    by_opm = json.loads(cli("value", "--series", "F", "--method", "opm", *opm_args[1:]).stdout)
+    value.validate(by_opm)
+    assert by_opm["opm"] == opm
+    assert not value.is_valid({k: v for k, v in by_opm.items() if k != "opm"})
+    assert not value.is_valid({**by_opm, "steps": 200})
+    assert not value.is_valid({**by_opm, "dividend_form": "pik"})
+    assert not value.is_valid({**lattice, "opm": opm})
+    assert not value.is_valid({k: v for k, v in lattice.items() if k != "dividend_form"})

@@ -226,6 +226,56 @@ def test_opm_on_the_waterfall_of_the_exit_date(cli: Any) -> None:
     assert after["Common Stock"] < before["Common Stock"]
 
 
+def test_value_by_the_option_pricing_model_is_the_class_of_the_series_in_the_opm(cli: Any) -> None:
+    """`value --method opm`: the class of Series F in the option-pricing model of `prefstack opm` (the
+    same options, on the bundled CAIS structure), and one share the class / the shares outstanding,
+    43,316.636... on 2002-06-30; every input listed with its source; the schema's `opm` shape; a
+    backsolve from the Common Stock's value gives Series G's value of the given equity back; the
+    options of the share models refused with opm, and opm's without it."""
+    from jsonschema import Draft202012Validator
+
+    from prefstack.output_schemas import output_schema
+
+    model = ["--rate", "0.05", "--volatility", "0.6", "--term-years", "3", "--capital-structure", "company"]
+    tail = [*model, "--ledger", EXAMPLE, "--format", "json"]
+    opm = json.loads(cli("opm", "--on", "2002-06-30", *tail, "--equity-value", "200000000").stdout)
+    classes = {c["class"]: c["value"] for c in opm["classes"]}
+    asked = ["value", "--on", "2002-06-30", "--method", "opm", *tail]
+    f = json.loads(cli(*asked, "--series", "F", "--equity-value", "200000000").stdout)
+    Draft202012Validator(output_schema("value"), format_checker=Draft202012Validator.FORMAT_CHECKER).validate(f)
+    assert f["method"] == "opm" and f["opm"] == opm
+    assert f["value_of_class"] == classes["F"]
+    shares = Fraction(f["shares_outstanding_exact"])
+    assert shares == pytest.approx(43_316.636, abs=1e-3)
+    assert f["value_per_share"] == pytest.approx(classes["F"] / float(shares), abs=1e-3)
+    assert f["model_decisions"] == ["VAL-OPM-WATERFALL-DATE"]
+    sources = {i["name"]: (i["value"], i["source"]) for i in f["inputs"]}
+    assert sources["total equity value"] == ("200000000.00", "user")
+    assert sources["volatility of the total equity"] == ("0.6", "user")
+    assert sources["years to the exit"] == ("3.0", "user")
+    assert sources["shares outstanding"][1] == "ledger"
+    assert sources["capital structure"][1] == "user"
+    back = ["--series", "G", "--backsolve", f"Common Stock={classes['Common Stock']}"]
+    g = json.loads(cli(*asked, *back).stdout)
+    assert g["value_of_class"] == pytest.approx(classes["G"], abs=1.0)
+    assert g["opm"]["equity_value"] == pytest.approx(200_000_000, abs=1.0)
+    assert {i["name"]: i["source"] for i in g["inputs"]}["total equity value"] == "estimate"
+    table = cli(*asked[:-2], "--series", "F", "--equity-value", "200000000").stdout
+    assert f"Series F on 2002-06-30 (opm): ${f['value_per_share']:,.2f} a share" in table
+    for extra, message in [
+        (["--greeks"], "--greeks: has no part in the option-pricing model"),
+        (["--spot", "9"], "--spot: has no part in the option-pricing model"),
+        (["--dividend-form", "cash"], "--dividend-form: has no part in the option-pricing model"),
+    ]:
+        refused = cli(*asked, "--series", "F", "--equity-value", "2e8", *extra, ok=False)
+        assert refused.returncode == 2 and message in refused.stderr
+    no_volatility = [a for a in asked if a not in ("--volatility", "0.6")]
+    refused = cli(*no_volatility, "--series", "F", "--equity-value", "2e8", ok=False)
+    assert refused.returncode == 2 and "--volatility: the option-pricing model needs" in refused.stderr
+    refused = cli(*ARGS, "--term-years", "3", ok=False)
+    assert refused.returncode == 2 and "--term-years: goes with --method opm" in refused.stderr
+
+
 def test_opm_refuses_both_or_neither_equity_value_and_backsolve(cli: Any) -> None:
     base = ["opm", "--on", "2002-06-30", "--ledger", EXAMPLE, "--rate", "0.05", "--volatility", "0.6"]
     result = cli(*base, "--term-years", "3", ok=False)

@@ -5,10 +5,11 @@ layer (:meth:`prefstack.books.Books.valuation_inputs`). Registered on the main a
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import math
 from fractions import Fraction
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 
 import typer
 
@@ -21,6 +22,7 @@ from prefstack.output import to_json
 
 if TYPE_CHECKING:
     from prefstack.kernels.valuation import Greeks, Runner
+    from prefstack.valuation import ValuationInputs
 
 __all__ = ["register"]
 
@@ -57,6 +59,7 @@ LedgerOption = Annotated[str | None, typer.Option("--ledger", help="Read a ledge
 class Method(enum.StrEnum):
     mc = "mc"
     lattice = "lattice"
+    opm = "opm"
 
 
 class WaterfallOn(enum.StrEnum):
@@ -91,7 +94,14 @@ def value_command(
             "linear in time between tenors, flat outside (instead of --rate)",
         ),
     ] = None,
-    method: Annotated[Method, typer.Option("--method", help="mc or lattice")] = Method.mc,
+    method: Annotated[
+        Method,
+        typer.Option(
+            "--method",
+            help="mc, lattice, or opm (the class's share of the total equity by the option-pricing model: give "
+            "--volatility of the total equity, --term-years and --equity-value or --backsolve)",
+        ),
+    ] = Method.mc,
     volatility: Annotated[
         float | None,
         typer.Option(
@@ -163,6 +173,41 @@ def value_command(
     greeks: Annotated[
         bool, typer.Option("--greeks", help="Also delta, gamma and vega, by bumping (common random numbers for mc)")
     ] = False,
+    term_years: Annotated[
+        float | None, typer.Option("--term-years", help="With --method opm: years to the exit", show_default=False)
+    ] = None,
+    equity_value: Annotated[
+        float | None,
+        typer.Option(
+            "--equity-value", help="With --method opm: the total equity value (or give --backsolve)", show_default=False
+        ),
+    ] = None,
+    backsolve: Annotated[
+        str | None,
+        typer.Option(
+            "--backsolve",
+            help="With --method opm: CLASS=VALUE, the known value of one class, whole (e.g. 'Common Stock=37000000')",
+            show_default=False,
+        ),
+    ] = None,
+    capital_structure: Annotated[
+        str | None,
+        typer.Option(
+            "--capital-structure",
+            help="With --method opm: a capital-structure FILE, 'company' or 'none' (the default: the ledger's series "
+            "and Common Stock)",
+            show_default=False,
+        ),
+    ] = None,
+    waterfall_on: Annotated[
+        WaterfallOn | None,
+        typer.Option(
+            "--waterfall-on",
+            help="With --method opm: the breakpoints of the waterfall on the valuation date (the default) or on the "
+            "exit date (VAL-OPM-WATERFALL-DATE)",
+            show_default=False,
+        ),
+    ] = None,
     db: DbOption = DEFAULT_DB,
     company: CompanyOption = None,
     ledger: LedgerOption = None,
@@ -170,7 +215,8 @@ def value_command(
 ) -> None:
     """Fair value of one share and of the class of ``--series`` on ``--on``: PIK accretion, optimal
     conversion (F/G §5(a)), the §6(j) cut-off and the fifth-anniversary redemption (F/G §6(a))
-    with a credit spread (docs/valuation.md)."""
+    with a credit spread (docs/valuation.md); or with ``--method opm`` the class's share of the total
+    equity by the option-pricing model between the breakpoints of F/G §3."""
     # the model's modules (NumPy) are imported by the command that uses them, not by every command
     from prefstack.cli import _books
     from prefstack.kernels.valuation import (
@@ -193,6 +239,57 @@ def value_command(
 
     day = parse_date(on, "--on", "F §6(a)")
     model = "model (docs/valuation.md)"
+    opm_only = {
+        "--term-years": term_years is not None,
+        "--equity-value": equity_value is not None,
+        "--backsolve": backsolve is not None,
+        "--capital-structure": capital_structure is not None,
+        "--waterfall-on": waterfall_on is not None,
+    }
+    if method is Method.opm:
+        not_opm = {
+            "--rate-curve": rate_curve is not None,
+            "--spot": spot is not None,
+            "--credit-spread": credit_spread != 0,
+            "--dividend-yield": dividend_yield != 0,
+            "--change-of-control-rate": change_of_control_rate != 0,
+            "--deal-premium": deal_premium != 0,
+            "--dividend-form": dividend_form != "pik",
+            "--redemption-in-common": redemption_in_common,
+            "--paths": paths != 100_000,
+            "--steps": steps != 1_000,
+            "--seed": seed != 1,
+            "--engine": engine != "local",
+            "--scheduler": scheduler is not None,
+            "--workers": workers is not None,
+            "--greeks": greeks,
+        }
+        for option, given in not_opm.items():
+            if given:
+                raise InputError(option, "option", "has no part in the option-pricing model (--method opm)")
+        if rate is None:
+            raise InputError("--rate", model, "the option-pricing model takes a flat risk-free rate: give --rate")
+        if volatility is None:
+            problem = "the option-pricing model needs the total equity's volatility: give --volatility"
+            raise InputError("--volatility", model, problem)
+        if term_years is None:
+            raise InputError("--term-years", model, "the option-pricing model needs the years to the exit")
+        opm = _opm(
+            (db, ledger, company),
+            day,
+            rate,
+            volatility,
+            term_years,
+            equity_value,
+            backsolve,
+            capital_structure,
+            waterfall_on or WaterfallOn.valuation,
+        )
+        _echo_opm_share(_books(db, ledger, company).valuation_inputs(day, series), opm, format)
+        return
+    for option, given in opm_only.items():
+        if given:
+            raise InputError(option, "option", "goes with --method opm")
     _positive(volatility, "--volatility", model)
     _positive(spot, "--spot", model)
     _positive(credit_spread, "--credit-spread", model, zero=True)
@@ -409,11 +506,63 @@ def opm_command(
     equity between the breakpoints of F/G §3 (the waterfall on the valuation date held to the exit,
     or with --waterfall-on exit the waterfall on the exit date), for a given total equity value or
     backsolved from the known value of one class."""
+    day = parse_date(on, "--on", "F §3(a)")
+    opm = _opm(
+        (db, ledger, company),
+        day,
+        rate,
+        volatility,
+        term_years,
+        equity_value,
+        backsolve,
+        capital_structure,
+        waterfall_on,
+    )
+    result, values = opm.result, opm.values
+    equity_value, known, exit_on = opm.equity_value, opm.known, opm.exit_on
+    if format is ValueFormat.json:
+        typer.echo(to_json(result))
+        return
+    source = f"backsolved from {known['class']} = {known['value']:,.2f}" if known else "given"
+    typer.echo(
+        f"OPM on {day}: total equity ${equity_value:,.2f} ({source}), volatility {volatility}, {term_years} years; "
+        f"the breakpoints of the waterfall on {exit_on}"
+    )
+    for name, v in values.items():
+        typer.echo(f"  {name}: ${v:,.2f}")
+
+
+class _Opm(NamedTuple):
+    """An option-pricing model on a date: the JSON of ``prefstack opm``, each class's value, the
+    total equity value (given or backsolved), the known class value it was backsolved from, and the
+    date of the waterfall whose breakpoints it used."""
+
+    result: dict[str, Any]
+    values: dict[str, float]
+    equity_value: float
+    known: dict[str, Any] | None
+    exit_on: dt.date
+
+
+def _opm(
+    where: tuple[str, str | None, str | None],
+    day: dt.date,
+    rate: float,
+    volatility: float,
+    term_years: float,
+    equity_value: float | None,
+    backsolve: str | None,
+    capital_structure: str | None,
+    waterfall_on: WaterfallOn,
+) -> _Opm:
+    """The option-pricing model on ``day`` (``prefstack opm``, and ``prefstack value --method opm``):
+    each class's value as Black-Scholes call spreads on the total equity between the breakpoints
+    of F/G §3, for a given total equity value or one backsolved from a class's known value.
+    ``where``: the store (``--db``), the ledger file (``--ledger``) and the company (``--company``)."""
     from prefstack.cli import _books, _capital_structure
     from prefstack.decisions import decision
     from prefstack.valuation import exit_date, opm_backsolve, opm_class_values, opm_payoffs
 
-    day = parse_date(on, "--on", "F §3(a)")
     model = "model (docs/valuation.md)"
     _positive(volatility, "--volatility", model)
     _positive(term_years, "--term-years", model)
@@ -422,8 +571,8 @@ def opm_command(
         raise InputError("--rate", model, f"must be finite, not {rate}")
     if (equity_value is None) == (backsolve is None):
         raise InputError("--equity-value", model, "give the total equity value or --backsolve CLASS=VALUE, one of them")
-    structure = _capital_structure(capital_structure, db, ledger, company)
-    books = _books(db, ledger, company)
+    structure = _capital_structure(capital_structure, *where)
+    books = _books(*where)
     if waterfall_on is WaterfallOn.exit:
         exit_on = exit_date(day, term_years)
         payoffs = opm_payoffs(books.projected_scenario_plan(day, exit_on, structure))
@@ -458,16 +607,66 @@ def opm_command(
         "classes": [{"class": name, "value": round(v, 2)} for name, v in values.items()],
         "breakpoints": [str(k) for k in payoffs.knots[1:-1]],
     }
+    return _Opm(result, values, equity_value, known, exit_on)
+
+
+def _echo_opm_share(inputs: ValuationInputs, opm: _Opm, format: ValueFormat) -> None:
+    """``prefstack value --method opm``: the value of the class of ``inputs.series`` by the
+    option-pricing model ``opm``, and of one of its shares outstanding, with every input and its
+    source, the whole model (``opm``: every class) beside it."""
+    from prefstack.valuation import Input
+
+    series = inputs.series
+    if series not in opm.values:
+        problem = f"the option-pricing model has no class {series!r} (its classes: {list(opm.values)})"
+        raise InputError("--series", f"{series} §3(a)", problem)
+    of_class = opm.values[series]
+    per_share = of_class / float(inputs.shares_outstanding)
+    model = opm.result
+    if opm.known is None:
+        equity = Input("total equity value", f"{opm.equity_value:.2f}", "user", "--equity-value")
+    else:
+        basis = f"backsolved so that {opm.known['class']} is worth {opm.known['value']:,.2f} (--backsolve)"
+        equity = Input("total equity value", f"{opm.equity_value:.2f}", "estimate", basis)
+    structure = model["capital_structure"]
+    listed = [
+        Input("shares outstanding", to_decimal_string(inputs.shares_outstanding), "ledger", f"{series} §1(a)"),
+        equity,
+        Input("volatility of the total equity", repr(model["volatility"]), "user", "--volatility"),
+        Input("risk-free rate", repr(model["rate"]), "user", "--rate"),
+        Input("years to the exit", repr(model["term_years"]), "user", "--term-years"),
+        Input(
+            "breakpoints",
+            f"of the waterfall on {model['waterfall_on']}",
+            "terms",
+            "F/G §3, the scenario engine's (VAL-OPM-WATERFALL-DATE)",
+        ),
+        Input(
+            "capital structure",
+            structure,
+            "user" if structure != "none" else "ledger",
+            "--capital-structure" if structure != "none" else "the ledger's series and Common Stock alone",
+        ),
+    ]
+    result: dict[str, Any] = {
+        "series": series,
+        "on": inputs.on.isoformat(),
+        "method": "opm",
+        "model_decisions": model["model_decisions"],
+        "value_per_share": round(per_share, 4),
+        **json_figure("shares_outstanding", inputs.shares_outstanding, SHARES),
+        "value_of_class": round(of_class, 2),
+        "opm": model,
+        "inputs": [{"name": i.name, "value": i.value, "source": i.source, "basis": i.basis} for i in listed],
+    }
     if format is ValueFormat.json:
         typer.echo(to_json(result))
         return
-    source = f"backsolved from {known['class']} = {known['value']:,.2f}" if known else "given"
-    typer.echo(
-        f"OPM on {day}: total equity ${equity_value:,.2f} ({source}), volatility {volatility}, {term_years} years; "
-        f"the breakpoints of the waterfall on {exit_on}"
-    )
-    for name, v in values.items():
-        typer.echo(f"  {name}: ${v:,.2f}")
+    typer.echo(f"Series {series} on {inputs.on} (opm): ${per_share:,.2f} a share, ${of_class:,.2f} the class")
+    for name, value in opm.values.items():
+        typer.echo(f"  class {name}: ${value:,.2f}")
+    for i in listed:
+        typer.echo(f"  {i.name}: {i.value} ({i.source}: {i.basis})")
 
 
 def register(app: typer.Typer) -> None:

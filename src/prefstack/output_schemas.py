@@ -10,6 +10,7 @@ their values are exact strings as :func:`prefstack.explain.render` writes them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 SCHEMA_ID = "https://prefstack.invalid/schema/output"
@@ -581,13 +582,38 @@ BREAKPOINTS = obj(
 NUMBER = {"type": "number"}
 """A model's estimate (fair value): a JSON number, not a clause figure (docs/valuation.md)."""
 _MC_ONLY = ("standard_error", "ci95", "paths", "seed", "engine", "converted_share")
+_SHARE_MODEL = ("dividend_form", "conversion_value_per_share", "redemption_amount_per_share")
+"""What the models of one share (mc, lattice) give, and the option-pricing model does not."""
+
+OPM = obj(
+    {
+        "on": DATE,
+        "method": {"const": "opm"},
+        "capital_structure": TEXT,
+        "equity_value": NUMBER,
+        "equity_value_source": {"enum": ["user", "backsolve"]},
+        "backsolved_from": nullable(obj({"class": TEXT, "value": NUMBER})),
+        "volatility": NUMBER,
+        "rate": NUMBER,
+        "term_years": NUMBER,
+        "waterfall_on": DATE,
+        "model_decisions": array(_INTERPRETATION_ID),
+        "classes": array(obj({"class": TEXT, "value": NUMBER})),
+        "breakpoints": array({"type": "string", "pattern": PATTERNS["exact"]}),
+    }
+)
+
+
+def _none_of(keys: Sequence[str]) -> dict[str, Any]:
+    return {"not": {"anyOf": [{"required": [key]} for key in keys]}}
+
 
 VALUE: dict[str, Any] = {
     **obj(
         {
             "series": TEXT,
             "on": DATE,
-            "method": {"enum": ["mc", "lattice"]},
+            "method": {"enum": ["mc", "lattice", "opm"]},
             "dividend_form": {"type": "string", "pattern": r"^(pik|cash|cash=(0|1|0?\.[0-9]+|[0-9]+/[0-9]+))$"},
             "model_decisions": array(_INTERPRETATION_ID),
             "value_per_share": NUMBER,
@@ -611,6 +637,7 @@ VALUE: dict[str, Any] = {
                     "volatility_bump": NUMBER,
                 }
             ),
+            "opm": OPM,
             "inputs": array(
                 obj(
                     {
@@ -622,31 +649,26 @@ VALUE: dict[str, Any] = {
                 )
             ),
         },
-        optional=(*_MC_ONLY, "steps", "greeks"),
+        optional=(*_MC_ONLY, "steps", "greeks", *_SHARE_MODEL, "opm"),
     ),
-    # Monte Carlo gives its error, paths, seed and engine; the lattice its steps, and neither the other's
-    "if": {"properties": {"method": {"const": "mc"}}},
-    "then": {"required": list(_MC_ONLY), "not": {"required": ["steps"]}},
-    "else": {"required": ["steps"], "not": {"anyOf": [{"required": [key]} for key in _MC_ONLY]}},
+    # Monte Carlo gives its error, paths, seed and engine; the lattice its steps; each of them the
+    # share's dividend form, conversion value and redemption amount; the option-pricing model its
+    # whole model (every class) and none of the others'
+    "allOf": [
+        {
+            "if": {"properties": {"method": {"const": "mc"}}},
+            "then": {"required": [*_MC_ONLY, *_SHARE_MODEL], **_none_of(["steps", "opm"])},
+        },
+        {
+            "if": {"properties": {"method": {"const": "lattice"}}},
+            "then": {"required": ["steps", *_SHARE_MODEL], **_none_of([*_MC_ONLY, "opm"])},
+        },
+        {
+            "if": {"properties": {"method": {"const": "opm"}}},
+            "then": {"required": ["opm"], **_none_of([*_MC_ONLY, "steps", "greeks", *_SHARE_MODEL])},
+        },
+    ],
 }
-
-OPM = obj(
-    {
-        "on": DATE,
-        "method": {"const": "opm"},
-        "capital_structure": TEXT,
-        "equity_value": NUMBER,
-        "equity_value_source": {"enum": ["user", "backsolve"]},
-        "backsolved_from": nullable(obj({"class": TEXT, "value": NUMBER})),
-        "volatility": NUMBER,
-        "rate": NUMBER,
-        "term_years": NUMBER,
-        "waterfall_on": DATE,
-        "model_decisions": array(_INTERPRETATION_ID),
-        "classes": array(obj({"class": TEXT, "value": NUMBER})),
-        "breakpoints": array({"type": "string", "pattern": PATTERNS["exact"]}),
-    }
-)
 
 OUTPUTS: dict[str, dict[str, Any]] = {
     "dividends": DIVIDENDS,
