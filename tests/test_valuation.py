@@ -126,15 +126,21 @@ def test_value_greeks_on_the_lattice_and_by_monte_carlo(cli: Any) -> None:
     """Series G at the ledger's $8.90 with volatility 0.6: conversion gives 1,000 / 36 = 27.78 shares
     a share held, so delta (the value's change per $1 of the stock price) lies between 0 and 27.78
     times the holding's growth to the cut-off (1.015^12 = 1.1956, at most 33.21); vega is positive;
-    the lattice's gamma is positive, the Monte Carlo gives none; the two deltas within 5% (400,000
-    paths: at 40,000 the Monte Carlo's delta still moves by 20% from seed to seed)."""
+    the lattice's gamma (by bumping) is positive, the Monte Carlo's (by likelihood ratio, with its
+    standard error) within 4 standard errors of it; the two deltas within 5% (400,000 paths: at
+    40,000 the Monte Carlo's delta still moves by 20% from seed to seed). With a change of control
+    the Monte Carlo gives no gamma (the price of a deal is bridged from the spot itself)."""
     args = [*ARGS[:2], "G", *ARGS[3:], "--volatility", "0.6", "--greeks", "--format", "json"]
     lattice = json.loads(cli(*args, "--method", "lattice", "--steps", "500").stdout)["greeks"]
     mc = json.loads(cli(*args, "--paths", "400000").stdout)["greeks"]
     for greeks in (lattice, mc):
         assert 0 < greeks["delta"] < 1000 / 36 * 1.015**12 and greeks["vega"] > 0
-    assert lattice["gamma"] > 0 and mc["gamma"] is None
+    assert lattice["gamma"] > 0 and lattice["gamma_standard_error"] is None and lattice["gamma_by"] == "bumping"
+    assert mc["gamma_by"] == "likelihood ratio" and 0 < mc["gamma_standard_error"] < 0.2 * lattice["gamma"]
+    assert abs(mc["gamma"] - lattice["gamma"]) < 4 * mc["gamma_standard_error"]
     assert abs(mc["delta"] / lattice["delta"] - 1) < 0.05
+    with_deals = json.loads(cli(*args, "--paths", "20000", "--change-of-control-rate", "0.3").stdout)["greeks"]
+    assert with_deals["gamma"] is None and with_deals["gamma_standard_error"] is None
 
 
 def test_after_the_cut_off_a_share_is_its_redemption_claim() -> None:

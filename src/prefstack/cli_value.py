@@ -171,7 +171,11 @@ def value_command(
         ),
     ] = None,
     greeks: Annotated[
-        bool, typer.Option("--greeks", help="Also delta, gamma and vega, by bumping (common random numbers for mc)")
+        bool,
+        typer.Option(
+            "--greeks",
+            help="Also delta, gamma and vega by bumping (mc: common random numbers; its gamma by likelihood ratio)",
+        ),
     ] = False,
     term_years: Annotated[
         float | None, typer.Option("--term-years", help="With --method opm: years to the exit", show_default=False)
@@ -407,12 +411,15 @@ def value_command(
         "model_decisions": model_readings(change_of_control_rate > 0, portion, redemption_in_common),
     }
     sensitivities: Greeks | None = None
+    gamma: float | None = None
+    gamma_error: float | None = None
     if method is Method.lattice:
         per_share = lattice_value(share, market, steps)
         result.update(value_per_share=round(per_share, 4), steps=steps)
         if greeks:
             bump = lattice_spot_bump(share, market, steps)
             sensitivities = bumped_greeks(lambda m: lattice_value(share, m, steps), market, spot_bump=bump)
+            gamma = sensitivities.gamma
     else:
         times = quarterly_times(inputs)
         runner = _runner(engine, scheduler, workers)
@@ -421,6 +428,10 @@ def value_command(
             sensitivities = bumped_greeks(
                 lambda m: chunked_monte_carlo(share, m, times, paths // 2, seed, runner, mc.policy).value, market
             )
+            # a second difference of bumped prices is dominated by the paths crossing the conversion
+            # boundary between the bumps: the gamma is the run's likelihood-ratio estimate (None with a
+            # change of control, whose price is bridged from the spot itself)
+            gamma, gamma_error = mc.gamma, mc.gamma_standard_error
         per_share = mc.value
         result.update(
             value_per_share=round(mc.value, 4),
@@ -439,12 +450,11 @@ def value_command(
     result["conversion_value_per_share"] = float(round(today, 4))
     result["redemption_amount_per_share"] = round(float(share.redemption), 4)
     if sensitivities is not None:
-        # a Monte Carlo's second difference in the spot is dominated by paths crossing the conversion
-        # boundary between the bumps: its gamma is not given (the lattice's is)
-        gamma = round(sensitivities.gamma, 6) if method is Method.lattice else None
         result["greeks"] = {
             "delta": round(sensitivities.delta, 4),
-            "gamma": gamma,
+            "gamma": None if gamma is None else round(gamma, 6),
+            "gamma_standard_error": None if gamma_error is None else round(gamma_error, 6),
+            "gamma_by": "bumping" if method is Method.lattice else "likelihood ratio",
             "vega": round(sensitivities.vega, 4),
             "spot_bump_log": sensitivities.spot_bump,
             "volatility_bump": sensitivities.volatility_bump,
@@ -462,7 +472,12 @@ def value_command(
         typer.echo(f"  standard error {result['standard_error']}, 95% CI [{low}, {high}], {paths} paths, seed {seed}")
     if sensitivities is not None:
         shown = result["greeks"]
-        gamma_text = "not estimated by mc" if shown["gamma"] is None else f"{shown['gamma']:.6f}"
+        if shown["gamma"] is None:
+            gamma_text = "not estimated with a change of control"
+        elif shown["gamma_standard_error"] is None:
+            gamma_text = f"{shown['gamma']:.6f}"
+        else:
+            gamma_text = f"{shown['gamma']:.6f} +- {shown['gamma_standard_error']:.6f} (likelihood ratio)"
         typer.echo(
             f"  delta {shown['delta']:.4f}, gamma {gamma_text}, vega {shown['vega']:.4f} "
             "(per share: per $1 of the stock price, per 1.00 of volatility)"

@@ -632,6 +632,8 @@ VALUE: dict[str, Any] = {
                 {
                     "delta": NUMBER,
                     "gamma": nullable(NUMBER),
+                    "gamma_standard_error": nullable(NUMBER),
+                    "gamma_by": {"enum": ["bumping", "likelihood ratio"]},
                     "vega": NUMBER,
                     "spot_bump_log": NUMBER,
                     "volatility_bump": NUMBER,

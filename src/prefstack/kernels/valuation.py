@@ -455,6 +455,10 @@ class MonteCarloResult:
     """The fraction of paths converted before maturity or at it."""
     policy: tuple[Intervals, ...] = ()
     """Where the holder converts at each time (stock-price intervals): the exercise policy found."""
+    gamma: float | None = None
+    """The value's second derivative in the spot under ``policy``, by likelihood ratio on the same
+    paths (:class:`_Priced`); 0 where converting today is certain; None with a change of control."""
+    gamma_standard_error: float | None = None
 
 
 def simulate_paths(
@@ -470,6 +474,18 @@ def simulate_paths(
     return out
 
 
+def _steps(market: Market, times: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Each step's mean and standard deviation of the log-price's change up to ``times`` (from 0):
+    the drift at the curve's forward rate over the step (without a curve, ``rate``) less the
+    dividend yield and half the variance, and the volatility x the root of its length."""
+    _, volatility, rate, dividend_yield, _ = market.floats()
+    dts = np.diff(np.concatenate(([0.0], times)))
+    step_rates = market.forwards(np.asarray(times, dtype=np.float64)) if market.curve else rate
+    drift: FloatArray = (step_rates - dividend_yield - 0.5 * volatility**2) * dts
+    deviation: FloatArray = volatility * np.sqrt(dts)
+    return drift, deviation
+
+
 def log_paths(market: Market, times: FloatArray, pairs: int, seed: int | np.random.SeedSequence, xp: Any = np) -> Any:
     """The logarithms of :func:`simulate_paths`'s prices. The least-squares Monte Carlo compares
     them with the log of each date's conversion threshold and takes the exponential of the paths
@@ -479,13 +495,10 @@ def log_paths(market: Market, times: FloatArray, pairs: int, seed: int | np.rand
     :func:`gpu_runner`), whose own generator draws the normals there, seeded from ``seed``: the
     same seed gives other normals than NumPy's PCG64, and an estimate within the Monte Carlo
     error of the CPU path's."""
-    spot, volatility, rate, dividend_yield, _ = market.floats()
+    spot = market.float_input("spot")
     steps = len(times)
-    dts = np.diff(np.concatenate(([0.0], times)))
-    # each step's drift at the curve's forward rate over it (without a curve, ``rate``)
-    step_rates = market.forwards(np.asarray(times, dtype=np.float64)) if market.curve else rate
-    drift = (step_rates - dividend_yield - 0.5 * volatility**2) * dts
-    shock = xp.asarray((volatility * np.sqrt(dts)).astype(np.float32)[:, None])
+    drift, deviation = _steps(market, times)
+    shock = xp.asarray(deviation.astype(np.float32)[:, None])
     out = xp.empty((steps, 2, pairs), dtype=xp.float32)  # row j: the paths from Z, then from -Z
     if xp is np:
         rng = np.random.Generator(np.random.PCG64(seed))
@@ -567,7 +580,7 @@ def _lsm(
     seed: int | np.random.SeedSequence,
     policy: tuple[Intervals, ...] | None = None,
     xp: Any = np,
-) -> tuple[Any, float, tuple[Intervals, ...]]:
+) -> _Priced:
     """Least-squares Monte Carlo (Longstaff-Schwartz): conversion is possible at each of ``times``
     (ascending, in (0, maturity], the last the maturity) that is not after ``conversion_end``, and
     at time 0. Going back from maturity, the continuation value is regressed (on 1, x, x^2, x^3 of
@@ -671,7 +684,35 @@ def _lsm(
         pv[chosen] = (spot[better].astype(xp.float64) * units + cash) * grow + received
     holding = pv < 0
     present = xp.where(holding, claim0, pv)
-    return 0.5 * (present[:pairs] + present[pairs:]), float(holding.sum()), tuple(regions)
+    gammas = None
+    if tau is None:  # the paths depend on the spot through the first date's price alone
+        drift, deviation = _steps(market, times)
+        sd = float(deviation[0])
+        z = (logs[0][:pairs].astype(xp.float64) - (math.log(spot0) + float(drift[0]))) / sd  # the first normals
+        scale = 1.0 / (spot0 * spot0 * sd * sd)
+        # the likelihood ratio's weight of the second derivative: (Z^2 - 1 - sd Z) / (S0^2 sd^2); -Z for the twin
+        # each path's present value less the claim's (a constant, and the weight's mean is 0: the same
+        # estimate in expectation, with a fraction of the noise of the whole present value's)
+        squares = z * z - 1.0
+        excess = present - claim0
+        gammas = 0.5 * (excess[:pairs] * (squares - sd * z) + excess[pairs:] * (squares + sd * z)) * scale
+    return _Priced(0.5 * (present[:pairs] + present[pairs:]), float(holding.sum()), tuple(regions), gammas)
+
+
+class _Priced(NamedTuple):
+    """What :func:`_lsm` found: each antithetic pair's mean present value, how many paths hold the
+    claim to the end, the conversion policy, and each pair's likelihood-ratio estimate of the
+    value's second derivative in the spot under that policy: the pair's present values (less the
+    claim's) x the likelihood ratio's weight of the first date's normal. The price at any later
+    date is the first's times factors that do not depend on the spot, so the weight of the
+    density of the first date's price gives the whole gamma, with no difference across the
+    conversion boundary (where a bumped price jumps). None where a change of control may come on
+    a path: its price is bridged from the spot itself."""
+
+    pair_means: Any
+    holding: float
+    regions: tuple[Intervals, ...]
+    pair_gammas: Any
 
 
 EVENT_STREAM = 0x636F6331
@@ -748,15 +789,21 @@ def monte_carlo_value(
 ) -> MonteCarloResult:
     """The least-squares Monte Carlo value (:func:`_lsm`, the policy found on the same paths that
     are priced) with its standard error over the antithetic pairs' means."""
-    pair_means, holding, regions = _lsm(instrument, market, times, pairs, seed, policy)
+    pair_means, holding, regions, gammas = _lsm(instrument, market, times, pairs, seed, policy)
     value = float(pair_means.mean())
     se = float(pair_means.std(ddof=1) / math.sqrt(pairs)) if pairs > 1 else float("nan")
     n = 2 * pairs
     now = _now(instrument, market)
     if now is not None and now > value:  # converting today beats holding: the value is certain
-        return MonteCarloResult(now, 0.0, now, now, n, seed, 1.0, regions)
+        return MonteCarloResult(now, 0.0, now, now, n, seed, 1.0, regions, 0.0, 0.0)
     converted = 1.0 - holding / n
-    return MonteCarloResult(value, se, value - 1.96 * se, value + 1.96 * se, n, seed, converted, regions)
+    gamma = gamma_se = None
+    if gammas is not None:
+        gamma = float(gammas.mean())
+        gamma_se = float(gammas.std(ddof=1) / math.sqrt(pairs)) if pairs > 1 else float("nan")
+    return MonteCarloResult(
+        value, se, value - 1.96 * se, value + 1.96 * se, n, seed, converted, regions, gamma, gamma_se
+    )
 
 
 @dataclass(frozen=True)
@@ -768,6 +815,10 @@ class ChunkMoments:
     total: float
     total_sq: float
     holding: float
+    gamma_total: float | None
+    """The sum of the pairs' likelihood-ratio gammas (:class:`_Priced`), and of their squares; None
+    with a change of control."""
+    gamma_total_sq: float | None
 
 
 def price_chunk(
@@ -781,8 +832,13 @@ def price_chunk(
 ) -> ChunkMoments:
     """One chunk of paths priced under a given conversion policy (a task for a worker), its paths
     made in the array module ``xp`` (NumPy; CuPy on a GPU: :func:`gpu_runner`)."""
-    pair_means, holding, _ = _lsm(instrument, market, times, pairs, seed, policy, xp)
-    return ChunkMoments(pairs, float(pair_means.sum()), float(xp.dot(pair_means, pair_means)), holding)
+    pair_means, holding, _, gammas = _lsm(instrument, market, times, pairs, seed, policy, xp)
+    gamma_total = gamma_sq = None
+    if gammas is not None:
+        gamma_total, gamma_sq = float(gammas.sum()), float(xp.dot(gammas, gammas))
+    return ChunkMoments(
+        pairs, float(pair_means.sum()), float(xp.dot(pair_means, pair_means)), holding, gamma_total, gamma_sq
+    )
 
 
 Chunk = tuple[int, np.random.SeedSequence]
@@ -898,20 +954,34 @@ def chunked_monte_carlo(
     count = -(-pairs // CHUNK_PAIRS)
     children = np.random.SeedSequence(seed).spawn(count + 1)
     if policy is None:
-        policy = _lsm(instrument, market, times, min(pairs, CHUNK_PAIRS), children[0], None)[2]
+        policy = _lsm(instrument, market, times, min(pairs, CHUNK_PAIRS), children[0], None).regions
     chunks = [(min(CHUNK_PAIRS, pairs - c * CHUNK_PAIRS), children[c + 1]) for c in range(count)]
     moments = runner(instrument, market, times, chunks, policy)
-    total = sum(m.total for m in moments)
-    total_sq = sum(m.total_sq for m in moments)
-    value = total / pairs
-    variance = max(total_sq - pairs * value * value, 0.0) / (pairs - 1)
-    se = math.sqrt(variance / pairs)
+    value, se = _mean_and_error([(m.total, m.total_sq) for m in moments], pairs)
     n = 2 * pairs
     now = _now(instrument, market)
     if now is not None and now > value:
-        return MonteCarloResult(now, 0.0, now, now, n, seed, 1.0, policy)
+        return MonteCarloResult(now, 0.0, now, now, n, seed, 1.0, policy, 0.0, 0.0)
     converted = 1.0 - sum(m.holding for m in moments) / n
-    return MonteCarloResult(value, se, value - 1.96 * se, value + 1.96 * se, n, seed, converted, policy)
+    gamma = gamma_se = None
+    gamma_sums = [
+        (m.gamma_total, m.gamma_total_sq) for m in moments if m.gamma_total is not None and m.gamma_total_sq is not None
+    ]
+    if len(gamma_sums) == len(moments):  # none with a change of control
+        gamma, gamma_se = _mean_and_error(gamma_sums, pairs)
+    return MonteCarloResult(
+        value, se, value - 1.96 * se, value + 1.96 * se, n, seed, converted, policy, gamma, gamma_se
+    )
+
+
+def _mean_and_error(sums: Sequence[tuple[float, float]], pairs: int) -> tuple[float, float]:
+    """The mean of ``pairs`` values from the sums of each chunk's values and of their squares (added in
+    chunk order), and its standard error."""
+    total = sum(t for t, _ in sums)
+    total_sq = sum(q for _, q in sums)
+    mean = total / pairs
+    variance = max(total_sq - pairs * mean * mean, 0.0) / (pairs - 1)
+    return mean, math.sqrt(variance / pairs)
 
 
 @dataclass(frozen=True)
