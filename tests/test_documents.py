@@ -54,6 +54,23 @@ def test_dividend_statement_pdf(cli, tmp_path: Path) -> None:  # type: ignore[no
     not_blank(out, tmp_path / "dividend.png")
 
 
+def test_a_document_written_again_in_another_second_is_the_same_pdf(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The same dividend statement written twice, the second time in a later second of the clock,
+    is byte for byte the same PDF: nothing in it (WeasyPrint's embedded font subsets among them,
+    which the fontTools fallback stamps with the time they were made; `make test` installs
+    HarfBuzz's subsetter, scripts/ensure-system-libs.sh) depends on when it was written."""
+    import time
+
+    asked = ["document", "dividend-statement", "--holder", "Microsoft Corporation", "--payment-date", "2001-09-15"]
+    first, second = tmp_path / "first.pdf", tmp_path / "second.pdf"
+    cli(*asked, "--ledger", EXAMPLE, "--out", str(first))
+    written = first.stat().st_mtime
+    time.sleep(1.1 - (time.time() % 1.0))  # into a second of the clock after the one the first was written in
+    cli(*asked, "--ledger", EXAMPLE, "--out", str(second))
+    assert int(second.stat().st_mtime) > int(written)
+    assert second.read_bytes() == first.read_bytes()
+
+
 def test_certificate_and_conversion_statement_pdfs(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """F §5(j) and §5(a)-(c): the issue's worked example, $24.00 -> $23.86; 250 shares -> 10,477 + $18.78."""
     ledger = tmp_path / "l.yaml"
