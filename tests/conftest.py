@@ -95,7 +95,7 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def dask_scheduler(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The address of a Dask scheduler and one worker (two threads), each a process of its own
+    """The address of a Dask scheduler and one worker (two threads, under its nanny), each a process of its own
     listening on 127.0.0.1, started for the tests of a module that spread work over a cluster and
     stopped and reaped after them (the tests of forking find no child of this process left). The
     test process imports no Dask: a cluster run in it leaves Dask's threads behind once closed,
@@ -104,10 +104,12 @@ def dask_scheduler(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     address_file = folder / "scheduler.json"
     common = ["--host", "127.0.0.1", "--no-dashboard"]
     scheduler = [sys.executable, "-m", "distributed.cli.dask_scheduler", *common, "--port", "0"]
-    worker = [sys.executable, "-m", "distributed.cli.dask_worker", *common, "--nthreads", "2", "--no-nanny"]
+    # with its nanny, as a cluster's workers run (it starts the worker with one BLAS thread)
+    worker = [sys.executable, "-m", "distributed.cli.dask_worker", *common, "--nthreads", "2"]
     started: list[subprocess.Popen[bytes]] = []
-    logs = {name: (folder / f"{name}.log").open("wb") for name in ("scheduler", "worker")}
+    logs: dict[str, Any] = {}
     try:
+        logs.update({name: (folder / f"{name}.log").open("wb") for name in ("scheduler", "worker")})
         started.append(
             subprocess.Popen(
                 [*scheduler, "--scheduler-file", str(address_file)],

@@ -206,4 +206,9 @@ def test_the_fair_value_schemas_tell_the_methods_apart(cli: Any, adjusted_exampl
     assert not value.is_valid({**by_opm, "steps": 200})
     assert not value.is_valid({**by_opm, "dividend_form": "pik"})
     assert not value.is_valid({**lattice, "opm": opm})
+    greeks = {"delta": 1.0, "gamma": 0.1, "gamma_standard_error": 0.01, "vega": 2.0}
+    greeks |= {"spot_bump_log": 0.01, "volatility_bump": 0.01}
+    assert value.is_valid({**mc, "greeks": {**greeks, "gamma_by": "likelihood ratio"}})
+    assert not value.is_valid({**mc, "greeks": {**greeks, "gamma_by": "bumping"}})
+    assert not value.is_valid({**lattice, "greeks": {**greeks, "gamma_by": "likelihood ratio"}})
     assert not value.is_valid({k: v for k, v in lattice.items() if k != "dividend_form"})

@@ -108,6 +108,7 @@ def test_value_json_lists_every_input_with_its_source(cli: Any) -> None:
     ("extra", "message"),
     [
         (["--paths", "3"], "--paths: must be an even number"),
+        (["--paths", "2"], "--paths: must be an even number of at least 4 (antithetic pairs), not 2"),
         (["--volatility", "-0.2"], "--volatility: must be positive"),
         (["--series", "Q"], "--series: the ledger has no Series Q"),
         (["--engine", "gpu", "--method", "lattice"], "--engine: the GPU path prices Monte Carlo paths"),
@@ -140,7 +141,7 @@ def test_value_greeks_on_the_lattice_and_by_monte_carlo(cli: Any) -> None:
     assert abs(mc["gamma"] - lattice["gamma"]) < 4 * mc["gamma_standard_error"]
     assert abs(mc["delta"] / lattice["delta"] - 1) < 0.05
     with_deals = json.loads(cli(*args, "--paths", "20000", "--change-of-control-rate", "0.3").stdout)["greeks"]
-    assert with_deals["gamma"] is None and with_deals["gamma_standard_error"] is None
+    assert with_deals["gamma"] is None and with_deals["gamma_standard_error"] is None and with_deals["gamma_by"] is None
 
 
 def test_after_the_cut_off_a_share_is_its_redemption_claim() -> None:
@@ -272,6 +273,10 @@ def test_value_by_the_option_pricing_model_is_the_class_of_the_series_in_the_opm
         (["--greeks"], "--greeks: has no part in the option-pricing model"),
         (["--spot", "9"], "--spot: has no part in the option-pricing model"),
         (["--dividend-form", "cash"], "--dividend-form: has no part in the option-pricing model"),
+        # an option of the share models given at its default is refused too: none is ignored
+        (["--paths", "100000"], "--paths: has no part in the option-pricing model"),
+        (["--engine", "local"], "--engine: has no part in the option-pricing model"),
+        (["--credit-spread", "0"], "--credit-spread: has no part in the option-pricing model"),
     ]:
         refused = cli(*asked, "--series", "F", "--equity-value", "2e8", *extra, ok=False)
         assert refused.returncode == 2 and message in refused.stderr

@@ -105,7 +105,10 @@ def value_command(
     volatility: Annotated[
         float | None,
         typer.Option(
-            "--volatility", help="Volatility of the Common Stock per year (default: the ledger's closing prices)"
+            "--volatility",
+            help="Volatility of the Common Stock per year (default: the ledger's closing prices); with --method "
+            "opm, of the total equity (then required)",
+            show_default=False,
         ),
     ] = None,
     spot: Annotated[
@@ -113,34 +116,42 @@ def value_command(
         typer.Option("--spot", help="Price of the Common Stock (default: the ledger's last closing price)"),
     ] = None,
     credit_spread: Annotated[
-        float, typer.Option("--credit-spread", help="Credit spread on the redemption claim")
-    ] = 0.0,
-    dividend_yield: Annotated[float, typer.Option("--dividend-yield", help="Dividend yield of the Common Stock")] = 0.0,
+        float | None,
+        typer.Option("--credit-spread", help="Credit spread on the redemption claim (default 0)", show_default=False),
+    ] = None,
+    dividend_yield: Annotated[
+        float | None,
+        typer.Option("--dividend-yield", help="Dividend yield of the Common Stock (default 0)", show_default=False),
+    ] = None,
     change_of_control_rate: Annotated[
-        float,
+        float | None,
         typer.Option(
             "--change-of-control-rate",
             help="Intensity per year of a change of control: the Company then redeems at the day's Redemption "
-            "Price (F/G §6(c)) unless converting is worth more (VAL-CHANGE-OF-CONTROL); 0: none",
+            "Price (F/G §6(c)) unless converting is worth more (VAL-CHANGE-OF-CONTROL); 0 (the default): none",
+            show_default=False,
         ),
-    ] = 0.0,
+    ] = None,
     deal_premium: Annotated[
-        float,
+        float | None,
         typer.Option(
             "--deal-premium",
             help="With --change-of-control-rate: the deal pays each share of Common Stock the day's price x (1 + "
-            "this), which conversion and G's participation follow (VAL-CHANGE-OF-CONTROL); 0: the day's price",
+            "this), which conversion and G's participation follow (VAL-CHANGE-OF-CONTROL); 0 (the default): the "
+            "day's price",
+            show_default=False,
         ),
-    ] = 0.0,
+    ] = None,
     dividend_form: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--dividend-form",
             help="Future dividends paid in PIK shares: pik (VAL-PIK-DEFAULT); or, where the terms let the holder "
             "elect it (F §2(b)), in cash: cash, or cash=P for a portion P in cash and the rest in PIK shares "
-            "(VAL-CASH-ELECTION)",
+            "(VAL-CASH-ELECTION); the default: pik",
+            show_default=False,
         ),
-    ] = "pik",
+    ] = None,
     redemption_in_common: Annotated[
         bool,
         typer.Option(
@@ -149,15 +160,25 @@ def value_command(
             "it (VAL-REDEMPTION-IN-COMMON); default: in cash, at the spread (VAL-REDEMPTION-CASH)",
         ),
     ] = False,
-    paths: Annotated[int, typer.Option("--paths", help="Monte Carlo paths (even: antithetic pairs)")] = 100_000,
-    steps: Annotated[int, typer.Option("--steps", help="Lattice steps")] = 1_000,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the Monte Carlo's random numbers")] = 1,
+    paths: Annotated[
+        int | None,
+        typer.Option("--paths", help="Monte Carlo paths (even: antithetic pairs; default 100,000)", show_default=False),
+    ] = None,
+    steps: Annotated[
+        int | None, typer.Option("--steps", help="Lattice steps (default 1,000)", show_default=False)
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option("--seed", help="Seed of the Monte Carlo's random numbers (default 1)", show_default=False),
+    ] = None,
     engine: Annotated[
-        str,
+        str | None,
         typer.Option(
-            help="mc: local (this process), dask (the workers of --scheduler) or gpu (an NVIDIA GPU, with CuPy)"
+            help="mc: local (this process, the default), dask (the workers of --scheduler) or gpu (an NVIDIA GPU, "
+            "with CuPy)",
+            show_default=False,
         ),
-    ] = "local",
+    ] = None,
     scheduler: Annotated[
         str | None, typer.Option(help="With --engine dask: the Dask scheduler's address (tcp://HOST:PORT)")
     ] = None,
@@ -254,16 +275,16 @@ def value_command(
         not_opm = {
             "--rate-curve": rate_curve is not None,
             "--spot": spot is not None,
-            "--credit-spread": credit_spread != 0,
-            "--dividend-yield": dividend_yield != 0,
-            "--change-of-control-rate": change_of_control_rate != 0,
-            "--deal-premium": deal_premium != 0,
-            "--dividend-form": dividend_form != "pik",
+            "--credit-spread": credit_spread is not None,
+            "--dividend-yield": dividend_yield is not None,
+            "--change-of-control-rate": change_of_control_rate is not None,
+            "--deal-premium": deal_premium is not None,
+            "--dividend-form": dividend_form is not None,
             "--redemption-in-common": redemption_in_common,
-            "--paths": paths != 100_000,
-            "--steps": steps != 1_000,
-            "--seed": seed != 1,
-            "--engine": engine != "local",
+            "--paths": paths is not None,
+            "--steps": steps is not None,
+            "--seed": seed is not None,
+            "--engine": engine is not None,
             "--scheduler": scheduler is not None,
             "--workers": workers is not None,
             "--greeks": greeks,
@@ -294,6 +315,16 @@ def value_command(
     for option, given in opm_only.items():
         if given:
             raise InputError(option, "option", "goes with --method opm")
+    # the share models' defaults (None above only so that --method opm can tell an option given)
+    credit_spread = 0.0 if credit_spread is None else credit_spread
+    dividend_yield = 0.0 if dividend_yield is None else dividend_yield
+    change_of_control_rate = 0.0 if change_of_control_rate is None else change_of_control_rate
+    deal_premium = 0.0 if deal_premium is None else deal_premium
+    dividend_form = "pik" if dividend_form is None else dividend_form
+    paths = 100_000 if paths is None else paths
+    steps = 1_000 if steps is None else steps
+    seed = 1 if seed is None else seed
+    engine = "local" if engine is None else engine
     _positive(volatility, "--volatility", model)
     _positive(spot, "--spot", model)
     _positive(credit_spread, "--credit-spread", model, zero=True)
@@ -309,8 +340,8 @@ def value_command(
     curve = () if rate_curve is None else _curve(rate_curve, model)
     if rate is not None and not math.isfinite(rate):
         raise InputError("--rate", model, f"must be finite, not {rate}")
-    if paths < 2 or paths % 2:
-        raise InputError("--paths", model, f"must be an even number of at least 2 (antithetic pairs), not {paths}")
+    if paths < 4 or paths % 2:
+        raise InputError("--paths", model, f"must be an even number of at least 4 (antithetic pairs), not {paths}")
     if steps < 1:
         raise InputError("--steps", model, f"must be at least 1, not {steps}")
     if seed < 0:
@@ -454,7 +485,7 @@ def value_command(
             "delta": round(sensitivities.delta, 4),
             "gamma": None if gamma is None else round(gamma, 6),
             "gamma_standard_error": None if gamma_error is None else round(gamma_error, 6),
-            "gamma_by": "bumping" if method is Method.lattice else "likelihood ratio",
+            "gamma_by": None if gamma is None else "bumping" if method is Method.lattice else "likelihood ratio",
             "vega": round(sensitivities.vega, 4),
             "spot_bump_log": sensitivities.spot_bump,
             "volatility_bump": sensitivities.volatility_bump,

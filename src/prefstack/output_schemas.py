@@ -633,7 +633,7 @@ VALUE: dict[str, Any] = {
                     "delta": NUMBER,
                     "gamma": nullable(NUMBER),
                     "gamma_standard_error": nullable(NUMBER),
-                    "gamma_by": {"enum": ["bumping", "likelihood ratio"]},
+                    "gamma_by": {"enum": ["bumping", "likelihood ratio", None]},
                     "vega": NUMBER,
                     "spot_bump_log": NUMBER,
                     "volatility_bump": NUMBER,
@@ -659,11 +659,19 @@ VALUE: dict[str, Any] = {
     "allOf": [
         {
             "if": {"properties": {"method": {"const": "mc"}}},
-            "then": {"required": [*_MC_ONLY, *_SHARE_MODEL], **_none_of(["steps", "opm"])},
+            "then": {
+                "required": [*_MC_ONLY, *_SHARE_MODEL],
+                **_none_of(["steps", "opm"]),
+                "properties": {"greeks": {"properties": {"gamma_by": {"enum": ["likelihood ratio", None]}}}},
+            },
         },
         {
             "if": {"properties": {"method": {"const": "lattice"}}},
-            "then": {"required": ["steps", *_SHARE_MODEL], **_none_of([*_MC_ONLY, "opm"])},
+            "then": {
+                "required": ["steps", *_SHARE_MODEL],
+                **_none_of([*_MC_ONLY, "opm"]),
+                "properties": {"greeks": {"properties": {"gamma_by": {"const": "bumping"}}}},
+            },
         },
         {
             "if": {"properties": {"method": {"const": "opm"}}},

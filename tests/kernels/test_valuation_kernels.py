@@ -289,6 +289,34 @@ def test_chunks_priced_on_threads_give_the_figures_of_one_thread_in_chunk_order(
         threaded_runner(0)
 
 
+def test_a_chunks_figures_do_not_depend_on_the_number_of_blas_threads() -> None:
+    """A Dask worker runs with one BLAS thread (its nanny sets OPENBLAS_NUM_THREADS=1), a command
+    here with as many as there are cores: a chunk's moments, sums of squares among them, are the
+    same to the bit either way (a BLAS dot product sums in an order that depends on its threads)."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import numpy as np\n"
+        "from fractions import Fraction\n"
+        "from prefstack.kernels.valuation import Convertible, Market, chunked_monte_carlo, price_chunk\n"
+        "share = Convertible.zero_coupon(Fraction(3), Fraction(1410), Fraction(1000, 24))\n"
+        "times = np.arange(1, 13) / 4.0\n"
+        "market = Market(20.0, 0.4, 0.05, 0.0, 0.03)\n"
+        "policy = chunked_monte_carlo(share, market, times, 2_000, 1).policy\n"
+        "print(repr(price_chunk(share, market, times, 65_536, np.random.SeedSequence(7), policy)))\n"
+    )
+    printed = []
+    for threads in ("1", "2", "4"):
+        environment = {**os.environ, "OPENBLAS_NUM_THREADS": threads, "OMP_NUM_THREADS": threads}
+        done = subprocess.run([sys.executable, "-c", script], env=environment, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        printed.append(done.stdout)
+    assert "ChunkMoments(pairs=65536" in printed[0]
+    assert printed[0] == printed[1] == printed[2]
+
+
 def _numpy_stand_in() -> Any:
     """NumPy under another name: an array module that is not ``numpy`` itself, so the kernel takes
     its device branch (the path CuPy takes on a GPU: the module's own generator, ``xp.*`` calls)."""

@@ -833,11 +833,14 @@ def price_chunk(
     """One chunk of paths priced under a given conversion policy (a task for a worker), its paths
     made in the array module ``xp`` (NumPy; CuPy on a GPU: :func:`gpu_runner`)."""
     pair_means, holding, _, gammas = _lsm(instrument, market, times, pairs, seed, policy, xp)
+    # the sums of squares by the array module's own summation, not a dot product: BLAS sums in an order
+    # that depends on its number of threads (a Dask worker runs it on one), so a chunk's figures would
+    # depend on where it was priced
     gamma_total = gamma_sq = None
     if gammas is not None:
-        gamma_total, gamma_sq = float(gammas.sum()), float(xp.dot(gammas, gammas))
+        gamma_total, gamma_sq = float(gammas.sum()), float((gammas * gammas).sum())
     return ChunkMoments(
-        pairs, float(pair_means.sum()), float(xp.dot(pair_means, pair_means)), holding, gamma_total, gamma_sq
+        pairs, float(pair_means.sum()), float((pair_means * pair_means).sum()), holding, gamma_total, gamma_sq
     )
 
 
