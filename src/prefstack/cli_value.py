@@ -299,17 +299,8 @@ def value_command(
             raise InputError("--volatility", model, problem)
         if term_years is None:
             raise InputError("--term-years", model, "the option-pricing model needs the years to the exit")
-        opm = _opm(
-            (db, ledger, company),
-            day,
-            rate,
-            volatility,
-            term_years,
-            equity_value,
-            backsolve,
-            capital_structure,
-            waterfall_on or WaterfallOn.valuation,
-        )
+        asked = (rate, volatility, term_years), (equity_value, backsolve)
+        opm = _opm((db, ledger, company), day, *asked, capital_structure, waterfall_on or WaterfallOn.valuation)
         _echo_opm_share(_books(db, ledger, company).valuation_inputs(day, series), opm, format)
         return
     for option, given in opm_only.items():
@@ -556,11 +547,8 @@ def opm_command(
     opm = _opm(
         (db, ledger, company),
         day,
-        rate,
-        volatility,
-        term_years,
-        equity_value,
-        backsolve,
+        (rate, volatility, term_years),
+        (equity_value, backsolve),
         capital_structure,
         waterfall_on,
     )
@@ -593,22 +581,22 @@ class _Opm(NamedTuple):
 def _opm(
     where: tuple[str, str | None, str | None],
     day: dt.date,
-    rate: float,
-    volatility: float,
-    term_years: float,
-    equity_value: float | None,
-    backsolve: str | None,
+    model_inputs: tuple[float, float, float],
+    equity: tuple[float | None, str | None],
     capital_structure: str | None,
     waterfall_on: WaterfallOn,
 ) -> _Opm:
     """The option-pricing model on ``day`` (``prefstack opm``, and ``prefstack value --method opm``):
     each class's value as Black-Scholes call spreads on the total equity between the breakpoints
     of F/G §3, for a given total equity value or one backsolved from a class's known value.
-    ``where``: the store (``--db``), the ledger file (``--ledger``) and the company (``--company``)."""
+    ``where``: the store (``--db``), the ledger file (``--ledger``) and the company (``--company``);
+    ``model_inputs``: the rate, the total equity's volatility and the years to the exit; ``equity``:
+    the total equity value (``--equity-value``) or a class's known value (``--backsolve``)."""
     from prefstack.cli import _books, _capital_structure
     from prefstack.decisions import decision
     from prefstack.valuation import exit_date, opm_backsolve, opm_class_values, opm_payoffs
 
+    (rate, volatility, term_years), (equity_value, backsolve) = model_inputs, equity
     model = "model (docs/valuation.md)"
     _positive(volatility, "--volatility", model)
     _positive(term_years, "--term-years", model)

@@ -850,9 +850,15 @@ Runner = Callable[[Convertible, Market, FloatArray, Sequence[Chunk], tuple[Inter
 """Prices chunks under a policy, in the order given (in this process, or on a cluster)."""
 
 
-def device_runner(xp: Any) -> Runner:
-    """A runner that prices each chunk with its paths made in the array module ``xp``, in order (the
-    policy is found on the host, by the pilot run of :func:`chunked_monte_carlo`)."""
+def device_runner(xp: Any, workers: int = 1) -> Runner:
+    """A runner that prices each chunk with its paths made in the array module ``xp`` (the policy is
+    found on the host, by the pilot run of :func:`chunked_monte_carlo`), on up to ``workers``
+    threads side by side. NumPy lets go of the interpreter's lock while it draws normals and runs
+    its loops over arrays, so the threads use as many cores. A chunk's figures depend on its own
+    pairs and seed alone, and they come back in chunk order, so the result is the same to the bit
+    for any number of workers. The threads are joined before the runner returns."""
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, not {workers}")
 
     def run(
         instrument: Convertible,
@@ -861,7 +867,13 @@ def device_runner(xp: Any) -> Runner:
         chunks: Sequence[Chunk],
         policy: tuple[Intervals, ...],
     ) -> list[ChunkMoments]:
-        return [price_chunk(instrument, market, times, pairs, seed, policy, xp) for pairs, seed in chunks]
+        def price(chunk: Chunk) -> ChunkMoments:
+            return price_chunk(instrument, market, times, chunk[0], chunk[1], policy, xp)
+
+        if workers == 1 or len(chunks) < 2:
+            return [price(chunk) for chunk in chunks]
+        with ThreadPoolExecutor(min(workers, len(chunks)), thread_name_prefix="prefstack-chunk") as pool:
+            return list(pool.map(price, chunks))
 
     return run
 
@@ -871,33 +883,9 @@ run_here: Runner = device_runner(np)
 
 
 def threaded_runner(workers: int) -> Runner:
-    """A runner that prices the chunks in this process on up to ``workers`` threads side by side.
-    NumPy lets go of the interpreter's lock while it draws normals and runs its loops over arrays,
-    so the threads use as many cores. A chunk's figures depend on its own pairs and seed alone,
-    and they come back in chunk order, so the result is the same to the bit for any number of
-    workers (one: :data:`run_here`). The threads are joined before the runner returns."""
-    if workers < 1:
-        raise ValueError(f"workers must be at least 1, not {workers}")
-    if workers == 1:
-        return run_here
-
-    def run(
-        instrument: Convertible,
-        market: Market,
-        times: FloatArray,
-        chunks: Sequence[Chunk],
-        policy: tuple[Intervals, ...],
-    ) -> list[ChunkMoments]:
-        if len(chunks) < 2:
-            return run_here(instrument, market, times, chunks, policy)
-
-        def price(chunk: Chunk) -> ChunkMoments:
-            return price_chunk(instrument, market, times, chunk[0], chunk[1], policy)
-
-        with ThreadPoolExecutor(min(workers, len(chunks)), thread_name_prefix="prefstack-chunk") as pool:
-            return list(pool.map(price, chunks))
-
-    return run
+    """Each chunk priced in this process with NumPy's paths, on up to ``workers`` threads (one:
+    :data:`run_here`), the figures of :data:`run_here` (:func:`device_runner`)."""
+    return run_here if workers == 1 else device_runner(np, workers)
 
 
 def usable_cores() -> int:
