@@ -116,6 +116,11 @@ def test_value_json_lists_every_input_with_its_source(cli: Any) -> None:
         (["--workers", "0"], "--workers: must be at least 1, not 0"),
         (["--workers", "2", "--method", "lattice"], "--workers: threads price the Monte Carlo here"),
         (["--workers", "2", "--engine", "gpu"], "--workers: threads price the Monte Carlo here"),
+        (["--steps", "400"], "--steps: goes with the lattice (--method lattice), not --method mc"),
+        (["--paths", "1000", "--method", "lattice"], "--paths: goes with the Monte Carlo (--method mc), not --method"),
+        (["--seed", "7", "--method", "lattice"], "--seed: goes with the Monte Carlo (--method mc)"),
+        (["--engine", "local", "--method", "lattice"], "--engine: goes with the Monte Carlo (--method mc)"),
+        (["--engine", "dask", "--scheduler", "tcp://127.0.0.1:9", "--method", "lattice"], "--engine: goes with the"),
     ],
 )
 def test_value_refuses_bad_input(cli: Any, extra: list[str], message: str) -> None:

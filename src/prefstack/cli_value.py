@@ -306,6 +306,21 @@ def value_command(
     for option, given in opm_only.items():
         if given:
             raise InputError(option, "option", "goes with --method opm")
+    # an option of the other share model is refused, not ignored
+    other_model = (
+        {"--steps": steps is not None}
+        if method is Method.mc
+        else {
+            "--paths": paths is not None,
+            "--seed": seed is not None,
+            "--engine": engine is not None and engine != "gpu",
+            "--scheduler": scheduler is not None,
+        }
+    )
+    for option, given in other_model.items():
+        if given:
+            other = "the lattice (--method lattice)" if method is Method.mc else "the Monte Carlo (--method mc)"
+            raise InputError(option, "option", f"goes with {other}, not --method {method.value}")
     # the share models' defaults (None above only so that --method opm can tell an option given)
     credit_spread = 0.0 if credit_spread is None else credit_spread
     dividend_yield = 0.0 if dividend_yield is None else dividend_yield
