@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from cli_forkserver import ForkServer
 from helpers import Prefstack, Run
 from postgres_server import PostgresUnavailable, start_server
 
@@ -165,18 +166,22 @@ class CliResult:
     stderr: str
 
 
+@pytest.fixture(scope="session")
+def _fork_server() -> Iterator[ForkServer]:
+    server = ForkServer()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.fixture
-def cli() -> Callable[..., CliResult]:
-    """Run the real ``prefstack`` command line in a subprocess; fail unless it exits 0."""
+def cli(_fork_server: ForkServer) -> Callable[..., CliResult]:
+    """Run the real ``prefstack`` command line in a process of its own (forked from a server that
+    imported the program once: ``cli_forkserver.py``); fail unless it exits 0."""
 
     def run(*args: str, ok: bool = True, input: str | None = None) -> CliResult:
-        proc = subprocess.run(
-            [sys.executable, "-c", "from prefstack.launch import main; main()", *args],
-            capture_output=True,
-            text=True,
-            input=input,
-            timeout=120,
-        )
+        proc = _fork_server.run(list(args), input, timeout=120)
         result = CliResult(proc.returncode, proc.stdout, proc.stderr)
         if ok and proc.returncode != 0:
             raise AssertionError(f"prefstack {' '.join(args)} exited {proc.returncode}:\n{proc.stderr}")
