@@ -4,11 +4,16 @@ run of the command line, and SQL on a store's database for inspection and tamper
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
+
+from prefstack import forked
+
+X = TypeVar("X")
+Y = TypeVar("Y")
 
 
 @dataclass
@@ -48,3 +53,17 @@ def no_child_left() -> bool:
     except ChildProcessError:
         return True
     return False
+
+
+def in_two_halves(compute: Callable[[Sequence[X]], list[Y]], items: Sequence[X]) -> list[Y]:
+    """``compute(items)``, its second half computed in a child forked beside this process while this
+    one computes the first (``prefstack.forked.beside``: where no child can be forked, here, in
+    turn): for the slow exact engine checked against a kernel on thousands of inputs."""
+    half = len(items) // 2
+
+    def second() -> list[Y]:
+        return compute(items[half:])
+
+    with forked.beside(second, lambda: second) as pending:
+        first = compute(items[:half])
+        return first + pending.result()
