@@ -84,8 +84,11 @@ def test_value_json_lists_every_input_with_its_source(cli: Any) -> None:
     assert result == json.loads(cli(*ARGS, *run).stdout)
     shares = Fraction(result["shares_outstanding_exact"])
     assert result["shares_outstanding"] == "43316.64"  # F §1(a): 40,000 issued plus PIK shares
-    assert result["value_of_class"] == pytest.approx(
-        result["value_per_share"] * float(shares), abs=0.02 * float(shares)
+    # the class: the unrounded estimate of a share x the exact shares, rounded once to the cent, so
+    # within half a unit of the share's 4th place x 43,316.64 (2.17) and a half cent of the shown one
+    assert result["value_of_class"] == round(result["value_of_class"], 2)
+    assert abs(Fraction(str(result["value_of_class"])) - Fraction(str(result["value_per_share"])) * shares) <= (
+        Fraction(1, 20_000) * shares + Fraction(1, 200)
     )
     low, high = result["ci95"]
     assert low == pytest.approx(result["value_per_share"] - 1.96 * result["standard_error"], abs=1e-3)
@@ -97,8 +100,10 @@ def test_value_json_lists_every_input_with_its_source(cli: Any) -> None:
     assert sources["Conversion Price"] == ("24", "ledger")
     assert sources["PIK rate per quarter"] == ("0.0175", "terms")
     assert sources["risk-free rate"] == ("0.05", "user")
-    # at least the conversion value 1,000 / 24 x 8.90 + 2.9167 = $373.75 and the claim less credit
-    assert result["conversion_value_per_share"] == pytest.approx(1000 / 24 * 8.9 + 35 / 12, abs=1e-3)
+    # at least the conversion value, exactly: 1,000 / 24 x 8.90 = 370 5/6 shares' worth, plus the
+    # accrued 35/12 = 2 11/12 in cash, is 373 3/4 = $373.75 (no _exact: two places are exact)
+    assert result["conversion_value_per_share"] == "373.75" and "conversion_value_per_share_exact" not in result
+    assert Fraction(str(result["value_per_share"])) >= Fraction("373.75")
     assert result["value_per_share"] > 1242.93 * 2.718281828 ** (-0.08 * 1129 / 365) - 3 * result["standard_error"]
     lattice = json.loads(cli(*ARGS, "--credit-spread", "0.03", "--method", "lattice", "--format", "json").stdout)
     assert abs(lattice["value_per_share"] - result["value_per_share"]) < 3 * result["standard_error"] + 3
@@ -446,7 +451,9 @@ def test_value_with_cash_dividends_lists_the_form_and_its_decision(cli: Any) -> 
     assert "VAL-PIK-DEFAULT" in pik["model_decisions"]
     sources = {i["name"]: (i["value"], i["source"]) for i in cash["inputs"]}
     assert sources["future dividends paid in"] == ("cash", "user")
-    assert cash["redemption_amount_per_share"] == pytest.approx(1009.3333, abs=1e-4)
+    # the Redemption Price (F §6(a)) with the dividends paid in cash until then: $1,000 and the dividend
+    # accrued since the last Payment Date, exactly 3028/3 = $1,009 1/3, shown to the cent, exact beside
+    assert (cash["redemption_amount_per_share"], cash["redemption_amount_per_share_exact"]) == ("1009.33", "3028/3")
     assert cash["value_per_share"] != pik["value_per_share"]
     split = json.loads(cli(*base, "--dividend-form", "cash=1/2").stdout)
     Draft202012Validator(output_schema("value")).validate(split)

@@ -15,9 +15,9 @@ import typer
 
 from prefstack.arguments import parse_date
 from prefstack.errors import InputError
-from prefstack.figures import SHARES, json_figure
+from prefstack.figures import MONEY, SHARES, json_figure
 from prefstack.launch import DB_ENV, DEFAULT_DB
-from prefstack.numeric import to_decimal_string
+from prefstack.numeric import Rounding, round_to, to_decimal_string
 from prefstack.output import to_json
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ def _runner(engine: str, scheduler: str | None, workers: int | None) -> Runner:
             try:
                 return gpu_runner()
             except GpuUnavailable as exc:
-                raise InputError("--engine", "model (docs/valuation.md)", f"gpu: {exc}") from exc
+                raise InputError("--engine", MODEL, f"gpu: {exc}") from exc
         case other:
             raise InputError("--engine", "option", f"local, dask or gpu, not {other!r}")
 
@@ -70,6 +70,15 @@ class WaterfallOn(enum.StrEnum):
 class ValueFormat(enum.StrEnum):
     table = "table"
     json = "json"
+
+
+MODEL = "model (docs/valuation.md)"
+
+
+def _estimate(value: Fraction, places: int) -> float:
+    """A model's estimate as a JSON number: ``value`` (exact: the kernels' binary figure, times an
+    exact count where there is one) rounded half up to ``places`` decimals, once."""
+    return float(round_to(value, places, Rounding.HALF_UP, MODEL).value)
 
 
 def _positive(value: float | None, option: str, clause: str, *, zero: bool = False) -> None:
@@ -263,7 +272,7 @@ def value_command(
     from prefstack.valuation import dividend_form as checked_form
 
     day = parse_date(on, "--on", "F §6(a)")
-    model = "model (docs/valuation.md)"
+    model = MODEL
     opm_only = {
         "--term-years": term_years is not None,
         "--equity-value": equity_value is not None,
@@ -439,7 +448,6 @@ def value_command(
         listed.append(Input("Redemption Price paid in", "Common Stock", "user", f"{basis}; VAL-REDEMPTION-IN-COMMON"))
     else:
         listed.append(Input("Redemption Price paid in", "cash", "user", "VAL-REDEMPTION-CASH (the default)"))
-    shares = float(inputs.shares_outstanding)
     result: dict[str, Any] = {
         "series": inputs.series,
         "on": day.isoformat(),
@@ -480,12 +488,15 @@ def value_command(
             converted_share=round(mc.converted_share, 4),
         )
     result.update(json_figure("shares_outstanding", inputs.shares_outstanding, SHARES))
-    result["value_of_class"] = round(per_share * shares, 2)
-    # converting today, exactly (F §5(a): Original Issue Price / Conversion Price shares; F §5(c)(iii): the
-    # accrued dividends in cash), shown as the model's other figures are
+    # the estimate of a share times the exact shares outstanding, rounded once
+    of_class = _estimate(Fraction(per_share) * inputs.shares_outstanding, MONEY)
+    result["value_of_class"] = of_class
+    # what the certificates give, exactly, as their figures are shown everywhere (two places, the exact
+    # value beside where they round): converting today (F §5(a): Original Issue Price / Conversion Price
+    # shares; F §5(c)(iii): the accrued dividends in cash) and the amount owed at the redemption date
     today = inputs.terms.issue_price / inputs.conversion_price * stock_price + inputs.accrued_per_share
-    result["conversion_value_per_share"] = float(round(today, 4))
-    result["redemption_amount_per_share"] = round(float(share.redemption), 4)
+    result.update(json_figure("conversion_value_per_share", today, MONEY))
+    result.update(json_figure("redemption_amount_per_share", share.redemption, MONEY))
     if sensitivities is not None:
         result["greeks"] = {
             "delta": round(sensitivities.delta, 4),
@@ -501,8 +512,7 @@ def value_command(
         typer.echo(to_json(result))
         return
     typer.echo(
-        f"Series {inputs.series} on {day} ({method.value}): ${per_share:,.2f} a share, "
-        f"${per_share * shares:,.2f} the class"
+        f"Series {inputs.series} on {day} ({method.value}): ${per_share:,.2f} a share, ${of_class:,.2f} the class"
     )
     if method is Method.mc:
         low, high = result["ci95"]
@@ -612,7 +622,7 @@ def _opm(
     from prefstack.valuation import exit_date, opm_backsolve, opm_class_values, opm_payoffs
 
     (rate, volatility, term_years), (equity_value, backsolve) = model_inputs, equity
-    model = "model (docs/valuation.md)"
+    model = MODEL
     _positive(volatility, "--volatility", model)
     _positive(term_years, "--term-years", model)
     _positive(equity_value, "--equity-value", model)
@@ -670,7 +680,7 @@ def _echo_opm_share(inputs: ValuationInputs, opm: _Opm, format: ValueFormat) -> 
         problem = f"the option-pricing model has no class {series!r} (its classes: {list(opm.values)})"
         raise InputError("--series", f"{series} §3(a)", problem)
     of_class = opm.values[series]
-    per_share = of_class / float(inputs.shares_outstanding)
+    per_share = _estimate(Fraction(of_class) / inputs.shares_outstanding, 4)
     model = opm.result
     if opm.known is None:
         equity = Input("total equity value", f"{opm.equity_value:.2f}", "user", "--equity-value")
@@ -702,9 +712,9 @@ def _echo_opm_share(inputs: ValuationInputs, opm: _Opm, format: ValueFormat) -> 
         "on": inputs.on.isoformat(),
         "method": "opm",
         "model_decisions": model["model_decisions"],
-        "value_per_share": round(per_share, 4),
+        "value_per_share": per_share,
         **json_figure("shares_outstanding", inputs.shares_outstanding, SHARES),
-        "value_of_class": round(of_class, 2),
+        "value_of_class": _estimate(Fraction(of_class), MONEY),
         "opm": model,
         "inputs": [{"name": i.name, "value": i.value, "source": i.source, "basis": i.basis} for i in listed],
     }

@@ -626,8 +626,7 @@ VALUE: dict[str, Any] = {
             "steps": INT,
             **figures(shares_outstanding="shares"),
             "value_of_class": NUMBER,
-            "conversion_value_per_share": NUMBER,
-            "redemption_amount_per_share": NUMBER,
+            **figures(conversion_value_per_share="money", redemption_amount_per_share="money"),
             "greeks": obj(
                 {
                     "delta": NUMBER,
@@ -675,7 +674,10 @@ VALUE: dict[str, Any] = {
         },
         {
             "if": {"properties": {"method": {"const": "opm"}}},
-            "then": {"required": ["opm"], **_none_of([*_MC_ONLY, "steps", "greeks", *_SHARE_MODEL])},
+            "then": {
+                "required": ["opm"],
+                **_none_of([*_MC_ONLY, "steps", "greeks", *_SHARE_MODEL, *(f"{k}_exact" for k in _SHARE_MODEL[1:])]),
+            },
         },
     ],
 }
