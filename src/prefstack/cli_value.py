@@ -196,7 +196,7 @@ def value_command(
         typer.Option(
             "--workers",
             help="With --engine local: threads pricing the Monte Carlo's chunks side by side (default: as many as "
-            "this process has CPUs); the figures are the same for any number",
+            "this process may use, its CPU quota counted); the figures are the same for any number",
             show_default=False,
         ),
     ] = None,

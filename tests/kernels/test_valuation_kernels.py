@@ -7,6 +7,7 @@ sanity properties of a convertible's value."""
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import replace
 from fractions import Fraction
 from importlib import resources
@@ -287,6 +288,43 @@ def test_chunks_priced_on_threads_give_the_figures_of_one_thread_in_chunk_order(
     assert usable_cores() >= 1
     with pytest.raises(ValueError, match="workers must be at least 1, not 0"):
         threaded_runner(0)
+
+
+@pytest.mark.parametrize(
+    ("membership", "files", "quota"),
+    [
+        # cgroup v2: the group's own cpu.max; "max": no quota; a container's root
+        ("0::/jobs/a\n", {"jobs/a/cpu.max": "150000 100000\n"}, Fraction(3, 2)),
+        ("0::/jobs/a\n", {"jobs/a/cpu.max": "max 100000\n"}, None),
+        ("0::/\n", {"cpu.max": "50000 100000\n"}, Fraction(1, 2)),
+        ("0::/elsewhere\n", {"cpu.max": "400000 100000\n"}, Fraction(4)),
+        # cgroup v1: cpu.cfs_quota_us / cpu.cfs_period_us under the cpu controller; -1: none
+        (
+            "4:memory:/m\n2:cpu,cpuacct:/g\n",
+            {"cpu,cpuacct/g/cpu.cfs_quota_us": "200000", "cpu,cpuacct/g/cpu.cfs_period_us": "100000"},
+            Fraction(2),
+        ),
+        ("1:cpu:/\n", {"cpu/cpu.cfs_quota_us": "-1\n", "cpu/cpu.cfs_period_us": "100000\n"}, None),
+        # nothing to read, or nonsense: no quota
+        ("0::/\n", {}, None),
+        ("0::/\n", {"cpu.max": "lots 100000\n"}, None),
+        ("", {"cpu.max": "100000 100000\n"}, None),
+    ],
+)
+def test_the_control_groups_cpu_quota(tmp_path: Any, membership: str, files: dict[str, str], quota: Any) -> None:
+    """usable_cores counts no more CPUs than the process's control group may use (a container's
+    CPU quota), rounded up: 1.5 CPUs allow 2 threads, 0.5 allow 1; without a quota, its affinity."""
+    from prefstack.kernels.valuation import cgroup_cpu_quota, usable_cores
+
+    (tmp_path / "self").write_text(membership)
+    for name, text in files.items():
+        (tmp_path / "fs" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "fs" / name).write_text(text)
+    assert cgroup_cpu_quota(tmp_path / "fs", tmp_path / "self") == quota
+    affinity = len(os.sched_getaffinity(0))
+    expected = affinity if quota is None else max(1, min(affinity, math.ceil(quota)))
+    assert usable_cores(tmp_path / "fs", tmp_path / "self") == expected
+    assert cgroup_cpu_quota(tmp_path / "fs", tmp_path / "absent") is None
 
 
 def test_a_chunks_figures_do_not_depend_on_the_number_of_blas_threads() -> None:

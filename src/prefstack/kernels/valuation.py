@@ -25,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from fractions import Fraction
+from pathlib import Path
 from typing import Any, Literal, NamedTuple, get_args
 
 import numpy as np
@@ -40,6 +41,7 @@ __all__ = [
     "MonteCarloResult",
     "black_scholes_calls",
     "bumped_greeks",
+    "cgroup_cpu_quota",
     "chunked_monte_carlo",
     "device_runner",
     "exact_input",
@@ -888,13 +890,64 @@ def threaded_runner(workers: int) -> Runner:
     return run_here if workers == 1 else device_runner(np, workers)
 
 
-def usable_cores() -> int:
-    """How many CPUs this process may run on: its affinity, where the system tells it (Linux), or
-    the machine's count of CPUs (one where even that is not known)."""
+def usable_cores(cgroups: Path = Path("/sys/fs/cgroup"), membership: Path = Path("/proc/self/cgroup")) -> int:
+    """How many CPUs this process may use: its affinity, where the system tells it (Linux), else
+    the machine's count of CPUs (one where even that is not known); no more than its control
+    group's CPU quota allows, rounded up (a container limited to 1.5 CPUs: 2), where it has one
+    (:func:`cgroup_cpu_quota`)."""
     try:
-        return len(os.sched_getaffinity(0))
+        cores = len(os.sched_getaffinity(0))
     except AttributeError:  # no affinity on this system (macOS, Windows)
-        return os.cpu_count() or 1
+        cores = os.cpu_count() or 1
+    quota = cgroup_cpu_quota(cgroups, membership)
+    return cores if quota is None else max(1, min(cores, math.ceil(quota)))
+
+
+def cgroup_cpu_quota(cgroups: Path, membership: Path) -> Fraction | None:
+    """The CPUs this process's control group may use (quota / period), or None where it has no
+    quota or none can be read: cgroup v2's ``cpu.max`` ("max 100000": none; "150000 100000": 1.5),
+    else v1's ``cpu.cfs_quota_us`` (-1: none) and ``cpu.cfs_period_us``, each read first in the
+    group ``membership`` names (``/proc/self/cgroup``) under ``cgroups``, then at its root (what a
+    container sees of its own group)."""
+    try:
+        lines = membership.read_text().splitlines()
+    except OSError:
+        return None
+    groups: dict[str, str] = {}
+    for line in lines:
+        parts = line.split(":", 2)
+        if len(parts) == 3:
+            for controller in parts[1].split(",") if parts[1] else [""]:
+                groups[controller] = parts[2].lstrip("/")
+    # v2: one hierarchy, controller "" (line "0::/path")
+    if "" in groups:
+        for folder in (cgroups / groups[""], cgroups):
+            text = _first_line(folder / "cpu.max")
+            if text is not None:
+                quota, _, period = text.partition(" ")
+                return None if quota == "max" else _quota(quota, period)
+    if "cpu" in groups:
+        for base in (cgroups / "cpu", cgroups / "cpu,cpuacct"):
+            for folder in (base / groups["cpu"], base):
+                quota_text = _first_line(folder / "cpu.cfs_quota_us")
+                period_text = _first_line(folder / "cpu.cfs_period_us")
+                if quota_text is not None and period_text is not None:
+                    return None if quota_text.startswith("-") else _quota(quota_text, period_text)
+    return None
+
+
+def _first_line(path: Path) -> str | None:
+    try:
+        return path.read_text().strip()
+    except OSError:
+        return None
+
+
+def _quota(quota: str, period: str) -> Fraction | None:
+    """quota / period in CPUs; None where either is not a positive whole number (unreadable)."""
+    if not (quota.isdigit() and period.isdigit()) or int(quota) == 0 or int(period) == 0:
+        return None
+    return Fraction(int(quota), int(period))
 
 
 class GpuUnavailable(Exception):
