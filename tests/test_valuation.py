@@ -121,6 +121,10 @@ def test_value_json_lists_every_input_with_its_source(cli: Any) -> None:
         (["--workers", "0"], "--workers: must be at least 1, not 0"),
         (["--workers", "2", "--method", "lattice"], "--workers: threads price the Monte Carlo here"),
         (["--workers", "2", "--engine", "gpu"], "--workers: threads price the Monte Carlo here"),
+        (["--volatility", "abc"], "--volatility: 'abc' is not an exact number"),
+        (["--rate", "inf"], "--rate: must be a finite number, not 'inf'"),
+        (["--deal-premium", "-1", "--change-of-control-rate", "0.1"], "--deal-premium: must be above -1, not -1"),
+        (["--spot", "0"], "--spot: must be positive, not 0"),
         (["--steps", "400"], "--steps: goes with the lattice (--method lattice), not --method mc"),
         (["--paths", "1000", "--method", "lattice"], "--paths: goes with the Monte Carlo (--method mc), not --method"),
         (["--seed", "7", "--method", "lattice"], "--seed: goes with the Monte Carlo (--method mc)"),
@@ -208,12 +212,15 @@ def test_opm_on_the_cais_structure_sums_to_the_equity_and_backsolves(cli: Any) -
     k0, k1 = payoffs.knots[low], payoffs.knots[low + 1]
     assert k0 == pytest.approx(98_052_166.40, abs=0.01)
     w = (150_000_000 - k0) / (k1 - k0)
-    limit = opm_class_values(payoffs, 150_000_000.0, 1e-6, 0.0, 1.0)
+    tiny = Fraction(1, 10**6)  # the volatility: the model is all but the payoff at the equity value
+    limit = opm_class_values(payoffs, Fraction(150_000_000), tiny, Fraction(0), Fraction(1))
     f = payoffs.classes.index("F")
     expected_f = payoffs.payoffs[low][f] + w * (payoffs.payoffs[low + 1][f] - payoffs.payoffs[low][f])
     assert payoffs.payoffs[low][f] == pytest.approx(43_442_976.34, abs=0.01)
-    assert limit["F"] == pytest.approx(float(expected_f), rel=1e-9)
-    assert opm_backsolve(payoffs, "F", limit["F"], 1e-6, 0.0, 1.0) == pytest.approx(150_000_000, rel=1e-8)
+    assert abs(limit["F"] - expected_f) <= expected_f / 10**9
+    back_limit = opm_backsolve(payoffs, "F", limit["F"], tiny, Fraction(0), Fraction(1))
+    assert abs(back_limit - 150_000_000) <= Fraction(150_000_000, 10**8)
+    assert all(isinstance(v, Fraction) for v in limit.values()) and isinstance(back_limit, Fraction)
 
 
 def test_opm_on_the_waterfall_of_the_exit_date(cli: Any) -> None:
@@ -479,3 +486,18 @@ def test_value_with_the_redemption_in_common_stock(cli: Any) -> None:
     refused = cli(*ARGS, "--series", "G", "--redemption-in-common", ok=False)
     assert refused.returncode == 2
     assert "--redemption-in-common: the Company may not pay the Redemption Price of Series G" in refused.stderr
+
+
+def test_value_takes_the_model_inputs_as_written(cli: Any) -> None:
+    """The numbers of the model are read exactly, as typed: a rate of 22 significant digits is
+    listed with all of them (a float would keep 16: 0.05123456789012346), and a volatility written
+    as the fraction 2/5 gives the figures of 0.4 to the last digit (the kernels take the float
+    nearest each, the same for both)."""
+    base = [*ARGS, "--method", "lattice", "--steps", "200", "--format", "json"]
+    long_rate = json.loads(cli(*base, "--rate", "0.0512345678901234567890").stdout)
+    listed = {i["name"]: i["value"] for i in long_rate["inputs"]}
+    assert listed["risk-free rate"] == "0.051234567890123456789"
+    as_fraction = json.loads(cli(*base, "--volatility", "2/5").stdout)
+    as_decimal = json.loads(cli(*base, "--volatility", "0.4").stdout)
+    assert {i["name"]: i["value"] for i in as_fraction["inputs"]}["volatility"] == "0.4"
+    assert as_fraction == as_decimal

@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import math
 from fractions import Fraction
 from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 
 import typer
 
-from prefstack.arguments import parse_date
+from prefstack.arguments import parse_date, parse_exact
 from prefstack.errors import InputError
-from prefstack.figures import MONEY, SHARES, json_figure
+from prefstack.figures import MONEY, SHARES, json_figure, money_text
 from prefstack.launch import DB_ENV, DEFAULT_DB
 from prefstack.numeric import Rounding, round_to, to_decimal_string
 from prefstack.output import to_json
@@ -81,19 +80,34 @@ def _estimate(value: Fraction, places: int) -> float:
     return float(round_to(value, places, Rounding.HALF_UP, MODEL).value)
 
 
-def _positive(value: float | None, option: str, clause: str, *, zero: bool = False) -> None:
+def _echo(value: Fraction) -> float:
+    """A number the user gave, echoed in the model's JSON as a JSON number: the float nearest it
+    (what ``float`` makes of the text typed; the model computed with the exact value)."""
+    return float(value)
+
+
+def _number(text: str | None, option: str) -> Fraction | None:
+    """A number of the model as the user wrote it, exactly ("0.05" is 1/20; "2/3" too); None where
+    the option is not given; refused, naming it, where it is not a finite number."""
+    return None if text is None else parse_exact(text, option, MODEL)
+
+
+def _positive(value: Fraction | None, option: str, clause: str, *, zero: bool = False) -> None:
     if value is None:
         return
-    if not math.isfinite(value) or value < 0 or (value == 0 and not zero):
-        raise InputError(option, clause, f"must be {'non-negative' if zero else 'positive'} and finite, not {value}")
+    if value < 0 or (value == 0 and not zero):
+        shown = to_decimal_string(value)
+        raise InputError(option, clause, f"must be {'non-negative' if zero else 'positive'}, not {shown}")
 
 
 def value_command(
     series: Annotated[str, typer.Option("--series", help="The series to value (F, G)")],
     on: Annotated[str, typer.Option("--on", help="The valuation date (YYYY-MM-DD)")],
-    rate: Annotated[
-        float | None,
-        typer.Option("--rate", help="Risk-free rate, continuously compounded, per year (or give --rate-curve)"),
+    rate_text: Annotated[
+        str | None,
+        typer.Option(
+            "--rate", metavar="NUMBER", help="Risk-free rate, continuously compounded, per year (or give --rate-curve)"
+        ),
     ] = None,
     rate_curve: Annotated[
         str | None,
@@ -111,40 +125,55 @@ def value_command(
             "--volatility of the total equity, --term-years and --equity-value or --backsolve)",
         ),
     ] = Method.mc,
-    volatility: Annotated[
-        float | None,
+    volatility_text: Annotated[
+        str | None,
         typer.Option(
             "--volatility",
+            metavar="NUMBER",
             help="Volatility of the Common Stock per year (default: the ledger's closing prices); with --method "
             "opm, of the total equity (then required)",
             show_default=False,
         ),
     ] = None,
-    spot: Annotated[
-        float | None,
-        typer.Option("--spot", help="Price of the Common Stock (default: the ledger's last closing price)"),
+    spot_text: Annotated[
+        str | None,
+        typer.Option(
+            "--spot", metavar="NUMBER", help="Price of the Common Stock (default: the ledger's last closing price)"
+        ),
     ] = None,
-    credit_spread: Annotated[
-        float | None,
-        typer.Option("--credit-spread", help="Credit spread on the redemption claim (default 0)", show_default=False),
+    credit_spread_text: Annotated[
+        str | None,
+        typer.Option(
+            "--credit-spread",
+            metavar="NUMBER",
+            help="Credit spread on the redemption claim (default 0)",
+            show_default=False,
+        ),
     ] = None,
-    dividend_yield: Annotated[
-        float | None,
-        typer.Option("--dividend-yield", help="Dividend yield of the Common Stock (default 0)", show_default=False),
+    dividend_yield_text: Annotated[
+        str | None,
+        typer.Option(
+            "--dividend-yield",
+            metavar="NUMBER",
+            help="Dividend yield of the Common Stock (default 0)",
+            show_default=False,
+        ),
     ] = None,
-    change_of_control_rate: Annotated[
-        float | None,
+    change_of_control_rate_text: Annotated[
+        str | None,
         typer.Option(
             "--change-of-control-rate",
+            metavar="NUMBER",
             help="Intensity per year of a change of control: the Company then redeems at the day's Redemption "
             "Price (F/G §6(c)) unless converting is worth more (VAL-CHANGE-OF-CONTROL); 0 (the default): none",
             show_default=False,
         ),
     ] = None,
-    deal_premium: Annotated[
-        float | None,
+    deal_premium_text: Annotated[
+        str | None,
         typer.Option(
             "--deal-premium",
+            metavar="NUMBER",
             help="With --change-of-control-rate: the deal pays each share of Common Stock the day's price x (1 + "
             "this), which conversion and G's participation follow (VAL-CHANGE-OF-CONTROL); 0 (the default): the "
             "day's price",
@@ -207,13 +236,17 @@ def value_command(
             help="Also delta, gamma and vega by bumping (mc: common random numbers; its gamma by likelihood ratio)",
         ),
     ] = False,
-    term_years: Annotated[
-        float | None, typer.Option("--term-years", help="With --method opm: years to the exit", show_default=False)
+    term_years_text: Annotated[
+        str | None,
+        typer.Option("--term-years", metavar="NUMBER", help="With --method opm: years to the exit", show_default=False),
     ] = None,
-    equity_value: Annotated[
-        float | None,
+    equity_value_text: Annotated[
+        str | None,
         typer.Option(
-            "--equity-value", help="With --method opm: the total equity value (or give --backsolve)", show_default=False
+            "--equity-value",
+            metavar="NUMBER",
+            help="With --method opm: the total equity value (or give --backsolve)",
+            show_default=False,
         ),
     ] = None,
     backsolve: Annotated[
@@ -273,6 +306,16 @@ def value_command(
 
     day = parse_date(on, "--on", "F §6(a)")
     model = MODEL
+    # every number of the model as the user wrote it, exactly (the kernels take their floats)
+    rate = _number(rate_text, "--rate")
+    volatility = _number(volatility_text, "--volatility")
+    spot = _number(spot_text, "--spot")
+    credit_spread = _number(credit_spread_text, "--credit-spread")
+    dividend_yield = _number(dividend_yield_text, "--dividend-yield")
+    change_of_control_rate = _number(change_of_control_rate_text, "--change-of-control-rate")
+    deal_premium = _number(deal_premium_text, "--deal-premium")
+    term_years = _number(term_years_text, "--term-years")
+    equity_value = _number(equity_value_text, "--equity-value")
     opm_only = {
         "--term-years": term_years is not None,
         "--equity-value": equity_value is not None,
@@ -331,10 +374,10 @@ def value_command(
             other = "the lattice (--method lattice)" if method is Method.mc else "the Monte Carlo (--method mc)"
             raise InputError(option, "option", f"goes with {other}, not --method {method.value}")
     # the share models' defaults (None above only so that --method opm can tell an option given)
-    credit_spread = 0.0 if credit_spread is None else credit_spread
-    dividend_yield = 0.0 if dividend_yield is None else dividend_yield
-    change_of_control_rate = 0.0 if change_of_control_rate is None else change_of_control_rate
-    deal_premium = 0.0 if deal_premium is None else deal_premium
+    credit_spread = Fraction(0) if credit_spread is None else credit_spread
+    dividend_yield = Fraction(0) if dividend_yield is None else dividend_yield
+    change_of_control_rate = Fraction(0) if change_of_control_rate is None else change_of_control_rate
+    deal_premium = Fraction(0) if deal_premium is None else deal_premium
     dividend_form = "pik" if dividend_form is None else dividend_form
     paths = 100_000 if paths is None else paths
     steps = 1_000 if steps is None else steps
@@ -345,16 +388,14 @@ def value_command(
     _positive(credit_spread, "--credit-spread", model, zero=True)
     _positive(dividend_yield, "--dividend-yield", model, zero=True)
     _positive(change_of_control_rate, "--change-of-control-rate", model, zero=True)
-    if not math.isfinite(deal_premium) or deal_premium <= -1:
-        raise InputError("--deal-premium", model, f"must be finite and above -1, not {deal_premium}")
+    if deal_premium <= -1:
+        raise InputError("--deal-premium", model, f"must be above -1, not {to_decimal_string(deal_premium)}")
     if deal_premium and not change_of_control_rate:
         problem = "a deal premium goes with a change of control: give --change-of-control-rate"
         raise InputError("--deal-premium", model, problem)
     if (rate is None) == (rate_curve is None):
         raise InputError("--rate", model, "give the risk-free rate (--rate) or a curve (--rate-curve), one of them")
     curve = () if rate_curve is None else _curve(rate_curve, model)
-    if rate is not None and not math.isfinite(rate):
-        raise InputError("--rate", model, f"must be finite, not {rate}")
     if paths < 4 or paths % 2:
         raise InputError("--paths", model, f"must be an even number of at least 4 (antithetic pairs), not {paths}")
     if steps < 1:
@@ -394,37 +435,37 @@ def value_command(
         listed.append(Input("stock price", to_decimal_string(stock_price), "ledger", f"closing price of {priced_on}"))
     else:
         stock_price = exact_input(spot, "--spot")
-        listed.append(Input("stock price", repr(spot), "user", "--spot"))
+        listed.append(Input("stock price", to_decimal_string(spot), "user", "--spot"))
     if volatility is None:
         volatility = historical_volatility(inputs.closing_prices, day, fmv_clause)
         listed.append(
             Input(
                 "volatility",
-                f"{volatility:.6f}",
+                str(round_to(volatility, 6, Rounding.HALF_UP, MODEL).value),
                 "estimate",
                 "daily log returns of the ledger's closing prices, x sqrt(252)",
             )
         )
     else:
-        listed.append(Input("volatility", repr(volatility), "user", "--volatility"))
+        listed.append(Input("volatility", to_decimal_string(volatility), "user", "--volatility"))
     if rate is None:
         tenors = ", ".join(f"{to_decimal_string(years)}y {to_decimal_string(zero)}" for years, zero in curve)
         basis = "--rate-curve (zero rates; linear in time between tenors, flat outside)"
         listed.append(Input("risk-free curve", tenors, "user", basis))
     else:
-        listed.append(Input("risk-free rate", repr(rate), "user", "--rate"))
+        listed.append(Input("risk-free rate", to_decimal_string(rate), "user", "--rate"))
     listed += [
-        Input("credit spread", repr(credit_spread), "user", "--credit-spread (0 where not given)"),
-        Input("dividend yield", repr(dividend_yield), "user", "--dividend-yield (0 where not given)"),
+        Input("credit spread", to_decimal_string(credit_spread), "user", "--credit-spread (0 where not given)"),
+        Input("dividend yield", to_decimal_string(dividend_yield), "user", "--dividend-yield (0 where not given)"),
         Input(
             "change-of-control intensity per year",
-            repr(change_of_control_rate),
+            to_decimal_string(change_of_control_rate),
             "user",
             "--change-of-control-rate (0 where not given: none; VAL-CHANGE-OF-CONTROL)",
         ),
         Input(
             "deal premium on the Common Stock",
-            repr(deal_premium),
+            to_decimal_string(deal_premium),
             "user",
             "--deal-premium (0 where not given: the day's price; VAL-CHANGE-OF-CONTROL)",
         ),
@@ -535,11 +576,16 @@ def value_command(
 
 def opm_command(
     on: Annotated[str, typer.Option("--on", help="The valuation date (YYYY-MM-DD)")],
-    rate: Annotated[float, typer.Option("--rate", help="Risk-free rate, continuously compounded, per year")],
-    volatility: Annotated[float, typer.Option("--volatility", help="Volatility of the total equity value per year")],
-    term_years: Annotated[float, typer.Option("--term-years", help="Years to the exit")],
-    equity_value: Annotated[
-        float | None, typer.Option("--equity-value", help="The total equity value (or give --backsolve)")
+    rate_text: Annotated[
+        str, typer.Option("--rate", metavar="NUMBER", help="Risk-free rate, continuously compounded, per year")
+    ],
+    volatility_text: Annotated[
+        str, typer.Option("--volatility", metavar="NUMBER", help="Volatility of the total equity value per year")
+    ],
+    term_years_text: Annotated[str, typer.Option("--term-years", metavar="NUMBER", help="Years to the exit")],
+    equity_value_text: Annotated[
+        str | None,
+        typer.Option("--equity-value", metavar="NUMBER", help="The total equity value (or give --backsolve)"),
     ] = None,
     backsolve: Annotated[
         str | None,
@@ -569,26 +615,29 @@ def opm_command(
     or with --waterfall-on exit the waterfall on the exit date), for a given total equity value or
     backsolved from the known value of one class."""
     day = parse_date(on, "--on", "F §3(a)")
+    rate, volatility = parse_exact(rate_text, "--rate", MODEL), parse_exact(volatility_text, "--volatility", MODEL)
+    term_years = parse_exact(term_years_text, "--term-years", MODEL)
     opm = _opm(
         (db, ledger, company),
         day,
         (rate, volatility, term_years),
-        (equity_value, backsolve),
+        (_number(equity_value_text, "--equity-value"), backsolve),
         capital_structure,
         waterfall_on,
     )
     result, values = opm.result, opm.values
-    equity_value, known, exit_on = opm.equity_value, opm.known, opm.exit_on
+    known, exit_on = opm.known, opm.exit_on
     if format is ValueFormat.json:
         typer.echo(to_json(result))
         return
     source = f"backsolved from {known['class']} = {known['value']:,.2f}" if known else "given"
     typer.echo(
-        f"OPM on {day}: total equity ${equity_value:,.2f} ({source}), volatility {volatility}, {term_years} years; "
+        f"OPM on {day}: total equity {money_text(opm.equity_value)} ({source}), volatility "
+        f"{to_decimal_string(volatility)}, {to_decimal_string(term_years)} years; "
         f"the breakpoints of the waterfall on {exit_on}"
     )
     for name, v in values.items():
-        typer.echo(f"  {name}: ${v:,.2f}")
+        typer.echo(f"  {name}: {money_text(v)}")
 
 
 class _Opm(NamedTuple):
@@ -597,8 +646,9 @@ class _Opm(NamedTuple):
     date of the waterfall whose breakpoints it used."""
 
     result: dict[str, Any]
-    values: dict[str, float]
-    equity_value: float
+    values: dict[str, Fraction]
+    """The exact value of each of the model's floats (:func:`prefstack.valuation.opm_class_values`)."""
+    equity_value: Fraction
     known: dict[str, Any] | None
     exit_on: dt.date
 
@@ -606,8 +656,8 @@ class _Opm(NamedTuple):
 def _opm(
     where: tuple[str, str | None, str | None],
     day: dt.date,
-    model_inputs: tuple[float, float, float],
-    equity: tuple[float | None, str | None],
+    model_inputs: tuple[Fraction, Fraction, Fraction],
+    equity: tuple[Fraction | None, str | None],
     capital_structure: str | None,
     waterfall_on: WaterfallOn,
 ) -> _Opm:
@@ -626,8 +676,6 @@ def _opm(
     _positive(volatility, "--volatility", model)
     _positive(term_years, "--term-years", model)
     _positive(equity_value, "--equity-value", model)
-    if not math.isfinite(rate):
-        raise InputError("--rate", model, f"must be finite, not {rate}")
     if (equity_value is None) == (backsolve is None):
         raise InputError("--equity-value", model, "give the total equity value or --backsolve CLASS=VALUE, one of them")
     structure = _capital_structure(capital_structure, *where)
@@ -642,28 +690,28 @@ def _opm(
     if backsolve is not None:
         name, sep, text = backsolve.rpartition("=")
         try:
-            known_value = float(text)
-        except ValueError:
-            known_value = math.nan
-        if not sep or not math.isfinite(known_value):
+            known_value = parse_exact(text, "--backsolve", "F §3(a)") if sep else None
+        except InputError:
+            known_value = None
+        if known_value is None:
             raise InputError("--backsolve", "F §3(a)", f"write CLASS=VALUE (a number), not {backsolve!r}")
         equity_value = opm_backsolve(payoffs, name.strip(), known_value, volatility, rate, term_years)
-        known = {"class": name.strip(), "value": known_value}
+        known = {"class": name.strip(), "value": _echo(known_value)}
     assert equity_value is not None
     values = opm_class_values(payoffs, equity_value, volatility, rate, term_years)
     result: dict[str, Any] = {
         "on": day.isoformat(),
         "method": "opm",
         "capital_structure": "none" if structure is None else structure.origin,
-        "equity_value": round(equity_value, 2),
+        "equity_value": _estimate(equity_value, MONEY),
         "equity_value_source": "backsolve" if known else "user",
         "backsolved_from": known,
-        "volatility": volatility,
-        "rate": rate,
-        "term_years": term_years,
+        "volatility": _echo(volatility),
+        "rate": _echo(rate),
+        "term_years": _echo(term_years),
         "waterfall_on": exit_on.isoformat(),
         "model_decisions": [decision("valuation", "VAL-OPM-WATERFALL-DATE")],
-        "classes": [{"class": name, "value": round(v, 2)} for name, v in values.items()],
+        "classes": [{"class": name, "value": _estimate(v, MONEY)} for name, v in values.items()],
         "breakpoints": [str(k) for k in payoffs.knots[1:-1]],
     }
     return _Opm(result, values, equity_value, known, exit_on)
@@ -680,13 +728,14 @@ def _echo_opm_share(inputs: ValuationInputs, opm: _Opm, format: ValueFormat) -> 
         problem = f"the option-pricing model has no class {series!r} (its classes: {list(opm.values)})"
         raise InputError("--series", f"{series} §3(a)", problem)
     of_class = opm.values[series]
-    per_share = _estimate(Fraction(of_class) / inputs.shares_outstanding, 4)
+    per_share = _estimate(of_class / inputs.shares_outstanding, 4)
+    shown_equity = str(round_to(opm.equity_value, MONEY, Rounding.HALF_UP, MODEL).value)
     model = opm.result
     if opm.known is None:
-        equity = Input("total equity value", f"{opm.equity_value:.2f}", "user", "--equity-value")
+        equity = Input("total equity value", shown_equity, "user", "--equity-value")
     else:
         basis = f"backsolved so that {opm.known['class']} is worth {opm.known['value']:,.2f} (--backsolve)"
-        equity = Input("total equity value", f"{opm.equity_value:.2f}", "estimate", basis)
+        equity = Input("total equity value", shown_equity, "estimate", basis)
     structure = model["capital_structure"]
     listed = [
         Input("shares outstanding", to_decimal_string(inputs.shares_outstanding), "ledger", f"{series} §1(a)"),
@@ -714,16 +763,16 @@ def _echo_opm_share(inputs: ValuationInputs, opm: _Opm, format: ValueFormat) -> 
         "model_decisions": model["model_decisions"],
         "value_per_share": per_share,
         **json_figure("shares_outstanding", inputs.shares_outstanding, SHARES),
-        "value_of_class": _estimate(Fraction(of_class), MONEY),
+        "value_of_class": _estimate(of_class, MONEY),
         "opm": model,
         "inputs": [{"name": i.name, "value": i.value, "source": i.source, "basis": i.basis} for i in listed],
     }
     if format is ValueFormat.json:
         typer.echo(to_json(result))
         return
-    typer.echo(f"Series {series} on {inputs.on} (opm): ${per_share:,.2f} a share, ${of_class:,.2f} the class")
+    typer.echo(f"Series {series} on {inputs.on} (opm): ${per_share:,.2f} a share, {money_text(of_class)} the class")
     for name, value in opm.values.items():
-        typer.echo(f"  class {name}: ${value:,.2f}")
+        typer.echo(f"  class {name}: {money_text(value)}")
     for i in listed:
         typer.echo(f"  {i.name}: {i.value} ({i.source}: {i.basis})")
 

@@ -24,7 +24,6 @@ valuation date, then handed to the kernels as floats (fair value is a model esti
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -42,7 +41,10 @@ from prefstack.kernels.valuation import (
     Intervals,
     Market,
     Runner,
+    annualized_volatility,
+    as_exact,
     in_floats,
+    opm_backsolve_value,
     opm_values,
     price_chunk,
 )
@@ -281,8 +283,8 @@ def model_readings(
     return [decision("valuation", ident) for ident in named]
 
 
-def _years(start: dt.date, end: dt.date) -> float:
-    return (end - start).days / DAYS_PER_YEAR
+def _years(start: dt.date, end: dt.date) -> Fraction:
+    return Fraction((end - start).days, DAYS_PER_YEAR)
 
 
 def instrument(inputs: ValuationInputs, form: str = "pik", in_common: bool = False) -> Convertible:
@@ -309,7 +311,7 @@ def instrument(inputs: ValuationInputs, form: str = "pik", in_common: bool = Fal
     return Convertible(
         maturity=Fraction((inputs.redemption_date - inputs.on).days, DAYS_PER_YEAR),
         redemption=acc.redemption_amount,
-        pay_times=np.array([_years(inputs.on, d) for d in acc.pay_dates]),
+        pay_times=np.array(in_floats([_years(inputs.on, d) for d in acc.pay_dates])),
         units=np.array(in_floats([h * ratio for h in acc.held])),
         accrued_start=np.array(in_floats(acc.accrued_start)),
         accrual_rate=np.array(in_floats([r * DAYS_PER_YEAR for r in acc.accrual_per_day])),
@@ -343,13 +345,14 @@ def quarterly_times(inputs: ValuationInputs) -> np.ndarray:
     if last > inputs.on:
         days.add(last)
     days.add(inputs.redemption_date)
-    return np.array([_years(inputs.on, d) for d in sorted(days)])
+    return np.array(in_floats([_years(inputs.on, d) for d in sorted(days)]))
 
 
-def historical_volatility(prices: Sequence[tuple[dt.date, Fraction]], on: dt.date, clause: str) -> float:
+def historical_volatility(prices: Sequence[tuple[dt.date, Fraction]], on: dt.date, clause: str) -> Fraction:
     """The annualized volatility of daily log returns of the closing prices of the year to ``on``
-    (sample standard deviation x sqrt(252)); at least 20 returns are needed."""
-    window = in_floats([p for day, p in prices if on - dt.timedelta(days=DAYS_PER_YEAR) < day <= on])
+    (sample standard deviation x sqrt(252), :func:`prefstack.kernels.valuation.annualized_volatility`,
+    the exact value of its float); at least 20 returns are needed."""
+    window = [p for day, p in prices if on - dt.timedelta(days=DAYS_PER_YEAR) < day <= on]
     if any(p <= 0 for p in window):
         raise InputError("closing_price", clause, "a closing price is not positive")
     if len(window) < MIN_RETURNS + 1:
@@ -359,8 +362,7 @@ def historical_volatility(prices: Sequence[tuple[dt.date, Fraction]], on: dt.dat
             f"not given, and the ledger has {len(window)} closing prices in the year to {on} "
             f"(at least {MIN_RETURNS + 1} are needed to estimate it)",
         )
-    returns = np.diff(np.log(np.array(window)))
-    return float(np.std(returns, ddof=1) * math.sqrt(TRADING_DAYS_PER_YEAR))
+    return as_exact([annualized_volatility(in_floats(window), TRADING_DAYS_PER_YEAR)])[0]
 
 
 @dataclass(frozen=True)
@@ -377,14 +379,14 @@ class OpmPayoffs:
     """One row per knot, one column per class."""
 
 
-def exit_date(on: dt.date, term_years: float) -> dt.date:
-    """The OPM's exit date: ``term_years`` years of 365 days after ``on``, to the nearest day
-    (VAL-OPM-WATERFALL-DATE)."""
+def exit_date(on: dt.date, term_years: Fraction) -> dt.date:
+    """The OPM's exit date: ``term_years`` years of 365 days after ``on``, to the nearest day (a
+    half day to the even one; VAL-OPM-WATERFALL-DATE)."""
     days = round(term_years * DAYS_PER_YEAR)
     try:
         return on + dt.timedelta(days=days)
     except OverflowError as exc:
-        problem = f"{term_years} years from {on} is no date"
+        problem = f"{to_decimal_string(term_years)} years from {on} is no date"
         raise InputError("--term-years", "model (docs/valuation.md)", problem) from exc
 
 
@@ -402,46 +404,39 @@ def opm_payoffs(plan: ScenarioPlan) -> OpmPayoffs:
     return OpmPayoffs(plan.classes, plan.clause, knots, tuple(rows))
 
 
+def _opm_arrays(payoffs: OpmPayoffs) -> tuple[np.ndarray, np.ndarray]:
+    """The knots and the payoff table as the kernel computes with them."""
+    return np.array(in_floats(payoffs.knots)), np.array([in_floats(row) for row in payoffs.payoffs])
+
+
 def opm_class_values(
-    payoffs: OpmPayoffs, equity_value: float, volatility: float, rate: float, years: float
-) -> dict[str, float]:
+    payoffs: OpmPayoffs, equity_value: Fraction, volatility: Fraction, rate: Fraction, years: Fraction
+) -> dict[str, Fraction]:
     """Each class's value when the total equity is worth ``equity_value`` (Black-Scholes call
-    spreads between the breakpoints, :func:`prefstack.kernels.valuation.opm_values`)."""
-    knots = np.array(in_floats(payoffs.knots))
-    table = np.array([in_floats(row) for row in payoffs.payoffs])
-    values = opm_values(knots, table, equity_value, volatility, rate, years)
-    return dict(zip(payoffs.classes, (float(v) for v in values), strict=True))
+    spreads between the breakpoints, :func:`prefstack.kernels.valuation.opm_values`): the exact
+    value of each of the kernel's floats."""
+    values = opm_values(*_opm_arrays(payoffs), *in_floats([equity_value, volatility, rate, years]))
+    return dict(zip(payoffs.classes, as_exact(values), strict=True))
 
 
 def opm_backsolve(
-    payoffs: OpmPayoffs, known_class: str, known_value: float, volatility: float, rate: float, years: float
-) -> float:
-    """The total equity value at which ``known_class`` is worth ``known_value`` (its value rises with
-    the equity's: every payoff is non-decreasing in the exit value), by bisection to 1e-10."""
+    payoffs: OpmPayoffs, known_class: str, known_value: Fraction, volatility: Fraction, rate: Fraction, years: Fraction
+) -> Fraction:
+    """The total equity value at which ``known_class`` is worth ``known_value`` (by bisection,
+    :func:`prefstack.kernels.valuation.opm_backsolve_value`): the exact value of the kernel's float."""
     if known_class not in payoffs.classes:
         raise InputError(
             "--backsolve", payoffs.clause, f"no class {known_class!r} (the classes: {list(payoffs.classes)})"
         )
     if not known_value > 0:
-        raise InputError("--backsolve", payoffs.clause, f"the known value must be positive, not {known_value}")
-
-    def worth(total: float) -> float:
-        return opm_class_values(payoffs, total, volatility, rate, years)[known_class]
-
-    low, high = 1e-6, max(in_floats(payoffs.knots[-1:])[0], known_value)
-    while worth(high) < known_value:
-        high *= 2
-        if high > 1e18:
-            raise InputError("--backsolve", payoffs.clause, f"{known_class} never reaches {known_value}")
-    for _ in range(200):
-        mid = 0.5 * (low + high)
-        if worth(mid) < known_value:
-            low = mid
-        else:
-            high = mid
-        if high - low <= 1e-10 * high:
-            break
-    return 0.5 * (low + high)
+        problem = f"the known value must be positive, not {to_decimal_string(known_value)}"
+        raise InputError("--backsolve", payoffs.clause, problem)
+    known, *model = in_floats([known_value, volatility, rate, years])
+    found = opm_backsolve_value(*_opm_arrays(payoffs), payoffs.classes.index(known_class), known, *model)
+    if found is None:
+        problem = f"{known_class} never reaches {to_decimal_string(known_value)}"
+        raise InputError("--backsolve", payoffs.clause, problem)
+    return as_exact([found])[0]
 
 
 def dask_runner(scheduler: str) -> Runner:

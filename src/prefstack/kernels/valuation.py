@@ -39,6 +39,8 @@ __all__ = [
     "Greeks",
     "Market",
     "MonteCarloResult",
+    "annualized_volatility",
+    "as_exact",
     "black_scholes_calls",
     "bumped_greeks",
     "cgroup_cpu_quota",
@@ -50,6 +52,7 @@ __all__ = [
     "lattice_value",
     "log_paths",
     "monte_carlo_value",
+    "opm_backsolve_value",
     "opm_values",
     "price_chunk",
     "run_here",
@@ -1083,6 +1086,45 @@ def black_scholes_calls(value: float, strikes: FloatArray, volatility: float, ra
     n2 = 0.5 * (1 + np.vectorize(math.erf)(d2 / math.sqrt(2)))
     out[positive] = value * n1 - k * math.exp(-rate * years) * n2
     return out
+
+
+def annualized_volatility(prices: Sequence[float], per_year: int) -> float:
+    """The sample standard deviation of the daily log returns of ``prices`` x sqrt(``per_year``)."""
+    returns = np.diff(np.log(np.array(prices)))
+    return float(np.std(returns, ddof=1) * math.sqrt(per_year))
+
+
+def opm_backsolve_value(
+    knots: FloatArray, payoffs: FloatArray, column: int, known: float, volatility: float, rate: float, years: float
+) -> float | None:
+    """The total equity value at which the class of column ``column`` of ``payoffs`` is worth
+    ``known`` by :func:`opm_values` (its value rises with the equity's: every payoff is
+    non-decreasing in the exit value), by bisection to 1e-10 of it; None where it stays below
+    ``known`` up to 1e18."""
+
+    def worth(total: float) -> float:
+        return float(opm_values(knots, payoffs, total, volatility, rate, years)[column])
+
+    low, high = 1e-6, max(float(knots[-1]), known)
+    while worth(high) < known:
+        high *= 2
+        if high > 1e18:
+            return None
+    for _ in range(200):
+        mid = 0.5 * (low + high)
+        if worth(mid) < known:
+            low = mid
+        else:
+            high = mid
+        if high - low <= 1e-10 * high:
+            break
+    return 0.5 * (low + high)
+
+
+def as_exact(values: FloatArray | Sequence[float]) -> list[Fraction]:
+    """The kernels' float64 figures as the exact rationals they are (no rounding: every float is
+    one), for the exact code that shows them: the other boundary of :func:`in_floats`."""
+    return [Fraction(x) for x in np.asarray(values, dtype=np.float64).tolist()]
 
 
 def opm_values(
