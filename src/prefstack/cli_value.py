@@ -80,6 +80,14 @@ def _estimate(value: Fraction, places: int) -> float:
     return float(round_to(value, places, Rounding.HALF_UP, MODEL).value)
 
 
+def _shown(value: float, places: int) -> float:
+    """A figure of the kernels as shown: the exact value of its float, rounded half up once."""
+    from prefstack.kernels.valuation import as_exact
+
+    (exact,) = as_exact([value])
+    return _estimate(exact, places)
+
+
 def _echo(value: Fraction) -> float:
     """A number the user gave, echoed in the model's JSON as a JSON number: the float nearest it
     (what ``float`` makes of the text typed; the model computed with the exact value)."""
@@ -288,6 +296,7 @@ def value_command(
     from prefstack.cli import _books
     from prefstack.kernels.valuation import (
         Market,
+        as_exact,
         bumped_greeks,
         chunked_monte_carlo,
         exact_input,
@@ -497,11 +506,11 @@ def value_command(
         "model_decisions": model_readings(change_of_control_rate > 0, portion, redemption_in_common),
     }
     sensitivities: Greeks | None = None
-    gamma: float | None = None
+    gamma: float | None = None  # the kernels' figures, floats until they are shown (as_exact)
     gamma_error: float | None = None
     if method is Method.lattice:
         per_share = lattice_value(share, market, steps)
-        result.update(value_per_share=round(per_share, 4), steps=steps)
+        result.update(value_per_share=_shown(per_share, 4), steps=steps)
         if greeks:
             bump = lattice_spot_bump(share, market, steps)
             sensitivities = bumped_greeks(lambda m: lattice_value(share, m, steps), market, spot_bump=bump)
@@ -520,17 +529,18 @@ def value_command(
             gamma, gamma_error = mc.gamma, mc.gamma_standard_error
         per_share = mc.value
         result.update(
-            value_per_share=round(mc.value, 4),
-            standard_error=round(mc.standard_error, 4),
-            ci95=[round(mc.ci_low, 4), round(mc.ci_high, 4)],
+            value_per_share=_shown(mc.value, 4),
+            standard_error=_shown(mc.standard_error, 4),
+            ci95=[_shown(mc.ci_low, 4), _shown(mc.ci_high, 4)],
             paths=mc.paths,
             seed=mc.seed,
             engine=engine,
-            converted_share=round(mc.converted_share, 4),
+            converted_share=_shown(mc.converted_share, 4),
         )
     result.update(json_figure("shares_outstanding", inputs.shares_outstanding, SHARES))
     # the estimate of a share times the exact shares outstanding, rounded once
-    of_class = _estimate(Fraction(per_share) * inputs.shares_outstanding, MONEY)
+    (exact_share,) = as_exact([per_share])
+    of_class = _estimate(exact_share * inputs.shares_outstanding, MONEY)
     result["value_of_class"] = of_class
     # what the certificates give, exactly, as their figures are shown everywhere (two places, the exact
     # value beside where they round): converting today (F §5(a): Original Issue Price / Conversion Price
@@ -540,11 +550,11 @@ def value_command(
     result.update(json_figure("redemption_amount_per_share", share.redemption, MONEY))
     if sensitivities is not None:
         result["greeks"] = {
-            "delta": round(sensitivities.delta, 4),
-            "gamma": None if gamma is None else round(gamma, 6),
-            "gamma_standard_error": None if gamma_error is None else round(gamma_error, 6),
+            "delta": _shown(sensitivities.delta, 4),
+            "gamma": None if gamma is None else _shown(gamma, 6),
+            "gamma_standard_error": None if gamma_error is None else _shown(gamma_error, 6),
             "gamma_by": None if gamma is None else "bumping" if method is Method.lattice else "likelihood ratio",
-            "vega": round(sensitivities.vega, 4),
+            "vega": _shown(sensitivities.vega, 4),
             "spot_bump_log": sensitivities.spot_bump,
             "volatility_bump": sensitivities.volatility_bump,
         }
@@ -553,7 +563,8 @@ def value_command(
         typer.echo(to_json(result))
         return
     typer.echo(
-        f"Series {inputs.series} on {day} ({method.value}): ${per_share:,.2f} a share, ${of_class:,.2f} the class"
+        f"Series {inputs.series} on {day} ({method.value}): {money_text(exact_share)} a share, "
+        f"{money_text(exact_share * inputs.shares_outstanding)} the class"
     )
     if method is Method.mc:
         low, high = result["ci95"]
