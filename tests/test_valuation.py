@@ -310,6 +310,15 @@ def test_opm_refuses_both_or_neither_equity_value_and_backsolve(cli: Any) -> Non
     assert result.returncode == 2 and "--equity-value: give the total equity value or --backsolve" in result.stderr
     result = cli(*base, "--term-years", "3", "--backsolve", "Series Z=5", ok=False)
     assert result.returncode == 2 and "--backsolve: no class 'Series Z'" in result.stderr
+    # numbers are read exactly, and a word is no number: refused naming the option
+    for extra, message in (
+        (["--term-years", "three", "--equity-value", "1e8"], "--term-years: 'three' is not an exact number"),
+        (["--term-years", "3", "--equity-value", "-5"], "--equity-value: must be positive, not -5"),
+        (["--term-years", "3", "--backsolve", "G=lots"], "--backsolve: write CLASS=VALUE (a number), not 'G=lots'"),
+        (["--term-years", "3", "--backsolve", "G=0"], "--backsolve: the known value must be positive, not 0"),
+    ):
+        result = cli(*base, *extra, ok=False)
+        assert result.returncode == 2 and message in result.stderr, (extra, result.stderr)
 
 
 def test_value_on_a_dask_cluster_gives_the_local_figures(cli: Any, dask_scheduler: str) -> None:
