@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
+from decimal import Decimal
 from fractions import Fraction
 from importlib import resources
 from typing import Any
@@ -276,7 +278,7 @@ def test_value_by_the_option_pricing_model_is_the_class_of_the_series_in_the_opm
     sources = {i["name"]: (i["value"], i["source"]) for i in f["inputs"]}
     assert sources["total equity value"] == ("200000000.00", "user")
     assert sources["volatility of the total equity"] == ("0.6", "user")
-    assert sources["years to the exit"] == ("3.0", "user")
+    assert sources["years to the exit"] == ("3", "user")  # as typed
     assert sources["shares outstanding"][1] == "ledger"
     assert sources["capital structure"][1] == "user"
     back = ["--series", "G", "--backsolve", f"Common Stock={classes['Common Stock']}"]
@@ -285,7 +287,11 @@ def test_value_by_the_option_pricing_model_is_the_class_of_the_series_in_the_opm
     assert g["opm"]["equity_value"] == pytest.approx(200_000_000, abs=1.0)
     assert {i["name"]: i["source"] for i in g["inputs"]}["total equity value"] == "estimate"
     table = cli(*asked[:-2], "--series", "F", "--equity-value", "200000000").stdout
-    assert f"Series F on 2002-06-30 (opm): ${f['value_per_share']:,.2f} a share" in table
+    # the table's share: the class / the exact shares, rounded once to the cent (half up), within a
+    # cent of the JSON's 4-place figure
+    shown = re.search(r"\(opm\): \$([0-9,.]+) a share", table)
+    assert shown is not None
+    assert abs(Decimal(shown.group(1).replace(",", "")) - Decimal(str(f["value_per_share"]))) <= Decimal("0.005")
     for extra, message in [
         (["--greeks"], "--greeks: has no part in the option-pricing model"),
         (["--spot", "9"], "--spot: has no part in the option-pricing model"),
@@ -510,3 +516,30 @@ def test_value_takes_the_model_inputs_as_written(cli: Any) -> None:
     as_decimal = json.loads(cli(*base, "--volatility", "0.4").stdout)
     assert {i["name"]: i["value"] for i in as_fraction["inputs"]}["volatility"] == "0.4"
     assert as_fraction == as_decimal
+
+
+def test_value_opm_shows_the_share_rounded_once_and_the_inputs_as_given(cli: Any) -> None:
+    """At a total equity value of $736,194,186 F's class is $78,353,513.41 (to the cent) and a share
+    of 43,316.636... is $1,808.8549...: $1,808.85, not the $1,808.86 of rounding twice (4 places,
+    1,808.855, then 2). The rate, volatility and years are listed as typed (2/3 stays 2/3)."""
+    base = ["value", "--series", "F", "--on", "2002-06-30", "--ledger", EXAMPLE, "--method", "opm"]
+    base += ["--volatility", "0.6", "--capital-structure", "company", "--equity-value", "736194186"]
+    table = cli(*base, "--rate", "0.05", "--term-years", "3").stdout
+    assert "(opm): $1,808.85 a share, $78,353,513.41 the class" in table
+    exact = json.loads(cli(*base, "--rate", "0.05", "--term-years", "3", "--format", "json").stdout)
+    shares = Fraction(exact["shares_outstanding_exact"])
+    assert Fraction(str(exact["value_of_class"])) / shares < Fraction("1808.855")  # the class in cents
+    long_rate = ["--rate", "0.0512345678901234567890"]
+    listed = json.loads(cli(*base, *long_rate, "--term-years", "2/3", "--format", "json").stdout)
+    values = {i["name"]: i["value"] for i in listed["inputs"]}
+    assert (values["risk-free rate"], values["years to the exit"]) == ("0.051234567890123456789", "2/3")
+    assert values["volatility of the total equity"] == "0.6"
+
+
+def test_value_refuses_a_model_that_gives_no_finite_value(cli: Any) -> None:
+    """A volatility of 1,000 a year overflows the lattice's growth factors: refused, naming the
+    model's inputs, not a traceback nor an Infinity in the JSON."""
+    refused = cli(*ARGS, "--method", "lattice", "--steps", "50", "--volatility", "1000", "--format", "json", ok=False)
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert "model inputs: the model gives no finite value with these inputs" in refused.stderr
+    assert "Traceback" not in refused.stderr

@@ -82,9 +82,9 @@ def _estimate(value: Fraction, places: int) -> float:
 
 def _shown(value: float, places: int) -> float:
     """A figure of the kernels as shown: the exact value of its float, rounded half up once."""
-    from prefstack.kernels.valuation import as_exact
+    from prefstack.valuation import exact_figures
 
-    (exact,) = as_exact([value])
+    (exact,) = exact_figures([value], MODEL)
     return _estimate(exact, places)
 
 
@@ -296,7 +296,6 @@ def value_command(
     from prefstack.cli import _books
     from prefstack.kernels.valuation import (
         Market,
-        as_exact,
         bumped_greeks,
         chunked_monte_carlo,
         exact_input,
@@ -305,6 +304,7 @@ def value_command(
     )
     from prefstack.valuation import (
         Input,
+        exact_figures,
         form_text,
         historical_volatility,
         instrument,
@@ -539,7 +539,7 @@ def value_command(
         )
     result.update(json_figure("shares_outstanding", inputs.shares_outstanding, SHARES))
     # the estimate of a share times the exact shares outstanding, rounded once
-    (exact_share,) = as_exact([per_share])
+    (exact_share,) = exact_figures([per_share], MODEL)
     of_class = _estimate(exact_share * inputs.shares_outstanding, MONEY)
     result["value_of_class"] = of_class
     # what the certificates give, exactly, as their figures are shown everywhere (two places, the exact
@@ -662,6 +662,8 @@ class _Opm(NamedTuple):
     equity_value: Fraction
     known: dict[str, Any] | None
     exit_on: dt.date
+    model_inputs: tuple[Fraction, Fraction, Fraction]
+    """The rate, the total equity's volatility and the years to the exit, exactly as given."""
 
 
 def _opm(
@@ -725,7 +727,7 @@ def _opm(
         "classes": [{"class": name, "value": _estimate(v, MONEY)} for name, v in values.items()],
         "breakpoints": [str(k) for k in payoffs.knots[1:-1]],
     }
-    return _Opm(result, values, equity_value, known, exit_on)
+    return _Opm(result, values, equity_value, known, exit_on, (rate, volatility, term_years))
 
 
 def _echo_opm_share(inputs: ValuationInputs, opm: _Opm, format: ValueFormat) -> None:
@@ -740,6 +742,7 @@ def _echo_opm_share(inputs: ValuationInputs, opm: _Opm, format: ValueFormat) -> 
         raise InputError("--series", f"{series} §3(a)", problem)
     of_class = opm.values[series]
     per_share = _estimate(of_class / inputs.shares_outstanding, 4)
+    rate, volatility, term_years = opm.model_inputs
     shown_equity = str(round_to(opm.equity_value, MONEY, Rounding.HALF_UP, MODEL).value)
     model = opm.result
     if opm.known is None:
@@ -751,9 +754,9 @@ def _echo_opm_share(inputs: ValuationInputs, opm: _Opm, format: ValueFormat) -> 
     listed = [
         Input("shares outstanding", to_decimal_string(inputs.shares_outstanding), "ledger", f"{series} §1(a)"),
         equity,
-        Input("volatility of the total equity", repr(model["volatility"]), "user", "--volatility"),
-        Input("risk-free rate", repr(model["rate"]), "user", "--rate"),
-        Input("years to the exit", repr(model["term_years"]), "user", "--term-years"),
+        Input("volatility of the total equity", to_decimal_string(volatility), "user", "--volatility"),
+        Input("risk-free rate", to_decimal_string(rate), "user", "--rate"),
+        Input("years to the exit", to_decimal_string(term_years), "user", "--term-years"),
         Input(
             "breakpoints",
             f"of the waterfall on {model['waterfall_on']}",
@@ -781,7 +784,8 @@ def _echo_opm_share(inputs: ValuationInputs, opm: _Opm, format: ValueFormat) -> 
     if format is ValueFormat.json:
         typer.echo(to_json(result))
         return
-    typer.echo(f"Series {series} on {inputs.on} (opm): ${per_share:,.2f} a share, {money_text(of_class)} the class")
+    share_text = money_text(of_class / inputs.shares_outstanding)  # the exact value, rounded once
+    typer.echo(f"Series {series} on {inputs.on} (opm): {share_text} a share, {money_text(of_class)} the class")
     for name, value in opm.values.items():
         typer.echo(f"  class {name}: {money_text(value)}")
     for i in listed:

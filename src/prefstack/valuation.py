@@ -64,6 +64,7 @@ __all__ = [
     "accretion",
     "dask_runner",
     "dividend_form",
+    "exact_figures",
     "exit_date",
     "form_text",
     "historical_volatility",
@@ -348,6 +349,17 @@ def quarterly_times(inputs: ValuationInputs) -> np.ndarray:
     return np.array(in_floats([_years(inputs.on, d) for d in sorted(days)]))
 
 
+def exact_figures(values: np.ndarray | Sequence[float], clause: str) -> list[Fraction]:
+    """The kernels' figures as exact rationals (:func:`prefstack.kernels.valuation.as_exact`);
+    refused, naming the model's inputs, where the model gives one that is not finite (a volatility of
+    1,000 overflows the lattice's growth factors)."""
+    try:
+        return as_exact(values)
+    except ValueError as exc:
+        problem = f"the model gives no finite value with these inputs ({exc}): see --volatility, --rate, the term"
+        raise InputError("model inputs", clause, problem) from exc
+
+
 def historical_volatility(prices: Sequence[tuple[dt.date, Fraction]], on: dt.date, clause: str) -> Fraction:
     """The annualized volatility of daily log returns of the closing prices of the year to ``on``
     (sample standard deviation x sqrt(252), :func:`prefstack.kernels.valuation.annualized_volatility`,
@@ -362,7 +374,7 @@ def historical_volatility(prices: Sequence[tuple[dt.date, Fraction]], on: dt.dat
             f"not given, and the ledger has {len(window)} closing prices in the year to {on} "
             f"(at least {MIN_RETURNS + 1} are needed to estimate it)",
         )
-    return as_exact([annualized_volatility(in_floats(window), TRADING_DAYS_PER_YEAR)])[0]
+    return exact_figures([annualized_volatility(in_floats(window), TRADING_DAYS_PER_YEAR)], clause)[0]
 
 
 @dataclass(frozen=True)
@@ -416,7 +428,7 @@ def opm_class_values(
     spreads between the breakpoints, :func:`prefstack.kernels.valuation.opm_values`): the exact
     value of each of the kernel's floats."""
     values = opm_values(*_opm_arrays(payoffs), *in_floats([equity_value, volatility, rate, years]))
-    return dict(zip(payoffs.classes, as_exact(values), strict=True))
+    return dict(zip(payoffs.classes, exact_figures(values, payoffs.clause), strict=True))
 
 
 def opm_backsolve(
@@ -436,7 +448,7 @@ def opm_backsolve(
     if found is None:
         problem = f"{known_class} never reaches {to_decimal_string(known_value)}"
         raise InputError("--backsolve", payoffs.clause, problem)
-    return as_exact([found])[0]
+    return exact_figures([found], payoffs.clause)[0]
 
 
 def dask_runner(scheduler: str) -> Runner:

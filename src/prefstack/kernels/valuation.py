@@ -1123,8 +1123,12 @@ def opm_backsolve_value(
 
 def as_exact(values: FloatArray | Sequence[float]) -> list[Fraction]:
     """The kernels' float64 figures as the exact rationals they are (no rounding: every float is
-    one), for the exact code that shows them: the other boundary of :func:`in_floats`."""
-    return [Fraction(x) for x in np.asarray(values, dtype=np.float64).tolist()]
+    one), for the exact code that shows them: the other boundary of :func:`in_floats`. ValueError
+    where one is not finite (an infinity or a NaN is no rational)."""
+    floats = np.asarray(values, dtype=np.float64)
+    if not np.all(np.isfinite(floats)):
+        raise ValueError(f"not finite: {floats[~np.isfinite(floats)].tolist()[:3]}")
+    return [Fraction(x) for x in floats.tolist()]
 
 
 def opm_values(
