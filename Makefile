@@ -36,10 +36,10 @@ system-libs:
 chromium:
 	@scripts/ensure-chromium.sh
 
-# The suite on one pytest worker per CPU this process may use, at most four (pytest-xdist; each
+# The suite on one pytest worker per CPU this process may run on (its affinity), at most four (pytest-xdist; each
 # worker starts its own servers): twice as fast on a 2-core machine. TEST_JOBS=0 runs it in one
 # process.
-TEST_JOBS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ "$$n" -gt 4 ] && n=4; echo $$n)
+TEST_JOBS ?= $(shell $(PYTHON) -c 'import os; print(max(1, min(4, len(os.sched_getaffinity(0)))))' 2>/dev/null || echo 1)
 
 test: $(STAMP) postgres system-libs chromium
 	$(BIN)/ruff check src tests

@@ -25,6 +25,7 @@ outputs.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
@@ -166,14 +167,26 @@ class ForkServer:
             self._process.stdin.write(json.dumps(request).encode() + b"\n")
             started = self._reply(60)
             assert started is not None, "the fork server did not fork"
-            finished = self._reply(timeout)
+            try:
+                finished = self._reply(timeout)
+            except BaseException:
+                # interrupted (a test's own time limit, Ctrl-C): the command killed and its status
+                # read, as subprocess.run does, so that the next request gets its own answers
+                self._end(started["pid"])
+                raise
             if finished is None:
-                os.kill(started["pid"], signal.SIGKILL)
-                self._reply(60)
+                self._end(started["pid"])
                 raise subprocess.TimeoutExpired(args, timeout)
             # read as subprocess.run(text=True) decodes: the locale's encoding, universal newlines
             stdout, stderr = (Path(streams[name]).read_text() for name in ("stdout", "stderr"))
         return subprocess.CompletedProcess(args, finished["status"], stdout, stderr)
+
+    def _end(self, pid: int) -> None:
+        """Kill the command ``pid`` and read its status off the server's answers."""
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        if self._reply(60) is None:
+            raise AssertionError(f"the fork server did not answer for command {pid}: {self._log.read_text()}")
 
     def stop(self) -> None:
         """Close the server's requests; it exits, and its answers' pipe ends (or it is killed)."""

@@ -298,6 +298,11 @@ def test_chunks_priced_on_threads_give_the_figures_of_one_thread_in_chunk_order(
         ("0::/jobs/a\n", {"jobs/a/cpu.max": "max 100000\n"}, None),
         ("0::/\n", {"cpu.max": "50000 100000\n"}, Fraction(1, 2)),
         ("0::/elsewhere\n", {"cpu.max": "400000 100000\n"}, Fraction(4)),
+        # a quota above the process's group holds for it: the least of every level
+        ("0::/sub\n", {"sub/cpu.max": "max 100000\n", "cpu.max": "100000 100000\n"}, Fraction(1)),
+        ("0::/a/b\n", {"a/b/cpu.max": "max 100000\n", "a/cpu.max": "100000 100000\n"}, Fraction(1)),
+        ("0::/a/b\n", {"a/b/cpu.max": "300000 100000\n", "a/cpu.max": "200000 100000\n"}, Fraction(2)),
+        ("0::/a/b\n", {"a/b/cpu.max": "150000 100000\n", "cpu.max": "400000 100000\n"}, Fraction(3, 2)),
         # cgroup v1: cpu.cfs_quota_us / cpu.cfs_period_us under the cpu controller; -1: none
         (
             "4:memory:/m\n2:cpu,cpuacct:/g\n",

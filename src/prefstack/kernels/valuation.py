@@ -907,11 +907,12 @@ def usable_cores(cgroups: Path = Path("/sys/fs/cgroup"), membership: Path = Path
 
 
 def cgroup_cpu_quota(cgroups: Path, membership: Path) -> Fraction | None:
-    """The CPUs this process's control group may use (quota / period), or None where it has no
-    quota or none can be read: cgroup v2's ``cpu.max`` ("max 100000": none; "150000 100000": 1.5),
-    else v1's ``cpu.cfs_quota_us`` (-1: none) and ``cpu.cfs_period_us``, each read first in the
-    group ``membership`` names (``/proc/self/cgroup``) under ``cgroups``, then at its root (what a
-    container sees of its own group)."""
+    """The CPUs this process's control group may use (quota / period), or None where no quota
+    applies or none can be read: the least quota of the group ``membership`` names
+    (``/proc/self/cgroup``) under ``cgroups`` and of every group above it up to the root (a limit
+    set on a parent holds for its children; a container sees its own group as the root). cgroup
+    v2: ``cpu.max`` ("max 100000": none; "150000 100000": 1.5); else v1's ``cpu.cfs_quota_us``
+    (-1: none) and ``cpu.cfs_period_us`` under the ``cpu`` controller's mount."""
     try:
         lines = membership.read_text().splitlines()
     except OSError:
@@ -921,22 +922,29 @@ def cgroup_cpu_quota(cgroups: Path, membership: Path) -> Fraction | None:
         parts = line.split(":", 2)
         if len(parts) == 3:
             for controller in parts[1].split(",") if parts[1] else [""]:
-                groups[controller] = parts[2].lstrip("/")
-    # v2: one hierarchy, controller "" (line "0::/path")
-    if "" in groups:
-        for folder in (cgroups / groups[""], cgroups):
+                groups[controller] = parts[2].strip("/")
+    quotas: list[Fraction | None] = []
+    if "" in groups:  # v2: one hierarchy, controller "" (line "0::/path")
+        for folder in _up_from(cgroups, groups[""]):
             text = _first_line(folder / "cpu.max")
             if text is not None:
                 quota, _, period = text.partition(" ")
-                return None if quota == "max" else _quota(quota, period)
+                quotas.append(None if quota == "max" else _quota(quota, period))
     if "cpu" in groups:
         for base in (cgroups / "cpu", cgroups / "cpu,cpuacct"):
-            for folder in (base / groups["cpu"], base):
+            for folder in _up_from(base, groups["cpu"]):
                 quota_text = _first_line(folder / "cpu.cfs_quota_us")
                 period_text = _first_line(folder / "cpu.cfs_period_us")
                 if quota_text is not None and period_text is not None:
-                    return None if quota_text.startswith("-") else _quota(quota_text, period_text)
-    return None
+                    quotas.append(None if quota_text.startswith("-") else _quota(quota_text, period_text))
+    limits = [q for q in quotas if q is not None]
+    return min(limits) if limits else None
+
+
+def _up_from(root: Path, group: str) -> list[Path]:
+    """The folder of ``group`` under ``root`` and each folder above it, up to ``root``."""
+    parts = [p for p in group.split("/") if p]
+    return [root.joinpath(*parts[:n]) for n in range(len(parts), -1, -1)]
 
 
 def _first_line(path: Path) -> str | None:
