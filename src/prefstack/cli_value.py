@@ -88,6 +88,11 @@ def _shown(value: float, places: int) -> float:
     return _estimate(exact, places)
 
 
+def _number_option(flag: str, help: str) -> Any:
+    """A number of the model as an option: read as text (:func:`_number` parses it exactly)."""
+    return typer.Option(flag, metavar="NUMBER", help=help, show_default=False)
+
+
 def _echo(value: Fraction) -> float:
     """A number the user gave, echoed in the model's JSON as a JSON number: the float nearest it
     (what ``float`` makes of the text typed; the model computed with the exact value)."""
@@ -113,9 +118,7 @@ def value_command(
     on: Annotated[str, typer.Option("--on", help="The valuation date (YYYY-MM-DD)")],
     rate_text: Annotated[
         str | None,
-        typer.Option(
-            "--rate", metavar="NUMBER", help="Risk-free rate, continuously compounded, per year (or give --rate-curve)"
-        ),
+        _number_option("--rate", "Risk-free rate, continuously compounded, per year (or give --rate-curve)"),
     ] = None,
     rate_curve: Annotated[
         str | None,
@@ -135,57 +138,39 @@ def value_command(
     ] = Method.mc,
     volatility_text: Annotated[
         str | None,
-        typer.Option(
+        _number_option(
             "--volatility",
-            metavar="NUMBER",
-            help="Volatility of the Common Stock per year (default: the ledger's closing prices); with --method "
+            "Volatility of the Common Stock per year (default: the ledger's closing prices); with --method "
             "opm, of the total equity (then required)",
-            show_default=False,
         ),
     ] = None,
     spot_text: Annotated[
         str | None,
-        typer.Option(
-            "--spot", metavar="NUMBER", help="Price of the Common Stock (default: the ledger's last closing price)"
-        ),
+        _number_option("--spot", "Price of the Common Stock (default: the ledger's last closing price)"),
     ] = None,
     credit_spread_text: Annotated[
         str | None,
-        typer.Option(
-            "--credit-spread",
-            metavar="NUMBER",
-            help="Credit spread on the redemption claim (default 0)",
-            show_default=False,
-        ),
+        _number_option("--credit-spread", "Credit spread on the redemption claim (default 0)"),
     ] = None,
     dividend_yield_text: Annotated[
         str | None,
-        typer.Option(
-            "--dividend-yield",
-            metavar="NUMBER",
-            help="Dividend yield of the Common Stock (default 0)",
-            show_default=False,
-        ),
+        _number_option("--dividend-yield", "Dividend yield of the Common Stock (default 0)"),
     ] = None,
     change_of_control_rate_text: Annotated[
         str | None,
-        typer.Option(
+        _number_option(
             "--change-of-control-rate",
-            metavar="NUMBER",
-            help="Intensity per year of a change of control: the Company then redeems at the day's Redemption "
+            "Intensity per year of a change of control: the Company then redeems at the day's Redemption "
             "Price (F/G §6(c)) unless converting is worth more (VAL-CHANGE-OF-CONTROL); 0 (the default): none",
-            show_default=False,
         ),
     ] = None,
     deal_premium_text: Annotated[
         str | None,
-        typer.Option(
+        _number_option(
             "--deal-premium",
-            metavar="NUMBER",
-            help="With --change-of-control-rate: the deal pays each share of Common Stock the day's price x (1 + "
+            "With --change-of-control-rate: the deal pays each share of Common Stock the day's price x (1 + "
             "this), which conversion and G's participation follow (VAL-CHANGE-OF-CONTROL); 0 (the default): the "
             "day's price",
-            show_default=False,
         ),
     ] = None,
     dividend_form: Annotated[
@@ -246,16 +231,11 @@ def value_command(
     ] = False,
     term_years_text: Annotated[
         str | None,
-        typer.Option("--term-years", metavar="NUMBER", help="With --method opm: years to the exit", show_default=False),
+        _number_option("--term-years", "With --method opm: years to the exit"),
     ] = None,
     equity_value_text: Annotated[
         str | None,
-        typer.Option(
-            "--equity-value",
-            metavar="NUMBER",
-            help="With --method opm: the total equity value (or give --backsolve)",
-            show_default=False,
-        ),
+        _number_option("--equity-value", "With --method opm: the total equity value (or give --backsolve)"),
     ] = None,
     backsolve: Annotated[
         str | None,
@@ -587,16 +567,12 @@ def value_command(
 
 def opm_command(
     on: Annotated[str, typer.Option("--on", help="The valuation date (YYYY-MM-DD)")],
-    rate_text: Annotated[
-        str, typer.Option("--rate", metavar="NUMBER", help="Risk-free rate, continuously compounded, per year")
-    ],
-    volatility_text: Annotated[
-        str, typer.Option("--volatility", metavar="NUMBER", help="Volatility of the total equity value per year")
-    ],
-    term_years_text: Annotated[str, typer.Option("--term-years", metavar="NUMBER", help="Years to the exit")],
+    rate_text: Annotated[str, _number_option("--rate", "Risk-free rate, continuously compounded, per year")],
+    volatility_text: Annotated[str, _number_option("--volatility", "Volatility of the total equity value per year")],
+    term_years_text: Annotated[str, _number_option("--term-years", "Years to the exit")],
     equity_value_text: Annotated[
         str | None,
-        typer.Option("--equity-value", metavar="NUMBER", help="The total equity value (or give --backsolve)"),
+        _number_option("--equity-value", "The total equity value (or give --backsolve)"),
     ] = None,
     backsolve: Annotated[
         str | None,
