@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from benchmarks._timing import best
+from prefstack.cores import usable_cores
 from prefstack.kernels.valuation import (
     Convertible,
     Market,
@@ -28,7 +29,6 @@ from prefstack.kernels.valuation import (
     lattice_value,
     monte_carlo_value,
     threaded_runner,
-    usable_cores,
 )
 
 PATHS = 1_000_000

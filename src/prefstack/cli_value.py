@@ -29,7 +29,8 @@ __all__ = ["register"]
 def _runner(engine: str, scheduler: str | None, workers: int | None) -> Runner:
     """Where the Monte Carlo's chunks are priced: here (on ``workers`` threads, or as many as this
     process has CPUs), on a Dask cluster, or on a GPU."""
-    from prefstack.kernels.valuation import GpuUnavailable, gpu_runner, threaded_runner, usable_cores
+    from prefstack.cores import usable_cores
+    from prefstack.kernels.valuation import GpuUnavailable, gpu_runner, threaded_runner
     from prefstack.valuation import dask_runner
 
     match engine:

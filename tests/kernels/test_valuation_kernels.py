@@ -269,7 +269,8 @@ def test_chunks_priced_on_threads_give_the_figures_of_one_thread_in_chunk_order(
     Monte Carlo too; the threads are joined when it returns; no workers is refused."""
     import threading
 
-    from prefstack.kernels.valuation import chunked_monte_carlo, run_here, threaded_runner, usable_cores
+    from prefstack.cores import usable_cores
+    from prefstack.kernels.valuation import chunked_monte_carlo, run_here, threaded_runner
 
     share, times = series_f_share()
     market = Market(8.90, 0.8, 0.05, 0.0, 0.03)
@@ -319,7 +320,7 @@ def test_chunks_priced_on_threads_give_the_figures_of_one_thread_in_chunk_order(
 def test_the_control_groups_cpu_quota(tmp_path: Any, membership: str, files: dict[str, str], quota: Any) -> None:
     """usable_cores counts no more CPUs than the process's control group may use (a container's
     CPU quota), rounded up: 1.5 CPUs allow 2 threads, 0.5 allow 1; without a quota, its affinity."""
-    from prefstack.kernels.valuation import cgroup_cpu_quota, usable_cores
+    from prefstack.cores import cgroup_cpu_quota, usable_cores
 
     (tmp_path / "self").write_text(membership)
     for name, text in files.items():
