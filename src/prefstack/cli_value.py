@@ -20,28 +20,31 @@ from prefstack.numeric import Rounding, round_to, to_decimal_string
 from prefstack.output import to_json
 
 if TYPE_CHECKING:
-    from prefstack.kernels.valuation import Greeks, Runner
+    from prefstack.kernels.valuation import Greeks, Pilot, Runner
     from prefstack.valuation import ValuationInputs
 
 __all__ = ["register"]
 
 
-def _runner(engine: str, scheduler: str | None, workers: int | None) -> Runner:
-    """Where the Monte Carlo's chunks are priced: here (on ``workers`` threads, or as many as this
-    process has CPUs), on a Dask cluster, or on a GPU."""
+def _engine(engine: str, scheduler: str | None, workers: int | None) -> tuple[Runner, Pilot]:
+    """Where the Monte Carlo's chunks are priced, and its pilot run found: here (on ``workers``
+    threads, or as many as this process has CPUs), on a Dask cluster (the pilot here), or on a GPU
+    (both there: :mod:`prefstack.kernels.gpu`)."""
     from prefstack.cores import usable_cores
-    from prefstack.kernels.valuation import GpuUnavailable, gpu_runner, threaded_runner
+    from prefstack.kernels.valuation import GpuUnavailable, host_pilot, threaded_runner
     from prefstack.valuation import dask_runner
 
     match engine:
         case "local":
-            return threaded_runner(usable_cores() if workers is None else workers)
+            return threaded_runner(usable_cores() if workers is None else workers), host_pilot
         case "dask":
             assert scheduler is not None  # checked with the options
-            return dask_runner(scheduler)
+            return dask_runner(scheduler), host_pilot
         case "gpu":
+            from prefstack.kernels.gpu import gpu_engine
+
             try:
-                return gpu_runner()
+                return gpu_engine()
             except GpuUnavailable as exc:
                 raise InputError("--engine", MODEL, f"gpu: {exc}") from exc
         case other:
@@ -498,8 +501,8 @@ def value_command(
             gamma = sensitivities.gamma
     else:
         times = quarterly_times(inputs)
-        runner = _runner(engine, scheduler, workers)
-        mc = chunked_monte_carlo(share, market, times, paths // 2, seed, runner)
+        runner, pilot = _engine(engine, scheduler, workers)
+        mc = chunked_monte_carlo(share, market, times, paths // 2, seed, runner, pilot=pilot)
         if greeks:
             sensitivities = bumped_greeks(
                 lambda m: chunked_monte_carlo(share, m, times, paths // 2, seed, runner, mc.policy).value, market

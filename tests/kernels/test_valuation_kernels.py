@@ -361,57 +361,6 @@ def test_a_chunks_figures_do_not_depend_on_the_number_of_blas_threads() -> None:
     assert printed[0] == printed[1] == printed[2]
 
 
-def _numpy_stand_in() -> Any:
-    """NumPy under another name: an array module that is not ``numpy`` itself, so the kernel takes
-    its device branch (the path CuPy takes on a GPU: the module's own generator, ``xp.*`` calls)."""
-    import types
-
-    return types.SimpleNamespace(**{name: getattr(np, name) for name in dir(np) if not name.startswith("_")})
-
-
-def _device_check(runner: Any) -> None:
-    """The Series F share priced by ``runner`` (a device's paths under the host's policy): within
-    the Monte Carlo error of the CPU path's price, whose normals come from another generator."""
-    from prefstack.kernels.valuation import chunked_monte_carlo
-
-    share, times = series_f_share()
-    market = Market(8.90, 0.8, 0.05, 0.0, 0.03)
-    cpu = chunked_monte_carlo(share, market, times, 100_000, 5)
-    device = chunked_monte_carlo(share, market, times, 100_000, 5, runner)
-    assert device.policy == cpu.policy  # the pilot run (the regression) is the host's, the same
-    assert device.value != cpu.value  # other normals ...
-    combined = math.hypot(cpu.standard_error, device.standard_error)
-    assert abs(device.value - cpu.value) < 4 * combined  # ... the same estimate within its error
-    assert chunked_monte_carlo(share, market, times, 100_000, 5, runner) == device  # repeatable by seed
-
-
-def test_the_device_branch_of_the_kernel_prices_within_the_error_of_the_cpu_path() -> None:
-    from prefstack.kernels.valuation import _lsm, device_runner
-
-    stand_in = _numpy_stand_in()
-    _device_check(device_runner(stand_in))
-    share, times = series_f_share()
-    with pytest.raises(ValueError, match="priced under a policy found on the host"):
-        _lsm(share, Market(8.90, 0.8, 0.05, 0.0, 0.03), times, 100, 1, None, stand_in)
-
-
-def test_the_gpu_path_runs_where_cupy_and_a_gpu_are_and_says_why_not_elsewhere() -> None:
-    from prefstack.kernels.valuation import GpuUnavailable, gpu_runner
-
-    try:
-        import cupy  # type: ignore[import-not-found]  # noqa: F401
-    except ImportError:
-        with pytest.raises(GpuUnavailable, match="CuPy is not installed"):
-            gpu_runner()
-        return
-    try:
-        runner = gpu_runner()
-    except GpuUnavailable as exc:
-        assert "CUDA device" in str(exc)
-        return
-    _device_check(runner)  # on a GPU: the same check as the NumPy stand-in's
-
-
 def test_a_rate_curve_discounts_by_its_zero_rate_to_each_date() -> None:
     """Zero rates 2% to 1 year and 5% to 3 years (linear in time between, flat outside): the
     forward rate is 2% over the first year and (0.05 x 3 - 0.02 x 1) / 2 = 6.5% over the next two,
@@ -497,15 +446,11 @@ def test_a_change_of_control_of_series_g_is_a_deemed_liquidation_with_participat
     assert lattice_value(share, Market(8.90, 0.8, 0.05, 0.0, 0.03), 1_000) < values[0] < values[1]
 
 
-def test_a_change_of_control_needs_the_instruments_par_and_the_host() -> None:
-    from prefstack.kernels.valuation import _lsm
-
+def test_a_change_of_control_needs_the_instruments_par() -> None:
+    """(The GPU path refuses a change of control: tests/kernels/test_valuation_gpu.py.)"""
     market = Market(20.0, 0.4, 0.05, change_of_control=0.5)
     with pytest.raises(ValueError, match="does not give its par"):
         lattice_value(Convertible.zero_coupon(YEARS, REDEMPTION, RATIO), market, 100)
-    share, times = series_f_share()
-    with pytest.raises(ValueError, match="priced on the host"):
-        _lsm(share, market, times, 100, 1, ((),) * len(times), _numpy_stand_in())
     with pytest.raises(ValueError, match="change_of_control must not be negative"):
         Market(20.0, 0.4, 0.05, change_of_control=-0.1)
 

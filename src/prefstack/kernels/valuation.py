@@ -31,20 +31,28 @@ from numpy.typing import NDArray
 
 __all__ = [
     "CHUNK_PAIRS",
+    "Chunk",
     "ChunkMoments",
+    "ConversionDate",
     "Convertible",
+    "FloatArray",
     "GpuUnavailable",
     "Greeks",
+    "Intervals",
     "Market",
     "MonteCarloResult",
+    "Pilot",
+    "Runner",
     "annualized_volatility",
     "as_exact",
     "black_scholes_calls",
     "bumped_greeks",
     "chunked_monte_carlo",
-    "device_runner",
+    "conversion_dates",
+    "conversion_region",
+    "drift_and_deviation",
     "exact_input",
-    "gpu_runner",
+    "host_pilot",
     "lattice_spot_bump",
     "lattice_value",
     "log_paths",
@@ -475,7 +483,7 @@ def simulate_paths(
     return out
 
 
-def _steps(market: Market, times: FloatArray) -> tuple[FloatArray, FloatArray]:
+def drift_and_deviation(market: Market, times: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Each step's mean and standard deviation of the log-price's change up to ``times`` (from 0):
     the drift at the curve's forward rate over the step (without a curve, ``rate``) less the
     dividend yield and half the variance, and the volatility x the root of its length."""
@@ -487,40 +495,30 @@ def _steps(market: Market, times: FloatArray) -> tuple[FloatArray, FloatArray]:
     return drift, deviation
 
 
-def log_paths(market: Market, times: FloatArray, pairs: int, seed: int | np.random.SeedSequence, xp: Any = np) -> Any:
+def log_paths(market: Market, times: FloatArray, pairs: int, seed: int | np.random.SeedSequence) -> NDArray[np.float32]:
     """The logarithms of :func:`simulate_paths`'s prices. The least-squares Monte Carlo compares
     them with the log of each date's conversion threshold and takes the exponential of the paths
-    where conversion competes only, sparing a pass over every path and date.
-
-    ``xp``: the array module the paths are made in (NumPy; CuPy for the GPU path,
-    :func:`gpu_runner`), whose own generator draws the normals there, seeded from ``seed``: the
-    same seed gives other normals than NumPy's PCG64, and an estimate within the Monte Carlo
-    error of the CPU path's."""
+    where conversion competes only, sparing a pass over every path and date. (The GPU path draws
+    its own normals on the device: :mod:`prefstack.kernels.gpu`.)"""
     spot = market.float_input("spot")
     steps = len(times)
-    drift, deviation = _steps(market, times)
-    shock = xp.asarray(deviation.astype(np.float32)[:, None])
-    out = xp.empty((steps, 2, pairs), dtype=xp.float32)  # row j: the paths from Z, then from -Z
-    if xp is np:
-        rng = np.random.Generator(np.random.PCG64(seed))
-        for j in range(steps):
-            rng.standard_normal(out=out[j, 0], dtype=np.float32)
-    else:
-        sequence = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
-        device_rng = xp.random.default_rng(int(sequence.generate_state(1, dtype=np.uint64)[0]))
-        for j in range(steps):
-            out[j, 0] = device_rng.standard_normal(pairs, dtype=xp.float32)
+    drift, deviation = drift_and_deviation(market, times)
+    shock = deviation.astype(np.float32)[:, None]
+    out = np.empty((steps, 2, pairs), dtype=np.float32)  # row j: the paths from Z, then from -Z
+    rng = np.random.Generator(np.random.PCG64(seed))
+    for j in range(steps):
+        rng.standard_normal(out=out[j, 0], dtype=np.float32)
     # the log of the spot enters with the first step's drift, so the running sum carries it (one pass
     # over the paths fewer); the antithetic paths are twice (log spot + the drift to date) less them
     start = drift.copy()
     start[0] += math.log(spot)
     up = out[:, 0]
     up *= shock
-    up += xp.asarray(start.astype(np.float32)[:, None])
+    up += start.astype(np.float32)[:, None]
     for j in range(1, steps):  # the running sum over the dates, date by date (numpy's cumsum along
-        xp.add(up[j], up[j - 1], out=up[j])  # the first axis walks each path's column: several times slower)
-    twice = xp.asarray((2.0 * np.cumsum(start)).astype(np.float32)[:, None])
-    xp.subtract(twice, up, out=out[:, 1])
+        np.add(up[j], up[j - 1], out=up[j])  # the first axis walks each path's column: several times slower)
+    twice = (2.0 * np.cumsum(start)).astype(np.float32)[:, None]
+    np.subtract(twice, up, out=out[:, 1])
     return out.reshape(steps, 2 * pairs)
 
 
@@ -551,10 +549,10 @@ def _positive_intervals(poly: FloatArray, scale: float = 1.0) -> Intervals:
     return tuple(found)
 
 
-def _inside(intervals: Intervals, x: Any, xp: Any = np) -> Any:
-    """Whether each of ``x`` (an array of ``xp``) is in one of ``intervals``: a comparison or two
+def _inside(intervals: Intervals, x: Any) -> Any:
+    """Whether each of ``x`` is in one of ``intervals``: a comparison or two
     over ``x`` for each."""
-    found = xp.zeros(len(x), dtype=bool)
+    found = np.zeros(len(x), dtype=bool)
     for low, high in intervals:
         if math.isfinite(low) and math.isfinite(high):
             found |= (x > low) & (x <= high)
@@ -573,6 +571,76 @@ def _positive_on(poly: FloatArray, x: NDArray[np.floating[Any]], scale: float = 
     return found
 
 
+class ConversionDate(NamedTuple):
+    """A date of the least-squares Monte Carlo on which the holder may convert, its figures in time-0
+    money: what converting gives per unit of stock price (``units``) and in cash (``cash``), the
+    discount factor to the date (``grow``), what holding on is worth there at least (``claim``: the
+    redemption claim, and the dividends still to come, valued as the claim is), the cash dividends
+    received up to the date (``received``: the same whether the path converts there or holds on),
+    and the stock price above which conversion competes with holding (``threshold``)."""
+
+    units: float
+    cash: float
+    grow: float
+    claim: float
+    received: float
+    threshold: float
+
+
+def conversion_dates(
+    instrument: Convertible, market: Market, times: FloatArray
+) -> tuple[float, list[ConversionDate | None]]:
+    """What the least-squares Monte Carlo compares at each of ``times``: the present value of the
+    claim held to maturity (with every cash dividend) and each date's :class:`ConversionDate`, None
+    where conversion is not possible (after ``conversion_end``, or no shares to convert into). The
+    host's regression (:func:`_lsm`) and the GPU's kernels (:mod:`prefstack.kernels.gpu`) read these."""
+    maturity, redemption, conversion_end = instrument.horizon()
+    _, _, r, _, spread = market.floats()
+    claim_spread = 0.0 if instrument.redemption_in_stock else spread  # on the redemption (F §6(d): stock)
+    units_at, cash_at = _terms_on(instrument, times)
+    if market.curve:
+        discount = market.discounts(np.asarray(times, dtype=np.float64))
+        claim0 = redemption * math.exp(-claim_spread * maturity) * float(discount[-1])
+    else:
+        claim0 = redemption * math.exp(-(r + claim_spread) * maturity)
+    # dividends paid in cash (the holder's election): those paid up to each date, in time-0 money at
+    # rate + spread; a path has those paid up to when it converts, or all of them where it holds on
+    coupons_to = instrument.coupon_values(market, np.asarray(times, dtype=np.float64))
+    coupons_all = float(coupons_to[-1])
+    claim0 += coupons_all
+    last = len(times) - 1
+    dates: list[ConversionDate | None] = []
+    for j in range(len(times)):
+        t = float(times[j])
+        if t > conversion_end or units_at[j] <= 0:
+            dates.append(None)
+            continue
+        units, cash = float(units_at[j]), float(cash_at[j])
+        if market.curve:  # in time-0 money: D(t); the claim at t, redemption e^-s(T-t) D(T)
+            grow = float(discount[j])
+            claim = redemption * math.exp(-claim_spread * (maturity - t)) * float(discount[-1])
+        else:  # the claim's value at t, in time-0 money at rate: redemption e^-(r+s)(T-t) e^-rt
+            grow = math.exp(-r * t)
+            claim = redemption * math.exp(-(r + claim_spread) * (maturity - t)) * grow
+        received = float(coupons_to[j])  # the same whether the path converts at t or holds on
+        # holding at t is worth at least the claim and the dividends still to come, valued as the claim is
+        claim += (coupons_all - received) * math.exp(spread * t)
+        level = (redemption if j == last else claim / grow) - cash
+        dates.append(ConversionDate(units, cash, grow, claim, received, level / units))
+    return claim0, dates
+
+
+def conversion_region(normal: FloatArray, moments: FloatArray, date: ConversionDate, spot0: float) -> Intervals:
+    """Where the holder converts on ``date``: the continuation value regressed on 1, x, x^2, x^3 (x
+    the stock price over the spot) by the normal equations ``normal`` (the sums of x^(a+b)) and
+    ``moments`` (the sums of the value of holding on x x^a) over the competing paths; conversion
+    (affine in x) beats the fitted cubic on the intervals between the real roots of their
+    difference where it is positive."""
+    coef = np.linalg.solve(normal, moments)
+    gap = np.array([-coef[3], -coef[2], date.units * spot0 * date.grow - coef[1], date.cash * date.grow - coef[0]])
+    return _positive_intervals(gap, spot0)
+
+
 def _lsm(
     instrument: Convertible,
     market: Market,
@@ -580,7 +648,6 @@ def _lsm(
     pairs: int,
     seed: int | np.random.SeedSequence,
     policy: tuple[Intervals, ...] | None = None,
-    xp: Any = np,
 ) -> _Priced:
     """Least-squares Monte Carlo (Longstaff-Schwartz): conversion is possible at each of ``times``
     (ascending, in (0, maturity], the last the maturity) that is not after ``conversion_end``, and
@@ -595,34 +662,18 @@ def _lsm(
 
     ``policy``: where the holder converts at each of ``times`` (stock-price intervals; the result's
     own ``policy``), used instead of regressing: a bumped market valued under the policy of the
-    unbumped one, on the same random numbers, moves with the market alone (the Greeks).
-
-    ``xp``: the array module of the paths (:func:`log_paths`); another than NumPy (the GPU path)
-    prices under a given ``policy`` only, the regression being the host's."""
+    unbumped one, on the same random numbers, moves with the market alone (the Greeks)."""
     if pairs < 1:
         raise ValueError("pairs must be at least 1")
-    if xp is not np and policy is None:
-        raise ValueError("paths made on a device are priced under a policy found on the host")
-    maturity, redemption, conversion_end = instrument.horizon()
+    maturity = instrument.horizon()[0]
     if len(times) == 0 or abs(times[-1] - maturity) > 1e-12 or np.any(np.diff(times) <= 0) or times[0] <= 0:
         raise ValueError("times must be ascending in (0, maturity] and end at maturity")
-    logs = log_paths(market, times, pairs, seed, xp)
-    spot0, _, r, _, spread = market.floats()
-    claim_spread = 0.0 if instrument.redemption_in_stock else spread  # on the redemption (F §6(d): stock)
+    logs = log_paths(market, times, pairs, seed)
+    spot0 = market.floats()[0]
     n = logs.shape[1]
-    tau = _event_times(instrument, market, times, pairs, seed, logs, xp)
-    units_at, cash_at = _terms_on(instrument, times)
-    if market.curve:
-        discount = market.discounts(np.asarray(times, dtype=np.float64))
-        claim0 = redemption * math.exp(-claim_spread * maturity) * float(discount[-1])
-    else:
-        claim0 = redemption * math.exp(-(r + claim_spread) * maturity)
-    # dividends paid in cash (the holder's election): those paid up to each date, in time-0 money at
-    # rate + spread; a path has those paid up to when it converts, or all of them where it holds on
-    coupons_to = instrument.coupon_values(market, np.asarray(times, dtype=np.float64))
-    coupons_all = float(coupons_to[-1])
-    claim0 += coupons_all
-    pv = xp.full(n, -1.0)  # -1: the path holds the claim
+    tau = _event_times(instrument, market, times, pairs, seed, logs)
+    claim0, dates = conversion_dates(instrument, market, times)
+    pv = np.full(n, -1.0)  # -1: the path holds the claim
     if tau is not None:  # the paths a change of control ends: what it pays, in time-0 money
         pv[tau.paths] = tau.present
     regions: list[Intervals] = [() for _ in times]
@@ -630,32 +681,22 @@ def _lsm(
         raise ValueError("the policy needs one set of intervals per time")
     last = len(times) - 1
     for j in range(last, -1, -1):
-        t = float(times[j])
-        if t > conversion_end or units_at[j] <= 0:
+        date = dates[j]
+        if date is None:
             continue
-        units, cash = float(units_at[j]), float(cash_at[j])
-        if market.curve:  # in time-0 money: D(t); the claim at t, redemption e^-s(T-t) D(T)
-            grow = float(discount[j])
-            claim = redemption * math.exp(-claim_spread * (maturity - t)) * float(discount[-1])
-        else:  # the claim's value at t, in time-0 money at rate: redemption e^-(r+s)(T-t) e^-rt
-            grow = math.exp(-r * t)
-            claim = redemption * math.exp(-(r + claim_spread) * (maturity - t)) * grow
-        received = float(coupons_to[j])  # the same whether the path converts at t or holds on
-        # holding at t is worth at least the claim and the dividends still to come, valued as the claim is
-        claim += (coupons_all - received) * math.exp(spread * t)
-        level = (redemption if j == last else claim / grow) - cash
+        t = float(times[j])
+        units, cash, grow, claim, received, threshold = date
         # conversion competes above the threshold: compared in logs (the threshold's log rounded to
         # single precision, as the path's is), the prices of the competing paths only taken
-        threshold = level / units
-        competing = xp.flatnonzero(logs[j] > np.float32(math.log(threshold))) if threshold > 0 else xp.arange(n)
+        competing = np.flatnonzero(logs[j] > np.float32(math.log(threshold))) if threshold > 0 else np.arange(n)
         if tau is not None:  # a path a change of control ended before t converts no more
             competing = competing[tau.times[competing] > t]
         if len(competing) == 0:
             continue
-        spot = xp.exp(logs[j][competing])
+        spot = np.exp(logs[j][competing])
         if j == last:
-            pv[competing] = (spot.astype(xp.float64) * units + cash) * grow + received
-            regions[j] = ((level / units, math.inf),)
+            pv[competing] = (spot.astype(np.float64) * units + cash) * grow + received
+            regions[j] = ((threshold, math.inf),)
             continue
         if len(competing) <= 4 and policy is None:
             continue
@@ -674,22 +715,18 @@ def _lsm(
             design[1] = x
             np.multiply(x, x, out=design[2])
             np.multiply(design[2], x, out=design[3])
-            coef = np.linalg.solve(design @ design.T, design @ held)
-            # convert where conversion (affine in x) beats the fitted cubic: the intervals between the
-            # real roots of their difference where it is positive, over every competing path
-            gap = np.array([-coef[3], -coef[2], units * spot0 * grow - coef[1], cash * grow - coef[0]])
-            region = _positive_intervals(gap, spot0)
+            region = conversion_region(design @ design.T, design @ held, date, spot0)
         regions[j] = region
-        better = _inside(region, spot, xp)
+        better = _inside(region, spot)
         chosen = competing[better]
-        pv[chosen] = (spot[better].astype(xp.float64) * units + cash) * grow + received
+        pv[chosen] = (spot[better].astype(np.float64) * units + cash) * grow + received
     holding = pv < 0
-    present = xp.where(holding, claim0, pv)
+    present = np.where(holding, claim0, pv)
     gammas = None
     if tau is None:  # the paths depend on the spot through the first date's price alone
-        drift, deviation = _steps(market, times)
+        drift, deviation = drift_and_deviation(market, times)
         sd = float(deviation[0])
-        z = (logs[0][:pairs].astype(xp.float64) - (math.log(spot0) + float(drift[0]))) / sd  # the first normals
+        z = (logs[0][:pairs].astype(np.float64) - (math.log(spot0) + float(drift[0]))) / sd  # the first normals
         scale = 1.0 / (spot0 * spot0 * sd * sd)
         # the likelihood ratio's weight of the second derivative: (Z^2 - 1 - sd Z) / (S0^2 sd^2); -Z for the twin
         # each path's present value less the claim's (a constant, and the weight's mean is 0: the same
@@ -737,7 +774,6 @@ def _event_times(
     pairs: int,
     seed: int | np.random.SeedSequence,
     logs: Any,
-    xp: Any,
 ) -> _Events | None:
     """VAL-CHANGE-OF-CONTROL on the Monte Carlo's paths: each pair's time of a change of control,
     exponential of intensity ``market.change_of_control`` (one for both paths of an antithetic
@@ -749,8 +785,6 @@ def _event_times(
     hazard = market.float_input("change_of_control")
     if not hazard:
         return None
-    if xp is not np:
-        raise ValueError("a change of control is priced on the host, not on a device")
     sequence = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
     stream = np.random.SeedSequence(sequence.entropy, spawn_key=(*sequence.spawn_key, EVENT_STREAM))
     rng = np.random.Generator(np.random.PCG64(stream))
@@ -829,12 +863,10 @@ def price_chunk(
     pairs: int,
     seed: np.random.SeedSequence,
     policy: tuple[Intervals, ...],
-    xp: Any = np,
 ) -> ChunkMoments:
-    """One chunk of paths priced under a given conversion policy (a task for a worker), its paths
-    made in the array module ``xp`` (NumPy; CuPy on a GPU: :func:`gpu_runner`)."""
-    pair_means, holding, _, gammas = _lsm(instrument, market, times, pairs, seed, policy, xp)
-    # the sums of squares by the array module's own summation, not a dot product: BLAS sums in an order
+    """One chunk of paths priced under a given conversion policy (a task for a worker)."""
+    pair_means, holding, _, gammas = _lsm(instrument, market, times, pairs, seed, policy)
+    # the sums of squares by NumPy's own summation, not a dot product: BLAS sums in an order
     # that depends on its number of threads (a Dask worker runs it on one), so a chunk's figures would
     # depend on where it was priced
     gamma_total = gamma_sq = None
@@ -848,16 +880,27 @@ def price_chunk(
 Chunk = tuple[int, np.random.SeedSequence]
 """A chunk's pairs and its seed."""
 Runner = Callable[[Convertible, Market, FloatArray, Sequence[Chunk], tuple[Intervals, ...]], list[ChunkMoments]]
-"""Prices chunks under a policy, in the order given (in this process, or on a cluster)."""
+"""Prices chunks under a policy, in the order given (in this process, on a cluster, or on a GPU)."""
+Pilot = Callable[[Convertible, Market, FloatArray, int, np.random.SeedSequence], tuple[Intervals, ...]]
+"""Finds the conversion policy by the least-squares regressions over a number of antithetic pairs
+drawn from a seed (the pilot run of :func:`chunked_monte_carlo`)."""
 
 
-def device_runner(xp: Any, workers: int = 1) -> Runner:
-    """A runner that prices each chunk with its paths made in the array module ``xp`` (the policy is
-    found on the host, by the pilot run of :func:`chunked_monte_carlo`), on up to ``workers``
-    threads side by side. NumPy lets go of the interpreter's lock while it draws normals and runs
-    its loops over arrays, so the threads use as many cores. A chunk's figures depend on its own
-    pairs and seed alone, and they come back in chunk order, so the result is the same to the bit
-    for any number of workers. The threads are joined before the runner returns."""
+def host_pilot(
+    instrument: Convertible, market: Market, times: FloatArray, pairs: int, seed: np.random.SeedSequence
+) -> tuple[Intervals, ...]:
+    """The pilot run in this process (:func:`_lsm`, its regressions over its first REGRESSION_PATHS
+    competing paths: every one, in a pilot of CHUNK_PAIRS pairs)."""
+    return _lsm(instrument, market, times, pairs, seed, None).regions
+
+
+def _threads(workers: int) -> Runner:
+    """A runner that prices each chunk in this process (under the policy of the pilot run of
+    :func:`chunked_monte_carlo`), on up to ``workers`` threads side by side. NumPy lets go of the
+    interpreter's lock while it draws normals and runs its loops over arrays, so the threads use as
+    many cores. A chunk's figures depend on its own pairs and seed alone, and they come back in
+    chunk order, so the result is the same to the bit for any number of workers. The threads are
+    joined before the runner returns."""
     if workers < 1:
         raise ValueError(f"workers must be at least 1, not {workers}")
 
@@ -869,7 +912,7 @@ def device_runner(xp: Any, workers: int = 1) -> Runner:
         policy: tuple[Intervals, ...],
     ) -> list[ChunkMoments]:
         def price(chunk: Chunk) -> ChunkMoments:
-            return price_chunk(instrument, market, times, chunk[0], chunk[1], policy, xp)
+            return price_chunk(instrument, market, times, chunk[0], chunk[1], policy)
 
         if workers == 1 or len(chunks) < 2:
             return [price(chunk) for chunk in chunks]
@@ -879,38 +922,18 @@ def device_runner(xp: Any, workers: int = 1) -> Runner:
     return run
 
 
-run_here: Runner = device_runner(np)
+run_here: Runner = _threads(1)
 """Each chunk priced in this process, in order (its paths NumPy's)."""
 
 
 def threaded_runner(workers: int) -> Runner:
     """Each chunk priced in this process with NumPy's paths, on up to ``workers`` threads (one:
-    :data:`run_here`), the figures of :data:`run_here` (:func:`device_runner`)."""
-    return run_here if workers == 1 else device_runner(np, workers)
+    :data:`run_here`), the figures of :data:`run_here` (:func:`_threads`)."""
+    return run_here if workers == 1 else _threads(workers)
 
 
 class GpuUnavailable(Exception):
     """The GPU path cannot run here: why."""
-
-
-def gpu_runner() -> Runner:
-    """The GPU path: each chunk's paths made and priced on the first NVIDIA GPU with CuPy, chosen
-    because its arrays take NumPy's API, so the one kernel above runs on either (the CPU path's
-    tests run the same code, and :func:`device_runner` with a NumPy stand-in runs its device
-    branch); its generator is CuPy's, seeded from each chunk's seed. Optional: CuPy is not a
-    dependency of prefstack; without it, or without a GPU, :class:`GpuUnavailable` says so."""
-    try:
-        import cupy  # type: ignore[import-not-found]
-    except ImportError as exc:
-        problem = "CuPy is not installed (pip install cupy-cuda12x, on a machine with an NVIDIA GPU)"
-        raise GpuUnavailable(problem) from exc
-    try:
-        devices = int(cupy.cuda.runtime.getDeviceCount())
-    except Exception as exc:  # CuPy raises its own CUDA errors where no driver or device answers
-        raise GpuUnavailable(f"CuPy finds no CUDA device: {exc}") from exc
-    if devices < 1:
-        raise GpuUnavailable("CuPy finds no CUDA device")
-    return device_runner(cupy)
 
 
 CHUNK_PAIRS = 65_536
@@ -925,6 +948,7 @@ def chunked_monte_carlo(
     seed: int,
     runner: Runner = run_here,
     policy: tuple[Intervals, ...] | None = None,
+    pilot: Pilot = host_pilot,
 ) -> MonteCarloResult:
     """Least-squares Monte Carlo in two passes, split into chunks that any runner may price: the
     seed's :class:`numpy.random.SeedSequence` spawns one child for a pilot run of up to
@@ -937,7 +961,7 @@ def chunked_monte_carlo(
     count = -(-pairs // CHUNK_PAIRS)
     children = np.random.SeedSequence(seed).spawn(count + 1)
     if policy is None:
-        policy = _lsm(instrument, market, times, min(pairs, CHUNK_PAIRS), children[0], None).regions
+        policy = pilot(instrument, market, times, min(pairs, CHUNK_PAIRS), children[0])
     chunks = [(min(CHUNK_PAIRS, pairs - c * CHUNK_PAIRS), children[c + 1]) for c in range(count)]
     moments = runner(instrument, market, times, chunks, policy)
     value, se = _mean_and_error([(m.total, m.total_sq) for m in moments], pairs)
