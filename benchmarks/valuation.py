@@ -6,6 +6,8 @@
   continuation regressed by ``numpy.linalg.lstsq`` over the competing paths, the same model):
   the one-pass kernel, and the two-pass Monte Carlo the command runs (a pilot run's policy, the
   chunks priced under it) on one thread and on as many threads as the machine has CPUs;
+* the GPU path (``--engine gpu``), where CuPy and a GPU are here: the same Monte Carlo, its value
+  against the CPU path's and its time against the CPU path's on one thread and on every CPU;
 * a 2,000-step lattice of a zero-coupon convertible against QuantLib's
   ``BinomialCRRConvertibleEngine`` on the same case (skipped where QuantLib is not installed).
 
@@ -15,6 +17,7 @@ Each figure is the best of a few runs; the ratios are of figures of this run.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable
 
 import numpy as np
@@ -23,8 +26,11 @@ import numpy.typing as npt
 from benchmarks._timing import best
 from prefstack.cores import usable_cores
 from prefstack.kernels.valuation import (
+    CHUNK_PAIRS,
     Convertible,
+    GpuUnavailable,
     Market,
+    MonteCarloResult,
     chunked_monte_carlo,
     lattice_value,
     monte_carlo_value,
@@ -35,6 +41,7 @@ PATHS = 1_000_000
 STEPS = 20
 LATTICE_STEPS = 2_000
 GOAL_MC = 5.0
+GPU_RUNS = 20
 
 
 def _baseline(instrument: Convertible, market: Market, times: npt.NDArray[np.float64], paths: int, seed: int) -> float:
@@ -104,6 +111,56 @@ def _quantlib(market: Market, years: float, redemption: float, ratio: float, ste
     return price
 
 
+def _gpu_lines(
+    share: Convertible,
+    market: Market,
+    quarters: npt.NDArray[np.float64],
+    pairs: int,
+    cpu: MonteCarloResult,
+    one_thread: float,
+    threads: float,
+    cores: int,
+) -> list[str]:
+    """The GPU path (`--engine gpu`) on the same run as the CPU path's figures: where no GPU is
+    here, why not."""
+    from prefstack.kernels.gpu import CupyDevice, gpu_engine, kernel_pilot, kernel_runner
+
+    try:
+        runner, pilot = gpu_engine()
+    except GpuUnavailable as exc:
+        return [f"GPU path (--engine gpu): not run here ({exc})"]
+    started = time.perf_counter()
+    first = chunked_monte_carlo(share, market, quarters, pairs, 1, runner, pilot=pilot)
+    compiled = time.perf_counter() - started
+    assert chunked_monte_carlo(share, market, quarters, pairs, 1, runner, pilot=pilot) == first  # repeatable
+    gpu = best(GPU_RUNS, lambda: chunked_monte_carlo(share, market, quarters, pairs, 1, runner, pilot=pilot))
+    # its two parts: the pilot run (a launch and a 4 x 4 solve on the host per date) and the chunks (one launch)
+    import cupy  # type: ignore[import-not-found]
+
+    device = CupyDevice(cupy)
+    children = np.random.SeedSequence(1).spawn(-(-pairs // CHUNK_PAIRS) + 1)
+    chunks = [(min(CHUNK_PAIRS, pairs - c * CHUNK_PAIRS), children[c + 1]) for c in range(len(children) - 1)]
+    policy = kernel_pilot(device)(share, market, quarters, CHUNK_PAIRS, children[0])
+    pilot_time = best(GPU_RUNS, lambda: kernel_pilot(device)(share, market, quarters, CHUNK_PAIRS, children[0]))
+    kernel_runner(device)(share, market, quarters, chunks, policy)
+    chunk_time = best(GPU_RUNS, lambda: kernel_runner(device)(share, market, quarters, chunks, policy))
+    combined = math.hypot(first.standard_error, cpu.standard_error)
+    many = 10 * pairs  # ten times the paths: the GPU's time against the CPU path's on every CPU
+    many_gpu = best(3, lambda: chunked_monte_carlo(share, market, quarters, many, 1, runner, pilot=pilot))
+    many_cpu = best(1, lambda: chunked_monte_carlo(share, market, quarters, many, 1, threaded_runner(cores)))
+    return [
+        f"GPU path ({cupy.cuda.runtime.getDeviceProperties(0)['name'].decode()}, CuPy {cupy.__version__}), the same "
+        f"{2 * pairs:,} paths x {len(quarters)} dates: value {first.value:.2f} +- {first.standard_error:.2f} against "
+        f"the CPU path's {cpu.value:.2f} +- {cpu.standard_error:.2f} (same seed, other normals): "
+        f"{abs(first.value - cpu.value) / combined:.2f} combined standard errors apart",
+        f"GPU path: {gpu * 1e3:.2f} ms (the first run, compiling the kernels, {compiled:.2f} s; of a run: pilot "
+        f"run {pilot_time * 1e3:.2f} ms, chunks {chunk_time * 1e3:.2f} ms): {one_thread / gpu:.1f}x the CPU path "
+        f"on one thread, {threads / gpu:.1f}x on {cores} threads (goal 50x)",
+        f"GPU path, {2 * many:,} paths: {many_gpu * 1e3:.2f} ms, the CPU path on {cores} threads "
+        f"{many_cpu * 1e3:.0f} ms: {many_cpu / many_gpu:.1f}x",
+    ]
+
+
 def run() -> list[str]:
     lines: list[str] = []
     # A five-year share: $1,000 accreting 1.75% a quarter (PIK), 1,000 / 24 shares of Common Stock
@@ -145,6 +202,7 @@ def run() -> list[str]:
         f"{cores} threads (its default here) {threads * 1e3:.0f} ms, {baseline / threads:.1f}x the baseline's speed "
         f"(goal {GOAL_MC:.0f}x)"
     )
+    lines.extend(_gpu_lines(share, market, quarters, pairs, command, one_thread, threads, cores))
     zero = Convertible.zero_coupon(3.0, 1410.0, 1000 / 24)
     lat_market = Market(20.0, 0.4, 0.05, 0.0, 0.02)
     ours = lattice_value(zero, lat_market, LATTICE_STEPS)
