@@ -134,7 +134,7 @@ def _gpu_lines(
     compiled = time.perf_counter() - started
     assert chunked_monte_carlo(share, market, quarters, pairs, 1, runner, pilot=pilot) == first  # repeatable
     gpu = best(GPU_RUNS, lambda: chunked_monte_carlo(share, market, quarters, pairs, 1, runner, pilot=pilot))
-    # its two parts: the pilot run (a launch and a 4 x 4 solve on the host per date) and the chunks (one launch)
+    # its two parts: the pilot run (a launch per date, its 4 x 4 solve on the device) and the chunks (one launch)
     import cupy  # type: ignore[import-not-found]
 
     device = CupyDevice(cupy)

@@ -225,6 +225,34 @@ def test_the_device_finds_where_a_cubic_is_positive_as_the_host_does(cpu_build: 
             [-1e-12, 2e-3, 1.5, -40.0],  # the shape of a regression's gap: a far root and a near one
         ]
     )
+    # extremes, with what they must give (the host's numpy.roots is no guide for the last two): a far
+    # root beyond 2^53 (adding 1 to it changes nothing, so it is no probe), coefficients near the top of
+    # the doubles' range, a denormal leading coefficient (a quadratic in effect)
+    extremes = {
+        (-1e-21, 2e-3, 1.5, -40.0): 2,  # roots about -775.8, 25.78 and 2e18: positive below the first
+        (1e-21, -2e-3, -1.5, 40.0): 2,  # and between the last two; its negative the other way round
+        (1e300, -3e300, 2e300, 0.0): 2,  # 1e300 x (x - 0)(x - 1)(x - 2): (0, 1] and (2, inf)
+        (5e-324, 1.0, -3.0, 2.0): 2,  # x^2 - 3x + 2: below 1 and above 2
+    }
+    found = _device_intervals(cpu_build, np.array(list(extremes)), 1.0)
+    for (gap, intervals), ours in zip(extremes.items(), found, strict=True):
+        assert len(ours) == intervals, (gap, ours)
+        if abs(gap[0]) == 1e-21:
+            far = ours[1][1] if gap[0] < 0 else ours[1][0]
+            assert far == pytest.approx(2.0e18, rel=1e-6)  # the far root found, not lost to rounding
+            assert (ours[0][1] if gap[0] < 0 else ours[0][0]) == pytest.approx(-775.78048854703, rel=1e-9)
+        if gap[3] == 0.0:
+            assert ours[0][0] == pytest.approx(0.0, abs=1e-12) and ours[0][1] == pytest.approx(1.0, rel=1e-12)
+            assert ours[1] == (pytest.approx(2.0, rel=1e-12), math.inf)
+        if gap[0] == 5e-324:
+            assert ours == ((-math.inf, pytest.approx(1.0, rel=1e-12)), (pytest.approx(2.0, rel=1e-12), math.inf))
+    xp = cpu_build.xp
+    count = xp.zeros(1, dtype=xp.int32)
+    cpu_build.launch(
+        "ps_positive_intervals_of", 1, np.int64(1), np.array([1.0, math.nan, 0.0, 1.0]), np.float64(1.0),
+        np.float64(math.inf), count, xp.zeros(2), xp.zeros(2),
+    )  # fmt: skip
+    assert count[0] == -3  # not finite: refused, not taken for "never convert"
     rng = np.random.default_rng(42)
     random = rng.normal(size=(400, 4)) * 10.0 ** rng.uniform(-6, 6, size=(400, 4))
     gaps = np.concatenate((chosen, random))
@@ -238,10 +266,10 @@ def test_the_device_finds_where_a_cubic_is_positive_as_the_host_does(cpu_build: 
 def test_the_pilot_run_finds_the_hosts_policy_on_the_same_paths(
     cpu_build: CompiledOnCpu, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The kernels' pilot run (sums of the normal equations on the device, the solve and the roots
-    on the host) and the host's own pilot run (:func:`host_pilot`), given the same paths (the
-    host's in single precision, as it keeps them): the same conversion intervals, to the rounding
-    of the paths, at every date where the holder may convert."""
+    """The kernels' pilot run (the normal equations summed and solved and the roots found on the
+    device) and the host's own pilot run (:func:`host_pilot`) on the same paths (the kernels',
+    given to the host in single precision, as it keeps them): the same conversion decisions, to the
+    rounding of the paths, at every date where the holder may convert."""
     share, times = series_f_share()
     for market in (Market(8.90, 0.8, 0.05, 0.0, 0.03), Market(12.0, 0.5, 0.04, 0.01, 0.02)):
         seed = np.random.SeedSequence(7)
@@ -260,24 +288,29 @@ def test_the_pricing_kernel_prices_the_hosts_paths_as_the_host_does(
     cpu_build: CompiledOnCpu, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """One chunk priced by the kernel (its normals drawn on its threads) and by the host's
-    :func:`price_chunk` on the same paths (the pilot kernel's, in single precision), under the same
-    policy: the same sums to the rounding of the paths (a path on a conversion boundary may fall
-    either side), the same number of paths holding to the end, the same likelihood-ratio gamma."""
+    :func:`price_chunk` on the same paths (the pilot kernel's, given to the host in single
+    precision), under the same policy: the same sums to the rounding of the paths (a path on a
+    conversion boundary may fall either side), the same number of paths holding to the end, the
+    same likelihood-ratio gamma. Also under a policy that says nothing at maturity (a pilot run
+    none of whose paths ended above the threshold): the host converts above the threshold at
+    maturity whatever the policy says, and so do the kernels."""
     share, times = series_f_share()
     market = Market(8.90, 0.8, 0.05, 0.0, 0.03)
-    policy = host_pilot(share, market, times, 30_000, np.random.SeedSequence(3))
+    found = host_pilot(share, market, times, 30_000, np.random.SeedSequence(3))
     seed = np.random.SeedSequence(9)
     pairs = 30_000
-    (device,) = kernel_runner(cpu_build)(share, market, times, [(pairs, seed)], policy)
-    logs = _pilot_logs(cpu_build, market, times, pairs, seed)
-    monkeypatch.setattr(valuation, "log_paths", lambda *_: logs.astype(np.float32))
-    host = price_chunk(share, market, times, pairs, seed, policy)
-    assert device.pairs == host.pairs == pairs
-    assert math.isclose(device.total, host.total, rel_tol=1e-6)
-    assert math.isclose(device.total_sq, host.total_sq, rel_tol=1e-6)
-    assert abs(device.holding - host.holding) <= 2
-    assert device.gamma_total is not None and host.gamma_total is not None
-    assert math.isclose(device.gamma_total, host.gamma_total, rel_tol=1e-4)
+    single = _pilot_logs(cpu_build, market, times, pairs, seed).astype(np.float32)
+    for policy in (found, (*found[:-1], ())):
+        (device,) = kernel_runner(cpu_build)(share, market, times, [(pairs, seed)], policy)
+        monkeypatch.setattr(valuation, "log_paths", lambda *_, paths=single: paths)
+        host = price_chunk(share, market, times, pairs, seed, policy)
+        monkeypatch.undo()
+        assert device.pairs == host.pairs == pairs
+        assert math.isclose(device.total, host.total, rel_tol=1e-6)
+        assert math.isclose(device.total_sq, host.total_sq, rel_tol=1e-6)
+        assert abs(device.holding - host.holding) <= 2
+        assert device.gamma_total is not None and host.gamma_total is not None
+        assert math.isclose(device.gamma_total, host.gamma_total, rel_tol=1e-4)
 
 
 def _priced(device: KernelDevice, market: Market, pairs: int, seed: int) -> valuation.MonteCarloResult:
@@ -304,10 +337,11 @@ def test_the_kernels_price_within_the_error_of_the_cpu_path_and_repeat_by_seed(c
     runner = kernel_runner(cpu_build)
     market = Market(8.90, 0.8, 0.05, 0.0, 0.03)
     policy = host_pilot(share, market, times, 10_000, np.random.SeedSequence(1))
-    chunks = [(5_000, s) for s in np.random.SeedSequence(2).spawn(2)] + [(1_234, np.random.SeedSequence(3))]
-    together = runner(share, market, times, chunks, policy)
-    alone = [runner(share, market, times, [chunk], policy)[0] for chunk in chunks]
-    assert together == alone
+    for seed in range(10):  # a small chunk beside larger ones: its sums are of its own pairs alone
+        chunks = [(5_000, s) for s in np.random.SeedSequence(seed).spawn(2)] + [(1_234, np.random.SeedSequence(seed))]
+        together = runner(share, market, times, chunks, policy)
+        alone = [runner(share, market, times, [chunk], policy)[0] for chunk in chunks]
+        assert together == alone
 
 
 def test_the_kernels_refuse_what_they_cannot_price(cpu_build: CompiledOnCpu) -> None:

@@ -140,9 +140,9 @@ def kernel_pilot(device: KernelDevice, threads: int = PILOT_THREADS) -> Pilot:
     """The pilot run on ``device``: the conversion policy found by the least-squares regressions over
     ``pairs`` antithetic pairs of paths drawn from ``seed``: the host's regression
     (:func:`prefstack.kernels.valuation.host_pilot`, over every competing path) on other normals,
-    its normal equations solved and the roots of the fitted cubic found on the device (by bisection
-    on the stretches where it is monotone, not as eigenvalues), so that the host only launches
-    kernels until the policy comes back."""
+    its normal equations solved and the roots of the fitted cubic found on the device (by Newton's
+    steps kept inside brackets on the stretches where it is monotone, not as eigenvalues), so that
+    the host only launches kernels until the policy comes back."""
 
     def pilot(
         instrument: Convertible, market: Market, times: FloatArray, pairs: int, seed: np.random.SeedSequence
@@ -186,6 +186,8 @@ def kernel_pilot(device: KernelDevice, threads: int = PILOT_THREADS) -> Pilot:
         for j in range(steps):
             if counts[j] == -1:
                 raise ValueError(f"the pilot run's regression at time {float(times[j])} has singular normal equations")
+            if counts[j] == -3:
+                raise ValueError(f"the pilot run's regression at time {float(times[j])} has no finite solution")
             if counts[j] < 0:
                 raise ValueError(f"more than {MAX_INTERVALS} intervals of conversion at time {float(times[j])}")
             bounds = range(MAX_INTERVALS * j, MAX_INTERVALS * j + int(counts[j]))
@@ -235,7 +237,10 @@ def kernel_runner(device: KernelDevice) -> Runner:
         figures = np.zeros((7 + 2 * MAX_INTERVALS, steps))
         figures[0], figures[1] = drift, deviation
         lows, highs = figures[7 : 7 + MAX_INTERVALS].T, figures[7 + MAX_INTERVALS :].T  # (steps, 2) views
+        last = steps - 1
         for j, (date, region) in enumerate(zip(dates, policy, strict=True)):
+            if date is not None and j == last:  # at maturity the holder converts above the threshold,
+                region = ((date.threshold, math.inf),)  # whatever the policy says (as the host's _lsm does)
             if date is None or not region:
                 continue
             number, *edges = _interval_args(region)
@@ -260,8 +265,10 @@ def kernel_runner(device: KernelDevice) -> Runner:
             np.float64(claim0), np.float64(sd0), np.float64(1.0 / (spot0 * spot0 * sd0 * sd0)), out,
         )  # fmt: skip
         # per chunk: the sums of the pairs' means and their squares, paths holding, gammas and their squares,
-        # added here over the chunk's blocks in order
-        sums = device.to_host(out).reshape(5, number, slot // device.block).sum(axis=2)
+        # added here over the chunk's own blocks in order (not its padding's: a chunk's figures are the same
+        # beside any others)
+        blocks = device.to_host(out).reshape(5, number, slot // device.block)
+        sums = np.stack([blocks[:, c, : -(-int(sizes[c]) // device.block)].sum(axis=1) for c in range(number)], axis=1)
         return [
             ChunkMoments(int(sizes[c]), float(sums[0, c]), float(sums[1, c]), float(sums[2, c]), float(sums[3, c]),
                          float(sums[4, c]))

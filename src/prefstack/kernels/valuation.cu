@@ -5,8 +5,9 @@
 //     blockIdx, blockDim and gridDim standing for one thread of one block, so that each kernel's
 //     grid-stride loop runs every index in one call.
 // A kernel is a grid-stride loop over independent indices, or over blocks of them (PS_BLOCKS) whose
-// threads add their figures in shared memory in a fixed order (PS_BLOCK_SUM): no atomics, so a
-// kernel's output does not depend on the order its threads run in. On the CPU a block is one
+// threads add their figures in shared memory in a fixed order (ps_block_sum): no sum is taken by
+// atomic additions (the one atomic is ps_pilot_date's ticket, which picks the block that adds the
+// others' sums, in block order), so a kernel's output does not depend on the order its threads run in. On the CPU a block is one
 // thread, so the host code reads a block's size from its device (prefstack.kernels.gpu.KernelDevice).
 //
 // The normals: Philox4x64-10 (Salmon et al., "Parallel random numbers: as easy as 1, 2, 3", 2011;
@@ -227,14 +228,24 @@ __device__ int ps_real_roots(const double* g, int degree, double* roots) {
 }
 
 // The intervals of the stock price spot0 x where the polynomial gap (highest power first, 4
-// coefficients) of x is positive: between its real roots, each stretch tested at a point inside it
-// (as the host's _positive_intervals does). Writes up to PS_MAX_INTERVALS; returns how many (-2: more).
+// coefficients) of x is positive: between its real roots, a bounded stretch tested at its middle (as
+// the host's _positive_intervals does) and an unbounded one by the polynomial's sign at that infinity.
+// The coefficients are first divided by the largest's magnitude (no overflow in the roots'
+// arithmetic), and a leading one below 1e-250 of it taken as 0 (its roots lie beyond any price).
+// Writes up to PS_MAX_INTERVALS; returns how many (-2: more; -3: a coefficient is not finite).
 __device__ int ps_positive_intervals(const double* gap, double spot0, double infinity, double* low, double* high) {
+    double largest = 0.0, g[4];
+    for (int m = 0; m < 4; ++m) {
+        if (!(gap[m] - gap[m] == 0.0)) return -3;  // an infinity or a NaN
+        largest = fmax(largest, fabs(gap[m]));
+    }
+    for (int m = 0; m < 4; ++m) g[m] = largest > 0.0 ? gap[m] / largest : 0.0;
     int lead = 0;
-    while (lead < 3 && gap[lead] == 0.0) ++lead;
+    while (lead < 3 && fabs(g[lead]) < 1e-250) ++lead;
     int degree = 3 - lead;
+    const double* poly = g + lead;
     double roots[3];
-    int found = degree > 0 ? ps_real_roots(gap + lead, degree, roots) : 0;
+    int found = degree > 0 ? ps_real_roots(poly, degree, roots) : 0;
     double edges[5];
     edges[0] = -infinity;
     for (int m = 0; m < found; ++m) edges[m + 1] = spot0 * roots[m];
@@ -243,12 +254,12 @@ __device__ int ps_positive_intervals(const double* gap, double spot0, double inf
     for (int m = 0; m <= found; ++m) {
         double a = edges[m], b = edges[m + 1];
         if (a == b) continue;
-        double probe;
-        if (a > -infinity && b < infinity) probe = 0.5 * (a + b);
-        else if (b < infinity) probe = b - 1.0;
-        else if (a > -infinity) probe = a + 1.0;
-        else probe = 0.0;
-        if (ps_polyval(gap + lead, degree, probe / spot0) > 0) {
+        int positive;
+        if (a > -infinity && b < infinity) positive = ps_polyval(poly, degree, 0.5 * (a + b) / spot0) > 0;
+        else if (degree == 0) positive = poly[0] > 0;
+        else if (a > -infinity || b == infinity) positive = ps_end_sign(poly, degree, 1) > 0;  // (a, inf) or no root
+        else positive = ps_end_sign(poly, degree, -1) > 0;  // (-inf, b)
+        if (positive) {
             if (n == PS_MAX_INTERVALS) return -2;
             low[n] = a;
             high[n] = b;
@@ -259,7 +270,8 @@ __device__ int ps_positive_intervals(const double* gap, double spot0, double inf
 }
 
 // ps_positive_intervals of n polynomials (4 coefficients each, highest power first), for the tests: how
-// many intervals at count[i] (-2: more than PS_MAX_INTERVALS) and their bounds at (low, high)[2i ..].
+// many intervals at count[i] (-2: more than PS_MAX_INTERVALS; -3: not finite) and their bounds at
+// (low, high)[2i ..].
 extern "C" __global__ void ps_positive_intervals_of(long long n, const double* gaps, double spot0, double infinity,
                                                     int* count, double* low, double* high) {
     PS_GRID_STRIDE(i, n) {
@@ -273,7 +285,8 @@ extern "C" __global__ void ps_positive_intervals_of(long long n, const double* g
 //   - nowhere where no path competes, or, before maturity, four or fewer (too few to regress on);
 //   - at maturity (`last`), above the threshold;
 //   - else where conversion (affine in x) beats the cubic fitted to the value of holding on, found by
-//     the normal equations (Gaussian elimination, partial pivoting); -1 where they are singular.
+//     the normal equations (Gaussian elimination, partial pivoting); -1 where they are singular, -3
+//     where their solution is not finite.
 __device__ void ps_decide(const double* s, int date, int last, double threshold, double units, double cash,
                           double grow, double spot0, double infinity, int* count, double* low, double* high) {
     double* lo = low + PS_MAX_INTERVALS * date;
@@ -409,6 +422,7 @@ extern "C" __global__ void ps_pilot_date(const double* logs, long long paths, lo
     }
     __syncthreads();
     if (!deciding) return;
+    PS_FENCE();  // and the other blocks' sums seen here after their tickets
     double s[PS_SUMS];
     for (int m = 0; m < PS_SUMS; ++m) s[m] = 0.0;
     for (long long t = threadIdx.x; t < blocks; t += blockDim.x) {
