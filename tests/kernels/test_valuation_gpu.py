@@ -26,6 +26,7 @@ from tests.kernels.test_valuation_kernels import series_f_share
 from prefstack.kernels import valuation
 from prefstack.kernels.gpu import KernelDevice, kernel_pilot, kernel_runner, kernel_source, seed_key
 from prefstack.kernels.valuation import (
+    Convertible,
     GpuUnavailable,
     Intervals,
     Market,
@@ -294,7 +295,27 @@ def test_the_pricing_kernel_prices_the_hosts_paths_as_the_host_does(
     same likelihood-ratio gamma. Also under a policy that says nothing at maturity (a pilot run
     none of whose paths ended above the threshold): the host converts above the threshold at
     maturity whatever the policy says, and so do the kernels."""
-    share, times = series_f_share()
+    f_share, f_times = series_f_share()  # F: conversion ends before maturity (F §6(j))
+    to_maturity, quarters = five_year_share()  # convertible on its last day too
+    for share, times in ((f_share, f_times), (to_maturity, quarters)):
+        _same_pricing_on_the_same_paths(cpu_build, monkeypatch, share, times)
+
+
+def five_year_share() -> tuple[Convertible, np.ndarray[Any, Any]]:
+    """The benchmark's share: $1,000 accreting 1.75% a quarter, 1,000 / 24 shares of Common Stock per
+    share, redeemed at 1,000 x 1.0175^20 after five years, convertible on each quarter and at maturity."""
+    quarters = np.arange(1, 21) / 4.0
+    held = 1.0175 ** np.arange(21)
+    share = Convertible(
+        maturity=5.0, redemption=1000.0 * 1.0175**20, pay_times=quarters[:-1], units=held[:-1] * 1000 / 24,
+        accrued_start=np.zeros(20), accrual_rate=held[:-1] * 70.0, conversion_end=5.0,
+    )  # fmt: skip
+    return share, quarters
+
+
+def _same_pricing_on_the_same_paths(
+    cpu_build: CompiledOnCpu, monkeypatch: pytest.MonkeyPatch, share: Convertible, times: np.ndarray[Any, Any]
+) -> None:
     market = Market(8.90, 0.8, 0.05, 0.0, 0.03)
     found = host_pilot(share, market, times, 30_000, np.random.SeedSequence(3))
     seed = np.random.SeedSequence(9)
