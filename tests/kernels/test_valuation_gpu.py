@@ -16,6 +16,7 @@ import ctypes
 import math
 import shutil
 import subprocess
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -273,16 +274,27 @@ def test_the_pilot_run_finds_the_hosts_policy_on_the_same_paths(
     rounding of the paths, at every date where the holder may convert."""
     share, times = series_f_share()
     for market in (Market(8.90, 0.8, 0.05, 0.0, 0.03), Market(12.0, 0.5, 0.04, 0.01, 0.02)):
-        seed = np.random.SeedSequence(7)
-        pairs = 20_000
-        device_policy = kernel_pilot(cpu_build)(share, market, times, pairs, seed)
-        single = _pilot_logs(cpu_build, market, times, pairs, seed).astype(np.float32)
-        monkeypatch.setattr(valuation, "log_paths", lambda *_, paths=single: paths)
-        host_policy = host_pilot(share, market, times, pairs, seed)
-        monkeypatch.undo()
-        assert sum(1 for region in host_policy if region) >= 10  # the test compares real decisions
-        for device_region, host_region in zip(device_policy, host_policy, strict=True):
-            _assert_same_decisions(device_region, host_region, 1e-6)
+        _same_policy_on_the_same_paths(cpu_build, monkeypatch, share, times, market, 10)
+
+
+def _same_policy_on_the_same_paths(
+    cpu_build: CompiledOnCpu,
+    monkeypatch: pytest.MonkeyPatch,
+    share: Convertible,
+    times: np.ndarray[Any, Any],
+    market: Market,
+    decisions: int,
+) -> None:
+    seed = np.random.SeedSequence(7)
+    pairs = 20_000
+    device_policy = kernel_pilot(cpu_build)(share, market, times, pairs, seed)
+    single = _pilot_logs(cpu_build, market, times, pairs, seed).astype(np.float32)
+    monkeypatch.setattr(valuation, "log_paths", lambda *_, paths=single: paths)
+    host_policy = host_pilot(share, market, times, pairs, seed)
+    monkeypatch.undo()
+    assert sum(1 for region in host_policy if region) >= decisions  # the test compares real decisions
+    for device_region, host_region in zip(device_policy, host_policy, strict=True):
+        _assert_same_decisions(device_region, host_region, 1e-6)
 
 
 def test_the_pricing_kernel_prices_the_hosts_paths_as_the_host_does(
@@ -298,7 +310,7 @@ def test_the_pricing_kernel_prices_the_hosts_paths_as_the_host_does(
     f_share, f_times = series_f_share()  # F: conversion ends before maturity (F §6(j))
     to_maturity, quarters = five_year_share()  # convertible on its last day too
     for share, times in ((f_share, f_times), (to_maturity, quarters)):
-        _same_pricing_on_the_same_paths(cpu_build, monkeypatch, share, times)
+        _same_pricing_on_the_same_paths(cpu_build, monkeypatch, share, times, Market(8.90, 0.8, 0.05, 0.0, 0.03))
 
 
 def five_year_share() -> tuple[Convertible, np.ndarray[Any, Any]]:
@@ -314,9 +326,12 @@ def five_year_share() -> tuple[Convertible, np.ndarray[Any, Any]]:
 
 
 def _same_pricing_on_the_same_paths(
-    cpu_build: CompiledOnCpu, monkeypatch: pytest.MonkeyPatch, share: Convertible, times: np.ndarray[Any, Any]
+    cpu_build: CompiledOnCpu,
+    monkeypatch: pytest.MonkeyPatch,
+    share: Convertible,
+    times: np.ndarray[Any, Any],
+    market: Market,
 ) -> None:
-    market = Market(8.90, 0.8, 0.05, 0.0, 0.03)
     found = host_pilot(share, market, times, 30_000, np.random.SeedSequence(3))
     seed = np.random.SeedSequence(9)
     pairs = 30_000
@@ -332,6 +347,36 @@ def _same_pricing_on_the_same_paths(
         assert abs(device.holding - host.holding) <= 2
         assert device.gamma_total is not None and host.gamma_total is not None
         assert math.isclose(device.gamma_total, host.gamma_total, rel_tol=1e-4)
+
+
+def test_the_kernels_take_cash_dividends_a_rate_curve_and_a_redemption_in_stock(
+    cpu_build: CompiledOnCpu, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The figures the kernels read from :func:`conversion_dates` beyond the PIK share's: the cash
+    dividends received by each date and still to come (F §2(b), the holder's election), the
+    discount factors of a curve of zero rates, a redemption in Common Stock (F §6(d): no credit
+    spread on it). A share convertible into a millionth of a share of Common Stock never converts,
+    so its value is exactly its bond: each $17.50 dividend and the $1,000 redemption discounted at
+    rate + spread, sum 17.50 e^(-0.08 t) + 1,000 e^(-0.32) flat, each at its zero rate on the curve.
+    Shares that do convert: the pilot run and the pricing kernel against the host's on the same
+    paths, as above."""
+    from tests.kernels.test_valuation_kernels import COUPON_TIMES, PAY, in_stock, with_coupons
+
+    flat = Market(10, 0.3, 0.05, 0, 0.03)
+    curve = Market(10, 0.3, 0.06, 0, 0.03, curve=((1, Fraction(4, 100)), (4, Fraction(6, 100))))
+    bond = sum(17.5 * math.exp(-0.08 * t) for t in PAY) + 1000 * math.exp(-0.08 * 4)
+    zero = np.interp(PAY, [1.0, 4.0], [0.04, 0.06])
+    on_curve = float(np.sum(17.5 * np.exp(-(zero + 0.03) * PAY))) + 1000 * math.exp(-(0.06 + 0.03) * 4)
+    never = with_coupons(1e-6)
+    for market, expected in ((flat, bond), (curve, on_curve)):
+        priced = chunked_monte_carlo(
+            never, market, COUPON_TIMES, 5_000, 1, kernel_runner(cpu_build), pilot=kernel_pilot(cpu_build)
+        )
+        assert priced.value == pytest.approx(expected, rel=1e-12) and priced.converted_share == 0.0
+    for share in (with_coupons(100.0), in_stock(100.0, coupons=True)):
+        for market in (flat, curve):
+            _same_policy_on_the_same_paths(cpu_build, monkeypatch, share, COUPON_TIMES, market, 3)
+            _same_pricing_on_the_same_paths(cpu_build, monkeypatch, share, COUPON_TIMES, market)
 
 
 def _priced(device: KernelDevice, market: Market, pairs: int, seed: int) -> valuation.MonteCarloResult:
