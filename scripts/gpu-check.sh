@@ -50,6 +50,38 @@ for threads in (8_192, 32_768, 131_072):
     assert p(share, market, quarters, CHUNK_PAIRS, children[0]) == policy or threads != 32_768
     show(f"pilot run, {threads:,} summing threads", benchmark(lambda: p(share, market, quarters, CHUNK_PAIRS, children[0]), n_repeat=30, n_warmup=3))
 show("spawn and keys of 8 chunks", benchmark(lambda: [c.generate_state(2, np.uint64) for c in np.random.SeedSequence(1).spawn(9)], n_repeat=30, n_warmup=3))
+# one date of the pilot run on the GPU (CUDA events around one launch), and a launch's cost on the host
+from prefstack.kernels import gpu as kernels
+record = []
+launch = device.launch
+def timed(name, threads, *args):
+    start, stop = cupy.cuda.Event(), cupy.cuda.Event()
+    cupy.cuda.Device().synchronize()
+    start.record()
+    launch(name, threads, *args)
+    stop.record()
+    stop.synchronize()
+    record.append((name, cupy.cuda.get_elapsed_time(start, stop)))
+device.launch = timed
+for _ in range(3):
+    record.clear()
+    pilot(share, market, quarters, CHUNK_PAIRS, children[0])
+dates = [ms for name, ms in record if name == "ps_pilot_date"]
+paths_ms = [ms for name, ms in record if name == "ps_pilot_paths"]
+print(f"pilot run on the GPU alone: paths {paths_ms[0] * 1e3:.0f} us, a date {np.median(dates) * 1e3:.0f} us (median of {len(dates)}; "
+      f"min {min(dates) * 1e3:.0f}, max {max(dates) * 1e3:.0f}), all dates {sum(dates) * 1e3:.0f} us")
+device.launch = launch
+import time
+empty = cupy.empty(0, dtype=cupy.uint64)
+for _ in range(100):
+    device.launch("ps_philox_words", 1, np.uint64(1), np.uint64(2), np.int64(0), empty, empty)
+cupy.cuda.Device().synchronize()
+started = time.perf_counter()
+for _ in range(1000):
+    device.launch("ps_philox_words", 1, np.uint64(1), np.uint64(2), np.int64(0), empty, empty)
+host = (time.perf_counter() - started) / 1000
+cupy.cuda.Device().synchronize()
+print(f"a launch of a kernel of 5 arguments that does nothing: {host * 1e6:.1f} us on the host")
 PY
 for engine in gpu local; do
   $py - "$engine" "$out" <<'PY' || status=1

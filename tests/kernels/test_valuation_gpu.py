@@ -458,3 +458,20 @@ def test_the_gpu_engine_equals_the_cpu_build_where_a_gpu_is_and_says_why_not_els
     cpu = chunked_monte_carlo(share, market, times, 500_000, 5)
     assert abs(gpu_price.value - cpu.value) < 4 * math.hypot(cpu.standard_error, gpu_price.standard_error)
     assert _priced(gpu, market, 500_000, 5) == gpu_price  # repeatable by seed
+    # cash dividends on a rate curve, and a redemption in stock: the GPU's pilot run and chunks against the
+    # CPU build's
+    from tests.kernels.test_valuation_kernels import COUPON_TIMES, in_stock, with_coupons
+
+    curve = Market(10, 0.3, 0.06, 0, 0.03, curve=((1, Fraction(4, 100)), (4, Fraction(6, 100))))
+    for coupons in (with_coupons(100.0), in_stock(100.0, coupons=True)):
+        pilots = [kernel_pilot(d)(coupons, curve, COUPON_TIMES, 65_536, seed) for d in (gpu, cpu_build)]
+        for gpu_region, cpu_region in zip(*pilots, strict=True):
+            _assert_same_decisions(gpu_region, cpu_region, 1e-9)
+        chunk = [(65_536, np.random.SeedSequence(21))]
+        (on_gpu_chunk,), (on_cpu_chunk,) = (
+            kernel_runner(d)(coupons, curve, COUPON_TIMES, chunk, pilots[1]) for d in (gpu, cpu_build)
+        )
+        mean = on_cpu_chunk.total / 65_536
+        error = math.sqrt(max(on_cpu_chunk.total_sq / 65_536 - mean * mean, 0.0) / 65_536)
+        assert abs(on_gpu_chunk.total / 65_536 - mean) < 0.01 * error
+        assert abs(on_gpu_chunk.holding - on_cpu_chunk.holding) <= 2
