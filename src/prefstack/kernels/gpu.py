@@ -183,32 +183,18 @@ def kernel_pilot(device: KernelDevice, threads: int = PILOT_THREADS) -> Pilot:
             applied = date
         counts, lows, highs = (device.to_host(a) for a in (count, low, high))
         regions: list[Intervals] = []
-        for j in range(steps):
+        for j, when in enumerate(times.tolist()):
             if counts[j] == -1:
-                raise ValueError(f"the pilot run's regression at time {float(times[j])} has singular normal equations")
+                raise ValueError(f"the pilot run's regression at time {when} has singular normal equations")
             if counts[j] == -3:
-                raise ValueError(f"the pilot run's regression at time {float(times[j])} has no finite solution")
+                raise ValueError(f"the pilot run's regression at time {when} has no finite solution")
             if counts[j] < 0:
-                raise ValueError(f"more than {MAX_INTERVALS} intervals of conversion at time {float(times[j])}")
-            bounds = range(MAX_INTERVALS * j, MAX_INTERVALS * j + int(counts[j]))
-            regions.append(tuple((float(lows[m]), float(highs[m])) for m in bounds))
+                raise ValueError(f"more than {MAX_INTERVALS} intervals of conversion at time {when}")
+            bounds = slice(MAX_INTERVALS * j, MAX_INTERVALS * j + counts[j])
+            regions.append(tuple(zip(lows[bounds].tolist(), highs[bounds].tolist(), strict=True)))
         return tuple(regions)
 
     return pilot
-
-
-def _interval_args(region: Intervals) -> tuple[Any, ...]:
-    """How many intervals, and the bounds of up to two (zeros past the last)."""
-    if len(region) > MAX_INTERVALS:
-        raise ValueError(f"the kernels take at most {MAX_INTERVALS} intervals of conversion a date, not {len(region)}")
-    bounds = [np.float64(0)] * (2 * MAX_INTERVALS)
-    for m, (low, high) in enumerate(region):
-        bounds[2 * m], bounds[2 * m + 1] = np.float64(low), np.float64(high)
-    return (np.int32(len(region)), *bounds)
-
-
-def _date_args(date: ConversionDate) -> tuple[np.float64, ...]:
-    return np.float64(date.units), np.float64(date.cash), np.float64(date.grow), np.float64(date.received)
 
 
 def kernel_runner(device: KernelDevice) -> Runner:
@@ -243,18 +229,21 @@ def kernel_runner(device: KernelDevice) -> Runner:
                 region = ((date.threshold, math.inf),)  # whatever the policy says (as the host's _lsm does)
             if date is None or not region:
                 continue
-            number, *edges = _interval_args(region)
-            count[j] = number
-            lows[j], highs[j] = edges[0::2], edges[1::2]
-            figures[2, j] = _log_threshold(date)
-            figures[3:7, j] = _date_args(date)
+            if len(region) > MAX_INTERVALS:
+                raise ValueError(
+                    f"the kernels take at most {MAX_INTERVALS} intervals of conversion a date, not {len(region)}"
+                )
+            count[j] = len(region)
+            for m, (low, high) in enumerate(region):
+                lows[j, m], highs[j, m] = low, high
+            figures[2:7, j] = (_log_threshold(date), date.units, date.cash, date.grow, date.received)
         sizes = np.array([pairs for pairs, _ in chunks], dtype=np.int64)
         if np.any(sizes < 1):
             raise ValueError("every chunk needs at least one pair")
         slot, number = _round_up(int(sizes.max()), device.block), len(sizes)
         threads = number * slot
         keys = np.array([seed_key(seed) for _, seed in chunks], dtype=np.uint64).reshape(-1)
-        spot0, sd0 = market.floats()[0], float(deviation[0])
+        spot0, sd0 = market.floats()[0], deviation[0]
         on_device = xp.asarray(np.concatenate((figures[:7].reshape(-1), lows.reshape(-1), highs.reshape(-1))))
         rows = [on_device[r * steps : (r + 1) * steps] for r in range(7)]
         out = xp.empty(5 * (threads // device.block), dtype=xp.float64)
@@ -269,11 +258,7 @@ def kernel_runner(device: KernelDevice) -> Runner:
         # beside any others)
         blocks = device.to_host(out).reshape(5, number, slot // device.block)
         sums = np.stack([blocks[:, c, : -(-int(sizes[c]) // device.block)].sum(axis=1) for c in range(number)], axis=1)
-        return [
-            ChunkMoments(int(sizes[c]), float(sums[0, c]), float(sums[1, c]), float(sums[2, c]), float(sums[3, c]),
-                         float(sums[4, c]))
-            for c in range(number)
-        ]  # fmt: skip
+        return [ChunkMoments(int(sizes[c]), *sums[:, c].tolist()) for c in range(number)]
 
     return run
 
