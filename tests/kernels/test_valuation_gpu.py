@@ -16,6 +16,7 @@ import ctypes
 import math
 import shutil
 import subprocess
+from decimal import Decimal, localcontext
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -368,11 +369,22 @@ def test_the_kernels_take_cash_dividends_a_rate_curve_and_a_redemption_in_stock(
     zero = np.interp(PAY, [1.0, 4.0], [0.04, 0.06])
     on_curve = float(np.sum(17.5 * np.exp(-(zero + 0.03) * PAY))) + 1000 * math.exp(-(0.06 + 0.03) * 4)
     never = with_coupons(1e-6)
-    for market, expected in ((flat, bond), (curve, on_curve)):
+    with localcontext() as exact:  # the same bonds in 50-digit decimals: the kernels' value to the cent
+        exact.prec = 50
+        times = [Decimal(str(t)) for t in PAY]
+        zero_rates = [Decimal("0.04") + Decimal("0.02") * (t - 1) / 3 if t > 1 else Decimal("0.04") for t in times]
+        flat_bond = sum(Decimal("17.5") * (Decimal("-0.08") * t).exp() for t in times) + 1000 * Decimal("-0.32").exp()
+        curve_bond = (
+            sum(Decimal("17.5") * (-(z + Decimal("0.03")) * t).exp() for z, t in zip(zero_rates, times, strict=True))
+            + 1000 * Decimal("-0.36").exp()
+        )
+        exact_bonds = [flat_bond, curve_bond]
+    for market, expected, exact_bond in ((flat, bond, exact_bonds[0]), (curve, on_curve, exact_bonds[1])):
         priced = chunked_monte_carlo(
             never, market, COUPON_TIMES, 5_000, 1, kernel_runner(cpu_build), pilot=kernel_pilot(cpu_build)
         )
         assert priced.value == pytest.approx(expected, rel=1e-12) and priced.converted_share == 0.0
+        assert abs(Decimal(priced.value) - exact_bond) < Decimal("0.005")
     for share in (with_coupons(100.0), in_stock(100.0, coupons=True)):
         for market in (flat, curve):
             _same_policy_on_the_same_paths(cpu_build, monkeypatch, share, COUPON_TIMES, market, 3)
