@@ -44,6 +44,24 @@ GOAL_MC = 5.0
 GPU_RUNS = 20
 
 
+def five_year_share() -> tuple[Convertible, npt.NDArray[np.float64]]:
+    """The benchmark's share and its dates: $1,000 accreting 1.75% a quarter (PIK), 1,000 / 24
+    shares of Common Stock per share held, redeemed at 1,000 x 1.0175^20 after five years,
+    convertible on each of the 20 quarters, the last at maturity."""
+    quarters = np.arange(1, STEPS + 1) / 4.0
+    held = 1.0175 ** np.arange(STEPS + 1)
+    share = Convertible(
+        maturity=5.0,
+        redemption=1000.0 * 1.0175**STEPS,
+        pay_times=quarters[:-1],
+        units=held[:-1] * 1000 / 24,
+        accrued_start=np.zeros(STEPS),
+        accrual_rate=held[:-1] * 70.0,
+        conversion_end=5.0,
+    )
+    return share, quarters
+
+
 def _baseline(instrument: Convertible, market: Market, times: npt.NDArray[np.float64], paths: int, seed: int) -> float:
     """The straightforward implementation: the same model, written the plain way."""
     rng = np.random.default_rng(seed)
@@ -163,19 +181,7 @@ def _gpu_lines(
 
 def run() -> list[str]:
     lines: list[str] = []
-    # A five-year share: $1,000 accreting 1.75% a quarter (PIK), 1,000 / 24 shares of Common Stock
-    # per share held, redeemed at 1,000 x 1.0175^20, conversion on each of the 20 quarters.
-    quarters = np.arange(1, STEPS + 1) / 4.0
-    held = 1.0175 ** np.arange(STEPS + 1)
-    share = Convertible(
-        maturity=5.0,
-        redemption=1000.0 * 1.0175**STEPS,
-        pay_times=quarters[:-1],
-        units=held[:-1] * 1000 / 24,
-        accrued_start=np.zeros(STEPS),
-        accrual_rate=held[:-1] * 70.0,
-        conversion_end=5.0,
-    )
+    share, quarters = five_year_share()
     market = Market(20.0, 0.5, 0.05, 0.0, 0.03)
     pairs = PATHS // 2
     result = monte_carlo_value(share, market, quarters, pairs, seed=1)

@@ -26,13 +26,10 @@ $py - 2>&1 <<'PY' | tee "$out/profile.txt" || status=1
 import numpy as np
 import cupy
 from cupyx.profiler import benchmark
-from benchmarks.valuation import STEPS, PATHS
+from benchmarks.valuation import PATHS, five_year_share
 from prefstack.kernels.gpu import CupyDevice, kernel_pilot, kernel_runner
-from prefstack.kernels.valuation import CHUNK_PAIRS, Convertible, Market, chunked_monte_carlo
-quarters = np.arange(1, STEPS + 1) / 4.0
-held = 1.0175 ** np.arange(STEPS + 1)
-share = Convertible(maturity=5.0, redemption=1000.0 * 1.0175**STEPS, pay_times=quarters[:-1], units=held[:-1] * 1000 / 24,
-                    accrued_start=np.zeros(STEPS), accrual_rate=held[:-1] * 70.0, conversion_end=5.0)
+from prefstack.kernels.valuation import CHUNK_PAIRS, Market, chunked_monte_carlo
+share, quarters = five_year_share()
 market = Market(20.0, 0.5, 0.05, 0.0, 0.03)
 device = CupyDevice(cupy)
 pairs = PATHS // 2

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from benchmarks.valuation import five_year_share
 from tests.kernels.test_valuation_kernels import series_f_share
 
 from prefstack.kernels import valuation
@@ -312,18 +313,6 @@ def test_the_pricing_kernel_prices_the_hosts_paths_as_the_host_does(
     to_maturity, quarters = five_year_share()  # convertible on its last day too
     for share, times in ((f_share, f_times), (to_maturity, quarters)):
         _same_pricing_on_the_same_paths(cpu_build, monkeypatch, share, times, Market(8.90, 0.8, 0.05, 0.0, 0.03))
-
-
-def five_year_share() -> tuple[Convertible, np.ndarray[Any, Any]]:
-    """The benchmark's share: $1,000 accreting 1.75% a quarter, 1,000 / 24 shares of Common Stock per
-    share, redeemed at 1,000 x 1.0175^20 after five years, convertible on each quarter and at maturity."""
-    quarters = np.arange(1, 21) / 4.0
-    held = 1.0175 ** np.arange(21)
-    share = Convertible(
-        maturity=5.0, redemption=1000.0 * 1.0175**20, pay_times=quarters[:-1], units=held[:-1] * 1000 / 24,
-        accrued_start=np.zeros(20), accrual_rate=held[:-1] * 70.0, conversion_end=5.0,
-    )  # fmt: skip
-    return share, quarters
 
 
 def _same_pricing_on_the_same_paths(
