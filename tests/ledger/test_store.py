@@ -8,8 +8,10 @@ companies in one store are tested in ``test_store_companies.py``).
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import os
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -36,6 +38,7 @@ from prefstack.ledger import (
     canonical_json,
     event_hash,
 )
+from prefstack.ledger import store as store_module
 from prefstack.ledger.hashing import hash_written_event
 
 UTC = datetime.UTC
@@ -766,3 +769,99 @@ def test_stored_text_that_cannot_be_read_is_refused_not_a_crash(
     with EventStore(f"sqlite:///{path}") as opened, pytest.raises(IntegrityProblem, match=why) as info:
         opened.stream(COMPANY).read()
     assert info.value.problems[0].kind == "edited"
+
+
+def _rollback_journal_store(path: Path) -> None:
+    """A SQLite file in SQLite's default (rollback) journal, as stores written before prefstack
+    used write-ahead logging are, holding one table."""
+    with contextlib.closing(sqlite3.connect(path)) as made:
+        made.execute("CREATE TABLE earlier (a INTEGER)")
+        made.commit()
+        assert made.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+
+
+def test_connections_switching_a_store_to_write_ahead_logging_at_once_wait_for_each_other(tmp_path: Path) -> None:
+    """SQLite answers "database is locked" at once, not after its busy timeout, to a connection
+    switching a rollback-journal store to write-ahead logging while another does: eight new
+    connections set up by the store's connect hook at the same moment, forty times over (before
+    the switch waited, a quarter to a half of such rounds failed), all set up, the file in
+    write-ahead logging; then eight stores opened together on such a file all open."""
+    for round_ in range(40):
+        path = tmp_path / f"hook-{round_}.sqlite"
+        _rollback_journal_store(path)
+        barrier = threading.Barrier(8)
+        failed: list[BaseException] = []
+
+        def connect(gate: threading.Barrier = barrier, at: Path = path, out: list[BaseException] = failed) -> None:
+            with contextlib.closing(sqlite3.connect(at, check_same_thread=False)) as conn:
+                gate.wait()
+                try:
+                    store_module._sqlite_connect(conn, None)
+                except BaseException as exc:
+                    out.append(exc)
+
+        threads = [threading.Thread(target=connect) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        assert failed == [], f"round {round_}"
+        with contextlib.closing(sqlite3.connect(path)) as check:
+            assert check.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+    path = tmp_path / "stores.sqlite"
+    _rollback_journal_store(path)
+    barrier = threading.Barrier(8)
+    found: list[object] = []
+
+    def open_it() -> None:
+        barrier.wait()
+        try:
+            with EventStore(f"sqlite:///{path}") as opened:
+                found.append(opened.stream(COMPANY).head())
+        except BaseException as exc:
+            found.append(exc)
+
+    threads = [threading.Thread(target=open_it) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert found == [(0, GENESIS)] * 8
+
+
+def test_a_store_kept_locked_past_the_busy_timeout_is_reported_unavailable_and_left_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The switch to write-ahead logging waits as long as any other wait for a lock, no longer:
+    with another connection holding the file's exclusive lock, opening the store gives up after the
+    busy timeout (made 300 ms here) with "database is locked", and the file is still in its rollback
+    journal with its table as it was."""
+    path = tmp_path / "locked.sqlite"
+    _rollback_journal_store(path)
+    monkeypatch.setattr(store_module, "BUSY_TIMEOUT_MS", 300)
+    with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as holder:
+        holder.execute("BEGIN EXCLUSIVE")
+        with pytest.raises(StoreUnavailable, match="database is locked"):
+            EventStore(f"sqlite:///{path}")
+        holder.execute("ROLLBACK")
+    with contextlib.closing(sqlite3.connect(path)) as check:
+        assert check.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+        assert [r[0] for r in check.execute("SELECT name FROM sqlite_master")] == ["earlier"]
+
+
+def test_an_error_other_than_a_busy_database_is_raised_at_once_not_waited_on() -> None:
+    """Only "database is locked" is tried again: any other error of the switch is the caller's at once."""
+
+    class Refusing:
+        calls = 0
+
+        def execute(self, _sql: str) -> object:
+            Refusing.calls += 1
+            refused = sqlite3.OperationalError("disk I/O error")
+            refused.sqlite_errorcode = sqlite3.SQLITE_IOERR  # as the sqlite3 module sets it
+            raise refused
+
+    with pytest.raises(sqlite3.OperationalError, match="disk I/O error"):
+        store_module._switch_to_wal(Refusing())
+    assert Refusing.calls == 1

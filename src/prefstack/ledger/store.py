@@ -54,6 +54,8 @@ import getpass
 import json
 import os
 import re
+import sqlite3
+import time
 import types
 import uuid
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
@@ -940,13 +942,37 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        mode = cursor.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        mode = _switch_to_wal(cursor)
         if str(mode).lower() != "wal":
             raise LedgerError(f"SQLite refused write-ahead logging (journal_mode is {mode!r})")
         cursor.execute("PRAGMA synchronous = FULL")
         cursor.execute("PRAGMA foreign_keys = ON")
     finally:
         cursor.close()
+
+
+def _switch_to_wal(cursor: Any) -> object:
+    """``PRAGMA journal_mode = WAL`` on a new connection, giving the journal mode SQLite answers.
+
+    A store written in SQLite's default (rollback) journal is switched to write-ahead logging by
+    the first connection to it. Connections switching it at the same moment get "database is
+    locked" at once: the switch turns a read lock into a write lock, for which SQLite never waits
+    on its busy timeout (the two could wait on each other for ever). So the switch is tried again,
+    after pauses doubling from 1 ms to 50 ms, until :data:`BUSY_TIMEOUT_MS` have passed, as any
+    other wait for a lock; then the last "database is locked" is raised. Errors other than a busy
+    database are raised at once.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    pause = 0.001
+    while True:
+        try:
+            return cursor.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        except sqlite3.OperationalError as exc:
+            # sqlite_errorcode is SQLite's extended code; its low byte is the primary code.
+            if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY or time.monotonic() >= deadline:
+                raise
+        time.sleep(pause)
+        pause = min(2 * pause, 0.05)
 
 
 def _sqlite_begin(conn: Connection) -> None:
