@@ -13,6 +13,7 @@ this CPU build; elsewhere it checks that the GPU path says why it cannot run.
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import math
 import shutil
 import subprocess
@@ -162,6 +163,19 @@ def test_the_paths_are_the_normals_of_the_generator_cumulated(cpu_build: Compile
 
 
 PRICES = np.geomspace(0.01, 100_000.0, 20_001)
+
+CONVERTING = Market(8.90, 0.8, 0.05, 0.09, 0.03)
+"""A market where the Series F share may be worth converting before the cut-off: a dividend yield
+of 9% a year loses the stock more over a quarter (2.2%) than the share accretes (1.75%), so no date
+is left out as dominated by the next (the next-date bound) and the pilot run regresses at each."""
+
+
+def paying(market: Market) -> Market:
+    """``market`` with a dividend yield of 8% a year and the stock at $15: conversion of the shares
+    of 100 shares of Common Stock paying $17.50 a quarter in cash then competes with holding on
+    above the claim's threshold (about $10), on most paths (with no dividend yield holding to the
+    next date is worth more at every price: the next-date bound)."""
+    return dataclasses.replace(market, spot=Fraction(15), dividend_yield=Fraction(8, 100))
 """Stock prices from a cent to $100,000, 0.05% apart: where two policies are compared."""
 
 
@@ -275,7 +289,7 @@ def test_the_pilot_run_finds_the_hosts_policy_on_the_same_paths(
     given to the host in single precision, as it keeps them): the same conversion decisions, to the
     rounding of the paths, at every date where the holder may convert."""
     share, times = series_f_share()
-    for market in (Market(8.90, 0.8, 0.05, 0.0, 0.03), Market(12.0, 0.5, 0.04, 0.01, 0.02)):
+    for market in (CONVERTING, Market(12.0, 0.5, 0.04, 0.10, 0.02)):
         _same_policy_on_the_same_paths(cpu_build, monkeypatch, share, times, market, 10)
 
 
@@ -312,7 +326,7 @@ def test_the_pricing_kernel_prices_the_hosts_paths_as_the_host_does(
     f_share, f_times = series_f_share()  # F: conversion ends before maturity (F §6(j))
     to_maturity, quarters = five_year_share()  # convertible on its last day too
     for share, times in ((f_share, f_times), (to_maturity, quarters)):
-        _same_pricing_on_the_same_paths(cpu_build, monkeypatch, share, times, Market(8.90, 0.8, 0.05, 0.0, 0.03))
+        _same_pricing_on_the_same_paths(cpu_build, monkeypatch, share, times, CONVERTING)
 
 
 def _same_pricing_on_the_same_paths(
@@ -375,7 +389,7 @@ def test_the_kernels_take_cash_dividends_a_rate_curve_and_a_redemption_in_stock(
         assert priced.value == pytest.approx(expected, rel=1e-12) and priced.converted_share == 0.0
         assert abs(Decimal(priced.value) - exact_bond) < Decimal("0.005")
     for share in (with_coupons(100.0), in_stock(100.0, coupons=True)):
-        for market in (flat, curve):
+        for market in (paying(flat), paying(curve)):
             _same_policy_on_the_same_paths(cpu_build, monkeypatch, share, COUPON_TIMES, market, 3)
             _same_pricing_on_the_same_paths(cpu_build, monkeypatch, share, COUPON_TIMES, market)
 
@@ -391,7 +405,7 @@ def test_the_kernels_price_within_the_error_of_the_cpu_path_and_repeat_by_seed(c
     same seed, and a chunk's figures the same whether it is priced alone or beside others (each
     pair's normals depend on its chunk's seed and its index alone)."""
     share, times = series_f_share()
-    for market in (Market(8.90, 0.8, 0.05, 0.0, 0.03), Market(5.0, 0.6, 0.05, 0.0, 0.05)):
+    for market in (CONVERTING, Market(5.0, 0.6, 0.05, 0.0, 0.05)):
         cpu = chunked_monte_carlo(share, market, times, 100_000, 5)
         device = _priced(cpu_build, market, 100_000, 5)
         assert device.value != cpu.value
@@ -402,7 +416,7 @@ def test_the_kernels_price_within_the_error_of_the_cpu_path_and_repeat_by_seed(c
         assert abs(device.gamma - cpu.gamma) < 4 * math.hypot(cpu.gamma_standard_error, device.gamma_standard_error)
         assert _priced(cpu_build, market, 100_000, 5) == device
     runner = kernel_runner(cpu_build)
-    market = Market(8.90, 0.8, 0.05, 0.0, 0.03)
+    market = CONVERTING
     policy = host_pilot(share, market, times, 10_000, np.random.SeedSequence(1))
     for seed in range(10):  # a small chunk beside larger ones: its sums are of its own pairs alone
         chunks = [(5_000, s) for s in np.random.SeedSequence(seed).spawn(2)] + [(1_234, np.random.SeedSequence(seed))]
@@ -448,7 +462,7 @@ def test_the_gpu_engine_equals_the_cpu_build_where_a_gpu_is_and_says_why_not_els
     key = (0x0123456789ABCDEF, 0xFEDCBA9876543210)
     assert np.array_equal(_philox_words(gpu, key, counters), _philox_words(cpu_build, key, counters))
     share, times = series_f_share()
-    market = Market(8.90, 0.8, 0.05, 0.0, 0.03)
+    market = CONVERTING
     seed = np.random.SeedSequence(7)
     on_gpu = kernel_pilot(gpu)(share, market, times, 65_536, seed)
     on_cpu = kernel_pilot(cpu_build)(share, market, times, 65_536, seed)
@@ -463,7 +477,7 @@ def test_the_gpu_engine_equals_the_cpu_build_where_a_gpu_is_and_says_why_not_els
     # CPU build's
     from tests.kernels.test_valuation_kernels import COUPON_TIMES, in_stock, with_coupons
 
-    curve = Market(10, 0.3, 0.06, 0, 0.03, curve=((1, Fraction(4, 100)), (4, Fraction(6, 100))))
+    curve = paying(Market(10, 0.3, 0.06, 0, 0.03, curve=((1, Fraction(4, 100)), (4, Fraction(6, 100)))))
     for coupons in (with_coupons(100.0), in_stock(100.0, coupons=True)):
         pilots = [kernel_pilot(d)(coupons, curve, COUPON_TIMES, 65_536, seed) for d in (gpu, cpu_build)]
         for gpu_region, cpu_region in zip(*pilots, strict=True):

@@ -627,7 +627,43 @@ def conversion_dates(
         claim += (coupons_all - received) * math.exp(spread * t)
         level = (redemption if j == last else claim / grow) - cash
         dates.append(ConversionDate(units, cash, grow, claim, received, level / units))
+    if market.float_input("change_of_control") == 0:
+        dates = _dominated_by_the_next_date(dates, times, market.floats()[3])
     return claim0, dates
+
+
+def _dominated_by_the_next_date(
+    dates: list[ConversionDate | None], times: FloatArray, dividend_yield: float
+) -> list[ConversionDate | None]:
+    """Each date's :class:`ConversionDate` with conversion left out where holding on to the next
+    date and converting there is worth more in expectation (the next-date bound, docs/valuation.md).
+
+    In time-0 money converting at date j gives ``(units_j S + cash_j) grow_j + received_j``; holding
+    to date j+1 (where conversion is still allowed) and converting there is worth, in expectation,
+    ``units_j+1 S grow_j e^(-q dt) + cash_j+1 grow_j+1 + received_j+1`` (the discounted stock price
+    loses only the dividend yield q over the dt between the dates). Holding is worth at least that,
+    so conversion competes only where the difference ``slope S + level`` is positive: above
+    ``-level / slope`` where the slope is positive (the threshold rises to it), nowhere where
+    neither is positive (the date is left out: no regression, no conversion). A negative slope with a
+    positive level would bound conversion from above; the threshold takes one side only, so the date
+    is then left as it is (the claim's bound alone). With a change of control the plan can be cut
+    short by a payment below conversion (a deal premium below 0), so the caller does not apply this.
+
+    Shares that accrete in kind (F 1.75% a quarter) on stock paying no dividend are never worth
+    converting before the last date: this removes the pilot run's noise from every earlier date."""
+    kept = list(dates)
+    for j in range(len(dates) - 1):
+        date, after = dates[j], dates[j + 1]
+        if date is None or after is None:
+            continue
+        carry = math.exp(-dividend_yield * float(times[j + 1] - times[j]))
+        slope = date.grow * (date.units - after.units * carry)
+        level = date.cash * date.grow - after.cash * after.grow + date.received - after.received
+        if slope > 0:
+            kept[j] = date._replace(threshold=max(date.threshold, -level / slope))
+        elif level <= 0:
+            kept[j] = None
+    return kept
 
 
 def conversion_region(normal: FloatArray, moments: FloatArray, date: ConversionDate, spot0: float) -> Intervals:
