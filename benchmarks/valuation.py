@@ -62,6 +62,17 @@ def five_year_share() -> tuple[Convertible, npt.NDArray[np.float64]]:
     return share, quarters
 
 
+def five_year_market() -> Market:
+    """The benchmark's market: the stock at $20, volatility 50%, rate 5%, credit spread 3%, and a
+    dividend yield of 8% a year. The stock then loses e^(-0.02) = 0.980 a quarter, more than the
+    share's 1.0175 accretion gains it, so converting competes with holding on at every date and
+    the project's Monte Carlo regresses at each of the 19 before maturity, as the baseline does.
+    (With no dividend yield, holding to the next date and converting there is worth more at every
+    price (the next-date bound, docs/valuation.md): the project's Monte Carlo would run no
+    regression at all, and the comparison with the baseline's 19 would measure that, not the code.)"""
+    return Market(20.0, 0.5, 0.05, 0.08, 0.03)
+
+
 def _baseline(instrument: Convertible, market: Market, times: npt.NDArray[np.float64], paths: int, seed: int) -> float:
     """The straightforward implementation: the same model, written the plain way."""
     rng = np.random.default_rng(seed)
@@ -182,7 +193,7 @@ def _gpu_lines(
 def run() -> list[str]:
     lines: list[str] = []
     share, quarters = five_year_share()
-    market = Market(20.0, 0.5, 0.05, 0.0, 0.03)
+    market = five_year_market()
     pairs = PATHS // 2
     result = monte_carlo_value(share, market, quarters, pairs, seed=1)
     kernel = best(3, lambda: monte_carlo_value(share, market, quarters, pairs, seed=1))

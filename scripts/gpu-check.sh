@@ -26,11 +26,11 @@ $py - 2>&1 <<'PY' | tee "$out/profile.txt" || status=1
 import numpy as np
 import cupy
 from cupyx.profiler import benchmark
-from benchmarks.valuation import PATHS, five_year_share
+from benchmarks.valuation import PATHS, five_year_market, five_year_share
 from prefstack.kernels.gpu import CupyDevice, kernel_pilot, kernel_runner
-from prefstack.kernels.valuation import CHUNK_PAIRS, Market, chunked_monte_carlo
+from prefstack.kernels.valuation import CHUNK_PAIRS, chunked_monte_carlo
 share, quarters = five_year_share()
-market = Market(20.0, 0.5, 0.05, 0.0, 0.03)
+market = five_year_market()
 device = CupyDevice(cupy)
 pairs = PATHS // 2
 children = np.random.SeedSequence(1).spawn(-(-pairs // CHUNK_PAIRS) + 1)
