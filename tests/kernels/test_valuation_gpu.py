@@ -35,6 +35,7 @@ from prefstack.kernels.valuation import (
     Intervals,
     Market,
     chunked_monte_carlo,
+    conversion_dates,
     drift_and_deviation,
     host_pilot,
     price_chunk,
@@ -163,6 +164,7 @@ def test_the_paths_are_the_normals_of_the_generator_cumulated(cpu_build: Compile
 
 
 PRICES = np.geomspace(0.01, 100_000.0, 20_001)
+"""Stock prices from a cent to $100,000, 0.05% apart: where two policies are compared."""
 
 CONVERTING = Market(8.90, 0.8, 0.05, 0.09, 0.03)
 """A market where the Series F share may be worth converting before the cut-off: a dividend yield
@@ -176,7 +178,6 @@ def paying(market: Market) -> Market:
     above the claim's threshold (about $10), on most paths (with no dividend yield holding to the
     next date is worth more at every price: the next-date bound)."""
     return dataclasses.replace(market, spot=Fraction(15), dividend_yield=Fraction(8, 100))
-"""Stock prices from a cent to $100,000, 0.05% apart: where two policies are compared."""
 
 
 def _assert_same_decisions(
@@ -392,6 +393,37 @@ def test_the_kernels_take_cash_dividends_a_rate_curve_and_a_redemption_in_stock(
         for market in (paying(flat), paying(curve)):
             _same_policy_on_the_same_paths(cpu_build, monkeypatch, share, COUPON_TIMES, market, 3)
             _same_pricing_on_the_same_paths(cpu_build, monkeypatch, share, COUPON_TIMES, market)
+
+
+def test_the_kernels_take_dates_left_out_and_raised_by_the_next_date_bound(
+    cpu_build: CompiledOnCpu, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The next-date bound's two effects on the kernels, against the host on the same paths:
+    dates left out between dates kept (the Series F share at a dividend yield of 6.95% a year,
+    about where the stock's loss over a quarter equals the share's accretion: dates followed by a
+    quarter of 90 or 91 days are left out, those followed by one of 92 days kept), and dates whose
+    ``lowest`` is above the claim's threshold, where the regression is over every competing path
+    and the decision is cut at ``lowest`` (shares of 100 shares of Common Stock paying $17.50 a
+    quarter in cash, dividend yield 3%)."""
+    from tests.kernels.test_valuation_kernels import COUPON_TIMES, with_coupons
+
+    share, times = series_f_share()
+    between = Market(8.90, 0.8, 0.05, Fraction(695, 10_000), 0.03)
+    _, dates = conversion_dates(share, between, times)
+    kept = [date is not None for date in dates]
+    assert any(not kept[j] and any(kept[:j]) and any(kept[j + 1 :]) for j in range(len(kept))), kept
+    coupons, raised = with_coupons(100.0), Market(15, 0.6, 0.05, 0.03, 0.03)
+    _, dates = conversion_dates(coupons, raised, COUPON_TIMES)
+    lifted = [j for j, date in enumerate(dates) if date is not None and date.lowest > date.threshold]
+    assert len(lifted) >= 10, lifted
+    policy = host_pilot(coupons, raised, COUPON_TIMES, 20_000, np.random.SeedSequence(7))
+    for j in lifted:
+        lowest = dates[j].lowest  # type: ignore[union-attr]
+        assert all(low >= lowest for low, _ in policy[j]), (j, policy[j], lowest)
+    assert sum(1 for j in lifted if policy[j]) >= 3  # decisions above the raised bound, cut there
+    for instrument, when, market, decisions in ((share, times, between, 3), (coupons, COUPON_TIMES, raised, 3)):
+        _same_policy_on_the_same_paths(cpu_build, monkeypatch, instrument, when, market, decisions)
+        _same_pricing_on_the_same_paths(cpu_build, monkeypatch, instrument, when, market)
 
 
 def _priced(device: KernelDevice, market: Market, pairs: int, seed: int) -> valuation.MonteCarloResult:

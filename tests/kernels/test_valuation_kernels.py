@@ -630,8 +630,9 @@ def test_the_lattice_step_is_numpy_convolve_to_the_bit() -> None:
 def test_a_date_is_left_out_where_converting_at_the_next_date_is_worth_more() -> None:
     """A share accreting in kind (units up 1.75% a quarter) on stock paying no dividend: converting
     at a date gives units_j S, holding to the next date and converting there units_j+1 S in
-    expectation (the discounted stock is a martingale), more at every price: every date before the
-    last is left out, the last kept. With a dividend yield of 9% the stock loses e^(-0.0225) =
+    expectation (the discounted stock is a martingale), at least as much at every price (more, but
+    at 0.75, whose units are those of 1.0: a tie): every date before the last is left out, the
+    last kept. With a dividend yield of 9% the stock loses e^(-0.0225) =
     0.9778 a quarter, more than the 1.0175 the units gain, so conversion competes again; no cash
     and no dividends in cash, so the bound is at S = 0 and the thresholds are the claim's,
     (1,000 e^(-(r + s)(1 - t))) / units_j. With a change of control nothing is left out."""
@@ -659,6 +660,7 @@ def test_a_date_is_left_out_where_converting_at_the_next_date_is_worth_more() ->
             assert date is not None
             expected = 1000 * math.exp(-0.08 * (1 - times[j])) / units[min(j + 1, 3)]
             assert date.threshold == pytest.approx(expected, rel=1e-12), (market, j)
+            assert date.lowest == date.threshold  # no cash: the bound is at S = 0
 
 
 def test_with_dividends_in_cash_conversion_competes_only_above_what_the_next_dividend_is_worth() -> None:
@@ -668,8 +670,10 @@ def test_with_dividends_in_cash_conversion_competes_only_above_what_the_next_div
     100 S e^(-r t_j) e^(-q dt) + 17.50 e^(-(r + s) t_j+1). Conversion competes only above
     S* = 17.50 e^(-(r + s) t_j+1) / (100 e^(-r t_j) (1 - e^(-q dt))), e.g. at t_j = 1:
     17.50 x 0.904837 / (100 x 0.951229 x 0.0049875) = 33.38, above the claim's threshold (9.7):
-    the threshold becomes S*. Into the cut-off (3.75 to 3.9) the cash accrued on conversion takes
-    the dividend's place: S* = 10.50 e^(-0.05 x 3.9) / (100 e^(-0.05 x 3.75) (1 - e^(-0.02 x 0.15)))."""
+    the holder converts only above S*. Into the cut-off (3.75 to 3.9) the cash accrued on conversion takes
+    the dividend's place: S* = 10.50 e^(-0.05 x 3.9) / (100 e^(-0.05 x 3.75) (1 - e^(-0.02 x 0.15))).
+    S* is the date's ``lowest``; its ``threshold`` (the regression's sample: the paths where
+    conversion beats the claim) stays the claim's."""
     from prefstack.kernels.valuation import conversion_dates
 
     share = with_coupons(100.0)
@@ -686,9 +690,9 @@ def test_with_dividends_in_cash_conversion_competes_only_above_what_the_next_div
             bound = 10.5 * math.exp(-0.05 * 3.9) / (100 * math.exp(-0.05 * 3.75) * (1 - math.exp(-0.02 * 0.15)))
         date, claim_only = dates[j], plain[j]
         assert date is not None and claim_only is not None
-        assert bound > claim_only.threshold
-        assert date.threshold == pytest.approx(bound, rel=1e-9), j
-        assert date._replace(threshold=0.0) == claim_only._replace(threshold=0.0)  # nothing else changes
+        assert bound > claim_only.threshold and claim_only.lowest == claim_only.threshold
+        assert date.lowest == pytest.approx(bound, rel=1e-9), j
+        assert date._replace(lowest=0.0) == claim_only._replace(lowest=0.0)  # the regression's sample unchanged
     assert dates[-2] == plain[-2] and dates[-1] is None  # the cut-off (no date after it to convert), maturity
 
 
@@ -698,7 +702,7 @@ def test_the_monte_carlo_error_is_the_error_across_seeds_and_the_lattice_is_insi
     Series F share (no dividend yield: converting before the cut-off is never worth it) twelve seeds'
     values spread as their reported errors say: the sample's standard deviation over the mean
     reported error is within the 99.5% range of a chi distribution with 11 degrees of freedom
-    (0.49 to 1.56; before the next-date bound it was about 3), and their mean is within 4 of its standard
+    (0.49 to 1.56; before the next-date bound it was 2.15), and their mean is within 4 of its standard
     errors of the 2,000-step lattice (plus 0.02% for the lattice's own error)."""
     from prefstack.kernels.valuation import chunked_monte_carlo
 

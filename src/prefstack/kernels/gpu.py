@@ -166,11 +166,11 @@ def kernel_pilot(device: KernelDevice, threads: int = PILOT_THREADS) -> Pilot:
         low = xp.zeros(MAX_INTERVALS * steps, dtype=xp.float64)
         high = xp.zeros(MAX_INTERVALS * steps, dtype=xp.float64)
         # each date's figures, one row a date (PS_DATE_FIGURES): one copy to the device
-        figures = np.zeros((steps, 7))
+        figures = np.zeros((steps, 8))
         for j, known in enumerate(dates):
             if known is not None:
                 figures[j] = (_log_threshold(known), known.threshold, known.units, known.cash, known.grow,
-                              known.received, known.claim)  # fmt: skip
+                              known.received, known.claim, known.lowest)  # fmt: skip
         on_device = xp.asarray(figures.reshape(-1))
         fixed = (logs, np.int64(paths), np.int64(summing), pv, on_device)
         after = (np.float64(spot0), np.float64(math.inf), count, low, high, partials, counter)

@@ -286,9 +286,12 @@ extern "C" __global__ void ps_positive_intervals_of(long long n, const double* g
 //   - at maturity (`last`), above the threshold;
 //   - else where conversion (affine in x) beats the cubic fitted to the value of holding on, found by
 //     the normal equations (Gaussian elimination, partial pivoting); -1 where they are singular, -3
-//     where their solution is not finite.
-__device__ void ps_decide(const double* s, int date, int last, double threshold, double units, double cash,
-                          double grow, double spot0, double infinity, int* count, double* low, double* high) {
+//     where their solution is not finite; where `lowest` is above the threshold (the next-date bound:
+//     converting at or below it is never optimal), the intervals cut at `lowest` (the host's
+//     conversion_region).
+__device__ void ps_decide(const double* s, int date, int last, double threshold, double lowest, double units,
+                          double cash, double grow, double spot0, double infinity, int* count, double* low,
+                          double* high) {
     double* lo = low + PS_MAX_INTERVALS * date;
     double* hi = high + PS_MAX_INTERVALS * date;
     if (s[0] == 0 || (!last && s[0] <= 4)) {
@@ -347,11 +350,23 @@ __device__ void ps_decide(const double* s, int date, int last, double threshold,
         coef[r] = v / a[r][r];
     }
     double gap[4] = {-coef[3], -coef[2], units * spot0 * grow - coef[1], cash * grow - coef[0]};
-    count[date] = ps_positive_intervals(gap, spot0, infinity, lo, hi);
+    int found = ps_positive_intervals(gap, spot0, infinity, lo, hi);
+    if (found > 0 && lowest > threshold) {  // the next-date bound: no conversion at or below `lowest`
+        int kept = 0;
+        for (int m = 0; m < found; ++m) {
+            if (hi[m] > lowest) {
+                lo[kept] = lo[m] > lowest ? lo[m] : lowest;
+                hi[kept] = hi[m];
+                ++kept;
+            }
+        }
+        found = kept;
+    }
+    count[date] = found;
 }
 
 // The figures of a date of the pilot run (row `date` of PS_DATE_FIGURES at figures[PS_DATE_FIGURES date]).
-#define PS_DATE_FIGURES 7
+#define PS_DATE_FIGURES 8
 #define PS_LOG_THRESHOLD 0
 #define PS_THRESHOLD 1
 #define PS_UNITS 2
@@ -359,6 +374,7 @@ __device__ void ps_decide(const double* s, int date, int last, double threshold,
 #define PS_GROW 4
 #define PS_RECEIVED 5
 #define PS_CLAIM 6
+#define PS_LOWEST 7
 
 // One date of the pilot run's backward induction, over its `paths` paths, on `threads` threads (index
 // t takes the paths t, t + threads, ...: neighbouring threads read neighbouring paths), one launch a
@@ -430,8 +446,8 @@ extern "C" __global__ void ps_pilot_date(const double* logs, long long paths, lo
     }
     ps_block_sum(s, PS_SUMS, shared);
     if (threadIdx.x != 0) return;
-    ps_decide(s, date, last, summed[PS_THRESHOLD], summed[PS_UNITS], summed[PS_CASH], summed[PS_GROW], spot0, infinity,
-              count, low, high);
+    ps_decide(s, date, last, summed[PS_THRESHOLD], summed[PS_LOWEST], summed[PS_UNITS], summed[PS_CASH],
+              summed[PS_GROW], spot0, infinity, count, low, high);
     *counter = 0;
 }
 

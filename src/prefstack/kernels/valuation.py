@@ -577,7 +577,11 @@ class ConversionDate(NamedTuple):
     discount factor to the date (``grow``), what holding on is worth there at least (``claim``: the
     redemption claim, and the dividends still to come, valued as the claim is), the cash dividends
     received up to the date (``received``: the same whether the path converts there or holds on),
-    and the stock price above which conversion competes with holding (``threshold``)."""
+    the stock price above which conversion competes with the claim (``threshold``: the paths above
+    it are the regression's sample), and the lowest price at which converting can be optimal
+    (``lowest``: the threshold, or above it where holding to the next date and converting there is
+    worth more below it, the next-date bound of :func:`_dominated_by_the_next_date`; the holder
+    converts only above it)."""
 
     units: float
     cash: float
@@ -585,6 +589,7 @@ class ConversionDate(NamedTuple):
     claim: float
     received: float
     threshold: float
+    lowest: float
 
 
 def conversion_dates(
@@ -592,7 +597,8 @@ def conversion_dates(
 ) -> tuple[float, list[ConversionDate | None]]:
     """What the least-squares Monte Carlo compares at each of ``times``: the present value of the
     claim held to maturity (with every cash dividend) and each date's :class:`ConversionDate`, None
-    where conversion is not possible (after ``conversion_end``, or no shares to convert into). The
+    where conversion is not possible (after ``conversion_end``, or no shares to convert into) or
+    never optimal (:func:`_dominated_by_the_next_date`, without a change of control). The
     host's regression (:func:`_lsm`) and the GPU's kernels (:mod:`prefstack.kernels.gpu`) read these."""
     maturity, redemption, conversion_end = instrument.horizon()
     _, _, r, _, spread = market.floats()
@@ -626,7 +632,7 @@ def conversion_dates(
         # holding at t is worth at least the claim and the dividends still to come, valued as the claim is
         claim += (coupons_all - received) * math.exp(spread * t)
         level = (redemption if j == last else claim / grow) - cash
-        dates.append(ConversionDate(units, cash, grow, claim, received, level / units))
+        dates.append(ConversionDate(units, cash, grow, claim, received, level / units, level / units))
     if market.float_input("change_of_control") == 0:
         dates = _dominated_by_the_next_date(dates, times, market.floats()[3])
     return claim0, dates
@@ -636,18 +642,24 @@ def _dominated_by_the_next_date(
     dates: list[ConversionDate | None], times: FloatArray, dividend_yield: float
 ) -> list[ConversionDate | None]:
     """Each date's :class:`ConversionDate` with conversion left out where holding on to the next
-    date and converting there is worth more in expectation (the next-date bound, docs/valuation.md).
+    date and converting there is worth more in expectation (the next-date bound, docs/valuation.md):
+    its ``lowest`` raised, or the date None.
 
     In time-0 money converting at date j gives ``(units_j S + cash_j) grow_j + received_j``; holding
     to date j+1 (where conversion is still allowed) and converting there is worth, in expectation,
     ``units_j+1 S grow_j e^(-q dt) + cash_j+1 grow_j+1 + received_j+1`` (the discounted stock price
     loses only the dividend yield q over the dt between the dates). Holding is worth at least that,
-    so conversion competes only where the difference ``slope S + level`` is positive: above
-    ``-level / slope`` where the slope is positive (the threshold rises to it), nowhere where
-    neither is positive (the date is left out: no regression, no conversion). A negative slope with a
-    positive level would bound conversion from above; the threshold takes one side only, so the date
-    is then left as it is (the claim's bound alone). With a change of control the plan can be cut
-    short by a payment below conversion (a deal premium below 0), so the caller does not apply this.
+    so converting can be optimal only where the difference ``slope S + level`` is positive: above
+    ``-level / slope`` where the slope is positive (``lowest`` rises to it where that is above the
+    claim's threshold; the regression's sample stays the paths above the threshold, so the fit is
+    as good as without the bound, and only the decision is cut), nowhere where neither is positive
+    (the date is left out: no regression, no conversion; a tie, as on two dates with the same
+    units and no cash, converts nothing the later date would not give as well). A negative slope
+    with a positive level would bound conversion from above; ``lowest`` is one-sided, so the date is
+    then left as it is (the claim's bound alone). With a change of control the plan can be cut short
+    by a deal between the dates, paying what the deal's day gives (its units, accrued cash and
+    dividends, at the deal's price), not what the next date's conversion would: the caller does not
+    apply this then.
 
     Shares that accrete in kind (F 1.75% a quarter) on stock paying no dividend are never worth
     converting before the last date: this removes the pilot run's noise from every earlier date."""
@@ -660,7 +672,7 @@ def _dominated_by_the_next_date(
         slope = date.grow * (date.units - after.units * carry)
         level = date.cash * date.grow - after.cash * after.grow + date.received - after.received
         if slope > 0:
-            kept[j] = date._replace(threshold=max(date.threshold, -level / slope))
+            kept[j] = date._replace(lowest=max(date.threshold, -level / slope))
         elif level <= 0:
             kept[j] = None
     return kept
@@ -671,10 +683,14 @@ def conversion_region(normal: FloatArray, moments: FloatArray, date: ConversionD
     the stock price over the spot) by the normal equations ``normal`` (the sums of x^(a+b)) and
     ``moments`` (the sums of the value of holding on x x^a) over the competing paths; conversion
     (affine in x) beats the fitted cubic on the intervals between the real roots of their
-    difference where it is positive."""
+    difference where it is positive, cut at ``date.lowest`` where that is above the threshold (the
+    next-date bound: the fit is over every competing path, the decision above ``lowest`` only)."""
     coef = np.linalg.solve(normal, moments)
     gap = np.array([-coef[3], -coef[2], date.units * spot0 * date.grow - coef[1], date.cash * date.grow - coef[0]])
-    return _positive_intervals(gap, spot0)
+    region = _positive_intervals(gap, spot0)
+    if date.lowest > date.threshold:  # the next-date bound: no conversion at or below ``lowest``
+        region = tuple((max(low, date.lowest), high) for low, high in region if high > date.lowest)
+    return region
 
 
 def _lsm(
@@ -687,7 +703,10 @@ def _lsm(
 ) -> _Priced:
     """Least-squares Monte Carlo (Longstaff-Schwartz): conversion is possible at each of ``times``
     (ascending, in (0, maturity], the last the maturity) that is not after ``conversion_end``, and
-    at time 0. Going back from maturity, the continuation value is regressed (on 1, x, x^2, x^3 of
+    at time 0, but for the dates :func:`conversion_dates` leaves out (the next-date bound: where
+    converting is never optimal; on the others the holder converts only above ``lowest``).
+
+    Going back from maturity, the continuation value is regressed (on 1, x, x^2, x^3 of
     the stock price over the spot: conversion is affine in it, so these span the same polynomials
     as powers of the conversion value; by the normal equations) only over the paths where
     conversion competes: its value is above the present value of the redemption claim at that time
@@ -721,7 +740,7 @@ def _lsm(
         if date is None:
             continue
         t = float(times[j])
-        units, cash, grow, claim, received, threshold = date
+        units, cash, grow, claim, received, threshold, _ = date  # lowest: in conversion_region
         # conversion competes above the threshold: compared in logs (the threshold's log rounded to
         # single precision, as the path's is), the prices of the competing paths only taken
         competing = np.flatnonzero(logs[j] > np.float32(math.log(threshold))) if threshold > 0 else np.arange(n)
