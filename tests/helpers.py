@@ -4,6 +4,7 @@ run of the command line, and SQL on a store's database for inspection and tamper
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -67,3 +68,13 @@ def in_two_halves(compute: Callable[[Sequence[X]], list[Y]], items: Sequence[X])
     with forked.beside(second, lambda: second) as pending:
         first = compute(items[:half])
         return first + pending.result()
+
+
+def run_together(target: Callable[[], None], count: int, timeout: float = 60.0) -> None:
+    """Run ``target`` on ``count`` threads at once (each typically waits on a barrier first) and
+    join them, each within ``timeout`` seconds."""
+    threads = [threading.Thread(target=target) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)

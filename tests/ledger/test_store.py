@@ -22,7 +22,7 @@ import pytest
 import sqlalchemy as sa
 
 import prefstack
-from helpers import sql
+from helpers import run_together, sql
 from prefstack.ledger import (
     GENESIS,
     JSON,
@@ -800,11 +800,7 @@ def test_connections_switching_a_store_to_write_ahead_logging_at_once_wait_for_e
                 except BaseException as exc:
                     out.append(exc)
 
-        threads = [threading.Thread(target=connect) for _ in range(8)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=60)
+        run_together(connect, 8)
         assert failed == [], f"round {round_}"
         with contextlib.closing(sqlite3.connect(path)) as check:
             assert check.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -822,11 +818,7 @@ def test_connections_switching_a_store_to_write_ahead_logging_at_once_wait_for_e
         except BaseException as exc:
             found.append(exc)
 
-    threads = [threading.Thread(target=open_it) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    run_together(open_it, 8)
     assert found == [(0, GENESIS)] * 8
 
 

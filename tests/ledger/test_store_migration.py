@@ -23,6 +23,7 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
+from helpers import run_together
 from prefstack.ledger import GENESIS, EventStore, LegacyStoreError, NewEvent
 from prefstack.ledger import receipts as receipt_rules
 from prefstack.ledger.files import read_ledger
@@ -253,11 +254,7 @@ def test_migrating_twice_at_once_migrates_once(store_url: str, raw: sa.Engine) -
         except BaseException as exc:
             found.append(exc)
 
-    threads = [threading.Thread(target=open_it) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    run_together(open_it, 3)
     assert found == [[StreamHead(CAIS, 30, old[-1][7])]] * 3
     assert stored_rows(raw) == old
 
