@@ -180,3 +180,21 @@ def test_reserve_for_conversion_counts_every_class_and_tranche_f_5c_ii(cli: Any,
     other.write_text(yaml.safe_dump(data), encoding="utf-8")
     refused = cli(*args, "--capital-structure", str(other), ok=False)
     assert refused.returncode == 2 and "differs from the ledger's 200000000" in refused.stderr
+
+
+def test_an_entry_that_is_not_a_mapping_is_refused_naming_its_place() -> None:
+    """A class given as null, a list, a number or text (a hand-edited file, a broken OCF package's
+    extension: found by the OCF import's fuzzing) is refused as the other bad entries are, naming
+    ``classes[0]``, not a crash while the error message is written."""
+    import pytest
+
+    from prefstack.instruments.capital_structure import CapitalStructureError, parse_capital_structure
+
+    data = yaml.safe_load(BUNDLED.read_text(encoding="utf-8"))
+    for entry in (None, [1, 2], 7, "Series C"):
+        broken = {**data, "classes": [entry, *data["classes"][1:]]}
+        with pytest.raises(CapitalStructureError, match=r"test file: classes\[0\]"):
+            parse_capital_structure(broken, "test file")
+    named = {**data, "classes": [{**data["classes"][0], "shares_outstanding": "-1"}, *data["classes"][1:]]}
+    with pytest.raises(CapitalStructureError, match=r"classes\[0\] \(Series C\)\.shares_outstanding"):
+        parse_capital_structure(named, "test file")

@@ -274,9 +274,9 @@ def _where(data: object, loc: tuple[int | str, ...]) -> str:
     node: object = data
     for part in loc:
         if isinstance(part, int):
-            name = node[part].get("name") if isinstance(node, list) and part < len(node) else None
-            out += f"[{part}]" + (f" ({name})" if isinstance(name, str) else "")
             node = node[part] if isinstance(node, list) and part < len(node) else None
+            name = node.get("name") if isinstance(node, dict) else None  # an entry may be anything: null, a list
+            out += f"[{part}]" + (f" ({name})" if isinstance(name, str) else "")
         elif part in ("certificate", "preferred") and isinstance(node, dict) and node.get("kind") == part:
             continue
         else:
