@@ -85,9 +85,10 @@ def _baseline(instrument: Convertible, market: Market, times: npt.NDArray[np.flo
     payoff = np.full(paths, redemption)
     when = np.full(paths, maturity)
     debt = np.ones(paths, dtype=bool)
+    units_at, cash_at = instrument.terms_on(times)
     for j in range(len(times) - 1, -1, -1):
         t = float(times[j])
-        units, cash = instrument.terms_at(t)
+        units, cash = units_at[j], cash_at[j]
         conv = units * s[:, j] + cash
         if j == len(times) - 1:
             exercise = conv > payoff

@@ -11,6 +11,7 @@ from fractions import Fraction
 from importlib import resources
 from typing import Any
 
+import numpy as np
 import pytest
 
 from prefstack.books import Books
@@ -46,7 +47,8 @@ def test_series_f_accretes_by_pik_and_redeems_on_the_fifth_anniversary() -> None
     share = instrument(got)
     assert share.units[0] == pytest.approx(1000 / 24)  # F §5(a): 1,000 / 24 shares of Common Stock
     assert share.units[1] == pytest.approx(1000 / 24 * 1.0175)
-    assert share.terms_at(0.0) == pytest.approx((1000 / 24, 35 / 12))
+    (units,), (cash,) = share.terms_on(np.zeros(1))
+    assert (units, cash) == pytest.approx((1000 / 24, 35 / 12))
     # §6(j): no conversion after 2005-07-28, 5 days before the Redemption Date (1,124 and 1,129 days)
     assert share.conversion_end == pytest.approx(1124 / 365) and share.maturity == pytest.approx(1129 / 365)
     assert quarterly_times(got)[-2:] == pytest.approx([1124 / 365, 1129 / 365])

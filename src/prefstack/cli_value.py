@@ -493,7 +493,7 @@ def value_command(
     gamma: float | None = None  # the kernels' figures, floats until they are shown (as_exact)
     gamma_error: float | None = None
     if method is Method.lattice:
-        per_share = lattice_value(share, market, steps)
+        per_share = lattice_value(share, market, steps).item()  # a Python number, as the Monte Carlo's
         result.update(value_per_share=_shown(per_share, 4), steps=steps)
         if greeks:
             bump = lattice_spot_bump(share, market, steps)

@@ -153,7 +153,7 @@ def test_the_instruments_float_arrays_equal_the_exact_accretion_to_the_cent(seri
         k = sum(1 for x in pay_days if x <= day)
         start = pay_days[k - 1] if k else 0
         cash = acc.accrued_start[k] + acc.accrual_per_day[k] * (day - start)
-        units_f, cash_f = share.terms_at(day / DAYS_PER_YEAR)
+        (units_f,), (cash_f,) = share.terms_on(np.array([day / DAYS_PER_YEAR]))
         assert abs(dec(cash_f) - dec(cash)) < CENT, day
         assert abs(units_f - float(ratio * acc.held[k])) < 1e-9, day
         price = share.redemption_prices(np.array([day / DAYS_PER_YEAR]))[0]

@@ -132,7 +132,7 @@ def test_value_rises_with_spot_and_volatility_and_is_above_both_floors(spot: flo
     value = lattice_value(share, market, 500)
     assert lattice_value(share, Market(spot * 1.05, vol, 0.05, 0.0, 0.03), 500) > value
     assert lattice_value(share, Market(spot, vol + 0.1, 0.05, 0.0, 0.03), 500) > value
-    units, cash = share.terms_at(0.0)
+    (units,), (cash,) = share.terms_on(np.zeros(1))
     assert value >= units * spot + cash  # the conversion value today
     assert value >= share.redemption * math.exp(-(0.05 + 0.03) * share.maturity)  # the claim less credit
 

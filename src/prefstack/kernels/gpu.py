@@ -132,7 +132,7 @@ def _path_inputs(device: KernelDevice, market: Market, times: FloatArray) -> tup
 
 
 def _no_change_of_control(market: Market) -> None:
-    if market.float_input("change_of_control"):
+    if market.kernel_input("change_of_control"):
         raise ValueError("a change of control is priced on the host, not on a device")
 
 

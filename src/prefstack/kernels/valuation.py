@@ -130,7 +130,7 @@ class Market:
     follow; 0: the day's price (VAL-CHANGE-OF-CONTROL). Above -1."""
     as_floats: FloatArray = field(init=False, repr=False, compare=False)
     """The inputs as the kernels compute with them, in the order of :data:`MARKET_INPUTS`: made
-    once, when the market is made, by :func:`in_floats` (each read by :meth:`float_input`)."""
+    once, when the market is made, by :func:`in_floats` (each read by :meth:`kernel_input`)."""
     _tenors: FloatArray = field(init=False, repr=False, compare=False)
     _zeros: FloatArray = field(init=False, repr=False, compare=False)
 
@@ -159,27 +159,28 @@ class Market:
     def zero_rates(self, times: FloatArray) -> FloatArray:
         """The zero rate to each of ``times`` (years): ``rate`` without a curve."""
         if not self.curve:
-            return np.full(len(times), self.float_input("rate"))
+            return np.full(len(times), self.kernel_input("rate"))
         return np.asarray(np.interp(times, self._tenors, self._zeros), dtype=np.float64)
 
     def discounts(self, times: FloatArray) -> FloatArray:
         """The risk-free discount factor to each of ``times``: e^(-z(t) t)."""
         if not self.curve:
-            return np.exp(-self.float_input("rate") * np.asarray(times, dtype=np.float64))
+            return np.exp(-self.kernel_input("rate") * np.asarray(times, dtype=np.float64))
         return np.exp(-self.zero_rates(times) * times)
 
     def forwards(self, times: FloatArray) -> FloatArray:
         """The forward rate over each interval between 0 and ``times`` (ascending): ``rate`` without
         a curve, else (z(t1) t1 - z(t0) t0) / (t1 - t0)."""
         if not self.curve:
-            return np.full(len(times), self.float_input("rate"))
+            return np.full(len(times), self.kernel_input("rate"))
         edges = np.concatenate(([0.0], times))
         exposure = self.zero_rates(edges) * edges
         return np.asarray(np.diff(exposure) / np.diff(edges), dtype=np.float64)
 
-    def float_input(self, name: MarketInput) -> float:
-        """The input ``name`` as the kernels compute with it (:attr:`as_floats`)."""
-        return float(self.as_floats.item(MARKET_INPUTS.index(name)))
+    def kernel_input(self, name: MarketInput) -> np.float64:
+        """The input ``name`` as the kernels compute with it: its element of :attr:`as_floats`."""
+        value: np.float64 = self.as_floats[MARKET_INPUTS.index(name)]
+        return value
 
     def floats(self) -> tuple[float, float, float, float, float]:
         """(spot, volatility, rate, dividend yield, credit spread) for the kernels' arithmetic."""
@@ -251,7 +252,7 @@ class Convertible:
         out = np.zeros(len(times))
         if self.coupons is None or not len(self.coupons):
             return out
-        spread = market.float_input("credit_spread")
+        spread = market.kernel_input("credit_spread")
         worth = self.coupons * market.discounts(self.pay_times) * np.exp(-spread * self.pay_times)
         paid = np.searchsorted(self.pay_times, np.asarray(times, dtype=np.float64), side="right")
         running = np.concatenate(([0.0], np.cumsum(worth)))
@@ -275,7 +276,7 @@ class Convertible:
         as-converted shares at the stock price (G §3(a)-(b), §3(d)) where that is worth more
         (VAL-CHANGE-OF-CONTROL)."""
         paid = self.redemption_prices(times)
-        units, cash = _terms_on(self, times)
+        units, cash = self.terms_on(times)
         paid = np.where(convertible, np.maximum(paid, units * prices + cash), paid)
         if self.deemed_liquidation is not None:
             k = np.searchsorted(self.pay_times, times, side="right")
@@ -302,18 +303,11 @@ class Convertible:
             conversion_end=maturity,
         )
 
-    def terms_at(self, t: float) -> tuple[float, float]:
-        """(shares of Common Stock, cash) that converting at time ``t`` delivers."""
-        k = int(np.searchsorted(self.pay_times, t, side="right"))
-        start = 0.0 if k == 0 else float(self.pay_times[k - 1])
-        return float(self.units[k]), float(self.accrued_start[k] + self.accrual_rate[k] * (t - start))
-
-
-def _terms_on(instrument: Convertible, times: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """(shares of Common Stock, cash) that converting delivers at each of ``times``."""
-    k = np.searchsorted(instrument.pay_times, times, side="right")
-    starts = np.concatenate(([0.0], instrument.pay_times))[k]
-    return instrument.units[k], instrument.accrued_start[k] + instrument.accrual_rate[k] * (times - starts)
+    def terms_on(self, times: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """(shares of Common Stock, cash) that converting delivers at each of ``times``."""
+        k = np.searchsorted(self.pay_times, times, side="right")
+        starts = np.concatenate(([0.0], self.pay_times))[k]
+        return self.units[k], self.accrued_start[k] + self.accrual_rate[k] * (times - starts)
 
 
 def _multiarray() -> Any:
@@ -329,12 +323,13 @@ arguments that it makes on every call: ``_correlate(v, taps, "valid")[j] = taps[
 v[j + 1]``, the same numbers (``tests/kernels/test_valuation_kernels.py``)."""
 
 
-def lattice_spot_bump(instrument: Convertible, market: Market, steps: int) -> float:
+def lattice_spot_bump(instrument: Convertible, market: Market, steps: int) -> np.float64:
     """Two log-steps of the lattice, 2 sigma sqrt(T / steps): the spot bump of its Greeks."""
-    return 2 * market.float_input("volatility") * math.sqrt(instrument.horizon()[0] / steps)
+    bump: np.float64 = 2 * market.kernel_input("volatility") * np.sqrt(instrument.horizon()[0] / steps)
+    return bump
 
 
-def lattice_value(instrument: Convertible, market: Market, steps: int) -> float:
+def lattice_value(instrument: Convertible, market: Market, steps: int) -> np.float64:
     """The value of one share on a Cox-Ross-Rubinstein lattice of ``steps`` steps: at each node the
     holder converts when conversion is worth more than holding (optimal conversion); the debt part
     (what is owed at redemption) is discounted at rate + credit spread, the equity part at rate.
@@ -371,7 +366,7 @@ def lattice_value(instrument: Convertible, market: Market, steps: int) -> float:
     # grid[steps - i :: 2][: i + 1] (spot * up^(i - 2j), j = 0 .. i)
     grid = spot * np.exp(log_up * np.arange(steps, -steps - 1, -1, dtype=np.float64))
     times = np.arange(steps + 1, dtype=np.float64) * dt
-    units, cash = _terms_on(instrument, times)
+    units, cash = instrument.terms_on(times)
     allowed = times <= conversion_end
     if market.curve:  # the claim at t: redemption e^(-s (T - t)) D(T) / D(t)
         discount = market.discounts(times)
@@ -392,10 +387,10 @@ def lattice_value(instrument: Convertible, market: Market, steps: int) -> float:
     cash_list = cash.tolist()
     units_list = units.tolist()
     coupons_at = _lattice_coupons(instrument, market, times, step_rates)
-    hazard = market.float_input("change_of_control")
+    hazard = market.kernel_input("change_of_control")
     if hazard:  # the event during a step: at its node, what it pays (Convertible.event_values)
         stay = math.exp(-hazard * dt)
-        jump = 1.0 + market.float_input("deal_premium")  # the deal's price of a share of Common Stock
+        jump = 1.0 + market.kernel_input("deal_premium")  # the deal's price of a share of Common Stock
     # the redemption is the debt part (discounted at rate + spread), or paid in stock the equity part
     debt = np.full(steps + 1, 0.0 if instrument.redemption_in_stock else redemption)
     equity = np.full(steps + 1, redemption if instrument.redemption_in_stock else 0.0)
@@ -428,7 +423,8 @@ def lattice_value(instrument: Convertible, market: Market, steps: int) -> float:
             np.copyto(debt[:k], 0.0, where=mask)
         if coupons_at[i]:  # paid since the step before, to every holder then: converting now keeps it
             debt += coupons_at[i]
-    return float(debt[0] + equity[0])
+    value: np.float64 = debt[0] + equity[0]  # the root node's: the lattice's figures are float64 throughout
+    return value
 
 
 def _lattice_coupons(
@@ -440,11 +436,11 @@ def _lattice_coupons(
     out = [0.0] * len(times)
     if instrument.coupons is None:
         return out
-    spread = market.float_input("credit_spread")
+    spread = market.kernel_input("credit_spread")
     dt = float(times[1] - times[0]) if len(times) > 1 else 0.0
     for when, amount in zip(instrument.pay_times.tolist(), instrument.coupons.tolist(), strict=True):
         i = min(math.ceil(when / dt - 1e-9), len(times) - 1) if dt else 0
-        step_rate = market.float_input("rate") if step_rates is None else float(step_rates[max(i - 1, 0)])
+        step_rate = market.kernel_input("rate") if step_rates is None else float(step_rates[max(i - 1, 0)])
         out[i] += amount * math.exp((step_rate + spread) * (float(times[i]) - when))
     return out
 
@@ -500,7 +496,7 @@ def log_paths(market: Market, times: FloatArray, pairs: int, seed: int | np.rand
     them with the log of each date's conversion threshold and takes the exponential of the paths
     where conversion competes only, sparing a pass over every path and date. (The GPU path draws
     its own normals on the device: :mod:`prefstack.kernels.gpu`.)"""
-    spot = market.float_input("spot")
+    spot = market.kernel_input("spot")
     steps = len(times)
     drift, deviation = drift_and_deviation(market, times)
     shock = deviation.astype(np.float32)[:, None]
@@ -603,7 +599,7 @@ def conversion_dates(
     maturity, redemption, conversion_end = instrument.horizon()
     _, _, r, _, spread = market.floats()
     claim_spread = 0.0 if instrument.redemption_in_stock else spread  # on the redemption (F §6(d): stock)
-    units_at, cash_at = _terms_on(instrument, times)
+    units_at, cash_at = instrument.terms_on(times)
     if market.curve:
         discount = market.discounts(np.asarray(times, dtype=np.float64))
         claim0 = redemption * math.exp(-claim_spread * maturity) * float(discount[-1])
@@ -633,7 +629,7 @@ def conversion_dates(
         claim += (coupons_all - received) * math.exp(spread * t)
         level = (redemption if j == last else claim / grow) - cash
         dates.append(ConversionDate(units, cash, grow, claim, received, level / units, level / units))
-    if market.float_input("change_of_control") == 0:
+    if market.kernel_input("change_of_control") == 0:
         dates = _dominated_by_the_next_date(dates, times, market.floats()[3])
     return claim0, dates
 
@@ -837,7 +833,7 @@ def _event_times(
     pair), and the holder paid the Redemption Price of the day (F/G §6(c)) or, while conversion is
     allowed, converting if worth more, discounted at the risk-free rate (the acquirer pays). None
     without a change of control."""
-    hazard = market.float_input("change_of_control")
+    hazard = market.kernel_input("change_of_control")
     if not hazard:
         return None
     sequence = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
@@ -853,20 +849,20 @@ def _event_times(
     t_right = times[right]
     t_left = np.where(right > 0, times[np.maximum(right - 1, 0)], 0.0)
     log_right = logs[right, paths].astype(np.float64)
-    log_left = np.where(right > 0, logs[np.maximum(right - 1, 0), paths], math.log(market.float_input("spot")))
+    log_left = np.where(right > 0, logs[np.maximum(right - 1, 0), paths], math.log(market.kernel_input("spot")))
     weight = (tau - t_left) / (t_right - t_left)
-    spread = market.float_input("volatility") * np.sqrt((tau - t_left) * (t_right - tau) / (t_right - t_left))
+    spread = market.kernel_input("volatility") * np.sqrt((tau - t_left) * (t_right - tau) / (t_right - t_left))
     z = np.concatenate((shocks, -shocks))[paths]
     price = np.exp(log_left + weight * (log_right - log_left) + spread * z)
-    paid = instrument.event_values(tau, price * (1.0 + market.float_input("deal_premium")), tau <= conversion_end)
+    paid = instrument.event_values(tau, price * (1.0 + market.kernel_input("deal_premium")), tau <= conversion_end)
     # with the dividends paid in cash before the event (on or before its day)
     return _Events(when, paths, paid * market.discounts(tau) + instrument.coupon_values(market, tau))
 
 
 def _now(instrument: Convertible, market: Market) -> float | None:
     """What converting today gives, where conversion is still allowed today."""
-    units0, cash0 = instrument.terms_at(0.0)
-    return units0 * market.float_input("spot") + cash0 if instrument.conversion_end >= 0 else None
+    units0, cash0 = instrument.terms_on(np.zeros(1))
+    return units0[0] * market.kernel_input("spot") + cash0[0] if instrument.conversion_end >= 0 else None
 
 
 def monte_carlo_value(
