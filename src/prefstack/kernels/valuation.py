@@ -629,7 +629,7 @@ def conversion_dates(
         claim += (coupons_all - received) * math.exp(spread * t)
         level = (redemption if j == last else claim / grow) - cash
         dates.append(ConversionDate(units, cash, grow, claim, received, level / units, level / units))
-    if market.kernel_input("change_of_control") == 0:
+    if market.change_of_control == 0:  # the exact input: no change of control can come
         dates = _dominated_by_the_next_date(dates, times, market.floats()[3])
     return claim0, dates
 
